@@ -1,0 +1,52 @@
+/** Proposal notification texts (SPEC §3.1): created/reminder → company; decisions → recruiter. */
+export type ProposalEmailEvent = 'created' | 'reminder' | 'accepted' | 'declined' | 'timed_out';
+
+export interface ProposalEmailContext {
+  candidateName: string;
+  jobTitle: string;
+  recruiterName: string;
+  decisionDeadline: Date;
+  reason: string | null;
+  link: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const LINES: Record<ProposalEmailEvent, (c: ProposalEmailContext) => { subject: string; body: string }> = {
+  created: (c) => ({
+    subject: `New candidate proposed for ${c.jobTitle}: ${c.candidateName}`,
+    body: `${c.recruiterName} proposed ${c.candidateName} for ${c.jobTitle}. Please accept or decline by ${c.decisionDeadline.toUTCString()}.`,
+  }),
+  reminder: (c) => ({
+    subject: `Reminder: decide on ${c.candidateName} for ${c.jobTitle}`,
+    body: `The proposal of ${c.candidateName} for ${c.jobTitle} times out at ${c.decisionDeadline.toUTCString()}.`,
+  }),
+  accepted: (c) => ({
+    subject: `Accepted: ${c.candidateName} for ${c.jobTitle}`,
+    body: `The company accepted your proposal of ${c.candidateName} for ${c.jobTitle}. The application is now submitted.`,
+  }),
+  declined: (c) => ({
+    subject: `Declined: ${c.candidateName} for ${c.jobTitle}`,
+    body: `The company declined your proposal of ${c.candidateName} for ${c.jobTitle}.${c.reason ? ` Reason: ${c.reason}` : ''}`,
+  }),
+  timed_out: (c) => ({
+    subject: `Timed out: ${c.candidateName} for ${c.jobTitle}`,
+    body: `Your proposal of ${c.candidateName} for ${c.jobTitle} received no decision by ${c.decisionDeadline.toUTCString()} and has timed out.`,
+  }),
+};
+
+export function renderProposalEmail(event: ProposalEmailEvent, ctx: ProposalEmailContext): RenderedEmail {
+  const { subject, body } = LINES[event](ctx);
+  return {
+    subject,
+    text: `${body}\n\n${ctx.link}`,
+    html: `<p>${escapeHtml(body)}</p><p><a href="${escapeHtml(ctx.link)}">Open the proposal</a></p>`,
+  };
+}

@@ -1,0 +1,83 @@
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { Resend } from 'resend';
+import type { Db } from '../lib/db.js';
+import { proposalsDal } from '../db/dal/proposals.js';
+import { directoryDal } from '../db/dal/directory.js';
+import { emailLogDal } from '../db/dal/email-log.js';
+import { FAILURE_TYPES } from '../workflows/constants.js';
+import { type ProposalEmailEvent, renderProposalEmail } from './email-templates.js';
+
+export interface EmailDeps {
+  resend: Resend;
+  db: Db;
+  from: string;
+  /** Base URL of the web app, for links in e-mails. */
+  appUrl: string;
+}
+
+export interface EmailResult {
+  status: 'sent' | 'already_sent' | 'no_recipients';
+  messageId: string | null;
+}
+
+/** Resend errors that retrying cannot fix (bad request, auth, quota): fail the activity for good. */
+const PERMANENT_STATUS = new Set([400, 401, 403, 404, 405, 409, 422]);
+
+/** E-mails through Resend, each exactly once: keyed in `email_log` and by Resend's Idempotency-Key. */
+export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
+  const proposals = proposalsDal(db);
+  const directory = directoryDal(db);
+  const emailLog = emailLogDal(db);
+
+  async function send(key: string, template: string, to: string[], rendered: { subject: string; html: string; text: string }) {
+    const { data, error } = await resend.emails.send(
+      { from, to, subject: rendered.subject, html: rendered.html, text: rendered.text, tags: [{ name: 'template', value: template }] },
+      { idempotencyKey: key },
+    );
+    if (error) {
+      const message = `Resend refused e-mail ${key}: ${error.name}: ${error.message}`;
+      if (error.statusCode !== null && PERMANENT_STATUS.has(error.statusCode)) {
+        throw ApplicationFailure.nonRetryable(message, FAILURE_TYPES.EmailRejected);
+      }
+      throw new Error(message); // 429 / 5xx / network: Temporal retries with backoff
+    }
+    await emailLog.record({ idempotency_key: key, template, recipients: to, subject: rendered.subject, provider_message_id: data.id });
+    return data.id;
+  }
+
+  return {
+    async sendProposalEmail(input: { proposalId: string; event: ProposalEmailEvent }): Promise<EmailResult> {
+      const key = `proposal-${input.proposalId}-${input.event}`;
+      const logged = await emailLog.find(key);
+      if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
+
+      const proposal = await proposals.findById(input.proposalId);
+      if (!proposal) {
+        throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, FAILURE_TYPES.ProposalNotFound);
+      }
+      const [job, candidate, recruiter] = await Promise.all([
+        directory.job(proposal.job_id),
+        directory.candidate(proposal.candidate_id),
+        directory.recruiter(proposal.recruiter_id),
+      ]);
+      const toCompany = input.event === 'created' || input.event === 'reminder';
+      const recipients = toCompany
+        ? await directory.jobDecisionMakers(proposal.job_id)
+        : [await directory.recruiterUser(proposal.recruiter_id)].filter((u) => u !== undefined);
+      if (recipients.length === 0) {
+        log.warn('proposal e-mail has no recipients', { key });
+        return { status: 'no_recipients', messageId: null };
+      }
+      const rendered = renderProposalEmail(input.event, {
+        candidateName: candidate?.full_name ?? 'a candidate',
+        jobTitle: job?.title ?? 'your role',
+        recruiterName: recruiter?.display_name ?? 'A recruiter',
+        decisionDeadline: proposal.decision_deadline,
+        reason: proposal.decision_reason,
+        link: `${appUrl}/#/proposals/${proposal.id}`,
+      });
+      const messageId = await send(key, `proposal_${input.event}`, recipients.map((u) => u.email), rendered);
+      return { status: 'sent', messageId };
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Client } from '@temporalio/client';
+import type { AppConfig } from '../lib/config.js';
+import type { Db } from '../lib/db.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { authenticate, actorOf } from './auth.js';
+import { errorHandler, notFound } from './errors.js';
+import { idempotency } from './idempotency.js';
+import { buildOpenApiDocument, type Operation } from './openapi.js';
+import { healthRoutes } from './routes/health.js';
+import { proposalRoutes } from './routes/proposals.js';
+
+export interface AppDeps {
+  temporal: Client;
+  db: Db;
+  config: Pick<AppConfig, 'JWT_SECRET' | 'JWT_ISSUER'>;
+  logger?: Logger;
+}
+
+const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
+const REQUEST_ID = /^[A-Za-z0-9_\-.]{1,128}$/;
+
+export function createApp({ temporal, db, config, logger = createLogger('api') }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+    }),
+  );
+
+  app.use(healthRoutes({ temporal, db }));
+
+  const registry: Operation[] = [];
+  const api = express.Router();
+  api.use(express.json({ limit: '100kb', strict: true }));
+  api.get('/openapi.json', (_req, res) => {
+    res.json(buildOpenApiDocument(registry, { title: 'Splits orchestration API', version: '1.0.0' }));
+  });
+  api.use(authenticate({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER }));
+  api.get('/me', (_req, res) => {
+    res.json(actorOf(res));
+  });
+  api.use(idempotency(db));
+  api.use(proposalRoutes({ temporal, db, registry }));
+  api.use(() => {
+    throw notFound('route');
+  });
+  app.use('/api/v1', api);
+
+  // The web UI (static single-page app) is served by the same process.
+  if (existsSync(WEB_ROOT)) app.use(express.static(WEB_ROOT, { index: 'index.html' }));
+
+  app.use(errorHandler(logger));
+  return app;
+}

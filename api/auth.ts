@@ -1,0 +1,44 @@
+import type { RequestHandler, Response } from 'express';
+import type { Actor, Role } from '../workflows/proposal-rules.js';
+import { verifyToken } from '../lib/tokens.js';
+import { forbidden, unauthorized } from './errors.js';
+
+export interface AuthedActor extends Actor {
+  userId: string;
+  role: Role;
+}
+
+/** Verifies the bearer JWT and puts the actor on `res.locals`. */
+export function authenticate(opts: { secret: string; issuer: string }): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.headers.authorization;
+    const match = header?.match(/^Bearer (.+)$/);
+    if (!match) throw unauthorized();
+    let claims;
+    try {
+      claims = await verifyToken(match[1]!, opts);
+    } catch {
+      throw unauthorized();
+    }
+    const actor: AuthedActor = {
+      userId: claims.sub,
+      role: claims.role,
+      companyId: claims.companyId ?? null,
+      recruiterId: claims.recruiterId ?? null,
+    };
+    res.locals.actor = actor;
+    next();
+  };
+}
+
+export function actorOf(res: Response): AuthedActor {
+  const actor = res.locals.actor as AuthedActor | undefined;
+  if (!actor) throw unauthorized();
+  return actor;
+}
+
+export function requireRole(res: Response, ...roles: Role[]): AuthedActor {
+  const actor = actorOf(res);
+  if (!roles.includes(actor.role)) throw forbidden(`requires role ${roles.join(' or ')}`);
+  return actor;
+}

@@ -1,0 +1,75 @@
+import type { ErrorRequestHandler } from 'express';
+import { z } from 'zod';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Logger } from '../lib/logger.js';
+import { FAILURE_TYPES } from '../workflows/constants.js';
+
+/** An error with its HTTP status and machine-readable code (SPEC §4 error shape). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string, details?: unknown) => new ApiError(400, 'validation_error', message, details);
+export const unauthorized = (message = 'missing or invalid bearer token') => new ApiError(401, 'unauthorized', message);
+export const forbidden = (message = 'not allowed') => new ApiError(403, 'forbidden', message);
+export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+export const conflict = (message: string, details?: unknown) => new ApiError(409, 'conflict', message, details);
+export const unprocessable = (message: string, code = 'business_rule', details?: unknown) =>
+  new ApiError(422, code, message, details);
+
+/** Permanent workflow/activity failure types → HTTP errors. */
+const FAILURE_STATUS: Record<string, (message: string) => ApiError> = {
+  [FAILURE_TYPES.DuplicateOpenProposal]: (m) => conflict(m),
+  [FAILURE_TYPES.InvalidState]: (m) => conflict(m),
+  [FAILURE_TYPES.InvalidTransition]: (m) => conflict(m),
+  [FAILURE_TYPES.Forbidden]: (m) => forbidden(m),
+  [FAILURE_TYPES.JobNotOpen]: (m) => unprocessable(m, 'job_not_open'),
+  [FAILURE_TYPES.ProposalNotFound]: () => notFound('proposal'),
+};
+
+function fromTemporal(err: unknown): ApiError | undefined {
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure && cause.type && FAILURE_STATUS[cause.type]) {
+      return FAILURE_STATUS[cause.type]!(cause.message);
+    }
+  }
+  // An update sent to a finished workflow: the process is over, the command is late.
+  if (err instanceof WorkflowNotFoundError) return conflict('this process has already finished');
+  return undefined;
+}
+
+/** Maps body-parser failures (malformed JSON, too large, wrong type) to 4xx. */
+function fromBodyParser(err: unknown): ApiError | undefined {
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.parse.failed') return badRequest('request body is not valid JSON');
+  if (e?.type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'request body is too large');
+  if (typeof e?.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new ApiError(e.status, 'bad_request', e.message ?? 'bad request');
+  }
+  return undefined;
+}
+
+export function toApiError(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  if (err instanceof z.ZodError) return badRequest('request validation failed', err.issues);
+  return fromTemporal(err) ?? fromBodyParser(err);
+}
+
+/** The one error handler: a known error keeps its status; anything else is a logged 500 without internals. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const known = toApiError(err);
+    if (!known) logger.error({ err, reqId: req.id }, 'unhandled error');
+    const e = known ?? new ApiError(500, 'internal_error', 'internal error');
+    res.status(e.status).json({ error: { code: e.code, message: e.message, ...(e.details !== undefined && { details: e.details }) } });
+  };
+}

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Db } from '../lib/db.js';
+import { idempotencyDal } from '../db/dal/idempotency.js';
+import { actorOf } from './auth.js';
+import { ApiError, conflict } from './errors.js';
+
+const KEY_PATTERN = /^[A-Za-z0-9_\-:.]{1,255}$/;
+
+/**
+ * `Idempotency-Key` on state-changing POSTs (SPEC §4): a retry with the same key and
+ * body gets the first response; the same key with another body → 422. Only successful
+ * responses are kept, so a rejected request leaves nothing behind.
+ */
+export function idempotency(db: Db): RequestHandler {
+  const keys = idempotencyDal(db);
+  return async (req, res, next) => {
+    const key = req.header('idempotency-key');
+    if (req.method !== 'POST' || key === undefined) return next();
+    if (!KEY_PATTERN.test(key)) throw new ApiError(400, 'validation_error', 'Idempotency-Key must be 1-255 characters of [A-Za-z0-9_-:.]');
+    const actor = actorOf(res);
+    const requestHash = createHash('sha256')
+      .update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`)
+      .digest('hex');
+
+    const claimed = await keys.claim({ user_id: actor.userId, key, method: req.method, path: req.originalUrl, request_hash: requestHash });
+    if (!claimed) {
+      const first = await keys.find(actor.userId, key);
+      if (!first || first.request_hash !== requestHash) {
+        throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+      }
+      if (first.status_code === null) throw conflict('a request with this Idempotency-Key is still in progress');
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(first.status_code).json(first.response_body);
+      return;
+    }
+
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => {
+      const store = res.statusCode < 300
+        ? keys.complete(actor.userId, key, res.statusCode, body)
+        : keys.release(actor.userId, key);
+      store.then(() => json(body), (err: unknown) => next(err));
+      return res;
+    };
+    next();
+  };
+}

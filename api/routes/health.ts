@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../../lib/db.js';
+
+async function probe(check: () => Promise<unknown>) {
+  const started = performance.now();
+  try {
+    await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2s')), 2000).unref())]);
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** `/healthz`: 200 when Postgres and Temporal both answer, 503 otherwise (no auth). */
+export function healthRoutes({ temporal, db }: { temporal: Client; db: Db }): Router {
+  const router = Router();
+  router.get('/healthz', async (_req, res) => {
+    const [database, temporalCheck] = await Promise.all([
+      probe(() => db.raw('select 1')),
+      probe(() => temporal.workflowService.getSystemInfo({})),
+    ]);
+    const ok = database.ok && temporalCheck.ok;
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks: { database, temporal: temporalCheck } });
+  });
+  return router;
+}

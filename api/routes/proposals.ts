@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Db } from '../../lib/db.js';
+import { applicationsDal } from '../../db/dal/applications.js';
+import { directoryDal } from '../../db/dal/directory.js';
+import { proposalsDal, type ProposalHistoryRow, type ProposalRow } from '../../db/dal/proposals.js';
+import { TASK_QUEUES, workflowIds, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
+import { PROPOSAL_COMMAND_UPDATES, proposalRecordedUpdate, proposalWorkflow } from '../../workflows/proposal.js';
+import { type ProposalCommand, checkCommand, mayView } from '../../workflows/proposal-rules.js';
+import { actorOf, requireRole, type AuthedActor } from '../auth.js';
+import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
+import type { Operation } from '../openapi.js';
+import { decodeCursor, page } from '../pagination.js';
+import { route } from '../routing.js';
+import {
+  idParams,
+  proposalCommandBody,
+  proposalCreateBody,
+  proposalDetailDto,
+  proposalDto,
+  proposalListQuery,
+  proposalPageDto,
+} from '../schemas.js';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function toDto(row: ProposalRow, applicationId: string | null = null) {
+  return {
+    id: row.id,
+    candidateId: row.candidate_id,
+    jobId: row.job_id,
+    companyId: row.company_id,
+    recruiterId: row.recruiter_id,
+    pitch: row.pitch,
+    state: row.state,
+    decisionDeadline: row.decision_deadline.toISOString(),
+    reminderAt: iso(row.reminder_at),
+    decidedAt: iso(row.decided_at),
+    decisionReason: row.decision_reason,
+    applicationId,
+    workflowId: row.workflow_id,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+const historyDto = (h: ProposalHistoryRow) => ({
+  oldState: h.old_state,
+  newState: h.new_state,
+  actorUserId: h.actor_user_id,
+  actorRole: h.actor_role,
+  reason: h.reason,
+  occurredAt: h.occurred_at.toISOString(),
+});
+
+const COMMANDS: ProposalCommand[] = ['review', 'accept', 'decline', 'withdraw'];
+
+/** Proposal lifecycle endpoints (SPEC §3.1): reads from Postgres, commands through the workflow. */
+export function proposalRoutes({ temporal, db, registry }: { temporal: Client; db: Db; registry: Operation[] }): Router {
+  const router = Router();
+  const proposals = proposalsDal(db);
+  const applications = applicationsDal(db);
+  const directory = directoryDal(db);
+
+  /** The proposal if the actor may see it; otherwise 404, so other companies' proposals stay invisible. */
+  async function visibleProposal(actor: AuthedActor, id: string) {
+    const row = await proposals.findById(id);
+    if (!row || !mayView(actor, { companyId: row.company_id, recruiterId: row.recruiter_id })) throw notFound('proposal');
+    return row;
+  }
+
+  async function detail(row: ProposalRow) {
+    const [history, application] = await Promise.all([proposals.history(row.id), applications.findByProposal(row.id)]);
+    return { ...toDto(row, application?.id ?? null), history: history.map(historyDto) };
+  }
+
+  route(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/proposals',
+      summary: 'Propose a candidate for a job (recruiter)',
+      body: proposalCreateBody,
+      responses: {
+        201: { description: 'Proposal created; its workflow is running', schema: proposalDetailDto },
+        404: { description: 'Candidate or job not found' },
+        409: { description: 'An open proposal for this candidate and job exists' },
+        422: { description: 'The job is not open' },
+      },
+    },
+    async ({ body, res }) => {
+      const actor = requireRole(res, 'recruiter');
+      if (!actor.recruiterId) throw forbidden('this user has no recruiter profile');
+      const [job, candidate] = await Promise.all([directory.job(body.jobId), directory.candidate(body.candidateId)]);
+      if (!job) throw notFound('job');
+      if (!candidate) throw notFound('candidate');
+      if (job.status !== 'open') throw unprocessable('the job is not open', 'job_not_open');
+      const open = await proposals.findOpen(body.candidateId, body.jobId);
+      if (open) throw conflict('this candidate already has an open proposal for this job', { proposalId: open.id });
+
+      const proposalId = randomUUID();
+      const workflowId = workflowIds.proposal(proposalId);
+      // Start and wait for the record in one call, so a refusal (e.g. a lost duplicate race) is this request's answer.
+      await temporal.workflow.executeUpdateWithStart(proposalRecordedUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation(proposalWorkflow, {
+          workflowId,
+          taskQueue: TASK_QUEUES.proposals,
+          workflowIdConflictPolicy: 'FAIL',
+          args: [{ proposalId, candidateId: candidate.id, jobId: job.id, companyId: job.company_id, recruiterId: actor.recruiterId, pitch: body.pitch, actor }],
+          typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: job.company_id }],
+        }),
+      });
+      const row = await proposals.findById(proposalId);
+      if (!row) throw new Error(`proposal ${proposalId} missing after its workflow recorded it`);
+      return { status: 201, body: await detail(row), headers: { Location: `/api/v1/proposals/${proposalId}` } };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/proposals',
+      summary: 'List proposals visible to the caller, newest first',
+      query: proposalListQuery,
+      responses: { 200: { description: 'A page of proposals', schema: proposalPageDto } },
+    },
+    async ({ query, res }) => {
+      const actor = actorOf(res);
+      // Recruiters see their own, company users their company's; only admins choose freely.
+      const scope =
+        actor.role === 'recruiter' ? { recruiterId: actor.recruiterId ?? '00000000-0000-0000-0000-000000000000' }
+        : actor.role === 'platform_admin' ? { recruiterId: query.recruiterId, companyId: query.companyId }
+        : { companyId: actor.companyId ?? undefined, recruiterId: query.recruiterId };
+      const rows = await proposals.list({
+        ...scope,
+        jobId: query.jobId,
+        candidateId: query.candidateId,
+        states: query.state === undefined ? undefined : [query.state].flat(),
+        before: decodeCursor(query.cursor),
+        limit: query.limit + 1,
+      });
+      return { status: 200, body: page(rows, query.limit, (r) => toDto(r)) };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/proposals/:id',
+      summary: 'A proposal with its state history',
+      params: idParams,
+      responses: { 200: { description: 'The proposal', schema: proposalDetailDto }, 404: { description: 'Not found' } },
+    },
+    async ({ params, res }) => ({ status: 200, body: await detail(await visibleProposal(actorOf(res), params.id)) }),
+  );
+
+  for (const command of COMMANDS) {
+    route(
+      router,
+      registry,
+      {
+        method: 'post',
+        path: `/proposals/:id/${command}`,
+        summary: `${command[0]!.toUpperCase()}${command.slice(1)} a proposal`,
+        params: idParams,
+        body: proposalCommandBody,
+        responses: {
+          200: { description: 'The proposal after the command', schema: proposalDetailDto },
+          403: { description: 'The caller may not issue this command' },
+          404: { description: 'Not found' },
+          409: { description: 'The proposal is no longer in a state that allows this command' },
+        },
+      },
+      async ({ params, body, res }) => {
+        const actor = actorOf(res);
+        const row = await visibleProposal(actor, params.id);
+        const check = checkCommand(actor, command, { companyId: row.company_id, recruiterId: row.recruiter_id }, row.state);
+        if (!check.ok) throw check.code === 'forbidden' ? forbidden(check.message) : conflict(check.message);
+        // The workflow's validator re-checks against its own state: a late or racing command gets 409.
+        await temporal.workflow
+          .getHandle(row.workflow_id)
+          .executeUpdate(PROPOSAL_COMMAND_UPDATES[command], { args: [{ actor, reason: body.reason }] });
+        return { status: 200, body: await detail(await visibleProposal(actor, params.id)) };
+      },
+    );
+  }
+
+  return router;
+}

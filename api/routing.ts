@@ -1,0 +1,45 @@
+import type { Request, Response, Router } from 'express';
+import type { z } from 'zod';
+import type { Operation } from './openapi.js';
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteContext<O extends Operation> {
+  params: Parsed<O['params']>;
+  query: Parsed<O['query']>;
+  body: Parsed<O['body']>;
+  req: Request;
+  res: Response;
+}
+
+export interface RouteResult {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Registers one operation: validates params, query and body with its zod schemas
+ * (a ZodError becomes a 400 in the central handler), runs the handler, and records
+ * the operation for the OpenAPI document.
+ */
+export function route<const O extends Operation>(
+  router: Router,
+  registry: Operation[],
+  op: O,
+  handler: (ctx: RouteContext<O>) => Promise<RouteResult>,
+): void {
+  registry.push(op);
+  router[op.method](op.path, async (req, res) => {
+    const ctx = {
+      params: op.params ? op.params.parse(req.params) : undefined,
+      query: op.query ? op.query.parse(req.query) : undefined,
+      body: op.body ? op.body.parse(req.body ?? {}) : undefined,
+      req,
+      res,
+    } as RouteContext<O>;
+    const result = await handler(ctx);
+    for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+    res.status(result.status).json(result.body);
+  });
+}

@@ -1,0 +1,53 @@
+import type { Db, Executor } from '../../lib/db.js';
+
+/** Read access to the people and things proposals refer to. */
+export interface JobRow {
+  id: string;
+  company_id: string;
+  title: string;
+  status: 'open' | 'closed';
+  hiring_manager_user_id: string | null;
+}
+export interface CandidateRow {
+  id: string;
+  full_name: string;
+  email: string | null;
+}
+export interface RecruiterRow {
+  id: string;
+  user_id: string;
+  display_name: string;
+  stripe_account_id: string | null;
+}
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  company_id: string | null;
+}
+
+export const directoryDal = (db: Db) => ({
+  job: (id: string, trx: Executor = db) => trx<JobRow>('jobs').where({ id }).first(),
+  candidate: (id: string, trx: Executor = db) => trx<CandidateRow>('candidates').where({ id }).first(),
+  recruiter: (id: string, trx: Executor = db) => trx<RecruiterRow>('recruiters').where({ id }).first(),
+  user: (id: string, trx: Executor = db) => trx<UserRow>('users').where({ id }).first(),
+
+  recruiterUser: (recruiterId: string, trx: Executor = db) =>
+    trx<UserRow>('users')
+      .join('recruiters', 'recruiters.user_id', 'users.id')
+      .where('recruiters.id', recruiterId)
+      .first('users.*'),
+
+  /** A job's decision makers: the company's admins and the job's hiring manager. */
+  async jobDecisionMakers(jobId: string, trx: Executor = db): Promise<UserRow[]> {
+    return trx<UserRow>('users')
+      .join('jobs', 'jobs.company_id', 'users.company_id')
+      .where('jobs.id', jobId)
+      .andWhere((w) =>
+        w.where('users.role', 'company_admin').orWhereRaw('users.id = jobs.hiring_manager_user_id'),
+      )
+      .orderBy('users.email')
+      .select('users.*');
+  },
+});

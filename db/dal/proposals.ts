@@ -1,0 +1,102 @@
+import type { Db, Executor } from '../../lib/db.js';
+import type { ProposalState } from '../../workflows/proposal-rules.js';
+
+export interface ProposalRow {
+  id: string;
+  candidate_id: string;
+  job_id: string;
+  company_id: string;
+  recruiter_id: string;
+  pitch: string;
+  state: ProposalState;
+  decision_deadline: Date;
+  reminder_at: Date | null;
+  decided_at: Date | null;
+  decision_reason: string | null;
+  workflow_id: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ProposalHistoryRow {
+  id: string;
+  assignment_id: string;
+  old_state: ProposalState | null;
+  new_state: ProposalState;
+  actor_user_id: string | null;
+  actor_role: string;
+  reason: string | null;
+  occurred_at: Date;
+  transition_key: string;
+}
+
+export interface ProposalListFilter {
+  recruiterId?: string;
+  companyId?: string;
+  jobId?: string;
+  candidateId?: string;
+  states?: ProposalState[];
+  /** Keyset position: rows strictly older than this (created_at, id). */
+  before?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+const TABLE = 'candidate_role_assignments';
+const HISTORY = 'candidate_role_assignment_history';
+
+export const proposalsDal = (db: Db) => ({
+  async insert(row: Omit<ProposalRow, 'decided_at' | 'decision_reason'>, trx: Executor = db) {
+    await trx(TABLE).insert(row);
+  },
+
+  async findById(id: string, trx: Executor = db): Promise<ProposalRow | undefined> {
+    return trx<ProposalRow>(TABLE).where({ id }).first();
+  },
+
+  /** Locks the row for the rest of the transaction (serialises concurrent transitions). */
+  async lockById(id: string, trx: Executor): Promise<ProposalRow | undefined> {
+    return trx<ProposalRow>(TABLE).where({ id }).forUpdate().first();
+  },
+
+  async findOpen(candidateId: string, jobId: string, trx: Executor = db): Promise<ProposalRow | undefined> {
+    return trx<ProposalRow>(TABLE)
+      .where({ candidate_id: candidateId, job_id: jobId })
+      .whereIn('state', ['proposed', 'company_reviewing'])
+      .first();
+  },
+
+  async updateState(
+    id: string,
+    patch: Pick<ProposalRow, 'state' | 'updated_at'> & Partial<Pick<ProposalRow, 'decided_at' | 'decision_reason'>>,
+    trx: Executor = db,
+  ) {
+    await trx(TABLE).where({ id }).update(patch);
+  },
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  async list(filter: ProposalListFilter, trx: Executor = db): Promise<ProposalRow[]> {
+    const q = trx<ProposalRow>(TABLE).orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]);
+    if (filter.recruiterId) q.where('recruiter_id', filter.recruiterId);
+    if (filter.companyId) q.where('company_id', filter.companyId);
+    if (filter.jobId) q.where('job_id', filter.jobId);
+    if (filter.candidateId) q.where('candidate_id', filter.candidateId);
+    if (filter.states?.length) q.whereIn('state', filter.states);
+    if (filter.before) {
+      const { createdAt, id } = filter.before;
+      q.whereRaw('(created_at, id) < (?, ?)', [createdAt, id]);
+    }
+    return q.limit(filter.limit);
+  },
+
+  async insertHistory(row: Omit<ProposalHistoryRow, 'id'>, trx: Executor = db): Promise<boolean> {
+    const inserted = await trx(HISTORY).insert(row).onConflict('transition_key').ignore().returning('id');
+    return inserted.length > 0;
+  },
+
+  async history(assignmentId: string, trx: Executor = db): Promise<ProposalHistoryRow[]> {
+    return trx<ProposalHistoryRow>(HISTORY).where({ assignment_id: assignmentId }).orderBy('id', 'asc');
+  },
+});

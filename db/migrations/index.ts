@@ -1,0 +1,20 @@
+import type { Knex } from 'knex';
+import * as m001 from './001_foundation.js';
+
+/**
+ * Migrations listed statically (not discovered on disk) so the same list works under
+ * tsx, vitest and a bundled build alike. Append new migrations here in order.
+ */
+const migrations: Record<string, Knex.Migration> = {
+  '001_foundation': m001,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const migration = migrations[name];
+    if (!migration) throw new Error(`unknown migration ${name}`);
+    return migration;
+  },
+};

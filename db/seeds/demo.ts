@@ -1,0 +1,76 @@
+import type { Db } from '../../lib/db.js';
+import type { TokenClaims } from '../../lib/tokens.js';
+
+/** Fixed ids so demo tokens and links stay valid across restarts. */
+export const DEMO = {
+  companies: {
+    acme: '0c0a0000-0000-4000-8000-000000000001',
+    globex: '0c0a0000-0000-4000-8000-000000000002',
+  },
+  users: {
+    admin: '05e40000-0000-4000-8000-000000000001',
+    acmeAdmin: '05e40000-0000-4000-8000-000000000002',
+    acmeHiringManager: '05e40000-0000-4000-8000-000000000003',
+    globexAdmin: '05e40000-0000-4000-8000-000000000004',
+    alice: '05e40000-0000-4000-8000-000000000005',
+    bob: '05e40000-0000-4000-8000-000000000006',
+  },
+  recruiters: {
+    alice: '7ec70000-0000-4000-8000-000000000001',
+    bob: '7ec70000-0000-4000-8000-000000000002',
+  },
+  jobs: {
+    acmeBackend: '10b00000-0000-4000-8000-000000000001',
+    acmeDesigner: '10b00000-0000-4000-8000-000000000002',
+    globexSales: '10b00000-0000-4000-8000-000000000003',
+  },
+  candidates: {
+    ada: 'ca4d0000-0000-4000-8000-000000000001',
+    grace: 'ca4d0000-0000-4000-8000-000000000002',
+    linus: 'ca4d0000-0000-4000-8000-000000000003',
+    margaret: 'ca4d0000-0000-4000-8000-000000000004',
+  },
+} as const;
+
+/** The demo users as token claims, one per role (printed by `npm run dev`). */
+export const DEMO_IDENTITIES: Record<string, TokenClaims & { label: string }> = {
+  recruiter: { label: 'Alice (recruiter)', sub: DEMO.users.alice, role: 'recruiter', recruiterId: DEMO.recruiters.alice },
+  recruiter2: { label: 'Bob (recruiter)', sub: DEMO.users.bob, role: 'recruiter', recruiterId: DEMO.recruiters.bob },
+  company_admin: { label: 'Carol (Acme company admin)', sub: DEMO.users.acmeAdmin, role: 'company_admin', companyId: DEMO.companies.acme },
+  hiring_manager: { label: 'Dan (Acme hiring manager)', sub: DEMO.users.acmeHiringManager, role: 'hiring_manager', companyId: DEMO.companies.acme },
+  company_admin_globex: { label: 'Gina (Globex company admin)', sub: DEMO.users.globexAdmin, role: 'company_admin', companyId: DEMO.companies.globex },
+  platform_admin: { label: 'Pat (platform admin)', sub: DEMO.users.admin, role: 'platform_admin' },
+};
+
+/** Inserts the demo marketplace; running it again changes nothing. */
+export async function seedDemo(db: Db): Promise<void> {
+  const { companies: c, users: u, recruiters: r, jobs: j, candidates: k } = DEMO;
+  const upsert = (table: string, rows: object[]) => db(table).insert(rows).onConflict('id').ignore();
+  await upsert('companies', [
+    { id: c.acme, name: 'Acme Robotics' },
+    { id: c.globex, name: 'Globex Corporation' },
+  ]);
+  await upsert('users', [
+    { id: u.admin, email: 'pat@splits.local', name: 'Pat Admin', role: 'platform_admin' },
+    { id: u.acmeAdmin, email: 'carol@acme.local', name: 'Carol Chen', role: 'company_admin', company_id: c.acme },
+    { id: u.acmeHiringManager, email: 'dan@acme.local', name: 'Dan Diaz', role: 'hiring_manager', company_id: c.acme },
+    { id: u.globexAdmin, email: 'gina@globex.local', name: 'Gina Gold', role: 'company_admin', company_id: c.globex },
+    { id: u.alice, email: 'alice@recruiters.local', name: 'Alice Archer', role: 'recruiter' },
+    { id: u.bob, email: 'bob@recruiters.local', name: 'Bob Baker', role: 'recruiter' },
+  ]);
+  await upsert('recruiters', [
+    { id: r.alice, user_id: u.alice, display_name: 'Alice Archer', stripe_account_id: null },
+    { id: r.bob, user_id: u.bob, display_name: 'Bob Baker', stripe_account_id: null },
+  ]);
+  await upsert('jobs', [
+    { id: j.acmeBackend, company_id: c.acme, title: 'Senior Backend Engineer', hiring_manager_user_id: u.acmeHiringManager },
+    { id: j.acmeDesigner, company_id: c.acme, title: 'Product Designer' },
+    { id: j.globexSales, company_id: c.globex, title: 'Enterprise Account Executive' },
+  ]);
+  await upsert('candidates', [
+    { id: k.ada, full_name: 'Ada Lovelace', email: 'ada@example.com' },
+    { id: k.grace, full_name: 'Grace Hopper', email: 'grace@example.com' },
+    { id: k.linus, full_name: 'Linus Torvalds', email: 'linus@example.com' },
+    { id: k.margaret, full_name: 'Margaret Hamilton', email: 'margaret@example.com' },
+  ]);
+}

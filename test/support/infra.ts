@@ -1,0 +1,63 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startEmbeddedPostgres } from '../../db/embedded.js';
+import { createDb, dropDatabase, ensureDatabase, migrateLatest } from '../../lib/db.js';
+import { freePort } from '../../scripts/lib/net.js';
+import { startTemporalDevServer } from '../../scripts/lib/temporal-server.js';
+import { DATA_DIR } from '../../scripts/lib/tools.js';
+import { WORKFLOWS_PATH } from '../../workers/proposals.js';
+
+export const TEST_DIR = path.join(DATA_DIR, 'test');
+
+export interface TestInfra {
+  databaseUrl: string;
+  temporalAddress: string;
+  workflowBundlePath: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated database (on TEST_DATABASE_ADMIN_URL's server, else an embedded
+ * Postgres), a Temporal dev server on a free port, and the workflow bundle built once.
+ */
+export async function startTestInfra(opts: { temporal?: boolean } = {}): Promise<TestInfra> {
+  await mkdir(TEST_DIR, { recursive: true });
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((err: unknown) => console.error(err));
+  };
+  try {
+    let adminUrl = process.env.TEST_DATABASE_ADMIN_URL;
+    let urlFor = (name: string) => Object.assign(new URL(adminUrl!), { pathname: `/${name}` }).toString();
+    if (!adminUrl) {
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(TEST_DIR, 'postgres'), port: await freePort() });
+      stops.push(() => pg.stop());
+      adminUrl = pg.adminUrl;
+      urlFor = pg.urlFor;
+    }
+    const name = `splits_test_${Date.now()}_${process.pid}`;
+    await ensureDatabase(adminUrl, name);
+    stops.push(() => dropDatabase(adminUrl, name));
+    const databaseUrl = urlFor(name);
+    const db = createDb(databaseUrl, { max: 1 });
+    await migrateLatest(db);
+    await db.destroy();
+
+    const [server, bundle] = await Promise.all([
+      opts.temporal === false ? undefined : startTemporalDevServer({ port: await freePort() }),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    ]);
+    if (server) stops.push(() => server.stop());
+    const workflowBundlePath = path.join(TEST_DIR, `workflow-bundle-${process.pid}.js`);
+    await writeFile(workflowBundlePath, bundle.code);
+
+    return { databaseUrl, temporalAddress: server?.address ?? '', workflowBundlePath, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createProposalActivities } from '../../activities/index.js';
+import type { Db } from '../../lib/db.js';
+import { workflowIds } from '../../workflows/constants.js';
+import { type ProposalInput, proposalWorkflow } from '../../workflows/proposal.js';
+import type { FakeResend } from '../fakes/resend.js';
+import type { Marketplace } from './factories.js';
+import { workflowBundle } from './context.js';
+
+/** A worker on a private task queue with the real activities (test database, fake Resend). */
+export async function proposalTestWorker(env: TestWorkflowEnvironment, db: Db, resend: FakeResend) {
+  const taskQueue = `proposals-test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities: createProposalActivities({ db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' }),
+  });
+  return { worker, taskQueue };
+}
+
+export function proposalInput(m: Marketplace, overrides: Partial<ProposalInput> = {}): ProposalInput {
+  return {
+    proposalId: randomUUID(),
+    candidateId: m.candidateId,
+    jobId: m.jobId,
+    companyId: m.companyId,
+    recruiterId: m.recruiterId,
+    pitch: 'A strong backend engineer with payments experience.',
+    actor: m.actors.recruiter,
+    ...overrides,
+  };
+}
+
+export function startProposal(env: TestWorkflowEnvironment, taskQueue: string, input: ProposalInput) {
+  return env.client.workflow.start(proposalWorkflow, {
+    workflowId: workflowIds.proposal(input.proposalId),
+    taskQueue,
+    args: [input],
+  });
+}

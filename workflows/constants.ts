@@ -1,0 +1,33 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Task queue names, shared by workers (which poll) and the API (which starts). */
+export const TASK_QUEUES = {
+  proposals: 'proposals',
+} as const;
+
+/** Custom search attributes (SPEC §5); registered by the dev server start and the compose setup. */
+export const SEARCH_ATTRIBUTES = {
+  ProposalState: defineSearchAttributeKey('ProposalState', SearchAttributeType.KEYWORD),
+  PlacementState: defineSearchAttributeKey('PlacementState', SearchAttributeType.KEYWORD),
+  PayoutStatus: defineSearchAttributeKey('PayoutStatus', SearchAttributeType.KEYWORD),
+  EscrowStatus: defineSearchAttributeKey('EscrowStatus', SearchAttributeType.KEYWORD),
+  CompanyId: defineSearchAttributeKey('CompanyId', SearchAttributeType.KEYWORD),
+  IntegrationPlatform: defineSearchAttributeKey('IntegrationPlatform', SearchAttributeType.KEYWORD),
+  NeedsAttention: defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL),
+} as const;
+
+/** Deterministic workflow ids (SPEC §4): a repeated request cannot start a second process. */
+export const workflowIds = {
+  proposal: (proposalId: string) => `proposal-${proposalId}`,
+} as const;
+
+/** `ApplicationFailure.type` of permanent failures, shared by activities, workflows and the API. */
+export const FAILURE_TYPES = {
+  DuplicateOpenProposal: 'DuplicateOpenProposal',
+  JobNotOpen: 'JobNotOpen',
+  ProposalNotFound: 'ProposalNotFound',
+  InvalidTransition: 'InvalidTransition',
+  Forbidden: 'Forbidden',
+  InvalidState: 'InvalidState',
+  EmailRejected: 'EmailRejected',
+} as const;

@@ -1,0 +1,2 @@
+/** Every workflow, for the worker bundle. */
+export * from './proposal.js';

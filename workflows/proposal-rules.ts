@@ -1,0 +1,88 @@
+/**
+ * The proposal state machine (SPEC §3.1): pure and deterministic, shared by the
+ * workflow (update validators), the activities (transition guard) and the API
+ * (authorisation pre-checks), so the rules live in exactly one place.
+ */
+export const OPEN_STATES = ['proposed', 'company_reviewing'] as const;
+export const FINAL_STATES = ['accepted', 'declined', 'withdrawn', 'timed_out'] as const;
+export type OpenState = (typeof OPEN_STATES)[number];
+export type FinalState = (typeof FINAL_STATES)[number];
+export type ProposalState = OpenState | FinalState;
+
+export type Role = 'recruiter' | 'company_admin' | 'hiring_manager' | 'platform_admin';
+export type ProposalCommand = 'review' | 'accept' | 'decline' | 'withdraw';
+
+/** Who is acting: taken from the verified JWT by the API, or the system for timers. */
+export interface Actor {
+  userId: string | null;
+  role: Role | 'system';
+  companyId?: string | null;
+  recruiterId?: string | null;
+}
+export const SYSTEM_ACTOR: Actor = { userId: null, role: 'system' };
+
+/** The parties of one proposal, which decide who may command it. */
+export interface ProposalParties {
+  companyId: string;
+  recruiterId: string;
+}
+
+export const COMMAND_TARGET: Record<ProposalCommand, ProposalState> = {
+  review: 'company_reviewing',
+  accept: 'accepted',
+  decline: 'declined',
+  withdraw: 'withdrawn',
+};
+
+export function isOpen(state: ProposalState): state is OpenState {
+  return (OPEN_STATES as readonly string[]).includes(state);
+}
+
+/** The states each state may be entered from: reviewing only from `proposed`, decisions while open. */
+export const ENTERED_FROM: Record<ProposalState, readonly ProposalState[]> = {
+  proposed: [],
+  company_reviewing: ['proposed'],
+  accepted: OPEN_STATES,
+  declined: OPEN_STATES,
+  withdrawn: OPEN_STATES,
+  timed_out: OPEN_STATES,
+};
+
+export function allowedFrom(command: ProposalCommand): readonly ProposalState[] {
+  return ENTERED_FROM[COMMAND_TARGET[command]];
+}
+
+const COMPANY_ROLES: readonly string[] = ['company_admin', 'hiring_manager'];
+
+/** Whether `actor` may issue `command` on a proposal with these parties. */
+export function mayCommand(actor: Actor, command: ProposalCommand, parties: ProposalParties): boolean {
+  if (command === 'withdraw') return actor.role === 'recruiter' && actor.recruiterId === parties.recruiterId;
+  return COMPANY_ROLES.includes(actor.role) && actor.companyId === parties.companyId;
+}
+
+/** Whether `actor` may see the proposal at all. */
+export function mayView(actor: Actor, parties: ProposalParties): boolean {
+  if (actor.role === 'platform_admin') return true;
+  if (actor.role === 'recruiter') return actor.recruiterId === parties.recruiterId;
+  return COMPANY_ROLES.includes(actor.role) && actor.companyId === parties.companyId;
+}
+
+export type CommandCheck =
+  | { ok: true }
+  | { ok: false; code: 'forbidden' | 'invalid_state'; message: string };
+
+/** The one check behind both the API's pre-check and the workflow's update validator. */
+export function checkCommand(
+  actor: Actor,
+  command: ProposalCommand,
+  parties: ProposalParties,
+  state: ProposalState,
+): CommandCheck {
+  if (!mayCommand(actor, command, parties)) {
+    return { ok: false, code: 'forbidden', message: `not allowed to ${command} this proposal` };
+  }
+  if (!allowedFrom(command).includes(state)) {
+    return { ok: false, code: 'invalid_state', message: `cannot ${command} a proposal that is ${state}` };
+  }
+  return { ok: true };
+}

@@ -1,0 +1,204 @@
+import {
+  ApplicationFailure,
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ProposalActivities } from '../activities/index.js';
+import type { ProposalEmailEvent } from '../activities/email-templates.js';
+import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
+import {
+  type Actor,
+  type ProposalCommand,
+  type ProposalState,
+  COMMAND_TARGET,
+  SYSTEM_ACTOR,
+  checkCommand,
+  isOpen,
+} from './proposal-rules.js';
+
+export interface ProposalInput {
+  proposalId: string;
+  candidateId: string;
+  jobId: string;
+  companyId: string;
+  recruiterId: string;
+  pitch: string;
+  actor: Actor;
+}
+
+export interface ProposalView {
+  proposalId: string;
+  /** `null` until the proposal is recorded (or if recording was refused). */
+  state: ProposalState | null;
+  decisionDeadline: string | null;
+  reminderAt: string | null;
+  applicationId: string | null;
+}
+
+export interface ProposalCommandInput {
+  actor: Actor;
+  reason?: string;
+}
+
+/** Resolves once the proposal is recorded; fails with the refusal (e.g. a duplicate). Used with update-with-start. */
+export const proposalRecordedUpdate = defineUpdate<ProposalView>('proposalRecorded');
+export const reviewProposalUpdate = defineUpdate<ProposalView, [ProposalCommandInput]>('reviewProposal');
+export const acceptProposalUpdate = defineUpdate<ProposalView, [ProposalCommandInput]>('acceptProposal');
+export const declineProposalUpdate = defineUpdate<ProposalView, [ProposalCommandInput]>('declineProposal');
+export const withdrawProposalUpdate = defineUpdate<ProposalView, [ProposalCommandInput]>('withdrawProposal');
+export const proposalStateQuery = defineQuery<ProposalView>('proposalState');
+
+export const PROPOSAL_COMMAND_UPDATES = {
+  review: reviewProposalUpdate,
+  accept: acceptProposalUpdate,
+  decline: declineProposalUpdate,
+  withdraw: withdrawProposalUpdate,
+} as const;
+
+const db = proxyActivities<ProposalActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+/** A notification that keeps failing must not hold the business process: bounded retries. */
+const email = proxyActivities<ProposalActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
+});
+
+const DECISION_EMAIL: Partial<Record<ProposalState, ProposalEmailEvent>> = {
+  accepted: 'accepted',
+  declined: 'declined',
+  timed_out: 'timed_out',
+};
+
+/**
+ * One proposal's life (SPEC §3.1): recorded, company notified, reminder 24 h before the
+ * deadline, decided by accept / decline / withdraw updates or timed out by a timer.
+ */
+export async function proposalWorkflow(input: ProposalInput): Promise<ProposalView> {
+  const view: ProposalView = {
+    proposalId: input.proposalId,
+    state: null,
+    decisionDeadline: null,
+    reminderAt: null,
+    applicationId: null,
+  };
+  const parties = { companyId: input.companyId, recruiterId: input.recruiterId };
+  let refusal: ApplicationFailure | undefined;
+  // Transitions are persisted one after another, in the order the workflow decided them.
+  let persisted: Promise<unknown> = Promise.resolve();
+
+  const setState = (state: ProposalState) => {
+    view.state = state;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.ProposalState, value: state }]);
+  };
+
+  const persist = (to: ProposalState, actor: Actor, reason?: string) => {
+    const done = persisted.then(() =>
+      db.transitionProposal({ proposalId: input.proposalId, to, actor, reason: reason ?? null, at: new Date().toISOString() }),
+    );
+    persisted = done.catch(() => undefined);
+    return done;
+  };
+
+  setHandler(proposalStateQuery, () => view);
+  setHandler(proposalRecordedUpdate, async () => {
+    await condition(() => view.state !== null || refusal !== undefined);
+    if (refusal) throw refusal;
+    return view;
+  });
+
+  for (const [command, update] of Object.entries(PROPOSAL_COMMAND_UPDATES) as [ProposalCommand, typeof reviewProposalUpdate][]) {
+    setHandler(
+      update,
+      async ({ actor, reason }) => {
+        const to = COMMAND_TARGET[command];
+        setState(to); // synchronously, so a concurrent or late command is refused by the validator
+        const result = await persist(to, actor, reason);
+        view.applicationId = result.applicationId ?? view.applicationId;
+        return view;
+      },
+      {
+        validator: ({ actor }) => {
+          if (view.state === null) throw ApplicationFailure.create({ type: FAILURE_TYPES.InvalidState, message: 'proposal is not recorded yet' });
+          const check = checkCommand(actor, command, parties, view.state);
+          if (!check.ok) {
+            throw ApplicationFailure.create({
+              type: check.code === 'forbidden' ? FAILURE_TYPES.Forbidden : FAILURE_TYPES.InvalidState,
+              message: check.message,
+            });
+          }
+        },
+      },
+    );
+  }
+
+  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.CompanyId, value: input.companyId }]);
+  try {
+    const timeline = await db.createProposal({
+      proposalId: input.proposalId,
+      workflowId: workflowInfo().workflowId,
+      candidateId: input.candidateId,
+      jobId: input.jobId,
+      companyId: input.companyId,
+      recruiterId: input.recruiterId,
+      pitch: input.pitch,
+      actor: input.actor,
+      createdAt: new Date().toISOString(),
+    });
+    view.decisionDeadline = timeline.decisionDeadline;
+    view.reminderAt = timeline.reminderAt;
+    setState('proposed');
+  } catch (err) {
+    refusal = asRefusal(err);
+    await condition(allHandlersFinished);
+    return view;
+  }
+
+  await notify('created');
+
+  const decided = () => !isOpen(view.state!);
+  if (view.reminderAt && !(await condition(decided, msUntil(view.reminderAt)))) {
+    await notify('reminder');
+  }
+  if (!decided() && !(await condition(decided, msUntil(view.decisionDeadline!)))) {
+    setState('timed_out');
+    await persist('timed_out', SYSTEM_ACTOR, 'no decision before the deadline');
+  }
+
+  await persisted;
+  const decisionEmail = DECISION_EMAIL[view.state!];
+  if (decisionEmail) await notify(decisionEmail);
+  await condition(allHandlersFinished);
+  return view;
+
+  async function notify(event: ProposalEmailEvent) {
+    try {
+      await email.sendProposalEmail({ proposalId: input.proposalId, event });
+    } catch (err) {
+      log.error('proposal e-mail not sent', { event, error: String(err) });
+    }
+  }
+}
+
+/** Milliseconds from workflow time to `iso`, at least 1 (a zero timeout would mean "no timeout"). */
+function msUntil(iso: string): number {
+  return Math.max(1, new Date(iso).getTime() - Date.now());
+}
+
+/** The permanent reason creation was refused, passed to the caller as is. */
+function asRefusal(err: unknown): ApplicationFailure {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    return ApplicationFailure.create({ type: cause.type ?? undefined, message: cause.message, nonRetryable: true });
+  }
+  throw err;
+}
