@@ -12,19 +12,23 @@ import { errorHandler, notFound } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { buildOpenApiDocument, type Operation } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
+import { directoryRoutes } from './routes/directory.js';
 import { proposalRoutes } from './routes/proposals.js';
+import { TASK_QUEUES, type TaskQueues } from '../workflows/constants.js';
 
 export interface AppDeps {
   temporal: Client;
   db: Db;
   config: Pick<AppConfig, 'JWT_SECRET' | 'JWT_ISSUER'>;
   logger?: Logger;
+  /** Overrides of the shared queue names (tests run isolated workers). */
+  taskQueues?: Partial<TaskQueues>;
 }
 
 const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
 const REQUEST_ID = /^[A-Za-z0-9_\-.]{1,128}$/;
 
-export function createApp({ temporal, db, config, logger = createLogger('api') }: AppDeps): Express {
+export function createApp({ temporal, db, config, logger = createLogger('api'), taskQueues }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
@@ -53,7 +57,8 @@ export function createApp({ temporal, db, config, logger = createLogger('api') }
     res.json(actorOf(res));
   });
   api.use(idempotency(db));
-  api.use(proposalRoutes({ temporal, db, registry }));
+  api.use(proposalRoutes({ temporal, db, registry, taskQueue: taskQueues?.proposals ?? TASK_QUEUES.proposals }));
+  api.use(directoryRoutes({ db, registry }));
   api.use(() => {
     throw notFound('route');
   });

@@ -9,6 +9,8 @@ export const pageQuery = {
   cursor: z.string().max(200).optional(),
 };
 
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
 export const proposalCreateBody = z.strictObject({
   candidateId: uuid,
   jobId: uuid,
@@ -56,5 +58,10 @@ export const proposalHistoryDto = z.object({
 });
 
 export const proposalDetailDto = proposalDto.extend({ history: z.array(proposalHistoryDto) });
-export const proposalPageDto = z.object({ data: z.array(proposalDto), nextCursor: z.string().nullable() });
+export const proposalPageDto = pageOf(proposalDto);
 export const idParams = z.strictObject({ id: uuid });
+
+export const jobListQuery = z.strictObject({ ...pageQuery, status: z.enum(['open', 'closed']).optional(), companyId: uuid.optional() });
+export const jobDto = z.object({ id: uuid, companyId: uuid, title: z.string(), status: z.enum(['open', 'closed']), createdAt: z.iso.datetime() });
+export const candidateListQuery = z.strictObject({ ...pageQuery });
+export const candidateDto = z.object({ id: uuid, fullName: z.string(), email: z.string().nullable(), createdAt: z.iso.datetime() });

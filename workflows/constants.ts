@@ -4,6 +4,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const TASK_QUEUES = {
   proposals: 'proposals',
 } as const;
+export type TaskQueues = { [K in keyof typeof TASK_QUEUES]: string };
 
 /** Custom search attributes (SPEC §5); registered by the dev server start and the compose setup. */
 export const SEARCH_ATTRIBUTES = {

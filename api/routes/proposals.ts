@@ -5,7 +5,7 @@ import type { Db } from '../../lib/db.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { directoryDal } from '../../db/dal/directory.js';
 import { proposalsDal, type ProposalHistoryRow, type ProposalRow } from '../../db/dal/proposals.js';
-import { TASK_QUEUES, workflowIds, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
+import { workflowIds, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
 import { PROPOSAL_COMMAND_UPDATES, proposalRecordedUpdate, proposalWorkflow } from '../../workflows/proposal.js';
 import { type ProposalCommand, checkCommand, mayView } from '../../workflows/proposal-rules.js';
 import { actorOf, requireRole, type AuthedActor } from '../auth.js';
@@ -18,7 +18,6 @@ import {
   proposalCommandBody,
   proposalCreateBody,
   proposalDetailDto,
-  proposalDto,
   proposalListQuery,
   proposalPageDto,
 } from '../schemas.js';
@@ -57,7 +56,7 @@ const historyDto = (h: ProposalHistoryRow) => ({
 const COMMANDS: ProposalCommand[] = ['review', 'accept', 'decline', 'withdraw'];
 
 /** Proposal lifecycle endpoints (SPEC §3.1): reads from Postgres, commands through the workflow. */
-export function proposalRoutes({ temporal, db, registry }: { temporal: Client; db: Db; registry: Operation[] }): Router {
+export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal: Client; db: Db; registry: Operation[]; taskQueue: string }): Router {
   const router = Router();
   const proposals = proposalsDal(db);
   const applications = applicationsDal(db);
@@ -106,7 +105,7 @@ export function proposalRoutes({ temporal, db, registry }: { temporal: Client; d
       await temporal.workflow.executeUpdateWithStart(proposalRecordedUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation(proposalWorkflow, {
           workflowId,
-          taskQueue: TASK_QUEUES.proposals,
+          taskQueue,
           workflowIdConflictPolicy: 'FAIL',
           args: [{ proposalId, candidateId: candidate.id, jobId: job.id, companyId: job.company_id, recruiterId: actor.recruiterId, pitch: body.pitch, actor }],
           typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: job.company_id }],

@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
+import { type Keyset, newestFirst } from './keyset.js';
 
 /** Read access to the people and things proposals refer to. */
 export interface JobRow {
@@ -7,11 +8,14 @@ export interface JobRow {
   title: string;
   status: 'open' | 'closed';
   hiring_manager_user_id: string | null;
+  created_at: Date;
 }
+
 export interface CandidateRow {
   id: string;
   full_name: string;
   email: string | null;
+  created_at: Date;
 }
 export interface RecruiterRow {
   id: string;
@@ -32,6 +36,17 @@ export const directoryDal = (db: Db) => ({
   candidate: (id: string, trx: Executor = db) => trx<CandidateRow>('candidates').where({ id }).first(),
   recruiter: (id: string, trx: Executor = db) => trx<RecruiterRow>('recruiters').where({ id }).first(),
   user: (id: string, trx: Executor = db) => trx<UserRow>('users').where({ id }).first(),
+
+  listJobs(filter: Keyset & { companyId?: string; status?: 'open' | 'closed' }, trx: Executor = db): Promise<JobRow[]> {
+    const q = trx<JobRow>('jobs');
+    if (filter.companyId) q.where('company_id', filter.companyId);
+    if (filter.status) q.where('status', filter.status);
+    return newestFirst(q, filter);
+  },
+
+  listCandidates(filter: Keyset, trx: Executor = db): Promise<CandidateRow[]> {
+    return newestFirst(trx<CandidateRow>('candidates'), filter);
+  },
 
   recruiterUser: (recruiterId: string, trx: Executor = db) =>
     trx<UserRow>('users')

@@ -1,5 +1,6 @@
 import type { Db, Executor } from '../../lib/db.js';
 import type { ProposalState } from '../../workflows/proposal-rules.js';
+import { type Keyset, newestFirst } from './keyset.js';
 
 export interface ProposalRow {
   id: string;
@@ -30,15 +31,12 @@ export interface ProposalHistoryRow {
   transition_key: string;
 }
 
-export interface ProposalListFilter {
+export interface ProposalListFilter extends Keyset {
   recruiterId?: string;
   companyId?: string;
   jobId?: string;
   candidateId?: string;
   states?: ProposalState[];
-  /** Keyset position: rows strictly older than this (created_at, id). */
-  before?: { createdAt: Date; id: string };
-  limit: number;
 }
 
 const TABLE = 'candidate_role_assignments';
@@ -75,20 +73,13 @@ export const proposalsDal = (db: Db) => ({
 
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(filter: ProposalListFilter, trx: Executor = db): Promise<ProposalRow[]> {
-    const q = trx<ProposalRow>(TABLE).orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ]);
+    const q = trx<ProposalRow>(TABLE);
     if (filter.recruiterId) q.where('recruiter_id', filter.recruiterId);
     if (filter.companyId) q.where('company_id', filter.companyId);
     if (filter.jobId) q.where('job_id', filter.jobId);
     if (filter.candidateId) q.where('candidate_id', filter.candidateId);
     if (filter.states?.length) q.whereIn('state', filter.states);
-    if (filter.before) {
-      const { createdAt, id } = filter.before;
-      q.whereRaw('(created_at, id) < (?, ?)', [createdAt, id]);
-    }
-    return q.limit(filter.limit);
+    return newestFirst(q, filter);
   },
 
   async insertHistory(row: Omit<ProposalHistoryRow, 'id'>, trx: Executor = db): Promise<boolean> {

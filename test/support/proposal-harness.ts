@@ -7,15 +7,14 @@ import { workflowIds } from '../../workflows/constants.js';
 import { type ProposalInput, proposalWorkflow } from '../../workflows/proposal.js';
 import type { FakeResend } from '../fakes/resend.js';
 import type { Marketplace } from './factories.js';
-import { workflowBundle } from './context.js';
 
 /** A worker on a private task queue with the real activities (test database, fake Resend). */
-export async function proposalTestWorker(env: TestWorkflowEnvironment, db: Db, resend: FakeResend) {
+export async function proposalTestWorker(env: TestWorkflowEnvironment, db: Db, resend: FakeResend, bundle: { codePath: string }) {
   const taskQueue = `proposals-test-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowBundle: workflowBundle(),
+    workflowBundle: bundle,
     activities: createProposalActivities({ db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' }),
   });
   return { worker, taskQueue };

@@ -14,7 +14,7 @@ import {
 } from '../../workflows/proposal.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
-import { startTimeSkippingEnv, testDb } from '../support/context.js';
+import { startTimeSkippingEnv, testDb, workflowBundle } from '../support/context.js';
 import { createCandidate, createMarketplace } from '../support/factories.js';
 import { proposalInput, proposalTestWorker, startProposal } from '../support/proposal-harness.js';
 
@@ -29,7 +29,7 @@ let running: Promise<void>;
 beforeAll(async () => {
   [env, resend] = await Promise.all([startTimeSkippingEnv(), startFakeResend()]);
   db = testDb();
-  ({ worker, taskQueue } = await proposalTestWorker(env, db, resend));
+  ({ worker, taskQueue } = await proposalTestWorker(env, db, resend, workflowBundle()));
   running = worker.run();
 });
 

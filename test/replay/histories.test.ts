@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import * as workflows from '../../workflows/index.js';
+import { workflowBundle } from '../support/context.js';
+
+const HISTORIES = fileURLToPath(new URL('./histories/', import.meta.url));
+
+async function recordedHistories() {
+  const files = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).sort();
+  return Promise.all(
+    files.map(async (file) => ({ workflowId: path.basename(file, '.json'), history: historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8'))) })),
+  );
+}
+
+const workflowTypeOf = (history: Awaited<ReturnType<typeof recordedHistories>>[number]['history']) =>
+  history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+
+describe('recorded workflow histories', () => {
+  it('cover every workflow type with at least two paths', async () => {
+    const histories = await recordedHistories();
+    const workflowTypes = Object.entries(workflows).filter(([name, v]) => typeof v === 'function' && name.endsWith('Workflow')).map(([name]) => name);
+    for (const type of workflowTypes) {
+      expect(histories.filter((h) => workflowTypeOf(h.history) === type).length, type).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('replay against the current workflow code without non-determinism', async () => {
+    const histories = await recordedHistories();
+    const failures: string[] = [];
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories)) {
+      replayed++;
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(histories.length);
+  });
+
+  it('fail to replay against an incompatible change, so such a change fails the suite', async () => {
+    const incompatible = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./fixtures/incompatible-proposal.ts', import.meta.url)),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+    });
+    const histories = (await recordedHistories()).filter((h) => workflowTypeOf(h.history) === 'proposalWorkflow');
+    const errors: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: incompatible }, histories)) {
+      if (result.error) errors.push(result.error.name);
+    }
+    expect(errors).toHaveLength(histories.length);
+    expect(new Set(errors)).toEqual(new Set(['DeterminismViolationError']));
+  });
+});

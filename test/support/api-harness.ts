@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createApp } from '../../api/app.js';
+import { createProposalActivities } from '../../activities/index.js';
+import type { Db } from '../../lib/db.js';
+import { createLogger } from '../../lib/logger.js';
+import { signToken } from '../../lib/tokens.js';
+import type { Actor } from '../../workflows/proposal-rules.js';
+import { startFakeResend, type FakeResend } from '../fakes/resend.js';
+import { temporalAddress, testDb, workflowBundle } from './context.js';
+
+const JWT = { secret: 'test-secret-that-is-at-least-32-characters-long', issuer: 'splits-test' };
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface ApiHarness {
+  db: Db;
+  temporal: Client;
+  resend: FakeResend;
+  taskQueue: string;
+  baseUrl: string;
+  token(actor: Actor): Promise<string>;
+  request<T = any>(method: string, path: string, opts?: { actor?: Actor; token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real API over HTTP on a free port, the real dev server, the real database, and a
+ * proposals worker on a private task queue with a fake Resend behind the real SDK.
+ */
+export async function startApiHarness(): Promise<ApiHarness> {
+  const db = testDb();
+  const resend = await startFakeResend();
+  const address = temporalAddress();
+  const [connection, nativeConnection] = await Promise.all([Connection.connect({ address }), NativeConnection.connect({ address })]);
+  const temporal = new Client({ connection });
+  const taskQueue = `proposals-api-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities: createProposalActivities({ db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' }),
+  });
+  const running = worker.run();
+  const app = createApp({
+    temporal,
+    db,
+    config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer },
+    logger: createLogger('api-test', 'silent'),
+    taskQueues: { proposals: taskQueue },
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const token = (actor: Actor) =>
+    signToken(
+      { sub: actor.userId!, role: actor.role as 'recruiter', companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null },
+      JWT,
+    );
+
+  return {
+    db, temporal, resend, taskQueue, baseUrl, token,
+    async request(method, path, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      const bearer = opts.token ?? (opts.actor ? await token(opts.actor) : undefined);
+      if (bearer) headers.authorization = `Bearer ${bearer}`;
+      const body = opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+      if (body !== undefined) headers['content-type'] ??= 'application/json';
+      const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    },
+    async stop() {
+      await new Promise((resolve) => server.close(resolve));
+      worker.shutdown();
+      await running;
+      await Promise.all([connection.close(), nativeConnection.close(), resend.close(), db.destroy()]);
+    },
+  };
+}
+
+/** Polls `probe` until it returns a truthy value (visibility in Temporal is eventually consistent). */
+export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,46 @@
+/** Display helpers: labels, ids, dates and durations. */
+
+export const STATES = ['proposed', 'company_reviewing', 'accepted', 'declined', 'withdrawn', 'timed_out'];
+export const OPEN_STATES = ['proposed', 'company_reviewing'];
+
+export const STATE_LABELS = {
+  proposed: 'Proposed',
+  company_reviewing: 'In review',
+  accepted: 'Accepted',
+  declined: 'Declined',
+  withdrawn: 'Withdrawn',
+  timed_out: 'Timed out',
+};
+
+export const ROLE_LABELS = {
+  recruiter: 'Recruiter',
+  company_admin: 'Company admin',
+  hiring_manager: 'Hiring manager',
+  platform_admin: 'Platform admin',
+  system: 'System',
+};
+
+export const isOpenState = (state) => OPEN_STATES.includes(state);
+export const stateLabel = (state) => STATE_LABELS[state] ?? state;
+export const roleLabel = (role) => ROLE_LABELS[role] ?? role;
+
+/** `05e40000-0000-4000-8000-000000000005` → `05e4…0005`: short, still distinct for sequential ids. */
+export function shortId(id) {
+  return id && id.length > 12 ? `${id.slice(0, 4)}…${id.slice(-4)}` : (id ?? '');
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function formatDateTime(iso) {
+  return iso ? dateTime.format(new Date(iso)) : '—';
+}
+
+/** 93784000 → `1d 02:03:04`; under a day → `02:03:04`. */
+export function formatDuration(ms) {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const days = Math.floor(total / 86400);
+  const clock = [Math.floor(total / 3600) % 24, Math.floor(total / 60) % 60, total % 60]
+    .map((n) => String(n).padStart(2, '0'))
+    .join(':');
+  return days > 0 ? `${days}d ${clock}` : clock;
+}

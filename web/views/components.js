@@ -1,0 +1,75 @@
+/** Small building blocks shared by the views. */
+import { h } from '../dom.js';
+import { formatDateTime, formatDuration, stateLabel } from '../format.js';
+
+export function stateBadge(state) {
+  return h('span', { class: `badge badge-${state}`, 'data-testid': 'state-badge', 'data-state': state }, stateLabel(state));
+}
+
+export function loading(text = 'Loading…') {
+  return h('p', { class: 'loading', role: 'status', 'data-testid': 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
+}
+
+export function emptyState(title, hint) {
+  return h('div', { class: 'empty', 'data-testid': 'empty-state' }, h('p', { class: 'empty-title' }, title), hint && h('p', {}, hint));
+}
+
+/** A visible error; `extra` nodes (e.g. a link or a list) follow the message. */
+export function errorAlert(message, ...extra) {
+  return h('div', { class: 'alert alert-error', role: 'alert', 'data-testid': 'error-alert' }, h('p', {}, message), extra);
+}
+
+/** A status message; tone is `success` or `info`. */
+export function notice(message, tone = 'success') {
+  return h('div', { class: `alert alert-${tone}`, role: 'status', 'data-testid': 'notice' }, h('p', {}, message));
+}
+
+// --- Live countdowns -------------------------------------------------------------
+// Every element with data-deadline is re-rendered by one page-wide ticker, so views
+// only create them and never manage timers of their own.
+
+const URGENT_MS = 60 * 60 * 1000;
+
+function renderCountdown(el, now) {
+  const left = Date.parse(el.dataset.deadline) - now;
+  el.textContent = left > 0 ? `${formatDuration(left)} left` : 'Deadline passed';
+  el.classList.toggle('is-urgent', left > 0 && left < URGENT_MS);
+  el.classList.toggle('is-overdue', left <= 0);
+}
+
+export function countdown(deadlineIso) {
+  const el = h('time', {
+    class: 'countdown',
+    datetime: deadlineIso,
+    title: `Decision due ${formatDateTime(deadlineIso)}`,
+    'data-deadline': deadlineIso,
+    'data-testid': 'countdown',
+  });
+  renderCountdown(el, Date.now());
+  return el;
+}
+
+export function startCountdownTicker() {
+  setInterval(() => {
+    const now = Date.now();
+    document.querySelectorAll('[data-deadline]').forEach((el) => renderCountdown(el, now));
+  }, 1000);
+}
+
+/**
+ * Runs `task` every `ms` until `signal` aborts; skips a tick while the tab is hidden or
+ * the previous run is still going, so slow responses never pile up.
+ */
+export function every(ms, signal, task) {
+  let running = false;
+  const id = setInterval(async () => {
+    if (running || document.hidden) return;
+    running = true;
+    try {
+      await task();
+    } finally {
+      running = false;
+    }
+  }, ms);
+  signal.addEventListener('abort', () => clearInterval(id), { once: true });
+}

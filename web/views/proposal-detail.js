@@ -1,0 +1,270 @@
+/**
+ * Proposal detail: fields, state history, and the actions the signed-in user may take.
+ * A company user opening a `proposed` proposal marks it as in review (product rule).
+ */
+import { api, isAbort } from '../api.js';
+import { candidateLabel, jobLabel, loadDirectory } from '../directory.js';
+import { fill, h } from '../dom.js';
+import { formatDateTime, isOpenState, roleLabel, shortId, stateLabel } from '../format.js';
+import { countdown, errorAlert, every, loading, notice, stateBadge } from './components.js';
+
+const REFRESH_MS = 10_000;
+const COMPANY_ROLES = ['company_admin', 'hiring_manager'];
+
+const DONE = {
+  review: 'Marked as reviewed.',
+  accept: 'Proposal accepted.',
+  decline: 'Proposal declined.',
+  withdraw: 'Proposal withdrawn.',
+};
+
+/** The commands `me` may issue now; mirrors workflows/proposal-rules.ts (the API re-checks). */
+export function availableActions(me, p) {
+  const companyUser = COMPANY_ROLES.includes(me.role) && me.companyId === p.companyId;
+  const ownRecruiter = me.role === 'recruiter' && me.recruiterId === p.recruiterId;
+  const open = isOpenState(p.state);
+  return [
+    companyUser && p.state === 'proposed' && 'review',
+    companyUser && open && 'accept',
+    companyUser && open && 'decline',
+    ownRecruiter && open && 'withdraw',
+  ].filter(Boolean);
+}
+
+// --- Read-only parts -------------------------------------------------------------
+
+/** A term and its value; an empty value shows as a dash. */
+function field(label, ...value) {
+  const present = value.filter((v) => v !== undefined && v !== null && v !== false && v !== '');
+  return [h('dt', {}, label), h('dd', {}, present.length ? present : '—')];
+}
+
+function idText(id) {
+  return id && h('code', { title: id }, shortId(id));
+}
+
+function detailsCard(p, dir) {
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'details-title', 'data-testid': 'proposal-fields' },
+    h('h2', { id: 'details-title' }, 'Details'),
+    h(
+      'dl',
+      { class: 'fields' },
+      field('State', stateBadge(p.state)),
+      field('Candidate', candidateLabel(dir, p.candidateId)),
+      field('Job', jobLabel(dir, p.jobId)),
+      field('Company', idText(p.companyId)),
+      field('Recruiter', idText(p.recruiterId)),
+      field('Decision due', formatDateTime(p.decisionDeadline), isOpenState(p.state) && [' · ', countdown(p.decisionDeadline)]),
+      field('Reminder', p.reminderAt && formatDateTime(p.reminderAt)),
+      field('Decided', p.decidedAt && formatDateTime(p.decidedAt)),
+      field('Decision reason', p.decisionReason),
+      field('Application', idText(p.applicationId)),
+      field('Proposed', formatDateTime(p.createdAt)),
+      field('Last update', formatDateTime(p.updatedAt)),
+      field('Workflow', p.workflowId && h('code', {}, p.workflowId)),
+    ),
+    h('h3', {}, 'Pitch'),
+    h('p', { class: 'pitch', 'data-testid': 'proposal-pitch' }, p.pitch),
+  );
+}
+
+function historyEntry(entry) {
+  return h(
+    'li',
+    { class: 'timeline-entry', 'data-testid': 'history-entry', 'data-new-state': entry.newState },
+    h(
+      'p',
+      { class: 'timeline-change' },
+      entry.oldState ? [stateBadge(entry.oldState), h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→'), h('span', { class: 'visually-hidden' }, 'to')] : 'Created as ',
+      stateBadge(entry.newState),
+    ),
+    h(
+      'p',
+      { class: 'muted' },
+      roleLabel(entry.actorRole),
+      entry.actorUserId && ` · user ${shortId(entry.actorUserId)}`,
+      ' · ',
+      h('time', { datetime: entry.occurredAt }, formatDateTime(entry.occurredAt)),
+    ),
+    entry.reason && h('blockquote', { class: 'reason' }, entry.reason),
+  );
+}
+
+function historyCard(history) {
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'history-title' },
+    h('h2', { id: 'history-title' }, 'History'),
+    history.length
+      ? h('ol', { class: 'timeline', 'data-testid': 'history' }, history.map(historyEntry))
+      : h('p', { class: 'muted' }, 'No state changes recorded yet.'),
+  );
+}
+
+// --- Actions ---------------------------------------------------------------------
+
+function reasonForm(command, { onConfirm, onCancel }) {
+  const id = `${command}-reason`;
+  const verb = command === 'decline' ? 'Decline' : 'Withdraw';
+  const textarea = h('textarea', { id, rows: 3, maxlength: 2000, 'data-testid': id });
+  const form = h(
+    'form',
+    {
+      class: 'reason-form',
+      'data-testid': `${command}-form`,
+      onsubmit: (event) => {
+        event.preventDefault();
+        onConfirm(textarea.value.trim());
+      },
+    },
+    h('div', { class: 'field' }, h('label', { for: id }, 'Reason ', h('span', { class: 'muted' }, '(optional)')), textarea),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'submit', class: 'button button-danger', 'data-testid': `confirm-${command}` }, `${verb} proposal`),
+      h('button', { type: 'button', class: 'button button-ghost', 'data-testid': `cancel-${command}`, onclick: onCancel }, 'Cancel'),
+    ),
+  );
+  return { form, focus: () => textarea.focus() };
+}
+
+function noActionsText(p) {
+  if (!isOpenState(p.state)) return `This proposal is closed (${stateLabel(p.state).toLowerCase()}); no further actions.`;
+  return 'You can view this proposal but not act on it.';
+}
+
+/** The action bar; `run(command, reason?)` performs one, `onReasonToggle(open)` tracks the reason form. */
+function actionsCard(p, actions, { run, onReasonToggle }) {
+  const panel = h('div', { class: 'slot' });
+  const buttons = h('div', { class: 'actions' });
+
+  function openReason(command) {
+    const { form, focus } = reasonForm(command, {
+      onConfirm: (reason) => run(command, reason),
+      onCancel: () => {
+        fill(panel);
+        onReasonToggle(false);
+      },
+    });
+    fill(panel, form);
+    onReasonToggle(true);
+    focus();
+  }
+
+  const button = (command, label, style, onclick) =>
+    h('button', { type: 'button', class: `button ${style}`, 'data-testid': `action-${command}`, onclick }, label);
+  const byCommand = {
+    review: () => button('review', 'Mark reviewed', '', () => run('review')),
+    accept: () => button('accept', 'Accept', 'button-primary', () => run('accept')),
+    decline: () => button('decline', 'Decline…', 'button-danger', () => openReason('decline')),
+    withdraw: () => button('withdraw', 'Withdraw…', 'button-danger', () => openReason('withdraw')),
+  };
+  fill(buttons, actions.map((command) => byCommand[command]()));
+
+  return h(
+    'section',
+    { class: 'card actions-card', 'aria-labelledby': 'actions-title', 'data-testid': 'actions' },
+    h('h2', { id: 'actions-title' }, 'Actions'),
+    actions.length ? [buttons, panel] : h('p', { class: 'muted', 'data-testid': 'no-actions' }, noActionsText(p)),
+  );
+}
+
+// --- The view --------------------------------------------------------------------
+
+function notFoundMessage(err) {
+  return err.status === 404 ? 'This proposal does not exist, or you are not allowed to see it.' : `Could not load the proposal: ${err.message}`;
+}
+
+const backLink = () => h('a', { href: '#/proposals', class: 'back-link' }, '← All proposals');
+
+export async function proposalDetailView(root, { me, params, signal, flash }) {
+  document.title = 'Proposal · Splits';
+  root.append(loading('Loading proposal…'));
+
+  let proposal;
+  let dir;
+  let busy = false;
+  let reasonOpen = false;
+
+  try {
+    [proposal, dir] = await Promise.all([api.getProposal(params.id, signal), loadDirectory(me)]);
+  } catch (err) {
+    if (isAbort(err)) return;
+    fill(root, backLink(), errorAlert(notFoundMessage(err)));
+    return;
+  }
+
+  function render(p, ...messages) {
+    proposal = p;
+    reasonOpen = false;
+    const title = `${candidateLabel(dir, p.candidateId)} for ${jobLabel(dir, p.jobId)}`;
+    document.title = `${title} · Splits`;
+    fill(
+      root,
+      backLink(),
+      h('div', { class: 'page-header' }, h('h1', { tabindex: -1, 'data-testid': 'proposal-title' }, title), stateBadge(p.state)),
+      h('div', { class: 'slot', 'data-testid': 'messages' }, messages),
+      actionsCard(p, availableActions(me, p), { run, onReasonToggle: (open) => (reasonOpen = open) }),
+      h('div', { class: 'columns' }, detailsCard(p, dir), historyCard(p.history)),
+    );
+  }
+
+  function setBusy(value) {
+    busy = value;
+    root.querySelectorAll('[data-testid="actions"] button').forEach((b) => (b.disabled = value));
+    root.querySelector('[data-testid="actions"]')?.setAttribute('aria-busy', String(value));
+  }
+
+  /** After a refused command the state may have moved on: show why, then the current proposal. */
+  async function reloadAfter(err) {
+    const message = err.status === 409 ? `${err.message}. The proposal has been reloaded.` : err.message;
+    try {
+      render(await api.getProposal(proposal.id, signal), errorAlert(message));
+    } catch (reloadErr) {
+      if (!isAbort(reloadErr)) render(proposal, errorAlert(message));
+    }
+  }
+
+  async function run(command, reason) {
+    if (busy) return;
+    setBusy(true);
+    try {
+      render(await api.command(proposal.id, command, reason), notice(DONE[command]));
+      root.querySelector('h1')?.focus();
+    } catch (err) {
+      if (signal.aborted) return;
+      await reloadAfter(err);
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function refresh() {
+    if (busy || reasonOpen || !isOpenState(proposal.state)) return;
+    try {
+      const fresh = await api.getProposal(proposal.id, signal);
+      if (fresh.updatedAt !== proposal.updatedAt && !busy && !reasonOpen) {
+        render(fresh, notice(`This proposal was updated: it is now ${stateLabel(fresh.state).toLowerCase()}.`, 'info'));
+      }
+    } catch {
+      // A missed refresh is retried on the next tick; the page still shows the last state.
+    }
+  }
+
+  const messages = [flash && notice(flash)];
+  if (availableActions(me, proposal).includes('review')) {
+    fill(root, loading('Opening the proposal for review…'));
+    try {
+      proposal = await api.command(proposal.id, 'review');
+      messages.push(notice('You opened this proposal, so it is now in review.'));
+    } catch (err) {
+      if (signal.aborted) return;
+      messages.push(errorAlert(`Could not mark the proposal as in review: ${err.message}`));
+      proposal = await api.getProposal(proposal.id, signal);
+    }
+  }
+  render(proposal, messages);
+  every(REFRESH_MS, signal, refresh);
+}
