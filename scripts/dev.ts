@@ -113,8 +113,7 @@ async function shutdown(code: number) {
 
 async function main() {
   mkdirSync(DEV_DIR, { recursive: true });
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void shutdown(0));
 
   const databaseUrl = await database();
   const db = createDb(databaseUrl, { max: 2 });
@@ -167,7 +166,26 @@ ${tokens.map((t) => `   ${t.label.padEnd(30)} ${t.token}`).join('\n')}
   writeFileSync(path.join(DEV_DIR, 'tokens.json'), JSON.stringify(Object.fromEntries(tokens.map((t) => [t.key, t.token])), null, 2));
 }
 
-main().catch(async (err: unknown) => {
-  console.error('[dev] failed to start:', err instanceof Error ? err.message : err);
-  await shutdown(1);
-});
+/**
+ * The terminal sends Ctrl-C to its whole process group, which would stop Postgres and
+ * Temporal under workers still draining. So this process only launches the supervisor in
+ * a group of its own and forwards the signal; the supervisor stops things in order.
+ */
+function launchSupervisor() {
+  const supervisor = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    detached: true,
+    stdio: 'inherit',
+    env: { ...env, SPLITS_DEV_SUPERVISOR: '1' },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => supervisor.kill('SIGTERM'));
+  supervisor.on('exit', (code) => process.exit(code ?? 1));
+}
+
+if (env.SPLITS_DEV_SUPERVISOR) {
+  main().catch(async (err: unknown) => {
+    console.error('[dev] failed to start:', err instanceof Error ? err.message : err);
+    await shutdown(1);
+  });
+} else {
+  launchSupervisor();
+}

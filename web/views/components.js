@@ -2,8 +2,8 @@
 import { h } from '../dom.js';
 import { formatDateTime, formatDuration, stateLabel } from '../format.js';
 
-export function stateBadge(state) {
-  return h('span', { class: `badge badge-${state}`, 'data-testid': 'state-badge', 'data-state': state }, stateLabel(state));
+export function stateBadge(state, testid = 'state-badge') {
+  return h('span', { class: `badge badge-${state}`, 'data-testid': testid, 'data-state': state }, stateLabel(state));
 }
 
 export function loading(text = 'Loading…') {

@@ -51,7 +51,6 @@ function detailsCard(p, dir) {
     h(
       'dl',
       { class: 'fields' },
-      field('State', stateBadge(p.state)),
       field('Candidate', candidateLabel(dir, p.candidateId)),
       field('Job', jobLabel(dir, p.jobId)),
       field('Company', idText(p.companyId)),
@@ -77,8 +76,8 @@ function historyEntry(entry) {
     h(
       'p',
       { class: 'timeline-change' },
-      entry.oldState ? [stateBadge(entry.oldState), h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→'), h('span', { class: 'visually-hidden' }, 'to')] : 'Created as ',
-      stateBadge(entry.newState),
+      entry.oldState ? [stateBadge(entry.oldState, 'history-state'), h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→'), h('span', { class: 'visually-hidden' }, 'to')] : 'Created as ',
+      stateBadge(entry.newState, 'history-state'),
     ),
     h(
       'p',
@@ -204,7 +203,7 @@ export async function proposalDetailView(root, { me, params, signal, flash }) {
     fill(
       root,
       backLink(),
-      h('div', { class: 'page-header' }, h('h1', { tabindex: -1, 'data-testid': 'proposal-title' }, title), stateBadge(p.state)),
+      h('div', { class: 'title-row' }, h('h1', { tabindex: -1, 'data-testid': 'proposal-title' }, title), stateBadge(p.state)),
       h('div', { class: 'slot', 'data-testid': 'messages' }, messages),
       actionsCard(p, availableActions(me, p), { run, onReasonToggle: (open) => (reasonOpen = open) }),
       h('div', { class: 'columns' }, detailsCard(p, dir), historyCard(p.history)),

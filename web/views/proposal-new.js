@@ -1,0 +1,166 @@
+/**
+ * New proposal (recruiters): pick an open job and a candidate, write a pitch, POST it.
+ * Validation issues (400) appear next to their fields; refusals (403/404/409/422) in an alert.
+ */
+import { ApiError, api, isAbort, newIdempotencyKey } from '../api.js';
+import { fill, h } from '../dom.js';
+import { emptyState, errorAlert, loading, notice } from './components.js';
+
+const PITCH_MAX = 5000;
+const REQUIRED = {
+  jobId: 'Choose a job.',
+  candidateId: 'Choose a candidate.',
+  pitch: 'Write a short pitch for the company.',
+};
+
+/** A labelled control with its hint and an (initially hidden) error message. */
+function formField({ name, label, hint, control }) {
+  const hintId = `${name}-hint`;
+  const errorId = `${name}-error`;
+  const input = control({ id: name, name, 'data-testid': `field-${name}`, 'aria-describedby': hint ? hintId : undefined });
+  const error = h('p', { id: errorId, class: 'field-error', 'data-testid': `field-error-${name}`, hidden: true });
+  const describedBy = [hint && hintId, errorId].filter(Boolean).join(' ');
+  return {
+    input,
+    el: h('div', { class: 'field' }, h('label', { for: name }, label), input, hint && h('p', { id: hintId, class: 'hint' }, hint), error),
+    setError(message) {
+      error.textContent = message ?? '';
+      error.hidden = !message;
+      if (message) {
+        input.setAttribute('aria-invalid', 'true');
+        input.setAttribute('aria-describedby', describedBy);
+      } else {
+        input.removeAttribute('aria-invalid');
+        if (hint) input.setAttribute('aria-describedby', hintId);
+        else input.removeAttribute('aria-describedby');
+      }
+    },
+  };
+}
+
+const select = (placeholder, options) => (attrs) =>
+  h('select', attrs, h('option', { value: '' }, placeholder), options.map(([value, label]) => h('option', { value }, label)));
+
+function requiredIssues(body) {
+  return Object.entries(REQUIRED)
+    .filter(([name]) => !body[name].trim())
+    .map(([name, message]) => ({ path: [name], message }));
+}
+
+function proposalForm({ jobs, candidates, navigate }) {
+  const fields = {
+    jobId: formField({
+      name: 'jobId',
+      label: 'Job',
+      hint: 'Only open jobs take proposals.',
+      control: select('Choose a job…', jobs.map((j) => [j.id, j.title])),
+    }),
+    candidateId: formField({
+      name: 'candidateId',
+      label: 'Candidate',
+      control: select('Choose a candidate…', candidates.map((c) => [c.id, c.email ? `${c.fullName} (${c.email})` : c.fullName])),
+    }),
+    pitch: formField({
+      name: 'pitch',
+      label: 'Pitch',
+      hint: `Why this candidate fits the role (up to ${PITCH_MAX.toLocaleString()} characters).`,
+      control: (attrs) => h('textarea', { ...attrs, rows: 7, maxlength: PITCH_MAX }),
+    }),
+  };
+  const alertSlot = h('div', { class: 'slot' });
+  const submitButton = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'submit-proposal' }, 'Send proposal');
+  // One key per distinct request: retrying the same body after a lost response is then answered from the first try.
+  let idempotency = { key: null, body: null };
+
+  function keyFor(body) {
+    const text = JSON.stringify(body);
+    if (idempotency.body !== text) idempotency = { key: newIdempotencyKey(), body: text };
+    return idempotency.key;
+  }
+
+  function clearErrors() {
+    fill(alertSlot);
+    Object.values(fields).forEach((f) => f.setError(null));
+  }
+
+  /** Puts each issue next to its field; returns the issues that match no field. */
+  function showIssues(issues) {
+    const unmatched = [];
+    for (const issue of issues) {
+      const field = fields[issue.path?.[0]];
+      if (field) field.setError(issue.message);
+      else unmatched.push(issue);
+    }
+    Object.values(fields).find((f) => f.input.hasAttribute('aria-invalid'))?.input.focus();
+    return unmatched;
+  }
+
+  function showError(err) {
+    if (err.status === 400 && Array.isArray(err.details)) {
+      const unmatched = showIssues(err.details);
+      const list = unmatched.length > 0 && h('ul', {}, unmatched.map((i) => h('li', {}, i.path?.length ? `${i.path.join('.')}: ${i.message}` : i.message)));
+      fill(alertSlot, errorAlert(unmatched.length < err.details.length ? 'Please correct the highlighted fields.' : err.message, list));
+      return;
+    }
+    const existing = err.status === 409 && err.details?.proposalId;
+    fill(alertSlot, errorAlert(err.message, existing && h('a', { href: `#/proposals/${encodeURIComponent(existing)}` }, 'Open the existing proposal')));
+    alertSlot.scrollIntoView({ block: 'nearest' });
+  }
+
+  function setSubmitting(submitting) {
+    submitButton.disabled = submitting;
+    submitButton.textContent = submitting ? 'Sending…' : 'Send proposal';
+  }
+
+  async function submit(event) {
+    event.preventDefault();
+    clearErrors();
+    const body = { jobId: fields.jobId.input.value, candidateId: fields.candidateId.input.value, pitch: fields.pitch.input.value };
+    const missing = requiredIssues(body);
+    if (missing.length) {
+      showIssues(missing);
+      return;
+    }
+    setSubmitting(true);
+    try {
+      const created = await api.createProposal(body, keyFor(body));
+      navigate(`/proposals/${created.id}`, { notice: 'Proposal sent.' });
+    } catch (err) {
+      showError(err instanceof ApiError ? err : new ApiError(0, 'unknown', 'Something went wrong.'));
+      setSubmitting(false);
+    }
+  }
+
+  return h(
+    'form',
+    { class: 'card form', novalidate: true, onsubmit: submit, 'data-testid': 'proposal-form' },
+    alertSlot,
+    Object.values(fields).map((f) => f.el),
+    h('div', { class: 'actions' }, submitButton, h('a', { href: '#/proposals', class: 'button button-ghost' }, 'Cancel')),
+  );
+}
+
+export async function newProposalView(root, { me, signal, navigate }) {
+  document.title = 'New proposal · Splits';
+  root.append(h('a', { href: '#/proposals', class: 'back-link' }, '← All proposals'), h('h1', {}, 'New proposal'));
+  if (me.role !== 'recruiter') {
+    root.append(notice('Only recruiters can propose candidates.', 'info'));
+    return;
+  }
+  const status = loading('Loading open jobs and candidates…');
+  root.append(status);
+  let jobs;
+  let candidates;
+  try {
+    [jobs, candidates] = await Promise.all([api.allJobs({ status: 'open' }, signal), api.allCandidates(signal)]);
+  } catch (err) {
+    if (isAbort(err)) return;
+    status.replaceWith(errorAlert(`Could not load jobs and candidates: ${err.message}`));
+    return;
+  }
+  if (!jobs.length || !candidates.length) {
+    status.replaceWith(jobs.length ? emptyState('No candidates yet', 'There is nobody to propose yet.') : emptyState('No open jobs', 'A proposal needs an open job.'));
+    return;
+  }
+  status.replaceWith(proposalForm({ jobs, candidates, navigate }));
+}
