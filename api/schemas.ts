@@ -33,9 +33,12 @@ export const proposalListQuery = z.strictObject({
 export const proposalDto = z.object({
   id: uuid,
   candidateId: uuid,
+  candidateName: z.string(),
   jobId: uuid,
+  jobTitle: z.string(),
   companyId: uuid,
   recruiterId: uuid,
+  recruiterName: z.string(),
   pitch: z.string(),
   state: proposalState,
   decisionDeadline: z.iso.datetime(),

@@ -4,7 +4,7 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { directoryDal } from '../../db/dal/directory.js';
-import { proposalsDal, type ProposalHistoryRow, type ProposalRow } from '../../db/dal/proposals.js';
+import { proposalsDal, type ProposalHistoryRow, type ProposalView } from '../../db/dal/proposals.js';
 import { workflowIds, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
 import { PROPOSAL_COMMAND_UPDATES, proposalRecordedUpdate, proposalWorkflow } from '../../workflows/proposal.js';
 import { type ProposalCommand, checkCommand, mayView } from '../../workflows/proposal-rules.js';
@@ -24,13 +24,16 @@ import {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-function toDto(row: ProposalRow, applicationId: string | null = null) {
+function toDto(row: ProposalView, applicationId: string | null = null) {
   return {
     id: row.id,
     candidateId: row.candidate_id,
+    candidateName: row.candidate_name,
     jobId: row.job_id,
+    jobTitle: row.job_title,
     companyId: row.company_id,
     recruiterId: row.recruiter_id,
+    recruiterName: row.recruiter_name,
     pitch: row.pitch,
     state: row.state,
     decisionDeadline: row.decision_deadline.toISOString(),
@@ -64,12 +67,12 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
 
   /** The proposal if the actor may see it; otherwise 404, so other companies' proposals stay invisible. */
   async function visibleProposal(actor: AuthedActor, id: string) {
-    const row = await proposals.findById(id);
+    const row = await proposals.viewById(id);
     if (!row || !mayView(actor, { companyId: row.company_id, recruiterId: row.recruiter_id })) throw notFound('proposal');
     return row;
   }
 
-  async function detail(row: ProposalRow) {
+  async function detail(row: ProposalView) {
     const [history, application] = await Promise.all([proposals.history(row.id), applications.findByProposal(row.id)]);
     return { ...toDto(row, application?.id ?? null), history: history.map(historyDto) };
   }
@@ -111,7 +114,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
           typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: job.company_id }],
         }),
       });
-      const row = await proposals.findById(proposalId);
+      const row = await proposals.viewById(proposalId);
       if (!row) throw new Error(`proposal ${proposalId} missing after its workflow recorded it`);
       return { status: 201, body: await detail(row), headers: { Location: `/api/v1/proposals/${proposalId}` } };
     },

@@ -6,8 +6,10 @@ export interface Keyset {
   limit: number;
 }
 
-export function newestFirst<T extends object>(q: Knex.QueryBuilder<T, T[]>, page: Keyset): Knex.QueryBuilder<T, T[]> {
-  q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
-  if (page.before) q.whereRaw('(created_at, id) < (?, ?)', [page.before.createdAt, page.before.id]);
+/** `table` qualifies the columns when the query joins others. */
+export function newestFirst<T extends object>(q: Knex.QueryBuilder<T, T[]>, page: Keyset, table?: string): Knex.QueryBuilder<T, T[]> {
+  const [createdAt, id] = table ? [`${table}.created_at`, `${table}.id`] : ['created_at', 'id'];
+  q.orderBy([{ column: createdAt, order: 'desc' }, { column: id, order: 'desc' }]);
+  if (page.before) q.whereRaw('(??, ??) < (?, ?)', [createdAt, id, page.before.createdAt, page.before.id]);
   return q.limit(page.limit);
 }

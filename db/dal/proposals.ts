@@ -19,6 +19,13 @@ export interface ProposalRow {
   updated_at: Date;
 }
 
+/** A proposal with the names people read (for lists and detail views). */
+export interface ProposalView extends ProposalRow {
+  candidate_name: string;
+  job_title: string;
+  recruiter_name: string;
+}
+
 export interface ProposalHistoryRow {
   id: string;
   assignment_id: string;
@@ -51,6 +58,10 @@ export const proposalsDal = (db: Db) => ({
     return trx<ProposalRow>(TABLE).where({ id }).first();
   },
 
+  async viewById(id: string, trx: Executor = db): Promise<ProposalView | undefined> {
+    return withNames(trx).where(`${TABLE}.id`, id).first();
+  },
+
   /** Locks the row for the rest of the transaction (serialises concurrent transitions). */
   async lockById(id: string, trx: Executor): Promise<ProposalRow | undefined> {
     return trx<ProposalRow>(TABLE).where({ id }).forUpdate().first();
@@ -72,14 +83,14 @@ export const proposalsDal = (db: Db) => ({
   },
 
   /** Newest first, keyset-paginated on (created_at, id). */
-  async list(filter: ProposalListFilter, trx: Executor = db): Promise<ProposalRow[]> {
-    const q = trx<ProposalRow>(TABLE);
-    if (filter.recruiterId) q.where('recruiter_id', filter.recruiterId);
-    if (filter.companyId) q.where('company_id', filter.companyId);
-    if (filter.jobId) q.where('job_id', filter.jobId);
-    if (filter.candidateId) q.where('candidate_id', filter.candidateId);
-    if (filter.states?.length) q.whereIn('state', filter.states);
-    return newestFirst(q, filter);
+  async list(filter: ProposalListFilter, trx: Executor = db): Promise<ProposalView[]> {
+    const q = withNames(trx);
+    if (filter.recruiterId) q.where(`${TABLE}.recruiter_id`, filter.recruiterId);
+    if (filter.companyId) q.where(`${TABLE}.company_id`, filter.companyId);
+    if (filter.jobId) q.where(`${TABLE}.job_id`, filter.jobId);
+    if (filter.candidateId) q.where(`${TABLE}.candidate_id`, filter.candidateId);
+    if (filter.states?.length) q.whereIn(`${TABLE}.state`, filter.states);
+    return newestFirst(q, filter, TABLE);
   },
 
   async insertHistory(row: Omit<ProposalHistoryRow, 'id'>, trx: Executor = db): Promise<boolean> {
@@ -91,3 +102,10 @@ export const proposalsDal = (db: Db) => ({
     return trx<ProposalHistoryRow>(HISTORY).where({ assignment_id: assignmentId }).orderBy('id', 'asc');
   },
 });
+
+const withNames = (trx: Executor) =>
+  trx<ProposalView>(TABLE)
+    .join('candidates', 'candidates.id', `${TABLE}.candidate_id`)
+    .join('jobs', 'jobs.id', `${TABLE}.job_id`)
+    .join('recruiters', 'recruiters.id', `${TABLE}.recruiter_id`)
+    .select(`${TABLE}.*`, 'candidates.full_name as candidate_name', 'jobs.title as job_title', 'recruiters.display_name as recruiter_name');
