@@ -1,6 +1,5 @@
 /** Entry point: session, header, hash router. Each view renders into <main>. */
 import { api, isAbort, onUnauthorized, tokenStore } from './api.js';
-import { resetDirectory } from './directory.js';
 import { fill, h } from './dom.js';
 import { roleLabel, shortId } from './format.js';
 import { errorAlert, startCountdownTicker } from './views/components.js';
@@ -73,14 +72,12 @@ function markActiveNav(path) {
 function signIn(token, user) {
   tokenStore.set(token);
   me = user;
-  resetDirectory();
   render();
 }
 
 function signOut(message) {
   tokenStore.clear();
   me = null;
-  resetDirectory();
   flash = message ?? null;
   render();
 }

@@ -3,7 +3,6 @@
  * A company user opening a `proposed` proposal marks it as in review (product rule).
  */
 import { api, isAbort } from '../api.js';
-import { candidateLabel, jobLabel, loadDirectory } from '../directory.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime, isOpenState, roleLabel, shortId, stateLabel } from '../format.js';
 import { countdown, errorAlert, every, loading, notice, stateBadge } from './components.js';
@@ -43,7 +42,7 @@ function idText(id) {
   return id && h('code', { title: id }, shortId(id));
 }
 
-function detailsCard(p, dir) {
+function detailsCard(p) {
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'details-title', 'data-testid': 'proposal-fields' },
@@ -51,10 +50,10 @@ function detailsCard(p, dir) {
     h(
       'dl',
       { class: 'fields' },
-      field('Candidate', candidateLabel(dir, p.candidateId)),
-      field('Job', jobLabel(dir, p.jobId)),
+      field('Candidate', p.candidateName),
+      field('Job', p.jobTitle),
       field('Company', idText(p.companyId)),
-      field('Recruiter', idText(p.recruiterId)),
+      field('Recruiter', p.recruiterName),
       field('Decision due', formatDateTime(p.decisionDeadline), isOpenState(p.state) && [' · ', countdown(p.decisionDeadline)]),
       field('Reminder', p.reminderAt && formatDateTime(p.reminderAt)),
       field('Decided', p.decidedAt && formatDateTime(p.decidedAt)),
@@ -183,12 +182,11 @@ export async function proposalDetailView(root, { me, params, signal, flash }) {
   root.append(loading('Loading proposal…'));
 
   let proposal;
-  let dir;
   let busy = false;
   let reasonOpen = false;
 
   try {
-    [proposal, dir] = await Promise.all([api.getProposal(params.id, signal), loadDirectory(me)]);
+    proposal = await api.getProposal(params.id, signal);
   } catch (err) {
     if (isAbort(err)) return;
     fill(root, backLink(), errorAlert(notFoundMessage(err)));
@@ -198,7 +196,7 @@ export async function proposalDetailView(root, { me, params, signal, flash }) {
   function render(p, ...messages) {
     proposal = p;
     reasonOpen = false;
-    const title = `${candidateLabel(dir, p.candidateId)} for ${jobLabel(dir, p.jobId)}`;
+    const title = `${p.candidateName} for ${p.jobTitle}`;
     document.title = `${title} · Splits`;
     fill(
       root,
@@ -206,7 +204,7 @@ export async function proposalDetailView(root, { me, params, signal, flash }) {
       h('div', { class: 'title-row' }, h('h1', { tabindex: -1, 'data-testid': 'proposal-title' }, title), stateBadge(p.state)),
       h('div', { class: 'slot', 'data-testid': 'messages' }, messages),
       actionsCard(p, availableActions(me, p), { run, onReasonToggle: (open) => (reasonOpen = open) }),
-      h('div', { class: 'columns' }, detailsCard(p, dir), historyCard(p.history)),
+      h('div', { class: 'columns' }, detailsCard(p), historyCard(p.history)),
     );
   }
 

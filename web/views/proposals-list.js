@@ -4,7 +4,6 @@
  * (timed_out) appear without a reload.
  */
 import { api, isAbort } from '../api.js';
-import { candidateLabel, jobLabel, loadDirectory } from '../directory.js';
 import { fill, h, syncChildren } from '../dom.js';
 import { STATES, formatDateTime, isOpenState, stateLabel } from '../format.js';
 import { countdown, emptyState, errorAlert, every, loading, stateBadge } from './components.js';
@@ -17,7 +16,7 @@ function decisionCell(p) {
   return h('span', { class: 'muted' }, formatDateTime(p.decidedAt ?? p.updatedAt));
 }
 
-function proposalRow(p, dir, navigate) {
+function proposalRow(p, navigate) {
   const href = `#/proposals/${encodeURIComponent(p.id)}`;
   return h(
     'tr',
@@ -30,8 +29,8 @@ function proposalRow(p, dir, navigate) {
         if (!event.target.closest('a')) navigate(`/proposals/${p.id}`);
       },
     },
-    h('td', {}, h('a', { href, class: 'row-link' }, candidateLabel(dir, p.candidateId))),
-    h('td', {}, jobLabel(dir, p.jobId)),
+    h('td', {}, h('a', { href, class: 'row-link' }, p.candidateName)),
+    h('td', {}, p.jobTitle),
     h('td', {}, stateBadge(p.state)),
     h('td', {}, decisionCell(p)),
     h('td', { class: 'muted' }, formatDateTime(p.createdAt)),
@@ -60,7 +59,6 @@ export async function proposalsListView(root, { me, query, signal, navigate }) {
   let loaded = false;
   let generation = 0; // bumped by a filter change; older responses are dropped
   let queue = Promise.resolve(); // "Load more" and refreshes run one at a time
-  let dir = { jobs: new Map(), candidates: new Map() };
   const rowCache = new Map(); // id → { version, el }: unchanged rows keep their element
 
   const alertSlot = h('div', { class: 'slot' });
@@ -82,7 +80,7 @@ export async function proposalsListView(root, { me, query, signal, navigate }) {
     const version = `${p.state}|${p.updatedAt}`;
     const hit = rowCache.get(p.id);
     if (hit?.version === version) return hit.el;
-    const el = proposalRow(p, dir, navigate);
+    const el = proposalRow(p, navigate);
     rowCache.set(p.id, { version, el });
     return el;
   }
@@ -124,11 +122,8 @@ export async function proposalsListView(root, { me, query, signal, navigate }) {
     fill(alertSlot);
     fill(statusSlot, loading('Loading proposals…'));
     return forCurrentFilter(
-      () => Promise.all([loadDirectory(me), api.firstProposals({ state, count: PAGE_SIZE }, signal)]),
-      ([directory, first]) => {
-        dir = directory;
-        setRows(first.items, first.nextCursor);
-      },
+      () => api.firstProposals({ state, count: PAGE_SIZE }, signal),
+      (first) => setRows(first.items, first.nextCursor),
       (err) => fill(statusSlot, errorAlert(`Could not load proposals: ${err.message}`, retryButton())),
     );
   }
