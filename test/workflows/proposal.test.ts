@@ -92,6 +92,21 @@ describe('proposal workflow', () => {
     expect(emailsFor(input.proposalId).map((e) => e.key)).not.toContain(`proposal-${input.proposalId}-reminder`);
   });
 
+  it('times out on schedule even while the company notification keeps failing', async () => {
+    const m = await createMarketplace(db, { proposalTimeoutHours: 1 });
+    const input = proposalInput(m);
+    // Every attempt of the "created" e-mail fails: its bounded retries span about 50 minutes,
+    // and the deadline timer is absolute, so the timeout still comes at one hour.
+    resend.injectFailure({ path: '/emails', status: 500, name: 'internal_server_error', times: 12 });
+    const handle = await startProposal(env, taskQueue, input);
+    await handle.executeUpdate(proposalRecordedUpdate);
+    const started = await env.currentTimeMs();
+    expect((await handle.result()).state).toBe('timed_out');
+    const row = await db('candidate_role_assignments').where({ id: input.proposalId }).first();
+    expect(row.decided_at.getTime() - started).toBeLessThan(HOUR + 60_000);
+    expect(emailsFor(input.proposalId).map((e) => e.key)).toEqual([`proposal-${input.proposalId}-timed_out`]);
+  });
+
   it('accepts once: creates the application, refuses later commands, e-mails the recruiter', async () => {
     const m = await createMarketplace(db);
     const input = proposalInput(m);
