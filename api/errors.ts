@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from '../lib/logger.js';
 import { FAILURE_TYPES } from '../workflows/constants.js';
@@ -44,6 +44,8 @@ function fromTemporal(err: unknown): ApiError | undefined {
   }
   // An update sent to a finished workflow: the process is over, the command is late.
   if (err instanceof WorkflowNotFoundError) return conflict('this process has already finished');
+  // A keyed retry of a request whose process has since finished: answered by its current state.
+  if (err instanceof WorkflowExecutionAlreadyStartedError) return conflict('this request\'s process has already finished');
   return undefined;
 }
 

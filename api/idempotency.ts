@@ -6,6 +6,13 @@ import { actorOf } from './auth.js';
 import { ApiError, conflict } from './errors.js';
 
 const KEY_PATTERN = /^[A-Za-z0-9_\-:.]{1,255}$/;
+/** A claim older than this without a response belongs to a request that died. */
+const STALE_CLAIM_MS = 60_000;
+
+/** What "the same request" means: method, URL and JSON body. */
+export function hashRequest(method: string, url: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${url}\n${JSON.stringify(body ?? null)}`).digest('hex');
+}
 
 /**
  * `Idempotency-Key` on state-changing POSTs (SPEC §4): a retry with the same key and
@@ -19,11 +26,10 @@ export function idempotency(db: Db): RequestHandler {
     if (req.method !== 'POST' || key === undefined) return next();
     if (!KEY_PATTERN.test(key)) throw new ApiError(400, 'validation_error', 'Idempotency-Key must be 1-255 characters of [A-Za-z0-9_-:.]');
     const actor = actorOf(res);
-    const requestHash = createHash('sha256')
-      .update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`)
-      .digest('hex');
+    const requestHash = hashRequest(req.method, req.originalUrl, req.body);
 
-    const claimed = await keys.claim({ user_id: actor.userId, key, method: req.method, path: req.originalUrl, request_hash: requestHash });
+    const claim = { user_id: actor.userId, key, method: req.method, path: req.originalUrl, request_hash: requestHash };
+    const claimed = (await keys.claim(claim)) || (await keys.takeOverStale(claim, STALE_CLAIM_MS));
     if (!claimed) {
       const first = await keys.find(actor.userId, key);
       if (!first || first.request_hash !== requestHash) {

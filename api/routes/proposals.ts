@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
+import { nameBasedUuid } from '../../lib/ids.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { directoryDal } from '../../db/dal/directory.js';
 import { proposalsDal, type ProposalHistoryRow, type ProposalView } from '../../db/dal/proposals.js';
@@ -92,24 +93,29 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
         422: { description: 'The job is not open' },
       },
     },
-    async ({ body, res }) => {
+    async ({ body, req, res }) => {
       const actor = requireRole(res, 'recruiter');
       if (!actor.recruiterId) throw forbidden('this user has no recruiter profile');
       const [job, candidate] = await Promise.all([directory.job(body.jobId), directory.candidate(body.candidateId)]);
       if (!job) throw notFound('job');
       if (!candidate) throw notFound('candidate');
       if (job.status !== 'open') throw unprocessable('the job is not open', 'job_not_open');
+      // With an Idempotency-Key the id comes from the key: a retry whose first response was
+      // lost attaches to the same workflow (USE_EXISTING) instead of creating another.
+      const key = req.header('idempotency-key');
+      const proposalId = key ? nameBasedUuid(`proposal:${actor.userId}`, key) : randomUUID();
       const open = await proposals.findOpen(body.candidateId, body.jobId);
-      if (open) throw conflict('this candidate already has an open proposal for this job', { proposalId: open.id });
-
-      const proposalId = randomUUID();
+      if (open && open.id !== proposalId) {
+        throw conflict('this candidate already has an open proposal for this job', { proposalId: open.id });
+      }
       const workflowId = workflowIds.proposal(proposalId);
       // Start and wait for the record in one call, so a refusal (e.g. a lost duplicate race) is this request's answer.
       await temporal.workflow.executeUpdateWithStart(proposalRecordedUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation(proposalWorkflow, {
           workflowId,
           taskQueue,
-          workflowIdConflictPolicy: 'FAIL',
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
           args: [{ proposalId, candidateId: candidate.id, jobId: job.id, companyId: job.company_id, recruiterId: actor.recruiterId, pitch: body.pitch, actor }],
           typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: job.company_id }],
         }),

@@ -18,6 +18,20 @@ export const idempotencyDal = (db: Db) => ({
     return inserted.length > 0;
   },
 
+  /**
+   * Takes over a claim whose request never finished (the process died mid-request),
+   * atomically, so of several retries exactly one proceeds.
+   */
+  async takeOverStale(row: Pick<IdempotencyRow, 'user_id' | 'key' | 'request_hash'>, staleAfterMs: number, trx: Executor = db) {
+    const taken = await trx('api_idempotency_keys')
+      .where({ user_id: row.user_id, key: row.key, request_hash: row.request_hash })
+      .whereNull('status_code')
+      .andWhere('created_at', '<', trx.raw(`now() - make_interval(secs => ?)`, [staleAfterMs / 1000]))
+      .update({ created_at: trx.fn.now() })
+      .returning('key');
+    return taken.length > 0;
+  },
+
   find: (userId: string, key: string, trx: Executor = db) =>
     trx<IdempotencyRow>('api_idempotency_keys').where({ user_id: userId, key }).first(),
 

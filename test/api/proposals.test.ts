@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { hashRequest } from '../../api/idempotency.js';
 import { proposalStateQuery } from '../../workflows/proposal.js';
 import { createCandidate, createMarketplace, type Marketplace } from '../support/factories.js';
 import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
@@ -126,6 +127,49 @@ describe('POST /api/v1/proposals', () => {
     expect(changed.status).toBe(422);
     expect(changed.body.error.code).toBe('idempotency_key_reused');
     expect(await proposalRows(m)).toHaveLength(1);
+  });
+});
+
+describe('Idempotency-Key recovery', () => {
+  it('attaches a retry whose stored response was lost (a crash mid-request) to the same proposal', async () => {
+    const m = await createMarketplace(h.db);
+    const key = randomUUID();
+    const first = await propose(m, {}, { 'Idempotency-Key': key });
+    // The API died after the workflow started but before it stored the response.
+    await h.db('api_idempotency_keys').where({ key }).update({ status_code: null, response_body: null, created_at: h.db.raw("now() - interval '2 minutes'") });
+    const retry = await propose(m, {}, { 'Idempotency-Key': key });
+    expect(retry.status).toBe(201);
+    expect(retry.body.id).toBe(first.body.id);
+    expect(await proposalRows(m)).toHaveLength(1);
+  });
+
+  it('answers 409 while the first request with the key is still running', async () => {
+    const m = await createMarketplace(h.db);
+    const key = randomUUID();
+    const body = { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Ten years of distributed systems.' };
+    await h.db('api_idempotency_keys').insert({
+      user_id: m.actors.recruiter.userId, key, method: 'POST', path: '/api/v1/proposals', request_hash: hashRequest('POST', '/api/v1/proposals', body),
+    });
+    const res = await propose(m, {}, { 'Idempotency-Key': key });
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(/still in progress/);
+    expect(await proposalRows(m)).toHaveLength(0);
+  });
+
+  it('stores nothing for a rejected request, so the key stays usable', async () => {
+    const m = await createMarketplace(h.db);
+    const key = randomUUID();
+    const rejected = await propose(m, { jobId: randomUUID() }, { 'Idempotency-Key': key });
+    expect(rejected.status).toBe(404);
+    expect(await h.db('api_idempotency_keys').where({ key })).toHaveLength(0);
+    expect((await propose(m, {}, { 'Idempotency-Key': key })).status).toBe(201);
+  });
+
+  it('refuses an oversized body with 413 and a malformed key with 400', async () => {
+    const m = await createMarketplace(h.db);
+    expect((await propose(m, { pitch: 'x'.repeat(200_000) })).status).toBe(413);
+    expect((await propose(m, {}, { 'Idempotency-Key': 'spaces are not allowed' })).status).toBe(400);
+    expect(await proposalRows(m)).toHaveLength(0);
   });
 });
 
