@@ -21,6 +21,17 @@ export interface Actor {
 }
 export const SYSTEM_ACTOR: Actor = { userId: null, role: 'system' };
 
+/** What a proposal is created from: the workflow's input. */
+export interface ProposalInput {
+  proposalId: string;
+  candidateId: string;
+  jobId: string;
+  companyId: string;
+  recruiterId: string;
+  pitch: string;
+  actor: Actor;
+}
+
 /** The parties of one proposal, which decide who may command it. */
 export interface ProposalParties {
   companyId: string;

@@ -17,6 +17,7 @@ import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
 import {
   type Actor,
   type ProposalCommand,
+  type ProposalInput,
   type ProposalState,
   COMMAND_TARGET,
   SYSTEM_ACTOR,
@@ -24,15 +25,7 @@ import {
   isOpen,
 } from './proposal-rules.js';
 
-export interface ProposalInput {
-  proposalId: string;
-  candidateId: string;
-  jobId: string;
-  companyId: string;
-  recruiterId: string;
-  pitch: string;
-  actor: Actor;
-}
+export type { ProposalInput };
 
 export interface ProposalView {
   proposalId: string;
@@ -143,17 +136,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
 
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.CompanyId, value: input.companyId }]);
   try {
-    const timeline = await db.createProposal({
-      proposalId: input.proposalId,
-      workflowId: workflowInfo().workflowId,
-      candidateId: input.candidateId,
-      jobId: input.jobId,
-      companyId: input.companyId,
-      recruiterId: input.recruiterId,
-      pitch: input.pitch,
-      actor: input.actor,
-      createdAt: new Date().toISOString(),
-    });
+    const timeline = await db.createProposal({ ...input, workflowId: workflowInfo().workflowId, createdAt: new Date().toISOString() });
     view.decisionDeadline = timeline.decisionDeadline;
     view.reminderAt = timeline.reminderAt;
     setState('proposed');

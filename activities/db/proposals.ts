@@ -7,20 +7,14 @@ import { directoryDal } from '../../db/dal/directory.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import {
   type Actor,
+  type ProposalInput,
   type ProposalState,
   ENTERED_FROM,
   isOpen,
 } from '../../workflows/proposal-rules.js';
 
-export interface CreateProposalInput {
-  proposalId: string;
+export interface CreateProposalInput extends ProposalInput {
   workflowId: string;
-  candidateId: string;
-  jobId: string;
-  companyId: string;
-  recruiterId: string;
-  pitch: string;
-  actor: Actor;
   /** Workflow time of creation (ISO), so deadlines follow the workflow clock. */
   createdAt: string;
 }
