@@ -1,7 +1,10 @@
 import type { Resend } from 'resend';
+import type Stripe from 'stripe';
 import type { Db } from '../lib/db.js';
 import { createProposalDbActivities } from './db/proposals.js';
 import { createEmailActivities } from './email.js';
+import { createPayoutDbActivities } from './db/payouts.js';
+import { createStripeActivities } from './stripe.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -19,3 +22,18 @@ export function createProposalActivities(deps: ActivityDeps) {
 }
 
 export type ProposalActivities = ReturnType<typeof createProposalActivities>;
+
+export interface PlacementActivityDeps {
+  db: Db;
+  stripe: Stripe;
+}
+
+/** Activities of the `placements` task queue (placement and payout workflows). */
+export function createPlacementActivities(deps: PlacementActivityDeps) {
+  return {
+    ...createPayoutDbActivities({ db: deps.db }),
+    ...createStripeActivities({ stripe: deps.stripe, db: deps.db }),
+  };
+}
+
+export type PlacementActivities = ReturnType<typeof createPlacementActivities>;

@@ -1,5 +1,15 @@
 import knex, { type Knex } from 'knex';
+import pg from 'pg';
 import { migrationSource } from '../db/migrations/index.js';
+
+// Money is bigint cents in Postgres: read it as a number, refusing values beyond 2^53
+// rather than silently rounding them (pg returns bigint as a string by default).
+const INT8_OID = 20;
+pg.types.setTypeParser(INT8_OID, (text) => {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`bigint ${text} exceeds the safe integer range`);
+  return value;
+});
 
 export type Db = Knex;
 /** A transaction or the database itself: every data-access function accepts either. */

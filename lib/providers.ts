@@ -7,6 +7,7 @@ export function createStripe(config: Pick<AppConfig, 'STRIPE_SECRET_KEY' | 'STRI
   const base = config.STRIPE_API_BASE ? new URL(config.STRIPE_API_BASE) : undefined;
   return new Stripe(config.STRIPE_SECRET_KEY, {
     maxNetworkRetries: 2,
+    timeout: 20_000,
     ...(base && { host: base.hostname, port: Number(base.port), protocol: base.protocol.replace(':', '') as 'http' | 'https' }),
   });
 }

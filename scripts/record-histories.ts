@@ -11,6 +11,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb } from '../lib/db.js';
+import type {
+  proposalWorkflow} from '../workflows/proposal.js';
 import {
   acceptProposalUpdate,
   declineProposalUpdate,
@@ -18,7 +20,14 @@ import {
   reviewProposalUpdate,
   withdrawProposalUpdate,
 } from '../workflows/proposal.js';
+import { randomUUID } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import { createPlacementActivities } from '../activities/index.js';
+import { workflowIds } from '../workflows/constants.js';
+import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, payoutWorkflow } from '../workflows/payout.js';
 import { startFakeResend } from '../test/fakes/resend.js';
+import { startFakeStripe } from '../test/fakes/stripe.js';
+import { createPlacement, type CollaboratorSpec } from '../test/support/factories.js';
 import { startTimeSkippingEnv } from '../test/support/time-skipping.js';
 import { createMarketplace } from '../test/support/factories.js';
 import { startTestInfra } from '../test/support/infra.js';
@@ -30,12 +39,34 @@ export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'replay', 'historie
 async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const infra = await startTestInfra({ temporal: false });
-  const [env, resend] = await Promise.all([startTimeSkippingEnv(), startFakeResend()]);
+  const [env, resend, stripe] = await Promise.all([startTimeSkippingEnv(), startFakeResend(), startFakeStripe()]);
   const db = createDb(infra.databaseUrl);
   const { worker, taskQueue } = await proposalTestWorker(env, db, resend, { codePath: infra.workflowBundlePath });
+  const placementsQueue = `placements-record-${randomUUID()}`;
+  const placementsWorker = await Worker.create({
+    connection: env.nativeConnection, taskQueue: placementsQueue, workflowBundle: { codePath: infra.workflowBundlePath },
+    activities: createPlacementActivities({ db, stripe: stripe.client() }),
+  });
+  const ADMIN = { userId: randomUUID(), role: 'platform_admin' as const };
+  const startPayout = async (specs: CollaboratorSpec[]) => {
+    const p = await createPlacement(db, stripe, specs);
+    const payoutId = randomUUID();
+    return env.client.workflow.start(payoutWorkflow, {
+      workflowId: workflowIds.payout(payoutId), taskQueue: placementsQueue,
+      args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 1_000_001, currency: 'USD' }],
+    });
+  };
+  const blockedSplit = async (handle: WorkflowHandle<typeof payoutWorkflow>) => {
+    for (;;) {
+      const view = await handle.query(payoutStateQuery);
+      const split = view.splits.find((s) => s.status === 'blocked');
+      if (split) return split;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   await mkdir(HISTORIES_DIR, { recursive: true });
 
-  const scenarios: Record<string, () => Promise<WorkflowHandle>> = {
+  const scenarios: Record<string, () => Promise<WorkflowHandle<typeof proposalWorkflow> | WorkflowHandle<typeof payoutWorkflow>>> = {
     async 'proposal-reviewed-then-accepted'() {
       const m = await createMarketplace(db);
       const handle = await startProposal(env, taskQueue, proposalInput(m));
@@ -64,6 +95,22 @@ async function main() {
       await handle.executeUpdate(proposalRecordedUpdate);
       return handle;
     },
+    async 'payout-paid-to-three-collaborators'() {
+      return startPayout([{ role: 'sourcer', splitBps: 5000 }, { role: 'submitter', splitBps: 3000 }, { role: 'closer', splitBps: 2000 }]);
+    },
+    async 'payout-blocked-then-account-changed'() {
+      const handle = await startPayout([{ role: 'sourcer', splitBps: 6000 }, { role: 'closer', splitBps: 4000, account: 'disabled' }]);
+      const split = await blockedSplit(handle);
+      const account = stripe.createAccount({ payoutsEnabled: true });
+      await handle.executeUpdate(changeSplitAccountUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: account.id, reason: 'new account' }] });
+      return handle;
+    },
+    async 'payout-blocked-then-split-cancelled'() {
+      const handle = await startPayout([{ role: 'sourcer', splitBps: 7000 }, { role: 'support', splitBps: 3000, account: 'none' }]);
+      const split = await blockedSplit(handle);
+      await handle.executeUpdate(cancelSplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter left the marketplace' }] });
+      return handle;
+    },
     async 'proposal-refused-as-duplicate'() {
       const m = await createMarketplace(db);
       const first = await startProposal(env, taskQueue, proposalInput(m));
@@ -76,7 +123,7 @@ async function main() {
   };
 
   try {
-    await worker.runUntil(async () => {
+    await placementsWorker.runUntil(() => worker.runUntil(async () => {
       for (const [name, scenario] of Object.entries(scenarios)) {
         const handle = await scenario();
         await handle.result();
@@ -84,9 +131,9 @@ async function main() {
         await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2)}\n`);
         console.log(`recorded ${path.relative(PROJECT_ROOT, file)}`);
       }
-    });
+    }));
   } finally {
-    await Promise.all([env.teardown(), resend.close(), db.destroy()]);
+    await Promise.all([env.teardown(), resend.close(), stripe.close(), db.destroy()]);
     await infra.stop();
   }
 }

@@ -3,6 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 /** Task queue names, shared by workers (which poll) and the API (which starts). */
 export const TASK_QUEUES = {
   proposals: 'proposals',
+  placements: 'placements',
 } as const;
 export type TaskQueues = { [K in keyof typeof TASK_QUEUES]: string };
 
@@ -20,6 +21,8 @@ export const SEARCH_ATTRIBUTES = {
 /** Deterministic workflow ids (SPEC §4): a repeated request cannot start a second process. */
 export const workflowIds = {
   proposal: (proposalId: string) => `proposal-${proposalId}`,
+  placement: (placementId: string) => `placement-${placementId}`,
+  payout: (payoutId: string) => `payout-${payoutId}`,
 } as const;
 
 /** `ApplicationFailure.type` of permanent failures, shared by activities, workflows and the API. */
@@ -31,4 +34,8 @@ export const FAILURE_TYPES = {
   Forbidden: 'Forbidden',
   InvalidState: 'InvalidState',
   EmailRejected: 'EmailRejected',
+  PlacementNotFound: 'PlacementNotFound',
+  NoCollaborators: 'NoCollaborators',
+  /** Stripe refused a transfer for good (e.g. the account cannot receive transfers): the split is blocked. */
+  TransferRefused: 'TransferRefused',
 } as const;

@@ -1,2 +1,3 @@
 /** Every workflow, for the worker bundle. */
 export * from './proposal.js';
+export * from './payout.js';

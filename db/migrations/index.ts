@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as m001 from './001_foundation.js';
+import * as m002 from './002_placements_payouts.js';
 
 /**
  * Migrations listed statically (not discovered on disk) so the same list works under
@@ -7,6 +8,7 @@ import * as m001 from './001_foundation.js';
  */
 const migrations: Record<string, Knex.Migration> = {
   '001_foundation': m001,
+  '002_placements_payouts': m002,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

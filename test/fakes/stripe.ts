@@ -36,6 +36,8 @@ export interface FakeStripe {
   /** A connected account; `payoutsEnabled: false` gives one that has not finished onboarding. */
   createAccount(opts?: { payoutsEnabled?: boolean }): Stripe.Account;
   injectFailure(failure: StripeFailure): void;
+  /** Delays every response by `ms` (a slower network, so drills can interrupt work in flight). */
+  setLatency(ms: number): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -321,6 +323,7 @@ export async function startFakeStripe(opts: { port?: number } = {}): Promise<Fak
       });
     const body = await readBody(req);
     requests[`${method} ${path}`] = (requests[`${method} ${path}`] ?? 0) + 1;
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
 
     const early = failures.take(method, path, (f) => !f.afterCommit);
     if (early) return reply(failureResult(early));
@@ -382,6 +385,7 @@ export async function startFakeStripe(opts: { port?: number } = {}): Promise<Fak
     reply(result, echo);
   }
 
+  let latencyMs = 0;
   const server = await listen(handle, opts.port);
   return {
     ...server,
@@ -392,7 +396,11 @@ export async function startFakeStripe(opts: { port?: number } = {}): Promise<Fak
     accounts: () => structuredClone([...accounts.values()]),
     createAccount: ({ payoutsEnabled = true } = {}) => structuredClone(newAccount(payoutsEnabled)),
     injectFailure: (failure) => failures.add(failure),
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
     reset: () => {
+      latencyMs = 0;
       accounts.clear();
       transfers.clear();
       saved.clear();

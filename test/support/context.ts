@@ -3,7 +3,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createDb, type Db } from '../../lib/db.js';
 
-export const testDb = (): Db => createDb(inject('databaseUrl'), { max: 5 });
+export const databaseUrl = () => inject('databaseUrl');
+export const testDb = (): Db => createDb(databaseUrl(), { max: 5 });
 export const workflowBundle = () => ({ codePath: inject('workflowBundlePath') });
 export const temporalAddress = () => inject('temporalAddress');
 

@@ -62,3 +62,47 @@ export async function createCandidate(db: Db): Promise<string> {
   await db('candidates').insert({ id: candidateId, full_name: `Grace ${candidateId.slice(0, 8)}` });
   return candidateId;
 }
+
+export interface CollaboratorSpec {
+  role: 'sourcer' | 'submitter' | 'closer' | 'support';
+  splitBps: number;
+  /** The recruiter's connected account: a working one (default), one that cannot take transfers, or none. */
+  account?: 'enabled' | 'disabled' | 'none';
+}
+
+export interface PlacementFixture {
+  marketplace: Marketplace;
+  placementId: string;
+  collaborators: { id: string; recruiterId: string; stripeAccountId: string | null; spec: CollaboratorSpec }[];
+}
+
+/** A hired placement of the marketplace's candidate with collaborators whose accounts live in the fake Stripe. */
+export async function createPlacement(
+  db: Db,
+  stripe: { createAccount(opts?: { payoutsEnabled?: boolean }): { id: string } | Promise<{ id: string }> },
+  specs: CollaboratorSpec[],
+  opts: { feeCents?: number; currency?: string } = {},
+): Promise<PlacementFixture> {
+  const m = await createMarketplace(db);
+  const placementId = randomUUID();
+  const now = new Date();
+  await db('placements').insert({
+    id: placementId, company_id: m.companyId, job_id: m.jobId, candidate_id: m.candidateId, fee_cents: opts.feeCents ?? 2_500_000,
+    currency: opts.currency ?? 'USD', holdback_bps: 2000, start_date: now.toISOString().slice(0, 10), guarantee_days: 90, state: 'hired',
+    workflow_id: `placement-${placementId}`, created_at: now, updated_at: now,
+  });
+  const collaborators = [];
+  for (const [i, spec] of specs.entries()) {
+    const userId = randomUUID();
+    const recruiterId = randomUUID();
+    const account = spec.account ?? 'enabled';
+    const stripeAccountId = account === 'none' ? null : (await stripe.createAccount({ payoutsEnabled: account === 'enabled' })).id;
+    await db('users').insert({ id: userId, email: `collab-${i}-${userId.slice(0, 8)}@recruiters.test`, name: `Collaborator ${i}`, role: 'recruiter' });
+    await db('recruiters').insert({ id: recruiterId, user_id: userId, display_name: `Collaborator ${i}`, stripe_account_id: stripeAccountId });
+    const [row] = await db('placement_collaborators')
+      .insert({ placement_id: placementId, recruiter_id: recruiterId, role: spec.role, split_bps: spec.splitBps, created_at: new Date(now.getTime() + i) })
+      .returning('id');
+    collaborators.push({ id: row.id as string, recruiterId, stripeAccountId, spec });
+  }
+  return { marketplace: m, placementId, collaborators };
+}

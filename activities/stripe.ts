@@ -1,0 +1,81 @@
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type Stripe from 'stripe';
+import type { Db } from '../lib/db.js';
+import { payoutsDal } from '../db/dal/payouts.js';
+import { FAILURE_TYPES } from '../workflows/constants.js';
+import { type SplitState, toSplitState } from './db/payouts.js';
+
+/** The Stripe idempotency key of one transfer attempt of one collaborator's share of one payout. */
+export const transferIdempotencyKey = (payoutId: string, collaboratorId: string, attempt: number) =>
+  `payout-${payoutId}-collaborator-${collaboratorId}-attempt-${attempt}`;
+
+/** Stripe errors retrying cannot fix: the request itself is refused (bad account, capability, params). */
+function isPermanent(err: unknown): err is Stripe.errors.StripeError {
+  const e = err as Partial<Stripe.errors.StripeError>;
+  if (typeof e?.type !== 'string' || !e.type.startsWith('Stripe')) return false;
+  if (e.code === 'lock_timeout' || e.code === 'rate_limit') return false;
+  return ['StripeInvalidRequestError', 'StripePermissionError', 'StripeCardError', 'StripeIdempotencyError'].includes(e.type);
+}
+
+/** Money movements through Stripe Connect, each exactly once (idempotency keys + Postgres state). */
+export function createStripeActivities({ stripe, db }: { stripe: Stripe; db: Db }) {
+  const payouts = payoutsDal(db);
+
+  async function block(split: { id: string; payout_id: string; transfer_attempt: number }, reason: string): Promise<never> {
+    await db.transaction(async (trx) => {
+      await payouts.updateSplit(split.id, { status: 'blocked', block_reason: reason }, trx);
+      await payouts.setPayoutStatus(split.payout_id, 'blocked', trx);
+      await payouts.audit({
+        payout_id: split.payout_id, split_id: split.id, event: 'split_blocked', old_status: 'pending', new_status: 'blocked',
+        actor_role: 'system', reason, event_key: `${split.id}:blocked:attempt-${split.transfer_attempt}`,
+      }, trx);
+    });
+    throw ApplicationFailure.nonRetryable(reason, FAILURE_TYPES.TransferRefused);
+  }
+
+  return {
+    /**
+     * Transfers one split to its collaborator's connected account. A retry after a crash
+     * reuses the attempt's idempotency key, so Stripe returns the first transfer instead of
+     * making a second. A permanent refusal blocks the split (and throws TransferRefused).
+     */
+    async transferSplit(input: { splitId: string }): Promise<SplitState> {
+      const split = await payouts.findSplit(input.splitId);
+      if (!split) throw ApplicationFailure.nonRetryable(`split ${input.splitId} not found`, FAILURE_TYPES.InvalidState);
+      if (split.status !== 'pending') return toSplitState(split);
+      const payout = (await payouts.findPayout(split.payout_id))!;
+      if (!split.stripe_account_id) return block(split, 'the collaborator has no connected Stripe account');
+
+      let transfer: Stripe.Transfer;
+      try {
+        transfer = await stripe.transfers.create(
+          {
+            amount: split.amount_cents,
+            currency: payout.currency.toLowerCase(),
+            destination: split.stripe_account_id,
+            transfer_group: payout.placement_id,
+            description: `${payout.tranche} payout of placement ${payout.placement_id}`,
+            metadata: { payout_id: payout.id, split_id: split.id, collaborator_id: split.collaborator_id, tranche: payout.tranche },
+          },
+          { idempotencyKey: transferIdempotencyKey(payout.id, split.collaborator_id, split.transfer_attempt) },
+        );
+      } catch (err) {
+        if (isPermanent(err)) return block(split, `Stripe refused the transfer: ${err.message}${err.code ? ` (${err.code})` : ''}`);
+        log.warn('transient Stripe error; Temporal retries', { splitId: split.id, error: String(err) });
+        throw err;
+      }
+
+      await db.transaction(async (trx) => {
+        const current = await payouts.lockSplit(split.id, trx);
+        if (current?.status !== 'pending') return;
+        await payouts.updateSplit(split.id, { status: 'paid', stripe_transfer_id: transfer.id, block_reason: null }, trx);
+        await payouts.audit({
+          payout_id: split.payout_id, split_id: split.id, event: 'split_paid', old_status: 'pending', new_status: 'paid', actor_role: 'system',
+          details: { stripeTransferId: transfer.id, amountCents: split.amount_cents, destination: split.stripe_account_id, attempt: split.transfer_attempt },
+          event_key: `${split.id}:paid`,
+        }, trx);
+      });
+      return toSplitState({ ...split, status: 'paid' });
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import type { Db, Executor } from '../../lib/db.js';
+
+export type PayoutStatus = 'processing' | 'blocked' | 'paid' | 'cancelled';
+export type SplitStatus = 'pending' | 'paid' | 'blocked' | 'cancelled' | 'reversed';
+export type Tranche = 'activation' | 'holdback';
+
+export interface PayoutRow {
+  id: string;
+  placement_id: string;
+  tranche: Tranche;
+  amount_cents: number;
+  currency: string;
+  status: PayoutStatus;
+  workflow_id: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface SplitRow {
+  id: string;
+  payout_id: string;
+  collaborator_id: string;
+  recruiter_id: string;
+  amount_cents: number;
+  stripe_account_id: string | null;
+  transfer_attempt: number;
+  status: SplitStatus;
+  stripe_transfer_id: string | null;
+  reversed_cents: number;
+  block_reason: string | null;
+  updated_at: Date;
+}
+
+export interface PayoutAuditEntry {
+  payout_id: string;
+  split_id?: string | null;
+  event: string;
+  old_status?: string | null;
+  new_status?: string | null;
+  actor_user_id?: string | null;
+  actor_role: string;
+  reason?: string | null;
+  details?: unknown;
+  /** Makes the entry idempotent: the same step is logged once however often it runs. */
+  event_key: string;
+}
+
+export interface CollaboratorRow {
+  id: string;
+  placement_id: string;
+  recruiter_id: string;
+  role: string;
+  split_bps: number;
+  created_at: Date;
+}
+
+export const payoutsDal = (db: Db) => ({
+  findPayout: (id: string, trx: Executor = db) => trx<PayoutRow>('payout_schedules').where({ id }).first(),
+  lockPayout: (id: string, trx: Executor) => trx<PayoutRow>('payout_schedules').where({ id }).forUpdate().first(),
+
+  async insertPayout(row: Omit<PayoutRow, 'updated_at'>, trx: Executor = db) {
+    await trx('payout_schedules').insert({ ...row, updated_at: row.created_at });
+  },
+
+  async setPayoutStatus(id: string, status: PayoutStatus, trx: Executor = db) {
+    await trx('payout_schedules').where({ id }).update({ status, updated_at: trx.fn.now() });
+  },
+
+  splits: (payoutId: string, trx: Executor = db) =>
+    trx<SplitRow>('payout_splits')
+      .join('placement_collaborators', 'placement_collaborators.id', 'payout_splits.collaborator_id')
+      .where('payout_splits.payout_id', payoutId)
+      .orderBy([{ column: 'placement_collaborators.created_at' }, { column: 'placement_collaborators.id' }])
+      .select('payout_splits.*'),
+
+  findSplit: (id: string, trx: Executor = db) => trx<SplitRow>('payout_splits').where({ id }).first(),
+  lockSplit: (id: string, trx: Executor) => trx<SplitRow>('payout_splits').where({ id }).forUpdate().first(),
+
+  async insertSplits(rows: Omit<SplitRow, 'id' | 'transfer_attempt' | 'status' | 'stripe_transfer_id' | 'reversed_cents' | 'block_reason'>[], trx: Executor = db) {
+    if (rows.length) await trx('payout_splits').insert(rows);
+  },
+
+  async updateSplit(id: string, patch: Partial<Omit<SplitRow, 'id' | 'payout_id'>>, trx: Executor = db) {
+    await trx('payout_splits').where({ id }).update({ ...patch, updated_at: trx.fn.now() });
+  },
+
+  async audit(entry: PayoutAuditEntry, trx: Executor = db) {
+    await trx('payout_audit_log')
+      .insert({ ...entry, details: entry.details === undefined ? null : JSON.stringify(entry.details) })
+      .onConflict('event_key')
+      .ignore();
+  },
+
+  auditLog: (payoutId: string, trx: Executor = db) =>
+    trx('payout_audit_log').where({ payout_id: payoutId }).orderBy('id', 'asc'),
+
+  collaborators: (placementId: string, trx: Executor = db) =>
+    trx<CollaboratorRow>('placement_collaborators').where({ placement_id: placementId }).orderBy([{ column: 'created_at' }, { column: 'id' }]),
+});

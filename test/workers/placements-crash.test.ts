@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import type { Db } from '../../lib/db.js';
+import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
+import { workflowIds } from '../../workflows/constants.js';
+import { payoutWorkflow } from '../../workflows/payout.js';
+import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
+import { databaseUrl, temporalAddress, testDb, workflowBundle } from '../support/context.js';
+import { createPlacement } from '../support/factories.js';
+
+const PAYOUTS = 20;
+const KILLS = 4;
+const taskQueue = `placements-crash-${randomUUID()}`;
+let db: Db;
+let stripe: FakeStripe;
+let connection: Connection;
+let client: Client;
+
+beforeAll(async () => {
+  db = testDb();
+  stripe = await startFakeStripe();
+  connection = await Connection.connect({ address: temporalAddress() });
+  client = new Client({ connection });
+});
+afterAll(async () => {
+  await connection?.close();
+  await stripe?.close();
+  await db?.destroy();
+});
+
+/** The real worker process (workers/placements.ts), as production runs it. */
+function startWorker(): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'workers/placements.ts'], {
+    cwd: PROJECT_ROOT,
+    stdio: 'ignore',
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl(),
+      TEMPORAL_ADDRESS: temporalAddress(),
+      STRIPE_SECRET_KEY: 'sk_test_drill',
+      STRIPE_API_BASE: stripe.url,
+      RESEND_API_KEY: 're_test_drill',
+      JWT_SECRET: 'drill-secret-that-is-at-least-32-characters',
+      WORKER_TASK_QUEUE: taskQueue,
+      WORKFLOW_BUNDLE_PATH: workflowBundle().codePath,
+      LOG_LEVEL: 'silent',
+    },
+  });
+}
+
+const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+
+describe('placements worker under kill -9', () => {
+  it('pays every collaborator exactly once per tranche when the worker is killed at random points', async () => {
+    const placements = await Promise.all(Array.from({ length: PAYOUTS }, () =>
+      createPlacement(db, stripe, [{ role: 'sourcer', splitBps: 4000 }, { role: 'submitter', splitBps: 3000 }, { role: 'closer', splitBps: 2000 }, { role: 'support', splitBps: 1000 }])));
+    // A realistic Stripe latency keeps transfers in flight when the worker dies.
+    stripe.setLatency(150);
+    const transferred = () => stripe.transfers().filter((t) => placements.some((p) => p.placementId === t.transfer_group)).length;
+
+    let worker = startWorker();
+    const handles = await Promise.all(placements.map((p) => {
+      const payoutId = randomUUID();
+      return client.workflow.start(payoutWorkflow, {
+        workflowId: workflowIds.payout(payoutId), taskQueue,
+        args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 1_234_567, currency: 'USD' }],
+      });
+    }));
+
+    const paidAtKills: number[] = [];
+    for (let kill = 0; kill < KILLS; kill++) {
+      // Kill only once this worker is making transfers, at a random moment after that.
+      const before = transferred();
+      while (transferred() === before) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400)));
+      paidAtKills.push(transferred());
+      worker.kill('SIGKILL');
+      await exited(worker);
+      worker = startWorker();
+    }
+    const results = await Promise.all(handles.map((h) => h.result()));
+    worker.kill('SIGTERM');
+    await exited(worker);
+
+    expect(results.every((r) => r.status === 'paid')).toBe(true);
+    // Every kill hit the batch in the middle: some transfers made, others not yet.
+    expect(paidAtKills.every((n) => n > 0 && n < PAYOUTS * 4), `transfers at each kill: ${paidAtKills}`).toBe(true);
+    const placementIds = new Set(placements.map((p) => p.placementId));
+    const transfers = stripe.transfers().filter((t) => placementIds.has(t.transfer_group!));
+    const perSplit = new Map<string, number>();
+    for (const t of transfers) perSplit.set(t.metadata.split_id!, (perSplit.get(t.metadata.split_id!) ?? 0) + 1);
+    expect(perSplit.size).toBe(PAYOUTS * 4);
+    expect([...perSplit.values()].every((n) => n === 1)).toBe(true);
+    expect(transfers.reduce((sum, t) => sum + t.amount, 0)).toBe(PAYOUTS * 1_234_567);
+
+    const payoutIds = results.map((r) => r.payoutId);
+    const paidRows = await db('payout_audit_log').whereIn('payout_id', payoutIds).where({ event: 'split_paid' });
+    expect(paidRows).toHaveLength(PAYOUTS * 4);
+    const splits = await db('payout_splits').whereIn('payout_id', payoutIds);
+    expect(splits.every((s) => s.status === 'paid' && s.stripe_transfer_id)).toBe(true);
+  }, 180_000);
+});

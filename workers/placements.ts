@@ -1,0 +1,52 @@
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type Stripe from 'stripe';
+import { createPlacementActivities } from '../activities/index.js';
+import { loadConfig } from '../lib/config.js';
+import { createDb, type Db } from '../lib/db.js';
+import { createLogger } from '../lib/logger.js';
+import { isMain, runMain } from '../lib/main.js';
+import { createStripe } from '../lib/providers.js';
+import { connectWorker } from '../lib/temporal.js';
+import { TASK_QUEUES } from '../workflows/constants.js';
+import { WORKFLOWS_PATH } from './proposals.js';
+
+export interface PlacementsWorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  db: Db;
+  stripe: Stripe;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  taskQueue?: string;
+}
+
+/** The worker of the `placements` task queue: placement and payout workflows, Stripe and payout activities. */
+export function createPlacementsWorker(deps: PlacementsWorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue ?? TASK_QUEUES.placements,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createPlacementActivities({ db: deps.db, stripe: deps.stripe }),
+  });
+}
+
+if (isMain(import.meta.url)) {
+  runMain(async () => {
+    const config = loadConfig();
+    const logger = createLogger('worker:placements', config.LOG_LEVEL);
+    const db = createDb(config.DATABASE_URL);
+    const connection = await connectWorker(config);
+    // A test or drill runs an isolated copy: its own queue, a prebuilt workflow bundle.
+    const taskQueue = process.env.WORKER_TASK_QUEUE ?? TASK_QUEUES.placements;
+    const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
+    const worker = await createPlacementsWorker({
+      connection, namespace: config.TEMPORAL_NAMESPACE, db, stripe: createStripe(config), taskQueue,
+      ...(bundlePath && { workflowBundle: { codePath: bundlePath } }),
+    });
+    logger.info({ taskQueue }, 'worker started');
+    await worker.run();
+    await connection.close();
+    await db.destroy();
+    logger.info('worker stopped');
+  });
+}

@@ -1,0 +1,140 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { AdminSplitAction, SplitState } from '../activities/db/payouts.js';
+import type { PlacementActivities } from '../activities/index.js';
+import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
+import type { Actor } from './proposal-rules.js';
+
+export interface PayoutInput {
+  payoutId: string;
+  placementId: string;
+  companyId: string;
+  tranche: 'activation' | 'holdback';
+  amountCents: number;
+  currency: string;
+}
+
+export type PayoutStatus = 'processing' | 'blocked' | 'paid' | 'cancelled';
+
+export interface PayoutView {
+  payoutId: string;
+  status: PayoutStatus;
+  splits: SplitState[];
+}
+
+export interface SplitCommand {
+  splitId: string;
+  actor: Actor;
+  reason?: string;
+}
+
+/** Admin answers to a blocked split (SPEC §3.3): platform admins only. */
+export const retrySplitUpdate = defineUpdate<SplitState, [SplitCommand]>('retrySplit');
+export const changeSplitAccountUpdate = defineUpdate<SplitState, [SplitCommand & { stripeAccountId: string }]>('changeSplitAccount');
+export const cancelSplitUpdate = defineUpdate<SplitState, [SplitCommand & { reason: string }]>('cancelSplit');
+export const payoutStateQuery = defineQuery<PayoutView>('payoutState');
+
+const db = proxyActivities<PlacementActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+/** Transient Stripe errors (5xx, 429, network) retry with backoff, without limit: money must move or block. */
+const stripe = proxyActivities<PlacementActivities>({
+  startToCloseTimeout: '30 seconds', // above the SDK's 20 s request timeout (lib/providers.ts)
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [FAILURE_TYPES.TransferRefused] },
+});
+
+export const STRIPE_ACCOUNT_ID = /^acct_[A-Za-z0-9]{1,64}$/;
+
+/**
+ * One tranche paid to a placement's collaborators: one Stripe transfer per split, exactly
+ * once. A split Stripe refuses is `blocked` and the payout waits, visible in the Web UI as
+ * `PayoutStatus = "blocked" AND NeedsAttention = true`, until an admin retries it, changes
+ * the account, or cancels it.
+ */
+export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
+  const view: PayoutView = { payoutId: input.payoutId, status: 'processing', splits: [] };
+  const splitById = (id: string) => view.splits.find((s) => s.splitId === id);
+  /** Transfer attempt each split is on: an admin action names the attempt it answers. */
+  const attempts = new Map<string, number>();
+
+  const setStatus = (status: PayoutStatus) => {
+    view.status = status;
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.PayoutStatus, value: status },
+      { key: SEARCH_ATTRIBUTES.NeedsAttention, value: status === 'blocked' },
+    ]);
+  };
+
+  setHandler(payoutStateQuery, () => view);
+
+  const refuse = (type: string, message: string) => { throw ApplicationFailure.create({ type, message }); };
+  const validateBlocked = ({ splitId, actor }: SplitCommand) => {
+    if (actor.role !== 'platform_admin') refuse(FAILURE_TYPES.Forbidden, 'only a platform admin can resolve a blocked split');
+    const split = splitById(splitId);
+    if (!split) refuse(FAILURE_TYPES.InvalidState, `split ${splitId} is not part of this payout`);
+    else if (split.status !== 'blocked') refuse(FAILURE_TYPES.InvalidState, `split ${splitId} is ${split.status}, not blocked`);
+  };
+  const resolve = async ({ splitId, actor, reason }: SplitCommand, action: AdminSplitAction) => {
+    const split = splitById(splitId)!;
+    split.status = 'pending'; // claimed at once, so a concurrent second answer is refused
+    const attempt = attempts.get(splitId) ?? 1;
+    const resolved = await db.resolveBlockedSplit({ payoutId: input.payoutId, splitId, action, actor, reason, attempt });
+    if (resolved.status === 'pending') attempts.set(splitId, attempt + 1);
+    return Object.assign(split, resolved);
+  };
+
+  setHandler(retrySplitUpdate, (cmd) => resolve(cmd, { kind: 'retry' }), { validator: validateBlocked });
+  setHandler(
+    changeSplitAccountUpdate,
+    (cmd) => resolve(cmd, { kind: 'change_account', stripeAccountId: cmd.stripeAccountId }),
+    {
+      validator: (cmd) => {
+        validateBlocked(cmd);
+        if (!STRIPE_ACCOUNT_ID.test(cmd.stripeAccountId)) refuse(FAILURE_TYPES.InvalidState, 'not a Stripe connected account id (acct_…)');
+      },
+    },
+  );
+  setHandler(cancelSplitUpdate, (cmd) => resolve(cmd, { kind: 'cancel', reason: cmd.reason }), {
+    validator: (cmd) => {
+      validateBlocked(cmd);
+      if (!cmd.reason?.trim()) refuse(FAILURE_TYPES.InvalidState, 'cancelling a split requires a reason');
+    },
+  });
+
+  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.CompanyId, value: input.companyId }]);
+  setStatus('processing');
+  view.splits = await db.preparePayout({ ...input, workflowId: workflowInfo().workflowId, at: new Date().toISOString() });
+
+  for (;;) {
+    await Promise.all(view.splits.filter((s) => s.status === 'pending').map(transfer));
+    if (!view.splits.some((s) => s.status === 'blocked')) break;
+    setStatus('blocked');
+    await condition(() => !view.splits.some((s) => s.status === 'blocked'));
+    setStatus('processing');
+  }
+
+  setStatus(await db.completePayout({ payoutId: input.payoutId }));
+  await condition(allHandlersFinished);
+  return view;
+
+  async function transfer(split: SplitState) {
+    try {
+      Object.assign(split, await stripe.transferSplit({ splitId: split.splitId }));
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : undefined;
+      if (!(cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.TransferRefused)) throw err;
+      Object.assign(split, { status: 'blocked', blockReason: cause.message });
+    }
+  }
+}
