@@ -50,3 +50,20 @@ export function renderProposalEmail(event: ProposalEmailEvent, ctx: ProposalEmai
     html: `<p>${escapeHtml(body)}</p><p><a href="${escapeHtml(ctx.link)}">Open the proposal</a></p>`,
   };
 }
+
+export interface GuaranteeEmailContext {
+  candidateName: string;
+  jobTitle: string;
+  guaranteeEndsAt: Date;
+  link: string;
+}
+
+/** "Guarantee expiring" notice to the company, 7 days before the end (SPEC §3.2). */
+export function renderGuaranteeExpiringEmail(c: GuaranteeEmailContext): RenderedEmail {
+  const body = `The guarantee period of ${c.candidateName} as ${c.jobTitle} ends on ${c.guaranteeEndsAt.toUTCString()}. Report a failure before then if the hire did not work out; afterwards the held fee is released to the recruiters.`;
+  return {
+    subject: `Guarantee ending soon: ${c.candidateName} (${c.jobTitle})`,
+    text: `${body}\n\n${c.link}`,
+    html: `<p>${escapeHtml(body)}</p><p><a href="${escapeHtml(c.link)}">Open the placement</a></p>`,
+  };
+}

@@ -5,7 +5,7 @@ import { proposalsDal } from '../db/dal/proposals.js';
 import { directoryDal } from '../db/dal/directory.js';
 import { emailLogDal } from '../db/dal/email-log.js';
 import { FAILURE_TYPES } from '../workflows/constants.js';
-import { type ProposalEmailEvent, renderProposalEmail } from './email-templates.js';
+import { type ProposalEmailEvent, renderGuaranteeExpiringEmail, renderProposalEmail } from './email-templates.js';
 
 export interface EmailDeps {
   resend: Resend;
@@ -46,6 +46,27 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
   }
 
   return {
+    /** The company's "guarantee expiring" notice; `guaranteeEndsAt` is part of the key, so an extended guarantee gets its own notice. */
+    async sendGuaranteeExpiringEmail(input: { placementId: string; guaranteeEndsAt: string }): Promise<EmailResult> {
+      const key = `placement-${input.placementId}-guarantee-expiring-${input.guaranteeEndsAt}`;
+      const logged = await emailLog.find(key);
+      if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
+      const placement = await db('placements').where({ id: input.placementId }).first();
+      if (!placement) throw ApplicationFailure.nonRetryable(`placement ${input.placementId} not found`, FAILURE_TYPES.PlacementNotFound);
+      const [job, candidate, admins] = await Promise.all([
+        directory.job(placement.job_id),
+        directory.candidate(placement.candidate_id),
+        db('users').where({ company_id: placement.company_id, role: 'company_admin' }).orderBy('email').select('email'),
+      ]);
+      if (admins.length === 0) return { status: 'no_recipients', messageId: null };
+      const rendered = renderGuaranteeExpiringEmail({
+        candidateName: candidate?.full_name ?? 'your hire', jobTitle: job?.title ?? 'the role',
+        guaranteeEndsAt: new Date(input.guaranteeEndsAt), link: `${appUrl}/#/placements/${input.placementId}`,
+      });
+      const messageId = await send(key, 'guarantee_expiring', admins.map((a: { email: string }) => a.email), rendered);
+      return { status: 'sent', messageId };
+    },
+
     async sendProposalEmail(input: { proposalId: string; event: ProposalEmailEvent }): Promise<EmailResult> {
       const key = `proposal-${input.proposalId}-${input.event}`;
       const logged = await emailLog.find(key);

@@ -4,6 +4,7 @@ import type { Db } from '../lib/db.js';
 import { createProposalDbActivities } from './db/proposals.js';
 import { createEmailActivities } from './email.js';
 import { createPayoutDbActivities } from './db/payouts.js';
+import { createPlacementDbActivities } from './db/placements.js';
 import { createStripeActivities } from './stripe.js';
 
 export interface ActivityDeps {
@@ -23,16 +24,18 @@ export function createProposalActivities(deps: ActivityDeps) {
 
 export type ProposalActivities = ReturnType<typeof createProposalActivities>;
 
-export interface PlacementActivityDeps {
-  db: Db;
+export interface PlacementActivityDeps extends ActivityDeps {
   stripe: Stripe;
 }
 
 /** Activities of the `placements` task queue (placement and payout workflows). */
 export function createPlacementActivities(deps: PlacementActivityDeps) {
+  const { sendGuaranteeExpiringEmail } = createEmailActivities({ resend: deps.resend, db: deps.db, from: deps.emailFrom, appUrl: deps.appUrl });
   return {
+    ...createPlacementDbActivities({ db: deps.db }),
     ...createPayoutDbActivities({ db: deps.db }),
     ...createStripeActivities({ stripe: deps.stripe, db: deps.db }),
+    sendGuaranteeExpiringEmail,
   };
 }
 

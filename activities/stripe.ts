@@ -77,5 +77,43 @@ export function createStripeActivities({ stripe, db }: { stripe: Stripe; db: Db 
       });
       return toSplitState({ ...split, status: 'paid' });
     },
+
+    /**
+     * Claws back every paid split of a placement (refund after a failed guarantee) with a
+     * Stripe transfer reversal each, keyed per split so a retry reverses nothing twice.
+     */
+    async reversePaidSplits(input: { placementId: string; reason: string }): Promise<{ reversedCents: number; refused: string[] }> {
+      const paid = await db('payout_splits')
+        .join('payout_schedules', 'payout_schedules.id', 'payout_splits.payout_id')
+        .where('payout_schedules.placement_id', input.placementId)
+        .where('payout_splits.status', 'paid')
+        .whereNotNull('payout_splits.stripe_transfer_id')
+        .select('payout_splits.*');
+      let reversedCents = 0;
+      const refused: string[] = [];
+      for (const split of paid) {
+        const amount = split.amount_cents - split.reversed_cents;
+        try {
+          await stripe.transfers.createReversal(
+            split.stripe_transfer_id,
+            { amount, description: input.reason, metadata: { split_id: split.id, placement_id: input.placementId } },
+            { idempotencyKey: `reversal-${split.id}` },
+          );
+        } catch (err) {
+          if (!isPermanent(err)) throw err;
+          refused.push(`${split.id}: ${err.message}`);
+          continue;
+        }
+        await db.transaction(async (trx) => {
+          await payouts.updateSplit(split.id, { status: 'reversed', reversed_cents: split.amount_cents }, trx);
+          await payouts.audit({
+            payout_id: split.payout_id, split_id: split.id, event: 'split_reversed', old_status: 'paid', new_status: 'reversed', actor_role: 'system',
+            reason: input.reason, details: { amountCents: amount, stripeTransferId: split.stripe_transfer_id }, event_key: `${split.id}:reversed`,
+          }, trx);
+        });
+        reversedCents += amount;
+      }
+      return { reversedCents, refused };
+    },
   };
 }

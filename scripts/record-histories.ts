@@ -27,7 +27,15 @@ import { workflowIds } from '../workflows/constants.js';
 import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, payoutWorkflow } from '../workflows/payout.js';
 import { startFakeResend } from '../test/fakes/resend.js';
 import { startFakeStripe } from '../test/fakes/stripe.js';
-import { createPlacement, type CollaboratorSpec } from '../test/support/factories.js';
+import { createCandidate, createCollaborators, createPlacement, type CollaboratorSpec } from '../test/support/factories.js';
+import {
+  chooseRefundUpdate,
+  chooseReplacementUpdate,
+  placementRecordedUpdate,
+  placementWorkflow,
+  releaseEarlyUpdate,
+  reportFailureUpdate,
+} from '../workflows/placement.js';
 import { startTimeSkippingEnv } from '../test/support/time-skipping.js';
 import { createMarketplace } from '../test/support/factories.js';
 import { startTestInfra } from '../test/support/infra.js';
@@ -45,7 +53,7 @@ async function main() {
   const placementsQueue = `placements-record-${randomUUID()}`;
   const placementsWorker = await Worker.create({
     connection: env.nativeConnection, taskQueue: placementsQueue, workflowBundle: { codePath: infra.workflowBundlePath },
-    activities: createPlacementActivities({ db, stripe: stripe.client() }),
+    activities: createPlacementActivities({ db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test' }),
   });
   const ADMIN = { userId: randomUUID(), role: 'platform_admin' as const };
   const startPayout = async (specs: CollaboratorSpec[]) => {
@@ -55,6 +63,20 @@ async function main() {
       workflowId: workflowIds.payout(payoutId), taskQueue: placementsQueue,
       args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 1_000_001, currency: 'USD' }],
     });
+  };
+  const hire = async () => {
+    const { marketplace: m, recruiters } = await createCollaborators(db, stripe, [{ role: 'sourcer', splitBps: 6000 }, { role: 'closer', splitBps: 4000 }]);
+    const placementId = randomUUID();
+    const handle = await env.client.workflow.start(placementWorkflow, {
+      workflowId: workflowIds.placement(placementId), taskQueue: placementsQueue,
+      args: [{
+        placementId, companyId: m.companyId, jobId: m.jobId, candidateId: m.candidateId, feeCents: 1_500_000, currency: 'USD',
+        startDate: new Date(await env.currentTimeMs()).toISOString().slice(0, 10),
+        collaborators: recruiters.map((r) => ({ recruiterId: r.recruiterId, role: r.spec.role, splitBps: r.spec.splitBps })), actor: m.actors.companyAdmin,
+      }],
+    });
+    await handle.executeUpdate(placementRecordedUpdate);
+    return { handle, admin: m.actors.companyAdmin };
   };
   const blockedSplit = async (handle: WorkflowHandle<typeof payoutWorkflow>) => {
     for (;;) {
@@ -66,7 +88,7 @@ async function main() {
   };
   await mkdir(HISTORIES_DIR, { recursive: true });
 
-  const scenarios: Record<string, () => Promise<WorkflowHandle<typeof proposalWorkflow> | WorkflowHandle<typeof payoutWorkflow>>> = {
+  const scenarios: Record<string, () => Promise<WorkflowHandle<typeof proposalWorkflow> | WorkflowHandle<typeof payoutWorkflow> | WorkflowHandle<typeof placementWorkflow>>> = {
     async 'proposal-reviewed-then-accepted'() {
       const m = await createMarketplace(db);
       const handle = await startProposal(env, taskQueue, proposalInput(m));
@@ -109,6 +131,24 @@ async function main() {
       const handle = await startPayout([{ role: 'sourcer', splitBps: 7000 }, { role: 'support', splitBps: 3000, account: 'none' }]);
       const split = await blockedSplit(handle);
       await handle.executeUpdate(cancelSplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter left the marketplace' }] });
+      return handle;
+    },
+    async 'placement-completed-after-guarantee'() {
+      return (await hire()).handle;
+    },
+    async 'placement-refunded-after-failure'() {
+      const { handle, admin } = await hire();
+      await env.sleep(5 * 86_400_000);
+      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
+      await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'refund' }] });
+      return handle;
+    },
+    async 'placement-replaced-then-released-early'() {
+      const { handle, admin } = await hire();
+      await env.sleep(86_400_000);
+      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
+      await handle.executeUpdate(chooseReplacementUpdate, { args: [{ actor: admin, candidateId: await createCandidate(db) }] });
+      await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: ADMIN, reason: 'replacement confirmed' }] });
       return handle;
     },
     async 'proposal-refused-as-duplicate'() {

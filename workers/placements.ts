@@ -1,11 +1,12 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Resend } from 'resend';
 import type Stripe from 'stripe';
 import { createPlacementActivities } from '../activities/index.js';
 import { loadConfig } from '../lib/config.js';
 import { createDb, type Db } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { isMain, runMain } from '../lib/main.js';
-import { createStripe } from '../lib/providers.js';
+import { createResend, createStripe } from '../lib/providers.js';
 import { connectWorker } from '../lib/temporal.js';
 import { TASK_QUEUES } from '../workflows/constants.js';
 import { WORKFLOWS_PATH } from './proposals.js';
@@ -15,6 +16,9 @@ export interface PlacementsWorkerDeps {
   namespace: string;
   db: Db;
   stripe: Stripe;
+  resend: Resend;
+  emailFrom: string;
+  appUrl: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
   taskQueue?: string;
 }
@@ -26,7 +30,7 @@ export function createPlacementsWorker(deps: PlacementsWorkerDeps): Promise<Work
     namespace: deps.namespace,
     taskQueue: deps.taskQueue ?? TASK_QUEUES.placements,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createPlacementActivities({ db: deps.db, stripe: deps.stripe }),
+    activities: createPlacementActivities(deps),
   });
 }
 
@@ -40,7 +44,8 @@ if (isMain(import.meta.url)) {
     const taskQueue = process.env.WORKER_TASK_QUEUE ?? TASK_QUEUES.placements;
     const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
     const worker = await createPlacementsWorker({
-      connection, namespace: config.TEMPORAL_NAMESPACE, db, stripe: createStripe(config), taskQueue,
+      connection, namespace: config.TEMPORAL_NAMESPACE, db, stripe: createStripe(config), resend: createResend(config),
+      emailFrom: config.EMAIL_FROM, appUrl: config.API_PUBLIC_URL, taskQueue,
       ...(bundlePath && { workflowBundle: { codePath: bundlePath } }),
     });
     logger.info({ taskQueue }, 'worker started');

@@ -38,4 +38,7 @@ export const FAILURE_TYPES = {
   NoCollaborators: 'NoCollaborators',
   /** Stripe refused a transfer for good (e.g. the account cannot receive transfers): the split is blocked. */
   TransferRefused: 'TransferRefused',
+  InvalidSplits: 'InvalidSplits',
+  SplitsLocked: 'SplitsLocked',
+  CandidateNotFound: 'CandidateNotFound',
 } as const;

@@ -1,3 +1,4 @@
 /** Every workflow, for the worker bundle. */
 export * from './proposal.js';
 export * from './payout.js';
+export * from './placement.js';

@@ -1,6 +1,5 @@
 import {
   ApplicationFailure,
-  ActivityFailure,
   allHandlersFinished,
   condition,
   defineQuery,
@@ -14,6 +13,7 @@ import {
 import type { ProposalActivities } from '../activities/index.js';
 import type { ProposalEmailEvent } from '../activities/email-templates.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
+import { asRefusal } from './failures.js';
 import {
   type Actor,
   type ProposalCommand,
@@ -175,13 +175,4 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
 /** Milliseconds from workflow time to `iso`, at least 1 (a zero timeout would mean "no timeout"). */
 function msUntil(iso: string): number {
   return Math.max(1, new Date(iso).getTime() - Date.now());
-}
-
-/** The permanent reason creation was refused, passed to the caller as is. */
-function asRefusal(err: unknown): ApplicationFailure {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    return ApplicationFailure.create({ type: cause.type ?? undefined, message: cause.message, nonRetryable: true });
-  }
-  throw err;
 }

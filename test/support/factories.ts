@@ -76,14 +76,27 @@ export interface PlacementFixture {
   collaborators: { id: string; recruiterId: string; stripeAccountId: string | null; spec: CollaboratorSpec }[];
 }
 
-/** A hired placement of the marketplace's candidate with collaborators whose accounts live in the fake Stripe. */
-export async function createPlacement(
-  db: Db,
-  stripe: { createAccount(opts?: { payoutsEnabled?: boolean }): { id: string } | Promise<{ id: string }> },
-  specs: CollaboratorSpec[],
-  opts: { feeCents?: number; currency?: string } = {},
-): Promise<PlacementFixture> {
-  const m = await createMarketplace(db);
+type AccountMaker = { createAccount(opts?: { payoutsEnabled?: boolean }): { id: string } | Promise<{ id: string }> };
+
+/** A marketplace and one recruiter per spec, each with a connected account in the fake Stripe as the spec says. */
+export async function createCollaborators(db: Db, stripe: AccountMaker, specs: CollaboratorSpec[]) {
+  const marketplace = await createMarketplace(db);
+  const recruiters = [];
+  for (const [i, spec] of specs.entries()) {
+    const userId = randomUUID();
+    const recruiterId = randomUUID();
+    const account = spec.account ?? 'enabled';
+    const stripeAccountId = account === 'none' ? null : (await stripe.createAccount({ payoutsEnabled: account === 'enabled' })).id;
+    await db('users').insert({ id: userId, email: `collab-${i}-${userId.slice(0, 8)}@recruiters.test`, name: `Collaborator ${i}`, role: 'recruiter' });
+    await db('recruiters').insert({ id: recruiterId, user_id: userId, display_name: `Collaborator ${i}`, stripe_account_id: stripeAccountId });
+    recruiters.push({ recruiterId, stripeAccountId, spec });
+  }
+  return { marketplace, recruiters };
+}
+
+/** A hired placement row (as the placement workflow would write it) with its collaborators. */
+export async function createPlacement(db: Db, stripe: AccountMaker, specs: CollaboratorSpec[], opts: { feeCents?: number; currency?: string } = {}): Promise<PlacementFixture> {
+  const { marketplace: m, recruiters } = await createCollaborators(db, stripe, specs);
   const placementId = randomUUID();
   const now = new Date();
   await db('placements').insert({
@@ -92,17 +105,11 @@ export async function createPlacement(
     workflow_id: `placement-${placementId}`, created_at: now, updated_at: now,
   });
   const collaborators = [];
-  for (const [i, spec] of specs.entries()) {
-    const userId = randomUUID();
-    const recruiterId = randomUUID();
-    const account = spec.account ?? 'enabled';
-    const stripeAccountId = account === 'none' ? null : (await stripe.createAccount({ payoutsEnabled: account === 'enabled' })).id;
-    await db('users').insert({ id: userId, email: `collab-${i}-${userId.slice(0, 8)}@recruiters.test`, name: `Collaborator ${i}`, role: 'recruiter' });
-    await db('recruiters').insert({ id: recruiterId, user_id: userId, display_name: `Collaborator ${i}`, stripe_account_id: stripeAccountId });
+  for (const [i, r] of recruiters.entries()) {
     const [row] = await db('placement_collaborators')
-      .insert({ placement_id: placementId, recruiter_id: recruiterId, role: spec.role, split_bps: spec.splitBps, created_at: new Date(now.getTime() + i) })
+      .insert({ placement_id: placementId, recruiter_id: r.recruiterId, role: r.spec.role, split_bps: r.spec.splitBps, created_at: new Date(now.getTime() + i) })
       .returning('id');
-    collaborators.push({ id: row.id as string, recruiterId, stripeAccountId, spec });
+    collaborators.push({ id: row.id as string, ...r });
   }
   return { marketplace: m, placementId, collaborators };
 }

@@ -15,6 +15,7 @@ import {
   retrySplitUpdate,
   type PayoutInput,
 } from '../../workflows/payout.js';
+import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
 import { startTimeSkippingEnv, testDb, workflowBundle } from '../support/context.js';
 import { createPlacement, type CollaboratorSpec, type PlacementFixture } from '../support/factories.js';
@@ -22,18 +23,19 @@ import { createPlacement, type CollaboratorSpec, type PlacementFixture } from '.
 let env: TestWorkflowEnvironment;
 let db: Db;
 let stripe: FakeStripe;
+let resend: FakeResend;
 let worker: Worker;
 let running: Promise<void>;
 const taskQueue = `placements-test-${randomUUID()}`;
 
 beforeAll(async () => {
-  [env, stripe] = await Promise.all([startTimeSkippingEnv(), startFakeStripe()]);
+  [env, stripe, resend] = await Promise.all([startTimeSkippingEnv(), startFakeStripe(), startFakeResend()]);
   db = testDb();
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: workflowBundle(),
-    activities: createPlacementActivities({ db, stripe: stripe.client({ maxNetworkRetries: 0 }) }),
+    activities: createPlacementActivities({ db, stripe: stripe.client({ maxNetworkRetries: 0 }), resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' }),
   });
   running = worker.run();
 });
@@ -41,7 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   worker?.shutdown();
   await running;
-  await Promise.all([env?.teardown(), stripe?.close(), db?.destroy()]);
+  await Promise.all([env?.teardown(), stripe?.close(), resend?.close(), db?.destroy()]);
 });
 
 const ADMIN = { userId: randomUUID(), role: 'platform_admin' as const };

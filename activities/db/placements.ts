@@ -1,0 +1,139 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Db, Executor } from '../../lib/db.js';
+import { FAILURE_TYPES } from '../../workflows/constants.js';
+import { splitProblems, tranches } from '../../workflows/money.js';
+import type { PlacementInput, PlacementState } from '../../workflows/placement.js';
+import type { Actor } from '../../workflows/proposal-rules.js';
+
+export interface PlacementRecord {
+  activationCents: number;
+  holdbackCents: number;
+  guaranteeDays: number;
+  reminderDaysBefore: number;
+  /** Midnight UTC of the start date. */
+  startAt: string;
+}
+
+/** One recorded step of a placement; `key` makes it happen once however often it runs. */
+export interface PlacementStep {
+  placementId: string;
+  key: string;
+  actor: Actor;
+  reason?: string | null;
+  at: string;
+}
+
+const config = async (trx: Executor, companyId: string) => {
+  const rows: { key: string; value: unknown }[] = await trx('marketplace_config').whereIn('key', ['guarantee_days', 'holdback_bps', 'guarantee_reminder_days_before']);
+  const value = (key: string, fallback: number) => Number(rows.find((r) => r.key === key)?.value ?? fallback);
+  const company = await trx('placement_guarantee_config').where({ company_id: companyId }).first();
+  return {
+    guaranteeDays: company?.guarantee_days ?? value('guarantee_days', 90),
+    holdbackBps: company?.holdback_bps ?? value('holdback_bps', 2000),
+    reminderDaysBefore: value('guarantee_reminder_days_before', 7),
+  };
+};
+
+const refuse = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
+
+/** Postgres side of placements: the record, its state history, escrow, replacement, collaborators. */
+export function createPlacementDbActivities({ db }: { db: Db }) {
+  async function history(trx: Executor, step: PlacementStep, oldState: string | null, newState: string, details?: unknown) {
+    const inserted = await trx('placement_states')
+      .insert({
+        placement_id: step.placementId, old_state: oldState, new_state: newState, actor_user_id: step.actor.userId, actor_role: step.actor.role,
+        reason: step.reason ?? null, details: details === undefined ? null : JSON.stringify(details), occurred_at: new Date(step.at), transition_key: step.key,
+      })
+      .onConflict('transition_key')
+      .ignore()
+      .returning('id');
+    return inserted.length > 0;
+  }
+
+  /** Runs `change` once per step key, under the placement's row lock. */
+  async function once(step: PlacementStep, change: (trx: Executor, placement: { state: PlacementState; candidate_id: string; splits_locked_at: Date | null }) => Promise<void>) {
+    await db.transaction(async (trx) => {
+      const placement = await trx('placements').where({ id: step.placementId }).forUpdate().first();
+      if (!placement) throw refuse(`placement ${step.placementId} not found`, FAILURE_TYPES.PlacementNotFound);
+      if (await trx('placement_states').where({ transition_key: step.key }).first()) return;
+      await change(trx, placement);
+    });
+  }
+
+  async function insertCollaborators(trx: Executor, placementId: string, collaborators: PlacementInput['collaborators'], at: Date) {
+    const problems = splitProblems(collaborators);
+    if (problems.length) throw refuse(problems.map((p) => p.message).join('; '), FAILURE_TYPES.InvalidSplits);
+    await trx('placement_collaborators').insert(
+      collaborators.map((c, i) => ({ placement_id: placementId, recruiter_id: c.recruiterId, role: c.role, split_bps: c.splitBps, created_at: new Date(at.getTime() + i) })),
+    );
+  }
+
+  return {
+    /** Records the hired placement, its collaborators and the escrow hold of the holdback; a retry returns the record. */
+    async createPlacement(input: PlacementInput & { workflowId: string; at: string }): Promise<PlacementRecord> {
+      return db.transaction(async (trx) => {
+        const settings = await config(trx, input.companyId);
+        const existing = await trx('placements').where({ id: input.placementId }).first();
+        const startAt = new Date(`${input.startDate}T00:00:00.000Z`).toISOString();
+        if (existing) {
+          return { ...tranches(existing.fee_cents, existing.holdback_bps), guaranteeDays: existing.guarantee_days, reminderDaysBefore: settings.reminderDaysBefore, startAt };
+        }
+        const job = await trx('jobs').where({ id: input.jobId }).first();
+        if (!job || job.company_id !== input.companyId) throw refuse(`job ${input.jobId} is not a job of company ${input.companyId}`, FAILURE_TYPES.InvalidState);
+        const split = tranches(input.feeCents, settings.holdbackBps);
+        const at = new Date(input.at);
+        await trx('placements').insert({
+          id: input.placementId, company_id: input.companyId, job_id: input.jobId, candidate_id: input.candidateId, fee_cents: input.feeCents,
+          currency: input.currency, holdback_bps: settings.holdbackBps, start_date: input.startDate, guarantee_days: settings.guaranteeDays,
+          state: 'hired', workflow_id: input.workflowId, created_at: at, updated_at: at,
+        });
+        await insertCollaborators(trx, input.placementId, input.collaborators, at);
+        await trx('escrow_holds').insert({ placement_id: input.placementId, amount_cents: split.holdbackCents, currency: input.currency, status: 'held', held_at: at });
+        await history(trx, { placementId: input.placementId, key: `${input.placementId}:hired`, actor: input.actor, at: input.at }, null, 'hired', {
+          feeCents: input.feeCents, currency: input.currency, ...split, escrow: 'held',
+        });
+        return { ...split, guaranteeDays: settings.guaranteeDays, reminderDaysBefore: settings.reminderDaysBefore, startAt };
+      });
+    },
+
+    /** Moves the placement to `to` (or keeps its state, e.g. for an extension), setting the guarantee end if given. */
+    async transitionPlacement(step: PlacementStep & { to: PlacementState; guaranteeEndsAt?: string; details?: unknown }): Promise<void> {
+      await once(step, async (trx, placement) => {
+        await trx('placements').where({ id: step.placementId }).update({
+          state: step.to, updated_at: new Date(step.at), ...(step.guaranteeEndsAt && { guarantee_ends_at: new Date(step.guaranteeEndsAt) }),
+        });
+        await history(trx, step, placement.state, step.to, { ...(step.guaranteeEndsAt && { guaranteeEndsAt: step.guaranteeEndsAt }), ...(step.details as object) });
+      });
+    },
+
+    /** Releases the escrow to the collaborators (with the holdback payout) or refunds it to the company. */
+    async settleEscrow(step: PlacementStep & { status: 'released' | 'refunded' }): Promise<void> {
+      await once(step, async (trx, placement) => {
+        const updated = await trx('escrow_holds').where({ placement_id: step.placementId, status: 'held' })
+          .update({ status: step.status, reason: step.reason ?? null, settled_at: new Date(step.at) });
+        if (updated === 0) throw refuse(`escrow of placement ${step.placementId} is not held`, FAILURE_TYPES.InvalidState);
+        await history(trx, step, placement.state, placement.state, { escrow: { from: 'held', to: step.status } });
+      });
+    },
+
+    /** Links the replacement candidate; the guarantee restarts from `guaranteeEndsAt`'s new value. */
+    async recordReplacement(step: PlacementStep & { candidateId: string; guaranteeEndsAt: string }): Promise<void> {
+      await once(step, async (trx, placement) => {
+        if (!(await trx('candidates').where({ id: step.candidateId }).first())) throw refuse(`candidate ${step.candidateId} not found`, FAILURE_TYPES.CandidateNotFound);
+        await trx('placements').where({ id: step.placementId }).update({ candidate_id: step.candidateId, guarantee_ends_at: new Date(step.guaranteeEndsAt), updated_at: new Date(step.at) });
+        await history(trx, step, placement.state, placement.state, { replacement: { from: placement.candidate_id, to: step.candidateId }, guaranteeEndsAt: step.guaranteeEndsAt });
+      });
+    },
+
+    /** Replaces collaborators and splits while no payout has locked them. */
+    async replaceCollaborators(step: PlacementStep & { collaborators: PlacementInput['collaborators'] }): Promise<void> {
+      await once(step, async (trx, placement) => {
+        if (placement.splits_locked_at) throw refuse('splits are locked: a payout of this placement has started', FAILURE_TYPES.SplitsLocked);
+        const before = await trx('placement_collaborators').where({ placement_id: step.placementId }).select('recruiter_id', 'role', 'split_bps');
+        await trx('placement_collaborators').where({ placement_id: step.placementId }).delete();
+        await insertCollaborators(trx, step.placementId, step.collaborators, new Date(step.at));
+        await history(trx, step, placement.state, placement.state, { collaborators: { from: before, to: step.collaborators } });
+      });
+    },
+  };
+}

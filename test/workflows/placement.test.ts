@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createPlacementActivities } from '../../activities/index.js';
+import type { Db } from '../../lib/db.js';
+import { FAILURE_TYPES, workflowIds } from '../../workflows/constants.js';
+import {
+  activateEarlyUpdate,
+  chooseRefundUpdate,
+  chooseReplacementUpdate,
+  extendGuaranteeUpdate,
+  placementRecordedUpdate,
+  placementWorkflow,
+  releaseEarlyUpdate,
+  reportFailureUpdate,
+  type PlacementInput,
+} from '../../workflows/placement.js';
+import { startFakeResend, type FakeResend } from '../fakes/resend.js';
+import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
+import { startTimeSkippingEnv, testDb, workflowBundle } from '../support/context.js';
+import { createCandidate, createCollaborators, type CollaboratorSpec } from '../support/factories.js';
+
+const DAY = 86_400_000;
+let env: TestWorkflowEnvironment;
+let db: Db;
+let stripe: FakeStripe;
+let resend: FakeResend;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `placements-test-${randomUUID()}`;
+
+beforeAll(async () => {
+  [env, stripe, resend] = await Promise.all([startTimeSkippingEnv(), startFakeStripe(), startFakeResend()]);
+  db = testDb();
+  worker = await Worker.create({
+    connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(),
+    activities: createPlacementActivities({ db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' }),
+  });
+  running = worker.run();
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await Promise.all([env?.teardown(), stripe?.close(), resend?.close(), db?.destroy()]);
+});
+
+const TEAM: CollaboratorSpec[] = [{ role: 'sourcer', splitBps: 5000 }, { role: 'closer', splitBps: 3000 }, { role: 'support', splitBps: 2000 }];
+const PLATFORM = { userId: randomUUID(), role: 'platform_admin' as const };
+
+async function hire(opts: { startInDays?: number; feeCents?: number } = {}) {
+  const { marketplace: m, recruiters } = await createCollaborators(db, stripe, TEAM);
+  const start = new Date((await env.currentTimeMs()) + (opts.startInDays ?? 0) * DAY);
+  const input: PlacementInput = {
+    placementId: randomUUID(), companyId: m.companyId, jobId: m.jobId, candidateId: m.candidateId, feeCents: opts.feeCents ?? 2_000_000, currency: 'USD',
+    startDate: start.toISOString().slice(0, 10), collaborators: recruiters.map((r) => ({ recruiterId: r.recruiterId, role: r.spec.role, splitBps: r.spec.splitBps })),
+    actor: m.actors.companyAdmin,
+  };
+  const handle = await env.client.workflow.start(placementWorkflow, { workflowId: workflowIds.placement(input.placementId), taskQueue, args: [input] });
+  await handle.executeUpdate(placementRecordedUpdate);
+  return { m, input, handle, admin: m.actors.companyAdmin };
+}
+
+const transfersOf = (placementId: string) => stripe.transfers().filter((t) => t.transfer_group === placementId);
+const historyOf = async (placementId: string) => (await db('placement_states').where({ placement_id: placementId }).orderBy('id')).map((h) => h.new_state);
+async function refusal(promise: Promise<unknown>) {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  return ((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
+}
+
+describe('placement workflow', () => {
+  it('runs the whole 90-day guarantee: activation payout, expiry notice, completion, escrow released with the holdback payout', async () => {
+    const { input, handle, m } = await hire({ feeCents: 2_000_001 });
+    const started = await env.currentTimeMs();
+    const result = await handle.result();
+    expect(result).toMatchObject({ state: 'completed', escrowStatus: 'released' });
+    expect(result.payoutIds).toHaveLength(2);
+    expect(new Date(result.guaranteeEndsAt!).getTime() - started).toBeGreaterThanOrEqual(90 * DAY - 60_000);
+
+    const transfers = transfersOf(input.placementId);
+    expect(transfers).toHaveLength(6);
+    expect(transfers.reduce((s, t) => s + t.amount, 0)).toBe(2_000_001);
+    const byTranche = (tranche: string) => transfers.filter((t) => t.metadata.tranche === tranche).reduce((s, t) => s + t.amount, 0);
+    expect([byTranche('activation'), byTranche('holdback')]).toEqual([1_600_001, 400_000]);
+
+    const placement = await db('placements').where({ id: input.placementId }).first();
+    expect(placement).toMatchObject({ state: 'completed', fee_cents: 2_000_001, holdback_bps: 2000 });
+    expect(placement.splits_locked_at).not.toBeNull();
+    expect(await db('escrow_holds').where({ placement_id: input.placementId }).first()).toMatchObject({ status: 'released', amount_cents: 400_000 });
+    expect(await historyOf(input.placementId)).toEqual(['hired', 'active', 'active', 'completed']);
+    const notices = resend.emails().filter((e) => e.idempotencyKey?.startsWith(`placement-${input.placementId}-guarantee-expiring`));
+    expect(notices.map((e) => e.to)).toEqual([[m.emails.companyAdmin]]);
+  });
+
+  it('stays hired until the start date, unless activated early by the company', async () => {
+    const { input, handle, admin, m } = await hire({ startInDays: 30 });
+    expect(await refusal(handle.executeUpdate(activateEarlyUpdate, { args: [{ actor: m.actors.recruiter }] }))).toBe(FAILURE_TYPES.Forbidden);
+    expect(await refusal(handle.executeUpdate(activateEarlyUpdate, { args: [{ actor: m.actors.foreignAdmin }] }))).toBe(FAILURE_TYPES.Forbidden);
+    expect((await db('placements').where({ id: input.placementId }).first()).state).toBe('hired');
+    const activated = await handle.executeUpdate(activateEarlyUpdate, { args: [{ actor: admin }] });
+    expect(activated.state).toBe('active');
+    expect(await refusal(handle.executeUpdate(activateEarlyUpdate, { args: [{ actor: admin }] }))).toBe(FAILURE_TYPES.InvalidState);
+    await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'end the test' }] });
+    expect((await handle.result()).state).toBe('completed');
+  });
+
+  it('restarts the guarantee for a replacement candidate, keeping the escrow held', async () => {
+    const { input, handle, admin } = await hire();
+    await env.sleep(40 * DAY);
+    expect(await refusal(handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin }] }))).toBe(FAILURE_TYPES.InvalidState);
+    await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate resigned' }] });
+    expect(await refusal(handle.executeUpdate(chooseReplacementUpdate, { args: [{ actor: admin, candidateId: randomUUID() }] }))).toBe(FAILURE_TYPES.CandidateNotFound);
+    const replacement = await createCandidate(db);
+    const replaced = await handle.executeUpdate(chooseReplacementUpdate, { args: [{ actor: admin, candidateId: replacement }] });
+    const now = await env.currentTimeMs();
+    expect(replaced).toMatchObject({ candidateId: replacement, failurePending: false, escrowStatus: 'held' });
+    expect(Math.abs(new Date(replaced.guaranteeEndsAt!).getTime() - (now + 90 * DAY))).toBeLessThan(60_000);
+    expect((await db('escrow_holds').where({ placement_id: input.placementId }).first()).status).toBe('held');
+
+    const result = await handle.result();
+    expect(result.state).toBe('completed');
+    expect((await db('placements').where({ id: input.placementId }).first()).candidate_id).toBe(replacement);
+    const replacementRow = (await db('placement_states').where({ placement_id: input.placementId }).orderBy('id')).find((h) => h.details?.replacement);
+    expect(replacementRow).toMatchObject({ actor_user_id: admin.userId, details: { replacement: { to: replacement } } });
+  });
+
+  it('refunds after a failure: escrow refunded, the paid activation tranche reversed, state failed', async () => {
+    const { input, handle, admin } = await hire({ feeCents: 1_000_000 });
+    await env.sleep(10 * DAY);
+    await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left in week two' }] });
+    const refunded = await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'company chose a refund' }] });
+    expect(refunded).toMatchObject({ state: 'failed', escrowStatus: 'refunded' });
+    await handle.result();
+
+    const transfers = transfersOf(input.placementId);
+    expect(transfers.map((t) => t.metadata.tranche)).toEqual(['activation', 'activation', 'activation']);
+    expect(transfers.every((t) => t.reversed && t.amount_reversed === t.amount)).toBe(true);
+    const splits = await db('payout_splits').join('payout_schedules', 'payout_schedules.id', 'payout_splits.payout_id').where('payout_schedules.placement_id', input.placementId).select('payout_splits.status');
+    expect(splits.map((s) => s.status)).toEqual(['reversed', 'reversed', 'reversed']);
+    expect(await db('escrow_holds').where({ placement_id: input.placementId }).first()).toMatchObject({ status: 'refunded', reason: 'company chose a refund' });
+    expect((await historyOf(input.placementId)).at(-1)).toBe('failed');
+  });
+
+  it('lets a platform admin extend the guarantee and release early, with a reason, and nobody else', async () => {
+    const { input, handle, admin } = await hire();
+    expect(await refusal(handle.executeUpdate(extendGuaranteeUpdate, { args: [{ actor: admin, days: 30, reason: 'x' }] }))).toBe(FAILURE_TYPES.Forbidden);
+    expect(await refusal(handle.executeUpdate(extendGuaranteeUpdate, { args: [{ actor: PLATFORM, days: 0, reason: 'x' }] }))).toBe(FAILURE_TYPES.InvalidState);
+    const before = (await handle.executeUpdate(extendGuaranteeUpdate, { args: [{ actor: PLATFORM, days: 30, reason: 'probation extended' }] })).guaranteeEndsAt!;
+    const start = new Date((await db('placements').where({ id: input.placementId }).first()).guarantee_ends_at).getTime();
+    expect(new Date(before).getTime()).toBe(start);
+    await env.sleep(100 * DAY);
+    expect((await db('placements').where({ id: input.placementId }).first()).state).toBe('active');
+    expect(await refusal(handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: admin, reason: 'please' }] }))).toBe(FAILURE_TYPES.Forbidden);
+    expect(await refusal(handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: ' ' }] }))).toBe(FAILURE_TYPES.InvalidState);
+    const released = await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'candidate confirmed permanent' }] });
+    expect(released).toMatchObject({ state: 'completed', escrowStatus: 'released' });
+    expect(await db('escrow_holds').where({ placement_id: input.placementId }).first()).toMatchObject({ status: 'released', reason: 'candidate confirmed permanent' });
+    await handle.result();
+    expect(transfersOf(input.placementId).reduce((s, t) => s + t.amount, 0)).toBe(2_000_000);
+  });
+});
