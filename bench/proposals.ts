@@ -5,9 +5,7 @@
  * Prints a table and writes JSON under bench/results/. BENCH_N (default 500), BENCH_CONCURRENCY (default 50).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -15,36 +13,15 @@ import { createApp } from '../api/app.js';
 import { createDb } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { signToken } from '../lib/tokens.js';
-import { PROJECT_ROOT } from '../scripts/lib/tools.js';
 import { startFakeResend } from '../test/fakes/resend.js';
 import { createMarketplace } from '../test/support/factories.js';
 import { startTestInfra } from '../test/support/infra.js';
 import { createProposalsWorker } from '../workers/proposals.js';
+import { pool, printTable, saveReport } from './lib/measure.js';
 
 const N = Number(process.env.BENCH_N ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const JWT = { secret: 'bench-secret-that-is-at-least-32-characters', issuer: 'bench' };
-
-/** Runs `task(i)` for i < n with at most `limit` in flight; returns wall time and per-task latencies. */
-async function pool(n: number, limit: number, task: (i: number) => Promise<void>) {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(limit, n) }, async () => {
-      while (next < n) {
-        const i = next++;
-        const t = performance.now();
-        await task(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
-  const seconds = (performance.now() - started) / 1000;
-  return { seconds, perSecond: n / seconds, p50Ms: pct(50), p99Ms: pct(99) };
-}
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
@@ -105,18 +82,12 @@ async function main() {
     acceptedRows: Number(accepted[0]!.count),
     ratioThroughput: results.lifecycles.perSecond / results.baseline.perSecond,
   };
-  const fmt = (x: number) => x.toFixed(1);
-  console.log(`\nProposal lifecycles vs the engine's ceiling (N=${N}, concurrency ${CONCURRENCY})`);
-  console.log('| run | per second | p50 ms | p99 ms | wall s |');
-  console.log('|---|---|---|---|---|');
-  for (const [name, r] of [['trivial workflows (client, baseline)', results.baseline], ['proposal create + accept (API)', results.lifecycles]] as const) {
-    console.log(`| ${name} | ${fmt(r.perSecond)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.seconds)} |`);
-  }
+  printTable(`Proposal lifecycles vs the engine's ceiling (N=${N}, concurrency ${CONCURRENCY})`, [
+    ['trivial workflows (client, baseline)', results.baseline],
+    ['proposal create + accept (API)', results.lifecycles],
+  ]);
   console.log(`ratio (proposal lifecycles / trivial workflows per second): ${report.ratioThroughput.toFixed(2)}; accepted rows: ${report.acceptedRows}/${N}`);
-
-  const dir = path.join(PROJECT_ROOT, 'bench', 'results');
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, `proposals-${Date.now()}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  await saveReport('proposals', report);
 
   server.close();
   await Promise.all([connection.close(), resend.close(), db.destroy()]);
