@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../db/embedded.js';
-import { DEMO_IDENTITIES, seedDemo } from '../db/seeds/demo.js';
-import { createDb, ensureDatabase, migrateLatest } from '../lib/db.js';
+import { DEMO, DEMO_IDENTITIES, seedDemo } from '../db/seeds/demo.js';
+import { createDb, ensureDatabase, migrateLatest, type Db } from '../lib/db.js';
 import { signToken } from '../lib/tokens.js';
 import { startFakeResend } from '../test/fakes/resend.js';
 import { startFakeStripe } from '../test/fakes/stripe.js';
@@ -45,13 +45,17 @@ async function database(): Promise<string> {
   return pg.urlFor('splits');
 }
 
-async function providers(): Promise<Record<string, string>> {
+async function providers(db: Db): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   if (!env.STRIPE_SECRET_KEY) {
     const stripe = await startFakeStripe({ port: Number(env.DEV_FAKE_STRIPE_PORT ?? 12111) });
     stops.push(() => stripe.close());
     Object.assign(out, { STRIPE_SECRET_KEY: 'sk_test_local_fake', STRIPE_API_BASE: stripe.url });
     say(`no STRIPE_SECRET_KEY: local Stripe fake at ${stripe.url}`);
+    // The fake starts empty: give the demo recruiters fresh connected accounts. Bob's has not
+    // finished onboarding, so a payout to him blocks (PayoutStatus = "blocked" in the Web UI).
+    await db('recruiters').where({ id: DEMO.recruiters.alice }).update({ stripe_account_id: stripe.createAccount({ payoutsEnabled: true }).id });
+    await db('recruiters').where({ id: DEMO.recruiters.bob }).update({ stripe_account_id: stripe.createAccount({ payoutsEnabled: false }).id });
   }
   if (!env.RESEND_API_KEY) {
     const resend = await startFakeResend({ port: Number(env.DEV_FAKE_RESEND_PORT ?? 12112) });
@@ -120,6 +124,7 @@ async function main() {
   const applied = await migrateLatest(db);
   say(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is up to date');
   await seedDemo(db);
+  const providerEnv = await providers(db);
   await db.destroy();
 
   const { address, ui } = await temporal();
@@ -127,7 +132,7 @@ async function main() {
   const apiUrl = `http://localhost:${API_PORT}`;
   const childEnv: NodeJS.ProcessEnv = {
     ...env,
-    ...(await providers()),
+    ...providerEnv,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: address,
     JWT_SECRET: jwtSecret,
@@ -136,6 +141,7 @@ async function main() {
     LOG_LEVEL: env.LOG_LEVEL ?? 'info',
   };
   run('worker:proposals', 'workers/proposals.ts', childEnv);
+  run('worker:placements', 'workers/placements.ts', childEnv);
   run('api', 'api/server.ts', childEnv);
   await waitFor('API', async () => {
     const res = await fetch(`${apiUrl}/healthz`);
