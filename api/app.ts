@@ -13,6 +13,8 @@ import { idempotency } from './idempotency.js';
 import { buildOpenApiDocument, type Operation } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { directoryRoutes } from './routes/directory.js';
+import { payoutRoutes } from './routes/payouts.js';
+import { placementRoutes } from './routes/placements.js';
 import { proposalRoutes } from './routes/proposals.js';
 import { TASK_QUEUES, type TaskQueues } from '../workflows/constants.js';
 
@@ -58,6 +60,8 @@ export function createApp({ temporal, db, config, logger = createLogger('api'), 
   });
   api.use(idempotency(db));
   api.use(proposalRoutes({ temporal, db, registry, taskQueue: taskQueues?.proposals ?? TASK_QUEUES.proposals }));
+  api.use(placementRoutes({ temporal, db, registry, taskQueue: taskQueues?.placements ?? TASK_QUEUES.placements }));
+  api.use(payoutRoutes({ temporal, db, registry }));
   api.use(directoryRoutes({ db, registry }));
   api.use(() => {
     throw notFound('route');

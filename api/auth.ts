@@ -42,3 +42,16 @@ export function requireRole(res: Response, ...roles: Role[]): AuthedActor {
   if (!roles.includes(actor.role)) throw forbidden(`requires role ${roles.join(' or ')}`);
   return actor;
 }
+
+/** Matches no row: a recruiter or company user whose token lacks the id sees nothing. */
+const NOBODY = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * What the actor may see of records shared between a company and recruiters (placements,
+ * payouts): platform admins everything, recruiters their own, company users their company's.
+ */
+export function partyScope(actor: AuthedActor): { companyId?: string; recruiterId?: string } {
+  if (actor.role === 'platform_admin') return {};
+  if (actor.role === 'recruiter') return { recruiterId: actor.recruiterId ?? NOBODY };
+  return { companyId: actor.companyId ?? NOBODY };
+}

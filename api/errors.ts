@@ -24,6 +24,8 @@ export const notFound = (what: string) => new ApiError(404, 'not_found', `${what
 export const conflict = (message: string, details?: unknown) => new ApiError(409, 'conflict', message, details);
 export const unprocessable = (message: string, code = 'business_rule', details?: unknown) =>
   new ApiError(422, code, message, details);
+export const splitsLocked = (message = 'splits are locked: a payout of this placement has started') =>
+  new ApiError(409, 'splits_locked', message);
 
 /** Permanent workflow/activity failure types → HTTP errors. */
 const FAILURE_STATUS: Record<string, (message: string) => ApiError> = {
@@ -33,13 +35,19 @@ const FAILURE_STATUS: Record<string, (message: string) => ApiError> = {
   [FAILURE_TYPES.Forbidden]: (m) => forbidden(m),
   [FAILURE_TYPES.JobNotOpen]: (m) => unprocessable(m, 'job_not_open'),
   [FAILURE_TYPES.ProposalNotFound]: () => notFound('proposal'),
+  [FAILURE_TYPES.PlacementNotFound]: () => notFound('placement'),
+  [FAILURE_TYPES.CandidateNotFound]: () => notFound('candidate'),
+  [FAILURE_TYPES.InvalidSplits]: (m) => unprocessable(m, 'invalid_splits'),
+  [FAILURE_TYPES.SplitsLocked]: (m) => splitsLocked(m),
 };
 
 function fromTemporal(err: unknown): ApiError | undefined {
   if (err instanceof WorkflowUpdateFailedError) {
-    const cause = err.cause;
-    if (cause instanceof ApplicationFailure && cause.type && FAILURE_STATUS[cause.type]) {
-      return FAILURE_STATUS[cause.type]!(cause.message);
+    // An update handler whose activity refused arrives as an ActivityFailure around the ApplicationFailure.
+    for (let cause: unknown = err.cause; cause instanceof Error; cause = cause.cause) {
+      if (cause instanceof ApplicationFailure && cause.type && FAILURE_STATUS[cause.type]) {
+        return FAILURE_STATUS[cause.type]!(cause.message);
+      }
     }
   }
   // An update sent to a finished workflow: the process is over, the command is late.

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { PROPOSAL_STATES } from '../db/migrations/001_foundation.js';
+import { ESCROW_STATUSES, PAYOUT_STATUSES, PLACEMENT_STATES, SPLIT_STATUSES, TRANCHES } from '../db/migrations/002_placements_payouts.js';
+import { COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_COLLABORATORS, percentToBps } from '../workflows/money.js';
+import { STRIPE_ACCOUNT_ID } from '../workflows/payout.js';
 
 export const uuid = z.uuid();
 export const proposalState = z.enum(PROPOSAL_STATES);
@@ -68,3 +71,160 @@ export const jobListQuery = z.strictObject({ ...pageQuery, status: z.enum(['open
 export const jobDto = z.object({ id: uuid, companyId: uuid, title: z.string(), status: z.enum(['open', 'closed']), createdAt: z.iso.datetime() });
 export const candidateListQuery = z.strictObject({ ...pageQuery });
 export const candidateDto = z.object({ id: uuid, fullName: z.string(), email: z.string().nullable(), createdAt: z.iso.datetime() });
+
+// Placements and payouts (SPEC §3.2, §3.3).
+export const placementState = z.enum(PLACEMENT_STATES);
+export const payoutStatus = z.enum(PAYOUT_STATUSES);
+const collaboratorRole = z.enum(COLLABORATOR_ROLES);
+const reason = z.string().trim().min(1).max(2000);
+const cents = z.int().nonnegative();
+/** Money in: a positive whole number of cents (z.int() also refuses unsafe integers). */
+const feeCents = z.int().positive();
+
+/** A percentage with at most two decimals ("33.33" or 33.33), as basis points. */
+const percent = z.union([z.string().max(10), z.number()]).describe('a percentage with at most two decimals, e.g. "33.33" or 33.33').transform((value, ctx) => {
+  try {
+    return percentToBps(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const splitBpsOf = <C extends { splitPercent?: number }>({ splitPercent, ...rest }: C) => ({ ...rest, splitBps: splitPercent });
+
+/** 1–10 collaborators; splitPercent given for all of them or for none (then the role weights apply). */
+const collaboratorList = <T extends z.ZodType<{ splitBps?: number }>>(item: T) =>
+  z.array(item).min(MIN_COLLABORATORS).max(MAX_COLLABORATORS).superRefine((list, ctx) => {
+    const given = list.filter((c) => c.splitBps !== undefined).length;
+    if (given > 0 && given < list.length) ctx.addIssue({ code: 'custom', message: 'give splitPercent for every collaborator or for none' });
+  });
+
+/** A placement's collaborators: each recruiter at most once per role (one split each). */
+const placementCollaborators = collaboratorList(
+  z.strictObject({ recruiterId: uuid, role: collaboratorRole, splitPercent: percent.optional() }).transform(splitBpsOf),
+).superRefine((list, ctx) => {
+  const seen = new Set<string>();
+  list.forEach((c, i) => {
+    const key = `${c.recruiterId}:${c.role}`;
+    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i], message: 'a recruiter appears at most once per role' });
+    seen.add(key);
+  });
+});
+
+export const placementCreateBody = z.strictObject({
+  jobId: uuid,
+  candidateId: uuid,
+  feeCents,
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code in capitals, e.g. USD'),
+  startDate: z.iso.date(),
+  collaborators: placementCollaborators,
+});
+
+export const calculateSplitsBody = z.strictObject({
+  feeCents,
+  holdbackPercent: percent.optional(),
+  collaborators: collaboratorList(z.strictObject({ role: collaboratorRole, splitPercent: percent.optional() }).transform(splitBpsOf)),
+});
+
+export const placementCollaboratorsBody = z.strictObject({ collaborators: placementCollaborators });
+/** Command bodies: a reason that may be given, or must be. */
+export const optionalReasonBody = z.strictObject({ reason: reason.optional() });
+export const reasonBody = z.strictObject({ reason });
+export const extendGuaranteeBody = z.strictObject({ days: z.int().min(1).max(365), reason });
+export const replacementBody = z.strictObject({ candidateId: uuid });
+
+export const placementListQuery = z.strictObject({
+  ...pageQuery,
+  state: z.union([placementState, z.array(placementState)]).optional(),
+});
+
+export const placementDto = z.object({
+  id: uuid,
+  companyId: uuid,
+  jobId: uuid,
+  candidateId: uuid,
+  feeCents: cents,
+  currency: z.string(),
+  state: placementState,
+  startDate: z.iso.date(),
+  guaranteeDays: z.int(),
+  guaranteeEndsAt: z.iso.datetime().nullable(),
+  holdbackBps: z.int(),
+  splitsLockedAt: z.iso.datetime().nullable(),
+  workflowId: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const splitDto = z.object({
+  id: uuid,
+  collaboratorId: uuid,
+  recruiterId: uuid,
+  amountCents: cents,
+  stripeAccountId: z.string().nullable(),
+  transferAttempt: z.int(),
+  status: z.enum(SPLIT_STATUSES),
+  stripeTransferId: z.string().nullable(),
+  reversedCents: cents,
+  blockReason: z.string().nullable(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const payoutDto = z.object({
+  id: uuid,
+  placementId: uuid,
+  tranche: z.enum(TRANCHES),
+  amountCents: cents,
+  currency: z.string(),
+  status: payoutStatus,
+  workflowId: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  splits: z.array(splitDto),
+});
+
+export const placementDetailDto = placementDto.extend({
+  history: z.array(
+    z.object({
+      oldState: placementState.nullable(),
+      newState: placementState,
+      actorUserId: uuid.nullable(),
+      actorRole: z.string(),
+      reason: z.string().nullable(),
+      details: z.unknown(),
+      occurredAt: z.iso.datetime(),
+    }),
+  ),
+  escrow: z
+    .object({
+      amountCents: cents,
+      currency: z.string(),
+      status: z.enum(ESCROW_STATUSES),
+      heldAt: z.iso.datetime(),
+      settledAt: z.iso.datetime().nullable(),
+      reason: z.string().nullable(),
+    })
+    .nullable(),
+  collaborators: z.array(z.object({ id: uuid, recruiterId: uuid, role: collaboratorRole, splitBps: z.int() })),
+  payouts: z.array(payoutDto),
+});
+export const placementPageDto = pageOf(placementDto);
+
+export const splitCalculationDto = z.object({
+  feeCents: cents,
+  holdbackBps: z.int(),
+  activationCents: cents,
+  holdbackCents: cents,
+  collaborators: z.array(
+    z.object({ role: collaboratorRole, splitBps: z.int(), splitPercent: z.string(), activationCents: cents, holdbackCents: cents }),
+  ),
+});
+
+export const payoutListQuery = z.strictObject({ ...pageQuery, status: payoutStatus.optional(), placementId: uuid.optional() });
+export const payoutPageDto = pageOf(payoutDto);
+export const splitParams = z.strictObject({ id: uuid, splitId: uuid });
+export const changeSplitAccountBody = z.strictObject({
+  stripeAccountId: z.string().regex(STRIPE_ACCOUNT_ID, 'a Stripe connected account id (acct_…)'),
+  reason: reason.optional(),
+});

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db, Executor } from '../../lib/db.js';
+import { settingsDal } from '../../db/dal/settings.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import { splitProblems, tranches } from '../../workflows/money.js';
 import type { PlacementInput, PlacementState } from '../../workflows/placement.js';
@@ -23,21 +24,11 @@ export interface PlacementStep {
   at: string;
 }
 
-const config = async (trx: Executor, companyId: string) => {
-  const rows: { key: string; value: unknown }[] = await trx('marketplace_config').whereIn('key', ['guarantee_days', 'holdback_bps', 'guarantee_reminder_days_before']);
-  const value = (key: string, fallback: number) => Number(rows.find((r) => r.key === key)?.value ?? fallback);
-  const company = await trx('placement_guarantee_config').where({ company_id: companyId }).first();
-  return {
-    guaranteeDays: company?.guarantee_days ?? value('guarantee_days', 90),
-    holdbackBps: company?.holdback_bps ?? value('holdback_bps', 2000),
-    reminderDaysBefore: value('guarantee_reminder_days_before', 7),
-  };
-};
-
 const refuse = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
 
 /** Postgres side of placements: the record, its state history, escrow, replacement, collaborators. */
 export function createPlacementDbActivities({ db }: { db: Db }) {
+  const settings = settingsDal(db);
   async function history(trx: Executor, step: PlacementStep, oldState: string | null, newState: string, details?: unknown) {
     const inserted = await trx('placement_states')
       .insert({
@@ -72,19 +63,19 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
     /** Records the hired placement, its collaborators and the escrow hold of the holdback; a retry returns the record. */
     async createPlacement(input: PlacementInput & { workflowId: string; at: string }): Promise<PlacementRecord> {
       return db.transaction(async (trx) => {
-        const settings = await config(trx, input.companyId);
+        const terms = await settings.placementTerms(input.companyId, trx);
         const existing = await trx('placements').where({ id: input.placementId }).first();
         const startAt = new Date(`${input.startDate}T00:00:00.000Z`).toISOString();
         if (existing) {
-          return { ...tranches(existing.fee_cents, existing.holdback_bps), guaranteeDays: existing.guarantee_days, reminderDaysBefore: settings.reminderDaysBefore, startAt };
+          return { ...tranches(existing.fee_cents, existing.holdback_bps), guaranteeDays: existing.guarantee_days, reminderDaysBefore: terms.reminderDaysBefore, startAt };
         }
         const job = await trx('jobs').where({ id: input.jobId }).first();
         if (!job || job.company_id !== input.companyId) throw refuse(`job ${input.jobId} is not a job of company ${input.companyId}`, FAILURE_TYPES.InvalidState);
-        const split = tranches(input.feeCents, settings.holdbackBps);
+        const split = tranches(input.feeCents, terms.holdbackBps);
         const at = new Date(input.at);
         await trx('placements').insert({
           id: input.placementId, company_id: input.companyId, job_id: input.jobId, candidate_id: input.candidateId, fee_cents: input.feeCents,
-          currency: input.currency, holdback_bps: settings.holdbackBps, start_date: input.startDate, guarantee_days: settings.guaranteeDays,
+          currency: input.currency, holdback_bps: terms.holdbackBps, start_date: input.startDate, guarantee_days: terms.guaranteeDays,
           state: 'hired', workflow_id: input.workflowId, created_at: at, updated_at: at,
         });
         await insertCollaborators(trx, input.placementId, input.collaborators, at);
@@ -92,7 +83,7 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
         await history(trx, { placementId: input.placementId, key: `${input.placementId}:hired`, actor: input.actor, at: input.at }, null, 'hired', {
           feeCents: input.feeCents, currency: input.currency, ...split, escrow: 'held',
         });
-        return { ...split, guaranteeDays: settings.guaranteeDays, reminderDaysBefore: settings.reminderDaysBefore, startAt };
+        return { ...split, guaranteeDays: terms.guaranteeDays, reminderDaysBefore: terms.reminderDaysBefore, startAt };
       });
     },
 

@@ -5,11 +5,12 @@ import type { Db } from '../../lib/db.js';
 import { nameBasedUuid } from '../../lib/ids.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { directoryDal } from '../../db/dal/directory.js';
-import { proposalsDal, type ProposalHistoryRow, type ProposalView } from '../../db/dal/proposals.js';
+import { proposalsDal, type ProposalView } from '../../db/dal/proposals.js';
 import { workflowIds, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
 import { PROPOSAL_COMMAND_UPDATES, proposalRecordedUpdate, proposalWorkflow } from '../../workflows/proposal.js';
 import { type ProposalCommand, checkCommand, mayView } from '../../workflows/proposal-rules.js';
 import { actorOf, requireRole, type AuthedActor } from '../auth.js';
+import { historyDto, iso } from '../dto.js';
 import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
@@ -22,8 +23,6 @@ import {
   proposalListQuery,
   proposalPageDto,
 } from '../schemas.js';
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 function toDto(row: ProposalView, applicationId: string | null = null) {
   return {
@@ -47,15 +46,6 @@ function toDto(row: ProposalView, applicationId: string | null = null) {
     updatedAt: row.updated_at.toISOString(),
   };
 }
-
-const historyDto = (h: ProposalHistoryRow) => ({
-  oldState: h.old_state,
-  newState: h.new_state,
-  actorUserId: h.actor_user_id,
-  actorRole: h.actor_role,
-  reason: h.reason,
-  occurredAt: h.occurred_at.toISOString(),
-});
 
 const COMMANDS: ProposalCommand[] = ['review', 'accept', 'decline', 'withdraw'];
 

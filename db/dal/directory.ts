@@ -35,6 +35,7 @@ export const directoryDal = (db: Db) => ({
   job: (id: string, trx: Executor = db) => trx<JobRow>('jobs').where({ id }).first(),
   candidate: (id: string, trx: Executor = db) => trx<CandidateRow>('candidates').where({ id }).first(),
   recruiter: (id: string, trx: Executor = db) => trx<RecruiterRow>('recruiters').where({ id }).first(),
+  recruiters: (ids: string[], trx: Executor = db) => trx<RecruiterRow>('recruiters').whereIn('id', ids),
   user: (id: string, trx: Executor = db) => trx<UserRow>('users').where({ id }).first(),
 
   listJobs(filter: Keyset & { companyId?: string; status?: 'open' | 'closed' }, trx: Executor = db): Promise<JobRow[]> {

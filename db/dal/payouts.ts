@@ -1,4 +1,6 @@
 import type { Db, Executor } from '../../lib/db.js';
+import { type Keyset, newestFirst } from './keyset.js';
+import type { PartyScope } from './placements.js';
 
 export type PayoutStatus = 'processing' | 'blocked' | 'paid' | 'cancelled';
 export type SplitStatus = 'pending' | 'paid' | 'blocked' | 'cancelled' | 'reversed';
@@ -54,6 +56,11 @@ export interface CollaboratorRow {
   created_at: Date;
 }
 
+export interface PayoutListFilter extends Keyset, PartyScope {
+  status?: PayoutStatus;
+  placementId?: string;
+}
+
 export const payoutsDal = (db: Db) => ({
   findPayout: (id: string, trx: Executor = db) => trx<PayoutRow>('payout_schedules').where({ id }).first(),
   lockPayout: (id: string, trx: Executor) => trx<PayoutRow>('payout_schedules').where({ id }).forUpdate().first(),
@@ -66,12 +73,30 @@ export const payoutsDal = (db: Db) => ({
     await trx('payout_schedules').where({ id }).update({ status, updated_at: trx.fn.now() });
   },
 
-  splits: (payoutId: string, trx: Executor = db) =>
-    trx<SplitRow>('payout_splits')
-      .join('placement_collaborators', 'placement_collaborators.id', 'payout_splits.collaborator_id')
-      .where('payout_splits.payout_id', payoutId)
-      .orderBy([{ column: 'placement_collaborators.created_at' }, { column: 'placement_collaborators.id' }])
-      .select('payout_splits.*'),
+  splits: (payoutId: string, trx: Executor = db) => collaboratorOrder(trx).where('payout_splits.payout_id', payoutId),
+
+  /** The splits of several payouts in one query, by payout id. */
+  async splitsByPayout(payoutIds: string[], trx: Executor = db): Promise<Map<string, SplitRow[]>> {
+    const byPayout = new Map<string, SplitRow[]>(payoutIds.map((id) => [id, []]));
+    if (payoutIds.length === 0) return byPayout;
+    for (const split of await collaboratorOrder(trx).whereIn('payout_splits.payout_id', payoutIds)) byPayout.get(split.payout_id)!.push(split);
+    return byPayout;
+  },
+
+  findVisible: (id: string, scope: PartyScope, trx: Executor = db): Promise<PayoutRow | undefined> =>
+    visible(trx, scope).where('payout_schedules.id', id).first(),
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  list(filter: PayoutListFilter, trx: Executor = db): Promise<PayoutRow[]> {
+    const q = visible(trx, filter);
+    if (filter.status) q.where('payout_schedules.status', filter.status);
+    if (filter.placementId) q.where('payout_schedules.placement_id', filter.placementId);
+    return newestFirst(q, filter, 'payout_schedules');
+  },
+
+  /** A placement's payouts (one per tranche), oldest first. */
+  ofPlacement: (placementId: string, trx: Executor = db): Promise<PayoutRow[]> =>
+    trx<PayoutRow>('payout_schedules').where({ placement_id: placementId }).orderBy([{ column: 'created_at' }, { column: 'id' }]),
 
   findSplit: (id: string, trx: Executor = db) => trx<SplitRow>('payout_splits').where({ id }).first(),
   lockSplit: (id: string, trx: Executor) => trx<SplitRow>('payout_splits').where({ id }).forUpdate().first(),
@@ -97,3 +122,20 @@ export const payoutsDal = (db: Db) => ({
   collaborators: (placementId: string, trx: Executor = db) =>
     trx<CollaboratorRow>('placement_collaborators').where({ placement_id: placementId }).orderBy([{ column: 'created_at' }, { column: 'id' }]),
 });
+
+/** Splits in the order of the placement's collaborators. */
+const collaboratorOrder = (trx: Executor) =>
+  trx<SplitRow>('payout_splits')
+    .join('placement_collaborators', 'placement_collaborators.id', 'payout_splits.collaborator_id')
+    .orderBy([{ column: 'placement_collaborators.created_at' }, { column: 'placement_collaborators.id' }])
+    .select('payout_splits.*');
+
+/** Company users see their placements' payouts; recruiters the payouts holding a split of theirs. */
+const visible = (trx: Executor, scope: PartyScope) => {
+  const q = trx<PayoutRow>('payout_schedules').select<PayoutRow[]>('payout_schedules.*');
+  if (scope.companyId) q.whereIn('payout_schedules.placement_id', trx('placements').select('id').where('company_id', scope.companyId));
+  if (scope.recruiterId) {
+    q.whereExists(trx('payout_splits').whereRaw('payout_splits.payout_id = payout_schedules.id').where('payout_splits.recruiter_id', scope.recruiterId));
+  }
+  return q;
+};

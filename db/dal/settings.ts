@@ -5,18 +5,37 @@ export interface ProposalTiming {
   reminderHoursBefore: number;
 }
 
+export interface PlacementTerms {
+  guaranteeDays: number;
+  holdbackBps: number;
+  reminderDaysBefore: number;
+}
+
+/** Reads marketplace-wide defaults; `value(key, fallback)` of the keys asked for. */
+async function marketplaceConfig(trx: Executor, keys: string[]) {
+  const rows: { key: string; value: unknown }[] = await trx('marketplace_config').whereIn('key', keys).select('key', 'value');
+  return (key: string, fallback: number) => Number(rows.find((r) => r.key === key)?.value ?? fallback);
+}
+
 export const settingsDal = (db: Db) => ({
   /** The company's proposal timeout, else the marketplace default (SPEC §3.1: 72 h, reminder 24 h before). */
   async proposalTiming(companyId: string, trx: Executor = db): Promise<ProposalTiming> {
-    const config = await trx('marketplace_config')
-      .whereIn('key', ['proposal_timeout_hours', 'proposal_reminder_hours_before'])
-      .select('key', 'value');
-    const value = (key: string, fallback: number) =>
-      Number(config.find((c: { key: string }) => c.key === key)?.value ?? fallback);
+    const value = await marketplaceConfig(trx, ['proposal_timeout_hours', 'proposal_reminder_hours_before']);
     const company = await trx('company_settings').where({ company_id: companyId }).first('proposal_timeout_hours');
     return {
       timeoutHours: company?.proposal_timeout_hours ?? value('proposal_timeout_hours', 72),
       reminderHoursBefore: value('proposal_reminder_hours_before', 24),
+    };
+  },
+
+  /** The company's guarantee and holdback, else the marketplace defaults (SPEC §3.2: 90 days, 20 %, notice 7 days before). */
+  async placementTerms(companyId: string | null, trx: Executor = db): Promise<PlacementTerms> {
+    const value = await marketplaceConfig(trx, ['guarantee_days', 'holdback_bps', 'guarantee_reminder_days_before']);
+    const company = companyId ? await trx('placement_guarantee_config').where({ company_id: companyId }).first() : undefined;
+    return {
+      guaranteeDays: company?.guarantee_days ?? value('guarantee_days', 90),
+      holdbackBps: company?.holdback_bps ?? value('holdback_bps', 2000),
+      reminderDaysBefore: value('guarantee_reminder_days_before', 7),
     };
   },
 });

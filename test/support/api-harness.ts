@@ -8,8 +8,11 @@ import { createProposalActivities } from '../../activities/index.js';
 import type { Db } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { signToken } from '../../lib/tokens.js';
+import { createPlacementsWorker } from '../../workers/placements.js';
+import type { TaskQueues } from '../../workflows/constants.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
+import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
 import { temporalAddress, testDb, workflowBundle } from './context.js';
 
 const JWT = { secret: 'test-secret-that-is-at-least-32-characters-long', issuer: 'splits-test' };
@@ -24,7 +27,8 @@ export interface ApiHarness {
   db: Db;
   temporal: Client;
   resend: FakeResend;
-  taskQueue: string;
+  stripe: FakeStripe;
+  taskQueues: TaskQueues;
   baseUrl: string;
   token(actor: Actor): Promise<string>;
   request<T = any>(method: string, path: string, opts?: { actor?: Actor; token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
@@ -32,29 +36,37 @@ export interface ApiHarness {
 }
 
 /**
- * The real API over HTTP on a free port, the real dev server, the real database, and a
- * proposals worker on a private task queue with a fake Resend behind the real SDK.
+ * The real API over HTTP on a free port, the real dev server, the real database, and
+ * proposals and placements workers on private task queues with fake Resend and Stripe
+ * servers behind the real SDKs.
  */
 export async function startApiHarness(): Promise<ApiHarness> {
   const db = testDb();
-  const resend = await startFakeResend();
+  const [resend, stripe] = await Promise.all([startFakeResend(), startFakeStripe()]);
   const address = temporalAddress();
   const [connection, nativeConnection] = await Promise.all([Connection.connect({ address }), NativeConnection.connect({ address })]);
   const temporal = new Client({ connection });
-  const taskQueue = `proposals-api-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: createProposalActivities({ db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' }),
-  });
-  const running = worker.run();
+  const taskQueues: TaskQueues = { proposals: `proposals-api-${randomUUID()}`, placements: `placements-api-${randomUUID()}` };
+  const email = { resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' };
+  const workers = await Promise.all([
+    Worker.create({
+      connection: nativeConnection,
+      taskQueue: taskQueues.proposals,
+      workflowBundle: workflowBundle(),
+      activities: createProposalActivities({ db, ...email }),
+    }),
+    createPlacementsWorker({
+      connection: nativeConnection, namespace: 'default', db, stripe: stripe.client(), ...email,
+      workflowBundle: workflowBundle(), taskQueue: taskQueues.placements,
+    }),
+  ]);
+  const running = Promise.all(workers.map((w) => w.run()));
   const app = createApp({
     temporal,
     db,
     config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer },
     logger: createLogger('api-test', 'silent'),
-    taskQueues: { proposals: taskQueue },
+    taskQueues,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -68,7 +80,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
     );
 
   return {
-    db, temporal, resend, taskQueue, baseUrl, token,
+    db, temporal, resend, stripe, taskQueues, baseUrl, token,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       const bearer = opts.token ?? (opts.actor ? await token(opts.actor) : undefined);
@@ -81,9 +93,9 @@ export async function startApiHarness(): Promise<ApiHarness> {
     },
     async stop() {
       await new Promise((resolve) => server.close(resolve));
-      worker.shutdown();
+      for (const w of workers) w.shutdown();
       await running;
-      await Promise.all([connection.close(), nativeConnection.close(), resend.close(), db.destroy()]);
+      await Promise.all([connection.close(), nativeConnection.close(), resend.close(), stripe.close(), db.destroy()]);
     },
   };
 }

@@ -113,3 +113,23 @@ export async function createPlacement(db: Db, stripe: AccountMaker, specs: Colla
   }
   return { marketplace: m, placementId, collaborators };
 }
+
+/** A `POST /placements` body: the marketplace's candidate hired, starting in 30 days, both recruiters collaborating. */
+export function placementBody(m: Marketplace, overrides: Record<string, unknown> = {}) {
+  return {
+    jobId: m.jobId,
+    candidateId: m.candidateId,
+    feeCents: 2_500_000,
+    currency: 'USD',
+    startDate: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+    collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer' }, { recruiterId: m.otherRecruiterId, role: 'submitter' }],
+    ...overrides,
+  };
+}
+
+/** Gives a recruiter a connected account in the fake Stripe; `payoutsEnabled: false` gives one that cannot take transfers. */
+export async function connectAccount(db: Db, stripe: { createAccount(opts?: { payoutsEnabled?: boolean }): { id: string } }, recruiterId: string, payoutsEnabled = true): Promise<string> {
+  const { id } = stripe.createAccount({ payoutsEnabled });
+  await db('recruiters').where({ id: recruiterId }).update({ stripe_account_id: id });
+  return id;
+}

@@ -1,0 +1,137 @@
+import { Router } from 'express';
+import type { Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { z } from 'zod';
+import type { SplitState } from '../../activities/db/payouts.js';
+import type { Db } from '../../lib/db.js';
+import { payoutsDal, type PayoutRow, type SplitRow } from '../../db/dal/payouts.js';
+import { cancelSplitUpdate, changeSplitAccountUpdate, retrySplitUpdate, type SplitCommand } from '../../workflows/payout.js';
+import { actorOf, partyScope, requireRole, type AuthedActor } from '../auth.js';
+import { notFound } from '../errors.js';
+import type { Operation } from '../openapi.js';
+import { decodeCursor, page } from '../pagination.js';
+import { route } from '../routing.js';
+import { changeSplitAccountBody, idParams, optionalReasonBody, payoutDto, payoutListQuery, payoutPageDto, reasonBody, splitParams } from '../schemas.js';
+
+type Payouts = ReturnType<typeof payoutsDal>;
+
+const splitDto = (s: SplitRow) => ({
+  id: s.id,
+  collaboratorId: s.collaborator_id,
+  recruiterId: s.recruiter_id,
+  amountCents: s.amount_cents,
+  stripeAccountId: s.stripe_account_id,
+  transferAttempt: s.transfer_attempt,
+  status: s.status,
+  stripeTransferId: s.stripe_transfer_id,
+  reversedCents: s.reversed_cents,
+  blockReason: s.block_reason,
+  updatedAt: s.updated_at.toISOString(),
+});
+
+/** A mapper of these payouts to their DTOs, each with its splits (read in one query for all of them). */
+export async function payoutPresenter(payouts: Payouts, rows: PayoutRow[]) {
+  const splits = await payouts.splitsByPayout(rows.map((r) => r.id));
+  return (p: PayoutRow) => ({
+    id: p.id,
+    placementId: p.placement_id,
+    tranche: p.tranche,
+    amountCents: p.amount_cents,
+    currency: p.currency,
+    status: p.status,
+    workflowId: p.workflow_id,
+    createdAt: p.created_at.toISOString(),
+    updatedAt: p.updated_at.toISOString(),
+    splits: (splits.get(p.id) ?? []).map(splitDto),
+  });
+}
+
+/** Split payouts (SPEC §3.3): reads from Postgres; a platform admin resolves blocked splits through the payout workflow. */
+export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db: Db; registry: Operation[] }): Router {
+  const router = Router();
+  const payouts = payoutsDal(db);
+
+  /** The payout if the actor may see it; otherwise 404. */
+  async function visiblePayout(actor: AuthedActor, id: string) {
+    const row = await payouts.findVisible(id, partyScope(actor));
+    if (!row) throw notFound('payout');
+    return row;
+  }
+
+  const detail = async (row: PayoutRow) => (await payoutPresenter(payouts, [row]))(row);
+
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/payouts',
+      summary: 'Payouts visible to the caller with their splits, newest first (status=blocked: those waiting for an admin)',
+      query: payoutListQuery,
+      responses: { 200: { description: 'A page of payouts', schema: payoutPageDto } },
+    },
+    async ({ query, res }) => {
+      const rows = await payouts.list({
+        ...partyScope(actorOf(res)),
+        status: query.status,
+        placementId: query.placementId,
+        before: decodeCursor(query.cursor),
+        limit: query.limit + 1,
+      });
+      return { status: 200, body: page(rows, query.limit, await payoutPresenter(payouts, rows)) };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/payouts/:id',
+      summary: 'A payout with its splits',
+      params: idParams,
+      responses: { 200: { description: 'The payout', schema: payoutDto }, 404: { description: 'Not found' } },
+    },
+    async ({ params, res }) => ({ status: 200, body: await detail(await visiblePayout(actorOf(res), params.id)) }),
+  );
+
+  /** An admin's answer to a blocked split; the payout workflow's validator has the last word (409 if not blocked). */
+  function splitAction<B extends object>(
+    action: string,
+    summary: string,
+    body: z.ZodType<B>,
+    update: UpdateDefinition<SplitState, [SplitCommand & NoInfer<B>]>,
+  ) {
+    route(
+      router,
+      registry,
+      {
+        method: 'post',
+        path: `/payouts/:id/splits/:splitId/${action}`,
+        summary,
+        params: splitParams,
+        body,
+        responses: {
+          200: { description: 'The payout after the action', schema: payoutDto },
+          403: { description: 'Only a platform admin resolves blocked splits' },
+          404: { description: 'Payout or split not found' },
+          409: { description: 'The split is not blocked' },
+        },
+      },
+      async ({ params, body, res }) => {
+        const actor = requireRole(res, 'platform_admin');
+        const payout = await visiblePayout(actor, params.id);
+        const split = await payouts.findSplit(params.splitId);
+        if (split?.payout_id !== payout.id) throw notFound('split');
+        await temporal.workflow.getHandle(payout.workflow_id).executeUpdate(update, { args: [{ ...body, splitId: split.id, actor }] });
+        return { status: 200, body: await detail(await visiblePayout(actor, params.id)) };
+      },
+    );
+  }
+
+  splitAction('retry', 'Retry a blocked split (platform admin)', optionalReasonBody, retrySplitUpdate);
+  splitAction('change-account', 'Pay a blocked split to another connected account (platform admin)', changeSplitAccountBody, changeSplitAccountUpdate);
+  splitAction('cancel', 'Cancel a blocked split; a reason is required (platform admin)', reasonBody, cancelSplitUpdate);
+
+  return router;
+}

@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { z } from 'zod';
+import type { Db } from '../../lib/db.js';
+import { nameBasedUuid } from '../../lib/ids.js';
+import { directoryDal } from '../../db/dal/directory.js';
+import { payoutsDal, type CollaboratorRow } from '../../db/dal/payouts.js';
+import { placementsDal, type EscrowRow, type PlacementHistoryRow, type PlacementRow } from '../../db/dal/placements.js';
+import { settingsDal } from '../../db/dal/settings.js';
+import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/constants.js';
+import { allocateTranche, bpsToPercent, type CollaboratorRole, defaultSplitBps, splitProblems, tranches } from '../../workflows/money.js';
+import {
+  activateEarlyUpdate,
+  chooseRefundUpdate,
+  chooseReplacementUpdate,
+  extendGuaranteeUpdate,
+  placementRecordedUpdate,
+  placementWorkflow,
+  releaseEarlyUpdate,
+  replaceCollaboratorsUpdate,
+  reportFailureUpdate,
+  type PlacementCommand,
+  type PlacementView,
+} from '../../workflows/placement.js';
+import type { Role } from '../../workflows/proposal-rules.js';
+import { actorOf, partyScope, requireRole, type AuthedActor } from '../auth.js';
+import { historyDto, iso } from '../dto.js';
+import { forbidden, notFound, splitsLocked, unprocessable } from '../errors.js';
+import type { Operation } from '../openapi.js';
+import { decodeCursor, page } from '../pagination.js';
+import { route } from '../routing.js';
+import {
+  calculateSplitsBody,
+  extendGuaranteeBody,
+  idParams,
+  optionalReasonBody,
+  placementCollaboratorsBody,
+  placementCreateBody,
+  placementDetailDto,
+  placementListQuery,
+  placementPageDto,
+  reasonBody,
+  replacementBody,
+  splitCalculationDto,
+} from '../schemas.js';
+import { payoutPresenter } from './payouts.js';
+
+/** Who commands a placement, as the workflow's validators require. */
+const COMPANY: Role[] = ['company_admin', 'platform_admin'];
+const PLATFORM: Role[] = ['platform_admin'];
+
+const toDto = (row: PlacementRow) => ({
+  id: row.id,
+  companyId: row.company_id,
+  jobId: row.job_id,
+  candidateId: row.candidate_id,
+  feeCents: row.fee_cents,
+  currency: row.currency,
+  state: row.state,
+  startDate: row.start_date,
+  guaranteeDays: row.guarantee_days,
+  guaranteeEndsAt: iso(row.guarantee_ends_at),
+  holdbackBps: row.holdback_bps,
+  splitsLockedAt: iso(row.splits_locked_at),
+  workflowId: row.workflow_id,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+const escrowDto = (e: EscrowRow) => ({
+  amountCents: e.amount_cents,
+  currency: e.currency,
+  status: e.status,
+  heldAt: e.held_at.toISOString(),
+  settledAt: iso(e.settled_at),
+  reason: e.reason,
+});
+
+const collaboratorDto = (c: CollaboratorRow) => ({ id: c.id, recruiterId: c.recruiter_id, role: c.role as CollaboratorRole, splitBps: c.split_bps });
+const placementHistoryDto = (h: PlacementHistoryRow) => ({ ...historyDto(h), details: h.details });
+
+/**
+ * Every collaborator's split in basis points: as given, or the default role weights when
+ * none is given (the schema refuses a mix). Either way SPEC §3.3's rules hold, else 422.
+ */
+function resolveSplits<C extends { role: CollaboratorRole; splitBps?: number }>(collaborators: C[]): (C & { splitBps: number })[] {
+  const defaults = collaborators.every((c) => c.splitBps === undefined) ? defaultSplitBps(collaborators) : undefined;
+  const resolved = collaborators.map((c, i) => ({ ...c, splitBps: defaults?.[i] ?? c.splitBps! }));
+  const problems = splitProblems(resolved);
+  if (problems.length) throw unprocessable('the splits break the split rules', 'invalid_splits', problems);
+  return resolved;
+}
+
+/** Placement guarantee, escrow and collaborators (SPEC §3.2, §3.3): reads from Postgres, commands through the workflow. */
+export function placementRoutes({ temporal, db, registry, taskQueue }: { temporal: Client; db: Db; registry: Operation[]; taskQueue: string }): Router {
+  const router = Router();
+  const placements = placementsDal(db);
+  const payouts = payoutsDal(db);
+  const directory = directoryDal(db);
+  const settings = settingsDal(db);
+
+  /** The placement if the actor may see it; otherwise 404, so other parties' placements stay invisible. */
+  async function visiblePlacement(actor: AuthedActor, id: string) {
+    const row = await placements.findVisible(id, partyScope(actor));
+    if (!row) throw notFound('placement');
+    return row;
+  }
+
+  async function detail(row: PlacementRow) {
+    const [history, escrow, collaborators, payoutRows] = await Promise.all([
+      placements.history(row.id),
+      placements.escrow(row.id),
+      payouts.collaborators(row.id),
+      payouts.ofPlacement(row.id),
+    ]);
+    return {
+      ...toDto(row),
+      history: history.map(placementHistoryDto),
+      escrow: escrow ? escrowDto(escrow) : null,
+      collaborators: collaborators.map(collaboratorDto),
+      payouts: payoutRows.map(await payoutPresenter(payouts, payoutRows)),
+    };
+  }
+
+  /** The collaborators with their splits, once every recruiter exists (404) and the splits follow the rules (422). */
+  async function collaboratorsOf<C extends { recruiterId: string; role: CollaboratorRole; splitBps?: number }>(collaborators: C[]) {
+    const ids = [...new Set(collaborators.map((c) => c.recruiterId))];
+    if ((await directory.recruiters(ids)).length !== ids.length) throw notFound('recruiter');
+    return resolveSplits(collaborators).map(({ recruiterId, role, splitBps }) => ({ recruiterId, role, splitBps }));
+  }
+
+  route(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/placements',
+      summary: 'Record a hire: the placement, its collaborators and the escrow hold (company admin of the job\'s company, platform admin)',
+      body: placementCreateBody,
+      responses: {
+        201: { description: 'Placement hired; its workflow is running', schema: placementDetailDto },
+        403: { description: 'Not an admin of the job\'s company' },
+        404: { description: 'Job, candidate or recruiter not found' },
+        422: { description: 'The splits break the split rules (details list the problems)' },
+      },
+    },
+    async ({ body, req, res }) => {
+      const actor = requireRole(res, ...COMPANY);
+      const [job, candidate] = await Promise.all([directory.job(body.jobId), directory.candidate(body.candidateId)]);
+      if (!job) throw notFound('job');
+      if (!candidate) throw notFound('candidate');
+      if (actor.role !== 'platform_admin' && job.company_id !== actor.companyId) throw forbidden('the job belongs to another company');
+      const collaborators = await collaboratorsOf(body.collaborators);
+      // Keyed ids make a retry whose first response was lost attach to the same workflow (USE_EXISTING).
+      const key = req.header('idempotency-key');
+      const placementId = key ? nameBasedUuid(`placement:${actor.userId}`, key) : randomUUID();
+      // Start and wait for the record in one call, so a refusal is this request's answer.
+      await temporal.workflow.executeUpdateWithStart(placementRecordedUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation(placementWorkflow, {
+          workflowId: workflowIds.placement(placementId),
+          taskQueue,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [{
+            placementId, companyId: job.company_id, jobId: job.id, candidateId: candidate.id, feeCents: body.feeCents,
+            currency: body.currency, startDate: body.startDate, collaborators, actor,
+          }],
+          typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: job.company_id }],
+        }),
+      });
+      const row = await visiblePlacement(actor, placementId);
+      return { status: 201, body: await detail(row), headers: { Location: `/api/v1/placements/${placementId}` } };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/placements/calculate-splits',
+      summary: 'Preview the tranches and each collaborator\'s cents for a fee (writes nothing)',
+      body: calculateSplitsBody,
+      responses: {
+        200: { description: 'The activation and holdback tranches, split per collaborator', schema: splitCalculationDto },
+        422: { description: 'The splits break the split rules (details list the problems)' },
+      },
+    },
+    async ({ body, res }) => {
+      const actor = requireRole(res, 'company_admin', 'hiring_manager', 'platform_admin');
+      const holdbackBps = body.holdbackPercent ?? (await settings.placementTerms(actor.companyId ?? null)).holdbackBps;
+      const collaborators = resolveSplits(body.collaborators);
+      const { activationCents, holdbackCents } = tranches(body.feeCents, holdbackBps);
+      const bps = collaborators.map((c) => c.splitBps);
+      const [activation, holdback] = [allocateTranche(activationCents, bps), allocateTranche(holdbackCents, bps)];
+      return {
+        status: 200,
+        body: {
+          feeCents: body.feeCents,
+          holdbackBps,
+          activationCents,
+          holdbackCents,
+          collaborators: collaborators.map((c, i) => ({
+            role: c.role, splitBps: c.splitBps, splitPercent: bpsToPercent(c.splitBps), activationCents: activation[i]!, holdbackCents: holdback[i]!,
+          })),
+        },
+      };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/placements',
+      summary: 'Placements visible to the caller (company: its own; recruiter: where a collaborator), newest first',
+      query: placementListQuery,
+      responses: { 200: { description: 'A page of placements', schema: placementPageDto } },
+    },
+    async ({ query, res }) => {
+      const rows = await placements.list({
+        ...partyScope(actorOf(res)),
+        states: query.state === undefined ? undefined : [query.state].flat(),
+        before: decodeCursor(query.cursor),
+        limit: query.limit + 1,
+      });
+      return { status: 200, body: page(rows, query.limit, toDto) };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/placements/:id',
+      summary: 'A placement with its history, escrow, collaborators and payouts',
+      params: idParams,
+      responses: { 200: { description: 'The placement', schema: placementDetailDto }, 404: { description: 'Not found' } },
+    },
+    async ({ params, res }) => ({ status: 200, body: await detail(await visiblePlacement(actorOf(res), params.id)) }),
+  );
+
+  /**
+   * One command: visible (else 404), the right role (else 403), then the update. The
+   * workflow's validator re-checks against its own state: a late or invalid command gets 409.
+   */
+  function command<B, A extends object>(
+    op: { method: 'post' | 'put'; path: string; summary: string; body: z.ZodType<B>; roles: Role[] },
+    update: UpdateDefinition<PlacementView, [PlacementCommand & NoInfer<A>]>,
+    prepare: (body: B, placement: PlacementRow) => A | Promise<A>,
+  ) {
+    route(
+      router,
+      registry,
+      {
+        method: op.method,
+        path: `/placements/:id/${op.path}`,
+        summary: op.summary,
+        params: idParams,
+        body: op.body,
+        responses: {
+          200: { description: 'The placement after the command', schema: placementDetailDto },
+          403: { description: 'The caller may not issue this command' },
+          404: { description: 'Not found' },
+          409: { description: 'The placement is not in a state that allows this command' },
+        },
+      },
+      async ({ params, body, res }) => {
+        const actor = actorOf(res);
+        const row = await visiblePlacement(actor, params.id);
+        requireRole(res, ...op.roles);
+        const args = await prepare(body, row);
+        await temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ ...args, actor }] });
+        return { status: 200, body: await detail(await visiblePlacement(actor, params.id)) };
+      },
+    );
+  }
+
+  const asGiven = <B>(body: B) => body;
+  command({ method: 'post', path: 'activate', summary: 'Activate a hired placement before its start date', body: optionalReasonBody, roles: COMPANY }, activateEarlyUpdate, asGiven);
+  command({ method: 'post', path: 'extend-guarantee', summary: 'Extend a running guarantee by 1–365 days (platform admin)', body: extendGuaranteeBody, roles: PLATFORM }, extendGuaranteeUpdate, asGiven);
+  command({ method: 'post', path: 'report-failure', summary: 'Report that the hire left inside the guarantee', body: reasonBody, roles: COMPANY }, reportFailureUpdate, asGiven);
+  command(
+    { method: 'post', path: 'replacement', summary: 'Answer a reported failure with a replacement candidate (the guarantee restarts)', body: replacementBody, roles: COMPANY },
+    chooseReplacementUpdate,
+    async (body) => {
+      if (!(await directory.candidate(body.candidateId))) throw notFound('candidate');
+      return body;
+    },
+  );
+  command({ method: 'post', path: 'refund', summary: 'Answer a reported failure with a refund of the escrow', body: optionalReasonBody, roles: COMPANY }, chooseRefundUpdate, asGiven);
+  command({ method: 'post', path: 'release-early', summary: 'Release the escrow before the guarantee ends (platform admin)', body: reasonBody, roles: PLATFORM }, releaseEarlyUpdate, asGiven);
+  command(
+    { method: 'put', path: 'collaborators', summary: 'Replace the collaborators and their splits before the first payout locks them', body: placementCollaboratorsBody, roles: COMPANY },
+    replaceCollaboratorsUpdate,
+    async (body, placement) => {
+      if (placement.splits_locked_at) throw splitsLocked();
+      return { collaborators: await collaboratorsOf(body.collaborators) };
+    },
+  );
+
+  return router;
+}

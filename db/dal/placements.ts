@@ -1,0 +1,84 @@
+import type { Db, Executor } from '../../lib/db.js';
+import type { EscrowStatus, PlacementState } from '../../workflows/placement.js';
+import { type Keyset, newestFirst } from './keyset.js';
+
+export interface PlacementRow {
+  id: string;
+  company_id: string;
+  job_id: string;
+  candidate_id: string;
+  fee_cents: number;
+  currency: string;
+  holdback_bps: number;
+  /** `YYYY-MM-DD`. */
+  start_date: string;
+  guarantee_days: number;
+  guarantee_ends_at: Date | null;
+  state: PlacementState;
+  splits_locked_at: Date | null;
+  workflow_id: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface PlacementHistoryRow {
+  id: string;
+  placement_id: string;
+  old_state: PlacementState | null;
+  new_state: PlacementState;
+  actor_user_id: string | null;
+  actor_role: string;
+  reason: string | null;
+  details: unknown;
+  occurred_at: Date;
+}
+
+export interface EscrowRow {
+  id: string;
+  placement_id: string;
+  amount_cents: number;
+  currency: string;
+  status: EscrowStatus;
+  reason: string | null;
+  held_at: Date;
+  settled_at: Date | null;
+}
+
+/** Whose records a reader sees: one company's, one recruiter's (as a collaborator), or all when empty. */
+export interface PartyScope {
+  companyId?: string;
+  recruiterId?: string;
+}
+
+export interface PlacementListFilter extends Keyset, PartyScope {
+  states?: PlacementState[];
+}
+
+/** Reads of placements for the API; the placement workflow's activities write them. */
+export const placementsDal = (db: Db) => ({
+  findVisible: (id: string, scope: PartyScope, trx: Executor = db): Promise<PlacementRow | undefined> =>
+    visible(trx, scope).where('placements.id', id).first(),
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  list(filter: PlacementListFilter, trx: Executor = db): Promise<PlacementRow[]> {
+    const q = visible(trx, filter);
+    if (filter.states?.length) q.whereIn('placements.state', filter.states);
+    return newestFirst(q, filter, 'placements');
+  },
+
+  history: (placementId: string, trx: Executor = db): Promise<PlacementHistoryRow[]> =>
+    trx<PlacementHistoryRow>('placement_states').where({ placement_id: placementId }).orderBy('id', 'asc'),
+
+  escrow: (placementId: string, trx: Executor = db): Promise<EscrowRow | undefined> =>
+    trx<EscrowRow>('escrow_holds').where({ placement_id: placementId }).first(),
+});
+
+const visible = (trx: Executor, scope: PartyScope) => {
+  // pg turns a `date` into local midnight; as text it stays the calendar day it is (the later column wins).
+  const q = trx<PlacementRow>('placements').select<PlacementRow[]>('placements.*', trx.raw('placements.start_date::text as start_date'));
+  if (scope.companyId) q.where('placements.company_id', scope.companyId);
+  if (scope.recruiterId) {
+    q.whereExists(trx('placement_collaborators').whereRaw('placement_collaborators.placement_id = placements.id').where('placement_collaborators.recruiter_id', scope.recruiterId));
+  }
+  return q;
+};
