@@ -83,15 +83,21 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
     if (actor.role !== 'platform_admin') refuse(FAILURE_TYPES.Forbidden, 'only a platform admin can resolve a blocked split');
     const split = splitById(splitId);
     if (!split) refuse(FAILURE_TYPES.InvalidState, `split ${splitId} is not part of this payout`);
-    else if (split.status !== 'blocked') refuse(FAILURE_TYPES.InvalidState, `split ${splitId} is ${split.status}, not blocked`);
+    else if (split.status !== 'blocked' || resolving.has(splitId)) refuse(FAILURE_TYPES.InvalidState, `split ${splitId} is ${resolving.has(splitId) ? 'being resolved' : split.status}, not blocked`);
   };
+  // The split stays blocked until the database has the admin's answer: only then may the
+  // main loop transfer it. Claiming it at once refuses a concurrent second answer.
+  const resolving = new Set<string>();
   const resolve = async ({ splitId, actor, reason }: SplitCommand, action: AdminSplitAction) => {
-    const split = splitById(splitId)!;
-    split.status = 'pending'; // claimed at once, so a concurrent second answer is refused
-    const attempt = attempts.get(splitId) ?? 1;
-    const resolved = await db.resolveBlockedSplit({ payoutId: input.payoutId, splitId, action, actor, reason, attempt });
-    if (resolved.status === 'pending') attempts.set(splitId, attempt + 1);
-    return Object.assign(split, resolved);
+    resolving.add(splitId);
+    try {
+      const attempt = attempts.get(splitId) ?? 1;
+      const resolved = await db.resolveBlockedSplit({ payoutId: input.payoutId, splitId, action, actor, reason, attempt });
+      if (resolved.status === 'pending') attempts.set(splitId, attempt + 1);
+      return Object.assign(splitById(splitId)!, resolved);
+    } finally {
+      resolving.delete(splitId);
+    }
   };
 
   setHandler(retrySplitUpdate, (cmd) => resolve(cmd, { kind: 'retry' }), { validator: validateBlocked });
@@ -116,11 +122,13 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
   setStatus('processing');
   view.splits = await db.preparePayout({ ...input, workflowId: workflowInfo().workflowId, at: new Date().toISOString() });
 
+  const has = (status: SplitState['status']) => view.splits.some((s) => s.status === status);
   for (;;) {
     await Promise.all(view.splits.filter((s) => s.status === 'pending').map(transfer));
-    if (!view.splits.some((s) => s.status === 'blocked')) break;
+    if (has('pending')) continue; // resolved by an admin while the others transferred
+    if (!has('blocked')) break;
     setStatus('blocked');
-    await condition(() => !view.splits.some((s) => s.status === 'blocked'));
+    await condition(() => !has('blocked'));
     setStatus('processing');
   }
 

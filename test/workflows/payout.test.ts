@@ -35,7 +35,7 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: workflowBundle(),
-    activities: createPlacementActivities({ db, stripe: stripe.client({ maxNetworkRetries: 0 }), resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' }),
+    activities: withSlowTransfers(createPlacementActivities({ db, stripe: stripe.client({ maxNetworkRetries: 0 }), resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' })),
   });
   running = worker.run();
 });
@@ -45,6 +45,23 @@ afterAll(async () => {
   await running;
   await Promise.all([env?.teardown(), stripe?.close(), resend?.close(), db?.destroy()]);
 });
+
+/**
+ * Transfers that answer slowly (after reading the split): an admin's answer then commits
+ * while a transfer is in flight. The payout must neither transfer a split before the answer
+ * is committed nor let a stale transfer result overwrite it (a race seen on the dev server).
+ */
+function withSlowTransfers<A extends { transferSplit: (input: { splitId: string }) => Promise<unknown> }>(activities: A): A {
+  const { transferSplit } = activities;
+  return {
+    ...activities,
+    transferSplit: async (input: { splitId: string }) => {
+      const result = await transferSplit(input);
+      await new Promise((r) => setTimeout(r, 300));
+      return result;
+    },
+  };
+}
 
 const ADMIN = { userId: randomUUID(), role: 'platform_admin' as const };
 const THREE: CollaboratorSpec[] = [
