@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { createPlacementActivities } from '../activities/index.js';
 import { workflowIds } from '../workflows/constants.js';
-import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, payoutWorkflow } from '../workflows/payout.js';
+import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, payoutWorkflow, retrySplitUpdate } from '../workflows/payout.js';
 import { startFakeResend } from '../test/fakes/resend.js';
 import { startFakeStripe } from '../test/fakes/stripe.js';
 import { createCandidate, createCollaborators, createPlacement, type CollaboratorSpec } from '../test/support/factories.js';
@@ -120,9 +120,11 @@ async function main() {
     async 'payout-paid-to-three-collaborators'() {
       return startPayout([{ role: 'sourcer', splitBps: 5000 }, { role: 'submitter', splitBps: 3000 }, { role: 'closer', splitBps: 2000 }]);
     },
-    async 'payout-blocked-then-account-changed'() {
+    async 'payout-blocked-retried-then-account-changed'() {
       const handle = await startPayout([{ role: 'sourcer', splitBps: 6000 }, { role: 'closer', splitBps: 4000, account: 'disabled' }]);
-      const split = await blockedSplit(handle);
+      let split = await blockedSplit(handle);
+      await handle.executeUpdate(retrySplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter says it is fixed' }] });
+      split = await blockedSplit(handle);
       const account = stripe.createAccount({ payoutsEnabled: true });
       await handle.executeUpdate(changeSplitAccountUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: account.id, reason: 'new account' }] });
       return handle;
