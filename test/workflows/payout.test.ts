@@ -3,8 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createPlacementActivities } from '../../activities/index.js';
 import type { Db } from '../../lib/db.js';
 import { FAILURE_TYPES, workflowIds } from '../../workflows/constants.js';
 import {
@@ -15,36 +13,21 @@ import {
   retrySplitUpdate,
   type PayoutInput,
 } from '../../workflows/payout.js';
-import { startFakeResend, type FakeResend } from '../fakes/resend.js';
-import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
-import { startTimeSkippingEnv, testDb, workflowBundle } from '../support/context.js';
+import type { FakeStripe } from '../fakes/stripe.js';
+import { startPlacementHarness, type PlacementHarness } from '../support/placement-harness.js';
 import { createPlacement, type CollaboratorSpec, type PlacementFixture } from '../support/factories.js';
 
+let h: PlacementHarness;
 let env: TestWorkflowEnvironment;
 let db: Db;
 let stripe: FakeStripe;
-let resend: FakeResend;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `placements-test-${randomUUID()}`;
+let taskQueue: string;
 
 beforeAll(async () => {
-  [env, stripe, resend] = await Promise.all([startTimeSkippingEnv(), startFakeStripe(), startFakeResend()]);
-  db = testDb();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: withSlowTransfers(createPlacementActivities({ db, stripe: stripe.client({ maxNetworkRetries: 0 }), resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' })),
-  });
-  running = worker.run();
+  h = await startPlacementHarness(withSlowTransfers);
+  ({ env, db, stripe, taskQueue } = h);
 });
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await Promise.all([env?.teardown(), stripe?.close(), resend?.close(), db?.destroy()]);
-});
+afterAll(() => h?.stop());
 
 /**
  * Transfers that answer slowly (after reading the split): an admin's answer then commits

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createPlacementActivities, type PlacementActivities } from '../../activities/index.js';
+import type { Db } from '../../lib/db.js';
+import { startFakeResend, type FakeResend } from '../fakes/resend.js';
+import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
+import { startTimeSkippingEnv, testDb, workflowBundle } from './context.js';
+
+export interface PlacementHarness {
+  env: TestWorkflowEnvironment;
+  db: Db;
+  stripe: FakeStripe;
+  resend: FakeResend;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Time-skipping server, test database, fake Stripe and Resend behind the real SDKs, and a
+ * worker of the placements queue on a private task queue; `wrap` may alter activities.
+ */
+export async function startPlacementHarness(wrap: (a: PlacementActivities) => PlacementActivities = (a) => a): Promise<PlacementHarness> {
+  const [env, stripe, resend] = await Promise.all([startTimeSkippingEnv(), startFakeStripe(), startFakeResend()]);
+  const db = testDb();
+  const taskQueue = `placements-test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities: wrap(createPlacementActivities({ db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' })),
+  });
+  const running = worker.run();
+  return {
+    env, db, stripe, resend, taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await Promise.all([env.teardown(), stripe.close(), resend.close(), db.destroy()]);
+    },
+  };
+}
