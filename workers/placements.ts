@@ -21,6 +21,8 @@ export interface PlacementsWorkerDeps {
   appUrl: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
   taskQueue?: string;
+  /** Caps concurrent activities (Stripe calls, writes) per worker process; the SDK default otherwise. */
+  maxConcurrentActivities?: number;
 }
 
 /** The worker of the `placements` task queue: placement and payout workflows, Stripe and payout activities. */
@@ -31,6 +33,7 @@ export function createPlacementsWorker(deps: PlacementsWorkerDeps): Promise<Work
     taskQueue: deps.taskQueue ?? TASK_QUEUES.placements,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createPlacementActivities(deps),
+    ...(deps.maxConcurrentActivities && { maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities }),
   });
 }
 
@@ -46,6 +49,7 @@ if (isMain(import.meta.url)) {
     const worker = await createPlacementsWorker({
       connection, namespace: config.TEMPORAL_NAMESPACE, db, stripe: createStripe(config), resend: createResend(config),
       emailFrom: config.EMAIL_FROM, appUrl: config.API_PUBLIC_URL, taskQueue,
+      maxConcurrentActivities: Number(process.env.WORKER_MAX_CONCURRENT_ACTIVITIES) || undefined,
       ...(bundlePath && { workflowBundle: { codePath: bundlePath } }),
     });
     logger.info({ taskQueue }, 'worker started');

@@ -45,6 +45,8 @@ function startWorker(): ChildProcess {
       JWT_SECRET: 'drill-secret-that-is-at-least-32-characters',
       WORKER_TASK_QUEUE: taskQueue,
       WORKFLOW_BUNDLE_PATH: workflowBundle().codePath,
+      // Few transfers at a time, so the batch spans each worker's life and kills land inside it.
+      WORKER_MAX_CONCURRENT_ACTIVITIES: '4',
       LOG_LEVEL: 'silent',
     },
   });
@@ -84,6 +86,7 @@ describe('placements worker under kill -9', () => {
     worker.kill('SIGTERM');
     await exited(worker);
 
+    console.info(`[drill] ${KILLS} kill -9s; transfers made at each kill: ${paidAtKills.join(', ')} of ${PAYOUTS * 4}`);
     expect(results.every((r) => r.status === 'paid')).toBe(true);
     // Every kill hit the batch in the middle: some transfers made, others not yet.
     expect(paidAtKills.every((n) => n > 0 && n < PAYOUTS * 4), `transfers at each kill: ${paidAtKills}`).toBe(true);
