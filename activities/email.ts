@@ -5,7 +5,7 @@ import { proposalsDal } from '../db/dal/proposals.js';
 import { directoryDal } from '../db/dal/directory.js';
 import { emailLogDal } from '../db/dal/email-log.js';
 import { FAILURE_TYPES } from '../workflows/constants.js';
-import { type ProposalEmailEvent, renderGuaranteeExpiringEmail, renderProposalEmail } from './email-templates.js';
+import { type ProposalEmailEvent, type ProtectionEmailEvent, renderGuaranteeExpiringEmail, renderProposalEmail, renderProtectionEmail } from './email-templates.js';
 
 export interface EmailDeps {
   resend: Resend;
@@ -46,6 +46,20 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
   }
 
   return {
+    /** A protection notice to one recruiter; `key` names the occasion (one e-mail per occasion). */
+    async sendProtectionEmail(input: { candidateId: string; recruiterId: string; event: ProtectionEmailEvent; protectionEndsAt: string; reason?: string; key: string }): Promise<EmailResult> {
+      const key = `protection-${input.key}`;
+      const logged = await emailLog.find(key);
+      if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
+      const [candidate, recruiter] = await Promise.all([directory.candidate(input.candidateId), directory.recruiterUser(input.recruiterId)]);
+      if (!recruiter) return { status: 'no_recipients', messageId: null };
+      const rendered = renderProtectionEmail(input.event, {
+        candidateName: candidate?.full_name ?? 'your candidate', protectionEndsAt: new Date(input.protectionEndsAt), reason: input.reason ?? null,
+        link: `${appUrl}/#/candidates/${input.candidateId}`,
+      });
+      return { status: 'sent', messageId: await send(key, `protection_${input.event}`, [recruiter.email], rendered) };
+    },
+
     /** The company's "guarantee expiring" notice; `guaranteeEndsAt` is part of the key, so an extended guarantee gets its own notice. */
     async sendGuaranteeExpiringEmail(input: { placementId: string; guaranteeEndsAt: string }): Promise<EmailResult> {
       const key = `placement-${input.placementId}-guarantee-expiring-${input.guaranteeEndsAt}`;

@@ -5,6 +5,7 @@ import { createProposalDbActivities } from './db/proposals.js';
 import { createEmailActivities } from './email.js';
 import { createPayoutDbActivities } from './db/payouts.js';
 import { createPlacementDbActivities } from './db/placements.js';
+import { createProtectionDbActivities } from './db/protection.js';
 import { createStripeActivities } from './stripe.js';
 
 export interface ActivityDeps {
@@ -14,13 +15,21 @@ export interface ActivityDeps {
   appUrl: string;
 }
 
+const emailActivities = (deps: ActivityDeps) => createEmailActivities({ resend: deps.resend, db: deps.db, from: deps.emailFrom, appUrl: deps.appUrl });
+
 /** Activities of the `proposals` task queue. */
 export function createProposalActivities(deps: ActivityDeps) {
-  return {
-    ...createProposalDbActivities({ db: deps.db }),
-    ...createEmailActivities({ resend: deps.resend, db: deps.db, from: deps.emailFrom, appUrl: deps.appUrl }),
-  };
+  const { sendProposalEmail } = emailActivities(deps);
+  return { ...createProposalDbActivities({ db: deps.db }), sendProposalEmail };
 }
+
+/** Activities of the `ownership` task queue (candidate protection). */
+export function createOwnershipActivities(deps: ActivityDeps) {
+  const { sendProtectionEmail } = emailActivities(deps);
+  return { ...createProtectionDbActivities({ db: deps.db }), sendProtectionEmail };
+}
+
+export type OwnershipActivities = ReturnType<typeof createOwnershipActivities>;
 
 export type ProposalActivities = ReturnType<typeof createProposalActivities>;
 
@@ -30,7 +39,7 @@ export interface PlacementActivityDeps extends ActivityDeps {
 
 /** Activities of the `placements` task queue (placement and payout workflows). */
 export function createPlacementActivities(deps: PlacementActivityDeps) {
-  const { sendGuaranteeExpiringEmail } = createEmailActivities({ resend: deps.resend, db: deps.db, from: deps.emailFrom, appUrl: deps.appUrl });
+  const { sendGuaranteeExpiringEmail } = emailActivities(deps);
   return {
     ...createPlacementDbActivities({ db: deps.db }),
     ...createPayoutDbActivities({ db: deps.db }),

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
+import type { Resend } from 'resend';
 import type { AppConfig } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -13,7 +14,10 @@ import { idempotency } from './idempotency.js';
 import { buildOpenApiDocument, type Operation } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { directoryRoutes } from './routes/directory.js';
+import { marketplaceEventRoutes } from './routes/marketplace-events.js';
+import { outreachRoutes, resendWebhookRoutes } from './routes/outreach.js';
 import { payoutRoutes } from './routes/payouts.js';
+import { candidateRoutes } from './routes/candidates.js';
 import { placementRoutes } from './routes/placements.js';
 import { proposalRoutes } from './routes/proposals.js';
 import { TASK_QUEUES, type TaskQueues } from '../workflows/constants.js';
@@ -21,7 +25,9 @@ import { TASK_QUEUES, type TaskQueues } from '../workflows/constants.js';
 export interface AppDeps {
   temporal: Client;
   db: Db;
-  config: Pick<AppConfig, 'JWT_SECRET' | 'JWT_ISSUER'>;
+  config: Pick<AppConfig, 'JWT_SECRET' | 'JWT_ISSUER'> & Partial<Pick<AppConfig, 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET'>>;
+  /** Sends candidate outreach (with config.EMAIL_FROM); without it that endpoint answers 503. */
+  resend?: Resend;
   logger?: Logger;
   /** Overrides of the shared queue names (tests run isolated workers). */
   taskQueues?: Partial<TaskQueues>;
@@ -30,7 +36,7 @@ export interface AppDeps {
 const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
 const REQUEST_ID = /^[A-Za-z0-9_\-.]{1,128}$/;
 
-export function createApp({ temporal, db, config, logger = createLogger('api'), taskQueues }: AppDeps): Express {
+export function createApp({ temporal, db, config, resend, logger = createLogger('api'), taskQueues }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
@@ -50,6 +56,8 @@ export function createApp({ temporal, db, config, logger = createLogger('api'), 
 
   const registry: Operation[] = [];
   const api = express.Router();
+  // Before the JSON parser and the JWT check: verified by its signature over the raw body.
+  api.use(resendWebhookRoutes({ db, registry, secret: config.RESEND_WEBHOOK_SECRET }));
   api.use(express.json({ limit: '100kb', strict: true }));
   api.get('/openapi.json', (_req, res) => {
     res.json(buildOpenApiDocument(registry, { title: 'Splits orchestration API', version: '1.0.0' }));
@@ -61,8 +69,11 @@ export function createApp({ temporal, db, config, logger = createLogger('api'), 
   api.use(idempotency(db));
   api.use(proposalRoutes({ temporal, db, registry, taskQueue: taskQueues?.proposals ?? TASK_QUEUES.proposals }));
   api.use(placementRoutes({ temporal, db, registry, taskQueue: taskQueues?.placements ?? TASK_QUEUES.placements }));
+  api.use(candidateRoutes({ temporal, db, registry, taskQueue: taskQueues?.ownership ?? TASK_QUEUES.ownership }));
   api.use(payoutRoutes({ temporal, db, registry }));
   api.use(directoryRoutes({ db, registry }));
+  api.use(outreachRoutes({ db, registry, email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined }));
+  api.use(marketplaceEventRoutes({ db, registry }));
   api.use(() => {
     throw notFound('route');
   });

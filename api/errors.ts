@@ -24,8 +24,14 @@ export const notFound = (what: string) => new ApiError(404, 'not_found', `${what
 export const conflict = (message: string, details?: unknown) => new ApiError(409, 'conflict', message, details);
 export const unprocessable = (message: string, code = 'business_rule', details?: unknown) =>
   new ApiError(422, code, message, details);
+/** A service the request depends on is down or not configured; the client may retry later. */
+export const unavailable = (code: string, message: string) => new ApiError(503, code, message);
 export const splitsLocked = (message = 'splits are locked: a payout of this placement has started') =>
   new ApiError(409, 'splits_locked', message);
+
+/** Owner-neutral: says until when, not who. */
+export const protectedCandidate = (until: Date) =>
+  new ApiError(409, 'candidate_protected', `this candidate is under another recruiter's protection window until ${until.toISOString()}`, { protectedUntil: until.toISOString() });
 
 /** Permanent workflow/activity failure types → HTTP errors. */
 const FAILURE_STATUS: Record<string, (message: string) => ApiError> = {
@@ -39,6 +45,8 @@ const FAILURE_STATUS: Record<string, (message: string) => ApiError> = {
   [FAILURE_TYPES.CandidateNotFound]: () => notFound('candidate'),
   [FAILURE_TYPES.InvalidSplits]: (m) => unprocessable(m, 'invalid_splits'),
   [FAILURE_TYPES.SplitsLocked]: (m) => splitsLocked(m),
+  [FAILURE_TYPES.AlreadySourced]: (m) => conflict(m),
+  [FAILURE_TYPES.CandidateProtected]: (m) => new ApiError(409, 'candidate_protected', m),
 };
 
 function fromTemporal(err: unknown): ApiError | undefined {

@@ -1,25 +1,37 @@
 import { badRequest } from './errors.js';
 
-/** Opaque keyset cursor over (created_at, id), newest first. */
-export function encodeCursor(row: { created_at: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id])).toString('base64url');
+/** Row ids a cursor may carry: uuids, or the digits of a bigint serial (append-only event tables). */
+const CURSOR_IDS = { uuid: /^[0-9a-f-]{36}$/i, serial: /^\d{1,18}$/ };
+
+/** Opaque keyset cursor over (time, id), newest first. */
+export function encodeCursor(at: Date, id: string | number): string {
+  return Buffer.from(JSON.stringify([at.toISOString(), String(id)])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): { createdAt: Date; id: string } | undefined {
+/** `idKind` must match the list's id column, so a forged cursor is a 400, never a database type error. */
+export function decodeCursor(cursor: string | undefined, idKind: keyof typeof CURSOR_IDS = 'uuid'): { createdAt: Date; id: string } | undefined {
   if (cursor === undefined) return undefined;
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error();
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !CURSOR_IDS[idKind].test(id)) throw new Error();
     return { createdAt: date, id };
   } catch {
     throw badRequest('invalid cursor', [{ path: ['cursor'], message: 'not a cursor returned by this API' }]);
   }
 }
 
-/** Fetches one row more than asked to know whether a next page exists. */
-export function page<T extends { created_at: Date; id: string }, D>(rows: T[], limit: number, toDto: (row: T) => D) {
+/**
+ * Fetches one row more than asked to know whether a next page exists; `column` is the
+ * time column the list is ordered by (as given to `newestFirst`).
+ */
+export function page<T extends Record<K, Date> & { id: string | number }, D, K extends string = 'created_at'>(
+  rows: T[],
+  limit: number,
+  toDto: (row: T) => D,
+  column: K = 'created_at' as K,
+) {
   const visible = rows.slice(0, limit);
   const last = visible[visible.length - 1];
-  return { data: visible.map(toDto), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  return { data: visible.map(toDto), nextCursor: rows.length > limit && last ? encodeCursor(last[column], last.id) : null };
 }

@@ -228,3 +228,74 @@ export const changeSplitAccountBody = z.strictObject({
   stripeAccountId: z.string().regex(STRIPE_ACCOUNT_ID, 'a Stripe connected account id (acct_…)'),
   reason: reason.optional(),
 });
+
+export const claimBody = z.strictObject({ jobId: uuid.optional() });
+export const overrideBody = z.strictObject({ recruiterId: uuid, reason: z.string().trim().min(1).max(2000) });
+export const extendProtectionBody = z.strictObject({ days: z.number().int().min(1).max(365), reason: z.string().trim().min(1).max(2000) });
+export const sourcingDto = z.object({
+  candidateId: uuid,
+  state: z.enum(['unclaimed', 'protected', 'released', 'expired']),
+  /** The sourcer: shown to the sourcer and platform admins; null for everyone else (owner-neutral). */
+  recruiterId: uuid.nullable(),
+  ownedByYou: z.boolean(),
+  claimedAt: z.iso.datetime().nullable(),
+  protectionEndsAt: z.iso.datetime().nullable(),
+  protectedNow: z.boolean(),
+});
+
+// Candidate outreach, its Resend webhook events and marketplace events (SPEC §3.4).
+export const outreachBody = z.strictObject({
+  subject: z.string().trim().min(1).max(200).regex(/^[^\r\n]*$/, 'a single line'),
+  body: z.string().trim().min(1).max(10_000),
+  /** Defaults to the candidate's e-mail address. */
+  to: z.email().optional(),
+});
+
+export const outreachDto = z.object({
+  id: uuid,
+  candidateId: uuid,
+  recruiterId: uuid,
+  to: z.string(),
+  subject: z.string(),
+  body: z.string(),
+  providerMessageId: z.string().nullable(),
+  sentAt: z.iso.datetime(),
+});
+
+export const outreachTimelineDto = z.object({
+  candidateId: uuid,
+  /** The earliest outreach of any recruiter to the candidate (owner-neutral evidence of first contact). */
+  firstContactAt: z.iso.datetime().nullable(),
+  outreach: z.array(outreachDto.extend({ events: z.array(z.object({ type: z.string(), occurredAt: z.iso.datetime() })) })),
+});
+
+/**
+ * The part of a Resend webhook event the outreach timeline needs
+ * (https://resend.com/docs/dashboard/webhooks/body-parameters); other events are acknowledged and ignored.
+ */
+export const resendEmailEvent = z.object({
+  type: z.string().startsWith('email.'),
+  /** When the event happened; an unreadable one falls back to the signed delivery time. */
+  created_at: z.coerce.date().optional().catch(undefined),
+  data: z.object({ email_id: z.string().min(1) }),
+});
+
+export const webhookAckDto = z.object({ received: z.literal(true), ignored: z.literal(true).optional() });
+
+export const marketplaceEventListQuery = z.strictObject({
+  ...pageQuery,
+  type: z.string().trim().min(1).max(100).optional(),
+  candidateId: uuid.optional(),
+});
+
+export const marketplaceEventDto = z.object({
+  id: z.int(),
+  type: z.string(),
+  candidateId: uuid.nullable(),
+  recruiterId: uuid.nullable(),
+  actorUserId: uuid.nullable(),
+  actorRole: z.string(),
+  details: z.unknown(),
+  occurredAt: z.iso.datetime(),
+});
+export const marketplaceEventPageDto = pageOf(marketplaceEventDto);

@@ -2,6 +2,7 @@ import { loadConfig } from '../lib/config.js';
 import { createDb } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { isMain, runMain } from '../lib/main.js';
+import { createResend } from '../lib/providers.js';
 import { connectClient } from '../lib/temporal.js';
 import { createApp } from './app.js';
 
@@ -11,7 +12,7 @@ if (isMain(import.meta.url)) {
     const logger = createLogger('api', config.LOG_LEVEL);
     const db = createDb(config.DATABASE_URL);
     const temporal = await connectClient(config);
-    const app = createApp({ temporal, db, config, logger });
+    const app = createApp({ temporal, db, config, logger, resend: createResend(config) });
     const server = app.listen(config.API_PORT, () => logger.info({ port: config.API_PORT }, 'API listening'));
 
     // Graceful stop: finish in-flight requests, then release the pools.

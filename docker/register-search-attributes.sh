@@ -28,6 +28,8 @@ EscrowStatus:Keyword
 CompanyId:Keyword
 IntegrationPlatform:Keyword
 NeedsAttention:Bool
+ProtectionState:Keyword
+ProtectionEndsAt:Datetime
 "
 
 log() { echo "[register-search-attributes] $*"; }

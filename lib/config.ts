@@ -25,6 +25,8 @@ const envSchema = z.object({
   /** Points the Resend SDK at another base URL (local fake in dev and tests). */
   RESEND_BASE_URL: z.string().url().optional(),
   EMAIL_FROM: z.string().default('Splits Marketplace <noreply@splits.local>'),
+  /** Signing secret of the Resend webhook (Svix format); the webhook endpoint answers 503 while unset. */
+  RESEND_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'RESEND_WEBHOOK_SECRET must be whsec_ followed by base64').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -22,7 +22,8 @@ import {
 } from '../workflows/proposal.js';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
-import { createPlacementActivities } from '../activities/index.js';
+import { createOwnershipActivities, createPlacementActivities } from '../activities/index.js';
+import { claimCandidateUpdate, extendProtectionUpdate, overrideAttributionUpdate, protectionWorkflow, releaseProtectionUpdate } from '../workflows/protection.js';
 import { workflowIds } from '../workflows/constants.js';
 import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, payoutWorkflow, retrySplitUpdate } from '../workflows/payout.js';
 import { startFakeResend } from '../test/fakes/resend.js';
@@ -64,6 +65,18 @@ async function main() {
       args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 1_000_001, currency: 'USD' }],
     });
   };
+  const ownershipQueue = `ownership-record-${randomUUID()}`;
+  const ownershipWorker = await Worker.create({
+    connection: env.nativeConnection, taskQueue: ownershipQueue, workflowBundle: { codePath: infra.workflowBundlePath },
+    activities: createOwnershipActivities({ db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test' }),
+  });
+  const claimed = async () => {
+    const m = await createMarketplace(db);
+    const handle = await env.client.workflow.start(protectionWorkflow, { workflowId: workflowIds.protection(m.candidateId), taskQueue: ownershipQueue, args: [{ candidateId: m.candidateId }] });
+    await handle.executeUpdate(claimCandidateUpdate, { args: [{ recruiterId: m.recruiterId, actor: m.actors.recruiter }] });
+    await handle.executeUpdate(claimCandidateUpdate, { args: [{ recruiterId: m.otherRecruiterId, actor: m.actors.otherRecruiter }] }).catch(() => undefined);
+    return { m, handle };
+  };
   const hire = async () => {
     const { marketplace: m, recruiters } = await createCollaborators(db, stripe, [{ role: 'sourcer', splitBps: 6000 }, { role: 'closer', splitBps: 4000 }]);
     const placementId = randomUUID();
@@ -88,7 +101,7 @@ async function main() {
   };
   await mkdir(HISTORIES_DIR, { recursive: true });
 
-  const scenarios: Record<string, () => Promise<WorkflowHandle<typeof proposalWorkflow> | WorkflowHandle<typeof payoutWorkflow> | WorkflowHandle<typeof placementWorkflow>>> = {
+  const scenarios: Record<string, () => Promise<WorkflowHandle<typeof proposalWorkflow> | WorkflowHandle<typeof payoutWorkflow> | WorkflowHandle<typeof placementWorkflow> | WorkflowHandle<typeof protectionWorkflow>>> = {
     async 'proposal-reviewed-then-accepted'() {
       const m = await createMarketplace(db);
       const handle = await startProposal(env, taskQueue, proposalInput(m));
@@ -153,6 +166,16 @@ async function main() {
       await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: ADMIN, reason: 'replacement confirmed' }] });
       return handle;
     },
+    async 'protection-expired-after-notice'() {
+      return (await claimed()).handle;
+    },
+    async 'protection-extended-overridden-then-released'() {
+      const { m, handle } = await claimed();
+      await handle.executeUpdate(extendProtectionUpdate, { args: [{ actor: ADMIN, days: 10, reason: 'dispute pending' }] });
+      await handle.executeUpdate(overrideAttributionUpdate, { args: [{ actor: ADMIN, recruiterId: m.otherRecruiterId, reason: 'earlier outreach' }] });
+      await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.otherRecruiter, reason: 'not a fit' }] });
+      return handle;
+    },
     async 'proposal-refused-as-duplicate'() {
       const m = await createMarketplace(db);
       const first = await startProposal(env, taskQueue, proposalInput(m));
@@ -165,7 +188,7 @@ async function main() {
   };
 
   try {
-    await placementsWorker.runUntil(() => worker.runUntil(async () => {
+    await ownershipWorker.runUntil(() => placementsWorker.runUntil(() => worker.runUntil(async () => {
       for (const [name, scenario] of Object.entries(scenarios)) {
         const handle = await scenario();
         await handle.result();
@@ -173,7 +196,7 @@ async function main() {
         await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2)}\n`);
         console.log(`recorded ${path.relative(PROJECT_ROOT, file)}`);
       }
-    }));
+    })));
   } finally {
     await Promise.all([env.teardown(), resend.close(), stripe.close(), db.destroy()]);
     await infra.stop();

@@ -4,6 +4,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const TASK_QUEUES = {
   proposals: 'proposals',
   placements: 'placements',
+  ownership: 'ownership',
 } as const;
 export type TaskQueues = { [K in keyof typeof TASK_QUEUES]: string };
 
@@ -16,6 +17,8 @@ export const SEARCH_ATTRIBUTES = {
   CompanyId: defineSearchAttributeKey('CompanyId', SearchAttributeType.KEYWORD),
   IntegrationPlatform: defineSearchAttributeKey('IntegrationPlatform', SearchAttributeType.KEYWORD),
   NeedsAttention: defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL),
+  ProtectionState: defineSearchAttributeKey('ProtectionState', SearchAttributeType.KEYWORD),
+  ProtectionEndsAt: defineSearchAttributeKey('ProtectionEndsAt', SearchAttributeType.DATETIME),
 } as const;
 
 /** Deterministic workflow ids (SPEC §4): a repeated request cannot start a second process. */
@@ -23,6 +26,7 @@ export const workflowIds = {
   proposal: (proposalId: string) => `proposal-${proposalId}`,
   placement: (placementId: string) => `placement-${placementId}`,
   payout: (payoutId: string) => `payout-${payoutId}`,
+  protection: (candidateId: string) => `protection-${candidateId}`,
 } as const;
 
 /** `ApplicationFailure.type` of permanent failures, shared by activities, workflows and the API. */
@@ -41,4 +45,8 @@ export const FAILURE_TYPES = {
   InvalidSplits: 'InvalidSplits',
   SplitsLocked: 'SplitsLocked',
   CandidateNotFound: 'CandidateNotFound',
+  /** A sourcing claim lost to an earlier one. */
+  AlreadySourced: 'AlreadySourced',
+  /** Another recruiter's protection window covers the candidate. */
+  CandidateProtected: 'CandidateProtected',
 } as const;

@@ -2,3 +2,4 @@
 export * from './proposal.js';
 export * from './payout.js';
 export * from './placement.js';
+export * from './protection.js';

@@ -4,6 +4,7 @@ import { proposalsDal } from '../../db/dal/proposals.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { settingsDal } from '../../db/dal/settings.js';
 import { directoryDal } from '../../db/dal/directory.js';
+import { blocks, sourcingDal } from '../../db/dal/sourcing.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import {
   type Actor,
@@ -52,6 +53,7 @@ export function createProposalDbActivities({ db }: { db: Db }) {
   const applications = applicationsDal(db);
   const settings = settingsDal(db);
   const directory = directoryDal(db);
+  const sourcing = sourcingDal(db);
 
   return {
     /** Inserts the proposal and its first history row; a retry returns the stored timeline. */
@@ -65,8 +67,11 @@ export function createProposalDbActivities({ db }: { db: Db }) {
           if (!job || job.status !== 'open') {
             throw ApplicationFailure.nonRetryable(`job ${input.jobId} is not open`, FAILURE_TYPES.JobNotOpen);
           }
-          const timing = await settings.proposalTiming(input.companyId, trx);
           const createdAt = new Date(input.createdAt);
+          if (blocks(await sourcing.find(input.candidateId, trx), input.recruiterId, createdAt)) {
+            throw ApplicationFailure.nonRetryable('this candidate is under another recruiter\'s protection window', FAILURE_TYPES.CandidateProtected);
+          }
+          const timing = await settings.proposalTiming(input.companyId, trx);
           const deadline = new Date(createdAt.getTime() + timing.timeoutHours * HOUR_MS);
           const reminder = new Date(deadline.getTime() - timing.reminderHoursBefore * HOUR_MS);
           const row = {

@@ -1,15 +1,18 @@
 import type { Knex } from 'knex';
 
-/** A page of a newest-first list: rows strictly older than `before` on (created_at, id). */
+/** A page of a newest-first list: rows strictly older than `before` on (time column, id). */
 export interface Keyset {
   before?: { createdAt: Date; id: string };
   limit: number;
 }
 
-/** `table` qualifies the columns when the query joins others. */
-export function newestFirst<T extends object>(q: Knex.QueryBuilder<T, T[]>, page: Keyset, table?: string): Knex.QueryBuilder<T, T[]> {
-  const [createdAt, id] = table ? [`${table}.created_at`, `${table}.id`] : ['created_at', 'id'];
-  q.orderBy([{ column: createdAt, order: 'desc' }, { column: id, order: 'desc' }]);
-  if (page.before) q.whereRaw('(??, ??) < (?, ?)', [createdAt, id, page.before.createdAt, page.before.id]);
+/**
+ * `table` qualifies the columns when the query joins others; `column` is the time column
+ * the list is ordered by (`created_at` unless the table records another, e.g. `occurred_at`).
+ */
+export function newestFirst<T extends object>(q: Knex.QueryBuilder<T, T[]>, page: Keyset, table?: string, column = 'created_at'): Knex.QueryBuilder<T, T[]> {
+  const [at, id] = [column, 'id'].map((c) => (table ? `${table}.${c}` : c)) as [string, string];
+  q.orderBy([{ column: at, order: 'desc' }, { column: id, order: 'desc' }]);
+  if (page.before) q.whereRaw('(??, ??) < (?, ?)', [at, id, page.before.createdAt, page.before.id]);
   return q.limit(page.limit);
 }

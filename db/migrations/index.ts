@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m001 from './001_foundation.js';
 import * as m002 from './002_placements_payouts.js';
+import * as m003 from './003_candidate_ownership.js';
 
 /**
  * Migrations listed statically (not discovered on disk) so the same list works under
@@ -9,6 +10,7 @@ import * as m002 from './002_placements_payouts.js';
 const migrations: Record<string, Knex.Migration> = {
   '001_foundation': m001,
   '002_placements_payouts': m002,
+  '003_candidate_ownership': m003,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,6 +1,6 @@
 import { Resend, type CreateEmailOptions } from 'resend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeResend, type FakeResend } from './resend.js';
+import { emailEvent, signWebhook, startFakeResend, type FakeResend } from './resend.js';
 
 let fake: FakeResend;
 let resend: Resend;
@@ -107,5 +107,35 @@ describe('fake Resend, driven by the real resend SDK', () => {
     const retried = await resend.emails.send(feePaid, { idempotencyKey: 'fee-paid/placement-42' });
     expect(retried.error).toBeNull();
     expect(fake.emails()).toHaveLength(1);
+  });
+});
+
+describe('signWebhook', () => {
+  const secret = `whsec_${Buffer.from('fake-resend-webhook-secret').toString('base64')}`;
+  // The SDK's own verifier (Svix's standardwebhooks): what a Resend customer's endpoint runs.
+  const verify = (payload: string, headers: Record<string, string>, webhookSecret = secret) =>
+    resend.webhooks.verify({
+      payload,
+      headers: { id: headers['svix-id'] ?? '', timestamp: headers['svix-timestamp'] ?? '', signature: headers['svix-signature'] ?? '' },
+      webhookSecret,
+    });
+
+  it('signs an event about a sent e-mail so that the resend SDK accepts it', async () => {
+    const { data } = await resend.emails.send(feePaid);
+    const email = fake.emails().find((e) => e.id === data?.id);
+    if (!email) throw new Error('sent e-mail not found');
+    const body = JSON.stringify(emailEvent('email.delivered', email));
+    const headers = signWebhook(secret, body, { id: 'msg_fixed' });
+
+    expect(headers['svix-id']).toBe('msg_fixed');
+    expect(verify(body, headers)).toMatchObject({ type: 'email.delivered', data: { email_id: email.id, to: ['recruiter@example.com'] } });
+  });
+
+  it('produces signatures the SDK refuses for another secret, another body or a stale timestamp', () => {
+    const body = '{"type":"email.opened"}';
+    const other = `whsec_${Buffer.from('another-secret').toString('base64')}`;
+    expect(() => verify(body, signWebhook(secret, body), other)).toThrow(/signature/i);
+    expect(() => verify(`${body} `, signWebhook(secret, body))).toThrow(/signature/i);
+    expect(() => verify(body, signWebhook(secret, body, { timestamp: new Date(Date.now() - 6 * 60_000) }))).toThrow(/too old/i);
   });
 });

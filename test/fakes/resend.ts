@@ -3,9 +3,12 @@
 // with the names from https://resend.com/docs/api-reference/errors; Idempotency-Key follows
 // https://resend.com/docs/dashboard/emails/idempotency-keys. Nothing is delivered: sent
 // e-mails are kept in memory and listed at GET /_fake/emails for a developer to read.
+// Webhook deliveries are built with emailEvent() and signed with signWebhook(), as Resend's
+// Svix sender does, for the caller to POST to the API's webhook endpoint.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Resend, type GetEmailResponseSuccess } from 'resend';
+import { svixSignature } from '../../lib/svix.js';
 import { apiKeyOf, canonicalJson, FailureQueue, listen, readBody, sendJson, type FailureMatch } from './http.js';
 
 export interface ResendFailure extends FailureMatch {
@@ -157,5 +160,24 @@ export async function startFakeResend(opts: { port?: number } = {}): Promise<Fak
       idempotent.clear();
       failures.clear();
     },
+  };
+}
+
+/**
+ * The svix-id, svix-timestamp and svix-signature headers Resend sends with a webhook delivery
+ * of `payload` (the exact body string): `id` defaults to a fresh message id, `timestamp` to now.
+ */
+export function signWebhook(secret: string, payload: string, opts: { id?: string; timestamp?: Date } = {}): Record<string, string> {
+  const id = opts.id ?? `msg_${randomUUID().replaceAll('-', '')}`;
+  const timestamp = String(Math.floor((opts.timestamp ?? new Date()).getTime() / 1000));
+  return { 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${svixSignature(secret, id, timestamp, payload)}` };
+}
+
+/** A Resend webhook event (`email.delivered`, `email.opened` …) about an e-mail this fake sent. */
+export function emailEvent(type: `email.${string}`, email: SentEmail, at = new Date()) {
+  return {
+    type,
+    created_at: at.toISOString(),
+    data: { email_id: email.id, created_at: email.created_at, from: email.from, to: email.to, subject: email.subject },
   };
 }

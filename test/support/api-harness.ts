@@ -8,6 +8,7 @@ import { createProposalActivities } from '../../activities/index.js';
 import type { Db } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { signToken } from '../../lib/tokens.js';
+import { createOwnershipWorker } from '../../workers/ownership.js';
 import { createPlacementsWorker } from '../../workers/placements.js';
 import type { TaskQueues } from '../../workflows/constants.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
@@ -16,6 +17,7 @@ import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
 import { temporalAddress, testDb, workflowBundle } from './context.js';
 
 const JWT = { secret: 'test-secret-that-is-at-least-32-characters-long', issuer: 'splits-test' };
+const WEBHOOK_SECRET = `whsec_${Buffer.from('resend-webhook-test-secret-32byte').toString('base64')}`;
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -30,6 +32,8 @@ export interface ApiHarness {
   stripe: FakeStripe;
   taskQueues: TaskQueues;
   baseUrl: string;
+  /** The API's RESEND_WEBHOOK_SECRET: sign deliveries with signWebhook() from the Resend fake. */
+  webhookSecret: string;
   token(actor: Actor): Promise<string>;
   request<T = any>(method: string, path: string, opts?: { actor?: Actor; token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   stop(): Promise<void>;
@@ -37,7 +41,7 @@ export interface ApiHarness {
 
 /**
  * The real API over HTTP on a free port, the real dev server, the real database, and
- * proposals and placements workers on private task queues with fake Resend and Stripe
+ * proposals, placements and ownership workers on private task queues with fake Resend and Stripe
  * servers behind the real SDKs.
  */
 export async function startApiHarness(): Promise<ApiHarness> {
@@ -46,7 +50,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
   const address = temporalAddress();
   const [connection, nativeConnection] = await Promise.all([Connection.connect({ address }), NativeConnection.connect({ address })]);
   const temporal = new Client({ connection });
-  const taskQueues: TaskQueues = { proposals: `proposals-api-${randomUUID()}`, placements: `placements-api-${randomUUID()}` };
+  const taskQueues: TaskQueues = { proposals: `proposals-api-${randomUUID()}`, placements: `placements-api-${randomUUID()}`, ownership: `ownership-api-${randomUUID()}` };
   const email = { resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' };
   const workers = await Promise.all([
     Worker.create({
@@ -59,12 +63,14 @@ export async function startApiHarness(): Promise<ApiHarness> {
       connection: nativeConnection, namespace: 'default', db, stripe: stripe.client(), ...email,
       workflowBundle: workflowBundle(), taskQueue: taskQueues.placements,
     }),
+    createOwnershipWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: workflowBundle(), taskQueue: taskQueues.ownership }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
   const app = createApp({
     temporal,
     db,
-    config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer },
+    config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, EMAIL_FROM: email.emailFrom, RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    resend: email.resend,
     logger: createLogger('api-test', 'silent'),
     taskQueues,
   });
@@ -80,7 +86,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
     );
 
   return {
-    db, temporal, resend, stripe, taskQueues, baseUrl, token,
+    db, temporal, resend, stripe, taskQueues, baseUrl, token, webhookSecret: WEBHOOK_SECRET,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       const bearer = opts.token ?? (opts.actor ? await token(opts.actor) : undefined);

@@ -134,12 +134,13 @@ describe('placement workflow', () => {
 
   it('lets a platform admin extend the guarantee and release early, with a reason, and nobody else', async () => {
     const { input, handle, admin } = await hire();
+    await env.sleep(DAY); // past the start date: the guarantee is running
     expect(await refusal(handle.executeUpdate(extendGuaranteeUpdate, { args: [{ actor: admin, days: 30, reason: 'x' }] }))).toBe(FAILURE_TYPES.Forbidden);
     expect(await refusal(handle.executeUpdate(extendGuaranteeUpdate, { args: [{ actor: PLATFORM, days: 0, reason: 'x' }] }))).toBe(FAILURE_TYPES.InvalidState);
     const before = (await handle.executeUpdate(extendGuaranteeUpdate, { args: [{ actor: PLATFORM, days: 30, reason: 'probation extended' }] })).guaranteeEndsAt!;
     const start = new Date((await db('placements').where({ id: input.placementId }).first()).guarantee_ends_at).getTime();
     expect(new Date(before).getTime()).toBe(start);
-    await env.sleep(100 * DAY);
+    await env.sleep(99 * DAY);
     expect((await db('placements').where({ id: input.placementId }).first()).state).toBe('active');
     expect(await refusal(handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: admin, reason: 'please' }] }))).toBe(FAILURE_TYPES.Forbidden);
     expect(await refusal(handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: ' ' }] }))).toBe(FAILURE_TYPES.InvalidState);

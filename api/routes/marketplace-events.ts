@@ -1,0 +1,49 @@
+import { Router } from 'express';
+import type { Db } from '../../lib/db.js';
+import { marketplaceEventsDal, type MarketplaceEventRow } from '../../db/dal/marketplace-events.js';
+import { requireRole } from '../auth.js';
+import type { Operation } from '../openapi.js';
+import { decodeCursor, page } from '../pagination.js';
+import { route } from '../routing.js';
+import { marketplaceEventListQuery, marketplaceEventPageDto } from '../schemas.js';
+
+const toDto = (e: MarketplaceEventRow) => ({
+  id: e.id,
+  type: e.type,
+  candidateId: e.candidate_id,
+  recruiterId: e.recruiter_id,
+  actorUserId: e.actor_user_id,
+  actorRole: e.actor_role,
+  details: e.details,
+  occurredAt: e.occurred_at.toISOString(),
+});
+
+/** The marketplace's event log (sourcing conflicts, blocked submissions …) for platform admins. */
+export function marketplaceEventRoutes({ db, registry }: { db: Db; registry: Operation[] }): Router {
+  const router = Router();
+  const events = marketplaceEventsDal(db);
+
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/marketplace-events',
+      summary: 'List marketplace events, newest first (platform admin)',
+      query: marketplaceEventListQuery,
+      responses: { 200: { description: 'A page of events', schema: marketplaceEventPageDto }, 403: { description: 'Not a platform admin' } },
+    },
+    async ({ query, res }) => {
+      requireRole(res, 'platform_admin');
+      const rows = await events.list({
+        type: query.type,
+        candidateId: query.candidateId,
+        before: decodeCursor(query.cursor, 'serial'),
+        limit: query.limit + 1,
+      });
+      return { status: 200, body: page(rows, query.limit, toDto, 'occurred_at') };
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,180 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { OwnershipActivities } from '../activities/index.js';
+import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
+import { asRefusal } from './failures.js';
+import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
+
+export type ProtectionState = 'unclaimed' | 'protected' | 'released' | 'expired';
+
+export interface ProtectionView {
+  candidateId: string;
+  state: ProtectionState;
+  recruiterId: string | null;
+  protectionEndsAt: string | null;
+}
+
+export interface ClaimCommand {
+  recruiterId: string;
+  actor: Actor;
+  jobId?: string;
+}
+
+/** The first claim wins; a later one fails with AlreadySourced (and is recorded as a conflict). Used with update-with-start. */
+export const claimCandidateUpdate = defineUpdate<ProtectionView, [ClaimCommand]>('claimCandidate');
+export const releaseProtectionUpdate = defineUpdate<ProtectionView, [{ actor: Actor; reason?: string }]>('releaseProtection');
+export const overrideAttributionUpdate = defineUpdate<ProtectionView, [{ actor: Actor; recruiterId: string; reason: string }]>('overrideAttribution');
+export const extendProtectionUpdate = defineUpdate<ProtectionView, [{ actor: Actor; days: number; reason: string }]>('extendProtection');
+/** Another recruiter's proposal or submission was refused: recorded as a marketplace event. */
+export const submissionBlockedSignal = defineSignal<[{ recruiterId: string; actor: Actor; jobId: string; at: string }]>('submissionBlocked');
+export const protectionQuery = defineQuery<ProtectionView>('protection');
+
+const db = proxyActivities<OwnershipActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+const email = proxyActivities<OwnershipActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
+});
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A candidate's ownership (SPEC §3.4): the first sourcing claim wins and starts a
+ * protection window (default 30 days) that ends by its own timer, with a notice to the
+ * sourcer 3 days before. The sourcer may release it early; a platform admin may override
+ * the attribution or extend the window (reasons in decision_audit_log).
+ */
+export async function protectionWorkflow(input: { candidateId: string }): Promise<ProtectionView> {
+  const view: ProtectionView = { candidateId: input.candidateId, state: 'unclaimed', recruiterId: null, protectionEndsAt: null };
+  let noticeDaysBefore = 3;
+  let claiming = false;
+  let firstClaimRefused = false;
+  let step = 0;
+  const now = () => new Date().toISOString();
+  const key = (name: string) => `${workflowInfo().workflowId}:${++step}:${name}`;
+  const refuse = (type: string, message: string): never => { throw ApplicationFailure.create({ type, message }); };
+  const show = () =>
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.ProtectionState, value: view.state },
+      ...(view.protectionEndsAt ? [{ key: SEARCH_ATTRIBUTES.ProtectionEndsAt, value: new Date(view.protectionEndsAt) }] : []),
+    ]);
+  const requireAdmin = (actor: Actor, reason: string | undefined) => {
+    if (actor.role !== 'platform_admin') refuse(FAILURE_TYPES.Forbidden, 'only a platform admin can do this');
+    if (!reason?.trim()) refuse(FAILURE_TYPES.InvalidState, 'a reason is required');
+    if (view.state !== 'protected') refuse(FAILURE_TYPES.InvalidState, `the candidate is ${view.state}, not protected`);
+  };
+
+  setHandler(protectionQuery, () => view);
+
+  setHandler(claimCandidateUpdate, async ({ recruiterId, actor, jobId }) => {
+    if (view.state !== 'unclaimed' || claiming) {
+      // A lost race or a late claim: the conflict is evidence, then the refusal.
+      await db.recordMarketplaceEvent({ key: key('claim-conflict'), type: 'sourcing_conflict', candidateId: input.candidateId, recruiterId, actor, details: { owner: view.recruiterId, jobId: jobId ?? null }, at: now() });
+      return refuse(FAILURE_TYPES.AlreadySourced, 'this candidate has already been sourced by another recruiter');
+    }
+    claiming = true;
+    try {
+      const claimed = await db.claimCandidate({ candidateId: input.candidateId, recruiterId, actor, jobId, workflowId: workflowInfo().workflowId, at: now() });
+      Object.assign(view, { state: 'protected', recruiterId: claimed.recruiterId, protectionEndsAt: claimed.protectionEndsAt });
+      noticeDaysBefore = claimed.noticeDaysBefore;
+      show();
+      return view;
+    } catch (err) {
+      firstClaimRefused = true;
+      throw asRefusal(err);
+    } finally {
+      claiming = false;
+    }
+  });
+
+  setHandler(submissionBlockedSignal, async ({ recruiterId, actor, jobId, at }) => {
+    await db.recordMarketplaceEvent({
+      key: key('submission-blocked'), type: 'protected_submission_blocked', candidateId: input.candidateId, recruiterId, actor,
+      details: { jobId, protectionEndsAt: view.protectionEndsAt, owner: view.recruiterId }, at,
+    });
+  });
+
+  setHandler(releaseProtectionUpdate, async ({ actor, reason }) => {
+    view.state = 'released';
+    show();
+    await db.changeProtection({ candidateId: input.candidateId, key: key('released'), actor, at: now(), reason: reason ?? null, state: 'released', decision: 'release' });
+    return view;
+  }, {
+    validator: ({ actor }) => {
+      if (actor.role !== 'recruiter' || actor.recruiterId !== view.recruiterId) refuse(FAILURE_TYPES.Forbidden, 'only the sourcer can release the protection');
+      if (view.state !== 'protected') refuse(FAILURE_TYPES.InvalidState, `the candidate is ${view.state}, not protected`);
+    },
+  });
+
+  setHandler(overrideAttributionUpdate, async ({ actor, recruiterId, reason }) => {
+    const loser = view.recruiterId!;
+    view.recruiterId = recruiterId;
+    await db.changeProtection({ candidateId: input.candidateId, key: key('override'), actor, at: now(), reason, recruiterId, decision: 'override_attribution' });
+    await notify(loser, 'overridden', reason);
+    return view;
+  }, {
+    validator: ({ actor, recruiterId, reason }) => {
+      requireAdmin(actor, reason);
+      if (recruiterId === view.recruiterId) refuse(FAILURE_TYPES.InvalidState, 'this recruiter already owns the candidate');
+    },
+  });
+
+  setHandler(extendProtectionUpdate, async ({ actor, days, reason }) => {
+    view.protectionEndsAt = new Date(new Date(view.protectionEndsAt!).getTime() + days * DAY_MS).toISOString();
+    show();
+    await db.changeProtection({ candidateId: input.candidateId, key: key('extend'), actor, at: now(), reason, protectionEndsAt: view.protectionEndsAt, decision: 'extend_protection' });
+    return view;
+  }, {
+    validator: ({ actor, days, reason }) => {
+      requireAdmin(actor, reason);
+      if (!Number.isInteger(days) || days < 1 || days > 365) refuse(FAILURE_TYPES.InvalidState, 'extend by 1 to 365 days');
+    },
+  });
+
+  show();
+  await condition(() => view.state !== 'unclaimed' || firstClaimRefused);
+  if (view.state === 'unclaimed') {
+    await condition(allHandlersFinished);
+    return view;
+  }
+
+  // The window: a notice before its end, then it lapses by itself (unless released first).
+  let noticeFor: string | null = null;
+  while (view.state === 'protected') {
+    const ends = view.protectionEndsAt!;
+    const changed = () => view.state !== 'protected' || view.protectionEndsAt !== ends;
+    const noticeAt = new Date(ends).getTime() - noticeDaysBefore * DAY_MS;
+    if (noticeFor !== ends && noticeAt > Date.now() && !(await condition(changed, noticeAt - Date.now()))) {
+      noticeFor = ends;
+      await notify(view.recruiterId!, 'ending');
+      continue;
+    }
+    if (!(await condition(changed, Math.max(1, new Date(ends).getTime() - Date.now())))) {
+      view.state = 'expired';
+      show();
+      await db.changeProtection({ candidateId: input.candidateId, key: key('expired'), actor: SYSTEM_ACTOR, at: now(), state: 'expired', reason: 'protection window ended' });
+    }
+  }
+  await condition(allHandlersFinished);
+  return view;
+
+  async function notify(recruiterId: string, event: 'ending' | 'overridden', reason?: string) {
+    try {
+      await email.sendProtectionEmail({ candidateId: input.candidateId, recruiterId, event, protectionEndsAt: view.protectionEndsAt!, reason, key: key(`email-${event}`) });
+    } catch {
+      // A notice that keeps failing must not hold the window.
+    }
+  }
+}
