@@ -6,7 +6,7 @@ import { createDb, dropDatabase, ensureDatabase, migrateLatest } from '../../lib
 import { freePort } from '../../scripts/lib/net.js';
 import { startTemporalDevServer } from '../../scripts/lib/temporal-server.js';
 import { DATA_DIR } from '../../scripts/lib/tools.js';
-import { WORKFLOWS_PATH } from '../../workers/proposals.js';
+import { WORKFLOWS_PATH } from '../../workers/queue-worker.js';
 
 export const TEST_DIR = path.join(DATA_DIR, 'test');
 

@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Resend } from 'resend';
+import { loadConfig, type AppConfig } from '../lib/config.js';
+import { createDb, type Db } from '../lib/db.js';
+import { createLogger } from '../lib/logger.js';
+import { runMain } from '../lib/main.js';
+import { createResend } from '../lib/providers.js';
+import { connectWorker } from '../lib/temporal.js';
+
+/** Every workflow, bundled by each worker (one bundle; each queue runs the types it is sent). */
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** What every worker gets: where to poll, and the e-mail setup most activity sets need. */
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  db: Db;
+  resend: Resend;
+  emailFrom: string;
+  appUrl: string;
+  /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  taskQueue?: string;
+  /** Caps concurrent activities per worker process; the SDK default otherwise. */
+  maxConcurrentActivities?: number;
+}
+
+export function createQueueWorker(deps: WorkerDeps, defaultQueue: string, activities: object): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue ?? defaultQueue,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities,
+    ...(deps.maxConcurrentActivities && { maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities }),
+  });
+}
+
+/**
+ * A worker process: configuration from the environment, one database pool and one
+ * Temporal connection, then `Worker.run()` until SIGINT/SIGTERM has drained in-flight tasks.
+ * WORKER_TASK_QUEUE, WORKFLOW_BUNDLE_PATH and WORKER_MAX_CONCURRENT_ACTIVITIES let a test
+ * or drill run an isolated copy.
+ */
+export function runWorkerProcess(name: string, defaultQueue: string, create: (deps: WorkerDeps, config: AppConfig) => Promise<Worker>): void {
+  runMain(async () => {
+    const config = loadConfig();
+    const logger = createLogger(`worker:${name}`, config.LOG_LEVEL);
+    const db = createDb(config.DATABASE_URL);
+    const connection = await connectWorker(config);
+    const taskQueue = process.env.WORKER_TASK_QUEUE ?? defaultQueue;
+    const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
+    const worker = await create({
+      connection, namespace: config.TEMPORAL_NAMESPACE, db, resend: createResend(config), emailFrom: config.EMAIL_FROM, appUrl: config.API_PUBLIC_URL, taskQueue,
+      ...(bundlePath && { workflowBundle: { codePath: bundlePath } }),
+      maxConcurrentActivities: Number(process.env.WORKER_MAX_CONCURRENT_ACTIVITIES) || undefined,
+    }, config);
+    logger.info({ taskQueue }, 'worker started');
+    await worker.run();
+    await connection.close();
+    await db.destroy();
+    logger.info('worker stopped');
+  });
+}
