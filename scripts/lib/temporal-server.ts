@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
+import { ensureSearchAttributes } from './search-attributes.js';
 import { temporalCli } from './tools.js';
 import { waitFor } from './net.js';
 
@@ -55,6 +56,8 @@ export async function startTemporalDevServer(opts: {
     const connection = await Connection.connect({ address, connectTimeout: 1000 });
     try {
       await connection.workflowService.getSystemInfo({});
+      const added = await ensureSearchAttributes(connection);
+      if (added.length) log(`registered search attributes missing from the existing database: ${added.join(', ')}`);
     } finally {
       await connection.close();
     }
