@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { AdminSplitAction, SplitState } from '../activities/db/payouts.js';
 import type { PlacementActivities } from '../activities/index.js';
+import { DATABASE_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
 import type { Actor } from './proposal-rules.js';
 
@@ -44,10 +45,7 @@ export const changeSplitAccountUpdate = defineUpdate<SplitState, [SplitCommand &
 export const cancelSplitUpdate = defineUpdate<SplitState, [SplitCommand & { reason: string }]>('cancelSplit');
 export const payoutStateQuery = defineQuery<PayoutView>('payoutState');
 
-const db = proxyActivities<PlacementActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const db = proxyActivities<PlacementActivities>(DATABASE_ACTIVITY);
 /** Transient Stripe errors (5xx, 429, network) retry with backoff, without limit: money must move or block. */
 const stripe = proxyActivities<PlacementActivities>({
   startToCloseTimeout: '30 seconds', // above the SDK's 20 s request timeout (lib/providers.ts)

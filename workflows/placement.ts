@@ -13,6 +13,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { PlacementActivities } from '../activities/index.js';
+import { DATABASE_ACTIVITY, DAY_MS, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES, workflowIds } from './constants.js';
 import type { CollaboratorRole } from './money.js';
 import { payoutWorkflow, type PayoutView } from './payout.js';
@@ -63,20 +64,13 @@ export const placementStateQuery = defineQuery<PlacementView>('placementState');
 /** Replaces the collaborators and their splits; refused once the first payout has locked them. */
 export const replaceCollaboratorsUpdate = defineUpdate<PlacementView, [PlacementCommand & { collaborators: PlacementInput['collaborators'] }]>('replaceCollaborators');
 
-const db = proxyActivities<PlacementActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const db = proxyActivities<PlacementActivities>(DATABASE_ACTIVITY);
 const stripe = proxyActivities<PlacementActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
-const email = proxyActivities<PlacementActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
-});
+const email = proxyActivities<PlacementActivities>(NOTIFICATION_ACTIVITY);
 
-const DAY_MS = 86_400_000;
 const COMPANY_ROLES = ['company_admin', 'platform_admin'];
 
 /**

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { ProposalActivities } from '../activities/index.js';
 import type { ProposalEmailEvent } from '../activities/email-templates.js';
+import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
 import { asRefusal } from './failures.js';
 import {
@@ -56,15 +57,8 @@ export const PROPOSAL_COMMAND_UPDATES = {
   withdraw: withdrawProposalUpdate,
 } as const;
 
-const db = proxyActivities<ProposalActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-/** A notification that keeps failing must not hold the business process: bounded retries. */
-const email = proxyActivities<ProposalActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
-});
+const db = proxyActivities<ProposalActivities>(DATABASE_ACTIVITY);
+const email = proxyActivities<ProposalActivities>(NOTIFICATION_ACTIVITY);
 
 const DECISION_EMAIL: Partial<Record<ProposalState, ProposalEmailEvent>> = {
   accepted: 'accepted',

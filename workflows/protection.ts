@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { OwnershipActivities } from '../activities/index.js';
+import { DATABASE_ACTIVITY, DAY_MS, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
 import { asRefusal } from './failures.js';
 import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
@@ -39,16 +40,9 @@ export const extendProtectionUpdate = defineUpdate<ProtectionView, [{ actor: Act
 export const submissionBlockedSignal = defineSignal<[{ recruiterId: string; actor: Actor; jobId: string; at: string }]>('submissionBlocked');
 export const protectionQuery = defineQuery<ProtectionView>('protection');
 
-const db = proxyActivities<OwnershipActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-const email = proxyActivities<OwnershipActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
-});
+const db = proxyActivities<OwnershipActivities>(DATABASE_ACTIVITY);
+const email = proxyActivities<OwnershipActivities>(NOTIFICATION_ACTIVITY);
 
-const DAY_MS = 86_400_000;
 
 /**
  * A candidate's ownership (SPEC §3.4): the first sourcing claim wins and starts a
