@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db, Executor } from '../../lib/db.js';
+import { settingsDal } from '../../db/dal/settings.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
 
@@ -57,13 +58,13 @@ async function recordEvent(trx: Executor, e: MarketplaceEvent) {
 
 /** Postgres side of candidate ownership: the first claim, protection changes, marketplace events. */
 export function createProtectionDbActivities({ db }: { db: Db }) {
+  const settings = settingsDal(db);
   return {
     /** Records the first sourcing claim; the unique constraint on the candidate decides races. */
     async claimCandidate(input: ClaimInput): Promise<Protection> {
       return db.transaction(async (trx) => {
         const existing = await trx('candidate_sourcers').where({ candidate_id: input.candidateId }).first();
-        const config = async (key: string, fallback: number) => Number((await trx('marketplace_config').where({ key }).first())?.value ?? fallback);
-        const noticeDaysBefore = await config('protection_notice_days_before', 3);
+        const { windowDays, noticeDaysBefore } = await settings.protectionTerms(input.jobId, trx);
         if (existing) {
           if (existing.recruiter_id === input.recruiterId && existing.workflow_id === input.workflowId) {
             return { recruiterId: existing.recruiter_id, protectionEndsAt: existing.protection_ends_at.toISOString(), noticeDaysBefore };
@@ -73,10 +74,6 @@ export function createProtectionDbActivities({ db }: { db: Db }) {
         if (!(await trx('candidates').where({ id: input.candidateId }).first())) {
           throw ApplicationFailure.nonRetryable(`candidate ${input.candidateId} not found`, FAILURE_TYPES.CandidateNotFound);
         }
-        const company = input.jobId
-          ? await trx('company_settings').join('jobs', 'jobs.company_id', 'company_settings.company_id').where('jobs.id', input.jobId).first('company_settings.protection_window_days')
-          : undefined;
-        const windowDays = company?.protection_window_days ?? (await config('protection_window_days', 30));
         const at = new Date(input.at);
         const endsAt = new Date(at.getTime() + windowDays * DAY_MS);
         await trx('candidate_sourcers').insert({

@@ -17,6 +17,11 @@ async function marketplaceConfig(trx: Executor, keys: string[]) {
   return (key: string, fallback: number) => Number(rows.find((r) => r.key === key)?.value ?? fallback);
 }
 
+export interface ProtectionTerms {
+  windowDays: number;
+  noticeDaysBefore: number;
+}
+
 export const settingsDal = (db: Db) => ({
   /** The company's proposal timeout, else the marketplace default (SPEC §3.1: 72 h, reminder 24 h before). */
   async proposalTiming(companyId: string, trx: Executor = db): Promise<ProposalTiming> {
@@ -36,6 +41,18 @@ export const settingsDal = (db: Db) => ({
       guaranteeDays: company?.guarantee_days ?? value('guarantee_days', 90),
       holdbackBps: company?.holdback_bps ?? value('holdback_bps', 2000),
       reminderDaysBefore: value('guarantee_reminder_days_before', 7),
+    };
+  },
+
+  /** The protection window of the job's company, else the marketplace default (SPEC §3.4: 30 days, notice 3 days before). */
+  async protectionTerms(jobId: string | undefined, trx: Executor = db): Promise<ProtectionTerms> {
+    const value = await marketplaceConfig(trx, ['protection_window_days', 'protection_notice_days_before']);
+    const company = jobId
+      ? await trx('company_settings').join('jobs', 'jobs.company_id', 'company_settings.company_id').where('jobs.id', jobId).first('company_settings.protection_window_days')
+      : undefined;
+    return {
+      windowDays: company?.protection_window_days ?? value('protection_window_days', 30),
+      noticeDaysBefore: value('protection_notice_days_before', 3),
     };
   },
 });
