@@ -1,3 +1,5 @@
+import type { EmailTemplate } from '../workflows/automation-rules.js';
+
 /** Proposal notification texts (SPEC §3.1): created/reminder → company; decisions → recruiter. */
 export type ProposalEmailEvent = 'created' | 'reminder' | 'accepted' | 'declined' | 'timed_out';
 
@@ -76,4 +78,51 @@ export function renderProtectionEmail(event: ProtectionEmailEvent, c: { candidat
     ? { subject: `Protection of ${c.candidateName} ends soon`, body: `Your protection window for ${c.candidateName} ends on ${c.protectionEndsAt.toUTCString()}. After that other recruiters may propose them.` }
     : { subject: `Sourcing of ${c.candidateName} reassigned`, body: `A platform admin assigned the sourcing of ${c.candidateName} to another recruiter.${c.reason ? ` Reason: ${c.reason}` : ''}` };
   return { subject, text: `${body}\n\n${c.link}`, html: `<p>${escapeHtml(body)}</p><p><a href="${escapeHtml(c.link)}">Open the candidate</a></p>` };
+}
+
+export interface AutomationEmailContext {
+  candidateName: string;
+  jobTitle: string;
+  companyName: string;
+  stage: string | null;
+  link: string;
+}
+
+/** The texts an automation rule may send (its `send_email` action names one). */
+const AUTOMATION_LINES: Record<EmailTemplate, (c: AutomationEmailContext) => { subject: string; body: string }> = {
+  stage_update: (c) => ({
+    subject: `Update on ${c.candidateName} for ${c.jobTitle}`,
+    body: `${c.candidateName}'s application for ${c.jobTitle} at ${c.companyName} ${c.stage ? `moved to the ${c.stage} stage` : 'has an update'}.`,
+  }),
+  interview_invitation: (c) => ({
+    subject: `Interview: ${c.jobTitle} at ${c.companyName}`,
+    body: `${c.companyName} would like to interview ${c.candidateName} for ${c.jobTitle}. You will receive the scheduling details shortly.`,
+  }),
+  offer: (c) => ({
+    subject: `Offer: ${c.jobTitle} at ${c.companyName}`,
+    body: `${c.companyName} is preparing an offer for ${c.candidateName} for ${c.jobTitle}.`,
+  }),
+  rejection: (c) => ({
+    subject: `Your application for ${c.jobTitle} at ${c.companyName}`,
+    body: `Thank you for your interest in ${c.jobTitle} at ${c.companyName}. After careful review the company has decided not to move forward with ${c.candidateName}'s application.`,
+  }),
+  follow_up: (c) => ({
+    subject: `Follow up: ${c.candidateName} for ${c.jobTitle}`,
+    body: `Please follow up on ${c.candidateName}'s application for ${c.jobTitle} at ${c.companyName}.`,
+  }),
+};
+
+export function renderAutomationEmail(template: EmailTemplate, c: AutomationEmailContext): RenderedEmail {
+  const { subject, body } = AUTOMATION_LINES[template](c);
+  return { subject, text: `${body}\n\n${c.link}`, html: `<p>${escapeHtml(body)}</p><p><a href="${escapeHtml(c.link)}">Open</a></p>` };
+}
+
+/** To the approvers: an automation rule waits for their decision until the approval expires. */
+export function renderApprovalRequestEmail(c: { ruleName: string; trigger: string; actions: string[]; expiresAt: Date; link: string }): RenderedEmail {
+  const body = `The automation rule "${c.ruleName}" (on ${c.trigger}) wants to: ${c.actions.join('; ')}. Approve or reject it before ${c.expiresAt.toUTCString()}; without an answer nothing is done.`;
+  return {
+    subject: `Approval needed: ${c.ruleName}`,
+    text: `${body}\n\n${c.link}`,
+    html: `<p>${escapeHtml(body)}</p><p><a href="${escapeHtml(c.link)}">Open the approval</a></p>`,
+  };
 }

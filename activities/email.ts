@@ -5,7 +5,18 @@ import { proposalsDal } from '../db/dal/proposals.js';
 import { directoryDal } from '../db/dal/directory.js';
 import { emailLogDal } from '../db/dal/email-log.js';
 import { FAILURE_TYPES } from '../workflows/constants.js';
-import { type ProposalEmailEvent, type ProtectionEmailEvent, renderGuaranteeExpiringEmail, renderProposalEmail, renderProtectionEmail } from './email-templates.js';
+import { type EmailRecipient, type EmailTemplate, RECIPIENT_NEEDS, describeAction } from '../workflows/automation-rules.js';
+import type { AutomationAction } from '../workflows/automation-rules.js';
+import { type ActionContext, eventId } from './db/automation.js';
+import {
+  type ProposalEmailEvent,
+  type ProtectionEmailEvent,
+  renderApprovalRequestEmail,
+  renderAutomationEmail,
+  renderGuaranteeExpiringEmail,
+  renderProposalEmail,
+  renderProtectionEmail,
+} from './email-templates.js';
 
 export interface EmailDeps {
   resend: Resend;
@@ -45,7 +56,67 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
     return data.id;
   }
 
+  /** Company users of a role (or all platform admins), for approval requests. */
+  const usersWithRole = (role: string, companyId: string | null) =>
+    db('users').where({ role }).modify((q) => { if (role !== 'platform_admin') q.where({ company_id: companyId }); }).orderBy('email').select('email');
+
+  async function recipientsOf(to: EmailRecipient, ctx: ActionContext): Promise<string[]> {
+    const id = eventId(ctx.event, RECIPIENT_NEEDS[to]);
+    switch (to) {
+      case 'candidate': return [(await directory.candidate(id))?.email].filter((e): e is string => !!e);
+      case 'recruiter': return [(await directory.recruiterUser(id))?.email].filter((e): e is string => !!e);
+      case 'hiring_manager': {
+        const job = await directory.job(id);
+        const manager = job?.hiring_manager_user_id ? await directory.user(job.hiring_manager_user_id) : undefined;
+        return manager ? [manager.email] : [];
+      }
+      case 'company_admins': return (await usersWithRole('company_admin', id)).map((u: { email: string }) => u.email);
+    }
+  }
+
   return {
+    /** An automation rule's `send_email` action: one e-mail per execution and action. */
+    async sendAutomationEmail(input: ActionContext & { template: EmailTemplate; to: EmailRecipient }): Promise<EmailResult> {
+      const key = `automation-${input.key}`;
+      const logged = await emailLog.find(key);
+      if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
+      const recipients = await recipientsOf(input.to, input);
+      if (recipients.length === 0) {
+        throw ApplicationFailure.nonRetryable(`the ${input.to.replace('_', ' ')} of this ${input.event.entityType} has no e-mail address`, FAILURE_TYPES.ActionNotApplicable);
+      }
+      const { data } = input.event;
+      const [candidate, job] = await Promise.all([
+        typeof data.candidateId === 'string' ? directory.candidate(data.candidateId) : undefined,
+        typeof data.jobId === 'string' ? directory.job(data.jobId) : undefined,
+      ]);
+      const company = job ? await db('companies').where({ id: job.company_id }).first() : undefined;
+      const rendered = renderAutomationEmail(input.template, {
+        candidateName: candidate?.full_name ?? 'the candidate', jobTitle: job?.title ?? 'the role', companyName: company?.name ?? 'the company',
+        stage: typeof data.stageTo === 'string' ? data.stageTo : null, link: `${appUrl}/#/${input.event.entityType}s/${input.event.entityId}`,
+      });
+      return { status: 'sent', messageId: await send(key, `automation_${input.template}`, recipients, rendered) };
+    },
+
+    /** Asks the approver role of an execution's company (or the platform admins) for a decision. */
+    async sendApprovalRequestEmail(input: { executionId: string }): Promise<EmailResult> {
+      const key = `approval-${input.executionId}-requested`;
+      const logged = await emailLog.find(key);
+      if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
+      const approval = await db('automation_approvals').where({ id: input.executionId }).first();
+      if (!approval) throw ApplicationFailure.nonRetryable(`no approval request for execution ${input.executionId}`, FAILURE_TYPES.InvalidState);
+      const approvers = await usersWithRole(approval.approver_role, approval.company_id);
+      if (approvers.length === 0) {
+        log.warn('approval request has no recipients', { key });
+        return { status: 'no_recipients', messageId: null };
+      }
+      const summary = approval.summary as { ruleName: string; trigger: string; actions: AutomationAction[] };
+      const rendered = renderApprovalRequestEmail({
+        ruleName: summary.ruleName, trigger: summary.trigger, actions: summary.actions.map(describeAction),
+        expiresAt: approval.expires_at, link: `${appUrl}/#/approvals/${input.executionId}`,
+      });
+      return { status: 'sent', messageId: await send(key, 'approval_requested', approvers.map((u: { email: string }) => u.email), rendered) };
+    },
+
     /** A protection notice to one recruiter; `key` names the occasion (one e-mail per occasion). */
     async sendProtectionEmail(input: { candidateId: string; recruiterId: string; event: ProtectionEmailEvent; protectionEndsAt: string; reason?: string; key: string }): Promise<EmailResult> {
       const key = `protection-${input.key}`;

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Resend } from 'resend';
 import type Stripe from 'stripe';
 import type { Db } from '../lib/db.js';
@@ -7,26 +8,37 @@ import { createPayoutDbActivities } from './db/payouts.js';
 import { createPlacementDbActivities } from './db/placements.js';
 import { createProtectionDbActivities } from './db/protection.js';
 import { createStripeActivities } from './stripe.js';
+import { createAutomationDbActivities } from './db/automation.js';
+import { createEventPublisher } from './events.js';
+import { TASK_QUEUES } from '../workflows/constants.js';
 
 export interface ActivityDeps {
   db: Db;
   resend: Resend;
   emailFrom: string;
   appUrl: string;
+  /** Starts the automation executions that domain events trigger. */
+  temporal: Client;
+  /** Where those executions run (tests use a private queue). */
+  automationTaskQueue?: string;
 }
 
 const emailActivities = (deps: ActivityDeps) => createEmailActivities({ resend: deps.resend, db: deps.db, from: deps.emailFrom, appUrl: deps.appUrl });
 
+/** Every task queue's workflows may raise domain events; this is how they reach the rule engine. */
+const eventPublisher = (deps: ActivityDeps) =>
+  createEventPublisher({ db: deps.db, temporal: deps.temporal, taskQueue: deps.automationTaskQueue ?? TASK_QUEUES.automation });
+
 /** Activities of the `proposals` task queue. */
 export function createProposalActivities(deps: ActivityDeps) {
   const { sendProposalEmail } = emailActivities(deps);
-  return { ...createProposalDbActivities({ db: deps.db }), sendProposalEmail };
+  return { ...createProposalDbActivities({ db: deps.db }), sendProposalEmail, ...eventPublisher(deps) };
 }
 
 /** Activities of the `ownership` task queue (candidate protection). */
 export function createOwnershipActivities(deps: ActivityDeps) {
   const { sendProtectionEmail } = emailActivities(deps);
-  return { ...createProtectionDbActivities({ db: deps.db }), sendProtectionEmail };
+  return { ...createProtectionDbActivities({ db: deps.db }), sendProtectionEmail, ...eventPublisher(deps) };
 }
 
 export type OwnershipActivities = ReturnType<typeof createOwnershipActivities>;
@@ -45,7 +57,17 @@ export function createPlacementActivities(deps: PlacementActivityDeps) {
     ...createPayoutDbActivities({ db: deps.db }),
     ...createStripeActivities({ stripe: deps.stripe, db: deps.db }),
     sendGuaranteeExpiringEmail,
+    ...eventPublisher(deps),
   };
 }
 
 export type PlacementActivities = ReturnType<typeof createPlacementActivities>;
+
+/** Activities of the `automation` task queue (rule executions and their approvals). */
+export function createAutomationActivities(deps: ActivityDeps) {
+  const events = eventPublisher(deps);
+  const { sendAutomationEmail, sendApprovalRequestEmail } = emailActivities(deps);
+  return { ...createAutomationDbActivities({ db: deps.db, events }), ...events, sendAutomationEmail, sendApprovalRequestEmail };
+}
+
+export type AutomationActivities = ReturnType<typeof createAutomationActivities>;

@@ -13,6 +13,8 @@ import { errorHandler, notFound } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { buildOpenApiDocument, type Operation } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
+import { automationRoutes } from './routes/automation.js';
+import { decisionRoutes } from './routes/decisions.js';
 import { directoryRoutes } from './routes/directory.js';
 import { marketplaceEventRoutes } from './routes/marketplace-events.js';
 import { outreachRoutes, resendWebhookRoutes } from './routes/outreach.js';
@@ -74,6 +76,8 @@ export function createApp({ temporal, db, config, resend, logger = createLogger(
   api.use(directoryRoutes({ db, registry }));
   api.use(outreachRoutes({ db, registry, email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined }));
   api.use(marketplaceEventRoutes({ db, registry }));
+  api.use(automationRoutes({ temporal, db, registry }));
+  api.use(decisionRoutes({ db, registry }));
   api.use(() => {
     throw notFound('route');
   });

@@ -47,6 +47,9 @@ const FAILURE_STATUS: Record<string, (message: string) => ApiError> = {
   [FAILURE_TYPES.SplitsLocked]: (m) => splitsLocked(m),
   [FAILURE_TYPES.AlreadySourced]: (m) => conflict(m),
   [FAILURE_TYPES.CandidateProtected]: (m) => new ApiError(409, 'candidate_protected', m),
+  [FAILURE_TYPES.ApprovalExpired]: (m) => new ApiError(409, 'approval_expired', m),
+  [FAILURE_TYPES.ApplicationNotFound]: () => notFound('application'),
+  [FAILURE_TYPES.ActionNotApplicable]: (m) => unprocessable(m, 'action_not_applicable'),
 };
 
 function fromTemporal(err: unknown): ApiError | undefined {

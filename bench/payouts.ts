@@ -34,7 +34,7 @@ async function main() {
   const client = new Client({ connection });
   const taskQueue = `bench-placements-${randomUUID()}`;
   const worker = await createPlacementsWorker({
-    connection: nativeConnection, namespace: 'default', db, stripe: stripe.client({ maxNetworkRetries: 2 }), resend: resend.client(),
+    connection: nativeConnection, namespace: 'default', temporal: client, automationTaskQueue: `bench-automation-${randomUUID()}`, db, stripe: stripe.client({ maxNetworkRetries: 2 }), resend: resend.client(),
     emailFrom: 'bench@splits.test', appUrl: 'http://bench', workflowBundle: { codePath: infra.workflowBundlePath }, taskQueue,
   });
 

@@ -41,7 +41,7 @@ async function main() {
   });
   const proposalQueue = queue('proposals');
   const proposalWorker = await createProposalsWorker({
-    connection: nativeConnection, namespace: 'default', db, resend: resend.client(), emailFrom: 'bench@splits.test', appUrl: 'http://bench',
+    connection: nativeConnection, namespace: 'default', temporal, automationTaskQueue: queue('automation'), db, resend: resend.client(), emailFrom: 'bench@splits.test', appUrl: 'http://bench',
     workflowBundle: { codePath: infra.workflowBundlePath }, taskQueue: proposalQueue,
   });
   const app = createApp({ temporal, db, config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer }, logger: createLogger('bench', 'silent'), taskQueues: { proposals: proposalQueue } });

@@ -30,6 +30,7 @@ IntegrationPlatform:Keyword
 NeedsAttention:Bool
 ProtectionState:Keyword
 ProtectionEndsAt:Datetime
+AutomationStatus:Keyword
 "
 
 log() { echo "[register-search-attributes] $*"; }

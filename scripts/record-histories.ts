@@ -51,10 +51,11 @@ async function main() {
   const [env, resend, stripe] = await Promise.all([startTimeSkippingEnv(), startFakeResend(), startFakeStripe()]);
   const db = createDb(infra.databaseUrl);
   const { worker, taskQueue } = await proposalTestWorker(env, db, resend, { codePath: infra.workflowBundlePath });
+  const automationTaskQueue = `automation-record-${randomUUID()}`;
   const placementsQueue = `placements-record-${randomUUID()}`;
   const placementsWorker = await Worker.create({
     connection: env.nativeConnection, taskQueue: placementsQueue, workflowBundle: { codePath: infra.workflowBundlePath },
-    activities: createPlacementActivities({ db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test' }),
+    activities: createPlacementActivities({ db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
   });
   const ADMIN = { userId: randomUUID(), role: 'platform_admin' as const };
   const startPayout = async (specs: CollaboratorSpec[]) => {
@@ -68,7 +69,7 @@ async function main() {
   const ownershipQueue = `ownership-record-${randomUUID()}`;
   const ownershipWorker = await Worker.create({
     connection: env.nativeConnection, taskQueue: ownershipQueue, workflowBundle: { codePath: infra.workflowBundlePath },
-    activities: createOwnershipActivities({ db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test' }),
+    activities: createOwnershipActivities({ db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
   });
   const claimed = async () => {
     const m = await createMarketplace(db);

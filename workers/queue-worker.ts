@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Resend } from 'resend';
 import { loadConfig, type AppConfig } from '../lib/config.js';
@@ -15,6 +16,10 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
+  /** The process's one client (on the worker's connection), for activities that start workflows. */
+  temporal: Client;
+  /** Where automation executions run; the shared queue unless a test isolates it. */
+  automationTaskQueue?: string;
   db: Db;
   resend: Resend;
   emailFrom: string;
@@ -40,7 +45,7 @@ export function createQueueWorker(deps: WorkerDeps, defaultQueue: string, activi
 /**
  * A worker process: configuration from the environment, one database pool and one
  * Temporal connection, then `Worker.run()` until SIGINT/SIGTERM has drained in-flight tasks.
- * WORKER_TASK_QUEUE, WORKFLOW_BUNDLE_PATH and WORKER_MAX_CONCURRENT_ACTIVITIES let a test
+ * WORKER_TASK_QUEUE, AUTOMATION_TASK_QUEUE, WORKFLOW_BUNDLE_PATH and WORKER_MAX_CONCURRENT_ACTIVITIES let a test
  * or drill run an isolated copy.
  */
 export function runWorkerProcess(name: string, defaultQueue: string, create: (deps: WorkerDeps, config: AppConfig) => Promise<Worker>): void {
@@ -52,7 +57,8 @@ export function runWorkerProcess(name: string, defaultQueue: string, create: (de
     const taskQueue = process.env.WORKER_TASK_QUEUE ?? defaultQueue;
     const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
     const worker = await create({
-      connection, namespace: config.TEMPORAL_NAMESPACE, db, resend: createResend(config), emailFrom: config.EMAIL_FROM, appUrl: config.API_PUBLIC_URL, taskQueue,
+      connection, namespace: config.TEMPORAL_NAMESPACE, temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), db,
+      automationTaskQueue: process.env.AUTOMATION_TASK_QUEUE, resend: createResend(config), emailFrom: config.EMAIL_FROM, appUrl: config.API_PUBLIC_URL, taskQueue,
       ...(bundlePath && { workflowBundle: { codePath: bundlePath } }),
       maxConcurrentActivities: Number(process.env.WORKER_MAX_CONCURRENT_ACTIVITIES) || undefined,
     }, config);

@@ -5,6 +5,7 @@ export const TASK_QUEUES = {
   proposals: 'proposals',
   placements: 'placements',
   ownership: 'ownership',
+  automation: 'automation',
 } as const;
 export type TaskQueues = { [K in keyof typeof TASK_QUEUES]: string };
 
@@ -19,6 +20,7 @@ export const SEARCH_ATTRIBUTES = {
   NeedsAttention: defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL),
   ProtectionState: defineSearchAttributeKey('ProtectionState', SearchAttributeType.KEYWORD),
   ProtectionEndsAt: defineSearchAttributeKey('ProtectionEndsAt', SearchAttributeType.DATETIME),
+  AutomationStatus: defineSearchAttributeKey('AutomationStatus', SearchAttributeType.KEYWORD),
 } as const;
 
 /** Deterministic workflow ids (SPEC §4): a repeated request cannot start a second process. */
@@ -27,6 +29,8 @@ export const workflowIds = {
   placement: (placementId: string) => `placement-${placementId}`,
   payout: (payoutId: string) => `payout-${payoutId}`,
   protection: (candidateId: string) => `protection-${candidateId}`,
+  /** `approval-…` when the execution waits for a person, so ops can tell them apart by id. */
+  automation: (executionId: string, requiresApproval: boolean) => `${requiresApproval ? 'approval' : 'automation'}-${executionId}`,
 } as const;
 
 /** `ApplicationFailure.type` of permanent failures, shared by activities, workflows and the API. */
@@ -49,4 +53,9 @@ export const FAILURE_TYPES = {
   AlreadySourced: 'AlreadySourced',
   /** Another recruiter's protection window covers the candidate. */
   CandidateProtected: 'CandidateProtected',
+  /** An approve / reject after the approval's timeout. */
+  ApprovalExpired: 'ApprovalExpired',
+  ApplicationNotFound: 'ApplicationNotFound',
+  /** An automation action that cannot apply to this event (e.g. no such recipient, a finished application). */
+  ActionNotApplicable: 'ActionNotApplicable',
 } as const;

@@ -3,3 +3,4 @@ export * from './proposal.js';
 export * from './payout.js';
 export * from './placement.js';
 export * from './protection.js';
+export * from './automation.js';

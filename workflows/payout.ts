@@ -14,6 +14,7 @@ import type { AdminSplitAction, SplitState } from '../activities/db/payouts.js';
 import type { PlacementActivities } from '../activities/index.js';
 import { DATABASE_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
+import { raiseDomainEvent } from './domain-events.js';
 import type { Actor } from './proposal-rules.js';
 
 export interface PayoutInput {
@@ -121,11 +122,20 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
   view.splits = await db.preparePayout({ ...input, workflowId: workflowInfo().workflowId, at: new Date().toISOString() });
 
   const has = (status: SplitState['status']) => view.splits.some((s) => s.status === status);
-  for (;;) {
+  for (let round = 1; ; round++) {
     await Promise.all(view.splits.filter((s) => s.status === 'pending').map(transfer));
     if (has('pending')) continue; // resolved by an admin while the others transferred
     if (!has('blocked')) break;
     setStatus('blocked');
+    for (const split of view.splits.filter((s) => s.status === 'blocked')) {
+      await raiseDomainEvent(db.publishDomainEvent, {
+        type: 'payout.blocked', occasion: `blocked:${round}:${split.splitId}`, companyId: input.companyId, entityType: 'payout', entityId: input.payoutId,
+        data: {
+          payoutId: input.payoutId, placementId: input.placementId, companyId: input.companyId, recruiterId: split.recruiterId,
+          amountCents: split.amountCents, currency: input.currency, reason: split.blockReason,
+        },
+      });
+    }
     await condition(() => !has('blocked'));
     setStatus('processing');
   }

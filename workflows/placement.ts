@@ -19,6 +19,7 @@ import type { CollaboratorRole } from './money.js';
 import { payoutWorkflow, type PayoutView } from './payout.js';
 import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
 import { asRefusal } from './failures.js';
+import { raiseDomainEvent } from './domain-events.js';
 
 export type PlacementState = 'hired' | 'active' | 'completed' | 'failed';
 export type EscrowStatus = 'held' | 'released' | 'refunded';
@@ -247,6 +248,14 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
     // A reversal Stripe refused needs a person; everything else is settled.
     view.failurePending = reversal.refused.length > 0;
     show();
+    const lead = input.collaborators.find((c) => c.role === 'submitter') ?? input.collaborators[0];
+    await raiseDomainEvent(db.publishDomainEvent, {
+      type: 'placement.failed', occasion: 'failed', companyId: input.companyId, entityType: 'placement', entityId: input.placementId,
+      data: {
+        placementId: input.placementId, candidateId: view.candidateId, jobId: input.jobId, companyId: input.companyId,
+        recruiterId: lead?.recruiterId ?? null, feeCents: input.feeCents, currency: input.currency, reason,
+      },
+    });
     await condition(allHandlersFinished);
     return view;
   }

@@ -15,6 +15,7 @@ import type { ProposalEmailEvent } from '../activities/email-templates.js';
 import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
 import { asRefusal } from './failures.js';
+import { raiseDomainEvent } from './domain-events.js';
 import {
   type Actor,
   type ProposalCommand,
@@ -60,6 +61,9 @@ export const PROPOSAL_COMMAND_UPDATES = {
 const db = proxyActivities<ProposalActivities>(DATABASE_ACTIVITY);
 const email = proxyActivities<ProposalActivities>(NOTIFICATION_ACTIVITY);
 
+/** Decisions other processes may react to (through automation rules). */
+const DECISION_EVENT = { accepted: 'proposal.accepted', declined: 'proposal.declined', timed_out: 'proposal.timed_out' } as const;
+
 const DECISION_EMAIL: Partial<Record<ProposalState, ProposalEmailEvent>> = {
   accepted: 'accepted',
   declined: 'declined',
@@ -80,6 +84,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
   };
   const parties = { companyId: input.companyId, recruiterId: input.recruiterId };
   let refusal: ApplicationFailure | undefined;
+  let decisionReason: string | undefined;
   // Transitions are persisted one after another, in the order the workflow decided them.
   let persisted: Promise<unknown> = Promise.resolve();
 
@@ -109,6 +114,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
       async ({ actor, reason }) => {
         const to = COMMAND_TARGET[command];
         setState(to); // synchronously, so a concurrent or late command is refused by the validator
+        decisionReason = reason;
         const result = await persist(to, actor, reason);
         view.applicationId = result.applicationId ?? view.applicationId;
         return view;
@@ -154,6 +160,16 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
   await persisted;
   const decisionEmail = DECISION_EMAIL[view.state!];
   if (decisionEmail) await notify(decisionEmail);
+  const decision = view.state as keyof typeof DECISION_EVENT;
+  if (DECISION_EVENT[decision]) {
+    await raiseDomainEvent(db.publishDomainEvent, {
+      type: DECISION_EVENT[decision], occasion: decision, companyId: input.companyId, entityType: 'proposal', entityId: input.proposalId,
+      data: {
+        proposalId: input.proposalId, candidateId: input.candidateId, jobId: input.jobId, companyId: input.companyId, recruiterId: input.recruiterId,
+        ...(view.applicationId && { applicationId: view.applicationId }), ...(decision === 'declined' && decisionReason && { reason: decisionReason }),
+      },
+    });
+  }
   await condition(allHandlersFinished);
   return view;
 

@@ -14,6 +14,7 @@ import type { OwnershipActivities } from '../activities/index.js';
 import { DATABASE_ACTIVITY, DAY_MS, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
 import { asRefusal } from './failures.js';
+import { raiseDomainEvent } from './domain-events.js';
 import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
 
 export type ProtectionState = 'unclaimed' | 'protected' | 'released' | 'expired';
@@ -75,7 +76,12 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
   setHandler(claimCandidateUpdate, async ({ recruiterId, actor, jobId }) => {
     if (view.state !== 'unclaimed' || claiming) {
       // A lost race or a late claim: the conflict is evidence, then the refusal.
-      await db.recordMarketplaceEvent({ key: key('claim-conflict'), type: 'sourcing_conflict', candidateId: input.candidateId, recruiterId, actor, details: { owner: view.recruiterId, jobId: jobId ?? null }, at: now() });
+      const conflictKey = key('claim-conflict');
+      await db.recordMarketplaceEvent({ key: conflictKey, type: 'sourcing_conflict', candidateId: input.candidateId, recruiterId, actor, details: { owner: view.recruiterId, jobId: jobId ?? null }, at: now() });
+      await raiseDomainEvent(db.publishDomainEvent, {
+        type: 'sourcing.conflict', occasion: `claim-conflict:${step}`, companyId: null, entityType: 'candidate', entityId: input.candidateId,
+        data: { candidateId: input.candidateId, recruiterId, ownerRecruiterId: view.recruiterId, jobId: jobId ?? null },
+      });
       return refuse(FAILURE_TYPES.AlreadySourced, 'this candidate has already been sourced by another recruiter');
     }
     claiming = true;
@@ -159,6 +165,10 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
       view.state = 'expired';
       show();
       await db.changeProtection({ candidateId: input.candidateId, key: key('expired'), actor: SYSTEM_ACTOR, at: now(), state: 'expired', reason: 'protection window ended' });
+      await raiseDomainEvent(db.publishDomainEvent, {
+        type: 'protection.expired', occasion: 'expired', companyId: null, entityType: 'candidate', entityId: input.candidateId,
+        data: { candidateId: input.candidateId, recruiterId: view.recruiterId },
+      });
     }
   }
   await condition(allHandlersFinished);

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_foundation.js';
 import * as m002 from './002_placements_payouts.js';
 import * as m003 from './003_candidate_ownership.js';
+import * as m004 from './004_automation.js';
 
 /**
  * Migrations listed statically (not discovered on disk) so the same list works under
@@ -11,6 +12,7 @@ const migrations: Record<string, Knex.Migration> = {
   '001_foundation': m001,
   '002_placements_payouts': m002,
   '003_candidate_ownership': m003,
+  '004_automation': m004,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

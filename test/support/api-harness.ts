@@ -8,6 +8,7 @@ import { createProposalActivities } from '../../activities/index.js';
 import type { Db } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { signToken } from '../../lib/tokens.js';
+import { createAutomationWorker } from '../../workers/automation.js';
 import { createOwnershipWorker } from '../../workers/ownership.js';
 import { createPlacementsWorker } from '../../workers/placements.js';
 import type { TaskQueues } from '../../workflows/constants.js';
@@ -41,7 +42,7 @@ export interface ApiHarness {
 
 /**
  * The real API over HTTP on a free port, the real dev server, the real database, and
- * proposals, placements and ownership workers on private task queues with fake Resend and Stripe
+ * proposals, placements, ownership and automation workers on private task queues with fake Resend and Stripe
  * servers behind the real SDKs.
  */
 export async function startApiHarness(): Promise<ApiHarness> {
@@ -50,8 +51,11 @@ export async function startApiHarness(): Promise<ApiHarness> {
   const address = temporalAddress();
   const [connection, nativeConnection] = await Promise.all([Connection.connect({ address }), NativeConnection.connect({ address })]);
   const temporal = new Client({ connection });
-  const taskQueues: TaskQueues = { proposals: `proposals-api-${randomUUID()}`, placements: `placements-api-${randomUUID()}`, ownership: `ownership-api-${randomUUID()}` };
-  const email = { resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' };
+  const taskQueues: TaskQueues = {
+    proposals: `proposals-api-${randomUUID()}`, placements: `placements-api-${randomUUID()}`,
+    ownership: `ownership-api-${randomUUID()}`, automation: `automation-api-${randomUUID()}`,
+  };
+  const email = { resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal, automationTaskQueue: taskQueues.automation };
   const workers = await Promise.all([
     Worker.create({
       connection: nativeConnection,
@@ -64,6 +68,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
       workflowBundle: workflowBundle(), taskQueue: taskQueues.placements,
     }),
     createOwnershipWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: workflowBundle(), taskQueue: taskQueues.ownership }),
+    createAutomationWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: workflowBundle(), taskQueue: taskQueues.automation }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
   const app = createApp({

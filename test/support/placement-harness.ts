@@ -13,6 +13,7 @@ export interface PlacementHarness {
   stripe: FakeStripe;
   resend: FakeResend;
   taskQueue: string;
+  automationTaskQueue: string;
   stop(): Promise<void>;
 }
 
@@ -24,15 +25,17 @@ export async function startPlacementHarness(wrap: (a: PlacementActivities) => Pl
   const [env, stripe, resend] = await Promise.all([startTimeSkippingEnv(), startFakeStripe(), startFakeResend()]);
   const db = testDb();
   const taskQueue = `placements-test-${randomUUID()}`;
+  // Domain events start rule executions here; no worker polls it unless a test runs one.
+  const automationTaskQueue = `automation-test-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: workflowBundle(),
-    activities: wrap(createPlacementActivities({ db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' })),
+    activities: wrap(createPlacementActivities({ db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue })),
   });
   const running = worker.run();
   return {
-    env, db, stripe, resend, taskQueue,
+    env, db, stripe, resend, taskQueue, automationTaskQueue,
     async stop() {
       worker.shutdown();
       await running;

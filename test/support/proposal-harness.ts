@@ -9,13 +9,14 @@ import type { FakeResend } from '../fakes/resend.js';
 import type { Marketplace } from './factories.js';
 
 /** A worker on a private task queue with the real activities (test database, fake Resend). */
-export async function proposalTestWorker(env: TestWorkflowEnvironment, db: Db, resend: FakeResend, bundle: { codePath: string }) {
+/** `automationTaskQueue`: where the proposal's domain events start rule executions (private unless given). */
+export async function proposalTestWorker(env: TestWorkflowEnvironment, db: Db, resend: FakeResend, bundle: { codePath: string }, automationTaskQueue = `automation-test-${randomUUID()}`) {
   const taskQueue = `proposals-test-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities: createProposalActivities({ db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' }),
+    activities: createProposalActivities({ db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
   });
   return { worker, taskQueue };
 }

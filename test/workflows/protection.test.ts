@@ -32,7 +32,7 @@ beforeAll(async () => {
   db = testDb();
   worker = await Worker.create({
     connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(),
-    activities: createOwnershipActivities({ db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test' }),
+    activities: createOwnershipActivities({ db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client }),
   });
   running = worker.run();
 });

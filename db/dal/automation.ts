@@ -1,0 +1,192 @@
+import type { Db, Executor } from '../../lib/db.js';
+import type { AutomationAction, Condition } from '../../workflows/automation-rules.js';
+import type { ApproverRole, ExecutionStatus } from '../../workflows/automation.js';
+import { type Keyset, newestFirst } from './keyset.js';
+
+export interface RuleRow {
+  id: string;
+  company_id: string | null;
+  name: string;
+  trigger_event: string;
+  conditions: Condition | null;
+  actions: AutomationAction[];
+  requires_approval: boolean;
+  approval_timeout_hours: number;
+  approver_role: ApproverRole;
+  enabled: boolean;
+  created_by_user_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+export interface DomainEventRow {
+  id: string;
+  type: string;
+  company_id: string | null;
+  entity_type: string;
+  entity_id: string;
+  data: Record<string, unknown>;
+  depth: number;
+  occurred_at: Date;
+  event_key: string;
+}
+
+export interface ExecutionRow {
+  id: string;
+  rule_id: string;
+  event_id: string;
+  company_id: string | null;
+  trigger_event: string;
+  entity_type: string;
+  entity_id: string;
+  status: ExecutionStatus;
+  rule_snapshot: unknown;
+  conditions_met: boolean | null;
+  condition_trace: unknown;
+  actions_taken: unknown[];
+  error: string | null;
+  workflow_id: string;
+  created_at: Date;
+  finished_at: Date | null;
+  duration_ms: number | null;
+}
+
+export interface ApprovalRow {
+  id: string;
+  company_id: string | null;
+  approver_role: ApproverRole;
+  status: 'pending' | 'approved' | 'rejected' | 'expired';
+  summary: Record<string, unknown>;
+  requested_at: Date;
+  expires_at: Date;
+  decided_by_user_id: string | null;
+  decided_by_role: string | null;
+  comment: string | null;
+  decided_at: Date | null;
+}
+
+export interface TaskRow {
+  id: string;
+  recruiter_id: string;
+  company_id: string | null;
+  title: string;
+  entity_type: string;
+  entity_id: string;
+  due_at: Date;
+  status: 'open' | 'done';
+  execution_id: string | null;
+  created_at: Date;
+  task_key: string;
+}
+
+/** Who may see what: a company's rows, or (no company) every row. */
+export interface CompanyScope {
+  companyId?: string;
+}
+
+export interface ExecutionFilter extends Keyset, CompanyScope {
+  ruleId?: string;
+  status?: ExecutionStatus;
+  from?: Date;
+  to?: Date;
+  entityType?: string;
+  entityId?: string;
+}
+
+export interface ApprovalFilter extends Keyset, CompanyScope {
+  status?: ApprovalRow['status'];
+  approverRole?: ApproverRole;
+}
+
+const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
+export const automationDal = (db: Db) => ({
+  // ---- rules ----
+  async insertRule(row: Omit<RuleRow, 'deleted_at'>, trx: Executor = db): Promise<RuleRow> {
+    const [stored] = await trx<RuleRow>('automation_rules')
+      .insert({ ...row, conditions: json(row.conditions), actions: json(row.actions) } as never)
+      .returning('*');
+    return stored!;
+  },
+
+  async updateRule(id: string, patch: Partial<Omit<RuleRow, 'id' | 'company_id' | 'created_at'>>, trx: Executor = db): Promise<RuleRow | undefined> {
+    const encoded = {
+      ...patch,
+      ...('conditions' in patch && { conditions: json(patch.conditions) }),
+      ...(patch.actions && { actions: json(patch.actions) }),
+    };
+    const [stored] = await trx<RuleRow>('automation_rules').where({ id }).whereNull('deleted_at').update(encoded as never).returning('*');
+    return stored;
+  },
+
+  findRule: (id: string, trx: Executor = db) => trx<RuleRow>('automation_rules').where({ id }).whereNull('deleted_at').first(),
+
+  listRules(filter: Keyset & CompanyScope & { triggerEvent?: string; enabled?: boolean }, trx: Executor = db): Promise<RuleRow[]> {
+    const q = trx<RuleRow>('automation_rules').whereNull('deleted_at');
+    if (filter.companyId) q.where({ company_id: filter.companyId });
+    if (filter.triggerEvent) q.where({ trigger_event: filter.triggerEvent });
+    if (filter.enabled !== undefined) q.where({ enabled: filter.enabled });
+    return newestFirst(q, filter);
+  },
+
+  /** The enabled rules an event triggers: its company's and the marketplace-wide ones. */
+  rulesListening(type: string, companyId: string | null, trx: Executor = db): Promise<RuleRow[]> {
+    return trx<RuleRow>('automation_rules')
+      .where({ trigger_event: type, enabled: true })
+      .whereNull('deleted_at')
+      .andWhere((w) => {
+        w.whereNull('company_id');
+        if (companyId) w.orWhere({ company_id: companyId });
+      })
+      .orderBy('created_at')
+      .orderBy('id');
+  },
+
+  // ---- events and executions ----
+  /** Stores an event once; false when its key was already stored (a retried publish). */
+  async insertEvent(row: DomainEventRow, trx: Executor = db): Promise<boolean> {
+    const inserted = await trx('domain_events').insert({ ...row, data: json(row.data) }).onConflict('event_key').ignore().returning('id');
+    return inserted.length > 0;
+  },
+
+  async insertExecution(row: Pick<ExecutionRow, 'id' | 'rule_id' | 'event_id' | 'company_id' | 'trigger_event' | 'entity_type' | 'entity_id' | 'status' | 'rule_snapshot' | 'workflow_id' | 'created_at'>, trx: Executor = db): Promise<void> {
+    await trx('automation_executions').insert({ ...row, rule_snapshot: json(row.rule_snapshot) }).onConflict(['event_id', 'rule_id']).ignore();
+  },
+
+  executionsOfEvent: (eventId: string, trx: Executor = db) =>
+    trx<ExecutionRow>('automation_executions').where({ event_id: eventId }).orderBy('created_at').orderBy('id'),
+
+  findExecution: (id: string, trx: Executor = db) => trx<ExecutionRow>('automation_executions').where({ id }).first(),
+
+  listExecutions(filter: ExecutionFilter, trx: Executor = db): Promise<ExecutionRow[]> {
+    const q = trx<ExecutionRow>('automation_executions');
+    if (filter.companyId) q.where({ company_id: filter.companyId });
+    if (filter.ruleId) q.where({ rule_id: filter.ruleId });
+    if (filter.status) q.where({ status: filter.status });
+    if (filter.entityType) q.where({ entity_type: filter.entityType });
+    if (filter.entityId) q.where({ entity_id: filter.entityId });
+    if (filter.from) q.where('created_at', '>=', filter.from);
+    if (filter.to) q.where('created_at', '<', filter.to);
+    return newestFirst(q, filter);
+  },
+
+  // ---- approvals ----
+  findApproval: (id: string, trx: Executor = db) => trx<ApprovalRow>('automation_approvals').where({ id }).first(),
+
+  listApprovals(filter: ApprovalFilter, trx: Executor = db): Promise<ApprovalRow[]> {
+    const q = trx<ApprovalRow>('automation_approvals');
+    if (filter.companyId) q.where({ company_id: filter.companyId });
+    if (filter.status) q.where({ status: filter.status });
+    if (filter.approverRole) q.where({ approver_role: filter.approverRole });
+    return newestFirst(q, filter, 'automation_approvals', 'requested_at');
+  },
+
+  // ---- tasks ----
+  listTasks(filter: Keyset & { recruiterId?: string; status?: TaskRow['status'] }, trx: Executor = db): Promise<TaskRow[]> {
+    const q = trx<TaskRow>('recruiter_tasks');
+    if (filter.recruiterId) q.where({ recruiter_id: filter.recruiterId });
+    if (filter.status) q.where({ status: filter.status });
+    return newestFirst(q, filter);
+  },
+});

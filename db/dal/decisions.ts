@@ -1,0 +1,76 @@
+import type { Db, Executor } from '../../lib/db.js';
+import { type Keyset, newestFirst } from './keyset.js';
+
+/** A row of the append-only decision_audit_log: an admin's, the system's or an AI model's decision. */
+export interface DecisionRow {
+  id: number;
+  entity_type: string;
+  entity_id: string;
+  decision: string;
+  outcome: string | null;
+  source: 'human' | 'ai' | 'system';
+  confidence: string | null;
+  reason: string | null;
+  model_version: string | null;
+  actor_user_id: string | null;
+  actor_role: string;
+  company_id: string | null;
+  overrides_decision_id: number | null;
+  details: unknown;
+  occurred_at: Date;
+  decision_key: string;
+}
+
+export interface DecisionFilter {
+  companyId?: string;
+  entityType?: string;
+  entityId?: string;
+  decisionType?: string;
+  source?: DecisionRow['source'];
+  minConfidence?: number;
+  maxConfidence?: number;
+  from?: Date;
+  to?: Date;
+}
+
+export type NewDecision = Omit<DecisionRow, 'id' | 'confidence'> & { confidence: number | null };
+
+const TABLE = 'decision_audit_log';
+
+export const decisionsDal = (db: Db) => ({
+  /** Appends a decision once (keyed); returns the stored row, or undefined when its key was taken. */
+  async insert(row: NewDecision, trx: Executor = db): Promise<DecisionRow | undefined> {
+    const [stored] = await trx<DecisionRow>(TABLE)
+      .insert({ ...row, details: row.details === undefined ? null : JSON.stringify(row.details) } as never)
+      .onConflict('decision_key')
+      .ignore()
+      .returning('*');
+    return stored;
+  },
+
+  find: (id: number, trx: Executor = db) => trx<DecisionRow>(TABLE).where({ id }).first(),
+
+  overrideOf: (id: number, trx: Executor = db) => trx<DecisionRow>(TABLE).where({ overrides_decision_id: id }).first(),
+
+  /** Newest first; human overrides are listed beside the decisions they override (see `overridesOf`). */
+  list(filter: DecisionFilter & Keyset, trx: Executor = db): Promise<DecisionRow[]> {
+    const q = trx<DecisionRow>(TABLE);
+    if (filter.companyId) q.where({ company_id: filter.companyId });
+    if (filter.entityType) q.where({ entity_type: filter.entityType });
+    if (filter.entityId) q.where({ entity_id: filter.entityId });
+    if (filter.decisionType) q.where({ decision: filter.decisionType });
+    if (filter.source) q.where({ source: filter.source });
+    if (filter.minConfidence !== undefined) q.where('confidence', '>=', filter.minConfidence);
+    if (filter.maxConfidence !== undefined) q.where('confidence', '<=', filter.maxConfidence);
+    if (filter.from) q.where('occurred_at', '>=', filter.from);
+    if (filter.to) q.where('occurred_at', '<', filter.to);
+    return newestFirst(q, filter, TABLE, 'occurred_at');
+  },
+
+  /** The overrides of the given decisions, by the id they override. */
+  async overridesOf(ids: number[], trx: Executor = db): Promise<Map<number, DecisionRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await trx<DecisionRow>(TABLE).whereIn('overrides_decision_id', ids);
+    return new Map(rows.map((r) => [r.overrides_decision_id!, r]));
+  },
+});

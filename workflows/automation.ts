@@ -1,0 +1,192 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { AutomationActivities } from '../activities/index.js';
+import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
+import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
+import { type AutomationAction, type Condition, evaluateCondition } from './automation-rules.js';
+import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
+
+export type ExecutionStatus = 'pending' | 'awaiting_approval' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'rejected' | 'expired';
+export type ApproverRole = 'company_admin' | 'hiring_manager' | 'platform_admin';
+
+/** A domain event as the rule engine sees it. */
+export interface DomainEvent {
+  id: string;
+  type: string;
+  companyId: string | null;
+  entityType: string;
+  entityId: string;
+  data: Record<string, unknown>;
+  depth: number;
+}
+
+/** One triggered rule: the rule as it was when the event arrived, and the event. */
+export interface AutomationExecutionInput {
+  executionId: string;
+  ruleId: string;
+  ruleName: string;
+  /** Whose approvers decide: the event's company (else the rule's). */
+  companyId: string | null;
+  event: DomainEvent;
+  conditions: Condition | null;
+  actions: AutomationAction[];
+  requiresApproval: boolean;
+  approvalTimeoutHours: number;
+  approverRole: ApproverRole;
+}
+
+export interface ActionOutcome {
+  type: AutomationAction['type'];
+  status: 'done' | 'failed';
+  result?: unknown;
+  error?: string;
+}
+
+export interface ApprovalView {
+  status: 'pending' | 'approved' | 'rejected' | 'expired';
+  expiresAt: string;
+  decidedBy: string | null;
+  comment: string | null;
+}
+
+export interface AutomationView {
+  executionId: string;
+  status: ExecutionStatus;
+  conditionsMet: boolean | null;
+  approval: ApprovalView | null;
+  actionsTaken: ActionOutcome[];
+  error: string | null;
+}
+
+export interface ApprovalCommand {
+  actor: Actor;
+  comment?: string;
+}
+
+export const approveExecutionUpdate = defineUpdate<AutomationView, [ApprovalCommand]>('approveExecution');
+export const rejectExecutionUpdate = defineUpdate<AutomationView, [ApprovalCommand]>('rejectExecution');
+export const automationStateQuery = defineQuery<AutomationView>('automationState');
+
+const db = proxyActivities<AutomationActivities>(DATABASE_ACTIVITY);
+const email = proxyActivities<AutomationActivities>(NOTIFICATION_ACTIVITY);
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * One triggered automation rule (SPEC §3.5): evaluates the rule's conditions against the
+ * event, and — when the rule takes a high-impact action — asks the approver role and
+ * waits for an approve / reject update up to the timeout (expired: nothing is done).
+ * Every path ends with a complete execution record.
+ */
+export async function automationExecutionWorkflow(input: AutomationExecutionInput): Promise<AutomationView> {
+  const view: AutomationView = { executionId: input.executionId, status: 'pending', conditionsMet: null, approval: null, actionsTaken: [], error: null };
+  let decision: { status: 'approved' | 'rejected'; actor: Actor; comment: string | null } | undefined;
+  let decisionRecorded = false;
+  const now = () => new Date().toISOString();
+  const refuse = (type: string, message: string): never => { throw ApplicationFailure.create({ type, message }); };
+  const show = () =>
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.AutomationStatus, value: view.status },
+      { key: SEARCH_ATTRIBUTES.NeedsAttention, value: view.status === 'awaiting_approval' },
+    ]);
+
+  setHandler(automationStateQuery, () => view);
+
+  const decide = (status: 'approved' | 'rejected') => async ({ actor, comment }: ApprovalCommand) => {
+    // Taken synchronously: a second answer, or the timer, finds the approval decided.
+    decision = { status, actor, comment: comment?.trim() || null };
+    Object.assign(view.approval!, { status, decidedBy: actor.userId, comment: decision.comment });
+    view.status = status === 'approved' ? 'running' : 'rejected';
+    show();
+    await db.recordApprovalDecision({ executionId: input.executionId, status, actor, comment: decision.comment, at: now() });
+    decisionRecorded = true;
+    return view;
+  };
+  const validator = ({ actor }: ApprovalCommand) => {
+    if (view.approval?.status !== 'pending') {
+      refuse(FAILURE_TYPES.InvalidState, view.approval ? `this approval is already ${view.approval.status}` : 'this execution is not waiting for approval');
+    }
+    if (Date.now() >= new Date(view.approval!.expiresAt).getTime()) refuse(FAILURE_TYPES.ApprovalExpired, 'this approval has expired');
+    const roleFits = actor.role === 'platform_admin' || (actor.role === input.approverRole && !!input.companyId && actor.companyId === input.companyId);
+    if (!roleFits) refuse(FAILURE_TYPES.Forbidden, `only a ${input.approverRole.replace('_', ' ')} of this company can decide this approval`);
+  };
+  setHandler(approveExecutionUpdate, decide('approved'), { validator });
+  setHandler(rejectExecutionUpdate, decide('rejected'), { validator });
+
+  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.CompanyId, value: input.companyId ?? 'marketplace' }]);
+  const evaluation = evaluateCondition(input.conditions, input.event.data);
+  view.conditionsMet = evaluation.met;
+  await db.recordConditions({ executionId: input.executionId, met: evaluation.met, trace: evaluation.trace });
+  if (!evaluation.met) return finish('skipped');
+
+  if (input.requiresApproval) {
+    const expiresAt = new Date(Date.now() + input.approvalTimeoutHours * HOUR_MS).toISOString();
+    view.approval = { status: 'pending', expiresAt, decidedBy: null, comment: null };
+    await db.openApproval({
+      executionId: input.executionId, companyId: input.companyId, approverRole: input.approverRole, requestedAt: now(), expiresAt,
+      summary: { ruleName: input.ruleName, trigger: input.event.type, entityType: input.event.entityType, entityId: input.event.entityId, actions: input.actions },
+    });
+    view.status = 'awaiting_approval';
+    show();
+    await askApprovers();
+    if (!(await condition(() => decision !== undefined, Math.max(1, new Date(expiresAt).getTime() - Date.now())))) {
+      view.approval.status = 'expired';
+      view.status = 'expired';
+      show();
+      await db.recordApprovalDecision({ executionId: input.executionId, status: 'expired', actor: SYSTEM_ACTOR, comment: null, at: now() });
+      return finish('expired');
+    }
+    await condition(() => decisionRecorded);
+    if (decision!.status === 'rejected') return finish('rejected');
+  }
+
+  view.status = 'running';
+  show();
+  for (const [index, action] of input.actions.entries()) {
+    try {
+      const result = await runAction(action, `${input.executionId}:${index}`, decision?.actor);
+      view.actionsTaken.push({ type: action.type, status: 'done', result });
+    } catch (err) {
+      const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+      view.actionsTaken.push({ type: action.type, status: 'failed', error: message });
+      view.error = `action ${index + 1} (${action.type}) failed: ${message}`;
+      return finish('failed'); // the remaining actions are not taken
+    }
+  }
+  return finish('succeeded');
+
+  async function finish(status: ExecutionStatus): Promise<AutomationView> {
+    view.status = status;
+    show();
+    await db.finishExecution({ executionId: input.executionId, status, conditionsMet: view.conditionsMet, actionsTaken: view.actionsTaken, error: view.error, at: now() });
+    await condition(allHandlersFinished);
+    return view;
+  }
+
+  function runAction(action: AutomationAction, key: string, approvedBy: Actor | undefined): Promise<unknown> {
+    const context = { key, executionId: input.executionId, event: input.event, approvedBy: approvedBy ?? null, at: now() };
+    switch (action.type) {
+      case 'advance_stage': return db.changeApplicationStage({ ...context, stage: action.stage, reason: `automation rule "${input.ruleName}"` });
+      case 'reject_application': return db.changeApplicationStage({ ...context, stage: 'rejected', reason: action.reason });
+      case 'create_task': return db.createRecruiterTask({ ...context, title: action.title, dueInDays: action.dueInDays });
+      case 'send_email': return email.sendAutomationEmail({ ...context, template: action.template, to: action.to });
+    }
+  }
+
+  async function askApprovers() {
+    try {
+      await email.sendApprovalRequestEmail({ executionId: input.executionId });
+    } catch {
+      // The request is in the approvals inbox and the Web UI (NeedsAttention); a failing e-mail must not hold it.
+    }
+  }
+}
