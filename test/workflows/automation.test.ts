@@ -6,15 +6,16 @@ import type { Worker } from '@temporalio/worker';
 import type { EventPublisher } from '../../activities/events.js';
 import type { Db } from '../../lib/db.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
+import type {
+  automationExecutionWorkflow} from '../../workflows/automation.js';
 import {
   approveExecutionUpdate,
-  automationExecutionWorkflow,
   automationStateQuery,
   rejectExecutionUpdate,
 } from '../../workflows/automation.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import { startTimeSkippingEnv, testDb } from '../support/context.js';
-import { createMarketplace, type Marketplace } from '../support/factories.js';
+import { createMarketplace } from '../support/factories.js';
 import { automationTestWorker, createApplication, createRule, stageChanged } from '../support/automation-harness.js';
 
 const HOUR = 3_600_000;
