@@ -134,9 +134,8 @@ describe('automation execution workflow', () => {
     expect(await stageOf(applicationId)).toBe('interview');
   });
 
-  // A late answer (after the workflow ended) is refused with 409 — see test/api/automation.test.ts.
-  it('expires after 24 hours without an answer: nothing is done', async () => {
-    const { applicationId, executionId, handle } = await interviewTriggersOffer();
+  it('expires after 24 hours without an answer: nothing is done, and a late approval is refused', async () => {
+    const { m, applicationId, executionId, handle } = await interviewTriggersOffer();
     await awaitingApproval(handle);
     await env.sleep(24 * HOUR - 60_000);
     expect((await handle.query(automationStateQuery)).status).toBe('awaiting_approval');
@@ -144,6 +143,9 @@ describe('automation execution workflow', () => {
     expect(await stageOf(applicationId)).toBe('interview');
     expect(await db('automation_approvals').where({ id: executionId }).first()).toMatchObject({ status: 'expired', decided_by_role: 'system' });
     expect(await db('decision_audit_log').where({ entity_id: executionId }).first()).toMatchObject({ decision: 'approval_expired', source: 'system' });
+    const late = await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin }] }).then(() => 'accepted', () => 'refused');
+    expect(late).toBe('refused');
+    expect(await stageOf(applicationId)).toBe('interview');
   });
 
   it('honours a configured approval timeout', async () => {
