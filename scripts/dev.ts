@@ -143,6 +143,7 @@ async function main() {
   run('worker:proposals', 'workers/proposals.ts', childEnv);
   run('worker:placements', 'workers/placements.ts', childEnv);
   run('worker:ownership', 'workers/ownership.ts', childEnv);
+  run('worker:automation', 'workers/automation.ts', childEnv);
   run('api', 'api/server.ts', childEnv);
   await waitFor('API', async () => {
     const res = await fetch(`${apiUrl}/healthz`);

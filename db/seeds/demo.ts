@@ -30,6 +30,9 @@ export const DEMO = {
     linus: 'ca4d0000-0000-4000-8000-000000000003',
     margaret: 'ca4d0000-0000-4000-8000-000000000004',
   },
+  rules: {
+    acmeScreenAccepted: 'a0700000-0000-4000-8000-000000000001',
+  },
 } as const;
 
 /** The demo users as token claims, one per role (printed by `npm run dev`). */
@@ -73,4 +76,15 @@ export async function seedDemo(db: Db): Promise<void> {
     { id: k.linus, full_name: 'Linus Torvalds', email: 'linus@example.com' },
     { id: k.margaret, full_name: 'Margaret Hamilton', email: 'margaret@example.com' },
   ]);
+  // An automation rule that shows the approval flow: accepting a proposal asks Carol to approve the screening.
+  const now = new Date();
+  await upsert('automation_rules', [{
+    id: DEMO.rules.acmeScreenAccepted, company_id: c.acme, name: 'Screen accepted candidates', trigger_event: 'proposal.accepted',
+    conditions: null, actions: JSON.stringify([
+      { type: 'advance_stage', stage: 'screening' },
+      { type: 'create_task', title: 'Prepare the candidate for screening', dueInDays: 2 },
+    ]),
+    requires_approval: true, approval_timeout_hours: 24, approver_role: 'company_admin', enabled: true,
+    created_by_user_id: u.acmeAdmin, created_at: now, updated_at: now,
+  }]);
 }
