@@ -4,6 +4,9 @@
  * Resend) and writes their event histories to test/replay/histories/, which the replay
  * test replays against the current workflow code. Re-record only when a change is
  * meant to be incompatible (then old runs must be drained or patched first).
+ * `npm run record-histories -- automation- proposal-accepted` records only the scenarios
+ * whose names start with one of the given prefixes, leaving the other files as they are
+ * (histories of older code stay, to prove a `patched()` change still replays them).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,7 +25,10 @@ import {
 } from '../workflows/proposal.js';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
-import { createOwnershipActivities, createPlacementActivities } from '../activities/index.js';
+import { createAutomationActivities, createOwnershipActivities, createPlacementActivities } from '../activities/index.js';
+import { createEventPublisher } from '../activities/events.js';
+import { approveExecutionUpdate, automationExecutionWorkflow, automationStateQuery, rejectExecutionUpdate } from '../workflows/automation.js';
+import { createApplication, createRule, stageChanged } from '../test/support/automation-harness.js';
 import { claimCandidateUpdate, extendProtectionUpdate, overrideAttributionUpdate, protectionWorkflow, releaseProtectionUpdate } from '../workflows/protection.js';
 import { workflowIds } from '../workflows/constants.js';
 import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, payoutWorkflow, retrySplitUpdate } from '../workflows/payout.js';
@@ -71,6 +77,24 @@ async function main() {
     connection: env.nativeConnection, taskQueue: ownershipQueue, workflowBundle: { codePath: infra.workflowBundlePath },
     activities: createOwnershipActivities({ db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
   });
+  const automationWorker = await Worker.create({
+    connection: env.nativeConnection, taskQueue: automationTaskQueue, workflowBundle: { codePath: infra.workflowBundlePath },
+    activities: createAutomationActivities({ db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
+  });
+  const publisher = createEventPublisher({ db, temporal: env.client, taskQueue: automationTaskQueue });
+  /** An application at "interview" whose stage change triggers `rule` (by default: move to offer, with approval). */
+  const triggered = async (rule: Parameters<typeof createRule>[2] = {}) => {
+    const m = await createMarketplace(db);
+    const applicationId = await createApplication(db, m, 'interview');
+    await createRule(db, m, rule);
+    const { executionIds } = await publisher.publishDomainEvent(stageChanged(m, applicationId, 'interview'));
+    const execution = await db('automation_executions').where({ id: executionIds[0] }).first();
+    const handle: WorkflowHandle<typeof automationExecutionWorkflow> = env.client.workflow.getHandle(execution.workflow_id);
+    return { m, handle };
+  };
+  const awaitingApproval = async (handle: WorkflowHandle<typeof automationExecutionWorkflow>) => {
+    while ((await handle.query(automationStateQuery)).status !== 'awaiting_approval') await new Promise((r) => setTimeout(r, 50));
+  };
   const claimed = async () => {
     const m = await createMarketplace(db);
     const handle = await env.client.workflow.start(protectionWorkflow, { workflowId: workflowIds.protection(m.candidateId), taskQueue: ownershipQueue, args: [{ candidateId: m.candidateId }] });
@@ -102,7 +126,38 @@ async function main() {
   };
   await mkdir(HISTORIES_DIR, { recursive: true });
 
-  const scenarios: Record<string, () => Promise<WorkflowHandle<typeof proposalWorkflow> | WorkflowHandle<typeof payoutWorkflow> | WorkflowHandle<typeof placementWorkflow> | WorkflowHandle<typeof protectionWorkflow>>> = {
+  type AnyHandle = WorkflowHandle<typeof proposalWorkflow> | WorkflowHandle<typeof payoutWorkflow> | WorkflowHandle<typeof placementWorkflow>
+    | WorkflowHandle<typeof protectionWorkflow> | WorkflowHandle<typeof automationExecutionWorkflow>;
+  const scenarios: Record<string, () => Promise<AnyHandle>> = {
+    async 'automation-approved-then-acted'() {
+      const { m, handle } = await triggered();
+      await awaitingApproval(handle);
+      await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'strong interview' }] });
+      return handle;
+    },
+    async 'automation-rejected'() {
+      const { m, handle } = await triggered();
+      await awaitingApproval(handle);
+      await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.hiringManager }] }).catch(() => undefined); // wrong role: refused
+      await handle.executeUpdate(rejectExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'not yet' }] });
+      return handle;
+    },
+    async 'automation-expired-without-answer'() {
+      return (await triggered({ approval_timeout_hours: 2 })).handle;
+    },
+    async 'automation-skipped-conditions-unmet'() {
+      return (await triggered({ conditions: { field: 'stageTo', op: 'eq', value: 'hired' } })).handle;
+    },
+    async 'automation-action-failed'() {
+      return (await triggered({ requires_approval: false, actions: [{ type: 'create_task', title: 'Call', dueInDays: 1 }, { type: 'advance_stage', stage: 'interview' }] })).handle;
+    },
+    async 'proposal-accepted-raises-domain-event'() {
+      const m = await createMarketplace(db);
+      const handle = await startProposal(env, taskQueue, proposalInput(m));
+      await handle.executeUpdate(proposalRecordedUpdate);
+      await handle.executeUpdate(acceptProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] });
+      return handle;
+    },
     async 'proposal-reviewed-then-accepted'() {
       const m = await createMarketplace(db);
       const handle = await startProposal(env, taskQueue, proposalInput(m));
@@ -189,15 +244,17 @@ async function main() {
   };
 
   try {
-    await ownershipWorker.runUntil(() => placementsWorker.runUntil(() => worker.runUntil(async () => {
-      for (const [name, scenario] of Object.entries(scenarios)) {
+    const only = process.argv.slice(2);
+    const chosen = Object.entries(scenarios).filter(([name]) => only.length === 0 || only.some((prefix) => name.startsWith(prefix)));
+    await automationWorker.runUntil(() => ownershipWorker.runUntil(() => placementsWorker.runUntil(() => worker.runUntil(async () => {
+      for (const [name, scenario] of chosen) {
         const handle = await scenario();
         await handle.result();
         const file = path.join(HISTORIES_DIR, `${name}.json`);
         await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2)}\n`);
         console.log(`recorded ${path.relative(PROJECT_ROOT, file)}`);
       }
-    })));
+    }))));
   } finally {
     await Promise.all([env.teardown(), resend.close(), stripe.close(), db.destroy()]);
     await infra.stop();

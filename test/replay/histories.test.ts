@@ -6,6 +6,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import * as workflows from '../../workflows/index.js';
 import { workflowBundle } from '../support/context.js';
+import { DOMAIN_EVENTS_PATCH } from '../../workflows/domain-events.js';
 
 const HISTORIES = fileURLToPath(new URL('./histories/', import.meta.url));
 
@@ -38,6 +39,23 @@ describe('recorded workflow histories', () => {
     }
     expect(failures).toEqual([]);
     expect(replayed).toBe(histories.length);
+  });
+
+  it('include runs from before and after a patched() change, and both replay (the versioning rule)', async () => {
+    // Raising domain events was added to running proposal workflows behind patched(DOMAIN_EVENTS_PATCH).
+    const histories = (await recordedHistories()).filter((h) => workflowTypeOf(h.history) === 'proposalWorkflow');
+    const patchedRun = (h: (typeof histories)[number]) =>
+      h.history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch'
+        && Object.values(e.markerRecordedEventAttributes.details ?? {}).some((d) => d.payloads?.some((p) => Buffer.from(p.data ?? []).toString().includes(DOMAIN_EVENTS_PATCH))));
+    const before = histories.filter((h) => !patchedRun(h));
+    const after = histories.filter(patchedRun);
+    expect(before.map((h) => h.workflowId)).toContain('proposal-reviewed-then-accepted');
+    expect(after.map((h) => h.workflowId)).toContain('proposal-accepted-raises-domain-event');
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, [...before, ...after])) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
   });
 
   it('fail to replay against an incompatible change, so such a change fails the suite', async () => {
