@@ -27,7 +27,8 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { createAutomationActivities, createOwnershipActivities, createPlacementActivities } from '../activities/index.js';
 import { createEventPublisher } from '../activities/events.js';
-import { approveExecutionUpdate, automationExecutionWorkflow, automationStateQuery, rejectExecutionUpdate } from '../workflows/automation.js';
+import type { automationExecutionWorkflow} from '../workflows/automation.js';
+import { approveExecutionUpdate, automationStateQuery, rejectExecutionUpdate } from '../workflows/automation.js';
 import { createApplication, createRule, stageChanged } from '../test/support/automation-harness.js';
 import { claimCandidateUpdate, extendProtectionUpdate, overrideAttributionUpdate, protectionWorkflow, releaseProtectionUpdate } from '../workflows/protection.js';
 import { workflowIds } from '../workflows/constants.js';
@@ -45,15 +46,18 @@ import {
 } from '../workflows/placement.js';
 import { startTimeSkippingEnv } from '../test/support/time-skipping.js';
 import { createMarketplace } from '../test/support/factories.js';
-import { startTestInfra } from '../test/support/infra.js';
+import { startTestInfra, type TestInfra } from '../test/support/infra.js';
 import { proposalInput, proposalTestWorker, startProposal } from '../test/support/proposal-harness.js';
 import { PROJECT_ROOT } from './lib/tools.js';
 
 export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'replay', 'histories');
 
-async function main() {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const infra = await startTestInfra({ temporal: false });
+/**
+ * A fresh time-skipping server with every queue's worker and the scenarios to run on it.
+ * One per scenario: the test server's time-lock accounting can break when one server
+ * sees many update-driven workflows, and then later scenarios hang.
+ */
+async function recorder(infra: TestInfra) {
   const [env, resend, stripe] = await Promise.all([startTimeSkippingEnv(), startFakeResend(), startFakeStripe()]);
   const db = createDb(infra.databaseUrl);
   const { worker, taskQueue } = await proposalTestWorker(env, db, resend, { codePath: infra.workflowBundlePath });
@@ -124,8 +128,6 @@ async function main() {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  await mkdir(HISTORIES_DIR, { recursive: true });
-
   type AnyHandle = WorkflowHandle<typeof proposalWorkflow> | WorkflowHandle<typeof payoutWorkflow> | WorkflowHandle<typeof placementWorkflow>
     | WorkflowHandle<typeof protectionWorkflow> | WorkflowHandle<typeof automationExecutionWorkflow>;
   const scenarios: Record<string, () => Promise<AnyHandle>> = {
@@ -243,20 +245,39 @@ async function main() {
     },
   };
 
-  try {
-    const only = process.argv.slice(2);
-    const chosen = Object.entries(scenarios).filter(([name]) => only.length === 0 || only.some((prefix) => name.startsWith(prefix)));
-    await automationWorker.runUntil(() => ownershipWorker.runUntil(() => placementsWorker.runUntil(() => worker.runUntil(async () => {
-      for (const [name, scenario] of chosen) {
-        const handle = await scenario();
-        await handle.result();
-        const file = path.join(HISTORIES_DIR, `${name}.json`);
-        await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2)}\n`);
-        console.log(`recorded ${path.relative(PROJECT_ROOT, file)}`);
+  return {
+    names: Object.keys(scenarios),
+    /** Runs one scenario to its end and writes its history; then the server and workers stop. */
+    async record(name: string) {
+      try {
+        await automationWorker.runUntil(() => ownershipWorker.runUntil(() => placementsWorker.runUntil(() => worker.runUntil(async () => {
+          const handle = await scenarios[name]!();
+          await handle.result();
+          const file = path.join(HISTORIES_DIR, `${name}.json`);
+          await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2)}\n`);
+          console.log(`recorded ${path.relative(PROJECT_ROOT, file)}`);
+        }))));
+      } finally {
+        await Promise.all([env.teardown(), resend.close(), stripe.close(), db.destroy()]);
       }
-    }))));
+    },
+  };
+}
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const infra = await startTestInfra({ temporal: false });
+  try {
+    await mkdir(HISTORIES_DIR, { recursive: true });
+    const only = process.argv.slice(2);
+    let next = await recorder(infra);
+    const chosen = next.names.filter((name) => only.length === 0 || only.some((prefix) => name.startsWith(prefix)));
+    if (chosen.length === 0) throw new Error(`no scenario starts with ${only.join(' or ')}; scenarios: ${next.names.join(', ')}`);
+    for (const [i, name] of chosen.entries()) {
+      if (i > 0) next = await recorder(infra);
+      await next.record(name);
+    }
   } finally {
-    await Promise.all([env.teardown(), resend.close(), stripe.close(), db.destroy()]);
     await infra.stop();
   }
 }
