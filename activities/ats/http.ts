@@ -1,0 +1,58 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { AtsAuthError, AtsRateLimitError, AtsRequestError } from './types.js';
+
+/**
+ * How long a throttled platform asked us to wait: `Retry-After` (seconds or an HTTP
+ * date), else a reset header (`X-RateLimit-Reset` / `X-Rate-Limit-Reset`: epoch seconds,
+ * or seconds from now when small). null when the platform said nothing.
+ */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | null {
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const at = Date.parse(retryAfter);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  const reset = headers.get('x-ratelimit-reset') ?? headers.get('x-rate-limit-reset');
+  if (reset) {
+    const value = Number(reset);
+    if (Number.isFinite(value)) return value > 1_000_000_000 ? Math.max(0, value * 1000 - now) : Math.max(0, value * 1000);
+    const at = Date.parse(reset);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  return null;
+}
+
+const PERMANENT = new Set([400, 404, 405, 409, 410, 422]);
+
+/**
+ * One HTTP request to a platform, its failures classified for the activities:
+ * 401/403 → AtsAuthError, 429 and 503 → AtsRateLimitError (with the wait asked for),
+ * other 4xx → permanent AtsRequestError, 5xx and network errors → retryable.
+ */
+export async function atsFetch(platform: string, url: string, init: RequestInit & { fetch?: typeof fetch } = {}): Promise<Response> {
+  const { fetch: doFetch = fetch, ...request } = init;
+  let res: Response;
+  try {
+    res = await doFetch(url, { ...request, signal: request.signal ?? AbortSignal.timeout(30_000) });
+  } catch (err) {
+    throw new AtsRequestError(`${platform}: ${request.method ?? 'GET'} ${url} failed: ${String(err)}`, null, false);
+  }
+  if (res.ok) return res;
+  const body = await res.text().catch(() => '');
+  const what = `${platform}: ${request.method ?? 'GET'} ${new URL(url).pathname} answered ${res.status}${body ? `: ${body.slice(0, 300)}` : ''}`;
+  if (res.status === 401 || res.status === 403) throw new AtsAuthError(what, res.status);
+  if (res.status === 429 || res.status === 503) throw new AtsRateLimitError(what, retryAfterMs(res.headers));
+  throw new AtsRequestError(what, res.status, PERMANENT.has(res.status));
+}
+
+export const basicAuth = (user: string, password = '') => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+export const hmacSha256Hex = (secret: string, data: string | Buffer) => createHmac('sha256', secret).update(data).digest('hex');
+
+/** Constant-time comparison of two hex digests (false for different lengths or non-hex). */
+export function sameHex(a: string, b: string): boolean {
+  if (!/^[0-9a-f]+$/i.test(a) || !/^[0-9a-f]+$/i.test(b) || a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a.toLowerCase(), 'hex'), Buffer.from(b.toLowerCase(), 'hex'));
+}
