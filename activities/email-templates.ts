@@ -126,3 +126,13 @@ export function renderApprovalRequestEmail(c: { ruleName: string; trigger: strin
     html: `<p>${escapeHtml(body)}</p><p><a href="${escapeHtml(c.link)}">Open the approval</a></p>`,
   };
 }
+
+/** To the company admins: the ATS refused the integration's credentials, so syncing is paused. */
+export function renderIntegrationAuthFailedEmail(c: { platform: string; name: string; error: string; link: string }): RenderedEmail {
+  const body = `${c.platform} refused the credentials of the integration "${c.name}" (${c.error}). Syncing is paused until new credentials are saved or the integration is resumed.`;
+  return {
+    subject: `Action needed: ${c.platform} sync paused`,
+    text: `${body}\n\n${c.link}`,
+    html: `<p>${escapeHtml(body)}</p><p><a href="${escapeHtml(c.link)}">Open the integration</a></p>`,
+  };
+}

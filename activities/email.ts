@@ -14,6 +14,7 @@ import {
   renderApprovalRequestEmail,
   renderAutomationEmail,
   renderGuaranteeExpiringEmail,
+  renderIntegrationAuthFailedEmail,
   renderProposalEmail,
   renderProtectionEmail,
 } from './email-templates.js';
@@ -75,6 +76,19 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
   }
 
   return {
+    /** Tells the company admins that their ATS refused the credentials (once per occurrence). */
+    async sendIntegrationAuthFailedEmail(input: { integrationId: string; occurrence: string; error: string }): Promise<EmailResult> {
+      const key = `integration-${input.integrationId}-auth-failed-${input.occurrence}`;
+      const logged = await emailLog.find(key);
+      if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
+      const integration = await db('integrations').where({ id: input.integrationId }).first();
+      if (!integration) return { status: 'no_recipients', messageId: null };
+      const admins = await usersWithRole('company_admin', integration.company_id);
+      if (admins.length === 0) return { status: 'no_recipients', messageId: null };
+      const rendered = renderIntegrationAuthFailedEmail({ platform: integration.platform, name: integration.name, error: input.error.slice(0, 300), link: `${appUrl}/#/integrations/${input.integrationId}` });
+      return { status: 'sent', messageId: await send(key, 'integration_auth_failed', admins.map((u: { email: string }) => u.email), rendered) };
+    },
+
     /** An automation rule's `send_email` action: one e-mail per execution and action. */
     async sendAutomationEmail(input: ActionContext & { template: EmailTemplate; to: EmailRecipient }): Promise<EmailResult> {
       const key = `automation-${input.key}`;

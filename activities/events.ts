@@ -1,5 +1,7 @@
 import { log } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { integrationsDal } from '../db/dal/integrations.js';
+import { pushApplicationSignal } from '../workflows/ats-sync.js';
 import type { Db } from '../lib/db.js';
 import { nameBasedUuid } from '../lib/ids.js';
 import { automationDal, type ExecutionRow } from '../db/dal/automation.js';
@@ -40,11 +42,13 @@ const EXECUTION_NAMESPACE = 'splits:automation-execution';
  * The one way domain events reach the rule engine, so the workflows that raise them know
  * nothing about rules: the event is stored once (keyed), each enabled rule listening to
  * it gets one execution (keyed by event + rule, with a snapshot of the rule), and each
- * execution runs as its own workflow. Safe to repeat: a retry finds the same event,
- * the same executions and the already started workflows.
+ * execution runs as its own workflow. An accepted proposal is also handed to the company's
+ * ATS integrations that push applications. Safe to repeat: a retry finds the same event,
+ * the same executions and the already started workflows, and a push is idempotent.
  */
 export function createEventPublisher({ db, temporal, taskQueue }: EventPublisherDeps) {
   const automation = automationDal(db);
+  const integrations = integrationsDal(db);
 
   async function start(execution: ExecutionRow) {
     const input = execution.rule_snapshot as unknown as AutomationExecutionInput;
@@ -61,6 +65,16 @@ export function createEventPublisher({ db, temporal, taskQueue }: EventPublisher
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  async function pushToAts(companyId: string, proposalId: string) {
+    for (const integration of await integrations.pushing(companyId)) {
+      try {
+        await temporal.workflow.getHandle(integration.workflow_id).signal(pushApplicationSignal, { proposalId });
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err; // disconnected meanwhile
+      }
     }
   }
 
@@ -96,6 +110,7 @@ export function createEventPublisher({ db, temporal, taskQueue }: EventPublisher
       const executions = await automation.executionsOfEvent(eventId);
       // Executions past `pending` have their workflow; the others are started (or found started).
       await Promise.all(executions.filter((e) => e.status === 'pending').map(start));
+      if (event.type === 'proposal.accepted' && event.companyId) await pushToAts(event.companyId, event.entityId);
       return { eventId, executionIds: executions.map((e) => e.id) };
     },
   };

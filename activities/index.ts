@@ -10,6 +10,8 @@ import { createProtectionDbActivities } from './db/protection.js';
 import { createStripeActivities } from './stripe.js';
 import { createAutomationDbActivities } from './db/automation.js';
 import { createEventPublisher } from './events.js';
+import { createAtsActivities, type ConnectorFactory } from './ats/sync.js';
+import type { KeyRing } from '../lib/sealed.js';
 import { TASK_QUEUES } from '../workflows/constants.js';
 
 export interface ActivityDeps {
@@ -71,3 +73,16 @@ export function createAutomationActivities(deps: ActivityDeps) {
 }
 
 export type AutomationActivities = ReturnType<typeof createAutomationActivities>;
+
+export interface AtsActivityFactoryDeps extends ActivityDeps {
+  keyRing: KeyRing;
+  connectorFor: ConnectorFactory;
+}
+
+/** Activities of the `ats-sync` task queue (one sync workflow per integration). */
+export function createAtsWorkerActivities(deps: AtsActivityFactoryDeps) {
+  const { sendIntegrationAuthFailedEmail } = emailActivities(deps);
+  return { ...createAtsActivities({ db: deps.db, keyRing: deps.keyRing, connectorFor: deps.connectorFor, events: eventPublisher(deps) }), sendIntegrationAuthFailedEmail };
+}
+
+export type AtsWorkflowActivities = ReturnType<typeof createAtsWorkerActivities>;

@@ -15,6 +15,8 @@ import { buildOpenApiDocument, type Operation } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { automationRoutes } from './routes/automation.js';
 import { decisionRoutes } from './routes/decisions.js';
+import { integrationRoutes, integrationWebhookRoutes, type AtsApiDeps } from './routes/integrations.js';
+import { pipelineRoutes } from './routes/pipeline.js';
 import { directoryRoutes } from './routes/directory.js';
 import { marketplaceEventRoutes } from './routes/marketplace-events.js';
 import { outreachRoutes, resendWebhookRoutes } from './routes/outreach.js';
@@ -31,6 +33,8 @@ export interface AppDeps {
   /** Sends candidate outreach (with config.EMAIL_FROM); without it that endpoint answers 503. */
   resend?: Resend;
   logger?: Logger;
+  /** ATS integrations (key ring, connectors); without it those endpoints answer 503. */
+  ats?: AtsApiDeps;
   /** Overrides of the shared queue names (tests run isolated workers). */
   taskQueues?: Partial<TaskQueues>;
 }
@@ -38,7 +42,7 @@ export interface AppDeps {
 const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
 const REQUEST_ID = /^[A-Za-z0-9_\-.]{1,128}$/;
 
-export function createApp({ temporal, db, config, resend, logger = createLogger('api'), taskQueues }: AppDeps): Express {
+export function createApp({ temporal, db, config, resend, ats, logger = createLogger('api'), taskQueues }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
@@ -60,6 +64,7 @@ export function createApp({ temporal, db, config, resend, logger = createLogger(
   const api = express.Router();
   // Before the JSON parser and the JWT check: verified by its signature over the raw body.
   api.use(resendWebhookRoutes({ db, registry, secret: config.RESEND_WEBHOOK_SECRET }));
+  api.use(integrationWebhookRoutes({ temporal, db, registry, ats }));
   api.use(express.json({ limit: '100kb', strict: true }));
   api.get('/openapi.json', (_req, res) => {
     res.json(buildOpenApiDocument(registry, { title: 'Splits orchestration API', version: '1.0.0' }));
@@ -78,6 +83,8 @@ export function createApp({ temporal, db, config, resend, logger = createLogger(
   api.use(marketplaceEventRoutes({ db, registry }));
   api.use(automationRoutes({ temporal, db, registry }));
   api.use(decisionRoutes({ db, registry }));
+  api.use(integrationRoutes({ temporal, db, registry, taskQueue: taskQueues?.atsSync ?? TASK_QUEUES.atsSync, ats }));
+  api.use(pipelineRoutes({ db, registry }));
   api.use(() => {
     throw notFound('route');
   });

@@ -50,6 +50,8 @@ const FAILURE_STATUS: Record<string, (message: string) => ApiError> = {
   [FAILURE_TYPES.ApprovalExpired]: (m) => new ApiError(409, 'approval_expired', m),
   [FAILURE_TYPES.ApplicationNotFound]: () => notFound('application'),
   [FAILURE_TYPES.ActionNotApplicable]: (m) => unprocessable(m, 'action_not_applicable'),
+  [FAILURE_TYPES.IntegrationExists]: (m) => new ApiError(409, 'integration_exists', m),
+  [FAILURE_TYPES.IntegrationNotFound]: () => notFound('integration'),
 };
 
 function fromTemporal(err: unknown): ApiError | undefined {

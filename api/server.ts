@@ -5,6 +5,8 @@ import { isMain, runMain } from '../lib/main.js';
 import { createResend } from '../lib/providers.js';
 import { connectClient } from '../lib/temporal.js';
 import { createApp } from './app.js';
+import { connectorFor } from '../activities/ats/index.js';
+import { parseKeyRing } from '../lib/sealed.js';
 
 if (isMain(import.meta.url)) {
   runMain(async () => {
@@ -12,7 +14,10 @@ if (isMain(import.meta.url)) {
     const logger = createLogger('api', config.LOG_LEVEL);
     const db = createDb(config.DATABASE_URL);
     const temporal = await connectClient(config);
-    const app = createApp({ temporal, db, config, logger, resend: createResend(config) });
+    const ats = config.ATS_CREDENTIALS_KEYS
+      ? { keyRing: parseKeyRing(config.ATS_CREDENTIALS_KEYS), connectorFor, allowBaseUrl: config.ATS_ALLOW_BASE_URL === 'true', publicUrl: config.API_PUBLIC_URL }
+      : undefined;
+    const app = createApp({ temporal, db, config, logger, resend: createResend(config), ats });
     const server = app.listen(config.API_PORT, () => logger.info({ port: config.API_PORT }, 'API listening'));
 
     // Graceful stop: finish in-flight requests, then release the pools.

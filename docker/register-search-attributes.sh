@@ -31,6 +31,7 @@ NeedsAttention:Bool
 ProtectionState:Keyword
 ProtectionEndsAt:Datetime
 AutomationStatus:Keyword
+IntegrationState:Keyword
 "
 
 log() { echo "[register-search-attributes] $*"; }

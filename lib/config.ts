@@ -27,6 +27,10 @@ const envSchema = z.object({
   EMAIL_FROM: z.string().default('Splits Marketplace <noreply@splits.local>'),
   /** Signing secret of the Resend webhook (Svix format); the webhook endpoint answers 503 while unset. */
   RESEND_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'RESEND_WEBHOOK_SECRET must be whsec_ followed by base64').optional(),
+  /** Keys sealing ATS credentials at rest: `id:base64(32 bytes)[,…]`, current first (old ones still open). */
+  ATS_CREDENTIALS_KEYS: z.string().optional(),
+  /** Lets integrations point at another API host (dev and tests: the local fakes). Keep off in production. */
+  ATS_ALLOW_BASE_URL: z.enum(['true', 'false']).default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -14,6 +14,7 @@ import { createDb, ensureDatabase, migrateLatest, type Db } from '../lib/db.js';
 import { signToken } from '../lib/tokens.js';
 import { startFakeResend } from '../test/fakes/resend.js';
 import { startFakeStripe } from '../test/fakes/stripe.js';
+import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
 import { waitFor } from './lib/net.js';
 import { startTemporalDevServer } from './lib/temporal-server.js';
 import { DATA_DIR, PROJECT_ROOT } from './lib/tools.js';
@@ -64,6 +65,28 @@ async function providers(db: Db): Promise<Record<string, string>> {
     say(`no RESEND_API_KEY: local Resend fake at ${resend.url} (sent e-mails: ${resend.url}/_fake/emails)`);
   }
   return out;
+}
+
+/**
+ * A local Greenhouse (Harvest v3) with a few jobs, candidates and applications, so an
+ * integration can be connected and synced by clicking; its connection details are printed
+ * and written to .data/dev/fake-ats.json.
+ */
+async function fakeAts(): Promise<Record<string, unknown> | undefined> {
+  if (env.DEV_NO_FAKE_ATS) return undefined;
+  const ats = await startGreenhouseFake({ port: Number(env.DEV_FAKE_ATS_PORT ?? 12113) });
+  stops.push(() => ats.close());
+  const jobs = [ats.addJob({ title: 'Staff Platform Engineer' }), ats.addJob({ title: 'Site Reliability Engineer' })];
+  const people = ['Barbara Liskov', 'Donald Knuth', 'Frances Allen', 'Ken Thompson', 'Radia Perlman'];
+  people.forEach((fullName, i) => {
+    const candidate = ats.addCandidate({ fullName, email: `${fullName.split(' ')[0]!.toLowerCase()}@example.org` });
+    const application = ats.addApplication({ candidateExternalId: candidate, jobExternalId: jobs[i % 2]! });
+    if (i % 2 === 1) ats.moveApplication(application, ats.stages[1]!);
+  });
+  const connection = { platform: 'greenhouse', credentials: ats.config.credentials, baseUrl: ats.config.baseUrl, authUrl: ats.config.authUrl, webhookSecret: ats.webhookSecret };
+  writeFileSync(path.join(DEV_DIR, 'fake-ats.json'), JSON.stringify(connection, null, 2));
+  say(`local Greenhouse fake at ${ats.url} (connection details in .data/dev/fake-ats.json)`);
+  return connection;
 }
 
 async function temporal(): Promise<{ address: string; ui: string }> {
@@ -126,6 +149,7 @@ async function main() {
   await seedDemo(db);
   const providerEnv = await providers(db);
   await db.destroy();
+  const atsConnection = await fakeAts();
 
   const { address, ui } = await temporal();
   const jwtSecret = env.JWT_SECRET ?? persistentSecret('jwt-secret');
@@ -139,11 +163,15 @@ async function main() {
     API_PORT: String(API_PORT),
     API_PUBLIC_URL: env.API_PUBLIC_URL ?? apiUrl,
     LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+    ATS_CREDENTIALS_KEYS: env.ATS_CREDENTIALS_KEYS ?? `dev:${Buffer.from(persistentSecret('ats-credentials-key'), 'hex').toString('base64')}`,
+    // Integrations may point at the local ATS fake.
+    ATS_ALLOW_BASE_URL: env.ATS_ALLOW_BASE_URL ?? 'true',
   };
   run('worker:proposals', 'workers/proposals.ts', childEnv);
   run('worker:placements', 'workers/placements.ts', childEnv);
   run('worker:ownership', 'workers/ownership.ts', childEnv);
   run('worker:automation', 'workers/automation.ts', childEnv);
+  run('worker:ats-sync', 'workers/ats-sync.ts', childEnv);
   run('api', 'api/server.ts', childEnv);
   await waitFor('API', async () => {
     const res = await fetch(`${apiUrl}/healthz`);
@@ -169,7 +197,10 @@ ${tokens.map((t) => `   ${t.label.padEnd(30)} ${t.token}`).join('\n')}
    curl -s -X POST ${apiUrl}/api/v1/proposals -H "Authorization: Bearer $RECRUITER" \\
      -H 'Content-Type: application/json' \\
      -d '{"candidateId":"ca4d0000-0000-4000-8000-000000000001","jobId":"10b00000-0000-4000-8000-000000000001","pitch":"Strong fit"}'
- Ctrl-C stops everything.
+${atsConnection ? ` Connect the local Greenhouse fake as Carol (company admin):
+   curl -s -X POST ${apiUrl}/api/v1/integrations -H "Authorization: Bearer $COMPANY_ADMIN" \\
+     -H 'Content-Type: application/json' -d @.data/dev/fake-ats.json
+` : ''} Ctrl-C stops everything.
 ──────────────────────────────────────────────────────────────────────`);
   writeFileSync(path.join(DEV_DIR, 'tokens.json'), JSON.stringify(Object.fromEntries(tokens.map((t) => [t.key, t.token])), null, 2));
 }

@@ -6,6 +6,7 @@ export const TASK_QUEUES = {
   placements: 'placements',
   ownership: 'ownership',
   automation: 'automation',
+  atsSync: 'ats-sync',
 } as const;
 export type TaskQueues = { [K in keyof typeof TASK_QUEUES]: string };
 
@@ -21,6 +22,7 @@ export const SEARCH_ATTRIBUTES = {
   ProtectionState: defineSearchAttributeKey('ProtectionState', SearchAttributeType.KEYWORD),
   ProtectionEndsAt: defineSearchAttributeKey('ProtectionEndsAt', SearchAttributeType.DATETIME),
   AutomationStatus: defineSearchAttributeKey('AutomationStatus', SearchAttributeType.KEYWORD),
+  IntegrationState: defineSearchAttributeKey('IntegrationState', SearchAttributeType.KEYWORD),
 } as const;
 
 /** Deterministic workflow ids (SPEC §4): a repeated request cannot start a second process. */
@@ -29,6 +31,7 @@ export const workflowIds = {
   placement: (placementId: string) => `placement-${placementId}`,
   payout: (payoutId: string) => `payout-${payoutId}`,
   protection: (candidateId: string) => `protection-${candidateId}`,
+  atsSync: (integrationId: string) => `ats-sync-${integrationId}`,
   /** `approval-…` when the execution waits for a person, so ops can tell them apart by id. */
   automation: (executionId: string, requiresApproval: boolean) => `${requiresApproval ? 'approval' : 'automation'}-${executionId}`,
 } as const;
@@ -58,4 +61,15 @@ export const FAILURE_TYPES = {
   ApplicationNotFound: 'ApplicationNotFound',
   /** An automation action that cannot apply to this event (e.g. no such recipient, a finished application). */
   ActionNotApplicable: 'ActionNotApplicable',
+  /** The ATS refused our credentials (401/403): the integration pauses until they are fixed. */
+  AtsAuthFailed: 'AtsAuthFailed',
+  /** The ATS throttled us: retried after the time it asked for. */
+  AtsRateLimited: 'AtsRateLimited',
+  /** The ATS refused a request for good (400/404/422 …). */
+  AtsRequestRejected: 'AtsRequestRejected',
+  IntegrationNotFound: 'IntegrationNotFound',
+  /** The company already has a live integration of this platform. */
+  IntegrationExists: 'IntegrationExists',
+  /** A newer run of the same entity (e.g. a full re-sync) took over the checkpoint. */
+  SyncSuperseded: 'SyncSuperseded',
 } as const;

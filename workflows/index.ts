@@ -4,3 +4,4 @@ export * from './payout.js';
 export * from './placement.js';
 export * from './protection.js';
 export * from './automation.js';
+export * from './ats-sync.js';

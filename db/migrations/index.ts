@@ -3,6 +3,7 @@ import * as m001 from './001_foundation.js';
 import * as m002 from './002_placements_payouts.js';
 import * as m003 from './003_candidate_ownership.js';
 import * as m004 from './004_automation.js';
+import * as m005 from './005_ats_sync.js';
 
 /**
  * Migrations listed statically (not discovered on disk) so the same list works under
@@ -13,6 +14,7 @@ const migrations: Record<string, Knex.Migration> = {
   '002_placements_payouts': m002,
   '003_candidate_ownership': m003,
   '004_automation': m004,
+  '005_ats_sync': m005,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -9,6 +9,9 @@ import type { Db } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { signToken } from '../../lib/tokens.js';
 import { createAutomationWorker } from '../../workers/automation.js';
+import { createAtsSyncWorker } from '../../workers/ats-sync.js';
+import { connectorFor } from '../../activities/ats/index.js';
+import { parseKeyRing } from '../../lib/sealed.js';
 import { createOwnershipWorker } from '../../workers/ownership.js';
 import { createPlacementsWorker } from '../../workers/placements.js';
 import type { TaskQueues } from '../../workflows/constants.js';
@@ -40,9 +43,12 @@ export interface ApiHarness {
   stop(): Promise<void>;
 }
 
+/** Two keys, the second retired: what it sealed still opens, new secrets use the first. */
+export const TEST_KEY_RING = parseKeyRing(`k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`);
+
 /**
  * The real API over HTTP on a free port, the real dev server, the real database, and
- * proposals, placements, ownership and automation workers on private task queues with fake Resend and Stripe
+ * proposals, placements, ownership, automation and ats-sync workers on private task queues with fake Resend and Stripe
  * servers behind the real SDKs.
  */
 export async function startApiHarness(): Promise<ApiHarness> {
@@ -53,7 +59,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
   const temporal = new Client({ connection });
   const taskQueues: TaskQueues = {
     proposals: `proposals-api-${randomUUID()}`, placements: `placements-api-${randomUUID()}`,
-    ownership: `ownership-api-${randomUUID()}`, automation: `automation-api-${randomUUID()}`,
+    ownership: `ownership-api-${randomUUID()}`, automation: `automation-api-${randomUUID()}`, atsSync: `ats-sync-api-${randomUUID()}`,
   };
   const email = { resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal, automationTaskQueue: taskQueues.automation };
   const workers = await Promise.all([
@@ -69,6 +75,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
     }),
     createOwnershipWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: workflowBundle(), taskQueue: taskQueues.ownership }),
     createAutomationWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: workflowBundle(), taskQueue: taskQueues.automation }),
+    createAtsSyncWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: workflowBundle(), taskQueue: taskQueues.atsSync, keyRing: TEST_KEY_RING }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
   const app = createApp({
@@ -76,6 +83,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
     db,
     config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, EMAIL_FROM: email.emailFrom, RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET },
     resend: email.resend,
+    ats: { keyRing: TEST_KEY_RING, connectorFor, allowBaseUrl: true, publicUrl: 'http://api.test' },
     logger: createLogger('api-test', 'silent'),
     taskQueues,
   });

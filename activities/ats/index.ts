@@ -1,0 +1,11 @@
+import { createGreenhouseConnector } from './greenhouse.js';
+import type { AtsConnector, AtsPlatform, ConnectorConfig } from './types.js';
+
+const FACTORIES: Partial<Record<AtsPlatform, (config: ConnectorConfig) => AtsConnector>> = {
+  greenhouse: createGreenhouseConnector,
+};
+
+/** The connector of `platform`, talking to the platform (or `config.baseUrl`) with `config.credentials`. */
+export function connectorFor(platform: AtsPlatform, config: ConnectorConfig): AtsConnector {
+  return FACTORIES[platform]!(config);
+}

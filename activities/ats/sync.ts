@@ -1,0 +1,315 @@
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { Db, Executor } from '../../lib/db.js';
+import { type KeyRing, unseal } from '../../lib/sealed.js';
+import { integrationsDal, type IntegrationRow } from '../../db/dal/integrations.js';
+import { automationDal } from '../../db/dal/automation.js';
+import { FAILURE_TYPES } from '../../workflows/constants.js';
+import type { EventPublisher } from '../events.js';
+import { type IngestContext, type PageCounts, type StageMove, ingestApplications, ingestCandidates, ingestJobs, insertEvents, recordStageMove } from './ingest.js';
+import {
+  AtsAuthError,
+  AtsRateLimitError,
+  AtsRequestError,
+  AtsResyncRequiredError,
+  type AtsConnector,
+  type CanonicalEvent,
+  type ConnectorConfig,
+  type Page,
+  type SyncEntity,
+} from './types.js';
+
+export type ConnectorFactory = (platform: IntegrationRow['platform'], config: ConnectorConfig) => AtsConnector;
+
+export interface AtsActivityDeps {
+  db: Db;
+  keyRing: KeyRing;
+  connectorFor: ConnectorFactory;
+  events: EventPublisher;
+  /** Records per page (the platforms' maximum is often higher; this bounds one transaction). */
+  pageSize?: number;
+}
+
+/** What the API hands the workflow to record: credentials and webhook secret already sealed. */
+export interface IntegrationRecord {
+  id: string;
+  companyId: string;
+  platform: IntegrationRow['platform'];
+  name: string;
+  credentialsSealed: string;
+  credentialsKeyId: string;
+  webhookSecretSealed: string;
+  baseUrl: string | null;
+  authUrl: string | null;
+  entities: Record<SyncEntity, boolean>;
+  pushApplications: boolean;
+  intervalMinutes: number;
+  workflowId: string;
+  createdByUserId: string | null;
+  at: string;
+}
+
+export interface SyncResult extends PageCounts {
+  entity: SyncEntity;
+  pages: number;
+  checkpoint: string | null;
+}
+
+/** A run re-reads this much before its start, so a clock skew with the platform cannot lose an update. */
+const CHECKPOINT_OVERLAP_MS = 60_000;
+
+/** Connector errors → Temporal failures: auth and refusals are permanent; throttling retries when the platform said. */
+export function asActivityFailure(err: unknown): Error {
+  if (err instanceof AtsAuthError) return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.AtsAuthFailed);
+  if (err instanceof AtsRateLimitError) {
+    return ApplicationFailure.create({ message: err.message, type: FAILURE_TYPES.AtsRateLimited, ...(err.retryAfterMs !== null && { nextRetryDelay: Math.max(1, err.retryAfterMs) }) });
+  }
+  if (err instanceof AtsRequestError && err.permanent) return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.AtsRequestRejected);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** The ATS side of each integration: paging syncs, webhook events, pushes. Every activity is idempotent. */
+export function createAtsActivities({ db, keyRing, connectorFor, events, pageSize = 200 }: AtsActivityDeps) {
+  const integrations = integrationsDal(db);
+  const automation = automationDal(db);
+
+  async function load(integrationId: string): Promise<{ integration: IntegrationRow; connector: AtsConnector }> {
+    const integration = await integrations.find(integrationId);
+    if (!integration) throw ApplicationFailure.nonRetryable(`integration ${integrationId} not found`, FAILURE_TYPES.IntegrationNotFound);
+    const credentials = JSON.parse(unseal(keyRing, integration.credentials_sealed, integration.credentials_key_id, integration.id)) as Record<string, string>;
+    const connector = connectorFor(integration.platform, {
+      credentials, ...(integration.base_url && { baseUrl: integration.base_url }), ...(integration.auth_url && { authUrl: integration.auth_url }),
+    });
+    return { integration, connector };
+  }
+
+  /** Moves from sync or webhooks reach the rule engine only when a rule of the company listens (cheap when none). */
+  async function announce(integration: IntegrationRow, moves: (StageMove & { recruiterId?: string | null })[]) {
+    if (moves.length === 0) return;
+    if ((await automation.rulesListening('application.stage_changed', integration.company_id)).length === 0) return;
+    for (const m of moves) {
+      await events.publishDomainEvent({
+        key: `ats:${integration.id}:${m.applicationExternalId}:${m.stageTo}:${m.at}`, type: 'application.stage_changed', companyId: integration.company_id,
+        entityType: 'application', entityId: m.applicationId, occurredAt: m.at,
+        data: { applicationId: m.applicationId, candidateId: m.candidateId, jobId: m.jobId, companyId: integration.company_id, recruiterId: m.recruiterId ?? null, stageFrom: m.stageFrom, stageTo: m.stageTo, source: 'ats' },
+      });
+    }
+  }
+
+  const list = (connector: AtsConnector, entity: SyncEntity) =>
+    ({ jobs: connector.listJobs, candidates: connector.listCandidates, applications: connector.listApplications })[entity].bind(connector) as
+      (req: Parameters<AtsConnector['listJobs']>[0]) => Promise<Page<never>>;
+
+  async function ingest(ctx: IngestContext, entity: SyncEntity, items: never[]) {
+    if (entity === 'jobs') return { ...(await ingestJobs(ctx, items)), moves: [] as StageMove[] };
+    if (entity === 'candidates') return { ...(await ingestCandidates(ctx, items)), moves: [] as StageMove[] };
+    return ingestApplications(ctx, items);
+  }
+
+  return {
+    /** Records a new integration once; a second live one for the same company and platform is refused. */
+    async recordIntegration(r: IntegrationRecord): Promise<void> {
+      if (await db('integrations').where({ id: r.id }).first()) return;
+      try {
+        await db('integrations').insert({
+          id: r.id, company_id: r.companyId, platform: r.platform, name: r.name, credentials_sealed: r.credentialsSealed, credentials_key_id: r.credentialsKeyId,
+          webhook_secret_sealed: r.webhookSecretSealed, base_url: r.baseUrl, auth_url: r.authUrl, sync_jobs: r.entities.jobs, sync_candidates: r.entities.candidates,
+          sync_applications: r.entities.applications, push_applications: r.pushApplications, interval_minutes: r.intervalMinutes, state: 'active',
+          workflow_id: r.workflowId, created_by_user_id: r.createdByUserId, created_at: new Date(r.at), updated_at: new Date(r.at),
+        });
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') {
+          throw ApplicationFailure.nonRetryable(`this company already has a ${r.platform} integration`, FAILURE_TYPES.IntegrationExists);
+        }
+        throw err;
+      }
+    },
+
+    /** Persists a config change made through the workflow. */
+    async saveIntegrationConfig(input: { integrationId: string; entities: Record<SyncEntity, boolean>; pushApplications: boolean; intervalMinutes: number }): Promise<void> {
+      await db('integrations').where({ id: input.integrationId }).update({
+        sync_jobs: input.entities.jobs, sync_candidates: input.entities.candidates, sync_applications: input.entities.applications,
+        push_applications: input.pushApplications, interval_minutes: input.intervalMinutes, updated_at: new Date(),
+      });
+    },
+
+    /**
+     * Syncs one entity of one integration, page by page. Each page is stored in one
+     * transaction with the run's cursor, so a retried activity (a crash, a throttle)
+     * resumes after the last stored page; the checkpoint moves to the run's start only
+     * when the last page is stored. A full scan then soft-deletes what the run did not list.
+     */
+    async syncEntity(input: { integrationId: string; entity: SyncEntity; mode: 'incremental' | 'full'; runId: string }): Promise<SyncResult> {
+      const { integration, connector } = await load(input.integrationId);
+      const key = { integration_id: integration.id, entity: input.entity };
+      let state = await db.transaction(async (trx) => {
+        await trx('sync_checkpoints').insert({ ...key, updated_at: new Date() }).onConflict(['integration_id', 'entity']).ignore();
+        const row = await trx('sync_checkpoints').where(key).forUpdate().first();
+        if (row.run_id === input.runId) return row; // resuming this run
+        const [started] = await trx('sync_checkpoints').where(key).update({
+          run_id: input.runId, run_mode: input.mode, run_started_at: trx.raw('now()'), cursor: null, pages_done: 0, version: row.version + 1, updated_at: new Date(),
+        }).returning('*');
+        return started;
+      });
+      const fullScan = connector.capabilities.incremental[input.entity] === 'full_scan';
+      let filter: string | null = input.mode === 'full' || fullScan ? null : state.checkpoint;
+      const totals: SyncResult = { entity: input.entity, pages: state.pages_done, received: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, checkpoint: state.checkpoint };
+
+      for (;;) {
+        let page: Page<never>;
+        try {
+          page = await list(connector, input.entity)({ checkpoint: filter, cursor: state.cursor, pageSize });
+        } catch (err) {
+          if (err instanceof AtsResyncRequiredError && filter !== null) {
+            log.warn('platform refused the incremental run: syncing fully', { integrationId: integration.id, entity: input.entity });
+            filter = null;
+            continue;
+          }
+          await db('sync_checkpoints').where(key).update({ last_error: String((err as Error).message ?? err).slice(0, 2000), updated_at: new Date() });
+          await db('sync_logs').insert({
+            integration_id: integration.id, run_id: input.runId, entity: input.entity, mode: input.mode, page: state.pages_done + 1, status: 'error',
+            error: String((err as Error).message ?? err).slice(0, 2000), occurred_at: new Date(), log_key: `${input.runId}:${input.entity}:${state.pages_done + 1}:error:${Context.current().info.attempt}`,
+          }).onConflict('log_key').ignore();
+          throw asActivityFailure(err);
+        }
+        const last = page.nextCursor === null;
+        const result = await db.transaction(async (trx) => {
+          const now = new Date();
+          const ctx: IngestContext = { trx, integrationId: integration.id, platform: integration.platform, companyId: integration.company_id, runId: input.runId, now };
+          const counts = await ingest(ctx, input.entity, page.items);
+          const pageNo = state.pages_done + 1;
+          await trx('sync_logs').insert({
+            integration_id: integration.id, run_id: input.runId, entity: input.entity, mode: input.mode, page: pageNo, received: counts.received,
+            created: counts.created, updated: counts.updated, deleted: counts.deleted, unchanged: counts.unchanged, status: 'ok', occurred_at: now,
+            log_key: `${input.runId}:${input.entity}:${pageNo}`,
+          }).onConflict('log_key').ignore();
+          let deletedByScan = 0;
+          if (last && (fullScan || input.mode === 'full')) deletedByScan = await softDeleteUnlisted(trx, integration.id, input.entity, input.runId, now);
+          const finished = last
+            ? { checkpoint: page.platformCheckpoint ?? new Date(state.run_started_at.getTime() - CHECKPOINT_OVERLAP_MS).toISOString(), run_id: null, cursor: null, last_success_at: now, last_error: null }
+            : { cursor: page.nextCursor };
+          // Optimistic lock: a newer run of this entity (a full re-sync) supersedes this one.
+          const [saved] = await trx('sync_checkpoints').where({ ...key, version: state.version, run_id: input.runId })
+            .update({ ...finished, pages_done: pageNo, version: state.version + 1, updated_at: now }).returning('*');
+          if (!saved) throw ApplicationFailure.nonRetryable(`a newer ${input.entity} run of integration ${integration.id} took over`, FAILURE_TYPES.SyncSuperseded);
+          return { counts: { ...counts, deleted: counts.deleted + deletedByScan }, saved };
+        });
+        state = result.saved;
+        for (const k of ['received', 'created', 'updated', 'deleted', 'unchanged'] as const) totals[k] += result.counts[k];
+        totals.pages = state.pages_done;
+        await announce(integration, result.counts.moves);
+        Context.current().heartbeat({ page: state.pages_done, cursor: state.cursor });
+        if (last) {
+          totals.checkpoint = state.checkpoint;
+          return totals;
+        }
+      }
+    },
+
+    /** Stores a webhook delivery's events once each and applies stage moves and deletions they report. */
+    async ingestWebhookEvents(input: { integrationId: string; events: CanonicalEvent[] }): Promise<{ stored: number; duplicates: number }> {
+      const integration = await integrations.find(input.integrationId);
+      if (!integration) throw ApplicationFailure.nonRetryable(`integration ${input.integrationId} not found`, FAILURE_TYPES.IntegrationNotFound);
+      const moves: (StageMove & { recruiterId: string | null })[] = [];
+      const stored = await db.transaction(async (trx) => {
+        const now = new Date();
+        const ctx: IngestContext = { trx, integrationId: integration.id, platform: integration.platform, companyId: integration.company_id, runId: `webhook:${now.toISOString()}`, now };
+        const fresh = await insertEvents(ctx, input.events, now);
+        for (const e of fresh) {
+          if (!e.applicationExternalId) continue;
+          const map = await trx('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: e.applicationExternalId }).first();
+          if (!map) continue; // not synced yet: the next sync brings it
+          if (e.eventType === 'application.deleted') {
+            await trx('applications').where({ id: map.internal_id }).update({ deleted_at: now });
+            await trx('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: e.applicationExternalId }).update({ deleted_at: now, updated_at: now });
+            continue;
+          }
+          const app = await trx('applications').where({ id: map.internal_id }).first();
+          if (e.stageTo && app && app.stage !== e.stageTo) {
+            const move = { applicationId: app.id, applicationExternalId: e.applicationExternalId, candidateId: app.candidate_id, jobId: app.job_id, stageFrom: app.stage, stageTo: e.stageTo, at: e.timestamp };
+            await trx('applications').where({ id: app.id }).update({
+              stage: e.stageTo, stage_changed_at: new Date(e.timestamp),
+              ...(e.eventType === 'application.hired' && { status: 'hired' }), ...(e.eventType === 'application.rejected' && { status: 'rejected' }),
+            });
+            // The sync would see the record as changed again: forget its hash so it is rewritten, not re-announced.
+            await trx('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: e.applicationExternalId }).update({ content_hash: null });
+            await recordStageMove(ctx, move, 'webhook', e.providerEventId);
+            moves.push({ ...move, recruiterId: app.recruiter_id });
+          }
+        }
+        return fresh.length;
+      });
+      await announce(integration, moves);
+      return { stored, duplicates: input.events.length - stored };
+    },
+
+    /**
+     * Pushes an accepted proposal's application to the ATS once: the connector is idempotent
+     * on the proposal id, and the external ids are mapped to our application and candidate.
+     */
+    async pushApplication(input: { integrationId: string; proposalId: string }): Promise<{ applicationExternalId: string; alreadyPushed: boolean }> {
+      const { integration, connector } = await load(input.integrationId);
+      const proposal = await db('candidate_role_assignments').where({ id: input.proposalId }).first();
+      const application = await db('applications').where({ source_proposal_id: input.proposalId }).first();
+      if (!proposal || !application) throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} has no application to push`, FAILURE_TYPES.ProposalNotFound);
+      const known = await db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', internal_id: application.id }).first();
+      if (known) return { applicationExternalId: known.external_id, alreadyPushed: true };
+      const job = await db('external_entity_map').where({ integration_id: integration.id, entity_type: 'job', internal_id: proposal.job_id }).first();
+      if (!job) throw ApplicationFailure.nonRetryable(`job ${proposal.job_id} is not synced from this ATS`, FAILURE_TYPES.ActionNotApplicable);
+      const candidate = await db('candidates').where({ id: proposal.candidate_id }).first();
+      let pushed;
+      try {
+        pushed = await connector.pushApplication({
+          reference: input.proposalId, jobExternalId: job.external_id,
+          candidate: { fullName: candidate.full_name, email: candidate.email }, note: proposal.pitch,
+        });
+      } catch (err) {
+        throw asActivityFailure(err);
+      }
+      const now = new Date();
+      await db.transaction(async (trx: Executor) => {
+        await trx('external_entity_map').insert({
+          integration_id: integration.id, entity_type: 'application', external_id: pushed.applicationExternalId, internal_id: application.id, updated_at: now,
+        }).onConflict(['integration_id', 'entity_type', 'external_id']).ignore();
+        await trx('external_entity_map').insert({
+          integration_id: integration.id, entity_type: 'candidate', external_id: pushed.candidateExternalId, internal_id: candidate.id, updated_at: now,
+        }).onConflict().ignore();
+      });
+      return { applicationExternalId: pushed.applicationExternalId, alreadyPushed: false };
+    },
+
+    async testConnection(input: { integrationId: string }): Promise<{ ok: boolean; error: string | null }> {
+      const { connector } = await load(input.integrationId);
+      try {
+        await connector.testConnection();
+        return { ok: true, error: null };
+      } catch (err) {
+        return { ok: false, error: String((err as Error).message ?? err) };
+      }
+    },
+
+    /** The integration's row state (paused, auth_failed, active) and last error, for the API and the UI. */
+    async setIntegrationState(input: { integrationId: string; state: IntegrationRow['state']; error?: string | null }): Promise<void> {
+      await db('integrations').where({ id: input.integrationId }).update({
+        state: input.state, ...(input.error !== undefined && { last_error: input.error }), updated_at: new Date(),
+      });
+    },
+  };
+}
+
+/** Records of `entity` this complete run did not list: gone from the platform, so soft-deleted here. */
+async function softDeleteUnlisted(trx: Executor, integrationId: string, entity: SyncEntity, runId: string, now: Date): Promise<number> {
+  const entityType = { jobs: 'job', candidates: 'candidate', applications: 'application' }[entity];
+  const table = entity;
+  const gone = await trx('external_entity_map')
+    .where({ integration_id: integrationId, entity_type: entityType })
+    .whereNull('deleted_at')
+    .andWhere((w) => w.whereNull('seen_run_id').orWhereNot({ seen_run_id: runId }))
+    .whereNotNull('content_hash') // placeholders and pushed records have not been listed yet
+    .update({ deleted_at: now, updated_at: now })
+    .returning('internal_id');
+  const ids = gone.map((g: { internal_id: string }) => g.internal_id);
+  if (ids.length) await trx(table).whereIn('id', ids).update({ deleted_at: now });
+  return ids.length;
+}
+
+export type AtsActivities = ReturnType<typeof createAtsActivities>;

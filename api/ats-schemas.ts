@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { ATS_PLATFORMS, SYNC_ENTITIES, type AtsPlatform } from '../activities/ats/types.js';
+import { INTEGRATION_STATES } from '../db/migrations/005_ats_sync.js';
+import { pageOf, pageQuery, uuid } from './schemas.js';
+
+// ATS integrations (SPEC §3.6).
+
+/** The credentials each platform needs (write-only: never returned). */
+export const CREDENTIAL_FIELDS: Record<AtsPlatform, readonly string[]> = {
+  greenhouse: ['clientId', 'clientSecret', 'userId'],
+  lever: ['apiKey'],
+  workable: ['subdomain', 'token'],
+  ashby: ['apiKey'],
+  bamboohr: ['companyDomain', 'apiKey'],
+};
+
+const secretValue = z.string().trim().min(1).max(2000);
+const entitiesShape = z.strictObject(Object.fromEntries(SYNC_ENTITIES.map((e) => [e, z.boolean()])) as Record<(typeof SYNC_ENTITIES)[number], z.ZodBoolean>);
+
+export const integrationCreateBody = z
+  .strictObject({
+    platform: z.enum(ATS_PLATFORMS),
+    name: z.string().trim().min(1).max(200).optional(),
+    credentials: z.record(z.string().max(50), secretValue),
+    /** The secret the platform signs webhooks with; generated when omitted (returned once). */
+    webhookSecret: z.string().min(16).max(500).optional(),
+    /** The platform's API base (regional hosts, sandboxes); only where the deployment allows it. */
+    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    authUrl: z.url({ protocol: /^https?$/ }).optional(),
+    entities: entitiesShape.partial().optional(),
+    pushApplications: z.boolean().default(false),
+    intervalMinutes: z.int().min(1).max(1440).default(5),
+  })
+  .superRefine((body, ctx) => {
+    const needed = CREDENTIAL_FIELDS[body.platform];
+    for (const field of needed) {
+      if (!body.credentials[field]) ctx.addIssue({ code: 'custom', path: ['credentials', field], message: `${body.platform} needs ${field}` });
+    }
+    for (const field of Object.keys(body.credentials)) {
+      if (!needed.includes(field)) ctx.addIssue({ code: 'custom', path: ['credentials', field], message: `${body.platform} takes ${needed.join(', ')}` });
+    }
+  });
+
+export const integrationPatchBody = z
+  .strictObject({
+    entities: entitiesShape.partial().optional(),
+    pushApplications: z.boolean().optional(),
+    intervalMinutes: z.int().min(1).max(1440).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+
+export const syncRequestBody = z.strictObject({ mode: z.enum(['incremental', 'full']).default('incremental') });
+export const integrationListQuery = z.strictObject({ ...pageQuery });
+export const syncLogQuery = z.strictObject({ ...pageQuery, entity: z.enum(SYNC_ENTITIES).optional(), status: z.enum(['ok', 'error']).optional(), runId: z.string().max(300).optional() });
+
+const entityStatusDto = z.object({
+  checkpoint: z.string().nullable(),
+  runInProgress: z.boolean(),
+  pagesDone: z.int(),
+  lastSuccessAt: z.iso.datetime().nullable(),
+  lastError: z.string().nullable(),
+});
+
+export const integrationDto = z.object({
+  id: uuid,
+  companyId: uuid,
+  platform: z.enum(ATS_PLATFORMS),
+  name: z.string(),
+  state: z.enum(INTEGRATION_STATES),
+  entities: z.object({ jobs: z.boolean(), candidates: z.boolean(), applications: z.boolean() }),
+  pushApplications: z.boolean(),
+  intervalMinutes: z.int(),
+  lastError: z.string().nullable(),
+  workflowId: z.string(),
+  webhookUrl: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  sync: z.record(z.string(), entityStatusDto),
+  /** The sync workflow's live view (null when it cannot be asked). */
+  live: z.unknown().nullable(),
+});
+export const integrationCreatedDto = integrationDto.extend({ webhookSecret: z.string().optional() });
+export const integrationPageDto = pageOf(integrationDto);
+
+export const syncLogDto = z.object({
+  id: z.int(), runId: z.string(), entity: z.enum(SYNC_ENTITIES), mode: z.string(), page: z.int(), received: z.int(), created: z.int(),
+  updated: z.int(), deleted: z.int(), unchanged: z.int(), status: z.enum(['ok', 'error']), error: z.string().nullable(), occurredAt: z.iso.datetime(),
+});
+export const syncLogPageDto = pageOf(syncLogDto);
+
+export const pipelineDto = z.object({
+  jobId: uuid,
+  stages: z.array(z.object({ stage: z.string(), count: z.int(), averageDaysInStage: z.number().nullable() })),
+  candidates: z.array(z.object({ applicationId: uuid, candidateId: uuid, candidateName: z.string(), stage: z.string(), status: z.string(), daysInStage: z.number() })),
+});

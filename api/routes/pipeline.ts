@@ -1,0 +1,60 @@
+import { Router } from 'express';
+import type { Db } from '../../lib/db.js';
+import { actorOf } from '../auth.js';
+import { notFound } from '../errors.js';
+import type { Operation } from '../openapi.js';
+import { route } from '../routing.js';
+import { idParams } from '../schemas.js';
+import { pipelineDto } from '../ats-schemas.js';
+
+const DAY_MS = 86_400_000;
+const days = (ms: number) => Math.round((ms / DAY_MS) * 10) / 10;
+
+/**
+ * Stage metrics of a job (seed 004 priorities 3–5): per stage the applications in it and
+ * the average time spent in it (from stage history, ATS and automation moves alike), and
+ * per candidate the current stage and days in it.
+ */
+export function pipelineRoutes({ db, registry }: { db: Db; registry: Operation[] }): Router {
+  const router = Router();
+  route(router, registry, {
+    method: 'get', path: '/jobs/:id/pipeline', summary: 'Stage counts, average days per stage, and each candidate\'s stage and time in it', params: idParams,
+    responses: { 200: { description: 'The pipeline', schema: pipelineDto }, 404: { description: 'No such job (or not yours)' } },
+  }, async ({ params, res }) => {
+    const actor = actorOf(res);
+    const job = await db('jobs').where({ id: params.id }).whereNull('deleted_at').first();
+    const visible = job && (actor.role === 'platform_admin' || actor.companyId === job.company_id);
+    if (!visible) throw notFound('job');
+    const now = Date.now();
+    const applications = await db('applications')
+      .join('candidates', 'candidates.id', 'applications.candidate_id')
+      .where('applications.job_id', job.id).whereNull('applications.deleted_at')
+      .orderBy('applications.created_at')
+      .select('applications.id', 'applications.candidate_id', 'candidates.full_name', 'applications.stage', 'applications.status', 'applications.stage_changed_at', 'applications.created_at');
+    // Time in a stage = from entering it to leaving it (the next move), for every move of the job's applications.
+    const durations = await db.raw(`
+      select to_stage as stage, avg(extract(epoch from (coalesce(next_at, now()) - occurred_at)) * 1000) as avg_ms
+      from (select h.to_stage, h.occurred_at, lead(h.occurred_at) over (partition by h.application_id order by h.occurred_at, h.id) as next_at
+            from application_stage_history h join applications a on a.id = h.application_id
+            where a.job_id = ? and a.deleted_at is null) moves
+      group by to_stage`, [job.id]);
+    const average = new Map<string, number>(durations.rows.map((r: { stage: string; avg_ms: string }) => [r.stage, Number(r.avg_ms)]));
+    const counts = new Map<string, number>();
+    for (const a of applications) counts.set(a.stage, (counts.get(a.stage) ?? 0) + 1);
+    const stages = [...new Set([...counts.keys(), ...average.keys()])].map((stage) => ({
+      stage, count: counts.get(stage) ?? 0, averageDaysInStage: average.has(stage) ? days(average.get(stage)!) : null,
+    }));
+    return {
+      status: 200,
+      body: {
+        jobId: job.id,
+        stages,
+        candidates: applications.map((a) => ({
+          applicationId: a.id, candidateId: a.candidate_id, candidateName: a.full_name, stage: a.stage, status: a.status,
+          daysInStage: days(now - (a.stage_changed_at ?? a.created_at).getTime()),
+        })),
+      },
+    };
+  });
+  return router;
+}

@@ -1,0 +1,83 @@
+import type { Db, Executor } from '../../lib/db.js';
+import type { AtsPlatform, SyncEntity } from '../../activities/ats/types.js';
+import { type Keyset, newestFirst } from './keyset.js';
+
+export interface IntegrationRow {
+  id: string;
+  company_id: string;
+  platform: AtsPlatform;
+  name: string;
+  credentials_sealed: string;
+  credentials_key_id: string;
+  webhook_secret_sealed: string;
+  base_url: string | null;
+  auth_url: string | null;
+  sync_jobs: boolean;
+  sync_candidates: boolean;
+  sync_applications: boolean;
+  push_applications: boolean;
+  interval_minutes: number;
+  state: 'active' | 'paused' | 'auth_failed' | 'deleted';
+  last_error: string | null;
+  workflow_id: string;
+  created_by_user_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface CheckpointRow {
+  integration_id: string;
+  entity: SyncEntity;
+  checkpoint: string | null;
+  run_id: string | null;
+  run_mode: string | null;
+  run_started_at: Date | null;
+  cursor: string | null;
+  pages_done: number;
+  last_success_at: Date | null;
+  last_error: string | null;
+  version: number;
+  updated_at: Date;
+}
+
+export interface SyncLogRow {
+  id: number;
+  integration_id: string;
+  run_id: string;
+  entity: SyncEntity;
+  mode: string;
+  page: number;
+  received: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  status: 'ok' | 'error';
+  error: string | null;
+  occurred_at: Date;
+}
+
+/** Integrations, their checkpoints and sync logs. */
+export const integrationsDal = (db: Db) => ({
+  find: (id: string, trx: Executor = db) => trx<IntegrationRow>('integrations').where({ id }).whereNot({ state: 'deleted' }).first(),
+
+  list(filter: Keyset & { companyId?: string }, trx: Executor = db): Promise<IntegrationRow[]> {
+    const q = trx<IntegrationRow>('integrations').whereNot({ state: 'deleted' });
+    if (filter.companyId) q.where({ company_id: filter.companyId });
+    return newestFirst(q, filter);
+  },
+
+  /** The company's integrations that push accepted proposals' applications. */
+  pushing: (companyId: string, trx: Executor = db) =>
+    trx<IntegrationRow>('integrations').where({ company_id: companyId, push_applications: true }).whereIn('state', ['active', 'paused', 'auth_failed']),
+
+  checkpoints: (integrationId: string, trx: Executor = db) => trx<CheckpointRow>('sync_checkpoints').where({ integration_id: integrationId }),
+
+  logs(filter: Keyset & { integrationId: string; entity?: SyncEntity; status?: 'ok' | 'error'; runId?: string }, trx: Executor = db): Promise<SyncLogRow[]> {
+    const q = trx<SyncLogRow>('sync_logs').where({ integration_id: filter.integrationId });
+    if (filter.entity) q.where({ entity: filter.entity });
+    if (filter.status) q.where({ status: filter.status });
+    if (filter.runId) q.where({ run_id: filter.runId });
+    return newestFirst(q, filter, 'sync_logs', 'occurred_at');
+  },
+});

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncStatusQuery } from '../../workflows/ats-sync.js';
+import type { FakeAts } from '../fakes/ats/types.js';
+import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
+
+import { createMarketplace, type Marketplace } from '../support/factories.js';
+import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { seedSmall } from '../support/ats-harness.js';
+
+let h: ApiHarness;
+const fakes: FakeAts[] = [];
+beforeAll(async () => {
+  h = await startApiHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+  await Promise.all(fakes.map((f) => f.close()));
+});
+
+async function greenhouse() {
+  const f = await startGreenhouseFake();
+  fakes.push(f);
+  return f;
+}
+
+const connect = (m: Marketplace, ats: FakeAts, body: Record<string, unknown> = {}) =>
+  h.request('POST', '/api/v1/integrations', {
+    actor: m.actors.companyAdmin,
+    body: { platform: ats.platform, credentials: ats.config.credentials, baseUrl: ats.config.baseUrl, ...(ats.config.authUrl && { authUrl: ats.config.authUrl }), webhookSecret: ats.webhookSecret, ...body },
+  });
+
+async function synced(m: Marketplace, id: string) {
+  return eventually(async () => {
+    const res = await h.request('GET', `/api/v1/integrations/${id}`, { actor: m.actors.companyAdmin });
+    return res.body.live?.runs >= 1 && !res.body.live.syncing ? res.body : undefined;
+  }, 30_000);
+}
+
+describe('integrations API', () => {
+  it('connects an ATS, syncs it at once, and never returns the credentials', async () => {
+    const ats = await greenhouse();
+    seedSmall(ats);
+    const m = await createMarketplace(h.db);
+    const res = await connect(m, ats);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ platform: 'greenhouse', state: 'active', companyId: m.companyId, workflowId: `ats-sync-${res.body.id}`, webhookSecret: ats.webhookSecret });
+    expect(JSON.stringify(res.body)).not.toContain(ats.config.credentials.clientSecret);
+    const row = await h.db('integrations').where({ id: res.body.id }).first();
+    expect(row.credentials_sealed).not.toContain(ats.config.credentials.clientSecret!);
+    const detail = await synced(m, res.body.id);
+    expect(JSON.stringify(detail)).not.toContain(ats.config.credentials.clientSecret);
+    expect(detail).not.toHaveProperty('webhookSecret');
+    expect(detail.sync.applications).toMatchObject({ runInProgress: false, lastError: null });
+    const logs = await h.request('GET', `/api/v1/integrations/${res.body.id}/sync-logs?entity=applications`, { actor: m.actors.companyAdmin });
+    expect(logs.body.data[0]).toMatchObject({ entity: 'applications', status: 'ok', received: 4, created: 4 });
+    // Found in the Web UI by platform and company.
+    const found = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const wf of h.temporal.workflow.list({ query: `IntegrationPlatform = "greenhouse" AND CompanyId = "${m.companyId}"` })) ids.push(wf.workflowId);
+      return ids.length ? ids : undefined;
+    });
+    expect(found).toEqual([res.body.workflowId]);
+    // The pipeline of a synced job.
+    const job = await h.db('jobs').where({ source_integration_id: res.body.id, title: 'Platform Engineer' }).first();
+    const pipeline = await h.request('GET', `/api/v1/jobs/${job.id}/pipeline`, { actor: m.actors.hiringManager });
+    expect(pipeline.body.stages).toEqual([{ stage: ats.stages[0], count: 2, averageDaysInStage: null }]);
+    expect(pipeline.body.candidates).toHaveLength(2);
+    expect((await h.request('GET', `/api/v1/jobs/${job.id}/pipeline`, { actor: m.actors.foreignAdmin })).status).toBe(404);
+  });
+
+  it('refuses bad connections with 4xx and starts nothing', async () => {
+    const ats = await greenhouse();
+    const m = await createMarketplace(h.db);
+    const before = Number((await h.db('integrations').count('* as n').first())!.n);
+    const missing = await connect(m, ats, { credentials: { clientId: 'x' } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.details.map((d: { path: string[] }) => d.path.join('.'))).toEqual(expect.arrayContaining(['credentials.clientSecret', 'credentials.userId']));
+    expect((await connect(m, ats, { platform: 'taleo' })).status).toBe(400);
+    expect((await connect(m, ats, { intervalMinutes: 0 })).status).toBe(400);
+    expect((await h.request('POST', '/api/v1/integrations', { actor: m.actors.recruiter, body: { platform: 'lever', credentials: { apiKey: 'k' } } })).status).toBe(403);
+    expect((await h.request('POST', '/api/v1/integrations', { actor: m.actors.hiringManager, body: { platform: 'lever', credentials: { apiKey: 'k' } } })).status).toBe(403);
+    expect(Number((await h.db('integrations').count('* as n').first())!.n)).toBe(before);
+    expect((await connect(m, ats)).status).toBe(201);
+    expect((await connect(m, ats)).status).toBe(409); // one live integration per platform
+  });
+
+  it('accepts a signed webhook once, drops its duplicates, and refuses forged or unsigned ones', async () => {
+    const ats = await greenhouse();
+    const { applications } = seedSmall(ats);
+    const m = await createMarketplace(h.db);
+    const integration = (await connect(m, ats)).body;
+    await synced(m, integration.id);
+    const url = `/api/v1/integrations/${integration.id}/webhooks`;
+    ats.moveApplication(applications[0]!, ats.stages[1]!);
+    const delivery = ats.stageChangeWebhook(applications[0]!, { deliveryId: 'delivery-1' });
+
+    const forged = await h.request('POST', url, { rawBody: delivery.body, headers: { ...ats.signWebhook(delivery.body, { secret: 'not-the-secret', deliveryId: 'delivery-1' }), 'content-type': 'application/json' } });
+    expect(forged.status).toBe(401);
+    const unsigned = await h.request('POST', url, { rawBody: delivery.body, headers: { 'content-type': 'application/json' } });
+    expect(unsigned.status).toBe(401);
+
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await h.request('POST', url, { rawBody: delivery.body, headers: { ...delivery.headers, 'content-type': 'application/json' } }));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    const stored = await eventually(async () => {
+      const rows = await h.db('ats_events').where({ integration_id: integration.id, provider_event_id: 'delivery-1' });
+      return rows.length ? rows : undefined;
+    });
+    expect(stored).toHaveLength(1);
+    const app = await h.db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: applications[0] }).first();
+    await eventually(async () => (await h.db('applications').where({ id: app.internal_id }).first()).stage === ats.stages[1]);
+    const handle = h.temporal.workflow.getHandle(integration.workflowId);
+    const status = await eventually(async () => {
+      const s = await handle.query(syncStatusQuery);
+      return s.webhookEvents.stored + s.webhookEvents.duplicates >= 1 ? s : undefined;
+    });
+    expect(status!.webhookEvents.stored).toBe(1);
+    expect((await h.request('POST', `/api/v1/integrations/${crypto.randomUUID()}/webhooks`, { rawBody: delivery.body, headers: delivery.headers })).status).toBe(404);
+  });
+
+  it('pushes an accepted proposal for a synced job to the ATS exactly once', async () => {
+    const ats = await greenhouse();
+    seedSmall(ats);
+    const m = await createMarketplace(h.db);
+    const integration = (await connect(m, ats, { pushApplications: true })).body;
+    await synced(m, integration.id);
+    const job = await h.db('jobs').where({ source_integration_id: integration.id, title: 'Platform Engineer' }).first();
+    const proposal = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: job.id, pitch: 'Built three ATS integrations.' } });
+    expect(proposal.status).toBe(201);
+    expect((await h.request('POST', `/api/v1/proposals/${proposal.body.id}/accept`, { actor: m.actors.companyAdmin, body: {} })).status).toBe(200);
+    const pushed = await eventually(async () => (ats.pushed().length ? ats.pushed() : undefined), 20_000);
+    expect(pushed).toMatchObject([{ reference: proposal.body.id }]);
+    // A repeated publish (a retried activity) signals again; the push is not repeated.
+    const { createEventPublisher } = await import('../../activities/events.js');
+    const publisher = createEventPublisher({ db: h.db, temporal: h.temporal, taskQueue: h.taskQueues.automation });
+    await publisher.publishDomainEvent({
+      key: `proposal-${proposal.body.id}:accepted`, type: 'proposal.accepted', companyId: m.companyId, entityType: 'proposal', entityId: proposal.body.id,
+      occurredAt: new Date().toISOString(), data: {},
+    });
+    await eventually(async () => (await h.temporal.workflow.getHandle(integration.workflowId).query(syncStatusQuery)).pushes.done >= 1);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(ats.pushed()).toHaveLength(1);
+    const mapped = await h.db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: pushed![0]!.applicationExternalId }).first();
+    expect(mapped.internal_id).toBe(proposal.body.applicationId ?? (await h.db('applications').where({ source_proposal_id: proposal.body.id }).first()).id);
+  });
+
+  it('pauses, resumes, changes settings and disconnects through the workflow; other companies see nothing', async () => {
+    const ats = await startGreenhouseFake();
+    fakes.push(ats);
+    seedSmall(ats);
+    const m = await createMarketplace(h.db);
+    const integration = (await connect(m, ats)).body;
+    const url = `/api/v1/integrations/${integration.id}`;
+    expect((await h.request('GET', url, { actor: m.actors.foreignAdmin })).status).toBe(404);
+    expect((await h.request('POST', `${url}/pause`, { actor: m.actors.companyAdmin })).body.state).toBe('paused');
+    expect((await h.request('POST', `${url}/pause`, { actor: m.actors.companyAdmin })).status).toBe(409);
+    expect((await h.request('POST', `${url}/resume`, { actor: m.actors.companyAdmin })).body.state).toBe('active');
+    const changed = await h.request('PATCH', url, { actor: m.actors.companyAdmin, body: { intervalMinutes: 30, entities: { jobs: false } } });
+    expect(changed.body).toMatchObject({ intervalMinutes: 30, entities: { jobs: false, candidates: true, applications: true } });
+    expect((await h.request('PATCH', url, { actor: m.actors.companyAdmin, body: { intervalMinutes: 5000 } })).status).toBe(400);
+    expect((await h.request('POST', `${url}/test`, { actor: m.actors.companyAdmin })).body).toEqual({ ok: true, error: null });
+    expect((await h.request('POST', `${url}/sync`, { actor: m.actors.companyAdmin, body: { mode: 'full' } })).status).toBe(202);
+    expect((await h.request('DELETE', url, { actor: m.actors.companyAdmin })).status).toBe(200);
+    expect((await h.request('GET', url, { actor: m.actors.companyAdmin })).status).toBe(404);
+  });
+});

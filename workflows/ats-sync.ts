@@ -1,0 +1,288 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { AtsWorkflowActivities } from '../activities/index.js';
+import type { CanonicalEvent, SyncEntity } from '../activities/ats/types.js';
+import type { IntegrationRecord, SyncResult } from '../activities/ats/sync.js';
+import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
+import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
+import { asRefusal } from './failures.js';
+import type { Actor } from './proposal-rules.js';
+
+export type IntegrationState = 'active' | 'paused' | 'auth_failed' | 'deleted';
+const ENTITIES: SyncEntity[] = ['jobs', 'candidates', 'applications'];
+
+export interface SyncConfig {
+  entities: Record<SyncEntity, boolean>;
+  intervalMinutes: number;
+  pushApplications: boolean;
+}
+
+export interface EntityStatus {
+  checkpoint: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  lastRun: Omit<SyncResult, 'entity' | 'checkpoint'> | null;
+}
+
+export interface SyncStatus {
+  integrationId: string;
+  platform: string;
+  state: IntegrationState;
+  syncing: boolean;
+  config: SyncConfig;
+  runs: number;
+  lastRunAt: string | null;
+  nextRunAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  consecutiveFailures: number;
+  entities: Record<SyncEntity, EntityStatus>;
+  webhookEvents: { received: number; stored: number; duplicates: number };
+  pushes: { done: number; failed: number; pending: number };
+}
+
+export interface AtsSyncInput {
+  integrationId: string;
+  companyId: string;
+  platform: string;
+  config: SyncConfig;
+  /** The integration to record, on the first run only (credentials arrive sealed: no secret enters the history). */
+  record?: IntegrationRecord;
+  /** Carried over continue-as-new. */
+  status?: SyncStatus;
+  pendingPushes?: string[];
+  pendingEvents?: CanonicalEvent[];
+}
+
+/** Resolves once the integration is recorded; fails with the refusal (e.g. the company already connected this platform). Used with update-with-start. */
+export const integrationRecordedUpdate = defineUpdate<SyncStatus>('integrationRecorded');
+export const syncNowSignal = defineSignal('syncNow');
+export const fullResyncSignal = defineSignal('fullResync');
+/** Verified webhook events (the API checked the signature); stored once each by the activity. */
+export const webhookEventsSignal = defineSignal<[CanonicalEvent[]]>('webhookEvents');
+/** An accepted proposal to push to the ATS (raised by the domain-event publisher). */
+export const pushApplicationSignal = defineSignal<[{ proposalId: string }]>('pushApplication');
+export const pauseSyncUpdate = defineUpdate<SyncStatus, [{ actor: Actor }]>('pauseSync');
+export const resumeSyncUpdate = defineUpdate<SyncStatus, [{ actor: Actor }]>('resumeSync');
+export const changeSyncConfigUpdate = defineUpdate<SyncStatus, [{ actor: Actor; config: Partial<SyncConfig> }]>('changeSyncConfig');
+export const testConnectionUpdate = defineUpdate<{ ok: boolean; error: string | null }, [{ actor: Actor }]>('testConnection');
+export const disconnectUpdate = defineUpdate<SyncStatus, [{ actor: Actor }]>('disconnect');
+export const syncStatusQuery = defineQuery<SyncStatus>('syncStatus');
+
+const db = proxyActivities<AtsWorkflowActivities>(DATABASE_ACTIVITY);
+const email = proxyActivities<AtsWorkflowActivities>(NOTIFICATION_ACTIVITY);
+const ats = proxyActivities<AtsWorkflowActivities>({
+  startToCloseTimeout: '2 hours',
+  // Paging activities heartbeat every page; a crashed worker's run resumes elsewhere from its stored cursor.
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8,
+    nonRetryableErrorTypes: [FAILURE_TYPES.AtsAuthFailed, FAILURE_TYPES.AtsRequestRejected, FAILURE_TYPES.IntegrationNotFound, FAILURE_TYPES.SyncSuperseded],
+  },
+});
+
+/** Failures in a row after which the integration shows up in the Web UI as needing attention. */
+const ATTENTION_AFTER_FAILURES = 3;
+const MINUTE_MS = 60_000;
+
+/**
+ * One connected ATS (SPEC §3.6): an incremental sync of each enabled entity every
+ * interval, on request now, or in full; webhook events and application pushes as they
+ * arrive; pause / resume / config changes as updates. A 401/403 pauses it (auth_failed)
+ * and tells the company admins instead of retrying forever. Runs until disconnected,
+ * continuing as new when its history grows long.
+ */
+export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> {
+  const emptyEntity = (): EntityStatus => ({ checkpoint: null, lastSuccessAt: null, lastError: null, lastRun: null });
+  const status: SyncStatus = input.status ?? {
+    integrationId: input.integrationId, platform: input.platform, state: 'active', syncing: false, config: input.config, runs: 0,
+    lastRunAt: null, nextRunAt: null, lastSuccessAt: null, lastError: null, consecutiveFailures: 0,
+    entities: { jobs: emptyEntity(), candidates: emptyEntity(), applications: emptyEntity() },
+    webhookEvents: { received: 0, stored: 0, duplicates: 0 }, pushes: { done: 0, failed: 0, pending: 0 },
+  };
+  const pushes: string[] = [...(input.pendingPushes ?? [])];
+  const events: CanonicalEvent[] = [...(input.pendingEvents ?? [])];
+  let requested: 'incremental' | 'full' | null = input.status ? null : 'incremental'; // a new integration syncs at once
+  let configChanged = false;
+  const refuse = (type: string, message: string): never => { throw ApplicationFailure.create({ type, message }); };
+  const show = () =>
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.IntegrationPlatform, value: input.platform },
+      { key: SEARCH_ATTRIBUTES.CompanyId, value: input.companyId },
+      { key: SEARCH_ATTRIBUTES.IntegrationState, value: status.state },
+      { key: SEARCH_ATTRIBUTES.NeedsAttention, value: status.state === 'auth_failed' || status.consecutiveFailures >= ATTENTION_AFTER_FAILURES },
+    ]);
+  const companyAdmin = (actor: Actor) => {
+    if (actor.role !== 'platform_admin' && !(actor.role === 'company_admin' && actor.companyId === input.companyId)) {
+      refuse(FAILURE_TYPES.Forbidden, 'only a company admin of this company can manage its integration');
+    }
+    if (status.state === 'deleted') refuse(FAILURE_TYPES.InvalidState, 'this integration is disconnected');
+  };
+  const setState = async (state: IntegrationState, error?: string | null) => {
+    status.state = state;
+    show();
+    await db.setIntegrationState({ integrationId: input.integrationId, state, ...(error !== undefined && { error }) });
+  };
+
+  let recorded = !!input.status;
+  let refusal: ApplicationFailure | undefined;
+  setHandler(integrationRecordedUpdate, async () => {
+    await condition(() => recorded || refusal !== undefined);
+    if (refusal) throw refusal;
+    return status;
+  });
+  setHandler(syncStatusQuery, () => ({ ...status, pushes: { ...status.pushes, pending: pushes.length } }));
+  setHandler(syncNowSignal, () => { requested ??= 'incremental'; });
+  setHandler(fullResyncSignal, () => { requested = 'full'; });
+  setHandler(webhookEventsSignal, (batch) => {
+    status.webhookEvents.received += batch.length;
+    events.push(...batch);
+  });
+  setHandler(pushApplicationSignal, ({ proposalId }) => {
+    if (!pushes.includes(proposalId)) pushes.push(proposalId);
+  });
+  setHandler(pauseSyncUpdate, async () => {
+    await setState('paused');
+    return status;
+  }, { validator: ({ actor }) => { companyAdmin(actor); if (status.state === 'paused') refuse(FAILURE_TYPES.InvalidState, 'the integration is already paused'); } });
+  setHandler(resumeSyncUpdate, async () => {
+    await setState('active', null);
+    status.consecutiveFailures = 0;
+    requested ??= 'incremental';
+    show();
+    return status;
+  }, { validator: ({ actor }) => { companyAdmin(actor); if (status.state === 'active') refuse(FAILURE_TYPES.InvalidState, 'the integration is already running'); } });
+  setHandler(changeSyncConfigUpdate, async ({ config }) => {
+    status.config = { ...status.config, ...config, entities: { ...status.config.entities, ...config.entities } };
+    configChanged = true;
+    if (config.intervalMinutes !== undefined && status.lastRunAt) {
+      status.nextRunAt = new Date(new Date(status.lastRunAt).getTime() + status.config.intervalMinutes * MINUTE_MS).toISOString();
+    }
+    await db.saveIntegrationConfig({ integrationId: input.integrationId, ...status.config });
+    return status;
+  }, {
+    validator: ({ actor, config }) => {
+      companyAdmin(actor);
+      if (config.intervalMinutes !== undefined && !(Number.isInteger(config.intervalMinutes) && config.intervalMinutes >= 1 && config.intervalMinutes <= 1440)) {
+        refuse(FAILURE_TYPES.InvalidState, 'the interval is 1 to 1440 minutes');
+      }
+    },
+  });
+  setHandler(testConnectionUpdate, () => ats.testConnection({ integrationId: input.integrationId }), { validator: ({ actor }) => companyAdmin(actor) });
+  setHandler(disconnectUpdate, async () => {
+    await setState('deleted');
+    return status;
+  }, { validator: ({ actor }) => companyAdmin(actor) });
+
+  show();
+  if (input.record) {
+    try {
+      await db.recordIntegration(input.record);
+      recorded = true;
+    } catch (err) {
+      refusal = asRefusal(err);
+      await condition(allHandlersFinished);
+      status.state = 'deleted';
+      return status;
+    }
+  }
+  for (;;) {
+    const due = () => (status.nextRunAt ? new Date(status.nextRunAt).getTime() - Date.now() : 0);
+    const active = () => status.state === 'active';
+    // Paused or failed integrations wait for a command, not for a timer.
+    await condition(
+      () => status.state === 'deleted' || events.length > 0 || configChanged || (active() && (requested !== null || pushes.length > 0)),
+      active() ? Math.max(1, due()) : undefined,
+    );
+    if (status.state === 'deleted') break;
+    configChanged = false;
+
+    if (events.length > 0) await ingestEvents(events.splice(0, events.length));
+    if (active() && pushes.length > 0) await pushAll();
+    if (active() && (requested !== null || due() <= 0)) await runSync(requested ?? 'incremental');
+
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 5_000) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof atsSyncWorkflow>({ ...input, record: undefined, config: status.config, status, pendingPushes: pushes, pendingEvents: events });
+    }
+  }
+  await condition(allHandlersFinished);
+  return status;
+
+  async function runSync(mode: 'incremental' | 'full') {
+    requested = null;
+    status.syncing = true;
+    status.runs += 1;
+    status.lastRunAt = new Date().toISOString();
+    let failed: string | null = null;
+    for (const entity of ENTITIES.filter((e) => status.config.entities[e])) {
+      const entityStatus = status.entities[entity];
+      try {
+        const result = await ats.syncEntity({ integrationId: input.integrationId, entity, mode, runId: `${workflowInfo().workflowId}:run-${status.runs}:${entity}` });
+        const { entity: _e, checkpoint, ...counts } = result;
+        Object.assign(entityStatus, { checkpoint, lastSuccessAt: new Date().toISOString(), lastError: null, lastRun: counts });
+      } catch (err) {
+        const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+        const message = cause?.message ?? String(err);
+        entityStatus.lastError = message;
+        if (cause?.type === FAILURE_TYPES.AtsAuthFailed) {
+          status.syncing = false;
+          return authFailed(message);
+        }
+        if (cause?.type === FAILURE_TYPES.SyncSuperseded) continue;
+        failed = `${entity}: ${message}`;
+        log.warn('ATS sync of an entity failed', { entity, error: message });
+      }
+    }
+    status.syncing = false;
+    status.lastError = failed;
+    status.consecutiveFailures = failed ? status.consecutiveFailures + 1 : 0;
+    if (!failed) status.lastSuccessAt = new Date().toISOString();
+    status.nextRunAt = new Date(Date.now() + status.config.intervalMinutes * MINUTE_MS).toISOString();
+    show();
+  }
+
+  async function authFailed(message: string) {
+    await setState('auth_failed', message);
+    try {
+      await email.sendIntegrationAuthFailedEmail({ integrationId: input.integrationId, occurrence: `${status.runs}`, error: message });
+    } catch {
+      // The state and NeedsAttention already tell; a failing e-mail must not hold the integration.
+    }
+  }
+
+  async function ingestEvents(batch: CanonicalEvent[]) {
+    const result = await db.ingestWebhookEvents({ integrationId: input.integrationId, events: batch });
+    status.webhookEvents.stored += result.stored;
+    status.webhookEvents.duplicates += result.duplicates;
+  }
+
+  async function pushAll() {
+    while (pushes.length > 0 && status.state === 'active') {
+      const proposalId = pushes[0]!;
+      try {
+        await ats.pushApplication({ integrationId: input.integrationId, proposalId });
+        status.pushes.done += 1;
+      } catch (err) {
+        const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+        if (cause?.type === FAILURE_TYPES.AtsAuthFailed) return authFailed(cause.message); // kept for after the resume
+        status.pushes.failed += 1;
+        status.lastError = `push of proposal ${proposalId}: ${cause?.message ?? String(err)}`;
+      }
+      pushes.shift();
+    }
+  }
+}
