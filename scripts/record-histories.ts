@@ -11,7 +11,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowContinuedAsNewError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb } from '../lib/db.js';
 import type {
@@ -25,8 +25,13 @@ import {
 } from '../workflows/proposal.js';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
-import { createAutomationActivities, createOwnershipActivities, createPlacementActivities } from '../activities/index.js';
+import { createAtsWorkerActivities, createAutomationActivities, createOwnershipActivities, createPlacementActivities } from '../activities/index.js';
 import { createEventPublisher } from '../activities/events.js';
+import { connectorFor } from '../activities/ats/index.js';
+import { createGreenhouseConnector } from '../activities/ats/greenhouse.js';
+import { atsSyncWorkflow, disconnectUpdate, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../workflows/ats-sync.js';
+import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
+import { ATS_TEST_KEY_RING, connect as connectAts, seedSmall } from '../test/support/ats-harness.js';
 import type { automationExecutionWorkflow} from '../workflows/automation.js';
 import { approveExecutionUpdate, automationStateQuery, rejectExecutionUpdate } from '../workflows/automation.js';
 import { createApplication, createRule, stageChanged } from '../test/support/automation-harness.js';
@@ -99,6 +104,23 @@ async function recorder(infra: TestInfra) {
   const awaitingApproval = async (handle: WorkflowHandle<typeof automationExecutionWorkflow>) => {
     while ((await handle.query(automationStateQuery)).status !== 'awaiting_approval') await new Promise((r) => setTimeout(r, 50));
   };
+  const atsQueue = `ats-sync-record-${randomUUID()}`;
+  const atsWorker = await Worker.create({
+    connection: env.nativeConnection, taskQueue: atsQueue, workflowBundle: { codePath: infra.workflowBundlePath },
+    activities: createAtsWorkerActivities({
+      db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue,
+      keyRing: ATS_TEST_KEY_RING, connectorFor,
+    }),
+  });
+  const greenhouse = await startGreenhouseFake();
+  seedSmall(greenhouse);
+  const syncRuns = async (handle: WorkflowHandle<typeof atsSyncWorkflow>, runs: number) => {
+    for (;;) {
+      const s = await handle.query(syncStatusQuery);
+      if ((s.runs >= runs && !s.syncing) || s.state !== 'active') return s;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   const claimed = async () => {
     const m = await createMarketplace(db);
     const handle = await env.client.workflow.start(protectionWorkflow, { workflowId: workflowIds.protection(m.candidateId), taskQueue: ownershipQueue, args: [{ candidateId: m.candidateId }] });
@@ -129,8 +151,38 @@ async function recorder(infra: TestInfra) {
     }
   };
   type AnyHandle = WorkflowHandle<typeof proposalWorkflow> | WorkflowHandle<typeof payoutWorkflow> | WorkflowHandle<typeof placementWorkflow>
-    | WorkflowHandle<typeof protectionWorkflow> | WorkflowHandle<typeof automationExecutionWorkflow>;
+    | WorkflowHandle<typeof protectionWorkflow> | WorkflowHandle<typeof automationExecutionWorkflow> | WorkflowHandle<typeof atsSyncWorkflow>;
   const scenarios: Record<string, () => Promise<AnyHandle>> = {
+    async 'ats-sync-synced-webhook-then-disconnected'() {
+      const m = await createMarketplace(db);
+      const { handle } = await connectAts(env, atsQueue, m, greenhouse);
+      await syncRuns(handle, 1);
+      const app = greenhouse.addApplication({ candidateExternalId: greenhouse.addCandidate({ fullName: 'Dorothy Vaughan' }), jobExternalId: greenhouse.addJob({ title: 'Analyst' }) });
+      await handle.signal(syncNowSignal);
+      await syncRuns(handle, 2);
+      greenhouse.moveApplication(app, greenhouse.stages[1]!);
+      const delivery = greenhouse.stageChangeWebhook(app);
+      await handle.signal(webhookEventsSignal, createGreenhouseConnector(greenhouse.config).parseWebhook(Buffer.from(delivery.body), delivery.headers));
+      await handle.executeUpdate(pauseSyncUpdate, { args: [{ actor: m.actors.companyAdmin }] });
+      await handle.executeUpdate(disconnectUpdate, { args: [{ actor: m.actors.companyAdmin }] });
+      return handle;
+    },
+    async 'ats-sync-auth-failed-then-resumed'() {
+      const m = await createMarketplace(db);
+      greenhouse.injectFailure({ path: '/token', status: 401, times: 2 });
+      const { handle } = await connectAts(env, atsQueue, m, greenhouse);
+      await syncRuns(handle, 1);
+      await handle.executeUpdate(resumeSyncUpdate, { args: [{ actor: m.actors.companyAdmin }] });
+      await syncRuns(handle, 2);
+      await handle.executeUpdate(disconnectUpdate, { args: [{ actor: m.actors.companyAdmin }] });
+      return handle;
+    },
+    async 'ats-sync-continued-as-new'() {
+      const m = await createMarketplace(db);
+      const { handle } = await connectAts(env, atsQueue, m, greenhouse, {}, { historyLimit: 20 });
+      await syncRuns(handle, 1); // the first run passes the limit after its sync and continues as new
+      return env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId, { followRuns: false });
+    },
     async 'automation-approved-then-acted'() {
       const { m, handle } = await triggered();
       await awaitingApproval(handle);
@@ -250,15 +302,17 @@ async function recorder(infra: TestInfra) {
     /** Runs one scenario to its end and writes its history; then the server and workers stop. */
     async record(name: string) {
       try {
-        await automationWorker.runUntil(() => ownershipWorker.runUntil(() => placementsWorker.runUntil(() => worker.runUntil(async () => {
+        await atsWorker.runUntil(() => automationWorker.runUntil(() => ownershipWorker.runUntil(() => placementsWorker.runUntil(() => worker.runUntil(async () => {
           const handle = await scenarios[name]!();
-          await handle.result();
+          await handle.result().catch((err: unknown) => {
+            if (!(err instanceof WorkflowContinuedAsNewError)) throw err;
+          });
           const file = path.join(HISTORIES_DIR, `${name}.json`);
           await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2)}\n`);
           console.log(`recorded ${path.relative(PROJECT_ROOT, file)}`);
-        }))));
+        })))));
       } finally {
-        await Promise.all([env.teardown(), resend.close(), stripe.close(), db.destroy()]);
+        await Promise.all([env.teardown(), resend.close(), stripe.close(), greenhouse.close(), db.destroy()]);
       }
     },
   };

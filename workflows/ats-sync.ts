@@ -65,6 +65,8 @@ export interface AtsSyncInput {
   status?: SyncStatus;
   pendingPushes?: string[];
   pendingEvents?: CanonicalEvent[];
+  /** History events after which the workflow continues as new (default 5,000; small in tests). */
+  historyLimit?: number;
 }
 
 /** Resolves once the integration is recorded; fails with the refusal (e.g. the company already connected this platform). Used with update-with-start. */
@@ -214,7 +216,7 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
     if (active() && pushes.length > 0) await pushAll();
     if (active() && (requested !== null || due() <= 0)) await runSync(requested ?? 'incremental');
 
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 5_000) {
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? 5_000)) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof atsSyncWorkflow>({ ...input, record: undefined, config: status.config, status, pendingPushes: pushes, pendingEvents: events });
     }

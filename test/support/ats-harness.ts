@@ -39,14 +39,14 @@ export async function atsTestWorker(env: TestWorkflowEnvironment, db: Db, resend
 export const ALL_ENTITIES: SyncConfig = { entities: { jobs: true, candidates: true, applications: true }, intervalMinutes: 5, pushApplications: false };
 
 /** Connects `fake` to the marketplace's company: the sync workflow records the integration and syncs at once. */
-export async function connect(env: TestWorkflowEnvironment, taskQueue: string, m: Marketplace, fake: FakeAts, config: Partial<SyncConfig> = {}) {
+export async function connect(env: TestWorkflowEnvironment, taskQueue: string, m: Marketplace, fake: FakeAts, config: Partial<SyncConfig> = {}, extra: { historyLimit?: number } = {}) {
   const integrationId = randomUUID();
   const credentials = seal(ATS_TEST_KEY_RING, JSON.stringify(fake.config.credentials), integrationId);
   const full = { ...ALL_ENTITIES, ...config };
   const handle: WorkflowHandle<typeof atsSyncWorkflow> = await env.client.workflow.start(atsSyncWorkflow, {
     workflowId: workflowIds.atsSync(integrationId), taskQueue,
     args: [{
-      integrationId, companyId: m.companyId, platform: fake.platform, config: full,
+      integrationId, companyId: m.companyId, platform: fake.platform, config: full, ...extra,
       record: {
         id: integrationId, companyId: m.companyId, platform: fake.platform, name: `Test ${fake.platform}`, credentialsSealed: credentials.sealed,
         credentialsKeyId: credentials.keyId, webhookSecretSealed: seal(ATS_TEST_KEY_RING, fake.webhookSecret, `${integrationId}:webhook`).sealed,
