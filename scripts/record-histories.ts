@@ -29,7 +29,8 @@ import { createAtsWorkerActivities, createAutomationActivities, createOwnershipA
 import { createEventPublisher } from '../activities/events.js';
 import { connectorFor } from '../activities/ats/index.js';
 import { createGreenhouseConnector } from '../activities/ats/greenhouse.js';
-import { atsSyncWorkflow, disconnectUpdate, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../workflows/ats-sync.js';
+import type { atsSyncWorkflow} from '../workflows/ats-sync.js';
+import { disconnectUpdate, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../workflows/ats-sync.js';
 import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
 import { ATS_TEST_KEY_RING, connect as connectAts, seedSmall } from '../test/support/ats-harness.js';
 import type { automationExecutionWorkflow} from '../workflows/automation.js';
