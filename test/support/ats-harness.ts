@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createAtsWorkerActivities } from '../../activities/index.js';
@@ -12,6 +11,7 @@ import { atsSyncWorkflow, integrationRecordedUpdate, type SyncConfig } from '../
 import type { FakeResend } from '../fakes/resend.js';
 import type { FakeAts } from '../fakes/ats/types.js';
 import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
+import { startLeverFake } from '../fakes/ats/lever.js';
 import { workflowBundle } from './context.js';
 import type { Marketplace } from './factories.js';
 
@@ -19,6 +19,7 @@ export const ATS_TEST_KEY_RING = parseKeyRing(`t1:${Buffer.alloc(32, 7).toString
 
 export const FAKES: Partial<Record<AtsPlatform, () => Promise<FakeAts>>> = {
   greenhouse: () => startGreenhouseFake(),
+  lever: () => startLeverFake(),
 };
 
 /** A worker of the ats-sync queue on a private task queue, with the real connectors (`wrap` may alter them) and activities. */
@@ -43,7 +44,7 @@ export async function connect(env: TestWorkflowEnvironment, taskQueue: string, m
   const integrationId = randomUUID();
   const credentials = seal(ATS_TEST_KEY_RING, JSON.stringify(fake.config.credentials), integrationId);
   const full = { ...ALL_ENTITIES, ...config };
-  const handle: WorkflowHandle<typeof atsSyncWorkflow> = await env.client.workflow.start(atsSyncWorkflow, {
+  const handle = await env.client.workflow.start(atsSyncWorkflow, {
     workflowId: workflowIds.atsSync(integrationId), taskQueue,
     args: [{
       integrationId, companyId: m.companyId, platform: fake.platform, config: full, ...extra,
