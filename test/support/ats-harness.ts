@@ -12,6 +12,7 @@ import type { FakeResend } from '../fakes/resend.js';
 import type { FakeAts } from '../fakes/ats/types.js';
 import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
 import { startLeverFake } from '../fakes/ats/lever.js';
+import { startWorkableFake } from '../fakes/ats/workable.js';
 import { workflowBundle } from './context.js';
 import type { Marketplace } from './factories.js';
 
@@ -20,6 +21,7 @@ export const ATS_TEST_KEY_RING = parseKeyRing(`t1:${Buffer.alloc(32, 7).toString
 export const FAKES: Partial<Record<AtsPlatform, () => Promise<FakeAts>>> = {
   greenhouse: () => startGreenhouseFake(),
   lever: () => startLeverFake(),
+  workable: () => startWorkableFake(),
 };
 
 /** A worker of the ats-sync queue on a private task queue, with the real connectors (`wrap` may alter them) and activities. */
