@@ -1,3 +1,4 @@
+import { createAshbyConnector } from './ashby.js';
 import { createGreenhouseConnector } from './greenhouse.js';
 import { createLeverConnector } from './lever.js';
 import { createWorkableConnector } from './workable.js';
@@ -7,6 +8,7 @@ const FACTORIES: Partial<Record<AtsPlatform, (config: ConnectorConfig) => AtsCon
   greenhouse: createGreenhouseConnector,
   lever: createLeverConnector,
   workable: createWorkableConnector,
+  ashby: createAshbyConnector,
 };
 
 /** The connector of `platform`, talking to the platform (or `config.baseUrl`) with `config.credentials`. */

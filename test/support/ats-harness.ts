@@ -10,6 +10,7 @@ import { workflowIds } from '../../workflows/constants.js';
 import { atsSyncWorkflow, integrationRecordedUpdate, type SyncConfig } from '../../workflows/ats-sync.js';
 import type { FakeResend } from '../fakes/resend.js';
 import type { FakeAts } from '../fakes/ats/types.js';
+import { startAshbyFake } from '../fakes/ats/ashby.js';
 import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
 import { startLeverFake } from '../fakes/ats/lever.js';
 import { startWorkableFake } from '../fakes/ats/workable.js';
@@ -22,6 +23,7 @@ export const FAKES: Partial<Record<AtsPlatform, () => Promise<FakeAts>>> = {
   greenhouse: () => startGreenhouseFake(),
   lever: () => startLeverFake(),
   workable: () => startWorkableFake(),
+  ashby: () => startAshbyFake(),
 };
 
 /** A worker of the ats-sync queue on a private task queue, with the real connectors (`wrap` may alter them) and activities. */
