@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncStatusQuery } from '../../workflows/ats-sync.js';
 import type { FakeAts } from '../fakes/ats/types.js';
 import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
-
+import { startLeverFake } from '../fakes/ats/lever.js';
 import { createMarketplace, type Marketplace } from '../support/factories.js';
 import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import { seedSmall } from '../support/ats-harness.js';
@@ -145,7 +145,7 @@ describe('integrations API', () => {
   });
 
   it('pauses, resumes, changes settings and disconnects through the workflow; other companies see nothing', async () => {
-    const ats = await startGreenhouseFake();
+    const ats = await startLeverFake();
     fakes.push(ats);
     seedSmall(ats);
     const m = await createMarketplace(h.db);

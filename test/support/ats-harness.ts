@@ -11,6 +11,7 @@ import { atsSyncWorkflow, integrationRecordedUpdate, type SyncConfig } from '../
 import type { FakeResend } from '../fakes/resend.js';
 import type { FakeAts } from '../fakes/ats/types.js';
 import { startAshbyFake } from '../fakes/ats/ashby.js';
+import { startBambooHrFake } from '../fakes/ats/bamboohr.js';
 import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
 import { startLeverFake } from '../fakes/ats/lever.js';
 import { startWorkableFake } from '../fakes/ats/workable.js';
@@ -19,11 +20,12 @@ import type { Marketplace } from './factories.js';
 
 export const ATS_TEST_KEY_RING = parseKeyRing(`t1:${Buffer.alloc(32, 7).toString('base64')}`);
 
-export const FAKES: Partial<Record<AtsPlatform, () => Promise<FakeAts>>> = {
+export const FAKES: Record<AtsPlatform, () => Promise<FakeAts>> = {
   greenhouse: () => startGreenhouseFake(),
   lever: () => startLeverFake(),
   workable: () => startWorkableFake(),
   ashby: () => startAshbyFake(),
+  bamboohr: () => startBambooHrFake(),
 };
 
 /** A worker of the ats-sync queue on a private task queue, with the real connectors (`wrap` may alter them) and activities. */

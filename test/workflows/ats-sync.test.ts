@@ -53,7 +53,7 @@ afterEach(async () => {
 type Handle = WorkflowHandle<typeof atsSyncWorkflow>;
 
 async function fake(platform: AtsPlatform) {
-  const f = await FAKES[platform]!();
+  const f = await FAKES[platform]();
   fakes.push(f);
   return f;
 }
