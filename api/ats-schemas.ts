@@ -5,13 +5,14 @@ import { pageOf, pageQuery, uuid } from './schemas.js';
 
 // ATS integrations (SPEC §3.6).
 
-/** The credentials each platform needs (write-only: never returned). */
-export const CREDENTIAL_FIELDS: Record<AtsPlatform, readonly string[]> = {
-  greenhouse: ['clientId', 'clientSecret', 'userId'],
-  lever: ['apiKey'],
-  workable: ['subdomain', 'token'],
-  ashby: ['apiKey'],
-  bamboohr: ['companyDomain', 'apiKey'],
+/** The credentials each platform needs, and may take (write-only: never returned). */
+export const CREDENTIAL_FIELDS: Record<AtsPlatform, { required: readonly string[]; optional?: readonly string[] }> = {
+  greenhouse: { required: ['clientId', 'clientSecret', 'userId'] },
+  // performAs: the Lever user pushed applications are created as.
+  lever: { required: ['apiKey'], optional: ['performAs'] },
+  workable: { required: ['subdomain', 'token'] },
+  ashby: { required: ['apiKey'] },
+  bamboohr: { required: ['companyDomain', 'apiKey'] },
 };
 
 const secretValue = z.string().trim().min(1).max(2000);
@@ -32,12 +33,14 @@ export const integrationCreateBody = z
     intervalMinutes: z.int().min(1).max(1440).default(5),
   })
   .superRefine((body, ctx) => {
-    const needed = CREDENTIAL_FIELDS[body.platform];
-    for (const field of needed) {
+    const { required, optional = [] } = CREDENTIAL_FIELDS[body.platform];
+    for (const field of required) {
       if (!body.credentials[field]) ctx.addIssue({ code: 'custom', path: ['credentials', field], message: `${body.platform} needs ${field}` });
     }
     for (const field of Object.keys(body.credentials)) {
-      if (!needed.includes(field)) ctx.addIssue({ code: 'custom', path: ['credentials', field], message: `${body.platform} takes ${needed.join(', ')}` });
+      if (!required.includes(field) && !optional.includes(field)) {
+        ctx.addIssue({ code: 'custom', path: ['credentials', field], message: `${body.platform} takes ${[...required, ...optional].join(', ')}` });
+      }
     }
   });
 
