@@ -31,7 +31,7 @@ export async function pool(n: number, limit: number, task: (i: number) => Promis
 }
 
 export function printTable(title: string, rows: [string, Measurement][]): void {
-  const fmt = (x: number) => x.toFixed(1);
+  const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '—');
   console.log(`\n${title}`);
   console.log('| run | per second | p50 ms | p99 ms | wall s |');
   console.log('|---|---|---|---|---|');

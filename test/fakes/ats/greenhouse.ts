@@ -201,7 +201,10 @@ export async function startGreenhouseFake(opts: { port?: number; perPageMax?: nu
       c.updated_at = tick();
       for (const a of applications) if (a.candidate_id === c.id) a.deleted = true;
     },
-    seedBulk: ({ jobs: jobCount, candidates: candidateCount, applicationsPerCandidate }) => {
+    seedBulk: ({ jobs: jobCount, candidates: candidateCount, applicationsPerCandidate, ageMs = 0 }) => {
+      const from = candidates.length;
+      const fromApps = applications.length;
+      const fromJobs = jobs.length;
       const jobIds = Array.from({ length: jobCount }, (_, i) => {
         const j: Job = { id: nextId++, name: `Bulk job ${i}`, status: 'open', updated_at: tick(), deleted: false };
         jobs.push(j);
@@ -211,6 +214,10 @@ export async function startGreenhouseFake(opts: { port?: number; perPageMax?: nu
       for (let i = 0; i < candidateCount; i++) {
         const c = addCandidateRow(`Bulk${i}`, `Candidate`, `bulk${i}@example.com`);
         for (let k = 0; k < applicationsPerCandidate; k++) addApplicationRow(c.id, jobIds[(i + k) % jobCount]!, STAGES[k % 2]!);
+      }
+      if (ageMs > 0) {
+        const past = new Date(Date.now() - ageMs).toISOString();
+        for (const rows of [jobs.slice(fromJobs), candidates.slice(from), applications.slice(fromApps)]) for (const r of rows) r.updated_at = past;
       }
     },
     touch: (fraction) => {

@@ -121,12 +121,18 @@ export class AtsStore {
         c.updatedAt = this.tick();
         for (const a of this.applications) if (a.candidateId === c.id && !a.deleted) Object.assign(a, { deleted: true, deletedAt: this.tick(), updatedAt: this.tick() });
       },
-      seedBulk: ({ jobs, candidates, applicationsPerCandidate }) => {
+      seedBulk: ({ jobs, candidates, applicationsPerCandidate, ageMs = 0 }) => {
         const jobIds = Array.from({ length: jobs }, (_, i) => this.addJob(`Bulk job ${i}`).id);
+        const past = Date.now() - ageMs;
         for (let i = 0; i < candidates; i++) {
           const c = this.addCandidate(`Bulk${i} Candidate`, `bulk${i}@example.com`);
-          for (let k = 0; k < applicationsPerCandidate; k++) this.addApplication(c.id, jobIds[(i + k) % jobs]!, this.stages[k % 2]);
+          for (let k = 0; k < applicationsPerCandidate; k++) {
+            const a = this.addApplication(c.id, jobIds[(i + k) % jobs]!, this.stages[k % 2]);
+            if (ageMs > 0) a.updatedAt = a.createdAt = a.history[0]!.at = past;
+          }
+          if (ageMs > 0) c.updatedAt = past;
         }
+        if (ageMs > 0) for (const id of jobIds) this.job.get(id)!.updatedAt = past;
       },
       touch: (fraction) => {
         const every = Math.max(1, Math.round(1 / fraction));

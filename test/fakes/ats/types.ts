@@ -27,9 +27,9 @@ export interface FakeAts {
   stages: readonly string[];
   /**
    * Adds many records fast (benchmarks): `candidates` candidates with `applicationsPerCandidate`
-   * applications each, spread over `jobs` jobs.
+   * applications each, spread over `jobs` jobs, last changed `ageMs` ago (default: now).
    */
-  seedBulk(opts: { jobs: number; candidates: number; applicationsPerCandidate: number }): void;
+  seedBulk(opts: { jobs: number; candidates: number; applicationsPerCandidate: number; ageMs?: number }): void;
   /** Marks `fraction` of the applications (and their candidates) updated now. */
   touch(fraction: number): void;
 
