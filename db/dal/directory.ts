@@ -39,14 +39,15 @@ export const directoryDal = (db: Db) => ({
   user: (id: string, trx: Executor = db) => trx<UserRow>('users').where({ id }).first(),
 
   listJobs(filter: Keyset & { companyId?: string; status?: 'open' | 'closed' }, trx: Executor = db): Promise<JobRow[]> {
-    const q = trx<JobRow>('jobs');
+    // Records an ATS deleted stay for history but are no longer listed.
+    const q = trx<JobRow>('jobs').whereNull('deleted_at');
     if (filter.companyId) q.where('company_id', filter.companyId);
     if (filter.status) q.where('status', filter.status);
     return newestFirst(q, filter);
   },
 
   listCandidates(filter: Keyset, trx: Executor = db): Promise<CandidateRow[]> {
-    return newestFirst(trx<CandidateRow>('candidates'), filter);
+    return newestFirst(trx<CandidateRow>('candidates').whereNull('deleted_at'), filter);
   },
 
   recruiterUser: (recruiterId: string, trx: Executor = db) =>
