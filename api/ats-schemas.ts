@@ -33,24 +33,28 @@ export const integrationCreateBody = z
     intervalMinutes: z.int().min(1).max(1440).default(5),
   })
   .superRefine((body, ctx) => {
-    const { required, optional = [] } = CREDENTIAL_FIELDS[body.platform];
-    for (const field of required) {
-      if (!body.credentials[field]) ctx.addIssue({ code: 'custom', path: ['credentials', field], message: `${body.platform} needs ${field}` });
-    }
-    for (const field of Object.keys(body.credentials)) {
-      if (!required.includes(field) && !optional.includes(field)) {
-        ctx.addIssue({ code: 'custom', path: ['credentials', field], message: `${body.platform} takes ${[...required, ...optional].join(', ')}` });
-      }
-    }
+    for (const issue of credentialIssues(body.platform, body.credentials)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export const integrationPatchBody = z
   .strictObject({
+    /** Replaces all credentials (e.g. after the platform refused the old ones); then resume. */
+    credentials: z.record(z.string().max(50), secretValue).optional(),
     entities: entitiesShape.partial().optional(),
     pushApplications: z.boolean().optional(),
     intervalMinutes: z.int().min(1).max(1440).optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+
+/** The issues of `credentials` for `platform`: required fields missing, unknown ones present. */
+export function credentialIssues(platform: AtsPlatform, credentials: Record<string, string>): { path: string[]; message: string }[] {
+  const { required, optional = [] } = CREDENTIAL_FIELDS[platform];
+  return [
+    ...required.filter((f) => !credentials[f]).map((f) => ({ path: ['credentials', f], message: `${platform} needs ${f}` })),
+    ...Object.keys(credentials).filter((f) => !required.includes(f) && !optional.includes(f))
+      .map((f) => ({ path: ['credentials', f], message: `${platform} takes ${[...required, ...optional].join(', ')}` })),
+  ];
+}
 
 export const syncRequestBody = z.strictObject({ mode: z.enum(['incremental', 'full']).default('incremental') });
 export const integrationListQuery = z.strictObject({ ...pageQuery });

@@ -79,7 +79,10 @@ export const webhookEventsSignal = defineSignal<[CanonicalEvent[]]>('webhookEven
 export const pushApplicationSignal = defineSignal<[{ proposalId: string }]>('pushApplication');
 export const pauseSyncUpdate = defineUpdate<SyncStatus, [{ actor: Actor }]>('pauseSync');
 export const resumeSyncUpdate = defineUpdate<SyncStatus, [{ actor: Actor }]>('resumeSync');
-export const changeSyncConfigUpdate = defineUpdate<SyncStatus, [{ actor: Actor; config: Partial<SyncConfig> }]>('changeSyncConfig');
+/** New credentials arrive sealed (no secret enters the history). */
+export interface SealedCredentials { sealed: string; keyId: string }
+export type SyncConfigChange = Partial<Omit<SyncConfig, 'entities'>> & { entities?: Partial<SyncConfig['entities']> };
+export const changeSyncConfigUpdate = defineUpdate<SyncStatus, [{ actor: Actor; config: SyncConfigChange; credentials?: SealedCredentials }]>('changeSyncConfig');
 export const testConnectionUpdate = defineUpdate<{ ok: boolean; error: string | null }, [{ actor: Actor }]>('testConnection');
 export const disconnectUpdate = defineUpdate<SyncStatus, [{ actor: Actor }]>('disconnect');
 export const syncStatusQuery = defineQuery<SyncStatus>('syncStatus');
@@ -167,13 +170,13 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
     show();
     return status;
   }, { validator: ({ actor }) => { companyAdmin(actor); if (status.state === 'active') refuse(FAILURE_TYPES.InvalidState, 'the integration is already running'); } });
-  setHandler(changeSyncConfigUpdate, async ({ config }) => {
+  setHandler(changeSyncConfigUpdate, async ({ config, credentials }) => {
     status.config = { ...status.config, ...config, entities: { ...status.config.entities, ...config.entities } };
     configChanged = true;
     if (config.intervalMinutes !== undefined && status.lastRunAt) {
       status.nextRunAt = new Date(new Date(status.lastRunAt).getTime() + status.config.intervalMinutes * MINUTE_MS).toISOString();
     }
-    await db.saveIntegrationConfig({ integrationId: input.integrationId, ...status.config });
+    await db.saveIntegrationConfig({ integrationId: input.integrationId, ...status.config, ...(credentials && { credentials }) });
     return status;
   }, {
     validator: ({ actor, config }) => {

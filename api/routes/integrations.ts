@@ -32,6 +32,7 @@ import {
   integrationListQuery,
   integrationPageDto,
   integrationPatchBody,
+  credentialIssues,
   syncLogPageDto,
   syncLogQuery,
   syncRequestBody,
@@ -140,12 +141,19 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
   }, async ({ params, res }) => ({ status: 200, body: await toDto(await owned(admin(res), params.id)) }));
 
   route(router, registry, {
-    method: 'patch', path: '/integrations/:id', summary: 'Change what is synced, the interval, or application pushes', params: idParams, body: integrationPatchBody,
+    method: 'patch', path: '/integrations/:id', summary: 'Change what is synced, the interval, application pushes, or the credentials (write-only)', params: idParams, body: integrationPatchBody,
     responses: { 200: { description: 'The integration', schema: integrationDto }, 404: { description: 'No such integration' }, 409: { description: 'Disconnected' } },
   }, async ({ params, body, res }) => {
     const actor = admin(res);
     const row = await owned(actor, params.id);
-    await temporal.workflow.getHandle(row.workflow_id).executeUpdate(changeSyncConfigUpdate, { args: [{ actor, config: body as never }] });
+    const { credentials, ...config } = body;
+    let sealed;
+    if (credentials) {
+      const issues = credentialIssues(row.platform, credentials);
+      if (issues.length) throw badRequest('invalid credentials', issues);
+      sealed = seal(needAts().keyRing, JSON.stringify(credentials), row.id);
+    }
+    await temporal.workflow.getHandle(row.workflow_id).executeUpdate(changeSyncConfigUpdate, { args: [{ actor, config, ...(sealed && { credentials: { sealed: sealed.sealed, keyId: sealed.keyId } }) }] });
     return { status: 200, body: await toDto((await integrations.find(row.id))!) };
   });
 

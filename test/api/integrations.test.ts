@@ -144,6 +144,31 @@ describe('integrations API', () => {
     expect(mapped.internal_id).toBe(proposal.body.applicationId ?? (await h.db('applications').where({ source_proposal_id: proposal.body.id }).first()).id);
   });
 
+  it('recovers from refused credentials: auth_failed, new credentials (still never returned), resume, synced', async () => {
+    const ats = await greenhouse();
+    seedSmall(ats);
+    const m = await createMarketplace(h.db);
+    const integration = (await connect(m, ats, { credentials: { ...ats.config.credentials, clientSecret: 'revoked-secret' } })).body;
+    const url = `/api/v1/integrations/${integration.id}`;
+    const failed = await eventually(async () => {
+      const res = await h.request('GET', url, { actor: m.actors.companyAdmin });
+      return res.body.state === 'auth_failed' ? res.body : undefined;
+    }, 30_000);
+    expect(failed.lastError).toContain('401');
+    const bad = await h.request('PATCH', url, { actor: m.actors.companyAdmin, body: { credentials: { apiKey: 'x' } } });
+    expect(bad.status).toBe(400);
+    const fixed = await h.request('PATCH', url, { actor: m.actors.companyAdmin, body: { credentials: ats.config.credentials } });
+    expect(fixed.status).toBe(200);
+    expect(JSON.stringify(fixed.body)).not.toContain(ats.config.credentials.clientSecret);
+    expect((await h.request('POST', `${url}/resume`, { actor: m.actors.companyAdmin })).body.state).toBe('active');
+    const synced = await eventually(async () => {
+      const res = await h.request('GET', url, { actor: m.actors.companyAdmin });
+      return res.body.live?.runs >= 2 && !res.body.live.syncing ? res.body : undefined;
+    }, 30_000);
+    expect(synced).toMatchObject({ state: 'active', lastError: null });
+    expect(synced.sync.applications.lastError).toBeNull();
+  });
+
   it('pauses, resumes, changes settings and disconnects through the workflow; other companies see nothing', async () => {
     const ats = await startLeverFake();
     fakes.push(ats);
