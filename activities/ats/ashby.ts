@@ -44,7 +44,9 @@ export function createAshbyConnector(config: ConnectorConfig): AtsConnector {
   }
 
   async function list<T, C>(method: string, req: ListRequest, map: (row: T) => C): Promise<Page<C>> {
-    const res = await rpc<T[]>(method, { limit: Math.min(100, req.pageSize), ...(req.cursor ? { cursor: req.cursor } : req.checkpoint ? { syncToken: req.checkpoint } : {}) });
+    // Only a syncToken Ashby handed out filters; a time (the ingestion's fallback when a run got none) means a full listing.
+    const token = req.checkpoint && Number.isNaN(Date.parse(req.checkpoint)) ? req.checkpoint : null;
+    const res = await rpc<T[]>(method, { limit: Math.min(100, req.pageSize), ...(req.cursor ? { cursor: req.cursor } : token ? { syncToken: token } : {}) });
     return { items: res.results.map(map), nextCursor: res.moreDataAvailable ? res.nextCursor ?? null : null, ...(!res.moreDataAvailable && { platformCheckpoint: res.syncToken ?? null }) };
   }
 

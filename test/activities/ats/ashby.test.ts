@@ -67,3 +67,11 @@ describe('Ashby connector', () => {
     expect(ats.pushed()).toHaveLength(1);
   });
 });
+
+describe('Ashby connector checkpoints', () => {
+  it('lists fully when the checkpoint is a time rather than a syncToken Ashby handed out', async () => {
+    const page = await ashby.listApplications({ checkpoint: '2026-11-01T00:00:00.000Z', cursor: null, pageSize: 100 });
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(ats.requests().at(-1)!.query.syncToken).toBeUndefined();
+  });
+});
