@@ -112,6 +112,10 @@ export const api = {
       body: reason ? { reason } : {},
       idempotencyKey: newIdempotencyKey(),
     }),
+  listApprovals: ({ status, cursor, limit }, signal) => request('/approvals', { query: { status, cursor, limit }, signal }),
+  /** approve | reject an automation waiting for a person; `comment` only when given. */
+  decideApproval: (executionId, verb, comment) =>
+    request(`/approvals/${encodeURIComponent(executionId)}/${verb}`, { method: 'POST', body: comment ? { comment } : {}, idempotencyKey: newIdempotencyKey() }),
   allJobs: (query, signal) => fetchItems('/jobs', { query, signal }).then((r) => r.items),
   allCandidates: (signal) => fetchItems('/candidates', { signal }).then((r) => r.items),
 };

@@ -3,6 +3,7 @@ import { api, isAbort, onUnauthorized, tokenStore } from './api.js';
 import { fill, h } from './dom.js';
 import { roleLabel, shortId } from './format.js';
 import { errorAlert, startCountdownTicker } from './views/components.js';
+import { approvalsView } from './views/approvals.js';
 import { proposalDetailView } from './views/proposal-detail.js';
 import { newProposalView } from './views/proposal-new.js';
 import { proposalsListView } from './views/proposals-list.js';
@@ -15,7 +16,9 @@ const ROUTES = [
   { pattern: /^\/proposals$/, view: proposalsListView },
   { pattern: /^\/proposals\/new$/, view: newProposalView },
   { pattern: /^\/proposals\/([0-9a-f-]{36})$/i, view: proposalDetailView, param: 'id' },
+  { pattern: /^\/approvals$/, view: approvalsView },
 ];
+const APPROVERS = ['company_admin', 'hiring_manager', 'platform_admin'];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -46,6 +49,7 @@ function renderHeader() {
     nav,
     h('a', { href: '#/proposals', 'data-testid': 'nav-proposals' }, 'Proposals'),
     me.role === 'recruiter' && h('a', { href: '#/proposals/new', 'data-testid': 'nav-new-proposal' }, 'New proposal'),
+    APPROVERS.includes(me.role) && h('a', { href: '#/approvals', 'data-testid': 'nav-approvals' }, 'Approvals'),
   );
   const scope = me.companyId ? `company ${shortId(me.companyId)}` : me.recruiterId ? `recruiter ${shortId(me.recruiterId)}` : null;
   fill(

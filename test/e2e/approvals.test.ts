@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createMarketplace, type Marketplace } from '../support/factories.js';
+import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
+
+/** Screenshots of the views, for people to look at (git-ignored). */
+const SHOTS = path.join(PROJECT_ROOT, 'test-results', 'screenshots');
+
+let h: ApiHarness;
+let browser: Browser;
+beforeAll(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  [h, browser] = await Promise.all([startApiHarness(), chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] })]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await h?.stop();
+});
+
+async function signedIn(m: Marketplace, actor: Marketplace['actors'][keyof Marketplace['actors']]): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${h.baseUrl}/`);
+  await page.getByTestId('sign-in-token').fill(await h.token(actor));
+  await page.getByTestId('sign-in-submit').click();
+  await page.getByTestId('signed-in-as').waitFor();
+  return page;
+}
+
+describe('approvals in the browser', () => {
+  it('a proposal accepted in the company\'s view triggers a rule; the admin approves it in the inbox and the application moves', async () => {
+    const m = await createMarketplace(h.db);
+    const rule = await h.request('POST', '/api/v1/automation/rules', {
+      actor: m.actors.companyAdmin,
+      body: { name: 'Screen accepted candidates', trigger: 'proposal.accepted', actions: [{ type: 'advance_stage', stage: 'screening' }], requiresApproval: true },
+    });
+    expect(rule.status).toBe(201);
+    const proposal = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Great fit.' } });
+
+    // The company admin accepts in the proposal's page.
+    const admin = await signedIn(m, m.actors.companyAdmin);
+    await admin.goto(`${h.baseUrl}/#/proposals/${proposal.body.id}`);
+    await admin.getByTestId('action-accept').click();
+    await admin.locator('[data-testid="state-badge"][data-state="accepted"]').first().waitFor();
+
+    // The approval appears in the inbox (the view refreshes by itself).
+    await admin.getByTestId('nav-approvals').click();
+    const card = admin.locator('[data-testid="approval-card"][data-status="pending"]');
+    await card.waitFor({ timeout: 20_000 });
+    await expect(card.textContent()).resolves.toContain('Move the application to screening');
+    await admin.screenshot({ path: path.join(SHOTS, 'approvals-inbox.png'), fullPage: true });
+    await card.getByTestId('approve').click();
+    await admin.getByTestId('notice').waitFor();
+    await expect(admin.getByTestId('notice').textContent()).resolves.toContain('Approved');
+
+    const moved = await eventually(async () => {
+      const app = await h.db('applications').where({ source_proposal_id: proposal.body.id }).first();
+      return app?.stage === 'screening' ? app : undefined;
+    }, 20_000);
+    expect(moved.stage).toBe('screening');
+    await admin.goto(`${h.baseUrl}/#/approvals?status=approved`);
+    await admin.locator('[data-testid="approval-card"][data-status="approved"]').waitFor();
+    await admin.screenshot({ path: path.join(SHOTS, 'approvals-approved.png'), fullPage: true });
+
+    // A recruiter has no inbox.
+    const recruiter = await signedIn(m, m.actors.recruiter);
+    expect(await recruiter.getByTestId('nav-approvals').count()).toBe(0);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Approvals inbox: automation rules waiting for the signed-in approver (pending by
+ * default), each with what it wants to do, a live countdown to its expiry, and
+ * approve / reject. Re-fetched every 10 s, so expiries and others' answers appear by themselves.
+ */
+import { api, isAbort } from '../api.js';
+import { fill, h } from '../dom.js';
+import { formatDateTime } from '../format.js';
+import { countdown, emptyState, errorAlert, every, loading, notice } from './components.js';
+
+const REFRESH_MS = 10_000;
+const STATUSES = ['pending', 'approved', 'rejected', 'expired'];
+
+/** One line a person can read, as the server's approval e-mail says it. */
+function describe(action) {
+  switch (action.type) {
+    case 'advance_stage': return `Move the application to ${action.stage}`;
+    case 'reject_application': return `Reject the application (${action.reason})`;
+    case 'send_email': return `E-mail the ${action.to.replace('_', ' ')} (${action.template.replace('_', ' ')})`;
+    case 'create_task': return `Create the task "${action.title}" for the recruiter`;
+    default: return action.type;
+  }
+}
+
+export async function approvalsView(root, { query, signal, navigate }) {
+  document.title = 'Approvals · Splits';
+  const status = STATUSES.includes(query.get('status')) ? query.get('status') : 'pending';
+  const alertSlot = h('div', { class: 'slot' });
+  const list = h('div', { class: 'stack', 'data-testid': 'approval-list' });
+  const filter = h(
+    'select',
+    { id: 'approval-status', 'data-testid': 'approval-status-filter', value: status, onchange: (e) => navigate(`/approvals?status=${e.target.value}`) },
+    STATUSES.map((s) => h('option', { value: s, selected: s === status }, s[0].toUpperCase() + s.slice(1))),
+  );
+  fill(root, h('section', {},
+    h('div', { class: 'page-header' }, h('h1', {}, 'Approvals'), h('div', { class: 'field field-inline' }, h('label', { for: 'approval-status' }, 'Status'), filter)),
+    alertSlot, list));
+  fill(list, loading());
+
+  async function decide(approval, verb, button) {
+    button.disabled = true;
+    try {
+      await api.decideApproval(approval.executionId, verb);
+      fill(alertSlot, notice(verb === 'approve' ? 'Approved: the rule\'s actions are running.' : 'Rejected: nothing will be done.'));
+      await refresh();
+    } catch (err) {
+      fill(alertSlot, errorAlert(err.status === 409 ? `Too late: ${err.message}` : err.message));
+      button.disabled = false;
+    }
+  }
+
+  function card(a) {
+    const s = a.summary ?? {};
+    const pending = a.status === 'pending';
+    const approve = h('button', { type: 'button', class: 'button button-primary', 'data-testid': 'approve' }, 'Approve');
+    const reject = h('button', { type: 'button', class: 'button button-danger', 'data-testid': 'reject' }, 'Reject');
+    approve.onclick = () => decide(a, 'approve', approve);
+    reject.onclick = () => decide(a, 'reject', reject);
+    return h('article', { class: 'card', 'data-testid': 'approval-card', 'data-execution-id': a.executionId, 'data-status': a.status },
+      h('h2', {}, s.ruleName ?? 'Automation rule'),
+      h('p', { class: 'muted' }, `On ${s.trigger} · ${s.entityType} ${s.entityId ?? ''}`),
+      h('ul', {}, (s.actions ?? []).map((action) => h('li', {}, describe(action)))),
+      pending
+        ? h('p', {}, 'Expires in ', countdown(a.expiresAt), ` (${formatDateTime(a.expiresAt)})`)
+        : h('p', { class: 'muted', 'data-testid': 'approval-outcome' }, `${a.status} ${a.decidedAt ? formatDateTime(a.decidedAt) : ''}${a.comment ? ` — ${a.comment}` : ''}`),
+      pending && h('div', { class: 'actions' }, approve, reject));
+  }
+
+  async function refresh() {
+    try {
+      const page = await api.listApprovals({ status, limit: 50 }, signal);
+      fill(list, page.data.length ? page.data.map(card) : emptyState(status === 'pending' ? 'Nothing is waiting for you.' : `No ${status} approvals.`));
+    } catch (err) {
+      if (!isAbort(err)) fill(alertSlot, errorAlert(err.message));
+    }
+  }
+  await refresh();
+  every(REFRESH_MS, signal, refresh);
+}
