@@ -116,6 +116,10 @@ export const api = {
   /** approve | reject an automation waiting for a person; `comment` only when given. */
   decideApproval: (executionId, verb, comment) =>
     request(`/approvals/${encodeURIComponent(executionId)}/${verb}`, { method: 'POST', body: comment ? { comment } : {}, idempotencyKey: newIdempotencyKey() }),
+  listPayouts: ({ status, cursor, limit }, signal) => request('/payouts', { query: { status, cursor, limit }, signal }),
+  /** retry | change-account | cancel a blocked split (platform admins). */
+  splitAction: (payoutId, splitId, action, body) =>
+    request(`/payouts/${encodeURIComponent(payoutId)}/splits/${encodeURIComponent(splitId)}/${action}`, { method: 'POST', body, idempotencyKey: newIdempotencyKey() }),
   allJobs: (query, signal) => fetchItems('/jobs', { query, signal }).then((r) => r.items),
   allCandidates: (signal) => fetchItems('/candidates', { signal }).then((r) => r.items),
 };

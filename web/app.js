@@ -4,6 +4,7 @@ import { fill, h } from './dom.js';
 import { roleLabel, shortId } from './format.js';
 import { errorAlert, startCountdownTicker } from './views/components.js';
 import { approvalsView } from './views/approvals.js';
+import { payoutsView } from './views/payouts.js';
 import { proposalDetailView } from './views/proposal-detail.js';
 import { newProposalView } from './views/proposal-new.js';
 import { proposalsListView } from './views/proposals-list.js';
@@ -17,6 +18,7 @@ const ROUTES = [
   { pattern: /^\/proposals\/new$/, view: newProposalView },
   { pattern: /^\/proposals\/([0-9a-f-]{36})$/i, view: proposalDetailView, param: 'id' },
   { pattern: /^\/approvals$/, view: approvalsView },
+  { pattern: /^\/payouts$/, view: payoutsView },
 ];
 const APPROVERS = ['company_admin', 'hiring_manager', 'platform_admin'];
 
@@ -50,6 +52,7 @@ function renderHeader() {
     h('a', { href: '#/proposals', 'data-testid': 'nav-proposals' }, 'Proposals'),
     me.role === 'recruiter' && h('a', { href: '#/proposals/new', 'data-testid': 'nav-new-proposal' }, 'New proposal'),
     APPROVERS.includes(me.role) && h('a', { href: '#/approvals', 'data-testid': 'nav-approvals' }, 'Approvals'),
+    h('a', { href: '#/payouts', 'data-testid': 'nav-payouts' }, 'Payouts'),
   );
   const scope = me.companyId ? `company ${shortId(me.companyId)}` : me.recruiterId ? `recruiter ${shortId(me.recruiterId)}` : null;
   fill(

@@ -44,3 +44,9 @@ export function formatDuration(ms) {
     .join(':');
   return days > 0 ? `${days}d ${clock}` : clock;
 }
+
+/** Integer minor units → "USD 1,234.56" (no floats in the arithmetic: the cents stay integers). */
+export function formatMoney(cents, currency) {
+  const whole = Math.trunc(cents / 100).toLocaleString('en-US');
+  return `${currency} ${whole}.${String(Math.abs(cents % 100)).padStart(2, '0')}`;
+}

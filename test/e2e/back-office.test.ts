@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createMarketplace, type Marketplace } from '../support/factories.js';
+import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../support/factories.js';
 import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
 
@@ -29,7 +29,7 @@ async function signedIn(m: Marketplace, actor: Marketplace['actors'][keyof Marke
   return page;
 }
 
-describe('approvals in the browser', () => {
+describe('the back office in the browser', () => {
   it('a proposal accepted in the company\'s view triggers a rule; the admin approves it in the inbox and the application moves', async () => {
     const m = await createMarketplace(h.db);
     const rule = await h.request('POST', '/api/v1/automation/rules', {
@@ -67,5 +67,39 @@ describe('approvals in the browser', () => {
     // A recruiter has no inbox.
     const recruiter = await signedIn(m, m.actors.recruiter);
     expect(await recruiter.getByTestId('nav-approvals').count()).toBe(0);
+  });
+
+  it('a platform admin finds a blocked payout and unblocks it by paying the split to a new account', async () => {
+    const m = await createMarketplace(h.db);
+    await Promise.all([connectAccount(h.db, h.stripe, m.recruiterId, false), connectAccount(h.db, h.stripe, m.otherRecruiterId)]);
+    const { body: placement } = await h.request('POST', '/api/v1/placements', { actor: m.actors.companyAdmin, body: placementBody(m) });
+    expect((await h.request('POST', `/api/v1/placements/${placement.id}/activate`, { actor: m.actors.companyAdmin, body: {} })).status).toBe(200);
+    const payout = await eventually(async () => (await h.request('GET', `/api/v1/payouts?status=blocked&placementId=${placement.id}`, { actor: m.actors.platformAdmin })).body.data[0], 20_000);
+
+    const admin = await signedIn(m, m.actors.platformAdmin);
+    await admin.getByTestId('nav-payouts').click();
+    const card = admin.locator(`[data-testid="payout-card"][data-payout-id="${payout.id}"]`);
+    await card.waitFor();
+    const blocked = card.locator('[data-testid="split-row"][data-status="blocked"]');
+    await expect(blocked.getByTestId('block-reason').textContent()).resolves.toMatch(/capabilit/);
+    await admin.screenshot({ path: path.join(SHOTS, 'payouts-blocked.png'), fullPage: true });
+
+    // A malformed account id is refused with the API's field message; a real one pays the split.
+    const actions = card.getByTestId('split-actions');
+    await actions.getByTestId('new-account').fill('not-an-account');
+    await actions.getByTestId('change-account').click();
+    await expect(admin.getByTestId('error-alert').textContent()).resolves.toContain('acct_');
+    const account = await connectAccount(h.db, h.stripe, m.recruiterId);
+    await actions.getByTestId('new-account').fill(account);
+    await actions.getByTestId('change-account').click();
+    await admin.getByTestId('notice').waitFor();
+    const paid = await eventually(async () => {
+      const { body } = await h.request('GET', `/api/v1/payouts/${payout.id}`, { actor: m.actors.platformAdmin });
+      return body.status === 'paid' ? body : undefined;
+    }, 20_000);
+    expect(paid.splits.every((s: { status: string }) => s.status === 'paid')).toBe(true);
+    await admin.goto(`${h.baseUrl}/#/payouts?status=paid`);
+    await admin.locator(`[data-testid="payout-card"][data-payout-id="${payout.id}"][data-status="paid"]`).waitFor();
+    await admin.screenshot({ path: path.join(SHOTS, 'payouts-paid.png'), fullPage: true });
   });
 });
