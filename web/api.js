@@ -120,6 +120,12 @@ export const api = {
   /** retry | change-account | cancel a blocked split (platform admins). */
   splitAction: (payoutId, splitId, action, body) =>
     request(`/payouts/${encodeURIComponent(payoutId)}/splits/${encodeURIComponent(splitId)}/${action}`, { method: 'POST', body, idempotencyKey: newIdempotencyKey() }),
+  listIntegrations: (signal) => request('/integrations', { query: { limit: 100 }, signal }),
+  connectIntegration: (body) => request('/integrations', { method: 'POST', body, idempotencyKey: newIdempotencyKey() }),
+  /** sync | pause | resume | test on one integration (`body` for sync: {mode}). */
+  integrationCommand: (id, command, body = {}) =>
+    request(`/integrations/${encodeURIComponent(id)}/${command}`, { method: 'POST', body, idempotencyKey: newIdempotencyKey() }),
+  syncLogs: (id, signal) => request(`/integrations/${encodeURIComponent(id)}/sync-logs`, { query: { limit: 10 }, signal }),
   allJobs: (query, signal) => fetchItems('/jobs', { query, signal }).then((r) => r.items),
   allCandidates: (signal) => fetchItems('/candidates', { signal }).then((r) => r.items),
 };

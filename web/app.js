@@ -4,6 +4,7 @@ import { fill, h } from './dom.js';
 import { roleLabel, shortId } from './format.js';
 import { errorAlert, startCountdownTicker } from './views/components.js';
 import { approvalsView } from './views/approvals.js';
+import { integrationsView } from './views/integrations.js';
 import { payoutsView } from './views/payouts.js';
 import { proposalDetailView } from './views/proposal-detail.js';
 import { newProposalView } from './views/proposal-new.js';
@@ -19,6 +20,7 @@ const ROUTES = [
   { pattern: /^\/proposals\/([0-9a-f-]{36})$/i, view: proposalDetailView, param: 'id' },
   { pattern: /^\/approvals$/, view: approvalsView },
   { pattern: /^\/payouts$/, view: payoutsView },
+  { pattern: /^\/integrations$/, view: integrationsView },
 ];
 const APPROVERS = ['company_admin', 'hiring_manager', 'platform_admin'];
 
@@ -53,6 +55,7 @@ function renderHeader() {
     me.role === 'recruiter' && h('a', { href: '#/proposals/new', 'data-testid': 'nav-new-proposal' }, 'New proposal'),
     APPROVERS.includes(me.role) && h('a', { href: '#/approvals', 'data-testid': 'nav-approvals' }, 'Approvals'),
     h('a', { href: '#/payouts', 'data-testid': 'nav-payouts' }, 'Payouts'),
+    ['company_admin', 'platform_admin'].includes(me.role) && h('a', { href: '#/integrations', 'data-testid': 'nav-integrations' }, 'Integrations'),
   );
   const scope = me.companyId ? `company ${shortId(me.companyId)}` : me.recruiterId ? `recruiter ${shortId(me.recruiterId)}` : null;
   fill(

@@ -5,6 +5,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../support/factories.js';
 import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
+import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
+import { seedSmall } from '../support/ats-harness.js';
 
 /** Screenshots of the views, for people to look at (git-ignored). */
 const SHOTS = path.join(PROJECT_ROOT, 'test-results', 'screenshots');
@@ -101,5 +103,36 @@ describe('the back office in the browser', () => {
     await admin.goto(`${h.baseUrl}/#/payouts?status=paid`);
     await admin.locator(`[data-testid="payout-card"][data-payout-id="${payout.id}"][data-status="paid"]`).waitFor();
     await admin.screenshot({ path: path.join(SHOTS, 'payouts-paid.png'), fullPage: true });
+  });
+
+  it('a company admin connects an ATS by filling the form, sees it synced, and pauses and resumes it', async () => {
+    const ats = await startGreenhouseFake();
+    try {
+      seedSmall(ats);
+      const m = await createMarketplace(h.db);
+      const admin = await signedIn(m, m.actors.companyAdmin);
+      await admin.getByTestId('nav-integrations').click();
+      await admin.getByTestId('ats-platform').selectOption('greenhouse');
+      // A missing credential is refused with the field named.
+      await admin.getByTestId('cred-clientId').fill(ats.config.credentials.clientId!);
+      await admin.getByTestId('ats-connect').click();
+      await expect(admin.getByTestId('error-alert').textContent()).resolves.toContain('credentials.clientSecret');
+      for (const [name, value] of Object.entries(ats.config.credentials)) await admin.getByTestId(`cred-${name}`).fill(value);
+      await admin.getByTestId('ats-base-url').fill(ats.config.baseUrl!);
+      await admin.getByTestId('ats-auth-url').fill(ats.config.authUrl!);
+      await admin.getByTestId('ats-connect').click();
+      await expect(admin.getByTestId('notice').textContent()).resolves.toContain('webhook secret (shown once)');
+      const card = admin.getByTestId('integration-card');
+      await admin.locator('[data-testid="integration-card"][data-runs="1"]').waitFor({ timeout: 20_000 });
+      await expect(card.locator('[data-testid="entity-row"][data-entity="applications"]').textContent()).resolves.not.toMatch(/^applications—/); // a last success is shown
+      expect(await admin.content()).not.toContain(ats.config.credentials.clientSecret!);
+      await admin.screenshot({ path: path.join(SHOTS, 'integrations.png'), fullPage: true });
+      await card.getByTestId('pause').click();
+      await admin.locator('[data-testid="integration-card"][data-state="paused"]').waitFor();
+      await card.getByTestId('resume').click();
+      await admin.locator('[data-testid="integration-card"][data-state="active"]').waitFor();
+    } finally {
+      await ats.close();
+    }
   });
 });

@@ -1,0 +1,116 @@
+/**
+ * Integrations (company admins): connect an ATS (credentials are sent once and never shown
+ * again; the webhook secret is shown once), then per integration its state, each entity's
+ * last sync, sync now / full re-sync / pause / resume, and the latest sync log lines with
+ * their errors. Re-fetched every 5 s so running syncs show their progress.
+ */
+import { api, isAbort } from '../api.js';
+import { fill, h } from '../dom.js';
+import { formatDateTime } from '../format.js';
+import { emptyState, errorAlert, every, loading, notice } from './components.js';
+
+const REFRESH_MS = 5_000;
+/** The credentials each platform asks for (as the API validates them). */
+const CREDENTIALS = {
+  greenhouse: ['clientId', 'clientSecret', 'userId'],
+  lever: ['apiKey', 'performAs'],
+  workable: ['subdomain', 'token'],
+  ashby: ['apiKey'],
+  bamboohr: ['companyDomain', 'apiKey'],
+};
+const SECRET = /secret|key|token/i;
+
+function connectForm(onConnected, alertSlot) {
+  const platform = h('select', { id: 'ats-platform', 'data-testid': 'ats-platform' }, Object.keys(CREDENTIALS).map((p) => h('option', { value: p }, p)));
+  const fields = h('div', { class: 'stack' });
+  const baseUrl = h('input', { type: 'url', id: 'ats-base-url', 'data-testid': 'ats-base-url', placeholder: 'https://… (only where the server allows another host)' });
+  const authUrl = h('input', { type: 'url', id: 'ats-auth-url', 'data-testid': 'ats-auth-url', placeholder: 'token endpoint host (Greenhouse)' });
+  const inputs = {};
+  const renderFields = () => {
+    for (const key of Object.keys(inputs)) delete inputs[key];
+    fill(fields, CREDENTIALS[platform.value].map((name) => {
+      inputs[name] = h('input', { type: SECRET.test(name) ? 'password' : 'text', id: `cred-${name}`, 'data-testid': `cred-${name}`, autocomplete: 'off' });
+      return h('div', { class: 'field' }, h('label', { for: `cred-${name}` }, name), inputs[name]);
+    }));
+  };
+  platform.onchange = renderFields;
+  renderFields();
+  const submit = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'ats-connect' }, 'Connect');
+  return h('form', {
+    class: 'card', 'data-testid': 'connect-form',
+    onsubmit: async (event) => {
+      event.preventDefault();
+      submit.disabled = true;
+      const credentials = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()]).filter(([, v]) => v));
+      try {
+        const created = await api.connectIntegration({
+          platform: platform.value, credentials, ...(baseUrl.value && { baseUrl: baseUrl.value.trim() }), ...(authUrl.value && { authUrl: authUrl.value.trim() }),
+        });
+        fill(alertSlot, notice(`Connected. Webhook URL: ${created.webhookUrl} — webhook secret (shown once): ${created.webhookSecret}`));
+        for (const el of Object.values(inputs)) el.value = '';
+        await onConnected();
+      } catch (err) {
+        const details = Array.isArray(err.details) ? err.details.map((d) => h('li', {}, `${(d.path ?? []).join('.')}: ${d.message}`)) : [];
+        fill(alertSlot, errorAlert(err.message, details.length ? h('ul', {}, details) : null));
+      } finally {
+        submit.disabled = false;
+      }
+    },
+  }, h('h2', {}, 'Connect an ATS'), h('div', { class: 'field' }, h('label', { for: 'ats-platform' }, 'Platform'), platform), fields,
+  h('div', { class: 'field' }, h('label', { for: 'ats-base-url' }, 'API host (optional)'), baseUrl),
+  h('div', { class: 'field' }, h('label', { for: 'ats-auth-url' }, 'Auth host (optional)'), authUrl), h('div', { class: 'actions' }, submit));
+}
+
+export async function integrationsView(root, { signal }) {
+  document.title = 'Integrations · Splits';
+  const alertSlot = h('div', { class: 'slot' });
+  const list = h('div', { class: 'stack', 'data-testid': 'integration-list' });
+  fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Integrations')), alertSlot, list, connectForm(() => refresh(), alertSlot)));
+  fill(list, loading());
+
+  async function command(i, name, body, button) {
+    button.disabled = true;
+    try {
+      await api.integrationCommand(i.id, name, body);
+      fill(alertSlot, notice(name === 'sync' ? 'Sync requested.' : `Integration ${name === 'pause' ? 'paused' : 'resumed'}.`));
+      await refresh();
+    } catch (err) {
+      fill(alertSlot, errorAlert(err.message));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function card(i) {
+    const logs = await api.syncLogs(i.id, signal).then((r) => r.data, () => []);
+    const button = (label, name, body, testid) => {
+      const b = h('button', { type: 'button', class: 'button', 'data-testid': testid }, label);
+      b.onclick = () => command(i, name, body, b);
+      return b;
+    };
+    return h('article', { class: 'card', 'data-testid': 'integration-card', 'data-integration-id': i.id, 'data-state': i.state, 'data-runs': i.live?.runs ?? 0 },
+      h('h2', {}, `${i.platform} · ${i.name}`),
+      h('p', {}, 'State ', h('strong', { 'data-testid': 'integration-state' }, i.state), i.lastError && h('span', { class: 'muted' }, ` — ${i.lastError}`),
+        ` · every ${i.intervalMinutes} min · ${i.live?.runs ?? 0} runs${i.live?.syncing ? ' · syncing now' : ''}`),
+      h('table', { class: 'table' },
+        h('thead', {}, h('tr', {}, ['Entity', 'Last success', 'Pages', 'Error'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, Object.entries(i.sync).map(([entity, s]) => h('tr', { 'data-testid': 'entity-row', 'data-entity': entity },
+          h('td', {}, entity), h('td', {}, s.lastSuccessAt ? formatDateTime(s.lastSuccessAt) : '—'), h('td', {}, String(s.pagesDone)), h('td', { class: 'wrap' }, s.lastError ?? '—'))))),
+      h('div', { class: 'actions' },
+        button('Sync now', 'sync', { mode: 'incremental' }, 'sync-now'), button('Full re-sync', 'sync', { mode: 'full' }, 'full-resync'),
+        i.state === 'active' ? button('Pause', 'pause', {}, 'pause') : button('Resume', 'resume', {}, 'resume')),
+      logs.length > 0 && h('details', {}, h('summary', {}, 'Latest sync log'), h('ul', { 'data-testid': 'sync-log' }, logs.map((l) =>
+        h('li', { class: l.status === 'error' ? 'is-error' : '' }, `${formatDateTime(l.occurredAt)} · ${l.entity} page ${l.page}: ${l.status === 'ok' ? `${l.received} received, ${l.created} new, ${l.updated} changed, ${l.deleted} deleted` : l.error}`)))));
+  }
+
+  async function refresh() {
+    try {
+      const page = await api.listIntegrations(signal);
+      fill(list, page.data.length ? await Promise.all(page.data.map(card)) : emptyState('No ATS connected yet.', 'Connect one below.'));
+    } catch (err) {
+      if (!isAbort(err)) fill(alertSlot, errorAlert(err.message));
+    }
+  }
+  await refresh();
+  every(REFRESH_MS, signal, refresh);
+}
