@@ -154,7 +154,8 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
         return started;
       });
       const fullScan = connector.capabilities.incremental[input.entity] === 'full_scan';
-      let filter: string | null = input.mode === 'full' || fullScan ? null : state.checkpoint;
+      // A run that fell back to a full listing (run_mode 'full') resumes as one.
+      let filter: string | null = input.mode === 'full' || fullScan || state.run_mode === 'full' ? null : state.checkpoint;
       const totals: SyncResult = { entity: input.entity, pages: state.pages_done, received: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, checkpoint: state.checkpoint };
 
       for (;;) {
@@ -163,8 +164,13 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
           page = await list(connector, input.entity)({ checkpoint: filter, cursor: state.cursor, pageSize });
         } catch (err) {
           if (err instanceof AtsResyncRequiredError && filter !== null) {
+            // The platform refused the incremental run (perhaps mid-run): start over from page 1 as a full listing.
             log.warn('platform refused the incremental run: syncing fully', { integrationId: integration.id, entity: input.entity });
             filter = null;
+            const [restarted] = await db('sync_checkpoints').where({ ...key, version: state.version, run_id: input.runId })
+              .update({ run_mode: 'full', cursor: null, version: state.version + 1, updated_at: new Date() }).returning('*');
+            if (!restarted) throw ApplicationFailure.nonRetryable(`a newer ${input.entity} run of integration ${integration.id} took over`, FAILURE_TYPES.SyncSuperseded);
+            state = restarted;
             continue;
           }
           await db('sync_checkpoints').where(key).update({ last_error: String((err as Error).message ?? err).slice(0, 2000), updated_at: new Date() });
@@ -186,7 +192,7 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
             log_key: `${input.runId}:${input.entity}:${pageNo}`,
           }).onConflict('log_key').ignore();
           let deletedByScan = 0;
-          if (last && (fullScan || input.mode === 'full')) deletedByScan = await softDeleteUnlisted(trx, integration.id, input.entity, input.runId, now);
+          if (last && (fullScan || input.mode === 'full' || state.run_mode === 'full')) deletedByScan = await softDeleteUnlisted(trx, integration.id, input.entity, input.runId, now);
           const finished = last
             ? { checkpoint: page.platformCheckpoint ?? new Date(state.run_started_at.getTime() - CHECKPOINT_OVERLAP_MS).toISOString(), run_id: null, cursor: null, last_success_at: now, last_error: null }
             : { cursor: page.nextCursor };

@@ -19,6 +19,7 @@ import type { FakeAts } from '../fakes/ats/types.js';
 import { startTimeSkippingEnv, testDb } from '../support/context.js';
 import { createMarketplace } from '../support/factories.js';
 import { FAKES, atsTestWorker, connect, mappedCounts, seedSmall } from '../support/ats-harness.js';
+import { startAshbyFake } from '../fakes/ats/ashby.js';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -112,6 +113,24 @@ describe.each(Object.keys(FAKES) as AtsPlatform[])('ats sync workflow on %s', (p
     expect((await db('applications').where({ id: gone.internal_id }).first()).deleted_at).not.toBeNull();
     await handle.executeUpdate(disconnectUpdate, { args: [{ actor: m.actors.companyAdmin }] });
     expect((await handle.result()).state).toBe('deleted');
+  });
+});
+
+describe('ats sync workflow (ashby)', () => {
+  it('starts over as a full listing when the platform refuses an incremental run midway, and finishes it', async () => {
+    const ats = await startAshbyFake({ incrementalPageLimit: 1 });
+    fakes.push(ats);
+    ats.seedBulk({ jobs: 2, candidates: 300, applicationsPerCandidate: 1, ageMs: 3_600_000 });
+    const m = await createMarketplace(db);
+    const { integrationId, handle } = await connect(env, taskQueue, m, ats);
+    expect((await ran(handle, 1)).lastError).toBeNull();
+    ats.touch(1); // every application changed: the incremental run needs more pages than Ashby allows
+    await handle.signal(syncNowSignal);
+    const second = await ran(handle, 2);
+    expect(second.lastError).toBeNull();
+    expect(await mappedCounts(db, integrationId)).toEqual({ job: 2, candidate: 300, application: 300 });
+    const moved = await db('ats_events').where({ integration_id: integrationId, event_type: 'application.stage_changed' });
+    expect(moved).toHaveLength(300);
   });
 });
 
