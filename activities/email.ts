@@ -11,6 +11,7 @@ import { type ActionContext, eventId } from './db/automation.js';
 import {
   type ProposalEmailEvent,
   type ProtectionEmailEvent,
+  type RenderedEmail,
   renderApprovalRequestEmail,
   renderAutomationEmail,
   renderGuaranteeExpiringEmail,
@@ -57,6 +58,19 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
     return data.id;
   }
 
+  type Composed = { to: string[]; rendered: RenderedEmail } | null;
+  /**
+   * The one e-mail of `key`: answered `already_sent` once logged, `no_recipients` when
+   * `compose` finds nobody (null or an empty list), sent otherwise.
+   */
+  async function once(key: string, template: string, compose: () => Promise<Composed>): Promise<EmailResult> {
+    const logged = await emailLog.find(key);
+    if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
+    const email = await compose();
+    if (!email || email.to.length === 0) return { status: 'no_recipients', messageId: null };
+    return { status: 'sent', messageId: await send(key, template, email.to, email.rendered) };
+  }
+
   /** Company users of a role (or all platform admins), for approval requests. */
   const usersWithRole = (role: string, companyId: string | null) =>
     db('users').where({ role }).modify((q) => { if (role !== 'platform_admin') q.where({ company_id: companyId }); }).orderBy('email').select('email');
@@ -78,126 +92,111 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
   return {
     /** Tells the company admins that their ATS refused the credentials (once per occurrence). */
     async sendIntegrationAuthFailedEmail(input: { integrationId: string; occurrence: string; error: string }): Promise<EmailResult> {
-      const key = `integration-${input.integrationId}-auth-failed-${input.occurrence}`;
-      const logged = await emailLog.find(key);
-      if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
-      const integration = await db('integrations').where({ id: input.integrationId }).first();
-      if (!integration) return { status: 'no_recipients', messageId: null };
-      const admins = await usersWithRole('company_admin', integration.company_id);
-      if (admins.length === 0) return { status: 'no_recipients', messageId: null };
-      const rendered = renderIntegrationAuthFailedEmail({ platform: integration.platform, name: integration.name, error: input.error.slice(0, 300), link: `${appUrl}/#/integrations/${input.integrationId}` });
-      return { status: 'sent', messageId: await send(key, 'integration_auth_failed', admins.map((u: { email: string }) => u.email), rendered) };
+      return once(`integration-${input.integrationId}-auth-failed-${input.occurrence}`, 'integration_auth_failed', async () => {
+        const integration = await db('integrations').where({ id: input.integrationId }).first();
+        if (!integration) return null;
+        const admins = await usersWithRole('company_admin', integration.company_id);
+        const rendered = renderIntegrationAuthFailedEmail({ platform: integration.platform, name: integration.name, error: input.error.slice(0, 300), link: `${appUrl}/#/integrations/${input.integrationId}` });
+        return { to: admins.map((u: { email: string }) => u.email), rendered };
+      });
     },
 
     /** An automation rule's `send_email` action: one e-mail per execution and action. */
     async sendAutomationEmail(input: ActionContext & { template: EmailTemplate; to: EmailRecipient }): Promise<EmailResult> {
-      const key = `automation-${input.key}`;
-      const logged = await emailLog.find(key);
-      if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
-      const recipients = await recipientsOf(input.to, input);
-      if (recipients.length === 0) {
-        throw ApplicationFailure.nonRetryable(`the ${input.to.replace('_', ' ')} of this ${input.event.entityType} has no e-mail address`, FAILURE_TYPES.ActionNotApplicable);
-      }
-      const { data } = input.event;
-      const [candidate, job] = await Promise.all([
-        typeof data.candidateId === 'string' ? directory.candidate(data.candidateId) : undefined,
-        typeof data.jobId === 'string' ? directory.job(data.jobId) : undefined,
-      ]);
-      const company = job ? await db('companies').where({ id: job.company_id }).first() : undefined;
-      const rendered = renderAutomationEmail(input.template, {
-        candidateName: candidate?.full_name ?? 'the candidate', jobTitle: job?.title ?? 'the role', companyName: company?.name ?? 'the company',
-        stage: typeof data.stageTo === 'string' ? data.stageTo : null, link: `${appUrl}/#/${input.event.entityType}s/${input.event.entityId}`,
+      return once(`automation-${input.key}`, `automation_${input.template}`, async () => {
+        const recipients = await recipientsOf(input.to, input);
+        if (recipients.length === 0) {
+          throw ApplicationFailure.nonRetryable(`the ${input.to.replace('_', ' ')} of this ${input.event.entityType} has no e-mail address`, FAILURE_TYPES.ActionNotApplicable);
+        }
+        const { data } = input.event;
+        const [candidate, job] = await Promise.all([
+          typeof data.candidateId === 'string' ? directory.candidate(data.candidateId) : undefined,
+          typeof data.jobId === 'string' ? directory.job(data.jobId) : undefined,
+        ]);
+        const company = job ? await db('companies').where({ id: job.company_id }).first() : undefined;
+        const rendered = renderAutomationEmail(input.template, {
+          candidateName: candidate?.full_name ?? 'the candidate', jobTitle: job?.title ?? 'the role', companyName: company?.name ?? 'the company',
+          stage: typeof data.stageTo === 'string' ? data.stageTo : null, link: `${appUrl}/#/${input.event.entityType}s/${input.event.entityId}`,
+        });
+        return { to: recipients, rendered };
       });
-      return { status: 'sent', messageId: await send(key, `automation_${input.template}`, recipients, rendered) };
     },
 
     /** Asks the approver role of an execution's company (or the platform admins) for a decision. */
     async sendApprovalRequestEmail(input: { executionId: string }): Promise<EmailResult> {
       const key = `approval-${input.executionId}-requested`;
-      const logged = await emailLog.find(key);
-      if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
-      const approval = await db('automation_approvals').where({ id: input.executionId }).first();
-      if (!approval) throw ApplicationFailure.nonRetryable(`no approval request for execution ${input.executionId}`, FAILURE_TYPES.InvalidState);
-      const approvers = await usersWithRole(approval.approver_role, approval.company_id);
-      if (approvers.length === 0) {
-        log.warn('approval request has no recipients', { key });
-        return { status: 'no_recipients', messageId: null };
-      }
-      const summary = approval.summary as { ruleName: string; trigger: string; actions: AutomationAction[] };
-      const rendered = renderApprovalRequestEmail({
-        ruleName: summary.ruleName, trigger: summary.trigger, actions: summary.actions.map(describeAction),
-        expiresAt: approval.expires_at, link: `${appUrl}/#/approvals/${input.executionId}`,
+      return once(key, 'approval_requested', async () => {
+        const approval = await db('automation_approvals').where({ id: input.executionId }).first();
+        if (!approval) throw ApplicationFailure.nonRetryable(`no approval request for execution ${input.executionId}`, FAILURE_TYPES.InvalidState);
+        const approvers = await usersWithRole(approval.approver_role, approval.company_id);
+        if (approvers.length === 0) log.warn('approval request has no recipients', { key });
+        const summary = approval.summary as { ruleName: string; trigger: string; actions: AutomationAction[] };
+        const rendered = renderApprovalRequestEmail({
+          ruleName: summary.ruleName, trigger: summary.trigger, actions: summary.actions.map(describeAction),
+          expiresAt: approval.expires_at, link: `${appUrl}/#/approvals/${input.executionId}`,
+        });
+        return { to: approvers.map((u: { email: string }) => u.email), rendered };
       });
-      return { status: 'sent', messageId: await send(key, 'approval_requested', approvers.map((u: { email: string }) => u.email), rendered) };
     },
 
     /** A protection notice to one recruiter; `key` names the occasion (one e-mail per occasion). */
     async sendProtectionEmail(input: { candidateId: string; recruiterId: string; event: ProtectionEmailEvent; protectionEndsAt: string; reason?: string; key: string }): Promise<EmailResult> {
-      const key = `protection-${input.key}`;
-      const logged = await emailLog.find(key);
-      if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
-      const [candidate, recruiter] = await Promise.all([directory.candidate(input.candidateId), directory.recruiterUser(input.recruiterId)]);
-      if (!recruiter) return { status: 'no_recipients', messageId: null };
-      const rendered = renderProtectionEmail(input.event, {
-        candidateName: candidate?.full_name ?? 'your candidate', protectionEndsAt: new Date(input.protectionEndsAt), reason: input.reason ?? null,
-        link: `${appUrl}/#/candidates/${input.candidateId}`,
+      return once(`protection-${input.key}`, `protection_${input.event}`, async () => {
+        const [candidate, recruiter] = await Promise.all([directory.candidate(input.candidateId), directory.recruiterUser(input.recruiterId)]);
+        if (!recruiter) return null;
+        const rendered = renderProtectionEmail(input.event, {
+          candidateName: candidate?.full_name ?? 'your candidate', protectionEndsAt: new Date(input.protectionEndsAt), reason: input.reason ?? null,
+          link: `${appUrl}/#/candidates/${input.candidateId}`,
+        });
+        return { to: [recruiter.email], rendered };
       });
-      return { status: 'sent', messageId: await send(key, `protection_${input.event}`, [recruiter.email], rendered) };
     },
 
     /** The company's "guarantee expiring" notice; `guaranteeEndsAt` is part of the key, so an extended guarantee gets its own notice. */
     async sendGuaranteeExpiringEmail(input: { placementId: string; guaranteeEndsAt: string }): Promise<EmailResult> {
-      const key = `placement-${input.placementId}-guarantee-expiring-${input.guaranteeEndsAt}`;
-      const logged = await emailLog.find(key);
-      if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
-      const placement = await db('placements').where({ id: input.placementId }).first();
-      if (!placement) throw ApplicationFailure.nonRetryable(`placement ${input.placementId} not found`, FAILURE_TYPES.PlacementNotFound);
-      const [job, candidate, admins] = await Promise.all([
-        directory.job(placement.job_id),
-        directory.candidate(placement.candidate_id),
-        db('users').where({ company_id: placement.company_id, role: 'company_admin' }).orderBy('email').select('email'),
-      ]);
-      if (admins.length === 0) return { status: 'no_recipients', messageId: null };
-      const rendered = renderGuaranteeExpiringEmail({
-        candidateName: candidate?.full_name ?? 'your hire', jobTitle: job?.title ?? 'the role',
-        guaranteeEndsAt: new Date(input.guaranteeEndsAt), link: `${appUrl}/#/placements/${input.placementId}`,
+      return once(`placement-${input.placementId}-guarantee-expiring-${input.guaranteeEndsAt}`, 'guarantee_expiring', async () => {
+        const placement = await db('placements').where({ id: input.placementId }).first();
+        if (!placement) throw ApplicationFailure.nonRetryable(`placement ${input.placementId} not found`, FAILURE_TYPES.PlacementNotFound);
+        const [job, candidate, admins] = await Promise.all([
+          directory.job(placement.job_id),
+          directory.candidate(placement.candidate_id),
+          usersWithRole('company_admin', placement.company_id),
+        ]);
+        const rendered = renderGuaranteeExpiringEmail({
+          candidateName: candidate?.full_name ?? 'your hire', jobTitle: job?.title ?? 'the role',
+          guaranteeEndsAt: new Date(input.guaranteeEndsAt), link: `${appUrl}/#/placements/${input.placementId}`,
+        });
+        return { to: admins.map((a: { email: string }) => a.email), rendered };
       });
-      const messageId = await send(key, 'guarantee_expiring', admins.map((a: { email: string }) => a.email), rendered);
-      return { status: 'sent', messageId };
     },
 
     async sendProposalEmail(input: { proposalId: string; event: ProposalEmailEvent }): Promise<EmailResult> {
       const key = `proposal-${input.proposalId}-${input.event}`;
-      const logged = await emailLog.find(key);
-      if (logged) return { status: 'already_sent', messageId: logged.provider_message_id };
-
-      const proposal = await proposals.findById(input.proposalId);
-      if (!proposal) {
-        throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, FAILURE_TYPES.ProposalNotFound);
-      }
-      const [job, candidate, recruiter] = await Promise.all([
-        directory.job(proposal.job_id),
-        directory.candidate(proposal.candidate_id),
-        directory.recruiter(proposal.recruiter_id),
-      ]);
-      const toCompany = input.event === 'created' || input.event === 'reminder';
-      const recipients = toCompany
-        ? await directory.jobDecisionMakers(proposal.job_id)
-        : [await directory.recruiterUser(proposal.recruiter_id)].filter((u) => u !== undefined);
-      if (recipients.length === 0) {
-        log.warn('proposal e-mail has no recipients', { key });
-        return { status: 'no_recipients', messageId: null };
-      }
-      const rendered = renderProposalEmail(input.event, {
-        candidateName: candidate?.full_name ?? 'a candidate',
-        jobTitle: job?.title ?? 'your role',
-        recruiterName: recruiter?.display_name ?? 'A recruiter',
-        decisionDeadline: proposal.decision_deadline,
-        reason: proposal.decision_reason,
-        link: `${appUrl}/#/proposals/${proposal.id}`,
+      return once(key, `proposal_${input.event}`, async () => {
+        const proposal = await proposals.findById(input.proposalId);
+        if (!proposal) {
+          throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, FAILURE_TYPES.ProposalNotFound);
+        }
+        const [job, candidate, recruiter] = await Promise.all([
+          directory.job(proposal.job_id),
+          directory.candidate(proposal.candidate_id),
+          directory.recruiter(proposal.recruiter_id),
+        ]);
+        const toCompany = input.event === 'created' || input.event === 'reminder';
+        const recipients = toCompany
+          ? await directory.jobDecisionMakers(proposal.job_id)
+          : [await directory.recruiterUser(proposal.recruiter_id)].filter((u) => u !== undefined);
+        if (recipients.length === 0) log.warn('proposal e-mail has no recipients', { key });
+        const rendered = renderProposalEmail(input.event, {
+          candidateName: candidate?.full_name ?? 'a candidate',
+          jobTitle: job?.title ?? 'your role',
+          recruiterName: recruiter?.display_name ?? 'A recruiter',
+          decisionDeadline: proposal.decision_deadline,
+          reason: proposal.decision_reason,
+          link: `${appUrl}/#/proposals/${proposal.id}`,
+        });
+        return { to: recipients.map((u) => u.email), rendered };
       });
-      const messageId = await send(key, `proposal_${input.event}`, recipients.map((u) => u.email), rendered);
-      return { status: 'sent', messageId };
     },
   };
 }

@@ -44,7 +44,7 @@ export function requireRole(res: Response, ...roles: Role[]): AuthedActor {
 }
 
 /** Matches no row: a recruiter or company user whose token lacks the id sees nothing. */
-const NOBODY = '00000000-0000-0000-0000-000000000000';
+export const NOBODY = '00000000-0000-0000-0000-000000000000';
 
 /**
  * What the actor may see of records shared between a company and recruiters (placements,

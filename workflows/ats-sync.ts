@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -18,7 +17,7 @@ import type { CanonicalEvent, SyncEntity } from '../activities/ats/types.js';
 import type { IntegrationRecord, SyncResult } from '../activities/ats/sync.js';
 import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
-import { asRefusal } from './failures.js';
+import { applicationFailureOf, asRefusal } from './failures.js';
 import type { Actor } from './proposal-rules.js';
 
 export type IntegrationState = 'active' | 'paused' | 'auth_failed' | 'deleted';
@@ -240,7 +239,7 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
         const { entity: _e, checkpoint, ...counts } = result;
         Object.assign(entityStatus, { checkpoint, lastSuccessAt: new Date().toISOString(), lastError: null, lastRun: counts });
       } catch (err) {
-        const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+        const cause = applicationFailureOf(err);
         const message = cause?.message ?? String(err);
         entityStatus.lastError = message;
         if (cause?.type === FAILURE_TYPES.AtsAuthFailed) {
@@ -282,7 +281,7 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
         await ats.pushApplication({ integrationId: input.integrationId, proposalId });
         status.pushes.done += 1;
       } catch (err) {
-        const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+        const cause = applicationFailureOf(err);
         if (cause?.type === FAILURE_TYPES.AtsAuthFailed) return authFailed(cause.message); // kept for after the resume
         status.pushes.failed += 1;
         status.lastError = `push of proposal ${proposalId}: ${cause?.message ?? String(err)}`;

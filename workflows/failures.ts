@@ -8,3 +8,8 @@ export function asRefusal(err: unknown): ApplicationFailure {
   }
   throw err;
 }
+
+/** The ApplicationFailure behind a failed activity (its type says why), if that is what failed. */
+export function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+}

@@ -5,7 +5,7 @@ import type { Db } from '../../lib/db.js';
 import { automationDal, type ApprovalRow, type ExecutionRow, type RuleRow, type TaskRow } from '../../db/dal/automation.js';
 import { TRIGGERS, describeAction, isHighImpact, ruleIssues, type AutomationAction, type Condition, type TriggerEvent } from '../../workflows/automation-rules.js';
 import { approveExecutionUpdate, rejectExecutionUpdate } from '../../workflows/automation.js';
-import { actorOf, requireRole, type AuthedActor } from '../auth.js';
+import { NOBODY, actorOf, requireRole, type AuthedActor } from '../auth.js';
 import { badRequest, forbidden, notFound, unprocessable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
@@ -86,7 +86,7 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
   /** Rule admins: platform admins (any company) and company admins (their own). */
   const ruleAdmin = (res: Parameters<typeof actorOf>[0]) => requireRole(res, 'platform_admin', 'company_admin');
   const canSeeCompany = (actor: AuthedActor, companyId: string | null) => actor.role === 'platform_admin' || (!!companyId && companyId === actor.companyId);
-  const companyFilter = (actor: AuthedActor, asked?: string) => (actor.role === 'platform_admin' ? asked : actor.companyId ?? randomUUID());
+  const companyFilter = (actor: AuthedActor, asked?: string) => (actor.role === 'platform_admin' ? asked : actor.companyId ?? NOBODY);
 
   async function ruleFor(actor: AuthedActor, id: string) {
     const rule = await automation.findRule(id);
@@ -199,7 +199,7 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
   }, async ({ query, res }) => {
     const actor = requireRole(res, ...APPROVERS);
     const rows = await automation.listApprovals({
-      status: query.status, ...(actor.role !== 'platform_admin' && { approverRole: actor.role as ApprovalRow['approver_role'], companyId: actor.companyId ?? randomUUID() }),
+      status: query.status, ...(actor.role !== 'platform_admin' && { approverRole: actor.role as ApprovalRow['approver_role'], companyId: actor.companyId ?? NOBODY }),
       before: decodeCursor(query.cursor), limit: query.limit + 1,
     });
     return { status: 200, body: page(rows, query.limit, approvalToDto, 'requested_at') };
@@ -232,7 +232,7 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
     const actor = requireRole(res, 'recruiter', 'platform_admin');
     if (actor.role === 'recruiter' && query.recruiterId && query.recruiterId !== actor.recruiterId) throw forbidden('recruiters see their own tasks');
     const rows = await automation.listTasks({
-      recruiterId: actor.role === 'recruiter' ? actor.recruiterId ?? randomUUID() : query.recruiterId, status: query.status,
+      recruiterId: actor.role === 'recruiter' ? actor.recruiterId ?? NOBODY : query.recruiterId, status: query.status,
       before: decodeCursor(query.cursor), limit: query.limit + 1,
     });
     return { status: 200, body: page(rows, query.limit, taskToDto) };

@@ -3,7 +3,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../lib/db.js';
 import { decisionsDal, type DecisionFilter, type DecisionRow } from '../../db/dal/decisions.js';
-import { actorOf, requireRole, type AuthedActor } from '../auth.js';
+import { NOBODY, actorOf, requireRole, type AuthedActor } from '../auth.js';
 import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
@@ -44,7 +44,7 @@ export function decisionRoutes({ db, registry }: { db: Db; registry: Operation[]
   const router = Router();
   const decisions = decisionsDal(db);
   const READERS = ['platform_admin', 'company_admin', 'hiring_manager'] as const;
-  const scope = (actor: AuthedActor) => (actor.role === 'platform_admin' ? {} : { companyId: actor.companyId ?? '00000000-0000-0000-0000-000000000000' });
+  const scope = (actor: AuthedActor) => (actor.role === 'platform_admin' ? {} : { companyId: actor.companyId ?? NOBODY });
   const filterOf = (actor: AuthedActor, q: z.output<typeof decisionExportQuery>): DecisionFilter => ({
     ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, ...scope(actor),
   });

@@ -19,7 +19,7 @@ import {
   testConnectionUpdate,
   webhookEventsSignal,
 } from '../../workflows/ats-sync.js';
-import { requireRole, type AuthedActor } from '../auth.js';
+import { NOBODY, requireRole, type AuthedActor } from '../auth.js';
 import { badRequest, notFound, unauthorized, unavailable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
@@ -130,7 +130,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     responses: { 200: { description: 'A page of integrations', schema: integrationPageDto } },
   }, async ({ query, res }) => {
     const actor = admin(res);
-    const rows = await integrations.list({ companyId: actor.role === 'platform_admin' ? undefined : actor.companyId ?? randomUUID(), before: decodeCursor(query.cursor), limit: query.limit + 1 });
+    const rows = await integrations.list({ companyId: actor.role === 'platform_admin' ? undefined : actor.companyId ?? NOBODY, before: decodeCursor(query.cursor), limit: query.limit + 1 });
     const listed = page(rows, query.limit, (r) => r);
     return { status: 200, body: { ...listed, data: await Promise.all(listed.data.map(toDto)) } };
   });
