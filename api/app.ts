@@ -8,7 +8,7 @@ import type { Resend } from 'resend';
 import type { AppConfig } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { authenticate, actorOf } from './auth.js';
+import { authenticate } from './auth.js';
 import { errorHandler, notFound } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { buildOpenApiDocument, type Operation } from './openapi.js';
@@ -24,12 +24,13 @@ import { payoutRoutes } from './routes/payouts.js';
 import { candidateRoutes } from './routes/candidates.js';
 import { placementRoutes } from './routes/placements.js';
 import { proposalRoutes } from './routes/proposals.js';
+import { sessionRoutes } from './routes/session.js';
 import { TASK_QUEUES, type TaskQueues } from '../workflows/constants.js';
 
 export interface AppDeps {
   temporal: Client;
   db: Db;
-  config: Pick<AppConfig, 'JWT_SECRET' | 'JWT_ISSUER'> & Partial<Pick<AppConfig, 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET'>>;
+  config: Pick<AppConfig, 'JWT_SECRET' | 'JWT_ISSUER'> & Partial<Pick<AppConfig, 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>>;
   /** Sends candidate outreach (with config.EMAIL_FROM); without it that endpoint answers 503. */
   resend?: Resend;
   logger?: Logger;
@@ -70,9 +71,7 @@ export function createApp({ temporal, db, config, resend, ats, logger = createLo
     res.json(buildOpenApiDocument(registry, { title: 'Splits orchestration API', version: '1.0.0' }));
   });
   api.use(authenticate({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER }));
-  api.get('/me', (_req, res) => {
-    res.json(actorOf(res));
-  });
+  api.use(sessionRoutes({ registry, temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL.replace(/\/+$/, ''), namespace: config.TEMPORAL_NAMESPACE ?? 'default' } : undefined }));
   api.use(idempotency(db));
   api.use(proposalRoutes({ temporal, db, registry, taskQueue: taskQueues?.proposals ?? TASK_QUEUES.proposals }));
   api.use(placementRoutes({ temporal, db, registry, taskQueue: taskQueues?.placements ?? TASK_QUEUES.placements }));

@@ -69,8 +69,13 @@ export const idParams = z.strictObject({ id: uuid });
 
 export const jobListQuery = z.strictObject({ ...pageQuery, status: z.enum(['open', 'closed']).optional(), companyId: uuid.optional() });
 export const jobDto = z.object({ id: uuid, companyId: uuid, title: z.string(), status: z.enum(['open', 'closed']), createdAt: z.iso.datetime() });
-export const candidateListQuery = z.strictObject({ ...pageQuery });
-export const candidateDto = z.object({ id: uuid, fullName: z.string(), email: z.string().nullable(), createdAt: z.iso.datetime() });
+export const candidateListQuery = z.strictObject({
+  ...pageQuery,
+  /** Recruiters: only the candidates they sourced. */
+  sourcedByMe: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+});
+export const recruiterListQuery = z.strictObject({ ...pageQuery });
+export const recruiterDto = z.object({ id: uuid, displayName: z.string() });
 
 // Placements and payouts (SPEC §3.2, §3.3).
 export const placementState = z.enum(PLACEMENT_STATES);
@@ -137,13 +142,17 @@ export const replacementBody = z.strictObject({ candidateId: uuid });
 export const placementListQuery = z.strictObject({
   ...pageQuery,
   state: z.union([placementState, z.array(placementState)]).optional(),
+  escrowStatus: z.enum(ESCROW_STATUSES).optional(),
 });
 
 export const placementDto = z.object({
   id: uuid,
   companyId: uuid,
   jobId: uuid,
+  jobTitle: z.string(),
   candidateId: uuid,
+  candidateName: z.string(),
+  escrowStatus: z.enum(ESCROW_STATUSES).nullable(),
   feeCents: cents,
   currency: z.string(),
   state: placementState,
@@ -185,6 +194,8 @@ export const payoutDto = z.object({
 });
 
 export const placementDetailDto = placementDto.extend({
+  /** A failure was reported and waits for the company's answer: a replacement or a refund. */
+  failurePending: z.boolean(),
   history: z.array(
     z.object({
       oldState: placementState.nullable(),
@@ -242,6 +253,7 @@ export const sourcingDto = z.object({
   protectionEndsAt: z.iso.datetime().nullable(),
   protectedNow: z.boolean(),
 });
+export const candidateDto = z.object({ id: uuid, fullName: z.string(), email: z.string().nullable(), createdAt: z.iso.datetime(), sourcing: sourcingDto });
 
 // Candidate outreach, its Resend webhook events and marketplace events (SPEC §3.4).
 export const outreachBody = z.strictObject({

@@ -9,6 +9,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** The Temporal Web UI's address: the web app links each process to its page there (platform admins). */
+  TEMPORAL_UI_URL: z.url().optional(),
   /** Temporal Cloud / mTLS: API key, or client cert + key files; TLS is on when any is set or TEMPORAL_TLS=true. */
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TLS: z.enum(['true', 'false']).optional(),

@@ -92,7 +92,7 @@ async function fakeAts(): Promise<Record<string, unknown> | undefined> {
 async function temporal(): Promise<{ address: string; ui: string }> {
   if (env.TEMPORAL_ADDRESS) {
     say(`using Temporal at ${env.TEMPORAL_ADDRESS}`);
-    return { address: env.TEMPORAL_ADDRESS, ui: '(your cluster\'s Web UI)' };
+    return { address: env.TEMPORAL_ADDRESS, ui: env.TEMPORAL_UI_URL ?? '(your cluster\'s Web UI)' };
   }
   say('starting the Temporal dev server (state in .data/dev/temporal.sqlite)');
   const server = await startTemporalDevServer({
@@ -166,6 +166,8 @@ async function main() {
     ATS_CREDENTIALS_KEYS: env.ATS_CREDENTIALS_KEYS ?? `dev:${Buffer.from(persistentSecret('ats-credentials-key'), 'hex').toString('base64')}`,
     // Integrations may point at the local ATS fake.
     ATS_ALLOW_BASE_URL: env.ATS_ALLOW_BASE_URL ?? 'true',
+    // The web app links each process to its page in the Web UI.
+    TEMPORAL_UI_URL: env.TEMPORAL_UI_URL ?? (ui.startsWith('http') ? ui : undefined),
   };
   run('worker:proposals', 'workers/proposals.ts', childEnv);
   run('worker:placements', 'workers/placements.ts', childEnv);

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
 import { directoryDal } from '../../db/dal/directory.js';
-import { blocks, sourcingDal, type SourcerRow } from '../../db/dal/sourcing.js';
+import { sourcingDal } from '../../db/dal/sourcing.js';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/constants.js';
 import {
   claimCandidateUpdate,
@@ -15,21 +15,8 @@ import { actorOf, requireRole, type AuthedActor } from '../auth.js';
 import { conflict, forbidden, notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
+import { sourcingView } from '../sourcing-view.js';
 import { claimBody, extendProtectionBody, idParams, optionalReasonBody, overrideBody, sourcingDto } from '../schemas.js';
-
-/** Sourcing status as the actor may see it: who owns the candidate only for the owner and admins. */
-function sourcingView(candidateId: string, row: SourcerRow | undefined, actor: AuthedActor) {
-  const mine = !!row && actor.recruiterId === row.recruiter_id;
-  return {
-    candidateId,
-    state: row?.protection_state ?? 'unclaimed',
-    recruiterId: row && (mine || actor.role === 'platform_admin') ? row.recruiter_id : null,
-    ownedByYou: mine,
-    claimedAt: row?.claimed_at.toISOString() ?? null,
-    protectionEndsAt: row?.protection_ends_at.toISOString() ?? null,
-    protectedNow: blocks(row, null, new Date()),
-  };
-}
 
 const COMMAND_RESPONSES = {
   200: { description: 'The sourcing status after the command', schema: sourcingDto },

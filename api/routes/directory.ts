@@ -1,13 +1,14 @@
 import { Router } from 'express';
 import type { Db } from '../../lib/db.js';
 import { directoryDal } from '../../db/dal/directory.js';
-import { requireRole } from '../auth.js';
+import { NOBODY, requireRole } from '../auth.js';
+import { sourcingView } from '../sourcing-view.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
-import { candidateDto, candidateListQuery, jobDto, jobListQuery, pageOf } from '../schemas.js';
+import { candidateDto, candidateListQuery, jobDto, jobListQuery, pageOf, recruiterDto, recruiterListQuery } from '../schemas.js';
 
-/** Read-only lists of jobs and candidates, for proposing and for the web UI. */
+/** Read-only lists of jobs, candidates and recruiters, for proposing, placing and the web UI. */
 export function directoryRoutes({ db, registry }: { db: Db; registry: Operation[] }): Router {
   const router = Router();
   const directory = directoryDal(db);
@@ -39,17 +40,38 @@ export function directoryRoutes({ db, registry }: { db: Db; registry: Operation[
     {
       method: 'get',
       path: '/candidates',
-      summary: 'Candidates (recruiters and platform admins)',
+      summary: 'Candidates with their sourcing status as the caller may see it (recruiters and platform admins)',
       query: candidateListQuery,
       responses: { 200: { description: 'A page of candidates', schema: pageOf(candidateDto) } },
     },
     async ({ query, res }) => {
-      requireRole(res, 'recruiter', 'platform_admin');
-      const rows = await directory.listCandidates({ before: decodeCursor(query.cursor), limit: query.limit + 1 });
+      const actor = requireRole(res, 'recruiter', 'platform_admin');
+      const sourcedBy = query.sourcedByMe ? (actor.recruiterId ?? NOBODY) : undefined;
+      const rows = await directory.listCandidates({ sourcedBy, before: decodeCursor(query.cursor), limit: query.limit + 1 });
+      const now = new Date();
       return {
         status: 200,
-        body: page(rows, query.limit, (c) => ({ id: c.id, fullName: c.full_name, email: c.email, createdAt: c.created_at.toISOString() })),
+        body: page(rows, query.limit, (c) => ({
+          id: c.id, fullName: c.full_name, email: c.email, createdAt: c.created_at.toISOString(), sourcing: sourcingView(c.id, c.sourcer, actor, now),
+        })),
       };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/recruiters',
+      summary: 'Recruiters (newest first), for choosing a placement\'s collaborators',
+      query: recruiterListQuery,
+      responses: { 200: { description: 'A page of recruiters', schema: pageOf(recruiterDto) } },
+    },
+    async ({ query, res }) => {
+      requireRole(res, 'recruiter', 'company_admin', 'hiring_manager', 'platform_admin');
+      const rows = await directory.listRecruiters({ before: decodeCursor(query.cursor), limit: query.limit + 1 });
+      return { status: 200, body: page(rows, query.limit, (r) => ({ id: r.id, displayName: r.display_name })) };
     },
   );
 

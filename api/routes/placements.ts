@@ -7,7 +7,7 @@ import type { Db } from '../../lib/db.js';
 import { nameBasedUuid } from '../../lib/ids.js';
 import { directoryDal } from '../../db/dal/directory.js';
 import { payoutsDal, type CollaboratorRow } from '../../db/dal/payouts.js';
-import { placementsDal, type EscrowRow, type PlacementHistoryRow, type PlacementRow } from '../../db/dal/placements.js';
+import { placementsDal, type EscrowRow, type PlacementHistoryRow, type PlacementListRow } from '../../db/dal/placements.js';
 import { settingsDal } from '../../db/dal/settings.js';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/constants.js';
 import { allocateTranche, bpsToPercent, type CollaboratorRole, defaultSplitBps, splitProblems, tranches } from '../../workflows/money.js';
@@ -51,11 +51,14 @@ import { payoutPresenter } from './payouts.js';
 const COMPANY: Role[] = ['company_admin', 'platform_admin'];
 const PLATFORM: Role[] = ['platform_admin'];
 
-const toDto = (row: PlacementRow) => ({
+const toDto = (row: PlacementListRow) => ({
   id: row.id,
   companyId: row.company_id,
   jobId: row.job_id,
+  jobTitle: row.job_title,
   candidateId: row.candidate_id,
+  candidateName: row.candidate_name,
+  escrowStatus: row.escrow_status,
   feeCents: row.fee_cents,
   currency: row.currency,
   state: row.state,
@@ -108,15 +111,18 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
     return row;
   }
 
-  async function detail(row: PlacementRow) {
+  async function detail(row: PlacementListRow) {
     const [history, escrow, collaborators, payoutRows] = await Promise.all([
       placements.history(row.id),
       placements.escrow(row.id),
       payouts.collaborators(row.id),
       payouts.ofPlacement(row.id),
     ]);
+    const last = history[history.length - 1];
     return {
       ...toDto(row),
+      // A reported failure waits for the company's answer (replacement or refund).
+      failurePending: row.state === 'active' && (last?.details as { failureReported?: boolean } | null)?.failureReported === true,
       history: history.map(placementHistoryDto),
       escrow: escrow ? escrowDto(escrow) : null,
       collaborators: collaborators.map(collaboratorDto),
@@ -224,6 +230,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       const rows = await placements.list({
         ...partyScope(actorOf(res)),
         states: query.state === undefined ? undefined : [query.state].flat(),
+        escrowStatus: query.escrowStatus,
         before: decodeCursor(query.cursor),
         limit: query.limit + 1,
       });
@@ -251,7 +258,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
   function command<B, A extends object>(
     op: { method: 'post' | 'put'; path: string; summary: string; body: z.ZodType<B>; roles: Role[] },
     update: UpdateDefinition<PlacementView, [PlacementCommand & NoInfer<A>]>,
-    prepare: (body: B, placement: PlacementRow) => A | Promise<A>,
+    prepare: (body: B, placement: PlacementListRow) => A | Promise<A>,
   ) {
     route(
       router,

@@ -1,5 +1,6 @@
 import type { Db, Executor } from '../../lib/db.js';
 import { type Keyset, newestFirst } from './keyset.js';
+import type { SourcerRow } from './sourcing.js';
 
 /** Read access to the people and things proposals refer to. */
 export interface JobRow {
@@ -22,6 +23,7 @@ export interface RecruiterRow {
   user_id: string;
   display_name: string;
   stripe_account_id: string | null;
+  created_at: Date;
 }
 export interface UserRow {
   id: string;
@@ -46,8 +48,24 @@ export const directoryDal = (db: Db) => ({
     return newestFirst(q, filter);
   },
 
-  listCandidates(filter: Keyset, trx: Executor = db): Promise<CandidateRow[]> {
-    return newestFirst(trx<CandidateRow>('candidates').whereNull('deleted_at'), filter);
+  /** Candidates with their sourcing claim (if any); `sourcedBy` keeps only that recruiter's. */
+  async listCandidates(filter: Keyset & { sourcedBy?: string }, trx: Executor = db): Promise<(CandidateRow & { sourcer?: SourcerRow })[]> {
+    const q = trx('candidates')
+      .leftJoin('candidate_sourcers as cs', 'cs.candidate_id', 'candidates.id')
+      .whereNull('candidates.deleted_at')
+      .select('candidates.*', trx.raw('case when cs.candidate_id is null then null else to_jsonb(cs) end as sourcer'));
+    if (filter.sourcedBy) q.where('cs.recruiter_id', filter.sourcedBy);
+    const rows: (CandidateRow & { sourcer: (Omit<SourcerRow, 'claimed_at' | 'protection_ends_at'> & { claimed_at: string; protection_ends_at: string }) | null })[] =
+      await newestFirst(q, filter, 'candidates');
+    // jsonb carries timestamps as strings; the sourcing rules compare Dates.
+    return rows.map(({ sourcer, ...c }) => ({
+      ...c,
+      sourcer: sourcer ? { ...sourcer, claimed_at: new Date(sourcer.claimed_at), protection_ends_at: new Date(sourcer.protection_ends_at) } : undefined,
+    }));
+  },
+
+  listRecruiters(filter: Keyset, trx: Executor = db): Promise<RecruiterRow[]> {
+    return newestFirst(trx<RecruiterRow>('recruiters'), filter);
   },
 
   recruiterUser: (recruiterId: string, trx: Executor = db) =>

@@ -21,6 +21,13 @@ export interface PlacementRow {
   updated_at: Date;
 }
 
+/** A placement as listed: with its job's title, the candidate's name and the escrow's status. */
+export interface PlacementListRow extends PlacementRow {
+  job_title: string;
+  candidate_name: string;
+  escrow_status: EscrowStatus | null;
+}
+
 export interface PlacementHistoryRow {
   id: string;
   placement_id: string;
@@ -52,17 +59,19 @@ export interface PartyScope {
 
 export interface PlacementListFilter extends Keyset, PartyScope {
   states?: PlacementState[];
+  escrowStatus?: EscrowStatus;
 }
 
 /** Reads of placements for the API; the placement workflow's activities write them. */
 export const placementsDal = (db: Db) => ({
-  findVisible: (id: string, scope: PartyScope, trx: Executor = db): Promise<PlacementRow | undefined> =>
+  findVisible: (id: string, scope: PartyScope, trx: Executor = db): Promise<PlacementListRow | undefined> =>
     visible(trx, scope).where('placements.id', id).first(),
 
   /** Newest first, keyset-paginated on (created_at, id). */
-  list(filter: PlacementListFilter, trx: Executor = db): Promise<PlacementRow[]> {
+  list(filter: PlacementListFilter, trx: Executor = db): Promise<PlacementListRow[]> {
     const q = visible(trx, filter);
     if (filter.states?.length) q.whereIn('placements.state', filter.states);
+    if (filter.escrowStatus) q.where('escrow_holds.status', filter.escrowStatus);
     return newestFirst(q, filter, 'placements');
   },
 
@@ -75,7 +84,17 @@ export const placementsDal = (db: Db) => ({
 
 const visible = (trx: Executor, scope: PartyScope) => {
   // pg turns a `date` into local midnight; as text it stays the calendar day it is (the later column wins).
-  const q = trx<PlacementRow>('placements').select<PlacementRow[]>('placements.*', trx.raw('placements.start_date::text as start_date'));
+  const q = trx<PlacementListRow>('placements')
+    .join('jobs', 'jobs.id', 'placements.job_id')
+    .join('candidates', 'candidates.id', 'placements.candidate_id')
+    .leftJoin('escrow_holds', 'escrow_holds.placement_id', 'placements.id')
+    .select<PlacementListRow[]>(
+      'placements.*',
+      trx.raw('placements.start_date::text as start_date'),
+      'jobs.title as job_title',
+      'candidates.full_name as candidate_name',
+      'escrow_holds.status as escrow_status',
+    );
   if (scope.companyId) q.where('placements.company_id', scope.companyId);
   if (scope.recruiterId) {
     q.whereExists(trx('placement_collaborators').whereRaw('placement_collaborators.placement_id = placements.id').where('placement_collaborators.recruiter_id', scope.recruiterId));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { createCollaborators, createMarketplace, type Marketplace } from '../support/factories.js';
+import { createCandidate, createCollaborators, createMarketplace, type Marketplace } from '../support/factories.js';
 import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
 
 let h: ApiHarness;
@@ -53,6 +53,36 @@ describe('sourcing claims', () => {
     expect((await h.request('POST', `${base}/override`, { actor: m.actors.recruiter, body: { recruiterId: m.otherRecruiterId, reason: 'mine' } })).status).toBe(403);
     expect((await h.request('POST', `${base}/release`, { actor: m.actors.otherRecruiter, body: {} })).status).toBe(403);
     expect(await h.db('decision_audit_log').where({ entity_id: m.candidateId })).toHaveLength(0);
+  });
+});
+
+describe('candidate and recruiter lists', () => {
+  it('lists candidates with their sourcing as each caller may see it; sourcedByMe keeps the recruiter\'s own', async () => {
+    const m = await createMarketplace(h.db);
+    const claimed = (await claim(m)).body;
+    const list = async (actor: Marketplace['actors']['recruiter'], query = 'limit=100') => {
+      const res = await h.request('GET', `/api/v1/candidates?${query}`, { actor });
+      expect(res.status).toBe(200);
+      return res.body.data as { id: string; sourcing: Record<string, unknown> }[];
+    };
+    const mine = await list(m.actors.recruiter, 'sourcedByMe=true');
+    expect(mine).toEqual([expect.objectContaining({ id: m.candidateId, sourcing: { ...claimed } })]);
+    const others = (await list(m.actors.otherRecruiter)).find((c) => c.id === m.candidateId);
+    expect(others?.sourcing).toMatchObject({ state: 'protected', recruiterId: null, ownedByYou: false, protectedNow: true });
+    expect(await list(m.actors.otherRecruiter, 'sourcedByMe=true')).toEqual([]);
+    expect((await list(m.actors.platformAdmin)).find((c) => c.id === m.candidateId)?.sourcing.recruiterId).toBe(m.recruiterId);
+    const unclaimed = await createCandidate(h.db);
+    expect((await list(m.actors.recruiter)).find((c) => c.id === unclaimed)?.sourcing).toMatchObject({ state: 'unclaimed', recruiterId: null, protectionEndsAt: null });
+    expect((await h.request('GET', '/api/v1/candidates?sourcedByMe=yes', { actor: m.actors.recruiter })).status).toBe(400);
+    expect((await h.request('GET', '/api/v1/candidates', { actor: m.actors.companyAdmin })).status).toBe(403);
+  });
+
+  it('lists recruiters by display name only, to every signed-in role', async () => {
+    const m = await createMarketplace(h.db);
+    const res = await h.request('GET', '/api/v1/recruiters?limit=100', { actor: m.actors.companyAdmin });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual(expect.arrayContaining([{ id: m.recruiterId, displayName: 'Rita Recruiter' }, { id: m.otherRecruiterId, displayName: 'Otto Recruiter' }]));
+    expect((await h.request('GET', '/api/v1/recruiters')).status).toBe(401);
   });
 });
 

@@ -205,6 +205,19 @@ describe('GET /api/v1/placements', () => {
     expect((await h.request('GET', '/api/v1/placements?state=paid', { actor: m.actors.companyAdmin })).status).toBe(400);
   });
 
+  it('lists each placement with its job, candidate and escrow status, filterable by escrow status', async () => {
+    const m = await createMarketplace(h.db);
+    const { body: created } = await hire(m, { collaborators: [{ recruiterId: m.recruiterId, role: 'closer' }] });
+    const listed = (query: string) => h.request('GET', `/api/v1/placements?${query}`, { actor: m.actors.companyAdmin });
+    const { body: held } = await listed('escrowStatus=held');
+    const job = await h.db('jobs').where({ id: m.jobId }).first();
+    const candidate = await h.db('candidates').where({ id: m.candidateId }).first();
+    expect(held.data).toEqual([expect.objectContaining({ id: created.id, jobTitle: job.title, candidateName: candidate.full_name, escrowStatus: 'held' })]);
+    expect((await listed('escrowStatus=released')).body.data).toEqual([]);
+    expect((await listed('escrowStatus=lost')).status).toBe(400);
+    expect(created).toMatchObject({ jobTitle: job.title, candidateName: candidate.full_name, escrowStatus: 'held', failurePending: false });
+  });
+
   it('answers 404 for a placement the caller is not part of', async () => {
     const m = await createMarketplace(h.db);
     const { body: created } = await hire(m, { collaborators: [{ recruiterId: m.recruiterId, role: 'closer' }] });
@@ -284,12 +297,14 @@ describe('placement commands', () => {
 
     expect((await command(id, 'replacement', m.actors.companyAdmin, { candidateId: await createCandidate(h.db) })).status).toBe(409);
     expect((await command(id, 'report-failure', m.actors.companyAdmin, {})).status).toBe(400);
-    expect((await command(id, 'report-failure', m.actors.companyAdmin, { reason: 'left after two weeks' })).status).toBe(200);
+    const reported = await command(id, 'report-failure', m.actors.companyAdmin, { reason: 'left after two weeks' });
+    expect(reported.status).toBe(200);
+    expect(reported.body.failurePending).toBe(true);
     expect((await command(id, 'replacement', m.actors.companyAdmin, { candidateId: randomUUID() })).status).toBe(404);
     const replacement = await createCandidate(h.db);
     const replaced = await command(id, 'replacement', m.actors.companyAdmin, { candidateId: replacement });
     expect(replaced.status).toBe(200);
-    expect(replaced.body).toMatchObject({ state: 'active', candidateId: replacement, escrow: { status: 'held' } });
+    expect(replaced.body).toMatchObject({ state: 'active', candidateId: replacement, escrow: { status: 'held' }, failurePending: false });
     expect(new Date(replaced.body.guaranteeEndsAt).getTime()).toBeGreaterThan(Date.now() + 89 * DAY);
   });
 

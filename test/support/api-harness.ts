@@ -44,6 +44,8 @@ export interface ApiHarness {
 }
 
 /** Two keys, the second retired: what it sealed still opens, new secrets use the first. */
+/** Where the web app's links to the Temporal Web UI point in tests. */
+export const TEMPORAL_UI = 'http://temporal-ui.test';
 export const TEST_KEY_RING = parseKeyRing(`k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`);
 
 /**
@@ -81,7 +83,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
   const app = createApp({
     temporal,
     db,
-    config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, EMAIL_FROM: email.emailFrom, RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, EMAIL_FROM: email.emailFrom, RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET, TEMPORAL_UI_URL: TEMPORAL_UI },
     resend: email.resend,
     ats: { keyRing: TEST_KEY_RING, connectorFor, allowBaseUrl: true, publicUrl: 'http://api.test' },
     logger: createLogger('api-test', 'silent'),

@@ -1,0 +1,16 @@
+import { blocks, type SourcerRow } from '../db/dal/sourcing.js';
+import type { AuthedActor } from './auth.js';
+
+/** Sourcing status as the actor may see it: who owns the candidate only for the owner and platform admins. */
+export function sourcingView(candidateId: string, row: SourcerRow | undefined, actor: AuthedActor, now = new Date()) {
+  const mine = !!row && actor.recruiterId === row.recruiter_id;
+  return {
+    candidateId,
+    state: row?.protection_state ?? 'unclaimed',
+    recruiterId: row && (mine || actor.role === 'platform_admin') ? row.recruiter_id : null,
+    ownedByYou: mine,
+    claimedAt: row?.claimed_at.toISOString() ?? null,
+    protectionEndsAt: row?.protection_ends_at.toISOString() ?? null,
+    protectedNow: blocks(row, null, now),
+  };
+}

@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMarketplace } from '../support/factories.js';
+import { TEMPORAL_UI, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+
+let h: ApiHarness;
+beforeAll(async () => {
+  h = await startApiHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('the session routes', () => {
+  it('tells the caller who they are', async () => {
+    const m = await createMarketplace(h.db);
+    const res = await h.request('GET', '/api/v1/me', { actor: m.actors.companyAdmin });
+    expect(res.body).toEqual({ userId: m.actors.companyAdmin.userId, role: 'company_admin', companyId: m.companyId, recruiterId: null });
+    expect((await h.request('GET', '/api/v1/me')).status).toBe(401);
+  });
+
+  it('gives the Temporal Web UI\'s address to platform admins only', async () => {
+    const m = await createMarketplace(h.db);
+    const admin = await h.request('GET', '/api/v1/ui-config', { actor: m.actors.platformAdmin });
+    expect(admin.body).toEqual({ temporalUi: { url: TEMPORAL_UI, namespace: 'default' } });
+    for (const actor of [m.actors.companyAdmin, m.actors.recruiter]) {
+      expect((await h.request('GET', '/api/v1/ui-config', { actor })).body).toEqual({ temporalUi: null });
+    }
+  });
+});
