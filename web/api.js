@@ -101,8 +101,7 @@ export async function fetchItems(path, { query = {}, count = Infinity, signal } 
 
 export const api = {
   me: (token) => request('/me', { token }),
-  listProposals: ({ state, cursor, limit }, signal) => request('/proposals', { query: { state, cursor, limit }, signal }),
-  firstProposals: ({ state, count }, signal) => fetchItems('/proposals', { query: { state }, count, signal }),
+  acceptedProposals: (signal) => fetchItems('/proposals', { query: { state: 'accepted' }, count: 50, signal }),
   getProposal: (id, signal) => request(`/proposals/${encodeURIComponent(id)}`, { signal }),
   createProposal: (body, idempotencyKey) => request('/proposals', { method: 'POST', body, idempotencyKey }),
   /** review | accept | decline | withdraw; `reason` only when given (the API rejects an empty one). */
@@ -112,11 +111,9 @@ export const api = {
       body: reason ? { reason } : {},
       idempotencyKey: newIdempotencyKey(),
     }),
-  listApprovals: ({ status, cursor, limit }, signal) => request('/approvals', { query: { status, cursor, limit }, signal }),
   /** approve | reject an automation waiting for a person; `comment` only when given. */
   decideApproval: (executionId, verb, comment) =>
     request(`/approvals/${encodeURIComponent(executionId)}/${verb}`, { method: 'POST', body: comment ? { comment } : {}, idempotencyKey: newIdempotencyKey() }),
-  listPayouts: ({ status, cursor, limit }, signal) => request('/payouts', { query: { status, cursor, limit }, signal }),
   /** retry | change-account | cancel a blocked split (platform admins). */
   splitAction: (payoutId, splitId, action, body) =>
     request(`/payouts/${encodeURIComponent(payoutId)}/splits/${encodeURIComponent(splitId)}/${action}`, { method: 'POST', body, idempotencyKey: newIdempotencyKey() }),
@@ -126,6 +123,14 @@ export const api = {
   integrationCommand: (id, command, body = {}) =>
     request(`/integrations/${encodeURIComponent(id)}/${command}`, { method: 'POST', body, idempotencyKey: newIdempotencyKey() }),
   syncLogs: (id, signal) => request(`/integrations/${encodeURIComponent(id)}/sync-logs`, { query: { limit: 10 }, signal }),
+  uiConfig: (signal) => request('/ui-config', { signal }),
+  allRecruiters: (signal) => fetchItems('/recruiters', { signal }).then((r) => r.items),
+  getPlacement: (id, signal) => request(`/placements/${encodeURIComponent(id)}`, { signal }),
+  createPlacement: (body, idempotencyKey) => request('/placements', { method: 'POST', body, idempotencyKey }),
+  calculateSplits: (body, signal) => request('/placements/calculate-splits', { method: 'POST', body, signal }),
+  /** activate | report-failure | replacement | refund | release-early | extend-guarantee | collaborators (PUT). */
+  placementCommand: (id, command, body = {}) =>
+    request(`/placements/${encodeURIComponent(id)}/${command}`, { method: command === 'collaborators' ? 'PUT' : 'POST', body, idempotencyKey: newIdempotencyKey() }),
   allJobs: (query, signal) => fetchItems('/jobs', { query, signal }).then((r) => r.items),
   allCandidates: (signal) => fetchItems('/candidates', { signal }).then((r) => r.items),
 };

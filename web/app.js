@@ -2,34 +2,54 @@
 import { api, isAbort, onUnauthorized, tokenStore } from './api.js';
 import { fill, h } from './dom.js';
 import { roleLabel, shortId } from './format.js';
-import { errorAlert, startCountdownTicker } from './views/components.js';
-import { approvalsView } from './views/approvals.js';
-import { integrationsView } from './views/integrations.js';
-import { payoutsView } from './views/payouts.js';
-import { proposalDetailView } from './views/proposal-detail.js';
-import { newProposalView } from './views/proposal-new.js';
-import { proposalsListView } from './views/proposals-list.js';
+import { errorAlert, loading, startCountdownTicker } from './views/components.js';
 import { signInView } from './views/sign-in.js';
 
 const DEFAULT_PATH = '/proposals';
 const SESSION_EXPIRED = 'Your session has expired. Please sign in again.';
+const UUID = '([0-9a-f-]{36})';
 
+/** Each view is loaded when first opened: `view` names its export. */
 const ROUTES = [
-  { pattern: /^\/proposals$/, view: proposalsListView },
-  { pattern: /^\/proposals\/new$/, view: newProposalView },
-  { pattern: /^\/proposals\/([0-9a-f-]{36})$/i, view: proposalDetailView, param: 'id' },
-  { pattern: /^\/approvals$/, view: approvalsView },
-  { pattern: /^\/payouts$/, view: payoutsView },
-  { pattern: /^\/integrations$/, view: integrationsView },
+  { pattern: '/proposals', load: () => import('./views/proposals-list.js'), view: 'proposalsListView' },
+  { pattern: '/proposals/new', load: () => import('./views/proposal-new.js'), view: 'newProposalView' },
+  { pattern: `/proposals/${UUID}`, load: () => import('./views/proposal-detail.js'), view: 'proposalDetailView' },
+  { pattern: '/candidates', load: () => import('./views/candidates.js'), view: 'candidatesView' },
+  { pattern: `/candidates/${UUID}`, load: () => import('./views/candidate-detail.js'), view: 'candidateDetailView' },
+  { pattern: '/placements', load: () => import('./views/placements-list.js'), view: 'placementsListView' },
+  { pattern: '/placements/new', load: () => import('./views/placement-new.js'), view: 'newPlacementView' },
+  { pattern: `/placements/${UUID}`, load: () => import('./views/placement-detail.js'), view: 'placementDetailView' },
+  { pattern: '/payouts', load: () => import('./views/payouts.js'), view: 'payoutsView' },
+  { pattern: '/approvals', load: () => import('./views/approvals.js'), view: 'approvalsView' },
+  { pattern: '/automation', load: () => import('./views/executions.js'), view: 'executionsView' },
+  { pattern: '/decisions', load: () => import('./views/decisions.js'), view: 'decisionsView' },
+  { pattern: '/events', load: () => import('./views/events.js'), view: 'eventsView' },
+  { pattern: '/integrations', load: () => import('./views/integrations.js'), view: 'integrationsView' },
+].map((r) => ({ ...r, pattern: new RegExp(`^${r.pattern}$`, 'i') }));
+
+const COMPANY = ['company_admin', 'hiring_manager'];
+/** The main navigation: [path, label, testid, roles that see it]. */
+const NAV = [
+  ['/proposals', 'Proposals', 'nav-proposals', ['recruiter', ...COMPANY, 'platform_admin']],
+  ['/proposals/new', 'New proposal', 'nav-new-proposal', ['recruiter']],
+  ['/candidates', 'Candidates', 'nav-candidates', ['recruiter', 'platform_admin']],
+  ['/placements', 'Placements', 'nav-placements', ['recruiter', ...COMPANY, 'platform_admin']],
+  ['/placements?escrow=held', 'Escrow', 'nav-escrow', ['platform_admin']],
+  ['/payouts', 'Payouts', 'nav-payouts', ['recruiter', 'company_admin', 'platform_admin']],
+  ['/approvals', 'Approvals', 'nav-approvals', [...COMPANY, 'platform_admin']],
+  ['/automation', 'Automation', 'nav-automation', ['company_admin', 'platform_admin']],
+  ['/decisions', 'Decisions', 'nav-decisions', ['company_admin', 'platform_admin']],
+  ['/events', 'Events', 'nav-events', ['platform_admin']],
+  ['/integrations', 'Integrations', 'nav-integrations', ['company_admin', 'platform_admin']],
 ];
-const APPROVERS = ['company_admin', 'hiring_manager', 'platform_admin'];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const sessionBox = document.getElementById('session');
 
-/** The signed-in user from GET /me, or null. */
+/** The signed-in user from GET /me, or null; `uiConfig` from GET /ui-config. */
 let me = null;
+let uiConfig = null;
 let current = null; // { controller } of the view on screen
 let flash = null; // a one-shot message for the next view
 
@@ -49,14 +69,7 @@ function navigate(path, { notice } = {}) {
 function renderHeader() {
   nav.hidden = sessionBox.hidden = !me;
   if (!me) return;
-  fill(
-    nav,
-    h('a', { href: '#/proposals', 'data-testid': 'nav-proposals' }, 'Proposals'),
-    me.role === 'recruiter' && h('a', { href: '#/proposals/new', 'data-testid': 'nav-new-proposal' }, 'New proposal'),
-    APPROVERS.includes(me.role) && h('a', { href: '#/approvals', 'data-testid': 'nav-approvals' }, 'Approvals'),
-    h('a', { href: '#/payouts', 'data-testid': 'nav-payouts' }, 'Payouts'),
-    ['company_admin', 'platform_admin'].includes(me.role) && h('a', { href: '#/integrations', 'data-testid': 'nav-integrations' }, 'Integrations'),
-  );
+  fill(nav, NAV.filter(([, , , roles]) => roles.includes(me.role)).map(([path, label, testid]) => h('a', { href: `#${path}`, 'data-testid': testid }, label)));
   const scope = me.companyId ? `company ${shortId(me.companyId)}` : me.recruiterId ? `recruiter ${shortId(me.recruiterId)}` : null;
   fill(
     sessionBox,
@@ -71,23 +84,27 @@ function renderHeader() {
   );
 }
 
+/** The link to exactly this address, else the one to its path (`#/payouts?status=paid` → Payouts). */
 function markActiveNav(path) {
-  for (const link of nav.querySelectorAll('a')) {
-    const active = link.getAttribute('href') === `#${path}`;
+  const links = [...nav.querySelectorAll('a')];
+  const target = links.find((l) => l.getAttribute('href') === location.hash) ?? links.find((l) => l.getAttribute('href') === `#${path}`);
+  for (const link of links) {
+    const active = link === target;
     if (active) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
 }
 
-function signIn(token, user) {
+async function signIn(token, user) {
   tokenStore.set(token);
   me = user;
+  uiConfig = await api.uiConfig().catch(() => null);
   render();
 }
 
 function signOut(message) {
   tokenStore.clear();
-  me = null;
+  me = uiConfig = null;
   flash = message ?? null;
   render();
 }
@@ -108,17 +125,22 @@ function render() {
   main.replaceChildren();
 
   const { path, query } = parseHash();
-  const ctx = { me, query, params: {}, signal: controller.signal, navigate, flash, onSignedIn: signIn };
+  const ctx = { me, uiConfig, query, params: {}, signal: controller.signal, navigate, flash, onSignedIn: signIn };
   flash = null;
-  let view = signInView;
+  let view = async () => signInView;
   if (me) {
     const route = ROUTES.find((r) => r.pattern.test(path));
-    if (route?.param) ctx.params[route.param] = path.match(route.pattern)[1];
-    view = route?.view ?? notFoundView;
+    if (route) ctx.params.id = path.match(route.pattern)[1];
+    view = route ? async () => (await route.load())[route.view] : async () => notFoundView;
     markActiveNav(path);
+    main.append(loading());
   }
-  Promise.resolve()
-    .then(() => view(main, ctx))
+  view()
+    .then((render) => {
+      if (controller.signal.aborted) return undefined;
+      main.replaceChildren();
+      return render(main, ctx);
+    })
     .catch((err) => {
       if (isAbort(err) || controller.signal.aborted) return;
       fill(main, errorAlert(err?.message ?? 'Something went wrong.'));
@@ -131,6 +153,7 @@ async function restoreSession() {
   if (!token) return;
   try {
     me = await api.me(token);
+    uiConfig = await api.uiConfig();
   } catch (err) {
     if (err.status === 401) {
       tokenStore.clear();

@@ -10,6 +10,10 @@ export const STATE_LABELS = {
   declined: 'Declined',
   withdrawn: 'Withdrawn',
   timed_out: 'Timed out',
+  hired: 'Hired',
+  active: 'Active',
+  completed: 'Completed',
+  failed: 'Failed',
 };
 
 export const ROLE_LABELS = {

@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../support/factories.js';
-import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { TEMPORAL_UI, eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
 import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
 import { seedSmall } from '../support/ats-harness.js';
@@ -31,7 +32,95 @@ async function signedIn(m: Marketplace, actor: Marketplace['actors'][keyof Marke
   return page;
 }
 
+/** A third recruiter with a payouts-enabled Stripe account. */
+async function thirdRecruiter(): Promise<string> {
+  const [userId, recruiterId] = [randomUUID(), randomUUID()];
+  await h.db('users').insert({ id: userId, email: `third-${userId.slice(0, 8)}@recruiters.test`, name: 'Third', role: 'recruiter' });
+  await h.db('recruiters').insert({ id: recruiterId, user_id: userId, display_name: `Tess Third ${userId.slice(0, 4)}` });
+  await connectAccount(h.db, h.stripe, recruiterId);
+  return recruiterId;
+}
+
 describe('the back office in the browser', () => {
+  it('a recruiter proposes in the form; the company accepts and records the hire with three collaborators; an admin releases the escrow early', async () => {
+    const m = await createMarketplace(h.db);
+    const third = await thirdRecruiter();
+    await Promise.all([connectAccount(h.db, h.stripe, m.recruiterId), connectAccount(h.db, h.stripe, m.otherRecruiterId)]);
+
+    // The recruiter proposes through the form.
+    const recruiter = await signedIn(m, m.actors.recruiter);
+    await recruiter.getByTestId('nav-new-proposal').click();
+    await recruiter.getByTestId('field-jobId').selectOption(m.jobId);
+    await recruiter.getByTestId('field-candidateId').selectOption(m.candidateId);
+    await recruiter.getByTestId('field-pitch').fill('Ten years of Postgres at scale.');
+    await recruiter.getByTestId('submit-proposal').click();
+    await recruiter.locator('[data-testid="state-badge"][data-state="proposed"]').first().waitFor();
+    const proposalId = recruiter.url().split('/').pop()!;
+
+    // The company admin accepts and records the hire.
+    const company = await signedIn(m, m.actors.companyAdmin);
+    await company.goto(`${h.baseUrl}/#/proposals/${proposalId}`);
+    await company.getByTestId('action-accept').click();
+    await company.getByTestId('record-hire').click();
+    await company.getByTestId('placement-form').waitFor();
+    await company.getByTestId('field-feeCents').fill('30,000.00');
+    for (const _ of [1, 2]) await company.getByTestId('add-collaborator').click();
+    const rows = company.getByTestId('collaborator-row');
+    const set = async (i: number, recruiterId: string, role: string, percent: string) => {
+      await rows.nth(i).getByTestId(`field-collaborators-${i}-recruiterId`).selectOption(recruiterId);
+      await rows.nth(i).getByTestId(`field-collaborators-${i}-role`).selectOption(role);
+      await rows.nth(i).getByTestId(`field-collaborators-${i}-splitPercent`).fill(percent);
+    };
+    await set(0, m.recruiterId, 'sourcer', '50');
+    await set(1, m.otherRecruiterId, 'submitter', '46');
+    await set(2, third, 'closer', '4');
+    // Below 5 % is refused beside the field; a total other than 100 % under the table.
+    await company.getByTestId('submit-placement').click();
+    await expect(company.getByTestId('field-error-collaborators-2-splitPercent').textContent()).resolves.toContain('at least 5 %');
+    await set(2, third, 'closer', '5');
+    await company.getByTestId('submit-placement').click();
+    await expect(company.getByTestId('field-error-collaborators').textContent()).resolves.toContain('exactly 100 %');
+    await set(1, m.otherRecruiterId, 'submitter', '30');
+    await set(2, third, 'closer', '20');
+    await expect(company.getByTestId('split-total').textContent()).resolves.toBe('Total 100 %');
+    // The API's own arithmetic previews each collaborator's cents per tranche (80 % now, 20 % held back).
+    await expect(rows.nth(0).getByTestId('split-amounts').textContent()).resolves.toContain('USD 12,000.00 + USD 3,000.00');
+    await company.screenshot({ path: path.join(SHOTS, 'placement-new.png'), fullPage: true });
+    await company.getByTestId('submit-placement').click();
+
+    await company.locator('[data-testid="placement-state"][data-state="hired"]').waitFor();
+    const placementId = company.url().split('/').pop()!;
+    const saved = await h.db('placement_collaborators').where({ placement_id: placementId }).orderBy('split_bps', 'desc');
+    expect(saved.map((c) => [c.recruiter_id, c.role, c.split_bps])).toEqual([[m.recruiterId, 'sourcer', 5000], [m.otherRecruiterId, 'submitter', 3000], [third, 'closer', 2000]]);
+    expect(await company.getByTestId('temporal-link').count()).toBe(0); // operators only
+
+    // Activation pays the first tranche to all three and locks the splits.
+    await company.getByTestId('action-activate').click();
+    await company.locator('[data-testid="placement-state"][data-state="active"]').waitFor();
+    await company.locator('[data-testid="placement-payout"][data-tranche="activation"][data-status="paid"]').waitFor({ timeout: 30_000 });
+    expect(await company.locator('[data-testid="placement-payout"][data-tranche="activation"] [data-testid="payout-split"][data-status="paid"]').count()).toBe(3);
+    await company.getByTestId('collaborators-locked').waitFor();
+    await company.screenshot({ path: path.join(SHOTS, 'placement-detail.png'), fullPage: true });
+
+    // The platform admin finds the hold under Escrow, opens it in Temporal, and releases it early (a reason is required).
+    const admin = await signedIn(m, m.actors.platformAdmin);
+    await admin.getByTestId('nav-escrow').click();
+    const row = admin.locator(`[data-testid="placement-row"][data-placement-id="${placementId}"][data-escrow="held"]`);
+    await row.waitFor();
+    await admin.screenshot({ path: path.join(SHOTS, 'placements-escrow.png'), fullPage: true });
+    await row.getByRole('link').click();
+    await expect(admin.getByTestId('temporal-link').getAttribute('href')).resolves.toBe(`${TEMPORAL_UI}/namespaces/default/workflows/placement-${placementId}`);
+    await admin.getByTestId('action-release-early').click();
+    await admin.getByTestId('confirm-release-early').click();
+    await admin.locator('[data-testid="field-error-reason"]:not([hidden])').waitFor();
+    await expect(admin.getByTestId('field-error-reason').textContent()).resolves.toMatch(/reason|expected string/i);
+    await admin.getByTestId('field-reason').fill('Candidate confirmed permanent early.');
+    await admin.getByTestId('confirm-release-early').click();
+    await admin.locator('[data-testid="placement-state"][data-state="completed"]').waitFor();
+    await admin.locator('[data-testid="escrow-status"][data-status="released"]').waitFor();
+    await admin.locator('[data-testid="placement-payout"][data-tranche="holdback"][data-status="paid"]').waitFor({ timeout: 30_000 });
+  });
+
   it('a proposal accepted in the company\'s view triggers a rule; the admin approves it in the inbox and the application moves', async () => {
     const m = await createMarketplace(h.db);
     const rule = await h.request('POST', '/api/v1/automation/rules', {

@@ -1,14 +1,14 @@
 /**
  * Approvals inbox: automation rules waiting for the signed-in approver (pending by
  * default), each with what it wants to do, a live countdown to its expiry, and
- * approve / reject. Re-fetched every 10 s, so expiries and others' answers appear by themselves.
+ * approve / reject. A live list, so expiries and others' answers appear by themselves.
  */
-import { api, isAbort } from '../api.js';
+import { api } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime } from '../format.js';
-import { countdown, emptyState, errorAlert, every, loading, notice } from './components.js';
+import { countdown, errorAlert, notice } from './components.js';
+import { filterSelect, liveList } from './live-list.js';
 
-const REFRESH_MS = 10_000;
 const STATUSES = ['pending', 'approved', 'rejected', 'expired'];
 
 /** One line a person can read, as the server's approval e-mail says it. */
@@ -26,23 +26,28 @@ export async function approvalsView(root, { query, signal, navigate }) {
   document.title = 'Approvals · Splits';
   const status = STATUSES.includes(query.get('status')) ? query.get('status') : 'pending';
   const alertSlot = h('div', { class: 'slot' });
-  const list = h('div', { class: 'stack', 'data-testid': 'approval-list' });
-  const filter = h(
-    'select',
-    { id: 'approval-status', 'data-testid': 'approval-status-filter', value: status, onchange: (e) => navigate(`/approvals?status=${e.target.value}`) },
-    STATUSES.map((s) => h('option', { value: s, selected: s === status }, s[0].toUpperCase() + s.slice(1))),
-  );
-  fill(root, h('section', {},
-    h('div', { class: 'page-header' }, h('h1', {}, 'Approvals'), h('div', { class: 'field field-inline' }, h('label', { for: 'approval-status' }, 'Status'), filter)),
-    alertSlot, list));
-  fill(list, loading());
+  const list = liveList({
+    path: '/approvals',
+    query: { status },
+    signal,
+    render: card,
+    container: h('div', { class: 'stack', 'data-testid': 'approval-list' }),
+    noun: 'approvals',
+    empty: [status === 'pending' ? 'Nothing is waiting for you.' : `No ${status} approvals.`],
+  });
+  const filter = filterSelect({
+    id: 'approval-status-filter', label: 'Status', value: status, navigate,
+    options: STATUSES.map((s) => [s, s[0].toUpperCase() + s.slice(1)]),
+    pathFor: (v) => `/approvals?status=${v}`,
+  });
+  fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Approvals'), filter), alertSlot, list.element));
 
   async function decide(approval, verb, button) {
     button.disabled = true;
     try {
       await api.decideApproval(approval.executionId, verb);
       fill(alertSlot, notice(verb === 'approve' ? 'Approved: the rule\'s actions are running.' : 'Rejected: nothing will be done.'));
-      await refresh();
+      await list.refresh();
     } catch (err) {
       fill(alertSlot, errorAlert(err.status === 409 ? `Too late: ${err.message}` : err.message));
       button.disabled = false;
@@ -66,14 +71,5 @@ export async function approvalsView(root, { query, signal, navigate }) {
       pending && h('div', { class: 'actions' }, approve, reject));
   }
 
-  async function refresh() {
-    try {
-      const page = await api.listApprovals({ status, limit: 50 }, signal);
-      fill(list, page.data.length ? page.data.map(card) : emptyState(status === 'pending' ? 'Nothing is waiting for you.' : `No ${status} approvals.`));
-    } catch (err) {
-      if (!isAbort(err)) fill(alertSlot, errorAlert(err.message));
-    }
-  }
-  await refresh();
-  every(REFRESH_MS, signal, refresh);
+  await list.reload();
 }

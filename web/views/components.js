@@ -37,11 +37,11 @@ function renderCountdown(el, now) {
   el.classList.toggle('is-overdue', left <= 0);
 }
 
-export function countdown(deadlineIso) {
+export function countdown(deadlineIso, what = 'Decision due') {
   const el = h('time', {
     class: 'countdown',
     datetime: deadlineIso,
-    title: `Decision due ${formatDateTime(deadlineIso)}`,
+    title: `${what} ${formatDateTime(deadlineIso)}`,
     'data-deadline': deadlineIso,
     'data-testid': 'countdown',
   });
@@ -72,4 +72,15 @@ export function every(ms, signal, task) {
     }
   }, ms);
   signal.addEventListener('abort', () => clearInterval(id), { once: true });
+}
+
+/**
+ * A link to a workflow's page in the Temporal Web UI, for operators (`uiConfig.temporalUi`
+ * is set for platform admins only); otherwise nothing.
+ */
+export function temporalLink(uiConfig, workflowId) {
+  const ui = uiConfig?.temporalUi;
+  if (!ui || !workflowId) return null;
+  const href = `${ui.url}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return h('a', { href, target: '_blank', rel: 'noopener', class: 'temporal-link', 'data-testid': 'temporal-link' }, 'Open in Temporal ↗');
 }

@@ -8,6 +8,7 @@ import { api, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime } from '../format.js';
 import { emptyState, errorAlert, every, loading, notice } from './components.js';
+import { issueList } from './form.js';
 
 const REFRESH_MS = 5_000;
 /** The credentials each platform asks for (as the API validates them). */
@@ -50,8 +51,7 @@ function connectForm(onConnected, alertSlot) {
         for (const el of Object.values(inputs)) el.value = '';
         await onConnected();
       } catch (err) {
-        const details = Array.isArray(err.details) ? err.details.map((d) => h('li', {}, `${(d.path ?? []).join('.')}: ${d.message}`)) : [];
-        fill(alertSlot, errorAlert(err.message, details.length ? h('ul', {}, details) : null));
+        fill(alertSlot, errorAlert(err.message, issueList(err)));
       } finally {
         submit.disabled = false;
       }

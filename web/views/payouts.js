@@ -1,42 +1,47 @@
 /**
  * Payouts: each tranche with its splits; blocked splits show Stripe's reason and, for
  * platform admins, the three ways out (retry, another connected account, cancel with a
- * reason). Filtered by status (admins land on "blocked"), re-fetched every 10 s.
+ * reason). Filtered by status (admins land on "blocked") or placement; a live list.
  */
-import { api, isAbort } from '../api.js';
+import { api } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime, formatMoney } from '../format.js';
-import { emptyState, errorAlert, every, loading, notice } from './components.js';
+import { errorAlert, notice, temporalLink } from './components.js';
+import { issueList } from './form.js';
+import { filterSelect, liveList } from './live-list.js';
 
-const REFRESH_MS = 10_000;
 const STATUSES = ['processing', 'blocked', 'paid', 'cancelled'];
 
-export async function payoutsView(root, { me, query, signal, navigate }) {
+export async function payoutsView(root, { me, query, signal, navigate, uiConfig }) {
   document.title = 'Payouts · Splits';
   const admin = me.role === 'platform_admin';
   const status = STATUSES.includes(query.get('status')) ? query.get('status') : admin ? 'blocked' : '';
+  const placementId = query.get('placement') ?? undefined;
   const alertSlot = h('div', { class: 'slot' });
-  const list = h('div', { class: 'stack', 'data-testid': 'payout-list' });
-  const filter = h(
-    'select',
-    { id: 'payout-status', 'data-testid': 'payout-status-filter', onchange: (e) => navigate(`/payouts?status=${e.target.value}`) },
-    h('option', { value: '', selected: status === '' }, 'All'),
-    STATUSES.map((s) => h('option', { value: s, selected: s === status }, s[0].toUpperCase() + s.slice(1))),
-  );
-  fill(root, h('section', {},
-    h('div', { class: 'page-header' }, h('h1', {}, 'Payouts'), h('div', { class: 'field field-inline' }, h('label', { for: 'payout-status' }, 'Status'), filter)),
-    alertSlot, list));
-  fill(list, loading());
+  const list = liveList({
+    path: '/payouts',
+    query: { status: status || undefined, placementId },
+    signal,
+    render: card,
+    container: h('div', { class: 'stack', 'data-testid': 'payout-list' }),
+    noun: 'payouts',
+    empty: [status ? `No ${status} payouts.` : 'No payouts yet.', 'Payouts appear when a placement is activated and when its guarantee ends.'],
+  });
+  const filter = filterSelect({
+    id: 'payout-status-filter', label: 'Status', value: status, navigate,
+    options: [['', 'All'], ...STATUSES.map((s) => [s, s[0].toUpperCase() + s.slice(1)])],
+    pathFor: (v) => `/payouts?status=${v}`,
+  });
+  fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Payouts'), filter), alertSlot, list.element));
 
   async function act(payout, split, action, body, button) {
     button.disabled = true;
     try {
       await api.splitAction(payout.id, split.id, action, body);
       fill(alertSlot, notice(action === 'cancel' ? 'Split cancelled.' : 'The transfer is being made again.'));
-      await refresh();
+      await list.refresh();
     } catch (err) {
-      const fields = err.details?.map?.((d) => `${(d.path ?? []).join('.')}: ${d.message}`) ?? [];
-      fill(alertSlot, errorAlert(err.message, fields.length ? h('ul', {}, fields.map((f) => h('li', {}, f))) : null));
+      fill(alertSlot, errorAlert(err.message, issueList(err)));
       button.disabled = false;
     }
   }
@@ -68,22 +73,11 @@ export async function payoutsView(root, { me, query, signal, navigate }) {
   function card(p) {
     return h('article', { class: 'card', 'data-testid': 'payout-card', 'data-payout-id': p.id, 'data-status': p.status },
       h('h2', {}, `${p.tranche === 'activation' ? 'Activation' : 'Holdback'} tranche · ${formatMoney(p.amountCents, p.currency)}`),
-      h('p', { class: 'muted' }, `Status ${p.status} · placement ${p.placementId.slice(0, 8)} · ${formatDateTime(p.createdAt)} · workflow ${p.workflowId}`),
+      h('p', { class: 'muted' }, `Status ${p.status} · `, h('a', { href: `#/placements/${p.placementId}` }, `placement ${p.placementId.slice(0, 8)}`), ` · ${formatDateTime(p.createdAt)} · `, temporalLink(uiConfig, p.workflowId)),
       h('table', { class: 'table' },
         h('thead', {}, h('tr', {}, ['Recruiter', 'Amount', 'Status', 'Account'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, p.splits.map((s) => splitRows(p, s)))));
   }
 
-  async function refresh() {
-    try {
-      const page = await api.listPayouts({ status: status || undefined, limit: 50 }, signal);
-      // An admin typing an account id keeps the form: only re-render when nothing is being typed.
-      if (root.contains(document.activeElement) && document.activeElement?.tagName === 'INPUT') return;
-      fill(list, page.data.length ? page.data.map(card) : emptyState(status ? `No ${status} payouts.` : 'No payouts yet.'));
-    } catch (err) {
-      if (!isAbort(err)) fill(alertSlot, errorAlert(err.message));
-    }
-  }
-  await refresh();
-  every(REFRESH_MS, signal, refresh);
+  await list.reload();
 }

@@ -5,7 +5,7 @@
 import { api, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime, isOpenState, roleLabel, shortId, stateLabel } from '../format.js';
-import { countdown, errorAlert, every, loading, notice, stateBadge } from './components.js';
+import { countdown, errorAlert, every, loading, notice, stateBadge, temporalLink } from './components.js';
 
 const REFRESH_MS = 10_000;
 const COMPANY_ROLES = ['company_admin', 'hiring_manager'];
@@ -177,7 +177,12 @@ function notFoundMessage(err) {
 
 const backLink = () => h('a', { href: '#/proposals', class: 'back-link' }, '← All proposals');
 
-export async function proposalDetailView(root, { me, params, signal, flash }) {
+/** Company admins record the hire of an accepted candidate as a placement. */
+const hireLink = (me, p) =>
+  p.state === 'accepted' && (me.role === 'platform_admin' || (me.role === 'company_admin' && me.companyId === p.companyId)) &&
+  h('a', { href: `#/placements/new?proposal=${encodeURIComponent(p.id)}`, class: 'button button-primary', 'data-testid': 'record-hire' }, 'Record the hire');
+
+export async function proposalDetailView(root, { me, uiConfig, params, signal, flash }) {
   document.title = 'Proposal · Splits';
   root.append(loading('Loading proposal…'));
 
@@ -201,7 +206,7 @@ export async function proposalDetailView(root, { me, params, signal, flash }) {
     fill(
       root,
       backLink(),
-      h('div', { class: 'title-row' }, h('h1', { tabindex: -1, 'data-testid': 'proposal-title' }, title), stateBadge(p.state)),
+      h('div', { class: 'title-row' }, h('h1', { tabindex: -1, 'data-testid': 'proposal-title' }, title), stateBadge(p.state), hireLink(me, p), temporalLink(uiConfig, p.workflowId)),
       h('div', { class: 'slot', 'data-testid': 'messages' }, messages),
       actionsCard(p, availableActions(me, p), { run, onReasonToggle: (open) => (reasonOpen = open) }),
       h('div', { class: 'columns' }, detailsCard(p), historyCard(p.history)),

@@ -3,8 +3,9 @@
  * Validation issues (400) appear next to their fields; refusals (403/404/409/422) in an alert.
  */
 import { ApiError, api, isAbort, newIdempotencyKey } from '../api.js';
-import { fill, h } from '../dom.js';
+import { h } from '../dom.js';
 import { emptyState, errorAlert, loading, notice } from './components.js';
+import { formErrors, formField, select } from './form.js';
 
 const PITCH_MAX = 5000;
 const REQUIRED = {
@@ -12,34 +13,6 @@ const REQUIRED = {
   candidateId: 'Choose a candidate.',
   pitch: 'Write a short pitch for the company.',
 };
-
-/** A labelled control with its hint and an (initially hidden) error message. */
-function formField({ name, label, hint, control }) {
-  const hintId = `${name}-hint`;
-  const errorId = `${name}-error`;
-  const input = control({ id: name, name, 'data-testid': `field-${name}`, 'aria-describedby': hint ? hintId : undefined });
-  const error = h('p', { id: errorId, class: 'field-error', 'data-testid': `field-error-${name}`, hidden: true });
-  const describedBy = [hint && hintId, errorId].filter(Boolean).join(' ');
-  return {
-    input,
-    el: h('div', { class: 'field' }, h('label', { for: name }, label), input, hint && h('p', { id: hintId, class: 'hint' }, hint), error),
-    setError(message) {
-      error.textContent = message ?? '';
-      error.hidden = !message;
-      if (message) {
-        input.setAttribute('aria-invalid', 'true');
-        input.setAttribute('aria-describedby', describedBy);
-      } else {
-        input.removeAttribute('aria-invalid');
-        if (hint) input.setAttribute('aria-describedby', hintId);
-        else input.removeAttribute('aria-describedby');
-      }
-    },
-  };
-}
-
-const select = (placeholder, options) => (attrs) =>
-  h('select', attrs, h('option', { value: '' }, placeholder), options.map(([value, label]) => h('option', { value }, label)));
 
 function requiredIssues(body) {
   return Object.entries(REQUIRED)
@@ -78,33 +51,11 @@ function proposalForm({ jobs, candidates, navigate }) {
     return idempotency.key;
   }
 
-  function clearErrors() {
-    fill(alertSlot);
-    Object.values(fields).forEach((f) => f.setError(null));
-  }
-
-  /** Puts each issue next to its field; returns the issues that match no field. */
-  function showIssues(issues) {
-    const unmatched = [];
-    for (const issue of issues) {
-      const field = fields[issue.path?.[0]];
-      if (field) field.setError(issue.message);
-      else unmatched.push(issue);
-    }
-    Object.values(fields).find((f) => f.input.hasAttribute('aria-invalid'))?.input.focus();
-    return unmatched;
-  }
+  const errors = formErrors(alertSlot, () => fields);
 
   function showError(err) {
-    if (err.status === 400 && Array.isArray(err.details)) {
-      const unmatched = showIssues(err.details);
-      const list = unmatched.length > 0 && h('ul', {}, unmatched.map((i) => h('li', {}, i.path?.length ? `${i.path.join('.')}: ${i.message}` : i.message)));
-      fill(alertSlot, errorAlert(unmatched.length < err.details.length ? 'Please correct the highlighted fields.' : err.message, list));
-      return;
-    }
     const existing = err.status === 409 && err.details?.proposalId;
-    fill(alertSlot, errorAlert(err.message, existing && h('a', { href: `#/proposals/${encodeURIComponent(existing)}` }, 'Open the existing proposal')));
-    alertSlot.scrollIntoView({ block: 'nearest' });
+    errors.show(err, existing && h('a', { href: `#/proposals/${encodeURIComponent(existing)}` }, 'Open the existing proposal'));
   }
 
   function setSubmitting(submitting) {
@@ -114,11 +65,11 @@ function proposalForm({ jobs, candidates, navigate }) {
 
   async function submit(event) {
     event.preventDefault();
-    clearErrors();
+    errors.clear();
     const body = { jobId: fields.jobId.input.value, candidateId: fields.candidateId.input.value, pitch: fields.pitch.input.value };
     const missing = requiredIssues(body);
     if (missing.length) {
-      showIssues(missing);
+      errors.showIssues(missing);
       return;
     }
     setSubmitting(true);

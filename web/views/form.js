@@ -1,0 +1,91 @@
+/**
+ * Form fields with their own error messages, and the mapping of an API's 400 details
+ * (`[{ path, message }]`) onto them: each issue appears next to its field, the rest in
+ * the form's alert.
+ */
+import { fill, h } from '../dom.js';
+import { errorAlert } from './components.js';
+
+/** A labelled control with its hint and an (initially hidden) error message. */
+export function formField({ name, label, hint, control }) {
+  const id = name.replace(/[^A-Za-z0-9_-]/g, '-');
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const input = control({ id, name, 'data-testid': `field-${id}`, 'aria-describedby': hint ? hintId : undefined });
+  const error = h('p', { id: errorId, class: 'field-error', 'data-testid': `field-error-${id}`, hidden: true });
+  const describedBy = [hint && hintId, errorId].filter(Boolean).join(' ');
+  return {
+    input,
+    el: h('div', { class: 'field' }, h('label', { for: id }, label), input, hint && h('p', { id: hintId, class: 'hint' }, hint), error),
+    setError(message) {
+      error.textContent = message ?? '';
+      error.hidden = !message;
+      if (message) {
+        input.setAttribute('aria-invalid', 'true');
+        input.setAttribute('aria-describedby', describedBy);
+      } else {
+        input.removeAttribute('aria-invalid');
+        if (hint) input.setAttribute('aria-describedby', hintId);
+        else input.removeAttribute('aria-describedby');
+      }
+    },
+  };
+}
+
+/** A <select> control for `formField`: a placeholder, then `[value, label]` options. */
+export const select = (placeholder, options) => (attrs) =>
+  h('select', attrs, placeholder !== null && h('option', { value: '' }, placeholder), options.map(([value, label]) => h('option', { value }, label)));
+
+const issueText = (i) => (i.path?.length ? `${i.path.join('.')}: ${i.message}` : i.message);
+
+/**
+ * Errors of one form. `fields()` returns the current `{ name: formField }` (a form whose
+ * rows come and go passes a function); an issue goes to the field named by the longest
+ * prefix of its path.
+ */
+export function formErrors(alertSlot, fields) {
+  function fieldFor(path = []) {
+    const all = fields();
+    for (let n = path.length; n > 0; n -= 1) {
+      const field = all[path.slice(0, n).join('.')];
+      if (field) return field;
+    }
+    return undefined;
+  }
+
+  function clear() {
+    fill(alertSlot);
+    Object.values(fields()).forEach((f) => f.setError(null));
+  }
+
+  /** Puts each issue next to its field; returns those that match none. */
+  function showIssues(issues) {
+    const unmatched = [];
+    for (const issue of issues) {
+      const field = fieldFor(issue.path);
+      if (field) field.setError(issue.message);
+      else unmatched.push(issue);
+    }
+    Object.values(fields()).find((f) => f.input.hasAttribute('aria-invalid'))?.input.focus();
+    return unmatched;
+  }
+
+  /** An API error: validation details (400, and 422 with a list) by field, anything else in the alert. `extra` follows the message. */
+  function show(err, ...extra) {
+    if ([400, 422].includes(err.status) && Array.isArray(err.details) && err.details.length) {
+      const unmatched = showIssues(err.details);
+      const list = unmatched.length > 0 && h('ul', {}, unmatched.map((i) => h('li', {}, issueText(i))));
+      fill(alertSlot, errorAlert(unmatched.length < err.details.length ? 'Please correct the highlighted fields.' : err.message, list, extra));
+    } else {
+      fill(alertSlot, errorAlert(err.message, extra));
+    }
+    alertSlot.scrollIntoView?.({ block: 'nearest' });
+  }
+
+  return { clear, showIssues, show };
+}
+
+/** An API error's validation details as a list (for alerts outside a form), or null. */
+export function issueList(err) {
+  return Array.isArray(err?.details) && err.details.length ? h('ul', {}, err.details.map((i) => h('li', {}, issueText(i)))) : null;
+}

@@ -1,0 +1,160 @@
+/**
+ * Collaborators and their splits (SPEC §3.3): one row per recruiter and role, a split in
+ * percent with at most two decimals, each at least 5 %, all summing to exactly 100 %.
+ * Checked as it is typed (a running total), previewed in cents per tranche by the API's
+ * calculator, and read-only once the first payout has locked the splits.
+ */
+import { api, isAbort } from '../api.js';
+import { h } from '../dom.js';
+import { formatMoney } from '../format.js';
+import { formField, select } from './form.js';
+
+export const ROLES = ['sourcer', 'submitter', 'closer', 'support'];
+const MIN_BPS = 500;
+const TOTAL_BPS = 10_000;
+const MAX_ROWS = 10;
+
+/** "33.33" → 3333; null when it is not a percentage with at most two decimals. */
+export function percentToBps(text) {
+  const match = /^(\d{1,3})(?:\.(\d{1,2}))?$/.exec(String(text).trim());
+  if (!match) return null;
+  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+}
+
+const bpsToPercent = (bps) => (bps % 100 === 0 ? String(bps / 100) : (bps / 100).toFixed(2));
+
+/** The problems a person can fix before sending, with the API's paths. */
+export function splitIssues(rows) {
+  const issues = [];
+  const seen = new Set();
+  rows.forEach((r, i) => {
+    if (!r.recruiterId) issues.push({ path: ['collaborators', i, 'recruiterId'], message: 'Choose a recruiter.' });
+    const key = `${r.recruiterId}:${r.role}`;
+    if (r.recruiterId && seen.has(key)) issues.push({ path: ['collaborators', i, 'role'], message: 'This recruiter already has this role.' });
+    seen.add(key);
+    const bps = percentToBps(r.splitPercent);
+    if (bps === null) issues.push({ path: ['collaborators', i, 'splitPercent'], message: 'A percentage with at most two decimals, e.g. 33.33.' });
+    else if (bps < MIN_BPS) issues.push({ path: ['collaborators', i, 'splitPercent'], message: 'Each split is at least 5 %.' });
+  });
+  const all = rows.map((r) => percentToBps(r.splitPercent));
+  if (rows.length && all.every((b) => b !== null)) {
+    const sum = all.reduce((a, b) => a + b, 0);
+    if (sum !== TOTAL_BPS) issues.push({ path: ['collaborators'], message: `The splits must add up to exactly 100 % (now ${bpsToPercent(sum)} %).` });
+  }
+  return issues;
+}
+
+export function splitEditor({ recruiters, initial, locked = false, feeCents = null, currency = 'USD', signal }) {
+  const nameOf = new Map(recruiters.map((r) => [r.id, r.displayName]));
+  let rows = [];
+  let fee = feeCents;
+  let previewGen = 0;
+  const tbody = h('tbody');
+  const total = h('span', { 'data-testid': 'split-total' });
+  const totalError = h('p', { class: 'field-error', 'data-testid': 'field-error-collaborators', role: 'alert', hidden: true });
+  const addButton = h('button', { type: 'button', class: 'button', 'data-testid': 'add-collaborator', onclick: () => addRow({ role: 'support', splitPercent: '' }) }, 'Add collaborator');
+  const totalField = {
+    input: addButton,
+    setError(message) {
+      totalError.textContent = message ?? '';
+      totalError.hidden = !message;
+    },
+  };
+
+  function addRow(value) {
+    const index = rows.length;
+    const recruiter = formField({
+      name: `collaborators.${index}.recruiterId`, label: 'Recruiter',
+      control: select('Choose a recruiter…', recruiters.map((r) => [r.id, r.displayName])),
+    });
+    const role = formField({ name: `collaborators.${index}.role`, label: 'Role', control: select(null, ROLES.map((r) => [r, r[0].toUpperCase() + r.slice(1)])) });
+    const percent = formField({
+      name: `collaborators.${index}.splitPercent`, label: 'Split %',
+      control: (attrs) => h('input', { ...attrs, type: 'text', inputmode: 'decimal', size: 6, placeholder: '0.00' }),
+    });
+    recruiter.input.value = value.recruiterId ?? '';
+    role.input.value = value.role;
+    percent.input.value = value.splitPercent ?? '';
+    const amounts = h('td', { class: 'muted', 'data-testid': 'split-amounts' });
+    const remove = h('button', { type: 'button', class: 'button button-ghost', 'aria-label': 'Remove this collaborator', 'data-testid': 'remove-collaborator' }, 'Remove');
+    const tr = h('tr', { 'data-testid': 'collaborator-row' }, h('td', {}, recruiter.el), h('td', {}, role.el), h('td', {}, percent.el), amounts, h('td', {}, remove));
+    const row = { tr, recruiter, role, percent, amounts };
+    remove.onclick = () => {
+      rows = rows.filter((r) => r !== row);
+      tr.remove();
+      changed();
+    };
+    for (const f of [recruiter, role, percent]) f.input.addEventListener('input', changed);
+    rows.push(row);
+    tbody.append(tr);
+    changed();
+  }
+
+  const value = () => rows.map((r) => ({ recruiterId: r.recruiter.input.value, role: r.role.input.value, splitPercent: r.percent.input.value.trim() }));
+
+  function changed() {
+    const sum = rows.map((r) => percentToBps(r.percent.input.value)).reduce((a, b) => a + (b ?? 0), 0);
+    total.textContent = `Total ${bpsToPercent(sum)} %`;
+    total.classList.toggle('is-ok', sum === TOTAL_BPS);
+    addButton.disabled = rows.length >= MAX_ROWS;
+    rows.forEach((r) => r.percent.setError(null));
+    totalField.setError(null);
+    void preview();
+  }
+
+  /** Each row's cents per tranche, once the splits are valid (the API's own arithmetic). */
+  async function preview() {
+    const gen = ++previewGen;
+    rows.forEach((r) => (r.amounts.textContent = ''));
+    const collaborators = value();
+    if (!fee || splitIssues(collaborators).some((i) => i.path.length === 1 || i.path[2] === 'splitPercent')) return;
+    try {
+      const calc = await api.calculateSplits({ feeCents: fee, collaborators: collaborators.map(({ role, splitPercent }) => ({ role, splitPercent })) }, signal);
+      if (gen !== previewGen) return;
+      calc.collaborators.forEach((c, i) => {
+        if (rows[i]) rows[i].amounts.textContent = `${formatMoney(c.activationCents, currency)} + ${formatMoney(c.holdbackCents, currency)}`;
+      });
+    } catch (err) {
+      if (!isAbort(err) && gen === previewGen) rows.forEach((r) => (r.amounts.textContent = '—'));
+    }
+  }
+
+  if (locked) {
+    const el = h('table', { class: 'table', 'data-testid': 'collaborators-locked' },
+      h('thead', {}, h('tr', {}, ['Recruiter', 'Role', 'Split'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, initial.map((c) => h('tr', { 'data-testid': 'collaborator-row' },
+        h('td', {}, nameOf.get(c.recruiterId) ?? c.recruiterId), h('td', {}, c.role), h('td', {}, `${bpsToPercent(c.splitBps)} %`)))));
+    return { el, value, fields: () => ({}), issues: () => [], setFee() {} };
+  }
+
+  for (const c of initial) addRow({ recruiterId: c.recruiterId, role: c.role, splitPercent: c.splitBps === undefined ? '' : bpsToPercent(c.splitBps) });
+  const el = h('div', { class: 'split-editor', 'data-testid': 'split-editor' },
+    h('table', { class: 'table' },
+      h('thead', {}, h('tr', {}, ['Recruiter', 'Role', 'Split', 'Activation + holdback', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      tbody),
+    h('div', { class: 'actions' }, addButton, total),
+    totalError,
+    h('p', { class: 'hint' }, 'Each split is at least 5 % and they add up to exactly 100 %. The splits lock when the first payout is made.'));
+
+  return {
+    el,
+    value,
+    issues: () => splitIssues(value()),
+    /** The fields by API path, for the form's error mapping (the API names the split splitBps). */
+    fields() {
+      const map = { collaborators: totalField };
+      rows.forEach((r, i) => {
+        map[`collaborators.${i}.recruiterId`] = r.recruiter;
+        map[`collaborators.${i}.role`] = r.role;
+        map[`collaborators.${i}.splitPercent`] = r.percent;
+        map[`collaborators.${i}.splitBps`] = r.percent;
+        map[`collaborators.${i}`] = r.role;
+      });
+      return map;
+    },
+    setFee(cents) {
+      fee = cents;
+      void preview();
+    },
+  };
+}
