@@ -170,6 +170,7 @@ export const splitDto = z.object({
   id: uuid,
   collaboratorId: uuid,
   recruiterId: uuid,
+  recruiterName: z.string(),
   amountCents: cents,
   stripeAccountId: z.string().nullable(),
   transferAttempt: z.int(),
@@ -217,7 +218,7 @@ export const placementDetailDto = placementDto.extend({
       reason: z.string().nullable(),
     })
     .nullable(),
-  collaborators: z.array(z.object({ id: uuid, recruiterId: uuid, role: collaboratorRole, splitBps: z.int() })),
+  collaborators: z.array(z.object({ id: uuid, recruiterId: uuid, recruiterName: z.string(), role: collaboratorRole, splitBps: z.int() })),
   payouts: z.array(payoutDto),
 });
 export const placementPageDto = pageOf(placementDto);

@@ -4,7 +4,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import type { SplitState } from '../../activities/db/payouts.js';
 import type { Db } from '../../lib/db.js';
-import { payoutsDal, type PayoutRow, type SplitRow } from '../../db/dal/payouts.js';
+import { payoutsDal, type Named, type PayoutRow, type SplitRow } from '../../db/dal/payouts.js';
 import { cancelSplitUpdate, changeSplitAccountUpdate, retrySplitUpdate, type SplitCommand } from '../../workflows/payout.js';
 import { actorOf, partyScope, requireRole, type AuthedActor } from '../auth.js';
 import { notFound } from '../errors.js';
@@ -15,10 +15,11 @@ import { changeSplitAccountBody, idParams, optionalReasonBody, payoutDto, payout
 
 type Payouts = ReturnType<typeof payoutsDal>;
 
-const splitDto = (s: SplitRow) => ({
+const splitDto = (s: Named<SplitRow>) => ({
   id: s.id,
   collaboratorId: s.collaborator_id,
   recruiterId: s.recruiter_id,
+  recruiterName: s.recruiter_name,
   amountCents: s.amount_cents,
   stripeAccountId: s.stripe_account_id,
   transferAttempt: s.transfer_attempt,

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { Db } from '../../lib/db.js';
 import { nameBasedUuid } from '../../lib/ids.js';
 import { directoryDal } from '../../db/dal/directory.js';
-import { payoutsDal, type CollaboratorRow } from '../../db/dal/payouts.js';
+import { payoutsDal, type CollaboratorRow, type Named } from '../../db/dal/payouts.js';
 import { placementsDal, type EscrowRow, type PlacementHistoryRow, type PlacementListRow } from '../../db/dal/placements.js';
 import { settingsDal } from '../../db/dal/settings.js';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/constants.js';
@@ -81,7 +81,7 @@ const escrowDto = (e: EscrowRow) => ({
   reason: e.reason,
 });
 
-const collaboratorDto = (c: CollaboratorRow) => ({ id: c.id, recruiterId: c.recruiter_id, role: c.role as CollaboratorRole, splitBps: c.split_bps });
+const collaboratorDto = (c: Named<CollaboratorRow>) => ({ id: c.id, recruiterId: c.recruiter_id, recruiterName: c.recruiter_name, role: c.role as CollaboratorRole, splitBps: c.split_bps });
 const placementHistoryDto = (h: PlacementHistoryRow) => ({ ...historyDto(h), details: h.details });
 
 /**
@@ -115,7 +115,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
     const [history, escrow, collaborators, payoutRows] = await Promise.all([
       placements.history(row.id),
       placements.escrow(row.id),
-      payouts.collaborators(row.id),
+      payouts.namedCollaborators(row.id),
       payouts.ofPlacement(row.id),
     ]);
     const last = history[history.length - 1];

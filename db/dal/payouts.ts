@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db, Executor } from '../../lib/db.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import type { PartyScope } from './placements.js';
@@ -75,11 +76,12 @@ export const payoutsDal = (db: Db) => ({
 
   splits: (payoutId: string, trx: Executor = db) => collaboratorOrder(trx).where('payout_splits.payout_id', payoutId),
 
-  /** The splits of several payouts in one query, by payout id. */
-  async splitsByPayout(payoutIds: string[], trx: Executor = db): Promise<Map<string, SplitRow[]>> {
-    const byPayout = new Map<string, SplitRow[]>(payoutIds.map((id) => [id, []]));
+  /** The splits of several payouts in one query, by payout id, with the recruiters' names. */
+  async splitsByPayout(payoutIds: string[], trx: Executor = db): Promise<Map<string, Named<SplitRow>[]>> {
+    const byPayout = new Map<string, Named<SplitRow>[]>(payoutIds.map((id) => [id, []]));
     if (payoutIds.length === 0) return byPayout;
-    for (const split of await collaboratorOrder(trx).whereIn('payout_splits.payout_id', payoutIds)) byPayout.get(split.payout_id)!.push(split);
+    const rows: Named<SplitRow>[] = await named(collaboratorOrder(trx), 'payout_splits').whereIn('payout_splits.payout_id', payoutIds);
+    for (const split of rows) byPayout.get(split.payout_id)!.push(split);
     return byPayout;
   },
 
@@ -121,7 +123,19 @@ export const payoutsDal = (db: Db) => ({
 
   collaborators: (placementId: string, trx: Executor = db) =>
     trx<CollaboratorRow>('placement_collaborators').where({ placement_id: placementId }).orderBy([{ column: 'created_at' }, { column: 'id' }]),
+
+  /** The collaborators with their names, for readers. */
+  namedCollaborators: (placementId: string, trx: Executor = db): Promise<Named<CollaboratorRow>[]> =>
+    named(trx('placement_collaborators').select('placement_collaborators.*'), 'placement_collaborators')
+      .where({ placement_id: placementId })
+      .orderBy([{ column: 'placement_collaborators.created_at' }, { column: 'placement_collaborators.id' }]),
 });
+
+export type Named<T> = T & { recruiter_name: string };
+
+/** Adds the recruiter's display name to rows of `table` (which has a recruiter_id). */
+const named = (q: Knex.QueryBuilder, table: string) =>
+  q.join('recruiters', 'recruiters.id', `${table}.recruiter_id`).select('recruiters.display_name as recruiter_name');
 
 /** Splits in the order of the placement's collaborators. */
 const collaboratorOrder = (trx: Executor) =>

@@ -61,7 +61,7 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
   /** A split's row; a blocked split's admin actions sit in a full-width row under it. */
   function splitRows(payout, s) {
     const row = h('tr', { 'data-testid': 'split-row', 'data-split-id': s.id, 'data-status': s.status },
-      h('td', {}, s.recruiterId.slice(0, 8)),
+      h('td', {}, s.recruiterName),
       h('td', {}, formatMoney(s.amountCents, payout.currency)),
       h('td', { class: 'wrap' }, s.status, s.blockReason && h('div', { class: 'muted', 'data-testid': 'block-reason' }, s.blockReason)),
       h('td', {}, s.stripeAccountId ?? '—'));

@@ -61,7 +61,7 @@ function summaryCard(p) {
       field('Workflow', h('code', {}, p.workflowId))));
 }
 
-function payoutsCard(p, nameOf) {
+function payoutsCard(p) {
   return h('section', { class: 'card', 'data-testid': 'placement-payouts' },
     h('h2', {}, 'Payouts'),
     p.payouts.length === 0
@@ -71,7 +71,7 @@ function payoutsCard(p, nameOf) {
         h('table', { class: 'table' },
           h('thead', {}, h('tr', {}, ['Recruiter', 'Amount', 'Status'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', {}, payout.splits.map((s) => h('tr', { 'data-testid': 'payout-split', 'data-status': s.status },
-            h('td', {}, nameOf(s.recruiterId)), h('td', { class: 'num' }, formatMoney(s.amountCents, payout.currency)),
+            h('td', {}, s.recruiterName), h('td', { class: 'num' }, formatMoney(s.amountCents, payout.currency)),
             h('td', {}, s.status, s.blockReason && h('span', { class: 'muted' }, ` — ${s.blockReason}`)))))))),
     p.payouts.length > 0 && h('p', {}, h('a', { href: `#/payouts?placement=${p.id}` }, 'See these payouts in the payouts view')));
 }
@@ -124,8 +124,6 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
     fill(root, back(), errorAlert(err.status === 404 ? 'This placement does not exist, or you are not allowed to see it.' : `Could not load the placement: ${err.message}`));
     return;
   }
-  const names = new Map(recruiters.map((r) => [r.id, r.displayName]));
-  const nameOf = (id) => names.get(id) ?? shortId(id);
   const messages = h('div', { class: 'slot', 'data-testid': 'messages' });
   const panel = h('div', { class: 'slot' });
 
@@ -231,7 +229,7 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
       actionsCard(p),
       summaryCard(p),
       collaboratorsCard(p),
-      payoutsCard(p, nameOf),
+      payoutsCard(p),
       historyCard(p));
   }
 

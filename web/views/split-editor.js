@@ -123,7 +123,7 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
     const el = h('table', { class: 'table', 'data-testid': 'collaborators-locked' },
       h('thead', {}, h('tr', {}, ['Recruiter', 'Role', 'Split'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, initial.map((c) => h('tr', { 'data-testid': 'collaborator-row' },
-        h('td', {}, nameOf.get(c.recruiterId) ?? c.recruiterId), h('td', {}, c.role), h('td', {}, `${bpsToPercent(c.splitBps)} %`)))));
+        h('td', {}, c.recruiterName ?? nameOf.get(c.recruiterId) ?? c.recruiterId), h('td', {}, c.role), h('td', {}, `${bpsToPercent(c.splitBps)} %`)))));
     return { el, value, fields: () => ({}), issues: () => [], setFee() {} };
   }
 
