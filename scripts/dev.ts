@@ -55,7 +55,9 @@ async function providers(db: Db): Promise<Record<string, string>> {
     say(`no STRIPE_SECRET_KEY: local Stripe fake at ${stripe.url}`);
     // The fake starts empty: give the demo recruiters fresh connected accounts. Bob's has not
     // finished onboarding, so a payout to him blocks (PayoutStatus = "blocked" in the Web UI).
-    await db('recruiters').where({ id: DEMO.recruiters.alice }).update({ stripe_account_id: stripe.createAccount({ payoutsEnabled: true }).id });
+    for (const id of [DEMO.recruiters.alice, DEMO.recruiters.chloe]) {
+      await db('recruiters').where({ id }).update({ stripe_account_id: stripe.createAccount({ payoutsEnabled: true }).id });
+    }
     await db('recruiters').where({ id: DEMO.recruiters.bob }).update({ stripe_account_id: stripe.createAccount({ payoutsEnabled: false }).id });
   }
   if (!env.RESEND_API_KEY) {

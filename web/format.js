@@ -54,3 +54,20 @@ export function formatMoney(cents, currency) {
   const whole = Math.trunc(cents / 100).toLocaleString('en-US');
   return `${currency} ${whole}.${String(Math.abs(cents % 100)).padStart(2, '0')}`;
 }
+
+/** `protectionEndsAt` → `Protection ends at`, `recruiter_id` → `Recruiter ID`. */
+export function humanize(key) {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase().replace(/\bid\b/g, 'ID');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** An automation action as one line a person can read (as the approval e-mail says it). */
+export function describeAction(action) {
+  switch (action?.type) {
+    case 'advance_stage': return `Move the application to ${action.stage}`;
+    case 'reject_application': return `Reject the application (${action.reason})`;
+    case 'send_email': return `E-mail the ${String(action.to).replace('_', ' ')} (${String(action.template).replace('_', ' ')})`;
+    case 'create_task': return `Create the task "${action.title}" for the recruiter${action.dueInDays ? `, due in ${action.dueInDays} day(s)` : ''}`;
+    default: return action?.type ?? 'Unknown action';
+  }
+}

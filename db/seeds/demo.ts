@@ -14,10 +14,12 @@ export const DEMO = {
     globexAdmin: '05e40000-0000-4000-8000-000000000004',
     alice: '05e40000-0000-4000-8000-000000000005',
     bob: '05e40000-0000-4000-8000-000000000006',
+    chloe: '05e40000-0000-4000-8000-000000000007',
   },
   recruiters: {
     alice: '7ec70000-0000-4000-8000-000000000001',
     bob: '7ec70000-0000-4000-8000-000000000002',
+    chloe: '7ec70000-0000-4000-8000-000000000003',
   },
   jobs: {
     acmeBackend: '10b00000-0000-4000-8000-000000000001',
@@ -39,6 +41,7 @@ export const DEMO = {
 export const DEMO_IDENTITIES: Record<string, TokenClaims & { label: string }> = {
   recruiter: { label: 'Alice (recruiter)', sub: DEMO.users.alice, role: 'recruiter', recruiterId: DEMO.recruiters.alice },
   recruiter2: { label: 'Bob (recruiter)', sub: DEMO.users.bob, role: 'recruiter', recruiterId: DEMO.recruiters.bob },
+  recruiter3: { label: 'Chloe (recruiter)', sub: DEMO.users.chloe, role: 'recruiter', recruiterId: DEMO.recruiters.chloe },
   company_admin: { label: 'Carol (Acme company admin)', sub: DEMO.users.acmeAdmin, role: 'company_admin', companyId: DEMO.companies.acme },
   hiring_manager: { label: 'Dan (Acme hiring manager)', sub: DEMO.users.acmeHiringManager, role: 'hiring_manager', companyId: DEMO.companies.acme },
   company_admin_globex: { label: 'Gina (Globex company admin)', sub: DEMO.users.globexAdmin, role: 'company_admin', companyId: DEMO.companies.globex },
@@ -60,10 +63,12 @@ export async function seedDemo(db: Db): Promise<void> {
     { id: u.globexAdmin, email: 'gina@globex.local', name: 'Gina Gold', role: 'company_admin', company_id: c.globex },
     { id: u.alice, email: 'alice@recruiters.local', name: 'Alice Archer', role: 'recruiter' },
     { id: u.bob, email: 'bob@recruiters.local', name: 'Bob Baker', role: 'recruiter' },
+    { id: u.chloe, email: 'chloe@recruiters.local', name: 'Chloe Cruz', role: 'recruiter' },
   ]);
   await upsert('recruiters', [
     { id: r.alice, user_id: u.alice, display_name: 'Alice Archer', stripe_account_id: null },
     { id: r.bob, user_id: u.bob, display_name: 'Bob Baker', stripe_account_id: null },
+    { id: r.chloe, user_id: u.chloe, display_name: 'Chloe Cruz', stripe_account_id: null },
   ]);
   await upsert('jobs', [
     { id: j.acmeBackend, company_id: c.acme, title: 'Senior Backend Engineer', hiring_manager_user_id: u.acmeHiringManager },

@@ -5,22 +5,11 @@
  */
 import { api } from '../api.js';
 import { fill, h } from '../dom.js';
-import { formatDateTime } from '../format.js';
+import { describeAction, formatDateTime } from '../format.js';
 import { countdown, errorAlert, notice } from './components.js';
 import { filterSelect, liveList } from './live-list.js';
 
 const STATUSES = ['pending', 'approved', 'rejected', 'expired'];
-
-/** One line a person can read, as the server's approval e-mail says it. */
-function describe(action) {
-  switch (action.type) {
-    case 'advance_stage': return `Move the application to ${action.stage}`;
-    case 'reject_application': return `Reject the application (${action.reason})`;
-    case 'send_email': return `E-mail the ${action.to.replace('_', ' ')} (${action.template.replace('_', ' ')})`;
-    case 'create_task': return `Create the task "${action.title}" for the recruiter`;
-    default: return action.type;
-  }
-}
 
 export async function approvalsView(root, { query, signal, navigate }) {
   document.title = 'Approvals · Splits';
@@ -64,7 +53,7 @@ export async function approvalsView(root, { query, signal, navigate }) {
     return h('article', { class: 'card', 'data-testid': 'approval-card', 'data-execution-id': a.executionId, 'data-status': a.status },
       h('h2', {}, s.ruleName ?? 'Automation rule'),
       h('p', { class: 'muted' }, `On ${s.trigger} · ${s.entityType} ${s.entityId ?? ''}`),
-      h('ul', {}, (s.actions ?? []).map((action) => h('li', {}, describe(action)))),
+      h('ul', {}, (s.actions ?? []).map((action) => h('li', {}, describeAction(action)))),
       pending
         ? h('p', {}, 'Expires in ', countdown(a.expiresAt), ` (${formatDateTime(a.expiresAt)})`)
         : h('p', { class: 'muted', 'data-testid': 'approval-outcome' }, `${a.status} ${a.decidedAt ? formatDateTime(a.decidedAt) : ''}${a.comment ? ` — ${a.comment}` : ''}`),

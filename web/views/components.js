@@ -1,6 +1,6 @@
 /** Small building blocks shared by the views. */
 import { h } from '../dom.js';
-import { formatDateTime, formatDuration, stateLabel } from '../format.js';
+import { formatDateTime, formatDuration, shortId, stateLabel } from '../format.js';
 
 export function stateBadge(state, testid = 'state-badge') {
   return h('span', { class: `badge badge-${state}`, 'data-testid': testid, 'data-state': state }, stateLabel(state));
@@ -83,4 +83,14 @@ export function temporalLink(uiConfig, workflowId) {
   if (!ui || !workflowId) return null;
   const href = `${ui.url}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   return h('a', { href, target: '_blank', rel: 'noopener', class: 'temporal-link', 'data-testid': 'temporal-link' }, 'Open in Temporal ↗');
+}
+
+/** Which entities have a page of their own in the app. */
+const ENTITY_PAGES = { proposal: 'proposals', placement: 'placements', candidate: 'candidates', candidate_protection: 'candidates' };
+
+/** `proposal 1f2e…9a0b`, linking to its page when it has one. */
+export function entityLink(type, id) {
+  const label = `${type.replace(/_/g, ' ')} ${shortId(id)}`;
+  const page = ENTITY_PAGES[type];
+  return page && /^[0-9a-f-]{36}$/i.test(id) ? h('a', { href: `#/${page}/${encodeURIComponent(id)}`, title: id }, label) : h('span', { title: id }, label);
 }

@@ -11,9 +11,10 @@ import { emptyState, errorAlert, every, loading } from './components.js';
 /**
  * `path` and `query`: the API list. `render(item)` → element. `container`: where the
  * elements go (a <tbody> or a <div>); `frame`: what holds it, hidden while the list is
- * empty. `empty`: [title, hint] when nothing matches. Returns `{ element, reload }`.
+ * empty; `head`: a first child of the container that stays (a table's <thead> when each
+ * item is a <tbody>). `empty`: [title, hint] when nothing matches. Returns `{ element, reload, refresh }`.
  */
-export function liveList({ path, query = {}, signal, render, container, frame = container, empty, noun = 'items', pageSize = 20, refreshMs = 10_000, onLoad }) {
+export function liveList({ path, query = {}, signal, render, container, frame = container, head, empty, noun = 'items', pageSize = 20, refreshMs = 10_000 }) {
   let items = [];
   let nextCursor = null;
   let loaded = false;
@@ -41,9 +42,8 @@ export function liveList({ path, query = {}, signal, render, container, frame = 
     loaded = true;
     frame.hidden = items.length === 0;
     fill(statusSlot, items.length === 0 && emptyState(...empty));
-    syncChildren(container, items.map(elementFor));
+    syncChildren(container, head ? [head, ...items.map(elementFor)] : items.map(elementFor));
     loadMore.hidden = !nextCursor;
-    onLoad?.(items);
   }
 
   function serial(task) {
