@@ -1,12 +1,18 @@
 import { Router } from 'express';
 import type { Db } from '../../lib/db.js';
-import { directoryDal } from '../../db/dal/directory.js';
-import { NOBODY, requireRole } from '../auth.js';
+import { directoryDal, type CandidateRow } from '../../db/dal/directory.js';
+import type { SourcerRow } from '../../db/dal/sourcing.js';
+import { notFound } from '../errors.js';
+import { NOBODY, requireRole, type AuthedActor } from '../auth.js';
 import { sourcingView } from '../sourcing-view.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
-import { candidateDto, candidateListQuery, jobDto, jobListQuery, pageOf, recruiterDto, recruiterListQuery } from '../schemas.js';
+import { candidateDto, candidateListQuery, idParams, jobDto, jobListQuery, pageOf, recruiterDto, recruiterListQuery } from '../schemas.js';
+
+const candidateView = (c: CandidateRow & { sourcer?: SourcerRow }, actor: AuthedActor, now: Date) => ({
+  id: c.id, fullName: c.full_name, email: c.email, createdAt: c.created_at.toISOString(), sourcing: sourcingView(c.id, c.sourcer, actor, now),
+});
 
 /** Read-only lists of jobs, candidates and recruiters, for proposing, placing and the web UI. */
 export function directoryRoutes({ db, registry }: { db: Db; registry: Operation[] }): Router {
@@ -51,10 +57,26 @@ export function directoryRoutes({ db, registry }: { db: Db; registry: Operation[
       const now = new Date();
       return {
         status: 200,
-        body: page(rows, query.limit, (c) => ({
-          id: c.id, fullName: c.full_name, email: c.email, createdAt: c.created_at.toISOString(), sourcing: sourcingView(c.id, c.sourcer, actor, now),
-        })),
+        body: page(rows, query.limit, (c) => candidateView(c, actor, now)),
       };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/candidates/:id',
+      summary: 'One candidate with their sourcing status as the caller may see it (recruiters and platform admins)',
+      params: idParams,
+      responses: { 200: { description: 'The candidate', schema: candidateDto }, 404: { description: 'No such candidate' } },
+    },
+    async ({ params, res }) => {
+      const actor = requireRole(res, 'recruiter', 'platform_admin');
+      const c = await directory.candidateWithSourcer(params.id);
+      if (!c) throw notFound('candidate');
+      return { status: 200, body: candidateView(c, actor, new Date()) };
     },
   );
 

@@ -33,6 +33,22 @@ export interface UserRow {
   company_id: string | null;
 }
 
+export type CandidateWithSourcer = CandidateRow & { sourcer?: SourcerRow };
+type SourcerJson = Omit<SourcerRow, 'claimed_at' | 'protection_ends_at'> & { claimed_at: string; protection_ends_at: string };
+
+/** Listed candidates (not deleted by an ATS) with their sourcing claim as JSON, if any. */
+const withSourcer = (trx: Executor) =>
+  trx('candidates')
+    .leftJoin('candidate_sourcers as cs', 'cs.candidate_id', 'candidates.id')
+    .whereNull('candidates.deleted_at')
+    .select('candidates.*', trx.raw('case when cs.candidate_id is null then null else to_jsonb(cs) end as sourcer'));
+
+/** jsonb carries timestamps as strings; the sourcing rules compare Dates. */
+const sourcerDates = ({ sourcer, ...c }: CandidateRow & { sourcer: SourcerJson | null }): CandidateWithSourcer => ({
+  ...c,
+  sourcer: sourcer ? { ...sourcer, claimed_at: new Date(sourcer.claimed_at), protection_ends_at: new Date(sourcer.protection_ends_at) } : undefined,
+});
+
 export const directoryDal = (db: Db) => ({
   job: (id: string, trx: Executor = db) => trx<JobRow>('jobs').where({ id }).first(),
   candidate: (id: string, trx: Executor = db) => trx<CandidateRow>('candidates').where({ id }).first(),
@@ -49,19 +65,15 @@ export const directoryDal = (db: Db) => ({
   },
 
   /** Candidates with their sourcing claim (if any); `sourcedBy` keeps only that recruiter's. */
-  async listCandidates(filter: Keyset & { sourcedBy?: string }, trx: Executor = db): Promise<(CandidateRow & { sourcer?: SourcerRow })[]> {
-    const q = trx('candidates')
-      .leftJoin('candidate_sourcers as cs', 'cs.candidate_id', 'candidates.id')
-      .whereNull('candidates.deleted_at')
-      .select('candidates.*', trx.raw('case when cs.candidate_id is null then null else to_jsonb(cs) end as sourcer'));
+  async listCandidates(filter: Keyset & { sourcedBy?: string }, trx: Executor = db): Promise<CandidateWithSourcer[]> {
+    const q = withSourcer(trx);
     if (filter.sourcedBy) q.where('cs.recruiter_id', filter.sourcedBy);
-    const rows: (CandidateRow & { sourcer: (Omit<SourcerRow, 'claimed_at' | 'protection_ends_at'> & { claimed_at: string; protection_ends_at: string }) | null })[] =
-      await newestFirst(q, filter, 'candidates');
-    // jsonb carries timestamps as strings; the sourcing rules compare Dates.
-    return rows.map(({ sourcer, ...c }) => ({
-      ...c,
-      sourcer: sourcer ? { ...sourcer, claimed_at: new Date(sourcer.claimed_at), protection_ends_at: new Date(sourcer.protection_ends_at) } : undefined,
-    }));
+    return (await newestFirst(q, filter, 'candidates')).map(sourcerDates);
+  },
+
+  async candidateWithSourcer(id: string, trx: Executor = db): Promise<CandidateWithSourcer | undefined> {
+    const row = await withSourcer(trx).where('candidates.id', id).first();
+    return row && sourcerDates(row);
   },
 
   listRecruiters(filter: Keyset, trx: Executor = db): Promise<RecruiterRow[]> {

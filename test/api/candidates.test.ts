@@ -74,6 +74,9 @@ describe('candidate and recruiter lists', () => {
     const unclaimed = await createCandidate(h.db);
     expect((await list(m.actors.recruiter)).find((c) => c.id === unclaimed)?.sourcing).toMatchObject({ state: 'unclaimed', recruiterId: null, protectionEndsAt: null });
     expect((await h.request('GET', '/api/v1/candidates?sourcedByMe=yes', { actor: m.actors.recruiter })).status).toBe(400);
+    const one = await h.request('GET', `/api/v1/candidates/${m.candidateId}`, { actor: m.actors.otherRecruiter });
+    expect(one.body).toEqual(expect.objectContaining({ id: m.candidateId, sourcing: expect.objectContaining({ state: 'protected', recruiterId: null }) }));
+    expect((await h.request('GET', `/api/v1/candidates/${randomUUID()}`, { actor: m.actors.recruiter })).status).toBe(404);
     expect((await h.request('GET', '/api/v1/candidates', { actor: m.actors.companyAdmin })).status).toBe(403);
   });
 

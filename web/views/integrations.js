@@ -7,7 +7,7 @@
 import { api, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime } from '../format.js';
-import { emptyState, errorAlert, every, loading, notice } from './components.js';
+import { emptyState, errorAlert, every, loading, notice, temporalLink } from './components.js';
 import { issueList } from './form.js';
 
 const REFRESH_MS = 5_000;
@@ -61,12 +61,13 @@ function connectForm(onConnected, alertSlot) {
   h('div', { class: 'field' }, h('label', { for: 'ats-auth-url' }, 'Auth host (optional)'), authUrl), h('div', { class: 'actions' }, submit));
 }
 
-export async function integrationsView(root, { signal }) {
+export async function integrationsView(root, { signal, uiConfig }) {
   document.title = 'Integrations · Splits';
   const alertSlot = h('div', { class: 'slot' });
   const list = h('div', { class: 'stack', 'data-testid': 'integration-list' });
   fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Integrations')), alertSlot, list, connectForm(() => refresh(), alertSlot)));
   fill(list, loading());
+  const logsOpen = new Set(); // integrations whose sync log is unfolded, kept across refreshes
 
   async function command(i, name, body, button) {
     button.disabled = true;
@@ -89,7 +90,7 @@ export async function integrationsView(root, { signal }) {
       return b;
     };
     return h('article', { class: 'card', 'data-testid': 'integration-card', 'data-integration-id': i.id, 'data-state': i.state, 'data-runs': i.live?.runs ?? 0 },
-      h('h2', {}, `${i.platform} · ${i.name}`),
+      h('div', { class: 'title-row' }, h('h2', {}, `${i.platform} · ${i.name}`), temporalLink(uiConfig, i.workflowId)),
       h('p', {}, 'State ', h('strong', { 'data-testid': 'integration-state' }, i.state), i.lastError && h('span', { class: 'muted' }, ` — ${i.lastError}`),
         ` · every ${i.intervalMinutes} min · ${i.live?.runs ?? 0} runs${i.live?.syncing ? ' · syncing now' : ''}`),
       h('table', { class: 'table' },
@@ -99,7 +100,7 @@ export async function integrationsView(root, { signal }) {
       h('div', { class: 'actions' },
         button('Sync now', 'sync', { mode: 'incremental' }, 'sync-now'), button('Full re-sync', 'sync', { mode: 'full' }, 'full-resync'),
         i.state === 'active' ? button('Pause', 'pause', {}, 'pause') : button('Resume', 'resume', {}, 'resume')),
-      logs.length > 0 && h('details', {}, h('summary', {}, 'Latest sync log'), h('ul', { 'data-testid': 'sync-log' }, logs.map((l) =>
+      logs.length > 0 && h('details', { open: logsOpen.has(i.id), ontoggle: (e) => (e.target.open ? logsOpen.add(i.id) : logsOpen.delete(i.id)) }, h('summary', {}, 'Latest sync log'), h('ul', { 'data-testid': 'sync-log' }, logs.map((l) =>
         h('li', { class: l.status === 'error' ? 'is-error' : '' }, `${formatDateTime(l.occurredAt)} · ${l.entity} page ${l.page}: ${l.status === 'ok' ? `${l.received} received, ${l.created} new, ${l.updated} changed, ${l.deleted} deleted` : l.error}`)))));
   }
 
