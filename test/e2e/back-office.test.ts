@@ -42,6 +42,35 @@ async function thirdRecruiter(): Promise<string> {
 }
 
 describe('the back office in the browser', () => {
+  it('every role reaches each of its views from the menu without an error, and sees none of the others', async () => {
+    const m = await createMarketplace(h.db);
+    const menus = {
+      recruiter: ['nav-proposals', 'nav-new-proposal', 'nav-candidates', 'nav-placements', 'nav-payouts'],
+      companyAdmin: ['nav-proposals', 'nav-placements', 'nav-payouts', 'nav-approvals', 'nav-automation', 'nav-decisions', 'nav-integrations'],
+      hiringManager: ['nav-proposals', 'nav-placements', 'nav-approvals'],
+      platformAdmin: ['nav-proposals', 'nav-candidates', 'nav-placements', 'nav-escrow', 'nav-payouts', 'nav-approvals', 'nav-automation', 'nav-decisions', 'nav-events', 'nav-integrations'],
+    } as const;
+    for (const [role, links] of Object.entries(menus)) {
+      const page = await signedIn(m, m.actors[role as keyof typeof menus]);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+      const shown = await page.locator('#nav a').evaluateAll((as) => as.map((a) => a.getAttribute('data-testid')));
+      expect(shown, role).toEqual(links);
+      for (const link of links) {
+        await page.getByTestId(link).click();
+        await page.locator(`[data-testid="${link}"][aria-current="page"]`).waitFor();
+        await page.locator('main h1').first().waitFor();
+        await page.waitForFunction(() => !document.querySelector('main [data-testid="loading"]'));
+        expect(await page.getByTestId('error-alert').count(), `${role} ${link}`).toBe(0);
+        expect(await page.locator('main').innerText(), `${role} ${link}`).not.toMatch(/\b(false|null|undefined|NaN)\b|\[object Object\]/);
+        await page.screenshot({ path: path.join(SHOTS, `view-${role}-${link.replace('nav-', '')}.png`), fullPage: true });
+      }
+      expect(errors, role).toEqual([]);
+      await page.close();
+    }
+  });
+
   it('a recruiter proposes in the form; the company accepts and records the hire with three collaborators; an admin releases the escrow early', async () => {
     const m = await createMarketplace(h.db);
     const third = await thirdRecruiter();

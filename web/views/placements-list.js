@@ -4,7 +4,7 @@
  * status; filters (state, escrow) live in the URL, so "Escrow" in the admin's menu is
  * this list filtered to holds still held.
  */
-import { h } from '../dom.js';
+import { fill, h } from '../dom.js';
 import { formatDateTime, formatMoney } from '../format.js';
 import { countdown, stateBadge } from './components.js';
 import { filterSelect, listTable, liveList } from './live-list.js';
@@ -64,7 +64,8 @@ export async function placementsListView(root, { me, query, signal, navigate }) 
       me.role === 'company_admin' ? 'Record a hire from an accepted proposal.' : null,
     ],
   });
-  root.append(
+  fill(
+    root,
     h(
       'div',
       { class: 'page-header' },
