@@ -61,7 +61,7 @@ describe('the back office in the browser', () => {
         await page.getByTestId(link).click();
         await page.locator(`[data-testid="${link}"][aria-current="page"]`).waitFor();
         await page.locator('main h1').first().waitFor();
-        await page.waitForFunction(() => !document.querySelector('main [data-testid="loading"]'));
+        await page.waitForSelector('main [data-testid="loading"]', { state: 'detached' });
         expect(await page.getByTestId('error-alert').count(), `${role} ${link}`).toBe(0);
         expect(await page.locator('main').innerText(), `${role} ${link}`).not.toMatch(/\b(false|null|undefined|NaN)\b|\[object Object\]/);
         await page.screenshot({ path: path.join(SHOTS, `view-${role}-${link.replace('nav-', '')}.png`), fullPage: true });
