@@ -111,9 +111,9 @@ describe('the back office in the browser', () => {
     await expect(company.getByTestId('field-error-collaborators').textContent()).resolves.toContain('exactly 100 %');
     await set(1, m.otherRecruiterId, 'submitter', '30');
     await set(2, third, 'closer', '20');
-    await expect(company.getByTestId('split-total').textContent()).resolves.toBe('Total 100 %');
+    await company.getByTestId('split-total').filter({ hasText: 'Total 100 %' }).waitFor();
     // The API's own arithmetic previews each collaborator's cents per tranche (80 % now, 20 % held back).
-    await expect(rows.nth(0).getByTestId('split-amounts').textContent()).resolves.toContain('USD 12,000.00 + USD 3,000.00');
+    await rows.nth(0).getByTestId('split-amounts').filter({ hasText: 'USD 12,000.00 + USD 3,000.00' }).waitFor();
     await company.screenshot({ path: path.join(SHOTS, 'placement-new.png'), fullPage: true });
     await company.getByTestId('submit-placement').click();
 
