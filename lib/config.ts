@@ -31,6 +31,13 @@ const envSchema = z.object({
   RESEND_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'RESEND_WEBHOOK_SECRET must be whsec_ followed by base64').optional(),
   /** Keys sealing ATS credentials at rest: `id:base64(32 bytes)[,…]`, current first (old ones still open). */
   ATS_CREDENTIALS_KEYS: z.string().optional(),
+  /**
+   * Encrypts Temporal payloads (personal data) in the API and the workers: `id:base64(32 bytes)[,…]`,
+   * current first, older ones still decrypt. Required in production.
+   */
+  PAYLOAD_CODEC_KEYS: z.string().optional(),
+  /** Origins allowed to call the codec server (`/codec`) from a browser: the Temporal Web UI's, comma-separated. */
+  CODEC_CORS_ORIGINS: z.string().optional(),
   /** Lets integrations point at another API host (dev and tests: the local fakes). Keep off in production. */
   ATS_ALLOW_BASE_URL: z.enum(['true', 'false']).default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -40,7 +47,10 @@ export type AppConfig = z.infer<typeof envSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // An empty variable means "not set" (compose passes `${VAR:-}` through as "").
-  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  const parsed = envSchema.refine((c) => c.NODE_ENV !== 'production' || !!c.PAYLOAD_CODEC_KEYS, {
+    path: ['PAYLOAD_CODEC_KEYS'],
+    message: 'PAYLOAD_CODEC_KEYS is required in production: workflow payloads carry personal data',
+  }).safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`Invalid configuration:\n${problems}`);

@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * Secrets at rest (ATS credentials, webhook secrets): AES-256-GCM under a key ring. New
- * secrets are sealed with the first (current) key; every key in the ring still opens
+ * Secrets at rest (ATS credentials, webhook secrets, Temporal payloads): AES-256-GCM under
+ * a key ring. New secrets are sealed with the first (current) key; every key in the ring still opens
  * what it sealed, so keys rotate by putting a new one first and re-sealing at leisure.
  * The row's id is bound in as associated data: a sealed value copied to another row
  * does not open.
@@ -12,7 +12,7 @@ export interface KeyRing {
   keys: Map<string, Buffer>;
 }
 
-/** `ATS_CREDENTIALS_KEYS`: `id:base64key[,id:base64key…]`, 32-byte keys, current first. */
+/** `ATS_CREDENTIALS_KEYS`, `PAYLOAD_CODEC_KEYS`: `id:base64key[,id:base64key…]`, 32-byte keys, current first. */
 export function parseKeyRing(spec: string): KeyRing {
   const keys = new Map<string, Buffer>();
   for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
@@ -26,20 +26,31 @@ export function parseKeyRing(spec: string): KeyRing {
   return { currentId, keys };
 }
 
-export function seal(ring: KeyRing, plaintext: string, boundTo: string): { sealed: string; keyId: string } {
+/** Bytes under the current key: iv (12) ‖ tag (16) ‖ ciphertext; `boundTo` is the associated data. */
+export function encrypt(ring: KeyRing, plaintext: Uint8Array, boundTo: string): { data: Buffer; keyId: string } {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', ring.keys.get(ring.currentId)!, iv);
   cipher.setAAD(Buffer.from(boundTo));
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return { sealed: Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64'), keyId: ring.currentId };
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return { data: Buffer.concat([iv, cipher.getAuthTag(), body]), keyId: ring.currentId };
 }
 
-export function unseal(ring: KeyRing, sealed: string, keyId: string, boundTo: string): string {
+/** Opens what `encrypt` made with the key `keyId` (any key of the ring); throws if it was tampered with. */
+export function decrypt(ring: KeyRing, keyId: string, data: Uint8Array, boundTo: string): Buffer {
   const key = ring.keys.get(keyId);
-  if (!key) throw new Error(`secret sealed with key "${keyId}", which is not in the key ring`);
-  const raw = Buffer.from(sealed, 'base64');
+  if (!key) throw new Error(`encrypted with key "${keyId}", which is not in the key ring`);
+  const raw = Buffer.from(data);
   const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
   decipher.setAuthTag(raw.subarray(12, 28));
   decipher.setAAD(Buffer.from(boundTo));
-  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]);
+}
+
+export function seal(ring: KeyRing, plaintext: string, boundTo: string): { sealed: string; keyId: string } {
+  const { data, keyId } = encrypt(ring, Buffer.from(plaintext, 'utf8'), boundTo);
+  return { sealed: data.toString('base64'), keyId };
+}
+
+export function unseal(ring: KeyRing, sealed: string, keyId: string, boundTo: string): string {
+  return decrypt(ring, keyId, Buffer.from(sealed, 'base64'), boundTo).toString('utf8');
 }

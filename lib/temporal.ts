@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { AppConfig } from './config.js';
+import { dataConverter } from './payload-codec.js';
 
 type TemporalConfig = Pick<
   AppConfig,
@@ -17,9 +18,9 @@ async function connectionOptions(config: TemporalConfig) {
   return { address: config.TEMPORAL_ADDRESS, tls, apiKey: config.TEMPORAL_API_KEY };
 }
 
-export async function connectClient(config: TemporalConfig & Pick<AppConfig, 'TEMPORAL_NAMESPACE'>): Promise<Client> {
+export async function connectClient(config: TemporalConfig & Pick<AppConfig, 'TEMPORAL_NAMESPACE' | 'PAYLOAD_CODEC_KEYS'>): Promise<Client> {
   const connection = await Connection.connect(await connectionOptions(config));
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config.PAYLOAD_CODEC_KEYS) });
 }
 
 export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {

@@ -100,6 +100,8 @@ async function temporal(): Promise<{ address: string; ui: string }> {
   const server = await startTemporalDevServer({
     port: Number(env.DEV_TEMPORAL_PORT ?? 7233),
     uiPort: Number(env.DEV_TEMPORAL_UI_PORT ?? 8233),
+    // The Web UI decrypts payloads through the API's codec server (for a signed-in platform admin).
+    uiCodecEndpoint: `http://localhost:${API_PORT}/codec`,
     dbFile: path.join(DEV_DIR, 'temporal.sqlite'),
     log: (line) => console.log(`[temporal] ${line}`),
   });
@@ -170,6 +172,9 @@ async function main() {
     ATS_ALLOW_BASE_URL: env.ATS_ALLOW_BASE_URL ?? 'true',
     // The web app links each process to its page in the Web UI.
     TEMPORAL_UI_URL: env.TEMPORAL_UI_URL ?? (ui.startsWith('http') ? ui : undefined),
+    // Payloads are encrypted (a persisted dev key); the Web UI (either host name) may call the codec server.
+    PAYLOAD_CODEC_KEYS: env.PAYLOAD_CODEC_KEYS ?? `dev:${Buffer.from(persistentSecret('payload-codec-key'), 'hex').toString('base64')}`,
+    CODEC_CORS_ORIGINS: env.CODEC_CORS_ORIGINS ?? (ui.startsWith('http') ? [ui, ui.replace('localhost', '127.0.0.1')].join(',') : undefined),
   };
   run('worker:proposals', 'workers/proposals.ts', childEnv);
   run('worker:placements', 'workers/placements.ts', childEnv);

@@ -124,6 +124,9 @@ export const api = {
     request(`/integrations/${encodeURIComponent(id)}/${command}`, { method: 'POST', body, idempotencyKey: newIdempotencyKey() }),
   syncLogs: (id, signal) => request(`/integrations/${encodeURIComponent(id)}/sync-logs`, { query: { limit: 10 }, signal }),
   uiConfig: (signal) => request('/ui-config', { signal }),
+  /** Platform admins: a cookie that lets the Temporal Web UI decrypt payloads through /codec. */
+  openOperatorSession: () => request('/operator-session', { method: 'POST' }),
+  closeOperatorSession: () => request('/operator-session', { method: 'DELETE' }),
   allRecruiters: (signal) => fetchItems('/recruiters', { signal }).then((r) => r.items),
   getPlacement: (id, signal) => request(`/placements/${encodeURIComponent(id)}`, { signal }),
   createPlacement: (body, idempotencyKey) => request('/placements', { method: 'POST', body, idempotencyKey }),

@@ -95,14 +95,21 @@ function markActiveNav(path) {
   }
 }
 
+/** What a session needs beyond /me; platform admins also get the codec cookie for the Temporal Web UI. */
+async function startSession() {
+  if (me.role === 'platform_admin') api.openOperatorSession().catch(() => undefined);
+  uiConfig = await api.uiConfig().catch(() => null);
+}
+
 async function signIn(token, user) {
   tokenStore.set(token);
   me = user;
-  uiConfig = await api.uiConfig().catch(() => null);
+  await startSession();
   render();
 }
 
 function signOut(message) {
+  if (me?.role === 'platform_admin') api.closeOperatorSession().catch(() => undefined);
   tokenStore.clear();
   me = uiConfig = null;
   flash = message ?? null;
@@ -153,7 +160,7 @@ async function restoreSession() {
   if (!token) return;
   try {
     me = await api.me(token);
-    uiConfig = await api.uiConfig();
+    await startSession();
   } catch (err) {
     if (err.status === 401) {
       tokenStore.clear();

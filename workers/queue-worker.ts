@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Resend } from 'resend';
 import { loadConfig, type AppConfig } from '../lib/config.js';
@@ -7,6 +8,7 @@ import { createDb, type Db } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { runMain } from '../lib/main.js';
 import { createResend } from '../lib/providers.js';
+import { dataConverter } from '../lib/payload-codec.js';
 import { connectWorker } from '../lib/temporal.js';
 
 /** Every workflow, bundled by each worker (one bundle; each queue runs the types it is sent). */
@@ -29,6 +31,8 @@ export interface WorkerDeps {
   taskQueue?: string;
   /** Caps concurrent activities per worker process; the SDK default otherwise. */
   maxConcurrentActivities?: number;
+  /** Encrypts payloads (the same converter as the process's client). */
+  dataConverter?: DataConverter;
 }
 
 export function createQueueWorker(deps: WorkerDeps, defaultQueue: string, activities: object): Promise<Worker> {
@@ -38,6 +42,7 @@ export function createQueueWorker(deps: WorkerDeps, defaultQueue: string, activi
     taskQueue: deps.taskQueue ?? defaultQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
+    dataConverter: deps.dataConverter,
     ...(deps.maxConcurrentActivities && { maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities }),
   });
 }
@@ -56,8 +61,9 @@ export function runWorkerProcess(name: string, defaultQueue: string, create: (de
     const connection = await connectWorker(config);
     const taskQueue = process.env.WORKER_TASK_QUEUE ?? defaultQueue;
     const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
+    const converter = dataConverter(config.PAYLOAD_CODEC_KEYS);
     const worker = await create({
-      connection, namespace: config.TEMPORAL_NAMESPACE, temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), db,
+      connection, namespace: config.TEMPORAL_NAMESPACE, temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: converter }), db, dataConverter: converter,
       automationTaskQueue: process.env.AUTOMATION_TASK_QUEUE, resend: createResend(config), emailFrom: config.EMAIL_FROM, appUrl: config.API_PUBLIC_URL, taskQueue,
       ...(bundlePath && { workflowBundle: { codePath: bundlePath } }),
       maxConcurrentActivities: Number(process.env.WORKER_MAX_CONCURRENT_ACTIVITIES) || undefined,

@@ -12,6 +12,7 @@ import { createAutomationWorker } from '../../workers/automation.js';
 import { createAtsSyncWorker } from '../../workers/ats-sync.js';
 import { connectorFor } from '../../activities/ats/index.js';
 import { parseKeyRing } from '../../lib/sealed.js';
+import { dataConverter } from '../../lib/payload-codec.js';
 import { createOwnershipWorker } from '../../workers/ownership.js';
 import { createPlacementsWorker } from '../../workers/placements.js';
 import type { TaskQueues } from '../../workflows/constants.js';
@@ -44,6 +45,8 @@ export interface ApiHarness {
 }
 
 /** Two keys, the second retired: what it sealed still opens, new secrets use the first. */
+/** The payload codec's key ring in tests (the current key first). */
+export const TEST_PAYLOAD_KEYS = `p2:${Buffer.alloc(32, 7).toString('base64')},p1:${Buffer.alloc(32, 6).toString('base64')}`;
 /** Where the web app's links to the Temporal Web UI point in tests. */
 export const TEMPORAL_UI = 'http://temporal-ui.test';
 export const TEST_KEY_RING = parseKeyRing(`k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`);
@@ -58,18 +61,21 @@ export async function startApiHarness(): Promise<ApiHarness> {
   const [resend, stripe] = await Promise.all([startFakeResend(), startFakeStripe()]);
   const address = temporalAddress();
   const [connection, nativeConnection] = await Promise.all([Connection.connect({ address }), NativeConnection.connect({ address })]);
-  const temporal = new Client({ connection });
+  // As in production: every payload this stack writes to Temporal is encrypted.
+  const converter = dataConverter(TEST_PAYLOAD_KEYS);
+  const temporal = new Client({ connection, dataConverter: converter });
   const taskQueues: TaskQueues = {
     proposals: `proposals-api-${randomUUID()}`, placements: `placements-api-${randomUUID()}`,
     ownership: `ownership-api-${randomUUID()}`, automation: `automation-api-${randomUUID()}`, atsSync: `ats-sync-api-${randomUUID()}`,
   };
-  const email = { resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal, automationTaskQueue: taskQueues.automation };
+  const email = { resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal, automationTaskQueue: taskQueues.automation, dataConverter: converter };
   const workers = await Promise.all([
     Worker.create({
       connection: nativeConnection,
       taskQueue: taskQueues.proposals,
       workflowBundle: workflowBundle(),
       activities: createProposalActivities({ db, ...email }),
+      dataConverter: converter,
     }),
     createPlacementsWorker({
       connection: nativeConnection, namespace: 'default', db, stripe: stripe.client(), ...email,
@@ -87,6 +93,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
     resend: email.resend,
     ats: { keyRing: TEST_KEY_RING, connectorFor, allowBaseUrl: true, publicUrl: 'http://api.test' },
     logger: createLogger('api-test', 'silent'),
+    codec: converter?.payloadCodecs?.[0],
     taskQueues,
   });
   const server: Server = await new Promise((resolve) => {
