@@ -1,5 +1,5 @@
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { decrypt, encrypt, parseKeyRing, type KeyRing } from './sealed.js';
 
 /**
@@ -14,6 +14,8 @@ export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
 /** Associated data: a sealed payload only opens as a payload. */
 const BOUND_TO = 'temporal-payload';
+/** The protobuf Payload message (the package is CommonJS: Node's ESM loader sees only its default export). */
+const PayloadMessage = proto.temporal.api.common.v1.Payload;
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array | null | undefined) => (data ? new TextDecoder().decode(data) : undefined);
@@ -25,7 +27,7 @@ export class EncryptionCodec implements PayloadCodec {
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      const { data, keyId } = encrypt(this.ring, temporal.api.common.v1.Payload.encode(payload).finish(), BOUND_TO);
+      const { data, keyId } = encrypt(this.ring, PayloadMessage.encode(payload).finish(), BOUND_TO);
       return { metadata: { encoding: bytes(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: bytes(keyId) }, data };
     });
   }
@@ -36,7 +38,7 @@ export class EncryptionCodec implements PayloadCodec {
       if (!isEncrypted(payload)) return payload;
       const keyId = text(payload.metadata?.[KEY_ID_METADATA]);
       if (!keyId) throw new Error('an encrypted payload without its key id');
-      const { metadata, data } = temporal.api.common.v1.Payload.decode(decrypt(this.ring, keyId, payload.data ?? new Uint8Array(), BOUND_TO));
+      const { metadata, data } = PayloadMessage.decode(decrypt(this.ring, keyId, payload.data ?? new Uint8Array(), BOUND_TO));
       return { metadata, data };
     });
   }
