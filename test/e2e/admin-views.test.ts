@@ -1,33 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { createMarketplace, type Marketplace } from '../support/factories.js';
-import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
-import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
+import type { Locator } from 'playwright-core';
+import { createMarketplace } from '../support/factories.js';
+import { eventually, type ApiHarness } from '../support/api-harness.js';
+import { SHOTS, useBrowser, type Actor } from '../support/browser.js';
 
-/** Screenshots of the views, for people to look at (git-ignored). */
-const SHOTS = path.join(PROJECT_ROOT, 'test-results', 'screenshots');
-
+const browser = useBrowser();
+const signedIn = (actor: Actor) => browser.signedIn(actor);
 let h: ApiHarness;
-let browser: Browser;
-beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  [h, browser] = await Promise.all([startApiHarness(), chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] })]);
+beforeAll(() => {
+  h = browser.h;
 });
-afterAll(async () => {
-  await browser?.close();
-  await h?.stop();
-});
-
-async function signedIn(actor: Marketplace['actors'][keyof Marketplace['actors']]): Promise<Page> {
-  const page = await browser.newPage({ acceptDownloads: true });
-  await page.goto(`${h.baseUrl}/`);
-  await page.getByTestId('sign-in-token').fill(await h.token(actor));
-  await page.getByTestId('sign-in-submit').click();
-  await page.getByTestId('signed-in-as').waitFor();
-  return page;
-}
 
 /** Waits until `locator` shows exactly `text` (some cells are filled in after the row appears). */
 async function hasText(locator: Locator, text: string) {

@@ -1,36 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../support/factories.js';
-import { TEMPORAL_UI, eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
-import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
+import { connectAccount, createMarketplace, placementBody } from '../support/factories.js';
+import { TEMPORAL_UI, eventually, type ApiHarness } from '../support/api-harness.js';
+import { SHOTS, useBrowser, type Actor } from '../support/browser.js';
 import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
 import { seedSmall } from '../support/ats-harness.js';
 
-/** Screenshots of the views, for people to look at (git-ignored). */
-const SHOTS = path.join(PROJECT_ROOT, 'test-results', 'screenshots');
-
+const browser = useBrowser();
+const signedIn = (actor: Actor) => browser.signedIn(actor);
 let h: ApiHarness;
-let browser: Browser;
-beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  [h, browser] = await Promise.all([startApiHarness(), chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] })]);
+beforeAll(() => {
+  h = browser.h;
 });
-afterAll(async () => {
-  await browser?.close();
-  await h?.stop();
-});
-
-async function signedIn(m: Marketplace, actor: Marketplace['actors'][keyof Marketplace['actors']]): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${h.baseUrl}/`);
-  await page.getByTestId('sign-in-token').fill(await h.token(actor));
-  await page.getByTestId('sign-in-submit').click();
-  await page.getByTestId('signed-in-as').waitFor();
-  return page;
-}
 
 /** A third recruiter with a payouts-enabled Stripe account. */
 async function thirdRecruiter(): Promise<string> {
@@ -51,7 +33,7 @@ describe('the back office in the browser', () => {
       platformAdmin: ['nav-proposals', 'nav-candidates', 'nav-placements', 'nav-escrow', 'nav-payouts', 'nav-approvals', 'nav-automation', 'nav-decisions', 'nav-events', 'nav-integrations'],
     } as const;
     for (const [role, links] of Object.entries(menus)) {
-      const page = await signedIn(m, m.actors[role as keyof typeof menus]);
+      const page = await signedIn(m.actors[role as keyof typeof menus]);
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
@@ -77,7 +59,7 @@ describe('the back office in the browser', () => {
     await Promise.all([connectAccount(h.db, h.stripe, m.recruiterId), connectAccount(h.db, h.stripe, m.otherRecruiterId)]);
 
     // The recruiter proposes through the form.
-    const recruiter = await signedIn(m, m.actors.recruiter);
+    const recruiter = await signedIn(m.actors.recruiter);
     await recruiter.getByTestId('nav-new-proposal').click();
     await recruiter.getByTestId('field-jobId').selectOption(m.jobId);
     await recruiter.getByTestId('field-candidateId').selectOption(m.candidateId);
@@ -87,7 +69,7 @@ describe('the back office in the browser', () => {
     const proposalId = recruiter.url().split('/').pop()!;
 
     // The company admin accepts and records the hire.
-    const company = await signedIn(m, m.actors.companyAdmin);
+    const company = await signedIn(m.actors.companyAdmin);
     await company.goto(`${h.baseUrl}/#/proposals/${proposalId}`);
     await company.getByTestId('action-accept').click();
     await company.getByTestId('record-hire').click();
@@ -132,7 +114,7 @@ describe('the back office in the browser', () => {
     await company.screenshot({ path: path.join(SHOTS, 'placement-detail.png'), fullPage: true });
 
     // The platform admin finds the hold under Escrow, opens it in Temporal, and releases it early (a reason is required).
-    const admin = await signedIn(m, m.actors.platformAdmin);
+    const admin = await signedIn(m.actors.platformAdmin);
     await admin.getByTestId('nav-escrow').click();
     const row = admin.locator(`[data-testid="placement-row"][data-placement-id="${placementId}"][data-escrow="held"]`);
     await row.waitFor();
@@ -160,7 +142,7 @@ describe('the back office in the browser', () => {
     const proposal = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Great fit.' } });
 
     // The company admin accepts in the proposal's page.
-    const admin = await signedIn(m, m.actors.companyAdmin);
+    const admin = await signedIn(m.actors.companyAdmin);
     await admin.goto(`${h.baseUrl}/#/proposals/${proposal.body.id}`);
     await admin.getByTestId('action-accept').click();
     await admin.locator('[data-testid="state-badge"][data-state="accepted"]').first().waitFor();
@@ -185,7 +167,7 @@ describe('the back office in the browser', () => {
     await admin.screenshot({ path: path.join(SHOTS, 'approvals-approved.png'), fullPage: true });
 
     // A recruiter has no inbox.
-    const recruiter = await signedIn(m, m.actors.recruiter);
+    const recruiter = await signedIn(m.actors.recruiter);
     expect(await recruiter.getByTestId('nav-approvals').count()).toBe(0);
   });
 
@@ -196,7 +178,7 @@ describe('the back office in the browser', () => {
     expect((await h.request('POST', `/api/v1/placements/${placement.id}/activate`, { actor: m.actors.companyAdmin, body: {} })).status).toBe(200);
     const payout = await eventually(async () => (await h.request('GET', `/api/v1/payouts?status=blocked&placementId=${placement.id}`, { actor: m.actors.platformAdmin })).body.data[0], 20_000);
 
-    const admin = await signedIn(m, m.actors.platformAdmin);
+    const admin = await signedIn(m.actors.platformAdmin);
     await admin.getByTestId('nav-payouts').click();
     const card = admin.locator(`[data-testid="payout-card"][data-payout-id="${payout.id}"]`);
     await card.waitFor();
@@ -228,7 +210,7 @@ describe('the back office in the browser', () => {
     try {
       seedSmall(ats);
       const m = await createMarketplace(h.db);
-      const admin = await signedIn(m, m.actors.companyAdmin);
+      const admin = await signedIn(m.actors.companyAdmin);
       await admin.getByTestId('nav-integrations').click();
       await admin.getByTestId('ats-platform').selectOption('greenhouse');
       // A missing credential is refused with the field named.

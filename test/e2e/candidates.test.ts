@@ -1,43 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createMarketplace, type Marketplace } from '../support/factories.js';
-import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import type { Page } from 'playwright-core';
+import { createMarketplace } from '../support/factories.js';
+import { eventually, type ApiHarness } from '../support/api-harness.js';
+import { SHOTS, useBrowser, type Actor } from '../support/browser.js';
 import { emailEvent, signWebhook } from '../fakes/resend.js';
-import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
 
-/** Screenshots of the views, for people to look at (git-ignored). */
-const SHOTS = path.join(PROJECT_ROOT, 'test-results', 'screenshots');
 const DAY_MS = 86_400_000;
 
+const browser = useBrowser();
+const signedIn = (actor: Actor, opts?: { holdTimers?: boolean }) => browser.signedIn(actor, opts);
 let h: ApiHarness;
-let browser: Browser;
-beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  [h, browser] = await Promise.all([startApiHarness(), chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] })]);
+beforeAll(() => {
+  h = browser.h;
 });
-afterAll(async () => {
-  await browser?.close();
-  await h?.stop();
-});
-
-/**
- * A browser page signed in as `actor`. `holdTimers` pauses the page's clock, so its
- * 10-second refreshes never run: the page keeps showing what it loaded (a stale tab).
- */
-async function signedIn(actor: Marketplace['actors'][keyof Marketplace['actors']], opts: { holdTimers?: boolean } = {}): Promise<Page> {
-  const page = await browser.newPage();
-  if (opts.holdTimers) {
-    await page.clock.install();
-    await page.clock.pauseAt(new Date(Date.now() + 1000));
-  }
-  await page.goto(`${h.baseUrl}/`);
-  await page.getByTestId('sign-in-token').fill(await h.token(actor));
-  await page.getByTestId('sign-in-submit').click();
-  await page.getByTestId('signed-in-as').waitFor();
-  return page;
-}
 
 describe('candidates in the browser', () => {
   it('a recruiter claims and e-mails a candidate; another recruiter is refused owner-neutrally; a platform admin extends the protection', async () => {

@@ -1,0 +1,56 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
+import { startApiHarness, type ApiHarness } from './api-harness.js';
+import type { Marketplace } from './factories.js';
+
+/** Screenshots of the views, for people to look at (git-ignored). */
+export const SHOTS = path.join(PROJECT_ROOT, 'test-results', 'screenshots');
+
+export type Actor = Marketplace['actors'][keyof Marketplace['actors']];
+
+export interface BrowserHarness {
+  /** The real stack the pages talk to. */
+  readonly h: ApiHarness;
+  /**
+   * A page signed in as `actor` through the sign-in form. `holdTimers` pauses the page's
+   * clock, so its 10-second refreshes never run: it keeps what it loaded (a stale tab).
+   */
+  signedIn(actor: Actor, opts?: { holdTimers?: boolean }): Promise<Page>;
+}
+
+/**
+ * For a browser test file: the API stack and Debian's Chromium (never a downloaded
+ * browser; CHROMIUM_PATH overrides), started before the file's tests and stopped after.
+ */
+export function useBrowser(): BrowserHarness {
+  let h: ApiHarness | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    [h, browser] = await Promise.all([startApiHarness(), chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] })]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await h?.stop();
+  });
+  return {
+    get h() {
+      return h!;
+    },
+    async signedIn(actor, opts = {}) {
+      const page = await browser!.newPage({ acceptDownloads: true });
+      if (opts.holdTimers) {
+        await page.clock.install();
+        await page.clock.pauseAt(new Date(Date.now() + 1000));
+      }
+      await page.goto(`${h!.baseUrl}/`);
+      await page.getByTestId('sign-in-token').fill(await h!.token(actor));
+      await page.getByTestId('sign-in-submit').click();
+      await page.getByTestId('signed-in-as').waitFor();
+      return page;
+    },
+  };
+}
