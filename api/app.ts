@@ -3,15 +3,18 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
+import * as otel from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Resend } from 'resend';
 import type { AppConfig } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { createLogger, type Logger } from '../lib/logger.js';
+import type { Tracing } from '../lib/tracing.js';
 import { authenticate } from './auth.js';
 import { errorHandler, notFound, unavailable } from './errors.js';
 import { idempotency } from './idempotency.js';
+import { createHttpMetrics, routePattern } from './metrics.js';
 import { buildOpenApiDocument, type Operation } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { automationRoutes } from './routes/automation.js';
@@ -33,7 +36,7 @@ export interface AppDeps {
   temporal: Client;
   db: Db;
   config: Pick<AppConfig, 'JWT_SECRET' | 'JWT_ISSUER'> &
-    Partial<Pick<AppConfig, 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL'>>;
+    Partial<Pick<AppConfig, 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN'>>;
   /** The payload codec the process's client uses; served to operators at /codec. Without it /codec answers 503. */
   codec?: PayloadCodec;
   /** Sends candidate outreach (with config.EMAIL_FROM); without it that endpoint answers 503. */
@@ -43,6 +46,28 @@ export interface AppDeps {
   ats?: AtsApiDeps;
   /** Overrides of the shared queue names (tests run isolated workers). */
   taskQueues?: Partial<TaskQueues>;
+  /** A span per request (the client's StartWorkflow spans become its children); off without it. */
+  tracing?: Tracing;
+  /** True once the process is stopping: /healthz answers 503 and keep-alive connections are closed after each response. */
+  isDraining?: () => boolean;
+}
+
+/** A server span per request, active while it is handled, named after its route pattern. */
+function requestSpans(tracing: Tracing): express.RequestHandler {
+  return (req, res, next) => {
+    const span = tracing.tracer.startSpan(`HTTP ${req.method}`, {
+      kind: otel.SpanKind.SERVER,
+      attributes: { 'http.request.method': req.method },
+    }, otel.propagation.extract(otel.context.active(), req.headers));
+    res.once('close', () => {
+      const route = routePattern(req);
+      span.updateName(`${req.method} ${route}`);
+      span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
+      if (res.statusCode >= 500) span.setStatus({ code: otel.SpanStatusCode.ERROR });
+      span.end();
+    });
+    otel.context.with(otel.trace.setSpan(otel.context.active(), span), next);
+  };
 }
 
 /** Browsers allowed to call /codec: CODEC_CORS_ORIGINS, else the Temporal Web UI's origin. */
@@ -55,10 +80,14 @@ function codecOrigins(config: AppDeps['config']): string[] {
 const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
 const REQUEST_ID = /^[A-Za-z0-9_\-.]{1,128}$/;
 
-export function createApp({ temporal, db, config, resend, ats, codec, logger = createLogger('api'), taskQueues }: AppDeps): Express {
+export function createApp({ temporal, db, config, resend, ats, codec, logger = createLogger('api'), taskQueues, tracing, isDraining = () => false }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  // Prometheus scrapes (neither logged nor counted themselves); every other request is counted and
+  // timed by its route pattern.
+  const metrics = createHttpMetrics({ token: config.METRICS_TOKEN });
+  app.get('/metrics', metrics.handler);
   app.use(
     pinoHttp({
       logger,
@@ -71,7 +100,15 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
     }),
   );
 
-  app.use(healthRoutes({ temporal, db }));
+  app.use(metrics.middleware);
+  if (tracing) app.use(requestSpans(tracing));
+  // While stopping: answer what arrives, but tell keep-alive clients to reconnect (elsewhere).
+  app.use((_req, res, next) => {
+    if (isDraining()) res.set('Connection', 'close');
+    next();
+  });
+
+  app.use(healthRoutes({ temporal, db, isDraining }));
   const tokens = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER };
   const namespace = config.TEMPORAL_NAMESPACE ?? 'default';
   if (codec) {

@@ -41,6 +41,37 @@ const envSchema = z.object({
   /** Lets integrations point at another API host (dev and tests: the local fakes). Keep off in production. */
   ATS_ALLOW_BASE_URL: z.enum(['true', 'false']).default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Protects the API's `GET /metrics` (Prometheus text format): scrapers send `Authorization: Bearer <token>`.
+   * Unset: `/metrics` is open (only for a scraper on a private network).
+   */
+  METRICS_TOKEN: z.string().optional(),
+  /**
+   * Seconds `/healthz` answers 503 after SIGTERM before the API stops accepting connections, so a load
+   * balancer stops sending new requests first. In-flight requests then have 10 s to finish.
+   */
+  API_DRAIN_DELAY: z.coerce.number().min(0).max(300).default(0),
+  /**
+   * A worker process serves Temporal's runtime metrics (Prometheus, `/metrics`) on this port when set.
+   * Each worker process needs its own port on a host (in containers each replica has its own address).
+   */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** The interface the worker metrics endpoint binds to. */
+  WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
+  /**
+   * How long a stopping worker (SIGTERM/SIGINT) lets in-flight activities finish before they are cancelled
+   * (ms-format: `30s`, `2m`, or milliseconds). Keep the orchestrator's kill timeout above it.
+   */
+  WORKER_SHUTDOWN_GRACE: z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h)?$/, 'WORKER_SHUTDOWN_GRACE must be a duration such as 30s, 2m or 5000').default('30s'),
+  /**
+   * Tracing (OpenTelemetry) across API -> workflows -> activities. An OTLP/HTTP collector's base URL
+   * (e.g. http://otel-collector:4318; spans go to <url>/v1/traces) turns it on; OTEL_TRACES_EXPORTER=console
+   * prints spans instead; neither: tracing is off (no interceptors).
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
+  /** The traced service's name; default `splits-api`, `splits-worker-<queue>`. */
+  OTEL_SERVICE_NAME: z.string().optional(),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { AppConfig } from './config.js';
 import { dataConverter } from './payload-codec.js';
@@ -18,9 +18,13 @@ async function connectionOptions(config: TemporalConfig) {
   return { address: config.TEMPORAL_ADDRESS, tls, apiKey: config.TEMPORAL_API_KEY };
 }
 
-export async function connectClient(config: TemporalConfig & Pick<AppConfig, 'TEMPORAL_NAMESPACE' | 'PAYLOAD_CODEC_KEYS'>): Promise<Client> {
+/** The API's client; `interceptors` from lib/tracing.ts when tracing is on. */
+export async function connectClient(
+  config: TemporalConfig & Pick<AppConfig, 'TEMPORAL_NAMESPACE' | 'PAYLOAD_CODEC_KEYS'>,
+  { interceptors }: { interceptors?: ClientInterceptors } = {},
+): Promise<Client> {
   const connection = await Connection.connect(await connectionOptions(config));
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config.PAYLOAD_CODEC_KEYS) });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config.PAYLOAD_CODEC_KEYS), interceptors });
 }
 
 export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {

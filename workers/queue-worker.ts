@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Resend } from 'resend';
 import { loadConfig, type AppConfig } from '../lib/config.js';
 import { createDb, type Db } from '../lib/db.js';
@@ -10,6 +10,7 @@ import { runMain } from '../lib/main.js';
 import { createResend } from '../lib/providers.js';
 import { dataConverter } from '../lib/payload-codec.js';
 import { connectWorker } from '../lib/temporal.js';
+import { setupTracing, type Tracing } from '../lib/tracing.js';
 
 /** Every workflow, bundled by each worker (one bundle; each queue runs the types it is sent). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -33,6 +34,16 @@ export interface WorkerDeps {
   maxConcurrentActivities?: number;
   /** Encrypts payloads (the same converter as the process's client). */
   dataConverter?: DataConverter;
+  /**
+   * How long in-flight activities may run on after shutdown was requested (SIGTERM/SIGINT) before they
+   * are cancelled; the SDK's default (0: cancel at once) otherwise.
+   */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /**
+   * Traces workflows and activities (lib/tracing.ts); off without it. A prebuilt `workflowBundle` must
+   * then include the workflow interceptors (WORKFLOW_TRACING_MODULE) itself.
+   */
+  tracing?: Tracing;
 }
 
 export function createQueueWorker(deps: WorkerDeps, defaultQueue: string, activities: object): Promise<Worker> {
@@ -44,12 +55,17 @@ export function createQueueWorker(deps: WorkerDeps, defaultQueue: string, activi
     activities,
     dataConverter: deps.dataConverter,
     ...(deps.maxConcurrentActivities && { maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities }),
+    ...(deps.shutdownGraceTime !== undefined && { shutdownGraceTime: deps.shutdownGraceTime }),
+    ...deps.tracing?.workerOptions(),
   });
 }
 
 /**
  * A worker process: configuration from the environment, one database pool and one
- * Temporal connection, then `Worker.run()` until SIGINT/SIGTERM has drained in-flight tasks.
+ * Temporal connection, then `Worker.run()` until SIGINT/SIGTERM has drained in-flight tasks
+ * (activities get WORKER_SHUTDOWN_GRACE to finish before they are cancelled).
+ * WORKER_METRICS_PORT serves the Temporal runtime's metrics for Prometheus (one port per process);
+ * OTEL_* turn tracing on (lib/tracing.ts).
  * WORKER_TASK_QUEUE, AUTOMATION_TASK_QUEUE, WORKFLOW_BUNDLE_PATH and WORKER_MAX_CONCURRENT_ACTIVITIES let a test
  * or drill run an isolated copy.
  */
@@ -57,19 +73,33 @@ export function runWorkerProcess(name: string, defaultQueue: string, create: (de
   runMain(async () => {
     const config = loadConfig();
     const logger = createLogger(`worker:${name}`, config.LOG_LEVEL);
+    // Before the first connection: the runtime (and its metrics exporter) is created once per process.
+    const metricsAddress = config.WORKER_METRICS_PORT ? `${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}` : undefined;
+    if (metricsAddress) {
+      Runtime.install({
+        telemetryOptions: {
+          metrics: { prometheus: { bindAddress: metricsAddress, useSecondsForDurations: true } },
+        },
+      });
+    }
+    const tracing = setupTracing(config, `splits-worker-${defaultQueue}`);
     const db = createDb(config.DATABASE_URL);
     const connection = await connectWorker(config);
     const taskQueue = process.env.WORKER_TASK_QUEUE ?? defaultQueue;
     const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
     const converter = dataConverter(config.PAYLOAD_CODEC_KEYS);
+    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: converter, interceptors: tracing?.clientInterceptors() });
     const worker = await create({
-      connection, namespace: config.TEMPORAL_NAMESPACE, temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: converter }), db, dataConverter: converter,
+      connection, namespace: config.TEMPORAL_NAMESPACE, temporal, db, dataConverter: converter,
       automationTaskQueue: process.env.AUTOMATION_TASK_QUEUE, resend: createResend(config), emailFrom: config.EMAIL_FROM, appUrl: config.API_PUBLIC_URL, taskQueue,
       ...(bundlePath && { workflowBundle: { codePath: bundlePath } }),
       maxConcurrentActivities: Number(process.env.WORKER_MAX_CONCURRENT_ACTIVITIES) || undefined,
+      shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE,
+      tracing,
     }, config);
-    logger.info({ taskQueue }, 'worker started');
+    logger.info({ taskQueue, metrics: metricsAddress ?? 'off', tracing: tracing?.serviceName ?? 'off', shutdownGrace: config.WORKER_SHUTDOWN_GRACE }, 'worker started');
     await worker.run();
+    await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'flushing traces failed'));
     await connection.close();
     await db.destroy();
     logger.info('worker stopped');

@@ -12,10 +12,17 @@ async function probe(check: () => Promise<unknown>) {
   }
 }
 
-/** `/healthz`: 200 when Postgres and Temporal both answer, 503 otherwise (no auth). */
-export function healthRoutes({ temporal, db }: { temporal: Client; db: Db }): Router {
+/**
+ * `/healthz`: 200 when Postgres and Temporal both answer, 503 otherwise (no auth); 503 `draining`
+ * once the process is stopping, so a load balancer sends new requests elsewhere.
+ */
+export function healthRoutes({ temporal, db, isDraining = () => false }: { temporal: Client; db: Db; isDraining?: () => boolean }): Router {
   const router = Router();
   router.get('/healthz', async (_req, res) => {
+    if (isDraining()) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     const [database, temporalCheck] = await Promise.all([
       probe(() => db.raw('select 1')),
       probe(() => temporal.workflowService.getSystemInfo({})),

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import type { Db } from '../../lib/db.js';
+import { freePort } from '../../scripts/lib/net.js';
+import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
+import { workflowIds } from '../../workflows/constants.js';
+import { payoutWorkflow } from '../../workflows/payout.js';
+import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
+import { eventually } from '../support/api-harness.js';
+import { databaseUrl, temporalAddress, testDb, workflowBundle } from '../support/context.js';
+import { createPlacement } from '../support/factories.js';
+
+const taskQueue = `placements-shutdown-${randomUUID()}`;
+const STRIPE_LATENCY_MS = 3_000;
+let db: Db;
+let stripe: FakeStripe;
+let connection: Connection;
+let client: Client;
+
+beforeAll(async () => {
+  db = testDb();
+  stripe = await startFakeStripe();
+  connection = await Connection.connect({ address: temporalAddress() });
+  client = new Client({ connection });
+});
+afterAll(async () => {
+  await connection?.close();
+  await stripe?.close();
+  await db?.destroy();
+});
+
+/** The real worker process (workers/placements.ts), as production runs it. */
+function startWorker(metricsPort: number): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'workers/placements.ts'], {
+    cwd: PROJECT_ROOT,
+    stdio: 'ignore',
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl(),
+      TEMPORAL_ADDRESS: temporalAddress(),
+      STRIPE_SECRET_KEY: 'sk_test_drill',
+      STRIPE_API_BASE: stripe.url,
+      RESEND_API_KEY: 're_test_drill',
+      JWT_SECRET: 'drill-secret-that-is-at-least-32-characters',
+      WORKER_TASK_QUEUE: taskQueue,
+      WORKFLOW_BUNDLE_PATH: workflowBundle().codePath,
+      WORKER_SHUTDOWN_GRACE: '30s',
+      WORKER_METRICS_PORT: String(metricsPort),
+      WORKER_METRICS_HOST: '127.0.0.1',
+      OTEL_TRACES_EXPORTER: '',
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      LOG_LEVEL: 'silent',
+    },
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+
+describe('worker process shutdown', () => {
+  it('serves runtime metrics, and on SIGTERM lets the in-flight activity complete before it exits', async () => {
+    const metricsPort = await freePort();
+    const worker = startWorker(metricsPort);
+    const exit = exited(worker);
+    try {
+      const p = await createPlacement(db, stripe, [{ role: 'sourcer', splitBps: 10_000 }]);
+      const payoutId = randomUUID();
+      const workflowId = workflowIds.payout(payoutId);
+      const handle = await client.workflow.start(payoutWorkflow, {
+        workflowId, taskQueue,
+        args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 500_000, currency: 'USD' }],
+      });
+
+      // The Temporal runtime's Prometheus endpoint of this process.
+      const metrics = await eventually(async () => {
+        const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => '');
+        return text.includes('temporal_') ? text : undefined;
+      }, 30_000);
+      expect(metrics).toMatch(/temporal_\w+/);
+
+      // A slow Stripe: the transfer is in flight when the worker is told to stop.
+      stripe.setLatency(STRIPE_LATENCY_MS);
+      const inFlight = await eventually(async () => (stripe.requests['POST /v1/transfers'] ?? 0) > 0, 60_000);
+      expect(inFlight).toBe(true);
+      const signalledAt = Date.now();
+      worker.kill('SIGTERM');
+      expect(await exit).toBe(0);
+      // It waited for Stripe's answer rather than dropping the activity.
+      expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(STRIPE_LATENCY_MS - 1_000);
+
+      const { events } = await handle.fetchHistory();
+      const scheduled = events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'transferSplit');
+      expect(scheduled).toBeDefined();
+      const outcome = events!.find((e) =>
+        [e.activityTaskCompletedEventAttributes, e.activityTaskFailedEventAttributes, e.activityTaskTimedOutEventAttributes, e.activityTaskCanceledEventAttributes]
+          .some((a) => a?.scheduledEventId?.toString() === scheduled!.eventId!.toString()));
+      expect(outcome?.activityTaskCompletedEventAttributes, 'the transfer activity completed (not failed or cancelled)').toBeTruthy();
+      expect(stripe.transfers().filter((t) => t.transfer_group === p.placementId)).toHaveLength(1);
+      await handle.terminate('test over');
+    } finally {
+      stripe.setLatency(0);
+      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+      await exit;
+    }
+  }, 120_000);
+});
