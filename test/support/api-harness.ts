@@ -19,7 +19,7 @@ import type { TaskQueues } from '../../workflows/constants.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
-import { temporalAddress, testDb, workflowBundle } from './context.js';
+import { temporalAddress, temporalUiUrl, testDb, workflowBundle } from './context.js';
 
 const JWT = { secret: 'test-secret-that-is-at-least-32-characters-long', issuer: 'splits-test' };
 const WEBHOOK_SECRET = `whsec_${Buffer.from('resend-webhook-test-secret-32byte').toString('base64')}`;
@@ -89,7 +89,11 @@ export async function startApiHarness(): Promise<ApiHarness> {
   const app = createApp({
     temporal,
     db,
-    config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, EMAIL_FROM: email.emailFrom, RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET, TEMPORAL_UI_URL: TEMPORAL_UI },
+    config: {
+      JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, EMAIL_FROM: email.emailFrom, RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET, TEMPORAL_UI_URL: TEMPORAL_UI,
+      // The links' fake UI, and the test server's real one (the browser test of the codec server).
+      CODEC_CORS_ORIGINS: [TEMPORAL_UI, new URL(temporalUiUrl()).origin].join(','),
+    },
     resend: email.resend,
     ats: { keyRing: TEST_KEY_RING, connectorFor, allowBaseUrl: true, publicUrl: 'http://api.test' },
     logger: createLogger('api-test', 'silent'),

@@ -7,6 +7,7 @@ export const databaseUrl = () => inject('databaseUrl');
 export const testDb = (): Db => createDb(databaseUrl(), { max: 5 });
 export const workflowBundle = () => ({ codePath: inject('workflowBundlePath') });
 export const temporalAddress = () => inject('temporalAddress');
+export const temporalUiUrl = () => inject('temporalUiUrl');
 
 /**
  * Runs activities in a mock activity context whose logger reports only errors

@@ -5,6 +5,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     temporalAddress: string;
+    temporalUiUrl: string;
     workflowBundlePath: string;
   }
 }
@@ -14,6 +15,7 @@ export default async function setup(project: TestProject) {
   const infra = await startTestInfra();
   project.provide('databaseUrl', infra.databaseUrl);
   project.provide('temporalAddress', infra.temporalAddress);
+  project.provide('temporalUiUrl', infra.temporalUiUrl);
   project.provide('workflowBundlePath', infra.workflowBundlePath);
   return () => infra.stop();
 }

@@ -13,6 +13,8 @@ export const TEST_DIR = path.join(DATA_DIR, 'test');
 export interface TestInfra {
   databaseUrl: string;
   temporalAddress: string;
+  /** The dev server's Web UI (the browser test of the codec server opens it). */
+  temporalUiUrl: string;
   workflowBundlePath: string;
   stop(): Promise<void>;
 }
@@ -45,14 +47,16 @@ export async function startTestInfra(opts: { temporal?: boolean } = {}): Promise
     await db.destroy();
 
     const [server, bundle] = await Promise.all([
-      opts.temporal === false ? undefined : startTemporalDevServer({ port: await freePort() }),
+      opts.temporal === false ? undefined : startTemporalDevServer({ port: await freePort(), uiPort: await freePort() }),
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
     ]);
     if (server) stops.push(() => server.stop());
     const workflowBundlePath = path.join(TEST_DIR, `workflow-bundle-${process.pid}.js`);
     await writeFile(workflowBundlePath, bundle.code);
 
-    return { databaseUrl, temporalAddress: server?.address ?? '', workflowBundlePath, stop };
+    // 127.0.0.1, like the API under test: the same site, so the operator cookie reaches /codec from the UI.
+    const temporalUiUrl = server?.uiUrl?.replace('localhost', '127.0.0.1') ?? '';
+    return { databaseUrl, temporalAddress: server?.address ?? '', temporalUiUrl, workflowBundlePath, stop };
   } catch (err) {
     await stop();
     throw err;
