@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
-import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
 import { workflowIds } from '../../workflows/constants.js';
 import { payoutWorkflow } from '../../workflows/payout.js';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
-import { databaseUrl, temporalAddress, testDb, workflowBundle } from '../support/context.js';
+import { temporalAddress, testDb } from '../support/context.js';
+import { exited, spawnWorkerProcess } from '../support/worker-process.js';
 import { createPlacement } from '../support/factories.js';
 
 const PAYOUTS = 20;
@@ -30,29 +29,8 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-/** The real worker process (workers/placements.ts), as production runs it. */
-function startWorker(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'workers/placements.ts'], {
-    cwd: PROJECT_ROOT,
-    stdio: 'ignore',
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl(),
-      TEMPORAL_ADDRESS: temporalAddress(),
-      STRIPE_SECRET_KEY: 'sk_test_drill',
-      STRIPE_API_BASE: stripe.url,
-      RESEND_API_KEY: 're_test_drill',
-      JWT_SECRET: 'drill-secret-that-is-at-least-32-characters',
-      WORKER_TASK_QUEUE: taskQueue,
-      WORKFLOW_BUNDLE_PATH: workflowBundle().codePath,
-      // Few transfers at a time, so the batch spans each worker's life and kills land inside it.
-      WORKER_MAX_CONCURRENT_ACTIVITIES: '4',
-      LOG_LEVEL: 'silent',
-    },
-  });
-}
-
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+// Few transfers at a time, so the batch spans each worker's life and kills land inside it.
+const startWorker = () => spawnWorkerProcess('placements', { taskQueue, stripeUrl: stripe.url, env: { WORKER_MAX_CONCURRENT_ACTIVITIES: '4' } });
 
 describe('placements worker under kill -9', () => {
   it('pays every collaborator exactly once per tranche when the worker is killed at random points', async () => {

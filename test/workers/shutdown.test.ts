@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
 import { freePort } from '../../scripts/lib/net.js';
-import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
 import { workflowIds } from '../../workflows/constants.js';
 import { payoutWorkflow } from '../../workflows/payout.js';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
 import { eventually } from '../support/api-harness.js';
-import { databaseUrl, temporalAddress, testDb, workflowBundle } from '../support/context.js';
+import { temporalAddress, testDb } from '../support/context.js';
+import { exited, spawnWorkerProcess } from '../support/worker-process.js';
 import { createPlacement } from '../support/factories.js';
 
 const taskQueue = `placements-shutdown-${randomUUID()}`;
@@ -31,33 +30,10 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-/** The real worker process (workers/placements.ts), as production runs it. */
-function startWorker(metricsPort: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'workers/placements.ts'], {
-    cwd: PROJECT_ROOT,
-    stdio: 'ignore',
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl(),
-      TEMPORAL_ADDRESS: temporalAddress(),
-      STRIPE_SECRET_KEY: 'sk_test_drill',
-      STRIPE_API_BASE: stripe.url,
-      RESEND_API_KEY: 're_test_drill',
-      JWT_SECRET: 'drill-secret-that-is-at-least-32-characters',
-      WORKER_TASK_QUEUE: taskQueue,
-      WORKFLOW_BUNDLE_PATH: workflowBundle().codePath,
-      WORKER_SHUTDOWN_GRACE: '30s',
-      WORKER_METRICS_PORT: String(metricsPort),
-      WORKER_METRICS_HOST: '127.0.0.1',
-      OTEL_TRACES_EXPORTER: '',
-      OTEL_EXPORTER_OTLP_ENDPOINT: '',
-      LOG_LEVEL: 'silent',
-    },
-  });
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+const startWorker = (metricsPort: number) => spawnWorkerProcess('placements', {
+  taskQueue, stripeUrl: stripe.url,
+  env: { WORKER_SHUTDOWN_GRACE: '30s', WORKER_METRICS_PORT: String(metricsPort), WORKER_METRICS_HOST: '127.0.0.1', OTEL_TRACES_EXPORTER: '', OTEL_EXPORTER_OTLP_ENDPOINT: '' },
+});
 
 describe('worker process shutdown', () => {
   it('serves runtime metrics, and on SIGTERM lets the in-flight activity complete before it exits', async () => {
