@@ -93,6 +93,8 @@ export const executionListQuery = z.strictObject({
 
 export const approvalDto = z.object({
   executionId: uuid,
+  /** The `approval-…` workflow waiting for the decision. */
+  workflowId: z.string(),
   companyId: uuid.nullable(),
   approverRole,
   status: approvalStatus,

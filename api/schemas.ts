@@ -253,6 +253,7 @@ export const sourcingDto = z.object({
   claimedAt: z.iso.datetime().nullable(),
   protectionEndsAt: z.iso.datetime().nullable(),
   protectedNow: z.boolean(),
+  workflowId: z.string().nullable(),
 });
 export const candidateDto = z.object({ id: uuid, fullName: z.string(), email: z.string().nullable(), createdAt: z.iso.datetime(), sourcing: sourcingDto });
 

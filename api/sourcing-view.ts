@@ -12,5 +12,7 @@ export function sourcingView(candidateId: string, row: SourcerRow | undefined, a
     claimedAt: row?.claimed_at.toISOString() ?? null,
     protectionEndsAt: row?.protection_ends_at.toISOString() ?? null,
     protectedNow: blocks(row, null, now),
+    /** The `protection-…` workflow, for operators; null for other callers and before the first claim. */
+    workflowId: row && actor.role === 'platform_admin' ? row.workflow_id : null,
   };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
+import { workflowIds } from '../../workflows/constants.js';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
 import { automationDal, type ApprovalRow, type ExecutionRow, type RuleRow, type TaskRow } from '../../db/dal/automation.js';
@@ -41,7 +42,7 @@ const executionToDto = (e: ExecutionRow) => ({
   workflowId: e.workflow_id, createdAt: e.created_at.toISOString(), finishedAt: iso(e.finished_at), durationMs: e.duration_ms,
 });
 const approvalToDto = (a: ApprovalRow) => ({
-  executionId: a.id, companyId: a.company_id, approverRole: a.approver_role, status: a.status, summary: a.summary,
+  executionId: a.id, workflowId: workflowIds.automation(a.id, true), companyId: a.company_id, approverRole: a.approver_role, status: a.status, summary: a.summary,
   requestedAt: a.requested_at.toISOString(), expiresAt: a.expires_at.toISOString(), decidedByUserId: a.decided_by_user_id,
   decidedByRole: a.decided_by_role, comment: a.comment, decidedAt: iso(a.decided_at),
 });

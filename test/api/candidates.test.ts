@@ -70,7 +70,8 @@ describe('candidate and recruiter lists', () => {
     const others = (await list(m.actors.otherRecruiter)).find((c) => c.id === m.candidateId);
     expect(others?.sourcing).toMatchObject({ state: 'protected', recruiterId: null, ownedByYou: false, protectedNow: true });
     expect(await list(m.actors.otherRecruiter, 'sourcedByMe=true')).toEqual([]);
-    expect((await list(m.actors.platformAdmin)).find((c) => c.id === m.candidateId)?.sourcing.recruiterId).toBe(m.recruiterId);
+    expect((await list(m.actors.platformAdmin)).find((c) => c.id === m.candidateId)?.sourcing).toMatchObject({ recruiterId: m.recruiterId, workflowId: `protection-${m.candidateId}` });
+    expect(others?.sourcing.workflowId).toBeNull();
     const unclaimed = await createCandidate(h.db);
     expect((await list(m.actors.recruiter)).find((c) => c.id === unclaimed)?.sourcing).toMatchObject({ state: 'unclaimed', recruiterId: null, protectionEndsAt: null });
     expect((await h.request('GET', '/api/v1/candidates?sourcedByMe=yes', { actor: m.actors.recruiter })).status).toBe(400);

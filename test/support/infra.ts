@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../../db/embedded.js';
@@ -33,7 +33,12 @@ export async function startTestInfra(opts: { temporal?: boolean } = {}): Promise
     let adminUrl = process.env.TEST_DATABASE_ADMIN_URL;
     let urlFor = (name: string) => Object.assign(new URL(adminUrl!), { pathname: `/${name}` }).toString();
     if (!adminUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: path.join(TEST_DIR, 'postgres'), port: await freePort() });
+      // A cluster of this run's own, removed afterwards: runs side by side (a bench, a drill, a
+      // second test run) never share one.
+      const dataDir = path.join(TEST_DIR, `postgres-${process.pid}`);
+      await rm(dataDir, { recursive: true, force: true });
+      const pg = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+      stops.push(() => rm(dataDir, { recursive: true, force: true }));
       stops.push(() => pg.stop());
       adminUrl = pg.adminUrl;
       urlFor = pg.urlFor;
@@ -53,6 +58,7 @@ export async function startTestInfra(opts: { temporal?: boolean } = {}): Promise
     if (server) stops.push(() => server.stop());
     const workflowBundlePath = path.join(TEST_DIR, `workflow-bundle-${process.pid}.js`);
     await writeFile(workflowBundlePath, bundle.code);
+    stops.push(() => rm(workflowBundlePath, { force: true }));
 
     // 127.0.0.1, like the API under test: the same site, so the operator cookie reaches /codec from the UI.
     const temporalUiUrl = server?.uiUrl?.replace('localhost', '127.0.0.1') ?? '';

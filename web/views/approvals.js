@@ -6,12 +6,12 @@
 import { api } from '../api.js';
 import { fill, h } from '../dom.js';
 import { describeAction, formatDateTime } from '../format.js';
-import { countdown, errorAlert, notice } from './components.js';
+import { countdown, errorAlert, notice, temporalLink } from './components.js';
 import { filterSelect, liveList } from './live-list.js';
 
 const STATUSES = ['pending', 'approved', 'rejected', 'expired'];
 
-export async function approvalsView(root, { query, signal, navigate }) {
+export async function approvalsView(root, { query, signal, navigate, uiConfig }) {
   document.title = 'Approvals · Splits';
   const status = STATUSES.includes(query.get('status')) ? query.get('status') : 'pending';
   const alertSlot = h('div', { class: 'slot' });
@@ -52,7 +52,7 @@ export async function approvalsView(root, { query, signal, navigate }) {
     reject.onclick = () => decide(a, 'reject', reject);
     return h('article', { class: 'card', 'data-testid': 'approval-card', 'data-execution-id': a.executionId, 'data-status': a.status },
       h('h2', {}, s.ruleName ?? 'Automation rule'),
-      h('p', { class: 'muted' }, `On ${s.trigger} · ${s.entityType} ${s.entityId ?? ''}`),
+      h('p', { class: 'muted' }, `On ${s.trigger} · ${s.entityType} ${s.entityId ?? ''} `, temporalLink(uiConfig, a.workflowId)),
       h('ul', {}, (s.actions ?? []).map((action) => h('li', {}, describeAction(action)))),
       pending
         ? h('p', {}, 'Expires in ', countdown(a.expiresAt), ` (${formatDateTime(a.expiresAt)})`)

@@ -203,7 +203,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       field('Sourcer', 'sourcing-owner', sourcerValue(s)),
       field('Claimed', 'sourcing-claimed-at', s.claimedAt && formatDateTime(s.claimedAt)),
       field('Protected until', 'sourcing-ends-at', s.protectionEndsAt && formatDateTime(s.protectionEndsAt), s.protectedNow && s.protectionEndsAt && [' · ', countdown(s.protectionEndsAt, 'Protection ends')]),
-      admin && s.state !== 'unclaimed' && field('Workflow', 'sourcing-workflow', temporalLink(uiConfig, `protection-${id}`)),
+      admin && s.workflowId && field('Workflow', 'sourcing-workflow', temporalLink(uiConfig, s.workflowId)),
     );
     // The commands' forms are rebuilt only when what one may do changes, so typing survives refreshes.
     const key = sourcingKey(s);
