@@ -70,21 +70,28 @@ function fromTemporal(err: unknown): ApiError | undefined {
   return undefined;
 }
 
-/** Maps body-parser failures (malformed JSON, too large, wrong type) to 4xx. */
-function fromBodyParser(err: unknown): ApiError | undefined {
-  const e = err as { type?: string; status?: number; message?: string };
+/**
+ * Maps the client errors Express and body-parser raise before a route runs to 4xx:
+ * malformed JSON, too large, an unsupported or corrupt Content-Encoding, a malformed
+ * percent-escape in the path. Any other error carrying a 4xx status is the client's too.
+ */
+function fromHttpLayer(err: unknown): ApiError | undefined {
+  const e = err as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string; errno?: number };
   if (e?.type === 'entity.parse.failed') return badRequest('request body is not valid JSON');
   if (e?.type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'request body is too large');
-  if (typeof e?.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-    return new ApiError(e.status, 'bad_request', e.message ?? 'bad request');
-  }
-  return undefined;
+  if (e?.type === 'encoding.unsupported') return new ApiError(415, 'unsupported_encoding', e.message ?? 'unsupported content encoding');
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (err instanceof URIError) return badRequest('the URL has a malformed percent-escape');
+  // zlib errors (a body that claims an encoding it does not have) carry errno; their text is an internal detail.
+  if (typeof e.errno === 'number') return badRequest('the request body could not be decoded as its Content-Encoding says');
+  return new ApiError(status, 'bad_request', e.expose && e.message ? e.message : 'bad request');
 }
 
 export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err instanceof z.ZodError) return badRequest('request validation failed', err.issues);
-  return fromTemporal(err) ?? fromBodyParser(err);
+  return fromTemporal(err) ?? fromHttpLayer(err);
 }
 
 /** The one error handler: a known error keeps its status; anything else is a logged 500 without internals. */

@@ -223,6 +223,9 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
         const now = new Date();
         const ctx: IngestContext = { trx, integrationId: integration.id, platform: integration.platform, companyId: integration.company_id, runId: `webhook:${now.toISOString()}`, now };
         const fresh = await insertEvents(ctx, input.events, now);
+        // Deliveries come late, repeated and out of order: apply them oldest first, and never let one
+        // older than the application's last stage change move it back (it stays on record as an event).
+        fresh.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
         for (const e of fresh) {
           if (!e.applicationExternalId) continue;
           const map = await trx('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: e.applicationExternalId }).first();
@@ -233,7 +236,8 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
             continue;
           }
           const app = await trx('applications').where({ id: map.internal_id }).first();
-          if (e.stageTo && app && app.stage !== e.stageTo) {
+          const stale = app?.stage_changed_at && new Date(e.timestamp) < app.stage_changed_at;
+          if (e.stageTo && app && app.stage !== e.stageTo && !stale) {
             const move = { applicationId: app.id, applicationExternalId: e.applicationExternalId, candidateId: app.candidate_id, jobId: app.job_id, stageFrom: app.stage, stageTo: e.stageTo, at: e.timestamp };
             await trx('applications').where({ id: app.id }).update({
               stage: e.stageTo, stage_changed_at: new Date(e.timestamp),

@@ -2,7 +2,7 @@ import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { actorOfToken, bearerToken, requireRole, type TokenOptions } from '../auth.js';
-import { badRequest } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
 
@@ -84,6 +84,9 @@ export function codecRoutes({ codec, tokens, namespace, origins }: { codec: Payl
       res.json({ payloads: payloads.map(toJson) });
     });
   }
+  router.use(() => {
+    throw notFound('route');
+  });
   return router;
 }
 

@@ -118,6 +118,31 @@ describe('integrations API', () => {
     expect((await h.request('POST', `/api/v1/integrations/${crypto.randomUUID()}/webhooks`, { rawBody: delivery.body, headers: delivery.headers })).status).toBe(404);
   });
 
+  it('applies stage changes delivered out of order by their time: an older delivery never moves the application back', async () => {
+    const ats = await greenhouse();
+    const { applications } = seedSmall(ats);
+    const m = await createMarketplace(h.db);
+    const integration = (await connect(m, ats)).body;
+    await synced(m, integration.id);
+    const url = `/api/v1/integrations/${integration.id}/webhooks`;
+    const moves = [];
+    for (const i of [1, 2, 3]) {
+      await new Promise((resolve) => setTimeout(resolve, 5)); // each move at its own millisecond
+      ats.moveApplication(applications[0]!, ats.stages[i]!);
+      moves.push(ats.stageChangeWebhook(applications[0]!, { deliveryId: `ooo-${i}` }));
+    }
+    for (const delivery of [moves[2]!, moves[0]!, moves[1]!]) {
+      expect((await h.request('POST', url, { rawBody: delivery.body, headers: { ...delivery.headers, 'content-type': 'application/json' } })).status).toBe(200);
+    }
+    const map = await h.db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: applications[0] }).first();
+    await eventually(async () => (await h.db('ats_events').where({ integration_id: integration.id }).whereIn('provider_event_id', ['ooo-1', 'ooo-2', 'ooo-3'])).length === 3);
+    const app = await h.db('applications').where({ id: map.internal_id }).first();
+    expect(app.stage).toBe(ats.stages[3]);
+    const moved = await h.db('application_stage_history').where({ application_id: map.internal_id }).orderBy('id');
+    expect(moved.map((r) => r.to_stage).at(-1)).toBe(ats.stages[3]);
+    expect(moved.filter((r) => r.to_stage === ats.stages[1] || r.to_stage === ats.stages[2])).toEqual([]);
+  });
+
   it('pushes an accepted proposal for a synced job to the ATS exactly once', async () => {
     const ats = await greenhouse();
     seedSmall(ats);

@@ -171,6 +171,26 @@ describe('Idempotency-Key recovery', () => {
     expect((await propose(m, {}, { 'Idempotency-Key': 'spaces are not allowed' })).status).toBe(400);
     expect(await proposalRows(m)).toHaveLength(0);
   });
+
+  it('answers bodies that lie about their encoding and malformed URLs with 4xx in the error shape, before any auth (found by the fuzz drill)', async () => {
+    const m = await createMarketplace(h.db);
+    const body = JSON.stringify({ candidateId: m.candidateId, jobId: m.jobId, pitch: 'x' });
+    const cases: [Record<string, string>, string, number][] = [
+      [{ 'content-encoding': 'gzip' }, '/api/v1/proposals', 400],
+      [{ 'content-encoding': 'br' }, '/api/v1/proposals', 400],
+      [{ 'content-encoding': 'x-unknown' }, '/api/v1/proposals', 415],
+      [{}, '/api/v1/integrations/%E0%A4%A/webhooks', 400],
+    ];
+    for (const [headers, path, status] of cases) {
+      const res = await h.request('POST', path, { rawBody: body, headers: { 'content-type': 'application/json', ...headers } });
+      expect(res.status, JSON.stringify(headers)).toBe(status);
+      expect(res.body.error).toEqual({ code: expect.any(String), message: expect.any(String) });
+    }
+    const codec = await h.request('GET', '/codec/decode');
+    expect(codec.status).toBe(404);
+    expect(codec.body.error.code).toBe('not_found');
+    expect(await proposalRows(m)).toHaveLength(0);
+  });
 });
 
 describe('proposal commands', () => {
