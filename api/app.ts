@@ -12,6 +12,7 @@ import type { Db } from '../lib/db.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { Tracing } from '../lib/tracing.js';
 import { authenticate } from './auth.js';
+import { maxJsonDepth, utf8JsonOnly } from './body-limits.js';
 import { errorHandler, notFound, unavailable } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { createHttpMetrics, routePattern } from './metrics.js';
@@ -124,7 +125,7 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   // Before the JSON parser and the JWT check: verified by its signature over the raw body.
   api.use(resendWebhookRoutes({ db, registry, secret: config.RESEND_WEBHOOK_SECRET }));
   api.use(integrationWebhookRoutes({ temporal, db, registry, ats }));
-  api.use(express.json({ limit: '100kb', strict: true }));
+  api.use(utf8JsonOnly, express.json({ limit: '100kb', strict: true }), maxJsonDepth(64));
   api.get('/openapi.json', (_req, res) => {
     res.json(buildOpenApiDocument(registry, { title: 'Splits orchestration API', version: '1.0.0' }));
   });

@@ -186,6 +186,12 @@ describe('Idempotency-Key recovery', () => {
       expect(res.status, JSON.stringify(headers)).toBe(status);
       expect(res.body.error).toEqual({ code: expect.any(String), message: expect.any(String) });
     }
+    // JSON is UTF-8 (a one-byte body in "UTF-16" decoded to nothing and was taken as {}), and shallow.
+    const reviewed = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, rawBody: '{', headers: { 'content-type': 'application/json; charset=utf-16' } });
+    expect(reviewed.status).toBe(415);
+    const deep = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, rawBody: `${'['.repeat(40_000)}${']'.repeat(40_000)}`, headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() } });
+    expect(deep.status).toBe(400);
+    expect(deep.body.error.message).toMatch(/nested/);
     const codec = await h.request('GET', '/codec/decode');
     expect(codec.status).toBe(404);
     expect(codec.body.error.code).toBe('not_found');
