@@ -1,0 +1,131 @@
+/**
+ * crash-workers: "Kill -9 each worker at random points during 200 concurrent payouts,
+ * restart: 0 duplicate and 0 missing transfers, 0 missing audit rows."
+ *
+ * The real worker processes (workers/placements.ts, automation.ts, proposals.ts) on private
+ * task queues, against a private Postgres and Temporal dev server. DRILL_PAYOUTS placements
+ * (default 200) × DRILL_COLLABORATORS (4) are started and activate at once (activation
+ * payout → one Stripe transfer per split, fake Stripe with latency); every
+ * DRILL_BLOCK_EVERY-th (20) has a collaborator whose account Stripe refuses, so its split
+ * blocks, raises `payout.blocked` (→ automation: task + e-mail) and an admin redirects it.
+ * Meanwhile DRILL_PROPOSALS (30) proposals go through the API (accept / decline → automation).
+ * 2–5 s (DRILL_KILL_MIN_MS / DRILL_KILL_MAX_MS) after every worker is up, a random worker process
+ * gets SIGKILL and is restarted (one down at a time; a restart takes seconds on a small machine), until the payouts are done or DRILL_KILL_PHASE_MS (150 s) passed.
+ * Then: every payout paid, exactly one Stripe transfer per split, every audit row once.
+ */
+import { startFakeResend } from '../test/fakes/resend.js';
+import { startFakeStripe } from '../test/fakes/stripe.js';
+import { createDb } from '../lib/db.js';
+import type { Drill } from './lib/report.js';
+import {
+  buildWorkflowBundle, deadlineAfter, drillLog, envInt, ownPostgres, ownTemporal, privateQueues, randomBetween, sleep, startApi, startWorkers,
+  temporalClient, tempDir, Teardown, waitReady, type WorkerKind,
+} from './lib/crash-stack.js';
+import {
+  checkEmails, checkPayouts, checkProposals, Findings, guarded, installRules, planTransfers, runProposals, seedPayouts, seedProposals, startBlockedSplitResolver,
+  startPlacements, waitExecutionsDone, waitPayoutsPaid, waitProposalsDone, type Ctx,
+} from './lib/crash-scenarios.js';
+
+const TIMEOUT_MS = 6 * 60_000;
+
+const drill: Drill = {
+  name: 'crash-workers',
+  timeoutMs: TIMEOUT_MS,
+  async run() {
+    const PAYOUTS = envInt('DRILL_PAYOUTS', 200);
+    const COLLABORATORS = envInt('DRILL_COLLABORATORS', 4);
+    const BLOCK_EVERY = envInt('DRILL_BLOCK_EVERY', 20);
+    const PROPOSALS = envInt('DRILL_PROPOSALS', 30);
+    const KILL_MIN = envInt('DRILL_KILL_MIN_MS', 2000);
+    const KILL_MAX = envInt('DRILL_KILL_MAX_MS', 5000);
+    const KILL_PHASE = envInt('DRILL_KILL_PHASE_MS', 150_000);
+    const deadline = deadlineAfter(TIMEOUT_MS - 45_000);
+    const log = drillLog('crash-workers');
+    const teardown = new Teardown();
+    const f = new Findings();
+    try {
+      const dir = await tempDir('drill-crash-workers', teardown);
+      const [pg, temporalServer, bundlePath, stripe, resend] = await Promise.all([
+        ownPostgres(dir, teardown), ownTemporal(dir, teardown), buildWorkflowBundle(dir), startFakeStripe(), startFakeResend(),
+      ]);
+      teardown.add('fakes', () => Promise.all([stripe.close(), resend.close()]));
+      log(`postgres :${pg.port}, temporal ${temporalServer.address}, files in ${dir}`);
+      const db = createDb(pg.databaseUrl, { max: 10 });
+      teardown.add('db', () => db.destroy());
+      const temporal = await temporalClient(temporalServer.address, teardown);
+      const queues = privateQueues();
+      const ctx: Ctx = { db, temporal, stripe, resend, queues, log, retries: { retries: 0 } };
+
+      await installRules(db);
+      const [plan, proposalPlan] = await Promise.all([
+        seedPayouts(db, stripe, PAYOUTS, { collaborators: COLLABORATORS, blockEvery: BLOCK_EVERY }),
+        seedProposals(db, PROPOSALS),
+      ]);
+      log(`seeded ${PAYOUTS} placements × ${COLLABORATORS} collaborators, ${PROPOSALS} candidates`);
+
+      // Few activities at a time per process, so each process's life holds transfers in flight.
+      const kinds: WorkerKind[] = ['placements', 'placements', 'automation', 'proposals'];
+      const workers = startWorkers(kinds, {
+        databaseUrl: pg.databaseUrl, temporalAddress: temporalServer.address, bundlePath, queues, stripeUrl: stripe.url, resendUrl: resend.url, logDir: dir,
+        maxConcurrentActivities: { placements: 8, automation: 4, proposals: 4 },
+      }, teardown);
+      await waitReady(workers);
+      const api = await startApi({ db, temporal, queues }, teardown);
+      stripe.setLatency(120);
+      log('workers ready; starting placements and proposals');
+
+      const resolver = startBlockedSplitResolver(ctx, plan);
+      teardown.add('resolver', () => resolver.stop());
+      const started = Date.now();
+      const placementsStarted = startPlacements(ctx, plan, deadline);
+      const proposalsDone = runProposals(ctx, api, proposalPlan, deadline);
+      let allPaid = false;
+      const payoutsPaid = waitPayoutsPaid(ctx, plan, deadline).then((ok) => (allPaid = ok));
+
+      // The chaos: a random worker process, kill -9, at a random moment, then a new one.
+      const kills: { worker: string; atSecond: number; transfers: number }[] = [];
+      while (!allPaid && Date.now() - started < KILL_PHASE) {
+        // One process down at a time: the next kill comes a few seconds after the last one's replacement polls again.
+        while (!allPaid && !workers.every((w) => w.ready)) await sleep(100);
+        await sleep(randomBetween(KILL_MIN, KILL_MAX));
+        if (allPaid || Date.now() - started >= KILL_PHASE) break;
+        const victim = workers[randomBetween(0, workers.length - 1)]!;
+        const transfers = planTransfers(stripe, plan).length;
+        kills.push({ worker: victim.name, atSecond: Math.round((Date.now() - started) / 100) / 10, transfers });
+        log(`kill -9 ${victim.name} (pid ${victim.child?.pid}) with ${transfers} transfers made`);
+        await victim.killAndRestart();
+      }
+      log(`${kills.length} kills; waiting for the work to finish`);
+      await placementsStarted;
+      const outcomes = await proposalsDone;
+      await payoutsPaid;
+      if (!allPaid) allPaid = await waitPayoutsPaid(ctx, plan, deadline);
+      await waitProposalsDone(ctx, outcomes, deadline);
+      await waitExecutionsDone(ctx, deadline);
+      const seconds = Math.round((Date.now() - started) / 100) / 10;
+      await resolver.stop();
+      log(`work done in ${seconds}s; checking`);
+
+      f.check(`${kills.length} kill -9s of random worker processes (placements ×2, automation, proposals), each restarted`);
+      const killsInside = kills.filter((k) => k.transfers > 0 && k.transfers < PAYOUTS * COLLABORATORS).length;
+      if (kills.length === 0) f.fail('no worker was killed: the work finished before the first kill');
+      await guarded(f, 'payout checks', () => checkPayouts(ctx, plan, f));
+      await guarded(f, 'proposal checks', () => checkProposals(ctx, proposalPlan, outcomes, f));
+      await guarded(f, 'e-mail checks', () => checkEmails(ctx, f));
+      f.details.kills = kills.length;
+      f.details.killsWhileTransfersInFlight = killsInside;
+      f.details.killsPerWorker = Object.fromEntries(workers.map((w) => [w.name, w.kills]));
+      f.details.killLog = kills;
+      f.details.unexpectedWorkerExits = workers.flatMap((w) => w.unexpectedExits);
+      f.details.blockedSplitsResolved = resolver.stats.resolved;
+      f.details.retriedCalls = ctx.retries.retries;
+      f.details.workSeconds = seconds;
+      f.details.sizes = { payouts: PAYOUTS, collaborators: COLLABORATORS, blockEvery: BLOCK_EVERY, proposals: PROPOSALS };
+    } finally {
+      await teardown.run(log);
+    }
+    return { checked: f.checked, lost: f.lost, failures: f.failures, details: f.details };
+  },
+};
+
+export default drill;
