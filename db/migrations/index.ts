@@ -4,6 +4,7 @@ import * as m002 from './002_placements_payouts.js';
 import * as m003 from './003_candidate_ownership.js';
 import * as m004 from './004_automation.js';
 import * as m005 from './005_ats_sync.js';
+import * as m006 from './006_list_indexes.js';
 
 /**
  * Migrations listed statically (not discovered on disk) so the same list works under
@@ -15,6 +16,7 @@ const migrations: Record<string, Knex.Migration> = {
   '003_candidate_ownership': m003,
   '004_automation': m004,
   '005_ats_sync': m005,
+  '006_list_indexes': m006,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

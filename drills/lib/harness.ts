@@ -20,7 +20,7 @@ import type { TaskQueues } from '../../workflows/constants.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
 import { startFakeResend, type FakeResend } from '../../test/fakes/resend.js';
 import { startFakeStripe, type FakeStripe } from '../../test/fakes/stripe.js';
-import { startTestInfra, type TestInfra } from '../../test/support/infra.js';
+import { startTestInfra } from '../../test/support/infra.js';
 
 /**
  * The API stack of test/support/api-harness.ts (real API over HTTP on 127.0.0.1, real
@@ -64,26 +64,9 @@ export interface DrillStack {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * startTestInfra(), retried: the embedded Postgres under .data/test/postgres is shared with
- * other people's test runs, and only one process may use it at a time.
- */
-export async function startInfraWithRetry(opts: { attempts?: number; waitMs?: number; log?: (line: string) => void } = {}): Promise<TestInfra> {
-  const { attempts = Number(process.env.DRILL_INFRA_ATTEMPTS ?? 20), waitMs = 15_000, log = (l: string) => console.error(l) } = opts;
-  for (let i = 1; ; i++) {
-    try {
-      return await startTestInfra();
-    } catch (err) {
-      if (i >= attempts) throw err;
-      log(`[drills] test infrastructure did not start (${String((err as Error | undefined)?.message ?? err).split('\n')[0]}); retrying in ${waitMs / 1000}s (${i}/${attempts})`);
-      await sleep(waitMs);
-    }
-  }
-}
-
 /** Starts infra and the API stack; stop() stops both (servers, workers, connections, database, Temporal). */
 export async function startDrillStack(): Promise<DrillStack> {
-  const infra = await startInfraWithRetry();
+  const infra = await startTestInfra();
   const cleanups: Array<() => Promise<unknown>> = [() => infra.stop()];
   const stopAll = async () => {
     for (const c of cleanups.reverse()) await c().catch((err: unknown) => console.error('[drills] cleanup:', err));
