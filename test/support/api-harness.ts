@@ -13,20 +13,24 @@ import { createAtsSyncWorker } from '../../workers/ats-sync.js';
 import { connectorFor } from '../../activities/ats/index.js';
 import { parseKeyRing } from '../../lib/sealed.js';
 import { dataConverter } from '../../lib/payload-codec.js';
+import { createDb } from '../../lib/db.js';
 import { createOwnershipWorker } from '../../workers/ownership.js';
 import { createPlacementsWorker } from '../../workers/placements.js';
 import type { TaskQueues } from '../../workflows/constants.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
-import { temporalAddress, temporalUiUrl, testDb, workflowBundle } from './context.js';
+import { databaseUrl, temporalAddress, temporalUiUrl, workflowBundle } from './context.js';
+import type { TestInfra } from './infra.js';
 
-const JWT = { secret: 'test-secret-that-is-at-least-32-characters-long', issuer: 'splits-test' };
+export const JWT = { secret: 'test-secret-that-is-at-least-32-characters-long', issuer: 'splits-test' };
 const WEBHOOK_SECRET = `whsec_${Buffer.from('resend-webhook-test-secret-32byte').toString('base64')}`;
 
 export interface ApiResponse<T = any> {
   status: number;
+  /** Parsed JSON; the text itself when the body is not JSON; undefined when empty. */
   body: T;
+  text: string;
   headers: Headers;
 }
 
@@ -40,26 +44,33 @@ export interface ApiHarness {
   /** The API's RESEND_WEBHOOK_SECRET: sign deliveries with signWebhook() from the Resend fake. */
   webhookSecret: string;
   token(actor: Actor): Promise<string>;
-  request<T = any>(method: string, path: string, opts?: { actor?: Actor; token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  request<T = any>(method: string, path: string, opts?: { actor?: Actor; token?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   stop(): Promise<void>;
 }
 
-/** Two keys, the second retired: what it sealed still opens, new secrets use the first. */
 /** The payload codec's key ring in tests (the current key first). */
 export const TEST_PAYLOAD_KEYS = `p2:${Buffer.alloc(32, 7).toString('base64')},p1:${Buffer.alloc(32, 6).toString('base64')}`;
 /** Where the web app's links to the Temporal Web UI point in tests. */
 export const TEMPORAL_UI = 'http://temporal-ui.test';
+/** Two keys, the second retired: what it sealed still opens, new secrets use the first. */
 export const TEST_KEY_RING = parseKeyRing(`k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`);
+
+/** The servers a harness runs on: the test run's (vitest), or a bench's or drill's own. */
+export type HarnessInfra = Pick<TestInfra, 'databaseUrl' | 'temporalAddress' | 'workflowBundlePath' | 'temporalUiUrl'>;
+
+const testRunInfra = (): HarnessInfra => ({
+  databaseUrl: databaseUrl(), temporalAddress: temporalAddress(), workflowBundlePath: workflowBundle().codePath, temporalUiUrl: temporalUiUrl(),
+});
 
 /**
  * The real API over HTTP on a free port, the real dev server, the real database, and
  * proposals, placements, ownership, automation and ats-sync workers on private task queues with fake Resend and Stripe
  * servers behind the real SDKs.
  */
-export async function startApiHarness(): Promise<ApiHarness> {
-  const db = testDb();
+export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Promise<ApiHarness> {
+  const db = createDb(infra.databaseUrl, { max: 5 });
   const [resend, stripe] = await Promise.all([startFakeResend(), startFakeStripe()]);
-  const address = temporalAddress();
+  const address = infra.temporalAddress;
   const [connection, nativeConnection] = await Promise.all([Connection.connect({ address }), NativeConnection.connect({ address })]);
   // As in production: every payload this stack writes to Temporal is encrypted.
   const converter = dataConverter(TEST_PAYLOAD_KEYS);
@@ -68,22 +79,23 @@ export async function startApiHarness(): Promise<ApiHarness> {
     proposals: `proposals-api-${randomUUID()}`, placements: `placements-api-${randomUUID()}`,
     ownership: `ownership-api-${randomUUID()}`, automation: `automation-api-${randomUUID()}`, atsSync: `ats-sync-api-${randomUUID()}`,
   };
+  const bundle = { codePath: infra.workflowBundlePath };
   const email = { resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal, automationTaskQueue: taskQueues.automation, dataConverter: converter };
   const workers = await Promise.all([
     Worker.create({
       connection: nativeConnection,
       taskQueue: taskQueues.proposals,
-      workflowBundle: workflowBundle(),
+      workflowBundle: bundle,
       activities: createProposalActivities({ db, ...email }),
       dataConverter: converter,
     }),
     createPlacementsWorker({
       connection: nativeConnection, namespace: 'default', db, stripe: stripe.client(), ...email,
-      workflowBundle: workflowBundle(), taskQueue: taskQueues.placements,
+      workflowBundle: bundle, taskQueue: taskQueues.placements,
     }),
-    createOwnershipWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: workflowBundle(), taskQueue: taskQueues.ownership }),
-    createAutomationWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: workflowBundle(), taskQueue: taskQueues.automation }),
-    createAtsSyncWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: workflowBundle(), taskQueue: taskQueues.atsSync, keyRing: TEST_KEY_RING }),
+    createOwnershipWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: bundle, taskQueue: taskQueues.ownership }),
+    createAutomationWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: bundle, taskQueue: taskQueues.automation }),
+    createAtsSyncWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: bundle, taskQueue: taskQueues.atsSync, keyRing: TEST_KEY_RING }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
   const app = createApp({
@@ -92,7 +104,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
     config: {
       JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, EMAIL_FROM: email.emailFrom, RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET, TEMPORAL_UI_URL: TEMPORAL_UI,
       // The links' fake UI, and the test server's real one (the browser test of the codec server).
-      CODEC_CORS_ORIGINS: [TEMPORAL_UI, new URL(temporalUiUrl()).origin].join(','),
+      CODEC_CORS_ORIGINS: [TEMPORAL_UI, ...(infra.temporalUiUrl ? [new URL(infra.temporalUiUrl).origin] : [])].join(','),
     },
     resend: email.resend,
     ats: { keyRing: TEST_KEY_RING, connectorFor, allowBaseUrl: true, publicUrl: 'http://api.test' },
@@ -118,13 +130,16 @@ export async function startApiHarness(): Promise<ApiHarness> {
       const bearer = opts.token ?? (opts.actor ? await token(opts.actor) : undefined);
       if (bearer) headers.authorization = `Bearer ${bearer}`;
       const body = opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-      if (body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+      if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+      const res = await fetch(`${baseUrl}${path}`, { method, headers, body, signal: AbortSignal.timeout(60_000) });
       const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+      return { status: res.status, body: parseJson(text) as never, text, headers: res.headers };
     },
     async stop() {
-      await new Promise((resolve) => server.close(resolve));
+      await new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      });
       for (const w of workers) w.shutdown();
       await running;
       await Promise.all([connection.close(), nativeConnection.close(), resend.close(), stripe.close(), db.destroy()]);
@@ -132,12 +147,21 @@ export async function startApiHarness(): Promise<ApiHarness> {
   };
 }
 
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Polls `probe` until it returns a truthy value (visibility in Temporal is eventually consistent). */
-export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 15_000, everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
