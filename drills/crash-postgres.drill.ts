@@ -13,17 +13,16 @@
  * payouts and splits, Stripe transfers, e-mails by idempotency key, domain events) and
  * nothing missing. Worker processes that die on the outage are restarted and reported.
  */
-import { startFakeResend } from '../test/fakes/resend.js';
-import { startFakeStripe } from '../test/fakes/stripe.js';
 import { createDb } from '../lib/db.js';
 import type { Drill } from './lib/report.js';
 import {
-  buildWorkflowBundle, deadlineAfter, drillLog, envInt, ownPostgres, ownTemporal, privateQueues, sleep, startApi, startWorkers, temporalClient, tempDir,
+  deadlineAfter, drillLog, envInt, sleep, startApi, startWorkers,
   Teardown, waitReady,
 } from './lib/crash-stack.js';
 import {
   checkEmails, checkPayouts, checkProposals, Findings, guarded, installRules, planTransfers, runProposals, seedPayouts, seedProposals,
-  startBlockedSplitResolver, startPlacements, waitExecutionsDone, waitPayoutsPaid, waitProposalsDone, type Ctx,
+  startBlockedSplitResolver, startPlacements, waitExecutionsDone, waitPayoutsPaid, waitProposalsDone,
+  openCrashStack,
 } from './lib/crash-scenarios.js';
 
 const TIMEOUT_MS = 6 * 60_000;
@@ -42,17 +41,7 @@ const drill: Drill = {
     const teardown = new Teardown();
     const f = new Findings();
     try {
-      const dir = await tempDir('drill-crash-postgres', teardown);
-      const [pg, server, bundlePath, stripe, resend] = await Promise.all([
-        ownPostgres(dir, teardown), ownTemporal(dir, teardown), buildWorkflowBundle(dir), startFakeStripe(), startFakeResend(),
-      ]);
-      teardown.add('fakes', () => Promise.all([stripe.close(), resend.close()]));
-      log(`postgres :${pg.port}, temporal ${server.address}`);
-      let db = createDb(pg.databaseUrl, { max: 10 });
-      teardown.add('db', () => db.destroy());
-      const temporal = await temporalClient(server.address, teardown);
-      const queues = privateQueues();
-      const ctx: Ctx = { db, temporal, stripe, resend, queues, log, retries: { retries: 0 } };
+      const { dir, pg, server, bundlePath, stripe, resend, db, temporal, queues, ctx } = await openCrashStack('crash-postgres', teardown, log);
 
       await installRules(db);
       const [plan, proposalPlan] = await Promise.all([
@@ -100,9 +89,8 @@ const drill: Drill = {
       log(`work done in ${seconds}s (payouts all paid: ${paid}); checking`);
 
       // Check through a fresh pool: nothing the outage left behind in the old one.
-      await db.destroy();
-      db = createDb(pg.databaseUrl, { max: 5 });
-      ctx.db = db;
+      await ctx.db.destroy();
+      ctx.db = createDb(pg.databaseUrl, { max: 5 });
       f.check(`Postgres stopped ${outages.length}× mid-run for ~${DOWN_MS / 1000}s (fast shutdown) and started again on the same data directory and port`);
       if (!outages.some((o) => o.transfers > 0 && o.transfers < PAYOUTS * 3)) f.fail('no outage landed while payouts were in flight');
       await guarded(f, 'payout checks', () => checkPayouts(ctx, plan, f));

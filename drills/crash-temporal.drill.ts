@@ -15,17 +15,15 @@
  * sync checkpoints advanced with every record mapped once.
  */
 import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
-import { startFakeResend } from '../test/fakes/resend.js';
-import { startFakeStripe } from '../test/fakes/stripe.js';
-import { createDb } from '../lib/db.js';
 import type { Drill } from './lib/report.js';
 import {
-  buildWorkflowBundle, deadlineAfter, drillLog, envInt, ownPostgres, ownTemporal, privateQueues, sleep, startApi, startWorkers, temporalClient, tempDir,
+  deadlineAfter, drillLog, envInt, sleep, startApi, startWorkers,
   Teardown, waitReady,
 } from './lib/crash-stack.js';
 import {
   atsProgress, checkAts, checkEmails, checkPayouts, checkProposals, Findings, guarded, installRules, planTransfers, runProposals, seedPayouts, seedProposals,
-  startAtsSync, startBlockedSplitResolver, startPlacements, waitAtsSynced, waitExecutionsDone, waitPayoutsPaid, waitProposalsDone, type Ctx,
+  startAtsSync, startBlockedSplitResolver, startPlacements, waitAtsSynced, waitExecutionsDone, waitPayoutsPaid, waitProposalsDone,
+  openCrashStack,
 } from './lib/crash-scenarios.js';
 
 const TIMEOUT_MS = 6 * 60_000;
@@ -44,17 +42,9 @@ const drill: Drill = {
     const teardown = new Teardown();
     const f = new Findings();
     try {
-      const dir = await tempDir('drill-crash-temporal', teardown);
-      const [pg, server, bundlePath, stripe, resend, ats] = await Promise.all([
-        ownPostgres(dir, teardown), ownTemporal(dir, teardown), buildWorkflowBundle(dir), startFakeStripe(), startFakeResend(), startGreenhouseFake(),
-      ]);
-      teardown.add('fakes', () => Promise.all([stripe.close(), resend.close(), ats.close()]));
-      log(`postgres :${pg.port}, temporal ${server.address} (${server.dbFile})`);
-      const db = createDb(pg.databaseUrl, { max: 10 });
-      teardown.add('db', () => db.destroy());
-      const temporal = await temporalClient(server.address, teardown);
-      const queues = privateQueues();
-      const ctx: Ctx = { db, temporal, stripe, resend, queues, log, retries: { retries: 0 } };
+      const { dir, pg, server, bundlePath, stripe, resend, db, temporal, queues, ctx } = await openCrashStack('crash-temporal', teardown, log);
+      const ats = await startGreenhouseFake();
+      teardown.add('ats fake', () => ats.close());
 
       await installRules(db);
       const [plan, proposalPlan] = await Promise.all([

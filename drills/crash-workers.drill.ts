@@ -13,17 +13,15 @@
  * gets SIGKILL and is restarted (one down at a time; a restart takes seconds on a small machine), until the payouts are done or DRILL_KILL_PHASE_MS (90 s) passed.
  * Then: every payout paid, exactly one Stripe transfer per split, every audit row once.
  */
-import { startFakeResend } from '../test/fakes/resend.js';
-import { startFakeStripe } from '../test/fakes/stripe.js';
-import { createDb } from '../lib/db.js';
 import type { Drill } from './lib/report.js';
 import {
-  buildWorkflowBundle, deadlineAfter, drillLog, envInt, ownPostgres, ownTemporal, privateQueues, randomBetween, sleep, startApi, startWorkers,
-  temporalClient, tempDir, Teardown, waitReady, type WorkerKind,
+  deadlineAfter, drillLog, envInt, randomBetween, sleep, startApi, startWorkers,
+  Teardown, waitReady, type WorkerKind,
 } from './lib/crash-stack.js';
 import {
   checkEmails, checkPayouts, checkProposals, Findings, guarded, installRules, planTransfers, runProposals, seedPayouts, seedProposals, startBlockedSplitResolver,
-  startPlacements, waitExecutionsDone, waitPayoutsPaid, waitProposalsDone, type Ctx,
+  startPlacements, waitExecutionsDone, waitPayoutsPaid, waitProposalsDone,
+  openCrashStack,
 } from './lib/crash-scenarios.js';
 
 // 200 payouts through four worker processes killed over and over take minutes on a small machine.
@@ -45,17 +43,7 @@ const drill: Drill = {
     const teardown = new Teardown();
     const f = new Findings();
     try {
-      const dir = await tempDir('drill-crash-workers', teardown);
-      const [pg, temporalServer, bundlePath, stripe, resend] = await Promise.all([
-        ownPostgres(dir, teardown), ownTemporal(dir, teardown), buildWorkflowBundle(dir), startFakeStripe(), startFakeResend(),
-      ]);
-      teardown.add('fakes', () => Promise.all([stripe.close(), resend.close()]));
-      log(`postgres :${pg.port}, temporal ${temporalServer.address}, files in ${dir}`);
-      const db = createDb(pg.databaseUrl, { max: 10 });
-      teardown.add('db', () => db.destroy());
-      const temporal = await temporalClient(temporalServer.address, teardown);
-      const queues = privateQueues();
-      const ctx: Ctx = { db, temporal, stripe, resend, queues, log, retries: { retries: 0 } };
+      const { dir, pg, server: temporalServer, bundlePath, stripe, resend, db, temporal, queues, ctx } = await openCrashStack('crash-workers', teardown, log);
 
       await installRules(db);
       const [plan, proposalPlan] = await Promise.all([

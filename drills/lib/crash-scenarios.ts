@@ -19,7 +19,12 @@ import { changeSplitAccountUpdate, type PayoutView } from '../../workflows/payou
 import { placementWorkflow } from '../../workflows/placement.js';
 import type { ProposalView } from '../../workflows/proposal.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
-import { DRILL_ATS_KEYS, retryUntil, sleep, type DrillApi } from './crash-stack.js';
+import { createDb } from '../../lib/db.js';
+import { startFakeResend } from '../../test/fakes/resend.js';
+import { startFakeStripe } from '../../test/fakes/stripe.js';
+import {
+  buildWorkflowBundle, DRILL_ATS_KEYS, ownPostgres, ownTemporal, privateQueues, retryUntil, sleep, temporalClient, tempDir, type DrillApi, type Teardown,
+} from './crash-stack.js';
 
 export interface Ctx {
   db: Db;
@@ -30,6 +35,26 @@ export interface Ctx {
   log: (line: string) => void;
   /** Client calls and API requests retried because something was down. */
   retries: { retries: number };
+}
+
+/**
+ * What every crash drill starts with, all torn down by `teardown`: its own Postgres and
+ * Temporal dev server (restartable), the workflow bundle, the Stripe and Resend fakes, a
+ * pool, a client, private task queues, and the scenarios' context.
+ */
+export async function openCrashStack(name: string, teardown: Teardown, log: (line: string) => void) {
+  const dir = await tempDir(`drill-${name}`, teardown);
+  const [pg, server, bundlePath, stripe, resend] = await Promise.all([
+    ownPostgres(dir, teardown), ownTemporal(dir, teardown), buildWorkflowBundle(dir), startFakeStripe(), startFakeResend(),
+  ]);
+  teardown.add('fakes', () => Promise.all([stripe.close(), resend.close()]));
+  log(`postgres :${pg.port}, temporal ${server.address} (${server.dbFile}), files in ${dir}`);
+  const db = createDb(pg.databaseUrl, { max: 10 });
+  teardown.add('db', () => ctx.db.destroy());
+  const temporal = await temporalClient(server.address, teardown);
+  const queues = privateQueues();
+  const ctx: Ctx = { db, temporal, stripe, resend, queues, log, retries: { retries: 0 } };
+  return { dir, pg, server, bundlePath, stripe, resend, db, temporal, queues, ctx };
 }
 
 /** What a check found: lines checked, what is missing or duplicated (`lost`), and why. */
