@@ -5,6 +5,7 @@ import {
   condition,
   defineQuery,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -54,6 +55,8 @@ const stripe = proxyActivities<PlacementActivities>({
 });
 
 export const STRIPE_ACCOUNT_ID = /^acct_[A-Za-z0-9]{1,64}$/;
+/** A split Stripe refuses raises `payout.blocked` at once, not after the round's other transfers (patched() rule). */
+export const BLOCKED_AT_REFUSAL_PATCH = 'payout-blocked-at-refusal';
 
 /**
  * One tranche paid to a placement's collaborators: one Stripe transfer per split, exactly
@@ -123,19 +126,12 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
 
   const has = (status: SplitState['status']) => view.splits.some((s) => s.status === status);
   for (let round = 1; ; round++) {
-    await Promise.all(view.splits.filter((s) => s.status === 'pending').map(transfer));
+    await Promise.all(view.splits.filter((s) => s.status === 'pending').map((split) => transfer(split, round)));
     if (has('pending')) continue; // resolved by an admin while the others transferred
     if (!has('blocked')) break;
     setStatus('blocked');
-    for (const split of view.splits.filter((s) => s.status === 'blocked')) {
-      await raiseDomainEvent(db.publishDomainEvent, {
-        type: 'payout.blocked', occasion: `blocked:${round}:${split.splitId}`, companyId: input.companyId, entityType: 'payout', entityId: input.payoutId,
-        data: {
-          payoutId: input.payoutId, placementId: input.placementId, companyId: input.companyId, recruiterId: split.recruiterId,
-          amountCents: split.amountCents, currency: input.currency, reason: split.blockReason,
-        },
-      });
-    }
+    // Runs from before BLOCKED_AT_REFUSAL_PATCH announce here, once every transfer of the round is done.
+    if (!patched(BLOCKED_AT_REFUSAL_PATCH)) for (const split of view.splits.filter((s) => s.status === 'blocked')) await announceBlocked(split, round);
     await condition(() => !has('blocked'));
     setStatus('processing');
   }
@@ -144,13 +140,26 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
   await condition(allHandlersFinished);
   return view;
 
-  async function transfer(split: SplitState) {
+  async function transfer(split: SplitState, round: number) {
     try {
       Object.assign(split, await stripe.transferSplit({ splitId: split.splitId }));
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : undefined;
       if (!(cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.TransferRefused)) throw err;
       Object.assign(split, { status: 'blocked', blockReason: cause.message });
+      // At once: an admin may resolve the split before the round's other transfers finish, and the
+      // block still happened (the crash-temporal drill found blocks never announced that way).
+      if (patched(BLOCKED_AT_REFUSAL_PATCH)) await announceBlocked(split, round);
     }
+  }
+
+  function announceBlocked(split: SplitState, round: number) {
+    return raiseDomainEvent(db.publishDomainEvent, {
+      type: 'payout.blocked', occasion: `blocked:${round}:${split.splitId}`, companyId: input.companyId, entityType: 'payout', entityId: input.payoutId,
+      data: {
+        payoutId: input.payoutId, placementId: input.placementId, companyId: input.companyId, recruiterId: split.recruiterId,
+        amountCents: split.amountCents, currency: input.currency, reason: split.blockReason,
+      },
+    });
   }
 }
