@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { emailEvent, signWebhook, type SentEmail } from '../test/fakes/resend.js';
 import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
-import type { FakeAts } from '../test/fakes/ats/types.js';
+import { seedSmall } from '../test/support/ats-harness.js';
 import { createMarketplace } from '../test/support/factories.js';
 import { syncStatusQuery } from '../workflows/ats-sync.js';
 import { eventually, startDrillStack, type DrillStack } from './lib/harness.js';
@@ -20,19 +20,6 @@ import type { Drill } from './lib/report.js';
 const COPIES = 3;
 const OUTREACH_EMAILS = Number(process.env.DRILL_WEBHOOK_OUTREACH ?? 4);
 const RESEND_TYPES = ['email.sent', 'email.delivered', 'email.opened', 'email.clicked', 'email.bounced'] as const;
-/** test/support/ats-harness.ts's seedSmall (that module reads vitest's inject()): 2 jobs, 3 candidates, 4 applications. */
-function seedSmall(fake: FakeAts) {
-  const jobs = [fake.addJob({ title: 'Platform Engineer' }), fake.addJob({ title: 'Data Engineer' })];
-  const candidates = ['Ada Byron', 'Alan Turing', 'Grace Hopper'].map((fullName, i) => fake.addCandidate({ fullName, email: `c${i}@example.com` }));
-  const applications = [
-    fake.addApplication({ candidateExternalId: candidates[0]!, jobExternalId: jobs[0]! }),
-    fake.addApplication({ candidateExternalId: candidates[1]!, jobExternalId: jobs[0]! }),
-    fake.addApplication({ candidateExternalId: candidates[2]!, jobExternalId: jobs[1]! }),
-    fake.addApplication({ candidateExternalId: candidates[0]!, jobExternalId: jobs[1]! }),
-  ];
-  return { jobs, candidates, applications };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Fisher–Yates with a seeded generator (the seed is reported, so a run can be repeated). */

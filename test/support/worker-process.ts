@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
-import { databaseUrl, temporalAddress, workflowBundle } from './context.js';
+import { afterAll, beforeAll } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import type { Db } from '../../lib/db.js';
+import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
+import { databaseUrl, temporalAddress, testDb, workflowBundle } from './context.js';
 
 /**
  * A real worker process (`workers/<name>.ts`), as production runs it, on the test
@@ -30,3 +34,30 @@ export function spawnWorkerProcess(name: string, opts: { taskQueue: string; stri
 /** Resolves with the exit code (null when killed by a signal) once the process has ended. */
 export const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+
+export interface WorkerProcessTestServers {
+  db: Db;
+  stripe: FakeStripe;
+  client: Client;
+}
+
+/**
+ * For a test file driving worker processes: a pool, the Stripe fake the workers pay
+ * through, and a client, opened before its tests and closed after (read them in tests).
+ */
+export function useWorkerProcessServers(): WorkerProcessTestServers {
+  const servers = {} as WorkerProcessTestServers;
+  let connection: Connection | undefined;
+  beforeAll(async () => {
+    servers.db = testDb();
+    servers.stripe = await startFakeStripe();
+    connection = await Connection.connect({ address: temporalAddress() });
+    servers.client = new Client({ connection });
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await servers.stripe?.close();
+    await servers.db?.destroy();
+  });
+  return servers;
+}

@@ -1,39 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import type { Db } from '../../lib/db.js';
 import { workflowIds } from '../../workflows/constants.js';
 import { payoutWorkflow } from '../../workflows/payout.js';
-import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
-import { temporalAddress, testDb } from '../support/context.js';
-import { exited, spawnWorkerProcess } from '../support/worker-process.js';
+import { exited, spawnWorkerProcess, useWorkerProcessServers } from '../support/worker-process.js';
 import { createPlacement } from '../support/factories.js';
 
 const PAYOUTS = 20;
 const KILLS = 4;
 const taskQueue = `placements-crash-${randomUUID()}`;
-let db: Db;
-let stripe: FakeStripe;
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  db = testDb();
-  stripe = await startFakeStripe();
-  connection = await Connection.connect({ address: temporalAddress() });
-  client = new Client({ connection });
-});
-afterAll(async () => {
-  await connection?.close();
-  await stripe?.close();
-  await db?.destroy();
-});
+const servers = useWorkerProcessServers();
 
 // Few transfers at a time, so the batch spans each worker's life and kills land inside it.
-const startWorker = () => spawnWorkerProcess('placements', { taskQueue, stripeUrl: stripe.url, env: { WORKER_MAX_CONCURRENT_ACTIVITIES: '4' } });
+const startWorker = () => spawnWorkerProcess('placements', { taskQueue, stripeUrl: servers.stripe.url, env: { WORKER_MAX_CONCURRENT_ACTIVITIES: '4' } });
 
 describe('placements worker under kill -9', () => {
   it('pays every collaborator exactly once per tranche when the worker is killed at random points', async () => {
+    const { db, stripe, client } = servers;
     const placements = await Promise.all(Array.from({ length: PAYOUTS }, () =>
       createPlacement(db, stripe, [{ role: 'sourcer', splitBps: 4000 }, { role: 'submitter', splitBps: 3000 }, { role: 'closer', splitBps: 2000 }, { role: 'support', splitBps: 1000 }])));
     // A realistic Stripe latency keeps transfers in flight when the worker dies.

@@ -1,42 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import type { Db } from '../../lib/db.js';
 import { freePort } from '../../scripts/lib/net.js';
 import { workflowIds } from '../../workflows/constants.js';
 import { payoutWorkflow } from '../../workflows/payout.js';
-import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
 import { eventually } from '../support/api-harness.js';
-import { temporalAddress, testDb } from '../support/context.js';
-import { exited, spawnWorkerProcess } from '../support/worker-process.js';
+import { exited, spawnWorkerProcess, useWorkerProcessServers } from '../support/worker-process.js';
 import { createPlacement } from '../support/factories.js';
 
 const taskQueue = `placements-shutdown-${randomUUID()}`;
 const STRIPE_LATENCY_MS = 3_000;
-let db: Db;
-let stripe: FakeStripe;
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  db = testDb();
-  stripe = await startFakeStripe();
-  connection = await Connection.connect({ address: temporalAddress() });
-  client = new Client({ connection });
-});
-afterAll(async () => {
-  await connection?.close();
-  await stripe?.close();
-  await db?.destroy();
-});
+const servers = useWorkerProcessServers();
 
 const startWorker = (metricsPort: number) => spawnWorkerProcess('placements', {
-  taskQueue, stripeUrl: stripe.url,
+  taskQueue, stripeUrl: servers.stripe.url,
   env: { WORKER_SHUTDOWN_GRACE: '30s', WORKER_METRICS_PORT: String(metricsPort), WORKER_METRICS_HOST: '127.0.0.1', OTEL_TRACES_EXPORTER: '', OTEL_EXPORTER_OTLP_ENDPOINT: '' },
 });
 
 describe('worker process shutdown', () => {
   it('serves runtime metrics, and on SIGTERM lets the in-flight activity complete before it exits', async () => {
+    const { db, stripe, client } = servers;
     const metricsPort = await freePort();
     const worker = startWorker(metricsPort);
     const exit = exited(worker);
