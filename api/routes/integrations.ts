@@ -66,8 +66,8 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
   };
   const admin = (res: Parameters<typeof requireRole>[0]) => requireRole(res, 'company_admin', 'platform_admin');
 
-  async function owned(actor: AuthedActor, id: string): Promise<IntegrationRow> {
-    const row = await integrations.find(id);
+  async function owned(actor: AuthedActor, id: string, opts: { evenDisconnected?: boolean } = {}): Promise<IntegrationRow> {
+    const row = await (opts.evenDisconnected ? integrations.findEvenDisconnected(id) : integrations.find(id));
     if (!row || (actor.role !== 'platform_admin' && row.company_id !== actor.companyId)) throw notFound('integration');
     return row;
   }
@@ -202,10 +202,10 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
   });
 
   route(router, registry, {
-    method: 'get', path: '/integrations/:id/sync-logs', summary: 'Sync log lines (one per page or error), newest first', params: idParams, query: syncLogQuery,
-    responses: { 200: { description: 'A page of log lines', schema: syncLogPageDto } },
+    method: 'get', path: '/integrations/:id/sync-logs', summary: 'Sync log lines (one per page or error), newest first; still readable after a disconnect', params: idParams, query: syncLogQuery,
+    responses: { 200: { description: 'A page of log lines', schema: syncLogPageDto }, 404: { description: 'No such integration' } },
   }, async ({ params, query, res }) => {
-    const row = await owned(admin(res), params.id);
+    const row = await owned(admin(res), params.id, { evenDisconnected: true });
     const rows = await integrations.logs({ integrationId: row.id, entity: query.entity, status: query.status, runId: query.runId, before: decodeCursor(query.cursor, 'serial'), limit: query.limit + 1 });
     return { status: 200, body: page(rows, query.limit, logToDto, 'occurred_at') };
   });

@@ -61,6 +61,9 @@ export interface SyncLogRow {
 export const integrationsDal = (db: Db) => ({
   find: (id: string, trx: Executor = db) => trx<IntegrationRow>('integrations').where({ id }).whereNot({ state: 'deleted' }).first(),
 
+  /** Also a disconnected one: its sync log stays on record. */
+  findEvenDisconnected: (id: string, trx: Executor = db) => trx<IntegrationRow>('integrations').where({ id }).first(),
+
   list(filter: Keyset & { companyId?: string }, trx: Executor = db): Promise<IntegrationRow[]> {
     const q = trx<IntegrationRow>('integrations').whereNot({ state: 'deleted' });
     if (filter.companyId) q.where({ company_id: filter.companyId });

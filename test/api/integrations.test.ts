@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncStatusQuery } from '../../workflows/ats-sync.js';
+import { syncStatusQuery, webhookEventsSignal } from '../../workflows/ats-sync.js';
+import type { CanonicalEvent } from '../../activities/ats/types.js';
 import type { FakeAts } from '../fakes/ats/types.js';
 import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
 import { startLeverFake } from '../fakes/ats/lever.js';
@@ -118,29 +119,54 @@ describe('integrations API', () => {
     expect((await h.request('POST', `/api/v1/integrations/${crypto.randomUUID()}/webhooks`, { rawBody: delivery.body, headers: delivery.headers })).status).toBe(404);
   });
 
-  it('applies stage changes delivered out of order by their time: an older delivery never moves the application back', async () => {
+  it('never moves an application back for a stage change older than the one it applied; the late delivery stays on record', async () => {
     const ats = await greenhouse();
     const { applications } = seedSmall(ats);
     const m = await createMarketplace(h.db);
     const integration = (await connect(m, ats)).body;
     await synced(m, integration.id);
     const url = `/api/v1/integrations/${integration.id}/webhooks`;
+    const deliver = async (delivery: { body: string; headers: Record<string, string> }) =>
+      expect((await h.request('POST', url, { rawBody: delivery.body, headers: { ...delivery.headers, 'content-type': 'application/json' } })).status).toBe(200);
     const moves = [];
     for (const i of [1, 2, 3]) {
       await new Promise((resolve) => setTimeout(resolve, 5)); // each move at its own millisecond
       ats.moveApplication(applications[0]!, ats.stages[i]!);
       moves.push(ats.stageChangeWebhook(applications[0]!, { deliveryId: `ooo-${i}` }));
     }
-    for (const delivery of [moves[2]!, moves[0]!, moves[1]!]) {
-      expect((await h.request('POST', url, { rawBody: delivery.body, headers: { ...delivery.headers, 'content-type': 'application/json' } })).status).toBe(200);
-    }
     const map = await h.db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: applications[0] }).first();
+    const stage = async () => (await h.db('applications').where({ id: map.internal_id }).first()).stage;
+    // The newest change arrives first and is applied; the two older ones arrive after it.
+    await deliver(moves[2]!);
+    await eventually(async () => (await stage()) === ats.stages[3]);
+    for (const delivery of [moves[0]!, moves[1]!]) await deliver(delivery);
     await eventually(async () => (await h.db('ats_events').where({ integration_id: integration.id }).whereIn('provider_event_id', ['ooo-1', 'ooo-2', 'ooo-3'])).length === 3);
-    const app = await h.db('applications').where({ id: map.internal_id }).first();
-    expect(app.stage).toBe(ats.stages[3]);
+    expect(await stage()).toBe(ats.stages[3]);
     const moved = await h.db('application_stage_history').where({ application_id: map.internal_id }).orderBy('id');
     expect(moved.map((r) => r.to_stage).at(-1)).toBe(ats.stages[3]);
     expect(moved.filter((r) => r.to_stage === ats.stages[1] || r.to_stage === ats.stages[2])).toEqual([]);
+  });
+
+  it('applies stage changes that reach the workflow in one batch in the order they happened', async () => {
+    const ats = await greenhouse();
+    const { applications } = seedSmall(ats);
+    const m = await createMarketplace(h.db);
+    const integration = (await connect(m, ats)).body;
+    await synced(m, integration.id);
+    const now = Date.now();
+    const change = (i: number): CanonicalEvent => ({
+      eventType: 'application.stage_changed', providerEventId: `together-${i}`, provider: 'greenhouse', candidateExternalId: null,
+      applicationExternalId: applications[0]!, jobExternalId: null, stageFrom: null, stageTo: ats.stages[i]!, actor: null,
+      timestamp: new Date(now + i * 1000).toISOString(), metadata: {},
+    });
+    await h.temporal.workflow.getHandle(integration.workflowId).signal(webhookEventsSignal, [change(3), change(1), change(2)]);
+    const map = await h.db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: applications[0] }).first();
+    const moved = await eventually(async () => {
+      const rows = await h.db('application_stage_history').where({ application_id: map.internal_id, source: 'ats' }).whereIn('to_stage', [1, 2, 3].map((i) => ats.stages[i]!)).orderBy('id');
+      return rows.length === 3 ? rows : undefined;
+    });
+    expect(moved!.map((r) => [r.from_stage, r.to_stage])).toEqual([[ats.stages[0], ats.stages[1]], [ats.stages[1], ats.stages[2]], [ats.stages[2], ats.stages[3]]]);
+    expect((await h.db('applications').where({ id: map.internal_id }).first()).stage).toBe(ats.stages[3]);
   });
 
   it('pushes an accepted proposal for a synced job to the ATS exactly once', async () => {
@@ -210,7 +236,12 @@ describe('integrations API', () => {
     expect((await h.request('PATCH', url, { actor: m.actors.companyAdmin, body: { intervalMinutes: 5000 } })).status).toBe(400);
     expect((await h.request('POST', `${url}/test`, { actor: m.actors.companyAdmin })).body).toEqual({ ok: true, error: null });
     expect((await h.request('POST', `${url}/sync`, { actor: m.actors.companyAdmin, body: { mode: 'full' } })).status).toBe(202);
+    const logs = async () => (await h.request('GET', `${url}/sync-logs`, { actor: m.actors.companyAdmin })).body.data as unknown[];
+    const logged = await eventually(async () => { const l = await logs(); return l.length ? l : undefined; });
     expect((await h.request('DELETE', url, { actor: m.actors.companyAdmin })).status).toBe(200);
     expect((await h.request('GET', url, { actor: m.actors.companyAdmin })).status).toBe(404);
+    // The sync log stays on record for its company, and only for it.
+    expect((await logs()).length).toBeGreaterThanOrEqual(logged!.length);
+    expect((await h.request('GET', `${url}/sync-logs`, { actor: m.actors.foreignAdmin })).status).toBe(404);
   });
 });

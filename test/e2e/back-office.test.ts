@@ -36,7 +36,9 @@ describe('the back office in the browser', () => {
       const page = await signedIn(m.actors[role as keyof typeof menus]);
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+      // A refused request is named by its response (the console says only "Failed to load resource").
+      page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.request().method()} ${r.url()}`); });
+      page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
       const shown = await page.locator('#nav a').evaluateAll((as) => as.map((a) => a.getAttribute('data-testid')));
       expect(shown, role).toEqual(links);
       for (const link of links) {
