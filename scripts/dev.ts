@@ -199,9 +199,8 @@ async function main() {
    Web app        ${apiUrl}/
    API            ${apiUrl}/api/v1   (OpenAPI: ${apiUrl}/api/v1/openapi.json)
    Health         ${apiUrl}/healthz
-   Temporal UI    ${ui}   (payloads are encrypted: to read them, sign in to the web app as Pat, then in
-                  the UI's codec settings use the browser setting ${apiUrl}/codec with
-                  "Include cross-origin credentials" — docs/operations.md, "Payload encryption")
+   Temporal UI    ${ui}   (payloads are encrypted: sign in to the web app as Pat, in the same
+                  browser, and the UI shows them decrypted — docs/operations.md, "Payload encryption")
  Demo bearer tokens (valid 30 days):
 ${tokens.map((t) => `   ${t.label.padEnd(30)} ${t.token}`).join('\n')}
  Try:

@@ -3,7 +3,8 @@ import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { temporalCli } from './tools.js';
-import { waitFor } from './net.js';
+import { freePort, waitFor } from './net.js';
+import { startUiCodecProxy, type UiCodecProxy } from './ui-codec-proxy.js';
 
 export interface TemporalDevServer {
   address: string;
@@ -23,7 +24,9 @@ export function searchAttributeFlags(): string[] {
 
 /**
  * Starts `temporal server start-dev` (our own process, so we control how long to wait
- * on a busy machine) and resolves once its frontend answers.
+ * on a busy machine) and resolves once its frontend answers. With `uiCodecEndpoint`, the
+ * Web UI on `uiPort` is a proxy that turns on the codec's cookies (see ui-codec-proxy.ts);
+ * the dev server's own UI listens on a free port behind it.
  */
 export async function startTemporalDevServer(opts: {
   port: number;
@@ -32,13 +35,15 @@ export async function startTemporalDevServer(opts: {
   uiCodecEndpoint?: string;
   log?: (line: string) => void;
 }): Promise<TemporalDevServer> {
+  const proxied = !!(opts.uiPort && opts.uiCodecEndpoint);
+  const innerUiPort = proxied ? await freePort() : opts.uiPort;
   const args = [
     'server', 'start-dev',
     '--ip', '127.0.0.1',
     '--port', String(opts.port),
     '--namespace', 'default',
     '--log-level', 'warn',
-    ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...(opts.uiPort ? ['--ui-port', String(innerUiPort)] : ['--headless']),
     ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
     ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
     ...searchAttributeFlags(),
@@ -62,17 +67,28 @@ export async function startTemporalDevServer(opts: {
       await connection.close();
     }
   }, 90_000);
+  const stopServer = () => new Promise<void>((resolve) => {
+    if (exited) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+  let proxy: UiCodecProxy | undefined;
+  if (proxied) {
+    proxy = await startUiCodecProxy({ target: `http://127.0.0.1:${innerUiPort}`, codecEndpoint: opts.uiCodecEndpoint!, port: opts.uiPort })
+      .catch(async (err: unknown) => {
+        await stopServer();
+        throw new Error(`the Web UI port ${opts.uiPort} is taken: ${String(err)}`);
+      });
+  }
 
   return {
     address,
     uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : null,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      }),
+    stop: async () => {
+      await proxy?.close();
+      await stopServer();
+    },
   };
 }

@@ -22,6 +22,8 @@ import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
 import { databaseUrl, temporalAddress, temporalUiUrl, workflowBundle } from './context.js';
 import type { TestInfra } from './infra.js';
+import { freePort } from '../../scripts/lib/net.js';
+import { startUiCodecProxy } from '../../scripts/lib/ui-codec-proxy.js';
 
 export const JWT = { secret: 'test-secret-that-is-at-least-32-characters-long', issuer: 'splits-test' };
 const WEBHOOK_SECRET = `whsec_${Buffer.from('resend-webhook-test-secret-32byte').toString('base64')}`;
@@ -41,6 +43,8 @@ export interface ApiHarness {
   stripe: FakeStripe;
   taskQueues: TaskQueues;
   baseUrl: string;
+  /** The test server's Web UI as `npm run dev` serves it: decoding through this API's /codec, with cookies (null when headless). */
+  temporalUi: string | null;
   /** The API's RESEND_WEBHOOK_SECRET: sign deliveries with signWebhook() from the Resend fake. */
   webhookSecret: string;
   token(actor: Actor): Promise<string>;
@@ -98,13 +102,14 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
     createAtsSyncWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: bundle, taskQueue: taskQueues.atsSync, keyRing: TEST_KEY_RING }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
+  const uiOrigin = infra.temporalUiUrl ? `http://127.0.0.1:${await freePort()}` : undefined;
   const app = createApp({
     temporal,
     db,
     config: {
       JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, EMAIL_FROM: email.emailFrom, RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET, TEMPORAL_UI_URL: TEMPORAL_UI,
       // The links' fake UI, and the test server's real one (the browser test of the codec server).
-      CODEC_CORS_ORIGINS: [TEMPORAL_UI, ...(infra.temporalUiUrl ? [new URL(infra.temporalUiUrl).origin] : [])].join(','),
+      CODEC_CORS_ORIGINS: [TEMPORAL_UI, ...(uiOrigin ? [uiOrigin] : [])].join(','),
     },
     resend: email.resend,
     ats: { keyRing: TEST_KEY_RING, connectorFor, allowBaseUrl: true, publicUrl: 'http://api.test' },
@@ -116,6 +121,9 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ui = uiOrigin
+    ? await startUiCodecProxy({ target: infra.temporalUiUrl, codecEndpoint: `${baseUrl}/codec`, port: Number(new URL(uiOrigin).port) })
+    : undefined;
 
   const token = (actor: Actor) =>
     signToken(
@@ -124,7 +132,7 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
     );
 
   return {
-    db, temporal, resend, stripe, taskQueues, baseUrl, token, webhookSecret: WEBHOOK_SECRET,
+    db, temporal, resend, stripe, taskQueues, baseUrl, temporalUi: ui?.url ?? null, token, webhookSecret: WEBHOOK_SECRET,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       const bearer = opts.token ?? (opts.actor ? await token(opts.actor) : undefined);
@@ -136,6 +144,7 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
       return { status: res.status, body: parseJson(text) as never, text, headers: res.headers };
     },
     async stop() {
+      await ui?.close();
       await new Promise((resolve) => {
         server.close(resolve);
         server.closeAllConnections();
