@@ -45,4 +45,10 @@ export default tseslint.config(
     files: ['eslint.config.js', 'web/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // CommonJS modules the Temporal SDK loads with require().
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { decrypt, encrypt, parseKeyRing, type KeyRing } from './sealed.js';
@@ -44,11 +45,14 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
+/** The failure converter that encodes messages and stack traces (bundle it into prebuilt workflow bundles). */
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
+
 /**
- * The data converter of every client and worker: payloads encrypted. (Failure messages
- * stay readable for operators, so activities keep personal data out of error messages.)
- * Without keys, payloads stay plaintext.
+ * The data converter of every client and worker: payloads encrypted, and failure messages
+ * and stack traces with them (operators read them through the codec, like the payloads).
+ * Without keys, payloads and failures stay plaintext.
  */
 export function dataConverter(keys: string | undefined): DataConverter | undefined {
-  return keys ? { payloadCodecs: [new EncryptionCodec(parseKeyRing(keys))] } : undefined;
+  return keys ? { payloadCodecs: [new EncryptionCodec(parseKeyRing(keys))], failureConverterPath: FAILURE_CONVERTER_PATH } : undefined;
 }

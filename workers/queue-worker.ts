@@ -8,12 +8,14 @@ import { createDb, type Db } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { runMain } from '../lib/main.js';
 import { createResend } from '../lib/providers.js';
-import { dataConverter } from '../lib/payload-codec.js';
+import { FAILURE_CONVERTER_PATH, dataConverter } from '../lib/payload-codec.js';
 import { connectWorker } from '../lib/temporal.js';
 import { setupTracing, type Tracing } from '../lib/tracing.js';
 
 /** Every workflow, bundled by each worker (one bundle; each queue runs the types it is sent). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** What a prebuilt workflow bundle is built from, like the one a worker builds itself (failures encoded in workflows too). */
+export const WORKFLOW_BUNDLE_SOURCES = { workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH };
 
 /** What every worker gets: where to poll, and the e-mail setup most activity sets need. */
 export interface WorkerDeps {

@@ -24,7 +24,7 @@ import { signToken } from '../../lib/tokens.js';
 import { freePort } from '../../scripts/lib/net.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../scripts/lib/temporal-server.js';
 import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
-import { WORKFLOWS_PATH } from '../../workers/queue-worker.js';
+import { WORKFLOW_BUNDLE_SOURCES } from '../../workers/queue-worker.js';
 import type { TaskQueues } from '../../workflows/constants.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
 
@@ -150,7 +150,7 @@ export async function ownTemporal(dir: string, teardown: Teardown): Promise<OwnT
 /** The workflow bundle, built once per drill (as the tests do), for the worker processes. */
 export async function buildWorkflowBundle(dir: string): Promise<string> {
   const noop = () => undefined;
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop } });
+  const bundle = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_SOURCES, logger: { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop } });
   const file = path.join(dir, 'workflow-bundle.js');
   await writeFile(file, bundle.code);
   return file;

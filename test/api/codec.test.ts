@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporal as proto } from '@temporalio/proto';
-import { ENCRYPTED_ENCODING } from '../../lib/payload-codec.js';
+import { ENCRYPTED_ENCODING, EncryptionCodec } from '../../lib/payload-codec.js';
+import { parseKeyRing } from '../../lib/sealed.js';
 import { workflowIds } from '../../workflows/constants.js';
 import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../support/factories.js';
-import { TEMPORAL_UI, eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { TEMPORAL_UI, TEST_PAYLOAD_KEYS, eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
 
 let h: ApiHarness;
 beforeAll(async () => {
@@ -55,6 +56,24 @@ describe('payload encryption', () => {
     const payloads = payloadsOf(events);
     expect(payloads.length).toBeGreaterThan(3);
     for (const p of payloads) expect(Buffer.from(p.metadata!.encoding!).toString()).toBe(ENCRYPTED_ENCODING);
+  });
+
+  it('stores an activity\'s failure message and stack trace encrypted too, and the codec reads them back', async () => {
+    const m = await createMarketplace(h.db);
+    // Resend refuses the company's e-mail for good, quoting the address in its error.
+    h.resend.injectFailure({ method: 'POST', path: '/emails', status: 422, name: 'validation_error', message: `Invalid \`to\` field: ${m.emails.companyAdmin}` });
+    const { body } = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Strong fit' } });
+    const failed = await eventually(async () => (await storedHistory(workflowIds.proposal(body.id))).find((e) => e.activityTaskFailedEventAttributes)?.activityTaskFailedEventAttributes);
+    const stored = Buffer.from(proto.api.history.v1.History.encode({ events: await storedHistory(workflowIds.proposal(body.id)) }).finish()).toString('latin1');
+    expect(stored).not.toContain(m.emails.companyAdmin);
+    const failure = failed!.failure!;
+    expect(failure.message).toBe('Encoded failure');
+    expect(failure.stackTrace).toBe('');
+    expect(Buffer.from(failure.encodedAttributes!.metadata!.encoding!).toString()).toBe(ENCRYPTED_ENCODING);
+    const [attributes] = await new EncryptionCodec(parseKeyRing(TEST_PAYLOAD_KEYS)).decode([failure.encodedAttributes!]);
+    const { message, stack_trace } = JSON.parse(Buffer.from(attributes!.data!).toString()) as { message: string; stack_trace: string };
+    expect(message).toContain(m.emails.companyAdmin);
+    expect(stack_trace).toMatch(/activities\/email\.ts/);
   });
 
   it('decrypts a blocked payout\'s history for a platform admin through the codec server, and for nobody else', async () => {

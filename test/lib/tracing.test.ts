@@ -6,7 +6,7 @@ import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
 import { dataConverter } from '../../lib/payload-codec.js';
 import { createTracing, setupTracing, tracesExporter, WORKFLOW_TRACING_MODULE, type Tracing } from '../../lib/tracing.js';
-import { WORKFLOWS_PATH } from '../../workers/queue-worker.js';
+import { WORKFLOW_BUNDLE_SOURCES } from '../../workers/queue-worker.js';
 import { createPlacementsWorker } from '../../workers/placements.js';
 import { workflowIds } from '../../workflows/constants.js';
 import { payoutWorkflow } from '../../workflows/payout.js';
@@ -35,7 +35,7 @@ beforeAll(async () => {
     startFakeStripe(), startFakeResend(), Connection.connect({ address: temporalAddress() }), NativeConnection.connect({ address: temporalAddress() }),
   ]);
   // The shared test bundle has no tracing interceptors: this one has them, as a worker bundling at start would.
-  ({ code: bundleCode } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_TRACING_MODULE], logger: quietLogger }));
+  ({ code: bundleCode } = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_SOURCES, workflowInterceptorModules: [WORKFLOW_TRACING_MODULE], logger: quietLogger }));
 }, 180_000);
 afterAll(async () => {
   await tracing?.shutdown();

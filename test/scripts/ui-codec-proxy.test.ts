@@ -10,10 +10,8 @@ describe('the Web UI codec proxy of `npm run dev`', () => {
   afterAll(() => proxy.close());
 
   it("answers the UI's settings with the codec endpoint and credentials on, and nothing else changed", async () => {
-    const [direct, proxied] = await Promise.all([
-      fetch(`${temporalUiUrl()}/api/v1/settings`).then((r) => r.json()),
-      fetch(`${proxy.url}/api/v1/settings`).then((r) => r.json()),
-    ]);
+    const settings = async (base: string) => (await (await fetch(`${base}/api/v1/settings`)).json()) as Record<string, unknown>;
+    const [direct, proxied] = await Promise.all([settings(temporalUiUrl()), settings(proxy.url)]);
     expect(proxied.Codec).toMatchObject({ Endpoint: 'http://localhost:3000/codec', IncludeCredentials: true });
     expect({ ...proxied, Codec: undefined }).toEqual({ ...direct, Codec: undefined });
   });
@@ -21,10 +19,10 @@ describe('the Web UI codec proxy of `npm run dev`', () => {
   it('passes every other request through unchanged, compressed or not', async () => {
     for (const path of ['/', '/namespaces/default/workflows', '/api/v1/namespaces/default/workflows?query=']) {
       for (const encoding of ['gzip', 'identity']) {
-        const [direct, proxied] = await Promise.all([temporalUiUrl(), proxy.url].map((base) => fetch(`${base}${path}`, { headers: { 'accept-encoding': encoding } })));
-        expect(proxied.status, path).toBe(direct!.status);
-        expect(proxied.headers.get('content-type'), path).toBe(direct!.headers.get('content-type'));
-        const [a, b] = await Promise.all([direct!.text(), proxied!.text()]);
+        const [direct, proxied] = await Promise.all([temporalUiUrl(), proxy.url].map((base) => fetch(`${base}${path}`, { headers: { 'accept-encoding': encoding } }))) as [Response, Response];
+        expect(proxied.status, path).toBe(direct.status);
+        expect(proxied.headers.get('content-type'), path).toBe(direct.headers.get('content-type'));
+        const [a, b] = await Promise.all([direct.text(), proxied.text()]);
         // Workflow lists may change between the two calls; the pages and assets may not.
         if (!path.startsWith('/api/')) expect(b, path).toBe(a);
       }

@@ -6,7 +6,7 @@ import { createDb, dropDatabase, ensureDatabase, migrateLatest } from '../../lib
 import { freePort } from '../../scripts/lib/net.js';
 import { startTemporalDevServer } from '../../scripts/lib/temporal-server.js';
 import { DATA_DIR } from '../../scripts/lib/tools.js';
-import { WORKFLOWS_PATH } from '../../workers/queue-worker.js';
+import { WORKFLOW_BUNDLE_SOURCES } from '../../workers/queue-worker.js';
 
 export const TEST_DIR = path.join(DATA_DIR, 'test');
 
@@ -53,7 +53,7 @@ export async function startTestInfra(opts: { temporal?: boolean } = {}): Promise
 
     const [server, bundle] = await Promise.all([
       opts.temporal === false ? undefined : startTemporalDevServer({ port: await freePort(), uiPort: await freePort() }),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+      bundleWorkflowCode({ ...WORKFLOW_BUNDLE_SOURCES, logger: quietLogger }),
     ]);
     if (server) stops.push(() => server.stop());
     const workflowBundlePath = path.join(TEST_DIR, `workflow-bundle-${process.pid}.js`);
