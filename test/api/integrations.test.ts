@@ -37,6 +37,16 @@ async function synced(m: Marketplace, id: string) {
   }, 30_000);
 }
 
+/** A seeded Greenhouse, connected by a new company and synced once. */
+async function syncedGreenhouse(body: Record<string, unknown> = {}) {
+  const ats = await greenhouse();
+  const { applications } = seedSmall(ats);
+  const m = await createMarketplace(h.db);
+  const integration = (await connect(m, ats, body)).body;
+  await synced(m, integration.id);
+  return { ats, applications, m, integration };
+}
+
 describe('integrations API', () => {
   it('connects an ATS, syncs it at once, and never returns the credentials', async () => {
     const ats = await greenhouse();
@@ -86,11 +96,7 @@ describe('integrations API', () => {
   });
 
   it('accepts a signed webhook once, drops its duplicates, and refuses forged or unsigned ones', async () => {
-    const ats = await greenhouse();
-    const { applications } = seedSmall(ats);
-    const m = await createMarketplace(h.db);
-    const integration = (await connect(m, ats)).body;
-    await synced(m, integration.id);
+    const { ats, applications, integration } = await syncedGreenhouse();
     const url = `/api/v1/integrations/${integration.id}/webhooks`;
     ats.moveApplication(applications[0]!, ats.stages[1]!);
     const delivery = ats.stageChangeWebhook(applications[0]!, { deliveryId: 'delivery-1' });
@@ -120,11 +126,7 @@ describe('integrations API', () => {
   });
 
   it('never moves an application back for a stage change older than the one it applied; the late delivery stays on record', async () => {
-    const ats = await greenhouse();
-    const { applications } = seedSmall(ats);
-    const m = await createMarketplace(h.db);
-    const integration = (await connect(m, ats)).body;
-    await synced(m, integration.id);
+    const { ats, applications, integration } = await syncedGreenhouse();
     const url = `/api/v1/integrations/${integration.id}/webhooks`;
     const deliver = async (delivery: { body: string; headers: Record<string, string> }) =>
       expect((await h.request('POST', url, { rawBody: delivery.body, headers: { ...delivery.headers, 'content-type': 'application/json' } })).status).toBe(200);
@@ -148,11 +150,7 @@ describe('integrations API', () => {
   });
 
   it('applies stage changes that reach the workflow in one batch in the order they happened', async () => {
-    const ats = await greenhouse();
-    const { applications } = seedSmall(ats);
-    const m = await createMarketplace(h.db);
-    const integration = (await connect(m, ats)).body;
-    await synced(m, integration.id);
+    const { ats, applications, integration } = await syncedGreenhouse();
     const now = Date.now();
     const change = (i: number): CanonicalEvent => ({
       eventType: 'application.stage_changed', providerEventId: `together-${i}`, provider: 'greenhouse', candidateExternalId: null,
@@ -170,11 +168,7 @@ describe('integrations API', () => {
   });
 
   it('pushes an accepted proposal for a synced job to the ATS exactly once', async () => {
-    const ats = await greenhouse();
-    seedSmall(ats);
-    const m = await createMarketplace(h.db);
-    const integration = (await connect(m, ats, { pushApplications: true })).body;
-    await synced(m, integration.id);
+    const { ats, m, integration } = await syncedGreenhouse({ pushApplications: true });
     const job = await h.db('jobs').where({ source_integration_id: integration.id, title: 'Platform Engineer' }).first();
     const proposal = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: job.id, pitch: 'Built three ATS integrations.' } });
     expect(proposal.status).toBe(201);
