@@ -3,9 +3,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import * as workflows from '../../workflows/index.js';
-import { workflowBundle } from '../support/context.js';
+import { replay } from '../support/replay.js';
 import { DOMAIN_EVENTS_PATCH } from '../../workflows/domain-events.js';
 
 const HISTORIES = fileURLToPath(new URL('./histories/', import.meta.url));
@@ -31,14 +31,9 @@ describe('recorded workflow histories', () => {
 
   it('replay against the current workflow code without non-determinism', async () => {
     const histories = await recordedHistories();
-    const failures: string[] = [];
-    let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories)) {
-      replayed++;
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
+    const { results, failures } = await replay(histories);
     expect(failures).toEqual([]);
-    expect(replayed).toBe(histories.length);
+    expect(results).toHaveLength(histories.length);
   });
 
   it('include runs from before and after a patched() change, and both replay (the versioning rule)', async () => {
@@ -51,11 +46,7 @@ describe('recorded workflow histories', () => {
     const after = histories.filter(patchedRun);
     expect(before.map((h) => h.workflowId)).toContain('proposal-reviewed-then-accepted');
     expect(after.map((h) => h.workflowId)).toContain('proposal-accepted-raises-domain-event');
-    const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, [...before, ...after])) {
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
-    expect(failures).toEqual([]);
+    expect((await replay([...before, ...after])).failures).toEqual([]);
   });
 
   it('fail to replay against an incompatible change, so such a change fails the suite', async () => {
@@ -64,10 +55,7 @@ describe('recorded workflow histories', () => {
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
     });
     const histories = (await recordedHistories()).filter((h) => workflowTypeOf(h.history) === 'proposalWorkflow');
-    const errors: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: incompatible }, histories)) {
-      if (result.error) errors.push(result.error.name);
-    }
+    const errors = (await replay(histories, { bundle: incompatible })).results.flatMap((r) => (r.error ? [r.error.name] : []));
     expect(errors).toHaveLength(histories.length);
     expect(new Set(errors)).toEqual(new Set(['DeterminismViolationError']));
   });

@@ -17,6 +17,7 @@ import { claimCandidateUpdate, protectionWorkflow, releaseProtectionUpdate } fro
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import { temporalAddress, testDb, workflowBundle } from '../support/context.js';
 import { createMarketplace } from '../support/factories.js';
+import { replay } from '../support/replay.js';
 
 const { EventType } = temporal.api.enums.v1;
 
@@ -148,25 +149,18 @@ describe('npm run fetch-histories', () => {
       expect(Buffer.from(p.metadata![KEY_ID_METADATA]!).toString()).toBe('fh2');
     }
 
-    const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle(), dataConverter: encrypting }, [{ workflowId: encryptedWorkflowId, history }])) {
-      results.push(result.error?.message ?? 'ok');
-    }
-    expect(results).toEqual(['ok']);
+    const { results, failures } = await replay([{ workflowId: encryptedWorkflowId, history }], { dataConverter: encrypting });
+    expect(failures).toEqual([]);
+    expect(results).toHaveLength(1);
   });
 
   it('writes histories that replay against the current workflow code', async () => {
     const files = (await readdir(out)).filter((f) => f.endsWith('.json')).sort(); // the plain ones
     expect(files).toEqual(['protection-released-by-sourcer.json', `${workflowId}.json`].sort());
     const histories = await Promise.all(files.map(async (f) => ({ workflowId: path.basename(f, '.json'), history: await readHistory(path.join(out, f)) })));
-    const failures: string[] = [];
-    let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories)) {
-      replayed++;
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
+    const { results, failures } = await replay(histories);
     expect(failures).toEqual([]);
-    expect(replayed).toBe(histories.length);
+    expect(results).toHaveLength(histories.length);
   });
 
   it('parses its command line: ids or a query, never both', async () => {
