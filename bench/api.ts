@@ -18,15 +18,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import express, { type Express } from 'express';
 import type { Knex } from 'knex';
-import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app.js';
-import { createDb, type Db } from '../lib/db.js';
+import type { Db } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { signToken, type TokenClaims } from '../lib/tokens.js';
-import { startFakeResend } from '../test/fakes/resend.js';
 import { createMarketplace } from '../test/support/factories.js';
-import { startTestInfra } from '../test/support/infra.js';
 import type { Actor } from '../workflows/proposal-rules.js';
+import { openBenchServers } from './lib/servers.js';
 import { forDuration, runLoad, type LoadResult, type LoadSpec } from './lib/load.js';
 import type { Measurement } from './lib/measure.js';
 import { saveReport } from './lib/measure.js';
@@ -104,12 +102,8 @@ async function capturedSql(db: Db, url: string, path: string, token: string) {
 }
 
 async function main() {
-  const infra = await startTestInfra();
-  const resend = await startFakeResend();
-  // As api/server.ts: the API's pool has the default size. The worker process has its own.
-  const db = createDb(infra.databaseUrl);
-  const connection = await Connection.connect({ address: infra.temporalAddress });
-  const temporal = new Client({ connection });
+  const servers = await openBenchServers();
+  const { infra, resend, db, temporal } = servers;
   const taskQueue = `bench-api-proposals-${randomUUID()}`;
   const worker = spawnNode('workers/proposals.ts', workerEnv({
     databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, taskQueue, automationTaskQueue: `bench-api-automation-${randomUUID()}`,
@@ -218,8 +212,7 @@ async function main() {
     await new Promise((r) => noop.server.close(r));
   } finally {
     await stopProcess(worker);
-    await Promise.all([connection.close(), resend.close(), db.destroy()]);
-    await infra.stop();
+    await servers.close();
   }
 }
 

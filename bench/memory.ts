@@ -18,15 +18,13 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { createDb } from '../lib/db.js';
-import { startFakeResend } from '../test/fakes/resend.js';
 import { createMarketplace } from '../test/support/factories.js';
 import { TEST_DIR } from '../test/support/infra.js';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../workflows/constants.js';
 import { proposalStateQuery, proposalWorkflow } from '../workflows/proposal.js';
-import { startTestInfra } from '../test/support/infra.js';
+import { openBenchServers } from './lib/servers.js';
 import { pool, saveReport, type Measurement } from './lib/measure.js';
 import { settledRssKiB, sleep, spawnNode, stopProcess, waitForPoller, workerEnv } from './lib/processes.js';
 import { KIND, seedCandidates, seqId } from './lib/seed.js';
@@ -140,11 +138,8 @@ async function measureWorker(label: string, temporal: Client, opts: {
 }
 
 async function main() {
-  const infra = await startTestInfra();
-  const resend = await startFakeResend();
-  const db = createDb(infra.databaseUrl);
-  const connection = await Connection.connect({ address: infra.temporalAddress });
-  const temporal = new Client({ connection });
+  const servers = await openBenchServers();
+  const { infra, resend, db, temporal } = servers;
   const sleepBundlePath = path.join(TEST_DIR, `sleep-bundle-${process.pid}.js`);
   try {
     const m = await createMarketplace(db);
@@ -210,8 +205,7 @@ async function main() {
     });
   } finally {
     await rm(sleepBundlePath, { force: true });
-    await Promise.all([connection.close(), resend.close(), db.destroy()]);
-    await infra.stop();
+    await servers.close();
   }
 }
 

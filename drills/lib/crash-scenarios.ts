@@ -19,11 +19,12 @@ import { changeSplitAccountUpdate, type PayoutView } from '../../workflows/payou
 import { placementWorkflow } from '../../workflows/placement.js';
 import type { ProposalView } from '../../workflows/proposal.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
+import type { Drill } from './report.js';
 import { createDb } from '../../lib/db.js';
 import { startFakeResend } from '../../test/fakes/resend.js';
 import { startFakeStripe } from '../../test/fakes/stripe.js';
 import {
-  buildWorkflowBundle, DRILL_ATS_KEYS, ownPostgres, ownTemporal, privateQueues, retryUntil, sleep, temporalClient, tempDir, type DrillApi, type Teardown,
+  buildWorkflowBundle, deadlineAfter, DRILL_ATS_KEYS, drillLog, ownPostgres, ownTemporal, privateQueues, retryUntil, sleep, temporalClient, tempDir, Teardown, type DrillApi,
 } from './crash-stack.js';
 
 export interface Ctx {
@@ -42,6 +43,34 @@ export interface Ctx {
  * Temporal dev server (restartable), the workflow bundle, the Stripe and Resend fakes, a
  * pool, a client, private task queues, and the scenarios' context.
  */
+export type CrashStack = Awaited<ReturnType<typeof openCrashStack>>;
+
+/** What a crash drill's body gets: its own stack, a deadline, a log, the teardown and the findings to fill. */
+export type CrashDrillEnv = CrashStack & { deadline: number; log: (line: string) => void; teardown: Teardown; f: Findings };
+
+/**
+ * A crash drill: opens its stack, runs `body` before the deadline (45 s kept for the checks'
+ * margin), always tears everything down, and reports the findings.
+ */
+export function crashDrill(name: string, timeoutMs: number, body: (env: CrashDrillEnv) => Promise<void>): Drill {
+  return {
+    name,
+    timeoutMs,
+    async run() {
+      const deadline = deadlineAfter(timeoutMs - 45_000);
+      const log = drillLog(name);
+      const teardown = new Teardown();
+      const f = new Findings();
+      try {
+        await body({ ...(await openCrashStack(name, teardown, log)), deadline, log, teardown, f });
+      } finally {
+        await teardown.run(log);
+      }
+      return { checked: f.checked, lost: f.lost, failures: f.failures, details: f.details };
+    },
+  };
+}
+
 export async function openCrashStack(name: string, teardown: Teardown, log: (line: string) => void) {
   const dir = await tempDir(`drill-${name}`, teardown);
   const [pg, server, bundlePath, stripe, resend] = await Promise.all([
