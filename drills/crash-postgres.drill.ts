@@ -18,24 +18,17 @@ import {
   envInt, sleep, startApi, startWorkers, waitReady,
 } from './lib/crash-stack.js';
 import {
-  crashDrill, checkEmails, checkPayouts, checkProposals, guarded, installRules, planTransfers, runProposals, seedPayouts, seedProposals,
+  crashDrill, checkEmails, checkPayouts, checkProposals, guarded, planTransfers, runProposals, seedWork,
   startBlockedSplitResolver, startPlacements, waitExecutionsDone, waitPayoutsPaid, waitProposalsDone,
 } from './lib/crash-scenarios.js';
 
 const TIMEOUT_MS = 6 * 60_000;
 
 const drill = crashDrill('crash-postgres', TIMEOUT_MS, async ({ dir, pg, server, bundlePath, stripe, resend, db, temporal, queues, ctx, deadline, log, teardown, f }) => {
-  const PAYOUTS = envInt('DRILL_PAYOUTS', 40);
-  const BLOCK_EVERY = envInt('DRILL_BLOCK_EVERY', 10);
-  const PROPOSALS = envInt('DRILL_PROPOSALS', 30);
   const DOWN_MS = envInt('DRILL_PG_DOWN_MS', 5000);
   const RESTARTS = envInt('DRILL_PG_RESTARTS', 2);
 
-  await installRules(db);
-  const [plan, proposalPlan] = await Promise.all([
-    seedPayouts(db, stripe, PAYOUTS, { collaborators: 3, blockEvery: BLOCK_EVERY }),
-    seedProposals(db, PROPOSALS),
-  ]);
+  const { sizes, plan, proposalPlan } = await seedWork(db, stripe, { payouts: 40, collaborators: 3, blockEvery: 10, proposals: 30 });
   const workers = startWorkers(['proposals', 'placements', 'automation'], {
     databaseUrl: pg.databaseUrl, temporalAddress: server.address, bundlePath, queues, stripeUrl: stripe.url, resendUrl: resend.url, logDir: dir,
     maxConcurrentActivities: { placements: 6 },
@@ -55,7 +48,7 @@ const drill = crashDrill('crash-postgres', TIMEOUT_MS, async ({ dir, pg, server,
   for (let i = 0; i < RESTARTS; i++) {
     const before = planTransfers(stripe, plan).length;
     const waitUntil = Date.now() + 60_000;
-    while (Date.now() < waitUntil && planTransfers(stripe, plan).length < before + Math.max(3, PAYOUTS / 4)) await sleep(200);
+    while (Date.now() < waitUntil && planTransfers(stripe, plan).length < before + Math.max(3, sizes.payouts / 4)) await sleep(200);
     const transfers = planTransfers(stripe, plan).length;
     log(`stopping postgres with ${transfers} transfers made`);
     const down = Date.now();
@@ -80,7 +73,7 @@ const drill = crashDrill('crash-postgres', TIMEOUT_MS, async ({ dir, pg, server,
   await ctx.db.destroy();
   ctx.db = createDb(pg.databaseUrl, { max: 5 });
   f.check(`Postgres stopped ${outages.length}× mid-run for ~${DOWN_MS / 1000}s (fast shutdown) and started again on the same data directory and port`);
-  if (!outages.some((o) => o.transfers > 0 && o.transfers < PAYOUTS * 3)) f.fail('no outage landed while payouts were in flight');
+  if (!outages.some((o) => o.transfers > 0 && o.transfers < sizes.payouts * sizes.collaborators)) f.fail('no outage landed while payouts were in flight');
   await guarded(f, 'payout checks', () => checkPayouts(ctx, plan, f));
   await guarded(f, 'proposal checks', () => checkProposals(ctx, proposalPlan, outcomes, f));
   await guarded(f, 'e-mail checks', () => checkEmails(ctx, f));
@@ -92,7 +85,7 @@ const drill = crashDrill('crash-postgres', TIMEOUT_MS, async ({ dir, pg, server,
   f.details.retriedCalls = ctx.retries.retries;
   f.details.blockedSplitsResolved = resolver.stats.resolved;
   f.details.workSeconds = seconds;
-  f.details.sizes = { payouts: PAYOUTS, collaborators: 3, blockEvery: BLOCK_EVERY, proposals: PROPOSALS };
+  f.details.sizes = sizes;
 });
 
 export default drill;

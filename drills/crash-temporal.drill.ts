@@ -19,26 +19,19 @@ import {
   envInt, sleep, startApi, startWorkers, waitReady,
 } from './lib/crash-stack.js';
 import {
-  crashDrill, atsProgress, checkAts, checkEmails, checkPayouts, checkProposals, guarded, installRules, planTransfers, runProposals, seedPayouts, seedProposals,
+  crashDrill, atsProgress, checkAts, checkEmails, checkPayouts, checkProposals, guarded, planTransfers, runProposals, seedWork,
   startAtsSync, startBlockedSplitResolver, startPlacements, waitAtsSynced, waitExecutionsDone, waitPayoutsPaid, waitProposalsDone,
 } from './lib/crash-scenarios.js';
 
 const TIMEOUT_MS = 6 * 60_000;
 
 const drill = crashDrill('crash-temporal', TIMEOUT_MS, async ({ dir, pg, server, bundlePath, stripe, resend, db, temporal, queues, ctx, deadline, log, teardown, f }) => {
-  const PAYOUTS = envInt('DRILL_PAYOUTS', 40);
-  const BLOCK_EVERY = envInt('DRILL_BLOCK_EVERY', 10);
-  const PROPOSALS = envInt('DRILL_PROPOSALS', 30);
   const ATS_CANDIDATES = envInt('DRILL_ATS_CANDIDATES', 8000);
   const DOWN_MS = envInt('DRILL_TEMPORAL_DOWN_MS', 3000);
   const ats = await startGreenhouseFake();
   teardown.add('ats fake', () => ats.close());
 
-  await installRules(db);
-  const [plan, proposalPlan] = await Promise.all([
-    seedPayouts(db, stripe, PAYOUTS, { collaborators: 3, blockEvery: BLOCK_EVERY }),
-    seedProposals(db, PROPOSALS),
-  ]);
+  const { sizes, plan, proposalPlan } = await seedWork(db, stripe, { payouts: 40, collaborators: 3, blockEvery: 10, proposals: 30 });
   const workers = startWorkers(['proposals', 'placements', 'automation', 'ats-sync'], {
     databaseUrl: pg.databaseUrl, temporalAddress: server.address, bundlePath, queues, stripeUrl: stripe.url, resendUrl: resend.url, logDir: dir,
     maxConcurrentActivities: { placements: 6 },
@@ -67,7 +60,7 @@ const drill = crashDrill('crash-temporal', TIMEOUT_MS, async ({ dir, pg, server,
       const n = await atsProgress(ctx, atsRun).catch(() => 0);
       return n > 0 && n < atsTotal;
     };
-    while (Date.now() < waitUntil && planTransfers(stripe, plan).length < before + Math.max(3, PAYOUTS / 4) && !(await midSync())) await sleep(200);
+    while (Date.now() < waitUntil && planTransfers(stripe, plan).length < before + Math.max(3, sizes.payouts / 4) && !(await midSync())) await sleep(200);
     const mapped = await atsProgress(ctx, atsRun).catch(() => -1);
     const transfers = planTransfers(stripe, plan).length;
     log(`stopping temporal (${signal}) with ${transfers} transfers made, ${mapped} ATS records mapped`);
@@ -90,7 +83,7 @@ const drill = crashDrill('crash-temporal', TIMEOUT_MS, async ({ dir, pg, server,
   log(`work done in ${seconds}s (payouts all paid: ${paid}); checking`);
 
   f.check(`Temporal dev server restarted ${restarts.length}× mid-run on the same SQLite file and port (${restarts.map((r) => r.signal).join(', then ')}); workers, API and clients reconnected`);
-  const mid = restarts.filter((r) => r.transfers > 0 && r.transfers < PAYOUTS * 3).length;
+  const mid = restarts.filter((r) => r.transfers > 0 && r.transfers < sizes.payouts * sizes.collaborators).length;
   if (mid === 0) f.fail('no restart landed while payouts were in flight');
   await guarded(f, 'payout checks', () => checkPayouts(ctx, plan, f));
   await guarded(f, 'proposal checks', () => checkProposals(ctx, proposalPlan, outcomes, f));
@@ -101,7 +94,7 @@ const drill = crashDrill('crash-temporal', TIMEOUT_MS, async ({ dir, pg, server,
   f.details.retriedCalls = ctx.retries.retries;
   f.details.blockedSplitsResolved = resolver.stats.resolved;
   f.details.workSeconds = seconds;
-  f.details.sizes = { payouts: PAYOUTS, collaborators: 3, blockEvery: BLOCK_EVERY, proposals: PROPOSALS, atsCandidates: ATS_CANDIDATES };
+  f.details.sizes = { ...sizes, atsCandidates: ATS_CANDIDATES };
 });
 
 export default drill;

@@ -17,7 +17,7 @@ import {
   envInt, randomBetween, sleep, startApi, startWorkers, waitReady, type WorkerKind,
 } from './lib/crash-stack.js';
 import {
-  crashDrill, checkEmails, checkPayouts, checkProposals, guarded, installRules, planTransfers, runProposals, seedPayouts, seedProposals, startBlockedSplitResolver,
+  crashDrill, checkEmails, checkPayouts, checkProposals, guarded, planTransfers, runProposals, seedWork, startBlockedSplitResolver,
   startPlacements, waitExecutionsDone, waitPayoutsPaid, waitProposalsDone,
 } from './lib/crash-scenarios.js';
 
@@ -25,20 +25,12 @@ import {
 const TIMEOUT_MS = 15 * 60_000;
 
 const drill = crashDrill('crash-workers', TIMEOUT_MS, async ({ dir, pg, server: temporalServer, bundlePath, stripe, resend, db, temporal, queues, ctx, deadline, log, teardown, f }) => {
-  const PAYOUTS = envInt('DRILL_PAYOUTS', 200);
-  const COLLABORATORS = envInt('DRILL_COLLABORATORS', 4);
-  const BLOCK_EVERY = envInt('DRILL_BLOCK_EVERY', 20);
-  const PROPOSALS = envInt('DRILL_PROPOSALS', 30);
   const KILL_MIN = envInt('DRILL_KILL_MIN_MS', 2000);
   const KILL_MAX = envInt('DRILL_KILL_MAX_MS', 5000);
   const KILL_PHASE = envInt('DRILL_KILL_PHASE_MS', 90_000);
 
-  await installRules(db);
-  const [plan, proposalPlan] = await Promise.all([
-    seedPayouts(db, stripe, PAYOUTS, { collaborators: COLLABORATORS, blockEvery: BLOCK_EVERY }),
-    seedProposals(db, PROPOSALS),
-  ]);
-  log(`seeded ${PAYOUTS} placements × ${COLLABORATORS} collaborators, ${PROPOSALS} candidates`);
+  const { sizes, plan, proposalPlan } = await seedWork(db, stripe, { payouts: 200, collaborators: 4, blockEvery: 20, proposals: 30 });
+  log(`seeded ${sizes.payouts} placements × ${sizes.collaborators} collaborators, ${sizes.proposals} candidates`);
 
   // Few activities at a time per process, so each process's life holds transfers in flight.
   const kinds: WorkerKind[] = ['placements', 'placements', 'automation', 'proposals'];
@@ -84,7 +76,7 @@ const drill = crashDrill('crash-workers', TIMEOUT_MS, async ({ dir, pg, server: 
   log(`work done in ${seconds}s; checking`);
 
   f.check(`${kills.length} kill -9s of random worker processes (placements ×2, automation, proposals), each restarted`);
-  const killsInside = kills.filter((k) => k.transfers > 0 && k.transfers < PAYOUTS * COLLABORATORS).length;
+  const killsInside = kills.filter((k) => k.transfers > 0 && k.transfers < sizes.payouts * sizes.collaborators).length;
   if (kills.length === 0) f.fail('no worker was killed: the work finished before the first kill');
   await guarded(f, 'payout checks', () => checkPayouts(ctx, plan, f));
   await guarded(f, 'proposal checks', () => checkProposals(ctx, proposalPlan, outcomes, f));
@@ -97,7 +89,7 @@ const drill = crashDrill('crash-workers', TIMEOUT_MS, async ({ dir, pg, server: 
   f.details.blockedSplitsResolved = resolver.stats.resolved;
   f.details.retriedCalls = ctx.retries.retries;
   f.details.workSeconds = seconds;
-  f.details.sizes = { payouts: PAYOUTS, collaborators: COLLABORATORS, blockEvery: BLOCK_EVERY, proposals: PROPOSALS };
+  f.details.sizes = sizes;
 });
 
 export default drill;

@@ -24,7 +24,7 @@ import { createDb } from '../../lib/db.js';
 import { startFakeResend } from '../../test/fakes/resend.js';
 import { startFakeStripe } from '../../test/fakes/stripe.js';
 import {
-  buildWorkflowBundle, deadlineAfter, DRILL_ATS_KEYS, drillLog, ownPostgres, ownTemporal, privateQueues, retryUntil, sleep, temporalClient, tempDir, Teardown, type DrillApi,
+  buildWorkflowBundle, deadlineAfter, DRILL_ATS_KEYS, drillLog, envInt, ownPostgres, ownTemporal, privateQueues, retryUntil, sleep, temporalClient, tempDir, Teardown, type DrillApi,
 } from './crash-stack.js';
 
 export interface Ctx {
@@ -158,6 +158,23 @@ export interface PayoutPlan {
  * working connected accounts, except every `blockEvery`-th placement, whose second
  * collaborator's account cannot take transfers (that split blocks and raises `payout.blocked`).
  */
+/** How much work a crash drill puts through its fault: DRILL_* variables, else the drill's defaults. */
+export interface WorkSizes { payouts: number; collaborators: number; blockEvery: number; proposals: number }
+
+/** Installs the automation rules and seeds the payouts and proposals a crash drill runs through its fault. */
+export async function seedWork(db: Db, stripe: FakeStripe, defaults: WorkSizes) {
+  const sizes: WorkSizes = {
+    payouts: envInt('DRILL_PAYOUTS', defaults.payouts), collaborators: envInt('DRILL_COLLABORATORS', defaults.collaborators),
+    blockEvery: envInt('DRILL_BLOCK_EVERY', defaults.blockEvery), proposals: envInt('DRILL_PROPOSALS', defaults.proposals),
+  };
+  await installRules(db);
+  const [plan, proposalPlan] = await Promise.all([
+    seedPayouts(db, stripe, sizes.payouts, { collaborators: sizes.collaborators, blockEvery: sizes.blockEvery }),
+    seedProposals(db, sizes.proposals),
+  ]);
+  return { sizes, plan, proposalPlan };
+}
+
 export async function seedPayouts(db: Db, stripe: FakeStripe, n: number, opts: { collaborators: number; blockEvery: number }): Promise<PayoutPlan> {
   const bps = SPLITS[opts.collaborators];
   if (!bps) throw new Error(`collaborators must be 2 to 5, not ${opts.collaborators}`);
