@@ -227,12 +227,15 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
         // older than the application's last stage change move it back (it stays on record as an event).
         fresh.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
         for (const e of fresh) {
+          if (e.eventType === 'candidate.deleted' && e.candidateExternalId) {
+            await softDeleteMapped(trx, integration.id, 'candidate', e.candidateExternalId, now);
+            continue;
+          }
           if (!e.applicationExternalId) continue;
           const map = await trx('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: e.applicationExternalId }).first();
           if (!map) continue; // not synced yet: the next sync brings it
           if (e.eventType === 'application.deleted') {
-            await trx('applications').where({ id: map.internal_id }).update({ deleted_at: now });
-            await trx('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: e.applicationExternalId }).update({ deleted_at: now, updated_at: now });
+            await softDeleteMapped(trx, integration.id, 'application', e.applicationExternalId, now);
             continue;
           }
           const app = await trx('applications').where({ id: map.internal_id }).first();
@@ -307,6 +310,13 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
       });
     },
   };
+}
+
+/** Soft-deletes one mapped record (a deletion the platform reported by webhook). */
+async function softDeleteMapped(trx: Executor, integrationId: string, entityType: 'candidate' | 'application', externalId: string, now: Date) {
+  const [map] = await trx('external_entity_map').where({ integration_id: integrationId, entity_type: entityType, external_id: externalId })
+    .update({ deleted_at: now, updated_at: now }).returning('internal_id');
+  if (map) await trx(entityType === 'candidate' ? 'candidates' : 'applications').where({ id: map.internal_id }).update({ deleted_at: now });
 }
 
 /** Records of `entity` this complete run did not list: gone from the platform, so soft-deleted here. */

@@ -42,7 +42,7 @@ export interface StageChange {
 export interface CanonicalApplication extends Remote {
   candidateExternalId: string;
   jobExternalId: string | null;
-  /** The platform's stage name, as people see it ("Phone Screen", "Onsite" …). */
+  /** The platform's stage name, as people see it ("Phone Screen", "Onsite" …); '' when the platform named none (unknown). */
   stage: string;
   status: 'active' | 'rejected' | 'hired';
   /** Stage moves the platform reports with the application (oldest first), when it does. */
