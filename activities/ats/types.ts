@@ -106,6 +106,7 @@ export interface WebhookRequest {
   rawBody: Buffer;
   /** Lower-case header names. */
   headers: Record<string, string | undefined>;
+  /** The integration's own webhook secret (platforms that sign with a credential use that instead). */
   secret: string;
   now: Date;
 }
@@ -133,6 +134,13 @@ export interface AtsConnector {
   listApplications(req: ListRequest): Promise<Page<CanonicalApplication>>;
   /** Idempotent on `reference`: a second call returns the first application. */
   pushApplication(input: PushApplicationInput): Promise<{ applicationExternalId: string; candidateExternalId: string }>;
+  /**
+   * Platforms whose webhooks are subscribed through their API (Workable): registers `target` for the
+   * events the connector reads and returns the subscription ids; idempotent on retries.
+   */
+  subscribeWebhooks?(target: string): Promise<string[]>;
+  /** Removes subscriptions made by subscribeWebhooks (ones already gone are fine). */
+  unsubscribeWebhooks?(ids: string[]): Promise<void>;
   verifyWebhook(req: WebhookRequest): WebhookVerdict;
   /** The canonical events of a verified webhook delivery (possibly none: not every action matters). */
   parseWebhook(rawBody: Buffer, headers: Record<string, string | undefined>): CanonicalEvent[];
