@@ -27,6 +27,8 @@ export interface AtsActivityDeps {
   events: EventPublisher;
   /** Records per page (the platforms' maximum is often higher; this bounds one transaction). */
   pageSize?: number;
+  /** Where the API is reached from outside: the platforms post webhooks to `<publicUrl>/api/v1/integrations/<id>/webhooks`. */
+  publicUrl?: string;
 }
 
 /** What the API hands the workflow to record: credentials and webhook secret already sealed. */
@@ -68,12 +70,12 @@ export function asActivityFailure(err: unknown): Error {
 }
 
 /** The ATS side of each integration: paging syncs, webhook events, pushes. Every activity is idempotent. */
-export function createAtsActivities({ db, keyRing, connectorFor, events, pageSize = 200 }: AtsActivityDeps) {
+export function createAtsActivities({ db, keyRing, connectorFor, events, pageSize = 200, publicUrl = '' }: AtsActivityDeps) {
   const integrations = integrationsDal(db);
   const automation = automationDal(db);
 
-  async function load(integrationId: string): Promise<{ integration: IntegrationRow; connector: AtsConnector }> {
-    const integration = await integrations.find(integrationId);
+  async function load(integrationId: string, known?: IntegrationRow): Promise<{ integration: IntegrationRow; connector: AtsConnector }> {
+    const integration = known ?? await integrations.find(integrationId);
     if (!integration) throw ApplicationFailure.nonRetryable(`integration ${integrationId} not found`, FAILURE_TYPES.IntegrationNotFound);
     const credentials = JSON.parse(unseal(keyRing, integration.credentials_sealed, integration.credentials_key_id, integration.id)) as Record<string, string>;
     const connector = connectorFor(integration.platform, {
@@ -293,6 +295,33 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
       return { applicationExternalId: pushed.applicationExternalId, alreadyPushed: false };
     },
 
+    /**
+     * Registers the integration's webhook URL with platforms that take subscriptions through their API
+     * (Workable); none for the others. Idempotent: the connector finds a subscription it made before.
+     */
+    async registerWebhooks(input: { integrationId: string }): Promise<{ subscriptionIds: string[] }> {
+      const { integration, connector } = await load(input.integrationId);
+      if (!connector.subscribeWebhooks) return { subscriptionIds: [] };
+      try {
+        return { subscriptionIds: await connector.subscribeWebhooks(`${publicUrl.replace(/\/$/, '')}/api/v1/integrations/${integration.id}/webhooks`) };
+      } catch (err) {
+        throw asActivityFailure(err);
+      }
+    },
+
+    /** Removes what registerWebhooks made (on disconnect); ones already gone are fine. */
+    async removeWebhooks(input: { integrationId: string; subscriptionIds: string[] }): Promise<void> {
+      if (input.subscriptionIds.length === 0) return;
+      const integration = await integrations.findEvenDisconnected(input.integrationId);
+      if (!integration) throw ApplicationFailure.nonRetryable(`integration ${input.integrationId} not found`, FAILURE_TYPES.IntegrationNotFound);
+      const { connector } = await load(input.integrationId, integration);
+      try {
+        await connector.unsubscribeWebhooks?.(input.subscriptionIds);
+      } catch (err) {
+        throw asActivityFailure(err);
+      }
+    },
+
     async testConnection(input: { integrationId: string }): Promise<{ ok: boolean; error: string | null }> {
       const { connector } = await load(input.integrationId);
       try {
@@ -312,11 +341,23 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
   };
 }
 
-/** Soft-deletes one mapped record (a deletion the platform reported by webhook). */
+/**
+ * Soft-deletes one mapped record (a deletion the platform reported by webhook); a deleted candidate
+ * takes this integration's applications of theirs along (the platforms delete them with the person).
+ */
 async function softDeleteMapped(trx: Executor, integrationId: string, entityType: 'candidate' | 'application', externalId: string, now: Date) {
   const [map] = await trx('external_entity_map').where({ integration_id: integrationId, entity_type: entityType, external_id: externalId })
     .update({ deleted_at: now, updated_at: now }).returning('internal_id');
-  if (map) await trx(entityType === 'candidate' ? 'candidates' : 'applications').where({ id: map.internal_id }).update({ deleted_at: now });
+  if (!map) return;
+  if (entityType === 'application') {
+    await trx('applications').where({ id: map.internal_id }).update({ deleted_at: now });
+    return;
+  }
+  await trx('candidates').where({ id: map.internal_id }).update({ deleted_at: now });
+  const apps = await trx('applications').where({ candidate_id: map.internal_id, source_integration_id: integrationId }).whereNull('deleted_at')
+    .update({ deleted_at: now }).returning('id');
+  const ids = apps.map((a: { id: string }) => a.id);
+  if (ids.length) await trx('external_entity_map').where({ integration_id: integrationId, entity_type: 'application' }).whereIn('internal_id', ids).update({ deleted_at: now, updated_at: now });
 }
 
 /** Records of `entity` this complete run did not list: gone from the platform, so soft-deleted here. */
