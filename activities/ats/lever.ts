@@ -98,6 +98,17 @@ export function createLeverConnector(config: ConnectorConfig): AtsConnector {
       })).json() as { data: LeverOpportunity }).data;
       return { applicationExternalId: existing.id, candidateExternalId: existing.contact };
     },
+    /** `GET /stages` ("Stages" in Lever's API reference): every pipeline stage's id and name. */
+    async stageNames(stageIds) {
+      const names: Record<string, string> = {};
+      let offset: string | undefined;
+      do {
+        const body = await get<{ id: string; text: string }>('/stages', { limit: '100', ...(offset && { offset }) });
+        for (const stage of body.data) if (stageIds.includes(stage.id)) names[stage.id] = stage.text;
+        offset = body.hasNext ? body.next : undefined;
+      } while (offset);
+      return names;
+    },
     verifyWebhook({ rawBody, secret, now }) {
       let body: { event?: string; token?: string; triggeredAt?: number; signature?: string };
       try {
@@ -116,7 +127,7 @@ export function createLeverConnector(config: ConnectorConfig): AtsConnector {
       const body = JSON.parse(rawBody.toString('utf8')) as { event: string; token: string; triggeredAt: number; data: { opportunityId?: string; contactId?: string; toStageId?: string; fromStageId?: string } };
       const eventType = WEBHOOK_EVENTS[body.event];
       if (!eventType) return [];
-      // Lever's webhook names stages by id only: the move is stored as an event; the next sync brings the stage name.
+      // Lever's webhook names stages by id only: the ingestion names them (stageNames) before applying the move.
       return [{
         eventType, providerEventId: body.token, provider: 'lever', candidateExternalId: body.data.contactId ?? null,
         applicationExternalId: body.data.opportunityId ?? null, jobExternalId: null, stageFrom: null, stageTo: null, actor: null,

@@ -5,6 +5,7 @@ import { integrationsDal, type IntegrationRow } from '../../db/dal/integrations.
 import { automationDal } from '../../db/dal/automation.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import type { EventPublisher } from '../events.js';
+import { MAX_HEADER_WAIT_MS } from './http.js';
 import { type IngestContext, type PageCounts, type StageMove, ingestApplications, ingestCandidates, ingestJobs, insertEvents, recordStageMove } from './ingest.js';
 import {
   AtsAuthError,
@@ -63,7 +64,7 @@ const CHECKPOINT_OVERLAP_MS = 60_000;
 export function asActivityFailure(err: unknown): Error {
   if (err instanceof AtsAuthError) return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.AtsAuthFailed);
   if (err instanceof AtsRateLimitError) {
-    return ApplicationFailure.create({ message: err.message, type: FAILURE_TYPES.AtsRateLimited, ...(err.retryAfterMs !== null && { nextRetryDelay: Math.max(1, err.retryAfterMs) }) });
+    return ApplicationFailure.create({ message: err.message, type: FAILURE_TYPES.AtsRateLimited, ...(err.retryAfterMs !== null && { nextRetryDelay: Math.min(MAX_HEADER_WAIT_MS, Math.max(1, err.retryAfterMs)) }) });
   }
   if (err instanceof AtsRequestError && err.permanent) return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.AtsRequestRejected);
   return err instanceof Error ? err : new Error(String(err));
@@ -218,13 +219,13 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
 
     /** Stores a webhook delivery's events once each and applies stage moves and deletions they report. */
     async ingestWebhookEvents(input: { integrationId: string; events: CanonicalEvent[] }): Promise<{ stored: number; duplicates: number }> {
-      const integration = await integrations.find(input.integrationId);
-      if (!integration) throw ApplicationFailure.nonRetryable(`integration ${input.integrationId} not found`, FAILURE_TYPES.IntegrationNotFound);
+      const { integration, connector } = await load(input.integrationId);
+      const events = await namedStages(connector, input.events);
       const moves: (StageMove & { recruiterId: string | null })[] = [];
       const stored = await db.transaction(async (trx) => {
         const now = new Date();
         const ctx: IngestContext = { trx, integrationId: integration.id, platform: integration.platform, companyId: integration.company_id, runId: `webhook:${now.toISOString()}`, now };
-        const fresh = await insertEvents(ctx, input.events, now);
+        const fresh = await insertEvents(ctx, events, now);
         // Deliveries come late, repeated and out of order: apply them oldest first, and never let one
         // older than the application's last stage change move it back (it stays on record as an event).
         fresh.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
@@ -339,6 +340,20 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
       });
     },
   };
+}
+
+/**
+ * Events that name their stage by id only (Lever's `toStageId`), with the stage's name when the
+ * platform tells it; left as they are when it cannot (the next sync brings the name).
+ */
+async function namedStages(connector: AtsConnector, events: CanonicalEvent[]): Promise<CanonicalEvent[]> {
+  const ids = [...new Set(events.filter((e) => !e.stageTo && typeof e.metadata.toStageId === 'string').map((e) => e.metadata.toStageId as string))];
+  if (ids.length === 0 || !connector.stageNames) return events;
+  const names = await connector.stageNames(ids).catch((err: unknown) => {
+    log.warn('could not name the stages of webhook events', { error: String(err) });
+    return {} as Record<string, string>;
+  });
+  return events.map((e) => (!e.stageTo && names[e.metadata.toStageId as string] ? { ...e, stageTo: names[e.metadata.toStageId as string]! } : e));
 }
 
 /**

@@ -141,6 +141,8 @@ export interface AtsConnector {
   subscribeWebhooks?(target: string): Promise<string[]>;
   /** Removes subscriptions made by subscribeWebhooks (ones already gone are fine). */
   unsubscribeWebhooks?(ids: string[]): Promise<void>;
+  /** Platforms whose webhooks name stages by id only (Lever): the names of those stage ids (unknown ones left out). */
+  stageNames?(stageIds: string[]): Promise<Record<string, string>>;
   verifyWebhook(req: WebhookRequest): WebhookVerdict;
   /** The canonical events of a verified webhook delivery (possibly none: not every action matters). */
   parseWebhook(rawBody: Buffer, headers: Record<string, string | undefined>): CanonicalEvent[];

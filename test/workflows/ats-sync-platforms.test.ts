@@ -110,8 +110,8 @@ describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end 
       ats.moveApplication(seeded.applications[0]!, ats.stages[3]!);
       await deliver(ats.stageChangeWebhook(seeded.applications[0]!, { deliveryId: `${platform}-move` }));
       await eventually(async () => (await db('ats_events').where({ integration_id: integrationId, provider_event_id: `${platform}-move` })).length === 1);
-      // Lever names the stage by id only: its move is on record, and the next sync names it.
-      if (platform !== 'lever') await eventually(async () => (await stageOf(seeded.applications[0]!)) === ats.stages[3]);
+      // Lever names the stage by id only: the ingestion names it through the platform's stages.
+      await eventually(async () => (await stageOf(seeded.applications[0]!)) === ats.stages[3]);
       await handle.signal(syncNowSignal);
       expect((await ran(handle, 3)).lastError).toBeNull();
       expect(await stageOf(seeded.applications[0]!)).toBe(ats.stages[3]);

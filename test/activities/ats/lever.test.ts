@@ -77,6 +77,13 @@ describe('Lever connector', () => {
     expect(lever.parseWebhook(Buffer.from(deleted.body), {})).toMatchObject([{ eventType: 'application.deleted', applicationExternalId: app!.externalId }]);
   });
 
+  it('names the stage ids its webhooks carry through the account\'s stages', async () => {
+    const [app] = await applications(null);
+    const [event] = lever.parseWebhook(Buffer.from(ats.stageChangeWebhook(app!.externalId).body), {});
+    const id = event!.metadata.toStageId as string;
+    expect(await lever.stageNames!([id, 'no-such-stage'])).toEqual({ [id]: app!.stage });
+  });
+
   it('pushes an opportunity once per reference', async () => {
     const jobs = await lever.listJobs({ checkpoint: null, cursor: null, pageSize: 10 });
     const input = { reference: 'prop-1', jobExternalId: jobs.items[0]!.externalId, candidate: { fullName: 'Mae Jemison', email: 'mae@example.com' }, note: '' };

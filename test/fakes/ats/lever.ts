@@ -56,6 +56,8 @@ export async function startLeverFake(opts: { port?: number } = {}): Promise<Fake
     if (req.method === 'GET' && url.pathname === '/v1/postings') {
       return reply(store.jobs, (j) => !j.deleted, (j) => ({ id: String(j.id), text: j.title, state: j.status === 'open' ? 'published' : j.status, updatedAt: j.updatedAt }));
     }
+    // API reference, "Stages": the account's pipeline stages.
+    if (req.method === 'GET' && url.pathname === '/v1/stages') return reply([...STAGES], () => true, (name) => ({ id: stageId(name), text: name }));
     if (req.method === 'GET' && url.pathname === '/v1/opportunities') {
       const since = query.updated_at_start ? Number(query.updated_at_start) : 0;
       if (!Number.isInteger(since)) return sendJson(res, 400, { code: 'BadRequestError', message: 'updated_at_start must be epoch milliseconds' });
