@@ -133,10 +133,10 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
     return { items, nextCursor: nextCursor(res.headers.get('link')) };
   }
 
-  /** The name of stage `stageId` of job `jobId`, from the job's stages (fetched once per job). */
+  /** The name of stage `stageId` of job `jobId`, from the job's stages (fetched once per job and run). */
   async function stageName(jobId: number, stageId: number): Promise<string | null> {
     let names = stageNames.get(jobId);
-    if (!names?.has(stageId)) {
+    if (!names) {
       const rows = await call(`${base}/job_stages?${new URLSearchParams({ job_ids: String(jobId), per_page: '500' })}`).then((r) => r.json() as Promise<GhJobStage[]>);
       // Checked here too: a filter the platform ignored would hand back other jobs' stages.
       names = new Map(rows.filter((r) => r.job_id === undefined || r.job_id === null || r.job_id === jobId).map((r) => [r.id, r.name]));

@@ -57,6 +57,9 @@ export interface SyncResult extends PageCounts {
   checkpoint: string | null;
 }
 
+/** How long a webhook batch waits for the platform to name stage ids (then the next sync names them). */
+const STAGE_NAMES_TIMEOUT_MS = 5_000;
+
 /** A run re-reads this much before its start, so a clock skew with the platform cannot lose an update. */
 const CHECKPOINT_OVERLAP_MS = 60_000;
 
@@ -349,7 +352,9 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
 async function namedStages(connector: AtsConnector, events: CanonicalEvent[]): Promise<CanonicalEvent[]> {
   const ids = [...new Set(events.filter((e) => !e.stageTo && typeof e.metadata.toStageId === 'string').map((e) => e.metadata.toStageId as string))];
   if (ids.length === 0 || !connector.stageNames) return events;
-  const names = await connector.stageNames(ids).catch((err: unknown) => {
+  // Bounded well inside the activity's timeout: a slow platform must not hold the deliveries back.
+  const giveUp = new Promise<Record<string, string>>((resolve) => setTimeout(() => resolve({}), STAGE_NAMES_TIMEOUT_MS).unref());
+  const names = await Promise.race([connector.stageNames(ids), giveUp]).catch((err: unknown) => {
     log.warn('could not name the stages of webhook events', { error: String(err) });
     return {} as Record<string, string>;
   });
