@@ -123,6 +123,9 @@ describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end 
         return row.deleted_at ? row : undefined;
       });
       expect((await db('applications').where({ id: gone.internal_id }).first()).deleted_at).not.toBeNull();
+      // Greenhouse and Ashby delete the person (applications 0 and 3 are theirs) with their applications; Lever one opportunity.
+      expect((await mapped('candidate', seeded.candidates[0]!)).deleted_at !== null).toBe(platform !== 'lever');
+      if (platform !== 'lever') expect((await mapped('application', seeded.applications[0]!)).deleted_at).not.toBeNull();
     }
 
     // A 429 with a wait: nothing is asked again before it, and the run then finishes.
