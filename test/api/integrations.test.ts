@@ -83,7 +83,12 @@ describe('integrations API: webhooks signed with platform credentials', () => {
     expect(ats.subscriptions().map((s) => s.target)).toEqual(['candidate_created', 'candidate_moved'].map((e) => `http://app.test/api/v1/integrations/${created.body.id}/webhooks?event=${e}`));
     ats.moveApplication(applications[0]!, ats.stages[2]!);
     const delivery = ats.stageChangeWebhook(applications[0]!, { deliveryId: 'workable-move' });
-    expect((await post(created.body.id, delivery)).status).toBe(200);
+    // Delivered where the subscription points (its ?event= included).
+    const target = new URL(ats.subscriptions().find((s) => s.event === 'candidate_moved')!.target);
+    const delivered = await h.request('POST', `${target.pathname}${target.search}`, { rawBody: delivery.body, headers: { ...delivery.headers, 'content-type': 'application/json' } });
+    expect(delivered.status).toBe(200);
+    const map = await h.db('external_entity_map').where({ integration_id: created.body.id, entity_type: 'application', external_id: applications[0] }).first();
+    await eventually(async () => (await h.db('applications').where({ id: map.internal_id }).first()).stage === ats.stages[2]);
     expect((await post(created.body.id, { ...delivery, headers: ats.signWebhook(delivery.body, { secret: ats.webhookSecret }) })).status).toBe(401);
     await h.request('DELETE', `/api/v1/integrations/${created.body.id}`, { actor: m.actors.companyAdmin });
     await eventually(async () => ats.subscriptions().length === 0);
