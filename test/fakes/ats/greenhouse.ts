@@ -89,6 +89,7 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
     const failure = failures.take(req.method ?? 'GET', url.pathname);
     if (failure) return sendJson(res, failure.status, failure.body ?? { message: `injected ${failure.status}` }, failure.headers);
 
+    // harvestdocs.greenhouse.io/docs/authentication, "Step 2: Generate an access token".
     if (req.method === 'POST' && url.pathname === '/token') {
       const [scheme, value] = (req.headers.authorization ?? '').split(' ');
       const [id, secret] = Buffer.from(value ?? '', 'base64').toString().split(':');
@@ -104,6 +105,7 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!bearer || (tokens.get(bearer) ?? 0) < Date.now()) return sendJson(res, 401, { message: 'Unauthorized' });
 
+    // docs/list-endpoints ("Available filters") and docs/pagination: filters on the first request, then the cursor alone.
     const list = /^\/v3\/(jobs|candidates|applications)$/.exec(url.pathname)?.[1] as keyof typeof LISTS | undefined;
     if (req.method === 'GET' && list) {
       let state: ListState;
@@ -145,6 +147,7 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
       return sendJson(res, 200, page, headers);
     }
 
+    // A job's interview stages (endpoint name unconfirmed: see docs/ats-connectors.md).
     if (req.method === 'GET' && url.pathname === '/v3/job_stages') {
       const jobIds = ids(query.job_ids);
       const shown = jobs.filter((j) => !jobIds || jobIds.includes(j.id));

@@ -77,6 +77,7 @@ export async function startWorkableFake(opts: WorkableFakeOptions = {}): Promise
     };
     const failure = store.failures.take(req.method ?? 'GET', url.pathname);
     if (failure) return sendJson(res, failure.status, failure.body ?? { error: `injected ${failure.status}` }, { ...limits, ...failure.headers });
+    // workable.readme.io/reference/rate-limits: 10 requests per 10 s for an account token, then 429.
     if (opts.rateLimit && window.used > PER_WINDOW) return sendJson(res, 429, { error: 'Too many requests' }, limits);
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return sendJson(res, 401, { error: 'Not authorized' }, limits);
 
@@ -90,6 +91,7 @@ export async function startWorkableFake(opts: WorkableFakeOptions = {}): Promise
     const next = (lastId: number | undefined, more: boolean) =>
       more && lastId !== undefined ? `${pageBase}?${new URLSearchParams({ ...query, since_id: String(lastId + 1) })}` : undefined;
 
+    // workable.readme.io/reference/webhook-subscriptions: one target per subscription (409 when taken).
     if (url.pathname === '/spi/v3/subscriptions' && req.method === 'POST') {
       const body = JSON.parse((await readBody(req)) || '{}') as { target?: string; event?: string };
       if (!body.target || !EVENTS.includes(body.event ?? '')) return sendJson(res, 422, { error: 'target and a known event are required' }, limits);
