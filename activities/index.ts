@@ -82,7 +82,10 @@ export interface AtsActivityFactoryDeps extends ActivityDeps {
 /** Activities of the `ats-sync` task queue (one sync workflow per integration). */
 export function createAtsWorkerActivities(deps: AtsActivityFactoryDeps) {
   const { sendIntegrationAuthFailedEmail } = emailActivities(deps);
-  return { ...createAtsActivities({ db: deps.db, keyRing: deps.keyRing, connectorFor: deps.connectorFor, events: eventPublisher(deps) }), sendIntegrationAuthFailedEmail };
+  return {
+    ...createAtsActivities({ db: deps.db, keyRing: deps.keyRing, connectorFor: deps.connectorFor, events: eventPublisher(deps), publicUrl: deps.appUrl }),
+    sendIntegrationAuthFailedEmail,
+  };
 }
 
 export type AtsWorkflowActivities = ReturnType<typeof createAtsWorkerActivities>;

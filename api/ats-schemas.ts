@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ATS_PLATFORMS, SYNC_ENTITIES, type AtsPlatform } from '../activities/ats/types.js';
+import { LEVER_WEBHOOK_EVENTS, leverTokenField } from '../activities/ats/lever.js';
 import { INTEGRATION_STATES } from '../db/migrations/005_ats_sync.js';
 import { pageOf, pageQuery, uuid } from './schemas.js';
 
@@ -8,9 +9,11 @@ import { pageOf, pageQuery, uuid } from './schemas.js';
 /** The credentials each platform needs, and may take (write-only: never returned). */
 export const CREDENTIAL_FIELDS: Record<AtsPlatform, { required: readonly string[]; optional?: readonly string[] }> = {
   greenhouse: { required: ['clientId', 'clientSecret', 'userId'] },
-  // performAs: the Lever user pushed applications are created as.
-  lever: { required: ['apiKey'], optional: ['performAs'] },
-  workable: { required: ['subdomain', 'token'] },
+  // performAs: the Lever user pushed applications are created as; signatureToken.<event>: the token Lever
+  // signs that webhook event type with (one per subscribed type).
+  lever: { required: ['apiKey'], optional: ['performAs', ...LEVER_WEBHOOK_EVENTS.map(leverTokenField)] },
+  // clientSecret: an OAuth app's secret, which then signs webhooks instead of the account token.
+  workable: { required: ['subdomain', 'token'], optional: ['clientSecret'] },
   ashby: { required: ['apiKey'] },
   bamboohr: { required: ['companyDomain', 'apiKey'] },
 };

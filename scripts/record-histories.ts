@@ -32,6 +32,7 @@ import { createGreenhouseConnector } from '../activities/ats/greenhouse.js';
 import type { atsSyncWorkflow} from '../workflows/ats-sync.js';
 import { disconnectUpdate, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../workflows/ats-sync.js';
 import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
+import { startWorkableFake } from '../test/fakes/ats/workable.js';
 import { ATS_TEST_KEY_RING, connect as connectAts, seedSmall } from '../test/support/ats-harness.js';
 import type { automationExecutionWorkflow} from '../workflows/automation.js';
 import { approveExecutionUpdate, automationStateQuery, rejectExecutionUpdate } from '../workflows/automation.js';
@@ -115,6 +116,8 @@ async function recorder(infra: TestInfra) {
   });
   const greenhouse = await startGreenhouseFake();
   seedSmall(greenhouse);
+  const workable = await startWorkableFake();
+  seedSmall(workable);
   const syncRuns = async (handle: WorkflowHandle<typeof atsSyncWorkflow>, runs: number) => {
     for (;;) {
       const s = await handle.query(syncStatusQuery);
@@ -165,6 +168,13 @@ async function recorder(infra: TestInfra) {
       const delivery = greenhouse.stageChangeWebhook(app);
       await handle.signal(webhookEventsSignal, createGreenhouseConnector(greenhouse.config).parseWebhook(Buffer.from(delivery.body), delivery.headers));
       await handle.executeUpdate(pauseSyncUpdate, { args: [{ actor: m.actors.companyAdmin }] });
+      await handle.executeUpdate(disconnectUpdate, { args: [{ actor: m.actors.companyAdmin }] });
+      return handle;
+    },
+    async 'ats-sync-workable-subscribed-then-disconnected'() {
+      const m = await createMarketplace(db);
+      const { handle } = await connectAts(env, atsQueue, m, workable);
+      await syncRuns(handle, 1);
       await handle.executeUpdate(disconnectUpdate, { args: [{ actor: m.actors.companyAdmin }] });
       return handle;
     },
@@ -313,7 +323,7 @@ async function recorder(infra: TestInfra) {
           console.log(`recorded ${path.relative(PROJECT_ROOT, file)}`);
         })))));
       } finally {
-        await Promise.all([env.teardown(), resend.close(), stripe.close(), greenhouse.close(), db.destroy()]);
+        await Promise.all([env.teardown(), resend.close(), stripe.close(), greenhouse.close(), workable.close(), db.destroy()]);
       }
     },
   };

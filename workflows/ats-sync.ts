@@ -7,6 +7,7 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -51,6 +52,8 @@ export interface SyncStatus {
   entities: Record<SyncEntity, EntityStatus>;
   webhookEvents: { received: number; stored: number; duplicates: number };
   pushes: { done: number; failed: number; pending: number };
+  /** Webhook subscriptions made through the platform's API (Workable), removed on disconnect. */
+  webhookSubscriptions?: string[];
 }
 
 export interface AtsSyncInput {
@@ -97,6 +100,9 @@ const ats = proxyActivities<AtsWorkflowActivities>({
     nonRetryableErrorTypes: [FAILURE_TYPES.AtsAuthFailed, FAILURE_TYPES.AtsRequestRejected, FAILURE_TYPES.IntegrationNotFound, FAILURE_TYPES.SyncSuperseded],
   },
 });
+
+/** Webhook subscriptions through the platform's API on connect / resume, removed on disconnect (new commands: patched). */
+const WEBHOOK_SUBSCRIPTIONS_PATCH = 'ats-webhook-subscriptions';
 
 /** Failures in a row after which the integration shows up in the Web UI as needing attention. */
 const ATTENTION_AFTER_FAILURES = 3;
@@ -163,6 +169,7 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
     return status;
   }, { validator: ({ actor }) => { companyAdmin(actor); if (status.state === 'paused') refuse(FAILURE_TYPES.InvalidState, 'the integration is already paused'); } });
   setHandler(resumeSyncUpdate, async () => {
+    if (!status.webhookSubscriptions?.length && patched(WEBHOOK_SUBSCRIPTIONS_PATCH)) await subscribeWebhooks();
     await setState('active', null);
     status.consecutiveFailures = 0;
     requested ??= 'incremental';
@@ -187,6 +194,7 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
   });
   setHandler(testConnectionUpdate, () => ats.testConnection({ integrationId: input.integrationId }), { validator: ({ actor }) => companyAdmin(actor) });
   setHandler(disconnectUpdate, async () => {
+    if (status.webhookSubscriptions?.length && patched(WEBHOOK_SUBSCRIPTIONS_PATCH)) await unsubscribeWebhooks();
     await setState('deleted');
     return status;
   }, { validator: ({ actor }) => companyAdmin(actor) });
@@ -196,6 +204,7 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
     try {
       await db.recordIntegration(input.record);
       recorded = true;
+      if (patched(WEBHOOK_SUBSCRIPTIONS_PATCH)) await subscribeWebhooks();
     } catch (err) {
       refusal = asRefusal(err);
       await condition(allHandlersFinished);
@@ -257,6 +266,25 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
     if (!failed) status.lastSuccessAt = new Date().toISOString();
     status.nextRunAt = new Date(Date.now() + status.config.intervalMinutes * MINUTE_MS).toISOString();
     show();
+  }
+
+  /** A platform refusing the subscription does not stop syncing: the error shows, and a resume tries again. */
+  async function subscribeWebhooks() {
+    try {
+      status.webhookSubscriptions = (await ats.registerWebhooks({ integrationId: input.integrationId })).subscriptionIds;
+    } catch (err) {
+      status.lastError = `webhook subscription: ${applicationFailureOf(err)?.message ?? String(err)}`;
+      log.warn('ATS webhook subscription failed', { error: status.lastError });
+    }
+  }
+
+  async function unsubscribeWebhooks() {
+    try {
+      await ats.removeWebhooks({ integrationId: input.integrationId, subscriptionIds: status.webhookSubscriptions ?? [] });
+      status.webhookSubscriptions = [];
+    } catch (err) {
+      log.warn('ATS webhook subscriptions could not be removed', { error: applicationFailureOf(err)?.message ?? String(err) });
+    }
   }
 
   async function authFailed(message: string) {

@@ -29,8 +29,13 @@ const EVERYTHING = { applicationStatus: 'ALL', jobStatusGroups: 'ALL', sortBy: '
 /** How a pushed application carries our reference in BambooHR: its `source`. */
 export const bambooReferenceSource = (reference: string) => `splits:${reference}`;
 
-/** Where an application's source shows (the list may leave it out): on it, or on its applicant. */
-const sourceOf = (a: BambooApplication) => (a.source !== undefined ? a.source : a.applicant.source);
+/** Whether a listed application is `candidate`'s: same e-mail when we have one, else the same name. */
+function sameApplicant(a: BambooApplication, candidate: { fullName: string; email: string | null }): boolean {
+  const email = candidate.email?.trim().toLowerCase();
+  if (email) return (a.applicant.email ?? '').trim().toLowerCase() === email;
+  const name = (v: string) => v.trim().replace(/\s+/g, ' ').toLowerCase();
+  return name(`${a.applicant.firstName ?? ''} ${a.applicant.lastName ?? ''}`) === name(candidate.fullName);
+}
 
 const HIRED = /hired/i;
 const REJECTED = /not (a )?fit|declined|rejected|withdrawn|disqualified|not qualified|no longer/i;
@@ -132,39 +137,44 @@ export function createBambooHrConnector(config: ConnectorConfig): AtsConnector {
     },
 
     /**
-     * Idempotent on the reference, carried as the application's `source`: first look among this
-     * job's applications found by the candidate's email (else name) for one with that source —
-     * reading the application itself when the list leaves the source out — then create it
-     * (multipart) and add the note as a comment.
+     * Idempotent without a searchable reference (BambooHR shows no `source` to search by): the
+     * person's application to this job is looked for first — by e-mail, else name — and only
+     * created when there is none. The create answer may carry little more than an id: without
+     * the application's, it is looked up again; a retry after a lost answer finds it the same
+     * way, so no attempt creates blindly. The note is added as a comment.
      */
     async pushApplication(input) {
-      const source = bambooReferenceSource(input.reference);
-      const filter = { jobId: input.jobExternalId, searchString: input.candidate.email?.trim() || input.candidate.fullName };
-      let cursor: string | null = null;
-      do {
-        const page: { rows: BambooApplication[]; next: string | null } = await applications(cursor, filter);
-        for (const row of page.rows) {
-          if (row.job && String(row.job.id) !== input.jobExternalId) continue;
-          const found = sourceOf(row) !== undefined ? row : await request<BambooApplication>(`/applications/${encodeURIComponent(String(row.id))}`);
-          if (sourceOf(found) === source) return { applicationExternalId: String(row.id), candidateExternalId: String(found.applicant.id) };
-        }
-        cursor = page.next;
-      } while (cursor);
+      const find = async (): Promise<{ applicationExternalId: string; candidateExternalId: string } | null> => {
+        const filter = { jobId: input.jobExternalId, searchString: input.candidate.email?.trim() || input.candidate.fullName };
+        let cursor: string | null = null;
+        do {
+          const page: { rows: BambooApplication[]; next: string | null } = await applications(cursor, filter);
+          // Checked again: a filter the platform ignored would list other people's applications.
+          const mine = page.rows.find((row) => (!row.job || String(row.job.id) === input.jobExternalId) && sameApplicant(row, input.candidate));
+          if (mine) return { applicationExternalId: String(mine.id), candidateExternalId: String(mine.applicant.id) };
+          cursor = page.next;
+        } while (cursor);
+        return null;
+      };
+      const existing = await find();
+      if (existing) return existing;
 
       const [firstName = '', ...rest] = input.candidate.fullName.trim().split(/\s+/);
       const form = new FormData();
-      const fields = { firstName, lastName: rest.join(' '), email: input.candidate.email?.trim() ?? '', jobId: input.jobExternalId, source };
+      const fields = { firstName, lastName: rest.join(' '), email: input.candidate.email?.trim() ?? '', jobId: input.jobExternalId, source: bambooReferenceSource(input.reference) };
       for (const [k, v] of Object.entries(fields)) if (v) form.set(k, v);
-      const created = await request<{ applicationId?: number | string; candidateId?: number | string }>('/application', { method: 'POST', body: form });
-      // Without the ids, a retry finds the application by its source instead.
-      if (created.applicationId === undefined || created.candidateId === undefined) throw new AtsRequestError('bamboohr: the created application came back without its ids', 200, false);
-      const applicationExternalId = String(created.applicationId);
+      const created = await request<{ applicationId?: number | string; candidateId?: number | string; id?: number | string }>('/application', { method: 'POST', body: form });
+      const pushed = created.applicationId !== undefined && created.candidateId !== undefined
+        ? { applicationExternalId: String(created.applicationId), candidateExternalId: String(created.candidateId) }
+        : await find();
+      // Created, but not (yet) listed: the retry looks it up before anything else, and creates nothing.
+      if (!pushed) throw new AtsRequestError('bamboohr: the created application is not listed yet', 200, false);
       if (input.note.trim()) {
-        await request(`/applications/${encodeURIComponent(applicationExternalId)}/comments`, {
+        await request(`/applications/${encodeURIComponent(pushed.applicationExternalId)}/comments`, {
           method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'comment', comment: input.note }),
         });
       }
-      return { applicationExternalId, candidateExternalId: String(created.candidateId) };
+      return pushed;
     },
 
     /** Employee webhooks only, but verified as BambooHR signs them: hex HMAC-SHA256 of body + timestamp. */

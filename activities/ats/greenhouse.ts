@@ -16,7 +16,22 @@ import {
 
 interface GhJob { id: number; name: string; status: string; updated_at: string | null }
 interface GhCandidate { id: number; first_name: string | null; last_name: string | null; email_addresses?: { value: string }[]; tags?: string[]; updated_at: string | null }
-interface GhApplication { id: number; candidate_id: number; job_id: number | null; status: string; current_stage: { name: string } | null; updated_at: string | null }
+/**
+ * A v3 application: the stage as `stage_id` (+ `stage_name` when given, else resolved through the
+ * job's stages), `status` one of in_process | rejected | hired | converted. `current_stage` is the
+ * v1 shape, still read when present.
+ */
+interface GhApplication {
+  id: number; candidate_id: number; job_id: number | null; status: string; stage_id?: number | null; stage_name?: string | null;
+  current_stage?: { id?: number; name: string } | null; last_activity_at?: string | null; updated_at?: string | null;
+}
+interface GhJobStage { id: number; name: string; job_id?: number | null }
+/** The application part of a webhook payload (Greenhouse web hooks: no `updated_at` / `previous_stage`). */
+interface GhWebhookApplication {
+  id?: number; candidate?: { id: number }; candidate_id?: number; jobs?: { id: number }[]; job_id?: number; status?: string;
+  current_stage?: { id?: number; name: string } | null; stage_id?: number | null; stage_name?: string | null;
+  last_activity_at?: string | null; rejected_at?: string | null; applied_at?: string | null;
+}
 
 const WEBHOOK_ACTIONS: Record<string, CanonicalEventType> = {
   candidate_stage_change: 'application.stage_changed',
@@ -28,14 +43,42 @@ const WEBHOOK_ACTIONS: Record<string, CanonicalEventType> = {
   merge_candidate: 'candidate.merged',
 };
 
+/** A token is renewed this long before it expires. */
+const TOKEN_MARGIN_MS = 60_000;
+/** Harvest v3 access tokens live 1 h (Authentication guide); used when a response names no lifetime. */
+const DEFAULT_TOKEN_LIFETIME_MS = 3_600_000;
+
+/**
+ * When a token expires: `expires_at` (an ISO time, or epoch seconds / milliseconds) as clients of
+ * Harvest v3 read it, else `expires_in` seconds, else the documented hour.
+ */
+function tokenExpiry(body: { expires_at?: string | number; expires_in?: number }, now: number): number {
+  if (body.expires_at !== undefined) {
+    const n = Number(body.expires_at);
+    const at = Number.isFinite(n) ? (n >= 1e12 ? n : n * 1000) : Date.parse(String(body.expires_at));
+    if (Number.isFinite(at)) return at;
+  }
+  if (typeof body.expires_in === 'number' && Number.isFinite(body.expires_in)) return now + body.expires_in * 1000;
+  return now + DEFAULT_TOKEN_LIFETIME_MS;
+}
+
+/** v3 statuses: in_process | rejected | hired | converted (a prospect application turned into a candidate one: it moves no further). */
+function applicationStatus(status: string): CanonicalApplication['status'] {
+  if (status === 'hired') return 'hired';
+  if (status === 'rejected' || status === 'converted') return 'rejected';
+  return 'active';
+}
+
 /** The reference tag a pushed candidate carries, so a second push finds the first. */
 const referenceTag = (reference: string) => `splits:${reference}`;
 
 /**
- * Greenhouse Harvest v3: OAuth client credentials (token cached until a minute before it
- * expires, renewed once on a 401), lists filtered by `updated_at=gte|…` on the first
- * request and paged by the `Link rel="next"` cursor alone, webhooks signed
- * `Signature: sha256 <hex>` over the raw body.
+ * Greenhouse Harvest v3: OAuth client credentials (token kept until a minute before its
+ * `expires_at` / `expires_in`, renewed once on a 401), lists filtered by `updated_at=gte|…`
+ * on the first request and paged by the `Link rel="next"` cursor alone, applications named by
+ * `stage_name` or their `stage_id` resolved through the job's stages, webhooks signed
+ * `Signature: sha256 <hex>` over the raw body and timed by their payload's activity time.
+ * Sources and open questions: docs/ats-connectors.md.
  */
 export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector {
   const base = `${(config.baseUrl ?? 'https://harvest.greenhouse.io').replace(/\/$/, '')}/v3`;
@@ -43,6 +86,8 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
   const { clientId = '', clientSecret = '', userId = '' } = config.credentials;
   const doFetch = config.fetch;
   let token: { value: string; until: number } | null = null;
+  /** Stage names by id, per job (resolved once per job per connector). */
+  const stageNames = new Map<number, Map<number, string>>();
 
   async function accessToken(renew = false): Promise<string> {
     if (!renew && token && token.until > Date.now()) return token.value;
@@ -55,8 +100,8 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
       if (err instanceof AtsRequestError && err.status === 400) throw new AtsAuthError(err.message, 400);
       throw err;
     });
-    const body = (await res.json()) as { access_token: string; expires_in: number };
-    token = { value: body.access_token, until: Date.now() + Math.max(0, body.expires_in - 60) * 1000 };
+    const body = (await res.json()) as { access_token: string; expires_at?: string | number; expires_in?: number };
+    token = { value: body.access_token, until: tokenExpiry(body, Date.now()) - TOKEN_MARGIN_MS };
     return token.value;
   }
 
@@ -72,7 +117,7 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
     }
   }
 
-  async function list<T, C>(path: string, req: ListRequest, map: (row: T) => C): Promise<Page<C>> {
+  async function list<T, C>(path: string, req: ListRequest, map: (row: T) => C | Promise<C>): Promise<Page<C>> {
     let url: string;
     if (req.cursor) {
       url = `${base}${path}?${new URLSearchParams({ cursor: req.cursor })}`;
@@ -83,7 +128,21 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
     }
     const res = await call(url);
     const rows = (await res.json()) as T[];
-    return { items: rows.map(map), nextCursor: nextCursor(res.headers.get('link')) };
+    const items: C[] = [];
+    for (const row of rows) items.push(await map(row)); // one by one: a job's stages are fetched once
+    return { items, nextCursor: nextCursor(res.headers.get('link')) };
+  }
+
+  /** The name of stage `stageId` of job `jobId`, from the job's stages (fetched once per job and run). */
+  async function stageName(jobId: number, stageId: number): Promise<string | null> {
+    let names = stageNames.get(jobId);
+    if (!names) {
+      const rows = await call(`${base}/job_stages?${new URLSearchParams({ job_ids: String(jobId), per_page: '500' })}`).then((r) => r.json() as Promise<GhJobStage[]>);
+      // Checked here too: a filter the platform ignored would hand back other jobs' stages.
+      names = new Map(rows.filter((r) => r.job_id === undefined || r.job_id === null || r.job_id === jobId).map((r) => [r.id, r.name]));
+      stageNames.set(jobId, names);
+    }
+    return names.get(stageId) ?? null;
   }
 
   const job = (j: GhJob): CanonicalJob => ({
@@ -94,11 +153,17 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
     externalId: String(c.id), fullName: [c.first_name, c.last_name].filter(Boolean).join(' '), email: c.email_addresses?.[0]?.value ?? null,
     updatedAt: c.updated_at, deleted: false, raw: c,
   });
-  const application = (a: GhApplication): CanonicalApplication => ({
-    externalId: String(a.id), candidateExternalId: String(a.candidate_id), jobExternalId: a.job_id === null ? null : String(a.job_id),
-    stage: a.current_stage?.name ?? (a.status === 'hired' ? 'Hired' : 'Unknown'), status: a.status === 'hired' ? 'hired' : a.status === 'rejected' ? 'rejected' : 'active',
-    stageHistory: [], updatedAt: a.updated_at, deleted: false, raw: a,
-  });
+  const application = async (a: GhApplication): Promise<CanonicalApplication> => {
+    const stageId = a.stage_id ?? a.current_stage?.id ?? null;
+    const named = a.stage_name ?? a.current_stage?.name ?? null;
+    const stage = named ?? (stageId !== null && a.job_id !== null ? await stageName(a.job_id, stageId) : null);
+    return {
+      externalId: String(a.id), candidateExternalId: String(a.candidate_id), jobExternalId: a.job_id === null ? null : String(a.job_id),
+      // No stage we can name: '' = unknown, which the ingestion never writes over a known stage.
+      stage: stage ?? (a.status === 'hired' ? 'Hired' : ''), status: applicationStatus(a.status),
+      stageHistory: [], updatedAt: a.last_activity_at ?? a.updated_at ?? null, deleted: false, raw: a,
+    };
+  };
 
   return {
     platform: 'greenhouse',
@@ -112,12 +177,15 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
 
     async pushApplication(input) {
       const tag = referenceTag(input.reference);
-      const found = await call(`${base}/candidates?${new URLSearchParams({ per_page: '1', tag })}`).then((r) => r.json() as Promise<GhCandidate[]>);
-      let candidateId = found[0]?.id;
+      // Every filter's answer is checked again here: a filter the platform does not know is ignored
+      // and answers unrelated records, which must never be taken for ours.
+      const found = await call(`${base}/candidates?${new URLSearchParams({ per_page: '500', tag })}`).then((r) => r.json() as Promise<GhCandidate[]>);
+      let candidateId = found.find((c) => c.tags?.includes(tag))?.id;
       if (candidateId !== undefined) {
-        const apps = await call(`${base}/applications?${new URLSearchParams({ per_page: '500', candidate_id: String(candidateId) })}`).then((r) => r.json() as Promise<GhApplication[]>);
-        const existing = apps.map(application).find((a) => a.jobExternalId === input.jobExternalId);
-        if (existing) return { applicationExternalId: existing.externalId, candidateExternalId: String(candidateId) };
+        const apps = await call(`${base}/applications?${new URLSearchParams({ per_page: '500', candidate_ids: String(candidateId), job_ids: input.jobExternalId })}`)
+          .then((r) => r.json() as Promise<GhApplication[]>);
+        const existing = apps.find((a) => a.candidate_id === candidateId && String(a.job_id) === input.jobExternalId);
+        if (existing) return { applicationExternalId: String(existing.id), candidateExternalId: String(candidateId) };
       } else {
         const [first, ...rest] = input.candidate.fullName.split(' ');
         const created = await call(`${base}/candidates`, {
@@ -142,24 +210,42 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
     },
 
     parseWebhook(rawBody, headers) {
-      const body = JSON.parse(rawBody.toString('utf8')) as { action?: string; payload?: { application?: Record<string, unknown>; candidate?: { id: number } } };
+      const body = JSON.parse(rawBody.toString('utf8')) as {
+        action?: string;
+        payload?: { application?: GhWebhookApplication; candidate?: { id: number }; person?: { id: number; deleted_application_ids?: number[] } };
+      };
       const eventType = body.action ? WEBHOOK_ACTIONS[body.action] : undefined;
       if (!eventType) return [];
-      const app = body.payload?.application as { id?: number; candidate?: { id: number }; jobs?: { id: number }[]; current_stage?: { name: string }; previous_stage?: { name: string } | null; updated_at?: string } | undefined;
-      const event: CanonicalEvent = {
+      const deliveryId = headers['greenhouse-event-id'] ?? createHash('sha256').update(rawBody).digest('hex');
+      const event = (e: Partial<CanonicalEvent> & Pick<CanonicalEvent, 'eventType' | 'providerEventId' | 'timestamp'>): CanonicalEvent => ({
+        provider: 'greenhouse', candidateExternalId: null, applicationExternalId: null, jobExternalId: null, stageFrom: null, stageTo: null, actor: null,
+        metadata: { action: body.action }, ...e,
+      });
+      const receivedAt = new Date().toISOString();
+      if (body.action === 'delete_candidate') {
+        // Greenhouse web hooks, "Candidate deleted": the person and the applications deleted with it.
+        const person = body.payload?.person ?? body.payload?.candidate;
+        if (!person) return [];
+        const candidateExternalId = String(person.id);
+        const appIds = (body.payload?.person?.deleted_application_ids ?? []).map(String);
+        return [
+          event({ eventType, providerEventId: deliveryId, candidateExternalId, timestamp: receivedAt }),
+          ...appIds.map((id) => event({ eventType: 'application.deleted', providerEventId: `${deliveryId}:application:${id}`, candidateExternalId, applicationExternalId: id, timestamp: receivedAt })),
+        ];
+      }
+      const app = body.payload?.application;
+      const candidateId = app?.candidate?.id ?? app?.candidate_id ?? body.payload?.candidate?.id;
+      const jobId = app?.jobs?.[0]?.id ?? app?.job_id;
+      return [event({
         eventType,
-        providerEventId: headers['greenhouse-event-id'] ?? createHash('sha256').update(rawBody).digest('hex'),
-        provider: 'greenhouse',
-        candidateExternalId: app?.candidate?.id !== undefined ? String(app.candidate.id) : body.payload?.candidate ? String(body.payload.candidate.id) : null,
+        providerEventId: deliveryId,
+        candidateExternalId: candidateId !== undefined ? String(candidateId) : null,
         applicationExternalId: app?.id !== undefined ? String(app.id) : null,
-        jobExternalId: app?.jobs?.[0] ? String(app.jobs[0].id) : null,
-        stageFrom: app?.previous_stage?.name ?? null,
-        stageTo: app?.current_stage?.name ?? null,
-        actor: null,
-        timestamp: app?.updated_at ?? new Date().toISOString(),
-        metadata: { action: body.action },
-      };
-      return [event];
+        jobExternalId: jobId !== undefined ? String(jobId) : null,
+        stageTo: app?.stage_name ?? app?.current_stage?.name ?? null,
+        // The payload's own activity time orders it against syncs and other deliveries; receipt time only when it has none.
+        timestamp: app?.last_activity_at ?? app?.rejected_at ?? app?.applied_at ?? receivedAt,
+      })];
     },
   };
 }

@@ -1,27 +1,41 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AtsAuthError, AtsRateLimitError, AtsRequestError } from './types.js';
 
+/** The longest wait a platform's header may ask for; anything longer is clamped to it. */
+export const MAX_HEADER_WAIT_MS = 15 * 60_000;
+/** A header asking for more than this is nonsense (a unit misread, a clock far off): back off instead. */
+const NONSENSE_WAIT_MS = 24 * 3_600_000;
+
 /**
- * How long a throttled platform asked us to wait: `Retry-After` (seconds or an HTTP
- * date), else a reset header (`X-RateLimit-Reset` / `X-Rate-Limit-Reset`: epoch seconds,
- * or seconds from now when small). null when the platform said nothing.
+ * A reset header's number as a wait: an epoch in milliseconds (13 digits) or seconds (10
+ * digits), else seconds from now. Workable documents `X-Rate-Limit-Reset` only as the
+ * "timestamp of next interval" with no unit, so both epoch forms are accepted.
+ */
+function resetWait(value: number, now: number): number {
+  if (value >= 1e12) return value - now;
+  if (value >= 1e9) return value * 1000 - now;
+  return value * 1000;
+}
+
+/**
+ * How long a throttled platform asked us to wait: `Retry-After` (seconds or an HTTP date),
+ * else a reset header (`X-RateLimit-Reset` / `X-Rate-Limit-Reset`). Every wait is bounded
+ * (MAX_HEADER_WAIT_MS); null when the platform said nothing usable, so the caller backs off.
  */
 export function retryAfterMs(headers: Headers, now = Date.now()): number | null {
   const retryAfter = headers.get('retry-after');
+  const reset = headers.get('x-ratelimit-reset') ?? headers.get('x-rate-limit-reset');
+  let wait = NaN;
   if (retryAfter) {
     const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const at = Date.parse(retryAfter);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
+    wait = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - now;
   }
-  const reset = headers.get('x-ratelimit-reset') ?? headers.get('x-rate-limit-reset');
-  if (reset) {
+  if (Number.isNaN(wait) && reset) {
     const value = Number(reset);
-    if (Number.isFinite(value)) return value > 1_000_000_000 ? Math.max(0, value * 1000 - now) : Math.max(0, value * 1000);
-    const at = Date.parse(reset);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
+    wait = Number.isFinite(value) ? resetWait(value, now) : Date.parse(reset) - now;
   }
-  return null;
+  if (Number.isNaN(wait) || wait > NONSENSE_WAIT_MS) return null;
+  return Math.min(MAX_HEADER_WAIT_MS, Math.max(0, wait));
 }
 
 const PERMANENT = new Set([400, 404, 405, 409, 410, 422]);

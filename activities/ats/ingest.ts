@@ -33,6 +33,9 @@ interface MapRow {
   deleted_at: Date | null;
 }
 
+/** What an application's stage reads when the platform named none (a connector's `stage: ''`). */
+const UNKNOWN_STAGE = 'Unknown';
+
 const ENTITY_TYPE = { jobs: 'job', candidates: 'candidate', applications: 'application' } as const satisfies Record<SyncEntity, string>;
 
 export const contentHash = (fields: unknown) => createHash('sha256').update(JSON.stringify(fields)).digest('hex');
@@ -200,20 +203,23 @@ export async function ingestApplications(ctx: IngestContext, items: CanonicalApp
     insert: async (rows) => {
       await trx('applications')
         .insert(rows.map(({ item, id }) => ({
-          id, candidate_id: candidates.get(item.candidateExternalId), job_id: jobs.get(item.jobExternalId!), stage: item.stage, status: item.status,
+          id, candidate_id: candidates.get(item.candidateExternalId), job_id: jobs.get(item.jobExternalId!), stage: item.stage || UNKNOWN_STAGE, status: item.status,
           source_integration_id: ctx.integrationId, stage_changed_at: item.updatedAt ? new Date(item.updatedAt) : ctx.now, created_at: ctx.now,
         })))
         .onConflict(['candidate_id', 'job_id'])
         .ignore();
     },
     update: async (a, id) => {
-      const before = await trx('applications').where({ id }).first('stage', 'candidate_id', 'job_id');
+      const before = await trx('applications').where({ id }).first('stage', 'candidate_id', 'job_id', 'stage_changed_at');
       const at = a.updatedAt ?? ctx.now.toISOString();
+      // A stage we already know (e.g. set by a webhook) is not replaced by an unknown one, nor by one older than it.
+      const older = a.updatedAt !== null && before?.stage_changed_at && new Date(a.updatedAt) < before.stage_changed_at;
+      const stage = !a.stage || (before && older) ? before?.stage ?? UNKNOWN_STAGE : a.stage;
       await trx('applications').where({ id }).update({
-        stage: a.stage, status: a.status, deleted_at: null, ...(before?.stage !== a.stage && { stage_changed_at: new Date(at) }),
+        stage, status: a.status, deleted_at: null, ...(before?.stage !== stage && { stage_changed_at: new Date(at) }),
       });
-      if (before && before.stage !== a.stage) {
-        moves.push({ applicationId: id, applicationExternalId: a.externalId, candidateId: before.candidate_id, jobId: before.job_id, stageFrom: before.stage, stageTo: a.stage, at });
+      if (before && before.stage !== stage) {
+        moves.push({ applicationId: id, applicationExternalId: a.externalId, candidateId: before.candidate_id, jobId: before.job_id, stageFrom: before.stage, stageTo: stage, at });
       }
     },
     softDelete: async (ids) => { await trx('applications').whereIn('id', ids).update({ deleted_at: ctx.now }); },

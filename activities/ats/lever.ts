@@ -7,6 +7,14 @@ interface LeverOpportunity {
   postings: string[]; tags: string[]; updatedAt: number;
 }
 
+/** Every event Lever can send a webhook for ("Webhooks" in Lever's docs); each has its own signature token. */
+export const LEVER_WEBHOOK_EVENTS = [
+  'applicationCreated', 'candidateHired', 'candidateStageChange', 'candidateArchiveChange', 'candidateDeleted',
+  'interviewCreated', 'interviewUpdated', 'interviewDeleted', 'contactCreated', 'contactUpdated',
+] as const;
+/** The credential field holding the signature token of one event type (stored sealed with the other credentials). */
+export const leverTokenField = (event: string) => `signatureToken.${event}`;
+
 const WEBHOOK_EVENTS: Record<string, CanonicalEventType> = {
   candidateStageChange: 'application.stage_changed',
   candidateHired: 'application.hired',
@@ -20,7 +28,8 @@ const WEBHOOK_TOLERANCE_MS = 5 * 60_000;
  * Lever v1: HTTP Basic (API key as user). An opportunity is a candidate's application, so
  * candidates and applications both page `/opportunities` (filtered by `updated_at_start` in
  * epoch milliseconds, `offset` = the previous page's `next`); an application run then pages
- * `/opportunities/deleted` for deletions. Webhooks sign `token + triggeredAt`.
+ * `/opportunities/deleted` for deletions. Webhooks sign `token + triggeredAt` with the signature
+ * token of their event type (one per type: credentials `signatureToken.<event>`).
  */
 export function createLeverConnector(config: ConnectorConfig): AtsConnector {
   const base = `${(config.baseUrl ?? 'https://api.lever.co').replace(/\/$/, '')}/v1`;
@@ -89,15 +98,28 @@ export function createLeverConnector(config: ConnectorConfig): AtsConnector {
       })).json() as { data: LeverOpportunity }).data;
       return { applicationExternalId: existing.id, candidateExternalId: existing.contact };
     },
+    /** `GET /stages` ("Stages" in Lever's API reference): every pipeline stage's id and name. */
+    async stageNames(stageIds) {
+      const names: Record<string, string> = {};
+      let offset: string | undefined;
+      do {
+        const body = await get<{ id: string; text: string }>('/stages', { limit: '100', ...(offset && { offset }) });
+        for (const stage of body.data) if (stageIds.includes(stage.id)) names[stage.id] = stage.text;
+        offset = body.hasNext ? body.next : undefined;
+      } while (offset);
+      return names;
+    },
     verifyWebhook({ rawBody, secret, now }) {
-      let body: { token?: string; triggeredAt?: number; signature?: string };
+      let body: { event?: string; token?: string; triggeredAt?: number; signature?: string };
       try {
         body = JSON.parse(rawBody.toString('utf8'));
       } catch {
         return { ok: false, reason: 'missing_signature' };
       }
       if (!body.signature || !body.token || typeof body.triggeredAt !== 'number') return { ok: false, reason: 'missing_signature' };
-      if (!sameHex(body.signature, hmacSha256Hex(secret, `${body.token}${body.triggeredAt}`))) return { ok: false, reason: 'bad_signature' };
+      // Each event type is signed with its own token; the integration's one secret only for types without a stored token.
+      const key = (body.event && config.credentials[leverTokenField(body.event)]) || secret;
+      if (!sameHex(body.signature, hmacSha256Hex(key, `${body.token}${body.triggeredAt}`))) return { ok: false, reason: 'bad_signature' };
       if (Math.abs(now.getTime() - body.triggeredAt) > WEBHOOK_TOLERANCE_MS) return { ok: false, reason: 'stale' };
       return { ok: true };
     },
@@ -105,7 +127,7 @@ export function createLeverConnector(config: ConnectorConfig): AtsConnector {
       const body = JSON.parse(rawBody.toString('utf8')) as { event: string; token: string; triggeredAt: number; data: { opportunityId?: string; contactId?: string; toStageId?: string; fromStageId?: string } };
       const eventType = WEBHOOK_EVENTS[body.event];
       if (!eventType) return [];
-      // Lever's webhook names stages by id only: the move is stored as an event; the next sync brings the stage name.
+      // Lever's webhook names stages by id only: the ingestion names them (stageNames) before applying the move.
       return [{
         eventType, providerEventId: body.token, provider: 'lever', candidateExternalId: body.data.contactId ?? null,
         applicationExternalId: body.data.opportunityId ?? null, jobExternalId: null, stageFrom: null, stageTo: null, actor: null,

@@ -5,6 +5,7 @@ import { integrationsDal, type IntegrationRow } from '../../db/dal/integrations.
 import { automationDal } from '../../db/dal/automation.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import type { EventPublisher } from '../events.js';
+import { MAX_HEADER_WAIT_MS } from './http.js';
 import { type IngestContext, type PageCounts, type StageMove, ingestApplications, ingestCandidates, ingestJobs, insertEvents, recordStageMove } from './ingest.js';
 import {
   AtsAuthError,
@@ -27,6 +28,8 @@ export interface AtsActivityDeps {
   events: EventPublisher;
   /** Records per page (the platforms' maximum is often higher; this bounds one transaction). */
   pageSize?: number;
+  /** Where the API is reached from outside: the platforms post webhooks to `<publicUrl>/api/v1/integrations/<id>/webhooks`. */
+  publicUrl?: string;
 }
 
 /** What the API hands the workflow to record: credentials and webhook secret already sealed. */
@@ -54,6 +57,9 @@ export interface SyncResult extends PageCounts {
   checkpoint: string | null;
 }
 
+/** How long a webhook batch waits for the platform to name stage ids (then the next sync names them). */
+const STAGE_NAMES_TIMEOUT_MS = 5_000;
+
 /** A run re-reads this much before its start, so a clock skew with the platform cannot lose an update. */
 const CHECKPOINT_OVERLAP_MS = 60_000;
 
@@ -61,19 +67,19 @@ const CHECKPOINT_OVERLAP_MS = 60_000;
 export function asActivityFailure(err: unknown): Error {
   if (err instanceof AtsAuthError) return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.AtsAuthFailed);
   if (err instanceof AtsRateLimitError) {
-    return ApplicationFailure.create({ message: err.message, type: FAILURE_TYPES.AtsRateLimited, ...(err.retryAfterMs !== null && { nextRetryDelay: Math.max(1, err.retryAfterMs) }) });
+    return ApplicationFailure.create({ message: err.message, type: FAILURE_TYPES.AtsRateLimited, ...(err.retryAfterMs !== null && { nextRetryDelay: Math.min(MAX_HEADER_WAIT_MS, Math.max(1, err.retryAfterMs)) }) });
   }
   if (err instanceof AtsRequestError && err.permanent) return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.AtsRequestRejected);
   return err instanceof Error ? err : new Error(String(err));
 }
 
 /** The ATS side of each integration: paging syncs, webhook events, pushes. Every activity is idempotent. */
-export function createAtsActivities({ db, keyRing, connectorFor, events, pageSize = 200 }: AtsActivityDeps) {
+export function createAtsActivities({ db, keyRing, connectorFor, events, pageSize = 200, publicUrl = '' }: AtsActivityDeps) {
   const integrations = integrationsDal(db);
   const automation = automationDal(db);
 
-  async function load(integrationId: string): Promise<{ integration: IntegrationRow; connector: AtsConnector }> {
-    const integration = await integrations.find(integrationId);
+  async function load(integrationId: string, known?: IntegrationRow): Promise<{ integration: IntegrationRow; connector: AtsConnector }> {
+    const integration = known ?? await integrations.find(integrationId);
     if (!integration) throw ApplicationFailure.nonRetryable(`integration ${integrationId} not found`, FAILURE_TYPES.IntegrationNotFound);
     const credentials = JSON.parse(unseal(keyRing, integration.credentials_sealed, integration.credentials_key_id, integration.id)) as Record<string, string>;
     const connector = connectorFor(integration.platform, {
@@ -216,23 +222,26 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
 
     /** Stores a webhook delivery's events once each and applies stage moves and deletions they report. */
     async ingestWebhookEvents(input: { integrationId: string; events: CanonicalEvent[] }): Promise<{ stored: number; duplicates: number }> {
-      const integration = await integrations.find(input.integrationId);
-      if (!integration) throw ApplicationFailure.nonRetryable(`integration ${input.integrationId} not found`, FAILURE_TYPES.IntegrationNotFound);
+      const { integration, connector } = await load(input.integrationId);
+      const events = await namedStages(connector, input.events);
       const moves: (StageMove & { recruiterId: string | null })[] = [];
       const stored = await db.transaction(async (trx) => {
         const now = new Date();
         const ctx: IngestContext = { trx, integrationId: integration.id, platform: integration.platform, companyId: integration.company_id, runId: `webhook:${now.toISOString()}`, now };
-        const fresh = await insertEvents(ctx, input.events, now);
+        const fresh = await insertEvents(ctx, events, now);
         // Deliveries come late, repeated and out of order: apply them oldest first, and never let one
         // older than the application's last stage change move it back (it stays on record as an event).
         fresh.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
         for (const e of fresh) {
+          if (e.eventType === 'candidate.deleted' && e.candidateExternalId) {
+            await softDeleteMapped(trx, integration.id, 'candidate', e.candidateExternalId, now);
+            continue;
+          }
           if (!e.applicationExternalId) continue;
           const map = await trx('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: e.applicationExternalId }).first();
           if (!map) continue; // not synced yet: the next sync brings it
           if (e.eventType === 'application.deleted') {
-            await trx('applications').where({ id: map.internal_id }).update({ deleted_at: now });
-            await trx('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: e.applicationExternalId }).update({ deleted_at: now, updated_at: now });
+            await softDeleteMapped(trx, integration.id, 'application', e.applicationExternalId, now);
             continue;
           }
           const app = await trx('applications').where({ id: map.internal_id }).first();
@@ -290,6 +299,33 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
       return { applicationExternalId: pushed.applicationExternalId, alreadyPushed: false };
     },
 
+    /**
+     * Registers the integration's webhook URL with platforms that take subscriptions through their API
+     * (Workable); none for the others. Idempotent: the connector finds a subscription it made before.
+     */
+    async registerWebhooks(input: { integrationId: string }): Promise<{ subscriptionIds: string[] }> {
+      const { integration, connector } = await load(input.integrationId);
+      if (!connector.subscribeWebhooks) return { subscriptionIds: [] };
+      try {
+        return { subscriptionIds: await connector.subscribeWebhooks(`${publicUrl.replace(/\/$/, '')}/api/v1/integrations/${integration.id}/webhooks`) };
+      } catch (err) {
+        throw asActivityFailure(err);
+      }
+    },
+
+    /** Removes what registerWebhooks made (on disconnect); ones already gone are fine. */
+    async removeWebhooks(input: { integrationId: string; subscriptionIds: string[] }): Promise<void> {
+      if (input.subscriptionIds.length === 0) return;
+      const integration = await integrations.findEvenDisconnected(input.integrationId);
+      if (!integration) throw ApplicationFailure.nonRetryable(`integration ${input.integrationId} not found`, FAILURE_TYPES.IntegrationNotFound);
+      const { connector } = await load(input.integrationId, integration);
+      try {
+        await connector.unsubscribeWebhooks?.(input.subscriptionIds);
+      } catch (err) {
+        throw asActivityFailure(err);
+      }
+    },
+
     async testConnection(input: { integrationId: string }): Promise<{ ok: boolean; error: string | null }> {
       const { connector } = await load(input.integrationId);
       try {
@@ -307,6 +343,41 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
       });
     },
   };
+}
+
+/**
+ * Events that name their stage by id only (Lever's `toStageId`), with the stage's name when the
+ * platform tells it; left as they are when it cannot (the next sync brings the name).
+ */
+async function namedStages(connector: AtsConnector, events: CanonicalEvent[]): Promise<CanonicalEvent[]> {
+  const ids = [...new Set(events.filter((e) => !e.stageTo && typeof e.metadata.toStageId === 'string').map((e) => e.metadata.toStageId as string))];
+  if (ids.length === 0 || !connector.stageNames) return events;
+  // Bounded well inside the activity's timeout: a slow platform must not hold the deliveries back.
+  const giveUp = new Promise<Record<string, string>>((resolve) => setTimeout(() => resolve({}), STAGE_NAMES_TIMEOUT_MS).unref());
+  const names = await Promise.race([connector.stageNames(ids), giveUp]).catch((err: unknown) => {
+    log.warn('could not name the stages of webhook events', { error: String(err) });
+    return {} as Record<string, string>;
+  });
+  return events.map((e) => (!e.stageTo && names[e.metadata.toStageId as string] ? { ...e, stageTo: names[e.metadata.toStageId as string]! } : e));
+}
+
+/**
+ * Soft-deletes one mapped record (a deletion the platform reported by webhook); a deleted candidate
+ * takes this integration's applications of theirs along (the platforms delete them with the person).
+ */
+async function softDeleteMapped(trx: Executor, integrationId: string, entityType: 'candidate' | 'application', externalId: string, now: Date) {
+  const [map] = await trx('external_entity_map').where({ integration_id: integrationId, entity_type: entityType, external_id: externalId })
+    .update({ deleted_at: now, updated_at: now }).returning('internal_id');
+  if (!map) return;
+  if (entityType === 'application') {
+    await trx('applications').where({ id: map.internal_id }).update({ deleted_at: now });
+    return;
+  }
+  await trx('candidates').where({ id: map.internal_id }).update({ deleted_at: now });
+  const apps = await trx('applications').where({ candidate_id: map.internal_id, source_integration_id: integrationId }).whereNull('deleted_at')
+    .update({ deleted_at: now }).returning('id');
+  const ids = apps.map((a: { id: string }) => a.id);
+  if (ids.length) await trx('external_entity_map').where({ integration_id: integrationId, entity_type: 'application' }).whereIn('internal_id', ids).update({ deleted_at: now, updated_at: now });
 }
 
 /** Records of `entity` this complete run did not list: gone from the platform, so soft-deleted here. */

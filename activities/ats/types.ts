@@ -42,7 +42,7 @@ export interface StageChange {
 export interface CanonicalApplication extends Remote {
   candidateExternalId: string;
   jobExternalId: string | null;
-  /** The platform's stage name, as people see it ("Phone Screen", "Onsite" …). */
+  /** The platform's stage name, as people see it ("Phone Screen", "Onsite" …); '' when the platform named none (unknown). */
   stage: string;
   status: 'active' | 'rejected' | 'hired';
   /** Stage moves the platform reports with the application (oldest first), when it does. */
@@ -106,6 +106,7 @@ export interface WebhookRequest {
   rawBody: Buffer;
   /** Lower-case header names. */
   headers: Record<string, string | undefined>;
+  /** The integration's own webhook secret (platforms that sign with a credential use that instead). */
   secret: string;
   now: Date;
 }
@@ -133,6 +134,15 @@ export interface AtsConnector {
   listApplications(req: ListRequest): Promise<Page<CanonicalApplication>>;
   /** Idempotent on `reference`: a second call returns the first application. */
   pushApplication(input: PushApplicationInput): Promise<{ applicationExternalId: string; candidateExternalId: string }>;
+  /**
+   * Platforms whose webhooks are subscribed through their API (Workable): registers `target` for the
+   * events the connector reads and returns the subscription ids; idempotent on retries.
+   */
+  subscribeWebhooks?(target: string): Promise<string[]>;
+  /** Removes subscriptions made by subscribeWebhooks (ones already gone are fine). */
+  unsubscribeWebhooks?(ids: string[]): Promise<void>;
+  /** Platforms whose webhooks name stages by id only (Lever): the names of those stage ids (unknown ones left out). */
+  stageNames?(stageIds: string[]): Promise<Record<string, string>>;
   verifyWebhook(req: WebhookRequest): WebhookVerdict;
   /** The canonical events of a verified webhook delivery (possibly none: not every action matters). */
   parseWebhook(rawBody: Buffer, headers: Record<string, string | undefined>): CanonicalEvent[];

@@ -10,19 +10,36 @@ const WEBHOOK_EVENTS: Record<string, CanonicalEventType> = { candidate_created: 
 
 /**
  * Workable SPI v3: bearer token; `/jobs` and `/candidates` filtered by `updated_after`,
- * paged by the full `paging.next` URL (which carries `since_id`); 10 requests per 10 s,
- * with the wait taken from `X-Rate-Limit-Reset`. A Workable candidate is one person's
- * candidacy for one job, so each record is both a candidate and an application.
+ * paged by the full `paging.next` URL (which carries `since_id`), followed only on the
+ * account's own API hosts; 10 requests per 10 s, with the wait taken from
+ * `X-Rate-Limit-Reset` (bounded, seconds or milliseconds). Webhooks are subscribed through
+ * `POST /subscriptions` and signed with the account token (or OAuth app secret). A Workable
+ * candidate is one person's candidacy for one job, so each record is both a candidate and an
+ * application. Sources and open questions: docs/ats-connectors.md.
  */
 export function createWorkableConnector(config: ConnectorConfig): AtsConnector {
-  const base = `${(config.baseUrl ?? `https://${config.credentials.subdomain}.workable.com`).replace(/\/$/, '')}/spi/v3`;
+  const subdomain = config.credentials.subdomain ?? '';
+  const root = (config.baseUrl ?? `https://${subdomain}.workable.com`).replace(/\/$/, '');
+  const base = `${root}/spi/v3`;
   const headers = { authorization: `Bearer ${config.credentials.token ?? ''}`, accept: 'application/json' };
+  // Where a `paging.next` may point: the account's own API, on its subdomain host or in the account form
+  // on www.workable.com (or the configured host) — never anywhere else.
+  const account = `/spi/v3/accounts/${encodeURIComponent(subdomain)}/`;
+  const pageHosts = [`${base}/`, `${root}${account}`, `https://www.workable.com${account}`, `https://${subdomain}.workable.com/spi/v3/`];
+  const onOwnHost = (url: string) => {
+    try {
+      const u = new URL(url);
+      return pageHosts.some((prefix) => `${u.origin}${u.pathname}`.startsWith(prefix)) && !u.username && !u.password;
+    } catch {
+      return false;
+    }
+  };
 
   async function get<T>(path: string, req: ListRequest, extra: Record<string, string> = {}): Promise<{ rows: T[]; next: string | null; key: string }> {
     let url: string;
     if (req.cursor) {
       // The next URL comes from the platform: follow it only on the platform's own host.
-      if (!req.cursor.startsWith(`${base}/`)) throw new AtsRequestError(`workable: refusing a next page outside ${base}`, null, true);
+      if (!onOwnHost(req.cursor)) throw new AtsRequestError(`workable: refusing a next page outside the account's API (${base})`, null, true);
       url = req.cursor;
     } else {
       url = `${base}${path}?${new URLSearchParams({ limit: String(Math.min(100, req.pageSize)), ...(req.checkpoint && { updated_after: req.checkpoint }), ...extra })}`;
@@ -67,10 +84,44 @@ export function createWorkableConnector(config: ConnectorConfig): AtsConnector {
       })).json()) as { candidate: WorkableCandidate }).candidate;
       return { applicationExternalId: existing.id, candidateExternalId: existing.id };
     },
-    verifyWebhook({ rawBody, headers: h, secret }) {
+    /** Signed with the account's API token, or the OAuth app's secret when there is one ("Webhook Subscriptions", Encryption). */
+    verifyWebhook({ rawBody, headers: h }) {
       const signature = h['x-workable-signature'];
       if (!signature) return { ok: false, reason: 'missing_signature' };
-      return sameHex(signature, hmacSha256Hex(secret, rawBody)) ? { ok: true } : { ok: false, reason: 'bad_signature' };
+      const key = config.credentials.clientSecret || config.credentials.token;
+      if (!key) return { ok: false, reason: 'bad_signature' };
+      return sameHex(signature, hmacSha256Hex(key, rawBody)) ? { ok: true } : { ok: false, reason: 'bad_signature' };
+    },
+    /**
+     * One subscription per event (`POST /subscriptions {target, event}`): Workable refuses a target
+     * already registered (409), so each event gets its own target (`?event=`). A 409 on a retry is
+     * looked up among the account's subscriptions.
+     */
+    async subscribeWebhooks(target) {
+      const ids: string[] = [];
+      for (const event of Object.keys(WEBHOOK_EVENTS)) {
+        const url = `${target}${target.includes('?') ? '&' : '?'}event=${event}`;
+        try {
+          const res = await atsFetch('workable', `${base}/subscriptions`, {
+            method: 'POST', fetch: config.fetch, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ target: url, event }),
+          });
+          ids.push(String(((await res.json()) as { id: string | number }).id));
+        } catch (err) {
+          if (!(err instanceof AtsRequestError && err.status === 409)) throw err;
+          const listed = (await (await atsFetch('workable', `${base}/subscriptions`, { headers, fetch: config.fetch })).json()) as { subscriptions?: { id: string | number; target: string }[] };
+          const mine = listed.subscriptions?.find((sub) => sub.target === url);
+          if (!mine) throw err;
+          ids.push(String(mine.id));
+        }
+      }
+      return ids;
+    },
+    async unsubscribeWebhooks(ids) {
+      for (const id of ids) {
+        await atsFetch('workable', `${base}/subscriptions/${encodeURIComponent(id)}`, { method: 'DELETE', headers, fetch: config.fetch }).catch((err: unknown) => {
+          if (!(err instanceof AtsRequestError && err.status === 404)) throw err; // already gone
+        });
+      }
     },
     parseWebhook(rawBody) {
       const body = JSON.parse(rawBody.toString('utf8')) as { id?: string; event_type: string; fired_at: string; data: WorkableCandidate & { previous_stage?: string | null } };

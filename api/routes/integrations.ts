@@ -235,7 +235,9 @@ export function integrationWebhookRoutes({ temporal, db, registry, ats }: { temp
     if (!row) throw notFound('integration');
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]));
-    const connector = ats.connectorFor(row.platform, { credentials: {} });
+    // Some platforms sign with a credential (Workable: the API token; Lever: a token per event type).
+    const credentials = JSON.parse(unseal(ats.keyRing, row.credentials_sealed, row.credentials_key_id, row.id)) as Record<string, string>;
+    const connector = ats.connectorFor(row.platform, { credentials });
     const secret = unseal(ats.keyRing, row.webhook_secret_sealed, row.credentials_key_id, `${row.id}:webhook`);
     const verdict = connector.verifyWebhook({ rawBody: raw, headers, secret, now: new Date() });
     if (!verdict.ok && verdict.reason === 'stale') throw badRequest('the webhook is too old (or from the future)');

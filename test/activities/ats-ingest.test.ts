@@ -72,6 +72,25 @@ describe('ATS ingestion', () => {
     expect((await db('applications').where({ id: appId }).first()).deleted_at).not.toBeNull();
   });
 
+  it('never replaces a known stage by an unknown one, nor by one older than the last stage change (e.g. a webhook\'s)', async () => {
+    const m = await createMarketplace(db);
+    const id = await integration(m);
+    await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Application Review')]));
+    const appId = (await db('external_entity_map').where({ integration_id: id, entity_type: 'application', external_id: 'a1' }).first()).internal_id;
+    // A webhook moved it to Onsite at 12:00 (what ingestWebhookEvents writes).
+    await db('applications').where({ id: appId }).update({ stage: 'Onsite', stage_changed_at: new Date('2026-11-01T12:00:00.000Z') });
+    const unknown = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', '', { updatedAt: '2026-11-01T13:00:00.000Z' })]));
+    const older = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Recruiter Screen', { updatedAt: '2026-11-01T11:00:00.000Z' })]));
+    expect([...unknown.moves, ...older.moves]).toEqual([]);
+    expect((await db('applications').where({ id: appId }).first()).stage).toBe('Onsite');
+    const newer = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Offer', { updatedAt: '2026-11-01T14:00:00.000Z' })]));
+    expect(newer.moves).toMatchObject([{ stageFrom: 'Onsite', stageTo: 'Offer' }]);
+    const fresh = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a2', '', { candidateExternalId: 'c2' })]));
+    expect(fresh.created).toBe(1);
+    const a2 = (await db('external_entity_map').where({ integration_id: id, entity_type: 'application', external_id: 'a2' }).first()).internal_id;
+    expect((await db('applications').where({ id: a2 }).first()).stage).toBe('Unknown');
+  });
+
   it('stores a canonical event once per provider event id', async () => {
     const m = await createMarketplace(db);
     const id = await integration(m);

@@ -4,6 +4,7 @@ import type { CanonicalEvent } from '../../activities/ats/types.js';
 import type { FakeAts } from '../fakes/ats/types.js';
 import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
 import { startLeverFake } from '../fakes/ats/lever.js';
+import { startWorkableFake } from '../fakes/ats/workable.js';
 import { createMarketplace, type Marketplace } from '../support/factories.js';
 import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import { seedSmall } from '../support/ats-harness.js';
@@ -46,6 +47,53 @@ async function syncedGreenhouse(body: Record<string, unknown> = {}) {
   await synced(m, integration.id);
   return { ats, applications, m, integration };
 }
+
+describe('integrations API: webhooks signed with platform credentials', () => {
+  const post = (id: string, delivery: { body: string; headers: Record<string, string> }) =>
+    h.request('POST', `/api/v1/integrations/${id}/webhooks`, { rawBody: delivery.body, headers: { ...delivery.headers, 'content-type': 'application/json' } });
+
+  it('stores one Lever signature token per event type with the sealed credentials, and accepts each type signed with its own', async () => {
+    const ats = await startLeverFake();
+    fakes.push(ats);
+    const { applications } = seedSmall(ats);
+    const m = await createMarketplace(h.db);
+    const created = await connect(m, ats);
+    expect(created.status).toBe(201);
+    const token = ats.config.credentials['signatureToken.candidateDeleted']!;
+    expect(JSON.stringify(created.body)).not.toContain(token);
+    expect((await h.db('integrations').where({ id: created.body.id }).first()).credentials_sealed).not.toContain(token);
+    await synced(m, created.body.id);
+    const moved = ats.stageChangeWebhook(applications[0]!, { deliveryId: 'lever-move' });
+    const deleted = ats.deletionWebhook!(applications[1]!, { deliveryId: 'lever-delete' });
+    expect((await post(created.body.id, moved)).status).toBe(200);
+    expect((await post(created.body.id, deleted)).status).toBe(200);
+    const swapped = { ...deleted, body: JSON.stringify({ ...JSON.parse(deleted.body), event: 'candidateStageChange' }) };
+    expect((await post(created.body.id, swapped)).status).toBe(401);
+    const bad = await h.request('PATCH', `/api/v1/integrations/${created.body.id}`, { actor: m.actors.companyAdmin, body: { credentials: { apiKey: 'k', 'signatureToken.noSuchEvent': 'x' } } });
+    expect(bad.status).toBe(400);
+  });
+
+  it('verifies Workable webhooks with the account token, not a secret of ours, and subscribes the webhook URL on connect', async () => {
+    const ats = await startWorkableFake();
+    fakes.push(ats);
+    const { applications } = seedSmall(ats);
+    const m = await createMarketplace(h.db);
+    const created = await connect(m, ats);
+    await synced(m, created.body.id);
+    expect(ats.subscriptions().map((s) => s.target)).toEqual(['candidate_created', 'candidate_moved'].map((e) => `http://app.test/api/v1/integrations/${created.body.id}/webhooks?event=${e}`));
+    ats.moveApplication(applications[0]!, ats.stages[2]!);
+    const delivery = ats.stageChangeWebhook(applications[0]!, { deliveryId: 'workable-move' });
+    // Delivered where the subscription points (its ?event= included).
+    const target = new URL(ats.subscriptions().find((s) => s.event === 'candidate_moved')!.target);
+    const delivered = await h.request('POST', `${target.pathname}${target.search}`, { rawBody: delivery.body, headers: { ...delivery.headers, 'content-type': 'application/json' } });
+    expect(delivered.status).toBe(200);
+    const map = await h.db('external_entity_map').where({ integration_id: created.body.id, entity_type: 'application', external_id: applications[0] }).first();
+    await eventually(async () => (await h.db('applications').where({ id: map.internal_id }).first()).stage === ats.stages[2]);
+    expect((await post(created.body.id, { ...delivery, headers: ats.signWebhook(delivery.body, { secret: ats.webhookSecret }) })).status).toBe(401);
+    await h.request('DELETE', `/api/v1/integrations/${created.body.id}`, { actor: m.actors.companyAdmin });
+    await eventually(async () => ats.subscriptions().length === 0);
+  });
+});
 
 describe('integrations API', () => {
   it('connects an ATS, syncs it at once, and never returns the credentials', async () => {

@@ -14,8 +14,10 @@ const REFRESH_MS = 5_000;
 /** The credentials each platform asks for (as the API validates them). */
 const CREDENTIALS = {
   greenhouse: ['clientId', 'clientSecret', 'userId'],
-  lever: ['apiKey', 'performAs'],
-  workable: ['subdomain', 'token'],
+  // Lever shows one signature token per webhook event type enabled in its settings.
+  lever: ['apiKey', 'performAs', ...['candidateStageChange', 'candidateHired', 'candidateArchiveChange', 'candidateDeleted', 'applicationCreated'].map((e) => `signatureToken.${e}`)],
+  // clientSecret: only for an OAuth app (it then signs the webhooks instead of the token).
+  workable: ['subdomain', 'token', 'clientSecret'],
   ashby: ['apiKey'],
   bamboohr: ['companyDomain', 'apiKey'],
 };

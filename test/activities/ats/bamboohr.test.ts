@@ -163,7 +163,7 @@ describe('BambooHR connector: webhooks', () => {
 });
 
 describe('BambooHR connector: push', () => {
-  it('pushes a multipart application once per reference (found again by its source), with the note as a comment', async () => {
+  it('pushes a multipart application once (found again by applicant and job), with the note as a comment', async () => {
     const job = (await bamboo.listJobs({ checkpoint: null, cursor: null, pageSize: 10 })).items[0]!;
     const input = { reference: 'prop-b', jobExternalId: job.externalId, candidate: { fullName: 'Gladys Mae West', email: 'gw@example.com' }, note: 'Geodesy expert.' };
     const first = await bamboo.pushApplication(input);
@@ -175,13 +175,26 @@ describe('BambooHR connector: push', () => {
     expect((await run((r) => bamboo.listCandidates(r))).items.find((c) => c.externalId === first.candidateExternalId)).toMatchObject({ fullName: 'Gladys Mae West' });
   });
 
-  it('does not take another proposal\'s application of the same person for this one', async () => {
+  it('finds the person\'s existing application to the job instead of creating a second one', async () => {
     const job = (await bamboo.listJobs({ checkpoint: null, cursor: null, pageSize: 10 })).items[1]!;
     const person = { fullName: 'Mary Jackson', email: 'mj@example.com' };
     const a = await bamboo.pushApplication({ reference: 'prop-c1', jobExternalId: job.externalId, candidate: person, note: '' });
-    const b = await bamboo.pushApplication({ reference: 'prop-c2', jobExternalId: job.externalId, candidate: person, note: '' });
-    expect(b.applicationExternalId).not.toBe(a.applicationExternalId);
-    expect(ats.pushed().filter((p) => p.reference.startsWith('prop-c')).map((p) => p.reference)).toEqual(['prop-c1', 'prop-c2']);
+    const b = await bamboo.pushApplication({ reference: 'prop-c2', jobExternalId: job.externalId, candidate: { ...person, email: 'MJ@example.com ' }, note: '' });
+    expect(b).toEqual(a);
+    expect(ats.pushed().filter((p) => p.reference.startsWith('prop-c')).map((p) => p.reference)).toEqual(['prop-c1']);
+  });
+
+  it('takes an id-only create answer as success, and three attempts whose answers were lost make one application', async () => {
+    const job = (await bamboo.listJobs({ checkpoint: null, cursor: null, pageSize: 10 })).items[0]!;
+    const input = { reference: 'prop-e', jobExternalId: job.externalId, candidate: { fullName: 'Katherine Johnson', email: 'kj@example.com' }, note: '' };
+    ats.dropCreateAnswers(1);
+    const attempts = [];
+    for (let i = 0; i < 3; i++) attempts.push(await bamboo.pushApplication(input).catch((e: unknown) => e));
+    expect(attempts[0]).toMatchObject({ name: 'AtsRequestError', permanent: false });
+    expect(attempts[1]).toEqual(attempts[2]);
+    expect(ats.pushed().filter((p) => p.reference === 'prop-e')).toEqual([{ ...(attempts[1] as object), jobExternalId: job.externalId, reference: 'prop-e' }]);
+    const idOnly = await bamboo.pushApplication({ ...input, reference: 'prop-f', candidate: { fullName: 'Dorothy Vaughan', email: 'dv@example.com' } });
+    expect(ats.pushed().filter((p) => p.reference === 'prop-f')).toEqual([{ ...idOnly, jobExternalId: job.externalId, reference: 'prop-f' }]);
   });
 
   it('a push retried after failing behind the creation (the comment) does not create a second application', async () => {

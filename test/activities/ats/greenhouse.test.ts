@@ -26,6 +26,37 @@ async function all<T extends { externalId: string }>(page: (cursor: string | nul
   return { items, pages };
 }
 
+describe('Greenhouse Harvest v3 connector (as the published docs leave it open)', () => {
+  it('names stages from stage_name, or through the job\'s stages when an application gives only stage_id, and maps v3 statuses', async () => {
+    for (const stageForm of ['named', 'id_only'] as const) {
+      const fake = await startGreenhouseFake({ stageForm });
+      try {
+        const job = fake.addJob({ title: 'Engineer' });
+        const apps = ['Ada', 'Bob'].map((n) => fake.addApplication({ candidateExternalId: fake.addCandidate({ fullName: `${n} X` }), jobExternalId: job }));
+        fake.moveApplication(apps[1]!, 'Onsite');
+        const page = await createGreenhouseConnector(fake.config).listApplications({ checkpoint: null, cursor: null, pageSize: 10 });
+        expect(page.items.map((a) => [a.stage, a.status])).toEqual([['Application Review', 'active'], ['Onsite', 'active']]);
+        expect(fake.requests().filter((r) => r.path === '/v3/job_stages')).toHaveLength(stageForm === 'id_only' ? 1 : 0);
+      } finally {
+        await fake.close();
+      }
+    }
+  });
+
+  it('reuses one token until shortly before it expires, whether the response says expires_at or expires_in', async () => {
+    for (const tokenForm of ['expires_at', 'expires_in'] as const) {
+      const fake = await startGreenhouseFake({ tokenForm });
+      try {
+        const gh = createGreenhouseConnector(fake.config);
+        for (let i = 0; i < 10; i++) await gh.testConnection();
+        expect(fake.requests().filter((r) => r.path === '/token')).toHaveLength(1);
+      } finally {
+        await fake.close();
+      }
+    }
+  });
+});
+
 describe('Greenhouse Harvest v3 connector', () => {
   it('lists every record exactly once across pages, sending only the cursor after the first page', async () => {
     const before = ats.requests().length;
@@ -91,17 +122,39 @@ describe('Greenhouse Harvest v3 connector', () => {
     expect(verify({})).toEqual({ ok: false, reason: 'missing_signature' });
     expect(connector.parseWebhook(Buffer.from(delivery.body), delivery.headers)).toMatchObject([{
       eventType: 'application.stage_changed', providerEventId: 'evt-1', provider: 'greenhouse', applicationExternalId: items[0]!.externalId,
-      stageTo: 'Technical Interview', stageFrom: items[0]!.stage,
+      stageTo: 'Technical Interview', stageFrom: null,
     }]);
     expect(connector.parseWebhook(Buffer.from(JSON.stringify({ action: 'prospect_created', payload: {} })), {})).toEqual([]);
+  });
+
+  it('takes a webhook\'s time from the payload\'s own activity time, and reads delete_candidate as the person and their applications', async () => {
+    const { items } = await all((cursor) => connector.listApplications({ checkpoint: null, cursor, pageSize: 500 }));
+    const at = new Date(Date.now() - 3_600_000);
+    const moved = ats.stageChangeWebhook(items[1]!.externalId, { deliveryId: 'evt-at', at });
+    expect(connector.parseWebhook(Buffer.from(moved.body), moved.headers)[0]!.timestamp).toBe(at.toISOString());
+    const target = items[2]!;
+    const siblings = items.filter((a) => a.candidateExternalId === target.candidateExternalId).map((a) => a.externalId).sort();
+    const deleted = ats.deletionWebhook!(target.externalId, { deliveryId: 'evt-del' });
+    const events = connector.parseWebhook(Buffer.from(deleted.body), deleted.headers);
+    expect(events.map((e) => [e.eventType, e.candidateExternalId, e.applicationExternalId])).toEqual([
+      ['candidate.deleted', target.candidateExternalId, null],
+      ...siblings.map((id) => ['application.deleted', target.candidateExternalId, id]),
+    ]);
+    expect(new Set(events.map((e) => e.providerEventId)).size).toBe(events.length);
   });
 
   it('pushes an application once per reference, and reports a validation error as permanent', async () => {
     const jobs = await connector.listJobs({ checkpoint: null, cursor: null, pageSize: 10 });
     const input = { reference: 'proposal-123', jobExternalId: jobs.items[0]!.externalId, candidate: { fullName: 'Mary Jackson', email: 'mj@example.com' }, note: 'pitch' };
+    // Someone else applied to that job first: a lookup whose candidate filter the platform ignored would find theirs.
+    const other = ats.addCandidate({ fullName: 'Other Person', email: 'other@example.com' });
+    ats.addApplication({ candidateExternalId: other, jobExternalId: input.jobExternalId });
     const first = await connector.pushApplication(input);
     const again = await connector.pushApplication(input);
     expect(again).toEqual(first);
+    const pushed = (await all((cursor) => connector.listApplications({ checkpoint: null, cursor, pageSize: 500 }))).items.find((a) => a.externalId === first.applicationExternalId);
+    expect(pushed).toMatchObject({ candidateExternalId: first.candidateExternalId, jobExternalId: input.jobExternalId });
+    expect(ats.requests().filter((r) => r.path === '/v3/applications' && r.query.candidate_ids).at(-1)!.query).toMatchObject({ candidate_ids: first.candidateExternalId });
     expect(ats.pushed().filter((p) => p.reference === 'proposal-123')).toHaveLength(1);
     const err = await connector.pushApplication({ ...input, reference: 'proposal-456', jobExternalId: '999999' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AtsRequestError);

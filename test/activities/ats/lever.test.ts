@@ -66,6 +66,24 @@ describe('Lever connector', () => {
     expect(lever.parseWebhook(Buffer.from(delivery.body), {})).toMatchObject([{ eventType: 'application.stage_changed', providerEventId: 'tok-1', applicationExternalId: app!.externalId }]);
   });
 
+  it('verifies each webhook event type with its own signature token, and refuses one signed with another type\'s', async () => {
+    const [, app] = await applications(null);
+    const moved = ats.stageChangeWebhook(app!.externalId, { deliveryId: 'tok-move' });
+    const deleted = ats.deletionWebhook!(app!.externalId, { deliveryId: 'tok-del' });
+    const verify = (body: string) => lever.verifyWebhook({ rawBody: Buffer.from(body), headers: {}, secret: ats.webhookSecret, now: new Date() });
+    expect([verify(moved.body), verify(deleted.body)]).toEqual([{ ok: true }, { ok: true }]);
+    const swapped = JSON.stringify({ ...JSON.parse(deleted.body), event: 'candidateStageChange' });
+    expect(verify(swapped)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(lever.parseWebhook(Buffer.from(deleted.body), {})).toMatchObject([{ eventType: 'application.deleted', applicationExternalId: app!.externalId }]);
+  });
+
+  it('names the stage ids its webhooks carry through the account\'s stages', async () => {
+    const [app] = await applications(null);
+    const [event] = lever.parseWebhook(Buffer.from(ats.stageChangeWebhook(app!.externalId).body), {});
+    const id = event!.metadata.toStageId as string;
+    expect(await lever.stageNames!([id, 'no-such-stage'])).toEqual({ [id]: app!.stage });
+  });
+
   it('pushes an opportunity once per reference', async () => {
     const jobs = await lever.listJobs({ checkpoint: null, cursor: null, pageSize: 10 });
     const input = { reference: 'prop-1', jobExternalId: jobs.items[0]!.externalId, candidate: { fullName: 'Mae Jemison', email: 'mae@example.com' }, note: '' };

@@ -233,6 +233,13 @@ export async function startAshbyFake(opts: { port?: number; incrementalPageLimit
       const body = JSON.stringify({ action: 'candidateStageChange', webhookActionId: o.deliveryId ?? randomBytes(8).toString('hex'), data: { application: applicationDto(store.get(id)) } });
       return { body, headers: sign(body) };
     },
+    // Ashby webhooks, candidateDelete: the deleted candidate (payload beyond its id unconfirmed).
+    deletionWebhook: (id, o = {}) => {
+      const candidateId = String(store.get(id).candidateId);
+      store.controls().deleteCandidate(candidateId);
+      const body = JSON.stringify({ action: 'candidateDelete', webhookActionId: o.deliveryId ?? randomBytes(8).toString('hex'), data: { candidate: { id: candidateId } } });
+      return { body, headers: sign(body) };
+    },
     signWebhook: (body, o = {}) => sign(body, o.secret),
     close: () => server.close(),
   };

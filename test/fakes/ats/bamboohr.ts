@@ -6,9 +6,13 @@
 // - `GET /applications?page=N` answers `{paginationComplete, nextPageUrl, applications}`, oldest
 //   first, filtered by `jobId`, `searchString`, `applicationStatus` (default: active ones only)
 //   and `newSince` — which is created-since: there is NO updated-since filter;
-// - `GET /applications/{id}` is the one place an application's `source` shows;
-// - `POST /application` takes multipart/form-data and creates an application every time (no
-//   idempotency: the connector has to find its earlier push); `POST /applications/{id}/comments`;
+// - `GET /applications/{id}`: the application with its applicant (e-mail, phone, address, education: Knit's
+//   summary of "Get Application Details"); no `source` to search by, in lists or details;
+// - `POST /application` ("Add New Candidate", documentation.bamboohr.com/reference/add-new-candidate-1) takes
+//   multipart/form-data (firstName, lastName, email, source, jobId …) and creates an application every time
+//   (no idempotency: the connector has to find its earlier push). Its answer is not shown on the reference
+//   page: `createAnswer` serves just the new candidate's id (default) or both ids; `dropCreateAnswers` loses
+//   answers after creating (a timeout seen by the client). `POST /applications/{id}/comments`;
 // - throttling is whatever `injectFailure` says: 503 (older behaviour) or 429 + Retry-After;
 // - webhooks (employee events only) are signed X-BambooHR-Signature = hex HMAC-SHA256(body + X-BambooHR-Timestamp).
 // Defaults marked (unverified) are the conservative reading; the connector asks explicitly.
@@ -33,6 +37,8 @@ const INACTIVE = /not (a )?fit|declined|rejected|withdrawn/i;
 export interface BambooHrFake extends FakeAts {
   /** Comments added to applications through the API. */
   comments(): { applicationExternalId: string; comment: string }[];
+  /** The next `times` creations happen but their answers are lost (502). */
+  dropCreateAnswers(times: number): void;
 }
 
 const jobStatus = (j: StoredJob) => (j.deleted ? 'Deleted' : j.status === 'open' ? 'Open' : j.status === 'draft' ? 'Draft' : 'Filled');
@@ -47,7 +53,8 @@ const STATUS_GROUPS: Record<string, (stage: string, isNew: boolean) => boolean> 
   HIRED: (s) => HIRED.test(s),
 };
 
-export async function startBambooHrFake(opts: { port?: number; pageSize?: number } = {}): Promise<BambooHrFake> {
+export async function startBambooHrFake(opts: { port?: number; pageSize?: number; createAnswer?: 'id_only' | 'ids' } = {}): Promise<BambooHrFake> {
+  let lostAnswers = 0;
   const store = new AtsStore(STAGES);
   const webhookSecret = `bamboo_${randomBytes(12).toString('hex')}`;
   const pageSize = opts.pageSize ?? 50;
@@ -66,7 +73,7 @@ export async function startBambooHrFake(opts: { port?: number; pageSize?: number
       applicant: applicant(a), job: { id: job.id, title: { id: null, label: job.title } },
     };
   };
-  const applicationDetail = (a: StoredApplication) => ({ ...applicationRow(a), applicant: { ...applicant(a), source: a.reference } });
+  const applicationDetail = (a: StoredApplication) => ({ ...applicationRow(a), applicant: { ...applicant(a), phoneNumber: null, address: null, education: null } });
 
   /** `newSince`: `YYYY-MM-DD HH:MM:SS` in UTC (or ISO). */
   const parseSince = (v: string) => Date.parse(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(v) ? `${v.replace(' ', 'T')}Z` : v);
@@ -164,7 +171,11 @@ export async function startBambooHrFake(opts: { port?: number; pageSize?: number
       const a = store.addApplication(c.id, job.id, STAGES[0], source);
       const reference = source ? REFERENCE_SOURCE.exec(source)?.[1] : undefined;
       if (reference) store.pushes.push({ applicationExternalId: String(a.id), candidateExternalId: String(c.id), jobExternalId: String(job.id), reference });
-      return sendJson(res, 200, { result: 'success', candidateId: c.id, applicationId: a.id });
+      if (lostAnswers > 0) {
+        lostAnswers--;
+        return sendJson(res, 502, { error: 'Bad gateway' });
+      }
+      return sendJson(res, 200, opts.createAnswer === 'ids' ? { result: 'success', candidateId: c.id, applicationId: a.id } : { candidateId: c.id });
     }
     return sendJson(res, 404, { error: 'Not found' });
   }
@@ -182,6 +193,9 @@ export async function startBambooHrFake(opts: { port?: number; pageSize?: number
     webhookSecret,
     ...store.controls(),
     comments: () => comments.map((c) => ({ ...c })),
+    dropCreateAnswers: (times) => {
+      lostAnswers = times;
+    },
     stageChangeWebhook: () => {
       throw new Error('BambooHR sends no applicant-tracking webhooks (its webhooks cover employee fields only)');
     },

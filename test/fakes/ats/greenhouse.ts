@@ -1,8 +1,19 @@
-// A fake of Greenhouse Harvest v3 (../shared/ATS-CONNECTORS.md): OAuth client-credentials
-// tokens (1 h), lists filtered with `updated_at=gte|<ISO>` and `per_page` on the first
-// request, `Link: <…?cursor=…>; rel="next"` paging where the cursor must be the only query
-// parameter, 429 without rate-limit headers, `Signature: sha256 <hex>` webhooks with a
-// `Greenhouse-Event-ID`, and 422 `{message, errors:[{message, field}]}` validation errors.
+// A fake of Greenhouse Harvest v3, each behaviour after the published docs:
+// - tokens: POST /token, Basic client_id:client_secret, form grant_type=client_credentials&sub=<user id>
+//   (harvestdocs.greenhouse.io/docs/authentication, "Step 2: Generate an access token"), 1 h lifetime
+//   (docs/harvest-partner-oauth, "Key Token Lifetimes"). The lifetime field is not in the guide: clients in
+//   the wild read `expires_at`, OAuth 2.0 (RFC 6749 §5.1) says `expires_in`: `tokenForm` serves either.
+// - lists: `per_page` 1–500 and filters on the first request only; later pages carry the Link rel="next"
+//   cursor as the ONLY parameter (docs/pagination; docs/list-endpoints, "Available filters": cursor, per_page,
+//   ids, parent resource ids such as candidate_ids / job_ids, created_at / updated_at with gte|lte|gt|lt,
+//   status). A filter the platform does not know is IGNORED (it answers unfiltered), as a real server does.
+// - applications: `stage_id` and `status` in_process | rejected | hired | converted; `stageForm` serves the
+//   stage name beside the id (`stage_name`) or the id alone, to resolve through GET /v3/job_stages?job_ids=
+//   (field and endpoint names unconfirmed: the v3 reference pages could not be read).
+// - 429 without rate-limit headers; 422 {message, errors:[{message, field}]} validation errors.
+// - web hooks (developers.greenhouse.io/webhooks.html): `Signature: sha256 <hex HMAC-SHA256 of the body>`, a
+//   `Greenhouse-Event-ID` per delivery, application payloads with `current_stage` and `last_activity_at` but
+//   no `updated_at` / `previous_stage`; "Candidate deleted": payload.person.id + deleted_application_ids.
 // Records live in arrays ordered by id, so paging 300,000 applications stays linear.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,14 +30,23 @@ interface Failure extends FailureMatch {
 interface Job { id: number; name: string; status: 'open' | 'closed' | 'draft'; updated_at: string; deleted: boolean }
 interface Candidate { id: number; first_name: string; last_name: string; email_addresses: { value: string; type: string }[]; tags: string[]; updated_at: string; deleted: boolean }
 interface Application {
-  id: number; candidate_id: number; job_id: number; status: 'active' | 'rejected' | 'hired'; current_stage: { id: number; name: string };
-  stage_history: { from: string | null; to: string; at: string; by: string | null }[]; updated_at: string; deleted: boolean;
+  id: number; candidate_id: number; job_id: number; status: 'in_process' | 'rejected' | 'hired'; stage: string;
+  stage_history: { from: string | null; to: string; at: string; by: string | null }[]; applied_at: string; updated_at: string; deleted: boolean;
+}
+
+export interface GreenhouseFakeOptions {
+  port?: number;
+  perPageMax?: number;
+  /** How the token response names its lifetime (default expires_at). */
+  tokenForm?: 'expires_at' | 'expires_in';
+  /** Whether applications name their stage beside its id (default), or give the id alone. */
+  stageForm?: 'named' | 'id_only';
 }
 
 const STAGES = ['Application Review', 'Recruiter Screen', 'Technical Interview', 'Onsite', 'Offer'] as const;
 const CLIENT = { clientId: 'gh-client', clientSecret: 'gh-secret', userId: '4080' };
 
-export async function startGreenhouseFake(opts: { port?: number; perPageMax?: number } = {}): Promise<FakeAts> {
+export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Promise<FakeAts> {
   const perPageMax = opts.perPageMax ?? 500;
   const webhookSecret = `gh_whsec_${randomBytes(12).toString('hex')}`;
   const jobs: Job[] = [];
@@ -42,11 +62,13 @@ export async function startGreenhouseFake(opts: { port?: number; perPageMax?: nu
   let clock = 0;
   const tick = () => new Date((clock = Math.max(clock, Date.now()))).toISOString();
 
-  const stageId = (name: string) => 100 + Math.max(0, STAGES.indexOf(name as (typeof STAGES)[number]));
+  // Every job has its own interview plan: stage ids differ per job.
+  const stageId = (jobId: number, name: string) => jobId * 100 + Math.max(0, STAGES.indexOf(name as (typeof STAGES)[number]));
   const jobDto = (j: Job) => ({ id: j.id, name: j.name, status: j.status, updated_at: j.updated_at });
   const candidateDto = (c: Candidate) => ({ id: c.id, first_name: c.first_name, last_name: c.last_name, email_addresses: c.email_addresses, tags: c.tags, updated_at: c.updated_at });
   const applicationDto = (a: Application) => ({
-    id: a.id, candidate_id: a.candidate_id, job_id: a.job_id, status: a.status, current_stage: a.current_stage, updated_at: a.updated_at,
+    id: a.id, candidate_id: a.candidate_id, job_id: a.job_id, status: a.status, stage_id: stageId(a.job_id, a.stage),
+    ...(opts.stageForm !== 'id_only' && { stage_name: a.stage }), applied_at: a.applied_at, last_activity_at: a.updated_at, updated_at: a.updated_at,
   });
   const LISTS = {
     jobs: { rows: jobs as { id: number; updated_at: string; deleted: boolean }[], dto: jobDto as (r: never) => unknown },
@@ -54,7 +76,8 @@ export async function startGreenhouseFake(opts: { port?: number; perPageMax?: nu
     applications: { rows: applications, dto: applicationDto as (r: never) => unknown },
   };
 
-  type ListState = { list: string; pos: number; since: string | null; perPage: number; tag: string | null; candidateId: number | null };
+  const ids = (v: string | undefined) => (v === undefined ? null : v.split(',').map(Number));
+  type ListState = { list: string; pos: number; since: string | null; perPage: number; tag: string | null; candidateIds: number[] | null; jobIds: number[] | null };
   function cursorOf(state: ListState) {
     return Buffer.from(JSON.stringify(state)).toString('base64url');
   }
@@ -66,6 +89,7 @@ export async function startGreenhouseFake(opts: { port?: number; perPageMax?: nu
     const failure = failures.take(req.method ?? 'GET', url.pathname);
     if (failure) return sendJson(res, failure.status, failure.body ?? { message: `injected ${failure.status}` }, failure.headers);
 
+    // harvestdocs.greenhouse.io/docs/authentication, "Step 2: Generate an access token".
     if (req.method === 'POST' && url.pathname === '/token') {
       const [scheme, value] = (req.headers.authorization ?? '').split(' ');
       const [id, secret] = Buffer.from(value ?? '', 'base64').toString().split(':');
@@ -73,12 +97,15 @@ export async function startGreenhouseFake(opts: { port?: number; perPageMax?: nu
       if (scheme !== 'Basic' || id !== CLIENT.clientId || secret !== CLIENT.clientSecret) return sendJson(res, 401, { error: 'invalid_client' });
       if (form.get('grant_type') !== 'client_credentials' || form.get('sub') !== CLIENT.userId) return sendJson(res, 400, { error: 'invalid_request' });
       const token = randomBytes(16).toString('hex');
-      tokens.set(token, Date.now() + 3_600_000);
-      return sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 3600 });
+      const until = Date.now() + 3_600_000;
+      tokens.set(token, until);
+      const lifetime = opts.tokenForm === 'expires_in' ? { expires_in: 3600 } : { expires_at: new Date(until).toISOString() };
+      return sendJson(res, 200, { access_token: token, token_type: 'Bearer', ...lifetime });
     }
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!bearer || (tokens.get(bearer) ?? 0) < Date.now()) return sendJson(res, 401, { message: 'Unauthorized' });
 
+    // docs/list-endpoints ("Available filters") and docs/pagination: filters on the first request, then the cursor alone.
     const list = /^\/v3\/(jobs|candidates|applications)$/.exec(url.pathname)?.[1] as keyof typeof LISTS | undefined;
     if (req.method === 'GET' && list) {
       let state: ListState;
@@ -96,7 +123,11 @@ export async function startGreenhouseFake(opts: { port?: number; perPageMax?: nu
         if (!Number.isInteger(perPage) || perPage < 1 || perPage > perPageMax) return sendJson(res, 422, { message: 'Validation error', errors: [{ field: 'per_page', message: `1 to ${perPageMax}` }] });
         const filter = query.updated_at;
         if (filter !== undefined && !/^gte\|.+/.test(filter)) return sendJson(res, 422, { message: 'Validation error', errors: [{ field: 'updated_at', message: 'gte|<ISO 8601>' }] });
-        state = { list, pos: 0, since: filter ? filter.slice(4) : null, perPage, tag: query.tag ?? null, candidateId: query.candidate_id ? Number(query.candidate_id) : null };
+        // Only the filters this list knows; any other parameter (e.g. a singular candidate_id) is ignored.
+        state = {
+          list, pos: 0, since: filter ? filter.slice(4) : null, perPage, tag: list === 'candidates' ? query.tag ?? null : null,
+          candidateIds: list === 'applications' ? ids(query.candidate_ids) : null, jobIds: list === 'applications' ? ids(query.job_ids) : null,
+        };
       }
       const rows = LISTS[list].rows;
       const page: unknown[] = [];
@@ -105,7 +136,8 @@ export async function startGreenhouseFake(opts: { port?: number; perPageMax?: nu
         const r = rows[pos]!;
         if (r.deleted || (state.since && r.updated_at < state.since)) continue;
         if (state.tag && !(r as Candidate).tags?.includes(state.tag)) continue;
-        if (state.candidateId !== null && (r as Application).candidate_id !== state.candidateId) continue;
+        if (state.candidateIds && !state.candidateIds.includes((r as Application).candidate_id)) continue;
+        if (state.jobIds && !state.jobIds.includes((r as Application).job_id)) continue;
         page.push(LISTS[list].dto(r as never));
       }
       // More rows to look at: a next link (a page may come back short when the filter skips rows).
@@ -113,6 +145,13 @@ export async function startGreenhouseFake(opts: { port?: number; perPageMax?: nu
         ? { Link: `<http://${req.headers.host}${url.pathname}?cursor=${cursorOf({ ...state, pos })}>; rel="next"` }
         : {};
       return sendJson(res, 200, page, headers);
+    }
+
+    // A job's interview stages (endpoint name unconfirmed: see docs/ats-connectors.md).
+    if (req.method === 'GET' && url.pathname === '/v3/job_stages') {
+      const jobIds = ids(query.job_ids);
+      const shown = jobs.filter((j) => !jobIds || jobIds.includes(j.id));
+      return sendJson(res, 200, shown.flatMap((j) => STAGES.map((name, priority) => ({ id: stageId(j.id, name), name, job_id: j.id, priority }))));
     }
 
     if (req.method === 'POST' && url.pathname === '/v3/candidates') {
@@ -144,8 +183,8 @@ export async function startGreenhouseFake(opts: { port?: number; perPageMax?: nu
   function addApplicationRow(candidateId: number, jobId: number, stage: string): Application {
     const at = tick();
     const a: Application = {
-      id: nextId++, candidate_id: candidateId, job_id: jobId, status: 'active', current_stage: { id: stageId(stage), name: stage },
-      stage_history: [{ from: null, to: stage, at, by: null }], updated_at: at, deleted: false,
+      id: nextId++, candidate_id: candidateId, job_id: jobId, status: 'in_process', stage,
+      stage_history: [{ from: null, to: stage, at, by: null }], applied_at: at, updated_at: at, deleted: false,
     };
     applications.push(a);
     byId.application.set(a.id, a);
@@ -180,8 +219,8 @@ export async function startGreenhouseFake(opts: { port?: number; perPageMax?: nu
     moveApplication: (id, stage, actor = null as unknown as string) => {
       const a = application(id);
       const at = tick();
-      a.stage_history.push({ from: a.current_stage.name, to: stage, at, by: actor ?? null });
-      a.current_stage = { id: stageId(stage), name: stage };
+      a.stage_history.push({ from: a.stage, to: stage, at, by: actor ?? null });
+      a.stage = stage;
       a.updated_at = at;
     },
     updateCandidate: (id, patch) => {
@@ -224,25 +263,37 @@ export async function startGreenhouseFake(opts: { port?: number; perPageMax?: nu
       const every = Math.max(1, Math.round(1 / fraction));
       for (let i = 0; i < applications.length; i += every) {
         const a = applications[i]!;
-        const next = STAGES[(STAGES.indexOf(a.current_stage.name as (typeof STAGES)[number]) + 1) % STAGES.length]!;
+        const next = STAGES[(STAGES.indexOf(a.stage as (typeof STAGES)[number]) + 1) % STAGES.length]!;
         const at = tick();
-        a.stage_history.push({ from: a.current_stage.name, to: next, at, by: 'bulk' });
-        a.current_stage = { id: stageId(next), name: next };
+        a.stage_history.push({ from: a.stage, to: next, at, by: 'bulk' });
+        a.stage = next;
         a.updated_at = at;
       }
       // Keep the arrays ordered by id: touched rows stay where they are; filters find them by time.
     },
     stageChangeWebhook: (id, o = {}) => {
       const a = application(id);
-      const previous = a.stage_history.at(-2)?.to ?? null;
+      // Web hooks, "Candidate has changed stage": the application with its current stage and activity time.
       const body = JSON.stringify({
         action: 'candidate_stage_change',
         payload: {
           application: {
-            id: a.id, candidate: { id: a.candidate_id }, jobs: [{ id: a.job_id }], status: a.status,
-            current_stage: a.current_stage, previous_stage: previous ? { id: stageId(previous), name: previous } : null, updated_at: (o.at ?? new Date(a.updated_at)).toISOString(),
+            id: a.id, candidate: { id: a.candidate_id }, jobs: [{ id: a.job_id }], status: a.status === 'in_process' ? 'active' : a.status,
+            current_stage: { id: stageId(a.job_id, a.stage), name: a.stage }, applied_at: a.applied_at, last_activity_at: (o.at ?? new Date(a.updated_at)).toISOString(),
           },
         },
+      });
+      return { body, headers: { signature: sign(body), 'greenhouse-event-id': o.deliveryId ?? randomBytes(8).toString('hex') } };
+    },
+    deletionWebhook: (id, o = {}) => {
+      const c = byId.candidate.get(application(id).candidate_id)!;
+      const deleted = applications.filter((a) => a.candidate_id === c.id && !a.deleted);
+      c.deleted = true;
+      for (const a of deleted) a.deleted = true;
+      // Web hooks, "Candidate deleted": the person, with the applications deleted along with it.
+      const body = JSON.stringify({
+        action: 'delete_candidate',
+        payload: { person: { id: c.id, first_name: c.first_name, last_name: c.last_name, deleted_application_ids: deleted.map((a) => a.id) } },
       });
       return { body, headers: { signature: sign(body), 'greenhouse-event-id': o.deliveryId ?? randomBytes(8).toString('hex') } };
     },

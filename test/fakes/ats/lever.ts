@@ -2,12 +2,16 @@
 // user, `/postings`, `/opportunities` filtered by `updated_at_start` in epoch
 // MILLISECONDS, `limit` (1–100) + `offset` paging where `next` goes back as `offset`,
 // `/opportunities/deleted?deleted_at_start=`, pushes with `perform_as`, and webhooks whose
-// signature is HMAC-SHA256(token + triggeredAt) — not the body.
+// signature is HMAC-SHA256(token + triggeredAt) — not the body — keyed by the signature token of
+// the webhook's EVENT TYPE: Lever shows one token per enabled event (help.lever.co "Configuring
+// webhooks"; integrators such as Knit ask customers for "EventType and SignatureToken pairs").
+// Which fields each event's `data` carries beyond opportunityId / contactId is unconfirmed.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hmacSha256Hex } from '../../../activities/ats/http.js';
 import { apiKeyOf, listen, readBody, sendJson } from '../http.js';
 import { AtsStore, type StoredApplication } from './store.js';
+import { leverTokenField } from '../../../activities/ats/lever.js';
 import type { FakeAts } from './types.js';
 
 const STAGES = ['New lead', 'Phone screen', 'On-site interview', 'Offer', 'Hired'] as const;
@@ -16,7 +20,9 @@ const stageId = (name: string) => `stage-${STAGES.indexOf(name as (typeof STAGES
 
 export async function startLeverFake(opts: { port?: number } = {}): Promise<FakeAts> {
   const store = new AtsStore(STAGES);
+  // What the integration stores as its own webhook secret: Lever signs nothing with it.
   const webhookSecret = `lever_${randomBytes(12).toString('hex')}`;
+  const tokens = Object.fromEntries(['candidateStageChange', 'candidateHired', 'candidateArchiveChange', 'candidateDeleted'].map((e) => [e, `lever_sig_${e}_${randomBytes(8).toString('hex')}`]));
   const offset = (pos: number) => Buffer.from(String(pos)).toString('base64url');
 
   const opportunity = (a: StoredApplication, expandStage: boolean) => {
@@ -50,6 +56,8 @@ export async function startLeverFake(opts: { port?: number } = {}): Promise<Fake
     if (req.method === 'GET' && url.pathname === '/v1/postings') {
       return reply(store.jobs, (j) => !j.deleted, (j) => ({ id: String(j.id), text: j.title, state: j.status === 'open' ? 'published' : j.status, updatedAt: j.updatedAt }));
     }
+    // API reference, "Stages": the account's pipeline stages.
+    if (req.method === 'GET' && url.pathname === '/v1/stages') return reply([...STAGES], () => true, (name) => ({ id: stageId(name), text: name }));
     if (req.method === 'GET' && url.pathname === '/v1/opportunities') {
       const since = query.updated_at_start ? Number(query.updated_at_start) : 0;
       if (!Number.isInteger(since)) return sendJson(res, 400, { code: 'BadRequestError', message: 'updated_at_start must be epoch milliseconds' });
@@ -71,22 +79,31 @@ export async function startLeverFake(opts: { port?: number } = {}): Promise<Fake
   }
 
   const server = await listen(handle, opts.port);
-  const signed = (token: string, triggeredAt: number, secret = webhookSecret) => hmacSha256Hex(secret, `${token}${triggeredAt}`);
+  const signed = (event: string, token: string, triggeredAt: number) => hmacSha256Hex(tokens[event]!, `${token}${triggeredAt}`);
+  const delivery = (event: string, data: Record<string, string>, o: { deliveryId?: string; at?: Date }) => {
+    const triggeredAt = (o.at ?? new Date()).getTime();
+    const token = o.deliveryId ?? randomBytes(16).toString('hex');
+    return { body: JSON.stringify({ triggeredAt, event, token, signature: signed(event, token, triggeredAt), data }), headers: { 'content-type': 'application/json' } };
+  };
   return {
     platform: 'lever',
     url: server.url,
-    config: { credentials: { apiKey: API_KEY, performAs: 'lever-user-1' }, baseUrl: server.url },
+    config: {
+      credentials: { apiKey: API_KEY, performAs: 'lever-user-1', ...Object.fromEntries(Object.entries(tokens).map(([e, t]) => [leverTokenField(e), t])) },
+      baseUrl: server.url,
+    },
     webhookSecret,
     ...store.controls(),
     stageChangeWebhook: (id, o = {}) => {
       const a = store.get(id);
-      const triggeredAt = (o.at ?? new Date()).getTime();
-      const token = o.deliveryId ?? randomBytes(16).toString('hex');
-      const body = JSON.stringify({
-        triggeredAt, event: 'candidateStageChange', token, signature: signed(token, triggeredAt),
-        data: { opportunityId: String(a.id), contactId: String(a.candidateId), toStageId: stageId(a.stage), fromStageId: stageId(a.history.at(-2)?.to ?? a.stage) },
-      });
-      return { body, headers: { 'content-type': 'application/json' } };
+      return delivery('candidateStageChange', {
+        opportunityId: String(a.id), contactId: String(a.candidateId), toStageId: stageId(a.stage), fromStageId: stageId(a.history.at(-2)?.to ?? a.stage),
+      }, o);
+    },
+    deletionWebhook: (id, o = {}) => {
+      const a = store.get(id);
+      store.controls().deleteApplication(id);
+      return delivery('candidateDeleted', { opportunityId: String(a.id), contactId: String(a.candidateId) }, o);
     },
     // Lever signs inside the body (token + triggeredAt), so no header carries a signature.
     signWebhook: () => ({ 'content-type': 'application/json' }),

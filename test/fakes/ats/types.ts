@@ -35,6 +35,11 @@ export interface FakeAts {
 
   /** A webhook delivery about an application's stage move, as the platform would send it. */
   stageChangeWebhook(applicationExternalId: string, opts?: { deliveryId?: string; at?: Date }): { body: string; headers: Record<string, string> };
+  /**
+   * Deletes the application (and, where the platform deletes whole people, its candidate) and returns the
+   * webhook delivery the platform sends about it; absent where the platform sends no deletion webhook.
+   */
+  deletionWebhook?(applicationExternalId: string, opts?: { deliveryId?: string }): { body: string; headers: Record<string, string> };
   /** Headers that sign `body` as this platform does (for forging tests: sign with another secret). */
   signWebhook(body: string, opts?: { secret?: string; at?: Date; deliveryId?: string }): Record<string, string>;
 

@@ -1,9 +1,18 @@
-// A fake of Workable's SPI v3 (../shared/ATS-CONNECTORS.md): bearer token, `/jobs` and
-// `/candidates` filtered by `updated_after`, `limit` ≤ 100 with `paging.next` as a full
-// URL carrying `since_id`, the three X-Rate-Limit-* headers on every response (10 per 10 s
-// when `rateLimit` is on), pushes to `/jobs/{shortcode}/candidates`, and webhooks signed
-// `X-Workable-Signature: <hex HMAC-SHA256 of the body>`. A Workable candidate is one
-// person's candidacy for one job: each stored application is one candidate record.
+// A fake of Workable's SPI v3, each behaviour after workable.readme.io:
+// - bearer token; `/jobs`, `/candidates` filtered by `updated_after`, `limit` ≤ 100, `paging.next` a full URL
+//   carrying `since_id`. The docs do not say which host `next` is on: `pagingHost` serves the subdomain form
+//   (https://<subdomain>.workable.com/spi/v3/…) or the account form (https://www.workable.com/spi/v3/accounts/<subdomain>/…),
+//   and every path answers in both forms.
+// - "Rate limiting": 10 requests / 10 s for account tokens, 429 beyond; X-Rate-Limit-Limit / -Remaining /
+//   -Reset on every response, Reset being the "Timestamp of next interval" with no unit: `resetUnit` serves
+//   epoch seconds or milliseconds.
+// - "Webhook Subscriptions": `POST /subscriptions {target, event, args?}` (events candidate_created, candidate_moved;
+//   a target already registered answers 409). Listing (`GET /subscriptions`) and `DELETE /subscriptions/{id}`
+//   are not on the pages read (unconfirmed). Deliveries are signed `X-Workable-Signature` = hex HMAC-SHA256 of
+//   the body keyed by the ACCOUNT TOKEN (or the OAuth app's secret: `clientSecret`); the envelope
+//   {id, event_type, fired_at, resource_type, data} follows a public client (activepieces' Workable piece).
+// - pushes to `/jobs/{shortcode}/candidates`. A Workable candidate is one person's candidacy for one job:
+//   each stored application is one candidate record.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hmacSha256Hex } from '../../../activities/ats/http.js';
@@ -16,9 +25,31 @@ const TOKEN = 'workable-token';
 const WINDOW_MS = 10_000;
 const PER_WINDOW = 10;
 
-export async function startWorkableFake(opts: { port?: number; rateLimit?: boolean } = {}): Promise<FakeAts> {
+export interface WorkableFakeOptions {
+  port?: number;
+  rateLimit?: boolean;
+  /** X-Rate-Limit-Reset in epoch seconds (default) or milliseconds. */
+  resetUnit?: 'seconds' | 'ms';
+  /** Where paging.next points: the subdomain host (default) or the account form on www.workable.com (reached through `config.fetch`). */
+  pagingHost?: 'subdomain' | 'account';
+  /** An OAuth app's secret: it signs webhooks instead of the account token. */
+  clientSecret?: string;
+}
+
+export interface WorkableFake extends FakeAts {
+  subscriptions(): { id: string; target: string; event: string }[];
+}
+
+const SUBDOMAIN = 'acme';
+const EVENTS = ['candidate_created', 'candidate_moved'];
+
+export async function startWorkableFake(opts: WorkableFakeOptions = {}): Promise<WorkableFake> {
   const store = new AtsStore(STAGES);
+  // What the integration stores as its own secret: Workable signs with the account token (or app secret) instead.
   const webhookSecret = `workable_${randomBytes(12).toString('hex')}`;
+  const signingKey = opts.clientSecret ?? TOKEN;
+  const subscriptions: { id: string; target: string; event: string }[] = [];
+  let nextSubscription = 1;
   const shortcode = (jobId: number) => `J${jobId}`;
   let window = { start: Date.now(), used: 0 };
   let base = '';
@@ -35,16 +66,18 @@ export async function startWorkableFake(opts: { port?: number; rateLimit?: boole
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://fake');
+    url.pathname = url.pathname.replace(`/spi/v3/accounts/${SUBDOMAIN}/`, '/spi/v3/'); // the account form of every path
     const query = Object.fromEntries(url.searchParams);
     store.log.push({ method: req.method ?? 'GET', path: url.pathname, query });
     if (Date.now() - window.start >= WINDOW_MS) window = { start: Date.now(), used: 0 };
     window.used++;
     const limits = {
       'X-Rate-Limit-Limit': String(PER_WINDOW), 'X-Rate-Limit-Remaining': String(Math.max(0, PER_WINDOW - window.used)),
-      'X-Rate-Limit-Reset': String(Math.ceil((window.start + WINDOW_MS) / 1000)),
+      'X-Rate-Limit-Reset': String(opts.resetUnit === 'ms' ? window.start + WINDOW_MS : Math.ceil((window.start + WINDOW_MS) / 1000)),
     };
     const failure = store.failures.take(req.method ?? 'GET', url.pathname);
     if (failure) return sendJson(res, failure.status, failure.body ?? { error: `injected ${failure.status}` }, { ...limits, ...failure.headers });
+    // workable.readme.io/reference/rate-limits: 10 requests per 10 s for an account token, then 429.
     if (opts.rateLimit && window.used > PER_WINDOW) return sendJson(res, 429, { error: 'Too many requests' }, limits);
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return sendJson(res, 401, { error: 'Not authorized' }, limits);
 
@@ -52,8 +85,30 @@ export async function startWorkableFake(opts: { port?: number; rateLimit?: boole
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) return sendJson(res, 422, { error: 'limit must be 1 to 100' }, limits);
     const after = query.updated_after ? Date.parse(query.updated_after) : 0;
     const sinceId = Number(query.since_id ?? 0);
+    const pageBase = opts.pagingHost === 'account'
+      ? `https://www.workable.com${url.pathname.replace('/spi/v3/', `/spi/v3/accounts/${SUBDOMAIN}/`)}`
+      : `${base}${url.pathname}`;
     const next = (lastId: number | undefined, more: boolean) =>
-      more && lastId !== undefined ? `${base}${url.pathname}?${new URLSearchParams({ ...query, since_id: String(lastId + 1) })}` : undefined;
+      more && lastId !== undefined ? `${pageBase}?${new URLSearchParams({ ...query, since_id: String(lastId + 1) })}` : undefined;
+
+    // workable.readme.io/reference/webhook-subscriptions: one target per subscription (409 when taken).
+    if (url.pathname === '/spi/v3/subscriptions' && req.method === 'POST') {
+      const body = JSON.parse((await readBody(req)) || '{}') as { target?: string; event?: string };
+      if (!body.target || !EVENTS.includes(body.event ?? '')) return sendJson(res, 422, { error: 'target and a known event are required' }, limits);
+      if (subscriptions.some((sub) => sub.target === body.target)) return sendJson(res, 409, { error: 'target already registered' }, limits);
+      const sub = { id: String(nextSubscription++), target: body.target, event: body.event! };
+      subscriptions.push(sub);
+      return sendJson(res, 201, sub, limits);
+    }
+    if (url.pathname === '/spi/v3/subscriptions' && req.method === 'GET') return sendJson(res, 200, { subscriptions }, limits);
+    const unsubscribe = /^\/spi\/v3\/subscriptions\/([^/]+)$/.exec(url.pathname);
+    if (unsubscribe && req.method === 'DELETE') {
+      const at = subscriptions.findIndex((sub) => sub.id === unsubscribe[1]);
+      if (at < 0) return sendJson(res, 404, { error: 'Not found' }, limits);
+      subscriptions.splice(at, 1);
+      res.writeHead(204, limits).end();
+      return;
+    }
 
     if (req.method === 'GET' && url.pathname === '/spi/v3/jobs') {
       const { rows, next: pos } = AtsStore.page(store.jobs, 0, limit, (j) => !j.deleted && j.id >= sinceId && j.updatedAt >= after);
@@ -83,17 +138,22 @@ export async function startWorkableFake(opts: { port?: number; rateLimit?: boole
 
   const server = await listen(handle, opts.port);
   base = server.url;
-  const sign = (body: string, secret = webhookSecret) => hmacSha256Hex(secret, body);
+  const sign = (body: string, secret = signingKey) => hmacSha256Hex(secret, body);
+  // The platform's own hosts, reached on this server (for pagingHost 'account', where paging leaves the configured host).
+  const publicHosts: typeof fetch = (input, init) =>
+    fetch(String(input).replace(/^https:\/\/(www|acme)\.workable\.com/, server.url), init);
+  const credentials = { subdomain: SUBDOMAIN, token: TOKEN, ...(opts.clientSecret && { clientSecret: opts.clientSecret }) };
   return {
     platform: 'workable',
     url: server.url,
-    config: { credentials: { subdomain: 'acme', token: TOKEN }, baseUrl: server.url },
+    config: opts.pagingHost === 'account' ? { credentials, fetch: publicHosts } : { credentials, baseUrl: server.url },
     webhookSecret,
+    subscriptions: () => subscriptions.map((sub) => ({ ...sub })),
     ...store.controls(),
     stageChangeWebhook: (id, o = {}) => {
       const a = store.get(id);
       const body = JSON.stringify({
-        id: o.deliveryId ?? randomBytes(8).toString('hex'), event_type: 'candidate_moved', fired_at: (o.at ?? new Date()).toISOString(),
+        id: o.deliveryId ?? randomBytes(8).toString('hex'), event_type: 'candidate_moved', resource_type: 'candidate', fired_at: (o.at ?? new Date()).toISOString(),
         data: { ...candidateDto(a), previous_stage: a.history.at(-2)?.to ?? null },
       });
       return { body, headers: { 'x-workable-signature': sign(body), 'content-type': 'application/json' } };
