@@ -3,6 +3,7 @@ import { PROPOSAL_STATES } from '../db/migrations/001_foundation.js';
 import { ESCROW_STATUSES, PAYOUT_STATUSES, PLACEMENT_STATES, SPLIT_STATUSES, TRANCHES } from '../db/migrations/002_placements_payouts.js';
 import { COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_COLLABORATORS, percentToBps } from '../workflows/money.js';
 import { STRIPE_ACCOUNT_ID } from '../workflows/payout.js';
+import { STRIPE_CURRENCIES } from '../lib/currencies.js';
 
 export const uuid = z.uuid();
 export const proposalState = z.enum(PROPOSAL_STATES);
@@ -96,6 +97,9 @@ const percent = z.union([z.string().max(10), z.number()]).describe('a percentage
   }
 });
 
+/** A currency Stripe supports for the platform (lib/currencies.ts), in capitals. */
+export const currencyCode = z.enum(STRIPE_CURRENCIES, { error: 'an ISO 4217 code Stripe supports, in capitals, e.g. USD' });
+
 const splitBpsOf = <C extends { splitPercent?: number }>({ splitPercent, ...rest }: C) => ({ ...rest, splitBps: splitPercent });
 
 /** 1–10 collaborators; splitPercent given for all of them or for none (then the role weights apply). */
@@ -105,23 +109,16 @@ const collaboratorList = <T extends z.ZodType<{ splitBps?: number }>>(item: T) =
     if (given > 0 && given < list.length) ctx.addIssue({ code: 'custom', message: 'give splitPercent for every collaborator or for none' });
   });
 
-/** A placement's collaborators: each recruiter at most once per role (one split each). */
+/** A placement's collaborators: each recruiter at most once (one role, one split each). */
 const placementCollaborators = collaboratorList(
   z.strictObject({ recruiterId: uuid, role: collaboratorRole, splitPercent: percent.optional() }).transform(splitBpsOf),
-).superRefine((list, ctx) => {
-  const seen = new Set<string>();
-  list.forEach((c, i) => {
-    const key = `${c.recruiterId}:${c.role}`;
-    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i], message: 'a recruiter appears at most once per role' });
-    seen.add(key);
-  });
-});
+);
 
 export const placementCreateBody = z.strictObject({
   jobId: uuid,
   candidateId: uuid,
   feeCents,
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code in capitals, e.g. USD'),
+  currency: currencyCode,
   startDate: z.iso.date(),
   collaborators: placementCollaborators,
 });
@@ -172,6 +169,7 @@ export const splitDto = z.object({
   recruiterId: uuid,
   recruiterName: z.string(),
   amountCents: cents,
+  /** The account, transfer and block reason: null unless the split is the caller's own (platform admins: all). */
   stripeAccountId: z.string().nullable(),
   transferAttempt: z.int(),
   status: z.enum(SPLIT_STATUSES),
