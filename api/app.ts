@@ -142,7 +142,7 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   api.use(candidateRoutes({ temporal, db, registry, taskQueue: taskQueues?.ownership ?? TASK_QUEUES.ownership }));
   api.use(payoutRoutes({ temporal, db, registry }));
   api.use(directoryRoutes({ db, registry }));
-  api.use(outreachRoutes({ db, registry, email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined }));
+  api.use(outreachRoutes({ temporal, db, registry, email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined }));
   api.use(marketplaceEventRoutes({ db, registry }));
   api.use(automationRoutes({ temporal, db, registry }));
   api.use(decisionRoutes({ db, registry }));

@@ -256,11 +256,10 @@ export const sourcingDto = z.object({
 export const candidateDto = z.object({ id: uuid, fullName: z.string(), email: z.string().nullable(), createdAt: z.iso.datetime(), sourcing: sourcingDto });
 
 // Candidate outreach, its Resend webhook events and marketplace events (SPEC §3.4).
+/** Always sent to the candidate's own address (their record), never one the caller types: no `to`. */
 export const outreachBody = z.strictObject({
   subject: z.string().trim().min(1).max(200).regex(/^[^\r\n]*$/, 'a single line'),
   body: z.string().trim().min(1).max(10_000),
-  /** Defaults to the candidate's e-mail address. */
-  to: z.email().optional(),
 });
 
 export const outreachDto = z.object({

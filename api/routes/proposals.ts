@@ -5,15 +5,14 @@ import type { Db } from '../../lib/db.js';
 import { nameBasedUuid } from '../../lib/ids.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { directoryDal } from '../../db/dal/directory.js';
-import { blocks, sourcingDal } from '../../db/dal/sourcing.js';
-import { submissionBlockedSignal } from '../../workflows/protection.js';
 import { proposalsDal, type ProposalView } from '../../db/dal/proposals.js';
 import { workflowIds, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
 import { PROPOSAL_COMMAND_UPDATES, proposalRecordedUpdate, proposalWorkflow } from '../../workflows/proposal.js';
 import { type ProposalCommand, checkCommand, mayView } from '../../workflows/proposal-rules.js';
 import { actorOf, type AuthedActor } from '../auth.js';
 import { historyDto, iso } from '../dto.js';
-import { conflict, forbidden, notFound, protectedCandidate, unprocessable } from '../errors.js';
+import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
+import { protectionGuard } from '../protection.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
@@ -57,7 +56,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
   const proposals = proposalsDal(db);
   const applications = applicationsDal(db);
   const directory = directoryDal(db);
-  const sourcing = sourcingDal(db);
+  const refuseIfProtected = protectionGuard({ temporal, db });
 
   /** The proposal if the actor may see it; otherwise 404, so other companies' proposals stay invisible. */
   async function visibleProposal(actor: AuthedActor, id: string) {
@@ -98,14 +97,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
       // lost attaches to the same workflow (USE_EXISTING) instead of creating another.
       const key = req.header('idempotency-key');
       const proposalId = key ? nameBasedUuid(`proposal:${actor.userId}`, key) : randomUUID();
-      const sourcer = await sourcing.find(body.candidateId);
-      if (blocks(sourcer, actor.recruiterId, new Date())) {
-        // Evidence for disputes: the protection workflow records the blocked attempt.
-        await temporal.workflow.getHandle(sourcer.workflow_id)
-          .signal(submissionBlockedSignal, { recruiterId: actor.recruiterId, actor, jobId: body.jobId, at: new Date().toISOString() })
-          .catch((err: unknown) => req.log.warn({ err }, 'blocked submission not recorded'));
-        throw protectedCandidate(sourcer.protection_ends_at);
-      }
+      await refuseIfProtected(req, actor, body.candidateId, { jobId: body.jobId });
       const live = await proposals.findLive(body.candidateId, body.jobId);
       if (live && live.id !== proposalId) {
         throw conflict(`this candidate already has ${live.state === 'accepted' ? 'an accepted' : 'an open'} proposal for this job`, { proposalId: live.id });
