@@ -52,7 +52,8 @@ export function buildOpenApiDocument(operations: Operation[], info: { title: str
     }
     (paths[path] ??= {})[op.method] = {
       summary: op.summary,
-      ...(op.roles && { description: `Roles: ${op.roles.join(', ')}.` }),
+      // Who may call it, checked before the request is validated (drills/auth-matrix.drill.ts reads it).
+      ...(op.roles && { description: `Roles: ${op.roles.join(', ')}.`, 'x-roles': op.roles }),
       ...(op.auth !== false && { security: [{ bearerAuth: [] }] }),
       parameters: parameters(op),
       ...(op.body && {

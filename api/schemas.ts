@@ -236,6 +236,8 @@ export const payoutPageDto = pageOf(payoutDto);
 export const splitParams = z.strictObject({ id: uuid, splitId: uuid });
 export const changeSplitAccountBody = z.strictObject({
   stripeAccountId: z.string().regex(STRIPE_ACCOUNT_ID, 'a Stripe connected account id (acct_…)'),
+  /** The admin's choice: true makes it the recruiter's account for future payouts too; false pays only this split there. */
+  updateRecruiterAccount: z.boolean(),
   reason: reason.optional(),
 });
 

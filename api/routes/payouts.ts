@@ -147,7 +147,12 @@ export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db:
   }
 
   splitAction('retry', 'Retry a blocked split (platform admin)', optionalReasonBody, retrySplitUpdate);
-  splitAction('change-account', 'Pay a blocked split to another connected account (platform admin)', changeSplitAccountBody, changeSplitAccountUpdate);
+  splitAction(
+    'change-account',
+    'Pay a blocked split to another connected account, and (updateRecruiterAccount) make it the recruiter\'s for future payouts (platform admin)',
+    changeSplitAccountBody,
+    changeSplitAccountUpdate,
+  );
   splitAction('cancel', 'Cancel a blocked split; a reason is required (platform admin)', reasonBody, cancelSplitUpdate);
 
   return router;
