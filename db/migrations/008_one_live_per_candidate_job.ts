@@ -35,13 +35,14 @@ export async function up(knex: Knex): Promise<void> {
   // The new index covers the old one's states.
   await knex.raw('drop index cra_one_open_per_candidate_job');
 
+  // Existing rows were written once Resend accepted them: sent, created when sent.
   await knex.schema.alterTable('candidate_outreach', (t) => {
     t.text('status').notNullable().defaultTo('sent');
     t.timestamp('created_at', { useTz: true }).nullable();
     t.setNullable('sent_at');
   });
   await knex.raw('update candidate_outreach set created_at = sent_at');
-  await knex.schema.alterTable('candidate_outreach', (t) => t.dropNullable('created_at'));
+  await knex.raw('alter table candidate_outreach alter column created_at set not null, alter column created_at set default now()');
   await knex.raw(`alter table candidate_outreach add constraint outreach_status_valid check (
     status in (${OUTREACH_STATUSES.map((s) => `'${s}'`).join(', ')}) and (status <> 'sent' or (sent_at is not null and provider_message_id is not null)))`);
 }
