@@ -1,8 +1,9 @@
 /**
  * Every route × every role (recruiter, other recruiter, company admin, hiring manager, foreign
- * company admin, platform admin, no token, expired token) against real resources created
+ * company admin, platform admin, no token, expired token, and platform-admin tokens without
+ * `exp`, living too long, for another audience or with an unknown role) against real resources created
  * through the API, asserting the status the product's rules give (read from each route's
- * requireRole / scope code and the workflows' validators): 401 without or with an expired
+ * requireRole / scope code and the workflows' validators): 401 without or with an invalid
  * token, 403 for a wrong role, 404 for another company's or recruiter's resource (owner-
  * neutral), 400 for an allowed role sending an invalid body (proves authorisation passed
  * without changing anything), 200 for allowed reads. Refused roles send a valid body, so the
@@ -14,13 +15,16 @@
 import { randomUUID } from 'node:crypto';
 import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
 import { connectAccount, createCandidate, createMarketplace, type Marketplace } from '../test/support/factories.js';
-import { diffTables, eventually, expiredToken, snapshotTables, startDrillStack, type DrillStack } from './lib/harness.js';
+import { diffTables, eventually, expiredToken, ruleBreakingTokens, snapshotTables, startDrillStack, type DrillStack } from './lib/harness.js';
 import type { Drill } from './lib/report.js';
 
 type RoleName = 'recruiter' | 'otherRecruiter' | 'companyAdmin' | 'hiringManager' | 'foreignAdmin' | 'platformAdmin';
-type Who = RoleName | 'none' | 'expired';
+/** Callers without a valid token: none, an expired one, and (platform admin) tokens breaking one rule of lib/tokens.ts. */
+const INVALID_TOKENS = ['none', 'expired', 'forever', 'tooLong', 'otherAudience', 'unknownRole'] as const;
+type Who = RoleName | (typeof INVALID_TOKENS)[number];
 const ROLES: RoleName[] = ['recruiter', 'otherRecruiter', 'companyAdmin', 'hiringManager', 'foreignAdmin', 'platformAdmin'];
-const WHO: Who[] = [...ROLES, 'none', 'expired'];
+const WHO: Who[] = [...ROLES, ...INVALID_TOKENS];
+const isRole = (who: Who): who is RoleName => (ROLES as Who[]).includes(who);
 
 /** The resources of the matrix, created through the API. */
 interface Res {
@@ -316,9 +320,11 @@ const drill: Drill = {
       const created = await createResources(h, (what) => { throw new Error(what); });
       closeAts = created.closeAts;
       const r = created.res;
+      const broken = ruleBreakingTokens(r.m.actors.platformAdmin);
       const tokens: Record<Who, string | undefined> = {
         ...Object.fromEntries(await Promise.all(ROLES.map(async (role) => [role, await h.token(r.m.actors[role])]))) as Record<RoleName, string>,
         none: undefined, expired: await expiredToken(r.m.actors.platformAdmin),
+        forever: await broken.forever, tooLong: await broken.tooLong, otherAudience: await broken.otherAudience, unknownRole: await broken.unknownRole,
       };
       const matrix = cases();
 
@@ -335,7 +341,7 @@ const drill: Drill = {
         .flatMap(([p, ms]) => Object.entries(ms).map(([m, op]) => [`${m.toUpperCase()} ${p}`, op['x-roles']] as const)));
       /** Whether this cell is refused for who the caller is (no valid token, or a role the route does not admit), before the body is read. */
       const refusedUpFront = (c: Case, who: Who, status: number) => {
-        if (who === 'none' || who === 'expired') return status === 401;
+        if (!isRole(who)) return status === 401;
         const roles = c.roles ?? declaredRoles.get(`${c.method} ${c.route}`);
         return status === 403 && !!roles && !roles.includes(r.m.actors[who].role);
       };
@@ -345,7 +351,7 @@ const drill: Drill = {
       const cells: { route: string; who: Who; expected: number; got: number; note?: string }[] = [];
       for (const c of matrix) {
         for (const who of WHO) {
-          const e: Expect = c.expect[who as RoleName] ?? (who === 'none' || who === 'expired' ? 401 : 0);
+          const e: Expect = isRole(who) ? c.expect[who] : (c.expect as Partial<Record<Who, Expect>>)[who] ?? 401;
           const cell: Cell = typeof e === 'number' ? { status: e } : e;
           const allowed = cell.status === 400 && c.invalid !== undefined;
           const body = cell.body ? cell.body(r) : allowed ? c.invalid : c.valid?.(r);
