@@ -10,6 +10,7 @@ import type { Resend } from 'resend';
 import type { AppConfig } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { createLogger, type Logger } from '../lib/logger.js';
+import { TOKEN_DEFAULTS } from '../lib/tokens.js';
 import type { Tracing } from '../lib/tracing.js';
 import { authenticate } from './auth.js';
 import { maxJsonDepth, utf8JsonOnly } from './body-limits.js';
@@ -37,7 +38,7 @@ export interface AppDeps {
   temporal: Client;
   db: Db;
   config: Pick<AppConfig, 'JWT_SECRET' | 'JWT_ISSUER'> &
-    Partial<Pick<AppConfig, 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN'>>;
+    Partial<Pick<AppConfig, 'JWT_AUDIENCE' | 'JWT_MAX_LIFETIME_SECONDS' | 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN'>>;
   /** The payload codec the process's client uses; served to operators at /codec. Without it /codec answers 503. */
   codec?: PayloadCodec;
   /** Sends candidate outreach (with config.EMAIL_FROM); without it that endpoint answers 503. */
@@ -110,7 +111,10 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   });
 
   app.use(healthRoutes({ temporal, db, isDraining }));
-  const tokens = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER };
+  const tokens = {
+    secret: config.JWT_SECRET, issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE ?? TOKEN_DEFAULTS.audience, maxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS ?? TOKEN_DEFAULTS.maxLifetimeSeconds,
+  };
   const namespace = config.TEMPORAL_NAMESPACE ?? 'default';
   if (codec) {
     app.use('/codec', codecRoutes({ codec, tokens, namespace, origins: codecOrigins(config) }));
@@ -138,7 +142,7 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   api.use(candidateRoutes({ temporal, db, registry, taskQueue: taskQueues?.ownership ?? TASK_QUEUES.ownership }));
   api.use(payoutRoutes({ temporal, db, registry }));
   api.use(directoryRoutes({ db, registry }));
-  api.use(outreachRoutes({ db, registry, email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined }));
+  api.use(outreachRoutes({ temporal, db, registry, email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined }));
   api.use(marketplaceEventRoutes({ db, registry }));
   api.use(automationRoutes({ temporal, db, registry }));
   api.use(decisionRoutes({ db, registry }));

@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import type { Actor, Role } from '../workflows/proposal-rules.js';
-import { verifyToken } from '../lib/tokens.js';
+import { type TokenOptions, verifyToken } from '../lib/tokens.js';
 import { forbidden, unauthorized } from './errors.js';
 
 export interface AuthedActor extends Actor {
@@ -8,12 +8,9 @@ export interface AuthedActor extends Actor {
   role: Role;
 }
 
-export interface TokenOptions {
-  secret: string;
-  issuer: string;
-}
+export type { TokenOptions };
 
-/** The actor a JWT names; 401 when it is missing, forged or expired. */
+/** The actor a JWT names; 401 when it is missing, forged, expired, too long-lived, for another audience or of an unknown role. */
 export async function actorOfToken(token: string | undefined, opts: TokenOptions): Promise<AuthedActor> {
   if (!token) throw unauthorized();
   let claims;

@@ -36,6 +36,7 @@ export const protectedCandidate = (until: Date) =>
 /** Permanent workflow/activity failure types → HTTP errors. */
 const FAILURE_STATUS: Record<string, (message: string) => ApiError> = {
   [FAILURE_TYPES.DuplicateOpenProposal]: (m) => conflict(m),
+  [FAILURE_TYPES.DuplicatePlacement]: (m) => conflict(m),
   [FAILURE_TYPES.InvalidState]: (m) => conflict(m),
   [FAILURE_TYPES.InvalidTransition]: (m) => conflict(m),
   [FAILURE_TYPES.Forbidden]: (m) => forbidden(m),

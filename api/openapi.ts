@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Role } from '../workflows/proposal-rules.js';
 
 /** One documented operation; the same zod schemas validate requests and produce the document. */
 export interface Operation {
@@ -7,6 +8,8 @@ export interface Operation {
   path: string;
   summary: string;
   auth?: boolean;
+  /** The roles that may call it, checked before the request is validated; unset: any signed-in caller. */
+  roles?: readonly Role[];
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
@@ -44,10 +47,13 @@ export function buildOpenApiDocument(operations: Operation[], info: { title: str
     }
     for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
       if (status === '401' && op.auth === false) continue;
+      if (status === '403' && !op.roles) continue;
       responses[status] ??= { description, content: { 'application/json': { schema: jsonSchema(errorSchema, 'output') } } };
     }
     (paths[path] ??= {})[op.method] = {
       summary: op.summary,
+      // Who may call it, checked before the request is validated (drills/auth-matrix.drill.ts reads it).
+      ...(op.roles && { description: `Roles: ${op.roles.join(', ')}.`, 'x-roles': op.roles }),
       ...(op.auth !== false && { security: [{ bearerAuth: [] }] }),
       parameters: parameters(op),
       ...(op.body && {
@@ -67,4 +73,5 @@ export function buildOpenApiDocument(operations: Operation[], info: { title: str
 const ERROR_RESPONSES: Record<string, string> = {
   '400': 'Validation error (zod issues in details)',
   '401': 'Missing or invalid bearer token',
+  '403': 'The caller\'s role may not call this operation',
 };

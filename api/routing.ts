@@ -1,5 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
+import { requireRole } from './auth.js';
 import type { Operation } from './openapi.js';
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -19,7 +20,8 @@ export interface RouteResult {
 }
 
 /**
- * Registers one operation: validates params, query and body with its zod schemas
+ * Registers one operation: checks the caller's role against `op.roles` (403 before anything
+ * about the request is judged), validates params, query and body with its zod schemas
  * (a ZodError becomes a 400 in the central handler), runs the handler, and records
  * the operation for the OpenAPI document.
  */
@@ -31,6 +33,7 @@ export function route<const O extends Operation>(
 ): void {
   registry.push(op);
   router[op.method](op.path, async (req, res) => {
+    if (op.roles) requireRole(res, ...op.roles);
     const ctx = {
       params: op.params ? op.params.parse(req.params) : undefined,
       query: op.query ? op.query.parse(req.query) : undefined,

@@ -3,6 +3,7 @@ import { PROPOSAL_STATES } from '../db/migrations/001_foundation.js';
 import { ESCROW_STATUSES, PAYOUT_STATUSES, PLACEMENT_STATES, SPLIT_STATUSES, TRANCHES } from '../db/migrations/002_placements_payouts.js';
 import { COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_COLLABORATORS, percentToBps } from '../workflows/money.js';
 import { STRIPE_ACCOUNT_ID } from '../workflows/payout.js';
+import { STRIPE_CURRENCIES } from '../lib/currencies.js';
 
 export const uuid = z.uuid();
 export const proposalState = z.enum(PROPOSAL_STATES);
@@ -96,6 +97,9 @@ const percent = z.union([z.string().max(10), z.number()]).describe('a percentage
   }
 });
 
+/** A currency Stripe supports for the platform (lib/currencies.ts), in capitals. */
+export const currencyCode = z.enum(STRIPE_CURRENCIES, { error: 'an ISO 4217 code Stripe supports, in capitals, e.g. USD' });
+
 const splitBpsOf = <C extends { splitPercent?: number }>({ splitPercent, ...rest }: C) => ({ ...rest, splitBps: splitPercent });
 
 /** 1–10 collaborators; splitPercent given for all of them or for none (then the role weights apply). */
@@ -105,23 +109,16 @@ const collaboratorList = <T extends z.ZodType<{ splitBps?: number }>>(item: T) =
     if (given > 0 && given < list.length) ctx.addIssue({ code: 'custom', message: 'give splitPercent for every collaborator or for none' });
   });
 
-/** A placement's collaborators: each recruiter at most once per role (one split each). */
+/** A placement's collaborators: each recruiter at most once (one role, one split each). */
 const placementCollaborators = collaboratorList(
   z.strictObject({ recruiterId: uuid, role: collaboratorRole, splitPercent: percent.optional() }).transform(splitBpsOf),
-).superRefine((list, ctx) => {
-  const seen = new Set<string>();
-  list.forEach((c, i) => {
-    const key = `${c.recruiterId}:${c.role}`;
-    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i], message: 'a recruiter appears at most once per role' });
-    seen.add(key);
-  });
-});
+);
 
 export const placementCreateBody = z.strictObject({
   jobId: uuid,
   candidateId: uuid,
   feeCents,
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code in capitals, e.g. USD'),
+  currency: currencyCode,
   startDate: z.iso.date(),
   collaborators: placementCollaborators,
 });
@@ -172,6 +169,7 @@ export const splitDto = z.object({
   recruiterId: uuid,
   recruiterName: z.string(),
   amountCents: cents,
+  /** The account, transfer and block reason: null unless the split is the caller's own (platform admins: all). */
   stripeAccountId: z.string().nullable(),
   transferAttempt: z.int(),
   status: z.enum(SPLIT_STATUSES),
@@ -238,6 +236,8 @@ export const payoutPageDto = pageOf(payoutDto);
 export const splitParams = z.strictObject({ id: uuid, splitId: uuid });
 export const changeSplitAccountBody = z.strictObject({
   stripeAccountId: z.string().regex(STRIPE_ACCOUNT_ID, 'a Stripe connected account id (acct_…)'),
+  /** The admin's choice: true makes it the recruiter's account for future payouts too; false pays only this split there. */
+  updateRecruiterAccount: z.boolean(),
   reason: reason.optional(),
 });
 
@@ -258,11 +258,10 @@ export const sourcingDto = z.object({
 export const candidateDto = z.object({ id: uuid, fullName: z.string(), email: z.string().nullable(), createdAt: z.iso.datetime(), sourcing: sourcingDto });
 
 // Candidate outreach, its Resend webhook events and marketplace events (SPEC §3.4).
+/** Always sent to the candidate's own address (their record), never one the caller types: no `to`. */
 export const outreachBody = z.strictObject({
   subject: z.string().trim().min(1).max(200).regex(/^[^\r\n]*$/, 'a single line'),
   body: z.string().trim().min(1).max(10_000),
-  /** Defaults to the candidate's e-mail address. */
-  to: z.email().optional(),
 });
 
 export const outreachDto = z.object({

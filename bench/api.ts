@@ -21,7 +21,7 @@ import type { Knex } from 'knex';
 import { createApp } from '../api/app.js';
 import type { Db } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
-import { signToken, type TokenClaims } from '../lib/tokens.js';
+import { signToken, TOKEN_DEFAULTS, type TokenClaims } from '../lib/tokens.js';
 import { createMarketplace } from '../test/support/factories.js';
 import type { Actor } from '../workflows/proposal-rules.js';
 import { openBenchServers } from './lib/servers.js';
@@ -38,7 +38,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const POST_CANDIDATES = Number(process.env.BENCH_POST_CANDIDATES ?? Math.max(5000, 1000 * SECONDS));
 /** Proposals created (and half of them accepted) before the POST runs, not measured. */
 const WARMUP = 20;
-const JWT = { secret: 'bench-secret-that-is-at-least-32-characters', issuer: 'bench' };
+const JWT = { secret: 'bench-secret-that-is-at-least-32-characters', issuer: 'bench', ...TOKEN_DEFAULTS };
 
 interface Row {
   endpoint: string;

@@ -12,7 +12,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { createApp } from '../api/app.js';
 import { createDb } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
-import { signToken } from '../lib/tokens.js';
+import { signToken, TOKEN_DEFAULTS } from '../lib/tokens.js';
 import { startFakeResend } from '../test/fakes/resend.js';
 import { createMarketplace } from '../test/support/factories.js';
 import { startTestInfra } from '../test/support/infra.js';
@@ -21,7 +21,7 @@ import { pool, printTable, saveReport } from './lib/measure.js';
 
 const N = Number(process.env.BENCH_N ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
-const JWT = { secret: 'bench-secret-that-is-at-least-32-characters', issuer: 'bench' };
+const JWT = { secret: 'bench-secret-that-is-at-least-32-characters', issuer: 'bench', ...TOKEN_DEFAULTS };
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });

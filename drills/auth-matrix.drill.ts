@@ -1,24 +1,30 @@
 /**
  * Every route × every role (recruiter, other recruiter, company admin, hiring manager, foreign
- * company admin, platform admin, no token, expired token) against real resources created
+ * company admin, platform admin, no token, expired token, and platform-admin tokens without
+ * `exp`, living too long, for another audience or with an unknown role) against real resources created
  * through the API, asserting the status the product's rules give (read from each route's
- * requireRole / scope code and the workflows' validators): 401 without or with an expired
+ * requireRole / scope code and the workflows' validators): 401 without or with an invalid
  * token, 403 for a wrong role, 404 for another company's or recruiter's resource (owner-
  * neutral), 400 for an allowed role sending an invalid body (proves authorisation passed
  * without changing anything), 200 for allowed reads. Refused roles send a valid body, so the
- * refusal is the role's. Every route of the OpenAPI document must be in the matrix; the
- * database must be the same after it as before (the matrix is repeatable).
+ * refusal is the role's; and a role the route does not admit (its `x-roles` in the OpenAPI
+ * document), or a caller without a valid token, sends the invalid body too and still gets
+ * 403 / 401: authorisation comes before validation (issue 14). Every route of the OpenAPI
+ * document must be in the matrix; the database must be the same after it as before (the matrix is repeatable).
  */
 import { randomUUID } from 'node:crypto';
 import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
 import { connectAccount, createCandidate, createMarketplace, type Marketplace } from '../test/support/factories.js';
-import { diffTables, eventually, expiredToken, snapshotTables, startDrillStack, type DrillStack } from './lib/harness.js';
+import { diffTables, eventually, expiredToken, ruleBreakingTokens, snapshotTables, startDrillStack, type DrillStack } from './lib/harness.js';
 import type { Drill } from './lib/report.js';
 
 type RoleName = 'recruiter' | 'otherRecruiter' | 'companyAdmin' | 'hiringManager' | 'foreignAdmin' | 'platformAdmin';
-type Who = RoleName | 'none' | 'expired';
+/** Callers without a valid token: none, an expired one, and (platform admin) tokens breaking one rule of lib/tokens.ts. */
+const INVALID_TOKENS = ['none', 'expired', 'forever', 'tooLong', 'otherAudience', 'unknownRole'] as const;
+type Who = RoleName | (typeof INVALID_TOKENS)[number];
 const ROLES: RoleName[] = ['recruiter', 'otherRecruiter', 'companyAdmin', 'hiringManager', 'foreignAdmin', 'platformAdmin'];
-const WHO: Who[] = [...ROLES, 'none', 'expired'];
+const WHO: Who[] = [...ROLES, ...INVALID_TOKENS];
+const isRole = (who: Who): who is RoleName => (ROLES as Who[]).includes(who);
 
 /** The resources of the matrix, created through the API. */
 interface Res {
@@ -49,6 +55,8 @@ interface Case {
   /** Sent by allowed roles whose expected status is 400. */
   invalid?: unknown;
   expect: Record<RoleName, Expect> & Partial<Record<'none' | 'expired', Expect>>;
+  /** The roles a route outside the OpenAPI document admits (the codec server); documented routes carry `x-roles`. */
+  roles?: string[];
 }
 
 const all = (status: number): Record<RoleName, number> => Object.fromEntries(ROLES.map((r) => [r, status])) as Record<RoleName, number>;
@@ -65,9 +73,9 @@ function cases(): Case[] {
     method: 'POST', route: `${V}/proposals/{id}/${cmd}`, path: (r) => `${V}/proposals/${r.proposalId}/${cmd}`,
     valid: () => ({}), invalid: { reason: 42 }, expect: row(...statuses),
   });
-  // Placement commands: visible (else 404), then the role (403), then the workflow.
-  const COMPANY_CMD: Expect[] = [403, 404, 400, 403, 404, 400];
-  const PLATFORM_CMD: Expect[] = [403, 404, 403, 403, 404, 400];
+  // Placement commands: the role (403, before anything else), then visible (else 404), then the workflow.
+  const COMPANY_CMD: Expect[] = [403, 403, 400, 403, 404, 400];
+  const PLATFORM_CMD: Expect[] = [403, 403, 403, 403, 403, 400];
   const placementCommand = (method: 'POST' | 'PUT', cmd: string, statuses: Expect[], valid: (r: Res) => unknown, invalid: unknown): Case => ({
     method, route: `${V}/placements/{id}/${cmd}`, path: (r) => `${V}/placements/${r.placementId}/${cmd}`, valid, invalid, expect: row(...statuses),
   });
@@ -92,10 +100,10 @@ function cases(): Case[] {
     },
     { method: 'GET', route: `${V}/proposals`, path: () => `${V}/proposals`, expect: all(200) },
     { method: 'GET', route: `${V}/proposals/{id}`, path: (r) => `${V}/proposals/${r.proposalId}`, expect: row(200, 404, 200, 200, 404, 200) },
-    proposalCommand('review', [403, 404, 400, 400, 404, 403]),
-    proposalCommand('accept', [403, 404, 400, 400, 404, 403]),
-    proposalCommand('decline', [403, 404, 400, 400, 404, 403]),
-    proposalCommand('withdraw', [400, 404, 403, 403, 404, 403]),
+    proposalCommand('review', [403, 403, 400, 400, 404, 403]),
+    proposalCommand('accept', [403, 403, 400, 400, 404, 403]),
+    proposalCommand('decline', [403, 403, 400, 400, 404, 403]),
+    proposalCommand('withdraw', [400, 404, 403, 403, 403, 403]),
     // placements (SPEC §3.2–3.3)
     {
       method: 'POST', route: `${V}/placements`, path: () => `${V}/placements`,
@@ -140,7 +148,7 @@ function cases(): Case[] {
     { method: 'GET', route: `${V}/payouts`, path: () => `${V}/payouts`, expect: all(200) },
     { method: 'GET', route: `${V}/payouts/{id}`, path: (r) => `${V}/payouts/${r.payoutId}`, expect: row(200, 404, 200, 200, 404, 200) },
     split('retry', {}, { reason: 7 }),
-    split('change-account', { stripeAccountId: 'acct_matrix123', ...reason }, { stripeAccountId: 'not-an-account' }),
+    split('change-account', { stripeAccountId: 'acct_matrix123', updateRecruiterAccount: false, ...reason }, { stripeAccountId: 'not-an-account' }),
     split('cancel', reason, {}),
     // directory
     { method: 'GET', route: `${V}/jobs`, path: () => `${V}/jobs`, expect: all(200) },
@@ -240,7 +248,7 @@ function cases(): Case[] {
     // the codec server (not in the OpenAPI document): platform admins only
     ...(['decode', 'encode'] as const).map((op): Case => ({
       method: 'POST', route: `/codec/${op}`, path: () => `/codec/${op}`, valid: () => ({ payloads: [] }), invalid: { payloads: 'x' },
-      expect: row(403, 403, 403, 403, 403, 400),
+      expect: row(403, 403, 403, 403, 403, 400), roles: ['platform_admin'],
     })),
   ];
 }
@@ -312,9 +320,11 @@ const drill: Drill = {
       const created = await createResources(h, (what) => { throw new Error(what); });
       closeAts = created.closeAts;
       const r = created.res;
+      const broken = ruleBreakingTokens(r.m.actors.platformAdmin);
       const tokens: Record<Who, string | undefined> = {
         ...Object.fromEntries(await Promise.all(ROLES.map(async (role) => [role, await h.token(r.m.actors[role])]))) as Record<RoleName, string>,
         none: undefined, expired: await expiredToken(r.m.actors.platformAdmin),
+        forever: await broken.forever, tooLong: await broken.tooLong, otherAudience: await broken.otherAudience, unknownRole: await broken.unknownRole,
       };
       const matrix = cases();
 
@@ -327,12 +337,21 @@ const drill: Drill = {
       for (const k of missing) failures.push(`route not in the matrix: ${k}`);
       for (const k of extra) failures.push(`matrix route not in the OpenAPI document: ${k}`);
       checked.push(`coverage: ${documented.length} documented operations, ${missing.length} missing from the matrix; + /codec/decode, /codec/encode`);
+      const declaredRoles = new Map(Object.entries(doc.body.paths as Record<string, Record<string, { 'x-roles'?: string[] }>>)
+        .flatMap(([p, ms]) => Object.entries(ms).map(([m, op]) => [`${m.toUpperCase()} ${p}`, op['x-roles']] as const)));
+      /** Whether this cell is refused for who the caller is (no valid token, or a role the route does not admit), before the body is read. */
+      const refusedUpFront = (c: Case, who: Who, status: number) => {
+        if (!isRole(who)) return status === 401;
+        const roles = c.roles ?? declaredRoles.get(`${c.method} ${c.route}`);
+        return status === 403 && !!roles && !roles.includes(r.m.actors[who].role);
+      };
+      let refusedInvalid = 0;
 
       const before = await snapshotTables(h.db);
       const cells: { route: string; who: Who; expected: number; got: number; note?: string }[] = [];
       for (const c of matrix) {
         for (const who of WHO) {
-          const e: Expect = c.expect[who as RoleName] ?? (who === 'none' || who === 'expired' ? 401 : 0);
+          const e: Expect = isRole(who) ? c.expect[who] : (c.expect as Partial<Record<Who, Expect>>)[who] ?? 401;
           const cell: Cell = typeof e === 'number' ? { status: e } : e;
           const allowed = cell.status === 400 && c.invalid !== undefined;
           const body = cell.body ? cell.body(r) : allowed ? c.invalid : c.valid?.(r);
@@ -341,6 +360,15 @@ const drill: Drill = {
           cells.push({ route: `${c.method} ${c.route}`, who, expected: cell.status, got: res.status, note: cell.note });
           if (res.status !== cell.status) {
             failures.push(`${c.method} ${path} as ${who}${cell.note ? ` (${cell.note})` : ''}: expected ${cell.status}, got ${res.status} ${res.text.slice(0, 200)}`);
+          }
+          // Authorisation before validation: the same refusal with an invalid body, not a 400 about it.
+          if (c.invalid !== undefined && !cell.body && refusedUpFront(c, who, cell.status)) {
+            const invalid = await h.request(c.method, path, { token: tokens[who], body: c.invalid });
+            refusedInvalid++;
+            cells.push({ route: `${c.method} ${c.route}`, who, expected: cell.status, got: invalid.status, note: 'invalid body' });
+            if (invalid.status !== cell.status) {
+              failures.push(`${c.method} ${path} as ${who} with an invalid body: expected ${cell.status} (authorisation first), got ${invalid.status} ${invalid.text.slice(0, 200)}`);
+            }
           }
         }
       }
@@ -355,6 +383,7 @@ const drill: Drill = {
         const summary = WHO.map((w) => `${w} ${mine.find((c) => c.who === w)?.expected}`).join(', ');
         checked.push(`${route}: ${ok}/${mine.length} as expected (${summary})`);
       }
+      checked.push(`authorisation before validation: ${refusedInvalid} refused cells also sent an invalid body and got the same 401/403`);
       checked.push(`database unchanged by the matrix: ${changed.length} of ${before.size} tables changed`);
       const byStatus: Record<string, number> = {};
       for (const c of cells) byStatus[c.expected] = (byStatus[c.expected] ?? 0) + 1;

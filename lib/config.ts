@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOKEN_DEFAULTS } from './tokens.js';
 
 /**
  * Process configuration, read once from the environment. Every process (API, workers,
@@ -20,6 +21,10 @@ const envSchema = z.object({
   API_PUBLIC_URL: z.string().default('http://localhost:3000'),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
   JWT_ISSUER: z.string().default('splits-orchestration'),
+  /** The `aud` every bearer token must name. */
+  JWT_AUDIENCE: z.string().min(1).default(TOKEN_DEFAULTS.audience),
+  /** The longest lifetime (exp − iat) of a bearer token, in seconds (default 24 h). */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(TOKEN_DEFAULTS.maxLifetimeSeconds),
   STRIPE_SECRET_KEY: z.string().min(1),
   /** Points the Stripe SDK at another host (local fake in dev and tests): http://host:port */
   STRIPE_API_BASE: z.string().url().optional(),

@@ -12,6 +12,12 @@ pg.types.setTypeParser(INT8_OID, (text) => {
 });
 
 export type Db = Knex;
+
+/** Whether `err` is Postgres refusing a row for the unique constraint or index `constraint` (23505). */
+export const isUniqueViolation = (err: unknown, constraint: string) =>
+  typeof err === 'object' && err !== null &&
+  (err as { code?: string }).code === '23505' &&
+  (err as { constraint?: string }).constraint === constraint;
 /** A transaction or the database itself: every data-access function accepts either. */
 export type Executor = Knex | Knex.Transaction;
 

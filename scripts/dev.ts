@@ -11,7 +11,7 @@ import path from 'node:path';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { DEMO, DEMO_IDENTITIES, seedDemo } from '../db/seeds/demo.js';
 import { createDb, ensureDatabase, migrateLatest, type Db } from '../lib/db.js';
-import { signToken } from '../lib/tokens.js';
+import { signToken, TOKEN_DEFAULTS } from '../lib/tokens.js';
 import { startFakeResend } from '../test/fakes/resend.js';
 import { startFakeStripe } from '../test/fakes/stripe.js';
 import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
@@ -187,11 +187,12 @@ async function main() {
     if (!res.ok) throw new Error(`healthz ${res.status}`);
   }, 120_000);
 
-  const issuer = env.JWT_ISSUER ?? 'splits-orchestration';
+  const tokenOptions = {
+    secret: jwtSecret, issuer: env.JWT_ISSUER ?? 'splits-orchestration',
+    audience: env.JWT_AUDIENCE ?? TOKEN_DEFAULTS.audience, maxLifetimeSeconds: Number(env.JWT_MAX_LIFETIME_SECONDS ?? TOKEN_DEFAULTS.maxLifetimeSeconds),
+  };
   const tokens = await Promise.all(
-    Object.entries(DEMO_IDENTITIES).map(async ([key, { label, ...claims }]) => ({
-      key, label, token: await signToken(claims, { secret: jwtSecret, issuer }),
-    })),
+    Object.entries(DEMO_IDENTITIES).map(async ([key, { label, ...claims }]) => ({ key, label, token: await signToken(claims, tokenOptions) })),
   );
   console.log(`
 ──────────────────────────────────────────────────────────────────────
@@ -201,7 +202,7 @@ async function main() {
    Health         ${apiUrl}/healthz
    Temporal UI    ${ui}   (payloads are encrypted: sign in to the web app as Pat, in the same
                   browser, and the UI shows them decrypted — docs/operations.md, "Payload encryption")
- Demo bearer tokens (valid 30 days):
+ Demo bearer tokens (valid ${tokenOptions.maxLifetimeSeconds / 3600} h; restart to mint new ones):
 ${tokens.map((t) => `   ${t.label.padEnd(30)} ${t.token}`).join('\n')}
  Try:
    curl -s -X POST ${apiUrl}/api/v1/proposals -H "Authorization: Bearer $RECRUITER" \\

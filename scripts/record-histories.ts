@@ -260,7 +260,7 @@ async function recorder(infra: TestInfra) {
       await handle.executeUpdate(retrySplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter says it is fixed' }] });
       split = await blockedSplit(handle);
       const account = stripe.createAccount({ payoutsEnabled: true });
-      await handle.executeUpdate(changeSplitAccountUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: account.id, reason: 'new account' }] });
+      await handle.executeUpdate(changeSplitAccountUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: account.id, updateRecruiterAccount: false, reason: 'new account' }] });
       return handle;
     },
     async 'payout-blocked-then-split-cancelled'() {

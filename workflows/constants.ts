@@ -50,6 +50,8 @@ export const FAILURE_TYPES = {
   /** Stripe refused a transfer for good (e.g. the account cannot receive transfers): the split is blocked. */
   TransferRefused: 'TransferRefused',
   InvalidSplits: 'InvalidSplits',
+  /** The candidate already has a live placement for this job. */
+  DuplicatePlacement: 'DuplicatePlacement',
   SplitsLocked: 'SplitsLocked',
   CandidateNotFound: 'CandidateNotFound',
   /** A sourcing claim lost to an earlier one. */

@@ -67,12 +67,14 @@ export type SplitProblem = { path: (string | number)[]; message: string };
 
 /**
  * Problems with custom splits (none when valid): 1..10 collaborators with known roles, each
- * split a whole number of basis points >= 500 (5 %), all summing to exactly 10000 (100 %).
+ * split a whole number of basis points >= 500 (5 %), all summing to exactly 10000 (100 %), and
+ * (when recruiters are named) each recruiter once: one person is one collaborator with one split.
  * Paths name the offending field (['collaborators', i, 'splitBps' | 'role']) or the list
  * (['collaborators']) so the API can return them as 400/422 details.
  */
-export function splitProblems(collaborators: readonly { role: string; splitBps: number }[]): SplitProblem[] {
+export function splitProblems(collaborators: readonly { role: string; splitBps: number; recruiterId?: string }[]): SplitProblem[] {
   const problems: SplitProblem[] = [];
+  const seen = new Set<string>();
   if (collaborators.length < MIN_COLLABORATORS || collaborators.length > MAX_COLLABORATORS) {
     problems.push({ path: ['collaborators'], message: `a placement has ${MIN_COLLABORATORS} to ${MAX_COLLABORATORS} collaborators, got ${collaborators.length}` });
   }
@@ -84,6 +86,10 @@ export function splitProblems(collaborators: readonly { role: string; splitBps: 
       problems.push({ path: ['collaborators', i, 'splitBps'], message: 'a split is a whole number of basis points' });
     } else if (c.splitBps < MIN_SPLIT_BPS) {
       problems.push({ path: ['collaborators', i, 'splitBps'], message: `each split is at least ${bpsToPercent(MIN_SPLIT_BPS)} %, got ${bpsToPercent(c.splitBps)} %` });
+    }
+    if (c.recruiterId !== undefined) {
+      if (seen.has(c.recruiterId)) problems.push({ path: ['collaborators', i, 'recruiterId'], message: 'a recruiter is a collaborator at most once (one role, one split)' });
+      seen.add(c.recruiterId);
     }
   });
   // The total only means something once every split is a whole number of bps; until then

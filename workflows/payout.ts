@@ -43,7 +43,8 @@ export interface SplitCommand {
 
 /** Admin answers to a blocked split (SPEC §3.3): platform admins only. */
 export const retrySplitUpdate = defineUpdate<SplitState, [SplitCommand]>('retrySplit');
-export const changeSplitAccountUpdate = defineUpdate<SplitState, [SplitCommand & { stripeAccountId: string }]>('changeSplitAccount');
+/** `updateRecruiterAccount`: the account becomes the recruiter's for future payouts too (absent in runs from before it existed: false). */
+export const changeSplitAccountUpdate = defineUpdate<SplitState, [SplitCommand & { stripeAccountId: string; updateRecruiterAccount: boolean }]>('changeSplitAccount');
 export const cancelSplitUpdate = defineUpdate<SplitState, [SplitCommand & { reason: string }]>('cancelSplit');
 export const payoutStateQuery = defineQuery<PayoutView>('payoutState');
 
@@ -105,7 +106,8 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
   setHandler(retrySplitUpdate, (cmd) => resolve(cmd, { kind: 'retry' }), { validator: validateBlocked });
   setHandler(
     changeSplitAccountUpdate,
-    (cmd) => resolve(cmd, { kind: 'change_account', stripeAccountId: cmd.stripeAccountId }),
+    // Only the activity's input grows (no new command): runs recorded before replay unchanged.
+    (cmd) => resolve(cmd, { kind: 'change_account', stripeAccountId: cmd.stripeAccountId, updateRecruiterAccount: cmd.updateRecruiterAccount === true }),
     {
       validator: (cmd) => {
         validateBlocked(cmd);

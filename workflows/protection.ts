@@ -37,8 +37,11 @@ export const claimCandidateUpdate = defineUpdate<ProtectionView, [ClaimCommand]>
 export const releaseProtectionUpdate = defineUpdate<ProtectionView, [{ actor: Actor; reason?: string }]>('releaseProtection');
 export const overrideAttributionUpdate = defineUpdate<ProtectionView, [{ actor: Actor; recruiterId: string; reason: string }]>('overrideAttribution');
 export const extendProtectionUpdate = defineUpdate<ProtectionView, [{ actor: Actor; days: number; reason: string }]>('extendProtection');
-/** Another recruiter's proposal or submission was refused: recorded as a marketplace event. */
-export const submissionBlockedSignal = defineSignal<[{ recruiterId: string; actor: Actor; jobId: string; at: string }]>('submissionBlocked');
+/**
+ * Another recruiter's proposal (with its job) or outreach e-mail was refused: recorded as a
+ * `protected_submission_blocked` or `protected_outreach_blocked` marketplace event.
+ */
+export const submissionBlockedSignal = defineSignal<[{ recruiterId: string; actor: Actor; at: string } & ({ jobId: string; via?: 'proposal' } | { via: 'outreach' })]>('submissionBlocked');
 export const protectionQuery = defineQuery<ProtectionView>('protection');
 
 const db = proxyActivities<OwnershipActivities>(DATABASE_ACTIVITY);
@@ -99,10 +102,13 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
     }
   });
 
-  setHandler(submissionBlockedSignal, async ({ recruiterId, actor, jobId, at }) => {
+  setHandler(submissionBlockedSignal, async (blocked) => {
+    // The same activity either way (histories from before outreach was covered replay unchanged).
+    const outreach = blocked.via === 'outreach';
     await db.recordMarketplaceEvent({
-      key: key('submission-blocked'), type: 'protected_submission_blocked', candidateId: input.candidateId, recruiterId, actor,
-      details: { jobId, protectionEndsAt: view.protectionEndsAt, owner: view.recruiterId }, at,
+      key: key('submission-blocked'), type: outreach ? 'protected_outreach_blocked' : 'protected_submission_blocked',
+      candidateId: input.candidateId, recruiterId: blocked.recruiterId, actor: blocked.actor,
+      details: { ...(outreach ? { via: 'outreach' } : { jobId: blocked.jobId }), protectionEndsAt: view.protectionEndsAt, owner: view.recruiterId }, at: blocked.at,
     });
   });
 

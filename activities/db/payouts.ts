@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Db } from '../../lib/db.js';
+import type { Db, Executor } from '../../lib/db.js';
 import { payoutsDal, type PayoutStatus, type SplitRow, type Tranche } from '../../db/dal/payouts.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import { allocateTranche } from '../../workflows/money.js';
@@ -28,7 +28,7 @@ export interface SplitState {
 
 export type AdminSplitAction =
   | { kind: 'retry' }
-  | { kind: 'change_account'; stripeAccountId: string }
+  | { kind: 'change_account'; stripeAccountId: string; updateRecruiterAccount?: boolean }
   | { kind: 'cancel'; reason: string };
 
 export interface AdminSplitInput {
@@ -51,6 +51,13 @@ export const toSplitState = (s: SplitRow): SplitState => ({
 });
 
 const SYSTEM = { actor_role: 'system', actor_user_id: null };
+
+/** Makes `account` the recruiter's connected account for future payouts; what it was and is, for the audit row. */
+async function switchRecruiterAccount(trx: Executor, recruiterId: string, account: string) {
+  const recruiter = await trx('recruiters').where({ id: recruiterId }).forUpdate().first('stripe_account_id');
+  await trx('recruiters').where({ id: recruiterId }).update({ stripe_account_id: account });
+  return { recruiterId, from: (recruiter?.stripe_account_id as string | null | undefined) ?? null, to: account };
+}
 
 /** Postgres side of split payouts: the payout and its splits, admin actions, completion. */
 export function createPayoutDbActivities({ db }: { db: Db }) {
@@ -103,8 +110,9 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
     },
 
     /**
-     * An admin's answer to a blocked split: retry (a new transfer attempt), change the
-     * collaborator's connected account (then retry), or cancel it (reason required).
+     * An admin's answer to a blocked split: retry (a new transfer attempt), change the split's
+     * connected account (then retry) — and, if the admin chose so, the recruiter's account for
+     * future payouts, in the same transaction and audit row — or cancel it (reason required).
      */
     async resolveBlockedSplit(input: AdminSplitInput): Promise<SplitState> {
       return db.transaction(async (trx) => {
@@ -126,11 +134,16 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
               ...(input.action.kind === 'change_account' && { stripe_account_id: input.action.stripeAccountId }),
             };
         await payouts.updateSplit(split.id, patch, trx);
+        const recruiterAccount = input.action.kind === 'change_account' && input.action.updateRecruiterAccount
+          ? await switchRecruiterAccount(trx, split.recruiter_id, input.action.stripeAccountId)
+          : undefined;
         await payouts.audit({
           payout_id: input.payoutId, split_id: split.id, event: `split_${input.action.kind}`, old_status: 'blocked', new_status: patch.status,
           actor_user_id: input.actor.userId, actor_role: input.actor.role,
           reason: input.action.kind === 'cancel' ? input.action.reason : input.reason ?? null,
-          details: input.action.kind === 'change_account' ? { from: split.stripe_account_id, to: input.action.stripeAccountId } : undefined,
+          details: input.action.kind === 'change_account'
+            ? { from: split.stripe_account_id, to: input.action.stripeAccountId, recruiterAccount: recruiterAccount ?? null }
+            : undefined,
           event_key: `${split.id}:${input.action.kind}:attempt-${input.attempt}`,
         }, trx);
         const anyBlocked = (await payouts.splits(input.payoutId, trx)).some((s) => s.status === 'blocked');

@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Db, Executor } from '../../lib/db.js';
+import { type Db, type Executor, isUniqueViolation } from '../../lib/db.js';
+import { placementsDal } from '../../db/dal/placements.js';
+import { LIVE_PLACEMENT_INDEX } from '../../db/migrations/008_one_live_per_candidate_job.js';
 import { settingsDal } from '../../db/dal/settings.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import { splitProblems, tranches } from '../../workflows/money.js';
@@ -25,10 +27,22 @@ export interface PlacementStep {
 }
 
 const refuse = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
+const duplicate = (candidateId: string) => refuse(`candidate ${candidateId} already has a live placement for this job`, FAILURE_TYPES.DuplicatePlacement);
+
+/** Runs a write that may take a candidate × job another live placement holds: a lost race is refused, not retried. */
+async function asLivePlacement<T>(candidateId: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isUniqueViolation(err, LIVE_PLACEMENT_INDEX)) throw duplicate(candidateId);
+    throw err;
+  }
+}
 
 /** Postgres side of placements: the record, its state history, escrow, replacement, collaborators. */
 export function createPlacementDbActivities({ db }: { db: Db }) {
   const settings = settingsDal(db);
+  const placements = placementsDal(db);
   async function history(trx: Executor, step: PlacementStep, oldState: string | null, newState: string, details?: unknown) {
     const inserted = await trx('placement_states')
       .insert({
@@ -62,7 +76,7 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
   return {
     /** Records the hired placement, its collaborators and the escrow hold of the holdback; a retry returns the record. */
     async createPlacement(input: PlacementInput & { workflowId: string; at: string }): Promise<PlacementRecord> {
-      return db.transaction(async (trx) => {
+      return asLivePlacement(input.candidateId, () => db.transaction(async (trx) => {
         const terms = await settings.placementTerms(input.companyId, trx);
         const existing = await trx('placements').where({ id: input.placementId }).first();
         const startAt = new Date(`${input.startDate}T00:00:00.000Z`).toISOString();
@@ -71,6 +85,7 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
         }
         const job = await trx('jobs').where({ id: input.jobId }).first();
         if (!job || job.company_id !== input.companyId) throw refuse(`job ${input.jobId} is not a job of company ${input.companyId}`, FAILURE_TYPES.InvalidState);
+        if (await placements.findLive(input.candidateId, input.jobId, trx)) throw duplicate(input.candidateId);
         const split = tranches(input.feeCents, terms.holdbackBps);
         const at = new Date(input.at);
         await trx('placements').insert({
@@ -84,7 +99,7 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
           feeCents: input.feeCents, currency: input.currency, ...split, escrow: 'held',
         });
         return { ...split, guaranteeDays: terms.guaranteeDays, reminderDaysBefore: terms.reminderDaysBefore, startAt };
-      });
+      }));
     },
 
     /** Moves the placement to `to` (or keeps its state, e.g. for an extension), setting the guarantee end if given. */
@@ -109,11 +124,11 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
 
     /** Links the replacement candidate; the guarantee restarts from `guaranteeEndsAt`'s new value. */
     async recordReplacement(step: PlacementStep & { candidateId: string; guaranteeEndsAt: string }): Promise<void> {
-      await once(step, async (trx, placement) => {
+      await asLivePlacement(step.candidateId, () => once(step, async (trx, placement) => {
         if (!(await trx('candidates').where({ id: step.candidateId }).first())) throw refuse(`candidate ${step.candidateId} not found`, FAILURE_TYPES.CandidateNotFound);
         await trx('placements').where({ id: step.placementId }).update({ candidate_id: step.candidateId, guarantee_ends_at: new Date(step.guaranteeEndsAt), updated_at: new Date(step.at) });
         await history(trx, step, placement.state, placement.state, { replacement: { from: placement.candidate_id, to: step.candidateId }, guaranteeEndsAt: step.guaranteeEndsAt });
-      });
+      }));
     },
 
     /** Replaces collaborators and splits while no payout has locked them. */

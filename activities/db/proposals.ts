@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Db } from '../../lib/db.js';
+import { type Db, isUniqueViolation } from '../../lib/db.js';
+import { LIVE_PROPOSAL_INDEX } from '../../db/migrations/008_one_live_per_candidate_job.js';
 import { proposalsDal } from '../../db/dal/proposals.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { settingsDal } from '../../db/dal/settings.js';
@@ -40,12 +41,6 @@ export interface TransitionResult {
 }
 
 const HOUR_MS = 3_600_000;
-const UNIQUE_VIOLATION = '23505';
-
-const isUniqueViolation = (err: unknown, constraint: string) =>
-  typeof err === 'object' && err !== null &&
-  (err as { code?: string }).code === UNIQUE_VIOLATION &&
-  (err as { constraint?: string }).constraint === constraint;
 
 /** Postgres writes of the proposal lifecycle: projection row, history, application. */
 export function createProposalDbActivities({ db }: { db: Db }) {
@@ -105,9 +100,9 @@ export function createProposalDbActivities({ db }: { db: Db }) {
           return timelineOf(row);
         });
       } catch (err) {
-        if (isUniqueViolation(err, 'cra_one_open_per_candidate_job')) {
+        if (isUniqueViolation(err, LIVE_PROPOSAL_INDEX)) {
           throw ApplicationFailure.nonRetryable(
-            'this candidate already has an open proposal for this job',
+            'this candidate already has an open or accepted proposal for this job',
             FAILURE_TYPES.DuplicateOpenProposal,
           );
         }

@@ -6,7 +6,7 @@ import type { Db } from '../../lib/db.js';
 import { automationDal, type ApprovalRow, type ExecutionRow, type RuleRow, type TaskRow } from '../../db/dal/automation.js';
 import { TRIGGERS, describeAction, isHighImpact, ruleIssues, type AutomationAction, type Condition, type TriggerEvent } from '../../workflows/automation-rules.js';
 import { approveExecutionUpdate, rejectExecutionUpdate } from '../../workflows/automation.js';
-import { NOBODY, actorOf, requireRole, type AuthedActor } from '../auth.js';
+import { NOBODY, actorOf, type AuthedActor } from '../auth.js';
 import { badRequest, forbidden, notFound, unprocessable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
@@ -85,7 +85,7 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
   const automation = automationDal(db);
 
   /** Rule admins: platform admins (any company) and company admins (their own). */
-  const ruleAdmin = (res: Parameters<typeof actorOf>[0]) => requireRole(res, 'platform_admin', 'company_admin');
+  const RULE_ADMINS = ['platform_admin', 'company_admin'] as const;
   const canSeeCompany = (actor: AuthedActor, companyId: string | null) => actor.role === 'platform_admin' || (!!companyId && companyId === actor.companyId);
   const companyFilter = (actor: AuthedActor, asked?: string) => (actor.role === 'platform_admin' ? asked : actor.companyId ?? NOBODY);
 
@@ -96,10 +96,10 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
   }
 
   route(router, registry, {
-    method: 'post', path: '/automation/rules', summary: 'Create an automation rule (platform admin, or company admin for their company)', body: ruleCreateBody,
+    method: 'post', path: '/automation/rules', summary: 'Create an automation rule (platform admin, or company admin for their company)', body: ruleCreateBody, roles: RULE_ADMINS,
     responses: { 201: { description: 'The rule', schema: ruleDto }, 400: { description: 'Invalid rule, conditions or actions' }, 422: { description: 'High-impact actions without approval, or no possible approver' } },
   }, async ({ body, res }) => {
-    const actor = ruleAdmin(res);
+    const actor = actorOf(res);
     if (actor.role === 'company_admin' && body.companyId && body.companyId !== actor.companyId) throw forbidden('company admins create rules for their own company');
     const companyId = actor.role === 'company_admin' ? actor.companyId! : body.companyId ?? null;
     if (companyId && !(await db('companies').where({ id: companyId }).first())) throw notFound('company');
@@ -115,10 +115,10 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
   });
 
   route(router, registry, {
-    method: 'get', path: '/automation/rules', summary: 'List automation rules, newest first', query: ruleListQuery,
+    method: 'get', path: '/automation/rules', summary: 'List automation rules, newest first', query: ruleListQuery, roles: RULE_ADMINS,
     responses: { 200: { description: 'A page of rules', schema: rulePageDto } },
   }, async ({ query, res }) => {
-    const actor = ruleAdmin(res);
+    const actor = actorOf(res);
     const rows = await automation.listRules({
       companyId: companyFilter(actor, query.companyId), triggerEvent: query.trigger, enabled: query.enabled,
       before: decodeCursor(query.cursor), limit: query.limit + 1,
@@ -127,15 +127,15 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
   });
 
   route(router, registry, {
-    method: 'get', path: '/automation/rules/:id', summary: 'One automation rule', params: idParams,
+    method: 'get', path: '/automation/rules/:id', summary: 'One automation rule', params: idParams, roles: RULE_ADMINS,
     responses: { 200: { description: 'The rule', schema: ruleDto }, 404: { description: 'No such rule (or not yours)' } },
-  }, async ({ params, res }) => ({ status: 200, body: ruleToDto(await ruleFor(ruleAdmin(res), params.id)) }));
+  }, async ({ params, res }) => ({ status: 200, body: ruleToDto(await ruleFor(actorOf(res), params.id)) }));
 
   route(router, registry, {
-    method: 'patch', path: '/automation/rules/:id', summary: 'Change a rule (running executions keep the rule they started with)', params: idParams, body: rulePatchBody,
+    method: 'patch', path: '/automation/rules/:id', summary: 'Change a rule (running executions keep the rule they started with)', params: idParams, body: rulePatchBody, roles: RULE_ADMINS,
     responses: { 200: { description: 'The changed rule', schema: ruleDto }, 400: { description: 'Invalid change' }, 404: { description: 'No such rule' }, 422: { description: 'Business rule' } },
   }, async ({ params, body, res }) => {
-    const rule = await ruleFor(ruleAdmin(res), params.id);
+    const rule = await ruleFor(actorOf(res), params.id);
     const draft = {
       companyId: rule.company_id, trigger: (body.trigger ?? rule.trigger_event) as TriggerEvent,
       conditions: body.conditions !== undefined ? body.conditions : rule.conditions, actions: (body.actions ?? rule.actions) as AutomationAction[],
@@ -155,20 +155,20 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
   });
 
   route(router, registry, {
-    method: 'delete', path: '/automation/rules/:id', summary: 'Retire a rule (its executions stay on record)', params: idParams,
+    method: 'delete', path: '/automation/rules/:id', summary: 'Retire a rule (its executions stay on record)', params: idParams, roles: RULE_ADMINS,
     responses: { 200: { description: 'The retired rule', schema: ruleDto }, 404: { description: 'No such rule' } },
   }, async ({ params, res }) => {
-    const rule = await ruleFor(ruleAdmin(res), params.id);
+    const rule = await ruleFor(actorOf(res), params.id);
     const retired = await automation.updateRule(rule.id, { enabled: false, deleted_at: new Date(), updated_at: new Date() });
     if (!retired) throw notFound('rule');
     return { status: 200, body: ruleToDto(retired) };
   });
 
   route(router, registry, {
-    method: 'get', path: '/automation/executions', summary: 'Automation executions, newest first, filtered by rule, status, date and entity', query: executionListQuery,
+    method: 'get', path: '/automation/executions', summary: 'Automation executions, newest first, filtered by rule, status, date and entity', query: executionListQuery, roles: RULE_ADMINS,
     responses: { 200: { description: 'A page of executions', schema: executionPageDto } },
   }, async ({ query, res }) => {
-    const actor = ruleAdmin(res);
+    const actor = actorOf(res);
     const rows = await automation.listExecutions({
       companyId: companyFilter(actor), ruleId: query.ruleId, status: query.status, entityType: query.entityType, entityId: query.entityId,
       from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined,
@@ -195,10 +195,10 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
     actor.role === 'platform_admin' || (actor.role === a.approver_role && !!a.company_id && a.company_id === actor.companyId);
 
   route(router, registry, {
-    method: 'get', path: '/approvals', summary: 'My approvals inbox: requests waiting for my role (pending by default), newest first', query: approvalListQuery,
+    method: 'get', path: '/approvals', summary: 'My approvals inbox: requests waiting for my role (pending by default), newest first', query: approvalListQuery, roles: APPROVERS,
     responses: { 200: { description: 'A page of approval requests', schema: approvalPageDto } },
   }, async ({ query, res }) => {
-    const actor = requireRole(res, ...APPROVERS);
+    const actor = actorOf(res);
     const rows = await automation.listApprovals({
       status: query.status, ...(actor.role !== 'platform_admin' && { approverRole: actor.role as ApprovalRow['approver_role'], companyId: actor.companyId ?? NOBODY }),
       before: decodeCursor(query.cursor), limit: query.limit + 1,
@@ -209,13 +209,13 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
   for (const [verb, update] of [['approve', approveExecutionUpdate], ['reject', rejectExecutionUpdate]] as const) {
     route(router, registry, {
       method: 'post', path: `/approvals/:id/${verb}`, summary: `${verb === 'approve' ? 'Approve (the actions run)' : 'Reject (nothing is done)'} a pending automation`,
-      params: idParams, body: approvalDecisionBody,
+      params: idParams, body: approvalDecisionBody, roles: APPROVERS,
       responses: {
         200: { description: 'The approval after the decision', schema: approvalDto }, 403: { description: 'Not the approver role of this company' },
         404: { description: 'No such approval' }, 409: { description: 'Already decided, or expired' },
       },
     }, async ({ params, body, res }) => {
-      const actor = requireRole(res, ...APPROVERS);
+      const actor = actorOf(res);
       const approval = await automation.findApproval(params.id);
       if (!approval || !(canSeeCompany(actor, approval.company_id) || mayDecide(actor, approval))) throw notFound('approval');
       const execution = (await automation.findExecution(approval.id))!;
@@ -227,10 +227,10 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
 
   // ---- tasks ----
   route(router, registry, {
-    method: 'get', path: '/tasks', summary: 'Recruiter tasks created by automation (recruiters: their own), newest first', query: taskListQuery,
+    method: 'get', path: '/tasks', summary: 'Recruiter tasks created by automation (recruiters: their own), newest first', query: taskListQuery, roles: ['recruiter', 'platform_admin'],
     responses: { 200: { description: 'A page of tasks', schema: taskPageDto } },
   }, async ({ query, res }) => {
-    const actor = requireRole(res, 'recruiter', 'platform_admin');
+    const actor = actorOf(res);
     if (actor.role === 'recruiter' && query.recruiterId && query.recruiterId !== actor.recruiterId) throw forbidden('recruiters see their own tasks');
     const rows = await automation.listTasks({
       recruiterId: actor.role === 'recruiter' ? actor.recruiterId ?? NOBODY : query.recruiterId, status: query.status,

@@ -11,7 +11,7 @@ import {
   protectionWorkflow,
   releaseProtectionUpdate,
 } from '../../workflows/protection.js';
-import { actorOf, requireRole, type AuthedActor } from '../auth.js';
+import { actorOf, type AuthedActor } from '../auth.js';
 import { conflict, forbidden, notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
@@ -43,9 +43,10 @@ export function candidateRoutes({ temporal, db, registry, taskQueue }: { tempora
     summary: 'Claim a candidate as their sourcer (first claim wins; starts the protection window)',
     params: idParams,
     body: claimBody,
+    roles: ['recruiter'],
     responses: { 201: { description: 'Claimed; protected until protectionEndsAt', schema: sourcingDto }, 404: { description: 'Candidate not found' }, 409: { description: 'Already sourced by another recruiter' } },
   }, async ({ params, body, res }) => {
-    const actor = requireRole(res, 'recruiter');
+    const actor = actorOf(res);
     if (!actor.recruiterId) throw forbidden('this user has no recruiter profile');
     if (!(await directory.candidate(params.id))) throw notFound('candidate');
     if (body.jobId && !(await directory.job(body.jobId))) throw notFound('job');
@@ -82,14 +83,14 @@ export function candidateRoutes({ temporal, db, registry, taskQueue }: { tempora
   });
 
   const commands = [
-    { path: 'release', summary: 'Release the protection early (the sourcer)', body: optionalReasonBody, update: releaseProtectionUpdate, args: (actor: AuthedActor, b: { reason?: string }) => ({ actor, reason: b.reason }) },
-    { path: 'override', summary: 'Give the sourcing to another recruiter (platform admin, reason required)', body: overrideBody, update: overrideAttributionUpdate, args: (actor: AuthedActor, b: { recruiterId: string; reason: string }) => ({ actor, ...b }) },
-    { path: 'extend', summary: 'Extend the protection window by 1–365 days (platform admin, reason required)', body: extendProtectionBody, update: extendProtectionUpdate, args: (actor: AuthedActor, b: { days: number; reason: string }) => ({ actor, ...b }) },
+    { path: 'release', summary: 'Release the protection early (the sourcer)', roles: ['recruiter'], body: optionalReasonBody, update: releaseProtectionUpdate, args: (actor: AuthedActor, b: { reason?: string }) => ({ actor, reason: b.reason }) },
+    { path: 'override', summary: 'Give the sourcing to another recruiter (platform admin, reason required)', roles: ['platform_admin'], body: overrideBody, update: overrideAttributionUpdate, args: (actor: AuthedActor, b: { recruiterId: string; reason: string }) => ({ actor, ...b }) },
+    { path: 'extend', summary: 'Extend the protection window by 1–365 days (platform admin, reason required)', roles: ['platform_admin'], body: extendProtectionBody, update: extendProtectionUpdate, args: (actor: AuthedActor, b: { days: number; reason: string }) => ({ actor, ...b }) },
   ] as const;
 
   for (const c of commands) {
     route(router, registry, {
-      method: 'post', path: `/candidates/:id/source/${c.path}`, summary: c.summary, params: idParams, body: c.body, responses: COMMAND_RESPONSES,
+      method: 'post', path: `/candidates/:id/source/${c.path}`, summary: c.summary, params: idParams, body: c.body, roles: c.roles, responses: COMMAND_RESPONSES,
     }, async ({ params, body, res }) => {
       const actor = actorOf(res);
       const row = await sourced(params.id);

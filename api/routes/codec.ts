@@ -1,7 +1,7 @@
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { actorOfToken, bearerToken, requireRole, type TokenOptions } from '../auth.js';
+import { actorOfToken, bearerToken, type TokenOptions } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
@@ -101,9 +101,9 @@ export function operatorSessionRoutes({ registry, secure }: { registry: Operatio
     `${OPERATOR_COOKIE}=${encodeURIComponent(value)}; Path=/codec; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
   route(router, registry, {
     method: 'post', path: '/operator-session', summary: 'Let the Temporal Web UI decrypt payloads for this platform admin (sets a cookie for /codec)',
+    roles: ['platform_admin'],
     responses: { 204: { description: 'Cookie set' }, 403: { description: 'Not a platform admin' } },
   }, async ({ req, res }) => {
-    requireRole(res, 'platform_admin');
     res.setHeader('Set-Cookie', cookie(bearerToken(req.headers.authorization)!, OPERATOR_TTL_S));
     return { status: 204, body: undefined };
   });

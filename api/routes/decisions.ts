@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../lib/db.js';
 import { decisionsDal, type DecisionFilter, type DecisionRow } from '../../db/dal/decisions.js';
 import { NOBODY, actorOf, requireRole, type AuthedActor } from '../auth.js';
-import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
+import { conflict, notFound, unprocessable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
@@ -54,10 +54,10 @@ export function decisionRoutes({ db, registry }: { db: Db; registry: Operation[]
   };
 
   route(router, registry, {
-    method: 'post', path: '/decisions', summary: 'Record an AI-suggested decision (entity, type, confidence, reasoning, model version)', body: aiDecisionBody,
+    method: 'post', path: '/decisions', summary: 'Record an AI-suggested decision (entity, type, confidence, reasoning, model version)', body: aiDecisionBody, roles: READERS,
     responses: { 201: { description: 'The recorded decision', schema: decisionDto }, 404: { description: 'No such entity (or not yours)' } },
   }, async ({ body, res }) => {
-    const actor = requireRole(res, ...READERS);
+    const actor = actorOf(res);
     const companyId = await companyOfEntity(db, body.entityType, body.entityId);
     if (companyId === undefined || (actor.role !== 'platform_admin' && companyId !== actor.companyId)) throw notFound(body.entityType);
     // A retried request is answered by the Idempotency-Key middleware; each new one is a new decision.
@@ -71,10 +71,10 @@ export function decisionRoutes({ db, registry }: { db: Db; registry: Operation[]
   });
 
   route(router, registry, {
-    method: 'post', path: '/decisions/:id/override', summary: 'Record a human override beside an AI decision (one per decision)', params: serialParams, body: decisionOverrideBody,
+    method: 'post', path: '/decisions/:id/override', summary: 'Record a human override beside an AI decision (one per decision)', params: serialParams, body: decisionOverrideBody, roles: READERS,
     responses: { 201: { description: 'The AI decision with its override', schema: decisionDto }, 404: { description: 'No such decision' }, 409: { description: 'Already overridden' }, 422: { description: 'Not an AI decision' } },
   }, async ({ params, body, res }) => {
-    const actor = requireRole(res, ...READERS);
+    const actor = actorOf(res);
     const decision = await decisions.find(params.id);
     if (!decision || (actor.role !== 'platform_admin' && decision.company_id !== actor.companyId)) throw notFound('decision');
     if (decision.source !== 'ai') throw unprocessable('only AI decisions can be overridden', 'not_ai_decision');
@@ -89,21 +89,20 @@ export function decisionRoutes({ db, registry }: { db: Db; registry: Operation[]
   });
 
   route(router, registry, {
-    method: 'get', path: '/decisions', summary: 'The decision log, newest first, each AI decision with its human override', query: decisionListQuery,
+    method: 'get', path: '/decisions', summary: 'The decision log, newest first, each AI decision with its human override', query: decisionListQuery, roles: READERS,
     responses: { 200: { description: 'A page of decisions', schema: decisionPageDto } },
   }, async ({ query, res }) => {
-    const actor = requireRole(res, ...READERS);
+    const actor = actorOf(res);
     const rows = await decisions.list({ ...filterOf(actor, { ...query, format: 'json' }), before: decodeCursor(query.cursor, 'serial'), limit: query.limit + 1 });
     return { status: 200, body: page(rows, query.limit, await withOverrides(rows.slice(0, query.limit)), 'occurred_at') };
   });
 
   registry.push({
-    method: 'get', path: '/decisions/export', summary: 'Export the (filtered) decision log as CSV or JSON, for compliance', query: decisionExportQuery,
+    method: 'get', path: '/decisions/export', summary: 'Export the (filtered) decision log as CSV or JSON, for compliance', query: decisionExportQuery, roles: READERS,
     responses: { 200: { description: 'text/csv or application/json, as a download' } },
   });
   router.get('/decisions/export', async (req, res: Response) => {
-    const actor = actorOf(res);
-    if (!(READERS as readonly string[]).includes(actor.role)) throw forbidden(`requires role ${READERS.join(' or ')}`);
+    const actor = requireRole(res, ...READERS);
     const query = decisionExportQuery.parse(req.query);
     const filter = filterOf(actor, query);
     const csv = query.format === 'csv';

@@ -3,7 +3,7 @@ import type { Db } from '../../lib/db.js';
 import { directoryDal, type CandidateRow } from '../../db/dal/directory.js';
 import type { SourcerRow } from '../../db/dal/sourcing.js';
 import { notFound } from '../errors.js';
-import { NOBODY, requireRole, type AuthedActor } from '../auth.js';
+import { NOBODY, actorOf, type AuthedActor } from '../auth.js';
 import { sourcingView } from '../sourcing-view.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
@@ -30,7 +30,7 @@ export function directoryRoutes({ db, registry }: { db: Db; registry: Operation[
       responses: { 200: { description: 'A page of jobs', schema: pageOf(jobDto) } },
     },
     async ({ query, res }) => {
-      const actor = requireRole(res, 'recruiter', 'company_admin', 'hiring_manager', 'platform_admin');
+      const actor = actorOf(res);
       const companyId = actor.role === 'company_admin' || actor.role === 'hiring_manager' ? actor.companyId! : query.companyId;
       const rows = await directory.listJobs({ companyId, status: query.status, before: decodeCursor(query.cursor), limit: query.limit + 1 });
       return {
@@ -48,10 +48,11 @@ export function directoryRoutes({ db, registry }: { db: Db; registry: Operation[
       path: '/candidates',
       summary: 'Candidates with their sourcing status as the caller may see it (recruiters and platform admins)',
       query: candidateListQuery,
+      roles: ['recruiter', 'platform_admin'],
       responses: { 200: { description: 'A page of candidates', schema: pageOf(candidateDto) } },
     },
     async ({ query, res }) => {
-      const actor = requireRole(res, 'recruiter', 'platform_admin');
+      const actor = actorOf(res);
       const sourcedBy = query.sourcedByMe ? (actor.recruiterId ?? NOBODY) : undefined;
       const rows = await directory.listCandidates({ sourcedBy, before: decodeCursor(query.cursor), limit: query.limit + 1 });
       const now = new Date();
@@ -70,10 +71,11 @@ export function directoryRoutes({ db, registry }: { db: Db; registry: Operation[
       path: '/candidates/:id',
       summary: 'One candidate with their sourcing status as the caller may see it (recruiters and platform admins)',
       params: idParams,
+      roles: ['recruiter', 'platform_admin'],
       responses: { 200: { description: 'The candidate', schema: candidateDto }, 404: { description: 'No such candidate' } },
     },
     async ({ params, res }) => {
-      const actor = requireRole(res, 'recruiter', 'platform_admin');
+      const actor = actorOf(res);
       const c = await directory.candidateWithSourcer(params.id);
       if (!c) throw notFound('candidate');
       return { status: 200, body: candidateView(c, actor, new Date()) };
@@ -90,8 +92,7 @@ export function directoryRoutes({ db, registry }: { db: Db; registry: Operation[
       query: recruiterListQuery,
       responses: { 200: { description: 'A page of recruiters', schema: pageOf(recruiterDto) } },
     },
-    async ({ query, res }) => {
-      requireRole(res, 'recruiter', 'company_admin', 'hiring_manager', 'platform_admin');
+    async ({ query }) => {
       const rows = await directory.listRecruiters({ before: decodeCursor(query.cursor), limit: query.limit + 1 });
       return { status: 200, body: page(rows, query.limit, (r) => ({ id: r.id, displayName: r.display_name })) };
     },

@@ -19,7 +19,7 @@ import {
   testConnectionUpdate,
   webhookEventsSignal,
 } from '../../workflows/ats-sync.js';
-import { NOBODY, requireRole, type AuthedActor } from '../auth.js';
+import { NOBODY, actorOf, type AuthedActor } from '../auth.js';
 import { badRequest, notFound, unauthorized, unavailable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
@@ -64,7 +64,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     if (!ats) throw unavailable('integrations_not_configured', 'ATS integrations need ATS_CREDENTIALS_KEYS on the server');
     return ats;
   };
-  const admin = (res: Parameters<typeof requireRole>[0]) => requireRole(res, 'company_admin', 'platform_admin');
+  const ADMINS = ['company_admin', 'platform_admin'] as const;
 
   async function owned(actor: AuthedActor, id: string, opts: { evenDisconnected?: boolean } = {}): Promise<IntegrationRow> {
     const row = await (opts.evenDisconnected ? integrations.findEvenDisconnected(id) : integrations.find(id));
@@ -90,13 +90,13 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
 
   route(router, registry, {
     method: 'post', path: '/integrations', summary: 'Connect an ATS (company admin); starts its sync workflow, which syncs at once',
-    body: integrationCreateBody,
+    body: integrationCreateBody, roles: ['company_admin'],
     responses: {
       201: { description: 'The integration; webhookSecret is shown this once', schema: integrationCreatedDto },
       400: { description: 'Invalid platform, credentials or settings' }, 409: { description: 'The company already has this platform connected' },
     },
   }, async ({ body, res }) => {
-    const actor = requireRole(res, 'company_admin');
+    const actor = actorOf(res);
     const deps = needAts();
     if ((body.baseUrl || body.authUrl) && !deps.allowBaseUrl) throw badRequest('this deployment does not allow a custom API host', [{ path: ['baseUrl'], message: 'not allowed here' }]);
     const id = randomUUID();
@@ -126,25 +126,25 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
   });
 
   route(router, registry, {
-    method: 'get', path: '/integrations', summary: 'The company\'s integrations (platform admins: all), newest first', query: integrationListQuery,
+    method: 'get', path: '/integrations', summary: 'The company\'s integrations (platform admins: all), newest first', query: integrationListQuery, roles: ADMINS,
     responses: { 200: { description: 'A page of integrations', schema: integrationPageDto } },
   }, async ({ query, res }) => {
-    const actor = admin(res);
+    const actor = actorOf(res);
     const rows = await integrations.list({ companyId: actor.role === 'platform_admin' ? undefined : actor.companyId ?? NOBODY, before: decodeCursor(query.cursor), limit: query.limit + 1 });
     const listed = page(rows, query.limit, (r) => r);
     return { status: 200, body: { ...listed, data: await Promise.all(listed.data.map(toDto)) } };
   });
 
   route(router, registry, {
-    method: 'get', path: '/integrations/:id', summary: 'One integration with its per-entity checkpoints and the sync workflow\'s live status', params: idParams,
+    method: 'get', path: '/integrations/:id', summary: 'One integration with its per-entity checkpoints and the sync workflow\'s live status', params: idParams, roles: ADMINS,
     responses: { 200: { description: 'The integration', schema: integrationDto }, 404: { description: 'No such integration' } },
-  }, async ({ params, res }) => ({ status: 200, body: await toDto(await owned(admin(res), params.id)) }));
+  }, async ({ params, res }) => ({ status: 200, body: await toDto(await owned(actorOf(res), params.id)) }));
 
   route(router, registry, {
-    method: 'patch', path: '/integrations/:id', summary: 'Change what is synced, the interval, application pushes, or the credentials (write-only)', params: idParams, body: integrationPatchBody,
+    method: 'patch', path: '/integrations/:id', summary: 'Change what is synced, the interval, application pushes, or the credentials (write-only)', params: idParams, body: integrationPatchBody, roles: ADMINS,
     responses: { 200: { description: 'The integration', schema: integrationDto }, 404: { description: 'No such integration' }, 409: { description: 'Disconnected' } },
   }, async ({ params, body, res }) => {
-    const actor = admin(res);
+    const actor = actorOf(res);
     const row = await owned(actor, params.id);
     const { credentials, ...config } = body;
     let sealed;
@@ -163,10 +163,10 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
   ] as const;
   for (const [verb, summary, update] of commands) {
     route(router, registry, {
-      method: 'post', path: `/integrations/:id/${verb}`, summary, params: idParams,
+      method: 'post', path: `/integrations/:id/${verb}`, summary, params: idParams, roles: ADMINS,
       responses: { 200: { description: 'The integration', schema: integrationDto }, 404: { description: 'No such integration' }, 409: { description: `Already ${verb === 'pause' ? 'paused' : 'running'}` } },
     }, async ({ params, res }) => {
-      const actor = admin(res);
+      const actor = actorOf(res);
       const row = await owned(actor, params.id);
       await temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ actor }] });
       return { status: 200, body: await toDto((await integrations.find(row.id))!) };
@@ -174,38 +174,38 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
   }
 
   route(router, registry, {
-    method: 'post', path: '/integrations/:id/sync', summary: 'Sync now: incremental, or a full re-sync that also finds deletions', params: idParams, body: syncRequestBody,
+    method: 'post', path: '/integrations/:id/sync', summary: 'Sync now: incremental, or a full re-sync that also finds deletions', params: idParams, body: syncRequestBody, roles: ADMINS,
     responses: { 202: { description: 'Requested; the sync workflow runs it', schema: integrationDto }, 404: { description: 'No such integration' } },
   }, async ({ params, body, res }) => {
-    const row = await owned(admin(res), params.id);
+    const row = await owned(actorOf(res), params.id);
     await temporal.workflow.getHandle(row.workflow_id).signal(body.mode === 'full' ? fullResyncSignal : syncNowSignal);
     return { status: 202, body: await toDto(row) };
   });
 
   route(router, registry, {
-    method: 'post', path: '/integrations/:id/test', summary: 'Test the connection with the stored credentials', params: idParams,
+    method: 'post', path: '/integrations/:id/test', summary: 'Test the connection with the stored credentials', params: idParams, roles: ADMINS,
     responses: { 200: { description: '{ok, error}' }, 404: { description: 'No such integration' } },
   }, async ({ params, res }) => {
-    const actor = admin(res);
+    const actor = actorOf(res);
     const row = await owned(actor, params.id);
     return { status: 200, body: await temporal.workflow.getHandle(row.workflow_id).executeUpdate(testConnectionUpdate, { args: [{ actor }] }) };
   });
 
   route(router, registry, {
-    method: 'delete', path: '/integrations/:id', summary: 'Disconnect (the synced records stay; syncing stops)', params: idParams,
+    method: 'delete', path: '/integrations/:id', summary: 'Disconnect (the synced records stay; syncing stops)', params: idParams, roles: ADMINS,
     responses: { 200: { description: 'Disconnected' }, 404: { description: 'No such integration' } },
   }, async ({ params, res }) => {
-    const actor = admin(res);
+    const actor = actorOf(res);
     const row = await owned(actor, params.id);
     await temporal.workflow.getHandle(row.workflow_id).executeUpdate(disconnectUpdate, { args: [{ actor }] });
     return { status: 200, body: { id: row.id, state: 'deleted' } };
   });
 
   route(router, registry, {
-    method: 'get', path: '/integrations/:id/sync-logs', summary: 'Sync log lines (one per page or error), newest first; still readable after a disconnect', params: idParams, query: syncLogQuery,
+    method: 'get', path: '/integrations/:id/sync-logs', summary: 'Sync log lines (one per page or error), newest first; still readable after a disconnect', params: idParams, query: syncLogQuery, roles: ADMINS,
     responses: { 200: { description: 'A page of log lines', schema: syncLogPageDto }, 404: { description: 'No such integration' } },
   }, async ({ params, query, res }) => {
-    const row = await owned(admin(res), params.id, { evenDisconnected: true });
+    const row = await owned(actorOf(res), params.id, { evenDisconnected: true });
     const rows = await integrations.logs({ integrationId: row.id, entity: query.entity, status: query.status, runId: query.runId, before: decodeCursor(query.cursor, 'serial'), limit: query.limit + 1 });
     return { status: 200, body: page(rows, query.limit, logToDto, 'occurred_at') };
   });

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Db } from '../../lib/db.js';
 import { marketplaceEventsDal, type MarketplaceEventRow } from '../../db/dal/marketplace-events.js';
-import { requireRole } from '../auth.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
@@ -31,10 +30,10 @@ export function marketplaceEventRoutes({ db, registry }: { db: Db; registry: Ope
       path: '/marketplace-events',
       summary: 'List marketplace events, newest first (platform admin)',
       query: marketplaceEventListQuery,
+      roles: ['platform_admin'],
       responses: { 200: { description: 'A page of events', schema: marketplaceEventPageDto }, 403: { description: 'Not a platform admin' } },
     },
-    async ({ query, res }) => {
-      requireRole(res, 'platform_admin');
+    async ({ query }) => {
       const rows = await events.list({
         type: query.type,
         candidateId: query.candidateId,

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
+import type { Client } from '@temporalio/client';
 import type { ErrorResponse, Resend } from 'resend';
 import type { Db } from '../../lib/db.js';
 import { nameBasedUuid } from '../../lib/ids.js';
 import { verifySvix } from '../../lib/svix.js';
 import { directoryDal } from '../../db/dal/directory.js';
-import { outreachDal, type OutreachRow } from '../../db/dal/outreach.js';
-import { requireRole } from '../auth.js';
+import { outreachDal, type SentOutreachRow } from '../../db/dal/outreach.js';
+import { actorOf } from '../auth.js';
 import { type ApiError, badRequest, forbidden, notFound, unauthorized, unavailable, unprocessable } from '../errors.js';
 import type { Operation } from '../openapi.js';
+import { protectionGuard } from '../protection.js';
 import { route } from '../routing.js';
 import { idParams, outreachBody, outreachDto, outreachTimelineDto, resendEmailEvent, webhookAckDto } from '../schemas.js';
 
@@ -18,7 +20,7 @@ export interface OutreachEmail {
   from: string;
 }
 
-function toDto(row: OutreachRow) {
+function toDto(row: SentOutreachRow) {
   return {
     id: row.id,
     candidateId: row.candidate_id,
@@ -40,11 +42,15 @@ function resendFailure(error: ErrorResponse): ApiError {
   return unavailable('email_unavailable', 'the e-mail service is unavailable, retry later');
 }
 
-/** Outreach e-mails to candidates and their timeline (SPEC §3.4): sent by the API itself, no workflow. */
-export function outreachRoutes({ db, registry, email }: { db: Db; registry: Operation[]; email?: OutreachEmail }): Router {
+/**
+ * Outreach e-mails to candidates and their timeline (SPEC §3.4): sent by the API itself, no
+ * workflow, always to the candidate's own address, never inside another recruiter's protection window.
+ */
+export function outreachRoutes({ temporal, db, registry, email }: { temporal: Client; db: Db; registry: Operation[]; email?: OutreachEmail }): Router {
   const router = Router();
   const outreach = outreachDal(db);
   const directory = directoryDal(db);
+  const refuseIfProtected = protectionGuard({ temporal, db });
 
   route(
     router,
@@ -52,53 +58,58 @@ export function outreachRoutes({ db, registry, email }: { db: Db; registry: Oper
     {
       method: 'post',
       path: '/candidates/:id/outreach',
-      summary: 'E-mail a candidate through Resend and record it (recruiter)',
+      summary: 'E-mail a candidate at their own address through Resend, recorded before it is sent (recruiter)',
       params: idParams,
       body: outreachBody,
+      roles: ['recruiter'],
       responses: {
         201: { description: 'Sent and recorded', schema: outreachDto },
         403: { description: 'Not a recruiter' },
         404: { description: 'Candidate not found' },
-        422: { description: 'No recipient address, or Resend refused the e-mail (email_rejected)' },
-        503: { description: 'Resend is unavailable or e-mail is not configured (email_unavailable); nothing was recorded' },
+        409: { description: 'Another recruiter\'s protection window covers the candidate (candidate_protected, with its end); the attempt is recorded' },
+        422: { description: 'The candidate has no address (no_recipient), or Resend refused the e-mail (email_rejected)' },
+        503: { description: 'Resend is unavailable or e-mail is not configured (email_unavailable); retry with the same Idempotency-Key' },
       },
     },
     async ({ params, body, req, res }) => {
-      const actor = requireRole(res, 'recruiter');
+      const actor = actorOf(res);
       if (!actor.recruiterId) throw forbidden('this user has no recruiter profile');
       const candidate = await directory.candidate(params.id);
       if (!candidate) throw notFound('candidate');
-      const to = body.to ?? candidate.email;
-      if (!to) throw unprocessable('the candidate has no e-mail address; give `to`', 'no_recipient');
+      if (!candidate.email) throw unprocessable('the candidate has no e-mail address', 'no_recipient');
+      await refuseIfProtected(req, actor, candidate.id, { via: 'outreach' });
       if (!email) throw unavailable('email_unavailable', 'e-mail sending is not configured');
 
-      // With an Idempotency-Key the outreach id, and so Resend's idempotency key, come from it:
-      // a retry after a lost answer finds the row, or (row not yet written) Resend answers with
-      // the first send's id instead of sending again. The row is written only once Resend accepted.
+      // Send once by key: the row is recorded (`sending`) before Resend is called, with Resend's
+      // idempotency key derived from its id, and marked sent after. With an Idempotency-Key the id
+      // comes from it, so a retry — after a lost answer, a crash or a failure — finds the row and
+      // sends that row's e-mail under the same Resend key: Resend answers with the first send
+      // instead of sending again. No e-mail leaves without its row.
       const key = req.header('idempotency-key');
       const id = key ? nameBasedUuid(`outreach:${actor.userId}`, key) : randomUUID();
-      const existing = await outreach.findById(id);
-      if (existing) return { status: 201, body: toDto(existing) };
+      const row = await outreach.record({
+        id, candidate_id: candidate.id, recruiter_id: actor.recruiterId, to_email: candidate.email, subject: body.subject, body: body.body,
+        idempotency_key: `outreach-${id}`, created_at: new Date(),
+      });
+      if (row.status === 'sent') return { status: 201, body: toDto(row as SentOutreachRow) };
 
-      const idempotencyKey = `outreach-${id}`;
       const sender = await directory.recruiterUser(actor.recruiterId);
       const { data, error } = await email.resend.emails.send(
         {
-          from: email.from, to: [to], subject: body.subject, text: body.body,
+          from: email.from, to: [row.to_email], subject: row.subject, text: row.body,
           // The candidate's reply goes to the recruiter, not to the marketplace's no-reply address.
           ...(sender && { replyTo: sender.email }),
           tags: [{ name: 'template', value: 'candidate_outreach' }],
         },
-        { idempotencyKey },
+        { idempotencyKey: row.idempotency_key },
       );
-      if (error) throw resendFailure(error);
-      await outreach.insert({
-        id, candidate_id: candidate.id, recruiter_id: actor.recruiterId, to_email: to, subject: body.subject, body: body.body,
-        provider_message_id: data.id, idempotency_key: idempotencyKey, sent_at: new Date(),
-      });
-      const row = await outreach.findById(id);
-      if (!row) throw new Error(`outreach ${id} missing after insert`);
-      return { status: 201, body: toDto(row) };
+      if (error) {
+        const failure = resendFailure(error);
+        // Refused for good: nothing was sent. Unavailable: it may have been, so the row stays `sending` for the retry.
+        if (failure.status === 422) await outreach.markFailed(id);
+        throw failure;
+      }
+      return { status: 201, body: toDto(await outreach.markSent(id, data.id, new Date())) };
     },
   );
 
@@ -110,6 +121,7 @@ export function outreachRoutes({ db, registry, email }: { db: Db; registry: Oper
       path: '/candidates/:id/outreach',
       summary: 'Outreach e-mails to a candidate with their delivery events, oldest first (own outreach; platform admins all)',
       params: idParams,
+      roles: ['recruiter', 'platform_admin'],
       responses: {
         200: { description: 'The outreach timeline', schema: outreachTimelineDto },
         403: { description: 'Company users may not read outreach' },
@@ -117,7 +129,7 @@ export function outreachRoutes({ db, registry, email }: { db: Db; registry: Oper
       },
     },
     async ({ params, res }) => {
-      const actor = requireRole(res, 'recruiter', 'platform_admin');
+      const actor = actorOf(res);
       if (actor.role === 'recruiter' && !actor.recruiterId) throw forbidden('this user has no recruiter profile');
       if (!(await directory.candidate(params.id))) throw notFound('candidate');
       const recruiterId = actor.role === 'recruiter' ? (actor.recruiterId ?? undefined) : undefined;

@@ -6,7 +6,7 @@ import type { SplitState } from '../../activities/db/payouts.js';
 import type { Db } from '../../lib/db.js';
 import { payoutsDal, type Named, type PayoutRow, type SplitRow } from '../../db/dal/payouts.js';
 import { cancelSplitUpdate, changeSplitAccountUpdate, retrySplitUpdate, type SplitCommand } from '../../workflows/payout.js';
-import { actorOf, partyScope, requireRole, type AuthedActor } from '../auth.js';
+import { actorOf, partyScope, type AuthedActor } from '../auth.js';
 import { notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
@@ -15,23 +15,34 @@ import { changeSplitAccountBody, idParams, optionalReasonBody, payoutDto, payout
 
 type Payouts = ReturnType<typeof payoutsDal>;
 
-const splitDto = (s: Named<SplitRow>) => ({
-  id: s.id,
-  collaboratorId: s.collaborator_id,
-  recruiterId: s.recruiter_id,
-  recruiterName: s.recruiter_name,
-  amountCents: s.amount_cents,
-  stripeAccountId: s.stripe_account_id,
-  transferAttempt: s.transfer_attempt,
-  status: s.status,
-  stripeTransferId: s.stripe_transfer_id,
-  reversedCents: s.reversed_cents,
-  blockReason: s.block_reason,
-  updatedAt: s.updated_at.toISOString(),
-});
+/**
+ * Whose payment details a viewer may read: a recruiter their own split's (account, transfer,
+ * block reason), a platform admin every split's (they resolve blocked ones). Co-collaborators
+ * and company users see each split's amount and status only.
+ */
+const maySeeDetails = (viewer: AuthedActor, s: SplitRow) =>
+  viewer.role === 'platform_admin' || (viewer.role === 'recruiter' && viewer.recruiterId === s.recruiter_id);
 
-/** A mapper of these payouts to their DTOs, each with its splits (read in one query for all of them). */
-export async function payoutPresenter(payouts: Payouts, rows: PayoutRow[]) {
+const splitDto = (s: Named<SplitRow>, viewer: AuthedActor) => {
+  const own = maySeeDetails(viewer, s);
+  return {
+    id: s.id,
+    collaboratorId: s.collaborator_id,
+    recruiterId: s.recruiter_id,
+    recruiterName: s.recruiter_name,
+    amountCents: s.amount_cents,
+    stripeAccountId: own ? s.stripe_account_id : null,
+    transferAttempt: s.transfer_attempt,
+    status: s.status,
+    stripeTransferId: own ? s.stripe_transfer_id : null,
+    reversedCents: s.reversed_cents,
+    blockReason: own ? s.block_reason : null,
+    updatedAt: s.updated_at.toISOString(),
+  };
+};
+
+/** A mapper of these payouts to their DTOs as `viewer` may see them, each with its splits (read in one query for all of them). */
+export async function payoutPresenter(payouts: Payouts, rows: PayoutRow[], viewer: AuthedActor) {
   const splits = await payouts.splitsByPayout(rows.map((r) => r.id));
   return (p: PayoutRow) => ({
     id: p.id,
@@ -43,7 +54,7 @@ export async function payoutPresenter(payouts: Payouts, rows: PayoutRow[]) {
     workflowId: p.workflow_id,
     createdAt: p.created_at.toISOString(),
     updatedAt: p.updated_at.toISOString(),
-    splits: (splits.get(p.id) ?? []).map(splitDto),
+    splits: (splits.get(p.id) ?? []).map((s) => splitDto(s, viewer)),
   });
 }
 
@@ -59,7 +70,7 @@ export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db:
     return row;
   }
 
-  const detail = async (row: PayoutRow) => (await payoutPresenter(payouts, [row]))(row);
+  const detail = async (row: PayoutRow, viewer: AuthedActor) => (await payoutPresenter(payouts, [row], viewer))(row);
 
   route(
     router,
@@ -72,14 +83,15 @@ export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db:
       responses: { 200: { description: 'A page of payouts', schema: payoutPageDto } },
     },
     async ({ query, res }) => {
+      const actor = actorOf(res);
       const rows = await payouts.list({
-        ...partyScope(actorOf(res)),
+        ...partyScope(actor),
         status: query.status,
         placementId: query.placementId,
         before: decodeCursor(query.cursor),
         limit: query.limit + 1,
       });
-      return { status: 200, body: page(rows, query.limit, await payoutPresenter(payouts, rows)) };
+      return { status: 200, body: page(rows, query.limit, await payoutPresenter(payouts, rows, actor)) };
     },
   );
 
@@ -93,7 +105,10 @@ export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db:
       params: idParams,
       responses: { 200: { description: 'The payout', schema: payoutDto }, 404: { description: 'Not found' } },
     },
-    async ({ params, res }) => ({ status: 200, body: await detail(await visiblePayout(actorOf(res), params.id)) }),
+    async ({ params, res }) => {
+      const actor = actorOf(res);
+      return { status: 200, body: await detail(await visiblePayout(actor, params.id), actor) };
+    },
   );
 
   /** An admin's answer to a blocked split; the payout workflow's validator has the last word (409 if not blocked). */
@@ -112,6 +127,7 @@ export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db:
         summary,
         params: splitParams,
         body,
+        roles: ['platform_admin'],
         responses: {
           200: { description: 'The payout after the action', schema: payoutDto },
           403: { description: 'Only a platform admin resolves blocked splits' },
@@ -120,18 +136,23 @@ export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db:
         },
       },
       async ({ params, body, res }) => {
-        const actor = requireRole(res, 'platform_admin');
+        const actor = actorOf(res);
         const payout = await visiblePayout(actor, params.id);
         const split = await payouts.findSplit(params.splitId);
         if (split?.payout_id !== payout.id) throw notFound('split');
         await temporal.workflow.getHandle(payout.workflow_id).executeUpdate(update, { args: [{ ...body, splitId: split.id, actor }] });
-        return { status: 200, body: await detail(await visiblePayout(actor, params.id)) };
+        return { status: 200, body: await detail(await visiblePayout(actor, params.id), actor) };
       },
     );
   }
 
   splitAction('retry', 'Retry a blocked split (platform admin)', optionalReasonBody, retrySplitUpdate);
-  splitAction('change-account', 'Pay a blocked split to another connected account (platform admin)', changeSplitAccountBody, changeSplitAccountUpdate);
+  splitAction(
+    'change-account',
+    'Pay a blocked split to another connected account, and (updateRecruiterAccount) make it the recruiter\'s for future payouts (platform admin)',
+    changeSplitAccountBody,
+    changeSplitAccountUpdate,
+  );
   splitAction('cancel', 'Cancel a blocked split; a reason is required (platform admin)', reasonBody, cancelSplitUpdate);
 
   return router;

@@ -25,9 +25,9 @@ import {
   type PlacementView,
 } from '../../workflows/placement.js';
 import type { Role } from '../../workflows/proposal-rules.js';
-import { actorOf, partyScope, requireRole, type AuthedActor } from '../auth.js';
+import { actorOf, partyScope, type AuthedActor } from '../auth.js';
 import { historyDto, iso } from '../dto.js';
-import { forbidden, notFound, splitsLocked, unprocessable } from '../errors.js';
+import { conflict, forbidden, notFound, splitsLocked, unprocessable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
@@ -111,7 +111,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
     return row;
   }
 
-  async function detail(row: PlacementListRow) {
+  async function detail(row: PlacementListRow, viewer: AuthedActor) {
     const [history, escrow, collaborators, payoutRows] = await Promise.all([
       placements.history(row.id),
       placements.escrow(row.id),
@@ -126,7 +126,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       history: history.map(placementHistoryDto),
       escrow: escrow ? escrowDto(escrow) : null,
       collaborators: collaborators.map(collaboratorDto),
-      payouts: payoutRows.map(await payoutPresenter(payouts, payoutRows)),
+      payouts: payoutRows.map(await payoutPresenter(payouts, payoutRows, viewer)),
     };
   }
 
@@ -145,15 +145,17 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       path: '/placements',
       summary: 'Record a hire: the placement, its collaborators and the escrow hold (company admin of the job\'s company, platform admin)',
       body: placementCreateBody,
+      roles: COMPANY,
       responses: {
         201: { description: 'Placement hired; its workflow is running', schema: placementDetailDto },
         403: { description: 'Not an admin of the job\'s company' },
         404: { description: 'Job, candidate or recruiter not found' },
+        409: { description: 'The candidate already has a live (not failed) placement for this job' },
         422: { description: 'The splits break the split rules (details list the problems)' },
       },
     },
     async ({ body, req, res }) => {
-      const actor = requireRole(res, ...COMPANY);
+      const actor = actorOf(res);
       const [job, candidate] = await Promise.all([directory.job(body.jobId), directory.candidate(body.candidateId)]);
       if (!job) throw notFound('job');
       if (!candidate) throw notFound('candidate');
@@ -162,6 +164,9 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       // Keyed ids make a retry whose first response was lost attach to the same workflow (USE_EXISTING).
       const key = req.header('idempotency-key');
       const placementId = key ? nameBasedUuid(`placement:${actor.userId}`, key) : randomUUID();
+      // One live placement per candidate × job; the activity and a unique index decide a race.
+      const live = await placements.findLive(candidate.id, job.id);
+      if (live && live.id !== placementId) throw conflict('this candidate already has a live placement for this job', { placementId: live.id });
       // Start and wait for the record in one call, so a refusal is this request's answer.
       await temporal.workflow.executeUpdateWithStart(placementRecordedUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation(placementWorkflow, {
@@ -177,7 +182,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
         }),
       });
       const row = await visiblePlacement(actor, placementId);
-      return { status: 201, body: await detail(row), headers: { Location: `/api/v1/placements/${placementId}` } };
+      return { status: 201, body: await detail(row, actor), headers: { Location: `/api/v1/placements/${placementId}` } };
     },
   );
 
@@ -189,13 +194,14 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       path: '/placements/calculate-splits',
       summary: 'Preview the tranches and each collaborator\'s cents for a fee (writes nothing)',
       body: calculateSplitsBody,
+      roles: ['company_admin', 'hiring_manager', 'platform_admin'],
       responses: {
         200: { description: 'The activation and holdback tranches, split per collaborator', schema: splitCalculationDto },
         422: { description: 'The splits break the split rules (details list the problems)' },
       },
     },
     async ({ body, res }) => {
-      const actor = requireRole(res, 'company_admin', 'hiring_manager', 'platform_admin');
+      const actor = actorOf(res);
       const holdbackBps = body.holdbackPercent ?? (await settings.placementTerms(actor.companyId ?? null)).holdbackBps;
       const collaborators = resolveSplits(body.collaborators);
       const { activationCents, holdbackCents } = tranches(body.feeCents, holdbackBps);
@@ -248,11 +254,14 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       params: idParams,
       responses: { 200: { description: 'The placement', schema: placementDetailDto }, 404: { description: 'Not found' } },
     },
-    async ({ params, res }) => ({ status: 200, body: await detail(await visiblePlacement(actorOf(res), params.id)) }),
+    async ({ params, res }) => {
+      const actor = actorOf(res);
+      return { status: 200, body: await detail(await visiblePlacement(actor, params.id), actor) };
+    },
   );
 
   /**
-   * One command: visible (else 404), the right role (else 403), then the update. The
+   * One command: the right role (else 403, checked by route()), visible (else 404), then the update. The
    * workflow's validator re-checks against its own state: a late or invalid command gets 409.
    */
   function command<B, A extends object>(
@@ -269,6 +278,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
         summary: op.summary,
         params: idParams,
         body: op.body,
+        roles: op.roles,
         responses: {
           200: { description: 'The placement after the command', schema: placementDetailDto },
           403: { description: 'The caller may not issue this command' },
@@ -279,10 +289,9 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       async ({ params, body, res }) => {
         const actor = actorOf(res);
         const row = await visiblePlacement(actor, params.id);
-        requireRole(res, ...op.roles);
         const args = await prepare(body, row);
         await temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ ...args, actor }] });
-        return { status: 200, body: await detail(await visiblePlacement(actor, params.id)) };
+        return { status: 200, body: await detail(await visiblePlacement(actor, params.id), actor) };
       },
     );
   }
@@ -294,8 +303,10 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
   command(
     { method: 'post', path: 'replacement', summary: 'Answer a reported failure with a replacement candidate (the guarantee restarts)', body: replacementBody, roles: COMPANY },
     chooseReplacementUpdate,
-    async (body) => {
+    async (body, placement) => {
       if (!(await directory.candidate(body.candidateId))) throw notFound('candidate');
+      const live = await placements.findLive(body.candidateId, placement.job_id);
+      if (live && live.id !== placement.id) throw conflict('the replacement already has a live placement for this job', { placementId: live.id });
       return body;
     },
   );

@@ -5,15 +5,14 @@ import type { Db } from '../../lib/db.js';
 import { nameBasedUuid } from '../../lib/ids.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { directoryDal } from '../../db/dal/directory.js';
-import { blocks, sourcingDal } from '../../db/dal/sourcing.js';
-import { submissionBlockedSignal } from '../../workflows/protection.js';
 import { proposalsDal, type ProposalView } from '../../db/dal/proposals.js';
 import { workflowIds, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
 import { PROPOSAL_COMMAND_UPDATES, proposalRecordedUpdate, proposalWorkflow } from '../../workflows/proposal.js';
 import { type ProposalCommand, checkCommand, mayView } from '../../workflows/proposal-rules.js';
-import { actorOf, requireRole, type AuthedActor } from '../auth.js';
+import { actorOf, type AuthedActor } from '../auth.js';
 import { historyDto, iso } from '../dto.js';
-import { conflict, forbidden, notFound, protectedCandidate, unprocessable } from '../errors.js';
+import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
+import { protectionGuard } from '../protection.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
@@ -57,7 +56,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
   const proposals = proposalsDal(db);
   const applications = applicationsDal(db);
   const directory = directoryDal(db);
-  const sourcing = sourcingDal(db);
+  const refuseIfProtected = protectionGuard({ temporal, db });
 
   /** The proposal if the actor may see it; otherwise 404, so other companies' proposals stay invisible. */
   async function visibleProposal(actor: AuthedActor, id: string) {
@@ -79,15 +78,16 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
       path: '/proposals',
       summary: 'Propose a candidate for a job (recruiter)',
       body: proposalCreateBody,
+      roles: ['recruiter'],
       responses: {
         201: { description: 'Proposal created; its workflow is running', schema: proposalDetailDto },
         404: { description: 'Candidate or job not found' },
-        409: { description: 'An open proposal for this candidate and job exists' },
+        409: { description: 'An open or accepted proposal for this candidate and job exists' },
         422: { description: 'The job is not open' },
       },
     },
     async ({ body, req, res }) => {
-      const actor = requireRole(res, 'recruiter');
+      const actor = actorOf(res);
       if (!actor.recruiterId) throw forbidden('this user has no recruiter profile');
       const [job, candidate] = await Promise.all([directory.job(body.jobId), directory.candidate(body.candidateId)]);
       if (!job) throw notFound('job');
@@ -97,17 +97,10 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
       // lost attaches to the same workflow (USE_EXISTING) instead of creating another.
       const key = req.header('idempotency-key');
       const proposalId = key ? nameBasedUuid(`proposal:${actor.userId}`, key) : randomUUID();
-      const sourcer = await sourcing.find(body.candidateId);
-      if (blocks(sourcer, actor.recruiterId, new Date())) {
-        // Evidence for disputes: the protection workflow records the blocked attempt.
-        await temporal.workflow.getHandle(sourcer.workflow_id)
-          .signal(submissionBlockedSignal, { recruiterId: actor.recruiterId, actor, jobId: body.jobId, at: new Date().toISOString() })
-          .catch((err: unknown) => req.log.warn({ err }, 'blocked submission not recorded'));
-        throw protectedCandidate(sourcer.protection_ends_at);
-      }
-      const open = await proposals.findOpen(body.candidateId, body.jobId);
-      if (open && open.id !== proposalId) {
-        throw conflict('this candidate already has an open proposal for this job', { proposalId: open.id });
+      await refuseIfProtected(req, actor, body.candidateId, { jobId: body.jobId });
+      const live = await proposals.findLive(body.candidateId, body.jobId);
+      if (live && live.id !== proposalId) {
+        throw conflict(`this candidate already has ${live.state === 'accepted' ? 'an accepted' : 'an open'} proposal for this job`, { proposalId: live.id });
       }
       const workflowId = workflowIds.proposal(proposalId);
       // Start and wait for the record in one call, so a refusal (e.g. a lost duplicate race) is this request's answer.
@@ -179,6 +172,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
         summary: `${command[0]!.toUpperCase()}${command.slice(1)} a proposal`,
         params: idParams,
         body: proposalCommandBody,
+        roles: command === 'withdraw' ? ['recruiter'] : ['company_admin', 'hiring_manager'],
         responses: {
           200: { description: 'The proposal after the command', schema: proposalDetailDto },
           403: { description: 'The caller may not issue this command' },

@@ -1,6 +1,10 @@
 import type { Db, Executor } from '../../lib/db.js';
+import type { OUTREACH_STATUSES } from '../migrations/008_one_live_per_candidate_job.js';
 
-/** An outreach e-mail a recruiter sent to a candidate through Resend (SPEC §3.4). */
+/**
+ * An outreach e-mail a recruiter sends a candidate through Resend (SPEC §3.4): recorded
+ * `sending` before Resend is called, `sent` once Resend accepted it, `failed` if Resend refused it.
+ */
 export interface OutreachRow {
   id: string;
   candidate_id: string;
@@ -8,10 +12,13 @@ export interface OutreachRow {
   to_email: string;
   subject: string;
   body: string;
+  status: (typeof OUTREACH_STATUSES)[number];
   provider_message_id: string | null;
   idempotency_key: string;
-  sent_at: Date;
+  created_at: Date;
+  sent_at: Date | null;
 }
+export type SentOutreachRow = OutreachRow & { status: 'sent'; sent_at: Date };
 
 /** A Resend webhook event (delivered, opened, clicked, bounced …) of an outreach e-mail. */
 export interface OutreachEventRow {
@@ -33,21 +40,36 @@ export const outreachDal = (db: Db) => ({
   findByProviderMessageId: (messageId: string, trx: Executor = db) =>
     trx<OutreachRow>(TABLE).where({ provider_message_id: messageId }).first(),
 
-  /** Idempotent on the id: a concurrent retry of the same send keeps the first row. */
-  async insert(row: OutreachRow, trx: Executor = db): Promise<void> {
-    await trx(TABLE).insert(row).onConflict('id').ignore();
+  /**
+   * Records the e-mail before it is sent (`sending`), or returns the row a first attempt with
+   * the same id wrote (a retry then sends that row's e-mail, not a new one).
+   */
+  async record(row: Omit<OutreachRow, 'status' | 'provider_message_id' | 'sent_at'>, trx: Executor = db): Promise<OutreachRow> {
+    await trx(TABLE).insert({ ...row, status: 'sending' }).onConflict('id').ignore();
+    return (await trx<OutreachRow>(TABLE).where({ id: row.id }).first())!;
   },
 
-  /** Oldest first; `recruiterId` narrows the list to one sender's outreach. */
-  listForCandidate(candidateId: string, filter: { recruiterId?: string }, trx: Executor = db): Promise<OutreachRow[]> {
-    const q = trx<OutreachRow>(TABLE).where({ candidate_id: candidateId });
+  /** Resend accepted the e-mail: it is sent, and webhook events find it by Resend's id. */
+  async markSent(id: string, providerMessageId: string, at: Date, trx: Executor = db): Promise<SentOutreachRow> {
+    const [row] = await trx<OutreachRow>(TABLE).where({ id }).update({ status: 'sent', provider_message_id: providerMessageId, sent_at: at }).returning('*');
+    return row as SentOutreachRow;
+  },
+
+  /** Resend refused the e-mail for good: nothing was sent (a retry with the same key tries again). */
+  async markFailed(id: string, trx: Executor = db): Promise<void> {
+    await trx(TABLE).where({ id, status: 'sending' }).update({ status: 'failed' });
+  },
+
+  /** Sent e-mails only, oldest first; `recruiterId` narrows the list to one sender's outreach. */
+  listForCandidate(candidateId: string, filter: { recruiterId?: string }, trx: Executor = db): Promise<SentOutreachRow[]> {
+    const q = trx<SentOutreachRow>(TABLE).where({ candidate_id: candidateId, status: 'sent' });
     if (filter.recruiterId) q.where({ recruiter_id: filter.recruiterId });
     return q.orderBy([{ column: 'sent_at', order: 'asc' }, { column: 'id', order: 'asc' }]);
   },
 
-  /** The earliest outreach of anyone to the candidate: evidence of first contact in disputes. */
+  /** The earliest sent outreach of anyone to the candidate: evidence of first contact in disputes (attempts never count). */
   async firstContactAt(candidateId: string, trx: Executor = db): Promise<Date | null> {
-    const row = await trx(TABLE).where({ candidate_id: candidateId }).min({ first: 'sent_at' }).first();
+    const row = await trx(TABLE).where({ candidate_id: candidateId, status: 'sent' }).min({ first: 'sent_at' }).first();
     return (row?.first as Date | null | undefined) ?? null;
   },
 

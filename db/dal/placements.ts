@@ -67,6 +67,10 @@ export const placementsDal = (db: Db) => ({
   findVisible: (id: string, scope: PartyScope, trx: Executor = db): Promise<PlacementListRow | undefined> =>
     visible(trx, scope).where('placements.id', id).first(),
 
+  /** The live (not failed) placement of this candidate for this job: at most one (migration 008). */
+  findLive: (candidateId: string, jobId: string, trx: Executor = db): Promise<{ id: string } | undefined> =>
+    trx('placements').where({ candidate_id: candidateId, job_id: jobId }).whereNot({ state: 'failed' }).first('id'),
+
   /** Newest first, keyset-paginated on (created_at, id). */
   list(filter: PlacementListFilter, trx: Executor = db): Promise<PlacementListRow[]> {
     const q = visible(trx, filter);

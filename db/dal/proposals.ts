@@ -67,10 +67,11 @@ export const proposalsDal = (db: Db) => ({
     return trx<ProposalRow>(TABLE).where({ id }).forUpdate().first();
   },
 
-  async findOpen(candidateId: string, jobId: string, trx: Executor = db): Promise<ProposalRow | undefined> {
+  /** The open or accepted proposal of this candidate for this job (at most one: cra_one_live_per_candidate_job). */
+  async findLive(candidateId: string, jobId: string, trx: Executor = db): Promise<ProposalRow | undefined> {
     return trx<ProposalRow>(TABLE)
       .where({ candidate_id: candidateId, job_id: jobId })
-      .whereIn('state', ['proposed', 'company_reviewing'])
+      .whereIn('state', ['proposed', 'company_reviewing', 'accepted'])
       .first();
   },
 

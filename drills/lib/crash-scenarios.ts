@@ -241,7 +241,7 @@ export function startBlockedSplitResolver(ctx: Ctx, plan: PayoutPlan) {
           try {
             const account = ctx.stripe.createAccount();
             await ctx.temporal.workflow.getHandle(workflowIds.payout(row.payout_id)).executeUpdate(changeSplitAccountUpdate, {
-              args: [{ splitId: row.id, actor: plan.platformAdmin, stripeAccountId: account.id, reason: 'drill: pay to a working account' }],
+              args: [{ splitId: row.id, actor: plan.platformAdmin, stripeAccountId: account.id, updateRecruiterAccount: false, reason: 'drill: pay to a working account' }],
             });
             stats.resolved++;
           } catch {

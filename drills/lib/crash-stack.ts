@@ -20,7 +20,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../db/emb
 import { createDb, ensureDatabase, migrateLatest, type Db } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { dataConverter } from '../../lib/payload-codec.js';
-import { signToken } from '../../lib/tokens.js';
+import { signToken, TOKEN_DEFAULTS } from '../../lib/tokens.js';
 import { freePort } from '../../scripts/lib/net.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../scripts/lib/temporal-server.js';
 import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
@@ -38,7 +38,7 @@ export const randomBetween = (min: number, max: number) => min + Math.floor(Math
 /** Drill-wide secrets: test values, never production ones. */
 export const DRILL_PAYLOAD_KEYS = `d1:${Buffer.alloc(32, 9).toString('base64')}`;
 export const DRILL_ATS_KEYS = `a1:${Buffer.alloc(32, 5).toString('base64')}`;
-const JWT = { secret: 'drill-secret-that-is-at-least-32-characters', issuer: 'splits-drill' };
+const JWT = { secret: 'drill-secret-that-is-at-least-32-characters', issuer: 'splits-drill', ...TOKEN_DEFAULTS };
 
 /** Teardown steps, run last-in first-out, each once, errors logged but never thrown. */
 export class Teardown {

@@ -37,20 +37,40 @@ export async function startDrillStack(): Promise<DrillStack> {
 /** A token for `actor` that expired an hour ago (valid signature and issuer). */
 export const expiredToken = (actor: Actor) =>
   new SignJWT({ role: actor.role, companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null })
-    .setProtectedHeader({ alg: 'HS256' }).setSubject(actor.userId!).setIssuer(JWT.issuer)
+    .setProtectedHeader({ alg: 'HS256' }).setSubject(actor.userId!).setIssuer(JWT.issuer).setAudience(JWT.audience)
     .setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
     .sign(new TextEncoder().encode(JWT.secret));
+
+/**
+ * Tokens with the right secret that break one rule of lib/tokens.ts (issue 14): no `exp` (a
+ * never-expiring token), a lifetime past the maximum, another audience, a role that does not exist.
+ */
+export function ruleBreakingTokens(actor: Actor): Record<'forever' | 'tooLong' | 'otherAudience' | 'unknownRole', Promise<string>> {
+  const now = Math.floor(Date.now() / 1000);
+  const sign = (claims: Record<string, unknown>, opts: { exp?: number; audience?: string }) => {
+    const jwt = new SignJWT({ companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null, role: actor.role, ...claims })
+      .setProtectedHeader({ alg: 'HS256' }).setSubject(actor.userId!).setIssuer(JWT.issuer).setAudience(opts.audience ?? JWT.audience).setIssuedAt(now);
+    if (opts.exp !== undefined) jwt.setExpirationTime(opts.exp);
+    return jwt.sign(new TextEncoder().encode(JWT.secret));
+  };
+  return {
+    forever: sign({}, {}),
+    tooLong: sign({}, { exp: now + JWT.maxLifetimeSeconds * 30 }),
+    otherAudience: sign({}, { exp: now + 3600, audience: 'another-api' }),
+    unknownRole: sign({ role: 'superuser' }, { exp: now + 3600 }),
+  };
+}
 
 /** A well-formed token for `actor` signed with another secret. */
 export const forgedToken = (actor: Actor) =>
   signToken({ sub: actor.userId!, role: actor.role as 'recruiter', companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null },
-    { secret: 'an-attacker-secret-that-is-also-32-chars-long', issuer: JWT.issuer });
+    { ...JWT, secret: 'an-attacker-secret-that-is-also-32-chars-long' });
 
 /** An unsigned (`alg: none`) token claiming platform admin. */
 export function unsignedToken(userId: string = randomUUID()): string {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: userId, role: 'platform_admin', iss: JWT.issuer, iat: now, exp: now + 3600 })}.`;
+  return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: userId, role: 'platform_admin', iss: JWT.issuer, aud: JWT.audience, iat: now, exp: now + 3600 })}.`;
 }
 
 /** Every base table of the public schema with its row count and a hash of its content. */

@@ -5,7 +5,7 @@ import { createApp } from '../../api/app.js';
 import { createLogger } from '../../lib/logger.js';
 import { emailEvent, signWebhook } from '../fakes/resend.js';
 import { createCandidate, createMarketplace, type Marketplace } from '../support/factories.js';
-import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
 
 let h: ApiHarness;
 beforeAll(async () => {
@@ -68,11 +68,14 @@ describe('POST /api/v1/candidates/:id/outreach', () => {
     ]);
   });
 
-  it('sends to the given address instead of the candidate\'s, and refuses a candidate without any address', async () => {
+  it('sends only to the candidate\'s own address: a `to` the caller types is refused, as is a candidate without any address', async () => {
     const m = await createMarketplace(h.db);
-    const res = await send(m, { to: 'ada.private@example.org' });
-    expect(res.status).toBe(201);
-    expect(emailsOf(res.body.id)[0]?.to).toEqual(['ada.private@example.org']);
+    const before = h.resend.emails().length;
+    const typed = await send(m, { to: 'someone.else@example.org' });
+    expect(typed.status).toBe(400);
+    expect(typed.body.error.code).toBe('validation_error');
+    expect(h.resend.emails()).toHaveLength(before);
+    expect(await outreachRows(m)).toHaveLength(0);
 
     const noEmail = await createCandidate(h.db);
     const refused = await h.request('POST', `/api/v1/candidates/${noEmail}/outreach`, {
@@ -111,27 +114,107 @@ describe('POST /api/v1/candidates/:id/outreach', () => {
     expect(await outreachRows(m)).toHaveLength(1);
   });
 
-  it('answers 503 email_unavailable when Resend fails, writing nothing; the same key then succeeds', async () => {
+  it('answers 503 email_unavailable when Resend fails, keeping the attempt out of the timeline; the same key then sends it once', async () => {
     const m = await createMarketplace(h.db);
     const key = `outreach-${randomUUID()}`;
     h.resend.injectFailure({ method: 'POST', path: '/emails', status: 500, name: 'application_error' });
     const failed = await send(m, {}, { 'Idempotency-Key': key });
     expect(failed.status).toBe(503);
     expect(failed.body.error.code).toBe('email_unavailable');
-    expect(await outreachRows(m)).toHaveLength(0);
+    expect(await outreachRows(m)).toMatchObject([{ status: 'sending', sent_at: null }]);
+    expect((await timeline(m)).body).toMatchObject({ firstContactAt: null, outreach: [] });
 
     const retried = await send(m, {}, { 'Idempotency-Key': key });
     expect(retried.status).toBe(201);
     expect(emailsOf(retried.body.id)).toHaveLength(1);
+    expect(await outreachRows(m)).toMatchObject([{ id: retried.body.id, status: 'sent' }]);
   });
 
-  it('answers 422 email_rejected when Resend refuses the e-mail, writing nothing', async () => {
+  it('answers 422 email_rejected when Resend refuses the e-mail, recording it as failed, not sent', async () => {
     const m = await createMarketplace(h.db);
     h.resend.injectFailure({ method: 'POST', path: '/emails', status: 422, name: 'validation_error', message: 'Invalid `to` field.' });
     const res = await send(m);
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'email_rejected', message: expect.stringContaining('Invalid `to` field.') });
-    expect(await outreachRows(m)).toHaveLength(0);
+    expect(await outreachRows(m)).toMatchObject([{ status: 'failed', sent_at: null, provider_message_id: null }]);
+    expect((await timeline(m)).body).toMatchObject({ firstContactAt: null, outreach: [] });
+  });
+
+  describe('send once by key', () => {
+    /** Makes Postgres refuse outreach rows with this subject on `op` (as it refused a NUL), until dropped. */
+    async function refuseRows(subject: string, op: 'insert' | 'update') {
+      const name = `refuse_${op}_${randomUUID().replaceAll('-', '')}`;
+      await h.db.raw(`create function ${name}() returns trigger language plpgsql as $$ begin
+        if new.subject = '${subject}' then raise exception 'refused by the test'; end if; return new; end $$`);
+      await h.db.raw(`create trigger ${name} before ${op} on candidate_outreach for each row execute function ${name}()`);
+      return async () => {
+        await h.db.raw(`drop trigger ${name} on candidate_outreach`);
+        await h.db.raw(`drop function ${name}()`);
+      };
+    }
+
+    it('sends nothing when the e-mail cannot be recorded: a retry cannot e-mail the candidate twice', async () => {
+      const m = await createMarketplace(h.db);
+      const subject = `Unrecordable ${randomUUID()}`;
+      const drop = await refuseRows(subject, 'insert');
+      try {
+        const res = await send(m, { subject });
+        expect(res.status).toBe(500);
+        expect(h.resend.emails().filter((e) => e.subject === subject)).toHaveLength(0);
+        expect(await outreachRows(m)).toHaveLength(0);
+      } finally {
+        await drop();
+      }
+    });
+
+    it('answers a retry after a failure past Resend (the row stayed `sending`) with the first send, e-mailing once', async () => {
+      const m = await createMarketplace(h.db);
+      const subject = `Unmarkable ${randomUUID()}`;
+      const key = `outreach-${randomUUID()}`;
+      const drop = await refuseRows(subject, 'update');
+      try {
+        expect((await send(m, { subject }, { 'Idempotency-Key': key })).status).toBe(500);
+      } finally {
+        await drop();
+      }
+      expect(await outreachRows(m)).toMatchObject([{ status: 'sending' }]);
+      const retried = await send(m, { subject }, { 'Idempotency-Key': key });
+      expect(retried.status).toBe(201);
+      const sent = h.resend.emails().filter((e) => e.subject === subject);
+      expect(sent).toHaveLength(1);
+      expect(retried.body).toMatchObject({ providerMessageId: sent[0]!.id, to: sent[0]!.to[0] });
+      expect(await outreachRows(m)).toMatchObject([{ id: retried.body.id, status: 'sent', provider_message_id: sent[0]!.id }]);
+    });
+  });
+
+  describe('inside another recruiter\'s protection window', () => {
+    it('answers 409 with the window\'s end and no owner, sends and records no e-mail, and records the attempt as a marketplace event', async () => {
+      const m = await createMarketplace(h.db);
+      const claim = await h.request('POST', `/api/v1/candidates/${m.candidateId}/source`, { actor: m.actors.recruiter, body: {} });
+      expect(claim.status).toBe(201);
+      const before = h.resend.emails().length;
+
+      const res = await h.request('POST', `/api/v1/candidates/${m.candidateId}/outreach`, {
+        actor: m.actors.otherRecruiter, body: { subject: 'Poaching', body: 'Hi Ada' },
+      });
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({ code: 'candidate_protected', details: { protectedUntil: claim.body.protectionEndsAt } });
+      expect(res.text).not.toContain(m.recruiterId);
+      expect(h.resend.emails()).toHaveLength(before);
+      expect(await outreachRows(m)).toHaveLength(0);
+
+      const event = await eventually(async () => (await h.request('GET', `/api/v1/marketplace-events?candidateId=${m.candidateId}&type=protected_outreach_blocked`, {
+        actor: m.actors.platformAdmin,
+      })).body.data[0]);
+      expect(event).toMatchObject({ type: 'protected_outreach_blocked', candidateId: m.candidateId, recruiterId: m.otherRecruiterId, details: { via: 'outreach' } });
+
+      // The candidate page's first-contact evidence never shows the refused attempt.
+      for (const actor of [m.actors.recruiter, m.actors.otherRecruiter, m.actors.platformAdmin]) {
+        expect((await timeline(m, actor)).body).toMatchObject({ firstContactAt: null, outreach: [] });
+      }
+      // The sourcer may e-mail their own candidate.
+      expect((await send(m)).status).toBe(201);
+    });
   });
 
   it('refuses non-recruiters (403), unknown candidates (404) and invalid bodies (400), sending nothing', async () => {

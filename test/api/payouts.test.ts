@@ -46,8 +46,8 @@ describe('blocked payouts', () => {
     expect(blocked).toMatchObject({ status: 'blocked', stripeAccountId: disabledAccount, blockReason: expect.stringMatching(/capabilit/) });
     expect(payout.splits.find((s: { recruiterId: string }) => s.recruiterId === m.otherRecruiterId)).toMatchObject({ status: 'paid' });
 
-    const newAccount = await connectAccount(h.db, h.stripe, m.recruiterId);
-    const changed = await action(m, payout, blocked.id, 'change-account', { stripeAccountId: newAccount, reason: 'recruiter onboarded a new account' });
+    const newAccount = h.stripe.createAccount({ payoutsEnabled: true }).id;
+    const changed = await action(m, payout, blocked.id, 'change-account', { stripeAccountId: newAccount, updateRecruiterAccount: false, reason: 'recruiter onboarded a new account' });
     expect(changed.status).toBe(200);
     expect(changed.body.splits.find((s: { id: string }) => s.id === blocked.id)).toMatchObject({ stripeAccountId: newAccount, transferAttempt: 2 });
 
@@ -62,8 +62,34 @@ describe('blocked payouts', () => {
     // Answered once: a second answer to the same split is late.
     expect((await action(m, payout, blocked.id, 'retry', {})).status).toBe(409);
     expect(await h.db('payout_audit_log').where({ split_id: blocked.id, event: 'split_change_account' }).first()).toMatchObject({
-      actor_user_id: m.actors.platformAdmin.userId, reason: 'recruiter onboarded a new account',
+      actor_user_id: m.actors.platformAdmin.userId, reason: 'recruiter onboarded a new account', details: { recruiterAccount: null },
     });
+    // Only this split: the recruiter's own account is unchanged.
+    expect(await h.db('recruiters').where({ id: m.recruiterId }).first()).toMatchObject({ stripe_account_id: disabledAccount });
+  });
+
+  it('makes the new account the recruiter\'s when the admin chooses so: the next tranche is paid there, not blocked again (audited)', async () => {
+    const { m, placementId, payout, blocked, disabledAccount } = await blockedPayout();
+    const newAccount = h.stripe.createAccount({ payoutsEnabled: true }).id; // not yet the recruiter's
+    expect((await action(m, payout, blocked.id, 'change-account', { stripeAccountId: newAccount })).status).toBe(400); // the choice is required
+    const changed = await action(m, payout, blocked.id, 'change-account', { stripeAccountId: newAccount, updateRecruiterAccount: true });
+    expect(changed.status).toBe(200);
+    expect(await h.db('recruiters').where({ id: m.recruiterId }).first()).toMatchObject({ stripe_account_id: newAccount });
+    expect(await h.db('payout_audit_log').where({ split_id: blocked.id, event: 'split_change_account' }).first()).toMatchObject({
+      actor_user_id: m.actors.platformAdmin.userId,
+      details: { from: disabledAccount, to: newAccount, recruiterAccount: { recruiterId: m.recruiterId, from: disabledAccount, to: newAccount } },
+    });
+    await eventually(async () => (await h.request('GET', `/api/v1/payouts/${payout.id}`, { actor: m.actors.platformAdmin })).body.status === 'paid');
+
+    // The holdback tranche: paid to the new account at once.
+    const released = await h.request('POST', `/api/v1/placements/${placementId}/release-early`, { actor: m.actors.platformAdmin, body: { reason: 'test: next tranche' } });
+    expect(released.status).toBe(200);
+    const holdback = await eventually(async () => {
+      const { body } = await h.request('GET', `/api/v1/payouts?placementId=${placementId}`, { actor: m.actors.platformAdmin });
+      return body.data.find((p: { tranche: string; status: string }) => p.tranche === 'holdback' && p.status !== 'processing');
+    });
+    expect(holdback.status).toBe('paid');
+    expect(holdback.splits.find((s: { recruiterId: string }) => s.recruiterId === m.recruiterId)).toMatchObject({ status: 'paid', stripeAccountId: newAccount });
   });
 
   it('cancels a blocked split only with a reason', async () => {
@@ -113,6 +139,45 @@ describe('GET /api/v1/payouts', () => {
     expect((await h.request('GET', `/api/v1/payouts/${payout.id}`, { actor: m.actors.foreignAdmin })).status).toBe(404);
     expect((await h.request('GET', `/api/v1/payouts/${payout.id}`, { actor: m.actors.recruiter })).body.splits).toHaveLength(2);
     expect((await h.request('GET', '/api/v1/payouts?status=stuck', { actor: m.actors.platformAdmin })).status).toBe(400);
+  });
+
+  it('shows each recruiter only their own split\'s account, transfer and block reason; co-collaborators and the company see amount and status', async () => {
+    const { m, placementId, payout, blocked, disabledAccount } = await blockedPayout();
+    const splitsAs = async (actor: Actor) => {
+      const [list, one, placement] = await Promise.all([
+        h.request('GET', `/api/v1/payouts?placementId=${placementId}`, { actor }),
+        h.request('GET', `/api/v1/payouts/${payout.id}`, { actor }),
+        h.request('GET', `/api/v1/placements/${placementId}`, { actor }),
+      ]);
+      // Every route returning splits shows the same.
+      expect(list.body.data[0].splits).toEqual(one.body.splits);
+      expect(placement.body.payouts[0].splits).toEqual(one.body.splits);
+      const byRecruiter = (id: string) => one.body.splits.find((s: { recruiterId: string }) => s.recruiterId === id);
+      return { blockedOne: byRecruiter(m.recruiterId), paidOne: byRecruiter(m.otherRecruiterId), text: JSON.stringify([list.body, one.body, placement.body]) };
+    };
+    const hidden = { stripeAccountId: null, stripeTransferId: null, blockReason: null };
+
+    // The colleague sees the blocked recruiter's amount and status, nothing of their account or why it blocked.
+    const colleague = await splitsAs(m.actors.otherRecruiter);
+    expect(colleague.blockedOne).toMatchObject({ status: 'blocked', amountCents: blocked.amountCents, ...hidden });
+    expect(colleague.paidOne).toMatchObject({ status: 'paid', stripeAccountId: expect.stringMatching(/^acct_/), stripeTransferId: expect.stringMatching(/^tr_/) });
+    expect(colleague.text).not.toContain(disabledAccount);
+    expect(colleague.text).not.toContain(blocked.blockReason);
+
+    // The blocked recruiter sees their own details, not the colleague's.
+    const own = await splitsAs(m.actors.recruiter);
+    expect(own.blockedOne).toMatchObject({ stripeAccountId: disabledAccount, blockReason: blocked.blockReason });
+    expect(own.paidOne).toMatchObject({ status: 'paid', ...hidden });
+
+    // Company users: amounts and statuses only. Platform admins: everything (they resolve blocked splits).
+    for (const actor of [m.actors.companyAdmin, m.actors.hiringManager]) {
+      const company = await splitsAs(actor);
+      expect(company.blockedOne).toMatchObject({ status: 'blocked', ...hidden });
+      expect(company.paidOne).toMatchObject({ status: 'paid', ...hidden });
+    }
+    const admin = await splitsAs(m.actors.platformAdmin);
+    expect(admin.blockedOne).toMatchObject({ stripeAccountId: disabledAccount, blockReason: blocked.blockReason });
+    expect(admin.paidOne.stripeAccountId).toMatch(/^acct_/);
   });
 
   it('pages the platform-wide list newest first', async () => {

@@ -159,8 +159,14 @@ describe('POST /api/v1/placements', () => {
     ['an unknown candidate', () => ({ candidateId: randomUUID() }), 404],
     ['an unknown recruiter', () => ({ collaborators: [{ recruiterId: randomUUID(), role: 'closer' }] }), 404],
     ['splits not summing to 100 %', (m: Marketplace) => ({ collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer', splitPercent: 50 }] }), 422],
-    ['a recruiter twice in one role', (m: Marketplace) => ({ collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer' }, { recruiterId: m.recruiterId, role: 'sourcer' }] }), 400],
+    ['a recruiter twice in one role', (m: Marketplace) => ({ collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer' }, { recruiterId: m.recruiterId, role: 'sourcer' }] }), 422],
+    ['one recruiter twice in two roles (sourcer 50 + closer 50)', (m: Marketplace) => ({
+      collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer', splitPercent: 50 }, { recruiterId: m.recruiterId, role: 'closer', splitPercent: 50 }],
+    }), 422],
     ['a lower-case currency', () => ({ currency: 'usd' }), 400],
+    ['three letters that are no currency (XXQ)', () => ({ currency: 'XXQ' }), 400],
+    ['a retired currency (VEF)', () => ({ currency: 'VEF' }), 400],
+    ['a three-decimal currency Stripe needs rounded to tens (KWD)', () => ({ currency: 'KWD' }), 400],
     ['an impossible start date', () => ({ startDate: '2025-02-30' }), 400],
     ['a fractional fee', () => ({ feeCents: 10.5 }), 400],
   ])('refuses %s, writing and starting nothing', async (_name, overrides, status) => {
@@ -168,6 +174,32 @@ describe('POST /api/v1/placements', () => {
     const res = await hire(m, overrides(m));
     expect(res.status).toBe(status);
     expect(await placementRows(m)).toHaveLength(0);
+  });
+
+  it('takes any currency of the one Stripe list, e.g. EUR and JPY', async () => {
+    const m = await createMarketplace(h.db);
+    expect((await hire(m, { currency: 'EUR' })).status).toBe(201);
+    expect((await hire(m, { currency: 'JPY', candidateId: await createCandidate(h.db) })).status).toBe(201);
+  });
+
+  it('refuses a second live placement of the same candidate for the same job with 409, without an Idempotency-Key', async () => {
+    const m = await createMarketplace(h.db);
+    const first = await hire(m);
+    expect(first.status).toBe(201);
+    const second = await hire(m);
+    expect(second.status).toBe(409);
+    expect(second.body.error).toMatchObject({ code: 'conflict', details: { placementId: first.body.id } });
+    expect(await placementRows(m)).toHaveLength(1);
+  });
+
+  it('backs the rule with a unique index: a racing insert of a second live placement fails in Postgres', async () => {
+    const m = await createMarketplace(h.db);
+    const first = await hire(m);
+    const row = await h.db('placements').where({ id: first.body.id }).first();
+    const copy = { ...row, id: randomUUID(), workflow_id: `placement-${randomUUID()}` };
+    await expect(h.db('placements').insert(copy)).rejects.toMatchObject({ code: '23505', constraint: 'placements_one_live_per_candidate_job' });
+    // A failed (refunded) placement frees the pair.
+    await expect(h.db('placements').insert({ ...copy, state: 'failed' })).resolves.toBeDefined();
   });
 
   it('answers a retry with the same Idempotency-Key with the first placement', async () => {

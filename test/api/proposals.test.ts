@@ -67,6 +67,20 @@ describe('POST /api/v1/proposals', () => {
     expect(await eventually(async () => (await workflowsOfCompany(m.companyId)).length === 1)).toBe(true);
   });
 
+  it('answers 409 for a new proposal of a candidate already accepted for the job, so its acceptance cannot re-fire automation', async () => {
+    const m = await createMarketplace(h.db);
+    const { body: first } = await propose(m);
+    expect((await h.request('POST', `/api/v1/proposals/${first.id}/accept`, { actor: m.actors.companyAdmin, body: {} })).status).toBe(200);
+    const again = await propose(m, { pitch: 'Once more' });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'conflict', details: { proposalId: first.id } });
+    expect(await proposalRows(m)).toHaveLength(1);
+    // The database backs it: a second accepted row for the pair is refused (a race past the API check fails in the activity, non-retryably).
+    const row = await h.db('candidate_role_assignments').where({ id: first.id }).first();
+    await expect(h.db('candidate_role_assignments').insert({ ...row, id: randomUUID(), workflow_id: `proposal-${randomUUID()}` }))
+      .rejects.toMatchObject({ code: '23505', constraint: 'cra_one_live_per_candidate_job' });
+  });
+
   it('lets exactly one of many concurrent identical proposals win', async () => {
     const m = await createMarketplace(h.db);
     const results = await Promise.all(Array.from({ length: 6 }, () => propose(m)));

@@ -193,10 +193,13 @@ describe('the back office in the browser', () => {
     await actions.getByTestId('new-account').fill('not-an-account');
     await actions.getByTestId('change-account').click();
     await expect(admin.getByTestId('error-alert').textContent()).resolves.toContain('acct_');
-    const account = await connectAccount(h.db, h.stripe, m.recruiterId);
+    // A new account of the fake Stripe, not yet the recruiter's: the admin makes it theirs for future payouts too.
+    const account = h.stripe.createAccount({ payoutsEnabled: true }).id;
     await actions.getByTestId('new-account').fill(account);
+    await actions.getByTestId('update-recruiter-account').check();
     await actions.getByTestId('change-account').click();
     await admin.getByTestId('notice').waitFor();
+    expect(await h.db('recruiters').where({ id: m.recruiterId }).first()).toMatchObject({ stripe_account_id: account });
     const paid = await eventually(async () => {
       const { body } = await h.request('GET', `/api/v1/payouts/${payout.id}`, { actor: m.actors.platformAdmin });
       return body.status === 'paid' ? body : undefined;

@@ -59,7 +59,9 @@ describe('candidates in the browser', () => {
     await row(otto).getByTestId('candidate-link').click();
     await expect(otto.getByTestId('sourcing-owner').textContent()).resolves.toBe('Another recruiter');
     await otto.locator('[data-testid="sourcing-card"][data-state="protected"][data-owned="false"]').waitFor();
-    expect(await otto.getByTestId('outreach-form').count()).toBe(1); // any recruiter may e-mail a candidate
+    // The protection closes outreach too: the form gives way to a note with the window's end, no owner named.
+    expect(await otto.getByTestId('outreach-form').isHidden()).toBe(true);
+    await expect(otto.getByTestId('outreach-blocked').textContent()).resolves.toContain('protection window covers this candidate until');
     expect(await otto.content()).not.toContain(m.recruiterId);
 
     // The recruiter opens the candidate and e-mails them: an empty subject is refused beside the field first.

@@ -7,7 +7,7 @@ import { createApp } from '../../api/app.js';
 import { createProposalActivities } from '../../activities/index.js';
 import type { Db } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
-import { signToken } from '../../lib/tokens.js';
+import { signToken, TOKEN_DEFAULTS } from '../../lib/tokens.js';
 import { createAutomationWorker } from '../../workers/automation.js';
 import { createAtsSyncWorker } from '../../workers/ats-sync.js';
 import { connectorFor } from '../../activities/ats/index.js';
@@ -25,7 +25,7 @@ import type { TestInfra } from './infra.js';
 import { freePort } from '../../scripts/lib/net.js';
 import { startUiCodecProxy } from '../../scripts/lib/ui-codec-proxy.js';
 
-export const JWT = { secret: 'test-secret-that-is-at-least-32-characters-long', issuer: 'splits-test' };
+export const JWT = { secret: 'test-secret-that-is-at-least-32-characters-long', issuer: 'splits-test', ...TOKEN_DEFAULTS };
 const WEBHOOK_SECRET = `whsec_${Buffer.from('resend-webhook-test-secret-32byte').toString('base64')}`;
 
 export interface ApiResponse<T = any> {

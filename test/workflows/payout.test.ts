@@ -121,15 +121,18 @@ describe('payout workflow', () => {
 
     const recruiter = { userId: randomUUID(), role: 'recruiter' as const };
     expect(await refusal(handle.executeUpdate(retrySplitUpdate, { args: [{ splitId: split.splitId, actor: recruiter }] }))).toBe(FAILURE_TYPES.Forbidden);
-    expect(await refusal(handle.executeUpdate(changeSplitAccountUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: 'not-an-account' }] }))).toBe(FAILURE_TYPES.InvalidState);
+    expect(await refusal(handle.executeUpdate(changeSplitAccountUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: 'not-an-account', updateRecruiterAccount: true }] }))).toBe(FAILURE_TYPES.InvalidState);
     expect(await refusal(handle.executeUpdate(cancelSplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, reason: ' ' }] }))).toBe(FAILURE_TYPES.InvalidState);
 
     // Retrying against the same broken account blocks it again, on a new attempt.
     await handle.executeUpdate(retrySplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter says it is fixed' }] });
     await untilStatus(handle, 'blocked');
     const good = stripe.createAccount({ payoutsEnabled: true });
-    const changed = await handle.executeUpdate(changeSplitAccountUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: good.id, reason: 'new account' }] });
+    const closer = p.collaborators[1]!;
+    const changed = await handle.executeUpdate(changeSplitAccountUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: good.id, updateRecruiterAccount: true, reason: 'new account' }] });
     expect(changed.status).toBe('pending');
+    // The admin chose so: the new account is the recruiter's for future payouts too.
+    expect(await db('recruiters').where({ id: split.recruiterId }).first()).toMatchObject({ stripe_account_id: good.id });
 
     expect((await handle.result()).status).toBe('paid');
     const transfers = transfersOf(p.placementId).sort((a, b) => b.amount - a.amount);
@@ -138,7 +141,10 @@ describe('payout workflow', () => {
     const blockedSplitEvents = audit.filter((a) => a.split_id === split.splitId).map((a) => a.event);
     expect(blockedSplitEvents).toEqual(['split_blocked', 'split_retry', 'split_blocked', 'split_change_account', 'split_paid']);
     expect([audit[0]!.event, audit.at(-1)!.event]).toEqual(['payout_created', 'payout_paid']);
-    expect(audit.find((a) => a.event === 'split_change_account')).toMatchObject({ actor_role: 'platform_admin', actor_user_id: ADMIN.userId, details: { to: good.id } });
+    expect(audit.find((a) => a.event === 'split_change_account')).toMatchObject({
+      actor_role: 'platform_admin', actor_user_id: ADMIN.userId,
+      details: { to: good.id, recruiterAccount: { recruiterId: split.recruiterId, from: closer.stripeAccountId, to: good.id } },
+    });
   });
 
   it('lets an admin cancel a blocked split with a reason; the payout closes without it', async () => {

@@ -95,6 +95,28 @@ describe('placement workflow', () => {
     expect((await handle.result()).state).toBe('completed');
   });
 
+  it('refuses a second live placement of the candidate for the job in the activity (DuplicatePlacement), recording nothing, the first unaffected', async () => {
+    const { input, m } = await hire({ startInDays: 30 });
+    const second = { ...input, placementId: randomUUID() };
+    const handle = await env.client.workflow.start(placementWorkflow, { workflowId: workflowIds.placement(second.placementId), taskQueue, args: [second] });
+    expect(await refusal(handle.executeUpdate(placementRecordedUpdate))).toBe(FAILURE_TYPES.DuplicatePlacement);
+    expect(await db('placements').where({ candidate_id: m.candidateId, job_id: m.jobId }).select('id')).toEqual([{ id: input.placementId }]);
+    expect(await db('escrow_holds').where({ placement_id: second.placementId })).toHaveLength(0);
+  });
+
+  it('refuses a replacement who already has a live placement for the job (DuplicatePlacement), keeping the failure pending', async () => {
+    const { input, handle, m, admin } = await hire();
+    const other = await createCandidate(db);
+    // The other candidate's live placement for the same job (a row is enough: the rule is on the rows).
+    const row = await db('placements').where({ id: input.placementId }).first();
+    const takenId = randomUUID();
+    await db('placements').insert({ ...row, id: takenId, candidate_id: other, workflow_id: workflowIds.placement(takenId) });
+    await env.sleep(7 * DAY);
+    await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'left after a week' }] });
+    expect(await refusal(handle.executeUpdate(chooseReplacementUpdate, { args: [{ actor: admin, candidateId: other }] }))).toBe(FAILURE_TYPES.DuplicatePlacement);
+    expect(await db('placements').where({ id: input.placementId }).first()).toMatchObject({ candidate_id: m.candidateId });
+  });
+
   it('restarts the guarantee for a replacement candidate, keeping the escrow held', async () => {
     const { input, handle, admin } = await hire();
     await env.sleep(40 * DAY);

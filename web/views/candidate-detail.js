@@ -147,6 +147,9 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
   const entries = h('ol', { class: 'timeline', 'data-testid': 'outreach-timeline' });
   const noEntries = h('p', { class: 'muted', 'data-testid': 'outreach-empty' }, recruiter ? 'You have not e-mailed this candidate yet.' : 'No outreach e-mails yet.');
   const timelineAlert = h('div', { class: 'slot' });
+  // Another recruiter's protection window closes outreach too (the API answers 409): the form gives way to a note.
+  const outreachBlocked = h('p', { class: 'muted', 'data-testid': 'outreach-blocked', hidden: true });
+  const outreachSection = recruiter && h('div', {}, h('h3', {}, 'Send outreach'), outreachBlocked, outreachForm());
   const outreachCard = h(
     'section',
     { class: 'card', 'aria-labelledby': 'outreach-title', 'data-testid': 'outreach-card' },
@@ -155,7 +158,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     timelineAlert,
     noEntries,
     entries,
-    recruiter && [h('h3', {}, 'Send outreach'), outreachForm()],
+    recruiter && outreachSection,
   );
   fill(
     root,
@@ -205,6 +208,12 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       field('Protected until', 'sourcing-ends-at', s.protectionEndsAt && formatDateTime(s.protectionEndsAt), s.protectedNow && s.protectionEndsAt && [' · ', countdown(s.protectionEndsAt, 'Protection ends')]),
       admin && s.workflowId && field('Workflow', 'sourcing-workflow', temporalLink(uiConfig, s.workflowId)),
     );
+    if (outreachSection) {
+      const blocked = s.protectedNow && !s.ownedByYou;
+      outreachSection.querySelector('[data-testid="outreach-form"]').hidden = blocked;
+      outreachBlocked.hidden = !blocked;
+      fill(outreachBlocked, blocked ? `Another recruiter's protection window covers this candidate until ${formatDateTime(s.protectionEndsAt)}: no outreach until then.` : '');
+    }
     // The commands' forms are rebuilt only when what one may do changes, so typing survives refreshes.
     const key = sourcingKey(s);
     if (key !== actionsKey) {
@@ -422,12 +431,6 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
         hint: 'Plain text. Replies go to your own e-mail address.',
         control: (attrs) => h('textarea', { ...attrs, rows: 6, maxlength: BODY_MAX }),
       }),
-      to: formField({
-        name: 'outreach-to',
-        label: h('span', {}, 'To ', h('span', { class: 'muted' }, '(optional)')),
-        hint: 'Leave empty to use the candidate\'s own address.',
-        control: (attrs) => h('input', { ...attrs, type: 'email', autocomplete: 'off' }),
-      }),
     };
     const keys = idempotencyKeys();
     return apiForm({
@@ -435,8 +438,8 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       fields,
       submit: submitButton('send-outreach', 'Send e-mail'),
       send: () => {
-        const to = fields.to.input.value.trim();
-        const body = { subject: fields.subject.input.value, body: fields.body.input.value, ...(to && { to }) };
+        // Always to the candidate's own address.
+        const body = { subject: fields.subject.input.value, body: fields.body.input.value };
         return request(path(id, '/outreach'), { method: 'POST', body, idempotencyKey: keys.for(body) });
       },
       done: async (sent, alertSlot) => {

@@ -15,6 +15,7 @@ const TYPES = [
   ['candidate_sourced', 'Candidate sourced'],
   ['sourcing_conflict', 'Sourcing conflict'],
   ['protected_submission_blocked', 'Protected submission blocked'],
+  ['protected_outreach_blocked', 'Protected outreach blocked'],
   ['protection_release', 'Protection released'],
   ['protection_expired', 'Protection expired'],
   ['protection_extend_protection', 'Protection extended'],

@@ -50,12 +50,14 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
     const account = h('input', { type: 'text', placeholder: 'acct_…', 'data-testid': 'new-account', 'aria-label': 'New connected account' });
     const reason = h('input', { type: 'text', placeholder: 'Reason', 'data-testid': 'cancel-reason', 'aria-label': 'Reason for cancelling' });
     const retry = h('button', { type: 'button', class: 'button', 'data-testid': 'retry-split' }, 'Retry');
+    const forFuture = h('input', { type: 'checkbox', 'data-testid': 'update-recruiter-account' });
+    const forFutureLabel = h('label', { class: 'checkbox' }, forFuture, ' Also for future payouts');
     const change = h('button', { type: 'button', class: 'button button-primary', 'data-testid': 'change-account' }, 'Pay to this account');
     const cancel = h('button', { type: 'button', class: 'button button-danger', 'data-testid': 'cancel-split' }, 'Cancel split');
     retry.onclick = () => act(payout, split, 'retry', {}, retry);
-    change.onclick = () => act(payout, split, 'change-account', { stripeAccountId: account.value.trim() }, change);
+    change.onclick = () => act(payout, split, 'change-account', { stripeAccountId: account.value.trim(), updateRecruiterAccount: forFuture.checked }, change);
     cancel.onclick = () => act(payout, split, 'cancel', { reason: reason.value.trim() }, cancel);
-    return h('div', { class: 'actions split-actions' }, retry, account, change, reason, cancel);
+    return h('div', { class: 'actions split-actions' }, retry, account, forFutureLabel, change, reason, cancel);
   }
 
   /** A split's row; a blocked split's admin actions sit in a full-width row under it. */
