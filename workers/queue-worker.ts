@@ -3,7 +3,7 @@ import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Resend } from 'resend';
-import { loadConfig, type AppConfig } from '../lib/config.js';
+import { loadConfig, type ProcessConfig } from '../lib/config.js';
 import { createDb, type Db } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { runMain } from '../lib/main.js';
@@ -16,6 +16,9 @@ import { setupTracing, type Tracing } from '../lib/tracing.js';
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** What a prebuilt workflow bundle is built from, like the one a worker builds itself (failures encoded in workflows too). */
 export const WORKFLOW_BUNDLE_SOURCES = { workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH };
+
+/** The worker processes, as named in lib/config.ts PROCESS_REQUIREMENTS without the `worker-` prefix. */
+type WorkerName = 'proposals' | 'placements' | 'ownership' | 'automation' | 'ats-sync';
 
 /** What every worker gets: where to poll, and the e-mail setup most activity sets need. */
 export interface WorkerDeps {
@@ -71,9 +74,14 @@ export function createQueueWorker(deps: WorkerDeps, defaultQueue: string, activi
  * WORKER_TASK_QUEUE, AUTOMATION_TASK_QUEUE, WORKFLOW_BUNDLE_PATH and WORKER_MAX_CONCURRENT_ACTIVITIES let a test
  * or drill run an isolated copy.
  */
-export function runWorkerProcess(name: string, defaultQueue: string, create: (deps: WorkerDeps, config: AppConfig) => Promise<Worker>): void {
+export function runWorkerProcess<N extends WorkerName>(
+  name: N,
+  defaultQueue: string,
+  create: (deps: WorkerDeps, config: ProcessConfig<`worker-${N}`>) => Promise<Worker>,
+): void {
   runMain(async () => {
-    const config = loadConfig();
+    // Every worker requires RESEND_API_KEY (PROCESS_REQUIREMENTS); TypeScript cannot see it through the generic name.
+    const config = loadConfig(`worker-${name}`) as ProcessConfig<`worker-${N}`> & ProcessConfig<'worker-proposals'>;
     const logger = createLogger(`worker:${name}`, config.LOG_LEVEL);
     // Before the first connection: the runtime (and its metrics exporter) is created once per process.
     const metricsAddress = config.WORKER_METRICS_PORT ? `${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}` : undefined;
