@@ -66,7 +66,9 @@ const envSchema = z.object({
    * Each worker process needs its own port on a host (in containers each replica has its own address).
    */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  /** The interface the worker metrics endpoint binds to. */
+  /** A worker process serves its probes on this port when set: `/healthz` (readiness) and `/livez` (workers/health.ts). */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** The interface the worker's metrics and health endpoints bind to. */
   WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
   /**
    * How long a stopping worker (SIGTERM/SIGINT) lets in-flight activities finish before they are cancelled
@@ -120,20 +122,30 @@ export function configProblems(processes: readonly ProcessName[], env: NodeJS.Pr
   // An empty variable means "not set" (compose passes `${VAR:-}` through as "").
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const parsed = envSchema.safeParse(given);
-  const problems = new Set(parsed.success ? [] : parsed.error.issues.map((i) => {
+  const invalid = parsed.success ? [] : parsed.error.issues.map((i) => {
     const name = i.path.join('.');
     return `  ${name}: ${given[name] === undefined ? 'not set' : i.message}`;
-  }));
+  });
+  // One line per missing setting, naming every process that needs it.
   const production = (given.NODE_ENV ?? 'development') === 'production';
+  const missing = new Map<string, string[]>();
+  const need = (setting: Setting, kind: 'always' | 'production', name: ProcessName) => {
+    if (given[setting] !== undefined) return;
+    const key = `${setting}\0${kind}`;
+    missing.set(key, [...(missing.get(key) ?? []), name]);
+  };
   for (const name of processes) {
     const { always, production: inProduction } = PROCESS_REQUIREMENTS[name];
-    for (const setting of always) if (given[setting] === undefined) problems.add(`  ${setting}: not set (required by ${name})`);
-    if (!production) continue;
-    for (const setting of inProduction) {
-      if (given[setting] === undefined) problems.add(`  ${setting}: required in production by ${name}${WHY[setting] ? `: ${WHY[setting]}` : ''}`);
-    }
+    for (const setting of always) need(setting, 'always', name);
+    if (production) for (const setting of inProduction) need(setting, 'production', name);
   }
-  return [...problems];
+  const absent = [...missing].map(([key, names]) => {
+    const [setting, kind] = key.split('\0') as [Setting, 'always' | 'production'];
+    return kind === 'always'
+      ? `  ${setting}: not set (required by ${names.join(', ')})`
+      : `  ${setting}: required in production by ${names.join(', ')}${WHY[setting] ? `: ${WHY[setting]}` : ''}`;
+  });
+  return [...invalid, ...absent];
 }
 
 /** The configuration of one process; throws naming every problem at once, so a deployment is fixed in one go. */
