@@ -16,11 +16,11 @@ export const WORKFLOW_BUNDLES = {
  * `node --import tsx scripts/build-workflow-bundles.ts <dir>` writes <dir>/workflows.js and
  * <dir>/workflows-traced.js for WORKFLOW_BUNDLE_PATH and WORKFLOW_TRACED_BUNDLE_PATH.
  */
-export async function buildWorkflowBundles(dir: string): Promise<string[]> {
+export async function buildWorkflowBundles(dir: string, logger?: BundleOptions['logger']): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const [file, extra] of Object.entries(WORKFLOW_BUNDLES)) {
-    const { code } = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_SOURCES, ...extra });
+    const { code } = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_SOURCES, ...extra, logger });
     await writeFile(path.join(dir, file), code);
     written.push(path.join(dir, file));
   }
