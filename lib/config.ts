@@ -145,7 +145,10 @@ export function configProblems(processes: readonly ProcessName[], env: NodeJS.Pr
       ? `  ${setting}: not set (required by ${names.join(', ')})`
       : `  ${setting}: required in production by ${names.join(', ')}${WHY[setting] ? `: ${WHY[setting]}` : ''}`;
   });
-  return [...invalid, ...absent];
+  // lib/temporal.ts uses a client certificate only with its key: one without the other is a mistake.
+  const tls = (['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH'] as const).filter((k) => given[k] !== undefined);
+  const pair = tls.length === 1 ? [`  ${tls[0]}: set without ${tls[0] === 'TEMPORAL_TLS_CERT_PATH' ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'} (mTLS needs both)`] : [];
+  return [...invalid, ...absent, ...pair];
 }
 
 /** The configuration of one process; throws naming every problem at once, so a deployment is fixed in one go. */

@@ -60,6 +60,12 @@ describe('configuration', () => {
     expect(configProblems(['migrate'], { DATABASE_URL: 'postgres://localhost/x', NODE_ENV: 'production' })).toEqual([]);
   });
 
+  it('refuses an mTLS certificate without its key, which would silently connect without a client certificate', () => {
+    expect(() => loadConfig('worker-proposals', { ...valid, TEMPORAL_TLS_CERT_PATH: '/run/secrets/temporal-tls-cert' }))
+      .toThrow('TEMPORAL_TLS_CERT_PATH: set without TEMPORAL_TLS_KEY_PATH (mTLS needs both)');
+    expect(loadConfig('worker-proposals', { ...valid, TEMPORAL_TLS_CERT_PATH: '/c', TEMPORAL_TLS_KEY_PATH: '/k' }).TEMPORAL_TLS_KEY_PATH).toBe('/k');
+  });
+
   it('checks several processes at once, naming each process a missing setting is for', () => {
     expect(configProblems(['worker-placements', 'worker-ats-sync'], { DATABASE_URL: 'postgres://localhost/x', RESEND_API_KEY: 're' })).toEqual([
       '  STRIPE_SECRET_KEY: not set (required by worker-placements)',
