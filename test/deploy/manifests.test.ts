@@ -126,6 +126,9 @@ describe('the Kubernetes manifests', () => {
       expect(container!.readinessProbe?.httpGet?.path).toBe('/healthz');
       expect(container!.livenessProbe?.httpGet?.path).toBe('/livez');
       expect(env.WORKER_HEALTH_PORT).toBeDefined();
+      // The V8 heap (which sizes the sticky cache) fits in the memory limit with room for the Rust core.
+      const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS!)![1]);
+      expect(heapMiB * 2, name).toBeLessThanOrEqual(Number(/^(\d+)Gi$/.exec(container!.resources!.limits!.memory!)![1]) * 1024);
       // Each selector picks this queue's pods only.
       const labels = pod.metadata!.labels!;
       expect(labels['app.kubernetes.io/component']).toBe(`worker-${queue}`);
