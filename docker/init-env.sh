@@ -28,7 +28,8 @@ key() { head -c 32 /dev/urandom | base64 | tr -d '\n'; }
 today=$(date -u +%Y%m%d)
 
 case "$mode" in
-  self-hosted) temporal='COMPOSE_PROFILES=temporal' ;;
+  self-hosted) temporal='COMPOSE_FILE=docker-compose.temporal.yml
+COMPOSE_PROFILES=temporal' ;;
   --cloud) temporal="COMPOSE_FILE=docker-compose.temporal.yml:docker/compose.temporal-cloud.yml
 # Temporal Cloud: the namespace's gRPC endpoint and name, and an API key (or the mTLS files below).
 TEMPORAL_ADDRESS=

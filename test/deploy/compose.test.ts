@@ -86,6 +86,9 @@ describe('the production compose file', () => {
     expect((again as { stderr: string }).stderr).toContain('exists: keeping it');
     const { stderr } = await compose(['--env-file', envFile, '-f', FILE, 'config', '--quiet']);
     expect(stderr).toBe('');
+    // COMPOSE_FILE and COMPOSE_PROFILES come from the .env too: a plain `docker compose …` runs the same stack.
+    const { stdout } = await compose(['--env-file', envFile, 'config', '--services']);
+    expect(stdout.split('\n').filter(Boolean).sort()).toEqual(['api', 'migrate', 'postgres', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', ...workerServices.map(([n]) => n)].sort());
   });
 
   it('gives each app service what its process requires (lib/config.ts), valid, and the gate checks every process first', async () => {
