@@ -37,7 +37,7 @@ import { TASK_QUEUES, type TaskQueues } from '../workflows/constants.js';
 export interface AppDeps {
   temporal: Client;
   db: Db;
-  config: Pick<AppConfig, 'JWT_SECRET' | 'JWT_ISSUER'> &
+  config: Pick<AppConfig, 'JWT_ISSUER'> & { JWT_SECRET: string } &
     Partial<Pick<AppConfig, 'JWT_AUDIENCE' | 'JWT_MAX_LIFETIME_SECONDS' | 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN'>>;
   /** The payload codec the process's client uses; served to operators at /codec. Without it /codec answers 503. */
   codec?: PayloadCodec;

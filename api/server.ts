@@ -11,7 +11,7 @@ import { parseKeyRing } from '../lib/sealed.js';
 
 if (isMain(import.meta.url)) {
   runMain(async () => {
-    const config = loadConfig();
+    const config = loadConfig('api');
     const logger = createLogger('api', config.LOG_LEVEL);
     const db = createDb(config.DATABASE_URL);
     const tracing = setupTracing(config, 'splits-api');

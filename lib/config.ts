@@ -1,5 +1,15 @@
 import { z } from 'zod';
+import { parseKeyRing } from './sealed.js';
 import { TOKEN_DEFAULTS } from './tokens.js';
+
+/** A key ring (`id:base64(32 bytes)[,…]`), checked here so a malformed one stops the process at start. */
+const keyRing = z.string().superRefine((spec, ctx) => {
+  try {
+    parseKeyRing(spec);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
 
 /**
  * Process configuration, read once from the environment. Every process (API, workers,
@@ -19,28 +29,28 @@ const envSchema = z.object({
   TEMPORAL_TLS_KEY_PATH: z.string().optional(),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   API_PUBLIC_URL: z.string().default('http://localhost:3000'),
-  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   JWT_ISSUER: z.string().default('splits-orchestration'),
   /** The `aud` every bearer token must name. */
   JWT_AUDIENCE: z.string().min(1).default(TOKEN_DEFAULTS.audience),
   /** The longest lifetime (exp − iat) of a bearer token, in seconds (default 24 h). */
   JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(TOKEN_DEFAULTS.maxLifetimeSeconds),
-  STRIPE_SECRET_KEY: z.string().min(1),
+  STRIPE_SECRET_KEY: z.string().optional(),
   /** Points the Stripe SDK at another host (local fake in dev and tests): http://host:port */
   STRIPE_API_BASE: z.string().url().optional(),
-  RESEND_API_KEY: z.string().min(1),
+  RESEND_API_KEY: z.string().optional(),
   /** Points the Resend SDK at another base URL (local fake in dev and tests). */
   RESEND_BASE_URL: z.string().url().optional(),
   EMAIL_FROM: z.string().default('Splits Marketplace <noreply@splits.local>'),
   /** Signing secret of the Resend webhook (Svix format); the webhook endpoint answers 503 while unset. */
   RESEND_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'RESEND_WEBHOOK_SECRET must be whsec_ followed by base64').optional(),
   /** Keys sealing ATS credentials at rest: `id:base64(32 bytes)[,…]`, current first (old ones still open). */
-  ATS_CREDENTIALS_KEYS: z.string().optional(),
+  ATS_CREDENTIALS_KEYS: keyRing.optional(),
   /**
    * Encrypts Temporal payloads (personal data) in the API and the workers: `id:base64(32 bytes)[,…]`,
    * current first, older ones still decrypt. Required in production.
    */
-  PAYLOAD_CODEC_KEYS: z.string().optional(),
+  PAYLOAD_CODEC_KEYS: keyRing.optional(),
   /** Origins allowed to call the codec server (`/codec`) from a browser: the Temporal Web UI's, comma-separated. */
   CODEC_CORS_ORIGINS: z.string().optional(),
   /** Lets integrations point at another API host (dev and tests: the local fakes). Keep off in production. */
@@ -61,7 +71,9 @@ const envSchema = z.object({
    * Each worker process needs its own port on a host (in containers each replica has its own address).
    */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  /** The interface the worker metrics endpoint binds to. */
+  /** A worker process serves its probes on this port when set: `/healthz` (readiness) and `/livez` (workers/health.ts). */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** The interface the worker's metrics and health endpoints bind to. */
   WORKER_METRICS_HOST: z.string().default('0.0.0.0'),
   /**
    * How long a stopping worker (SIGTERM/SIGINT) lets in-flight activities finish before they are cancelled
@@ -80,19 +92,74 @@ const envSchema = z.object({
 });
 
 export type AppConfig = z.infer<typeof envSchema>;
+type Setting = keyof AppConfig;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+/**
+ * What each process needs beyond DATABASE_URL: `always`, and `production` on top when NODE_ENV=production.
+ * The API serves ATS integrations only with ATS_CREDENTIALS_KEYS (503 otherwise), so only the ats-sync
+ * worker requires them; every process talking to Temporal encrypts payloads with PAYLOAD_CODEC_KEYS.
+ */
+export const PROCESS_REQUIREMENTS = {
+  api: { always: ['JWT_SECRET', 'RESEND_API_KEY'], production: ['PAYLOAD_CODEC_KEYS', 'METRICS_TOKEN'] },
+  'worker-proposals': { always: ['RESEND_API_KEY'], production: ['PAYLOAD_CODEC_KEYS'] },
+  'worker-placements': { always: ['RESEND_API_KEY', 'STRIPE_SECRET_KEY'], production: ['PAYLOAD_CODEC_KEYS'] },
+  'worker-ownership': { always: ['RESEND_API_KEY'], production: ['PAYLOAD_CODEC_KEYS'] },
+  'worker-automation': { always: ['RESEND_API_KEY'], production: ['PAYLOAD_CODEC_KEYS'] },
+  'worker-ats-sync': { always: ['RESEND_API_KEY', 'ATS_CREDENTIALS_KEYS'], production: ['PAYLOAD_CODEC_KEYS'] },
+  migrate: { always: [], production: [] },
+} as const satisfies Record<string, { always: readonly Setting[]; production: readonly Setting[] }>;
+
+export type ProcessName = keyof typeof PROCESS_REQUIREMENTS;
+export const PROCESS_NAMES = Object.keys(PROCESS_REQUIREMENTS) as ProcessName[];
+
+/** The configuration of process `P`: its always-required settings are known to be set. */
+export type ProcessConfig<P extends ProcessName> = AppConfig & {
+  [K in (typeof PROCESS_REQUIREMENTS)[P]['always'][number]]-?: NonNullable<AppConfig[K]>;
+};
+
+const WHY: Partial<Record<Setting, string>> = {
+  PAYLOAD_CODEC_KEYS: 'workflow payloads carry personal data',
+  METRICS_TOKEN: '/metrics must not be public',
+};
+
+/** Every problem of the environment for the given processes, one line each (empty: all fine). */
+export function configProblems(processes: readonly ProcessName[], env: NodeJS.ProcessEnv = process.env): string[] {
   // An empty variable means "not set" (compose passes `${VAR:-}` through as "").
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const parsed = envSchema.safeParse(given);
-  // Every problem at once, so a deployment is fixed in one go.
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => {
+  const invalid = parsed.success ? [] : parsed.error.issues.map((i) => {
     const name = i.path.join('.');
     return `  ${name}: ${given[name] === undefined ? 'not set' : i.message}`;
   });
-  if ((given.NODE_ENV ?? 'development') === 'production' && !given.PAYLOAD_CODEC_KEYS) {
-    problems.push('  PAYLOAD_CODEC_KEYS: required in production: workflow payloads carry personal data');
+  // One line per missing setting, naming every process that needs it.
+  const production = (given.NODE_ENV ?? 'development') === 'production';
+  const missing = new Map<string, string[]>();
+  const need = (setting: Setting, kind: 'always' | 'production', name: ProcessName) => {
+    if (given[setting] !== undefined) return;
+    const key = `${setting}\0${kind}`;
+    missing.set(key, [...(missing.get(key) ?? []), name]);
+  };
+  for (const name of processes) {
+    const { always, production: inProduction } = PROCESS_REQUIREMENTS[name];
+    for (const setting of always) need(setting, 'always', name);
+    if (production) for (const setting of inProduction) need(setting, 'production', name);
   }
-  if (problems.length > 0 || !parsed.success) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
-  return parsed.data;
+  const absent = [...missing].map(([key, names]) => {
+    const [setting, kind] = key.split('\0') as [Setting, 'always' | 'production'];
+    return kind === 'always'
+      ? `  ${setting}: not set (required by ${names.join(', ')})`
+      : `  ${setting}: required in production by ${names.join(', ')}${WHY[setting] ? `: ${WHY[setting]}` : ''}`;
+  });
+  // lib/temporal.ts uses a client certificate only with its key: one without the other is a mistake.
+  const tls = (['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH'] as const).filter((k) => given[k] !== undefined);
+  const pair = tls.length === 1 ? [`  ${tls[0]}: set without ${tls[0] === 'TEMPORAL_TLS_CERT_PATH' ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'} (mTLS needs both)`] : [];
+  return [...invalid, ...absent, ...pair];
+}
+
+/** The configuration of one process; throws naming every problem at once, so a deployment is fixed in one go. */
+export function loadConfig<P extends ProcessName>(processName: P, env: NodeJS.ProcessEnv = process.env): ProcessConfig<P> {
+  const problems = configProblems([processName], env);
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  return envSchema.parse(given) as ProcessConfig<P>;
 }

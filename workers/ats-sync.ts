@@ -12,8 +12,6 @@ export function createAtsSyncWorker(deps: WorkerDeps & { keyRing: KeyRing; conne
 }
 
 if (isMain(import.meta.url)) {
-  runWorkerProcess('ats-sync', TASK_QUEUES.atsSync, (deps, config) => {
-    if (!config.ATS_CREDENTIALS_KEYS) throw new Error('ATS_CREDENTIALS_KEYS is required by the ats-sync worker (id:base64 of 32 bytes)');
-    return createAtsSyncWorker({ ...deps, keyRing: parseKeyRing(config.ATS_CREDENTIALS_KEYS) });
-  });
+  // lib/config.ts requires ATS_CREDENTIALS_KEYS of this process (and the --check-config gate checks it too).
+  runWorkerProcess('ats-sync', TASK_QUEUES.atsSync, (deps, config) => createAtsSyncWorker({ ...deps, keyRing: parseKeyRing(config.ATS_CREDENTIALS_KEYS) }));
 }

@@ -3,7 +3,7 @@ import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Resend } from 'resend';
-import { loadConfig, type AppConfig } from '../lib/config.js';
+import { loadConfig, type ProcessConfig } from '../lib/config.js';
 import { createDb, type Db } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { runMain } from '../lib/main.js';
@@ -11,11 +11,24 @@ import { createResend } from '../lib/providers.js';
 import { FAILURE_CONVERTER_PATH, dataConverter } from '../lib/payload-codec.js';
 import { connectWorker } from '../lib/temporal.js';
 import { setupTracing, type Tracing } from '../lib/tracing.js';
+import { startHealthServer } from './health.js';
 
 /** Every workflow, bundled by each worker (one bundle; each queue runs the types it is sent). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** What a prebuilt workflow bundle is built from, like the one a worker builds itself (failures encoded in workflows too). */
 export const WORKFLOW_BUNDLE_SOURCES = { workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH };
+
+/**
+ * The prebuilt workflow bundle a worker loads, or undefined to bundle at start. The image ships two
+ * (scripts/build-workflow-bundles.ts): with tracing on, the one that includes the workflow tracing
+ * interceptors; without it, the plain one (those interceptors without their sink log an error per span).
+ */
+export function workflowBundlePath(env: NodeJS.ProcessEnv, tracing: boolean): string | undefined {
+  return (tracing ? env.WORKFLOW_TRACED_BUNDLE_PATH : env.WORKFLOW_BUNDLE_PATH) || undefined;
+}
+
+/** The worker processes, as named in lib/config.ts PROCESS_REQUIREMENTS without the `worker-` prefix. */
+type WorkerName = 'proposals' | 'placements' | 'ownership' | 'automation' | 'ats-sync';
 
 /** What every worker gets: where to poll, and the e-mail setup most activity sets need. */
 export interface WorkerDeps {
@@ -68,12 +81,18 @@ export function createQueueWorker(deps: WorkerDeps, defaultQueue: string, activi
  * (activities get WORKER_SHUTDOWN_GRACE to finish before they are cancelled).
  * WORKER_METRICS_PORT serves the Temporal runtime's metrics for Prometheus (one port per process);
  * OTEL_* turn tracing on (lib/tracing.ts).
- * WORKER_TASK_QUEUE, AUTOMATION_TASK_QUEUE, WORKFLOW_BUNDLE_PATH and WORKER_MAX_CONCURRENT_ACTIVITIES let a test
- * or drill run an isolated copy.
+ * WORKER_HEALTH_PORT serves its probes (workers/health.ts); WORKFLOW_BUNDLE_PATH / WORKFLOW_TRACED_BUNDLE_PATH
+ * load a prebuilt workflow bundle (the image's, or a test's) instead of bundling at start.
+ * WORKER_TASK_QUEUE, AUTOMATION_TASK_QUEUE and WORKER_MAX_CONCURRENT_ACTIVITIES let a test or drill run an isolated copy.
  */
-export function runWorkerProcess(name: string, defaultQueue: string, create: (deps: WorkerDeps, config: AppConfig) => Promise<Worker>): void {
+export function runWorkerProcess<N extends WorkerName>(
+  name: N,
+  defaultQueue: string,
+  create: (deps: WorkerDeps, config: ProcessConfig<`worker-${N}`>) => Promise<Worker>,
+): void {
   runMain(async () => {
-    const config = loadConfig();
+    // Every worker requires RESEND_API_KEY (PROCESS_REQUIREMENTS); TypeScript cannot see it through the generic name.
+    const config = loadConfig(`worker-${name}`) as ProcessConfig<`worker-${N}`> & ProcessConfig<'worker-proposals'>;
     const logger = createLogger(`worker:${name}`, config.LOG_LEVEL);
     // Before the first connection: the runtime (and its metrics exporter) is created once per process.
     const metricsAddress = config.WORKER_METRICS_PORT ? `${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}` : undefined;
@@ -88,7 +107,7 @@ export function runWorkerProcess(name: string, defaultQueue: string, create: (de
     const db = createDb(config.DATABASE_URL);
     const connection = await connectWorker(config);
     const taskQueue = process.env.WORKER_TASK_QUEUE ?? defaultQueue;
-    const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
+    const bundlePath = workflowBundlePath(process.env, tracing !== undefined);
     const converter = dataConverter(config.PAYLOAD_CODEC_KEYS);
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: converter, interceptors: tracing?.clientInterceptors() });
     const worker = await create({
@@ -99,8 +118,10 @@ export function runWorkerProcess(name: string, defaultQueue: string, create: (de
       shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE,
       tracing,
     }, config);
-    logger.info({ taskQueue, metrics: metricsAddress ?? 'off', tracing: tracing?.serviceName ?? 'off', shutdownGrace: config.WORKER_SHUTDOWN_GRACE }, 'worker started');
+    const health = config.WORKER_HEALTH_PORT ? await startHealthServer(() => worker.getState(), config.WORKER_HEALTH_PORT, config.WORKER_METRICS_HOST) : undefined;
+    logger.info({ taskQueue, metrics: metricsAddress ?? 'off', health: config.WORKER_HEALTH_PORT ?? 'off', bundle: bundlePath ?? 'built at start', tracing: tracing?.serviceName ?? 'off', shutdownGrace: config.WORKER_SHUTDOWN_GRACE }, 'worker started');
     await worker.run();
+    health?.close();
     await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'flushing traces failed'));
     await connection.close();
     await db.destroy();

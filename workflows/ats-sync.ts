@@ -82,7 +82,12 @@ export const pushApplicationSignal = defineSignal<[{ proposalId: string }]>('pus
 export const pauseSyncUpdate = defineUpdate<SyncStatus, [{ actor: Actor }]>('pauseSync');
 export const resumeSyncUpdate = defineUpdate<SyncStatus, [{ actor: Actor }]>('resumeSync');
 /** New credentials arrive sealed (no secret enters the history). */
-export interface SealedCredentials { sealed: string; keyId: string }
+export interface SealedCredentials {
+  sealed: string;
+  keyId: string;
+  /** The webhook secret re-sealed under the same key: it is opened with the row's (credentials') key id. */
+  webhookSecretSealed?: string;
+}
 export type SyncConfigChange = Partial<Omit<SyncConfig, 'entities'>> & { entities?: Partial<SyncConfig['entities']> };
 export const changeSyncConfigUpdate = defineUpdate<SyncStatus, [{ actor: Actor; config: SyncConfigChange; credentials?: SealedCredentials }]>('changeSyncConfig');
 export const testConnectionUpdate = defineUpdate<{ ok: boolean; error: string | null }, [{ actor: Actor }]>('testConnection');

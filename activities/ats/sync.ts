@@ -132,10 +132,11 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
 
     /** Persists a config change made through the workflow. */
     async saveIntegrationConfig(input: {
-      integrationId: string; entities: Record<SyncEntity, boolean>; pushApplications: boolean; intervalMinutes: number; credentials?: { sealed: string; keyId: string };
+      integrationId: string; entities: Record<SyncEntity, boolean>; pushApplications: boolean; intervalMinutes: number; credentials?: { sealed: string; keyId: string; webhookSecretSealed?: string };
     }): Promise<void> {
       await db('integrations').where({ id: input.integrationId }).update({
         ...(input.credentials && { credentials_sealed: input.credentials.sealed, credentials_key_id: input.credentials.keyId }),
+        ...(input.credentials?.webhookSecretSealed && { webhook_secret_sealed: input.credentials.webhookSecretSealed }),
         sync_jobs: input.entities.jobs, sync_candidates: input.entities.candidates, sync_applications: input.entities.applications,
         push_applications: input.pushApplications, interval_minutes: input.intervalMinutes, updated_at: new Date(),
       });

@@ -13,11 +13,16 @@ async function probe(check: () => Promise<unknown>) {
 }
 
 /**
- * `/healthz`: 200 when Postgres and Temporal both answer, 503 otherwise (no auth); 503 `draining`
- * once the process is stopping, so a load balancer sends new requests elsewhere.
+ * `/healthz` (readiness): 200 when Postgres and Temporal both answer, 503 otherwise (no auth); 503
+ * `draining` once the process is stopping, so a load balancer sends new requests elsewhere.
+ * `/livez` (liveness): 200 while the process answers at all, draining or not, whatever its
+ * dependencies do: restarting the API would not bring Postgres or Temporal back.
  */
 export function healthRoutes({ temporal, db, isDraining = () => false }: { temporal: Client; db: Db; isDraining?: () => boolean }): Router {
   const router = Router();
+  router.get('/livez', (_req, res) => {
+    res.json({ status: 'alive' });
+  });
   router.get('/healthz', async (_req, res) => {
     if (isDraining()) {
       res.status(503).json({ status: 'draining' });

@@ -151,9 +151,14 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     if (credentials) {
       const issues = credentialIssues(row.platform, credentials);
       if (issues.length) throw badRequest('invalid credentials', issues);
-      sealed = seal(needAts().keyRing, JSON.stringify(credentials), row.id);
+      const { keyRing } = needAts();
+      // The webhook secret is opened with the row's key id, which becomes the current key's: re-seal it too
+      // (after a key rotation the two would differ and every webhook would fail to verify).
+      const webhookSecret = unseal(keyRing, row.webhook_secret_sealed, row.credentials_key_id, `${row.id}:webhook`);
+      const fresh = seal(keyRing, JSON.stringify(credentials), row.id);
+      sealed = { sealed: fresh.sealed, keyId: fresh.keyId, webhookSecretSealed: seal(keyRing, webhookSecret, `${row.id}:webhook`).sealed };
     }
-    await temporal.workflow.getHandle(row.workflow_id).executeUpdate(changeSyncConfigUpdate, { args: [{ actor, config, ...(sealed && { credentials: { sealed: sealed.sealed, keyId: sealed.keyId } }) }] });
+    await temporal.workflow.getHandle(row.workflow_id).executeUpdate(changeSyncConfigUpdate, { args: [{ actor, config, ...(sealed && { credentials: sealed }) }] });
     return { status: 200, body: await toDto((await integrations.find(row.id))!) };
   });
 

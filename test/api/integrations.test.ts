@@ -6,7 +6,7 @@ import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
 import { startLeverFake } from '../fakes/ats/lever.js';
 import { startWorkableFake } from '../fakes/ats/workable.js';
 import { createMarketplace, type Marketplace } from '../support/factories.js';
-import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { eventually, startApiHarness, TEST_KEY_RING, type ApiHarness } from '../support/api-harness.js';
 import { seedSmall } from '../support/ats-harness.js';
 
 let h: ApiHarness;
@@ -260,6 +260,26 @@ describe('integrations API', () => {
     }, 30_000);
     expect(synced).toMatchObject({ state: 'active', lastError: null });
     expect(synced.sync.applications.lastError).toBeNull();
+  });
+
+  it('keeps verifying webhooks after the credential keys rotated and the credentials were re-sealed under the new key', async () => {
+    const { ats, applications, m, integration } = await syncedGreenhouse();
+    const previous = TEST_KEY_RING.currentId;
+    // Deploy a rotated ring (new key first, old ones kept) to the API and the worker: they share this one.
+    TEST_KEY_RING.keys.set('k3', Buffer.alloc(32, 3));
+    TEST_KEY_RING.currentId = 'k3';
+    try {
+      const patched = await h.request('PATCH', `/api/v1/integrations/${integration.id}`, { actor: m.actors.companyAdmin, body: { credentials: ats.config.credentials } });
+      expect(patched.status).toBe(200);
+      expect((await h.db('integrations').where({ id: integration.id }).first()).credentials_key_id).toBe('k3');
+      ats.moveApplication(applications[0]!, ats.stages[1]!);
+      const delivery = ats.stageChangeWebhook(applications[0]!, { deliveryId: 'after-rotation' });
+      const res = await h.request('POST', `/api/v1/integrations/${integration.id}/webhooks`, { rawBody: delivery.body, headers: { ...delivery.headers, 'content-type': 'application/json' } });
+      expect(res.status).toBe(200);
+    } finally {
+      TEST_KEY_RING.currentId = previous;
+      TEST_KEY_RING.keys.delete('k3');
+    }
   });
 
   it('pauses, resumes, changes settings and disconnects through the workflow; other companies see nothing', async () => {

@@ -92,7 +92,7 @@ describe('GET /metrics', () => {
     }
   });
 
-  it('answers /healthz with 503 while the process drains', async () => {
+  it('answers /healthz with 503 while the process drains, and /livez with 200 all along', async () => {
     let draining = false;
     const app = createApp({
       temporal: h.temporal,
@@ -115,6 +115,8 @@ describe('GET /metrics', () => {
       expect(during.status).toBe(503);
       expect(await during.json()).toEqual({ status: 'draining' });
       expect(during.headers.get('connection')).toBe('close');
+      const live = await fetch(url.replace('/healthz', '/livez'));
+      expect([live.status, await live.json()]).toEqual([200, { status: 'alive' }]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

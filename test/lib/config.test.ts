@@ -1,26 +1,75 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config.js';
+import { configProblems, loadConfig, PROCESS_NAMES, PROCESS_REQUIREMENTS } from '../../lib/config.js';
 
+const key = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 const valid = { DATABASE_URL: 'postgres://localhost/x', JWT_SECRET: 's'.repeat(32), STRIPE_SECRET_KEY: 'sk_test', RESEND_API_KEY: 're_test' };
+/** Everything every process needs, in production. */
+const production = { ...valid, NODE_ENV: 'production', PAYLOAD_CODEC_KEYS: key('p1'), ATS_CREDENTIALS_KEYS: key('k1'), METRICS_TOKEN: 'm'.repeat(32) };
+const without = (env: Record<string, string>, name: string) => Object.fromEntries(Object.entries(env).filter(([k]) => k !== name));
 
 describe('configuration', () => {
   it('reads a valid environment with its defaults', () => {
-    expect(loadConfig(valid)).toMatchObject({ NODE_ENV: 'development', TEMPORAL_ADDRESS: '127.0.0.1:7233', API_PORT: 3000 });
+    expect(loadConfig('api', valid)).toMatchObject({ NODE_ENV: 'development', TEMPORAL_ADDRESS: '127.0.0.1:7233', API_PORT: 3000 });
   });
 
   it('names every problem at once, an empty variable counting as not set', () => {
-    const attempt = () => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://localhost/x', JWT_SECRET: 'short', STRIPE_SECRET_KEY: '' });
+    const attempt = () => loadConfig('api', { NODE_ENV: 'production', DATABASE_URL: 'postgres://localhost/x', JWT_SECRET: 'short', RESEND_API_KEY: '' });
     expect(attempt).toThrow([
       'Invalid configuration:',
       '  JWT_SECRET: JWT_SECRET must be at least 32 characters',
-      '  STRIPE_SECRET_KEY: not set',
-      '  RESEND_API_KEY: not set',
-      '  PAYLOAD_CODEC_KEYS: required in production: workflow payloads carry personal data',
+      '  RESEND_API_KEY: not set (required by api)',
+      '  PAYLOAD_CODEC_KEYS: required in production by api: workflow payloads carry personal data',
+      '  METRICS_TOKEN: required in production by api: /metrics must not be public',
     ].join('\n'));
   });
 
   it('requires the payload keys in production only', () => {
-    expect(() => loadConfig({ ...valid, NODE_ENV: 'production' })).toThrow(/PAYLOAD_CODEC_KEYS: required in production/);
-    expect(loadConfig({ ...valid, NODE_ENV: 'production', PAYLOAD_CODEC_KEYS: 'p1:key' }).PAYLOAD_CODEC_KEYS).toBe('p1:key');
+    expect(() => loadConfig('worker-proposals', { ...valid, NODE_ENV: 'production' })).toThrow(/PAYLOAD_CODEC_KEYS: required in production by worker-proposals/);
+    const keys = key('p1');
+    expect(loadConfig('worker-proposals', { ...valid, NODE_ENV: 'production', PAYLOAD_CODEC_KEYS: keys }).PAYLOAD_CODEC_KEYS).toBe(keys);
+  });
+
+  it('rejects a malformed key ring at start instead of when the first payload is sealed', () => {
+    expect(() => loadConfig('worker-proposals', { ...valid, PAYLOAD_CODEC_KEYS: 'p1:key' })).toThrow(/PAYLOAD_CODEC_KEYS: invalid key "p1": expected id:base64 of 32 bytes/);
+    expect(() => loadConfig('worker-ats-sync', { ...valid, ATS_CREDENTIALS_KEYS: `${key('k2')},broken` })).toThrow(/ATS_CREDENTIALS_KEYS: invalid key "broken"/);
+  });
+
+  it('requires the ATS credential keys of the ats-sync worker, which cannot start without them, and not of the API, which answers 503', () => {
+    expect(() => loadConfig('worker-ats-sync', without(production, 'ATS_CREDENTIALS_KEYS'))).toThrow('ATS_CREDENTIALS_KEYS: not set (required by worker-ats-sync)');
+    expect(loadConfig('api', without(production, 'ATS_CREDENTIALS_KEYS')).ATS_CREDENTIALS_KEYS).toBeUndefined();
+  });
+
+  it('requires a metrics token of the API in production, so /metrics is never public there', () => {
+    expect(() => loadConfig('api', without(production, 'METRICS_TOKEN'))).toThrow(/METRICS_TOKEN: required in production by api/);
+    expect(loadConfig('api', without(valid, 'METRICS_TOKEN')).METRICS_TOKEN).toBeUndefined();
+  });
+
+  it('asks each process for exactly what it needs: each required setting stops that process alone', () => {
+    for (const name of PROCESS_NAMES) expect(configProblems([name], production), name).toEqual([]);
+    for (const name of PROCESS_NAMES) {
+      const { always, production: inProduction } = PROCESS_REQUIREMENTS[name];
+      for (const setting of [...always, ...inProduction]) {
+        const failing = PROCESS_NAMES.filter((p) => configProblems([p], without(production, setting)).length > 0);
+        const needing = PROCESS_NAMES.filter((p) => ([...PROCESS_REQUIREMENTS[p].always, ...PROCESS_REQUIREMENTS[p].production] as string[]).includes(setting));
+        expect(failing, setting).toEqual(needing);
+      }
+    }
+    // Only the placements worker talks to Stripe; the API does not sign tokens for workers.
+    expect(configProblems(['worker-proposals'], without(without(production, 'STRIPE_SECRET_KEY'), 'JWT_SECRET'))).toEqual([]);
+    expect(configProblems(['migrate'], { DATABASE_URL: 'postgres://localhost/x', NODE_ENV: 'production' })).toEqual([]);
+  });
+
+  it('refuses an mTLS certificate without its key, which would silently connect without a client certificate', () => {
+    expect(() => loadConfig('worker-proposals', { ...valid, TEMPORAL_TLS_CERT_PATH: '/run/secrets/temporal-tls-cert' }))
+      .toThrow('TEMPORAL_TLS_CERT_PATH: set without TEMPORAL_TLS_KEY_PATH (mTLS needs both)');
+    expect(loadConfig('worker-proposals', { ...valid, TEMPORAL_TLS_CERT_PATH: '/c', TEMPORAL_TLS_KEY_PATH: '/k' }).TEMPORAL_TLS_KEY_PATH).toBe('/k');
+  });
+
+  it('checks several processes at once, naming each process a missing setting is for', () => {
+    expect(configProblems(['worker-placements', 'worker-ats-sync'], { DATABASE_URL: 'postgres://localhost/x', RESEND_API_KEY: 're' })).toEqual([
+      '  STRIPE_SECRET_KEY: not set (required by worker-placements)',
+      '  ATS_CREDENTIALS_KEYS: not set (required by worker-ats-sync)',
+    ]);
   });
 });

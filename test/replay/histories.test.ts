@@ -1,21 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { describe, expect, it } from 'vitest';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import * as workflows from '../../workflows/index.js';
-import { replay } from '../support/replay.js';
+import { recordedHistories, replay } from '../support/replay.js';
 import { DOMAIN_EVENTS_PATCH } from '../../workflows/domain-events.js';
-
-const HISTORIES = fileURLToPath(new URL('./histories/', import.meta.url));
-
-async function recordedHistories() {
-  const files = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).sort();
-  return Promise.all(
-    files.map(async (file) => ({ workflowId: path.basename(file, '.json'), history: historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8'))) })),
-  );
-}
 
 const workflowTypeOf = (history: Awaited<ReturnType<typeof recordedHistories>>[number]['history']) =>
   history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;

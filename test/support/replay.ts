@@ -1,4 +1,8 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { workflowBundle } from './context.js';
@@ -22,4 +26,14 @@ export async function replay(
     if (result.error) outcome.failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   return outcome;
+}
+
+const HISTORIES = fileURLToPath(new URL('../replay/histories/', import.meta.url));
+
+/** The replay corpus (test/replay/histories/*.json), by workflow id (the file name). */
+export async function recordedHistories() {
+  const files = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).sort();
+  return Promise.all(
+    files.map(async (file) => ({ workflowId: path.basename(file, '.json'), history: historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8'))) })),
+  );
 }

@@ -11,16 +11,17 @@ const taskQueue = `placements-shutdown-${randomUUID()}`;
 const STRIPE_LATENCY_MS = 3_000;
 const servers = useWorkerProcessServers();
 
-const startWorker = (metricsPort: number) => spawnWorkerProcess('placements', {
+const startWorker = (metricsPort: number, healthPort: number) => spawnWorkerProcess('placements', {
   taskQueue, stripeUrl: servers.stripe.url,
-  env: { WORKER_SHUTDOWN_GRACE: '30s', WORKER_METRICS_PORT: String(metricsPort), WORKER_METRICS_HOST: '127.0.0.1', OTEL_TRACES_EXPORTER: '', OTEL_EXPORTER_OTLP_ENDPOINT: '' },
+  env: { WORKER_SHUTDOWN_GRACE: '30s', WORKER_METRICS_PORT: String(metricsPort), WORKER_HEALTH_PORT: String(healthPort), WORKER_METRICS_HOST: '127.0.0.1', OTEL_TRACES_EXPORTER: '', OTEL_EXPORTER_OTLP_ENDPOINT: '' },
 });
 
 describe('worker process shutdown', () => {
-  it('serves runtime metrics, and on SIGTERM lets the in-flight activity complete before it exits', async () => {
+  it('serves runtime metrics and its probes, and on SIGTERM turns unready but stays alive while the in-flight activity completes, then exits', async () => {
     const { db, stripe, client } = servers;
-    const metricsPort = await freePort();
-    const worker = startWorker(metricsPort);
+    const [metricsPort, healthPort] = [await freePort(), await freePort()];
+    const probe = (path: string) => fetch(`http://127.0.0.1:${healthPort}${path}`).then((r) => r.status, () => 0);
+    const worker = startWorker(metricsPort, healthPort);
     const exit = exited(worker);
     try {
       const p = await createPlacement(db, stripe, [{ role: 'sourcer', splitBps: 10_000 }]);
@@ -37,6 +38,7 @@ describe('worker process shutdown', () => {
         return text.includes('temporal_') ? text : undefined;
       }, 30_000);
       expect(metrics).toMatch(/temporal_\w+/);
+      expect(await eventually(async () => (await probe('/healthz')) === 200 || undefined, 30_000)).toBe(true);
 
       // A slow Stripe: the transfer is in flight when the worker is told to stop.
       stripe.setLatency(STRIPE_LATENCY_MS);
@@ -44,6 +46,9 @@ describe('worker process shutdown', () => {
       expect(inFlight).toBe(true);
       const signalledAt = Date.now();
       worker.kill('SIGTERM');
+      // Draining: out of rotation (readiness) but not restarted (liveness), while the transfer runs.
+      expect(await eventually(async () => (await probe('/healthz')) === 503 || undefined, 2_000)).toBe(true);
+      expect(await probe('/livez')).toBe(200);
       expect(await exit).toBe(0);
       // It waited for Stripe's answer rather than dropping the activity.
       expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(STRIPE_LATENCY_MS - 1_000);

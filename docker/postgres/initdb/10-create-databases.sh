@@ -2,9 +2,9 @@
 # Runs once, when the postgres container initialises an EMPTY data directory
 # (docker-entrypoint-initdb.d). It creates one role per tenant of this server:
 #
-#   ${TEMPORAL_DB_USER}  owns `temporal` and `temporal_visibility` (Temporal's stores;
-#                        temporalio/auto-setup then only applies/upgrades the schema,
-#                        SKIP_DB_CREATE=true, so the role needs no CREATEDB)
+#   ${TEMPORAL_DB_USER}  owns `temporal` and `temporal_visibility` (Temporal's stores; the
+#                        temporal-schema job then only applies/upgrades the schema, with no
+#                        `create` step, so the role needs no CREATEDB)
 #   ${APP_DB_USER}       owns `${APP_DB_NAME}` (the app database, migrated by `migrate`)
 #
 # Neither role is a superuser and neither can connect to the other's databases.

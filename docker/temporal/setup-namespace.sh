@@ -1,21 +1,24 @@
 #!/bin/sh
-# Registers the custom search attributes of SPEC §5 (workflows/constants.ts SEARCH_ATTRIBUTES)
-# in a self-hosted Temporal namespace. Idempotent: an attribute that already exists with the
-# same type counts as done; one that exists with ANOTHER type is an error (exit 1).
+# One-shot namespace job, run on the admin-tools image after the server is up (the
+# `temporal-setup` service of docker-compose.temporal.yml, which the app services wait for):
+#   1. waits until the frontend answers the gRPC health check (the server image has no CLI, so
+#      this is where the cluster's health is really checked);
+#   2. creates the namespace when missing, with TEMPORAL_NAMESPACE_RETENTION;
+#   3. registers the custom search attributes of SPEC §5 (workflows/constants.ts SEARCH_ATTRIBUTES).
+# Idempotent: an attribute that already exists with the same type counts as done; one that exists
+# with ANOTHER type is an error (exit 1). It also works from any shell with the `temporal` CLI:
+#   TEMPORAL_ADDRESS=localhost:7233 sh docker/temporal/setup-namespace.sh
 #
-# Run by the `temporal-admin-tools` one-shot service of docker-compose.temporal.yml, which the
-# app services wait for (service_completed_successfully). It also works from any shell with
-# the `temporal` CLI:  TEMPORAL_ADDRESS=localhost:7233 sh docker/register-search-attributes.sh
-#
-# Temporal Cloud does not take these calls: add the attributes to the Cloud namespace with
-# the Cloud UI or `tcld namespace search-attributes add`.
+# Temporal Cloud does not take these calls: create the namespace and add the attributes with the
+# Cloud UI or `tcld namespace search-attributes add`.
 #
 # Environment: TEMPORAL_ADDRESS (temporal:7233), TEMPORAL_NAMESPACE (default),
-#              SA_MAX_ATTEMPTS (60), SA_RETRY_SECONDS (2).
+#              TEMPORAL_NAMESPACE_RETENTION (7d), SA_MAX_ATTEMPTS (60), SA_RETRY_SECONDS (2).
 set -eu
 
 ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
+RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-7d}"
 MAX_ATTEMPTS="${SA_MAX_ATTEMPTS:-60}"
 RETRY_SECONDS="${SA_RETRY_SECONDS:-2}"
 
@@ -34,7 +37,7 @@ AutomationStatus:Keyword
 IntegrationState:Keyword
 "
 
-log() { echo "[register-search-attributes] $*"; }
+log() { echo "[setup-namespace] $*"; }
 
 # retry DESCRIPTION COMMAND...: runs COMMAND until it succeeds, at most MAX_ATTEMPTS times.
 retry() {
@@ -53,7 +56,14 @@ retry() {
 
 log "Temporal at $ADDRESS, namespace '$NAMESPACE'"
 retry "the Temporal frontend" temporal operator cluster health --address "$ADDRESS"
-# temporalio/auto-setup registers the namespace in the background once the server is up.
+if temporal operator namespace describe --address "$ADDRESS" --namespace "$NAMESPACE" >/dev/null 2>&1; then
+  log "namespace '$NAMESPACE' exists"
+else
+  # Another replica of this job may create it at the same time: "already exists" is fine.
+  output=$(temporal operator namespace create --address "$ADDRESS" --namespace "$NAMESPACE" --retention "$RETENTION" 2>&1) \
+    || case "$output" in *"already"*) ;; *) log "creating namespace '$NAMESPACE' failed:" >&2; echo "$output" >&2; exit 1 ;; esac
+  log "namespace '$NAMESPACE' created (retention $RETENTION)"
+fi
 retry "namespace '$NAMESPACE'" temporal operator namespace describe --address "$ADDRESS" --namespace "$NAMESPACE"
 retry "the search attribute list of '$NAMESPACE'" \
   temporal operator search-attribute list --address "$ADDRESS" --namespace "$NAMESPACE"
