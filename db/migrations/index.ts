@@ -5,6 +5,7 @@ import * as m003 from './003_candidate_ownership.js';
 import * as m004 from './004_automation.js';
 import * as m005 from './005_ats_sync.js';
 import * as m006 from './006_list_indexes.js';
+import * as m009 from './009_application_stage_label.js';
 
 /**
  * Migrations listed statically (not discovered on disk) so the same list works under
@@ -17,6 +18,7 @@ const migrations: Record<string, Knex.Migration> = {
   '004_automation': m004,
   '005_ats_sync': m005,
   '006_list_indexes': m006,
+  '009_application_stage_label': m009,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
