@@ -62,7 +62,7 @@ describe('ATS ingestion', () => {
     await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Application Review')]));
     const moved = application('a1', 'Onsite', { updatedAt: '2026-11-02T10:00:00.000Z' });
     const result = await inTrx(m, id, (ctx) => ingestApplications(ctx, [moved]));
-    expect(result.moves).toMatchObject([{ stageFrom: 'Application Review', stageTo: 'Onsite', at: moved.updatedAt }]);
+    expect(result.moves).toMatchObject([{ stageFrom: 'submitted', stageTo: 'interview', labelFrom: 'Application Review', labelTo: 'Onsite', at: moved.updatedAt }]);
     await inTrx(m, id, (ctx) => ingestApplications(ctx, [moved])); // the same page again (a retry)
     const appId = result.moves[0]!.applicationId;
     expect(await db('application_stage_history').where({ application_id: appId })).toHaveLength(1);
@@ -70,6 +70,21 @@ describe('ATS ingestion', () => {
     const deleted = await inTrx(m, id, (ctx) => ingestApplications(ctx, [{ ...moved, deleted: true }]));
     expect(deleted.deleted).toBe(1);
     expect((await db('applications').where({ id: appId }).first()).deleted_at).not.toBeNull();
+  });
+
+  it('keeps a canonical stage with the ATS\'s name as its label: history in canonical stages, the ATS event log in its names, a rename inside one stage no move', async () => {
+    const m = await createMarketplace(db);
+    const id = await integration(m);
+    await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Recruiter Screen')]));
+    const [row] = await db('applications').where({ job_id: (await db('external_entity_map').where({ integration_id: id, entity_type: 'job' }).first()).internal_id });
+    expect(row).toMatchObject({ stage: 'screening', stage_label: 'Recruiter Screen' });
+    const interview = (stage: string, day: string) => inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', stage, { updatedAt: `2026-11-${day}T10:00:00.000Z` })]));
+    expect((await interview('Technical Interview', '02')).moves).toHaveLength(1);
+    expect((await interview('Onsite', '03')).moves).toHaveLength(0); // still an interview: the label changes only
+    expect(await db('applications').where({ id: row.id }).first()).toMatchObject({ stage: 'interview', stage_label: 'Onsite' });
+    expect(await db('application_stage_history').where({ application_id: row.id }).select('from_stage', 'to_stage')).toEqual([{ from_stage: 'screening', to_stage: 'interview' }]);
+    const [event] = await db('ats_events').where({ integration_id: id, event_type: 'application.stage_changed' });
+    expect(event).toMatchObject({ stage_from: 'Recruiter Screen', stage_to: 'Technical Interview', metadata: { stageFrom: 'screening', stageTo: 'interview' } });
   });
 
   it('stores a canonical event once per provider event id', async () => {
