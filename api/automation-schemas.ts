@@ -189,8 +189,11 @@ const decisionCore = z.object({
   reasoning: z.string().nullable(),
   modelVersion: z.string().nullable(),
   actorUserId: uuid.nullable(),
+  /** Who decided, by name; null for the system or a user the directory does not know. */
+  actorName: z.string().nullable(),
   actorRole: z.string(),
   companyId: uuid.nullable(),
+  companyName: z.string().nullable(),
   overridesDecisionId: z.int().nullable(),
   details: z.unknown(),
   occurredAt: z.iso.datetime(),

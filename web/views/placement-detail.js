@@ -72,7 +72,7 @@ function payoutsCard(p) {
           h('thead', {}, h('tr', {}, ['Recruiter', 'Amount', 'Status'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', {}, payout.splits.map((s) => h('tr', { 'data-testid': 'payout-split', 'data-status': s.status },
             h('td', {}, s.recruiterName), h('td', { class: 'num' }, formatMoney(s.amountCents, payout.currency)),
-            h('td', {}, s.status, s.blockReason && h('span', { class: 'muted' }, ` — ${s.blockReason}`)))))))),
+            h('td', { class: 'wrap' }, s.status, s.blockReason && h('div', { class: 'muted block-reason' }, s.blockReason)))))))),
     p.payouts.length > 0 && h('p', {}, h('a', { href: `#/payouts?placement=${p.id}` }, 'See these payouts in the payouts view')));
 }
 

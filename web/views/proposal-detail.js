@@ -4,7 +4,7 @@
  */
 import { api, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
-import { formatDateTime, isOpenState, roleLabel, shortId, stateLabel } from '../format.js';
+import { awaitsDecision, formatDateTime, isOpenState, roleLabel, shortId, stateLabel } from '../format.js';
 import { countdown, errorAlert, every, loading, notice, stateBadge, temporalLink } from './components.js';
 
 const REFRESH_MS = 10_000;
@@ -54,7 +54,7 @@ function detailsCard(p) {
       field('Job', p.jobTitle),
       field('Company', idText(p.companyId)),
       field('Recruiter', p.recruiterName),
-      field('Decision due', formatDateTime(p.decisionDeadline), isOpenState(p.state) && [' · ', countdown(p.decisionDeadline)]),
+      field('Decision due', formatDateTime(p.decisionDeadline), awaitsDecision(p) && [' · ', countdown(p.decisionDeadline)]),
       field('Reminder', p.reminderAt && formatDateTime(p.reminderAt)),
       field('Decided', p.decidedAt && formatDateTime(p.decidedAt)),
       field('Decision reason', p.decisionReason),
