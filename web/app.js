@@ -76,7 +76,7 @@ function renderHeader() {
     sessionBox,
     h(
       'span',
-      { class: 'who', 'data-testid': 'signed-in-as', 'data-role': me.role, title: `user ${me.userId}` },
+      { class: 'who', 'data-testid': 'signed-in-as', 'data-role': me.role, title: [first, ...rest].join(' · ') }, // in full, where a wide menu cuts it short
       h('span', { class: 'who-prefix' }, 'Signed in as '),
       h('strong', {}, first),
       rest.length > 0 && h('span', { class: 'muted' }, ` · ${rest.join(' · ')}`),
