@@ -27,10 +27,12 @@ export const ROLE_LABELS = {
 export const isOpenState = (state) => OPEN_STATES.includes(state);
 /**
  * A proposal still waiting for the company: open, undecided and before its deadline. A
- * proposal whose state says open but whose deadline passed or decision was recorded is
- * stuck, not waiting: it gets no live countdown.
+ * proposal whose state says open but whose deadline passed, whose decision was recorded,
+ * or whose process refused a command as out of state (`stuck`, set by the detail view)
+ * is wedged, not waiting: it gets no live countdown.
  */
-export const awaitsDecision = (p, now = Date.now()) => isOpenState(p.state) && !p.decidedAt && Date.parse(p.decisionDeadline) > now;
+export const awaitsDecision = (p, now = Date.now()) =>
+  isOpenState(p.state) && !p.decidedAt && !p.stuck && Date.parse(p.decisionDeadline) > now;
 export const stateLabel = (state) => STATE_LABELS[state] ?? state;
 export const roleLabel = (role) => ROLE_LABELS[role] ?? role;
 

@@ -149,6 +149,22 @@ describe('the web app\'s layout and wording', () => {
     }
   });
 
+  it('shows a wedged proposal (its process declined it, its record still says proposed) as stuck: no live countdown, no actions', async () => {
+    const m = await createMarketplace(h.db);
+    const created = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Great fit.' } });
+    expect((await h.request('POST', `/api/v1/proposals/${created.body.id}/decline`, { actor: m.actors.companyAdmin, body: { reason: 'Not now.' } })).status).toBe(200);
+    // What a failed write of the decline left behind: the workflow declined, Postgres still open.
+    await h.db('candidate_role_assignments').where({ id: created.body.id }).update({ state: 'proposed', decided_at: null, decision_reason: null });
+
+    const admin = await signedIn(m.actors.companyAdmin, DESKTOP);
+    await admin.goto(`${h.baseUrl}/#/proposals/${created.body.id}`);
+    await admin.getByTestId('no-actions').waitFor(); // opening it (review) was refused: the process is past it
+    await expect(admin.getByTestId('no-actions').textContent()).resolves.toContain('out of step');
+    expect(await admin.locator('main [data-testid="countdown"]').count()).toBe(0);
+    expect(await admin.locator('main [data-testid^="action-"]').count()).toBe(0);
+    await shot(admin, 'proposal-wedged');
+  });
+
   it('keeps a long Stripe block reason inside the placement page\'s payouts card, at 1400 px and at 390 px', async () => {
     const m = await createMarketplace(h.db);
     const placementId = await blockedPlacement(m);
