@@ -36,6 +36,13 @@ export const awaitsDecision = (p, now = Date.now()) =>
 export const stateLabel = (state) => STATE_LABELS[state] ?? state;
 export const roleLabel = (role) => ROLE_LABELS[role] ?? role;
 
+/** "Carol (Company admin, Acme)", or "Company admin of Acme" / "System" when the directory has no name: never an id. */
+export function actorLabel({ actorName, actorRole, companyName }) {
+  const role = roleLabel(actorRole);
+  if (actorName) return `${actorName} (${[role, companyName].filter(Boolean).join(', ')})`;
+  return companyName ? `${role} of ${companyName}` : role;
+}
+
 /** `05e40000-0000-4000-8000-000000000005` → `05e4…0005`: short, still distinct for sequential ids. */
 export function shortId(id) {
   return id && id.length > 12 ? `${id.slice(0, 4)}…${id.slice(-4)}` : (id ?? '');

@@ -163,6 +163,8 @@ describe('the web app\'s layout and wording', () => {
     await expect(admin.getByTestId('no-actions').textContent()).resolves.toContain('out of step');
     expect(await admin.locator('main [data-testid="countdown"]').count()).toBe(0);
     expect(await admin.locator('main [data-testid^="action-"]').count()).toBe(0);
+    // Its history names who acted, not their ids.
+    await expect(admin.getByTestId('history-actor').allTextContents()).resolves.toEqual(['Rita Recruiter (Recruiter)', 'Admin (Company admin)']);
     await shot(admin, 'proposal-wedged');
   });
 
@@ -174,6 +176,7 @@ describe('the web app\'s layout and wording', () => {
       await admin.goto(`${h.baseUrl}/#/placements/${placementId}`);
       const card = admin.getByTestId('placement-payouts');
       await card.locator('[data-testid="payout-split"][data-status="blocked"]').waitFor();
+      await expect(admin.getByTestId('history-actor').allTextContents()).resolves.toEqual(['Admin (Company admin)', 'System']);
       const [cardBox, tableBox] = await Promise.all([card.boundingBox(), card.locator('table').first().boundingBox()]);
       expect(tableBox!.x + tableBox!.width, name).toBeLessThanOrEqual(cardBox!.x + cardBox!.width);
       expect(await overflow(admin, '[data-testid="placement-payouts"], [data-testid="placement-payouts"] .table-wrap'), name).toEqual({ page: 0, boxes: [] });

@@ -7,7 +7,7 @@
  */
 import { isAbort, newIdempotencyKey, request, tokenStore } from '../api.js';
 import { fill, h } from '../dom.js';
-import { formatDateTime, roleLabel } from '../format.js';
+import { actorLabel, formatDateTime } from '../format.js';
 import { entityLink, errorAlert, notice } from './components.js';
 import { formErrors, formField } from './form.js';
 import { filterSelect, liveList } from './live-list.js';
@@ -19,12 +19,6 @@ const PASSED_FILTERS = ['entityType', 'entityId', 'decisionType'];
 
 
 const confidenceText = (c) => (c === null || c === undefined ? '—' : `${Math.round(c * 100)}%`);
-/** "Carol (Company admin, Acme)", or "Company admin of Acme" when the directory has no name. */
-function actorText(d) {
-  const role = roleLabel(d.actorRole);
-  if (d.actorName) return `${d.actorName} (${[role, d.companyName].filter(Boolean).join(', ')})`;
-  return d.companyName ? `${role} of ${d.companyName}` : role;
-}
 
 /** `approval_approved` with outcome `approved` → "Approval: approved": the outcome is said once. */
 function decisionTitle(d) {
@@ -155,7 +149,7 @@ export async function decisionsView(root, { query, signal, navigate }) {
       'div',
       { class: 'decision-override', 'data-testid': 'decision-override', 'data-decision-id': o.id },
       h('h3', {}, 'Overridden'),
-      h('p', {}, 'Outcome ', h('strong', { 'data-testid': 'override-outcome' }, o.outcome ?? '—'), ` · by ${actorText(o)} · ${formatDateTime(o.occurredAt)}`),
+      h('p', {}, 'Outcome ', h('strong', { 'data-testid': 'override-outcome' }, o.outcome ?? '—'), ` · by ${actorLabel(o)} · ${formatDateTime(o.occurredAt)}`),
       o.reasoning && h('p', { class: 'reason', 'data-testid': 'override-reason' }, o.reasoning),
     );
   }
@@ -242,7 +236,7 @@ export async function decisionsView(root, { query, signal, navigate }) {
       h('h2', {}, decisionTitle(d), ' ', sourceBadge(d.source)),
       h('dl', { class: 'fields' },
         h('dt', {}, 'Entity'), h('dd', {}, entityLink(d.entityType, d.entityId)),
-        h('dt', {}, 'Decided'), h('dd', {}, h('time', { datetime: d.occurredAt }, formatDateTime(d.occurredAt)), ' by ', h('span', { 'data-testid': 'decision-actor' }, actorText(d))),
+        h('dt', {}, 'Decided'), h('dd', {}, h('time', { datetime: d.occurredAt }, formatDateTime(d.occurredAt)), ' by ', h('span', { 'data-testid': 'decision-actor' }, actorLabel(d))),
         d.source === 'ai' && [
           h('dt', {}, 'Confidence'), h('dd', { 'data-testid': 'decision-confidence' }, confidenceText(d.confidence)),
           h('dt', {}, 'Model'), h('dd', { 'data-testid': 'decision-model' }, d.modelVersion ?? '—'),

@@ -7,7 +7,7 @@
  */
 import { api, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
-import { formatDateTime, formatMoney, roleLabel, shortId } from '../format.js';
+import { actorLabel, formatDateTime, formatMoney } from '../format.js';
 import { errorAlert, every, loading, notice, stateBadge, temporalLink } from './components.js';
 import { formErrors, formField, select } from './form.js';
 import { guaranteeCell } from './placements-list.js';
@@ -81,7 +81,7 @@ function historyCard(p) {
     h('h2', {}, 'History'),
     h('ol', { class: 'timeline', 'data-testid': 'history' }, p.history.map((e) => h('li', { class: 'timeline-entry', 'data-testid': 'history-entry' },
       h('p', { class: 'timeline-change' }, e.oldState ? [stateBadge(e.oldState, 'history-state'), h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→')] : 'Created as ', stateBadge(e.newState, 'history-state')),
-      h('p', { class: 'muted' }, roleLabel(e.actorRole), e.actorUserId && ` · user ${shortId(e.actorUserId)}`, ' · ', formatDateTime(e.occurredAt)),
+      h('p', { class: 'muted' }, h('span', { 'data-testid': 'history-actor' }, actorLabel(e)), ' · ', formatDateTime(e.occurredAt)),
       e.reason && h('blockquote', { class: 'reason' }, e.reason)))));
 }
 

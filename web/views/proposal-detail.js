@@ -4,7 +4,7 @@
  */
 import { api, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
-import { awaitsDecision, formatDateTime, isOpenState, roleLabel, shortId, stateLabel } from '../format.js';
+import { actorLabel, awaitsDecision, formatDateTime, isOpenState, shortId, stateLabel } from '../format.js';
 import { countdown, errorAlert, every, loading, notice, stateBadge, temporalLink } from './components.js';
 
 const REFRESH_MS = 10_000;
@@ -81,8 +81,7 @@ function historyEntry(entry) {
     h(
       'p',
       { class: 'muted' },
-      roleLabel(entry.actorRole),
-      entry.actorUserId && ` · user ${shortId(entry.actorUserId)}`,
+      h('span', { 'data-testid': 'history-actor' }, actorLabel(entry)),
       ' · ',
       h('time', { datetime: entry.occurredAt }, formatDateTime(entry.occurredAt)),
     ),
