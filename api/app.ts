@@ -134,7 +134,7 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
     res.json(buildOpenApiDocument(registry, { title: 'Splits orchestration API', version: '1.0.0' }));
   });
   api.use(authenticate(tokens));
-  api.use(sessionRoutes({ registry, temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL.replace(/\/+$/, ''), namespace } : undefined }));
+  api.use(sessionRoutes({ db, registry, temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL.replace(/\/+$/, ''), namespace } : undefined }));
   api.use(operatorSessionRoutes({ registry, secure: config.API_PUBLIC_URL?.startsWith('https:') ?? false }));
   api.use(idempotency(db));
   api.use(proposalRoutes({ temporal, db, registry, taskQueue: taskQueues?.proposals ?? TASK_QUEUES.proposals }));

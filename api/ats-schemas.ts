@@ -3,6 +3,7 @@ import { ATS_PLATFORMS, SYNC_ENTITIES, type AtsPlatform } from '../activities/at
 import { LEVER_WEBHOOK_EVENTS, leverTokenField } from '../activities/ats/lever.js';
 import { INTEGRATION_STATES } from '../db/migrations/005_ats_sync.js';
 import { pageOf, pageQuery, uuid } from './schemas.js';
+import { APPLICATION_STAGES } from '../workflows/automation-rules.js';
 
 // ATS integrations (SPEC §3.6).
 
@@ -100,6 +101,11 @@ export const syncLogPageDto = pageOf(syncLogDto);
 
 export const pipelineDto = z.object({
   jobId: uuid,
-  stages: z.array(z.object({ stage: z.string(), count: z.int(), averageDaysInStage: z.number().nullable() })),
-  candidates: z.array(z.object({ applicationId: uuid, candidateId: uuid, candidateName: z.string(), stage: z.string(), status: z.string(), daysInStage: z.number() })),
+  /** Every canonical stage, in pipeline order. */
+  stages: z.array(z.object({ stage: z.enum(APPLICATION_STAGES), count: z.int(), averageDaysInStage: z.number().nullable() })),
+  candidates: z.array(z.object({
+    applicationId: uuid, candidateId: uuid, candidateName: z.string(), stage: z.enum(APPLICATION_STAGES),
+    /** The ATS's own name of the stage, when an ATS moved the application there. */
+    stageLabel: z.string().nullable(), status: z.string(), daysInStage: z.number(),
+  })),
 });

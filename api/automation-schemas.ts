@@ -18,7 +18,7 @@ export const conditionSchema = z
   });
 
 export const actionSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('advance_stage'), stage: z.enum(APPLICATION_STAGES).exclude(['submitted', 'rejected']) }),
+  z.strictObject({ type: z.literal('advance_stage'), stage: z.enum(APPLICATION_STAGES).exclude(['submitted', 'rejected', 'left']) }),
   z.strictObject({ type: z.literal('reject_application'), reason: text(500) }),
   z.strictObject({ type: z.literal('send_email'), template: z.enum(EMAIL_TEMPLATES), to: z.enum(EMAIL_RECIPIENTS) }),
   z.strictObject({ type: z.literal('create_task'), title: text(200), dueInDays: z.int().min(0).max(90).default(1) }),
@@ -189,8 +189,11 @@ const decisionCore = z.object({
   reasoning: z.string().nullable(),
   modelVersion: z.string().nullable(),
   actorUserId: uuid.nullable(),
+  /** Who decided, by name; null for the system or a user the directory does not know. */
+  actorName: z.string().nullable(),
   actorRole: z.string(),
   companyId: uuid.nullable(),
+  companyName: z.string().nullable(),
   overridesDecisionId: z.int().nullable(),
   details: z.unknown(),
   occurredAt: z.iso.datetime(),

@@ -11,10 +11,12 @@ export interface HistoryRow<S extends string> {
   occurred_at: Date;
 }
 
-export const historyDto = <S extends string>(h: HistoryRow<S>) => ({
+/** `people` names the actors (namesDal.people), so pages show who acted rather than an id. */
+export const historyDto = <S extends string>(h: HistoryRow<S>, people: Map<string, string>) => ({
   oldState: h.old_state,
   newState: h.new_state,
   actorUserId: h.actor_user_id,
+  actorName: people.get(h.actor_user_id ?? '') ?? null,
   actorRole: h.actor_role,
   reason: h.reason,
   occurredAt: h.occurred_at.toISOString(),

@@ -59,6 +59,8 @@ export const proposalHistoryDto = z.object({
   oldState: proposalState.nullable(),
   newState: proposalState,
   actorUserId: uuid.nullable(),
+  /** Who acted, by name; null for the system or a user the directory does not know. */
+  actorName: z.string().nullable(),
   actorRole: z.string(),
   reason: z.string().nullable(),
   occurredAt: z.iso.datetime(),
@@ -200,6 +202,7 @@ export const placementDetailDto = placementDto.extend({
       oldState: placementState.nullable(),
       newState: placementState,
       actorUserId: uuid.nullable(),
+      actorName: z.string().nullable(),
       actorRole: z.string(),
       reason: z.string().nullable(),
       details: z.unknown(),

@@ -287,6 +287,22 @@ async function recorder(infra: TestInfra) {
       await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: ADMIN, reason: 'replacement confirmed' }] });
       return handle;
     },
+    // After patched(APPLICATION_STAGE_PATCH): the placement moves the candidate's application.
+    async 'placement-moves-application-hired-left-then-refunded'() {
+      const { handle, admin } = await hire();
+      await env.sleep(5 * 86_400_000);
+      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
+      await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'refund' }] });
+      return handle;
+    },
+    async 'placement-moves-application-to-replacement-then-released'() {
+      const { handle, admin } = await hire();
+      await env.sleep(86_400_000);
+      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
+      await handle.executeUpdate(chooseReplacementUpdate, { args: [{ actor: admin, candidateId: await createCandidate(db) }] });
+      await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: ADMIN, reason: 'replacement confirmed' }] });
+      return handle;
+    },
     async 'protection-expired-after-notice'() {
       return (await claimed()).handle;
     },

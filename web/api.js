@@ -128,6 +128,8 @@ export const api = {
   openOperatorSession: () => request('/operator-session', { method: 'POST' }),
   closeOperatorSession: () => request('/operator-session', { method: 'DELETE' }),
   allRecruiters: (signal) => fetchItems('/recruiters', { signal }).then((r) => r.items),
+  /** The caller's placements, newest first (enough to tell who is hired already). */
+  recentPlacements: (signal) => fetchItems('/placements', { count: 500, signal }).then((r) => r.items),
   getPlacement: (id, signal) => request(`/placements/${encodeURIComponent(id)}`, { signal }),
   createPlacement: (body, idempotencyKey) => request('/placements', { method: 'POST', body, idempotencyKey }),
   calculateSplits: (body, signal) => request('/placements/calculate-splits', { method: 'POST', body, signal }),

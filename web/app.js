@@ -1,7 +1,7 @@
 /** Entry point: session, header, hash router. Each view renders into <main>. */
 import { api, isAbort, onUnauthorized, tokenStore } from './api.js';
 import { fill, h } from './dom.js';
-import { roleLabel, shortId } from './format.js';
+import { roleLabel } from './format.js';
 import { errorAlert, loading, startCountdownTicker } from './views/components.js';
 import { signInView } from './views/sign-in.js';
 
@@ -70,15 +70,16 @@ function renderHeader() {
   nav.hidden = sessionBox.hidden = !me;
   if (!me) return;
   fill(nav, NAV.filter(([, , , roles]) => roles.includes(me.role)).map(([path, label, testid]) => h('a', { href: `#${path}`, 'data-testid': testid }, label)));
-  const scope = me.companyId ? `company ${shortId(me.companyId)}` : me.recruiterId ? `recruiter ${shortId(me.recruiterId)}` : null;
+  // Names, not ids: the person (when the directory knows them), their role, their company.
+  const [first, ...rest] = [me.name, roleLabel(me.role), me.companyName].filter(Boolean);
   fill(
     sessionBox,
     h(
       'span',
-      { class: 'who', 'data-testid': 'signed-in-as', 'data-role': me.role, title: `user ${me.userId}` },
-      'Signed in as ',
-      h('strong', {}, roleLabel(me.role)),
-      h('span', { class: 'muted' }, ` · user ${shortId(me.userId)}`, scope && ` · ${scope}`),
+      { class: 'who', 'data-testid': 'signed-in-as', 'data-role': me.role, title: [first, ...rest].join(' · ') }, // in full, where a wide menu cuts it short
+      h('span', { class: 'who-prefix' }, 'Signed in as '),
+      h('strong', {}, first),
+      rest.length > 0 && h('span', { class: 'muted' }, ` · ${rest.join(' · ')}`),
     ),
     h('button', { type: 'button', class: 'button button-ghost', 'data-testid': 'sign-out', onclick: () => signOut() }, 'Sign out'),
   );
@@ -171,11 +172,31 @@ async function restoreSession() {
   }
 }
 
+/**
+ * Every table cell carries its column's heading as `data-label`, so on a phone (where
+ * rows are shown as cards and the headings are hidden) each value says what it is.
+ * Views and live lists add rows at any time, hence an observer rather than each view.
+ */
+function labelTableCells() {
+  const label = () => {
+    for (const table of main.querySelectorAll('table')) {
+      const headings = [...table.querySelectorAll('thead th')].map((th) => th.textContent.trim());
+      for (const row of table.querySelectorAll('tbody tr')) {
+        [...row.children].forEach((cell, i) => {
+          if (cell.tagName === 'TD' && !cell.hasAttribute('colspan') && headings[i] && cell.dataset.label !== headings[i]) cell.dataset.label = headings[i];
+        });
+      }
+    }
+  };
+  new MutationObserver(label).observe(main, { childList: true, subtree: true });
+}
+
 async function start() {
   onUnauthorized(() => {
     if (me) signOut(SESSION_EXPIRED);
   });
   startCountdownTicker();
+  labelTableCells();
   window.addEventListener('hashchange', () => {
     render();
     main.focus({ preventScroll: true });

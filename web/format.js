@@ -25,8 +25,23 @@ export const ROLE_LABELS = {
 };
 
 export const isOpenState = (state) => OPEN_STATES.includes(state);
+/**
+ * A proposal still waiting for the company: open, undecided and before its deadline. A
+ * proposal whose state says open but whose deadline passed, whose decision was recorded,
+ * or whose process refused a command as out of state (`stuck`, set by the detail view)
+ * is wedged, not waiting: it gets no live countdown.
+ */
+export const awaitsDecision = (p, now = Date.now()) =>
+  isOpenState(p.state) && !p.decidedAt && !p.stuck && Date.parse(p.decisionDeadline) > now;
 export const stateLabel = (state) => STATE_LABELS[state] ?? state;
 export const roleLabel = (role) => ROLE_LABELS[role] ?? role;
+
+/** "Carol (Company admin, Acme)", or "Company admin of Acme" / "System" when the directory has no name: never an id. */
+export function actorLabel({ actorName, actorRole, companyName }) {
+  const role = roleLabel(actorRole);
+  if (actorName) return `${actorName} (${[role, companyName].filter(Boolean).join(', ')})`;
+  return companyName ? `${role} of ${companyName}` : role;
+}
 
 /** `05e40000-0000-4000-8000-000000000005` → `05e4…0005`: short, still distinct for sequential ids. */
 export function shortId(id) {

@@ -22,8 +22,12 @@ export const TRIGGER_EVENTS = Object.keys(TRIGGERS) as TriggerEvent[];
 /** Events raised by automation actions (e.g. a stage change) may trigger rules again, up to this many steps: no endless loops. */
 export const MAX_AUTOMATION_DEPTH = 3;
 
-/** The stages an application moves through; `rejected` only by the reject action. */
-export const APPLICATION_STAGES = ['submitted', 'screening', 'interview', 'offer', 'hired', 'rejected'] as const;
+/**
+ * The canonical stages an application moves through (an ATS's own stage names map onto
+ * them, see activities/ats/stages.ts); `rejected` only by the reject action, `hired` and
+ * `left` also by the placement (a hire recorded; the hire left inside the guarantee).
+ */
+export const APPLICATION_STAGES = ['submitted', 'screening', 'interview', 'offer', 'hired', 'rejected', 'left'] as const;
 export type ApplicationStage = (typeof APPLICATION_STAGES)[number];
 
 export const EMAIL_TEMPLATES = ['stage_update', 'interview_invitation', 'offer', 'rejection', 'follow_up'] as const;
@@ -32,7 +36,7 @@ export const EMAIL_RECIPIENTS = ['candidate', 'recruiter', 'hiring_manager', 'co
 export type EmailRecipient = (typeof EMAIL_RECIPIENTS)[number];
 
 export type AutomationAction =
-  | { type: 'advance_stage'; stage: Exclude<ApplicationStage, 'submitted' | 'rejected'> }
+  | { type: 'advance_stage'; stage: Exclude<ApplicationStage, 'submitted' | 'rejected' | 'left'> }
   | { type: 'reject_application'; reason: string }
   | { type: 'send_email'; template: EmailTemplate; to: EmailRecipient }
   | { type: 'create_task'; title: string; dueInDays: number };

@@ -4,6 +4,7 @@ import {
   condition,
   defineQuery,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -75,6 +76,13 @@ const email = proxyActivities<PlacementActivities>(NOTIFICATION_ACTIVITY);
 const COMPANY_ROLES = ['company_admin', 'platform_admin'];
 
 /**
+ * Placements move the candidate's application (hired at the hire and for a replacement;
+ * `left` when a failure is reported: the hire left inside the guarantee, SPEC §3.2).
+ * Added to running placements: histories from before have no marker and replay without it.
+ */
+export const APPLICATION_STAGE_PATCH = 'placement-moves-application-v1';
+
+/**
  * One placement's guarantee (SPEC §3.2): hired → active at the start date (activation
  * tranche paid to the collaborators), a guarantee timer with a "guarantee expiring" e-mail
  * 7 days before its end, then completed (escrow released, holdback tranche paid). A failure
@@ -93,6 +101,7 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
   let resolution: { kind: 'refund' | 'release'; reason: string; actor: Actor } | undefined;
   let deciding = false; // a replacement is being recorded
   let step = 0; // numbers the steps so each one's history row is written once
+  let stageMoves = 0; // numbers the application moves apart, so the steps keep their numbers
   const children: ChildWorkflowHandle<typeof payoutWorkflow>[] = [];
   const now = () => new Date().toISOString();
   const restartGuarantee = () => new Date(Date.now() + record!.guaranteeDays * DAY_MS).toISOString();
@@ -142,6 +151,7 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
     view.failurePending = true;
     show();
     await db.transitionPlacement({ ...stepOf('failure-reported', actor, reason), to: 'active', details: { failureReported: true } });
+    await moveApplication(view.candidateId, 'left', actor, reason);
     return view;
   }, { validator: ({ actor, reason }) => { requireRole(actor, COMPANY_ROLES); requireState(guaranteeRunning(), 'a failure can only be reported inside a running guarantee'); requireReason(reason); } });
   const whileFailurePending = (actor: Actor) => { requireRole(actor, COMPANY_ROLES); requireState(view.failurePending && resolution === undefined && !deciding, 'no reported failure is waiting for a decision'); };
@@ -151,6 +161,7 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
     try {
       const ends = restartGuarantee();
       await db.recordReplacement({ ...stepOf('replacement', actor, 'replacement candidate'), candidateId, guaranteeEndsAt: ends });
+      await moveApplication(candidateId, 'hired', actor, 'replacement hired');
       Object.assign(view, { guaranteeEndsAt: ends, candidateId, failurePending: false });
       show();
       return view;
@@ -183,6 +194,7 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
     await condition(allHandlersFinished);
     return view;
   }
+  await moveApplication(input.candidateId, 'hired', input.actor, 'placement recorded');
   view.state = 'hired';
   show();
 
@@ -258,6 +270,18 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
     });
     await condition(allHandlersFinished);
     return view;
+  }
+
+  /** The candidate's application follows the placement, through the same stage history and event as every move. */
+  async function moveApplication(candidateId: string, to: 'hired' | 'left', actor: Actor, reason: string) {
+    if (!patched(APPLICATION_STAGE_PATCH)) return;
+    const occasion = `application-${++stageMoves}-${to}`;
+    const move = await db.moveApplication({ placementId: input.placementId, candidateId, to, actor, reason, at: now(), key: `${input.placementId}:${occasion}` });
+    if (!move) return;
+    await raiseDomainEvent(db.publishDomainEvent, {
+      type: 'application.stage_changed', occasion, companyId: input.companyId, entityType: 'application', entityId: move.applicationId,
+      data: { ...move, source: 'placement' },
+    });
   }
 
   async function notify(guaranteeEndsAt: string) {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Executor } from '../../lib/db.js';
+import { canonicalStage } from './stages.js';
 import type { AtsPlatform, CanonicalApplication, CanonicalCandidate, CanonicalEvent, CanonicalJob, SyncEntity } from './types.js';
 
 /**
@@ -21,8 +22,12 @@ export interface StageMove {
   applicationExternalId: string;
   candidateId: string;
   jobId: string;
+  /** Canonical stages (activities/ats/stages.ts). */
   stageFrom: string | null;
   stageTo: string;
+  /** The ATS's own stage names, which its event log keeps. */
+  labelFrom: string | null;
+  labelTo: string;
   at: string;
 }
 
@@ -34,7 +39,6 @@ interface MapRow {
 }
 
 /** What an application's stage reads when the platform named none (a connector's `stage: ''`). */
-const UNKNOWN_STAGE = 'Unknown';
 
 const ENTITY_TYPE = { jobs: 'job', candidates: 'candidate', applications: 'application' } as const satisfies Record<SyncEntity, string>;
 
@@ -203,23 +207,31 @@ export async function ingestApplications(ctx: IngestContext, items: CanonicalApp
     insert: async (rows) => {
       await trx('applications')
         .insert(rows.map(({ item, id }) => ({
-          id, candidate_id: candidates.get(item.candidateExternalId), job_id: jobs.get(item.jobExternalId!), stage: item.stage || UNKNOWN_STAGE, status: item.status,
+          id, candidate_id: candidates.get(item.candidateExternalId), job_id: jobs.get(item.jobExternalId!),
+          stage: canonicalStage(item.stage, item.status), stage_label: item.stage || null, status: item.status,
           source_integration_id: ctx.integrationId, stage_changed_at: item.updatedAt ? new Date(item.updatedAt) : ctx.now, created_at: ctx.now,
         })))
         .onConflict(['candidate_id', 'job_id'])
         .ignore();
     },
     update: async (a, id) => {
-      const before = await trx('applications').where({ id }).first('stage', 'candidate_id', 'job_id', 'stage_changed_at');
+      const before = await trx('applications').where({ id }).first('stage', 'stage_label', 'candidate_id', 'job_id', 'stage_changed_at');
       const at = a.updatedAt ?? ctx.now.toISOString();
       // A stage we already know (e.g. set by a webhook) is not replaced by an unknown one, nor by one older than it.
+      const unknown = !a.stage && a.status === 'active';
       const older = a.updatedAt !== null && before?.stage_changed_at && new Date(a.updatedAt) < before.stage_changed_at;
-      const stage = !a.stage || (before && older) ? before?.stage ?? UNKNOWN_STAGE : a.stage;
+      const keep = before && (unknown || older);
+      const stage = keep ? before.stage : canonicalStage(a.stage, a.status);
+      const label = keep ? before.stage_label : a.stage || null;
       await trx('applications').where({ id }).update({
-        stage, status: a.status, deleted_at: null, ...(before?.stage !== stage && { stage_changed_at: new Date(at) }),
+        stage, stage_label: label, status: a.status, deleted_at: null, ...(before?.stage !== stage && { stage_changed_at: new Date(at) }),
       });
+      // A rename inside one canonical stage (Technical Interview → Onsite) changes the label only.
       if (before && before.stage !== stage) {
-        moves.push({ applicationId: id, applicationExternalId: a.externalId, candidateId: before.candidate_id, jobId: before.job_id, stageFrom: before.stage, stageTo: stage, at });
+        moves.push({
+          applicationId: id, applicationExternalId: a.externalId, candidateId: before.candidate_id, jobId: before.job_id,
+          stageFrom: before.stage, stageTo: stage, labelFrom: before.stage_label, labelTo: label, at,
+        });
       }
     },
     softDelete: async (ids) => { await trx('applications').whereIn('id', ids).update({ deleted_at: ctx.now }); },
@@ -242,7 +254,7 @@ export async function recordStageMove(ctx: IngestContext, move: StageMove, via: 
     await insertEvents(ctx, [{
       eventType: 'application.stage_changed', providerEventId: providerEventId ?? `sync:${move.applicationExternalId}:${move.stageTo}:${move.at}`,
       provider: ctx.platform, candidateExternalId: null, applicationExternalId: move.applicationExternalId, jobExternalId: null,
-      stageFrom: move.stageFrom, stageTo: move.stageTo, actor: null, timestamp: move.at, metadata: { via },
+      stageFrom: move.labelFrom, stageTo: move.labelTo, actor: null, timestamp: move.at, metadata: { via, stageFrom: move.stageFrom, stageTo: move.stageTo },
     }], ctx.now);
   }
 }

@@ -6,6 +6,7 @@ import { automationDal } from '../../db/dal/automation.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import type { EventPublisher } from '../events.js';
 import { MAX_HEADER_WAIT_MS } from './http.js';
+import { canonicalStage } from './stages.js';
 import { type IngestContext, type PageCounts, type StageMove, ingestApplications, ingestCandidates, ingestJobs, insertEvents, recordStageMove } from './ingest.js';
 import {
   AtsAuthError,
@@ -247,14 +248,19 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
           }
           const app = await trx('applications').where({ id: map.internal_id }).first();
           const stale = app?.stage_changed_at && new Date(e.timestamp) < app.stage_changed_at;
-          if (e.stageTo && app && app.stage !== e.stageTo && !stale) {
-            const move = { applicationId: app.id, applicationExternalId: e.applicationExternalId, candidateId: app.candidate_id, jobId: app.job_id, stageFrom: app.stage, stageTo: e.stageTo, at: e.timestamp };
+          if (e.stageTo && app && app.stage_label !== e.stageTo && !stale) {
+            const status = e.eventType === 'application.hired' ? 'hired' : e.eventType === 'application.rejected' ? 'rejected' : undefined;
+            const stage = canonicalStage(e.stageTo, status);
             await trx('applications').where({ id: app.id }).update({
-              stage: e.stageTo, stage_changed_at: new Date(e.timestamp),
-              ...(e.eventType === 'application.hired' && { status: 'hired' }), ...(e.eventType === 'application.rejected' && { status: 'rejected' }),
+              stage, stage_label: e.stageTo, ...(status && { status }), ...(app.stage !== stage && { stage_changed_at: new Date(e.timestamp) }),
             });
             // The sync would see the record as changed again: forget its hash so it is rewritten, not re-announced.
             await trx('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: e.applicationExternalId }).update({ content_hash: null });
+            if (app.stage === stage) continue; // renamed inside one canonical stage: a new label, not a move
+            const move = {
+              applicationId: app.id, applicationExternalId: e.applicationExternalId, candidateId: app.candidate_id, jobId: app.job_id,
+              stageFrom: app.stage, stageTo: stage, labelFrom: app.stage_label, labelTo: e.stageTo, at: e.timestamp,
+            };
             await recordStageMove(ctx, move, 'webhook', e.providerEventId);
             moves.push({ ...move, recruiterId: app.recruiter_id });
           }

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../../lib/db.js';
+import { applicationsDal } from '../../db/dal/applications.js';
 import { nameBasedUuid } from '../../lib/ids.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import type { ConditionTrace } from '../../workflows/automation-rules.js';
@@ -18,7 +19,7 @@ export interface ActionContext {
 
 const DAY_MS = 86_400_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const FINAL_STAGES = new Set(['rejected', 'hired']);
+const FINAL_STAGES = new Set(['rejected', 'hired', 'left']);
 
 const notApplicable = (message: string) => ApplicationFailure.nonRetryable(message, FAILURE_TYPES.ActionNotApplicable);
 
@@ -31,6 +32,7 @@ export function eventId(event: DomainEvent, field: string): string {
 
 /** Postgres side of automation executions: their record, approvals, and the actions that write rows. */
 export function createAutomationDbActivities({ db, events }: { db: Db; events: EventPublisher }) {
+  const applications = applicationsDal(db);
   return {
     async recordConditions(input: { executionId: string; met: boolean; trace: ConditionTrace[] }): Promise<void> {
       await db('automation_executions').where({ id: input.executionId }).update({ conditions_met: input.met, condition_trace: JSON.stringify(input.trace) });
@@ -91,16 +93,13 @@ export function createAutomationDbActivities({ db, events }: { db: Db; events: E
         const app = await trx('applications').join('jobs', 'jobs.id', 'applications.job_id').where('applications.id', applicationId)
           .forUpdate('applications').first('applications.*', 'jobs.company_id');
         if (!app) throw ApplicationFailure.nonRetryable(`application ${applicationId} not found`, FAILURE_TYPES.ApplicationNotFound);
-        const done = await trx('application_stage_history').where({ change_key: input.key }).first();
-        if (done) return { app, from: done.from_stage as string, to: done.to_stage as string };
-        if (FINAL_STAGES.has(app.stage)) throw notApplicable(`the application is already ${app.stage}`);
-        if (app.stage === input.stage) throw notApplicable(`the application is already at ${input.stage}`);
-        await trx('applications').where({ id: applicationId }).update({ stage: input.stage, stage_changed_at: new Date(input.at) });
-        await trx('application_stage_history').insert({
-          application_id: applicationId, from_stage: app.stage, to_stage: input.stage, actor_user_id: actor.userId, actor_role: actor.role,
-          source: 'automation', reason: input.reason, occurred_at: new Date(input.at), change_key: input.key,
-        });
-        return { app, from: app.stage as string, to: input.stage };
+        const retried = await trx('application_stage_history').where({ change_key: input.key }).first();
+        if (!retried && FINAL_STAGES.has(app.stage)) throw notApplicable(`the application is already ${app.stage}`);
+        if (!retried && app.stage === input.stage) throw notApplicable(`the application is already at ${input.stage}`);
+        const move = await applications.moveStage({
+          applicationId, to: input.stage, actor, source: 'automation', reason: input.reason, at: new Date(input.at), key: input.key,
+        }, trx);
+        return { app, from: move.from as string, to: move.to };
       });
       await events.publishDomainEvent({
         key: `${input.key}:stage-changed`, type: 'application.stage_changed', companyId: change.app.company_id,

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { type Db, type Executor, isUniqueViolation } from '../../lib/db.js';
 import { placementsDal } from '../../db/dal/placements.js';
 import { LIVE_PLACEMENT_INDEX } from '../../db/migrations/008_one_live_per_candidate_job.js';
+import { applicationsDal } from '../../db/dal/applications.js';
 import { settingsDal } from '../../db/dal/settings.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import { splitProblems, tranches } from '../../workflows/money.js';
@@ -26,6 +27,28 @@ export interface PlacementStep {
   at: string;
 }
 
+/** A placement's move of its candidate's application: `hired`, or `left` when the hire left inside the guarantee. */
+export interface ApplicationStep {
+  placementId: string;
+  candidateId: string;
+  to: 'hired' | 'left';
+  key: string;
+  actor: Actor;
+  reason: string;
+  at: string;
+}
+
+/** What `application.stage_changed` carries about a move. */
+export interface ApplicationMove {
+  applicationId: string;
+  candidateId: string;
+  jobId: string;
+  companyId: string;
+  recruiterId: string | null;
+  stageFrom: string | null;
+  stageTo: string;
+}
+
 const refuse = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
 const duplicate = (candidateId: string) => refuse(`candidate ${candidateId} already has a live placement for this job`, FAILURE_TYPES.DuplicatePlacement);
 
@@ -43,6 +66,7 @@ async function asLivePlacement<T>(candidateId: string, write: () => Promise<T>):
 export function createPlacementDbActivities({ db }: { db: Db }) {
   const settings = settingsDal(db);
   const placements = placementsDal(db);
+  const applications = applicationsDal(db);
   async function history(trx: Executor, step: PlacementStep, oldState: string | null, newState: string, details?: unknown) {
     const inserted = await trx('placement_states')
       .insert({
@@ -129,6 +153,36 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
         await trx('placements').where({ id: step.placementId }).update({ candidate_id: step.candidateId, guarantee_ends_at: new Date(step.guaranteeEndsAt), updated_at: new Date(step.at) });
         await history(trx, step, placement.state, placement.state, { replacement: { from: placement.candidate_id, to: step.candidateId }, guaranteeEndsAt: step.guaranteeEndsAt });
       }));
+    },
+
+    /**
+     * Moves the candidate's application for the placement's job through the shared stage
+     * move (history row, keyed), so the pipeline and the rules see the hire. A candidate
+     * hired without one (a replacement found elsewhere) gets an application, submitted then
+     * hired. null when there is nothing to move (already there, or nothing to leave).
+     */
+    async moveApplication(step: ApplicationStep): Promise<ApplicationMove | null> {
+      return db.transaction(async (trx) => {
+        const placement = await trx('placements').where({ id: step.placementId }).first('job_id', 'company_id');
+        if (!placement) throw refuse(`placement ${step.placementId} not found`, FAILURE_TYPES.PlacementNotFound);
+        const ofCandidate = () => trx('applications').where({ candidate_id: step.candidateId, job_id: placement.job_id }).forUpdate().first();
+        let app = await ofCandidate();
+        const retried = await trx('application_stage_history').where({ change_key: step.key }).first();
+        if (!retried && (app ? app.stage === step.to : step.to === 'left')) return null;
+        if (!app) {
+          const lead = await trx('placement_collaborators').where({ placement_id: step.placementId }).orderByRaw("role = 'submitter' desc, created_at").first('recruiter_id');
+          await trx('applications').insert({ candidate_id: step.candidateId, job_id: placement.job_id, recruiter_id: lead?.recruiter_id ?? null, stage: 'submitted', created_at: new Date(step.at) })
+            .onConflict(['candidate_id', 'job_id']).ignore();
+          app = await ofCandidate();
+        }
+        const move = await applications.moveStage({
+          applicationId: app.id, to: step.to, actor: step.actor, source: 'placement', reason: step.reason, at: new Date(step.at), key: step.key,
+        }, trx);
+        return {
+          applicationId: app.id, candidateId: step.candidateId, jobId: placement.job_id, companyId: placement.company_id,
+          recruiterId: app.recruiter_id, stageFrom: move.from, stageTo: move.to,
+        };
+      });
     },
 
     /** Replaces collaborators and splits while no payout has locked them. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../lib/db.js';
+import { namesDal } from '../../db/dal/names.js';
 import { decisionsDal, type DecisionFilter, type DecisionRow } from '../../db/dal/decisions.js';
 import { NOBODY, actorOf, requireRole, type AuthedActor } from '../auth.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
@@ -43,14 +44,19 @@ const EXPORT_BATCH = 1000;
 export function decisionRoutes({ db, registry }: { db: Db; registry: Operation[] }): Router {
   const router = Router();
   const decisions = decisionsDal(db);
+  const names = namesDal(db);
   const READERS = ['platform_admin', 'company_admin', 'hiring_manager'] as const;
   const scope = (actor: AuthedActor) => (actor.role === 'platform_admin' ? {} : { companyId: actor.companyId ?? NOBODY });
   const filterOf = (actor: AuthedActor, q: z.output<typeof decisionExportQuery>): DecisionFilter => ({
     ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, ...scope(actor),
   });
+  /** The DTO of each row, with its override and the names of who decided and for which company. */
   const withOverrides = async (rows: DecisionRow[]) => {
     const overrides = await decisions.overridesOf(rows.filter((r) => r.source === 'ai').map((r) => r.id));
-    return (d: DecisionRow) => ({ ...core(d), override: overrides.has(d.id) ? core(overrides.get(d.id)!) : null });
+    const all = [...rows, ...overrides.values()];
+    const [people, companies] = await Promise.all([names.people(all.map((r) => r.actor_user_id)), names.companies(all.map((r) => r.company_id))]);
+    const named = (d: DecisionRow) => ({ ...core(d), actorName: people.get(d.actor_user_id ?? '') ?? null, companyName: companies.get(d.company_id ?? '') ?? null });
+    return (d: DecisionRow) => ({ ...named(d), override: overrides.has(d.id) ? named(overrides.get(d.id)!) : null });
   };
 
   route(router, registry, {
@@ -67,7 +73,7 @@ export function decisionRoutes({ db, registry }: { db: Db; registry: Operation[]
       company_id: companyId, overrides_decision_id: null, details: body.details ?? null, occurred_at: new Date(),
       decision_key: `ai:${randomUUID()}`,
     });
-    return { status: 201, body: { ...core(stored!), override: null } };
+    return { status: 201, body: (await withOverrides([stored!]))(stored!) };
   });
 
   route(router, registry, {
@@ -85,7 +91,7 @@ export function decisionRoutes({ db, registry }: { db: Db; registry: Operation[]
       decision_key: `override:${decision.id}`,
     });
     if (!override) throw conflict('this decision has already been overridden');
-    return { status: 201, body: { ...core(decision), override: core(override) } };
+    return { status: 201, body: (await withOverrides([decision]))(decision) };
   });
 
   route(router, registry, {

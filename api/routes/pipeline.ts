@@ -6,14 +6,16 @@ import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
 import { idParams } from '../schemas.js';
 import { pipelineDto } from '../ats-schemas.js';
+import { APPLICATION_STAGES } from '../../workflows/automation-rules.js';
 
 const DAY_MS = 86_400_000;
 const days = (ms: number) => Math.round((ms / DAY_MS) * 10) / 10;
 
 /**
- * Stage metrics of a job (seed 004 priorities 3–5): per stage the applications in it and
- * the average time spent in it (from stage history, ATS and automation moves alike), and
- * per candidate the current stage and days in it.
+ * Stage metrics of a job (seed 004 priorities 3–5): per canonical stage, in pipeline
+ * order, the applications in it and the average time spent in it (from stage history:
+ * ATS, automation and placement moves alike), and per candidate the current stage, the
+ * ATS's own name of it when an ATS set it, and days in it.
  */
 export function pipelineRoutes({ db, registry }: { db: Db; registry: Operation[] }): Router {
   const router = Router();
@@ -30,7 +32,7 @@ export function pipelineRoutes({ db, registry }: { db: Db; registry: Operation[]
       .join('candidates', 'candidates.id', 'applications.candidate_id')
       .where('applications.job_id', job.id).whereNull('applications.deleted_at')
       .orderBy('applications.created_at')
-      .select('applications.id', 'applications.candidate_id', 'candidates.full_name', 'applications.stage', 'applications.status', 'applications.stage_changed_at', 'applications.created_at');
+      .select('applications.id', 'applications.candidate_id', 'candidates.full_name', 'applications.stage', 'applications.stage_label', 'applications.status', 'applications.stage_changed_at', 'applications.created_at');
     // Time in a stage = from entering it to leaving it (the next move), for every move of the job's applications.
     const durations = await db.raw(`
       select to_stage as stage, avg(extract(epoch from (coalesce(next_at, now()) - occurred_at)) * 1000) as avg_ms
@@ -41,7 +43,7 @@ export function pipelineRoutes({ db, registry }: { db: Db; registry: Operation[]
     const average = new Map<string, number>(durations.rows.map((r: { stage: string; avg_ms: string }) => [r.stage, Number(r.avg_ms)]));
     const counts = new Map<string, number>();
     for (const a of applications) counts.set(a.stage, (counts.get(a.stage) ?? 0) + 1);
-    const stages = [...new Set([...counts.keys(), ...average.keys()])].map((stage) => ({
+    const stages = APPLICATION_STAGES.map((stage) => ({
       stage, count: counts.get(stage) ?? 0, averageDaysInStage: average.has(stage) ? days(average.get(stage)!) : null,
     }));
     return {
@@ -50,7 +52,7 @@ export function pipelineRoutes({ db, registry }: { db: Db; registry: Operation[]
         jobId: job.id,
         stages,
         candidates: applications.map((a) => ({
-          applicationId: a.id, candidateId: a.candidate_id, candidateName: a.full_name, stage: a.stage, status: a.status,
+          applicationId: a.id, candidateId: a.candidate_id, candidateName: a.full_name, stage: a.stage, stageLabel: a.stage_label, status: a.status,
           daysInStage: days(now - (a.stage_changed_at ?? a.created_at).getTime()),
         })),
       },

@@ -27,6 +27,7 @@ import {
 import type { Role } from '../../workflows/proposal-rules.js';
 import { actorOf, partyScope, type AuthedActor } from '../auth.js';
 import { historyDto, iso } from '../dto.js';
+import { namesDal } from '../../db/dal/names.js';
 import { conflict, forbidden, notFound, splitsLocked, unprocessable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
@@ -82,7 +83,7 @@ const escrowDto = (e: EscrowRow) => ({
 });
 
 const collaboratorDto = (c: Named<CollaboratorRow>) => ({ id: c.id, recruiterId: c.recruiter_id, recruiterName: c.recruiter_name, role: c.role as CollaboratorRole, splitBps: c.split_bps });
-const placementHistoryDto = (h: PlacementHistoryRow) => ({ ...historyDto(h), details: h.details });
+const placementHistoryDto = (people: Map<string, string>) => (h: PlacementHistoryRow) => ({ ...historyDto(h, people), details: h.details });
 
 /**
  * Every collaborator's split in basis points: as given, or the default role weights when
@@ -103,6 +104,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
   const payouts = payoutsDal(db);
   const directory = directoryDal(db);
   const settings = settingsDal(db);
+  const names = namesDal(db);
 
   /** The placement if the actor may see it; otherwise 404, so other parties' placements stay invisible. */
   async function visiblePlacement(actor: AuthedActor, id: string) {
@@ -119,11 +121,12 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       payouts.ofPlacement(row.id),
     ]);
     const last = history[history.length - 1];
+    const people = await names.people(history.map((e) => e.actor_user_id));
     return {
       ...toDto(row),
       // A reported failure waits for the company's answer (replacement or refund).
       failurePending: row.state === 'active' && (last?.details as { failureReported?: boolean } | null)?.failureReported === true,
-      history: history.map(placementHistoryDto),
+      history: history.map(placementHistoryDto(people)),
       escrow: escrow ? escrowDto(escrow) : null,
       collaborators: collaborators.map(collaboratorDto),
       payouts: payoutRows.map(await payoutPresenter(payouts, payoutRows, viewer)),

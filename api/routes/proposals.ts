@@ -11,6 +11,7 @@ import { PROPOSAL_COMMAND_UPDATES, proposalRecordedUpdate, proposalWorkflow } fr
 import { type ProposalCommand, checkCommand, mayView } from '../../workflows/proposal-rules.js';
 import { actorOf, type AuthedActor } from '../auth.js';
 import { historyDto, iso } from '../dto.js';
+import { namesDal } from '../../db/dal/names.js';
 import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
 import { protectionGuard } from '../protection.js';
 import type { Operation } from '../openapi.js';
@@ -57,6 +58,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
   const applications = applicationsDal(db);
   const directory = directoryDal(db);
   const refuseIfProtected = protectionGuard({ temporal, db });
+  const names = namesDal(db);
 
   /** The proposal if the actor may see it; otherwise 404, so other companies' proposals stay invisible. */
   async function visibleProposal(actor: AuthedActor, id: string) {
@@ -67,7 +69,8 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
 
   async function detail(row: ProposalView) {
     const [history, application] = await Promise.all([proposals.history(row.id), applications.findByProposal(row.id)]);
-    return { ...toDto(row, application?.id ?? null), history: history.map(historyDto) };
+    const people = await names.people(history.map((e) => e.actor_user_id));
+    return { ...toDto(row, application?.id ?? null), history: history.map((e) => historyDto(e, people)) };
   }
 
   route(

@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { Db } from '../../lib/db.js';
+import { namesDal } from '../../db/dal/names.js';
 import { actorOf } from '../auth.js';
 import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
@@ -9,6 +11,9 @@ const meDto = z.object({
   role: z.string(),
   companyId: z.string().nullable(),
   recruiterId: z.string().nullable(),
+  /** The person's name (a recruiter's display name), null when the directory has no such user. */
+  name: z.string().nullable(),
+  companyName: z.string().nullable(),
 });
 const uiConfigDto = z.object({
   /** Where an operator opens a workflow in the Temporal Web UI; platform admins only, null when not configured. */
@@ -16,12 +21,20 @@ const uiConfigDto = z.object({
 });
 
 /** Who the caller is, and what the web UI needs to know about this deployment. */
-export function sessionRoutes({ registry, temporalUi }: { registry: Operation[]; temporalUi?: { url: string; namespace: string } }): Router {
+export function sessionRoutes({ db, registry, temporalUi }: { db: Db; registry: Operation[]; temporalUi?: { url: string; namespace: string } }): Router {
   const router = Router();
+  const names = namesDal(db);
   route(router, registry, {
-    method: 'get', path: '/me', summary: 'The signed-in user: id, role, company or recruiter profile',
+    method: 'get', path: '/me', summary: 'The signed-in user: id, name, role, company (with its name) or recruiter profile',
     responses: { 200: { description: 'The caller', schema: meDto } },
-  }, async ({ res }) => ({ status: 200, body: actorOf(res) }));
+  }, async ({ res }) => {
+    const actor = actorOf(res);
+    const [people, companies] = await Promise.all([names.people([actor.userId]), names.companies([actor.companyId ?? null])]);
+    return {
+      status: 200,
+      body: { ...actor, companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null, name: people.get(actor.userId) ?? null, companyName: companies.get(actor.companyId ?? '') ?? null },
+    };
+  });
 
   route(router, registry, {
     method: 'get', path: '/ui-config', summary: 'Settings for the web UI (the Temporal Web UI\'s address, for platform admins)',

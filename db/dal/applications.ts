@@ -6,9 +6,28 @@ export interface ApplicationRow {
   job_id: string;
   recruiter_id: string | null;
   stage: string;
+  /** The ATS's own name of the stage, shown beside the canonical `stage` (null for our own moves). */
+  stage_label: string | null;
+  status: string;
   source_proposal_id: string | null;
   created_at: Date;
 }
+
+/** Who moved an application and why: one history row per `key`. */
+export interface StageMoveInput {
+  applicationId: string;
+  to: string;
+  /** The ATS's stage name when the ATS moved it; our own moves clear it. */
+  label?: string | null;
+  actor: { userId: string | null; role: string };
+  source: 'ats' | 'automation' | 'placement';
+  reason: string;
+  at: Date;
+  key: string;
+}
+
+/** The application status that goes with a canonical stage. */
+const statusOf = (stage: string) => ({ hired: 'hired', rejected: 'rejected', left: 'closed' })[stage] ?? 'active';
 
 export const applicationsDal = (db: Db) => ({
   /**
@@ -35,6 +54,25 @@ export const applicationsDal = (db: Db) => ({
       .first();
     if (!row) throw new Error('application missing after insert');
     return row;
+  },
+
+  /**
+   * The one way an application changes stage (automation, placements): the row, and its
+   * history row keyed by `key`, so a retried move writes nothing twice. Returns the move
+   * as recorded, a retry included; the caller raises `application.stage_changed` for it.
+   */
+  async moveStage(input: StageMoveInput, trx: Executor): Promise<{ from: string | null; to: string }> {
+    const done = await trx('application_stage_history').where({ change_key: input.key }).first('from_stage', 'to_stage');
+    if (done) return { from: done.from_stage, to: done.to_stage };
+    const app = await trx<ApplicationRow>('applications').where({ id: input.applicationId }).forUpdate().first();
+    if (!app) throw new Error(`application ${input.applicationId} not found`);
+    await trx('applications').where({ id: input.applicationId })
+      .update({ stage: input.to, stage_label: input.label ?? null, status: statusOf(input.to), stage_changed_at: input.at });
+    await trx('application_stage_history').insert({
+      application_id: input.applicationId, from_stage: app.stage, to_stage: input.to, actor_user_id: input.actor.userId, actor_role: input.actor.role,
+      source: input.source, reason: input.reason, occurred_at: input.at, change_key: input.key,
+    });
+    return { from: app.stage, to: input.to };
   },
 
   async findByProposal(proposalId: string, trx: Executor = db): Promise<ApplicationRow | undefined> {

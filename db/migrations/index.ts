@@ -6,6 +6,7 @@ import * as m004 from './004_automation.js';
 import * as m005 from './005_ats_sync.js';
 import * as m006 from './006_list_indexes.js';
 import * as m008 from './008_one_live_per_candidate_job.js';
+import * as m009 from './009_application_stage_label.js';
 
 /**
  * Migrations listed statically (not discovered on disk) so the same list works under
@@ -19,6 +20,7 @@ const migrations: Record<string, Knex.Migration> = {
   '005_ats_sync': m005,
   '006_list_indexes': m006,
   '008_one_live_per_candidate_job': m008,
+  '009_application_stage_label': m009,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -62,7 +62,7 @@ describe('ATS ingestion', () => {
     await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Application Review')]));
     const moved = application('a1', 'Onsite', { updatedAt: '2026-11-02T10:00:00.000Z' });
     const result = await inTrx(m, id, (ctx) => ingestApplications(ctx, [moved]));
-    expect(result.moves).toMatchObject([{ stageFrom: 'Application Review', stageTo: 'Onsite', at: moved.updatedAt }]);
+    expect(result.moves).toMatchObject([{ stageFrom: 'submitted', stageTo: 'interview', labelFrom: 'Application Review', labelTo: 'Onsite', at: moved.updatedAt }]);
     await inTrx(m, id, (ctx) => ingestApplications(ctx, [moved])); // the same page again (a retry)
     const appId = result.moves[0]!.applicationId;
     expect(await db('application_stage_history').where({ application_id: appId })).toHaveLength(1);
@@ -78,17 +78,32 @@ describe('ATS ingestion', () => {
     await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Application Review')]));
     const appId = (await db('external_entity_map').where({ integration_id: id, entity_type: 'application', external_id: 'a1' }).first()).internal_id;
     // A webhook moved it to Onsite at 12:00 (what ingestWebhookEvents writes).
-    await db('applications').where({ id: appId }).update({ stage: 'Onsite', stage_changed_at: new Date('2026-11-01T12:00:00.000Z') });
+    await db('applications').where({ id: appId }).update({ stage: 'interview', stage_label: 'Onsite', stage_changed_at: new Date('2026-11-01T12:00:00.000Z') });
     const unknown = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', '', { updatedAt: '2026-11-01T13:00:00.000Z' })]));
     const older = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Recruiter Screen', { updatedAt: '2026-11-01T11:00:00.000Z' })]));
     expect([...unknown.moves, ...older.moves]).toEqual([]);
-    expect((await db('applications').where({ id: appId }).first()).stage).toBe('Onsite');
+    expect(await db('applications').where({ id: appId }).first()).toMatchObject({ stage: 'interview', stage_label: 'Onsite' });
     const newer = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Offer', { updatedAt: '2026-11-01T14:00:00.000Z' })]));
-    expect(newer.moves).toMatchObject([{ stageFrom: 'Onsite', stageTo: 'Offer' }]);
+    expect(newer.moves).toMatchObject([{ stageFrom: 'interview', stageTo: 'offer', labelFrom: 'Onsite', labelTo: 'Offer' }]);
     const fresh = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a2', '', { candidateExternalId: 'c2' })]));
     expect(fresh.created).toBe(1);
     const a2 = (await db('external_entity_map').where({ integration_id: id, entity_type: 'application', external_id: 'a2' }).first()).internal_id;
-    expect((await db('applications').where({ id: a2 }).first()).stage).toBe('Unknown');
+    expect(await db('applications').where({ id: a2 }).first()).toMatchObject({ stage: 'submitted', stage_label: null });
+  });
+
+  it('keeps a canonical stage with the ATS\'s name as its label: history in canonical stages, the ATS event log in its names, a rename inside one stage no move', async () => {
+    const m = await createMarketplace(db);
+    const id = await integration(m);
+    await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Recruiter Screen')]));
+    const [row] = await db('applications').where({ job_id: (await db('external_entity_map').where({ integration_id: id, entity_type: 'job' }).first()).internal_id });
+    expect(row).toMatchObject({ stage: 'screening', stage_label: 'Recruiter Screen' });
+    const interview = (stage: string, day: string) => inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', stage, { updatedAt: `2026-11-${day}T10:00:00.000Z` })]));
+    expect((await interview('Technical Interview', '02')).moves).toHaveLength(1);
+    expect((await interview('Onsite', '03')).moves).toHaveLength(0); // still an interview: the label changes only
+    expect(await db('applications').where({ id: row.id }).first()).toMatchObject({ stage: 'interview', stage_label: 'Onsite' });
+    expect(await db('application_stage_history').where({ application_id: row.id }).select('from_stage', 'to_stage')).toEqual([{ from_stage: 'screening', to_stage: 'interview' }]);
+    const [event] = await db('ats_events').where({ integration_id: id, event_type: 'application.stage_changed' });
+    expect(event).toMatchObject({ stage_from: 'Recruiter Screen', stage_to: 'Technical Interview', metadata: { stageFrom: 'screening', stageTo: 'interview' } });
   });
 
   it('stores a canonical event once per provider event id', async () => {

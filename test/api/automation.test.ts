@@ -197,6 +197,9 @@ describe('decision log API', () => {
     const override = await h.request('POST', `/api/v1/decisions/${ai.body.id}/override`, { actor: m.actors.hiringManager, body: { outcome: 'reject', reason: 'Failed the reference check.' } });
     expect(override.status).toBe(201);
     expect(override.body.override).toMatchObject({ source: 'human', outcome: 'reject', reasoning: 'Failed the reference check.', overridesDecisionId: ai.body.id, actorUserId: m.actors.hiringManager.userId });
+    // Who decided and for which company, by name (the log shows names, not ids).
+    const company = (await h.db('companies').where({ id: m.companyId }).first()).name;
+    expect(override.body).toMatchObject({ actorName: 'Admin', companyName: company, override: { actorName: 'Hiring Manager', companyName: company } });
     expect((await h.request('POST', `/api/v1/decisions/${ai.body.id}/override`, { actor: m.actors.companyAdmin, body: { outcome: 'advance', reason: 'again' } })).status).toBe(409);
     expect((await h.request('POST', `/api/v1/decisions/${override.body.override.id}/override`, { actor: m.actors.companyAdmin, body: { outcome: 'x', reason: 'y' } })).status).toBe(422);
 

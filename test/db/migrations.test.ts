@@ -8,6 +8,20 @@ const adminUrl = Object.assign(new URL(databaseUrl()), { pathname: '/postgres' }
 const scratchUrl = Object.assign(new URL(databaseUrl()), { pathname: `/${name}` }).toString();
 afterAll(() => dropDatabase(adminUrl, name));
 
+/** A scratch database of its own, migrated to the latest, for `test`. */
+async function scratch(suffix: string, test: (db: ReturnType<typeof createDb>) => Promise<void>) {
+  const own = `${name}_${suffix}`;
+  await ensureDatabase(adminUrl, own);
+  const db = createDb(Object.assign(new URL(databaseUrl()), { pathname: `/${own}` }).toString(), { max: 1 });
+  try {
+    await migrateLatest(db);
+    await test(db);
+  } finally {
+    await db.destroy();
+    await dropDatabase(adminUrl, own);
+  }
+}
+
 describe('migrations', () => {
   it('apply, roll back completely, and apply again', async () => {
     await ensureDatabase(adminUrl, name);
@@ -22,5 +36,23 @@ describe('migrations', () => {
     } finally {
       await db.destroy();
     }
+  });
+
+  it('009 turns the ATS stage names synced applications held into canonical stages with the name as label, and back', async () => {
+    await scratch('stages', async (db) => {
+      const MIGRATION = '009_application_stage_label';
+      await db.migrate.down({ name: MIGRATION });
+      const [company] = await db('companies').insert({ name: 'Acme' }).returning('id');
+      const [job] = await db('jobs').insert({ company_id: company.id, title: 'Engineer' }).returning('id');
+      const candidates = await db('candidates').insert([{ full_name: 'A' }, { full_name: 'B' }, { full_name: 'C' }]).returning('id');
+      const rows = [['Recruiter Screen', 'active'], ['Onsite', 'rejected'], ['screening', 'active']] as const;
+      await db('applications').insert(rows.map(([stage, status], i) => ({ candidate_id: candidates[i].id, job_id: job.id, stage, status })));
+      const stages = async () => (await db('applications').orderBy('candidate_id').select('candidate_id', 'stage', 'stage_label'))
+        .map((a) => [candidates.findIndex((c: { id: string }) => c.id === a.candidate_id), a.stage, a.stage_label ?? null]).sort();
+      await db.migrate.up({ name: MIGRATION });
+      expect(await stages()).toEqual([[0, 'screening', 'Recruiter Screen'], [1, 'rejected', 'Onsite'], [2, 'screening', null]]);
+      await db.migrate.down({ name: MIGRATION });
+      expect((await db('applications').select('stage')).map((a) => a.stage).sort()).toEqual(['Onsite', 'Recruiter Screen', 'screening']);
+    });
   });
 });

@@ -4,6 +4,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import * as workflows from '../../workflows/index.js';
 import { recordedHistories, replay } from '../support/replay.js';
 import { DOMAIN_EVENTS_PATCH } from '../../workflows/domain-events.js';
+import { APPLICATION_STAGE_PATCH } from '../../workflows/placement.js';
 
 const workflowTypeOf = (history: Awaited<ReturnType<typeof recordedHistories>>[number]['history']) =>
   history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
@@ -24,16 +25,27 @@ describe('recorded workflow histories', () => {
     expect(results).toHaveLength(histories.length);
   });
 
-  it('include runs from before and after a patched() change, and both replay (the versioning rule)', async () => {
-    // Raising domain events was added to running proposal workflows behind patched(DOMAIN_EVENTS_PATCH).
-    const histories = (await recordedHistories()).filter((h) => workflowTypeOf(h.history) === 'proposalWorkflow');
+  /** The histories of `type` recorded before and after `patch`, by its marker. */
+  async function aroundPatch(type: string, patch: string) {
+    const histories = (await recordedHistories()).filter((h) => workflowTypeOf(h.history) === type);
     const patchedRun = (h: (typeof histories)[number]) =>
       h.history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch'
-        && Object.values(e.markerRecordedEventAttributes.details ?? {}).some((d) => d.payloads?.some((p) => Buffer.from(p.data ?? []).toString().includes(DOMAIN_EVENTS_PATCH))));
-    const before = histories.filter((h) => !patchedRun(h));
-    const after = histories.filter(patchedRun);
+        && Object.values(e.markerRecordedEventAttributes.details ?? {}).some((d) => d.payloads?.some((p) => Buffer.from(p.data ?? []).toString().includes(patch))));
+    return { before: histories.filter((h) => !patchedRun(h)), after: histories.filter(patchedRun) };
+  }
+
+  it('include runs from before and after a patched() change, and both replay (the versioning rule)', async () => {
+    // Raising domain events was added to running proposal workflows behind patched(DOMAIN_EVENTS_PATCH).
+    const { before, after } = await aroundPatch('proposalWorkflow', DOMAIN_EVENTS_PATCH);
     expect(before.map((h) => h.workflowId)).toContain('proposal-reviewed-then-accepted');
     expect(after.map((h) => h.workflowId)).toContain('proposal-accepted-raises-domain-event');
+    expect((await replay([...before, ...after])).failures).toEqual([]);
+  });
+
+  it('include placements from before and after they moved the application (APPLICATION_STAGE_PATCH), and both replay', async () => {
+    const { before, after } = await aroundPatch('placementWorkflow', APPLICATION_STAGE_PATCH);
+    expect(before.map((h) => h.workflowId)).toEqual(expect.arrayContaining(['placement-refunded-after-failure', 'placement-replaced-then-released-early']));
+    expect(after.map((h) => h.workflowId).sort()).toEqual(['placement-moves-application-hired-left-then-refunded', 'placement-moves-application-to-replacement-then-released']);
     expect((await replay([...before, ...after])).failures).toEqual([]);
   });
 

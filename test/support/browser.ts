@@ -17,8 +17,9 @@ export interface BrowserHarness {
   /**
    * A page signed in as `actor` through the sign-in form. `holdTimers` pauses the page's
    * clock, so its 10-second refreshes never run: it keeps what it loaded (a stale tab).
+   * `viewport` sizes the window (a wide desktop, a phone).
    */
-  signedIn(actor: Actor, opts?: { holdTimers?: boolean }): Promise<Page>;
+  signedIn(actor: Actor, opts?: { holdTimers?: boolean; viewport?: { width: number; height: number } }): Promise<Page>;
 }
 
 /**
@@ -41,7 +42,7 @@ export function useBrowser(): BrowserHarness {
       return h!;
     },
     async signedIn(actor, opts = {}) {
-      const page = await browser!.newPage({ acceptDownloads: true });
+      const page = await browser!.newPage({ acceptDownloads: true, ...(opts.viewport && { viewport: opts.viewport }) });
       if (opts.holdTimers) {
         await page.clock.install();
         await page.clock.pauseAt(new Date(Date.now() + 1000));

@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
 import type { AtsConnector, AtsPlatform } from '../../activities/ats/types.js';
+import { canonicalStage } from '../../activities/ats/stages.js';
 import {
   type atsSyncWorkflow,
   disconnectUpdate,
@@ -94,7 +95,7 @@ describe.each(Object.keys(FAKES) as AtsPlatform[])('ats sync workflow on %s', (p
     expect(second.lastError).toBeNull();
     expect(await mappedCounts(db, integrationId)).toEqual({ job: 2, candidate: people + 1, application: 5 });
     const moved = await db('external_entity_map').where({ integration_id: integrationId, entity_type: 'application', external_id: seeded.applications[1] }).first();
-    expect((await db('applications').where({ id: moved.internal_id }).first()).stage).toBe(stage);
+    expect(await db('applications').where({ id: moved.internal_id }).first()).toMatchObject({ stage: canonicalStage(stage), stage_label: stage });
     expect(await db('application_stage_history').where({ application_id: moved.internal_id, source: 'ats' })).toHaveLength(1);
     expect(await db('ats_events').where({ integration_id: integrationId, event_type: 'application.stage_changed' })).toHaveLength(1);
     const logs = await db('sync_logs').where({ integration_id: integrationId, entity: 'applications' }).orderBy('id');

@@ -40,6 +40,8 @@ const PLATFORM = { userId: randomUUID(), role: 'platform_admin' as const };
 
 async function hire(opts: { startInDays?: number; feeCents?: number } = {}) {
   const { marketplace: m, recruiters } = await createCollaborators(db, stripe, TEAM);
+  // The candidate's application, moved along by the company's process so far.
+  await db('applications').insert({ candidate_id: m.candidateId, job_id: m.jobId, recruiter_id: recruiters[0]!.recruiterId, stage: 'screening' });
   const start = new Date((await env.currentTimeMs()) + (opts.startInDays ?? 0) * DAY);
   const input: PlacementInput = {
     placementId: randomUUID(), companyId: m.companyId, jobId: m.jobId, candidateId: m.candidateId, feeCents: opts.feeCents ?? 2_000_000, currency: 'USD',
@@ -152,6 +154,32 @@ describe('placement workflow', () => {
     expect(splits.map((s) => s.status)).toEqual(['reversed', 'reversed', 'reversed']);
     expect(await db('escrow_holds').where({ placement_id: input.placementId }).first()).toMatchObject({ status: 'refunded', reason: 'company chose a refund' });
     expect((await historyOf(input.placementId)).at(-1)).toBe('failed');
+  });
+
+  it('moves the application with the placement: hired at the hire, left when the hire leaves, the replacement hired, each once in the stage history with its application.stage_changed event', async () => {
+    const { m, handle, admin } = await hire();
+    const original = await db('applications').where({ candidate_id: m.candidateId, job_id: m.jobId }).first();
+    expect(original).toMatchObject({ stage: 'hired', status: 'hired' }); // moved before the hire answers
+    await env.sleep(DAY);
+    await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate resigned' }] });
+    const replacement = await createCandidate(db);
+    await handle.executeUpdate(chooseReplacementUpdate, { args: [{ actor: admin, candidateId: replacement }] });
+
+    const moves = await db('application_stage_history').join('applications', 'applications.id', 'application_stage_history.application_id')
+      .where('applications.job_id', m.jobId).orderBy('application_stage_history.id')
+      .select('applications.candidate_id', 'from_stage', 'to_stage', 'source', 'actor_user_id', 'reason');
+    expect(moves).toEqual([
+      { candidate_id: m.candidateId, from_stage: 'screening', to_stage: 'hired', source: 'placement', actor_user_id: admin.userId, reason: 'placement recorded' },
+      { candidate_id: m.candidateId, from_stage: 'hired', to_stage: 'left', source: 'placement', actor_user_id: admin.userId, reason: 'candidate resigned' },
+      // The replacement had no application for the job: it gets one, submitted then hired.
+      { candidate_id: replacement, from_stage: 'submitted', to_stage: 'hired', source: 'placement', actor_user_id: admin.userId, reason: 'replacement hired' },
+    ]);
+    expect(await db('applications').where({ id: original.id }).first()).toMatchObject({ stage: 'left', status: 'closed' });
+    const events = await db('domain_events').where({ type: 'application.stage_changed', company_id: m.companyId }).orderBy('occurred_at');
+    expect(events.map((e) => [e.data.candidateId, e.data.stageFrom, e.data.stageTo, e.data.source])).toEqual([
+      [m.candidateId, 'screening', 'hired', 'placement'], [m.candidateId, 'hired', 'left', 'placement'], [replacement, 'submitted', 'hired', 'placement'],
+    ]);
+    await handle.terminate('seen what it does');
   });
 
   it('lets a platform admin extend the guarantee and release early, with a reason, and nobody else', async () => {

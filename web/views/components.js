@@ -35,6 +35,8 @@ function renderCountdown(el, now) {
   el.textContent = left > 0 ? `${formatDuration(left)} left` : 'Deadline passed';
   el.classList.toggle('is-urgent', left > 0 && left < URGENT_MS);
   el.classList.toggle('is-overdue', left <= 0);
+  // A passed deadline is not counted any further: the ticker lets go of it.
+  if (left <= 0) delete el.dataset.deadline;
 }
 
 export function countdown(deadlineIso, what = 'Decision due') {

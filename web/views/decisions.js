@@ -7,7 +7,7 @@
  */
 import { isAbort, newIdempotencyKey, request, tokenStore } from '../api.js';
 import { fill, h } from '../dom.js';
-import { formatDateTime, roleLabel, shortId } from '../format.js';
+import { actorLabel, formatDateTime } from '../format.js';
 import { entityLink, errorAlert, notice } from './components.js';
 import { formErrors, formField } from './form.js';
 import { filterSelect, liveList } from './live-list.js';
@@ -19,7 +19,14 @@ const PASSED_FILTERS = ['entityType', 'entityId', 'decisionType'];
 
 
 const confidenceText = (c) => (c === null || c === undefined ? '—' : `${Math.round(c * 100)}%`);
-const actorText = (d) => `${roleLabel(d.actorRole)}${d.actorUserId ? ` ${shortId(d.actorUserId)}` : ''}`;
+
+/** `approval_approved` with outcome `approved` → "Approval: approved": the outcome is said once. */
+function decisionTitle(d) {
+  const suffix = d.outcome ? `_${d.outcome}` : null;
+  const type = suffix && d.decisionType.endsWith(suffix) ? d.decisionType.slice(0, -suffix.length) : d.decisionType;
+  const words = type.replace(/_/g, ' ');
+  return [`${words.charAt(0).toUpperCase()}${words.slice(1)}: `, h('span', { 'data-testid': 'decision-outcome' }, d.outcome ?? '—')];
+}
 
 function sourceBadge(source) {
   return h('span', { class: `badge badge-source-${source}`, 'data-testid': 'decision-source', 'data-source': source }, SOURCE_LABELS[source] ?? source);
@@ -142,7 +149,7 @@ export async function decisionsView(root, { query, signal, navigate }) {
       'div',
       { class: 'decision-override', 'data-testid': 'decision-override', 'data-decision-id': o.id },
       h('h3', {}, 'Overridden'),
-      h('p', {}, 'Outcome ', h('strong', { 'data-testid': 'override-outcome' }, o.outcome ?? '—'), ` · by ${actorText(o)} · ${formatDateTime(o.occurredAt)}`),
+      h('p', {}, 'Outcome ', h('strong', { 'data-testid': 'override-outcome' }, o.outcome ?? '—'), ` · by ${actorLabel(o)} · ${formatDateTime(o.occurredAt)}`),
       o.reasoning && h('p', { class: 'reason', 'data-testid': 'override-reason' }, o.reasoning),
     );
   }
@@ -226,10 +233,10 @@ export async function decisionsView(root, { query, signal, navigate }) {
     return h(
       'article',
       { class: 'card', 'data-testid': 'decision-card', 'data-decision-id': d.id, 'data-source': d.source, 'data-overridden': String(!!d.override) },
-      h('h2', {}, d.decisionType.replace(/_/g, ' '), ' → ', h('span', { 'data-testid': 'decision-outcome' }, d.outcome ?? '—'), ' ', sourceBadge(d.source)),
+      h('h2', {}, decisionTitle(d), ' ', sourceBadge(d.source)),
       h('dl', { class: 'fields' },
         h('dt', {}, 'Entity'), h('dd', {}, entityLink(d.entityType, d.entityId)),
-        h('dt', {}, 'Decided'), h('dd', {}, h('time', { datetime: d.occurredAt }, formatDateTime(d.occurredAt)), ` by ${actorText(d)}`),
+        h('dt', {}, 'Decided'), h('dd', {}, h('time', { datetime: d.occurredAt }, formatDateTime(d.occurredAt)), ' by ', h('span', { 'data-testid': 'decision-actor' }, actorLabel(d))),
         d.source === 'ai' && [
           h('dt', {}, 'Confidence'), h('dd', { 'data-testid': 'decision-confidence' }, confidenceText(d.confidence)),
           h('dt', {}, 'Model'), h('dd', { 'data-testid': 'decision-model' }, d.modelVersion ?? '—'),

@@ -7,7 +7,7 @@
  */
 import { api, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
-import { formatDateTime, formatMoney, roleLabel, shortId } from '../format.js';
+import { actorLabel, formatDateTime, formatMoney } from '../format.js';
 import { errorAlert, every, loading, notice, stateBadge, temporalLink } from './components.js';
 import { formErrors, formField, select } from './form.js';
 import { guaranteeCell } from './placements-list.js';
@@ -72,7 +72,7 @@ function payoutsCard(p) {
           h('thead', {}, h('tr', {}, ['Recruiter', 'Amount', 'Status'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', {}, payout.splits.map((s) => h('tr', { 'data-testid': 'payout-split', 'data-status': s.status },
             h('td', {}, s.recruiterName), h('td', { class: 'num' }, formatMoney(s.amountCents, payout.currency)),
-            h('td', {}, s.status, s.blockReason && h('span', { class: 'muted' }, ` — ${s.blockReason}`)))))))),
+            h('td', { class: 'wrap' }, s.status, s.blockReason && h('div', { class: 'muted block-reason' }, s.blockReason)))))))),
     p.payouts.length > 0 && h('p', {}, h('a', { href: `#/payouts?placement=${p.id}` }, 'See these payouts in the payouts view')));
 }
 
@@ -81,7 +81,7 @@ function historyCard(p) {
     h('h2', {}, 'History'),
     h('ol', { class: 'timeline', 'data-testid': 'history' }, p.history.map((e) => h('li', { class: 'timeline-entry', 'data-testid': 'history-entry' },
       h('p', { class: 'timeline-change' }, e.oldState ? [stateBadge(e.oldState, 'history-state'), h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→')] : 'Created as ', stateBadge(e.newState, 'history-state')),
-      h('p', { class: 'muted' }, roleLabel(e.actorRole), e.actorUserId && ` · user ${shortId(e.actorUserId)}`, ' · ', formatDateTime(e.occurredAt)),
+      h('p', { class: 'muted' }, h('span', { 'data-testid': 'history-actor' }, actorLabel(e)), ' · ', formatDateTime(e.occurredAt)),
       e.reason && h('blockquote', { class: 'reason' }, e.reason)))));
 }
 

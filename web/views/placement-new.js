@@ -22,9 +22,25 @@ export function amountToCents(text) {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/**
+ * The accepted proposals still to hire from: one per candidate × job (the newest), and
+ * none whose candidate is already placed in that job (a failed placement does not count).
+ */
+export function hireable(proposals, placements) {
+  const key = (x) => `${x.candidateId}:${x.jobId}`;
+  const placed = new Set(placements.filter((p) => p.state !== 'failed').map(key));
+  const seen = new Set();
+  return proposals.filter((p) => {
+    if (placed.has(key(p)) || seen.has(key(p))) return false;
+    seen.add(key(p));
+    return true;
+  });
+}
+
 async function chooseProposal(root, { signal }) {
   root.append(h('h1', {}, 'Record a hire'), loading('Loading accepted proposals…'));
-  const { items } = await api.acceptedProposals(signal);
+  const [{ items: accepted }, placements] = await Promise.all([api.acceptedProposals(signal), api.recentPlacements(signal)]);
+  const items = hireable(accepted, placements);
   fill(
     root,
     h('h1', {}, 'Record a hire'),

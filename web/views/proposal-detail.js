@@ -4,7 +4,7 @@
  */
 import { api, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
-import { formatDateTime, isOpenState, roleLabel, shortId, stateLabel } from '../format.js';
+import { actorLabel, awaitsDecision, formatDateTime, isOpenState, shortId, stateLabel } from '../format.js';
 import { countdown, errorAlert, every, loading, notice, stateBadge, temporalLink } from './components.js';
 
 const REFRESH_MS = 10_000;
@@ -21,9 +21,9 @@ const DONE = {
 export function availableActions(me, p) {
   const companyUser = COMPANY_ROLES.includes(me.role) && me.companyId === p.companyId;
   const ownRecruiter = me.role === 'recruiter' && me.recruiterId === p.recruiterId;
-  const open = isOpenState(p.state);
+  const open = isOpenState(p.state) && !p.stuck;
   return [
-    companyUser && p.state === 'proposed' && 'review',
+    companyUser && open && p.state === 'proposed' && 'review',
     companyUser && open && 'accept',
     companyUser && open && 'decline',
     ownRecruiter && open && 'withdraw',
@@ -54,7 +54,7 @@ function detailsCard(p) {
       field('Job', p.jobTitle),
       field('Company', idText(p.companyId)),
       field('Recruiter', p.recruiterName),
-      field('Decision due', formatDateTime(p.decisionDeadline), isOpenState(p.state) && [' · ', countdown(p.decisionDeadline)]),
+      field('Decision due', formatDateTime(p.decisionDeadline), awaitsDecision(p) && [' · ', countdown(p.decisionDeadline)]),
       field('Reminder', p.reminderAt && formatDateTime(p.reminderAt)),
       field('Decided', p.decidedAt && formatDateTime(p.decidedAt)),
       field('Decision reason', p.decisionReason),
@@ -81,8 +81,7 @@ function historyEntry(entry) {
     h(
       'p',
       { class: 'muted' },
-      roleLabel(entry.actorRole),
-      entry.actorUserId && ` · user ${shortId(entry.actorUserId)}`,
+      h('span', { 'data-testid': 'history-actor' }, actorLabel(entry)),
       ' · ',
       h('time', { datetime: entry.occurredAt }, formatDateTime(entry.occurredAt)),
     ),
@@ -129,6 +128,7 @@ function reasonForm(command, { onConfirm, onCancel }) {
 }
 
 function noActionsText(p) {
+  if (p.stuck) return `Its process refused the last command although this record still says ${stateLabel(p.state).toLowerCase()}: it is out of step and needs an operator before anyone can act on it.`;
   if (!isOpenState(p.state)) return `This proposal is closed (${stateLabel(p.state).toLowerCase()}); no further actions.`;
   return 'You can view this proposal but not act on it.';
 }
@@ -174,6 +174,12 @@ function actionsCard(p, actions, { run, onReasonToggle }) {
 function notFoundMessage(err) {
   return err.status === 404 ? 'This proposal does not exist, or you are not allowed to see it.' : `Could not load the proposal: ${err.message}`;
 }
+
+/**
+ * A state conflict (409) from the process while the record still says open: the two
+ * disagree (a wedged proposal), so it is shown as stuck, without countdown or actions.
+ */
+const stuckAfter = (err, fresh) => (err.status === 409 && isOpenState(fresh.state) ? { ...fresh, stuck: true } : fresh);
 
 const backLink = () => h('a', { href: '#/proposals', class: 'back-link' }, '← All proposals');
 
@@ -223,7 +229,7 @@ export async function proposalDetailView(root, { me, uiConfig, params, signal, f
   async function reloadAfter(err) {
     const message = err.status === 409 ? `${err.message}. The proposal has been reloaded.` : err.message;
     try {
-      render(await api.getProposal(proposal.id, signal), errorAlert(message));
+      render(stuckAfter(err, await api.getProposal(proposal.id, signal)), errorAlert(message));
     } catch (reloadErr) {
       if (!isAbort(reloadErr)) render(proposal, errorAlert(message));
     }
@@ -264,7 +270,7 @@ export async function proposalDetailView(root, { me, uiConfig, params, signal, f
     } catch (err) {
       if (signal.aborted) return;
       messages.push(errorAlert(`Could not mark the proposal as in review: ${err.message}`));
-      proposal = await api.getProposal(proposal.id, signal);
+      proposal = stuckAfter(err, await api.getProposal(proposal.id, signal));
     }
   }
   render(proposal, messages);

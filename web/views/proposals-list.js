@@ -3,12 +3,13 @@
  * proposals, and the live list's re-fetch so timer-driven changes (timed_out) appear.
  */
 import { h } from '../dom.js';
-import { STATES, formatDateTime, isOpenState, stateLabel } from '../format.js';
+import { STATES, awaitsDecision, formatDateTime, isOpenState, stateLabel } from '../format.js';
 import { countdown, stateBadge } from './components.js';
 import { filterSelect, listTable, liveList } from './live-list.js';
 
 function decisionCell(p) {
-  if (isOpenState(p.state)) return countdown(p.decisionDeadline);
+  if (awaitsDecision(p)) return countdown(p.decisionDeadline);
+  if (isOpenState(p.state)) return h('span', { class: 'muted', 'data-testid': 'deadline' }, `Due ${formatDateTime(p.decisionDeadline)}`);
   return h('span', { class: 'muted' }, formatDateTime(p.decidedAt ?? p.updatedAt));
 }
 
