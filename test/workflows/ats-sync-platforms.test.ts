@@ -89,7 +89,8 @@ describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end 
     expect((await ran(handle, 1)).lastError).toBeNull();
 
     const mapped = (type: string, externalId: string) => db('external_entity_map').where({ integration_id: integrationId, entity_type: type, external_id: externalId }).first();
-    const stageOf = async (externalId: string) => (await db('applications').where({ id: (await mapped('application', externalId)).internal_id }).first()).stage;
+    // The ATS's own stage name is kept as the application's label beside our canonical stage.
+    const stageOf = async (externalId: string) => (await db('applications').where({ id: (await mapped('application', externalId)).internal_id }).first()).stage_label;
     expect(await Promise.all(seeded.applications.map(stageOf))).toEqual([ats.stages[0], ats.stages[0], ats.stages[1], ats.stages[0]]);
     if (platform === 'workable') expect((ats as WorkableFake).subscriptions().map((s) => s.event)).toEqual(['candidate_created', 'candidate_moved']);
 
