@@ -24,6 +24,7 @@ import { badRequest, notFound, unauthorized, unavailable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
+import { assertStorableText } from '../text-guard.js';
 import { idParams, webhookAckDto } from '../schemas.js';
 import {
   integrationCreateBody,
@@ -246,6 +247,7 @@ export function integrationWebhookRoutes({ temporal, db, registry, ats }: { temp
     } catch {
       throw badRequest('the webhook body is not what this platform sends');
     }
+    assertStorableText({ body: events });
     const known = events.length
       ? new Set((await db('ats_events').where({ integration_id: row.id }).whereIn('provider_event_id', events.map((e) => e.providerEventId)).select('provider_event_id'))
         .map((r: { provider_event_id: string }) => r.provider_event_id))
