@@ -52,6 +52,8 @@ const FAILURE_STATUS: Record<string, (message: string) => ApiError> = {
   [FAILURE_TYPES.ActionNotApplicable]: (m) => unprocessable(m, 'action_not_applicable'),
   [FAILURE_TYPES.IntegrationExists]: (m) => new ApiError(409, 'integration_exists', m),
   [FAILURE_TYPES.IntegrationNotFound]: () => notFound('integration'),
+  // The database's own message is an internal detail.
+  [FAILURE_TYPES.InvalidData]: () => unprocessable('the data of this request cannot be stored', 'invalid_data'),
 };
 
 function fromTemporal(err: unknown): ApiError | undefined {
