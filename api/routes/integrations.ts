@@ -24,6 +24,7 @@ import { badRequest, notFound, unauthorized, unavailable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
+import { awaitWorkflow } from '../workflow-wait.js';
 import { assertStorableText } from '../text-guard.js';
 import { idParams, webhookAckDto } from '../schemas.js';
 import {
@@ -106,7 +107,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     const entities = { jobs: true, candidates: true, applications: true, ...body.entities };
     const config = { entities, intervalMinutes: body.intervalMinutes, pushApplications: body.pushApplications };
     const workflowId = workflowIds.atsSync(id);
-    await temporal.workflow.executeUpdateWithStart(integrationRecordedUpdate, {
+    await awaitWorkflow(temporal, res, workflowId, () => temporal.workflow.executeUpdateWithStart(integrationRecordedUpdate, {
       startWorkflowOperation: new WithStartWorkflowOperation(atsSyncWorkflow, {
         workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [{
@@ -121,7 +122,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
           { key: SEARCH_ATTRIBUTES.IntegrationPlatform, value: body.platform }, { key: SEARCH_ATTRIBUTES.CompanyId, value: actor.companyId! },
         ],
       }),
-    });
+    }));
     const row = (await integrations.find(id))!;
     return { status: 201, body: { ...(await toDto(row)), webhookSecret }, headers: { Location: `/api/v1/integrations/${id}` } };
   });
@@ -148,13 +149,14 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     const actor = admin(res);
     const row = await owned(actor, params.id);
     const { credentials, ...config } = body;
-    let sealed;
+    let sealed: ReturnType<typeof seal> | undefined;
     if (credentials) {
       const issues = credentialIssues(row.platform, credentials);
       if (issues.length) throw badRequest('invalid credentials', issues);
       sealed = seal(needAts().keyRing, JSON.stringify(credentials), row.id);
     }
-    await temporal.workflow.getHandle(row.workflow_id).executeUpdate(changeSyncConfigUpdate, { args: [{ actor, config, ...(sealed && { credentials: { sealed: sealed.sealed, keyId: sealed.keyId } }) }] });
+    await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow.getHandle(row.workflow_id)
+      .executeUpdate(changeSyncConfigUpdate, { args: [{ actor, config, ...(sealed && { credentials: { sealed: sealed.sealed, keyId: sealed.keyId } }) }] }));
     return { status: 200, body: await toDto((await integrations.find(row.id))!) };
   });
 
@@ -169,7 +171,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     }, async ({ params, res }) => {
       const actor = admin(res);
       const row = await owned(actor, params.id);
-      await temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ actor }] });
+      await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ actor }] }));
       return { status: 200, body: await toDto((await integrations.find(row.id))!) };
     });
   }
@@ -189,7 +191,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
   }, async ({ params, res }) => {
     const actor = admin(res);
     const row = await owned(actor, params.id);
-    return { status: 200, body: await temporal.workflow.getHandle(row.workflow_id).executeUpdate(testConnectionUpdate, { args: [{ actor }] }) };
+    return { status: 200, body: await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow.getHandle(row.workflow_id).executeUpdate(testConnectionUpdate, { args: [{ actor }] })) };
   });
 
   route(router, registry, {
@@ -198,7 +200,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
   }, async ({ params, res }) => {
     const actor = admin(res);
     const row = await owned(actor, params.id);
-    await temporal.workflow.getHandle(row.workflow_id).executeUpdate(disconnectUpdate, { args: [{ actor }] });
+    await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow.getHandle(row.workflow_id).executeUpdate(disconnectUpdate, { args: [{ actor }] }));
     return { status: 200, body: { id: row.id, state: 'deleted' } };
   });
 

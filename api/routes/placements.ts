@@ -31,6 +31,7 @@ import { forbidden, notFound, splitsLocked, unprocessable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
+import { awaitWorkflow } from '../workflow-wait.js';
 import {
   calculateSplitsBody,
   extendGuaranteeBody,
@@ -163,9 +164,10 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       const key = req.header('idempotency-key');
       const placementId = key ? nameBasedUuid(`placement:${actor.userId}`, key) : randomUUID();
       // Start and wait for the record in one call, so a refusal is this request's answer.
-      await temporal.workflow.executeUpdateWithStart(placementRecordedUpdate, {
+      const workflowId = workflowIds.placement(placementId);
+      await awaitWorkflow(temporal, res, workflowId, () => temporal.workflow.executeUpdateWithStart(placementRecordedUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation(placementWorkflow, {
-          workflowId: workflowIds.placement(placementId),
+          workflowId,
           taskQueue,
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -175,7 +177,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
           }],
           typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: job.company_id }],
         }),
-      });
+      }));
       const row = await visiblePlacement(actor, placementId);
       return { status: 201, body: await detail(row), headers: { Location: `/api/v1/placements/${placementId}` } };
     },
@@ -281,7 +283,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
         const row = await visiblePlacement(actor, params.id);
         requireRole(res, ...op.roles);
         const args = await prepare(body, row);
-        await temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ ...args, actor }] });
+        await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ ...args, actor }] }));
         return { status: 200, body: await detail(await visiblePlacement(actor, params.id)) };
       },
     );
