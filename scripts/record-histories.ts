@@ -228,6 +228,15 @@ async function recorder(infra: TestInfra) {
       await handle.executeUpdate(declineProposalUpdate, { args: [{ actor: m.actors.companyAdmin, reason: 'Role filled internally' }] });
       return handle;
     },
+    async 'proposal-decline-refused-then-accepted'() {
+      const m = await createMarketplace(db);
+      const handle = await startProposal(env, taskQueue, proposalInput(m));
+      await handle.executeUpdate(proposalRecordedUpdate);
+      // Data the database refuses (past the API's edge check): the decline fails, the proposal stays open.
+      await handle.executeUpdate(declineProposalUpdate, { args: [{ actor: m.actors.companyAdmin, reason: 'not\u0000now' }] }).catch(() => undefined);
+      await handle.executeUpdate(acceptProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] });
+      return handle;
+    },
     async 'proposal-withdrawn'() {
       const m = await createMarketplace(db);
       const handle = await startProposal(env, taskQueue, proposalInput(m));

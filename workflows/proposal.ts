@@ -5,6 +5,7 @@ import {
   defineQuery,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -36,6 +37,8 @@ export interface ProposalView {
   decisionDeadline: string | null;
   reminderAt: string | null;
   applicationId: string | null;
+  /** The last write that failed (the state stayed as it was); `NeedsAttention` is set until a later write succeeds. */
+  failure?: { command: ProposalCommand | 'create'; type: string | null; message: string; at: string };
 }
 
 export interface ProposalCommandInput {
@@ -70,6 +73,9 @@ const DECISION_EMAIL: Partial<Record<ProposalState, ProposalEmailEvent>> = {
   timed_out: 'timed_out',
 };
 
+/** Commands change the state only once their projection write succeeded (before: at once, then written). */
+const STATE_AFTER_WRITE = 'proposal-state-after-write';
+
 /**
  * One proposal's life (SPEC §3.1): recorded, company notified, reminder 24 h before the
  * deadline, decided by accept / decline / withdraw updates or timed out by a timer.
@@ -85,6 +91,8 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
   const parties = { companyId: input.companyId, recruiterId: input.recruiterId };
   let refusal: ApplicationFailure | undefined;
   let decisionReason: string | undefined;
+  // A command's projection write is in flight: other commands wait their turn (409), the deadline waits for it.
+  let writing = false;
   // Transitions are persisted one after another, in the order the workflow decided them.
   let persisted: Promise<unknown> = Promise.resolve();
 
@@ -101,6 +109,14 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
     return done;
   };
 
+  /** Records a write the database refused, flags the workflow for ops, and returns the refusal for the caller. */
+  const failed = (command: ProposalCommand | 'create', refusal: ApplicationFailure): ApplicationFailure => {
+    view.failure = { command, type: refusal.type ?? null, message: refusal.message, at: new Date().toISOString() };
+    log.error('proposal write refused; the state is unchanged', { command, type: refusal.type, message: refusal.message });
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.NeedsAttention, value: true }]);
+    return refusal;
+  };
+
   setHandler(proposalStateQuery, () => view);
   setHandler(proposalRecordedUpdate, async () => {
     await condition(() => view.state !== null || refusal !== undefined);
@@ -113,10 +129,30 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
       update,
       async ({ actor, reason }) => {
         const to = COMMAND_TARGET[command];
-        setState(to); // synchronously, so a concurrent or late command is refused by the validator
+        if (!patched(STATE_AFTER_WRITE)) {
+          setState(to); // synchronously, so a concurrent or late command is refused by the validator
+          decisionReason = reason;
+          const result = await persist(to, actor, reason);
+          view.applicationId = result.applicationId ?? view.applicationId;
+          return view;
+        }
+        // A refused write (e.g. data Postgres cannot store) leaves the proposal as it was, still decidable.
+        writing = true;
+        let result;
+        try {
+          result = await persist(to, actor, reason);
+        } catch (err) {
+          throw failed(command, asRefusal(err));
+        } finally {
+          writing = false;
+        }
+        setState(to);
         decisionReason = reason;
-        const result = await persist(to, actor, reason);
         view.applicationId = result.applicationId ?? view.applicationId;
+        if (view.failure) {
+          view.failure = undefined;
+          upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.NeedsAttention, value: false }]);
+        }
         return view;
       },
       {
@@ -129,6 +165,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
               message: check.message,
             });
           }
+          if (writing) throw ApplicationFailure.create({ type: FAILURE_TYPES.InvalidState, message: 'another command on this proposal is being recorded' });
         },
       },
     );
@@ -142,6 +179,8 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
     setState('proposed');
   } catch (err) {
     refusal = asRefusal(err);
+    // A refusal of the data itself (not a business rule such as a duplicate) is something for ops to look at.
+    if (refusal.type === FAILURE_TYPES.InvalidData) failed('create', refusal);
     await condition(allHandlersFinished);
     return view;
   }
@@ -152,7 +191,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
   if (view.reminderAt && !(await condition(decided, msUntil(view.reminderAt)))) {
     await notify('reminder');
   }
-  if (!decided() && !(await condition(decided, msUntil(view.decisionDeadline!)))) {
+  if (!decided() && !(await condition(decided, msUntil(view.decisionDeadline!))) && !(await commandWritten())) {
     setState('timed_out');
     await persist('timed_out', SYSTEM_ACTOR, 'no decision before the deadline');
   }
@@ -172,6 +211,12 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
   }
   await condition(allHandlersFinished);
   return view;
+
+  /** Whether a command whose write was in flight at the deadline decided the proposal (a failed one did not). */
+  async function commandWritten(): Promise<boolean> {
+    if (writing) await condition(() => !writing);
+    return decided();
+  }
 
   async function notify(event: ProposalEmailEvent) {
     try {
