@@ -6,13 +6,14 @@ export interface StuckWorkflow {
 }
 
 /**
- * Running workflows (among those `query` selects) that are stuck on bad data: an activity being
+ * Running workflows (among those `query` selects, else all) that are stuck on bad data: an activity being
  * retried or carrying a failure, or an update accepted but never answered (its caller waited in
  * vain). Each is described and its history read, so use a query that selects a test's own workflows.
  */
-export async function stuckWorkflows(temporal: Client, query: string): Promise<StuckWorkflow[]> {
+export async function stuckWorkflows(temporal: Client, query?: string): Promise<StuckWorkflow[]> {
   const stuck: StuckWorkflow[] = [];
-  for await (const wf of temporal.workflow.list({ query: `(${query}) AND ExecutionStatus = "Running"` })) {
+  const running = 'ExecutionStatus = "Running"';
+  for await (const wf of temporal.workflow.list({ query: query ? `(${query}) AND ${running}` : running })) {
     const handle = temporal.workflow.getHandle(wf.workflowId, wf.runId);
     const { raw } = await handle.describe();
     for (const a of raw.pendingActivities ?? []) {
