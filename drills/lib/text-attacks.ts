@@ -130,7 +130,7 @@ interface Attack {
 }
 
 /** Every attack: each hostile text and a 1 MB string in each text spot of each case, look-alikes in exact fields, and hostile path/query/body on every operation. */
-export function textAttacks(f: TextFixture, operations: { method: string; path: string; params: string[]; hasBody: boolean }[]): Attack[] {
+export function textAttacks(f: TextFixture, operations: { method: string; path: string; params: string[]; queryParams: string[]; hasBody: boolean }[]): Attack[] {
   const attacks: Attack[] = [];
   for (const c of textCases(f)) {
     for (const spot of textSpots(c.body)) {
@@ -167,7 +167,8 @@ export function textAttacks(f: TextFixture, operations: { method: string; path: 
       }
     }
     if (op.params.length) attacks.push({ method: op.method, path: withIds(() => '%ED%A0%80'), actor: 'platformAdmin', describe: `${op.method} ${op.path} surrogate bytes in the path` });
-    attacks.push({ method: op.method, path: `${plain}?cursor=%ED%A0%80`, actor: 'platformAdmin', describe: `${op.method} ${op.path} surrogate bytes in the query` });
+    // Undecodable, the query parser keeps it as the literal text "%ED%A0%80": refused only where a cursor is read.
+    if (op.queryParams.includes('cursor')) attacks.push({ method: op.method, path: `${plain}?cursor=%ED%A0%80`, actor: 'platformAdmin', describe: `${op.method} ${op.path} surrogate bytes in the query` });
     attacks.push({ method: op.method, path: `${plain}?cursor=${MB}`, actor: 'platformAdmin', describe: `${op.method} ${op.path} 1 MB query` });
   }
   return attacks;

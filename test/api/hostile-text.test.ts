@@ -106,6 +106,8 @@ describe('hostile text at the edge', () => {
     const m = await createMarketplace(h.db);
     expectTextRefused(await h.request('GET', '/api/v1/proposals?cursor=%00', { actor: m.actors.recruiter }), 'query', ['cursor']);
     expectTextRefused(await h.request('GET', '/api/v1/proposals/%E2%80%AE', { actor: m.actors.recruiter }), 'params', ['id']);
+    // The streamed export is not registered through route(): it checks its query itself.
+    expectTextRefused(await h.request('GET', '/api/v1/decisions/export?format=csv%00', { actor: m.actors.companyAdmin }), 'query', ['format']);
   });
 
   it.each([
