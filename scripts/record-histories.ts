@@ -25,7 +25,8 @@ import {
 } from '../workflows/proposal.js';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
-import { createAtsWorkerActivities, createAutomationActivities, createOwnershipActivities, createPlacementActivities } from '../activities/index.js';
+import { createAtsWorkerActivities, createAutomationActivities, createPlacementActivities } from '../activities/index.js';
+import { createOwnershipWorker } from '../workers/ownership.js';
 import { createEventPublisher } from '../activities/events.js';
 import { connectorFor } from '../activities/ats/index.js';
 import { createGreenhouseConnector } from '../activities/ats/greenhouse.js';
@@ -83,9 +84,10 @@ async function recorder(infra: TestInfra) {
     });
   };
   const ownershipQueue = `ownership-record-${randomUUID()}`;
-  const ownershipWorker = await Worker.create({
-    connection: env.nativeConnection, taskQueue: ownershipQueue, workflowBundle: { codePath: infra.workflowBundlePath },
-    activities: createOwnershipActivities({ db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
+  // The production factory: a refused write fails once (its activity interceptor), as in a worker process.
+  const ownershipWorker = await createOwnershipWorker({
+    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: ownershipQueue, workflowBundle: { codePath: infra.workflowBundlePath },
+    db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue,
   });
   const automationWorker = await Worker.create({
     connection: env.nativeConnection, taskQueue: automationTaskQueue, workflowBundle: { codePath: infra.workflowBundlePath },
@@ -294,6 +296,13 @@ async function recorder(infra: TestInfra) {
       await handle.executeUpdate(extendProtectionUpdate, { args: [{ actor: ADMIN, days: 10, reason: 'dispute pending' }] });
       await handle.executeUpdate(overrideAttributionUpdate, { args: [{ actor: ADMIN, recruiterId: m.otherRecruiterId, reason: 'earlier outreach' }] });
       await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.otherRecruiter, reason: 'not a fit' }] });
+      return handle;
+    },
+    async 'protection-release-refused-then-released'() {
+      const { m, handle } = await claimed();
+      // Data the database refuses (past the API's edge check): the release fails, the window stays.
+      await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.recruiter, reason: 'not\u0000a fit' }] }).catch(() => undefined);
+      await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.recruiter, reason: 'not a fit' }] });
       return handle;
     },
     async 'proposal-refused-as-duplicate'() {

@@ -15,7 +15,7 @@ import type { ProposalActivities } from '../activities/index.js';
 import type { ProposalEmailEvent } from '../activities/email-templates.js';
 import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
-import { asRefusal } from './failures.js';
+import { asRefusal, flagRefusedWrite } from './failures.js';
 import { raiseDomainEvent } from './domain-events.js';
 import {
   type Actor,
@@ -109,11 +109,10 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
     return done;
   };
 
-  /** Records a write the database refused, flags the workflow for ops, and returns the refusal for the caller. */
-  const failed = (command: ProposalCommand | 'create', refusal: ApplicationFailure): ApplicationFailure => {
+  /** Records a write the database refused in the view, flags the workflow for ops, and returns the refusal for the caller. */
+  const failed = (command: ProposalCommand | 'create', err: unknown): ApplicationFailure => {
+    const refusal = flagRefusedWrite(`proposal ${command}`, err);
     view.failure = { command, type: refusal.type ?? null, message: refusal.message, at: new Date().toISOString() };
-    log.error('proposal write refused; the state is unchanged', { command, type: refusal.type, message: refusal.message });
-    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.NeedsAttention, value: true }]);
     return refusal;
   };
 
@@ -142,7 +141,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
         try {
           result = await persist(to, actor, reason);
         } catch (err) {
-          throw failed(command, asRefusal(err));
+          throw failed(command, err);
         } finally {
           writing = false;
         }
@@ -180,7 +179,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
   } catch (err) {
     refusal = asRefusal(err);
     // A refusal of the data itself (not a business rule such as a duplicate) is something for ops to look at.
-    if (refusal.type === FAILURE_TYPES.InvalidData) failed('create', refusal);
+    if (refusal.type === FAILURE_TYPES.InvalidData) failed('create', err);
     await condition(allHandlersFinished);
     return view;
   }

@@ -5,6 +5,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -13,7 +14,7 @@ import {
 import type { OwnershipActivities } from '../activities/index.js';
 import { DATABASE_ACTIVITY, DAY_MS, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
-import { asRefusal } from './failures.js';
+import { asRefusal, flagRefusedWrite } from './failures.js';
 import { raiseDomainEvent } from './domain-events.js';
 import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
 
@@ -44,6 +45,9 @@ export const protectionQuery = defineQuery<ProtectionView>('protection');
 const db = proxyActivities<OwnershipActivities>(DATABASE_ACTIVITY);
 const email = proxyActivities<OwnershipActivities>(NOTIFICATION_ACTIVITY);
 
+/** Release, override and extend change the view only once their projection write succeeded (before: at once, then written). */
+const STATE_AFTER_WRITE = 'protection-state-after-write';
+
 
 /**
  * A candidate's ownership (SPEC §3.4): the first sourcing claim wins and starts a
@@ -56,6 +60,8 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
   let noticeDaysBefore = 3;
   let claiming = false;
   let firstClaimRefused = false;
+  // A command's write is in flight: other commands are refused (409) and the window's end waits for it.
+  let writing = false;
   let step = 0;
   const now = () => new Date().toISOString();
   const key = (name: string) => `${workflowInfo().workflowId}:${++step}:${name}`;
@@ -69,6 +75,27 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
     if (actor.role !== 'platform_admin') refuse(FAILURE_TYPES.Forbidden, 'only a platform admin can do this');
     if (!reason?.trim()) refuse(FAILURE_TYPES.InvalidState, 'a reason is required');
     if (view.state !== 'protected') refuse(FAILURE_TYPES.InvalidState, `the candidate is ${view.state}, not protected`);
+    refuseWhileWriting();
+  };
+  const refuseWhileWriting = () => {
+    if (writing) refuse(FAILURE_TYPES.InvalidState, 'another change of this protection is being recorded');
+  };
+  /** Writes a command, then applies it to the view; a refused write leaves the view as it was and flags the workflow. */
+  const command = async (what: string, write: () => Promise<unknown>, apply: () => void) => {
+    if (!patched(STATE_AFTER_WRITE)) {
+      apply();
+      await write();
+      return;
+    }
+    writing = true;
+    try {
+      await write();
+    } catch (err) {
+      throw flagRefusedWrite(what, err);
+    } finally {
+      writing = false;
+    }
+    apply();
   };
 
   setHandler(protectionQuery, () => view);
@@ -107,21 +134,30 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
   });
 
   setHandler(releaseProtectionUpdate, async ({ actor, reason }) => {
-    view.state = 'released';
-    show();
-    await db.changeProtection({ candidateId: input.candidateId, key: key('released'), actor, at: now(), reason: reason ?? null, state: 'released', decision: 'release' });
+    await command(
+      'release',
+      () => db.changeProtection({ candidateId: input.candidateId, key: key('released'), actor, at: now(), reason: reason ?? null, state: 'released', decision: 'release' }),
+      () => {
+        view.state = 'released';
+        show();
+      },
+    );
     return view;
   }, {
     validator: ({ actor }) => {
       if (actor.role !== 'recruiter' || actor.recruiterId !== view.recruiterId) refuse(FAILURE_TYPES.Forbidden, 'only the sourcer can release the protection');
       if (view.state !== 'protected') refuse(FAILURE_TYPES.InvalidState, `the candidate is ${view.state}, not protected`);
+      refuseWhileWriting();
     },
   });
 
   setHandler(overrideAttributionUpdate, async ({ actor, recruiterId, reason }) => {
     const loser = view.recruiterId!;
-    view.recruiterId = recruiterId;
-    await db.changeProtection({ candidateId: input.candidateId, key: key('override'), actor, at: now(), reason, recruiterId, decision: 'override_attribution' });
+    await command(
+      'override',
+      () => db.changeProtection({ candidateId: input.candidateId, key: key('override'), actor, at: now(), reason, recruiterId, decision: 'override_attribution' }),
+      () => { view.recruiterId = recruiterId; },
+    );
     await notify(loser, 'overridden', reason);
     return view;
   }, {
@@ -132,9 +168,15 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
   });
 
   setHandler(extendProtectionUpdate, async ({ actor, days, reason }) => {
-    view.protectionEndsAt = new Date(new Date(view.protectionEndsAt!).getTime() + days * DAY_MS).toISOString();
-    show();
-    await db.changeProtection({ candidateId: input.candidateId, key: key('extend'), actor, at: now(), reason, protectionEndsAt: view.protectionEndsAt, decision: 'extend_protection' });
+    const protectionEndsAt = new Date(new Date(view.protectionEndsAt!).getTime() + days * DAY_MS).toISOString();
+    await command(
+      'extend',
+      () => db.changeProtection({ candidateId: input.candidateId, key: key('extend'), actor, at: now(), reason, protectionEndsAt, decision: 'extend_protection' }),
+      () => {
+        view.protectionEndsAt = protectionEndsAt;
+        show();
+      },
+    );
     return view;
   }, {
     validator: ({ actor, days, reason }) => {
@@ -162,6 +204,11 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
       continue;
     }
     if (!(await condition(changed, Math.max(1, new Date(ends).getTime() - Date.now())))) {
+      // A command being written at the end decides first (a release or extension wins; a refused one does not).
+      if (writing) {
+        await condition(() => !writing);
+        continue;
+      }
       view.state = 'expired';
       show();
       await db.changeProtection({ candidateId: input.candidateId, key: key('expired'), actor: SYSTEM_ACTOR, at: now(), state: 'expired', reason: 'protection window ended' });
