@@ -27,6 +27,7 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { createAtsWorkerActivities, createAutomationActivities, createPlacementActivities } from '../activities/index.js';
 import { createOwnershipWorker } from '../workers/ownership.js';
+import { permanentFailureInterceptor } from '../workers/permanent-failures.js';
 import { createEventPublisher } from '../activities/events.js';
 import { connectorFor } from '../activities/ats/index.js';
 import { createGreenhouseConnector } from '../activities/ats/greenhouse.js';
@@ -73,6 +74,8 @@ async function recorder(infra: TestInfra) {
   const placementsWorker = await Worker.create({
     connection: env.nativeConnection, taskQueue: placementsQueue, workflowBundle: { codePath: infra.workflowBundlePath },
     activities: createPlacementActivities({ db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
+    // As every worker process registers it: a refused write fails once.
+    interceptors: { activity: [permanentFailureInterceptor] },
   });
   const ADMIN = { userId: randomUUID(), role: 'platform_admin' as const };
   const startPayout = async (specs: CollaboratorSpec[]) => {
@@ -276,6 +279,15 @@ async function recorder(infra: TestInfra) {
     async 'placement-refunded-after-failure'() {
       const { handle, admin } = await hire();
       await env.sleep(5 * 86_400_000);
+      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
+      await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'refund' }] });
+      return handle;
+    },
+    async 'placement-failure-report-refused-then-refunded'() {
+      const { handle, admin } = await hire();
+      await env.sleep(5 * 86_400_000);
+      // Data the database refuses (past the API's edge check): the report fails, the guarantee runs on.
+      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'left\u0000early' }] }).catch(() => undefined);
       await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
       await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'refund' }] });
       return handle;

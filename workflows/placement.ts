@@ -18,7 +18,7 @@ import { FAILURE_TYPES, SEARCH_ATTRIBUTES, workflowIds } from './constants.js';
 import type { CollaboratorRole } from './money.js';
 import { payoutWorkflow, type PayoutView } from './payout.js';
 import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
-import { asRefusal } from './failures.js';
+import { asRefusal, commandWriter } from './failures.js';
 import { raiseDomainEvent } from './domain-events.js';
 
 export type PlacementState = 'hired' | 'active' | 'completed' | 'failed';
@@ -73,6 +73,8 @@ const stripe = proxyActivities<PlacementActivities>({
 const email = proxyActivities<PlacementActivities>(NOTIFICATION_ACTIVITY);
 
 const COMPANY_ROLES = ['company_admin', 'platform_admin'];
+/** An extension or a failure report changes the view only once its write succeeded (before: at once, then written). */
+const STATE_AFTER_WRITE = 'placement-state-after-write';
 
 /**
  * One placement's guarantee (SPEC §3.2): hired → active at the start date (activation
@@ -92,6 +94,7 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
   /** How a running guarantee ends early: a refund after a failure, or a platform admin's release. */
   let resolution: { kind: 'refund' | 'release'; reason: string; actor: Actor } | undefined;
   let deciding = false; // a replacement is being recorded
+  const commands = commandWriter(STATE_AFTER_WRITE);
   let step = 0; // numbers the steps so each one's history row is written once
   const children: ChildWorkflowHandle<typeof payoutWorkflow>[] = [];
   const now = () => new Date().toISOString();
@@ -112,7 +115,7 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
   };
   const requireState = (ok: boolean, message: string) => { if (!ok) refuse(FAILURE_TYPES.InvalidState, message); };
   const requireReason = (reason: string | undefined) => requireState(!!reason?.trim(), 'a reason is required');
-  const guaranteeRunning = () => view.state === 'active' && !view.failurePending && resolution === undefined && !deciding;
+  const guaranteeRunning = () => view.state === 'active' && !view.failurePending && resolution === undefined && !deciding && !commands.writing;
 
   setHandler(placementStateQuery, () => view);
   setHandler(placementRecordedUpdate, async () => {
@@ -127,8 +130,11 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
   }, { validator: ({ actor }) => { requireRole(actor, COMPANY_ROLES); requireState(view.state === 'hired', `cannot activate a placement that is ${view.state}`); } });
   setHandler(extendGuaranteeUpdate, async ({ actor, days, reason }) => {
     const ends = new Date(new Date(view.guaranteeEndsAt!).getTime() + days * DAY_MS).toISOString();
-    view.guaranteeEndsAt = ends;
-    await db.transitionPlacement({ ...stepOf('extend', actor, reason), to: 'active', guaranteeEndsAt: ends, details: { extendedByDays: days } });
+    await commands.run(
+      'guarantee extension',
+      () => db.transitionPlacement({ ...stepOf('extend', actor, reason), to: 'active', guaranteeEndsAt: ends, details: { extendedByDays: days } }),
+      () => { view.guaranteeEndsAt = ends; },
+    );
     return view;
   }, {
     validator: ({ actor, days, reason }) => {
@@ -139,9 +145,14 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
     },
   });
   setHandler(reportFailureUpdate, async ({ actor, reason }) => {
-    view.failurePending = true;
-    show();
-    await db.transitionPlacement({ ...stepOf('failure-reported', actor, reason), to: 'active', details: { failureReported: true } });
+    await commands.run(
+      'failure report',
+      () => db.transitionPlacement({ ...stepOf('failure-reported', actor, reason), to: 'active', details: { failureReported: true } }),
+      () => {
+        view.failurePending = true;
+        show();
+      },
+    );
     return view;
   }, { validator: ({ actor, reason }) => { requireRole(actor, COMPANY_ROLES); requireState(guaranteeRunning(), 'a failure can only be reported inside a running guarantee'); requireReason(reason); } });
   const whileFailurePending = (actor: Actor) => { requireRole(actor, COMPANY_ROLES); requireState(view.failurePending && resolution === undefined && !deciding, 'no reported failure is waiting for a decision'); };
@@ -205,7 +216,12 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
       await notify(ends);
       continue;
     }
-    if (!(await condition(changed, Math.max(1, new Date(ends).getTime() - Date.now())))) break; // guarantee over
+    if (!(await condition(changed, Math.max(1, new Date(ends).getTime() - Date.now())))) {
+      // A command being written at the end decides first (an extension or a failure report wins; a refused one does not).
+      if (!commands.writing) break; // guarantee over
+      await commands.settled();
+      continue;
+    }
     // A failure waits for its decision: a replacement restarts the guarantee (new end), a refund ends it.
     await condition(() => resolution !== undefined || !view.failurePending);
     if (resolution?.kind === 'release') break;

@@ -5,7 +5,6 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
-  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -14,7 +13,7 @@ import {
 import type { OwnershipActivities } from '../activities/index.js';
 import { DATABASE_ACTIVITY, DAY_MS, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
-import { asRefusal, flagRefusedWrite } from './failures.js';
+import { asRefusal, commandWriter } from './failures.js';
 import { raiseDomainEvent } from './domain-events.js';
 import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
 
@@ -60,8 +59,7 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
   let noticeDaysBefore = 3;
   let claiming = false;
   let firstClaimRefused = false;
-  // A command's write is in flight: other commands are refused (409) and the window's end waits for it.
-  let writing = false;
+  const commands = commandWriter(STATE_AFTER_WRITE);
   let step = 0;
   const now = () => new Date().toISOString();
   const key = (name: string) => `${workflowInfo().workflowId}:${++step}:${name}`;
@@ -78,24 +76,7 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
     refuseWhileWriting();
   };
   const refuseWhileWriting = () => {
-    if (writing) refuse(FAILURE_TYPES.InvalidState, 'another change of this protection is being recorded');
-  };
-  /** Writes a command, then applies it to the view; a refused write leaves the view as it was and flags the workflow. */
-  const command = async (what: string, write: () => Promise<unknown>, apply: () => void) => {
-    if (!patched(STATE_AFTER_WRITE)) {
-      apply();
-      await write();
-      return;
-    }
-    writing = true;
-    try {
-      await write();
-    } catch (err) {
-      throw flagRefusedWrite(what, err);
-    } finally {
-      writing = false;
-    }
-    apply();
+    if (commands.writing) refuse(FAILURE_TYPES.InvalidState, 'another change of this protection is being recorded');
   };
 
   setHandler(protectionQuery, () => view);
@@ -134,8 +115,8 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
   });
 
   setHandler(releaseProtectionUpdate, async ({ actor, reason }) => {
-    await command(
-      'release',
+    await commands.run(
+      'protection release',
       () => db.changeProtection({ candidateId: input.candidateId, key: key('released'), actor, at: now(), reason: reason ?? null, state: 'released', decision: 'release' }),
       () => {
         view.state = 'released';
@@ -153,8 +134,8 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
 
   setHandler(overrideAttributionUpdate, async ({ actor, recruiterId, reason }) => {
     const loser = view.recruiterId!;
-    await command(
-      'override',
+    await commands.run(
+      'protection override',
       () => db.changeProtection({ candidateId: input.candidateId, key: key('override'), actor, at: now(), reason, recruiterId, decision: 'override_attribution' }),
       () => { view.recruiterId = recruiterId; },
     );
@@ -169,8 +150,8 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
 
   setHandler(extendProtectionUpdate, async ({ actor, days, reason }) => {
     const protectionEndsAt = new Date(new Date(view.protectionEndsAt!).getTime() + days * DAY_MS).toISOString();
-    await command(
-      'extend',
+    await commands.run(
+      'protection extension',
       () => db.changeProtection({ candidateId: input.candidateId, key: key('extend'), actor, at: now(), reason, protectionEndsAt, decision: 'extend_protection' }),
       () => {
         view.protectionEndsAt = protectionEndsAt;
@@ -205,8 +186,8 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
     }
     if (!(await condition(changed, Math.max(1, new Date(ends).getTime() - Date.now())))) {
       // A command being written at the end decides first (a release or extension wins; a refused one does not).
-      if (writing) {
-        await condition(() => !writing);
+      if (commands.writing) {
+        await commands.settled();
         continue;
       }
       view.state = 'expired';
