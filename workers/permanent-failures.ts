@@ -1,24 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { permanentSqlState } from '../lib/sql-errors.js';
 import { FAILURE_TYPES } from '../workflows/constants.js';
-
-/**
- * SQLSTATEs that no retry can fix: class 22 (data exception: a NUL in text, a value out of range,
- * malformed input), a check constraint and a not-null violation. Unique and foreign-key violations
- * stay retryable: a retry of an idempotent write after a race is how those resolve.
- */
-export function isPermanentSqlState(code: string): boolean {
-  return code.startsWith('22') || code === '23514' || code === '23502';
-}
-
-/** The SQLSTATE of a Postgres error (knex rethrows pg's error, sometimes as a cause). */
-function sqlStateOf(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
-}
 
 /**
  * An activity that fails because of its data fails once, non-retryably, with type `InvalidData`
@@ -27,8 +10,8 @@ function sqlStateOf(err: unknown): string | undefined {
  */
 export function asPermanentFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
-  const code = sqlStateOf(err);
-  if (!code || !isPermanentSqlState(code)) return err;
+  const code = permanentSqlState(err);
+  if (!code) return err;
   return ApplicationFailure.create({
     type: FAILURE_TYPES.InvalidData,
     message: `the database refused the data (SQLSTATE ${code}): ${(err as Error).message}`,
