@@ -95,6 +95,7 @@ async function recorder(infra: TestInfra) {
   const automationWorker = await Worker.create({
     connection: env.nativeConnection, taskQueue: automationTaskQueue, workflowBundle: { codePath: infra.workflowBundlePath },
     activities: createAutomationActivities({ db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
+    interceptors: { activity: [permanentFailureInterceptor] },
   });
   const publisher = createEventPublisher({ db, temporal: env.client, taskQueue: automationTaskQueue });
   /** An application at "interview" whose stage change triggers `rule` (by default: move to offer, with approval). */
@@ -193,6 +194,14 @@ async function recorder(infra: TestInfra) {
       const { m, handle } = await triggered();
       await awaitingApproval(handle);
       await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'strong interview' }] });
+      return handle;
+    },
+    async 'automation-answer-refused-then-approved'() {
+      const { m, handle } = await triggered();
+      await awaitingApproval(handle);
+      // Data the database refuses (past the API's edge check): the answer fails, the approval stays pending.
+      await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'go\u0000' }] }).catch(() => undefined);
+      await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'go' }] });
       return handle;
     },
     async 'automation-rejected'() {
