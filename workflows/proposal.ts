@@ -5,7 +5,6 @@ import {
   defineQuery,
   defineUpdate,
   log,
-  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -15,7 +14,7 @@ import type { ProposalActivities } from '../activities/index.js';
 import type { ProposalEmailEvent } from '../activities/email-templates.js';
 import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
-import { asRefusal, flagRefusedWrite } from './failures.js';
+import { asRefusal, commandWriter, flagRefusedWrite } from './failures.js';
 import { raiseDomainEvent } from './domain-events.js';
 import {
   type Actor,
@@ -91,8 +90,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
   const parties = { companyId: input.companyId, recruiterId: input.recruiterId };
   let refusal: ApplicationFailure | undefined;
   let decisionReason: string | undefined;
-  // A command's projection write is in flight: other commands wait their turn (409), the deadline waits for it.
-  let writing = false;
+  const commands = commandWriter(STATE_AFTER_WRITE);
   // Transitions are persisted one after another, in the order the workflow decided them.
   let persisted: Promise<unknown> = Promise.resolve();
 
@@ -109,11 +107,9 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
     return done;
   };
 
-  /** Records a write the database refused in the view, flags the workflow for ops, and returns the refusal for the caller. */
-  const failed = (command: ProposalCommand | 'create', err: unknown): ApplicationFailure => {
-    const refusal = flagRefusedWrite(`proposal ${command}`, err);
+  /** Keeps a write the database refused in the view (for ops, beside `NeedsAttention`). */
+  const recordFailure = (command: ProposalCommand | 'create', refusal: ApplicationFailure) => {
     view.failure = { command, type: refusal.type ?? null, message: refusal.message, at: new Date().toISOString() };
-    return refusal;
   };
 
   setHandler(proposalStateQuery, () => view);
@@ -128,30 +124,24 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
       update,
       async ({ actor, reason }) => {
         const to = COMMAND_TARGET[command];
-        if (!patched(STATE_AFTER_WRITE)) {
-          setState(to); // synchronously, so a concurrent or late command is refused by the validator
-          decisionReason = reason;
-          const result = await persist(to, actor, reason);
-          view.applicationId = result.applicationId ?? view.applicationId;
-          return view;
-        }
-        // A refused write (e.g. data Postgres cannot store) leaves the proposal as it was, still decidable.
-        writing = true;
-        let result;
+        let applicationId: string | null | undefined;
         try {
-          result = await persist(to, actor, reason);
+          // A refused write (e.g. data Postgres cannot store) leaves the proposal as it was, still decidable.
+          await commands.run(`proposal ${command}`, async () => {
+            ({ applicationId } = await persist(to, actor, reason));
+          }, () => {
+            setState(to);
+            decisionReason = reason;
+            if (view.failure) {
+              view.failure = undefined;
+              upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.NeedsAttention, value: false }]);
+            }
+          });
         } catch (err) {
-          throw failed(command, err);
-        } finally {
-          writing = false;
+          if (err instanceof ApplicationFailure) recordFailure(command, err);
+          throw err;
         }
-        setState(to);
-        decisionReason = reason;
-        view.applicationId = result.applicationId ?? view.applicationId;
-        if (view.failure) {
-          view.failure = undefined;
-          upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.NeedsAttention, value: false }]);
-        }
+        view.applicationId = applicationId ?? view.applicationId;
         return view;
       },
       {
@@ -164,7 +154,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
               message: check.message,
             });
           }
-          if (writing) throw ApplicationFailure.create({ type: FAILURE_TYPES.InvalidState, message: 'another command on this proposal is being recorded' });
+          if (commands.writing) throw ApplicationFailure.create({ type: FAILURE_TYPES.InvalidState, message: 'another command on this proposal is being recorded' });
         },
       },
     );
@@ -179,7 +169,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
   } catch (err) {
     refusal = asRefusal(err);
     // A refusal of the data itself (not a business rule such as a duplicate) is something for ops to look at.
-    if (refusal.type === FAILURE_TYPES.InvalidData) failed('create', err);
+    if (refusal.type === FAILURE_TYPES.InvalidData) recordFailure('create', flagRefusedWrite('proposal create', err));
     await condition(allHandlersFinished);
     return view;
   }
@@ -213,7 +203,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
 
   /** Whether a command whose write was in flight at the deadline decided the proposal (a failed one did not). */
   async function commandWritten(): Promise<boolean> {
-    if (writing) await condition(() => !writing);
+    await commands.settled();
     return decided();
   }
 
