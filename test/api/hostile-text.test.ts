@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signWebhook } from '../fakes/resend.js';
 import { createMarketplace, type Marketplace } from '../support/factories.js';
 import { startApiHarness, type ApiHarness, type ApiResponse } from '../support/api-harness.js';
 import { stuckWorkflows } from '../support/stuck-workflows.js';
@@ -100,6 +101,17 @@ describe('hostile text at the edge', () => {
     expectTextRefused(res, 'body', ['credentials', 'apiKey']);
     expect(await h.db('integrations').where({ company_id: m.companyId })).toHaveLength(0);
     await noStuckWorkflow(m);
+  });
+
+  it('refuses a signed Resend webhook whose payload holds a NUL, storing no event', async () => {
+    const m = await createMarketplace(h.db);
+    const sent = await h.request('POST', `/api/v1/candidates/${m.candidateId}/outreach`, { actor: m.actors.recruiter, body: { subject: 'Hi', body: 'Hello' } });
+    expect(sent.status, sent.text).toBe(201);
+    const emailId = (await h.db('candidate_outreach').where({ id: sent.body.id }).first()).provider_message_id;
+    const body = JSON.stringify({ type: 'email.delivered', created_at: new Date().toISOString(), data: { email_id: emailId, subject: 'Hi\u0000' } });
+    const res = await h.request('POST', '/api/v1/webhooks/resend', { rawBody: body, headers: { ...signWebhook(h.webhookSecret, body), 'content-type': 'application/json' } });
+    expectTextRefused(res, 'body', ['data', 'subject']);
+    expect(await h.db('candidate_outreach_events').where({ outreach_id: sent.body.id })).toHaveLength(0);
   });
 
   it('refuses hostile text in the query and the path', async () => {
