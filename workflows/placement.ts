@@ -19,6 +19,7 @@ import type { CollaboratorRole } from './money.js';
 import { payoutWorkflow, type PayoutView } from './payout.js';
 import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
 import { asRefusal, commandWriter } from './failures.js';
+import { unstorableCharacter } from './text-rules.js';
 import { raiseDomainEvent } from './domain-events.js';
 
 export type PlacementState = 'hired' | 'active' | 'completed' | 'failed';
@@ -115,6 +116,11 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
   };
   const requireState = (ok: boolean, message: string) => { if (!ok) refuse(FAILURE_TYPES.InvalidState, message); };
   const requireReason = (reason: string | undefined) => requireState(!!reason?.trim(), 'a reason is required');
+  // A refund's or release's reason is written by the main flow, after money moved: refused before, not left to fail there.
+  const requireStorable = (reason: string | undefined) => {
+    const bad = reason === undefined ? undefined : unstorableCharacter(reason);
+    if (bad) refuse(FAILURE_TYPES.InvalidData, `the reason contains ${bad}`);
+  };
   const guaranteeRunning = () => view.state === 'active' && !view.failurePending && resolution === undefined && !deciding && !commands.writing;
 
   setHandler(placementStateQuery, () => view);
@@ -175,12 +181,12 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
     resolution = { kind: 'refund', reason: reason?.trim() || 'refund after a failed guarantee', actor };
     await condition(() => view.state === 'failed');
     return view;
-  }, { validator: ({ actor }) => whileFailurePending(actor) });
+  }, { validator: ({ actor, reason }) => { whileFailurePending(actor); requireStorable(reason); } });
   setHandler(releaseEarlyUpdate, async ({ actor, reason }) => {
     resolution = { kind: 'release', reason, actor };
     await condition(() => view.state === 'completed');
     return view;
-  }, { validator: ({ actor, reason }) => { requireRole(actor, ['platform_admin']); requireState(guaranteeRunning(), 'only a running guarantee can be released early'); requireReason(reason); } });
+  }, { validator: ({ actor, reason }) => { requireRole(actor, ['platform_admin']); requireState(guaranteeRunning(), 'only a running guarantee can be released early'); requireReason(reason); requireStorable(reason); } });
   setHandler(replaceCollaboratorsUpdate, async ({ actor, collaborators }) => {
     await db.replaceCollaborators({ ...stepOf('collaborators', actor), collaborators });
     return view;

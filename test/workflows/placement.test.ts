@@ -170,4 +170,14 @@ describe('placement workflow', () => {
     expect((await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'left early' }] })).failurePending).toBe(true);
     await handle.terminate('test over');
   });
+
+  it('refuses an early release whose reason cannot be stored or shown before any money moves, and takes a clean one', async () => {
+    const { input, handle } = await hire();
+    await env.sleep(2 * DAY);
+    expect(await refusal(handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'confirmed\u0000' }] }))).toBe(FAILURE_TYPES.InvalidData);
+    expect(await handle.query(placementStateQuery)).toMatchObject({ state: 'active', escrowStatus: 'held' });
+    await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'confirmed' }] });
+    expect((await handle.result()).state).toBe('completed');
+    expect((await db('escrow_holds').where({ placement_id: input.placementId }).first()).status).toBe('released');
+  });
 });
