@@ -48,6 +48,14 @@ describe('hostile text at the edge', () => {
     expect(started).toEqual([]);
   });
 
+  it('accepts ordinary Unicode: emoji, right-to-left script, accents, tabs and CRLF line breaks', async () => {
+    const m = await createMarketplace(h.db);
+    const pitch = 'Great fit 🚀\r\nSpeaks العربية and עברית,\tled José\u2019s team (日本語 too).';
+    const res = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch } });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.pitch).toBe(pitch);
+  });
+
   it('refuses a decline reason with a NUL and leaves the proposal open and decidable', async () => {
     const m = await createMarketplace(h.db);
     const p = await proposal(m);
