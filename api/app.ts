@@ -16,6 +16,7 @@ import { authenticate } from './auth.js';
 import { maxJsonDepth, utf8JsonOnly } from './body-limits.js';
 import { errorHandler, notFound, unavailable } from './errors.js';
 import { idempotency } from './idempotency.js';
+import { DEFAULT_WORKFLOW_UPDATE_TIMEOUT_MS, setWorkflowUpdateTimeout } from './workflow-wait.js';
 import { createHttpMetrics, routePattern } from './metrics.js';
 import { buildOpenApiDocument, type Operation } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
@@ -38,7 +39,7 @@ export interface AppDeps {
   temporal: Client;
   db: Db;
   config: Pick<AppConfig, 'JWT_ISSUER'> & { JWT_SECRET: string } &
-    Partial<Pick<AppConfig, 'JWT_AUDIENCE' | 'JWT_MAX_LIFETIME_SECONDS' | 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN'>>;
+    Partial<Pick<AppConfig, 'JWT_AUDIENCE' | 'JWT_MAX_LIFETIME_SECONDS' | 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN' | 'WORKFLOW_UPDATE_TIMEOUT_MS'>>;
   /** The payload codec the process's client uses; served to operators at /codec. Without it /codec answers 503. */
   codec?: PayloadCodec;
   /** Sends candidate outreach (with config.EMAIL_FROM); without it that endpoint answers 503. */
@@ -86,6 +87,7 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  setWorkflowUpdateTimeout(app, config.WORKFLOW_UPDATE_TIMEOUT_MS ?? DEFAULT_WORKFLOW_UPDATE_TIMEOUT_MS);
   // Prometheus scrapes (neither logged nor counted themselves); every other request is counted and
   // timed by its route pattern.
   const metrics = createHttpMetrics({ token: config.METRICS_TOKEN });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from '../lib/logger.js';
+import { permanentSqlState } from '../lib/sql-errors.js';
 import { FAILURE_TYPES } from '../workflows/constants.js';
 
 /** An error with its HTTP status and machine-readable code (SPEC §4 error shape). */
@@ -29,6 +30,8 @@ export const unavailable = (code: string, message: string) => new ApiError(503, 
 export const splitsLocked = (message = 'splits are locked: a payout of this placement has started') =>
   new ApiError(409, 'splits_locked', message);
 
+export const invalidData = () => unprocessable('the data of this request cannot be stored', 'invalid_data');
+
 /** Owner-neutral: says until when, not who. */
 export const protectedCandidate = (until: Date) =>
   new ApiError(409, 'candidate_protected', `this candidate is under another recruiter's protection window until ${until.toISOString()}`, { protectedUntil: until.toISOString() });
@@ -53,6 +56,8 @@ const FAILURE_STATUS: Record<string, (message: string) => ApiError> = {
   [FAILURE_TYPES.ActionNotApplicable]: (m) => unprocessable(m, 'action_not_applicable'),
   [FAILURE_TYPES.IntegrationExists]: (m) => new ApiError(409, 'integration_exists', m),
   [FAILURE_TYPES.IntegrationNotFound]: () => notFound('integration'),
+  // The database's own message is an internal detail.
+  [FAILURE_TYPES.InvalidData]: () => invalidData(),
 };
 
 function fromTemporal(err: unknown): ApiError | undefined {
@@ -92,6 +97,8 @@ function fromHttpLayer(err: unknown): ApiError | undefined {
 export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err instanceof z.ZodError) return badRequest('request validation failed', err.issues);
+  // A route's own write the database refused for its data (the edge check should have caught it): the client's, not a 500.
+  if (permanentSqlState(err)) return invalidData();
   return fromTemporal(err) ?? fromHttpLayer(err);
 }
 

@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { requireRole } from './auth.js';
 import type { Operation } from './openapi.js';
+import { assertStorableText, normalizeText } from './text-guard.js';
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -21,9 +22,10 @@ export interface RouteResult {
 
 /**
  * Registers one operation: checks the caller's role against `op.roles` (403 before anything
- * about the request is judged), validates params, query and body with its zod schemas
- * (a ZodError becomes a 400 in the central handler), runs the handler, and records
- * the operation for the OpenAPI document.
+ * about the request is judged), refuses text that cannot be stored (api/text-guard.ts) anywhere
+ * in params, query or a parsed JSON body and NFC-normalises the rest, validates them with its zod
+ * schemas (a ZodError becomes a 400 in the central handler), runs the handler, and records the
+ * operation for the OpenAPI document. Raw bodies (webhooks) are checked by their routes once parsed.
  */
 export function route<const O extends Operation>(
   router: Router,
@@ -34,10 +36,13 @@ export function route<const O extends Operation>(
   registry.push(op);
   router[op.method](op.path, async (req, res) => {
     if (op.roles) requireRole(res, ...op.roles);
+    const input = { params: req.params, query: req.query, body: Buffer.isBuffer(req.body) ? undefined : req.body ?? {} };
+    assertStorableText(input);
+    const { params, query, body } = normalizeText(input);
     const ctx = {
-      params: op.params ? op.params.parse(req.params) : undefined,
-      query: op.query ? op.query.parse(req.query) : undefined,
-      body: op.body ? op.body.parse(req.body ?? {}) : undefined,
+      params: op.params ? op.params.parse(params) : undefined,
+      query: op.query ? op.query.parse(query) : undefined,
+      body: op.body ? op.body.parse(body) : undefined,
       req,
       res,
     } as RouteContext<O>;

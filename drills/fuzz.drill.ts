@@ -3,9 +3,14 @@
  * malformed / oversized / wrong-type bodies, invalid ids, junk queries, wrong methods,
  * missing / forged / expired / unsigned tokens and wrong roles, generated with fast-check
  * over the routes of the OpenAPI document (seeded: DRILL_FUZZ_SEED repeats a run).
+ * Then text-content attacks (drills/lib/text-attacks.ts): NUL, lone surrogates, control and bidi
+ * characters, 1 MB strings and look-alike spellings in every text field of a valid request to each
+ * route that stores text, and in every operation's path, query and body.
  * Asserts: 0 responses 5xx, 0 accepted (2xx/3xx), every error in the SPEC §4 shape, bodies
- * over the limits answered 413, and nothing written: every table's row count and content and
- * the number of workflows in Temporal are the same before and after.
+ * over the limits answered 413, hostile characters answered 400 naming the field, nothing
+ * written: every table's row count and content and the number of workflows in Temporal are the
+ * same before and after, and no running workflow is left with a retrying or failed activity or an
+ * unanswered update.
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
@@ -14,6 +19,8 @@ import {
   diffTables, eventually, expiredToken, forgedToken, hasErrorShape, snapshotTables, startDrillStack, unsignedToken, workflowCount, type DrillStack,
 } from './lib/harness.js';
 import type { Drill } from './lib/report.js';
+import { runTextAttacks } from './lib/text-attacks.js';
+import { stuckWorkflows } from '../test/support/stuck-workflows.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type RoleName = 'recruiter' | 'otherRecruiter' | 'companyAdmin' | 'hiringManager' | 'foreignAdmin' | 'platformAdmin';
@@ -476,6 +483,11 @@ const drill: Drill = {
       const fuzzSeconds = (performance.now() - started) / 1000;
       for (const w of [...wrongRoleMismatch].slice(0, 20)) failures.push(`wrong role with a valid body not answered 403: ${w}`);
 
+      const textStarted = performance.now();
+      const text = await runTextAttacks(h, { m, otherCandidateId: otherCandidate, candidateId: m.candidateId, jobId: m.jobId, proposalId: proposal.id, ruleId: rule.id, decisionId: decision.id }, ops);
+      const textSeconds = (performance.now() - textStarted) / 1000;
+      failures.push(...text.failures.slice(0, 40));
+
       // After: the same rows, the same content, the same number of workflows.
       await new Promise((r) => setTimeout(r, 1500));
       const tablesAfter = await snapshotTables(h.db);
@@ -483,6 +495,9 @@ const drill: Drill = {
       const changed = diffTables(tablesBefore, tablesAfter);
       for (const c of changed) failures.push(`table ${c.table} changed: ${c.rowsBefore} → ${c.rowsAfter} rows${c.contentChanged ? ' (content differs)' : ''}`);
       if (workflowsAfter !== workflowsBefore) failures.push(`workflows in Temporal: ${workflowsBefore} before, ${workflowsAfter} after`);
+      // Bad data that got past the edge would show here: an activity retrying it, a caller's update never answered.
+      const stuck = await stuckWorkflows(h.temporal);
+      for (const s of stuck.slice(0, 20)) failures.push(`workflow ${s.workflowId} stuck: ${s.problem}`);
       const written = changed.reduce((sum, c) => sum + Math.max(1, Math.abs(c.rowsAfter - c.rowsBefore)), 0);
       const started2 = Math.max(0, (workflowsAfter ?? 0) - (workflowsBefore ?? 0));
 
@@ -493,16 +508,18 @@ const drill: Drill = {
       checked.push(`responses ≥ 500: ${serverErrors} (must be 0); accepted (2xx/3xx): ${accepted} (must be 0); transport failures: ${transport}`);
       checked.push(`4xx responses without the SPEC §4 {error:{code,message}} shape: ${badShape}`);
       checked.push(`bodies over the parser limits (100 kB API, 256 kB Resend webhook, 512 kB ATS webhooks) not answered 413: ${notLimited} of ${requests.filter((r) => r.expect === 413).length}`);
+      checked.push(`${text.sent} text-content attacks (hostile characters, 1 MB strings, look-alike spellings) in ${textSeconds.toFixed(1)}s: ${text.refused} refused with a 4xx, ${text.failures.length} failure(s)`);
+      checked.push(`running workflows with a retrying or failed activity or an unanswered update: ${stuck.length}`);
       checked.push(`${tablesBefore.size} tables (information_schema), row counts and content hashes before/after: ${changed.length} changed`);
       checked.push(`workflows in Temporal before/after: ${workflowsBefore} / ${workflowsAfter}`);
       return {
         checked,
         // What a refused request left behind: rows written or changed, workflows started.
-        lost: written + started2,
+        lost: written + started2 + stuck.length,
         failures,
         details: {
           seed, n: requests.length, byClass, byReason, unexpectedStatus: unexpected, serverErrors, accepted, badShape, notLimited, transport,
-          tablesChanged: changed, workflowsBefore, workflowsAfter, operations: ops.map((o) => `${o.method} ${o.path}`),
+          tablesChanged: changed, workflowsBefore, workflowsAfter, textAttacks: { sent: text.sent, refused: text.refused, failures: text.failures.length }, stuckWorkflows: stuck, operations: ops.map((o) => `${o.method} ${o.path}`),
         },
       };
     } finally {

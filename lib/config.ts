@@ -42,6 +42,11 @@ const envSchema = z.object({
   /** Points the Resend SDK at another base URL (local fake in dev and tests). */
   RESEND_BASE_URL: z.string().url().optional(),
   EMAIL_FROM: z.string().default('Splits Marketplace <noreply@splits.local>'),
+  /**
+   * How long an API request waits on a workflow update (ms) before it answers 504 `workflow_timeout`
+   * with the workflow's id, instead of hanging while the workflow cannot answer.
+   */
+  WORKFLOW_UPDATE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
   /** Signing secret of the Resend webhook (Svix format); the webhook endpoint answers 503 while unset. */
   RESEND_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'RESEND_WEBHOOK_SECRET must be whsec_ followed by base64').optional(),
   /** Keys sealing ATS credentials at rest: `id:base64(32 bytes)[,…]`, current first (old ones still open). */

@@ -25,7 +25,9 @@ import {
 } from '../workflows/proposal.js';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
-import { createAtsWorkerActivities, createAutomationActivities, createOwnershipActivities, createPlacementActivities } from '../activities/index.js';
+import { createAtsWorkerActivities, createAutomationActivities, createPlacementActivities } from '../activities/index.js';
+import { createOwnershipWorker } from '../workers/ownership.js';
+import { permanentFailureInterceptor } from '../workers/permanent-failures.js';
 import { createEventPublisher } from '../activities/events.js';
 import { connectorFor } from '../activities/ats/index.js';
 import { createGreenhouseConnector } from '../activities/ats/greenhouse.js';
@@ -73,6 +75,8 @@ async function recorder(infra: TestInfra) {
   const placementsWorker = await Worker.create({
     connection: env.nativeConnection, taskQueue: placementsQueue, workflowBundle: { codePath: infra.workflowBundlePath },
     activities: createPlacementActivities({ db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
+    // As every worker process registers it: a refused write fails once.
+    interceptors: { activity: [permanentFailureInterceptor] },
   });
   const ADMIN = { userId: randomUUID(), role: 'platform_admin' as const };
   const startPayout = async (specs: CollaboratorSpec[]) => {
@@ -84,13 +88,15 @@ async function recorder(infra: TestInfra) {
     });
   };
   const ownershipQueue = `ownership-record-${randomUUID()}`;
-  const ownershipWorker = await Worker.create({
-    connection: env.nativeConnection, taskQueue: ownershipQueue, workflowBundle: { codePath: infra.workflowBundlePath },
-    activities: createOwnershipActivities({ db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
+  // The production factory: a refused write fails once (its activity interceptor), as in a worker process.
+  const ownershipWorker = await createOwnershipWorker({
+    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: ownershipQueue, workflowBundle: { codePath: infra.workflowBundlePath },
+    db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue,
   });
   const automationWorker = await Worker.create({
     connection: env.nativeConnection, taskQueue: automationTaskQueue, workflowBundle: { codePath: infra.workflowBundlePath },
     activities: createAutomationActivities({ db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
+    interceptors: { activity: [permanentFailureInterceptor] },
   });
   const publisher = createEventPublisher({ db, temporal: env.client, taskQueue: automationTaskQueue });
   /** An application at "interview" whose stage change triggers `rule` (by default: move to offer, with approval). */
@@ -200,6 +206,14 @@ async function recorder(infra: TestInfra) {
       await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'strong interview' }] });
       return handle;
     },
+    async 'automation-answer-refused-then-approved'() {
+      const { m, handle } = await triggered();
+      await awaitingApproval(handle);
+      // Data the database refuses (past the API's edge check): the answer fails, the approval stays pending.
+      await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'go\u0000' }] }).catch(() => undefined);
+      await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'go' }] });
+      return handle;
+    },
     async 'automation-rejected'() {
       const { m, handle } = await triggered();
       await awaitingApproval(handle);
@@ -236,6 +250,15 @@ async function recorder(infra: TestInfra) {
       const handle = await startProposal(env, taskQueue, proposalInput(m));
       await handle.executeUpdate(proposalRecordedUpdate);
       await handle.executeUpdate(declineProposalUpdate, { args: [{ actor: m.actors.companyAdmin, reason: 'Role filled internally' }] });
+      return handle;
+    },
+    async 'proposal-decline-refused-then-accepted'() {
+      const m = await createMarketplace(db);
+      const handle = await startProposal(env, taskQueue, proposalInput(m));
+      await handle.executeUpdate(proposalRecordedUpdate);
+      // Data the database refuses (past the API's edge check): the decline fails, the proposal stays open.
+      await handle.executeUpdate(declineProposalUpdate, { args: [{ actor: m.actors.companyAdmin, reason: 'not\u0000now' }] }).catch(() => undefined);
+      await handle.executeUpdate(acceptProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] });
       return handle;
     },
     async 'proposal-withdrawn'() {
@@ -279,6 +302,15 @@ async function recorder(infra: TestInfra) {
       await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'refund' }] });
       return handle;
     },
+    async 'placement-failure-report-refused-then-refunded'() {
+      const { handle, admin } = await hire();
+      await env.sleep(5 * 86_400_000);
+      // Data the database refuses (past the API's edge check): the report fails, the guarantee runs on.
+      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'left\u0000early' }] }).catch(() => undefined);
+      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
+      await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'refund' }] });
+      return handle;
+    },
     async 'placement-replaced-then-released-early'() {
       const { handle, admin } = await hire();
       await env.sleep(86_400_000);
@@ -311,6 +343,13 @@ async function recorder(infra: TestInfra) {
       await handle.executeUpdate(extendProtectionUpdate, { args: [{ actor: ADMIN, days: 10, reason: 'dispute pending' }] });
       await handle.executeUpdate(overrideAttributionUpdate, { args: [{ actor: ADMIN, recruiterId: m.otherRecruiterId, reason: 'earlier outreach' }] });
       await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.otherRecruiter, reason: 'not a fit' }] });
+      return handle;
+    },
+    async 'protection-release-refused-then-released'() {
+      const { m, handle } = await claimed();
+      // Data the database refuses (past the API's edge check): the release fails, the window stays.
+      await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.recruiter, reason: 'not\u0000a fit' }] }).catch(() => undefined);
+      await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.recruiter, reason: 'not a fit' }] });
       return handle;
     },
     async 'proposal-refused-as-duplicate'() {

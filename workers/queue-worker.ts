@@ -12,6 +12,7 @@ import { FAILURE_CONVERTER_PATH, dataConverter } from '../lib/payload-codec.js';
 import { connectWorker } from '../lib/temporal.js';
 import { setupTracing, type Tracing } from '../lib/tracing.js';
 import { startHealthServer } from './health.js';
+import { permanentFailureInterceptor } from './permanent-failures.js';
 
 /** Every workflow, bundled by each worker (one bundle; each queue runs the types it is sent). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -62,6 +63,7 @@ export interface WorkerDeps {
 }
 
 export function createQueueWorker(deps: WorkerDeps, defaultQueue: string, activities: object): Promise<Worker> {
+  const traced = deps.tracing?.workerOptions();
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
@@ -71,7 +73,9 @@ export function createQueueWorker(deps: WorkerDeps, defaultQueue: string, activi
     dataConverter: deps.dataConverter,
     ...(deps.maxConcurrentActivities && { maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities }),
     ...(deps.shutdownGraceTime !== undefined && { shutdownGraceTime: deps.shutdownGraceTime }),
-    ...deps.tracing?.workerOptions(),
+    ...traced,
+    // Outermost, so a traced activity's span still sees the original error.
+    interceptors: { ...traced?.interceptors, activity: [permanentFailureInterceptor, ...(traced?.interceptors?.activity ?? [])] },
   });
 }
 

@@ -18,7 +18,7 @@ import type { CanonicalEvent, SyncEntity } from '../activities/ats/types.js';
 import type { IntegrationRecord, SyncResult } from '../activities/ats/sync.js';
 import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
-import { applicationFailureOf, asRefusal } from './failures.js';
+import { applicationFailureOf, asRefusal, flagRefusedWrite } from './failures.js';
 import type { Actor } from './proposal-rules.js';
 
 export type IntegrationState = 'active' | 'paused' | 'auth_failed' | 'deleted';
@@ -302,7 +302,15 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
   }
 
   async function ingestEvents(batch: CanonicalEvent[]) {
-    const result = await db.ingestWebhookEvents({ integrationId: input.integrationId, events: batch });
+    let result;
+    try {
+      result = await db.ingestWebhookEvents({ integrationId: input.integrationId, events: batch });
+    } catch (err) {
+      // A batch the database refuses for its data must not end the integration: it stays in this run's history for ops.
+      if (applicationFailureOf(err)?.type !== FAILURE_TYPES.InvalidData) throw err;
+      status.lastError = `${batch.length} webhook event(s) not stored: ${flagRefusedWrite('webhook events', err).message}`;
+      return;
+    }
     status.webhookEvents.stored += result.stored;
     status.webhookEvents.duplicates += result.duplicates;
   }

@@ -14,6 +14,7 @@ import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js'
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
 import { type AutomationAction, type Condition, evaluateCondition } from './automation-rules.js';
 import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
+import { commandWriter } from './failures.js';
 
 export type ExecutionStatus = 'pending' | 'awaiting_approval' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'rejected' | 'expired';
 export type ApproverRole = 'company_admin' | 'hiring_manager' | 'platform_admin';
@@ -80,6 +81,8 @@ const db = proxyActivities<AutomationActivities>(DATABASE_ACTIVITY);
 const email = proxyActivities<AutomationActivities>(NOTIFICATION_ACTIVITY);
 
 const HOUR_MS = 3_600_000;
+/** An approval's answer counts only once it is recorded (before: at once, then recorded). */
+const DECISION_AFTER_WRITE = 'automation-decision-after-write';
 
 /**
  * One triggered automation rule (SPEC §3.5): evaluates the rule's conditions against the
@@ -91,6 +94,7 @@ export async function automationExecutionWorkflow(input: AutomationExecutionInpu
   const view: AutomationView = { executionId: input.executionId, status: 'pending', conditionsMet: null, approval: null, actionsTaken: [], error: null };
   let decision: { status: 'approved' | 'rejected'; actor: Actor; comment: string | null } | undefined;
   let decisionRecorded = false;
+  const commands = commandWriter(DECISION_AFTER_WRITE);
   const now = () => new Date().toISOString();
   const refuse = (type: string, message: string): never => { throw ApplicationFailure.create({ type, message }); };
   const show = () =>
@@ -102,12 +106,18 @@ export async function automationExecutionWorkflow(input: AutomationExecutionInpu
   setHandler(automationStateQuery, () => view);
 
   const decide = (status: 'approved' | 'rejected') => async ({ actor, comment }: ApprovalCommand) => {
-    // Taken synchronously: a second answer, or the timer, finds the approval decided.
-    decision = { status, actor, comment: comment?.trim() || null };
-    Object.assign(view.approval!, { status, decidedBy: actor.userId, comment: decision.comment });
-    view.status = status === 'approved' ? 'running' : 'rejected';
-    show();
-    await db.recordApprovalDecision({ executionId: input.executionId, status, actor, comment: decision.comment, at: now() });
+    const answer = { status, actor, comment: comment?.trim() || null };
+    // While it is recorded, a second answer is refused and the timer waits; a refused record leaves the approval pending.
+    await commands.run(
+      `approval ${status}`,
+      () => db.recordApprovalDecision({ executionId: input.executionId, status, actor, comment: answer.comment, at: now() }),
+      () => {
+        decision = answer;
+        Object.assign(view.approval!, { status, decidedBy: actor.userId, comment: answer.comment });
+        view.status = status === 'approved' ? 'running' : 'rejected';
+        show();
+      },
+    );
     decisionRecorded = true;
     return view;
   };
@@ -115,6 +125,7 @@ export async function automationExecutionWorkflow(input: AutomationExecutionInpu
     if (view.approval?.status !== 'pending') {
       refuse(FAILURE_TYPES.InvalidState, view.approval ? `this approval is already ${view.approval.status}` : 'this execution is not waiting for approval');
     }
+    if (commands.writing) refuse(FAILURE_TYPES.InvalidState, 'this approval is being decided');
     if (Date.now() >= new Date(view.approval!.expiresAt).getTime()) refuse(FAILURE_TYPES.ApprovalExpired, 'this approval has expired');
     const roleFits = actor.role === 'platform_admin' || (actor.role === input.approverRole && !!input.companyId && actor.companyId === input.companyId);
     if (!roleFits) refuse(FAILURE_TYPES.Forbidden, `only a ${input.approverRole.replace('_', ' ')} of this company can decide this approval`);
@@ -138,7 +149,7 @@ export async function automationExecutionWorkflow(input: AutomationExecutionInpu
     view.status = 'awaiting_approval';
     show();
     await askApprovers();
-    if (!(await condition(() => decision !== undefined, Math.max(1, new Date(expiresAt).getTime() - Date.now())))) {
+    if (!(await condition(() => decision !== undefined, Math.max(1, new Date(expiresAt).getTime() - Date.now()))) && !(await answeredMeanwhile())) {
       view.approval.status = 'expired';
       view.status = 'expired';
       show();
@@ -163,6 +174,12 @@ export async function automationExecutionWorkflow(input: AutomationExecutionInpu
     }
   }
   return finish('succeeded');
+
+  /** Whether an answer being recorded when the approval expired was recorded (a refused one was not). */
+  async function answeredMeanwhile(): Promise<boolean> {
+    await commands.settled();
+    return decision !== undefined;
+  }
 
   async function finish(status: ExecutionStatus): Promise<AutomationView> {
     view.status = status;

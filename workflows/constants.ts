@@ -72,6 +72,8 @@ export const FAILURE_TYPES = {
   IntegrationNotFound: 'IntegrationNotFound',
   /** The company already has a live integration of this platform. */
   IntegrationExists: 'IntegrationExists',
+  /** The database refused an activity's data for good (a Postgres data exception or check violation): never retried. */
+  InvalidData: 'InvalidData',
   /** A newer run of the same entity (e.g. a full re-sync) took over the checkpoint. */
   SyncSuperseded: 'SyncSuperseded',
 } as const;

@@ -19,7 +19,8 @@ import { FAILURE_TYPES, SEARCH_ATTRIBUTES, workflowIds } from './constants.js';
 import type { CollaboratorRole } from './money.js';
 import { payoutWorkflow, type PayoutView } from './payout.js';
 import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
-import { asRefusal } from './failures.js';
+import { asRefusal, commandWriter } from './failures.js';
+import { unstorableCharacter } from './text-rules.js';
 import { raiseDomainEvent } from './domain-events.js';
 
 export type PlacementState = 'hired' | 'active' | 'completed' | 'failed';
@@ -74,6 +75,8 @@ const stripe = proxyActivities<PlacementActivities>({
 const email = proxyActivities<PlacementActivities>(NOTIFICATION_ACTIVITY);
 
 const COMPANY_ROLES = ['company_admin', 'platform_admin'];
+/** An extension or a failure report changes the view only once its write succeeded (before: at once, then written). */
+const STATE_AFTER_WRITE = 'placement-state-after-write';
 
 /**
  * Placements move the candidate's application (hired at the hire and for a replacement;
@@ -100,6 +103,7 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
   /** How a running guarantee ends early: a refund after a failure, or a platform admin's release. */
   let resolution: { kind: 'refund' | 'release'; reason: string; actor: Actor } | undefined;
   let deciding = false; // a replacement is being recorded
+  const commands = commandWriter(STATE_AFTER_WRITE);
   let step = 0; // numbers the steps so each one's history row is written once
   let stageMoves = 0; // numbers the application moves apart, so the steps keep their numbers
   const children: ChildWorkflowHandle<typeof payoutWorkflow>[] = [];
@@ -121,7 +125,12 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
   };
   const requireState = (ok: boolean, message: string) => { if (!ok) refuse(FAILURE_TYPES.InvalidState, message); };
   const requireReason = (reason: string | undefined) => requireState(!!reason?.trim(), 'a reason is required');
-  const guaranteeRunning = () => view.state === 'active' && !view.failurePending && resolution === undefined && !deciding;
+  // A refund's or release's reason is written by the main flow, after money moved: refused before, not left to fail there.
+  const requireStorable = (reason: string | undefined) => {
+    const bad = reason === undefined ? undefined : unstorableCharacter(reason);
+    if (bad) refuse(FAILURE_TYPES.InvalidData, `the reason contains ${bad}`);
+  };
+  const guaranteeRunning = () => view.state === 'active' && !view.failurePending && resolution === undefined && !deciding && !commands.writing;
 
   setHandler(placementStateQuery, () => view);
   setHandler(placementRecordedUpdate, async () => {
@@ -136,8 +145,11 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
   }, { validator: ({ actor }) => { requireRole(actor, COMPANY_ROLES); requireState(view.state === 'hired', `cannot activate a placement that is ${view.state}`); } });
   setHandler(extendGuaranteeUpdate, async ({ actor, days, reason }) => {
     const ends = new Date(new Date(view.guaranteeEndsAt!).getTime() + days * DAY_MS).toISOString();
-    view.guaranteeEndsAt = ends;
-    await db.transitionPlacement({ ...stepOf('extend', actor, reason), to: 'active', guaranteeEndsAt: ends, details: { extendedByDays: days } });
+    await commands.run(
+      'guarantee extension',
+      () => db.transitionPlacement({ ...stepOf('extend', actor, reason), to: 'active', guaranteeEndsAt: ends, details: { extendedByDays: days } }),
+      () => { view.guaranteeEndsAt = ends; },
+    );
     return view;
   }, {
     validator: ({ actor, days, reason }) => {
@@ -148,9 +160,14 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
     },
   });
   setHandler(reportFailureUpdate, async ({ actor, reason }) => {
-    view.failurePending = true;
-    show();
-    await db.transitionPlacement({ ...stepOf('failure-reported', actor, reason), to: 'active', details: { failureReported: true } });
+    await commands.run(
+      'failure report',
+      () => db.transitionPlacement({ ...stepOf('failure-reported', actor, reason), to: 'active', details: { failureReported: true } }),
+      () => {
+        view.failurePending = true;
+        show();
+      },
+    );
     await moveApplication(view.candidateId, 'left', actor, reason);
     return view;
   }, { validator: ({ actor, reason }) => { requireRole(actor, COMPANY_ROLES); requireState(guaranteeRunning(), 'a failure can only be reported inside a running guarantee'); requireReason(reason); } });
@@ -175,12 +192,12 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
     resolution = { kind: 'refund', reason: reason?.trim() || 'refund after a failed guarantee', actor };
     await condition(() => view.state === 'failed');
     return view;
-  }, { validator: ({ actor }) => whileFailurePending(actor) });
+  }, { validator: ({ actor, reason }) => { whileFailurePending(actor); requireStorable(reason); } });
   setHandler(releaseEarlyUpdate, async ({ actor, reason }) => {
     resolution = { kind: 'release', reason, actor };
     await condition(() => view.state === 'completed');
     return view;
-  }, { validator: ({ actor, reason }) => { requireRole(actor, ['platform_admin']); requireState(guaranteeRunning(), 'only a running guarantee can be released early'); requireReason(reason); } });
+  }, { validator: ({ actor, reason }) => { requireRole(actor, ['platform_admin']); requireState(guaranteeRunning(), 'only a running guarantee can be released early'); requireReason(reason); requireStorable(reason); } });
   setHandler(replaceCollaboratorsUpdate, async ({ actor, collaborators }) => {
     await db.replaceCollaborators({ ...stepOf('collaborators', actor), collaborators });
     return view;
@@ -217,7 +234,12 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
       await notify(ends);
       continue;
     }
-    if (!(await condition(changed, Math.max(1, new Date(ends).getTime() - Date.now())))) break; // guarantee over
+    if (!(await condition(changed, Math.max(1, new Date(ends).getTime() - Date.now())))) {
+      // A command being written at the end decides first (an extension or a failure report wins; a refused one does not).
+      if (!commands.writing) break; // guarantee over
+      await commands.settled();
+      continue;
+    }
     // A failure waits for its decision: a replacement restarts the guarantee (new end), a refund ends it.
     await condition(() => resolution !== undefined || !view.failurePending);
     if (resolution?.kind === 'release') break;

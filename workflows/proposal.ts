@@ -14,7 +14,7 @@ import type { ProposalActivities } from '../activities/index.js';
 import type { ProposalEmailEvent } from '../activities/email-templates.js';
 import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
-import { asRefusal } from './failures.js';
+import { asRefusal, commandWriter, flagRefusedWrite } from './failures.js';
 import { raiseDomainEvent } from './domain-events.js';
 import {
   type Actor,
@@ -36,6 +36,8 @@ export interface ProposalView {
   decisionDeadline: string | null;
   reminderAt: string | null;
   applicationId: string | null;
+  /** The last write that failed (the state stayed as it was); `NeedsAttention` is set until a later write succeeds. */
+  failure?: { command: ProposalCommand | 'create'; type: string | null; message: string; at: string };
 }
 
 export interface ProposalCommandInput {
@@ -70,6 +72,9 @@ const DECISION_EMAIL: Partial<Record<ProposalState, ProposalEmailEvent>> = {
   timed_out: 'timed_out',
 };
 
+/** Commands change the state only once their projection write succeeded (before: at once, then written). */
+const STATE_AFTER_WRITE = 'proposal-state-after-write';
+
 /**
  * One proposal's life (SPEC §3.1): recorded, company notified, reminder 24 h before the
  * deadline, decided by accept / decline / withdraw updates or timed out by a timer.
@@ -85,6 +90,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
   const parties = { companyId: input.companyId, recruiterId: input.recruiterId };
   let refusal: ApplicationFailure | undefined;
   let decisionReason: string | undefined;
+  const commands = commandWriter(STATE_AFTER_WRITE);
   // Transitions are persisted one after another, in the order the workflow decided them.
   let persisted: Promise<unknown> = Promise.resolve();
 
@@ -101,6 +107,11 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
     return done;
   };
 
+  /** Keeps a write the database refused in the view (for ops, beside `NeedsAttention`). */
+  const recordFailure = (command: ProposalCommand | 'create', refusal: ApplicationFailure) => {
+    view.failure = { command, type: refusal.type ?? null, message: refusal.message, at: new Date().toISOString() };
+  };
+
   setHandler(proposalStateQuery, () => view);
   setHandler(proposalRecordedUpdate, async () => {
     await condition(() => view.state !== null || refusal !== undefined);
@@ -113,10 +124,24 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
       update,
       async ({ actor, reason }) => {
         const to = COMMAND_TARGET[command];
-        setState(to); // synchronously, so a concurrent or late command is refused by the validator
-        decisionReason = reason;
-        const result = await persist(to, actor, reason);
-        view.applicationId = result.applicationId ?? view.applicationId;
+        let applicationId: string | null | undefined;
+        try {
+          // A refused write (e.g. data Postgres cannot store) leaves the proposal as it was, still decidable.
+          await commands.run(`proposal ${command}`, async () => {
+            ({ applicationId } = await persist(to, actor, reason));
+          }, () => {
+            setState(to);
+            decisionReason = reason;
+            if (view.failure) {
+              view.failure = undefined;
+              upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.NeedsAttention, value: false }]);
+            }
+          });
+        } catch (err) {
+          if (err instanceof ApplicationFailure) recordFailure(command, err);
+          throw err;
+        }
+        view.applicationId = applicationId ?? view.applicationId;
         return view;
       },
       {
@@ -129,6 +154,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
               message: check.message,
             });
           }
+          if (commands.writing) throw ApplicationFailure.create({ type: FAILURE_TYPES.InvalidState, message: 'another command on this proposal is being recorded' });
         },
       },
     );
@@ -142,6 +168,8 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
     setState('proposed');
   } catch (err) {
     refusal = asRefusal(err);
+    // A refusal of the data itself (not a business rule such as a duplicate) is something for ops to look at.
+    if (refusal.type === FAILURE_TYPES.InvalidData) recordFailure('create', flagRefusedWrite('proposal create', err));
     await condition(allHandlersFinished);
     return view;
   }
@@ -152,7 +180,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
   if (view.reminderAt && !(await condition(decided, msUntil(view.reminderAt)))) {
     await notify('reminder');
   }
-  if (!decided() && !(await condition(decided, msUntil(view.decisionDeadline!)))) {
+  if (!decided() && !(await condition(decided, msUntil(view.decisionDeadline!))) && !(await commandWritten())) {
     setState('timed_out');
     await persist('timed_out', SYSTEM_ACTOR, 'no decision before the deadline');
   }
@@ -172,6 +200,12 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalVi
   }
   await condition(allHandlersFinished);
   return view;
+
+  /** Whether a command whose write was in flight at the deadline decided the proposal (a failed one did not). */
+  async function commandWritten(): Promise<boolean> {
+    await commands.settled();
+    return decided();
+  }
 
   async function notify(event: ProposalEmailEvent) {
     try {

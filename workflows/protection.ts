@@ -13,7 +13,7 @@ import {
 import type { OwnershipActivities } from '../activities/index.js';
 import { DATABASE_ACTIVITY, DAY_MS, NOTIFICATION_ACTIVITY } from './activity-options.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
-import { asRefusal } from './failures.js';
+import { asRefusal, commandWriter } from './failures.js';
 import { raiseDomainEvent } from './domain-events.js';
 import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
 
@@ -47,6 +47,9 @@ export const protectionQuery = defineQuery<ProtectionView>('protection');
 const db = proxyActivities<OwnershipActivities>(DATABASE_ACTIVITY);
 const email = proxyActivities<OwnershipActivities>(NOTIFICATION_ACTIVITY);
 
+/** Release, override and extend change the view only once their projection write succeeded (before: at once, then written). */
+const STATE_AFTER_WRITE = 'protection-state-after-write';
+
 
 /**
  * A candidate's ownership (SPEC §3.4): the first sourcing claim wins and starts a
@@ -59,6 +62,7 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
   let noticeDaysBefore = 3;
   let claiming = false;
   let firstClaimRefused = false;
+  const commands = commandWriter(STATE_AFTER_WRITE);
   let step = 0;
   const now = () => new Date().toISOString();
   const key = (name: string) => `${workflowInfo().workflowId}:${++step}:${name}`;
@@ -72,6 +76,10 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
     if (actor.role !== 'platform_admin') refuse(FAILURE_TYPES.Forbidden, 'only a platform admin can do this');
     if (!reason?.trim()) refuse(FAILURE_TYPES.InvalidState, 'a reason is required');
     if (view.state !== 'protected') refuse(FAILURE_TYPES.InvalidState, `the candidate is ${view.state}, not protected`);
+    refuseWhileWriting();
+  };
+  const refuseWhileWriting = () => {
+    if (commands.writing) refuse(FAILURE_TYPES.InvalidState, 'another change of this protection is being recorded');
   };
 
   setHandler(protectionQuery, () => view);
@@ -113,21 +121,30 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
   });
 
   setHandler(releaseProtectionUpdate, async ({ actor, reason }) => {
-    view.state = 'released';
-    show();
-    await db.changeProtection({ candidateId: input.candidateId, key: key('released'), actor, at: now(), reason: reason ?? null, state: 'released', decision: 'release' });
+    await commands.run(
+      'protection release',
+      () => db.changeProtection({ candidateId: input.candidateId, key: key('released'), actor, at: now(), reason: reason ?? null, state: 'released', decision: 'release' }),
+      () => {
+        view.state = 'released';
+        show();
+      },
+    );
     return view;
   }, {
     validator: ({ actor }) => {
       if (actor.role !== 'recruiter' || actor.recruiterId !== view.recruiterId) refuse(FAILURE_TYPES.Forbidden, 'only the sourcer can release the protection');
       if (view.state !== 'protected') refuse(FAILURE_TYPES.InvalidState, `the candidate is ${view.state}, not protected`);
+      refuseWhileWriting();
     },
   });
 
   setHandler(overrideAttributionUpdate, async ({ actor, recruiterId, reason }) => {
     const loser = view.recruiterId!;
-    view.recruiterId = recruiterId;
-    await db.changeProtection({ candidateId: input.candidateId, key: key('override'), actor, at: now(), reason, recruiterId, decision: 'override_attribution' });
+    await commands.run(
+      'protection override',
+      () => db.changeProtection({ candidateId: input.candidateId, key: key('override'), actor, at: now(), reason, recruiterId, decision: 'override_attribution' }),
+      () => { view.recruiterId = recruiterId; },
+    );
     await notify(loser, 'overridden', reason);
     return view;
   }, {
@@ -138,9 +155,15 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
   });
 
   setHandler(extendProtectionUpdate, async ({ actor, days, reason }) => {
-    view.protectionEndsAt = new Date(new Date(view.protectionEndsAt!).getTime() + days * DAY_MS).toISOString();
-    show();
-    await db.changeProtection({ candidateId: input.candidateId, key: key('extend'), actor, at: now(), reason, protectionEndsAt: view.protectionEndsAt, decision: 'extend_protection' });
+    const protectionEndsAt = new Date(new Date(view.protectionEndsAt!).getTime() + days * DAY_MS).toISOString();
+    await commands.run(
+      'protection extension',
+      () => db.changeProtection({ candidateId: input.candidateId, key: key('extend'), actor, at: now(), reason, protectionEndsAt, decision: 'extend_protection' }),
+      () => {
+        view.protectionEndsAt = protectionEndsAt;
+        show();
+      },
+    );
     return view;
   }, {
     validator: ({ actor, days, reason }) => {
@@ -168,6 +191,11 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
       continue;
     }
     if (!(await condition(changed, Math.max(1, new Date(ends).getTime() - Date.now())))) {
+      // A command being written at the end decides first (a release or extension wins; a refused one does not).
+      if (commands.writing) {
+        await commands.settled();
+        continue;
+      }
       view.state = 'expired';
       show();
       await db.changeProtection({ candidateId: input.candidateId, key: key('expired'), actor: SYSTEM_ACTOR, at: now(), state: 'expired', reason: 'protection window ended' });

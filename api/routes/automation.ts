@@ -11,6 +11,7 @@ import { badRequest, forbidden, notFound, unprocessable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
+import { awaitWorkflow } from '../workflow-wait.js';
 import { idParams } from '../schemas.js';
 import {
   approvalDecisionBody,
@@ -220,7 +221,7 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
       if (!approval || !(canSeeCompany(actor, approval.company_id) || mayDecide(actor, approval))) throw notFound('approval');
       const execution = (await automation.findExecution(approval.id))!;
       // The workflow's validator decides: role, company, still pending, not expired.
-      await temporal.workflow.getHandle(execution.workflow_id).executeUpdate(update, { args: [{ actor, comment: body.comment }] });
+      await awaitWorkflow(temporal, res, execution.workflow_id, () => temporal.workflow.getHandle(execution.workflow_id).executeUpdate(update, { args: [{ actor, comment: body.comment }] }));
       return { status: 200, body: approvalToDto((await automation.findApproval(approval.id))!) };
     });
   }

@@ -15,6 +15,7 @@ import { actorOf, type AuthedActor } from '../auth.js';
 import { conflict, forbidden, notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
+import { awaitWorkflow } from '../workflow-wait.js';
 import { sourcingView } from '../sourcing-view.js';
 import { claimBody, extendProtectionBody, idParams, optionalReasonBody, overrideBody, sourcingDto } from '../schemas.js';
 
@@ -56,17 +57,19 @@ export function candidateRoutes({ temporal, db, registry, taskQueue }: { tempora
       throw conflict('this candidate has already been sourced by another recruiter');
     }
     // One workflow per candidate: concurrent claims meet in it and exactly one wins.
-    await temporal.workflow.executeUpdateWithStart(claimCandidateUpdate, {
-      args: [{ recruiterId: actor.recruiterId, actor, jobId: body.jobId }],
+    const workflowId = workflowIds.protection(params.id);
+    const recruiterId = actor.recruiterId;
+    await awaitWorkflow(temporal, res, workflowId, () => temporal.workflow.executeUpdateWithStart(claimCandidateUpdate, {
+      args: [{ recruiterId, actor, jobId: body.jobId }],
       startWorkflowOperation: new WithStartWorkflowOperation(protectionWorkflow, {
-        workflowId: workflowIds.protection(params.id),
+        workflowId,
         taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [{ candidateId: params.id }],
         typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.ProtectionState, value: 'unclaimed' }],
       }),
-    });
+    }));
     return { status: 201, body: sourcingView(params.id, await sourcing.find(params.id), actor) };
   });
 
@@ -96,7 +99,7 @@ export function candidateRoutes({ temporal, db, registry, taskQueue }: { tempora
       const row = await sourced(params.id);
       if (c.path === 'override' && !(await directory.recruiter((body as { recruiterId: string }).recruiterId))) throw notFound('recruiter');
       // The workflow's validators decide who may and whether the window is still running (403/409).
-      await temporal.workflow.getHandle(row.workflow_id).executeUpdate(c.update, { args: [c.args(actor, body as never)] as never });
+      await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow.getHandle(row.workflow_id).executeUpdate(c.update, { args: [c.args(actor, body as never)] as never }));
       return { status: 200, body: sourcingView(params.id, await sourcing.find(params.id), actor) };
     });
   }

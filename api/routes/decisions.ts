@@ -10,6 +10,7 @@ import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { csvLine } from '../csv.js';
+import { assertStorableText } from '../text-guard.js';
 import { aiDecisionBody, decisionDto, decisionExportQuery, decisionListQuery, decisionOverrideBody, decisionPageDto } from '../automation-schemas.js';
 
 const serialParams = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
@@ -109,6 +110,8 @@ export function decisionRoutes({ db, registry }: { db: Db; registry: Operation[]
   });
   router.get('/decisions/export', async (req, res: Response) => {
     const actor = requireRole(res, ...READERS);
+    // Streamed, so not registered through route(): the same edge check on its query.
+    assertStorableText({ query: req.query });
     const query = decisionExportQuery.parse(req.query);
     const filter = filterOf(actor, query);
     const csv = query.format === 'csv';

@@ -24,6 +24,8 @@ import { badRequest, notFound, unauthorized, unavailable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
+import { awaitWorkflow } from '../workflow-wait.js';
+import { assertStorableText } from '../text-guard.js';
 import { idParams, webhookAckDto } from '../schemas.js';
 import {
   integrationCreateBody,
@@ -105,7 +107,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     const entities = { jobs: true, candidates: true, applications: true, ...body.entities };
     const config = { entities, intervalMinutes: body.intervalMinutes, pushApplications: body.pushApplications };
     const workflowId = workflowIds.atsSync(id);
-    await temporal.workflow.executeUpdateWithStart(integrationRecordedUpdate, {
+    await awaitWorkflow(temporal, res, workflowId, () => temporal.workflow.executeUpdateWithStart(integrationRecordedUpdate, {
       startWorkflowOperation: new WithStartWorkflowOperation(atsSyncWorkflow, {
         workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [{
@@ -120,7 +122,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
           { key: SEARCH_ATTRIBUTES.IntegrationPlatform, value: body.platform }, { key: SEARCH_ATTRIBUTES.CompanyId, value: actor.companyId! },
         ],
       }),
-    });
+    }));
     const row = (await integrations.find(id))!;
     return { status: 201, body: { ...(await toDto(row)), webhookSecret }, headers: { Location: `/api/v1/integrations/${id}` } };
   });
@@ -147,7 +149,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     const actor = actorOf(res);
     const row = await owned(actor, params.id);
     const { credentials, ...config } = body;
-    let sealed;
+    let sealed: ReturnType<typeof seal> | undefined;
     if (credentials) {
       const issues = credentialIssues(row.platform, credentials);
       if (issues.length) throw badRequest('invalid credentials', issues);
@@ -158,7 +160,8 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
       const fresh = seal(keyRing, JSON.stringify(credentials), row.id);
       sealed = { sealed: fresh.sealed, keyId: fresh.keyId, webhookSecretSealed: seal(keyRing, webhookSecret, `${row.id}:webhook`).sealed };
     }
-    await temporal.workflow.getHandle(row.workflow_id).executeUpdate(changeSyncConfigUpdate, { args: [{ actor, config, ...(sealed && { credentials: sealed }) }] });
+    await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow.getHandle(row.workflow_id)
+      .executeUpdate(changeSyncConfigUpdate, { args: [{ actor, config, ...(sealed && { credentials: sealed }) }] }));
     return { status: 200, body: await toDto((await integrations.find(row.id))!) };
   });
 
@@ -173,7 +176,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     }, async ({ params, res }) => {
       const actor = actorOf(res);
       const row = await owned(actor, params.id);
-      await temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ actor }] });
+      await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ actor }] }));
       return { status: 200, body: await toDto((await integrations.find(row.id))!) };
     });
   }
@@ -193,7 +196,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
   }, async ({ params, res }) => {
     const actor = actorOf(res);
     const row = await owned(actor, params.id);
-    return { status: 200, body: await temporal.workflow.getHandle(row.workflow_id).executeUpdate(testConnectionUpdate, { args: [{ actor }] }) };
+    return { status: 200, body: await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow.getHandle(row.workflow_id).executeUpdate(testConnectionUpdate, { args: [{ actor }] })) };
   });
 
   route(router, registry, {
@@ -202,7 +205,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
   }, async ({ params, res }) => {
     const actor = actorOf(res);
     const row = await owned(actor, params.id);
-    await temporal.workflow.getHandle(row.workflow_id).executeUpdate(disconnectUpdate, { args: [{ actor }] });
+    await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow.getHandle(row.workflow_id).executeUpdate(disconnectUpdate, { args: [{ actor }] }));
     return { status: 200, body: { id: row.id, state: 'deleted' } };
   });
 
@@ -253,6 +256,7 @@ export function integrationWebhookRoutes({ temporal, db, registry, ats }: { temp
     } catch {
       throw badRequest('the webhook body is not what this platform sends');
     }
+    assertStorableText({ body: events });
     const known = events.length
       ? new Set((await db('ats_events').where({ integration_id: row.id }).whereIn('provider_event_id', events.map((e) => e.providerEventId)).select('provider_event_id'))
         .map((r: { provider_event_id: string }) => r.provider_event_id))

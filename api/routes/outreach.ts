@@ -12,6 +12,7 @@ import { type ApiError, badRequest, forbidden, notFound, unauthorized, unavailab
 import type { Operation } from '../openapi.js';
 import { protectionGuard } from '../protection.js';
 import { route } from '../routing.js';
+import { assertStorableText } from '../text-guard.js';
 import { idParams, outreachBody, outreachDto, outreachTimelineDto, resendEmailEvent, webhookAckDto } from '../schemas.js';
 
 /** What sending outreach needs; without it the send endpoint answers 503. */
@@ -198,6 +199,7 @@ export function resendWebhookRoutes({ db, registry, secret }: { db: Db; registry
       } catch {
         throw badRequest('request body is not valid JSON');
       }
+      assertStorableText({ body: payload, header: { 'svix-id': verified.id } });
       const event = resendEmailEvent.safeParse(payload);
       const target = event.success ? await outreach.findByProviderMessageId(event.data.data.email_id) : undefined;
       if (!event.success || !target) return { status: 200, body: { received: true, ignored: true } };

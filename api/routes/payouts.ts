@@ -11,6 +11,7 @@ import { notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
+import { awaitWorkflow } from '../workflow-wait.js';
 import { changeSplitAccountBody, idParams, optionalReasonBody, payoutDto, payoutListQuery, payoutPageDto, reasonBody, splitParams } from '../schemas.js';
 
 type Payouts = ReturnType<typeof payoutsDal>;
@@ -140,7 +141,7 @@ export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db:
         const payout = await visiblePayout(actor, params.id);
         const split = await payouts.findSplit(params.splitId);
         if (split?.payout_id !== payout.id) throw notFound('split');
-        await temporal.workflow.getHandle(payout.workflow_id).executeUpdate(update, { args: [{ ...body, splitId: split.id, actor }] });
+        await awaitWorkflow(temporal, res, payout.workflow_id, () => temporal.workflow.getHandle(payout.workflow_id).executeUpdate(update, { args: [{ ...body, splitId: split.id, actor }] }));
         return { status: 200, body: await detail(await visiblePayout(actor, params.id), actor) };
       },
     );

@@ -32,6 +32,7 @@ import { conflict, forbidden, notFound, splitsLocked, unprocessable } from '../e
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
+import { awaitWorkflow } from '../workflow-wait.js';
 import {
   calculateSplitsBody,
   extendGuaranteeBody,
@@ -171,9 +172,10 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       const live = await placements.findLive(candidate.id, job.id);
       if (live && live.id !== placementId) throw conflict('this candidate already has a live placement for this job', { placementId: live.id });
       // Start and wait for the record in one call, so a refusal is this request's answer.
-      await temporal.workflow.executeUpdateWithStart(placementRecordedUpdate, {
+      const workflowId = workflowIds.placement(placementId);
+      await awaitWorkflow(temporal, res, workflowId, () => temporal.workflow.executeUpdateWithStart(placementRecordedUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation(placementWorkflow, {
-          workflowId: workflowIds.placement(placementId),
+          workflowId,
           taskQueue,
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -183,7 +185,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
           }],
           typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: job.company_id }],
         }),
-      });
+      }));
       const row = await visiblePlacement(actor, placementId);
       return { status: 201, body: await detail(row, actor), headers: { Location: `/api/v1/placements/${placementId}` } };
     },
@@ -293,7 +295,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
         const actor = actorOf(res);
         const row = await visiblePlacement(actor, params.id);
         const args = await prepare(body, row);
-        await temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ ...args, actor }] });
+        await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ ...args, actor }] }));
         return { status: 200, body: await detail(await visiblePlacement(actor, params.id), actor) };
       },
     );

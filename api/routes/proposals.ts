@@ -17,6 +17,7 @@ import { protectionGuard } from '../protection.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
+import { awaitWorkflow } from '../workflow-wait.js';
 import {
   idParams,
   proposalCommandBody,
@@ -106,17 +107,18 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
         throw conflict(`this candidate already has ${live.state === 'accepted' ? 'an accepted' : 'an open'} proposal for this job`, { proposalId: live.id });
       }
       const workflowId = workflowIds.proposal(proposalId);
+      const recruiterId = actor.recruiterId;
       // Start and wait for the record in one call, so a refusal (e.g. a lost duplicate race) is this request's answer.
-      await temporal.workflow.executeUpdateWithStart(proposalRecordedUpdate, {
+      await awaitWorkflow(temporal, res, workflowId, () => temporal.workflow.executeUpdateWithStart(proposalRecordedUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation(proposalWorkflow, {
           workflowId,
           taskQueue,
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [{ proposalId, candidateId: candidate.id, jobId: job.id, companyId: job.company_id, recruiterId: actor.recruiterId, pitch: body.pitch, actor }],
+          args: [{ proposalId, candidateId: candidate.id, jobId: job.id, companyId: job.company_id, recruiterId, pitch: body.pitch, actor }],
           typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: job.company_id }],
         }),
-      });
+      }));
       const row = await proposals.viewById(proposalId);
       if (!row) throw new Error(`proposal ${proposalId} missing after its workflow recorded it`);
       return { status: 201, body: await detail(row), headers: { Location: `/api/v1/proposals/${proposalId}` } };
@@ -189,9 +191,9 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
         const check = checkCommand(actor, command, { companyId: row.company_id, recruiterId: row.recruiter_id }, row.state);
         if (!check.ok) throw check.code === 'forbidden' ? forbidden(check.message) : conflict(check.message);
         // The workflow's validator re-checks against its own state: a late or racing command gets 409.
-        await temporal.workflow
+        await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow
           .getHandle(row.workflow_id)
-          .executeUpdate(PROPOSAL_COMMAND_UPDATES[command], { args: [{ actor, reason: body.reason }] });
+          .executeUpdate(PROPOSAL_COMMAND_UPDATES[command], { args: [{ actor, reason: body.reason }] }));
         return { status: 200, body: await detail(await visibleProposal(actor, params.id)) };
       },
     );

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app.js';
-import { createProposalActivities } from '../../activities/index.js';
 import type { Db } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { signToken, TOKEN_DEFAULTS } from '../../lib/tokens.js';
@@ -16,6 +15,7 @@ import { dataConverter } from '../../lib/payload-codec.js';
 import { createDb } from '../../lib/db.js';
 import { createOwnershipWorker } from '../../workers/ownership.js';
 import { createPlacementsWorker } from '../../workers/placements.js';
+import { createProposalsWorker } from '../../workers/proposals.js';
 import type { TaskQueues } from '../../workflows/constants.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
@@ -86,13 +86,7 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
   const bundle = { codePath: infra.workflowBundlePath };
   const email = { resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal, automationTaskQueue: taskQueues.automation, dataConverter: converter };
   const workers = await Promise.all([
-    Worker.create({
-      connection: nativeConnection,
-      taskQueue: taskQueues.proposals,
-      workflowBundle: bundle,
-      activities: createProposalActivities({ db, ...email }),
-      dataConverter: converter,
-    }),
+    createProposalsWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: bundle, taskQueue: taskQueues.proposals }),
     createPlacementsWorker({
       connection: nativeConnection, namespace: 'default', db, stripe: stripe.client(), ...email,
       workflowBundle: bundle, taskQueue: taskQueues.placements,

@@ -5,6 +5,7 @@ import { createAtsWorkerActivities } from '../../activities/index.js';
 import { connectorFor } from '../../activities/ats/index.js';
 import type { AtsConnector, AtsPlatform } from '../../activities/ats/types.js';
 import type { Db } from '../../lib/db.js';
+import { permanentFailureInterceptor } from '../../workers/permanent-failures.js';
 import { parseKeyRing, seal } from '../../lib/sealed.js';
 import { workflowIds } from '../../workflows/constants.js';
 import { atsSyncWorkflow, integrationRecordedUpdate, type SyncConfig } from '../../workflows/ats-sync.js';
@@ -39,6 +40,8 @@ export async function atsTestWorker(env: TestWorkflowEnvironment, db: Db, resend
       db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client,
       automationTaskQueue: `automation-test-${randomUUID()}`, keyRing: ATS_TEST_KEY_RING, connectorFor: (platform, config) => wrap(connectorFor(platform, config)),
     }),
+    // As every worker process registers it (workers/queue-worker.ts).
+    interceptors: { activity: [permanentFailureInterceptor] },
   });
   return { worker, taskQueue };
 }

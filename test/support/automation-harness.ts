@@ -4,6 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { createAutomationActivities } from '../../activities/index.js';
 import { createEventPublisher, type DomainEventInput } from '../../activities/events.js';
 import type { Db } from '../../lib/db.js';
+import { permanentFailureInterceptor } from '../../workers/permanent-failures.js';
 import { automationDal, type RuleRow } from '../../db/dal/automation.js';
 import type { AutomationAction } from '../../workflows/automation-rules.js';
 import type { FakeResend } from '../fakes/resend.js';
@@ -20,6 +21,8 @@ export async function automationTestWorker(env: TestWorkflowEnvironment, db: Db,
     activities: createAutomationActivities({
       db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue: taskQueue,
     }),
+    // As every worker process registers it (workers/queue-worker.ts).
+    interceptors: { activity: [permanentFailureInterceptor] },
   });
   const publisher = createEventPublisher({ db, temporal: env.client, taskQueue });
   return { worker, taskQueue, publisher };

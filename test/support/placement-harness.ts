@@ -3,6 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createPlacementActivities, type PlacementActivities } from '../../activities/index.js';
 import type { Db } from '../../lib/db.js';
+import { permanentFailureInterceptor } from '../../workers/permanent-failures.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
 import { startTimeSkippingEnv, testDb, workflowBundle } from './context.js';
@@ -32,6 +33,8 @@ export async function startPlacementHarness(wrap: (a: PlacementActivities) => Pl
     taskQueue,
     workflowBundle: workflowBundle(),
     activities: wrap(createPlacementActivities({ db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue })),
+    // As every worker process registers it (workers/queue-worker.ts).
+    interceptors: { activity: [permanentFailureInterceptor] },
   });
   const running = worker.run();
   return {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createProposalActivities } from '../../activities/index.js';
+import { createProposalsWorker } from '../../workers/proposals.js';
 import type { Db } from '../../lib/db.js';
 import { workflowIds } from '../../workflows/constants.js';
 import { type ProposalInput, proposalWorkflow } from '../../workflows/proposal.js';
@@ -12,11 +11,10 @@ import type { Marketplace } from './factories.js';
 /** `automationTaskQueue`: where the proposal's domain events start rule executions (private unless given). */
 export async function proposalTestWorker(env: TestWorkflowEnvironment, db: Db, resend: FakeResend, bundle: { codePath: string }, automationTaskQueue = `automation-test-${randomUUID()}`) {
   const taskQueue = `proposals-test-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities: createProposalActivities({ db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
+  // The production factory (its activity interceptors included).
+  const worker = await createProposalsWorker({
+    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: bundle,
+    db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue,
   });
   return { worker, taskQueue };
 }

@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
-import type { AtsConnector, AtsPlatform } from '../../activities/ats/types.js';
+import type { AtsConnector, AtsPlatform, CanonicalEvent } from '../../activities/ats/types.js';
 import { canonicalStage } from '../../activities/ats/stages.js';
 import {
   type atsSyncWorkflow,
@@ -14,11 +14,13 @@ import {
   syncNowSignal,
   syncStatusQuery,
   type SyncStatus,
+  webhookEventsSignal,
 } from '../../workflows/ats-sync.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import type { FakeAts } from '../fakes/ats/types.js';
 import { startTimeSkippingEnv, testDb } from '../support/context.js';
 import { createMarketplace } from '../support/factories.js';
+import { eventually } from '../support/api-harness.js';
 import { FAKES, atsTestWorker, connect, mappedCounts, seedSmall } from '../support/ats-harness.js';
 import { startAshbyFake } from '../fakes/ats/ashby.js';
 
@@ -114,6 +116,31 @@ describe.each(Object.keys(FAKES) as AtsPlatform[])('ats sync workflow on %s', (p
     expect((await db('applications').where({ id: gone.internal_id }).first()).deleted_at).not.toBeNull();
     await handle.executeUpdate(disconnectUpdate, { args: [{ actor: m.actors.companyAdmin }] });
     expect((await handle.result()).state).toBe('deleted');
+  });
+});
+
+describe('ats sync workflow, webhook events the database refuses', () => {
+  it('keeps the integration running, records the refusal and stores the next batch', async () => {
+    const ats = await fake('greenhouse');
+    seedSmall(ats);
+    const m = await createMarketplace(db);
+    const { integrationId, handle } = await connect(env, taskQueue, m, ats);
+    await ran(handle, 1);
+    const event = (id: string, note: string): CanonicalEvent => ({
+      eventType: 'candidate.updated', providerEventId: id, provider: 'greenhouse', candidateExternalId: null, applicationExternalId: null,
+      jobExternalId: null, stageFrom: null, stageTo: null, actor: null, timestamp: new Date().toISOString(), metadata: { note },
+    });
+    await handle.signal(webhookEventsSignal, [event('bad-1', 'a\u0000b')]);
+    const refused = await eventually(async () => {
+      const status = await handle.query(syncStatusQuery);
+      return status.lastError?.includes('not stored') ? status : undefined;
+    }, 20_000, 100);
+    expect(refused).toMatchObject({ state: 'active', webhookEvents: { received: 1, stored: 0 } });
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await handle.signal(webhookEventsSignal, [event('good-1', 'fine')]);
+    expect(await eventually(async () => (await handle.query(syncStatusQuery)).webhookEvents.stored === 1, 20_000, 100)).toBe(true);
+    expect(await db('ats_events').where({ integration_id: integrationId }).pluck('provider_event_id')).toEqual(['good-1']);
+    await handle.executeUpdate(disconnectUpdate, { args: [{ actor: m.actors.companyAdmin }] });
   });
 });
 

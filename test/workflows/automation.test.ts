@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { EventPublisher } from '../../activities/events.js';
 import type { Db } from '../../lib/db.js';
-import { FAILURE_TYPES } from '../../workflows/constants.js';
+import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
 import type {
   automationExecutionWorkflow} from '../../workflows/automation.js';
 import {
@@ -119,6 +119,23 @@ describe('automation execution workflow', () => {
     expect(await stageOf(applicationId)).toBe('interview');
     expect(await executionRow(executionId)).toMatchObject({ status: 'rejected', actions_taken: [] });
     expect(await db('automation_approvals').where({ id: executionId }).first()).toMatchObject({ status: 'rejected', decided_by_user_id: m.actors.companyAdmin.userId });
+  });
+
+  it('keeps the approval pending when the database refuses an answer\'s comment: the update fails, NeedsAttention stays, a later answer works', async () => {
+    const { m, applicationId, executionId, handle } = await interviewTriggersOffer();
+    await awaitingApproval(handle);
+    const approve = handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'go\u0000' }] });
+    const outcome = await Promise.race([approve.then(() => 'approved', (err: unknown) => err), new Promise((r) => setTimeout(() => r('no answer in 20 s'), 20_000))]);
+    expect(outcome).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((outcome as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FAILURE_TYPES.InvalidData);
+    expect(await handle.query(automationStateQuery)).toMatchObject({ status: 'awaiting_approval', approval: { status: 'pending', decidedBy: null } });
+    expect(await db('automation_approvals').where({ id: executionId }).first()).toMatchObject({ status: 'pending' });
+    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.NeedsAttention)).toBe(true);
+    expect(await stageOf(applicationId)).toBe('interview');
+
+    await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'go' }] });
+    expect(await handle.result()).toMatchObject({ status: 'succeeded' });
+    expect(await stageOf(applicationId)).toBe('offer');
   });
 
   it('refuses answers from the wrong role or company, and a second answer', async () => {

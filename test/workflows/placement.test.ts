@@ -4,13 +4,14 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../lib/db.js';
-import { FAILURE_TYPES, workflowIds } from '../../workflows/constants.js';
+import { FAILURE_TYPES, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/constants.js';
 import {
   activateEarlyUpdate,
   chooseRefundUpdate,
   chooseReplacementUpdate,
   extendGuaranteeUpdate,
   placementRecordedUpdate,
+  placementStateQuery,
   placementWorkflow,
   releaseEarlyUpdate,
   reportFailureUpdate,
@@ -199,5 +200,34 @@ describe('placement workflow', () => {
     expect(await db('escrow_holds').where({ placement_id: input.placementId }).first()).toMatchObject({ status: 'released', reason: 'candidate confirmed permanent' });
     await handle.result();
     expect(transfersOf(input.placementId).reduce((s, t) => s + t.amount, 0)).toBe(2_000_000);
+  });
+
+  it('keeps the guarantee as it was when the database refuses a failure report or an extension: the update fails, NeedsAttention is set', async () => {
+    const { handle, admin } = await hire();
+    await env.sleep(2 * DAY);
+    const before = await handle.query(placementStateQuery);
+    expect(before).toMatchObject({ state: 'active', failurePending: false });
+
+    const within20s = (p: Promise<unknown>) => Promise.race([p.then(() => 'applied', (err: unknown) => err), new Promise((r) => setTimeout(() => r('no answer in 20 s'), 20_000))]);
+    const report = await within20s(handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'left\u0000early' }] }));
+    expect(report).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((report as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FAILURE_TYPES.InvalidData);
+    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.NeedsAttention)).toBe(true);
+    const extension = await within20s(handle.executeUpdate(extendGuaranteeUpdate, { args: [{ actor: PLATFORM, days: 30, reason: 'probation\u0000' }] }));
+    expect(((extension as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FAILURE_TYPES.InvalidData);
+    expect(await handle.query(placementStateQuery)).toEqual(before);
+
+    expect((await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'left early' }] })).failurePending).toBe(true);
+    await handle.terminate('test over');
+  });
+
+  it('refuses an early release whose reason cannot be stored or shown before any money moves, and takes a clean one', async () => {
+    const { input, handle } = await hire();
+    await env.sleep(2 * DAY);
+    expect(await refusal(handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'confirmed\u0000' }] }))).toBe(FAILURE_TYPES.InvalidData);
+    expect(await handle.query(placementStateQuery)).toMatchObject({ state: 'active', escrowStatus: 'held' });
+    await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'confirmed' }] });
+    expect((await handle.result()).state).toBe('completed');
+    expect((await db('escrow_holds').where({ placement_id: input.placementId }).first()).status).toBe('released');
   });
 });

@@ -12,7 +12,7 @@ import {
   reviewProposalUpdate,
   withdrawProposalUpdate,
 } from '../../workflows/proposal.js';
-import { FAILURE_TYPES } from '../../workflows/constants.js';
+import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import { startTimeSkippingEnv, testDb, workflowBundle } from '../support/context.js';
 import { createCandidate, createMarketplace } from '../support/factories.js';
@@ -180,5 +180,31 @@ describe('proposal workflow', () => {
 
     const other = await startProposal(env, taskQueue, proposalInput(m, { candidateId: await createCandidate(db) }));
     expect((await other.executeUpdate(proposalRecordedUpdate)).state).toBe('proposed');
+  });
+
+  it('leaves the proposal as it was after a decline whose write Postgres refuses: the update fails, NeedsAttention is set, later commands work', async () => {
+    const m = await createMarketplace(db);
+    const input = proposalInput(m);
+    const handle = await startProposal(env, taskQueue, input);
+    await handle.executeUpdate(proposalRecordedUpdate);
+
+    // A NUL in the reason reaches the database only past the API's edge check: the write fails once, for good.
+    const decline = handle.executeUpdate(declineProposalUpdate, { args: [{ actor: m.actors.companyAdmin, reason: 'not\u0000now' }] });
+    const outcome = await Promise.race([decline.then(() => 'declined', (err: unknown) => err), new Promise((r) => setTimeout(() => r('no answer in 20 s'), 20_000))]);
+    expect(outcome).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((outcome as WorkflowUpdateFailedError).cause).toMatchObject({ type: FAILURE_TYPES.InvalidData });
+
+    const view = await handle.query(proposalStateQuery);
+    expect(view.state).toBe('proposed');
+    expect(view.failure).toMatchObject({ command: 'decline', type: FAILURE_TYPES.InvalidData });
+    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.NeedsAttention)).toBe(true);
+    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.ProposalState)).toBe('proposed');
+    expect(await db('candidate_role_assignments').where({ id: input.proposalId }).first()).toMatchObject({ state: 'proposed', decision_reason: null });
+
+    const accepted = await handle.executeUpdate(acceptProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] });
+    expect(accepted.state).toBe('accepted');
+    expect(accepted.failure).toBeUndefined();
+    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.NeedsAttention)).toBe(false);
+    expect((await handle.result()).state).toBe('accepted');
   });
 });

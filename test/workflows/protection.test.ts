@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createOwnershipActivities } from '../../activities/index.js';
+import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
-import { FAILURE_TYPES, workflowIds } from '../../workflows/constants.js';
+import { createOwnershipWorker } from '../../workers/ownership.js';
+import { FAILURE_TYPES, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/constants.js';
 import {
   claimCandidateUpdate,
   extendProtectionUpdate,
@@ -30,9 +30,10 @@ const taskQueue = `ownership-test-${randomUUID()}`;
 beforeAll(async () => {
   [env, resend] = await Promise.all([startTimeSkippingEnv(), startFakeResend()]);
   db = testDb();
-  worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(),
-    activities: createOwnershipActivities({ db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client }),
+  // The production factory (its activity interceptors included).
+  worker = await createOwnershipWorker({
+    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: workflowBundle(),
+    db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client,
   });
   running = worker.run();
 });
@@ -109,5 +110,21 @@ describe('protection workflow', () => {
     expect((await handle.query(protectionQuery)).state).toBe('protected');
     expect((await handle.result()).state).toBe('expired');
     expect((await sourcer(m)).protection_ends_at.toISOString()).toBe(extended.protectionEndsAt);
+  });
+
+  it('keeps the protection as it was when the database refuses a release\'s reason: the update fails, NeedsAttention is set, a later release works', async () => {
+    const m = await createMarketplace(db);
+    const { handle } = await claimed(m);
+    const release = handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.recruiter, reason: 'not\u0000a fit' }] });
+    const outcome = await Promise.race([release.then(() => 'released', (err: unknown) => err), new Promise((r) => setTimeout(() => r('no answer in 20 s'), 20_000))]);
+    expect(outcome).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((outcome as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FAILURE_TYPES.InvalidData);
+    expect((await handle.query(protectionQuery)).state).toBe('protected');
+    expect((await sourcer(m)).protection_state).toBe('protected');
+    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.NeedsAttention)).toBe(true);
+    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.ProtectionState)).toBe('protected');
+
+    expect((await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.recruiter, reason: 'not a fit' }] })).state).toBe('released');
+    expect((await handle.result()).state).toBe('released');
   });
 });
