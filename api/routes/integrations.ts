@@ -14,6 +14,7 @@ import {
   integrationRecordedUpdate,
   pauseSyncUpdate,
   resumeSyncUpdate,
+  type SealedCredentials,
   syncNowSignal,
   syncStatusQuery,
   testConnectionUpdate,
@@ -149,7 +150,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     const actor = actorOf(res);
     const row = await owned(actor, params.id);
     const { credentials, ...config } = body;
-    let sealed: ReturnType<typeof seal> | undefined;
+    let sealed: SealedCredentials | undefined;
     if (credentials) {
       const issues = credentialIssues(row.platform, credentials);
       if (issues.length) throw badRequest('invalid credentials', issues);
