@@ -136,8 +136,10 @@ export async function startFakeStripe(opts: { port?: number; webhook?: { url: st
     const early = failures.take(method, path, (f) => !f.afterCommit);
     if (early) return reply(failureResult(early));
 
-    const params = parseForm(method === 'POST' ? body : url.search.slice(1));
     const control = path.startsWith('/_fake/');
+    // Control forms (the onboarding page's button) carry their return URL in the query string.
+    const query = url.search.slice(1);
+    const params = parseForm(method !== 'POST' ? query : control && query ? `${query}&${body}` : body);
     const apiKey = apiKeyOf(req);
     if (!control && !apiKey) {
       return reply(
