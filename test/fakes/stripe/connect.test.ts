@@ -144,7 +144,7 @@ describe('fake Stripe Connect onboarding', () => {
     });
   });
 
-  it('refuses an account link for an unknown account or without a type', async () => {
+  it('refuses an account link for an unknown account, without a type, or to update an Express account', async () => {
     expect(await rejection(stripe.accountLinks.create({ account: 'acct_nope', type: 'account_onboarding' }))).toBeInstanceOf(
       Stripe.errors.StripePermissionError,
     );
@@ -152,5 +152,9 @@ describe('fake Stripe Connect onboarding', () => {
     expect(
       await rejection(stripe.accountLinks.create({ account: account.id } as Stripe.AccountLinkCreateParams)),
     ).toMatchObject({ statusCode: 400, param: 'type' });
+    expect(await rejection(stripe.accountLinks.create({ account: account.id, type: 'account_update' }))).toMatchObject({
+      statusCode: 400,
+      param: 'type',
+    });
   });
 });

@@ -15,6 +15,7 @@ import {
   optInt,
   optObject,
   optString,
+  ParamError,
   randomId,
   reqInt,
   reqString,
@@ -118,13 +119,22 @@ export function connectRoutes(s: State): Route[] {
   }
 
   // https://docs.stripe.com/api/account_links/create: a single-use URL for Stripe-hosted
-  // onboarding; `refresh_url` and `return_url` are where Stripe sends the user afterwards.
-  // The link's lifetime is "a few minutes" in the Connect onboarding guide; 300 s here.
+  // onboarding; `refresh_url` and `return_url` are where Stripe sends the user afterwards. The
+  // reference's example object expires 300 s after it was created. "You can't create [links of
+  // type account_update] for accounts that have access to a Stripe-hosted Dashboard" (Express
+  // accounts do); the refusal's wording is not published, the fake's is its own.
   function createAccountLink(p: Params, req: Req): Result {
     const id = reqString(p, 'account');
     const type = optEnum(p, 'type', ['account_onboarding', 'account_update'] as const);
-    if (!type) return invalid('Missing required param: type.', { code: 'parameter_missing', param: 'type' });
-    if (!s.accounts.has(id)) return getAccount(id, req);
+    if (!type) throw new ParamError('Missing required param: type.', 'type', 'parameter_missing');
+    const account = s.accounts.get(id);
+    if (!account) return getAccount(id, req);
+    const dashboard = account.controller?.stripe_dashboard?.type ?? (account.type === 'custom' ? 'none' : account.type);
+    if (type === 'account_update' && dashboard !== 'none') {
+      return invalid(`You cannot create \`account_update\` links for account ${id}: it has access to a Stripe-hosted Dashboard.`, {
+        param: 'type',
+      });
+    }
     const returnUrl = optString(p, 'return_url') ?? '';
     const created = now();
     const url = `${s.url}/_fake/connect/onboarding/${id}?${new URLSearchParams({ return_url: returnUrl, refresh_url: optString(p, 'refresh_url') ?? '' })}`;
