@@ -2,6 +2,8 @@
 // invoice's payments, and credit notes. Shapes follow the installed SDK's API version, where an
 // invoice names its payment through `payments` (InvoicePayment → PaymentIntent → latest_charge);
 // the legacy top-level `charge`/`payment_intent` fields are gone from that version's Invoice type.
+// The reference calls `payments` "includable" (returned on request); the fake always includes it,
+// so a client that asks for it (`expand: ['payments']`) and one that does not both see it.
 import {
   emptyList,
   invalid,
@@ -24,7 +26,7 @@ import {
   type Result,
   type Route,
 } from './wire.js';
-import { isTestPaymentMethod, refundCharge, settle } from './payments.js';
+import { isTestPaymentMethod, newPaymentIntent, refundCharge, settle } from './payments.js';
 import type { Charge, CreditNote, Invoice, InvoiceItem, InvoiceLine, InvoicePayment, State } from './state.js';
 
 const DAY = 86_400;
@@ -199,29 +201,15 @@ export function billingRoutes(s: State): Route[] {
     inv.hosted_invoice_url = `${s.url}/_fake/invoices/${inv.id}`;
     inv.status_transitions.finalized_at = at;
     if (inv.days_until_due !== null) inv.due_date = at + inv.days_until_due * DAY;
-    const intent = {
-      id: randomId('pi'),
-      object: 'payment_intent' as const,
+    const intent = newPaymentIntent(s, {
       amount: inv.amount_due,
-      amount_received: 0,
-      canceled_at: null,
-      capture_method: 'automatic' as const,
-      client_secret: null,
-      confirmation_method: 'automatic' as const,
-      created: at,
       currency: inv.currency,
       customer: inv.customer as string,
       description: `Payment for Invoice ${inv.number}`,
-      last_payment_error: null,
-      latest_charge: null,
-      livemode: false as const,
       metadata: {},
       payment_method: null,
-      payment_method_types: ['card'],
-      status: 'requires_payment_method' as const,
       transfer_group: null,
-    };
-    s.paymentIntents.set(intent.id, intent);
+    });
     const payment: InvoicePayment = {
       id: randomId('inpay'),
       object: 'invoice_payment',

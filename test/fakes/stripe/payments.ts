@@ -116,30 +116,15 @@ export function paymentRoutes(s: State): Route[] {
     const confirm = optBool(p, 'confirm') ?? false;
     if (customer && !s.customers.has(customer)) return noSuch('customer', customer, 'customer');
     if (pm && !isTestPaymentMethod(pm)) return noSuchPaymentMethod(pm).result;
-    const id = randomId('pi');
-    const intent: PaymentIntent = {
-      id,
-      object: 'payment_intent',
+    const intent = newPaymentIntent(s, {
       amount,
-      amount_received: 0,
-      canceled_at: null,
-      capture_method: 'automatic',
-      client_secret: `${id}_secret_${randomId('x', 12).slice(2)}`,
-      confirmation_method: 'automatic',
-      created: now(),
       currency,
       customer,
       description: optString(p, 'description') ?? null,
-      last_payment_error: null,
-      latest_charge: null,
-      livemode: false,
       metadata: metadataOf(p),
       payment_method: pm,
-      payment_method_types: ['card'],
-      status: pm ? 'requires_confirmation' : 'requires_payment_method',
       transfer_group: optString(p, 'transfer_group') ?? null,
-    };
-    s.paymentIntents.set(id, intent);
+    });
     return confirm ? confirmIntent(intent, pm, req) : ok(intent);
   }
 
@@ -250,6 +235,32 @@ export function paymentRoutes(s: State): Route[] {
     ],
     ['POST', /^\/_fake\/charges\/([^/]+)\/dispute$/, (id, p) => dispute(id, p)],
   ];
+}
+
+/** A stored PaymentIntent awaiting confirmation (or a payment method, without one). */
+export function newPaymentIntent(
+  s: State,
+  f: Pick<PaymentIntent, 'amount' | 'currency' | 'customer' | 'description' | 'metadata' | 'payment_method' | 'transfer_group'>,
+): PaymentIntent {
+  const id = randomId('pi');
+  const intent: PaymentIntent = {
+    ...f,
+    id,
+    object: 'payment_intent',
+    amount_received: 0,
+    canceled_at: null,
+    capture_method: 'automatic',
+    client_secret: `${id}_secret_${randomId('x', 12).slice(2)}`,
+    confirmation_method: 'automatic',
+    created: now(),
+    last_payment_error: null,
+    latest_charge: null,
+    livemode: false,
+    payment_method_types: ['card'],
+    status: f.payment_method ? 'requires_confirmation' : 'requires_payment_method',
+  };
+  s.paymentIntents.set(id, intent);
+  return intent;
 }
 
 /**
