@@ -157,7 +157,12 @@ describe('fake Stripe invoices', () => {
     const { draft } = await draftInvoice();
     await stripe.invoices.finalizeInvoice(draft.id);
     expect(await stripe.invoices.markUncollectible(draft.id)).toMatchObject({ status: 'uncollectible' });
-    expect(await stripe.invoices.pay(draft.id, { paid_out_of_band: true })).toMatchObject({ status: 'paid', amount_remaining: 0 });
+    expect(await stripe.invoices.pay(draft.id, { paid_out_of_band: true })).toMatchObject({
+      status: 'paid',
+      amount_remaining: 0,
+      amount_paid: 250_000,
+      amount_paid_off_stripe: 250_000,
+    });
   });
 
   it('refuses to finalize twice and to add items to a finalized invoice', async () => {

@@ -136,6 +136,7 @@ export function billingRoutes(s: State): Route[] {
       object: 'invoice',
       amount_due: 0,
       amount_paid: 0,
+      amount_paid_off_stripe: 0,
       amount_remaining: 0,
       attempt_count: 0,
       attempted: false,
@@ -253,8 +254,10 @@ export function billingRoutes(s: State): Route[] {
 
   // https://docs.stripe.com/api/invoices/pay: open (or uncollectible) invoices only; charges
   // `payment_method`, else the customer's default, or records a payment outside Stripe with
-  // `paid_out_of_band`. The reference does not say how `amount_paid` reads after an out-of-band
-  // payment; the fake counts it as paid, leaving nothing remaining.
+  // `paid_out_of_band`. That amount shows in `amount_paid_off_stripe` (changelog 2026-05-27.dahlia,
+  // "Adds amount paid off Stripe property": includable, absent from event payloads; the fake always
+  // serves it). Whether `amount_paid` also counts it is not published; the fake counts it there
+  // too, as older API versions did, so nothing is left remaining either way.
   function pay(id: string, p: Params, req: Req | null): Result {
     const inv = findInvoice(id);
     if (isResult(inv)) return inv;
@@ -265,6 +268,7 @@ export function billingRoutes(s: State): Route[] {
       return invalid(`You can only pay an invoice that is open or uncollectible; invoice ${inv.id} is ${inv.status}.`);
     }
     if (outOfBand) {
+      inv.amount_paid_off_stripe = (inv.amount_paid_off_stripe ?? 0) + inv.amount_remaining;
       markPaid(inv, req, inv.amount_remaining);
       return ok(inv);
     }

@@ -50,7 +50,7 @@ export type InvoicePayment = Pick<
 
 export type Invoice = Pick<
   Stripe.Invoice,
-  | 'id' | 'object' | 'amount_due' | 'amount_paid' | 'amount_remaining' | 'attempt_count' | 'attempted'
+  | 'id' | 'object' | 'amount_due' | 'amount_paid' | 'amount_paid_off_stripe' | 'amount_remaining' | 'attempt_count' | 'attempted'
   | 'auto_advance' | 'collection_method' | 'created' | 'currency' | 'customer' | 'customer_email'
   | 'customer_name' | 'description' | 'due_date' | 'hosted_invoice_url' | 'livemode' | 'metadata'
   | 'number' | 'payments' | 'post_payment_credit_notes_amount' | 'pre_payment_credit_notes_amount'
