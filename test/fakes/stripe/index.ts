@@ -61,6 +61,7 @@ export interface FakeStripe {
   injectFailure(failure: StripeFailure): void;
   /** Delays every response by `ms` (a slower network, so drills can interrupt work in flight). */
   setLatency(ms: number): void;
+  /** Forgets every object, event, saved idempotent result and injected failure; keeps the webhook endpoint. */
   reset(): void;
   close(): Promise<void>;
 }
