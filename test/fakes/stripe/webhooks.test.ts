@@ -125,6 +125,21 @@ describe('fake Stripe webhooks', () => {
     expect([...created].sort()).toEqual([...created].reverse());
   });
 
+  it('records a delivery the endpoint did not take, and delivers it on redelivery once the endpoint is back', async () => {
+    fake.setWebhookEndpoint('http://127.0.0.1:9/unreachable', endpoint.secret);
+    const customer = await stripe.customers.create({});
+    await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 30 });
+    await fake.webhooksSettled();
+    const [failed] = fake.deliveries();
+    expect(failed).toMatchObject({ type: 'invoice.created', status: 'error' });
+
+    fake.setWebhookEndpoint(listener.url, endpoint.secret);
+    fake.redeliver(failed!.eventId);
+    await fake.webhooksSettled();
+    expect(fake.deliveries().map((d) => d.status)).toEqual(['error', 200]);
+    expect(listener.types()).toEqual(['invoice.created']);
+  });
+
   it('stores events without an endpoint, retrievable and listed newest first by type', async () => {
     fake.setWebhookEndpoint(null);
     const invoice = await openInvoice();

@@ -78,7 +78,7 @@ export class Webhooks {
     };
     this.events.set(event.id, event);
     if (this.held) this.held.push(event);
-    else this.send(event);
+    else void this.send(event);
     return event;
   }
 
@@ -87,17 +87,25 @@ export class Webhooks {
     this.held ??= [];
   }
 
-  /** Sends the held events, in the order they happened or reversed (out of order). */
+  /**
+   * Sends the held events one after another (each answered before the next goes), in the order
+   * they happened or reversed, so the receiver sees exactly that order.
+   */
   release(order: 'sent' | 'reverse' = 'sent'): void {
     const held = this.held ?? [];
     this.held = null;
-    for (const event of order === 'reverse' ? held.reverse() : held) this.send(event);
+    const ordered = order === 'reverse' ? held.reverse() : held;
+    this.track(
+      (async () => {
+        for (const event of ordered) await this.send(event);
+      })(),
+    );
   }
 
   /** Sends a stored event again: same id and payload, a fresh signature timestamp. */
   redeliver(id: string): boolean {
     const event = this.events.get(id);
-    if (event) this.send(event);
+    if (event) void this.send(event);
     return Boolean(event);
   }
 
@@ -112,9 +120,14 @@ export class Webhooks {
     this.held = null;
   }
 
-  private send(event: FakeEvent): void {
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private send(event: FakeEvent): Promise<void> {
     const endpoint = this.endpoint;
-    if (!endpoint) return;
+    if (!endpoint) return Promise.resolve();
     const payload = JSON.stringify(event, null, 2);
     const signature = signatureHeader(payload, endpoint.secret);
     const delivery = fetch(endpoint.url, {
@@ -135,8 +148,8 @@ export class Webhooks {
         this.deliveries.push({ eventId: event.id, type: event.type, status: 'error', signature, payload });
       },
     );
-    this.inFlight.add(delivery);
-    void delivery.finally(() => this.inFlight.delete(delivery));
+    this.track(delivery);
+    return delivery;
   }
 
   routes(): Route[] {
