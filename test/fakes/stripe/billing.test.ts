@@ -130,6 +130,11 @@ describe('fake Stripe invoices', () => {
 
     const failed = await fetch(`${fake.url}/_fake/invoices/${draft.id}/pay`, { method: 'POST', body: new URLSearchParams({ outcome: 'fail' }) });
     expect(failed.status).toBe(402);
+    // A browser page on another origin (the web app's demo button) may call it and read the answer.
+    expect(failed.headers.get('access-control-allow-origin')).toBe('*');
+    const preflight = await fetch(`${fake.url}/_fake/invoices/${draft.id}/pay`, { method: 'OPTIONS' });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('Content-Type');
     expect(await stripe.invoices.retrieve(draft.id)).toMatchObject({ status: 'open' });
 
     const paid = await fetch(`${fake.url}/_fake/invoices/${draft.id}/pay`, { method: 'POST', body: new URLSearchParams({ outcome: 'succeed' }) });

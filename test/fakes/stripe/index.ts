@@ -128,16 +128,21 @@ export async function startFakeStripe(opts: { port?: number; webhook?: { url: st
     const path = url.pathname;
     const requestId = randomId('req', 14);
     const version = req.headers['stripe-version'];
+    const control = path.startsWith('/_fake/');
+    // The web app's demo buttons call the control endpoints straight from the browser.
+    const cors: Record<string, string> = control ? { 'Access-Control-Allow-Origin': '*' } : {};
     const reply = (r: Result, extra: Record<string, string> = {}): void =>
-      send(res, r, { ...extra, 'Request-Id': requestId, ...(typeof version === 'string' && { 'Stripe-Version': version }) });
+      send(res, r, { ...cors, ...extra, 'Request-Id': requestId, ...(typeof version === 'string' && { 'Stripe-Version': version }) });
     const body = await readBody(req);
     requests[`${method} ${path}`] = (requests[`${method} ${path}`] ?? 0) + 1;
+    if (control && method === 'OPTIONS') {
+      return reply({ status: 204, body: '', headers: { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Content-Type' } });
+    }
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
 
     const early = failures.take(method, path, (f) => !f.afterCommit);
     if (early) return reply(failureResult(early));
 
-    const control = path.startsWith('/_fake/');
     // Control forms (the onboarding page's button) carry their return URL in the query string.
     const query = url.search.slice(1);
     const params = parseForm(method !== 'POST' ? query : control && query ? `${query}&${body}` : body);
