@@ -169,15 +169,17 @@ describe('fake Stripe, driven by the real stripe SDK', () => {
     expect(await rejection(stripe.transfers.createReversal(transfer.id))).toMatchObject({ statusCode: 400 });
   });
 
-  it('creates, retrieves and lists connected accounts, and refuses access to unknown ones', async () => {
+  it('creates an Express account that has not onboarded yet, retrieves and lists it, and refuses access to unknown ones', async () => {
     const created = await stripe.accounts.create({ type: 'express', email: 'rec@example.com', metadata: { recruiterId: 'r_7' } });
     expect(created).toMatchObject({
       object: 'account',
       type: 'express',
       email: 'rec@example.com',
-      payouts_enabled: true,
-      charges_enabled: true,
-      capabilities: { transfers: 'active' },
+      payouts_enabled: false,
+      charges_enabled: false,
+      details_submitted: false,
+      capabilities: { transfers: 'inactive' },
+      requirements: { currently_due: expect.arrayContaining(['external_account']), disabled_reason: 'requirements.past_due' },
       metadata: { recruiterId: 'r_7' },
     });
     expect(created.id).toMatch(/^acct_/);
