@@ -27,6 +27,9 @@ async function storedHistory(workflowId: string) {
 function payloadsOf(value: unknown, found: proto.api.common.v1.IPayload[] = []): proto.api.common.v1.IPayload[] {
   if (value && typeof value === 'object') {
     if ('metadata' in value && 'data' in value && (value as { data: unknown }).data instanceof Uint8Array) found.push(value as proto.api.common.v1.IPayload);
+    // A patched() marker's details (the patch id, written by the SDK's core, not through the
+    // data converter) hold no personal data; everything else must be encrypted.
+    else if ((value as { markerName?: string }).markerName === 'core_patch') return found;
     else for (const [key, v] of Object.entries(value)) if (key !== 'searchAttributes') payloadsOf(v, found);
   }
   return found;
