@@ -209,22 +209,25 @@ export async function ingestApplications(ctx: IngestContext, items: CanonicalApp
         .insert(rows.map(({ item, id }) => ({
           id, candidate_id: candidates.get(item.candidateExternalId), job_id: jobs.get(item.jobExternalId!),
           stage: canonicalStage(item.stage, item.status), stage_label: item.stage || null, status: item.status,
-          source_integration_id: ctx.integrationId, stage_changed_at: item.updatedAt ? new Date(item.updatedAt) : ctx.now, created_at: ctx.now,
+          source_integration_id: ctx.integrationId, stage_changed_at: item.updatedAt ? new Date(item.updatedAt) : ctx.now,
+          stage_label_changed_at: item.stage ? (item.updatedAt ? new Date(item.updatedAt) : ctx.now) : null, created_at: ctx.now,
         })))
         .onConflict(['candidate_id', 'job_id'])
         .ignore();
     },
     update: async (a, id) => {
-      const before = await trx('applications').where({ id }).first('stage', 'stage_label', 'candidate_id', 'job_id', 'stage_changed_at');
+      const before = await trx('applications').where({ id }).first('stage', 'stage_label', 'candidate_id', 'job_id', 'stage_changed_at', 'stage_label_changed_at');
       const at = a.updatedAt ?? ctx.now.toISOString();
       // A stage we already know (e.g. set by a webhook) is not replaced by an unknown one, nor by one older than it.
       const unknown = !a.stage && a.status === 'active';
-      const older = a.updatedAt !== null && before?.stage_changed_at && new Date(a.updatedAt) < before.stage_changed_at;
+      const lastChange = before?.stage_label_changed_at ?? before?.stage_changed_at;
+      const older = a.updatedAt !== null && lastChange && new Date(a.updatedAt) < lastChange;
       const keep = before && (unknown || older);
       const stage = keep ? before.stage : canonicalStage(a.stage, a.status);
       const label = keep ? before.stage_label : a.stage || null;
       await trx('applications').where({ id }).update({
         stage, stage_label: label, status: a.status, deleted_at: null, ...(before?.stage !== stage && { stage_changed_at: new Date(at) }),
+        ...(before?.stage_label !== label && { stage_label_changed_at: new Date(at) }),
       });
       // A rename inside one canonical stage (Technical Interview → Onsite) changes the label only.
       if (before && before.stage !== stage) {

@@ -247,12 +247,14 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
             continue;
           }
           const app = await trx('applications').where({ id: map.internal_id }).first();
-          const stale = app?.stage_changed_at && new Date(e.timestamp) < app.stage_changed_at;
+          const lastChange = app?.stage_label_changed_at ?? app?.stage_changed_at;
+          const stale = lastChange && new Date(e.timestamp) < lastChange;
           if (e.stageTo && app && app.stage_label !== e.stageTo && !stale) {
             const status = e.eventType === 'application.hired' ? 'hired' : e.eventType === 'application.rejected' ? 'rejected' : undefined;
             const stage = canonicalStage(e.stageTo, status);
             await trx('applications').where({ id: app.id }).update({
-              stage, stage_label: e.stageTo, ...(status && { status }), ...(app.stage !== stage && { stage_changed_at: new Date(e.timestamp) }),
+              stage, stage_label: e.stageTo, stage_label_changed_at: new Date(e.timestamp), ...(status && { status }),
+              ...(app.stage !== stage && { stage_changed_at: new Date(e.timestamp) }),
             });
             // The sync would see the record as changed again: forget its hash so it is rewritten, not re-announced.
             await trx('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: e.applicationExternalId }).update({ content_hash: null });

@@ -67,7 +67,7 @@ export const applicationsDal = (db: Db) => ({
     const app = await trx<ApplicationRow>('applications').where({ id: input.applicationId }).forUpdate().first();
     if (!app) throw new Error(`application ${input.applicationId} not found`);
     await trx('applications').where({ id: input.applicationId })
-      .update({ stage: input.to, stage_label: input.label ?? null, status: statusOf(input.to), stage_changed_at: input.at });
+      .update({ stage: input.to, stage_label: input.label ?? null, status: statusOf(input.to), stage_changed_at: input.at, stage_label_changed_at: input.at });
     await trx('application_stage_history').insert({
       application_id: input.applicationId, from_stage: app.stage, to_stage: input.to, actor_user_id: input.actor.userId, actor_role: input.actor.role,
       source: input.source, reason: input.reason, occurred_at: input.at, change_key: input.key,

@@ -78,11 +78,17 @@ describe('ATS ingestion', () => {
     await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Application Review')]));
     const appId = (await db('external_entity_map').where({ integration_id: id, entity_type: 'application', external_id: 'a1' }).first()).internal_id;
     // A webhook moved it to Onsite at 12:00 (what ingestWebhookEvents writes).
-    await db('applications').where({ id: appId }).update({ stage: 'interview', stage_label: 'Onsite', stage_changed_at: new Date('2026-11-01T12:00:00.000Z') });
+    // (It reached the interview stage at 10:00 as "Technical Interview"; the rename is the later change.)
+    await db('applications').where({ id: appId }).update({
+      stage: 'interview', stage_label: 'Onsite', stage_changed_at: new Date('2026-11-01T10:00:00.000Z'), stage_label_changed_at: new Date('2026-11-01T12:00:00.000Z'),
+    });
     const unknown = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', '', { updatedAt: '2026-11-01T13:00:00.000Z' })]));
     const older = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Recruiter Screen', { updatedAt: '2026-11-01T11:00:00.000Z' })]));
     expect([...unknown.moves, ...older.moves]).toEqual([]);
     expect(await db('applications').where({ id: appId }).first()).toMatchObject({ stage: 'interview', stage_label: 'Onsite' });
+    // An older name inside the same canonical stage does not put back the older label either.
+    await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Technical Interview', { updatedAt: '2026-11-01T11:30:00.000Z' })]));
+    expect((await db('applications').where({ id: appId }).first()).stage_label).toBe('Onsite');
     const newer = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Offer', { updatedAt: '2026-11-01T14:00:00.000Z' })]));
     expect(newer.moves).toMatchObject([{ stageFrom: 'interview', stageTo: 'offer', labelFrom: 'Onsite', labelTo: 'Offer' }]);
     const fresh = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a2', '', { candidateExternalId: 'c2' })]));
