@@ -1,26 +1,12 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeStripe, type FakeStripe } from '../stripe.js';
+import { describe, expect, it } from 'vitest';
+import { rejection, useFakeStripe } from './test-kit.js';
 
-let fake: FakeStripe;
-let stripe: Stripe;
-
-beforeAll(async () => {
-  fake = await startFakeStripe();
-  stripe = fake.client();
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
-
-const rejection = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => expect.unreachable('expected the call to fail'),
-    (err: unknown) => err,
-  );
+const kit = useFakeStripe();
 
 async function paidCharge(amount: number): Promise<Stripe.Charge> {
-  const intent = await stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
-  return stripe.charges.retrieve(intent.latest_charge as string);
+  const intent = await kit.stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+  return kit.stripe.charges.retrieve(intent.latest_charge as string);
 }
 
 const share = (destination: string, amount: number, source_transaction: string): Stripe.TransferCreateParams => ({
@@ -34,53 +20,53 @@ const share = (destination: string, amount: number, source_transaction: string):
 describe('fake Stripe transfers funded by a charge (source_transaction)', () => {
   it('lets transfers take up to the charge, then refuses one that would exceed it, creating nothing', async () => {
     const charge = await paidCharge(10_000);
-    const alice = fake.createAccount();
-    const bob = fake.createAccount();
+    const alice = kit.fake.createAccount();
+    const bob = kit.fake.createAccount();
 
-    const first = await stripe.transfers.create(share(alice.id, 6_000, charge.id));
+    const first = await kit.stripe.transfers.create(share(alice.id, 6_000, charge.id));
     expect(first).toMatchObject({ source_transaction: charge.id, amount: 6_000 });
-    await stripe.transfers.create(share(bob.id, 4_000, charge.id));
+    await kit.stripe.transfers.create(share(bob.id, 4_000, charge.id));
 
-    const over = await rejection(stripe.transfers.create(share(bob.id, 1, charge.id), { idempotencyKey: 'split-3' }));
+    const over = await rejection(kit.stripe.transfers.create(share(bob.id, 1, charge.id), { idempotencyKey: 'split-3' }));
     expect(over).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(over).toMatchObject({ statusCode: 400, code: 'balance_insufficient', param: 'source_transaction' });
-    expect(fake.transfers()).toHaveLength(2);
+    expect(kit.fake.transfers()).toHaveLength(2);
   });
 
   it('counts refunds against what a charge can fund, and gives back what a reversal returns', async () => {
     const charge = await paidCharge(10_000);
-    const alice = fake.createAccount();
-    await stripe.refunds.create({ charge: charge.id, amount: 2_500 });
+    const alice = kit.fake.createAccount();
+    await kit.stripe.refunds.create({ charge: charge.id, amount: 2_500 });
 
-    expect(await rejection(stripe.transfers.create(share(alice.id, 7_501, charge.id)))).toMatchObject({ code: 'balance_insufficient' });
-    const all = await stripe.transfers.create(share(alice.id, 7_500, charge.id));
-    await stripe.transfers.createReversal(all.id, { amount: 1_000 });
-    expect(await stripe.transfers.create(share(alice.id, 1_000, charge.id))).toMatchObject({ amount: 1_000 });
+    expect(await rejection(kit.stripe.transfers.create(share(alice.id, 7_501, charge.id)))).toMatchObject({ code: 'balance_insufficient' });
+    const all = await kit.stripe.transfers.create(share(alice.id, 7_500, charge.id));
+    await kit.stripe.transfers.createReversal(all.id, { amount: 1_000 });
+    expect(await kit.stripe.transfers.create(share(alice.id, 1_000, charge.id))).toMatchObject({ amount: 1_000 });
   });
 
   it('refuses a charge that has not been paid, a PaymentIntent id in place of a charge, and an unknown charge', async () => {
-    const alice = fake.createAccount();
+    const alice = kit.fake.createAccount();
     const declined = (await rejection(
-      stripe.paymentIntents.create({ amount: 10_000, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true }),
+      kit.stripe.paymentIntents.create({ amount: 10_000, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true }),
     )) as Stripe.errors.StripeCardError;
 
-    expect(await rejection(stripe.transfers.create(share(alice.id, 100, declined.charge as string)))).toMatchObject({
+    expect(await rejection(kit.stripe.transfers.create(share(alice.id, 100, declined.charge as string)))).toMatchObject({
       statusCode: 400,
       param: 'source_transaction',
     });
-    expect(await rejection(stripe.transfers.create(share(alice.id, 100, declined.payment_intent?.id as string)))).toMatchObject({
+    expect(await rejection(kit.stripe.transfers.create(share(alice.id, 100, declined.payment_intent?.id as string)))).toMatchObject({
       statusCode: 400,
       code: 'resource_missing',
       param: 'source_transaction',
     });
-    expect(await rejection(stripe.transfers.create(share(alice.id, 100, 'ch_unknown')))).toMatchObject({ code: 'resource_missing' });
-    expect(fake.transfers()).toHaveLength(0);
+    expect(await rejection(kit.stripe.transfers.create(share(alice.id, 100, 'ch_unknown')))).toMatchObject({ code: 'resource_missing' });
+    expect(kit.fake.transfers()).toHaveLength(0);
   });
 });
 
 describe('fake Stripe Connect onboarding', () => {
   it('onboards an Express account created with controller properties through an account link, emitting account.updated', async () => {
-    const account = await stripe.accounts.create({
+    const account = await kit.stripe.accounts.create({
       controller: { stripe_dashboard: { type: 'express' }, fees: { payer: 'application' }, losses: { payments: 'application' } },
       capabilities: { transfers: { requested: true } },
       email: 'rec@example.com',
@@ -91,11 +77,11 @@ describe('fake Stripe Connect onboarding', () => {
       payouts_enabled: false,
       capabilities: { transfers: 'inactive' },
     });
-    expect(await rejection(stripe.transfers.create({ amount: 100, currency: 'usd', destination: account.id }))).toMatchObject({
+    expect(await rejection(kit.stripe.transfers.create({ amount: 100, currency: 'usd', destination: account.id }))).toMatchObject({
       code: 'insufficient_capabilities_for_transfer',
     });
 
-    const link = await stripe.accountLinks.create({
+    const link = await kit.stripe.accountLinks.create({
       account: account.id,
       type: 'account_onboarding',
       refresh_url: 'http://app.test/payouts/refresh',
@@ -107,30 +93,30 @@ describe('fake Stripe Connect onboarding', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('complete-onboarding');
 
-    const done = await fetch(`${fake.url}/_fake/accounts/${account.id}/complete-onboarding?return_url=${encodeURIComponent('http://app.test/payouts/done')}`, {
+    const done = await fetch(`${kit.fake.url}/_fake/accounts/${account.id}/complete-onboarding?return_url=${encodeURIComponent('http://app.test/payouts/done')}`, {
       method: 'POST',
       redirect: 'manual',
     });
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe('http://app.test/payouts/done');
 
-    expect(await stripe.accounts.retrieve(account.id)).toMatchObject({
+    expect(await kit.stripe.accounts.retrieve(account.id)).toMatchObject({
       payouts_enabled: true,
       details_submitted: true,
       capabilities: { transfers: 'active' },
       requirements: { currently_due: [], disabled_reason: null },
     });
-    const [updated] = fake.events().filter((e) => e.type === 'account.updated');
+    const [updated] = kit.fake.events().filter((e) => e.type === 'account.updated');
     expect(updated).toMatchObject({
       account: account.id,
       data: { object: { id: account.id, payouts_enabled: true }, previous_attributes: { payouts_enabled: false } },
     });
-    expect(await stripe.transfers.create({ amount: 100, currency: 'usd', destination: account.id })).toMatchObject({ amount: 100 });
+    expect(await kit.stripe.transfers.create({ amount: 100, currency: 'usd', destination: account.id })).toMatchObject({ amount: 100 });
   });
 
   it('takes payouts away again when Stripe needs more information, emitting account.updated', async () => {
-    const account = fake.createAccount();
-    const res = await fetch(`${fake.url}/_fake/accounts/${account.id}/require`, {
+    const account = kit.fake.createAccount();
+    const res = await fetch(`${kit.fake.url}/_fake/accounts/${account.id}/require`, {
       method: 'POST',
       body: new URLSearchParams({ 'currently_due[0]': 'individual.verification.document' }),
     });
@@ -138,21 +124,21 @@ describe('fake Stripe Connect onboarding', () => {
       payouts_enabled: false,
       requirements: { currently_due: ['individual.verification.document'] },
     });
-    expect(fake.events().map((e) => e.type)).toEqual(['account.updated']);
-    expect(await rejection(stripe.transfers.create({ amount: 100, currency: 'usd', destination: account.id }))).toMatchObject({
+    expect(kit.fake.events().map((e) => e.type)).toEqual(['account.updated']);
+    expect(await rejection(kit.stripe.transfers.create({ amount: 100, currency: 'usd', destination: account.id }))).toMatchObject({
       code: 'insufficient_capabilities_for_transfer',
     });
   });
 
   it('refuses an account link for an unknown account, without a type, or to update an Express account', async () => {
-    expect(await rejection(stripe.accountLinks.create({ account: 'acct_nope', type: 'account_onboarding' }))).toBeInstanceOf(
+    expect(await rejection(kit.stripe.accountLinks.create({ account: 'acct_nope', type: 'account_onboarding' }))).toBeInstanceOf(
       Stripe.errors.StripePermissionError,
     );
-    const account = fake.createAccount({ payoutsEnabled: false });
+    const account = kit.fake.createAccount({ payoutsEnabled: false });
     expect(
-      await rejection(stripe.accountLinks.create({ account: account.id } as Stripe.AccountLinkCreateParams)),
+      await rejection(kit.stripe.accountLinks.create({ account: account.id } as Stripe.AccountLinkCreateParams)),
     ).toMatchObject({ statusCode: 400, param: 'type' });
-    expect(await rejection(stripe.accountLinks.create({ account: account.id, type: 'account_update' }))).toMatchObject({
+    expect(await rejection(kit.stripe.accountLinks.create({ account: account.id, type: 'account_update' }))).toMatchObject({
       statusCode: 400,
       param: 'type',
     });
