@@ -152,6 +152,22 @@ async function recorder(infra: TestInfra) {
     await handle.executeUpdate(placementRecordedUpdate);
     return { handle, admin: m.actors.companyAdmin };
   };
+  // Recorded once per placement version (before and after APPLICATION_STAGE_PATCH), under two names.
+  const refundedAfterFailure = async () => {
+    const { handle, admin } = await hire();
+    await env.sleep(5 * 86_400_000);
+    await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
+    await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'refund' }] });
+    return handle;
+  };
+  const replacedThenReleased = async () => {
+    const { handle, admin } = await hire();
+    await env.sleep(86_400_000);
+    await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
+    await handle.executeUpdate(chooseReplacementUpdate, { args: [{ actor: admin, candidateId: await createCandidate(db) }] });
+    await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: ADMIN, reason: 'replacement confirmed' }] });
+    return handle;
+  };
   const blockedSplit = async (handle: WorkflowHandle<typeof payoutWorkflow>) => {
     for (;;) {
       const view = await handle.query(payoutStateQuery);
@@ -295,13 +311,7 @@ async function recorder(infra: TestInfra) {
     async 'placement-completed-after-guarantee'() {
       return (await hire()).handle;
     },
-    async 'placement-refunded-after-failure'() {
-      const { handle, admin } = await hire();
-      await env.sleep(5 * 86_400_000);
-      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
-      await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'refund' }] });
-      return handle;
-    },
+    'placement-refunded-after-failure': refundedAfterFailure,
     async 'placement-failure-report-refused-then-refunded'() {
       const { handle, admin } = await hire();
       await env.sleep(5 * 86_400_000);
@@ -311,30 +321,10 @@ async function recorder(infra: TestInfra) {
       await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'refund' }] });
       return handle;
     },
-    async 'placement-replaced-then-released-early'() {
-      const { handle, admin } = await hire();
-      await env.sleep(86_400_000);
-      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
-      await handle.executeUpdate(chooseReplacementUpdate, { args: [{ actor: admin, candidateId: await createCandidate(db) }] });
-      await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: ADMIN, reason: 'replacement confirmed' }] });
-      return handle;
-    },
+    'placement-replaced-then-released-early': replacedThenReleased,
     // After patched(APPLICATION_STAGE_PATCH): the placement moves the candidate's application.
-    async 'placement-moves-application-hired-left-then-refunded'() {
-      const { handle, admin } = await hire();
-      await env.sleep(5 * 86_400_000);
-      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
-      await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'refund' }] });
-      return handle;
-    },
-    async 'placement-moves-application-to-replacement-then-released'() {
-      const { handle, admin } = await hire();
-      await env.sleep(86_400_000);
-      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
-      await handle.executeUpdate(chooseReplacementUpdate, { args: [{ actor: admin, candidateId: await createCandidate(db) }] });
-      await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: ADMIN, reason: 'replacement confirmed' }] });
-      return handle;
-    },
+    'placement-moves-application-hired-left-then-refunded': refundedAfterFailure,
+    'placement-moves-application-to-replacement-then-released': replacedThenReleased,
     async 'protection-expired-after-notice'() {
       return (await claimed()).handle;
     },

@@ -8,7 +8,8 @@ import type { Db } from '../../lib/db.js';
 import { permanentFailureInterceptor } from '../../workers/permanent-failures.js';
 import { parseKeyRing, seal } from '../../lib/sealed.js';
 import { workflowIds } from '../../workflows/constants.js';
-import { atsSyncWorkflow, integrationRecordedUpdate, type SyncConfig } from '../../workflows/ats-sync.js';
+import { atsSyncWorkflow, integrationRecordedUpdate, syncStatusQuery, type SyncConfig, type SyncStatus } from '../../workflows/ats-sync.js';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { FakeResend } from '../fakes/resend.js';
 import type { FakeAts } from '../fakes/ats/types.js';
 import { startAshbyFake } from '../fakes/ats/ashby.js';
@@ -86,4 +87,17 @@ export function seedSmall(fake: FakeAts) {
 export async function mappedCounts(db: Db, integrationId: string) {
   const rows = await db('external_entity_map').where({ integration_id: integrationId }).whereNull('deleted_at').groupBy('entity_type').select('entity_type').count('* as n');
   return Object.fromEntries(rows.map((r) => [r.entity_type, Number(r.n)])) as Record<string, number>;
+}
+
+/**
+ * Waits (real time; timers do not move while we only query) until the sync workflow has finished
+ * `runs` runs, or left the active state (paused, auth failed, disconnected).
+ */
+export async function syncRunsFinished(handle: WorkflowHandle<typeof atsSyncWorkflow>, runs: number): Promise<SyncStatus> {
+  for (let i = 0; i < 600; i++) {
+    const status = await handle.query(syncStatusQuery);
+    if ((status.runs >= runs && !status.syncing) || status.state !== 'active') return status;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sync run ${runs} did not finish`);
 }

@@ -1,11 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
 import { connectorFor } from '../../activities/ats/index.js';
 import type { AtsPlatform } from '../../activities/ats/types.js';
-import { type atsSyncWorkflow, disconnectUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal, type SyncStatus } from '../../workflows/ats-sync.js';
+import { disconnectUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../../workflows/ats-sync.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import type { FakeAts } from '../fakes/ats/types.js';
 import { startAshbyFake } from '../fakes/ats/ashby.js';
@@ -15,7 +14,8 @@ import { startLeverFake } from '../fakes/ats/lever.js';
 import { startWorkableFake, type WorkableFake } from '../fakes/ats/workable.js';
 import { startTimeSkippingEnv, testDb } from '../support/context.js';
 import { createMarketplace } from '../support/factories.js';
-import { atsTestWorker, connect, seedSmall } from '../support/ats-harness.js';
+import { eventually } from '../support/api-harness.js';
+import { atsTestWorker, connect, seedSmall, syncRunsFinished } from '../support/ats-harness.js';
 
 // A real-shaped account per platform, synced end to end through the sync workflow against the
 // doc-faithful fakes: stage names as the platform shows them, a move seen incrementally and by
@@ -57,25 +57,7 @@ afterEach(async () => {
   await env?.teardown();
 });
 
-type Handle = WorkflowHandle<typeof atsSyncWorkflow>;
 
-async function ran(handle: Handle, runs: number): Promise<SyncStatus> {
-  for (let i = 0; i < 600; i++) {
-    const status = await handle.query(syncStatusQuery);
-    if (status.runs >= runs && !status.syncing) return status;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sync run ${runs} did not finish`);
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined | false>): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await probe();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not reached');
-}
 
 describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end to end', (platform) => {
   it('syncs jobs, candidates and applications with their stage names, sees moves incrementally and by webhook, a webhook deletion, and honours a 429', async () => {
@@ -86,7 +68,7 @@ describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end 
     ats.moveApplication(seeded.applications[2]!, ats.stages[1]!);
     const m = await createMarketplace(db);
     const { integrationId, handle } = await connect(env, taskQueue, m, ats);
-    expect((await ran(handle, 1)).lastError).toBeNull();
+    expect((await syncRunsFinished(handle, 1)).lastError).toBeNull();
 
     const mapped = (type: string, externalId: string) => db('external_entity_map').where({ integration_id: integrationId, entity_type: type, external_id: externalId }).first();
     // The ATS's own stage name is kept as the application's label beside our canonical stage.
@@ -97,7 +79,7 @@ describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end 
     // A move seen by the next incremental run.
     ats.moveApplication(seeded.applications[1]!, ats.stages[2]!);
     await handle.signal(syncNowSignal);
-    expect((await ran(handle, 2)).lastError).toBeNull();
+    expect((await syncRunsFinished(handle, 2)).lastError).toBeNull();
     expect(await stageOf(seeded.applications[1]!)).toBe(ats.stages[2]);
 
     // Webhooks, verified and read as the API does (with the integration's credentials), then handed to the workflow.
@@ -114,7 +96,7 @@ describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end 
       // Lever names the stage by id only: the ingestion names it through the platform's stages.
       await eventually(async () => (await stageOf(seeded.applications[0]!)) === ats.stages[3]);
       await handle.signal(syncNowSignal);
-      expect((await ran(handle, 3)).lastError).toBeNull();
+      expect((await syncRunsFinished(handle, 3)).lastError).toBeNull();
       expect(await stageOf(seeded.applications[0]!)).toBe(ats.stages[3]);
     }
     if (ats.deletionWebhook) {
@@ -139,7 +121,7 @@ describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end 
     await env.sleep(10_000);
     expect(listed()).toBe(before + 1);
     await env.sleep(30_000);
-    const after = await ran(handle, runs + 1);
+    const after = await syncRunsFinished(handle, runs + 1);
     expect(after.lastError).toBeNull();
     expect(listed()).toBeGreaterThan(before + 1);
 

@@ -1,19 +1,16 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
 import type { AtsConnector, AtsPlatform, CanonicalEvent } from '../../activities/ats/types.js';
 import { canonicalStage } from '../../activities/ats/stages.js';
 import {
-  type atsSyncWorkflow,
   disconnectUpdate,
   fullResyncSignal,
   pauseSyncUpdate,
   resumeSyncUpdate,
   syncNowSignal,
   syncStatusQuery,
-  type SyncStatus,
   webhookEventsSignal,
 } from '../../workflows/ats-sync.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
@@ -21,7 +18,7 @@ import type { FakeAts } from '../fakes/ats/types.js';
 import { startTimeSkippingEnv, testDb } from '../support/context.js';
 import { createMarketplace } from '../support/factories.js';
 import { eventually } from '../support/api-harness.js';
-import { FAKES, atsTestWorker, connect, mappedCounts, seedSmall } from '../support/ats-harness.js';
+import { FAKES, atsTestWorker, connect, mappedCounts, seedSmall, syncRunsFinished } from '../support/ats-harness.js';
 import { startAshbyFake } from '../fakes/ats/ashby.js';
 
 let env: TestWorkflowEnvironment;
@@ -54,7 +51,6 @@ afterEach(async () => {
   await env?.teardown();
 });
 
-type Handle = WorkflowHandle<typeof atsSyncWorkflow>;
 
 async function fake(platform: AtsPlatform) {
   const f = await FAKES[platform]();
@@ -62,16 +58,6 @@ async function fake(platform: AtsPlatform) {
   return f;
 }
 
-/** Waits (real time; timers do not move while we only query) until the workflow has finished `runs` runs. */
-async function ran(handle: Handle, runs: number): Promise<SyncStatus> {
-  for (let i = 0; i < 300; i++) {
-    const status = await handle.query(syncStatusQuery);
-    if (status.runs >= runs && !status.syncing) return status;
-    if (status.state !== 'active') return status;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sync run ${runs} did not finish`);
-}
 
 describe.each(Object.keys(FAKES) as AtsPlatform[])('ats sync workflow on %s', (platform) => {
   it('syncs everything at once when connected, then only what changed, mapping each record once', async () => {
@@ -79,7 +65,7 @@ describe.each(Object.keys(FAKES) as AtsPlatform[])('ats sync workflow on %s', (p
     const seeded = seedSmall(ats);
     const m = await createMarketplace(db);
     const { integrationId, handle } = await connect(env, taskQueue, m, ats);
-    const first = await ran(handle, 1);
+    const first = await syncRunsFinished(handle, 1);
     expect(first).toMatchObject({ state: 'active', lastError: null, consecutiveFailures: 0 });
     // Workable keeps one candidate record per job applied to: 4 candidacies of 3 people.
     const people = platform === 'workable' ? 4 : 3;
@@ -93,7 +79,7 @@ describe.each(Object.keys(FAKES) as AtsPlatform[])('ats sync workflow on %s', (p
     const newcomer = ats.addCandidate({ fullName: 'Katherine Johnson', email: 'kj@example.com' });
     ats.addApplication({ candidateExternalId: newcomer, jobExternalId: seeded.jobs[0]! });
     await handle.signal(syncNowSignal);
-    const second = await ran(handle, 2);
+    const second = await syncRunsFinished(handle, 2);
     expect(second.lastError).toBeNull();
     expect(await mappedCounts(db, integrationId)).toEqual({ job: 2, candidate: people + 1, application: 5 });
     const moved = await db('external_entity_map').where({ integration_id: integrationId, entity_type: 'application', external_id: seeded.applications[1] }).first();
@@ -110,7 +96,7 @@ describe.each(Object.keys(FAKES) as AtsPlatform[])('ats sync workflow on %s', (p
     // A deleted application disappears (soft) after a full re-sync, or a plain run for full-scan platforms.
     ats.deleteApplication(seeded.applications[3]!);
     await handle.signal(fullResyncSignal);
-    await ran(handle, 3);
+    await syncRunsFinished(handle, 3);
     const gone = await db('external_entity_map').where({ integration_id: integrationId, entity_type: 'application', external_id: seeded.applications[3] }).first();
     expect(gone.deleted_at).not.toBeNull();
     expect((await db('applications').where({ id: gone.internal_id }).first()).deleted_at).not.toBeNull();
@@ -125,7 +111,7 @@ describe('ats sync workflow, webhook events the database refuses', () => {
     seedSmall(ats);
     const m = await createMarketplace(db);
     const { integrationId, handle } = await connect(env, taskQueue, m, ats);
-    await ran(handle, 1);
+    await syncRunsFinished(handle, 1);
     const event = (id: string, note: string): CanonicalEvent => ({
       eventType: 'candidate.updated', providerEventId: id, provider: 'greenhouse', candidateExternalId: null, applicationExternalId: null,
       jobExternalId: null, stageFrom: null, stageTo: null, actor: null, timestamp: new Date().toISOString(), metadata: { note },
@@ -151,10 +137,10 @@ describe('ats sync workflow (ashby)', () => {
     ats.seedBulk({ jobs: 2, candidates: 300, applicationsPerCandidate: 1, ageMs: 3_600_000 });
     const m = await createMarketplace(db);
     const { integrationId, handle } = await connect(env, taskQueue, m, ats);
-    expect((await ran(handle, 1)).lastError).toBeNull();
+    expect((await syncRunsFinished(handle, 1)).lastError).toBeNull();
     ats.touch(1); // every application changed: the incremental run needs more pages than Ashby allows
     await handle.signal(syncNowSignal);
-    const second = await ran(handle, 2);
+    const second = await syncRunsFinished(handle, 2);
     expect(second.lastError).toBeNull();
     expect(await mappedCounts(db, integrationId)).toEqual({ job: 2, candidate: 300, application: 300 });
     const moved = await db('ats_events').where({ integration_id: integrationId, event_type: 'application.stage_changed' });
@@ -184,7 +170,7 @@ describe('ats sync workflow (greenhouse)', () => {
     });
     const m = await createMarketplace(db);
     const { integrationId, handle } = await connect(env, taskQueue, m, ats);
-    const status = await ran(handle, 1);
+    const status = await syncRunsFinished(handle, 1);
     expect(status.lastError).toBeNull();
     expect(crashed).toBe(true);
     expect(cursorsAsked.filter((c) => c === null)).toHaveLength(1); // page 1 was never fetched again
@@ -200,7 +186,7 @@ describe('ats sync workflow (greenhouse)', () => {
     ats.injectFailure({ path: '/token', status: 401, times: 2 }); // the connector renews once; both refused
     const m = await createMarketplace(db);
     const { integrationId, handle } = await connect(env, taskQueue, m, ats);
-    const failed = await ran(handle, 1);
+    const failed = await syncRunsFinished(handle, 1);
     expect(failed.state).toBe('auth_failed');
     expect((await db('integrations').where({ id: integrationId }).first()).state).toBe('auth_failed');
     const told = () => resend.emails().some((e) => e.to.includes(m.emails.companyAdmin) && e.subject.includes('sync paused'));
@@ -211,7 +197,7 @@ describe('ats sync workflow (greenhouse)', () => {
     expect(ats.requests().filter((r) => r.path === '/token').length).toBe(tokenCalls); // no retry loop
 
     await handle.executeUpdate(resumeSyncUpdate, { args: [{ actor: m.actors.companyAdmin }] });
-    const resumed = await ran(handle, 2);
+    const resumed = await syncRunsFinished(handle, 2);
     expect(resumed).toMatchObject({ state: 'active', lastError: null });
     expect(await mappedCounts(db, integrationId)).toMatchObject({ application: 4 });
     await handle.executeUpdate(pauseSyncUpdate, { args: [{ actor: m.actors.companyAdmin }] });
@@ -230,7 +216,7 @@ describe('ats sync workflow (greenhouse)', () => {
     await env.sleep(60_000);
     expect((await mappedCounts(db, integrationId)).candidate).toBeUndefined();
     await env.sleep(70_000);
-    const status = await ran(handle, 1);
+    const status = await syncRunsFinished(handle, 1);
     expect(status.lastError).toBeNull();
     expect(await mappedCounts(db, integrationId)).toMatchObject({ candidate: 3 });
   });
