@@ -28,7 +28,7 @@ const ROUTES = [
 ].map((r) => ({ ...r, pattern: new RegExp(`^${r.pattern}$`, 'i') }));
 
 const COMPANY = ['company_admin', 'hiring_manager'];
-/** The main navigation: [path, label, testid, roles that see it]. */
+/** @type {[path: string, label: string, testid: string, roles: string[]][]} The main navigation: who sees which link. */
 const NAV = [
   ['/proposals', 'Proposals', 'nav-proposals', ['recruiter', ...COMPANY, 'platform_admin']],
   ['/proposals/new', 'New proposal', 'nav-new-proposal', ['recruiter']],
@@ -43,9 +43,10 @@ const NAV = [
   ['/integrations', 'Integrations', 'nav-integrations', ['company_admin', 'platform_admin']],
 ];
 
-const main = document.getElementById('main');
-const nav = document.getElementById('nav');
-const sessionBox = document.getElementById('session');
+// index.html has all three.
+const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
+const sessionBox = /** @type {HTMLElement} */ (document.getElementById('session'));
 
 /** The signed-in user from GET /me, or null; `uiConfig` from GET /ui-config. */
 let me = null;
@@ -55,10 +56,14 @@ let flash = null; // a one-shot message for the next view
 
 function parseHash() {
   const [rawPath, qs = ''] = location.hash.replace(/^#/, '').split('?');
-  const path = rawPath.replace(/\/+$/, '') || DEFAULT_PATH;
+  const path = (rawPath ?? '').replace(/\/+$/, '') || DEFAULT_PATH;
   return { path, query: new URLSearchParams(qs) };
 }
 
+/**
+ * @param {string} path
+ * @param {{ notice?: string }} [options] a one-shot message for the next view
+ */
 function navigate(path, { notice } = {}) {
   flash = notice ?? null;
   const target = `#${path}`;
@@ -138,7 +143,7 @@ function render() {
   let view = async () => signInView;
   if (me) {
     const route = ROUTES.find((r) => r.pattern.test(path));
-    if (route) ctx.params.id = path.match(route.pattern)[1];
+    if (route) ctx.params.id = path.match(route.pattern)?.[1];
     view = route ? async () => (await route.load())[route.view] : async () => notFoundView;
     markActiveNav(path);
     main.append(loading());
@@ -182,7 +187,8 @@ function labelTableCells() {
     for (const table of main.querySelectorAll('table')) {
       const headings = [...table.querySelectorAll('thead th')].map((th) => th.textContent.trim());
       for (const row of table.querySelectorAll('tbody tr')) {
-        [...row.children].forEach((cell, i) => {
+        [...row.children].forEach((/** @type {Element} */ el, i) => {
+          const cell = /** @type {HTMLElement} */ (el);
           if (cell.tagName === 'TD' && !cell.hasAttribute('colspan') && headings[i] && cell.dataset.label !== headings[i]) cell.dataset.label = headings[i];
         });
       }

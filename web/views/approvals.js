@@ -26,7 +26,7 @@ export async function approvalsView(root, { query, signal, navigate, uiConfig })
   });
   const filter = filterSelect({
     id: 'approval-status-filter', label: 'Status', value: status, navigate,
-    options: STATUSES.map((s) => [s, s[0].toUpperCase() + s.slice(1)]),
+    options: STATUSES.map((s) => [s, s.charAt(0).toUpperCase() + s.slice(1)]),
     pathFor: (v) => `/approvals?status=${v}`,
   });
   fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Approvals'), filter), alertSlot, list.element));

@@ -39,7 +39,6 @@ function emailStatus(o) {
   return last ? { key: last.type.replace(/^email\./, ''), label: eventLabel(last.type) } : { key: 'sent', label: 'Sent' };
 }
 
-const path = (id, rest = '') => `/candidates/${encodeURIComponent(id)}${rest}`;
 
 /** A term and its value; an empty value shows as a dash. */
 function field(label, testid, ...value) {
@@ -49,12 +48,14 @@ function field(label, testid, ...value) {
 
 /** One key per distinct request body: a retry after a lost answer is answered from the first try. */
 function idempotencyKeys() {
+  /** @type {{ key: string | null, body: string | null }} */
   let last = { key: null, body: null };
   return {
+    /** @param {unknown} body @returns {string} */
     for(body) {
       const text = JSON.stringify(body);
       if (last.body !== text) last = { key: newIdempotencyKey(), body: text };
-      return last.key;
+      return /** @type {string} */ (last.key);
     },
     reset() {
       last = { key: null, body: null };
@@ -67,6 +68,8 @@ const submitButton = (testid, label) => h('button', { type: 'submit', class: 'bu
 /**
  * A form whose fields' API errors appear beside them. `send(values)` performs the request;
  * `done(result)` runs after success. Returns the <form>.
+ * @template R
+ * @param {{ testid: string, fields: Record<string, import('./form.js').FormField>, submit: HTMLButtonElement, send: () => Promise<R>, done: (result: R, alertSlot: HTMLElement) => void, cancel?: HTMLElement }} options
  */
 function apiForm({ testid, fields, submit, send, done, cancel }) {
   const alertSlot = h('div', { class: 'slot' });
@@ -120,7 +123,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
   let sourcing;
   let timeline;
   try {
-    [sourcing, timeline] = await Promise.all([request(path(id, '/sourcing'), { signal }), request(path(id, '/outreach'), { signal })]);
+    [sourcing, timeline] = await Promise.all([request('/candidates/{id}/sourcing', { params: { id }, signal }), request('/candidates/{id}/outreach', { params: { id }, signal })]);
   } catch (err) {
     if (isAbort(err)) return;
     const message = err.status === 404 ? 'This candidate does not exist, or was removed.' : `Could not load the candidate: ${err.message}`;
@@ -171,7 +174,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
 
   // --- Candidate name (background) -------------------------------------------------
 
-  request(path(id), { signal })
+  request('/candidates/{id}', { params: { id }, signal })
     .then((c) => {
       title.textContent = c.fullName;
       document.title = `${c.fullName} · Splits`;
@@ -210,7 +213,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     );
     if (outreachSection) {
       const blocked = s.protectedNow && !s.ownedByYou;
-      outreachSection.querySelector('[data-testid="outreach-form"]').hidden = blocked;
+      /** @type {HTMLElement} */ (outreachSection.querySelector('[data-testid="outreach-form"]')).hidden = blocked;
       outreachBlocked.hidden = !blocked;
       fill(outreachBlocked, blocked ? `Another recruiter's protection window covers this candidate until ${formatDateTime(s.protectionEndsAt)}: no outreach until then.` : '');
     }
@@ -289,9 +292,11 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       submit: submitButton('submit-extend', 'Extend protection'),
       send: () => {
         const days = fields.days.input.value.trim();
-        return request(path(id, '/source/extend'), {
-          method: 'POST',
-          body: { days: days === '' ? undefined : Number(days), reason: fields.reason.input.value },
+        return request('/candidates/{id}/source/extend', {
+          method: 'post',
+          params: { id },
+          // An empty field is sent as missing on purpose: the API's 400 names it and the form shows it there.
+          body: /** @type {{ days: number, reason: string }} */ ({ days: days === '' ? undefined : Number(days), reason: fields.reason.input.value }),
           idempotencyKey: newIdempotencyKey(),
         });
       },
@@ -318,9 +323,10 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       fields,
       submit: submitButton('submit-override', 'Give to this recruiter'),
       send: () =>
-        request(path(id, '/source/override'), {
-          method: 'POST',
-          body: { recruiterId: fields.recruiterId.input.value || undefined, reason: fields.reason.input.value },
+        request('/candidates/{id}/source/override', {
+          method: 'post',
+          params: { id },
+          body: /** @type {{ recruiterId: string, reason: string }} */ ({ recruiterId: fields.recruiterId.input.value || undefined, reason: fields.reason.input.value }),
           idempotencyKey: newIdempotencyKey(),
         }),
       done: (s) => {
@@ -350,7 +356,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
 
   async function refreshSourcing() {
     try {
-      const fresh = await request(path(id, '/sourcing'), { signal });
+      const fresh = await request('/candidates/{id}/sourcing', { params: { id }, signal });
       if (JSON.stringify(fresh) !== JSON.stringify(sourcing)) renderSourcing(fresh);
     } catch {
       // Shown as last loaded; retried on the next tick.
@@ -411,7 +417,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
 
   async function refreshTimeline() {
     try {
-      renderTimeline(await request(path(id, '/outreach'), { signal }));
+      renderTimeline(await request('/candidates/{id}/outreach', { params: { id }, signal }));
       fill(timelineAlert);
     } catch (err) {
       if (!isAbort(err)) fill(timelineAlert, errorAlert(`Could not refresh the outreach (${err.message}). Showing what was last loaded; retrying shortly.`));
@@ -440,7 +446,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       send: () => {
         // Always to the candidate's own address.
         const body = { subject: fields.subject.input.value, body: fields.body.input.value };
-        return request(path(id, '/outreach'), { method: 'POST', body, idempotencyKey: keys.for(body) });
+        return request('/candidates/{id}/outreach', { method: 'post', params: { id }, body, idempotencyKey: keys.for(body) });
       },
       done: async (sent, alertSlot) => {
         keys.reset();

@@ -54,10 +54,15 @@ export function recruiterText(id, names) {
   return h('span', { 'data-testid': 'sourcer', 'data-recruiter-id': id }, name && `${name} `, h('code', { title: id }, shortId(id)));
 }
 
-/** POST /candidates/:id/source (claim) or /source/release; resolves with the new sourcing status. */
-export function sourcingCommand(candidateId, command, body = {}) {
-  const path = `/candidates/${encodeURIComponent(candidateId)}/source${command === 'claim' ? '' : `/${command}`}`;
-  return request(path, { method: 'POST', body, idempotencyKey: newIdempotencyKey() });
+/**
+ * POST /candidates/:id/source (claim) or /source/release; resolves with the new sourcing status.
+ * @param {string} id
+ * @param {'claim' | 'release'} command
+ * @param {{ reason?: string }} [body]
+ */
+export function sourcingCommand(id, command, body = {}) {
+  const path = command === 'claim' ? '/candidates/{id}/source' : '/candidates/{id}/source/release';
+  return request(path, { method: 'post', params: { id }, body, idempotencyKey: newIdempotencyKey() });
 }
 
 export async function candidatesView(root, { me, query, signal, navigate }) {
@@ -70,11 +75,11 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
   }
   const scope = recruiter && SCOPES.includes(query.get('scope')) ? query.get('scope') : recruiter ? 'mine' : 'all';
   const alertSlot = h('div', { class: 'slot', 'data-testid': 'messages' });
-  const headings = ['Candidate', 'E-mail', 'Sourcing', 'Protection', admin && 'Sourcer', recruiter && 'Actions'].filter(Boolean);
+  const headings = /** @type {string[]} */ (['Candidate', 'E-mail', 'Sourcing', 'Protection', admin && 'Sourcer', recruiter && 'Actions'].filter(Boolean));
   const { table, tbody } = listTable('candidate-list', headings);
   const list = liveList({
     path: '/candidates',
-    query: { sourcedByMe: recruiter ? String(scope === 'mine') : undefined },
+    query: { sourcedByMe: recruiter ? (scope === 'mine' ? 'true' : 'false') : undefined },
     signal,
     render: row,
     container: tbody,

@@ -5,7 +5,7 @@
  * type filters passed through from links); an AI decision without an override can be
  * overridden here; the filtered log downloads as CSV or JSON. A live list.
  */
-import { isAbort, newIdempotencyKey, request, tokenStore } from '../api.js';
+import { ApiError, isAbort, newIdempotencyKey, request, tokenStore } from '../api.js';
 import { fill, h } from '../dom.js';
 import { actorLabel, formatDateTime } from '../format.js';
 import { entityLink, errorAlert, notice } from './components.js';
@@ -200,7 +200,7 @@ export async function decisionsView(root, { query, signal, navigate }) {
       const missing = [
         !body.outcome && { path: ['outcome'], message: 'Enter the outcome you decided on.' },
         !body.reason && { path: ['reason'], message: 'Say why you override the AI\'s suggestion.' },
-      ].filter(Boolean);
+      ].filter((i) => i !== false);
       if (missing.length) {
         errors.showIssues(missing);
         fill(formAlert, errorAlert('Please correct the highlighted fields.'));
@@ -209,11 +209,12 @@ export async function decisionsView(root, { query, signal, navigate }) {
       submit.disabled = true;
       idempotencyKey ??= newIdempotencyKey();
       try {
-        await request(`/decisions/${encodeURIComponent(d.id)}/override`, { method: 'POST', body, idempotencyKey });
+        await request('/decisions/{id}/override', { method: 'post', params: { id: d.id }, body, idempotencyKey });
         fill(alertSlot, notice(`Override recorded: decision #${d.id} is now "${body.outcome}".`));
         await list.refresh();
       } catch (err) {
         if (isAbort(err)) return;
+        if (!(err instanceof ApiError)) throw err;
         if (err.status === 409) {
           fill(alertSlot, errorAlert(`Someone else overrode decision #${d.id} first: ${err.message}`));
           await list.refresh();

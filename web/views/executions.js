@@ -100,8 +100,9 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
       names.set(e.ruleId, rulesLoaded.then(async (rules) => {
         const rule = rules.find((r) => r.id === e.ruleId);
         if (rule) return rule.name;
-        const detail = await request(`/automation/executions/${encodeURIComponent(e.id)}`, { signal });
-        return detail.rule?.ruleName ?? `Rule ${shortId(e.ruleId)}`;
+        const detail = await request('/automation/executions/{id}', { params: { id: e.id }, signal });
+        // The API declares `rule` as unknown (the rule as it ran); the name is all this needs of it.
+        return /** @type {{ ruleName?: string } | null} */ (detail.rule)?.ruleName ?? `Rule ${shortId(e.ruleId)}`;
       }).catch(() => `Rule ${shortId(e.ruleId)}`));
     }
     const el = h('span', { 'data-testid': 'execution-rule', title: `rule ${e.ruleId}` }, '…');
@@ -202,7 +203,7 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
   async function loadDetail(e, cell) {
     fill(cell, loading('Loading the execution…'));
     try {
-      const detail = await request(`/automation/executions/${encodeURIComponent(e.id)}`, { signal });
+      const detail = await request('/automation/executions/{id}', { params: { id: e.id }, signal });
       fill(cell, executionDetail(detail));
     } catch (err) {
       if (isAbort(err)) return;

@@ -47,7 +47,7 @@ function connectForm(onConnected, alertSlot) {
       const credentials = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()]).filter(([, v]) => v));
       try {
         const created = await api.connectIntegration({
-          platform: platform.value, credentials, ...(baseUrl.value && { baseUrl: baseUrl.value.trim() }), ...(authUrl.value && { authUrl: authUrl.value.trim() }),
+          platform: /** @type {keyof typeof CREDENTIALS} */ (platform.value), credentials, ...(baseUrl.value && { baseUrl: baseUrl.value.trim() }), ...(authUrl.value && { authUrl: authUrl.value.trim() }),
         });
         fill(alertSlot, notice(`Connected. Webhook URL: ${created.webhookUrl} — webhook secret (shown once): ${created.webhookSecret}`));
         for (const el of Object.values(inputs)) el.value = '';

@@ -29,7 +29,7 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
   });
   const filter = filterSelect({
     id: 'payout-status-filter', label: 'Status', value: status, navigate,
-    options: [['', 'All'], ...STATUSES.map((s) => [s, s[0].toUpperCase() + s.slice(1)])],
+    options: [['', 'All'], ...STATUSES.map((s) => [s, s.charAt(0).toUpperCase() + s.slice(1)])],
     pathFor: (v) => `/payouts?status=${v}`,
   });
   fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Payouts'), filter), alertSlot, list.element));

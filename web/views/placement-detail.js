@@ -152,7 +152,7 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
         formOpen = false;
       },
     }));
-    panel.querySelector('input, textarea, select')?.focus();
+    panel.querySelector(/** @type {'input'} */ ('input, textarea, select'))?.focus();
   }
 
   async function replacementForm() {

@@ -3,7 +3,8 @@
  * the start date and the collaborators with their splits. Without a proposal in the
  * address, the accepted proposals to choose from.
  */
-import { api, isAbort, newIdempotencyKey } from '../api.js';
+/** @import { Body } from '../api-client' */
+import { ApiError, api, isAbort, newIdempotencyKey } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime } from '../format.js';
 import { emptyState, errorAlert, loading } from './components.js';
@@ -83,7 +84,8 @@ export async function newPlacementView(root, ctx) {
   const alertSlot = h('div', { class: 'slot' });
   const errors = formErrors(alertSlot, () => ({ ...fields, ...editor.fields() }));
   const submit = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'submit-placement' }, 'Record the hire');
-  let idempotency = { key: null, body: null };
+  /** @type {{ key: string, body: string | null }} */
+  let idempotency = { key: '', body: null };
 
   fields.feeCents.input.addEventListener('input', () => editor.setFee(amountToCents(fields.feeCents.input.value)));
   fields.currency.input.value = 'USD';
@@ -96,13 +98,15 @@ export async function newPlacementView(root, ctx) {
       feeCents === null && { path: ['feeCents'], message: 'An amount above zero with at most two decimals.' },
       !fields.startDate.input.value && { path: ['startDate'], message: 'Choose the start date.' },
       ...editor.issues(),
-    ].filter(Boolean);
+    ].filter((i) => i !== false);
     if (issues.length) {
       errors.showIssues(issues);
       return;
     }
+    if (feeCents === null) return; // reported among the issues above
     const body = {
-      jobId: proposal.jobId, candidateId: proposal.candidateId, feeCents, currency: fields.currency.input.value,
+      jobId: proposal.jobId, candidateId: proposal.candidateId, feeCents,
+      currency: /** @type {Body<'/placements', 'post'>['currency']} */ (fields.currency.input.value), // the <select> offers only the API's currencies
       startDate: fields.startDate.input.value, collaborators: editor.value(),
     };
     const text = JSON.stringify(body);
@@ -112,7 +116,7 @@ export async function newPlacementView(root, ctx) {
       const created = await api.createPlacement(body, idempotency.key);
       navigate(`/placements/${created.id}`, { notice: 'Hire recorded: the placement is running.' });
     } catch (err) {
-      errors.show(err);
+      errors.show(err instanceof ApiError ? err : new ApiError(0, 'unknown', 'Something went wrong.'));
       submit.disabled = false;
     }
   }

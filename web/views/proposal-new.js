@@ -43,7 +43,8 @@ function proposalForm({ jobs, candidates, navigate }) {
   const alertSlot = h('div', { class: 'slot' });
   const submitButton = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'submit-proposal' }, 'Send proposal');
   // One key per distinct request: retrying the same body after a lost response is then answered from the first try.
-  let idempotency = { key: null, body: null };
+  /** @type {{ key: string, body: string | null }} */
+  let idempotency = { key: '', body: null };
 
   function keyFor(body) {
     const text = JSON.stringify(body);

@@ -4,12 +4,17 @@
  * Checked as it is typed (a running total), previewed in cents per tranche by the API's
  * calculator, and read-only once the first payout has locked the splits.
  */
+/** @import { Body } from '../api-client' */
+/** @typedef {Body<'/placements', 'post'>['collaborators'][number]} Collaborator as the API takes it */
 import { api, isAbort } from '../api.js';
 import { h } from '../dom.js';
 import { formatMoney } from '../format.js';
 import { formField, select } from './form.js';
+/** @import { ErrorTarget } from './form.js' */
 
-export const ROLES = ['sourcer', 'submitter', 'closer', 'support'];
+/** Every collaborator role the API takes, and only those (a Record over the generated enum, so an API change fails the type check). */
+const ROLE_SET = /** @type {const} @satisfies {Record<Collaborator['role'], true>} */ ({ sourcer: true, submitter: true, closer: true, support: true });
+export const ROLES = /** @type {(keyof typeof ROLE_SET)[]} */ (Object.keys(ROLE_SET));
 const MIN_BPS = 500;
 const TOTAL_BPS = 10_000;
 const MAX_ROWS = 10;
@@ -67,7 +72,7 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
       name: `collaborators.${index}.recruiterId`, label: 'Recruiter',
       control: select('Choose a recruiter…', recruiters.map((r) => [r.id, r.displayName])),
     });
-    const role = formField({ name: `collaborators.${index}.role`, label: 'Role', control: select(null, ROLES.map((r) => [r, r[0].toUpperCase() + r.slice(1)])) });
+    const role = formField({ name: `collaborators.${index}.role`, label: 'Role', control: select(null, ROLES.map((r) => [r, r.charAt(0).toUpperCase() + r.slice(1)])) });
     const percent = formField({
       name: `collaborators.${index}.splitPercent`, label: 'Split %',
       control: (attrs) => h('input', { ...attrs, type: 'text', inputmode: 'decimal', size: 6, placeholder: '0.00' }),
@@ -90,10 +95,11 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
     changed();
   }
 
-  const value = () => rows.map((r) => ({ recruiterId: r.recruiter.input.value, role: r.role.input.value, splitPercent: r.percent.input.value.trim() }));
+  /** @returns {Collaborator[]} the rows as typed (the <select> offers only ROLES) */
+  const value = () => rows.map((r) => ({ recruiterId: r.recruiter.input.value, role: /** @type {Collaborator['role']} */ (r.role.input.value), splitPercent: r.percent.input.value.trim() }));
 
   function changed() {
-    const sum = rows.map((r) => percentToBps(r.percent.input.value)).reduce((a, b) => a + (b ?? 0), 0);
+    const sum = rows.map((r) => percentToBps(r.percent.input.value)).reduce((/** @type {number} */ a, b) => a + (b ?? 0), 0);
     total.textContent = `Total ${bpsToPercent(sum)} %`;
     total.classList.toggle('is-ok', sum === TOTAL_BPS);
     addButton.disabled = rows.length >= MAX_ROWS;
@@ -124,7 +130,7 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
       h('thead', {}, h('tr', {}, ['Recruiter', 'Role', 'Split'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, initial.map((c) => h('tr', { 'data-testid': 'collaborator-row' },
         h('td', {}, c.recruiterName ?? nameOf.get(c.recruiterId) ?? c.recruiterId), h('td', {}, c.role), h('td', {}, `${bpsToPercent(c.splitBps)} %`)))));
-    return { el, value, fields: () => ({}), issues: () => [], setFee() {} };
+    return { el, value, fields: () => /** @type {Record<string, ErrorTarget>} */ ({}), issues: () => [], setFee() {} };
   }
 
   for (const c of initial) addRow({ recruiterId: c.recruiterId, role: c.role, splitPercent: c.splitBps === undefined ? '' : bpsToPercent(c.splitBps) });
@@ -142,6 +148,7 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
     issues: () => splitIssues(value()),
     /** The fields by API path, for the form's error mapping (the API names the split splitBps). */
     fields() {
+      /** @type {Record<string, ErrorTarget>} */
       const map = { collaborators: totalField };
       rows.forEach((r, i) => {
         map[`collaborators.${i}.recruiterId`] = r.recruiter;
