@@ -49,10 +49,15 @@ const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
 const sessionBox = /** @type {HTMLElement} */ (document.getElementById('session'));
 
 /** The signed-in user from GET /me, or null; `uiConfig` from GET /ui-config. */
+/** @import { Me, UiConfig, View, ViewContext } from './views/types' */
+/** @type {Me | null} */
 let me = null;
+/** @type {UiConfig | null} */
 let uiConfig = null;
-let current = null; // { controller } of the view on screen
-let flash = null; // a one-shot message for the next view
+/** @type {{ controller: AbortController } | null} the view on screen */
+let current = null;
+/** @type {string | null} a one-shot message for the next view */
+let flash = null;
 
 function parseHash() {
   const [rawPath, qs = ''] = location.hash.replace(/^#/, '').split('?');
@@ -74,7 +79,8 @@ function navigate(path, { notice } = {}) {
 function renderHeader() {
   nav.hidden = sessionBox.hidden = !me;
   if (!me) return;
-  fill(nav, NAV.filter(([, , , roles]) => roles.includes(me.role)).map(([path, label, testid]) => h('a', { href: `#${path}`, 'data-testid': testid }, label)));
+  const { role } = me;
+  fill(nav, NAV.filter(([, , , roles]) => roles.includes(role)).map(([path, label, testid]) => h('a', { href: `#${path}`, 'data-testid': testid }, label)));
   // Names, not ids: the person (when the directory knows them), their role, their company.
   const [first, ...rest] = [me.name, roleLabel(me.role), me.companyName].filter(Boolean);
   fill(
@@ -91,6 +97,7 @@ function renderHeader() {
 }
 
 /** The link to exactly this address, else the one to its path (`#/payouts?status=paid` → Payouts). */
+/** @param {string} path */
 function markActiveNav(path) {
   const links = [...nav.querySelectorAll('a')];
   const target = links.find((l) => l.getAttribute('href') === location.hash) ?? links.find((l) => l.getAttribute('href') === `#${path}`);
@@ -103,10 +110,11 @@ function markActiveNav(path) {
 
 /** What a session needs beyond /me; platform admins also get the codec cookie for the Temporal Web UI. */
 async function startSession() {
-  if (me.role === 'platform_admin') api.openOperatorSession().catch(() => undefined);
+  if (me?.role === 'platform_admin') api.openOperatorSession().catch(() => undefined);
   uiConfig = await api.uiConfig().catch(() => null);
 }
 
+/** @param {string} token @param {Me} user */
 async function signIn(token, user) {
   tokenStore.set(token);
   me = user;
@@ -114,6 +122,7 @@ async function signIn(token, user) {
   render();
 }
 
+/** @param {string} [message] */
 function signOut(message) {
   if (me?.role === 'platform_admin') api.closeOperatorSession().catch(() => undefined);
   tokenStore.clear();
@@ -122,6 +131,7 @@ function signOut(message) {
   render();
 }
 
+/** @param {HTMLElement} root */
 function notFoundView(root) {
   document.title = 'Not found · Splits';
   root.append(
@@ -138,13 +148,16 @@ function render() {
   main.replaceChildren();
 
   const { path, query } = parseHash();
-  const ctx = { me, uiConfig, query, params: {}, signal: controller.signal, navigate, flash, onSignedIn: signIn };
+  // Only the sign-in view is rendered without `me`.
+  /** @type {ViewContext} */
+  const ctx = { me: /** @type {Me} */ (me), uiConfig, query, params: { id: '' }, signal: controller.signal, navigate, flash, onSignedIn: signIn };
   flash = null;
+  /** @type {() => Promise<View>} */
   let view = async () => signInView;
   if (me) {
     const route = ROUTES.find((r) => r.pattern.test(path));
-    if (route) ctx.params.id = path.match(route.pattern)?.[1];
-    view = route ? async () => (await route.load())[route.view] : async () => notFoundView;
+    if (route) ctx.params.id = path.match(route.pattern)?.[1] ?? '';
+    view = route ? async () => /** @type {View} */ (/** @type {Record<string, unknown>} */ (await route.load())[route.view]) : async () => notFoundView;
     markActiveNav(path);
     main.append(loading());
   }
@@ -185,7 +198,7 @@ async function restoreSession() {
 function labelTableCells() {
   const label = () => {
     for (const table of main.querySelectorAll('table')) {
-      const headings = [...table.querySelectorAll('thead th')].map((th) => th.textContent.trim());
+      const headings = [...table.querySelectorAll('thead th')].map((th) => th.textContent?.trim());
       for (const row of table.querySelectorAll('tbody tr')) {
         [...row.children].forEach((/** @type {Element} */ el, i) => {
           const cell = /** @type {HTMLElement} */ (el);

@@ -5,8 +5,8 @@
  * delivery events. Sourcing and timeline refresh every 10 s, so webhook events and
  * others' commands appear by themselves; forms being typed into are left alone.
  *
- * There is no GET /candidates/:id: the name comes from paging GET /candidates (in the
- * background; until found, or if not found, the page shows the id).
+ * The name comes from GET /candidates/:id in the background; until it answers, or if it
+ * fails, the page shows the id.
  */
 import { ApiError, fetchItems, isAbort, newIdempotencyKey, request } from '../api.js';
 import { fill, h, syncChildren } from '../dom.js';
@@ -15,11 +15,19 @@ import { countdown, errorAlert, every, loading, notice, temporalLink } from './c
 import { formErrors, formField, issueList, select } from './form.js';
 import { recruiterText, sourcingBadge, sourcingCommand, sourcingKey, sourcingLabel } from './candidates.js';
 
+/** @import { Ok } from '../api-client' */
+/** @import { FormField } from './form.js' */
+/** @import { Recruiter } from './types' */
+/** @import { Sourcing } from './candidates.js' */
+/** @typedef {Ok<'/candidates/{id}/outreach'>} Timeline */
+/** @typedef {Timeline['outreach'][number]} Outreach */
+
 const REFRESH_MS = 10_000;
 const SUBJECT_MAX = 200;
 const BODY_MAX = 10_000;
 const REASON_MAX = 2000;
 
+/** @type {Record<string, string>} */
 const EVENT_LABELS = {
   'email.sent': 'Sent',
   'email.delivered': 'Delivered',
@@ -31,9 +39,10 @@ const EVENT_LABELS = {
   'email.failed': 'Failed',
 };
 
-const eventLabel = (type) => EVENT_LABELS[type] ?? type.replace(/^email\./, '').replaceAll('_', ' ');
+const eventLabel = (/** @type {string} */ type) => EVENT_LABELS[type] ?? type.replace(/^email\./, '').replaceAll('_', ' ');
 
 /** An e-mail's status is its latest delivery event; with none yet, Resend has accepted it ("sent"). */
+/** @param {Outreach} o */
 function emailStatus(o) {
   const last = o.events.at(-1);
   return last ? { key: last.type.replace(/^email\./, ''), label: eventLabel(last.type) } : { key: 'sent', label: 'Sent' };
@@ -41,6 +50,7 @@ function emailStatus(o) {
 
 
 /** A term and its value; an empty value shows as a dash. */
+/** @param {string} label @param {string} testid @param {...import('../dom.js').Child} value */
 function field(label, testid, ...value) {
   const present = value.filter((v) => v !== undefined && v !== null && v !== false && v !== '');
   return [h('dt', {}, label), h('dd', { 'data-testid': testid }, present.length ? present : '—')];
@@ -63,7 +73,7 @@ function idempotencyKeys() {
   };
 }
 
-const submitButton = (testid, label) => h('button', { type: 'submit', class: 'button button-primary', 'data-testid': testid }, label);
+const submitButton = (/** @type {string} */ testid, /** @type {string} */ label) => h('button', { type: 'submit', class: 'button button-primary', 'data-testid': testid }, label);
 
 /**
  * A form whose fields' API errors appear beside them. `send(values)` performs the request;
@@ -75,6 +85,7 @@ function apiForm({ testid, fields, submit, send, done, cancel }) {
   const alertSlot = h('div', { class: 'slot' });
   const errors = formErrors(alertSlot, () => fields);
   const label = submit.textContent;
+  /** @param {SubmitEvent} event */
   async function onsubmit(event) {
     event.preventDefault();
     errors.clear();
@@ -101,13 +112,14 @@ function apiForm({ testid, fields, submit, send, done, cancel }) {
   );
 }
 
-const reasonField = (name, label, required) =>
+const reasonField = (/** @type {string} */ name, /** @type {string} */ label, /** @type {boolean} */ required) =>
   formField({
     name,
     label: required ? label : h('span', {}, label, ' ', h('span', { class: 'muted' }, '(optional)')),
     control: (attrs) => h('textarea', { ...attrs, rows: 2, maxlength: REASON_MAX }),
   });
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function candidateDetailView(root, { me, uiConfig, params, signal, flash }) {
   document.title = 'Candidate · Splits';
   const id = params.id;
@@ -120,7 +132,9 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
   }
   fill(root, backLink, loading('Loading candidate…'));
 
+  /** @type {Sourcing} */
   let sourcing;
+  /** @type {Timeline} */
   let timeline;
   try {
     [sourcing, timeline] = await Promise.all([request('/candidates/{id}/sourcing', { params: { id }, signal }), request('/candidates/{id}/outreach', { params: { id }, signal })]);
@@ -186,11 +200,16 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
 
   // --- Sourcing ----------------------------------------------------------------------
 
-  let recruiters = null; // platform admins: [{ id, displayName }] for the override picker
+  /** @type {Recruiter[] | null} platform admins: for the override picker */
+  let recruiters = null;
+  /** @type {Error | null} */
   let recruitersError = null;
+  /** @type {string | null} */
   let actionsKey = null;
-  let overrideSlot = null; // where the override form goes once the recruiters are loaded
+  /** @type {HTMLElement | null} where the override form goes once the recruiters are loaded */
+  let overrideSlot = null;
 
+  /** @param {Sourcing} s */
   function sourcerValue(s) {
     if (s.ownedByYou) return h('span', { 'data-testid': 'sourcer' }, 'You');
     if (s.recruiterId) return recruiterText(s.recruiterId, new Map((recruiters ?? []).map((r) => [r.id, r.displayName])));
@@ -198,6 +217,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     return null;
   }
 
+  /** @param {Sourcing} s */
   function renderSourcing(s) {
     sourcing = s;
     sourcingCard.dataset.state = s.state;
@@ -225,6 +245,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     }
   }
 
+  /** @param {Sourcing} s @param {string} message */
   function done(s, message) {
     renderSourcing(s);
     fill(messages, notice(message));
@@ -330,12 +351,13 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
           idempotencyKey: newIdempotencyKey(),
         }),
       done: (s) => {
-        const name = recruiters.find((r) => r.id === s.recruiterId)?.displayName ?? shortId(s.recruiterId);
+        const name = recruiters?.find((r) => r.id === s.recruiterId)?.displayName ?? shortId(s.recruiterId);
         done(s, `The candidate now belongs to ${name}.`);
       },
     });
   }
 
+  /** @param {Sourcing} s */
   function actionsFor(s) {
     if (recruiter && s.state === 'unclaimed') return claimButton();
     if (recruiter && s.ownedByYou && s.state === 'protected') return releaseSection();
@@ -365,8 +387,10 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
 
   // --- Outreach ----------------------------------------------------------------------
 
+  /** @type {Map<string, { json: string, el: HTMLElement }>} */
   const entryCache = new Map(); // outreach id → { json, el }: an unchanged entry keeps its element (and an open <details>)
 
+  /** @param {Outreach} o */
   function entry(o) {
     const status = emailStatus(o);
     return h(
@@ -398,6 +422,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     );
   }
 
+  /** @param {Outreach} o */
   function entryFor(o) {
     const json = JSON.stringify(o);
     const hit = entryCache.get(o.id);
@@ -407,6 +432,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     return el;
   }
 
+  /** @param {Timeline} t */
   function renderTimeline(t) {
     timeline = t;
     fill(firstContact, t.firstContactAt ? ['First contacted by any recruiter ', h('time', { datetime: t.firstContactAt }, formatDateTime(t.firstContactAt)), '.'] : 'Nobody has e-mailed this candidate yet.');

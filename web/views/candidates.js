@@ -12,14 +12,22 @@ import { countdown, errorAlert, notice } from './components.js';
 import { issueList } from './form.js';
 import { filterSelect, listTable, liveList } from './live-list.js';
 
+/** @import { Item, Ok } from '../api-client' */
+/** @typedef {Item<'/candidates'>} Candidate */
+/** @typedef {Ok<'/candidates/{id}/sourcing'>} Sourcing a candidate's sourcing status */
+
 const SCOPES = ['mine', 'all'];
 
-/** A sourcing status's key for labels and styles: `mine` (protected by you), `protected` (someone else), or its state. */
+/**
+ * A sourcing status's key for labels and styles: `mine` (protected by you), `protected` (someone else), or its state.
+ * @param {Pick<Sourcing, 'state' | 'ownedByYou'>} s
+ */
 export function sourcingKey(s) {
   if (s.state === 'protected') return s.ownedByYou ? 'mine' : 'protected';
   return s.state;
 }
 
+/** @satisfies {Record<Sourcing['state'] | 'mine', string>} */
 const SOURCING_LABELS = {
   mine: 'Protected by you',
   protected: 'Protected',
@@ -28,9 +36,10 @@ const SOURCING_LABELS = {
   expired: 'Expired',
 };
 
-export const sourcingLabel = (s) => SOURCING_LABELS[sourcingKey(s)] ?? s.state;
+export const sourcingLabel = (/** @type {Pick<Sourcing, 'state' | 'ownedByYou'>} */ s) => SOURCING_LABELS[sourcingKey(s)] ?? s.state;
 
 /** The sourcing state as a badge; `data-state` is the API's state, `data-owned` says whether it is yours. */
+/** @param {Pick<Sourcing, 'state' | 'ownedByYou'>} s */
 export function sourcingBadge(s, testid = 'sourcing-badge') {
   const key = sourcingKey(s);
   return h(
@@ -41,13 +50,18 @@ export function sourcingBadge(s, testid = 'sourcing-badge') {
 }
 
 /** The live countdown to the end of the protection while it blocks others; otherwise the end date or a dash. */
+/** @param {Pick<Sourcing, 'protectedNow' | 'protectionEndsAt'>} s */
 export function protectionCell(s) {
   if (s.protectedNow && s.protectionEndsAt) return countdown(s.protectionEndsAt, 'Protection ends');
   if (s.protectionEndsAt) return h('span', { class: 'muted' }, `Ended ${formatDateTime(s.protectionEndsAt)}`);
   return h('span', { class: 'muted' }, '—');
 }
 
-/** A recruiter id as short code (full id on hover), with their display name when known. */
+/**
+ * A recruiter id as short code (full id on hover), with their display name when known.
+ * @param {string | null} id
+ * @param {Map<string, string>} [names]
+ */
 export function recruiterText(id, names) {
   if (!id) return null;
   const name = names?.get(id);
@@ -65,6 +79,7 @@ export function sourcingCommand(id, command, body = {}) {
   return request(path, { method: 'post', params: { id }, body, idempotencyKey: newIdempotencyKey() });
 }
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function candidatesView(root, { me, query, signal, navigate }) {
   document.title = 'Candidates · Splits';
   const recruiter = me.role === 'recruiter';
@@ -73,7 +88,8 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
     fill(root, h('h1', {}, 'Candidates'), notice('Only recruiters and platform admins can see candidates.', 'info'));
     return;
   }
-  const scope = recruiter && SCOPES.includes(query.get('scope')) ? query.get('scope') : recruiter ? 'mine' : 'all';
+  const asked = query.get('scope');
+  const scope = recruiter && asked !== null && SCOPES.includes(asked) ? asked : recruiter ? 'mine' : 'all';
   const alertSlot = h('div', { class: 'slot', 'data-testid': 'messages' });
   const headings = /** @type {string[]} */ (['Candidate', 'E-mail', 'Sourcing', 'Protection', admin && 'Sourcer', recruiter && 'Actions'].filter(Boolean));
   const { table, tbody } = listTable('candidate-list', headings);
@@ -93,10 +109,11 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
   const filter = recruiter && filterSelect({
     id: 'candidate-scope-filter', label: 'Show', value: scope, navigate,
     options: [['mine', 'Mine'], ['all', 'All candidates']],
-    pathFor: (v) => (v === 'all' ? '/candidates?scope=all' : '/candidates'),
+    pathFor: (/** @type {string} */ v) => (v === 'all' ? '/candidates?scope=all' : '/candidates'),
   });
   fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Candidates'), filter), alertSlot, list.element));
 
+  /** @param {Candidate} candidate @param {'claim' | 'release'} command @param {HTMLButtonElement} button */
   async function act(candidate, command, button) {
     button.disabled = true;
     fill(alertSlot);
@@ -114,6 +131,7 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
     await list.refresh();
   }
 
+  /** @param {Candidate} c */
   function releaseControls(c) {
     const cell = h('div', { class: 'actions' });
     const ask = h('button', { type: 'button', class: 'button button-danger', 'data-testid': 'release' }, 'Release');
@@ -125,6 +143,7 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
     return fill(cell, ask);
   }
 
+  /** @param {Candidate} c */
   function actionsCell(c) {
     const s = c.sourcing;
     if (s.state === 'unclaimed') {
@@ -136,6 +155,7 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
     return null;
   }
 
+  /** @param {Candidate} c */
   function row(c) {
     const s = c.sourcing;
     return h(

@@ -17,7 +17,7 @@ import { errorAlert } from './components.js';
 
 /**
  * A labelled control with its hint and an (initially hidden) error message.
- * @param {{ name: string, label: string, hint?: string, control: (attrs: Record<string, string | undefined>) => HTMLElement }} options
+ * @param {{ name: string, label: string | Node, hint?: string, control: (attrs: Record<string, string | undefined>) => HTMLElement }} options
  * @returns {FormField}
  */
 export function formField({ name, label, hint, control }) {

@@ -4,6 +4,8 @@
  * address, the accepted proposals to choose from.
  */
 /** @import { Body } from '../api-client' */
+/** @import { PlacementSummary, ProposalSummary, Proposal, Recruiter, ViewContext } from './types' */
+/** @typedef {Body<'/placements', 'post'>['currency']} Currency */
 import { ApiError, api, isAbort, newIdempotencyKey } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime } from '../format.js';
@@ -11,9 +13,10 @@ import { emptyState, errorAlert, loading } from './components.js';
 import { formErrors, formField, select } from './form.js';
 import { splitEditor } from './split-editor.js';
 
+/** @type {Currency[]} the ones offered (the API takes any ISO 4217 code it lists) */
 const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD'];
 
-/** "25,000.50" → 2500050; null unless a positive amount with at most two decimals. */
+/** "25,000.50" → 2500050; null unless a positive amount with at most two decimals. @param {string} text */
 export function amountToCents(text) {
   const match = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(String(text).replace(/[,\s]/g, ''));
   if (!match) return null;
@@ -26,9 +29,11 @@ const today = () => new Date().toISOString().slice(0, 10);
 /**
  * The accepted proposals still to hire from: one per candidate × job (the newest), and
  * none whose candidate is already placed in that job (a failed placement does not count).
+ * @param {ProposalSummary[]} proposals
+ * @param {PlacementSummary[]} placements
  */
 export function hireable(proposals, placements) {
-  const key = (x) => `${x.candidateId}:${x.jobId}`;
+  const key = (/** @type {{ candidateId: string, jobId: string }} */ x) => `${x.candidateId}:${x.jobId}`;
   const placed = new Set(placements.filter((p) => p.state !== 'failed').map(key));
   const seen = new Set();
   return proposals.filter((p) => {
@@ -38,6 +43,7 @@ export function hireable(proposals, placements) {
   });
 }
 
+/** @param {HTMLElement} root @param {ViewContext} ctx */
 async function chooseProposal(root, { signal }) {
   root.append(h('h1', {}, 'Record a hire'), loading('Loading accepted proposals…'));
   const [{ items: accepted }, placements] = await Promise.all([api.acceptedProposals(signal), api.recentPlacements(signal)]);
@@ -54,6 +60,7 @@ async function chooseProposal(root, { signal }) {
   );
 }
 
+/** @param {HTMLElement} root @param {ViewContext} ctx */
 export async function newPlacementView(root, ctx) {
   document.title = 'Record a hire · Splits';
   const { query, signal, navigate } = ctx;
@@ -61,7 +68,9 @@ export async function newPlacementView(root, ctx) {
   if (!proposalId) return chooseProposal(root, ctx);
 
   root.append(loading('Loading the proposal…'));
+  /** @type {Proposal} */
   let proposal;
+  /** @type {Recruiter[]} */
   let recruiters;
   try {
     [proposal, recruiters] = await Promise.all([api.getProposal(proposalId, signal), api.allRecruiters(signal)]);
@@ -90,6 +99,7 @@ export async function newPlacementView(root, ctx) {
   fields.feeCents.input.addEventListener('input', () => editor.setFee(amountToCents(fields.feeCents.input.value)));
   fields.currency.input.value = 'USD';
 
+  /** @param {SubmitEvent} event */
   async function onSubmit(event) {
     event.preventDefault();
     errors.clear();
@@ -106,7 +116,7 @@ export async function newPlacementView(root, ctx) {
     if (feeCents === null) return; // reported among the issues above
     const body = {
       jobId: proposal.jobId, candidateId: proposal.candidateId, feeCents,
-      currency: /** @type {Body<'/placements', 'post'>['currency']} */ (fields.currency.input.value), // the <select> offers only the API's currencies
+      currency: /** @type {Currency} */ (fields.currency.input.value), // the <select> offers only CURRENCIES
       startDate: fields.startDate.input.value, collaborators: editor.value(),
     };
     const text = JSON.stringify(body);

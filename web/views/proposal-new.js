@@ -7,19 +7,26 @@ import { h } from '../dom.js';
 import { emptyState, errorAlert, loading, notice } from './components.js';
 import { formErrors, formField, select } from './form.js';
 
+/** @import { Body, Item } from '../api-client' */
+/** @import { ViewContext } from './types' */
+/** @typedef {Body<'/proposals', 'post'>} NewProposal */
+
 const PITCH_MAX = 5000;
+/** @type {Record<keyof NewProposal, string>} */
 const REQUIRED = {
   jobId: 'Choose a job.',
   candidateId: 'Choose a candidate.',
   pitch: 'Write a short pitch for the company.',
 };
 
+/** @param {NewProposal} body */
 function requiredIssues(body) {
   return Object.entries(REQUIRED)
-    .filter(([name]) => !body[name].trim())
+    .filter(([name]) => !body[/** @type {keyof NewProposal} */ (name)].trim())
     .map(([name, message]) => ({ path: [name], message }));
 }
 
+/** @param {{ jobs: Item<'/jobs'>[], candidates: Item<'/candidates'>[], navigate: ViewContext['navigate'] }} options */
 function proposalForm({ jobs, candidates, navigate }) {
   const fields = {
     jobId: formField({
@@ -46,6 +53,7 @@ function proposalForm({ jobs, candidates, navigate }) {
   /** @type {{ key: string, body: string | null }} */
   let idempotency = { key: '', body: null };
 
+  /** @param {NewProposal} body */
   function keyFor(body) {
     const text = JSON.stringify(body);
     if (idempotency.body !== text) idempotency = { key: newIdempotencyKey(), body: text };
@@ -54,16 +62,20 @@ function proposalForm({ jobs, candidates, navigate }) {
 
   const errors = formErrors(alertSlot, () => fields);
 
+  /** @param {ApiError} err */
   function showError(err) {
-    const existing = err.status === 409 && err.details?.proposalId;
+    const details = /** @type {{ proposalId?: string } | undefined} */ (err.details);
+    const existing = err.status === 409 && details?.proposalId;
     errors.show(err, existing && h('a', { href: `#/proposals/${encodeURIComponent(existing)}` }, 'Open the existing proposal'));
   }
 
+  /** @param {boolean} submitting */
   function setSubmitting(submitting) {
     submitButton.disabled = submitting;
     submitButton.textContent = submitting ? 'Sending…' : 'Send proposal';
   }
 
+  /** @param {SubmitEvent} event */
   async function submit(event) {
     event.preventDefault();
     errors.clear();
@@ -92,6 +104,7 @@ function proposalForm({ jobs, candidates, navigate }) {
   );
 }
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function newProposalView(root, { me, signal, navigate }) {
   document.title = 'New proposal · Splits';
   root.append(h('a', { href: '#/proposals', class: 'back-link' }, '← All proposals'), h('h1', {}, 'New proposal'));

@@ -10,7 +10,10 @@ import { api, isAbort } from '../api.js';
 import { h } from '../dom.js';
 import { formatMoney } from '../format.js';
 import { formField, select } from './form.js';
-/** @import { ErrorTarget } from './form.js' */
+/** @import { ErrorTarget, FormField } from './form.js' */
+/** @import { Recruiter } from './types' */
+/** @typedef {{ recruiterId: string, role: Collaborator['role'], splitPercent: string }} RowValue a row as typed */
+/** @typedef {{ path: (string | number)[], message: string }} Issue */
 
 /** Every collaborator role the API takes, and only those (a Record over the generated enum, so an API change fails the type check). */
 const ROLE_SET = /** @type {const} @satisfies {Record<Collaborator['role'], true>} */ ({ sourcer: true, submitter: true, closer: true, support: true });
@@ -20,16 +23,20 @@ const TOTAL_BPS = 10_000;
 const MAX_ROWS = 10;
 
 /** "33.33" → 3333; null when it is not a percentage with at most two decimals. */
-export function percentToBps(text) {
+export function percentToBps(/** @type {string} */ text) {
   const match = /^(\d{1,3})(?:\.(\d{1,2}))?$/.exec(String(text).trim());
   if (!match) return null;
   return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
 }
 
-const bpsToPercent = (bps) => (bps % 100 === 0 ? String(bps / 100) : (bps / 100).toFixed(2));
+const bpsToPercent = (/** @type {number} */ bps) => (bps % 100 === 0 ? String(bps / 100) : (bps / 100).toFixed(2));
 
-/** The problems a person can fix before sending, with the API's paths. */
+/**
+ * The problems a person can fix before sending, with the API's paths.
+ * @param {RowValue[]} rows
+ */
 export function splitIssues(rows) {
+  /** @type {Issue[]} */
   const issues = [];
   const seen = new Set();
   rows.forEach((r, i) => {
@@ -43,14 +50,21 @@ export function splitIssues(rows) {
   });
   const all = rows.map((r) => percentToBps(r.splitPercent));
   if (rows.length && all.every((b) => b !== null)) {
-    const sum = all.reduce((a, b) => a + b, 0);
+    const sum = /** @type {number[]} */ (all).reduce((a, b) => a + b, 0);
     if (sum !== TOTAL_BPS) issues.push({ path: ['collaborators'], message: `The splits must add up to exactly 100 % (now ${bpsToPercent(sum)} %).` });
   }
   return issues;
 }
 
+/**
+ * @param {{
+ *   recruiters: Recruiter[], signal: AbortSignal, locked?: boolean, feeCents?: number | null, currency?: string,
+ *   initial: { recruiterId: string, role: Collaborator['role'], splitBps: number, recruiterName?: string | null }[],
+ * }} options
+ */
 export function splitEditor({ recruiters, initial, locked = false, feeCents = null, currency = 'USD', signal }) {
   const nameOf = new Map(recruiters.map((r) => [r.id, r.displayName]));
+  /** @type {{ tr: HTMLElement, recruiter: FormField, role: FormField, percent: FormField, amounts: HTMLElement }[]} */
   let rows = [];
   let fee = feeCents;
   let previewGen = 0;
@@ -60,12 +74,14 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
   const addButton = h('button', { type: 'button', class: 'button', 'data-testid': 'add-collaborator', onclick: () => addRow({ role: 'support', splitPercent: '' }) }, 'Add collaborator');
   const totalField = {
     input: addButton,
+    /** @param {string | null | undefined} message */
     setError(message) {
       totalError.textContent = message ?? '';
       totalError.hidden = !message;
     },
   };
 
+  /** @param {Partial<RowValue> & Pick<RowValue, 'role'>} value */
   function addRow(value) {
     const index = rows.length;
     const recruiter = formField({
@@ -95,7 +111,7 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
     changed();
   }
 
-  /** @returns {Collaborator[]} the rows as typed (the <select> offers only ROLES) */
+  /** @returns {RowValue[]} the rows as typed (the <select> offers only ROLES) */
   const value = () => rows.map((r) => ({ recruiterId: r.recruiter.input.value, role: /** @type {Collaborator['role']} */ (r.role.input.value), splitPercent: r.percent.input.value.trim() }));
 
   function changed() {
@@ -133,7 +149,7 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
     return { el, value, fields: () => /** @type {Record<string, ErrorTarget>} */ ({}), issues: () => [], setFee() {} };
   }
 
-  for (const c of initial) addRow({ recruiterId: c.recruiterId, role: c.role, splitPercent: c.splitBps === undefined ? '' : bpsToPercent(c.splitBps) });
+  for (const c of initial) addRow({ recruiterId: c.recruiterId, role: c.role, splitPercent: bpsToPercent(c.splitBps) });
   const el = h('div', { class: 'split-editor', 'data-testid': 'split-editor' },
     h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, ['Recruiter', 'Role', 'Split', 'Activation + holdback', ''].map((t) => h('th', { scope: 'col' }, t)))),
@@ -159,6 +175,7 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
       });
       return map;
     },
+    /** @param {number | null} cents */
     setFee(cents) {
       fee = cents;
       void preview();
