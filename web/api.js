@@ -30,6 +30,14 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A caught value as an error the views can read: ApiErrors and other errors as they are
+ * (an abort stays an AbortError), anything else wrapped.
+ * @param {unknown} err
+ * @returns {Error & { status?: number, code?: string, details?: unknown }}
+ */
+export const asError = (err) => (err instanceof Error ? err : new Error(String(err)));
+
 export const isAbort = (/** @type {unknown} */ err) => err instanceof Error && err.name === 'AbortError';
 
 /** @type {(err: ApiError) => void} */

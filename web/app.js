@@ -1,5 +1,5 @@
 /** Entry point: session, header, hash router. Each view renders into <main>. */
-import { api, isAbort, onUnauthorized, tokenStore } from './api.js';
+import { api, asError, isAbort, onUnauthorized, tokenStore } from './api.js';
 import { fill, h } from './dom.js';
 import { roleLabel } from './format.js';
 import { errorAlert, loading, startCountdownTicker } from './views/components.js';
@@ -180,7 +180,8 @@ async function restoreSession() {
   try {
     me = await api.me(token);
     await startSession();
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     if (err.status === 401) {
       tokenStore.clear();
       flash = SESSION_EXPIRED;
@@ -222,7 +223,8 @@ async function start() {
   });
   try {
     await restoreSession();
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     fill(
       main,
       errorAlert(`Could not check your session: ${err.message}`),

@@ -3,7 +3,7 @@
  * default), each with what it wants to do, a live countdown to its expiry, and
  * approve / reject. A live list, so expiries and others' answers appear by themselves.
  */
-import { api } from '../api.js';
+import { api, asError } from '../api.js';
 import { fill, h } from '../dom.js';
 import { describeAction, formatDateTime, isOneOf } from '../format.js';
 import { countdown, errorAlert, notice, temporalLink } from './components.js';
@@ -49,7 +49,8 @@ export async function approvalsView(root, { query, signal, navigate, uiConfig })
       await api.decideApproval(approval.executionId, verb);
       fill(alertSlot, notice(verb === 'approve' ? 'Approved: the rule\'s actions are running.' : 'Rejected: nothing will be done.'));
       await list.refresh();
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       fill(alertSlot, errorAlert(err.status === 409 ? `Too late: ${err.message}` : err.message));
       button.disabled = false;
     }

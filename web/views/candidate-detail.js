@@ -8,7 +8,7 @@
  * The name comes from GET /candidates/:id in the background; until it answers, or if it
  * fails, the page shows the id.
  */
-import { ApiError, fetchItems, isAbort, newIdempotencyKey, request } from '../api.js';
+import { ApiError, asError, fetchItems, isAbort, newIdempotencyKey, request } from '../api.js';
 import { fill, h, syncChildren } from '../dom.js';
 import { formatDateTime, shortId } from '../format.js';
 import { countdown, errorAlert, every, loading, notice, temporalLink } from './components.js';
@@ -79,7 +79,7 @@ const submitButton = (/** @type {string} */ testid, /** @type {string} */ label)
  * A form whose fields' API errors appear beside them. `send(values)` performs the request;
  * `done(result)` runs after success. Returns the <form>.
  * @template R
- * @param {{ testid: string, fields: Record<string, import('./form.js').FormField>, submit: HTMLButtonElement, send: () => Promise<R>, done: (result: R, alertSlot: HTMLElement) => void, cancel?: HTMLElement }} options
+ * @param {{ testid: string, fields: Record<string, import('./form.js').FormField>, submit: HTMLButtonElement, send: () => Promise<R>, done: (result: R, alertSlot: HTMLElement) => unknown, cancel?: HTMLElement }} options
  */
 function apiForm({ testid, fields, submit, send, done, cancel }) {
   const alertSlot = h('div', { class: 'slot' });
@@ -95,7 +95,7 @@ function apiForm({ testid, fields, submit, send, done, cancel }) {
       const result = await send();
       submit.disabled = false;
       submit.textContent = label;
-      done(result, alertSlot);
+      await done(result, alertSlot);
     } catch (err) {
       if (isAbort(err)) return;
       errors.show(err instanceof ApiError ? err : new ApiError(0, 'unknown', 'Something went wrong.'));
@@ -138,7 +138,8 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
   let timeline;
   try {
     [sourcing, timeline] = await Promise.all([request('/candidates/{id}/sourcing', { params: { id }, signal }), request('/candidates/{id}/outreach', { params: { id }, signal })]);
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     if (isAbort(err)) return;
     const message = err.status === 404 ? 'This candidate does not exist, or was removed.' : `Could not load the candidate: ${err.message}`;
     fill(root, backLink, errorAlert(message));
@@ -259,7 +260,8 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       try {
         const s = await sourcingCommand(id, 'claim');
         done(s, `The candidate is yours: protected until ${formatDateTime(s.protectionEndsAt)}.`);
-      } catch (err) {
+      } catch (caught) {
+        const err = asError(caught);
         if (isAbort(err)) return;
         fill(messages, errorAlert(`Could not claim the candidate: ${err.message}`, issueList(err)));
         button.disabled = false;
@@ -445,7 +447,8 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     try {
       renderTimeline(await request('/candidates/{id}/outreach', { params: { id }, signal }));
       fill(timelineAlert);
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (!isAbort(err)) fill(timelineAlert, errorAlert(`Could not refresh the outreach (${err.message}). Showing what was last loaded; retrying shortly.`));
     }
   }

@@ -5,7 +5,7 @@
  * is shown owner-neutrally (the API never names the owner to them). A live list, so
  * claims by others and expiries appear by themselves.
  */
-import { newIdempotencyKey, request } from '../api.js';
+import { asError, newIdempotencyKey, request } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime, shortId } from '../format.js';
 import { countdown, errorAlert, notice } from './components.js';
@@ -122,7 +122,8 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
       fill(alertSlot, notice(command === 'claim'
         ? `${candidate.fullName} is yours: protected until ${formatDateTime(s.protectionEndsAt)}.`
         : `You released ${candidate.fullName}: other recruiters may now propose them.`));
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (signal.aborted) return;
       fill(alertSlot, errorAlert(command === 'claim' ? `Could not claim ${candidate.fullName}: ${err.message}` : `Could not release ${candidate.fullName}: ${err.message}`, issueList(err)));
       button.disabled = false;

@@ -5,7 +5,7 @@
  * type filters passed through from links); an AI decision without an override can be
  * overridden here; the filtered log downloads as CSV or JSON. A live list.
  */
-import { ApiError, isAbort, newIdempotencyKey, request, tokenStore } from '../api.js';
+import { ApiError, asError, isAbort, newIdempotencyKey, request, tokenStore } from '../api.js';
 import { fill, h } from '../dom.js';
 import { actorLabel, formatDateTime, isOneOf } from '../format.js';
 import { entityLink, errorAlert, notice } from './components.js';
@@ -153,7 +153,8 @@ export async function decisionsView(root, { query, signal, navigate }) {
         throw new Error(body?.error?.message ?? `Request failed (HTTP ${res.status}).`);
       }
       saveBlob(await res.blob(), fileNameOf(res, format));
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (!isAbort(err)) fill(alertSlot, errorAlert(`Could not export the decision log: ${err.message}`));
     } finally {
       button.disabled = false;

@@ -4,7 +4,7 @@
  * run's record: the rule as it ran, what each condition found, the actions with their
  * results, the approval and the error; platform admins also get the Temporal link.
  */
-import { fetchItems, isAbort, request } from '../api.js';
+import { asError, fetchItems, isAbort, request } from '../api.js';
 import { fill, h } from '../dom.js';
 import { describeAction, formatDateTime, formatDuration, humanize, isOneOf, roleLabel, shortId } from '../format.js';
 import { countdown, entityLink, errorAlert, loading, temporalLink } from './components.js';
@@ -235,7 +235,8 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
     try {
       const detail = await request('/automation/executions/{id}', { params: { id: e.id }, signal });
       fill(cell, executionDetail(detail));
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (isAbort(err)) return;
       fill(cell, errorAlert(`Could not load the execution: ${err.message}`, h('button', { type: 'button', class: 'button', onclick: () => loadDetail(e, cell) }, 'Try again')));
     }

@@ -4,7 +4,7 @@
  * last sync, sync now / full re-sync / pause / resume, and the latest sync log lines with
  * their errors. Re-fetched every 5 s so running syncs show their progress.
  */
-import { api, isAbort } from '../api.js';
+import { api, asError, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime } from '../format.js';
 import { emptyState, errorAlert, every, loading, notice, temporalLink } from './components.js';
@@ -60,7 +60,8 @@ function connectForm(onConnected, alertSlot) {
         fill(alertSlot, notice(`Connected. Webhook URL: ${created.webhookUrl} — webhook secret (shown once): ${created.webhookSecret}`));
         for (const el of Object.values(inputs)) el.value = '';
         await onConnected();
-      } catch (err) {
+      } catch (caught) {
+        const err = asError(caught);
         fill(alertSlot, errorAlert(err.message, issueList(err)));
       } finally {
         submit.disabled = false;
@@ -93,7 +94,8 @@ export async function integrationsView(root, { signal, uiConfig }) {
       await api.integrationCommand(i.id, name, body);
       fill(alertSlot, notice(name === 'sync' ? 'Sync requested.' : `Integration ${name === 'pause' ? 'paused' : 'resumed'}.`));
       await refresh();
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       fill(alertSlot, errorAlert(err.message));
     } finally {
       button.disabled = false;
@@ -130,7 +132,8 @@ export async function integrationsView(root, { signal, uiConfig }) {
     try {
       const page = await api.listIntegrations(signal);
       fill(list, page.data.length ? await Promise.all(page.data.map(card)) : emptyState('No ATS connected yet.', 'Connect one below.'));
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (!isAbort(err)) fill(alertSlot, errorAlert(err.message));
     }
   }

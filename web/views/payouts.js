@@ -3,7 +3,7 @@
  * platform admins, the three ways out (retry, another connected account, cancel with a
  * reason). Filtered by status (admins land on "blocked") or placement; a live list.
  */
-import { api } from '../api.js';
+import { api, asError } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime, formatMoney, isOneOf } from '../format.js';
 import { errorAlert, notice, temporalLink } from './components.js';
@@ -55,7 +55,8 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
       await api.splitAction(payout.id, split.id, action, body);
       fill(alertSlot, notice(action === 'cancel' ? 'Split cancelled.' : 'The transfer is being made again.'));
       await list.refresh();
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       fill(alertSlot, errorAlert(err.message, issueList(err)));
       button.disabled = false;
     }

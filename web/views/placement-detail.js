@@ -5,7 +5,7 @@
  * and their splits (editable until the first payout locks them), each tranche's payout
  * per collaborator, and the history. Re-fetched every 10 s while no form is open.
  */
-import { api, isAbort } from '../api.js';
+import { api, asError, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
 import { actorLabel, formatDateTime, formatMoney } from '../format.js';
 import { errorAlert, every, loading, notice, stateBadge, temporalLink } from './components.js';
@@ -145,7 +145,8 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
   const back = () => h('a', { href: '#/placements', class: 'back-link' }, '← All placements');
   try {
     [placement, recruiters] = await Promise.all([api.getPlacement(params.id, signal), api.allRecruiters(signal)]);
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     if (isAbort(err)) return;
     fill(root, back(), errorAlert(err.status === 404 ? 'This placement does not exist, or you are not allowed to see it.' : `Could not load the placement: ${err.message}`));
     return;
@@ -160,7 +161,8 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
     try {
       const fresh = await api.placementCommand(placement.id, command, body);
       render(fresh, notice(DONE[command]));
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (signal.aborted) return;
       if (errors && (err.status === 400 || err.status === 422)) errors.show(err);
       else render(await api.getPlacement(placement.id, signal).catch(() => placement), errorAlert(err.status === 409 ? `${err.message}. The placement has been reloaded.` : err.message));

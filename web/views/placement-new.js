@@ -6,7 +6,7 @@
 /** @import { Body } from '../api-client' */
 /** @import { PlacementSummary, ProposalSummary, Proposal, Recruiter, ViewContext } from './types' */
 /** @typedef {Body<'/placements', 'post'>['currency']} Currency */
-import { ApiError, api, isAbort, newIdempotencyKey } from '../api.js';
+import { api, ApiError, asError, isAbort, newIdempotencyKey } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime } from '../format.js';
 import { emptyState, errorAlert, loading } from './components.js';
@@ -74,7 +74,8 @@ export async function newPlacementView(root, ctx) {
   let recruiters;
   try {
     [proposal, recruiters] = await Promise.all([api.getProposal(proposalId, signal), api.allRecruiters(signal)]);
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     if (isAbort(err)) return undefined;
     fill(root, h('a', { href: '#/placements/new', class: 'back-link' }, '← Accepted proposals'), errorAlert(`Could not load the proposal: ${err.message}`));
     return undefined;

@@ -2,7 +2,7 @@
  * Proposal detail: fields, state history, and the actions the signed-in user may take.
  * A company user opening a `proposed` proposal marks it as in review (product rule).
  */
-import { api, isAbort } from '../api.js';
+import { api, asError, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
 import { actorLabel, awaitsDecision, formatDateTime, isOpenState, shortId, stateLabel } from '../format.js';
 import { countdown, errorAlert, every, loading, notice, stateBadge, temporalLink } from './components.js';
@@ -226,7 +226,8 @@ export async function proposalDetailView(root, { me, uiConfig, params, signal, f
 
   try {
     proposal = await api.getProposal(params.id, signal);
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     if (isAbort(err)) return;
     fill(root, backLink(), errorAlert(notFoundMessage(err)));
     return;
@@ -273,7 +274,8 @@ export async function proposalDetailView(root, { me, uiConfig, params, signal, f
     try {
       render(await api.command(proposal.id, command, reason), notice(DONE[command]));
       root.querySelector('h1')?.focus();
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (signal.aborted) return;
       await reloadAfter(err);
     } finally {
@@ -299,7 +301,8 @@ export async function proposalDetailView(root, { me, uiConfig, params, signal, f
     try {
       proposal = await api.command(proposal.id, 'review');
       messages.push(notice('You opened this proposal, so it is now in review.'));
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (signal.aborted) return;
       messages.push(errorAlert(`Could not mark the proposal as in review: ${err.message}`));
       proposal = stuckAfter(err, await api.getProposal(proposal.id, signal));

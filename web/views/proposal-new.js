@@ -2,7 +2,7 @@
  * New proposal (recruiters): pick an open job and a candidate, write a pitch, POST it.
  * Validation issues (400) appear next to their fields; refusals (403/404/409/422) in an alert.
  */
-import { ApiError, api, isAbort, newIdempotencyKey } from '../api.js';
+import { api, ApiError, asError, isAbort, newIdempotencyKey } from '../api.js';
 import { h } from '../dom.js';
 import { emptyState, errorAlert, loading, notice } from './components.js';
 import { formErrors, formField, select } from './form.js';
@@ -118,7 +118,8 @@ export async function newProposalView(root, { me, signal, navigate }) {
   let candidates;
   try {
     [jobs, candidates] = await Promise.all([api.allJobs({ status: 'open' }, signal), api.allCandidates(signal)]);
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     if (isAbort(err)) return;
     status.replaceWith(errorAlert(`Could not load jobs and candidates: ${err.message}`));
     return;

@@ -1,5 +1,5 @@
 /** Sign-in: paste a bearer token; it is checked with GET /me before it is kept. */
-import { api } from '../api.js';
+import { api, asError } from '../api.js';
 import { fill, h } from '../dom.js';
 import { errorAlert, notice } from './components.js';
 
@@ -40,8 +40,9 @@ export function signInView(root, { flash, onSignedIn }) {
     button.disabled = true;
     button.textContent = 'Checking…';
     try {
-      onSignedIn(token, await api.me(token));
-    } catch (err) {
+      await onSignedIn(token, await api.me(token));
+    } catch (caught) {
+      const err = asError(caught);
       fill(alertSlot, errorAlert(explain(err)));
       button.disabled = false;
       button.textContent = 'Sign in';
