@@ -10,7 +10,8 @@ export default tseslint.config(
   { ignores: ['node_modules/', '.tools/', '.data/', 'web/dist/', 'test-results/', 'bench/results/'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    // web/ is type-aware too, through web/tsconfig.json (checkJs).
+    files: ['**/*.ts', 'web/**/*.js'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -42,7 +43,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['eslint.config.js', 'web/**/*.js'],
+    files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
   },
   {

@@ -81,6 +81,11 @@ function codecOrigins(config: AppDeps['config']): string[] {
 }
 
 const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
+const OPENAPI_INFO = { title: 'Splits orchestration API', version: '1.0.0' };
+const operationsOf = new WeakMap<Express, Operation[]>();
+
+/** The document an app serves at /api/v1/openapi.json, read without a server (scripts/generate-web-types.ts). */
+export const openApiDocumentOf = (app: Express) => buildOpenApiDocument(operationsOf.get(app) ?? [], OPENAPI_INFO);
 const REQUEST_ID = /^[A-Za-z0-9_\-.]{1,128}$/;
 
 export function createApp({ temporal, db, config, resend, ats, codec, logger = createLogger('api'), taskQueues, tracing, isDraining = () => false }: AppDeps): Express {
@@ -127,13 +132,14 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   }
 
   const registry: Operation[] = [];
+  operationsOf.set(app, registry);
   const api = express.Router();
   // Before the JSON parser and the JWT check: verified by its signature over the raw body.
   api.use(resendWebhookRoutes({ db, registry, secret: config.RESEND_WEBHOOK_SECRET }));
   api.use(integrationWebhookRoutes({ temporal, db, registry, ats }));
   api.use(utf8JsonOnly, express.json({ limit: '100kb', strict: true }), maxJsonDepth(64));
   api.get('/openapi.json', (_req, res) => {
-    res.json(buildOpenApiDocument(registry, { title: 'Splits orchestration API', version: '1.0.0' }));
+    res.json(openApiDocumentOf(app));
   });
   api.use(authenticate(tokens));
   api.use(sessionRoutes({ db, registry, temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL.replace(/\/+$/, ''), namespace } : undefined }));

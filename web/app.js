@@ -1,5 +1,5 @@
 /** Entry point: session, header, hash router. Each view renders into <main>. */
-import { api, isAbort, onUnauthorized, tokenStore } from './api.js';
+import { api, asError, isAbort, onUnauthorized, tokenStore } from './api.js';
 import { fill, h } from './dom.js';
 import { roleLabel } from './format.js';
 import { errorAlert, loading, startCountdownTicker } from './views/components.js';
@@ -28,7 +28,7 @@ const ROUTES = [
 ].map((r) => ({ ...r, pattern: new RegExp(`^${r.pattern}$`, 'i') }));
 
 const COMPANY = ['company_admin', 'hiring_manager'];
-/** The main navigation: [path, label, testid, roles that see it]. */
+/** @type {[path: string, label: string, testid: string, roles: string[]][]} The main navigation: who sees which link. */
 const NAV = [
   ['/proposals', 'Proposals', 'nav-proposals', ['recruiter', ...COMPANY, 'platform_admin']],
   ['/proposals/new', 'New proposal', 'nav-new-proposal', ['recruiter']],
@@ -43,22 +43,32 @@ const NAV = [
   ['/integrations', 'Integrations', 'nav-integrations', ['company_admin', 'platform_admin']],
 ];
 
-const main = document.getElementById('main');
-const nav = document.getElementById('nav');
-const sessionBox = document.getElementById('session');
+// index.html has all three.
+const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
+const sessionBox = /** @type {HTMLElement} */ (document.getElementById('session'));
 
 /** The signed-in user from GET /me, or null; `uiConfig` from GET /ui-config. */
+/** @import { Me, UiConfig, View, ViewContext } from './views/types' */
+/** @type {Me | null} */
 let me = null;
+/** @type {UiConfig | null} */
 let uiConfig = null;
-let current = null; // { controller } of the view on screen
-let flash = null; // a one-shot message for the next view
+/** @type {{ controller: AbortController } | null} the view on screen */
+let current = null;
+/** @type {string | null} a one-shot message for the next view */
+let flash = null;
 
 function parseHash() {
   const [rawPath, qs = ''] = location.hash.replace(/^#/, '').split('?');
-  const path = rawPath.replace(/\/+$/, '') || DEFAULT_PATH;
+  const path = (rawPath ?? '').replace(/\/+$/, '') || DEFAULT_PATH;
   return { path, query: new URLSearchParams(qs) };
 }
 
+/**
+ * @param {string} path
+ * @param {{ notice?: string }} [options] a one-shot message for the next view
+ */
 function navigate(path, { notice } = {}) {
   flash = notice ?? null;
   const target = `#${path}`;
@@ -69,7 +79,8 @@ function navigate(path, { notice } = {}) {
 function renderHeader() {
   nav.hidden = sessionBox.hidden = !me;
   if (!me) return;
-  fill(nav, NAV.filter(([, , , roles]) => roles.includes(me.role)).map(([path, label, testid]) => h('a', { href: `#${path}`, 'data-testid': testid }, label)));
+  const { role } = me;
+  fill(nav, NAV.filter(([, , , roles]) => roles.includes(role)).map(([path, label, testid]) => h('a', { href: `#${path}`, 'data-testid': testid }, label)));
   // Names, not ids: the person (when the directory knows them), their role, their company.
   const [first, ...rest] = [me.name, roleLabel(me.role), me.companyName].filter(Boolean);
   fill(
@@ -86,6 +97,7 @@ function renderHeader() {
 }
 
 /** The link to exactly this address, else the one to its path (`#/payouts?status=paid` → Payouts). */
+/** @param {string} path */
 function markActiveNav(path) {
   const links = [...nav.querySelectorAll('a')];
   const target = links.find((l) => l.getAttribute('href') === location.hash) ?? links.find((l) => l.getAttribute('href') === `#${path}`);
@@ -98,10 +110,11 @@ function markActiveNav(path) {
 
 /** What a session needs beyond /me; platform admins also get the codec cookie for the Temporal Web UI. */
 async function startSession() {
-  if (me.role === 'platform_admin') api.openOperatorSession().catch(() => undefined);
+  if (me?.role === 'platform_admin') api.openOperatorSession().catch(() => undefined);
   uiConfig = await api.uiConfig().catch(() => null);
 }
 
+/** @param {string} token @param {Me} user */
 async function signIn(token, user) {
   tokenStore.set(token);
   me = user;
@@ -109,6 +122,7 @@ async function signIn(token, user) {
   render();
 }
 
+/** @param {string} [message] */
 function signOut(message) {
   if (me?.role === 'platform_admin') api.closeOperatorSession().catch(() => undefined);
   tokenStore.clear();
@@ -117,6 +131,7 @@ function signOut(message) {
   render();
 }
 
+/** @param {HTMLElement} root */
 function notFoundView(root) {
   document.title = 'Not found · Splits';
   root.append(
@@ -133,13 +148,16 @@ function render() {
   main.replaceChildren();
 
   const { path, query } = parseHash();
-  const ctx = { me, uiConfig, query, params: {}, signal: controller.signal, navigate, flash, onSignedIn: signIn };
+  // Only the sign-in view is rendered without `me`.
+  /** @type {ViewContext} */
+  const ctx = { me: /** @type {Me} */ (me), uiConfig, query, params: { id: '' }, signal: controller.signal, navigate, flash, onSignedIn: signIn };
   flash = null;
+  /** @type {() => Promise<View>} */
   let view = async () => signInView;
   if (me) {
     const route = ROUTES.find((r) => r.pattern.test(path));
-    if (route) ctx.params.id = path.match(route.pattern)[1];
-    view = route ? async () => (await route.load())[route.view] : async () => notFoundView;
+    if (route) ctx.params.id = path.match(route.pattern)?.[1] ?? '';
+    view = route ? async () => /** @type {View} */ (/** @type {Record<string, unknown>} */ (await route.load())[route.view]) : async () => notFoundView;
     markActiveNav(path);
     main.append(loading());
   }
@@ -162,7 +180,8 @@ async function restoreSession() {
   try {
     me = await api.me(token);
     await startSession();
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     if (err.status === 401) {
       tokenStore.clear();
       flash = SESSION_EXPIRED;
@@ -180,9 +199,10 @@ async function restoreSession() {
 function labelTableCells() {
   const label = () => {
     for (const table of main.querySelectorAll('table')) {
-      const headings = [...table.querySelectorAll('thead th')].map((th) => th.textContent.trim());
+      const headings = [...table.querySelectorAll('thead th')].map((th) => th.textContent?.trim());
       for (const row of table.querySelectorAll('tbody tr')) {
-        [...row.children].forEach((cell, i) => {
+        [...row.children].forEach((/** @type {Element} */ el, i) => {
+          const cell = /** @type {HTMLElement} */ (el);
           if (cell.tagName === 'TD' && !cell.hasAttribute('colspan') && headings[i] && cell.dataset.label !== headings[i]) cell.dataset.label = headings[i];
         });
       }
@@ -203,7 +223,8 @@ async function start() {
   });
   try {
     await restoreSession();
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     fill(
       main,
       errorAlert(`Could not check your session: ${err.message}`),

@@ -3,17 +3,28 @@
  * default), each with what it wants to do, a live countdown to its expiry, and
  * approve / reject. A live list, so expiries and others' answers appear by themselves.
  */
-import { api } from '../api.js';
+import { api, asError } from '../api.js';
 import { fill, h } from '../dom.js';
-import { describeAction, formatDateTime } from '../format.js';
+import { describeAction, formatDateTime, isOneOf } from '../format.js';
 import { countdown, errorAlert, notice, temporalLink } from './components.js';
 import { filterSelect, liveList } from './live-list.js';
 
-const STATUSES = ['pending', 'approved', 'rejected', 'expired'];
+/** @import { Item } from '../api-client' */
+/** @typedef {Item<'/approvals'>} Approval */
+/**
+ * What this view reads of an approval's `summary` (the API declares it as unknown).
+ * @typedef {{ ruleName?: string, trigger?: string, entityType?: string, entityId?: string, actions?: unknown[] }} ApprovalSummary
+ */
 
+/** @satisfies {Record<Approval['status'], true>} */
+const STATUS_SET = { pending: true, approved: true, rejected: true, expired: true };
+const STATUSES = /** @type {Approval['status'][]} */ (Object.keys(STATUS_SET));
+
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function approvalsView(root, { query, signal, navigate, uiConfig }) {
   document.title = 'Approvals · Splits';
-  const status = STATUSES.includes(query.get('status')) ? query.get('status') : 'pending';
+  const asked = query.get('status');
+  const status = isOneOf(STATUSES, asked) ? asked : 'pending';
   const alertSlot = h('div', { class: 'slot' });
   const list = liveList({
     path: '/approvals',
@@ -26,25 +37,28 @@ export async function approvalsView(root, { query, signal, navigate, uiConfig })
   });
   const filter = filterSelect({
     id: 'approval-status-filter', label: 'Status', value: status, navigate,
-    options: STATUSES.map((s) => [s, s[0].toUpperCase() + s.slice(1)]),
+    options: STATUSES.map((s) => [s, s.charAt(0).toUpperCase() + s.slice(1)]),
     pathFor: (v) => `/approvals?status=${v}`,
   });
   fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Approvals'), filter), alertSlot, list.element));
 
+  /** @param {Approval} approval @param {'approve' | 'reject'} verb @param {HTMLButtonElement} button */
   async function decide(approval, verb, button) {
     button.disabled = true;
     try {
       await api.decideApproval(approval.executionId, verb);
       fill(alertSlot, notice(verb === 'approve' ? 'Approved: the rule\'s actions are running.' : 'Rejected: nothing will be done.'));
       await list.refresh();
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       fill(alertSlot, errorAlert(err.status === 409 ? `Too late: ${err.message}` : err.message));
       button.disabled = false;
     }
   }
 
+  /** @param {Approval} a */
   function card(a) {
-    const s = a.summary ?? {};
+    const s = /** @type {ApprovalSummary} */ (a.summary ?? {});
     const pending = a.status === 'pending';
     const approve = h('button', { type: 'button', class: 'button button-primary', 'data-testid': 'approve' }, 'Approve');
     const reject = h('button', { type: 'button', class: 'button button-danger', 'data-testid': 'reject' }, 'Reject');

@@ -5,21 +5,29 @@
  * delivery events. Sourcing and timeline refresh every 10 s, so webhook events and
  * others' commands appear by themselves; forms being typed into are left alone.
  *
- * There is no GET /candidates/:id: the name comes from paging GET /candidates (in the
- * background; until found, or if not found, the page shows the id).
+ * The name comes from GET /candidates/:id in the background; until it answers, or if it
+ * fails, the page shows the id.
  */
-import { ApiError, fetchItems, isAbort, newIdempotencyKey, request } from '../api.js';
+import { ApiError, asError, fetchItems, isAbort, newIdempotencyKey, request } from '../api.js';
 import { fill, h, syncChildren } from '../dom.js';
 import { formatDateTime, shortId } from '../format.js';
 import { countdown, errorAlert, every, loading, notice, temporalLink } from './components.js';
 import { formErrors, formField, issueList, select } from './form.js';
 import { recruiterText, sourcingBadge, sourcingCommand, sourcingKey, sourcingLabel } from './candidates.js';
 
+/** @import { Ok } from '../api-client' */
+/** @import { FormField } from './form.js' */
+/** @import { Recruiter } from './types' */
+/** @import { Sourcing } from './candidates.js' */
+/** @typedef {Ok<'/candidates/{id}/outreach'>} Timeline */
+/** @typedef {Timeline['outreach'][number]} Outreach */
+
 const REFRESH_MS = 10_000;
 const SUBJECT_MAX = 200;
 const BODY_MAX = 10_000;
 const REASON_MAX = 2000;
 
+/** @type {Record<string, string>} */
 const EVENT_LABELS = {
   'email.sent': 'Sent',
   'email.delivered': 'Delivered',
@@ -31,17 +39,18 @@ const EVENT_LABELS = {
   'email.failed': 'Failed',
 };
 
-const eventLabel = (type) => EVENT_LABELS[type] ?? type.replace(/^email\./, '').replaceAll('_', ' ');
+const eventLabel = (/** @type {string} */ type) => EVENT_LABELS[type] ?? type.replace(/^email\./, '').replaceAll('_', ' ');
 
 /** An e-mail's status is its latest delivery event; with none yet, Resend has accepted it ("sent"). */
+/** @param {Outreach} o */
 function emailStatus(o) {
   const last = o.events.at(-1);
   return last ? { key: last.type.replace(/^email\./, ''), label: eventLabel(last.type) } : { key: 'sent', label: 'Sent' };
 }
 
-const path = (id, rest = '') => `/candidates/${encodeURIComponent(id)}${rest}`;
 
 /** A term and its value; an empty value shows as a dash. */
+/** @param {string} label @param {string} testid @param {...import('../dom.js').Child} value */
 function field(label, testid, ...value) {
   const present = value.filter((v) => v !== undefined && v !== null && v !== false && v !== '');
   return [h('dt', {}, label), h('dd', { 'data-testid': testid }, present.length ? present : '—')];
@@ -49,12 +58,14 @@ function field(label, testid, ...value) {
 
 /** One key per distinct request body: a retry after a lost answer is answered from the first try. */
 function idempotencyKeys() {
+  /** @type {{ key: string | null, body: string | null }} */
   let last = { key: null, body: null };
   return {
+    /** @param {unknown} body @returns {string} */
     for(body) {
       const text = JSON.stringify(body);
       if (last.body !== text) last = { key: newIdempotencyKey(), body: text };
-      return last.key;
+      return /** @type {string} */ (last.key);
     },
     reset() {
       last = { key: null, body: null };
@@ -62,16 +73,19 @@ function idempotencyKeys() {
   };
 }
 
-const submitButton = (testid, label) => h('button', { type: 'submit', class: 'button button-primary', 'data-testid': testid }, label);
+const submitButton = (/** @type {string} */ testid, /** @type {string} */ label) => h('button', { type: 'submit', class: 'button button-primary', 'data-testid': testid }, label);
 
 /**
  * A form whose fields' API errors appear beside them. `send(values)` performs the request;
  * `done(result)` runs after success. Returns the <form>.
+ * @template R
+ * @param {{ testid: string, fields: Record<string, import('./form.js').FormField>, submit: HTMLButtonElement, send: () => Promise<R>, done: (result: R, alertSlot: HTMLElement) => unknown, cancel?: HTMLElement }} options
  */
 function apiForm({ testid, fields, submit, send, done, cancel }) {
   const alertSlot = h('div', { class: 'slot' });
   const errors = formErrors(alertSlot, () => fields);
   const label = submit.textContent;
+  /** @param {SubmitEvent} event */
   async function onsubmit(event) {
     event.preventDefault();
     errors.clear();
@@ -81,7 +95,7 @@ function apiForm({ testid, fields, submit, send, done, cancel }) {
       const result = await send();
       submit.disabled = false;
       submit.textContent = label;
-      done(result, alertSlot);
+      await done(result, alertSlot);
     } catch (err) {
       if (isAbort(err)) return;
       errors.show(err instanceof ApiError ? err : new ApiError(0, 'unknown', 'Something went wrong.'));
@@ -98,13 +112,14 @@ function apiForm({ testid, fields, submit, send, done, cancel }) {
   );
 }
 
-const reasonField = (name, label, required) =>
+const reasonField = (/** @type {string} */ name, /** @type {string} */ label, /** @type {boolean} */ required) =>
   formField({
     name,
     label: required ? label : h('span', {}, label, ' ', h('span', { class: 'muted' }, '(optional)')),
     control: (attrs) => h('textarea', { ...attrs, rows: 2, maxlength: REASON_MAX }),
   });
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function candidateDetailView(root, { me, uiConfig, params, signal, flash }) {
   document.title = 'Candidate · Splits';
   const id = params.id;
@@ -117,11 +132,14 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
   }
   fill(root, backLink, loading('Loading candidate…'));
 
+  /** @type {Sourcing} */
   let sourcing;
+  /** @type {Timeline} */
   let timeline;
   try {
-    [sourcing, timeline] = await Promise.all([request(path(id, '/sourcing'), { signal }), request(path(id, '/outreach'), { signal })]);
-  } catch (err) {
+    [sourcing, timeline] = await Promise.all([request('/candidates/{id}/sourcing', { params: { id }, signal }), request('/candidates/{id}/outreach', { params: { id }, signal })]);
+  } catch (caught) {
+    const err = asError(caught);
     if (isAbort(err)) return;
     const message = err.status === 404 ? 'This candidate does not exist, or was removed.' : `Could not load the candidate: ${err.message}`;
     fill(root, backLink, errorAlert(message));
@@ -171,7 +189,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
 
   // --- Candidate name (background) -------------------------------------------------
 
-  request(path(id), { signal })
+  request('/candidates/{id}', { params: { id }, signal })
     .then((c) => {
       title.textContent = c.fullName;
       document.title = `${c.fullName} · Splits`;
@@ -183,11 +201,16 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
 
   // --- Sourcing ----------------------------------------------------------------------
 
-  let recruiters = null; // platform admins: [{ id, displayName }] for the override picker
+  /** @type {Recruiter[] | null} platform admins: for the override picker */
+  let recruiters = null;
+  /** @type {Error | null} */
   let recruitersError = null;
+  /** @type {string | null} */
   let actionsKey = null;
-  let overrideSlot = null; // where the override form goes once the recruiters are loaded
+  /** @type {HTMLElement | null} where the override form goes once the recruiters are loaded */
+  let overrideSlot = null;
 
+  /** @param {Sourcing} s */
   function sourcerValue(s) {
     if (s.ownedByYou) return h('span', { 'data-testid': 'sourcer' }, 'You');
     if (s.recruiterId) return recruiterText(s.recruiterId, new Map((recruiters ?? []).map((r) => [r.id, r.displayName])));
@@ -195,6 +218,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     return null;
   }
 
+  /** @param {Sourcing} s */
   function renderSourcing(s) {
     sourcing = s;
     sourcingCard.dataset.state = s.state;
@@ -210,7 +234,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     );
     if (outreachSection) {
       const blocked = s.protectedNow && !s.ownedByYou;
-      outreachSection.querySelector('[data-testid="outreach-form"]').hidden = blocked;
+      /** @type {HTMLElement} */ (outreachSection.querySelector('[data-testid="outreach-form"]')).hidden = blocked;
       outreachBlocked.hidden = !blocked;
       fill(outreachBlocked, blocked ? `Another recruiter's protection window covers this candidate until ${formatDateTime(s.protectionEndsAt)}: no outreach until then.` : '');
     }
@@ -222,6 +246,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     }
   }
 
+  /** @param {Sourcing} s @param {string} message */
   function done(s, message) {
     renderSourcing(s);
     fill(messages, notice(message));
@@ -235,7 +260,8 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       try {
         const s = await sourcingCommand(id, 'claim');
         done(s, `The candidate is yours: protected until ${formatDateTime(s.protectionEndsAt)}.`);
-      } catch (err) {
+      } catch (caught) {
+        const err = asError(caught);
         if (isAbort(err)) return;
         fill(messages, errorAlert(`Could not claim the candidate: ${err.message}`, issueList(err)));
         button.disabled = false;
@@ -289,9 +315,11 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       submit: submitButton('submit-extend', 'Extend protection'),
       send: () => {
         const days = fields.days.input.value.trim();
-        return request(path(id, '/source/extend'), {
-          method: 'POST',
-          body: { days: days === '' ? undefined : Number(days), reason: fields.reason.input.value },
+        return request('/candidates/{id}/source/extend', {
+          method: 'post',
+          params: { id },
+          // An empty field is sent as missing on purpose: the API's 400 names it and the form shows it there.
+          body: /** @type {{ days: number, reason: string }} */ ({ days: days === '' ? undefined : Number(days), reason: fields.reason.input.value }),
           idempotencyKey: newIdempotencyKey(),
         });
       },
@@ -318,18 +346,20 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       fields,
       submit: submitButton('submit-override', 'Give to this recruiter'),
       send: () =>
-        request(path(id, '/source/override'), {
-          method: 'POST',
-          body: { recruiterId: fields.recruiterId.input.value || undefined, reason: fields.reason.input.value },
+        request('/candidates/{id}/source/override', {
+          method: 'post',
+          params: { id },
+          body: /** @type {{ recruiterId: string, reason: string }} */ ({ recruiterId: fields.recruiterId.input.value || undefined, reason: fields.reason.input.value }),
           idempotencyKey: newIdempotencyKey(),
         }),
       done: (s) => {
-        const name = recruiters.find((r) => r.id === s.recruiterId)?.displayName ?? shortId(s.recruiterId);
+        const name = recruiters?.find((r) => r.id === s.recruiterId)?.displayName ?? shortId(s.recruiterId);
         done(s, `The candidate now belongs to ${name}.`);
       },
     });
   }
 
+  /** @param {Sourcing} s */
   function actionsFor(s) {
     if (recruiter && s.state === 'unclaimed') return claimButton();
     if (recruiter && s.ownedByYou && s.state === 'protected') return releaseSection();
@@ -350,7 +380,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
 
   async function refreshSourcing() {
     try {
-      const fresh = await request(path(id, '/sourcing'), { signal });
+      const fresh = await request('/candidates/{id}/sourcing', { params: { id }, signal });
       if (JSON.stringify(fresh) !== JSON.stringify(sourcing)) renderSourcing(fresh);
     } catch {
       // Shown as last loaded; retried on the next tick.
@@ -359,8 +389,10 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
 
   // --- Outreach ----------------------------------------------------------------------
 
+  /** @type {Map<string, { json: string, el: HTMLElement }>} */
   const entryCache = new Map(); // outreach id → { json, el }: an unchanged entry keeps its element (and an open <details>)
 
+  /** @param {Outreach} o */
   function entry(o) {
     const status = emailStatus(o);
     return h(
@@ -392,6 +424,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     );
   }
 
+  /** @param {Outreach} o */
   function entryFor(o) {
     const json = JSON.stringify(o);
     const hit = entryCache.get(o.id);
@@ -401,6 +434,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     return el;
   }
 
+  /** @param {Timeline} t */
   function renderTimeline(t) {
     timeline = t;
     fill(firstContact, t.firstContactAt ? ['First contacted by any recruiter ', h('time', { datetime: t.firstContactAt }, formatDateTime(t.firstContactAt)), '.'] : 'Nobody has e-mailed this candidate yet.');
@@ -411,9 +445,10 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
 
   async function refreshTimeline() {
     try {
-      renderTimeline(await request(path(id, '/outreach'), { signal }));
+      renderTimeline(await request('/candidates/{id}/outreach', { params: { id }, signal }));
       fill(timelineAlert);
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (!isAbort(err)) fill(timelineAlert, errorAlert(`Could not refresh the outreach (${err.message}). Showing what was last loaded; retrying shortly.`));
     }
   }
@@ -440,7 +475,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       send: () => {
         // Always to the candidate's own address.
         const body = { subject: fields.subject.input.value, body: fields.body.input.value };
-        return request(path(id, '/outreach'), { method: 'POST', body, idempotencyKey: keys.for(body) });
+        return request('/candidates/{id}/outreach', { method: 'post', params: { id }, body, idempotencyKey: keys.for(body) });
       },
       done: async (sent, alertSlot) => {
         keys.reset();

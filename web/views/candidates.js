@@ -5,21 +5,29 @@
  * is shown owner-neutrally (the API never names the owner to them). A live list, so
  * claims by others and expiries appear by themselves.
  */
-import { newIdempotencyKey, request } from '../api.js';
+import { asError, newIdempotencyKey, request } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime, shortId } from '../format.js';
 import { countdown, errorAlert, notice } from './components.js';
 import { issueList } from './form.js';
 import { filterSelect, listTable, liveList } from './live-list.js';
 
+/** @import { Item, Ok } from '../api-client' */
+/** @typedef {Item<'/candidates'>} Candidate */
+/** @typedef {Ok<'/candidates/{id}/sourcing'>} Sourcing a candidate's sourcing status */
+
 const SCOPES = ['mine', 'all'];
 
-/** A sourcing status's key for labels and styles: `mine` (protected by you), `protected` (someone else), or its state. */
+/**
+ * A sourcing status's key for labels and styles: `mine` (protected by you), `protected` (someone else), or its state.
+ * @param {Pick<Sourcing, 'state' | 'ownedByYou'>} s
+ */
 export function sourcingKey(s) {
   if (s.state === 'protected') return s.ownedByYou ? 'mine' : 'protected';
   return s.state;
 }
 
+/** @satisfies {Record<Sourcing['state'] | 'mine', string>} */
 const SOURCING_LABELS = {
   mine: 'Protected by you',
   protected: 'Protected',
@@ -28,9 +36,10 @@ const SOURCING_LABELS = {
   expired: 'Expired',
 };
 
-export const sourcingLabel = (s) => SOURCING_LABELS[sourcingKey(s)] ?? s.state;
+export const sourcingLabel = (/** @type {Pick<Sourcing, 'state' | 'ownedByYou'>} */ s) => SOURCING_LABELS[sourcingKey(s)] ?? s.state;
 
 /** The sourcing state as a badge; `data-state` is the API's state, `data-owned` says whether it is yours. */
+/** @param {Pick<Sourcing, 'state' | 'ownedByYou'>} s */
 export function sourcingBadge(s, testid = 'sourcing-badge') {
   const key = sourcingKey(s);
   return h(
@@ -41,25 +50,36 @@ export function sourcingBadge(s, testid = 'sourcing-badge') {
 }
 
 /** The live countdown to the end of the protection while it blocks others; otherwise the end date or a dash. */
+/** @param {Pick<Sourcing, 'protectedNow' | 'protectionEndsAt'>} s */
 export function protectionCell(s) {
   if (s.protectedNow && s.protectionEndsAt) return countdown(s.protectionEndsAt, 'Protection ends');
   if (s.protectionEndsAt) return h('span', { class: 'muted' }, `Ended ${formatDateTime(s.protectionEndsAt)}`);
   return h('span', { class: 'muted' }, '—');
 }
 
-/** A recruiter id as short code (full id on hover), with their display name when known. */
+/**
+ * A recruiter id as short code (full id on hover), with their display name when known.
+ * @param {string | null} id
+ * @param {Map<string, string>} [names]
+ */
 export function recruiterText(id, names) {
   if (!id) return null;
   const name = names?.get(id);
   return h('span', { 'data-testid': 'sourcer', 'data-recruiter-id': id }, name && `${name} `, h('code', { title: id }, shortId(id)));
 }
 
-/** POST /candidates/:id/source (claim) or /source/release; resolves with the new sourcing status. */
-export function sourcingCommand(candidateId, command, body = {}) {
-  const path = `/candidates/${encodeURIComponent(candidateId)}/source${command === 'claim' ? '' : `/${command}`}`;
-  return request(path, { method: 'POST', body, idempotencyKey: newIdempotencyKey() });
+/**
+ * POST /candidates/:id/source (claim) or /source/release; resolves with the new sourcing status.
+ * @param {string} id
+ * @param {'claim' | 'release'} command
+ * @param {{ reason?: string }} [body]
+ */
+export function sourcingCommand(id, command, body = {}) {
+  const path = command === 'claim' ? '/candidates/{id}/source' : '/candidates/{id}/source/release';
+  return request(path, { method: 'post', params: { id }, body, idempotencyKey: newIdempotencyKey() });
 }
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function candidatesView(root, { me, query, signal, navigate }) {
   document.title = 'Candidates · Splits';
   const recruiter = me.role === 'recruiter';
@@ -68,13 +88,14 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
     fill(root, h('h1', {}, 'Candidates'), notice('Only recruiters and platform admins can see candidates.', 'info'));
     return;
   }
-  const scope = recruiter && SCOPES.includes(query.get('scope')) ? query.get('scope') : recruiter ? 'mine' : 'all';
+  const asked = query.get('scope');
+  const scope = recruiter && asked !== null && SCOPES.includes(asked) ? asked : recruiter ? 'mine' : 'all';
   const alertSlot = h('div', { class: 'slot', 'data-testid': 'messages' });
-  const headings = ['Candidate', 'E-mail', 'Sourcing', 'Protection', admin && 'Sourcer', recruiter && 'Actions'].filter(Boolean);
+  const headings = /** @type {string[]} */ (['Candidate', 'E-mail', 'Sourcing', 'Protection', admin && 'Sourcer', recruiter && 'Actions'].filter(Boolean));
   const { table, tbody } = listTable('candidate-list', headings);
   const list = liveList({
     path: '/candidates',
-    query: { sourcedByMe: recruiter ? String(scope === 'mine') : undefined },
+    query: { sourcedByMe: recruiter ? (scope === 'mine' ? 'true' : 'false') : undefined },
     signal,
     render: row,
     container: tbody,
@@ -88,10 +109,11 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
   const filter = recruiter && filterSelect({
     id: 'candidate-scope-filter', label: 'Show', value: scope, navigate,
     options: [['mine', 'Mine'], ['all', 'All candidates']],
-    pathFor: (v) => (v === 'all' ? '/candidates?scope=all' : '/candidates'),
+    pathFor: (/** @type {string} */ v) => (v === 'all' ? '/candidates?scope=all' : '/candidates'),
   });
   fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Candidates'), filter), alertSlot, list.element));
 
+  /** @param {Candidate} candidate @param {'claim' | 'release'} command @param {HTMLButtonElement} button */
   async function act(candidate, command, button) {
     button.disabled = true;
     fill(alertSlot);
@@ -100,7 +122,8 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
       fill(alertSlot, notice(command === 'claim'
         ? `${candidate.fullName} is yours: protected until ${formatDateTime(s.protectionEndsAt)}.`
         : `You released ${candidate.fullName}: other recruiters may now propose them.`));
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (signal.aborted) return;
       fill(alertSlot, errorAlert(command === 'claim' ? `Could not claim ${candidate.fullName}: ${err.message}` : `Could not release ${candidate.fullName}: ${err.message}`, issueList(err)));
       button.disabled = false;
@@ -109,6 +132,7 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
     await list.refresh();
   }
 
+  /** @param {Candidate} c */
   function releaseControls(c) {
     const cell = h('div', { class: 'actions' });
     const ask = h('button', { type: 'button', class: 'button button-danger', 'data-testid': 'release' }, 'Release');
@@ -120,6 +144,7 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
     return fill(cell, ask);
   }
 
+  /** @param {Candidate} c */
   function actionsCell(c) {
     const s = c.sourcing;
     if (s.state === 'unclaimed') {
@@ -131,6 +156,7 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
     return null;
   }
 
+  /** @param {Candidate} c */
   function row(c) {
     const s = c.sourcing;
     return h(

@@ -2,6 +2,7 @@
 import { h } from '../dom.js';
 import { formatDateTime, formatDuration, shortId, stateLabel } from '../format.js';
 
+/** @param {string} state */
 export function stateBadge(state, testid = 'state-badge') {
   return h('span', { class: `badge badge-${state}`, 'data-testid': testid, 'data-state': state }, stateLabel(state));
 }
@@ -10,16 +11,25 @@ export function loading(text = 'Loading…') {
   return h('p', { class: 'loading', role: 'status', 'data-testid': 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
 }
 
+/** @param {string} title @param {string | null} [hint] */
 export function emptyState(title, hint) {
   return h('div', { class: 'empty', 'data-testid': 'empty-state' }, h('p', { class: 'empty-title' }, title), hint && h('p', {}, hint));
 }
 
-/** A visible error; `extra` nodes (e.g. a link or a list) follow the message. */
+/**
+ * A visible error; `extra` nodes (e.g. a link or a list) follow the message.
+ * @param {string} message
+ * @param {...import('../dom.js').Child} extra
+ */
 export function errorAlert(message, ...extra) {
   return h('div', { class: 'alert alert-error', role: 'alert', 'data-testid': 'error-alert' }, h('p', {}, message), extra);
 }
 
-/** A status message; tone is `success` or `info`. */
+/**
+ * A status message.
+ * @param {string} message
+ * @param {'success' | 'info'} [tone]
+ */
 export function notice(message, tone = 'success') {
   return h('div', { class: `alert alert-${tone}`, role: 'status', 'data-testid': 'notice' }, h('p', {}, message));
 }
@@ -30,8 +40,9 @@ export function notice(message, tone = 'success') {
 
 const URGENT_MS = 60 * 60 * 1000;
 
+/** @param {HTMLElement} el @param {number} now */
 function renderCountdown(el, now) {
-  const left = Date.parse(el.dataset.deadline) - now;
+  const left = Date.parse(el.dataset.deadline ?? '') - now;
   el.textContent = left > 0 ? `${formatDuration(left)} left` : 'Deadline passed';
   el.classList.toggle('is-urgent', left > 0 && left < URGENT_MS);
   el.classList.toggle('is-overdue', left <= 0);
@@ -39,6 +50,7 @@ function renderCountdown(el, now) {
   if (left <= 0) delete el.dataset.deadline;
 }
 
+/** @param {string} deadlineIso */
 export function countdown(deadlineIso, what = 'Decision due') {
   const el = h('time', {
     class: 'countdown',
@@ -54,13 +66,16 @@ export function countdown(deadlineIso, what = 'Decision due') {
 export function startCountdownTicker() {
   setInterval(() => {
     const now = Date.now();
-    document.querySelectorAll('[data-deadline]').forEach((el) => renderCountdown(el, now));
+    document.querySelectorAll('[data-deadline]').forEach((el) => renderCountdown(/** @type {HTMLElement} */ (el), now));
   }, 1000);
 }
 
 /**
  * Runs `task` every `ms` until `signal` aborts; skips a tick while the tab is hidden or
  * the previous run is still going, so slow responses never pile up.
+ * @param {number} ms
+ * @param {AbortSignal} signal
+ * @param {() => unknown} task
  */
 export function every(ms, signal, task) {
   let running = false;
@@ -79,6 +94,8 @@ export function every(ms, signal, task) {
 /**
  * A link to a workflow's page in the Temporal Web UI, for operators (`uiConfig.temporalUi`
  * is set for platform admins only); otherwise nothing.
+ * @param {import('./types').UiConfig | null} uiConfig
+ * @param {string | null | undefined} workflowId
  */
 export function temporalLink(uiConfig, workflowId) {
   const ui = uiConfig?.temporalUi;
@@ -87,10 +104,10 @@ export function temporalLink(uiConfig, workflowId) {
   return h('a', { href, target: '_blank', rel: 'noopener', class: 'temporal-link', 'data-testid': 'temporal-link' }, 'Open in Temporal ↗');
 }
 
-/** Which entities have a page of their own in the app. */
+/** @type {Record<string, string>} Which entities have a page of their own in the app. */
 const ENTITY_PAGES = { proposal: 'proposals', placement: 'placements', candidate: 'candidates', candidate_protection: 'candidates' };
 
-/** `proposal 1f2e…9a0b`, linking to its page when it has one. */
+/** `proposal 1f2e…9a0b`, linking to its page when it has one. @param {string} type @param {string} id */
 export function entityLink(type, id) {
   const label = `${type.replace(/_/g, ' ')} ${shortId(id)}`;
   const page = ENTITY_PAGES[type];

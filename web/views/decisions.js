@@ -5,22 +5,29 @@
  * type filters passed through from links); an AI decision without an override can be
  * overridden here; the filtered log downloads as CSV or JSON. A live list.
  */
-import { isAbort, newIdempotencyKey, request, tokenStore } from '../api.js';
+import { ApiError, asError, isAbort, newIdempotencyKey, request, tokenStore } from '../api.js';
 import { fill, h } from '../dom.js';
-import { actorLabel, formatDateTime } from '../format.js';
+import { actorLabel, formatDateTime, isOneOf } from '../format.js';
 import { entityLink, errorAlert, notice } from './components.js';
 import { formErrors, formField } from './form.js';
 import { filterSelect, liveList } from './live-list.js';
 
-const SOURCES = [['human', 'Human'], ['ai', 'AI'], ['system', 'System']];
-const SOURCE_LABELS = Object.fromEntries(SOURCES);
+/** @import { Item, Query } from '../api-client' */
+/** @typedef {Item<'/decisions'>} Decision */
+/** @typedef {NonNullable<Decision['override']>} Override */
+/** @typedef {NonNullable<Query<'/decisions', 'get'>['source']>} Source */
+
+/** @satisfies {Record<Source, string>} */
+const SOURCE_LABELS = { human: 'Human', ai: 'AI', system: 'System' };
+const SOURCES = /** @type {[Source, string][]} */ (Object.entries(SOURCE_LABELS));
 /** Filters other pages may link with (`#/decisions?entityType=proposal&entityId=…`), passed to the list and the export. */
 const PASSED_FILTERS = ['entityType', 'entityId', 'decisionType'];
 
 
-const confidenceText = (c) => (c === null || c === undefined ? '—' : `${Math.round(c * 100)}%`);
+const confidenceText = (/** @type {number | null | undefined} */ c) => (c === null || c === undefined ? '—' : `${Math.round(c * 100)}%`);
 
 /** `approval_approved` with outcome `approved` → "Approval: approved": the outcome is said once. */
+/** @param {Decision} d */
 function decisionTitle(d) {
   const suffix = d.outcome ? `_${d.outcome}` : null;
   const type = suffix && d.decisionType.endsWith(suffix) ? d.decisionType.slice(0, -suffix.length) : d.decisionType;
@@ -28,17 +35,20 @@ function decisionTitle(d) {
   return [`${words.charAt(0).toUpperCase()}${words.slice(1)}: `, h('span', { 'data-testid': 'decision-outcome' }, d.outcome ?? '—')];
 }
 
+/** @param {string} source */
 function sourceBadge(source) {
-  return h('span', { class: `badge badge-source-${source}`, 'data-testid': 'decision-source', 'data-source': source }, SOURCE_LABELS[source] ?? source);
+  return h('span', { class: `badge badge-source-${source}`, 'data-testid': 'decision-source', 'data-source': source }, /** @type {Record<string, string>} */ (SOURCE_LABELS)[source] ?? source);
 }
 
 /** The file name the server suggests in Content-Disposition, else ours. */
+/** @param {Response} res @param {string} format */
 function fileNameOf(res, format) {
   const match = /filename="?([^";]+)"?/i.exec(res.headers.get('Content-Disposition') ?? '');
   return match?.[1] ?? `decision-log.${format}`;
 }
 
 /** Saves `blob` as a file through a temporary <a download>. */
+/** @param {Blob} blob @param {string} name */
 function saveBlob(blob, name) {
   const url = URL.createObjectURL(blob);
   const link = h('a', { href: url, download: name, hidden: true });
@@ -49,14 +59,18 @@ function saveBlob(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function decisionsView(root, { query, signal, navigate }) {
   document.title = 'Decisions · Splits';
-  const source = SOURCES.some(([s]) => s === query.get('source')) ? query.get('source') : '';
+  const asked = query.get('source');
+  const source = isOneOf(SOURCES.map(([s]) => s), asked) ? asked : '';
+  /** @type {{ entityType?: string, entityId?: string, decisionType?: string }} */
   const passed = Object.fromEntries(PASSED_FILTERS.map((k) => [k, query.get(k)?.trim() || '']).filter(([, v]) => v));
   const filter = { source, ...passed };
+  /** @type {Record<string, string>} the filters in force, for the export */
   const apiFilter = Object.fromEntries(Object.entries(filter).filter(([, v]) => v));
 
-  const pathWith = (change) => {
+  const pathWith = (/** @type {Record<string, string>} */ change) => {
     const params = new URLSearchParams(Object.entries({ ...filter, ...change }).filter(([, v]) => v));
     const qs = params.toString();
     return `/decisions${qs ? `?${qs}` : ''}`;
@@ -65,7 +79,7 @@ export async function decisionsView(root, { query, signal, navigate }) {
   const alertSlot = h('div', { class: 'slot' });
   const list = liveList({
     path: '/decisions',
-    query: apiFilter,
+    query: { source: source || undefined, ...passed },
     signal,
     render: card,
     container: h('div', { class: 'stack', 'data-testid': 'decision-list' }),
@@ -117,11 +131,13 @@ export async function decisionsView(root, { query, signal, navigate }) {
   );
 
   /** The export needs the bearer token, so it is fetched here and saved from a Blob. */
+  /** @param {'csv' | 'json'} format @param {HTMLButtonElement} button */
   async function download(format, button) {
     button.disabled = true;
     fill(alertSlot);
     try {
       const params = new URLSearchParams({ format, ...apiFilter });
+      /** @type {Record<string, string>} */
       const headers = { Accept: format === 'csv' ? 'text/csv' : 'application/json' };
       const token = tokenStore.get();
       if (token) headers.Authorization = `Bearer ${token}`;
@@ -137,13 +153,15 @@ export async function decisionsView(root, { query, signal, navigate }) {
         throw new Error(body?.error?.message ?? `Request failed (HTTP ${res.status}).`);
       }
       saveBlob(await res.blob(), fileNameOf(res, format));
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (!isAbort(err)) fill(alertSlot, errorAlert(`Could not export the decision log: ${err.message}`));
     } finally {
       button.disabled = false;
     }
   }
 
+  /** @param {Override} o */
   function overrideSection(o) {
     return h(
       'div',
@@ -155,6 +173,7 @@ export async function decisionsView(root, { query, signal, navigate }) {
   }
 
   /** The form a person uses to put their decision beside the AI's; hidden until asked for. */
+  /** @param {Decision} d */
   function overrideForm(d) {
     const fields = {
       outcome: formField({
@@ -170,6 +189,7 @@ export async function decisionsView(root, { query, signal, navigate }) {
     const errors = formErrors(formAlert, () => fields);
     const submit = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'override-submit' }, 'Record override');
     const cancel = h('button', { type: 'button', class: 'button button-ghost' }, 'Cancel');
+    /** @type {string | null} */
     let idempotencyKey = null; // one per override, so a retry after a lost answer is not a second one
 
     const form = h(
@@ -193,6 +213,7 @@ export async function decisionsView(root, { query, signal, navigate }) {
       errors.clear();
     };
 
+    /** @param {SubmitEvent} event */
     async function send(event) {
       event.preventDefault();
       errors.clear();
@@ -200,7 +221,7 @@ export async function decisionsView(root, { query, signal, navigate }) {
       const missing = [
         !body.outcome && { path: ['outcome'], message: 'Enter the outcome you decided on.' },
         !body.reason && { path: ['reason'], message: 'Say why you override the AI\'s suggestion.' },
-      ].filter(Boolean);
+      ].filter((i) => i !== false);
       if (missing.length) {
         errors.showIssues(missing);
         fill(formAlert, errorAlert('Please correct the highlighted fields.'));
@@ -209,11 +230,12 @@ export async function decisionsView(root, { query, signal, navigate }) {
       submit.disabled = true;
       idempotencyKey ??= newIdempotencyKey();
       try {
-        await request(`/decisions/${encodeURIComponent(d.id)}/override`, { method: 'POST', body, idempotencyKey });
+        await request('/decisions/{id}/override', { method: 'post', params: { id: d.id }, body, idempotencyKey });
         fill(alertSlot, notice(`Override recorded: decision #${d.id} is now "${body.outcome}".`));
         await list.refresh();
       } catch (err) {
         if (isAbort(err)) return;
+        if (!(err instanceof ApiError)) throw err;
         if (err.status === 409) {
           fill(alertSlot, errorAlert(`Someone else overrode decision #${d.id} first: ${err.message}`));
           await list.refresh();
@@ -228,6 +250,7 @@ export async function decisionsView(root, { query, signal, navigate }) {
     return h('div', {}, h('div', { class: 'actions' }, openButton), form);
   }
 
+  /** @param {Decision} d */
   function card(d) {
     const overridable = d.source === 'ai' && !d.override;
     return h(

@@ -11,6 +11,9 @@ import { errorAlert } from './components.js';
 import { filterSelect, listTable, liveList } from './live-list.js';
 
 /** The types the workflows write (workflows/protection.ts, activities/db/protection.ts). */
+/** @import { Item } from '../api-client' */
+/** @typedef {Item<'/marketplace-events'>} MarketplaceEvent */
+/** @type {[string, string][]} */
 const TYPES = [
   ['candidate_sourced', 'Candidate sourced'],
   ['sourcing_conflict', 'Sourcing conflict'],
@@ -25,46 +28,55 @@ const TYPE_LABELS = Object.fromEntries(TYPES);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
-const typeLabel = (type) => TYPE_LABELS[type] ?? type.replace(/_/g, ' ');
+const typeLabel = (/** @type {string} */ type) => TYPE_LABELS[type] ?? type.replace(/_/g, ' ');
 
-/** `{ from: { recruiterId } }` → `[['From · Recruiter ID', …]]`: nested objects become prefixed keys. */
+/**
+ * `{ from: { recruiterId } }` → `[['From · Recruiter ID', …]]`: nested objects become prefixed keys.
+ * @param {unknown} value
+ * @returns {[string, unknown][]}
+ */
 function flatten(value, prefix = '') {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return [[prefix || 'Value', value]];
   return Object.entries(value).flatMap(([key, v]) => {
     const label = prefix ? `${prefix} · ${humanize(key)}` : humanize(key);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? flatten(v, label) : [[label, v]];
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? flatten(v, label) : [/** @type {[string, unknown]} */ ([label, v])];
   });
 }
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function eventsView(root, { me, query, signal, navigate }) {
   document.title = 'Marketplace events · Splits';
   if (me.role !== 'platform_admin') {
     fill(root, h('h1', {}, 'Marketplace events'), errorAlert('Only platform admins can see the marketplace events.'));
     return;
   }
-  const type = /^[a-z0-9_.]{1,100}$/i.test(query.get('type') ?? '') ? query.get('type') : '';
-  const candidateId = UUID.test(query.get('candidate') ?? '') ? query.get('candidate') : '';
-  const pathWith = (change) => {
+  const [askedType, askedCandidate] = [query.get('type') ?? '', query.get('candidate') ?? ''];
+  const type = /^[a-z0-9_.]{1,100}$/i.test(askedType) ? askedType : '';
+  const candidateId = UUID.test(askedCandidate) ? askedCandidate : '';
+  const pathWith = (/** @type {Record<string, string>} */ change) => {
     const params = new URLSearchParams(Object.entries({ type, candidate: candidateId, ...change }).filter(([, v]) => v));
     const qs = params.toString();
     return `/events${qs ? `?${qs}` : ''}`;
   };
 
   /** Recruiter names for ids in the events (the newest 500; others show as short ids). */
+  /** @type {Map<string, string>} */
   const recruiters = new Map();
   const recruitersLoaded = fetchItems('/recruiters', { count: 500, signal }).then(
     (r) => r.items.forEach((x) => recruiters.set(x.id, x.displayName)),
     () => undefined,
   );
-  const recruiterName = (id) => {
+  const recruiterName = (/** @type {string} */ id) => {
     const el = h('span', { title: id, 'data-recruiter-id': id }, shortId(id));
     void recruitersLoaded.then(() => {
-      if (recruiters.has(id)) el.textContent = recruiters.get(id);
+      const name = recruiters.get(id);
+      if (name !== undefined) el.textContent = name;
     });
     return el;
   };
 
   /** A value made readable: times formatted, ids shortened (recruiters named), nothing as —. */
+  /** @param {string} key @param {unknown} value */
   function showValue(key, value) {
     if (value === null || value === undefined || value === '') return '—';
     if (typeof value === 'boolean') return value ? 'yes' : 'no';
@@ -78,6 +90,7 @@ export async function eventsView(root, { me, query, signal, navigate }) {
     return String(value);
   }
 
+  /** @param {MarketplaceEvent} e */
   function details(e) {
     if (e.details === null || e.details === undefined) return h('span', { class: 'muted' }, '—');
     const pairs = flatten(e.details);
@@ -87,6 +100,7 @@ export async function eventsView(root, { me, query, signal, navigate }) {
       pairs.map(([label, value]) => h('div', {}, h('span', { class: 'muted' }, `${label}: `), showValue(label, value))));
   }
 
+  /** @param {MarketplaceEvent} e */
   function row(e) {
     return h(
       'tr',

@@ -4,13 +4,26 @@
  * run's record: the rule as it ran, what each condition found, the actions with their
  * results, the approval and the error; platform admins also get the Temporal link.
  */
-import { fetchItems, isAbort, request } from '../api.js';
+import { asError, fetchItems, isAbort, request } from '../api.js';
 import { fill, h } from '../dom.js';
-import { describeAction, formatDateTime, formatDuration, humanize, roleLabel, shortId } from '../format.js';
+import { describeAction, formatDateTime, formatDuration, humanize, isOneOf, roleLabel, shortId } from '../format.js';
 import { countdown, entityLink, errorAlert, loading, temporalLink } from './components.js';
 import { filterSelect, liveList } from './live-list.js';
 
-const STATUSES = ['pending', 'awaiting_approval', 'running', 'succeeded', 'failed', 'skipped', 'rejected', 'expired'];
+/** @import { Item, Ok } from '../api-client' */
+/** @typedef {Item<'/automation/executions'>} Execution */
+/** @typedef {Ok<'/automation/executions/{id}'>} ExecutionDetail */
+/** @typedef {NonNullable<ExecutionDetail['approval']>} Approval */
+/**
+ * What this view reads of the JSON the API declares as unknown: the rule as it ran, the
+ * condition trace, and each action's outcome (see workflows/automation-rules.ts).
+ * @typedef {{ field?: string, op?: string, value?: unknown, all?: Condition[], any?: Condition[], not?: Condition }} Condition
+ * @typedef {{ ruleName?: string, requiresApproval?: boolean, conditions?: Condition | null, actions?: { type: string }[] }} RuleSnapshot
+ * @typedef {{ field: string, op: string, expected?: unknown, actual?: unknown, met: boolean }} TraceRow
+ * @typedef {{ type?: string, status?: string, error?: string, result?: unknown }} ActionOutcome
+ */
+
+/** @satisfies {Record<Execution['status'], string>} */
 const STATUS_LABELS = {
   pending: 'Pending',
   awaiting_approval: 'Awaiting approval',
@@ -21,18 +34,23 @@ const STATUS_LABELS = {
   rejected: 'Rejected',
   expired: 'Expired',
 };
+const STATUSES = /** @type {Execution['status'][]} */ (Object.keys(STATUS_LABELS));
+/** @satisfies {Record<Approval['status'], string>} */
 const APPROVAL_LABELS = { pending: 'Waiting for a decision', approved: 'Approved', rejected: 'Rejected', expired: 'Expired (nobody decided in time)' };
 const UUID = /^[0-9a-f-]{36}$/i;
 const HEADINGS = ['Rule', 'Entity', 'Status', 'When', ''];
+/** @type {Record<string, string>} */
 const OPS = { eq: '=', neq: '≠', gt: '>', gte: '≥', lt: '<', lte: '≤', in: 'is one of', contains: 'contains', exists: 'is present' };
 
-const statusLabel = (s) => STATUS_LABELS[s] ?? s;
+const statusLabel = (/** @type {string} */ s) => /** @type {Record<string, string>} */ (STATUS_LABELS)[s] ?? s;
 
+/** @param {string} status */
 function statusBadge(status) {
   return h('span', { class: `badge badge-${status}`, 'data-testid': 'execution-status', 'data-status': status }, statusLabel(status));
 }
 
 /** 350 → `350 ms`, 2400 → `2.4 s`, longer → `00:01:05`. */
+/** @param {number | null | undefined} ms */
 function formatElapsed(ms) {
   if (ms === null || ms === undefined) return '—';
   if (ms < 1000) return `${ms} ms`;
@@ -41,6 +59,7 @@ function formatElapsed(ms) {
 }
 
 /** A scalar as a rule shows it: strings quoted, lists joined, missing values named. */
+/** @param {unknown} v @returns {string} */
 function showValue(v) {
   if (v === undefined) return 'missing';
   if (Array.isArray(v)) return v.map(showValue).join(', ');
@@ -48,19 +67,21 @@ function showValue(v) {
 }
 
 /** `{all: [{field: 'stageTo', op: 'eq', value: 'interview'}, …]}` → `stageTo = "interview" and …`. */
+/** @param {Condition | null | undefined} c @returns {string} */
 function describeCondition(c, nested = false) {
   if (!c) return 'none: the rule always runs';
-  const group = (parts, joiner) => {
+  const group = (/** @type {Condition[]} */ parts, /** @type {string} */ joiner) => {
     const text = parts.map((p) => describeCondition(p, true)).join(joiner);
     return nested && parts.length > 1 ? `(${text})` : text;
   };
   if (c.all) return group(c.all, ' and ');
   if (c.any) return group(c.any, ' or ');
   if (c.not) return `not ${describeCondition(c.not, true)}`;
-  return c.op === 'exists' ? `${c.field} is present` : `${c.field} ${OPS[c.op] ?? c.op} ${showValue(c.value)}`;
+  return c.op === 'exists' ? `${c.field} is present` : `${c.field} ${OPS[c.op ?? ''] ?? c.op} ${showValue(c.value)}`;
 }
 
 /** An action's result (any JSON) as `key: value` pairs. */
+/** @param {unknown} result */
 function resultList(result) {
   if (result === null || result === undefined) return null;
   if (typeof result !== 'object' || Array.isArray(result)) return h('span', {}, JSON.stringify(result));
@@ -74,9 +95,11 @@ function resultList(result) {
 
 
 /** The rule's workflow id, from the execution (or derived as workflows/constants.ts does). */
-const workflowIdOf = (e) => e.workflowId || `${e.rule?.requiresApproval || e.approval ? 'approval' : 'automation'}-${e.id}`;
+const workflowIdOf = (/** @type {ExecutionDetail} */ e) =>
+  e.workflowId || `${/** @type {RuleSnapshot | null} */ (e.rule)?.requiresApproval || e.approval ? 'approval' : 'automation'}-${e.id}`;
 
 /** `/automation?status=…&rule=…`: the current address with `change` applied. */
+/** @param {Record<string, string>} current @param {Record<string, string>} change */
 function pathWith(current, change) {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries({ ...current, ...change })) if (value) params.set(key, value);
@@ -84,31 +107,36 @@ function pathWith(current, change) {
   return `/automation${qs ? `?${qs}` : ''}`;
 }
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function executionsView(root, { query, signal, navigate, uiConfig }) {
   document.title = 'Automation · Splits';
-  const status = STATUSES.includes(query.get('status')) ? query.get('status') : '';
-  const ruleId = UUID.test(query.get('rule') ?? '') ? query.get('rule') : '';
+  const asked = { status: query.get('status'), rule: query.get('rule') ?? '', entityId: query.get('entityId') ?? '' };
+  const status = isOneOf(STATUSES, asked.status) ? asked.status : '';
+  const ruleId = UUID.test(asked.rule) ? asked.rule : '';
   const entityType = query.get('entityType')?.trim() || '';
-  const entityId = UUID.test(query.get('entityId') ?? '') ? query.get('entityId') : '';
+  const entityId = UUID.test(asked.entityId) ? asked.entityId : '';
   const current = { status, rule: ruleId, entityType, entityId };
 
   /** Rule names: the rules list, then (retired rules, marketplace-wide ones) the execution's own snapshot. */
   const rulesLoaded = fetchItems('/automation/rules', { count: 200, signal }).then((r) => r.items, () => []);
+  /** @type {Map<string, Promise<string>>} */
   const names = new Map();
+  /** @param {Execution} e */
   function ruleName(e) {
     if (!names.has(e.ruleId)) {
       names.set(e.ruleId, rulesLoaded.then(async (rules) => {
         const rule = rules.find((r) => r.id === e.ruleId);
         if (rule) return rule.name;
-        const detail = await request(`/automation/executions/${encodeURIComponent(e.id)}`, { signal });
-        return detail.rule?.ruleName ?? `Rule ${shortId(e.ruleId)}`;
+        const detail = await request('/automation/executions/{id}', { params: { id: e.id }, signal });
+        return /** @type {RuleSnapshot | null} */ (detail.rule)?.ruleName ?? `Rule ${shortId(e.ruleId)}`;
       }).catch(() => `Rule ${shortId(e.ruleId)}`));
     }
     const el = h('span', { 'data-testid': 'execution-rule', title: `rule ${e.ruleId}` }, '…');
-    void names.get(e.ruleId).then((name) => { el.textContent = name; });
+    void names.get(e.ruleId)?.then((name) => { el.textContent = name; });
     return el;
   }
 
+  /** @type {Set<string>} */
   const expanded = new Set(); // execution ids whose detail is open, kept across refreshes
   const thead = h('thead', {}, h('tr', {}, HEADINGS.map((t) => h('th', { scope: 'col' }, t))));
   // One <tbody> per execution (its row and the detail under it), so the live list's
@@ -159,12 +187,14 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
     }));
   });
 
+  /** @param {Execution} e */
   function executionGroup(e) {
     const detailId = `execution-detail-${e.id}`;
     const cell = h('td', { colspan: HEADINGS.length, class: 'wrap execution-detail-cell' });
     const detailRow = h('tr', { id: detailId, 'data-testid': 'execution-detail', 'data-execution-id': e.id, hidden: true }, cell);
     const toggle = h('button', { type: 'button', class: 'button', 'data-testid': 'execution-details-toggle', 'aria-expanded': 'false', 'aria-controls': detailId }, 'Details');
 
+    /** @param {boolean} isOpen */
     function open(isOpen) {
       if (isOpen) expanded.add(e.id);
       else expanded.delete(e.id);
@@ -173,7 +203,7 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
       toggle.textContent = isOpen ? 'Hide' : 'Details';
       if (isOpen) void loadDetail(e, cell);
     }
-    toggle.onclick = (event) => {
+    toggle.onclick = (/** @type {MouseEvent} */ event) => {
       event.stopPropagation();
       open(detailRow.hidden);
     };
@@ -184,8 +214,8 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
         'data-testid': 'execution-row',
         'data-execution-id': e.id,
         'data-status': e.status,
-        onclick: (event) => {
-          if (!event.target.closest('a, button')) open(detailRow.hidden);
+        onclick: (/** @type {MouseEvent} */ event) => {
+          if (!/** @type {Element} */ (event.target).closest('a, button')) open(detailRow.hidden);
         },
       },
       h('td', {}, h('strong', {}, ruleName(e)), h('div', { class: 'muted' }, 'on ', h('code', { 'data-testid': 'execution-trigger' }, e.trigger))),
@@ -199,19 +229,22 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
     return h('tbody', { 'data-testid': 'execution', 'data-execution-id': e.id }, row, detailRow);
   }
 
+  /** @param {Execution} e @param {HTMLElement} cell */
   async function loadDetail(e, cell) {
     fill(cell, loading('Loading the execution…'));
     try {
-      const detail = await request(`/automation/executions/${encodeURIComponent(e.id)}`, { signal });
+      const detail = await request('/automation/executions/{id}', { params: { id: e.id }, signal });
       fill(cell, executionDetail(detail));
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (isAbort(err)) return;
       fill(cell, errorAlert(`Could not load the execution: ${err.message}`, h('button', { type: 'button', class: 'button', onclick: () => loadDetail(e, cell) }, 'Try again')));
     }
   }
 
+  /** @param {ExecutionDetail} d */
   function executionDetail(d) {
-    const rule = d.rule ?? {};
+    const rule = /** @type {RuleSnapshot} */ (d.rule ?? {});
     return h(
       'div',
       { class: 'execution-detail', 'data-testid': 'execution-detail-body' },
@@ -229,9 +262,10 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
     );
   }
 
+  /** @param {ExecutionDetail} d @param {RuleSnapshot} rule */
   function conditionSection(d, rule) {
     const verdict = d.conditionsMet === null ? 'Not evaluated yet.' : d.conditionsMet ? 'The conditions were met.' : 'The conditions were not met: no action was taken.';
-    const trace = Array.isArray(d.conditionTrace) ? d.conditionTrace : [];
+    const trace = /** @type {TraceRow[]} */ (Array.isArray(d.conditionTrace) ? d.conditionTrace : []);
     return h(
       'div',
       { 'data-testid': 'condition-trace', 'data-met': String(d.conditionsMet) },
@@ -249,6 +283,7 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
     );
   }
 
+  /** @param {Approval | null} a */
   function approvalSection(a) {
     if (!a) return null;
     const decided = a.decidedAt
@@ -267,9 +302,10 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
     );
   }
 
+  /** @param {ExecutionDetail} d @param {RuleSnapshot} rule */
   function actionSection(d, rule) {
     const actions = Array.isArray(rule.actions) ? rule.actions : [];
-    const taken = Array.isArray(d.actionsTaken) ? d.actionsTaken : [];
+    const taken = /** @type {ActionOutcome[]} */ (Array.isArray(d.actionsTaken) ? d.actionsTaken : []);
     const finished = !['pending', 'awaiting_approval', 'running'].includes(d.status);
     const rows = Math.max(actions.length, taken.length);
     return h(
@@ -281,7 +317,7 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
         : h('ol', {}, Array.from({ length: rows }, (_, i) => {
           const outcome = taken[i];
           const state = outcome?.status ?? (finished ? 'not_taken' : 'waiting');
-          const label = { done: '✓ Done', failed: '✗ Failed', not_taken: 'Not taken', waiting: 'Waiting' }[state] ?? state;
+          const label = /** @type {Record<string, string>} */ ({ done: '✓ Done', failed: '✗ Failed', not_taken: 'Not taken', waiting: 'Waiting' })[state] ?? state;
           return h('li', { 'data-testid': 'action-outcome', 'data-action-type': actions[i]?.type ?? outcome?.type, 'data-status': state },
             h('p', {}, h('strong', {}, describeAction(actions[i] ?? { type: outcome?.type })), ` — ${label}`),
             outcome?.error && h('p', { class: 'field-error' }, outcome.error),

@@ -6,12 +6,25 @@
 import { fill, h } from '../dom.js';
 import { errorAlert } from './components.js';
 
-/** A labelled control with its hint and an (initially hidden) error message. */
+/**
+ * @typedef {object} FormField
+ * @property {HTMLInputElement} input the control (an <input>, <select> or <textarea>; typed as the common case)
+ * @property {HTMLElement} el
+ * @property {(message: string | null | undefined) => void} setError
+ */
+/** @typedef {{ path?: (string | number)[], message: string }} Issue a zod issue from a 400's details */
+/** @typedef {{ input: HTMLElement, setError: FormField['setError'] }} ErrorTarget where an issue is shown: a field, or a control with its own message */
+
+/**
+ * A labelled control with its hint and an (initially hidden) error message.
+ * @param {{ name: string, label: string | Node, hint?: string, control: (attrs: Record<string, string | undefined>) => HTMLElement }} options
+ * @returns {FormField}
+ */
 export function formField({ name, label, hint, control }) {
   const id = name.replace(/[^A-Za-z0-9_-]/g, '-');
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
-  const input = control({ id, name, 'data-testid': `field-${id}`, 'aria-describedby': hint ? hintId : undefined });
+  const input = /** @type {HTMLInputElement} */ (control({ id, name, 'data-testid': `field-${id}`, 'aria-describedby': hint ? hintId : undefined }));
   const error = h('p', { id: errorId, class: 'field-error', 'data-testid': `field-error-${id}`, hidden: true });
   const describedBy = [hint && hintId, errorId].filter(Boolean).join(' ');
   return {
@@ -32,18 +45,25 @@ export function formField({ name, label, hint, control }) {
   };
 }
 
-/** A <select> control for `formField`: a placeholder, then `[value, label]` options. */
-export const select = (placeholder, options) => (attrs) =>
+/**
+ * A <select> control for `formField`: a placeholder, then `[value, label]` options.
+ * @param {string | null} placeholder
+ * @param {string[][]} options
+ */
+export const select = (placeholder, options) => (/** @type {Record<string, string | undefined>} */ attrs) =>
   h('select', attrs, placeholder !== null && h('option', { value: '' }, placeholder), options.map(([value, label]) => h('option', { value }, label)));
 
-const issueText = (i) => (i.path?.length ? `${i.path.join('.')}: ${i.message}` : i.message);
+const issueText = (/** @type {Issue} */ i) => (i.path?.length ? `${i.path.join('.')}: ${i.message}` : i.message);
 
 /**
  * Errors of one form. `fields()` returns the current `{ name: formField }` (a form whose
  * rows come and go passes a function); an issue goes to the field named by the longest
  * prefix of its path.
+ * @param {HTMLElement} alertSlot
+ * @param {() => Record<string, ErrorTarget>} fields
  */
 export function formErrors(alertSlot, fields) {
+  /** @param {Issue['path']} path */
   function fieldFor(path = []) {
     const all = fields();
     for (let n = path.length; n > 0; n -= 1) {
@@ -58,8 +78,12 @@ export function formErrors(alertSlot, fields) {
     Object.values(fields()).forEach((f) => f.setError(null));
   }
 
-  /** Puts each issue next to its field; returns those that match none. */
+  /**
+   * Puts each issue next to its field; returns those that match none.
+   * @param {Issue[]} issues
+   */
   function showIssues(issues) {
+    /** @type {Issue[]} */
     const unmatched = [];
     for (const issue of issues) {
       const field = fieldFor(issue.path);
@@ -70,9 +94,13 @@ export function formErrors(alertSlot, fields) {
     return unmatched;
   }
 
-  /** An API error: validation details (400, and 422 with a list) by field, anything else in the alert. `extra` follows the message. */
+  /**
+   * An API error: validation details (400, and 422 with a list) by field, anything else in the alert. `extra` follows the message.
+   * @param {Error & { status?: number, details?: unknown }} err
+   * @param {...(Node | string | null | false | undefined)} extra
+   */
   function show(err, ...extra) {
-    if ([400, 422].includes(err.status) && Array.isArray(err.details) && err.details.length) {
+    if ((err.status === 400 || err.status === 422) && Array.isArray(err.details) && err.details.length) {
       const unmatched = showIssues(err.details);
       const list = unmatched.length > 0 && h('ul', {}, unmatched.map((i) => h('li', {}, issueText(i))));
       fill(alertSlot, errorAlert(unmatched.length < err.details.length ? 'Please correct the highlighted fields.' : err.message, list, extra));
@@ -85,7 +113,11 @@ export function formErrors(alertSlot, fields) {
   return { clear, showIssues, show };
 }
 
-/** An API error's validation details as a list (for alerts outside a form), or null. */
+/**
+ * An API error's validation details as a list (for alerts outside a form), or null.
+ * @param {unknown} err
+ */
 export function issueList(err) {
-  return Array.isArray(err?.details) && err.details.length ? h('ul', {}, err.details.map((i) => h('li', {}, issueText(i)))) : null;
+  const details = err instanceof Error && 'details' in err ? err.details : undefined;
+  return Array.isArray(details) && details.length ? h('ul', {}, details.map((i) => h('li', {}, issueText(i)))) : null;
 }

@@ -4,6 +4,7 @@
  * their own (timers, workflows, other people) appear without a reload. An item whose
  * JSON did not change keeps its element, and with it whatever is typed into it.
  */
+/** @import { Item, ListPath, Query } from '../api-client' */
 import { fetchItems, isAbort } from '../api.js';
 import { fill, h, syncChildren } from '../dom.js';
 import { emptyState, errorAlert, every, loading } from './components.js';
@@ -13,22 +14,33 @@ import { emptyState, errorAlert, every, loading } from './components.js';
  * elements go (a <tbody> or a <div>); `frame`: what holds it, hidden while the list is
  * empty; `head`: a first child of the container that stays (a table's <thead> when each
  * item is a <tbody>). `empty`: [title, hint] when nothing matches. Returns `{ element, reload, refresh }`.
+ * @template {ListPath} P
+ * @param {{
+ *   path: P, query?: Query<P, 'get'>, signal: AbortSignal, render: (item: Item<P>) => HTMLElement,
+ *   container: HTMLElement, frame?: HTMLElement, head?: HTMLElement, empty: [string, (string | null)?],
+ *   noun?: string, pageSize?: number, refreshMs?: number,
+ * }} options
  */
 export function liveList({ path, query = {}, signal, render, container, frame = container, head, empty, noun = 'items', pageSize = 20, refreshMs = 10_000 }) {
+  /** @type {Item<P>[]} */
   let items = [];
+  /** @type {string | null} */
   let nextCursor = null;
   let loaded = false;
   let generation = 0; // bumped by a reload; older responses are dropped
+  /** @type {Promise<unknown>} */
   let queue = Promise.resolve(); // "Load more" and refreshes run one at a time
+  /** @type {Map<unknown, { json: string, el: HTMLElement }>} */
   const cache = new Map(); // key → { json, el }
 
   const alertSlot = h('div', { class: 'slot' });
   const statusSlot = h('div', { class: 'slot' });
   const loadMore = h('button', { type: 'button', class: 'button', 'data-testid': 'load-more', hidden: true, onclick: () => serial(more) }, 'Load more');
 
+  /** @param {Item<P>} item */
   function elementFor(item) {
     const json = JSON.stringify(item);
-    const key = item.id ?? json;
+    const key = (/** @type {{ id?: string }} */ (item)).id ?? json;
     const hit = cache.get(key);
     if (hit?.json === json) return hit.el;
     const el = render(item);
@@ -36,6 +48,7 @@ export function liveList({ path, query = {}, signal, render, container, frame = 
     return el;
   }
 
+  /** @param {Item<P>[]} list @param {string | null} cursor */
   function show(list, cursor) {
     items = list;
     nextCursor = cursor;
@@ -46,22 +59,29 @@ export function liveList({ path, query = {}, signal, render, container, frame = 
     loadMore.hidden = !nextCursor;
   }
 
+  /** @param {() => Promise<unknown> | undefined} task */
   function serial(task) {
     queue = queue.then(task, task);
     return queue;
   }
 
+  /**
+   * @template R
+   * @param {() => Promise<R>} fetch
+   * @param {(result: R) => void} apply
+   * @param {(err: Error) => void} onError
+   */
   async function current(fetch, apply, onError) {
     const gen = generation;
     try {
       const result = await fetch();
       if (gen === generation) apply(result);
     } catch (err) {
-      if (!isAbort(err) && gen === generation) onError(err);
+      if (!isAbort(err) && gen === generation) onError(/** @type {Error} */ (err));
     }
   }
 
-  const fetchFirst = (count) => fetchItems(path, { query, count, signal });
+  const fetchFirst = (/** @type {number} */ count) => fetchItems(path, { query, count, signal });
 
   function reload() {
     generation += 1;
@@ -82,7 +102,7 @@ export function liveList({ path, query = {}, signal, render, container, frame = 
     loadMore.disabled = true;
     loadMore.textContent = 'Loading…';
     await current(
-      () => fetchItems(path, { query: { ...query, cursor: nextCursor }, count: pageSize, signal }),
+      () => fetchItems(path, { query: { ...query, cursor: nextCursor ?? undefined }, count: pageSize, signal }),
       (page) => show([...items, ...page.items], page.nextCursor),
       (err) => fill(alertSlot, errorAlert(`Could not load more ${noun}: ${err.message}`)),
     );
@@ -108,14 +128,21 @@ export function liveList({ path, query = {}, signal, render, container, frame = 
   return { element, reload: () => serial(reload), refresh: () => serial(refresh) };
 }
 
-/** A table for `liveList`: `{ table, tbody }` with the given column headings. */
+/**
+ * A table for `liveList`: `{ table, tbody }` with the given column headings.
+ * @param {string} testid
+ * @param {string[]} headings
+ */
 export function listTable(testid, headings) {
   const tbody = h('tbody');
   const table = h('table', { class: 'table', 'data-testid': testid }, h('thead', {}, h('tr', {}, headings.map((t) => h('th', { scope: 'col' }, t)))), tbody);
   return { table, tbody };
 }
 
-/** A <select> filter kept in the URL: changing it navigates to `pathFor(value)`. */
+/**
+ * A <select> filter kept in the URL: changing it navigates to `pathFor(value)`.
+ * @param {{ id: string, label: string, value: string, options: string[][], navigate: (path: string) => void, pathFor: (value: string) => string }} options
+ */
 export function filterSelect({ id, label, value, options, navigate, pathFor }) {
   return h(
     'div',
@@ -123,7 +150,7 @@ export function filterSelect({ id, label, value, options, navigate, pathFor }) {
     h('label', { for: id }, label),
     h(
       'select',
-      { id, 'data-testid': id, onchange: (e) => navigate(pathFor(e.target.value)) },
+      { id, 'data-testid': id, onchange: (/** @type {Event} */ e) => navigate(pathFor(/** @type {HTMLSelectElement} */ (e.target).value)) },
       options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
     ),
   );

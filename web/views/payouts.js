@@ -3,19 +3,27 @@
  * platform admins, the three ways out (retry, another connected account, cancel with a
  * reason). Filtered by status (admins land on "blocked") or placement; a live list.
  */
-import { api } from '../api.js';
+import { api, asError } from '../api.js';
 import { fill, h } from '../dom.js';
-import { formatDateTime, formatMoney } from '../format.js';
+import { formatDateTime, formatMoney, isOneOf } from '../format.js';
 import { errorAlert, notice, temporalLink } from './components.js';
 import { issueList } from './form.js';
 import { filterSelect, liveList } from './live-list.js';
 
-const STATUSES = ['processing', 'blocked', 'paid', 'cancelled'];
+/** @import { Payout } from './types' */
+/** @import { SplitAction } from '../api.js' */
+/** @typedef {Payout['splits'][number]} Split */
 
+/** @satisfies {Record<Payout['status'], true>} */
+const STATUS_SET = { processing: true, blocked: true, paid: true, cancelled: true };
+const STATUSES = /** @type {Payout['status'][]} */ (Object.keys(STATUS_SET));
+
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function payoutsView(root, { me, query, signal, navigate, uiConfig }) {
   document.title = 'Payouts · Splits';
   const admin = me.role === 'platform_admin';
-  const status = STATUSES.includes(query.get('status')) ? query.get('status') : admin ? 'blocked' : '';
+  const asked = query.get('status');
+  const status = isOneOf(STATUSES, asked) ? asked : admin ? 'blocked' : '';
   const placementId = query.get('placement') ?? undefined;
   const alertSlot = h('div', { class: 'slot' });
   const list = liveList({
@@ -29,23 +37,32 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
   });
   const filter = filterSelect({
     id: 'payout-status-filter', label: 'Status', value: status, navigate,
-    options: [['', 'All'], ...STATUSES.map((s) => [s, s[0].toUpperCase() + s.slice(1)])],
+    options: [['', 'All'], ...STATUSES.map((s) => [s, s.charAt(0).toUpperCase() + s.slice(1)])],
     pathFor: (v) => `/payouts?status=${v}`,
   });
   fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Payouts'), filter), alertSlot, list.element));
 
+  /**
+   * @param {Payout} payout
+   * @param {Split} split
+   * @param {SplitAction} action
+   * @param {Parameters<typeof api.splitAction>[3]} body
+   * @param {HTMLButtonElement} button
+   */
   async function act(payout, split, action, body, button) {
     button.disabled = true;
     try {
       await api.splitAction(payout.id, split.id, action, body);
       fill(alertSlot, notice(action === 'cancel' ? 'Split cancelled.' : 'The transfer is being made again.'));
       await list.refresh();
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       fill(alertSlot, errorAlert(err.message, issueList(err)));
       button.disabled = false;
     }
   }
 
+  /** @param {Payout} payout @param {Split} split */
   function blockedActions(payout, split) {
     const account = h('input', { type: 'text', placeholder: 'acct_…', 'data-testid': 'new-account', 'aria-label': 'New connected account' });
     const reason = h('input', { type: 'text', placeholder: 'Reason', 'data-testid': 'cancel-reason', 'aria-label': 'Reason for cancelling' });
@@ -61,6 +78,7 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
   }
 
   /** A split's row; a blocked split's admin actions sit in a full-width row under it. */
+  /** @param {Payout} payout @param {Split} s */
   function splitRows(payout, s) {
     const row = h('tr', { 'data-testid': 'split-row', 'data-split-id': s.id, 'data-status': s.status },
       h('td', {}, s.recruiterName),
@@ -72,6 +90,7 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
     return [row, actions];
   }
 
+  /** @param {Payout} p */
   function card(p) {
     return h('article', { class: 'card', 'data-testid': 'payout-card', 'data-payout-id': p.id, 'data-status': p.status },
       h('h2', {}, `${p.tranche === 'activation' ? 'Activation' : 'Holdback'} tranche · ${formatMoney(p.amountCents, p.currency)}`),

@@ -5,7 +5,7 @@
  * and their splits (editable until the first payout locks them), each tranche's payout
  * per collaborator, and the history. Re-fetched every 10 s while no form is open.
  */
-import { api, isAbort } from '../api.js';
+import { api, asError, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
 import { actorLabel, formatDateTime, formatMoney } from '../format.js';
 import { errorAlert, every, loading, notice, stateBadge, temporalLink } from './components.js';
@@ -13,8 +13,15 @@ import { formErrors, formField, select } from './form.js';
 import { guaranteeCell } from './placements-list.js';
 import { splitEditor } from './split-editor.js';
 
+/** @import { FormField } from './form.js' */
+/** @import { Me, Placement, Recruiter } from './types' */
+/** @typedef {Parameters<typeof api.placementCommand>[1]} Command */
+/** @typedef {Parameters<typeof api.placementCommand>[2]} CommandBody */
+/** @typedef {ReturnType<typeof formErrors>} FormErrors */
+
 const REFRESH_MS = 10_000;
 
+/** @satisfies {Record<Command, string>} */
 const DONE = {
   activate: 'Placement activated: the activation tranche is being paid.',
   'report-failure': 'Failure reported: choose a replacement or a refund.',
@@ -25,25 +32,32 @@ const DONE = {
   collaborators: 'Splits saved.',
 };
 
-/** The commands `me` may give now; mirrors the placement workflow's validators (the API re-checks). */
+/**
+ * The commands `me` may give now; mirrors the placement workflow's validators (the API re-checks).
+ * @param {Me} me
+ * @param {Placement} p
+ * @returns {Exclude<Command, 'collaborators'>[]}
+ */
 export function placementActions(me, p) {
   const company = me.role === 'platform_admin' || (me.role === 'company_admin' && me.companyId === p.companyId);
   const running = p.state === 'active' && !p.failurePending;
-  return [
+  return /** @type {(Exclude<Command, 'collaborators'> | false)[]} */ ([
     company && p.state === 'hired' && 'activate',
     company && running && 'report-failure',
     company && p.failurePending && 'replacement',
     company && p.failurePending && 'refund',
     me.role === 'platform_admin' && running && 'release-early',
     me.role === 'platform_admin' && running && 'extend-guarantee',
-  ].filter(Boolean);
+  ]).filter((c) => c !== false);
 }
 
+/** @param {string} label @param {...import('../dom.js').Child} value */
 const field = (label, ...value) => {
   const present = value.filter((v) => v !== undefined && v !== null && v !== false && v !== '');
   return [h('dt', {}, label), h('dd', {}, present.length ? present : '—')];
 };
 
+/** @param {Placement} p */
 function summaryCard(p) {
   const e = p.escrow;
   return h('section', { class: 'card', 'data-testid': 'placement-summary' },
@@ -61,6 +75,7 @@ function summaryCard(p) {
       field('Workflow', h('code', {}, p.workflowId))));
 }
 
+/** @param {Placement} p */
 function payoutsCard(p) {
   return h('section', { class: 'card', 'data-testid': 'placement-payouts' },
     h('h2', {}, 'Payouts'),
@@ -76,6 +91,7 @@ function payoutsCard(p) {
     p.payouts.length > 0 && h('p', {}, h('a', { href: `#/payouts?placement=${p.id}` }, 'See these payouts in the payouts view')));
 }
 
+/** @param {Placement} p */
 function historyCard(p) {
   return h('section', { class: 'card' },
     h('h2', {}, 'History'),
@@ -85,18 +101,25 @@ function historyCard(p) {
       e.reason && h('blockquote', { class: 'reason' }, e.reason)))));
 }
 
-/** The form behind a command that needs input; `fields` are formFields keyed by body property. */
+/**
+ * The form behind a command that needs input; `fields` are formFields keyed by body property.
+ * @param {{
+ *   command: Command, fields: Record<string, FormField>, label: string, danger?: boolean,
+ *   onSubmit: (body: CommandBody, errors: FormErrors) => Promise<unknown>, onCancel: () => void,
+ * }} options
+ */
 function commandForm({ command, fields, label, danger, onSubmit, onCancel }) {
   const alertSlot = h('div', { class: 'slot' });
   const errors = formErrors(alertSlot, () => fields);
   const submit = h('button', { type: 'submit', class: `button ${danger ? 'button-danger' : 'button-primary'}`, 'data-testid': `confirm-${command}` }, label);
   const form = h('form', {
     class: 'reason-form', novalidate: true, 'data-testid': `${command}-form`,
-    onsubmit: async (event) => {
+    onsubmit: async (/** @type {SubmitEvent} */ event) => {
       event.preventDefault();
       errors.clear();
       submit.disabled = true;
-      const body = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.input.type === 'number' ? Number(f.input.value) : f.input.value.trim()]).filter(([, v]) => v !== ''));
+      // The fields are named after the command's body properties; the API validates what they hold.
+      const body = /** @type {CommandBody} */ (/** @type {unknown} */ (Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.input.type === 'number' ? Number(f.input.value) : f.input.value.trim()]).filter(([, v]) => v !== ''))));
       await onSubmit(body, errors);
       submit.disabled = false;
     },
@@ -104,22 +127,26 @@ function commandForm({ command, fields, label, danger, onSubmit, onCancel }) {
   return form;
 }
 
-const reasonField = (optional) => formField({
+const reasonField = (/** @type {boolean} */ optional) => formField({
   name: 'reason', label: optional ? 'Reason (optional)' : 'Reason',
   control: (a) => h('textarea', { ...a, rows: 3, maxlength: 2000 }),
 });
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function placementDetailView(root, { me, uiConfig, params, signal, flash }) {
   document.title = 'Placement · Splits';
   root.append(loading('Loading the placement…'));
+  /** @type {Placement} */
   let placement;
+  /** @type {Recruiter[]} */
   let recruiters;
   let formOpen = false;
   let busy = false;
   const back = () => h('a', { href: '#/placements', class: 'back-link' }, '← All placements');
   try {
     [placement, recruiters] = await Promise.all([api.getPlacement(params.id, signal), api.allRecruiters(signal)]);
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     if (isAbort(err)) return;
     fill(root, back(), errorAlert(err.status === 404 ? 'This placement does not exist, or you are not allowed to see it.' : `Could not load the placement: ${err.message}`));
     return;
@@ -127,21 +154,24 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
   const messages = h('div', { class: 'slot', 'data-testid': 'messages' });
   const panel = h('div', { class: 'slot' });
 
+  /** @param {Command} command @param {CommandBody} body @param {FormErrors} [errors] */
   async function run(command, body, errors) {
     if (busy) return;
     busy = true;
     try {
       const fresh = await api.placementCommand(placement.id, command, body);
       render(fresh, notice(DONE[command]));
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (signal.aborted) return;
-      if (errors && [400, 422].includes(err.status)) errors.show(err);
+      if (errors && (err.status === 400 || err.status === 422)) errors.show(err);
       else render(await api.getPlacement(placement.id, signal).catch(() => placement), errorAlert(err.status === 409 ? `${err.message}. The placement has been reloaded.` : err.message));
     } finally {
       busy = false;
     }
   }
 
+  /** @param {Command} command @param {Record<string, FormField>} fields @param {string} label @param {boolean} [danger] */
   function openForm(command, fields, label, danger) {
     formOpen = true;
     fill(panel, commandForm({
@@ -152,7 +182,7 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
         formOpen = false;
       },
     }));
-    panel.querySelector('input, textarea, select')?.focus();
+    panel.querySelector(/** @type {'input'} */ ('input, textarea, select'))?.focus();
   }
 
   async function replacementForm() {
@@ -164,6 +194,7 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
     }, 'Record the replacement');
   }
 
+  /** @type {Record<Exclude<Command, 'collaborators'>, () => [string, string, () => unknown]>} */
   const BUTTONS = {
     activate: () => ['Activate now', 'button-primary', () => run('activate', {})],
     'report-failure': () => ['Report failure…', 'button-danger', () => openForm('report-failure', { reason: reasonField(false) }, 'Report the failure', true)],
@@ -176,6 +207,7 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
     }, 'Extend the guarantee')],
   };
 
+  /** @param {Placement} p */
   function actionsCard(p) {
     const actions = placementActions(me, p);
     return h('section', { class: 'card actions-card', 'data-testid': 'actions' },
@@ -188,6 +220,7 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
         : h('p', { class: 'muted', 'data-testid': 'no-actions' }, `Nothing to do here now (${p.state}).`));
   }
 
+  /** @param {Placement} p */
   function collaboratorsCard(p) {
     const editable = p.state === 'hired' && !p.splitsLockedAt && placementActions(me, p).includes('activate');
     const editor = splitEditor({ recruiters, initial: p.collaborators, locked: !editable, feeCents: p.feeCents, currency: p.currency, signal });
@@ -203,7 +236,7 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
       alertSlot,
       h('form', {
         novalidate: true, 'data-testid': 'collaborators-form',
-        onsubmit: (event) => {
+        onsubmit: (/** @type {SubmitEvent} */ event) => {
           event.preventDefault();
           errors.clear();
           const issues = editor.issues();
@@ -213,6 +246,7 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
       }, editor.el, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'save-splits' }, 'Save splits'))));
   }
 
+  /** @param {Placement} p @param {...import('../dom.js').Child} notes */
   function render(p, ...notes) {
     placement = p;
     formOpen = false;

@@ -3,16 +3,20 @@
  * the start date and the collaborators with their splits. Without a proposal in the
  * address, the accepted proposals to choose from.
  */
-import { api, isAbort, newIdempotencyKey } from '../api.js';
+/** @import { Body } from '../api-client' */
+/** @import { PlacementSummary, ProposalSummary, Proposal, Recruiter, ViewContext } from './types' */
+/** @typedef {Body<'/placements', 'post'>['currency']} Currency */
+import { api, ApiError, asError, isAbort, newIdempotencyKey } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime } from '../format.js';
 import { emptyState, errorAlert, loading } from './components.js';
 import { formErrors, formField, select } from './form.js';
 import { splitEditor } from './split-editor.js';
 
+/** @type {Currency[]} the ones offered (the API takes any ISO 4217 code it lists) */
 const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD'];
 
-/** "25,000.50" → 2500050; null unless a positive amount with at most two decimals. */
+/** "25,000.50" → 2500050; null unless a positive amount with at most two decimals. @param {string} text */
 export function amountToCents(text) {
   const match = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(String(text).replace(/[,\s]/g, ''));
   if (!match) return null;
@@ -25,9 +29,11 @@ const today = () => new Date().toISOString().slice(0, 10);
 /**
  * The accepted proposals still to hire from: one per candidate × job (the newest), and
  * none whose candidate is already placed in that job (a failed placement does not count).
+ * @param {ProposalSummary[]} proposals
+ * @param {PlacementSummary[]} placements
  */
 export function hireable(proposals, placements) {
-  const key = (x) => `${x.candidateId}:${x.jobId}`;
+  const key = (/** @type {{ candidateId: string, jobId: string }} */ x) => `${x.candidateId}:${x.jobId}`;
   const placed = new Set(placements.filter((p) => p.state !== 'failed').map(key));
   const seen = new Set();
   return proposals.filter((p) => {
@@ -37,6 +43,7 @@ export function hireable(proposals, placements) {
   });
 }
 
+/** @param {HTMLElement} root @param {ViewContext} ctx */
 async function chooseProposal(root, { signal }) {
   root.append(h('h1', {}, 'Record a hire'), loading('Loading accepted proposals…'));
   const [{ items: accepted }, placements] = await Promise.all([api.acceptedProposals(signal), api.recentPlacements(signal)]);
@@ -53,6 +60,7 @@ async function chooseProposal(root, { signal }) {
   );
 }
 
+/** @param {HTMLElement} root @param {ViewContext} ctx */
 export async function newPlacementView(root, ctx) {
   document.title = 'Record a hire · Splits';
   const { query, signal, navigate } = ctx;
@@ -60,11 +68,14 @@ export async function newPlacementView(root, ctx) {
   if (!proposalId) return chooseProposal(root, ctx);
 
   root.append(loading('Loading the proposal…'));
+  /** @type {Proposal} */
   let proposal;
+  /** @type {Recruiter[]} */
   let recruiters;
   try {
     [proposal, recruiters] = await Promise.all([api.getProposal(proposalId, signal), api.allRecruiters(signal)]);
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     if (isAbort(err)) return undefined;
     fill(root, h('a', { href: '#/placements/new', class: 'back-link' }, '← Accepted proposals'), errorAlert(`Could not load the proposal: ${err.message}`));
     return undefined;
@@ -83,11 +94,13 @@ export async function newPlacementView(root, ctx) {
   const alertSlot = h('div', { class: 'slot' });
   const errors = formErrors(alertSlot, () => ({ ...fields, ...editor.fields() }));
   const submit = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'submit-placement' }, 'Record the hire');
-  let idempotency = { key: null, body: null };
+  /** @type {{ key: string, body: string | null }} */
+  let idempotency = { key: '', body: null };
 
   fields.feeCents.input.addEventListener('input', () => editor.setFee(amountToCents(fields.feeCents.input.value)));
   fields.currency.input.value = 'USD';
 
+  /** @param {SubmitEvent} event */
   async function onSubmit(event) {
     event.preventDefault();
     errors.clear();
@@ -96,13 +109,15 @@ export async function newPlacementView(root, ctx) {
       feeCents === null && { path: ['feeCents'], message: 'An amount above zero with at most two decimals.' },
       !fields.startDate.input.value && { path: ['startDate'], message: 'Choose the start date.' },
       ...editor.issues(),
-    ].filter(Boolean);
+    ].filter((i) => i !== false);
     if (issues.length) {
       errors.showIssues(issues);
       return;
     }
+    if (feeCents === null) return; // reported among the issues above
     const body = {
-      jobId: proposal.jobId, candidateId: proposal.candidateId, feeCents, currency: fields.currency.input.value,
+      jobId: proposal.jobId, candidateId: proposal.candidateId, feeCents,
+      currency: /** @type {Currency} */ (fields.currency.input.value), // the <select> offers only CURRENCIES
       startDate: fields.startDate.input.value, collaborators: editor.value(),
     };
     const text = JSON.stringify(body);
@@ -112,7 +127,7 @@ export async function newPlacementView(root, ctx) {
       const created = await api.createPlacement(body, idempotency.key);
       navigate(`/placements/${created.id}`, { notice: 'Hire recorded: the placement is running.' });
     } catch (err) {
-      errors.show(err);
+      errors.show(err instanceof ApiError ? err : new ApiError(0, 'unknown', 'Something went wrong.'));
       submit.disabled = false;
     }
   }

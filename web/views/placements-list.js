@@ -5,20 +5,33 @@
  * this list filtered to holds still held.
  */
 import { fill, h } from '../dom.js';
-import { formatDateTime, formatMoney } from '../format.js';
+import { formatDateTime, formatMoney, isOneOf } from '../format.js';
 import { countdown, stateBadge } from './components.js';
 import { filterSelect, listTable, liveList } from './live-list.js';
 
-export const PLACEMENT_STATES = ['hired', 'active', 'completed', 'failed'];
-const ESCROW_STATUSES = ['held', 'released', 'refunded'];
+/** @import { PlacementSummary, ViewContext } from './types' */
+/** @import { Query } from '../api-client' */
+/** @typedef {PlacementSummary['state']} PlacementState */
+/** @typedef {NonNullable<Query<'/placements', 'get'>['escrowStatus']>} EscrowStatus */
 
-/** The guarantee: counting down while it runs, else when it started / ended. */
+/** @satisfies {Record<PlacementState, true>} every state the API has, so a new one fails the type check */
+const PLACEMENT_STATE_SET = { hired: true, active: true, completed: true, failed: true };
+export const PLACEMENT_STATES = /** @type {PlacementState[]} */ (Object.keys(PLACEMENT_STATE_SET));
+/** @satisfies {Record<EscrowStatus, true>} */
+const ESCROW_STATUS_SET = { held: true, released: true, refunded: true };
+const ESCROW_STATUSES = /** @type {EscrowStatus[]} */ (Object.keys(ESCROW_STATUS_SET));
+
+/**
+ * The guarantee: counting down while it runs, else when it started / ended.
+ * @param {Pick<PlacementSummary, 'state' | 'guaranteeEndsAt' | 'startDate'>} p
+ */
 export function guaranteeCell(p) {
   if (p.state === 'active' && p.guaranteeEndsAt) return countdown(p.guaranteeEndsAt, 'Guarantee ends');
   if (p.state === 'hired') return h('span', { class: 'muted' }, `Starts ${p.startDate}`);
   return h('span', { class: 'muted' }, p.guaranteeEndsAt ? `Ended ${formatDateTime(p.guaranteeEndsAt)}` : '—');
 }
 
+/** @param {PlacementSummary} p @param {ViewContext['navigate']} navigate */
 function placementRow(p, navigate) {
   return h(
     'tr',
@@ -28,8 +41,8 @@ function placementRow(p, navigate) {
       'data-placement-id': p.id,
       'data-state': p.state,
       'data-escrow': p.escrowStatus ?? '',
-      onclick: (event) => {
-        if (!event.target.closest('a')) navigate(`/placements/${p.id}`);
+      onclick: (/** @type {MouseEvent} */ event) => {
+        if (!/** @type {Element} */ (event.target).closest('a')) navigate(`/placements/${p.id}`);
       },
     },
     h('td', {}, h('a', { href: `#/placements/${p.id}`, class: 'row-link' }, p.candidateName)),
@@ -41,19 +54,21 @@ function placementRow(p, navigate) {
   );
 }
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function placementsListView(root, { me, query, signal, navigate }) {
-  const state = PLACEMENT_STATES.includes(query.get('state')) ? query.get('state') : '';
-  const escrow = ESCROW_STATUSES.includes(query.get('escrow')) ? query.get('escrow') : '';
+  const [askedState, askedEscrow] = [query.get('state'), query.get('escrow')];
+  const state = isOneOf(PLACEMENT_STATES, askedState) ? askedState : '';
+  const escrow = isOneOf(ESCROW_STATUSES, askedEscrow) ? askedEscrow : '';
   const heldOnly = escrow === 'held' && !state;
   document.title = `${heldOnly ? 'Escrow holds' : 'Placements'} · Splits`;
-  const pathFor = (s, e) => {
+  const pathFor = (/** @type {string} */ s, /** @type {string} */ e) => {
     const qs = new URLSearchParams(Object.entries({ state: s, escrow: e }).filter(([, v]) => v)).toString();
     return `/placements${qs ? `?${qs}` : ''}`;
   };
   const { table, tbody } = listTable('placement-list', ['Candidate', 'Job', 'State', 'Guarantee', 'Escrow', 'Fee']);
   const list = liveList({
     path: '/placements',
-    query: { state, escrowStatus: escrow },
+    query: { state: state || undefined, escrowStatus: escrow || undefined },
     signal,
     render: (p) => placementRow(p, navigate),
     container: tbody,

@@ -2,14 +2,20 @@
  * Proposal detail: fields, state history, and the actions the signed-in user may take.
  * A company user opening a `proposed` proposal marks it as in review (product rule).
  */
-import { api, isAbort } from '../api.js';
+import { api, asError, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
 import { actorLabel, awaitsDecision, formatDateTime, isOpenState, shortId, stateLabel } from '../format.js';
 import { countdown, errorAlert, every, loading, notice, stateBadge, temporalLink } from './components.js';
 
+/** @import { Me, Proposal } from './types' */
+/** @typedef {Proposal & { stuck?: boolean }} Shown a proposal as shown: `stuck` when its process refused a command as out of state */
+/** @typedef {Proposal['history'][number]} HistoryEntry */
+/** @typedef {Parameters<typeof api.command>[1]} Command */
+
 const REFRESH_MS = 10_000;
 const COMPANY_ROLES = ['company_admin', 'hiring_manager'];
 
+/** @satisfies {Record<Command, string>} */
 const DONE = {
   review: 'Marked as reviewed.',
   accept: 'Proposal accepted.',
@@ -17,31 +23,39 @@ const DONE = {
   withdraw: 'Proposal withdrawn.',
 };
 
-/** The commands `me` may issue now; mirrors workflows/proposal-rules.ts (the API re-checks). */
+/**
+ * The commands `me` may issue now; mirrors workflows/proposal-rules.ts (the API re-checks).
+ * @param {Me} me
+ * @param {Shown} p
+ * @returns {Command[]}
+ */
 export function availableActions(me, p) {
   const companyUser = COMPANY_ROLES.includes(me.role) && me.companyId === p.companyId;
   const ownRecruiter = me.role === 'recruiter' && me.recruiterId === p.recruiterId;
   const open = isOpenState(p.state) && !p.stuck;
-  return [
+  return /** @type {(Command | false)[]} */ ([
     companyUser && open && p.state === 'proposed' && 'review',
     companyUser && open && 'accept',
     companyUser && open && 'decline',
     ownRecruiter && open && 'withdraw',
-  ].filter(Boolean);
+  ]).filter((c) => c !== false);
 }
 
 // --- Read-only parts -------------------------------------------------------------
 
 /** A term and its value; an empty value shows as a dash. */
+/** @param {string} label @param {...import('../dom.js').Child} value */
 function field(label, ...value) {
   const present = value.filter((v) => v !== undefined && v !== null && v !== false && v !== '');
   return [h('dt', {}, label), h('dd', {}, present.length ? present : '—')];
 }
 
+/** @param {string | null} id */
 function idText(id) {
   return id && h('code', { title: id }, shortId(id));
 }
 
+/** @param {Shown} p */
 function detailsCard(p) {
   return h(
     'section',
@@ -68,6 +82,7 @@ function detailsCard(p) {
   );
 }
 
+/** @param {HistoryEntry} entry */
 function historyEntry(entry) {
   return h(
     'li',
@@ -89,6 +104,7 @@ function historyEntry(entry) {
   );
 }
 
+/** @param {HistoryEntry[]} history */
 function historyCard(history) {
   return h(
     'section',
@@ -102,6 +118,7 @@ function historyCard(history) {
 
 // --- Actions ---------------------------------------------------------------------
 
+/** @param {'decline' | 'withdraw'} command @param {{ onConfirm: (reason: string) => void, onCancel: () => void }} handlers */
 function reasonForm(command, { onConfirm, onCancel }) {
   const id = `${command}-reason`;
   const verb = command === 'decline' ? 'Decline' : 'Withdraw';
@@ -111,7 +128,7 @@ function reasonForm(command, { onConfirm, onCancel }) {
     {
       class: 'reason-form',
       'data-testid': `${command}-form`,
-      onsubmit: (event) => {
+      onsubmit: (/** @type {SubmitEvent} */ event) => {
         event.preventDefault();
         onConfirm(textarea.value.trim());
       },
@@ -127,17 +144,24 @@ function reasonForm(command, { onConfirm, onCancel }) {
   return { form, focus: () => textarea.focus() };
 }
 
+/** @param {Shown} p */
 function noActionsText(p) {
   if (p.stuck) return `Its process refused the last command although this record still says ${stateLabel(p.state).toLowerCase()}: it is out of step and needs an operator before anyone can act on it.`;
   if (!isOpenState(p.state)) return `This proposal is closed (${stateLabel(p.state).toLowerCase()}); no further actions.`;
   return 'You can view this proposal but not act on it.';
 }
 
-/** The action bar; `run(command, reason?)` performs one, `onReasonToggle(open)` tracks the reason form. */
+/**
+ * The action bar; `run(command, reason?)` performs one, `onReasonToggle(open)` tracks the reason form.
+ * @param {Shown} p
+ * @param {Command[]} actions
+ * @param {{ run: (command: Command, reason?: string) => unknown, onReasonToggle: (open: boolean) => void }} handlers
+ */
 function actionsCard(p, actions, { run, onReasonToggle }) {
   const panel = h('div', { class: 'slot' });
   const buttons = h('div', { class: 'actions' });
 
+  /** @param {'decline' | 'withdraw'} command */
   function openReason(command) {
     const { form, focus } = reasonForm(command, {
       onConfirm: (reason) => run(command, reason),
@@ -151,8 +175,9 @@ function actionsCard(p, actions, { run, onReasonToggle }) {
     focus();
   }
 
-  const button = (command, label, style, onclick) =>
+  const button = (/** @type {Command} */ command, /** @type {string} */ label, /** @type {string} */ style, /** @type {() => void} */ onclick) =>
     h('button', { type: 'button', class: `button ${style}`, 'data-testid': `action-${command}`, onclick }, label);
+  /** @type {Record<Command, () => HTMLButtonElement>} */
   const byCommand = {
     review: () => button('review', 'Mark reviewed', '', () => run('review')),
     accept: () => button('accept', 'Accept', 'button-primary', () => run('accept')),
@@ -171,6 +196,7 @@ function actionsCard(p, actions, { run, onReasonToggle }) {
 
 // --- The view --------------------------------------------------------------------
 
+/** @param {Error & { status?: number }} err */
 function notFoundMessage(err) {
   return err.status === 404 ? 'This proposal does not exist, or you are not allowed to see it.' : `Could not load the proposal: ${err.message}`;
 }
@@ -179,31 +205,35 @@ function notFoundMessage(err) {
  * A state conflict (409) from the process while the record still says open: the two
  * disagree (a wedged proposal), so it is shown as stuck, without countdown or actions.
  */
-const stuckAfter = (err, fresh) => (err.status === 409 && isOpenState(fresh.state) ? { ...fresh, stuck: true } : fresh);
+const stuckAfter = (/** @type {Error & { status?: number }} */ err, /** @type {Proposal} */ fresh) => (err.status === 409 && isOpenState(fresh.state) ? { ...fresh, stuck: true } : fresh);
 
 const backLink = () => h('a', { href: '#/proposals', class: 'back-link' }, '← All proposals');
 
 /** Company admins record the hire of an accepted candidate as a placement. */
-const hireLink = (me, p) =>
+const hireLink = (/** @type {Me} */ me, /** @type {Shown} */ p) =>
   p.state === 'accepted' && (me.role === 'platform_admin' || (me.role === 'company_admin' && me.companyId === p.companyId)) &&
   h('a', { href: `#/placements/new?proposal=${encodeURIComponent(p.id)}`, class: 'button button-primary', 'data-testid': 'record-hire' }, 'Record the hire');
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function proposalDetailView(root, { me, uiConfig, params, signal, flash }) {
   document.title = 'Proposal · Splits';
   root.append(loading('Loading proposal…'));
 
+  /** @type {Shown} */
   let proposal;
   let busy = false;
   let reasonOpen = false;
 
   try {
     proposal = await api.getProposal(params.id, signal);
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     if (isAbort(err)) return;
     fill(root, backLink(), errorAlert(notFoundMessage(err)));
     return;
   }
 
+  /** @param {Shown} p @param {...import('../dom.js').Child} messages */
   function render(p, ...messages) {
     proposal = p;
     reasonOpen = false;
@@ -219,13 +249,15 @@ export async function proposalDetailView(root, { me, uiConfig, params, signal, f
     );
   }
 
+  /** @param {boolean} value */
   function setBusy(value) {
     busy = value;
-    root.querySelectorAll('[data-testid="actions"] button').forEach((b) => (b.disabled = value));
+    root.querySelectorAll('[data-testid="actions"] button').forEach((b) => (/** @type {HTMLButtonElement} */ (b).disabled = value));
     root.querySelector('[data-testid="actions"]')?.setAttribute('aria-busy', String(value));
   }
 
   /** After a refused command the state may have moved on: show why, then the current proposal. */
+  /** @param {Error & { status?: number }} err */
   async function reloadAfter(err) {
     const message = err.status === 409 ? `${err.message}. The proposal has been reloaded.` : err.message;
     try {
@@ -235,13 +267,15 @@ export async function proposalDetailView(root, { me, uiConfig, params, signal, f
     }
   }
 
+  /** @param {Command} command @param {string} [reason] */
   async function run(command, reason) {
     if (busy) return;
     setBusy(true);
     try {
       render(await api.command(proposal.id, command, reason), notice(DONE[command]));
       root.querySelector('h1')?.focus();
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (signal.aborted) return;
       await reloadAfter(err);
     } finally {
@@ -267,7 +301,8 @@ export async function proposalDetailView(root, { me, uiConfig, params, signal, f
     try {
       proposal = await api.command(proposal.id, 'review');
       messages.push(notice('You opened this proposal, so it is now in review.'));
-    } catch (err) {
+    } catch (caught) {
+      const err = asError(caught);
       if (signal.aborted) return;
       messages.push(errorAlert(`Could not mark the proposal as in review: ${err.message}`));
       proposal = stuckAfter(err, await api.getProposal(proposal.id, signal));

@@ -2,24 +2,31 @@
  * New proposal (recruiters): pick an open job and a candidate, write a pitch, POST it.
  * Validation issues (400) appear next to their fields; refusals (403/404/409/422) in an alert.
  */
-import { ApiError, api, isAbort, newIdempotencyKey } from '../api.js';
+import { api, ApiError, asError, isAbort, newIdempotencyKey } from '../api.js';
 import { h } from '../dom.js';
 import { emptyState, errorAlert, loading, notice } from './components.js';
 import { formErrors, formField, select } from './form.js';
 
+/** @import { Body, Item } from '../api-client' */
+/** @import { ViewContext } from './types' */
+/** @typedef {Body<'/proposals', 'post'>} NewProposal */
+
 const PITCH_MAX = 5000;
+/** @type {Record<keyof NewProposal, string>} */
 const REQUIRED = {
   jobId: 'Choose a job.',
   candidateId: 'Choose a candidate.',
   pitch: 'Write a short pitch for the company.',
 };
 
+/** @param {NewProposal} body */
 function requiredIssues(body) {
   return Object.entries(REQUIRED)
-    .filter(([name]) => !body[name].trim())
+    .filter(([name]) => !body[/** @type {keyof NewProposal} */ (name)].trim())
     .map(([name, message]) => ({ path: [name], message }));
 }
 
+/** @param {{ jobs: Item<'/jobs'>[], candidates: Item<'/candidates'>[], navigate: ViewContext['navigate'] }} options */
 function proposalForm({ jobs, candidates, navigate }) {
   const fields = {
     jobId: formField({
@@ -43,8 +50,10 @@ function proposalForm({ jobs, candidates, navigate }) {
   const alertSlot = h('div', { class: 'slot' });
   const submitButton = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'submit-proposal' }, 'Send proposal');
   // One key per distinct request: retrying the same body after a lost response is then answered from the first try.
-  let idempotency = { key: null, body: null };
+  /** @type {{ key: string, body: string | null }} */
+  let idempotency = { key: '', body: null };
 
+  /** @param {NewProposal} body */
   function keyFor(body) {
     const text = JSON.stringify(body);
     if (idempotency.body !== text) idempotency = { key: newIdempotencyKey(), body: text };
@@ -53,16 +62,20 @@ function proposalForm({ jobs, candidates, navigate }) {
 
   const errors = formErrors(alertSlot, () => fields);
 
+  /** @param {ApiError} err */
   function showError(err) {
-    const existing = err.status === 409 && err.details?.proposalId;
+    const details = /** @type {{ proposalId?: string } | undefined} */ (err.details);
+    const existing = err.status === 409 && details?.proposalId;
     errors.show(err, existing && h('a', { href: `#/proposals/${encodeURIComponent(existing)}` }, 'Open the existing proposal'));
   }
 
+  /** @param {boolean} submitting */
   function setSubmitting(submitting) {
     submitButton.disabled = submitting;
     submitButton.textContent = submitting ? 'Sending…' : 'Send proposal';
   }
 
+  /** @param {SubmitEvent} event */
   async function submit(event) {
     event.preventDefault();
     errors.clear();
@@ -91,6 +104,7 @@ function proposalForm({ jobs, candidates, navigate }) {
   );
 }
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function newProposalView(root, { me, signal, navigate }) {
   document.title = 'New proposal · Splits';
   root.append(h('a', { href: '#/proposals', class: 'back-link' }, '← All proposals'), h('h1', {}, 'New proposal'));
@@ -104,7 +118,8 @@ export async function newProposalView(root, { me, signal, navigate }) {
   let candidates;
   try {
     [jobs, candidates] = await Promise.all([api.allJobs({ status: 'open' }, signal), api.allCandidates(signal)]);
-  } catch (err) {
+  } catch (caught) {
+    const err = asError(caught);
     if (isAbort(err)) return;
     status.replaceWith(errorAlert(`Could not load jobs and candidates: ${err.message}`));
     return;

@@ -3,16 +3,19 @@
  * proposals, and the live list's re-fetch so timer-driven changes (timed_out) appear.
  */
 import { h } from '../dom.js';
-import { STATES, awaitsDecision, formatDateTime, isOpenState, stateLabel } from '../format.js';
+import { STATES, awaitsDecision, formatDateTime, isOneOf, isOpenState, stateLabel } from '../format.js';
+/** @import { ProposalSummary, ViewContext } from './types' */
 import { countdown, stateBadge } from './components.js';
 import { filterSelect, listTable, liveList } from './live-list.js';
 
+/** @param {ProposalSummary} p */
 function decisionCell(p) {
   if (awaitsDecision(p)) return countdown(p.decisionDeadline);
   if (isOpenState(p.state)) return h('span', { class: 'muted', 'data-testid': 'deadline' }, `Due ${formatDateTime(p.decisionDeadline)}`);
   return h('span', { class: 'muted' }, formatDateTime(p.decidedAt ?? p.updatedAt));
 }
 
+/** @param {ProposalSummary} p @param {ViewContext['navigate']} navigate */
 function proposalRow(p, navigate) {
   const href = `#/proposals/${encodeURIComponent(p.id)}`;
   return h(
@@ -22,8 +25,8 @@ function proposalRow(p, navigate) {
       'data-testid': 'proposal-row',
       'data-proposal-id': p.id,
       'data-state': p.state,
-      onclick: (event) => {
-        if (!event.target.closest('a')) navigate(`/proposals/${p.id}`);
+      onclick: (/** @type {MouseEvent} */ event) => {
+        if (!/** @type {Element} */ (event.target).closest('a')) navigate(`/proposals/${p.id}`);
       },
     },
     h('td', {}, h('a', { href, class: 'row-link' }, p.candidateName)),
@@ -34,13 +37,15 @@ function proposalRow(p, navigate) {
   );
 }
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function proposalsListView(root, { me, query, signal, navigate }) {
   document.title = 'Proposals · Splits';
-  const state = STATES.includes(query.get('state')) ? query.get('state') : '';
+  const asked = query.get('state');
+  const state = isOneOf(STATES, asked) ? asked : '';
   const { table, tbody } = listTable('proposal-list', ['Candidate', 'Job', 'State', 'Decision', 'Proposed']);
   const list = liveList({
     path: '/proposals',
-    query: { state },
+    query: { state: state || undefined },
     signal,
     render: (p) => proposalRow(p, navigate),
     container: tbody,

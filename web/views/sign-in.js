@@ -1,13 +1,16 @@
 /** Sign-in: paste a bearer token; it is checked with GET /me before it is kept. */
-import { api } from '../api.js';
+import { api, asError } from '../api.js';
 import { fill, h } from '../dom.js';
 import { errorAlert, notice } from './components.js';
 
+/** @param {Error & { status?: number }} err */
 function explain(err) {
   if (err.status === 401) return 'This token was not accepted: it may be expired, mistyped or signed for another server.';
   return err.message;
 }
 
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
+/** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export function signInView(root, { flash, onSignedIn }) {
   document.title = 'Sign in · Splits';
   const alertSlot = h('div', { class: 'slot' }, flash && notice(flash, 'info'));
@@ -25,6 +28,7 @@ export function signInView(root, { flash, onSignedIn }) {
   });
   const button = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'sign-in-submit' }, 'Sign in');
 
+  /** @param {SubmitEvent} event */
   async function submit(event) {
     event.preventDefault();
     const token = input.value.trim().replace(/^Bearer\s+/i, '');
@@ -36,8 +40,9 @@ export function signInView(root, { flash, onSignedIn }) {
     button.disabled = true;
     button.textContent = 'Checking…';
     try {
-      onSignedIn(token, await api.me(token));
-    } catch (err) {
+      await onSignedIn(token, await api.me(token));
+    } catch (caught) {
+      const err = asError(caught);
       fill(alertSlot, errorAlert(explain(err)));
       button.disabled = false;
       button.textContent = 'Sign in';

@@ -4,27 +4,39 @@
  * Checked as it is typed (a running total), previewed in cents per tranche by the API's
  * calculator, and read-only once the first payout has locked the splits.
  */
+/** @import { Body } from '../api-client' */
+/** @typedef {Body<'/placements', 'post'>['collaborators'][number]} Collaborator as the API takes it */
 import { api, isAbort } from '../api.js';
 import { h } from '../dom.js';
 import { formatMoney } from '../format.js';
 import { formField, select } from './form.js';
+/** @import { ErrorTarget, FormField } from './form.js' */
+/** @import { Recruiter } from './types' */
+/** @typedef {{ recruiterId: string, role: Collaborator['role'], splitPercent: string }} RowValue a row as typed */
+/** @typedef {{ path: (string | number)[], message: string }} Issue */
 
-export const ROLES = ['sourcer', 'submitter', 'closer', 'support'];
+/** Every collaborator role the API takes, and only those (a Record over the generated enum, so an API change fails the type check). */
+const ROLE_SET = /** @type {const} @satisfies {Record<Collaborator['role'], true>} */ ({ sourcer: true, submitter: true, closer: true, support: true });
+export const ROLES = /** @type {(keyof typeof ROLE_SET)[]} */ (Object.keys(ROLE_SET));
 const MIN_BPS = 500;
 const TOTAL_BPS = 10_000;
 const MAX_ROWS = 10;
 
 /** "33.33" → 3333; null when it is not a percentage with at most two decimals. */
-export function percentToBps(text) {
+export function percentToBps(/** @type {string} */ text) {
   const match = /^(\d{1,3})(?:\.(\d{1,2}))?$/.exec(String(text).trim());
   if (!match) return null;
   return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
 }
 
-const bpsToPercent = (bps) => (bps % 100 === 0 ? String(bps / 100) : (bps / 100).toFixed(2));
+const bpsToPercent = (/** @type {number} */ bps) => (bps % 100 === 0 ? String(bps / 100) : (bps / 100).toFixed(2));
 
-/** The problems a person can fix before sending, with the API's paths. */
+/**
+ * The problems a person can fix before sending, with the API's paths.
+ * @param {RowValue[]} rows
+ */
 export function splitIssues(rows) {
+  /** @type {Issue[]} */
   const issues = [];
   const seen = new Set();
   rows.forEach((r, i) => {
@@ -38,14 +50,21 @@ export function splitIssues(rows) {
   });
   const all = rows.map((r) => percentToBps(r.splitPercent));
   if (rows.length && all.every((b) => b !== null)) {
-    const sum = all.reduce((a, b) => a + b, 0);
+    const sum = /** @type {number[]} */ (all).reduce((a, b) => a + b, 0);
     if (sum !== TOTAL_BPS) issues.push({ path: ['collaborators'], message: `The splits must add up to exactly 100 % (now ${bpsToPercent(sum)} %).` });
   }
   return issues;
 }
 
+/**
+ * @param {{
+ *   recruiters: Recruiter[], signal: AbortSignal, locked?: boolean, feeCents?: number | null, currency?: string,
+ *   initial: { recruiterId: string, role: Collaborator['role'], splitBps: number, recruiterName?: string | null }[],
+ * }} options
+ */
 export function splitEditor({ recruiters, initial, locked = false, feeCents = null, currency = 'USD', signal }) {
   const nameOf = new Map(recruiters.map((r) => [r.id, r.displayName]));
+  /** @type {{ tr: HTMLElement, recruiter: FormField, role: FormField, percent: FormField, amounts: HTMLElement }[]} */
   let rows = [];
   let fee = feeCents;
   let previewGen = 0;
@@ -55,19 +74,21 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
   const addButton = h('button', { type: 'button', class: 'button', 'data-testid': 'add-collaborator', onclick: () => addRow({ role: 'support', splitPercent: '' }) }, 'Add collaborator');
   const totalField = {
     input: addButton,
+    /** @param {string | null | undefined} message */
     setError(message) {
       totalError.textContent = message ?? '';
       totalError.hidden = !message;
     },
   };
 
+  /** @param {Partial<RowValue> & Pick<RowValue, 'role'>} value */
   function addRow(value) {
     const index = rows.length;
     const recruiter = formField({
       name: `collaborators.${index}.recruiterId`, label: 'Recruiter',
       control: select('Choose a recruiter…', recruiters.map((r) => [r.id, r.displayName])),
     });
-    const role = formField({ name: `collaborators.${index}.role`, label: 'Role', control: select(null, ROLES.map((r) => [r, r[0].toUpperCase() + r.slice(1)])) });
+    const role = formField({ name: `collaborators.${index}.role`, label: 'Role', control: select(null, ROLES.map((r) => [r, r.charAt(0).toUpperCase() + r.slice(1)])) });
     const percent = formField({
       name: `collaborators.${index}.splitPercent`, label: 'Split %',
       control: (attrs) => h('input', { ...attrs, type: 'text', inputmode: 'decimal', size: 6, placeholder: '0.00' }),
@@ -90,10 +111,11 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
     changed();
   }
 
-  const value = () => rows.map((r) => ({ recruiterId: r.recruiter.input.value, role: r.role.input.value, splitPercent: r.percent.input.value.trim() }));
+  /** @returns {RowValue[]} the rows as typed (the <select> offers only ROLES) */
+  const value = () => rows.map((r) => ({ recruiterId: r.recruiter.input.value, role: /** @type {Collaborator['role']} */ (r.role.input.value), splitPercent: r.percent.input.value.trim() }));
 
   function changed() {
-    const sum = rows.map((r) => percentToBps(r.percent.input.value)).reduce((a, b) => a + (b ?? 0), 0);
+    const sum = rows.map((r) => percentToBps(r.percent.input.value)).reduce((/** @type {number} */ a, b) => a + (b ?? 0), 0);
     total.textContent = `Total ${bpsToPercent(sum)} %`;
     total.classList.toggle('is-ok', sum === TOTAL_BPS);
     addButton.disabled = rows.length >= MAX_ROWS;
@@ -124,10 +146,10 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
       h('thead', {}, h('tr', {}, ['Recruiter', 'Role', 'Split'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, initial.map((c) => h('tr', { 'data-testid': 'collaborator-row' },
         h('td', {}, c.recruiterName ?? nameOf.get(c.recruiterId) ?? c.recruiterId), h('td', {}, c.role), h('td', {}, `${bpsToPercent(c.splitBps)} %`)))));
-    return { el, value, fields: () => ({}), issues: () => [], setFee() {} };
+    return { el, value, fields: () => /** @type {Record<string, ErrorTarget>} */ ({}), issues: () => [], setFee() {} };
   }
 
-  for (const c of initial) addRow({ recruiterId: c.recruiterId, role: c.role, splitPercent: c.splitBps === undefined ? '' : bpsToPercent(c.splitBps) });
+  for (const c of initial) addRow({ recruiterId: c.recruiterId, role: c.role, splitPercent: bpsToPercent(c.splitBps) });
   const el = h('div', { class: 'split-editor', 'data-testid': 'split-editor' },
     h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, ['Recruiter', 'Role', 'Split', 'Activation + holdback', ''].map((t) => h('th', { scope: 'col' }, t)))),
@@ -142,6 +164,7 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
     issues: () => splitIssues(value()),
     /** The fields by API path, for the form's error mapping (the API names the split splitBps). */
     fields() {
+      /** @type {Record<string, ErrorTarget>} */
       const map = { collaborators: totalField };
       rows.forEach((r, i) => {
         map[`collaborators.${i}.recruiterId`] = r.recruiter;
@@ -152,6 +175,7 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
       });
       return map;
     },
+    /** @param {number | null} cents */
     setFee(cents) {
       fee = cents;
       void preview();
