@@ -14,6 +14,7 @@ import { TOKEN_DEFAULTS } from '../lib/tokens.js';
 import type { Tracing } from '../lib/tracing.js';
 import { authenticate } from './auth.js';
 import { maxJsonDepth, utf8JsonOnly } from './body-limits.js';
+import { setResponseContract, type ResponseContract } from './contract.js';
 import { errorHandler, notFound, unavailable } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { createHttpMetrics, routePattern } from './metrics.js';
@@ -38,7 +39,7 @@ export interface AppDeps {
   temporal: Client;
   db: Db;
   config: Pick<AppConfig, 'JWT_ISSUER'> & { JWT_SECRET: string } &
-    Partial<Pick<AppConfig, 'JWT_AUDIENCE' | 'JWT_MAX_LIFETIME_SECONDS' | 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN'>>;
+    Partial<Pick<AppConfig, 'JWT_AUDIENCE' | 'JWT_MAX_LIFETIME_SECONDS' | 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN' | 'NODE_ENV' | 'API_CHECK_RESPONSES'>>;
   /** The payload codec the process's client uses; served to operators at /codec. Without it /codec answers 503. */
   codec?: PayloadCodec;
   /** Sends candidate outreach (with config.EMAIL_FROM); without it that endpoint answers 503. */
@@ -52,6 +53,8 @@ export interface AppDeps {
   tracing?: Tracing;
   /** True once the process is stopping: /healthz answers 503 and keep-alive connections are closed after each response. */
   isDraining?: () => boolean;
+  /** Told of every response that does not match its declared schema (the test harness records them). */
+  onContractViolation?: ResponseContract['onViolation'];
 }
 
 /** A server span per request, active while it is handled, named after its route pattern. */
@@ -82,8 +85,11 @@ function codecOrigins(config: AppDeps['config']): string[] {
 const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
 const REQUEST_ID = /^[A-Za-z0-9_\-.]{1,128}$/;
 
-export function createApp({ temporal, db, config, resend, ats, codec, logger = createLogger('api'), taskQueues, tracing, isDraining = () => false }: AppDeps): Express {
+export function createApp({ temporal, db, config, resend, ats, codec, logger = createLogger('api'), taskQueues, tracing, isDraining = () => false, onContractViolation }: AppDeps): Express {
   const app = express();
+  // Responses are checked against their declared schemas unless told otherwise; production skips it by default.
+  const contractMode = config.API_CHECK_RESPONSES ?? (config.NODE_ENV === 'production' ? 'off' : 'enforce');
+  setResponseContract(app.locals, { mode: contractMode, logger, onViolation: onContractViolation });
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
   // Prometheus scrapes (neither logged nor counted themselves); every other request is counted and

@@ -93,6 +93,9 @@ export const integrationDto = z.object({
 export const integrationCreatedDto = integrationDto.extend({ webhookSecret: z.string().optional() });
 export const integrationPageDto = pageOf(integrationDto);
 
+export const connectionTestDto = z.object({ ok: z.boolean(), error: z.string().nullable() });
+export const integrationDeletedDto = z.object({ id: uuid, state: z.literal('deleted') });
+
 export const syncLogDto = z.object({
   id: z.int(), runId: z.string(), entity: z.enum(SYNC_ENTITIES), mode: z.string(), page: z.int(), received: z.int(), created: z.int(),
   updated: z.int(), deleted: z.int(), unchanged: z.int(), status: z.enum(['ok', 'error']), error: z.string().nullable(), occurredAt: z.iso.datetime(),

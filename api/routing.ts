@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { requireRole } from './auth.js';
+import { checkResponse } from './contract.js';
 import type { Operation } from './openapi.js';
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -22,8 +23,8 @@ export interface RouteResult {
 /**
  * Registers one operation: checks the caller's role against `op.roles` (403 before anything
  * about the request is judged), validates params, query and body with its zod schemas
- * (a ZodError becomes a 400 in the central handler), runs the handler, and records
- * the operation for the OpenAPI document.
+ * (a ZodError becomes a 400 in the central handler), runs the handler, checks its result against
+ * the declared responses (api/contract.ts), and records the operation for the OpenAPI document.
  */
 export function route<const O extends Operation>(
   router: Router,
@@ -42,6 +43,7 @@ export function route<const O extends Operation>(
       res,
     } as RouteContext<O>;
     const result = await handler(ctx);
+    checkResponse(req, op, result);
     for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
     res.status(result.status).json(result.body);
   });

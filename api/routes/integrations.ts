@@ -26,7 +26,9 @@ import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { idParams, webhookAckDto } from '../schemas.js';
 import {
+  connectionTestDto,
   integrationCreateBody,
+  integrationDeletedDto,
   integrationCreatedDto,
   integrationDto,
   integrationListQuery,
@@ -189,7 +191,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
 
   route(router, registry, {
     method: 'post', path: '/integrations/:id/test', summary: 'Test the connection with the stored credentials', params: idParams, roles: ADMINS,
-    responses: { 200: { description: '{ok, error}' }, 404: { description: 'No such integration' } },
+    responses: { 200: { description: 'Whether the platform accepted the credentials, and its refusal if not', schema: connectionTestDto }, 404: { description: 'No such integration' } },
   }, async ({ params, res }) => {
     const actor = actorOf(res);
     const row = await owned(actor, params.id);
@@ -198,7 +200,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
 
   route(router, registry, {
     method: 'delete', path: '/integrations/:id', summary: 'Disconnect (the synced records stay; syncing stops)', params: idParams, roles: ADMINS,
-    responses: { 200: { description: 'Disconnected' }, 404: { description: 'No such integration' } },
+    responses: { 200: { description: 'Disconnected', schema: integrationDeletedDto }, 404: { description: 'No such integration' } },
   }, async ({ params, res }) => {
     const actor = actorOf(res);
     const row = await owned(actor, params.id);

@@ -1,0 +1,87 @@
+import type { Request } from 'express';
+import type { z } from 'zod';
+import type { CONTRACT_MODES } from '../lib/config.js';
+import type { Logger } from '../lib/logger.js';
+import { ApiError } from './errors.js';
+import { responseSchema, type Operation } from './openapi.js';
+import type { RouteResult } from './routing.js';
+
+/**
+ * Checking each response against its operation's declared schema: `enforce` answers a mismatch with a
+ * 500 (tests, development), `log` only logs it, `off` skips the check (production default).
+ */
+export type ContractMode = (typeof CONTRACT_MODES)[number];
+
+export interface ContractIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/** A response that did not match what its operation declares. */
+export interface ContractViolation {
+  method: string;
+  path: string;
+  status: number;
+  issues: ContractIssue[];
+}
+
+export interface ResponseContract {
+  mode: ContractMode;
+  logger?: Logger;
+  /** Told of every violation (the test harness records them and fails the test file). */
+  onViolation?: (violation: ContractViolation) => void;
+}
+
+/** Where route() finds the app's contract settings (set by createApp). */
+const CONTRACT_KEY = 'responseContract';
+
+export function setResponseContract(locals: Record<string, unknown>, contract: ResponseContract): void {
+  locals[CONTRACT_KEY] = contract;
+}
+
+/**
+ * What is wrong with `body` as it goes over the wire (its JSON form) against `schema`: zod's issues,
+ * plus every key the schema does not declare (zod strips those silently, so an extra field would
+ * otherwise pass). No schema declared: no body may be sent.
+ */
+export function contractIssues(schema: z.ZodType | undefined, body: unknown): ContractIssue[] {
+  const sent: unknown = body === undefined ? undefined : JSON.parse(JSON.stringify(body));
+  if (!schema) return sent === undefined ? [] : [{ path: [], message: 'a body is sent where the operation declares none' }];
+  const parsed = schema.safeParse(sent);
+  if (!parsed.success) return parsed.error.issues.map((i) => ({ path: i.path, message: i.message }));
+  return undeclaredKeys(sent, parsed.data, []);
+}
+
+/** Keys present in `sent` but dropped by the parse: fields the schema does not describe. */
+function undeclaredKeys(sent: unknown, kept: unknown, path: PropertyKey[]): ContractIssue[] {
+  if (Array.isArray(sent) && Array.isArray(kept)) return sent.flatMap((item, i) => undeclaredKeys(item, kept[i], [...path, i]));
+  if (!isPlainObject(sent) || !isPlainObject(kept)) return [];
+  return Object.keys(sent).flatMap((key) =>
+    key in kept ? undeclaredKeys(sent[key], kept[key], [...path, key]) : [{ path: [...path, key], message: 'a field the schema does not declare' }],
+  );
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The issues of one route result against its operation: an undeclared status, or a body off its schema. */
+export function resultIssues(op: Operation, result: Pick<RouteResult, 'status' | 'body'>): ContractIssue[] {
+  if (!op.responses[result.status]) return [{ path: [], message: `status ${result.status} is not declared (declared: ${Object.keys(op.responses).join(', ')})` }];
+  return contractIssues(responseSchema(op, result.status), result.body);
+}
+
+/**
+ * Checks a route's result before it is sent, as the app's contract mode says: a violation is
+ * logged and reported, and in `enforce` mode becomes a 500 `response_contract` instead of the body.
+ */
+export function checkResponse(req: Request, op: Operation, result: RouteResult): void {
+  const contract = req.app.locals[CONTRACT_KEY] as ResponseContract | undefined;
+  if (!contract || contract.mode === 'off') return;
+  const issues = resultIssues(op, result);
+  if (issues.length === 0) return;
+  const violation: ContractViolation = { method: op.method.toUpperCase(), path: op.path, status: result.status, issues };
+  contract.logger?.error({ contract: violation }, 'response does not match its declared schema');
+  contract.onViolation?.(violation);
+  if (contract.mode === 'enforce') {
+    throw new ApiError(500, 'response_contract', `${violation.method} ${op.path} answered ${result.status} off its declared schema`, issues);
+  }
+}
