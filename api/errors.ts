@@ -4,7 +4,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUp
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from '../lib/logger.js';
 import { FAILURE_TYPES } from '../workflows/constants.js';
-import type { errorSchema } from './openapi.js';
+import type { errorSchema } from './schemas/common.js';
 
 /** An error with its HTTP status and machine-readable code (SPEC §4 error shape). */
 export class ApiError extends Error {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Role } from '../workflows/proposal-rules.js';
+import { errorSchema } from './schemas/common.js';
 
 /** One documented operation; the same zod schemas validate requests and produce the document. */
 export interface Operation {
@@ -15,10 +16,6 @@ export interface Operation {
   body?: z.ZodType;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
-
-export const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-});
 
 /** The schema a declared status's body follows: its own, or for an error status the error shape. */
 export const responseSchema = (op: Operation, status: number): z.ZodType | undefined =>

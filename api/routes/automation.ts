@@ -11,7 +11,7 @@ import { badRequest, forbidden, notFound, unprocessable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
-import { idParams } from '../schemas.js';
+import { idParams } from '../schemas/common.js';
 import {
   approvalDecisionBody,
   approvalDto,
@@ -27,7 +27,7 @@ import {
   rulePatchBody,
   taskListQuery,
   taskPageDto,
-} from '../automation-schemas.js';
+} from './automation.schemas.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 

@@ -16,7 +16,8 @@ import { conflict, forbidden, notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
 import { sourcingView } from '../sourcing-view.js';
-import { claimBody, extendProtectionBody, idParams, optionalReasonBody, overrideBody, sourcingDto } from '../schemas.js';
+import { idParams, optionalReasonBody } from '../schemas/common.js';
+import { claimBody, extendProtectionBody, overrideBody, sourcingDto } from './candidates.schemas.js';
 
 const COMMAND_RESPONSES = {
   200: { description: 'The sourcing status after the command', schema: sourcingDto },

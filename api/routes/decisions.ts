@@ -10,7 +10,7 @@ import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { csvLine } from '../csv.js';
-import { aiDecisionBody, decisionDto, decisionExportQuery, decisionListQuery, decisionOverrideBody, decisionPageDto } from '../automation-schemas.js';
+import { aiDecisionBody, decisionDto, decisionExportQuery, decisionListQuery, decisionOverrideBody, decisionPageDto } from './decisions.schemas.js';
 
 const serialParams = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 

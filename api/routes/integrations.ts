@@ -24,7 +24,7 @@ import { badRequest, notFound, unauthorized, unavailable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
-import { idParams, webhookAckDto } from '../schemas.js';
+import { idParams, webhookAckDto } from '../schemas/common.js';
 import {
   connectionTestDto,
   integrationCreateBody,
@@ -38,7 +38,7 @@ import {
   syncLogPageDto,
   syncLogQuery,
   syncRequestBody,
-} from '../ats-schemas.js';
+} from './integrations.schemas.js';
 
 export interface AtsApiDeps {
   keyRing: KeyRing;

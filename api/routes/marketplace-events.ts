@@ -4,7 +4,7 @@ import { marketplaceEventsDal, type MarketplaceEventRow } from '../../db/dal/mar
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
-import { marketplaceEventListQuery, marketplaceEventPageDto } from '../schemas.js';
+import { marketplaceEventListQuery, marketplaceEventPageDto } from './marketplace-events.schemas.js';
 
 const toDto = (e: MarketplaceEventRow) => ({
   id: e.id,

@@ -12,7 +12,8 @@ import { type ApiError, badRequest, forbidden, notFound, unauthorized, unavailab
 import type { Operation } from '../openapi.js';
 import { protectionGuard } from '../protection.js';
 import { route } from '../routing.js';
-import { idParams, outreachBody, outreachDto, outreachTimelineDto, resendEmailEvent, webhookAckDto } from '../schemas.js';
+import { idParams, webhookAckDto } from '../schemas/common.js';
+import { outreachBody, outreachDto, outreachTimelineDto, resendEmailEvent } from './outreach.schemas.js';
 
 /** What sending outreach needs; without it the send endpoint answers 503. */
 export interface OutreachEmail {

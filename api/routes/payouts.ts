@@ -11,7 +11,8 @@ import { notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
-import { changeSplitAccountBody, idParams, optionalReasonBody, payoutDto, payoutListQuery, payoutPageDto, reasonBody, splitParams } from '../schemas.js';
+import { idParams, optionalReasonBody, reasonBody } from '../schemas/common.js';
+import { changeSplitAccountBody, payoutDto, payoutListQuery, payoutPageDto, splitParams } from './payouts.schemas.js';
 
 type Payouts = ReturnType<typeof payoutsDal>;
 

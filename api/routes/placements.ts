@@ -35,17 +35,15 @@ import { route } from '../routing.js';
 import {
   calculateSplitsBody,
   extendGuaranteeBody,
-  idParams,
-  optionalReasonBody,
   placementCollaboratorsBody,
   placementCreateBody,
   placementDetailDto,
   placementListQuery,
   placementPageDto,
-  reasonBody,
   replacementBody,
   splitCalculationDto,
-} from '../schemas.js';
+} from './placements.schemas.js';
+import { idParams, optionalReasonBody, reasonBody } from '../schemas/common.js';
 import { payoutPresenter } from './payouts.js';
 
 /** Who commands a placement, as the workflow's validators require. */

@@ -18,13 +18,13 @@ import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import {
-  idParams,
   proposalCommandBody,
   proposalCreateBody,
   proposalDetailDto,
   proposalListQuery,
   proposalPageDto,
-} from '../schemas.js';
+} from './proposals.schemas.js';
+import { idParams } from '../schemas/common.js';
 
 function toDto(row: ProposalView, applicationId: string | null = null) {
   return {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { createApp } from '../../api/app.js';
 import { setResponseContract, type ContractMode, type ContractViolation } from '../../api/contract.js';
 import { ApiError, errorHandler } from '../../api/errors.js';
-import { errorSchema } from '../../api/openapi.js';
+import { errorSchema } from '../../api/schemas/common.js';
 import { route, type RouteResult } from '../../api/routing.js';
 import { createLogger } from '../../lib/logger.js';
 
