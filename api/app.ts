@@ -14,7 +14,7 @@ import { TOKEN_DEFAULTS } from '../lib/tokens.js';
 import type { Tracing } from '../lib/tracing.js';
 import { authenticate } from './auth.js';
 import { maxJsonDepth, utf8JsonOnly } from './body-limits.js';
-import { setResponseContract, type ResponseContract } from './contract.js';
+import { checkErrorStatus, setResponseContract, type ResponseContract } from './contract.js';
 import { errorHandler, notFound, unavailable } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { createHttpMetrics, routePattern } from './metrics.js';
@@ -162,6 +162,6 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   // The web UI (static single-page app) is served by the same process.
   if (existsSync(WEB_ROOT)) app.use(express.static(WEB_ROOT, { index: 'index.html' }));
 
-  app.use(errorHandler(logger));
+  app.use(checkErrorStatus, errorHandler(logger));
   return app;
 }

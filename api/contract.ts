@@ -1,8 +1,8 @@
-import type { Request } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { z } from 'zod';
 import type { CONTRACT_MODES } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
-import { ApiError } from './errors.js';
+import { ApiError, toApiError } from './errors.js';
 import { responseSchema, type Operation } from './openapi.js';
 import type { RouteResult } from './routing.js';
 
@@ -32,8 +32,9 @@ export interface ResponseContract {
   onViolation?: (violation: ContractViolation) => void;
 }
 
-/** Where route() finds the app's contract settings (set by createApp). */
+/** Where route() finds the app's contract settings (set by createApp), and the error check the operation that failed. */
 const CONTRACT_KEY = 'responseContract';
+const OPERATION_KEY = 'operation';
 
 export function setResponseContract(locals: Record<string, unknown>, contract: ResponseContract): void {
   locals[CONTRACT_KEY] = contract;
@@ -69,19 +70,47 @@ export function resultIssues(op: Operation, result: Pick<RouteResult, 'status' |
   return contractIssues(responseSchema(op, result.status), result.body);
 }
 
+/** The error statuses every operation may answer without declaring them (the document adds them). */
+function implicitErrorStatus(op: Operation, status: number): boolean {
+  return status === 400 || (status === 401 && op.auth !== false) || (status === 403 && op.roles !== undefined) || status === 500;
+}
+
 /**
  * Checks a route's result before it is sent, as the app's contract mode says: a violation is
  * logged and reported, and in `enforce` mode becomes a 500 `response_contract` instead of the body.
  */
 export function checkResponse(req: Request, op: Operation, result: RouteResult): void {
+  report(req, op, result.status, resultIssues(op, result));
+}
+
+/** Remembers which operation is answering, so an error it throws can be checked against its declared statuses. */
+export function markOperation(res: Response, op: Operation): void {
+  res.locals[OPERATION_KEY] = op;
+}
+
+/**
+ * Before the central error handler: an error status the failing operation does not declare is drift
+ * as well (the document would not list it), reported and, in `enforce` mode, answered as a 500.
+ */
+export const checkErrorStatus: ErrorRequestHandler = (err, req, res, next) => {
+  const op = res.locals[OPERATION_KEY] as Operation | undefined;
+  const status = toApiError(err)?.status ?? 500;
+  if (!op || op.responses[status] || implicitErrorStatus(op, status)) return next(err);
+  try {
+    report(req, op, status, [{ path: [], message: `error status ${status} is not declared (declared: ${Object.keys(op.responses).join(', ')})` }]);
+  } catch (violation) {
+    return next(violation);
+  }
+  next(err);
+};
+
+function report(req: Request, op: Operation, status: number, issues: ContractIssue[]): void {
   const contract = req.app.locals[CONTRACT_KEY] as ResponseContract | undefined;
-  if (!contract || contract.mode === 'off') return;
-  const issues = resultIssues(op, result);
-  if (issues.length === 0) return;
-  const violation: ContractViolation = { method: op.method.toUpperCase(), path: op.path, status: result.status, issues };
-  contract.logger?.error({ contract: violation }, 'response does not match its declared schema');
+  if (!contract || contract.mode === 'off' || issues.length === 0) return;
+  const violation: ContractViolation = { method: op.method.toUpperCase(), path: op.path, status, issues };
+  contract.logger?.error({ contract: violation }, 'response does not match its declared contract');
   contract.onViolation?.(violation);
   if (contract.mode === 'enforce') {
-    throw new ApiError(500, 'response_contract', `${violation.method} ${op.path} answered ${result.status} off its declared schema`, issues);
+    throw new ApiError(500, 'response_contract', `${violation.method} ${op.path} answered ${status} off its declared contract`, issues);
   }
 }

@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { requireRole } from './auth.js';
-import { checkResponse } from './contract.js';
+import { checkResponse, markOperation } from './contract.js';
 import type { Operation } from './openapi.js';
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -34,6 +34,7 @@ export function route<const O extends Operation>(
 ): void {
   registry.push(op);
   router[op.method](op.path, async (req, res) => {
+    markOperation(res, op);
     if (op.roles) requireRole(res, ...op.roles);
     const ctx = {
       params: op.params ? op.params.parse(req.params) : undefined,

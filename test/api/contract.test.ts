@@ -3,8 +3,8 @@ import express from 'express';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createApp } from '../../api/app.js';
-import { setResponseContract, type ContractMode, type ContractViolation } from '../../api/contract.js';
-import { ApiError, errorHandler } from '../../api/errors.js';
+import { checkErrorStatus, setResponseContract, type ContractMode, type ContractViolation } from '../../api/contract.js';
+import { ApiError, badRequest, errorHandler, notFound } from '../../api/errors.js';
 import { errorSchema } from '../../api/schemas/common.js';
 import { route, type RouteResult } from '../../api/routing.js';
 import { createLogger } from '../../lib/logger.js';
@@ -22,7 +22,7 @@ async function tinyApp(mode: ContractMode, answer: () => RouteResult) {
     throw new ApiError(409, 'conflict', 'taken', { id: 1 });
   });
   app.use(router);
-  app.use(errorHandler(logger));
+  app.use(checkErrorStatus, errorHandler(logger));
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -61,6 +61,19 @@ describe('the response contract', () => {
     const { res, violations } = await tinyApp('enforce', () => ({ status: 201, body: { a: 'x' } }));
     expect(res.status).toBe(500);
     expect(violations[0]).toMatchObject({ status: 201, issues: [{ message: expect.stringContaining('status 201 is not declared') }] });
+  });
+
+  it('flags an error status the operation does not declare, but lets the implicit ones (400, 500) through', async () => {
+    const undeclared = await tinyApp('enforce', () => {
+      throw notFound('thing');
+    });
+    expect(undeclared.res.status).toBe(500);
+    expect(undeclared.violations).toEqual([expect.objectContaining({ status: 404, issues: [expect.objectContaining({ message: expect.stringContaining('error status 404 is not declared') })] })]);
+    const invalid = await tinyApp('enforce', () => {
+      throw badRequest('no');
+    });
+    expect(invalid.res).toEqual({ status: 400, body: { error: { code: 'validation_error', message: 'no' } } });
+    expect(invalid.violations).toEqual([]);
   });
 
   it('only logs and reports a mismatch in log mode, and skips the check when off', async () => {
