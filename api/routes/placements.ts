@@ -266,7 +266,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
    * workflow's validator re-checks against its own state: a late or invalid command gets 409.
    */
   function command<B, A extends object>(
-    op: { method: 'post' | 'put'; path: string; summary: string; body: z.ZodType<B>; roles: Role[] },
+    op: { method: 'post' | 'put'; path: string; summary: string; body: z.ZodType<B>; roles: Role[]; responses?: Operation['responses'] },
     update: UpdateDefinition<PlacementView, [PlacementCommand & NoInfer<A>]>,
     prepare: (body: B, placement: PlacementListRow) => A | Promise<A>,
   ) {
@@ -285,6 +285,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
           403: { description: 'The caller may not issue this command' },
           404: { description: 'Not found' },
           409: { description: 'The placement is not in a state that allows this command' },
+          ...op.responses,
         },
       },
       async ({ params, body, res }) => {
@@ -314,7 +315,8 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
   command({ method: 'post', path: 'refund', summary: 'Answer a reported failure with a refund of the escrow', body: optionalReasonBody, roles: COMPANY }, chooseRefundUpdate, asGiven);
   command({ method: 'post', path: 'release-early', summary: 'Release the escrow before the guarantee ends (platform admin)', body: reasonBody, roles: PLATFORM }, releaseEarlyUpdate, asGiven);
   command(
-    { method: 'put', path: 'collaborators', summary: 'Replace the collaborators and their splits before the first payout locks them', body: placementCollaboratorsBody, roles: COMPANY },
+    { method: 'put', path: 'collaborators', summary: 'Replace the collaborators and their splits before the first payout locks them', body: placementCollaboratorsBody, roles: COMPANY,
+      responses: { 422: { description: 'The splits do not add up to 100% (invalid_splits)' } } },
     replaceCollaboratorsUpdate,
     async (body, placement) => {
       if (placement.splits_locked_at) throw splitsLocked();
