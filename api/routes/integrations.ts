@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import express, { Router } from 'express';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
@@ -35,6 +36,7 @@ import {
   integrationPageDto,
   integrationPatchBody,
   credentialIssues,
+  type syncLogDto,
   syncLogPageDto,
   syncLogQuery,
   syncRequestBody,
@@ -49,7 +51,7 @@ export interface AtsApiDeps {
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
-const logToDto = (l: SyncLogRow) => ({
+const logToDto = (l: SyncLogRow): z.infer<typeof syncLogDto> => ({
   id: l.id, runId: l.run_id, entity: l.entity, mode: l.mode, page: l.page, received: l.received, created: l.created, updated: l.updated,
   deleted: l.deleted, unchanged: l.unchanged, status: l.status, error: l.error, occurredAt: l.occurred_at.toISOString(),
 });
@@ -74,7 +76,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     return row;
   }
 
-  async function toDto(row: IntegrationRow) {
+  async function toDto(row: IntegrationRow): Promise<z.infer<typeof integrationDto>> {
     const checkpoints = await integrations.checkpoints(row.id);
     const live = await temporal.workflow.getHandle(row.workflow_id).query(syncStatusQuery).catch(() => null);
     return {

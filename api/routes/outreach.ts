@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import express, { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { ErrorResponse, Resend } from 'resend';
@@ -21,7 +22,7 @@ export interface OutreachEmail {
   from: string;
 }
 
-function toDto(row: SentOutreachRow) {
+function toDto(row: SentOutreachRow): z.infer<typeof outreachDto> {
   return {
     id: row.id,
     candidateId: row.candidate_id,

@@ -38,6 +38,7 @@ import {
   placementCollaboratorsBody,
   placementCreateBody,
   placementDetailDto,
+  type placementDto,
   placementListQuery,
   placementPageDto,
   replacementBody,
@@ -50,7 +51,9 @@ import { payoutPresenter } from './payouts.js';
 const COMPANY: Role[] = ['company_admin', 'platform_admin'];
 const PLATFORM: Role[] = ['platform_admin'];
 
-const toDto = (row: PlacementListRow) => ({
+// Typed by their schemas, so a field the schema does not declare fails to compile.
+type PlacementDetail = z.infer<typeof placementDetailDto>;
+const toDto = (row: PlacementListRow): z.infer<typeof placementDto> => ({
   id: row.id,
   companyId: row.company_id,
   jobId: row.job_id,
@@ -71,7 +74,7 @@ const toDto = (row: PlacementListRow) => ({
   updatedAt: row.updated_at.toISOString(),
 });
 
-const escrowDto = (e: EscrowRow) => ({
+const escrowDto = (e: EscrowRow): NonNullable<PlacementDetail['escrow']> => ({
   amountCents: e.amount_cents,
   currency: e.currency,
   status: e.status,
@@ -80,8 +83,8 @@ const escrowDto = (e: EscrowRow) => ({
   reason: e.reason,
 });
 
-const collaboratorDto = (c: Named<CollaboratorRow>) => ({ id: c.id, recruiterId: c.recruiter_id, recruiterName: c.recruiter_name, role: c.role as CollaboratorRole, splitBps: c.split_bps });
-const placementHistoryDto = (people: Map<string, string>) => (h: PlacementHistoryRow) => ({ ...historyDto(h, people), details: h.details });
+const collaboratorDto = (c: Named<CollaboratorRow>): PlacementDetail['collaborators'][number] => ({ id: c.id, recruiterId: c.recruiter_id, recruiterName: c.recruiter_name, role: c.role as CollaboratorRole, splitBps: c.split_bps });
+const placementHistoryDto = (people: Map<string, string>) => (h: PlacementHistoryRow): PlacementDetail['history'][number] => ({ ...historyDto(h, people), details: h.details });
 
 /**
  * Every collaborator's split in basis points: as given, or the default role weights when

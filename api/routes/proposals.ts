@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import { Router } from 'express';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
@@ -21,12 +22,13 @@ import {
   proposalCommandBody,
   proposalCreateBody,
   proposalDetailDto,
+  type proposalDto,
   proposalListQuery,
   proposalPageDto,
 } from './proposals.schemas.js';
 import { idParams } from '../schemas/common.js';
 
-function toDto(row: ProposalView, applicationId: string | null = null) {
+function toDto(row: ProposalView, applicationId: string | null = null): z.infer<typeof proposalDto> {
   return {
     id: row.id,
     candidateId: row.candidate_id,
