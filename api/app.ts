@@ -14,7 +14,7 @@ import { TOKEN_DEFAULTS } from '../lib/tokens.js';
 import type { Tracing } from '../lib/tracing.js';
 import { authenticate } from './auth.js';
 import { maxJsonDepth, utf8JsonOnly } from './body-limits.js';
-import { checkErrorStatus, setResponseContract, type ResponseContract } from './contract.js';
+import { checkErrorStatus, contractModeOf, setResponseContract, type ResponseContract } from './contract.js';
 import { errorHandler, notFound, unavailable } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { createHttpMetrics, routePattern } from './metrics.js';
@@ -87,9 +87,7 @@ const REQUEST_ID = /^[A-Za-z0-9_\-.]{1,128}$/;
 
 export function createApp({ temporal, db, config, resend, ats, codec, logger = createLogger('api'), taskQueues, tracing, isDraining = () => false, onContractViolation }: AppDeps): Express {
   const app = express();
-  // Responses are checked against their declared schemas unless told otherwise; production skips it by default.
-  const contractMode = config.API_CHECK_RESPONSES ?? (config.NODE_ENV === 'production' ? 'off' : 'enforce');
-  setResponseContract(app.locals, { mode: contractMode, logger, onViolation: onContractViolation });
+  setResponseContract(app.locals, { mode: contractModeOf(config), logger, onViolation: onContractViolation });
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
   // Prometheus scrapes (neither logged nor counted themselves); every other request is counted and

@@ -32,6 +32,10 @@ export interface ResponseContract {
   onViolation?: (violation: ContractViolation) => void;
 }
 
+/** The mode a process runs in: as configured, else `enforce` everywhere but production, which skips the check. */
+export const contractModeOf = (config: { NODE_ENV?: string; API_CHECK_RESPONSES?: ContractMode }): ContractMode =>
+  config.API_CHECK_RESPONSES ?? (config.NODE_ENV === 'production' ? 'off' : 'enforce');
+
 /** Where route() finds the app's contract settings (set by createApp), and the error check the operation that failed. */
 const CONTRACT_KEY = 'responseContract';
 const OPERATION_KEY = 'operation';

@@ -3,10 +3,11 @@ import express from 'express';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createApp } from '../../api/app.js';
-import { checkErrorStatus, setResponseContract, type ContractMode, type ContractViolation } from '../../api/contract.js';
+import { checkErrorStatus, contractModeOf, setResponseContract, type ContractMode, type ContractViolation } from '../../api/contract.js';
 import { ApiError, badRequest, errorHandler, notFound } from '../../api/errors.js';
 import { errorSchema } from '../../api/schemas/common.js';
 import { route, type RouteResult } from '../../api/routing.js';
+import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 
 const logger = createLogger('contract-test', 'silent');
@@ -83,6 +84,14 @@ describe('the response contract', () => {
     const off = await tinyApp('off', () => ({ status: 200, body: { a: 1 } }));
     expect(off.res).toEqual({ status: 200, body: { a: 1 } });
     expect(off.violations).toEqual([]);
+  });
+
+  it('enforces the contract in tests and development, skips it in production unless API_CHECK_RESPONSES says otherwise', () => {
+    const env = { DATABASE_URL: 'postgres://localhost/x', JWT_SECRET: 's'.repeat(32), RESEND_API_KEY: 're_test' };
+    expect(contractModeOf(loadConfig('api', env))).toBe('enforce');
+    expect(contractModeOf({ NODE_ENV: 'production' })).toBe('off');
+    expect(contractModeOf(loadConfig('api', { ...env, API_CHECK_RESPONSES: 'log' }))).toBe('log');
+    expect(() => loadConfig('api', { ...env, API_CHECK_RESPONSES: 'strict' })).toThrow(/API_CHECK_RESPONSES/);
   });
 
   it('answers errors in the documented error shape, nothing more', async () => {
