@@ -36,12 +36,18 @@ export interface ResponseContract {
 export const contractModeOf = (config: { NODE_ENV?: string; API_CHECK_RESPONSES?: ContractMode }): ContractMode =>
   config.API_CHECK_RESPONSES ?? (config.NODE_ENV === 'production' ? 'off' : 'enforce');
 
-/** Where route() finds the app's contract settings (set by createApp), and the error check the operation that failed. */
+/** The app's settings (app.locals, set by createApp), and the operation answering a request (res.locals, for its errors). */
 const CONTRACT_KEY = 'responseContract';
 const OPERATION_KEY = 'operation';
 
 export function setResponseContract(locals: Record<string, unknown>, contract: ResponseContract): void {
   locals[CONTRACT_KEY] = contract;
+}
+
+/** The app's contract when checking is on; undefined when off, so production pays nothing for it. */
+function activeContract(req: Request): ResponseContract | undefined {
+  const contract = req.app.locals[CONTRACT_KEY] as ResponseContract | undefined;
+  return contract && contract.mode !== 'off' ? contract : undefined;
 }
 
 /**
@@ -84,7 +90,8 @@ function implicitErrorStatus(op: Operation, status: number): boolean {
  * logged and reported, and in `enforce` mode becomes a 500 `response_contract` instead of the body.
  */
 export function checkResponse(req: Request, op: Operation, result: RouteResult): void {
-  report(req, op, result.status, resultIssues(op, result));
+  const contract = activeContract(req);
+  if (contract) report(contract, op, result.status, resultIssues(op, result));
 }
 
 /** Remembers which operation is answering, so an error it throws can be checked against its declared statuses. */
@@ -97,20 +104,20 @@ export function markOperation(res: Response, op: Operation): void {
  * as well (the document would not list it), reported and, in `enforce` mode, answered as a 500.
  */
 export const checkErrorStatus: ErrorRequestHandler = (err, req, res, next) => {
+  const contract = activeContract(req);
   const op = res.locals[OPERATION_KEY] as Operation | undefined;
   const status = toApiError(err)?.status ?? 500;
-  if (!op || op.responses[status] || implicitErrorStatus(op, status)) return next(err);
+  if (!contract || !op || op.responses[status] || implicitErrorStatus(op, status)) return next(err);
   try {
-    report(req, op, status, [{ path: [], message: `error status ${status} is not declared (declared: ${Object.keys(op.responses).join(', ')})` }]);
+    report(contract, op, status, [{ path: [], message: `error status ${status} is not declared (declared: ${Object.keys(op.responses).join(', ')})` }]);
   } catch (violation) {
     return next(violation);
   }
   next(err);
 };
 
-function report(req: Request, op: Operation, status: number, issues: ContractIssue[]): void {
-  const contract = req.app.locals[CONTRACT_KEY] as ResponseContract | undefined;
-  if (!contract || contract.mode === 'off' || issues.length === 0) return;
+function report(contract: ResponseContract, op: Operation, status: number, issues: ContractIssue[]): void {
+  if (issues.length === 0) return;
   const violation: ContractViolation = { method: op.method.toUpperCase(), path: op.path, status, issues };
   contract.logger?.error({ contract: violation }, 'response does not match its declared contract');
   contract.onViolation?.(violation);
