@@ -23,7 +23,7 @@ export const decisionOverrideBody = z.strictObject({ outcome: text(200), reason 
 export const decisionListQuery = z.strictObject({
   ...pageQuery,
   entityType: text(50).optional(),
-  entityId: z.string().trim().min(1).max(100).optional(),
+  entityId: text(100).optional(),
   decisionType: text(100).optional(),
   source: z.enum(DECISION_SOURCES).optional(),
   minConfidence: z.coerce.number().min(0).max(1).optional(),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ATS_PLATFORMS, SYNC_ENTITIES, type AtsPlatform } from '../../activities/ats/types.js';
 import { LEVER_WEBHOOK_EVENTS, leverTokenField } from '../../activities/ats/lever.js';
 import { INTEGRATION_STATES } from '../../db/migrations/005_ats_sync.js';
-import { pageOf, pageQuery, uuid } from '../schemas/common.js';
+import { pageOf, pageQuery, text, uuid } from '../schemas/common.js';
 
 // ATS integrations (SPEC §3.6).
 
@@ -20,13 +20,13 @@ export const CREDENTIAL_FIELDS: Record<AtsPlatform, { required: readonly string[
 
 /** Minutes between scheduled syncs. */
 const intervalMinutes = z.int().min(1).max(1440);
-const secretValue = z.string().trim().min(1).max(2000);
+const secretValue = text(2000);
 const entitiesShape = z.strictObject(Object.fromEntries(SYNC_ENTITIES.map((e) => [e, z.boolean()])) as Record<(typeof SYNC_ENTITIES)[number], z.ZodBoolean>);
 
 export const integrationCreateBody = z
   .strictObject({
     platform: z.enum(ATS_PLATFORMS),
-    name: z.string().trim().min(1).max(200).optional(),
+    name: text(200).optional(),
     credentials: z.record(z.string().max(50), secretValue),
     /** The secret the platform signs webhooks with; generated when omitted (returned once). */
     webhookSecret: z.string().min(16).max(500).optional(),

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { pageOf, pageQuery, uuid } from '../schemas/common.js';
+import { pageOf, pageQuery, text, uuid } from '../schemas/common.js';
 
 // Marketplace events (SPEC §3.4).
 export const marketplaceEventListQuery = z.strictObject({
   ...pageQuery,
-  type: z.string().trim().min(1).max(100).optional(),
+  type: text(100).optional(),
   candidateId: uuid.optional(),
 });
 

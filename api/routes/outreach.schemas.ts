@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { uuid } from '../schemas/common.js';
+import { text, uuid } from '../schemas/common.js';
 
 // Candidate outreach and its Resend webhook events (SPEC §3.4).
 /** Always sent to the candidate's own address (their record), never one the caller types: no `to`. */
 export const outreachBody = z.strictObject({
-  subject: z.string().trim().min(1).max(200).regex(/^[^\r\n]*$/, 'a single line'),
-  body: z.string().trim().min(1).max(10_000),
+  subject: text(200).regex(/^[^\r\n]*$/, 'a single line'),
+  body: text(10_000),
 });
 
 export const outreachDto = z.object({

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { PROPOSAL_STATES } from '../../db/migrations/001_foundation.js';
-import { pageOf, pageQuery, reason, uuid } from '../schemas/common.js';
+import { pageOf, pageQuery, reason, text, uuid } from '../schemas/common.js';
 
 export const proposalState = z.enum(PROPOSAL_STATES);
 
 export const proposalCreateBody = z.strictObject({
   candidateId: uuid,
   jobId: uuid,
-  pitch: z.string().trim().min(1).max(5000),
+  pitch: text(5000),
 });
 
 export const proposalCommandBody = z.strictObject({
