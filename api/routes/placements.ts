@@ -114,7 +114,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
     return row;
   }
 
-  async function detail(row: PlacementListRow, viewer: AuthedActor) {
+  async function detail(row: PlacementListRow, viewer: AuthedActor): Promise<PlacementDetail> {
     const [history, escrow, collaborators, payoutRows] = await Promise.all([
       placements.history(row.id),
       placements.escrow(row.id),

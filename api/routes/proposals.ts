@@ -69,7 +69,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
     return row;
   }
 
-  async function detail(row: ProposalView) {
+  async function detail(row: ProposalView): Promise<z.infer<typeof proposalDetailDto>> {
     const [history, application] = await Promise.all([proposals.history(row.id), applications.findByProposal(row.id)]);
     const people = await names.people(history.map((e) => e.actor_user_id));
     return { ...toDto(row, application?.id ?? null), history: history.map((e) => historyDto(e, people)) };
