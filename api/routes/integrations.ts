@@ -98,6 +98,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     responses: {
       201: { description: 'The integration; webhookSecret is shown this once', schema: integrationCreatedDto },
       400: { description: 'Invalid platform, credentials or settings' }, 409: { description: 'The company already has this platform connected' },
+      503: { description: 'ATS integrations are not configured on this server (integrations_not_configured)' },
     },
   }, async ({ body, res }) => {
     const actor = actorOf(res);
@@ -146,7 +147,10 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
 
   route(router, registry, {
     method: 'patch', path: '/integrations/:id', summary: 'Change what is synced, the interval, application pushes, or the credentials (write-only)', params: idParams, body: integrationPatchBody, roles: ADMINS,
-    responses: { 200: { description: 'The integration', schema: integrationDto }, 404: { description: 'No such integration' }, 409: { description: 'Disconnected' } },
+    responses: {
+      200: { description: 'The integration', schema: integrationDto }, 404: { description: 'No such integration' }, 409: { description: 'Disconnected' },
+      503: { description: 'ATS integrations are not configured on this server (integrations_not_configured)' },
+    },
   }, async ({ params, body, res }) => {
     const actor = actorOf(res);
     const row = await owned(actor, params.id);
@@ -237,6 +241,7 @@ export function integrationWebhookRoutes({ temporal, db, registry, ats }: { temp
     responses: {
       200: { description: 'Accepted (or all duplicates)', schema: webhookAckDto }, 400: { description: 'Stale or unreadable' },
       401: { description: 'Missing or invalid signature' }, 404: { description: 'No such integration' },
+      503: { description: 'ATS integrations are not configured on this server (integrations_not_configured)' },
     },
   }, async ({ params, req }) => {
     if (!ats) throw unavailable('integrations_not_configured', 'ATS integrations need ATS_CREDENTIALS_KEYS on the server');

@@ -9,6 +9,7 @@ import { errorSchema } from '../../api/schemas/common.js';
 import { route, type RouteResult } from '../../api/routing.js';
 import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
+import { signToken, TOKEN_DEFAULTS } from '../../lib/tokens.js';
 
 const logger = createLogger('contract-test', 'silent');
 
@@ -99,6 +100,32 @@ describe('the response contract', () => {
     expect(failure.status).toBe(409);
     expect(errorSchema.strict().safeParse(failure.body).success).toBe(true);
     expect(failure.body).toEqual({ error: { code: 'conflict', message: 'taken', details: { id: 1 } } });
+  });
+});
+
+describe('the declared error statuses', () => {
+  it('include the 503 of the integration routes on a server without ATS keys', async () => {
+    const violations: ContractViolation[] = [];
+    const jwt = { secret: 'x'.repeat(32), issuer: 'contract-test', ...TOKEN_DEFAULTS };
+    const app = createApp({
+      temporal: {} as never, db: {} as never, config: { JWT_SECRET: jwt.secret, JWT_ISSUER: jwt.issuer }, logger, onContractViolation: (v) => violations.push(v),
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+    try {
+      const token = await signToken({ sub: crypto.randomUUID(), role: 'company_admin', companyId: crypto.randomUUID(), recruiterId: null }, jwt);
+      const create = await fetch(`${base}/integrations`, {
+        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ platform: 'greenhouse', credentials: { clientId: 'c', clientSecret: 's', userId: 'u' } }),
+      });
+      const webhook = await fetch(`${base}/integrations/${crypto.randomUUID()}/webhooks`, { method: 'POST', body: '{}' });
+      expect([create.status, webhook.status]).toEqual([503, 503]);
+      expect(((await create.json()) as { error: { code: string } }).error.code).toBe('integrations_not_configured');
+      expect(violations).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 });
 
