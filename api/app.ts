@@ -14,6 +14,7 @@ import { TOKEN_DEFAULTS } from '../lib/tokens.js';
 import type { Tracing } from '../lib/tracing.js';
 import { authenticate } from './auth.js';
 import { maxJsonDepth, utf8JsonOnly } from './body-limits.js';
+import { checkErrorStatus, contractModeOf, setResponseContract, type ResponseContract } from './contract.js';
 import { errorHandler, notFound, unavailable } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { DEFAULT_WORKFLOW_UPDATE_TIMEOUT_MS, setWorkflowUpdateTimeout } from './workflow-wait.js';
@@ -39,7 +40,7 @@ export interface AppDeps {
   temporal: Client;
   db: Db;
   config: Pick<AppConfig, 'JWT_ISSUER'> & { JWT_SECRET: string } &
-    Partial<Pick<AppConfig, 'JWT_AUDIENCE' | 'JWT_MAX_LIFETIME_SECONDS' | 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN' | 'WORKFLOW_UPDATE_TIMEOUT_MS'>>;
+    Partial<Pick<AppConfig, 'JWT_AUDIENCE' | 'JWT_MAX_LIFETIME_SECONDS' | 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN' | 'WORKFLOW_UPDATE_TIMEOUT_MS' | 'NODE_ENV' | 'API_CHECK_RESPONSES'>>;
   /** The payload codec the process's client uses; served to operators at /codec. Without it /codec answers 503. */
   codec?: PayloadCodec;
   /** Sends candidate outreach (with config.EMAIL_FROM); without it that endpoint answers 503. */
@@ -53,6 +54,8 @@ export interface AppDeps {
   tracing?: Tracing;
   /** True once the process is stopping: /healthz answers 503 and keep-alive connections are closed after each response. */
   isDraining?: () => boolean;
+  /** Told of every response that does not match its declared schema (the test harness records them). */
+  onContractViolation?: ResponseContract['onViolation'];
 }
 
 /** A server span per request, active while it is handled, named after its route pattern. */
@@ -88,8 +91,9 @@ const operationsOf = new WeakMap<Express, Operation[]>();
 export const openApiDocumentOf = (app: Express) => buildOpenApiDocument(operationsOf.get(app) ?? [], OPENAPI_INFO);
 const REQUEST_ID = /^[A-Za-z0-9_\-.]{1,128}$/;
 
-export function createApp({ temporal, db, config, resend, ats, codec, logger = createLogger('api'), taskQueues, tracing, isDraining = () => false }: AppDeps): Express {
+export function createApp({ temporal, db, config, resend, ats, codec, logger = createLogger('api'), taskQueues, tracing, isDraining = () => false, onContractViolation }: AppDeps): Express {
   const app = express();
+  setResponseContract(app.locals, { mode: contractModeOf(config), logger, onViolation: onContractViolation });
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
   setWorkflowUpdateTimeout(app, config.WORKFLOW_UPDATE_TIMEOUT_MS ?? DEFAULT_WORKFLOW_UPDATE_TIMEOUT_MS);
@@ -164,6 +168,6 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   // The web UI (static single-page app) is served by the same process.
   if (existsSync(WEB_ROOT)) app.use(express.static(WEB_ROOT, { index: 'index.html' }));
 
-  app.use(errorHandler(logger));
+  app.use(checkErrorStatus, errorHandler(logger));
   return app;
 }

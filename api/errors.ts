@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from '../lib/logger.js';
 import { permanentSqlState } from '../lib/sql-errors.js';
 import { FAILURE_TYPES } from '../workflows/constants.js';
+import type { errorSchema } from './schemas/common.js';
 
 /** An error with its HTTP status and machine-readable code (SPEC §4 error shape). */
 export class ApiError extends Error {
@@ -108,6 +109,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const known = toApiError(err);
     if (!known) logger.error({ err, reqId: req.id }, 'unhandled error');
     const e = known ?? new ApiError(500, 'internal_error', 'internal error');
-    res.status(e.status).json({ error: { code: e.code, message: e.message, ...(e.details !== undefined && { details: e.details }) } });
+    res.status(e.status).json(errorBody(e));
   };
 }
+
+/** Every error answer's body, typed by the documented error schema so the two cannot drift. */
+export const errorBody = (e: ApiError): z.infer<typeof errorSchema> => ({
+  error: { code: e.code, message: e.message, ...(e.details !== undefined && { details: e.details }) },
+});

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Role } from '../workflows/proposal-rules.js';
+import { errorSchema } from './schemas/common.js';
 
 /** One documented operation; the same zod schemas validate requests and produce the document. */
 export interface Operation {
@@ -16,9 +17,9 @@ export interface Operation {
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
 
-export const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-});
+/** The schema a declared status's body follows: its own, or for an error status the error shape. */
+export const responseSchema = (op: Operation, status: number): z.ZodType | undefined =>
+  op.responses[status]?.schema ?? (status >= 400 ? errorSchema : undefined);
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' });
@@ -40,9 +41,10 @@ export function buildOpenApiDocument(operations: Operation[], info: { title: str
     const path = `/api/v1${op.path.replace(/:(\w+)/g, '{$1}')}`;
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(op.responses)) {
+      const schema = responseSchema(op, Number(status));
       responses[status] = {
         description: r.description,
-        ...(r.schema && { content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } }),
+        ...(schema && { content: { 'application/json': { schema: jsonSchema(schema, 'output') } } }),
       };
     }
     for (const [status, description] of Object.entries(ERROR_RESPONSES)) {

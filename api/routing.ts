@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { requireRole } from './auth.js';
+import { checkResponse, markOperation } from './contract.js';
 import type { Operation } from './openapi.js';
 import { assertStorableText, normalizeText } from './text-guard.js';
 
@@ -24,8 +25,9 @@ export interface RouteResult {
  * Registers one operation: checks the caller's role against `op.roles` (403 before anything
  * about the request is judged), refuses text that cannot be stored (api/text-guard.ts) anywhere
  * in params, query or a parsed JSON body and NFC-normalises the rest, validates them with its zod
- * schemas (a ZodError becomes a 400 in the central handler), runs the handler, and records the
- * operation for the OpenAPI document. Raw bodies (webhooks) are checked by their routes once parsed.
+ * schemas (a ZodError becomes a 400 in the central handler), runs the handler, checks its result
+ * against the declared responses (api/contract.ts), and records the operation for the OpenAPI
+ * document. Raw bodies (webhooks) are checked by their routes once parsed.
  */
 export function route<const O extends Operation>(
   router: Router,
@@ -35,6 +37,7 @@ export function route<const O extends Operation>(
 ): void {
   registry.push(op);
   router[op.method](op.path, async (req, res) => {
+    markOperation(res, op);
     if (op.roles) requireRole(res, ...op.roles);
     const input = { params: req.params, query: req.query, body: Buffer.isBuffer(req.body) ? undefined : req.body ?? {} };
     assertStorableText(input);
@@ -47,6 +50,7 @@ export function route<const O extends Operation>(
       res,
     } as RouteContext<O>;
     const result = await handler(ctx);
+    checkResponse(req, op, result);
     for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
     res.status(result.status).json(result.body);
   });

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { parseKeyRing } from './sealed.js';
 import { TOKEN_DEFAULTS } from './tokens.js';
 
+/** How the API checks its responses against their declared schemas (api/contract.ts). */
+export const CONTRACT_MODES = ['enforce', 'log', 'off'] as const;
+
 /** A key ring (`id:base64(32 bytes)[,…]`), checked here so a malformed one stops the process at start. */
 const keyRing = z.string().superRefine((spec, ctx) => {
   try {
@@ -60,6 +63,11 @@ const envSchema = z.object({
   CODEC_CORS_ORIGINS: z.string().optional(),
   /** Lets integrations point at another API host (dev and tests: the local fakes). Keep off in production. */
   ATS_ALLOW_BASE_URL: z.enum(['true', 'false']).default('false'),
+  /**
+   * Checks every API response against its operation's declared schema: `enforce` answers a mismatch
+   * with a 500 `response_contract`, `log` only logs it, `off` skips it. Default: `enforce`, `off` in production.
+   */
+  API_CHECK_RESPONSES: z.enum(CONTRACT_MODES).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * Protects the API's `GET /metrics` (Prometheus text format): scrapers send `Authorization: Bearer <token>`.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import { Router } from 'express';
 import { workflowIds } from '../../workflows/constants.js';
 import type { Client } from '@temporalio/client';
@@ -12,13 +13,14 @@ import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { awaitWorkflow } from '../workflow-wait.js';
-import { idParams } from '../schemas.js';
+import { idParams } from '../schemas/common.js';
 import {
   approvalDecisionBody,
   approvalDto,
   approvalListQuery,
   approvalPageDto,
   executionDetailDto,
+  type executionDto,
   executionListQuery,
   executionPageDto,
   ruleCreateBody,
@@ -26,28 +28,30 @@ import {
   ruleListQuery,
   rulePageDto,
   rulePatchBody,
+  type taskDto,
   taskListQuery,
   taskPageDto,
-} from '../automation-schemas.js';
+} from './automation.schemas.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-const ruleToDto = (r: RuleRow) => ({
+// Typed by their schemas, so a field the schema does not declare fails to compile.
+const ruleToDto = (r: RuleRow): z.infer<typeof ruleDto> => ({
   id: r.id, companyId: r.company_id, name: r.name, trigger: r.trigger_event, conditions: r.conditions, actions: r.actions,
   requiresApproval: r.requires_approval, approvalTimeoutHours: r.approval_timeout_hours, approverRole: r.approver_role, enabled: r.enabled,
   createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
 });
-const executionToDto = (e: ExecutionRow) => ({
+const executionToDto = (e: ExecutionRow): z.infer<typeof executionDto> => ({
   id: e.id, ruleId: e.rule_id, companyId: e.company_id, trigger: e.trigger_event, entityType: e.entity_type, entityId: e.entity_id,
   status: e.status, conditionsMet: e.conditions_met, conditionTrace: e.condition_trace, actionsTaken: e.actions_taken, error: e.error,
   workflowId: e.workflow_id, createdAt: e.created_at.toISOString(), finishedAt: iso(e.finished_at), durationMs: e.duration_ms,
 });
-const approvalToDto = (a: ApprovalRow) => ({
+const approvalToDto = (a: ApprovalRow): z.infer<typeof approvalDto> => ({
   executionId: a.id, workflowId: workflowIds.automation(a.id, true), companyId: a.company_id, approverRole: a.approver_role, status: a.status, summary: a.summary,
   requestedAt: a.requested_at.toISOString(), expiresAt: a.expires_at.toISOString(), decidedByUserId: a.decided_by_user_id,
   decidedByRole: a.decided_by_role, comment: a.comment, decidedAt: iso(a.decided_at),
 });
-const taskToDto = (t: TaskRow) => ({
+const taskToDto = (t: TaskRow): z.infer<typeof taskDto> => ({
   id: t.id, recruiterId: t.recruiter_id, companyId: t.company_id, title: t.title, entityType: t.entity_type, entityId: t.entity_id,
   dueAt: t.due_at.toISOString(), status: t.status, executionId: t.execution_id, createdAt: t.created_at.toISOString(),
 });

@@ -17,7 +17,8 @@ import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
 import { awaitWorkflow } from '../workflow-wait.js';
 import { sourcingView } from '../sourcing-view.js';
-import { claimBody, extendProtectionBody, idParams, optionalReasonBody, overrideBody, sourcingDto } from '../schemas.js';
+import { idParams, optionalReasonBody } from '../schemas/common.js';
+import { claimBody, extendProtectionBody, overrideBody, sourcingDto } from './candidates.schemas.js';
 
 const COMMAND_RESPONSES = {
   200: { description: 'The sourcing status after the command', schema: sourcingDto },

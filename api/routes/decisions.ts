@@ -11,11 +11,11 @@ import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { csvLine } from '../csv.js';
 import { assertStorableText } from '../text-guard.js';
-import { aiDecisionBody, decisionDto, decisionExportQuery, decisionListQuery, decisionOverrideBody, decisionPageDto } from '../automation-schemas.js';
+import { aiDecisionBody, decisionDto, decisionExportQuery, decisionListQuery, decisionOverrideBody, decisionPageDto } from './decisions.schemas.js';
 
 const serialParams = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
-const core = (d: DecisionRow) => ({
+const core = (d: DecisionRow): Omit<z.infer<typeof decisionDto>, 'actorName' | 'companyName' | 'override'> => ({
   id: d.id, entityType: d.entity_type, entityId: d.entity_id, decisionType: d.decision, outcome: d.outcome, source: d.source,
   confidence: d.confidence === null ? null : Number(d.confidence), reasoning: d.reason, modelVersion: d.model_version,
   actorUserId: d.actor_user_id, actorRole: d.actor_role, companyId: d.company_id, overridesDecisionId: d.overrides_decision_id,

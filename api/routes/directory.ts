@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { z } from 'zod';
 import type { Db } from '../../lib/db.js';
 import { directoryDal, type CandidateRow } from '../../db/dal/directory.js';
 import type { SourcerRow } from '../../db/dal/sourcing.js';
@@ -8,9 +9,10 @@ import { sourcingView } from '../sourcing-view.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
-import { candidateDto, candidateListQuery, idParams, jobDto, jobListQuery, pageOf, recruiterDto, recruiterListQuery } from '../schemas.js';
+import { idParams, pageOf } from '../schemas/common.js';
+import { candidateDto, candidateListQuery, jobDto, jobListQuery, recruiterDto, recruiterListQuery } from './directory.schemas.js';
 
-const candidateView = (c: CandidateRow & { sourcer?: SourcerRow }, actor: AuthedActor, now: Date) => ({
+const candidateView = (c: CandidateRow & { sourcer?: SourcerRow }, actor: AuthedActor, now: Date): z.infer<typeof candidateDto> => ({
   id: c.id, fullName: c.full_name, email: c.email, createdAt: c.created_at.toISOString(), sourcing: sourcingView(c.id, c.sourcer, actor, now),
 });
 

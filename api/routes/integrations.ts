@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import express, { Router } from 'express';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
@@ -27,19 +28,22 @@ import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { awaitWorkflow } from '../workflow-wait.js';
 import { assertStorableText } from '../text-guard.js';
-import { idParams, webhookAckDto } from '../schemas.js';
+import { idParams, webhookAckDto } from '../schemas/common.js';
 import {
+  connectionTestDto,
   integrationCreateBody,
+  integrationDeletedDto,
   integrationCreatedDto,
   integrationDto,
   integrationListQuery,
   integrationPageDto,
   integrationPatchBody,
   credentialIssues,
+  type syncLogDto,
   syncLogPageDto,
   syncLogQuery,
   syncRequestBody,
-} from '../ats-schemas.js';
+} from './integrations.schemas.js';
 
 export interface AtsApiDeps {
   keyRing: KeyRing;
@@ -50,7 +54,7 @@ export interface AtsApiDeps {
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
-const logToDto = (l: SyncLogRow) => ({
+const logToDto = (l: SyncLogRow): z.infer<typeof syncLogDto> => ({
   id: l.id, runId: l.run_id, entity: l.entity, mode: l.mode, page: l.page, received: l.received, created: l.created, updated: l.updated,
   deleted: l.deleted, unchanged: l.unchanged, status: l.status, error: l.error, occurredAt: l.occurred_at.toISOString(),
 });
@@ -75,7 +79,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     return row;
   }
 
-  async function toDto(row: IntegrationRow) {
+  async function toDto(row: IntegrationRow): Promise<z.infer<typeof integrationDto>> {
     const checkpoints = await integrations.checkpoints(row.id);
     const live = await temporal.workflow.getHandle(row.workflow_id).query(syncStatusQuery).catch(() => null);
     return {
@@ -97,6 +101,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     responses: {
       201: { description: 'The integration; webhookSecret is shown this once', schema: integrationCreatedDto },
       400: { description: 'Invalid platform, credentials or settings' }, 409: { description: 'The company already has this platform connected' },
+      503: { description: 'ATS integrations are not configured on this server (integrations_not_configured)' },
     },
   }, async ({ body, res }) => {
     const actor = actorOf(res);
@@ -145,7 +150,10 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
 
   route(router, registry, {
     method: 'patch', path: '/integrations/:id', summary: 'Change what is synced, the interval, application pushes, or the credentials (write-only)', params: idParams, body: integrationPatchBody, roles: ADMINS,
-    responses: { 200: { description: 'The integration', schema: integrationDto }, 404: { description: 'No such integration' }, 409: { description: 'Disconnected' } },
+    responses: {
+      200: { description: 'The integration', schema: integrationDto }, 404: { description: 'No such integration' }, 409: { description: 'Disconnected' },
+      503: { description: 'ATS integrations are not configured on this server (integrations_not_configured)' },
+    },
   }, async ({ params, body, res }) => {
     const actor = actorOf(res);
     const row = await owned(actor, params.id);
@@ -193,7 +201,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
 
   route(router, registry, {
     method: 'post', path: '/integrations/:id/test', summary: 'Test the connection with the stored credentials', params: idParams, roles: ADMINS,
-    responses: { 200: { description: '{ok, error}' }, 404: { description: 'No such integration' } },
+    responses: { 200: { description: 'Whether the platform accepted the credentials, and its refusal if not', schema: connectionTestDto }, 404: { description: 'No such integration' } },
   }, async ({ params, res }) => {
     const actor = actorOf(res);
     const row = await owned(actor, params.id);
@@ -202,7 +210,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
 
   route(router, registry, {
     method: 'delete', path: '/integrations/:id', summary: 'Disconnect (the synced records stay; syncing stops)', params: idParams, roles: ADMINS,
-    responses: { 200: { description: 'Disconnected' }, 404: { description: 'No such integration' } },
+    responses: { 200: { description: 'Disconnected', schema: integrationDeletedDto }, 404: { description: 'No such integration' } },
   }, async ({ params, res }) => {
     const actor = actorOf(res);
     const row = await owned(actor, params.id);
@@ -237,6 +245,7 @@ export function integrationWebhookRoutes({ temporal, db, registry, ats }: { temp
     responses: {
       200: { description: 'Accepted (or all duplicates)', schema: webhookAckDto }, 400: { description: 'Stale or unreadable' },
       401: { description: 'Missing or invalid signature' }, 404: { description: 'No such integration' },
+      503: { description: 'ATS integrations are not configured on this server (integrations_not_configured)' },
     },
   }, async ({ params, req }) => {
     if (!ats) throw unavailable('integrations_not_configured', 'ATS integrations need ATS_CREDENTIALS_KEYS on the server');

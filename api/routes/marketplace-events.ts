@@ -1,12 +1,13 @@
 import { Router } from 'express';
+import type { z } from 'zod';
 import type { Db } from '../../lib/db.js';
 import { marketplaceEventsDal, type MarketplaceEventRow } from '../../db/dal/marketplace-events.js';
 import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
-import { marketplaceEventListQuery, marketplaceEventPageDto } from '../schemas.js';
+import { type marketplaceEventDto, marketplaceEventListQuery, marketplaceEventPageDto } from './marketplace-events.schemas.js';
 
-const toDto = (e: MarketplaceEventRow) => ({
+const toDto = (e: MarketplaceEventRow): z.infer<typeof marketplaceEventDto> => ({
   id: e.id,
   type: e.type,
   candidateId: e.candidate_id,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import express, { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { ErrorResponse, Resend } from 'resend';
@@ -13,7 +14,8 @@ import type { Operation } from '../openapi.js';
 import { protectionGuard } from '../protection.js';
 import { route } from '../routing.js';
 import { assertStorableText } from '../text-guard.js';
-import { idParams, outreachBody, outreachDto, outreachTimelineDto, resendEmailEvent, webhookAckDto } from '../schemas.js';
+import { idParams, webhookAckDto } from '../schemas/common.js';
+import { outreachBody, outreachDto, outreachTimelineDto, resendEmailEvent } from './outreach.schemas.js';
 
 /** What sending outreach needs; without it the send endpoint answers 503. */
 export interface OutreachEmail {
@@ -21,7 +23,7 @@ export interface OutreachEmail {
   from: string;
 }
 
-function toDto(row: SentOutreachRow) {
+function toDto(row: SentOutreachRow): z.infer<typeof outreachDto> {
   return {
     id: row.id,
     candidateId: row.candidate_id,

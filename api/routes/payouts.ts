@@ -12,7 +12,8 @@ import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { awaitWorkflow } from '../workflow-wait.js';
-import { changeSplitAccountBody, idParams, optionalReasonBody, payoutDto, payoutListQuery, payoutPageDto, reasonBody, splitParams } from '../schemas.js';
+import { idParams, optionalReasonBody, reasonBody } from '../schemas/common.js';
+import { changeSplitAccountBody, payoutDto, payoutListQuery, payoutPageDto, splitParams } from './payouts.schemas.js';
 
 type Payouts = ReturnType<typeof payoutsDal>;
 
@@ -24,7 +25,7 @@ type Payouts = ReturnType<typeof payoutsDal>;
 const maySeeDetails = (viewer: AuthedActor, s: SplitRow) =>
   viewer.role === 'platform_admin' || (viewer.role === 'recruiter' && viewer.recruiterId === s.recruiter_id);
 
-const splitDto = (s: Named<SplitRow>, viewer: AuthedActor) => {
+const splitDto = (s: Named<SplitRow>, viewer: AuthedActor): z.infer<typeof payoutDto>['splits'][number] => {
   const own = maySeeDetails(viewer, s);
   return {
     id: s.id,
@@ -45,7 +46,7 @@ const splitDto = (s: Named<SplitRow>, viewer: AuthedActor) => {
 /** A mapper of these payouts to their DTOs as `viewer` may see them, each with its splits (read in one query for all of them). */
 export async function payoutPresenter(payouts: Payouts, rows: PayoutRow[], viewer: AuthedActor) {
   const splits = await payouts.splitsByPayout(rows.map((r) => r.id));
-  return (p: PayoutRow) => ({
+  return (p: PayoutRow): z.infer<typeof payoutDto> => ({
     id: p.id,
     placementId: p.placement_id,
     tranche: p.tranche,

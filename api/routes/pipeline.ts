@@ -4,8 +4,8 @@ import { actorOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
-import { idParams } from '../schemas.js';
-import { pipelineDto } from '../ats-schemas.js';
+import { idParams } from '../schemas/common.js';
+import { pipelineDto } from './pipeline.schemas.js';
 import { APPLICATION_STAGES } from '../../workflows/automation-rules.js';
 
 const DAY_MS = 86_400_000;

@@ -36,24 +36,25 @@ import { awaitWorkflow } from '../workflow-wait.js';
 import {
   calculateSplitsBody,
   extendGuaranteeBody,
-  idParams,
-  optionalReasonBody,
   placementCollaboratorsBody,
   placementCreateBody,
   placementDetailDto,
+  type placementDto,
   placementListQuery,
   placementPageDto,
-  reasonBody,
   replacementBody,
   splitCalculationDto,
-} from '../schemas.js';
+} from './placements.schemas.js';
+import { idParams, optionalReasonBody, reasonBody } from '../schemas/common.js';
 import { payoutPresenter } from './payouts.js';
 
 /** Who commands a placement, as the workflow's validators require. */
 const COMPANY: Role[] = ['company_admin', 'platform_admin'];
 const PLATFORM: Role[] = ['platform_admin'];
 
-const toDto = (row: PlacementListRow) => ({
+// Typed by their schemas, so a field the schema does not declare fails to compile.
+type PlacementDetail = z.infer<typeof placementDetailDto>;
+const toDto = (row: PlacementListRow): z.infer<typeof placementDto> => ({
   id: row.id,
   companyId: row.company_id,
   jobId: row.job_id,
@@ -74,7 +75,7 @@ const toDto = (row: PlacementListRow) => ({
   updatedAt: row.updated_at.toISOString(),
 });
 
-const escrowDto = (e: EscrowRow) => ({
+const escrowDto = (e: EscrowRow): NonNullable<PlacementDetail['escrow']> => ({
   amountCents: e.amount_cents,
   currency: e.currency,
   status: e.status,
@@ -83,8 +84,8 @@ const escrowDto = (e: EscrowRow) => ({
   reason: e.reason,
 });
 
-const collaboratorDto = (c: Named<CollaboratorRow>) => ({ id: c.id, recruiterId: c.recruiter_id, recruiterName: c.recruiter_name, role: c.role as CollaboratorRole, splitBps: c.split_bps });
-const placementHistoryDto = (people: Map<string, string>) => (h: PlacementHistoryRow) => ({ ...historyDto(h, people), details: h.details });
+const collaboratorDto = (c: Named<CollaboratorRow>): PlacementDetail['collaborators'][number] => ({ id: c.id, recruiterId: c.recruiter_id, recruiterName: c.recruiter_name, role: c.role as CollaboratorRole, splitBps: c.split_bps });
+const placementHistoryDto = (people: Map<string, string>) => (h: PlacementHistoryRow): PlacementDetail['history'][number] => ({ ...historyDto(h, people), details: h.details });
 
 /**
  * Every collaborator's split in basis points: as given, or the default role weights when
@@ -114,7 +115,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
     return row;
   }
 
-  async function detail(row: PlacementListRow, viewer: AuthedActor) {
+  async function detail(row: PlacementListRow, viewer: AuthedActor): Promise<PlacementDetail> {
     const [history, escrow, collaborators, payoutRows] = await Promise.all([
       placements.history(row.id),
       placements.escrow(row.id),
@@ -270,7 +271,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
    * workflow's validator re-checks against its own state: a late or invalid command gets 409.
    */
   function command<B, A extends object>(
-    op: { method: 'post' | 'put'; path: string; summary: string; body: z.ZodType<B>; roles: Role[] },
+    op: { method: 'post' | 'put'; path: string; summary: string; body: z.ZodType<B>; roles: Role[]; responses?: Operation['responses'] },
     update: UpdateDefinition<PlacementView, [PlacementCommand & NoInfer<A>]>,
     prepare: (body: B, placement: PlacementListRow) => A | Promise<A>,
   ) {
@@ -289,6 +290,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
           403: { description: 'The caller may not issue this command' },
           404: { description: 'Not found' },
           409: { description: 'The placement is not in a state that allows this command' },
+          ...op.responses,
         },
       },
       async ({ params, body, res }) => {
@@ -318,7 +320,8 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
   command({ method: 'post', path: 'refund', summary: 'Answer a reported failure with a refund of the escrow', body: optionalReasonBody, roles: COMPANY }, chooseRefundUpdate, asGiven);
   command({ method: 'post', path: 'release-early', summary: 'Release the escrow before the guarantee ends (platform admin)', body: reasonBody, roles: PLATFORM }, releaseEarlyUpdate, asGiven);
   command(
-    { method: 'put', path: 'collaborators', summary: 'Replace the collaborators and their splits before the first payout locks them', body: placementCollaboratorsBody, roles: COMPANY },
+    { method: 'put', path: 'collaborators', summary: 'Replace the collaborators and their splits before the first payout locks them', body: placementCollaboratorsBody, roles: COMPANY,
+      responses: { 422: { description: 'The splits do not add up to 100% (invalid_splits)' } } },
     replaceCollaboratorsUpdate,
     async (body, placement) => {
       if (placement.splits_locked_at) throw splitsLocked();

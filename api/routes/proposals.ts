@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import { Router } from 'express';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
@@ -19,15 +20,16 @@ import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { awaitWorkflow } from '../workflow-wait.js';
 import {
-  idParams,
   proposalCommandBody,
   proposalCreateBody,
   proposalDetailDto,
+  type proposalDto,
   proposalListQuery,
   proposalPageDto,
-} from '../schemas.js';
+} from './proposals.schemas.js';
+import { idParams } from '../schemas/common.js';
 
-function toDto(row: ProposalView, applicationId: string | null = null) {
+function toDto(row: ProposalView, applicationId: string | null = null): z.infer<typeof proposalDto> {
   return {
     id: row.id,
     candidateId: row.candidate_id,
@@ -68,7 +70,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
     return row;
   }
 
-  async function detail(row: ProposalView) {
+  async function detail(row: ProposalView): Promise<z.infer<typeof proposalDetailDto>> {
     const [history, application] = await Promise.all([proposals.history(row.id), applications.findByProposal(row.id)]);
     const people = await names.people(history.map((e) => e.actor_user_id));
     return { ...toDto(row, application?.id ?? null), history: history.map((e) => historyDto(e, people)) };

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app.js';
+import type { ContractViolation } from '../../api/contract.js';
 import type { Db } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { signToken, TOKEN_DEFAULTS } from '../../lib/tokens.js';
@@ -47,6 +48,8 @@ export interface ApiHarness {
   temporalUi: string | null;
   /** The API's RESEND_WEBHOOK_SECRET: sign deliveries with signWebhook() from the Resend fake. */
   webhookSecret: string;
+  /** Responses that did not match their declared schemas (each also answered 500); stop() fails when any. */
+  contractViolations: ContractViolation[];
   token(actor: Actor): Promise<string>;
   request<T = any>(method: string, path: string, opts?: { actor?: Actor; token?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   stop(): Promise<void>;
@@ -96,6 +99,7 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
     createAtsSyncWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: bundle, taskQueue: taskQueues.atsSync, keyRing: TEST_KEY_RING }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
+  const contractViolations: ContractViolation[] = [];
   const uiOrigin = infra.temporalUiUrl ? `http://127.0.0.1:${await freePort()}` : undefined;
   const app = createApp({
     temporal,
@@ -110,6 +114,7 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
     logger: createLogger('api-test', 'silent'),
     codec: converter?.payloadCodecs?.[0],
     taskQueues,
+    onContractViolation: (v) => contractViolations.push(v),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -126,7 +131,7 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
     );
 
   return {
-    db, temporal, resend, stripe, taskQueues, baseUrl, temporalUi: ui?.url ?? null, token, webhookSecret: WEBHOOK_SECRET,
+    db, temporal, resend, stripe, taskQueues, baseUrl, temporalUi: ui?.url ?? null, token, webhookSecret: WEBHOOK_SECRET, contractViolations,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       const bearer = opts.token ?? (opts.actor ? await token(opts.actor) : undefined);
@@ -146,6 +151,10 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
       for (const w of workers) w.shutdown();
       await running;
       await Promise.all([connection.close(), nativeConnection.close(), resend.close(), stripe.close(), db.destroy()]);
+      // Called from afterAll: a response off its declared schema fails the test file even when its test passed.
+      if (contractViolations.length > 0) {
+        throw new Error(`API responses off their declared schemas:\n${contractViolations.map((v) => JSON.stringify(v)).join('\n')}`);
+      }
     },
   };
 }

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { ATS_PLATFORMS, SYNC_ENTITIES, type AtsPlatform } from '../activities/ats/types.js';
-import { LEVER_WEBHOOK_EVENTS, leverTokenField } from '../activities/ats/lever.js';
-import { INTEGRATION_STATES } from '../db/migrations/005_ats_sync.js';
-import { pageOf, pageQuery, uuid } from './schemas.js';
-import { APPLICATION_STAGES } from '../workflows/automation-rules.js';
+import { ATS_PLATFORMS, SYNC_ENTITIES, type AtsPlatform } from '../../activities/ats/types.js';
+import { LEVER_WEBHOOK_EVENTS, leverTokenField } from '../../activities/ats/lever.js';
+import { INTEGRATION_STATES } from '../../db/migrations/005_ats_sync.js';
+import { pageOf, pageQuery, text, uuid } from '../schemas/common.js';
 
 // ATS integrations (SPEC §3.6).
 
@@ -19,13 +18,15 @@ export const CREDENTIAL_FIELDS: Record<AtsPlatform, { required: readonly string[
   bamboohr: { required: ['companyDomain', 'apiKey'] },
 };
 
-const secretValue = z.string().trim().min(1).max(2000);
+/** Minutes between scheduled syncs. */
+const intervalMinutes = z.int().min(1).max(1440);
+const secretValue = text(2000);
 const entitiesShape = z.strictObject(Object.fromEntries(SYNC_ENTITIES.map((e) => [e, z.boolean()])) as Record<(typeof SYNC_ENTITIES)[number], z.ZodBoolean>);
 
 export const integrationCreateBody = z
   .strictObject({
     platform: z.enum(ATS_PLATFORMS),
-    name: z.string().trim().min(1).max(200).optional(),
+    name: text(200).optional(),
     credentials: z.record(z.string().max(50), secretValue),
     /** The secret the platform signs webhooks with; generated when omitted (returned once). */
     webhookSecret: z.string().min(16).max(500).optional(),
@@ -34,7 +35,7 @@ export const integrationCreateBody = z
     authUrl: z.url({ protocol: /^https?$/ }).optional(),
     entities: entitiesShape.partial().optional(),
     pushApplications: z.boolean().default(false),
-    intervalMinutes: z.int().min(1).max(1440).default(5),
+    intervalMinutes: intervalMinutes.default(5),
   })
   .superRefine((body, ctx) => {
     for (const issue of credentialIssues(body.platform, body.credentials)) ctx.addIssue({ code: 'custom', ...issue });
@@ -46,7 +47,7 @@ export const integrationPatchBody = z
     credentials: z.record(z.string().max(50), secretValue).optional(),
     entities: entitiesShape.partial().optional(),
     pushApplications: z.boolean().optional(),
-    intervalMinutes: z.int().min(1).max(1440).optional(),
+    intervalMinutes: intervalMinutes.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
 
@@ -93,19 +94,11 @@ export const integrationDto = z.object({
 export const integrationCreatedDto = integrationDto.extend({ webhookSecret: z.string().optional() });
 export const integrationPageDto = pageOf(integrationDto);
 
+export const connectionTestDto = z.object({ ok: z.boolean(), error: z.string().nullable() });
+export const integrationDeletedDto = z.object({ id: uuid, state: z.literal('deleted') });
+
 export const syncLogDto = z.object({
   id: z.int(), runId: z.string(), entity: z.enum(SYNC_ENTITIES), mode: z.string(), page: z.int(), received: z.int(), created: z.int(),
   updated: z.int(), deleted: z.int(), unchanged: z.int(), status: z.enum(['ok', 'error']), error: z.string().nullable(), occurredAt: z.iso.datetime(),
 });
 export const syncLogPageDto = pageOf(syncLogDto);
-
-export const pipelineDto = z.object({
-  jobId: uuid,
-  /** Every canonical stage, in pipeline order. */
-  stages: z.array(z.object({ stage: z.enum(APPLICATION_STAGES), count: z.int(), averageDaysInStage: z.number().nullable() })),
-  candidates: z.array(z.object({
-    applicationId: uuid, candidateId: uuid, candidateName: z.string(), stage: z.enum(APPLICATION_STAGES),
-    /** The ATS's own name of the stage, when an ATS moved the application there. */
-    stageLabel: z.string().nullable(), status: z.string(), daysInStage: z.number(),
-  })),
-});

@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { APPROVAL_STATUSES, APPROVER_ROLES, DECISION_SOURCES, EXECUTION_STATUSES } from '../db/migrations/004_automation.js';
-import { APPLICATION_STAGES, EMAIL_RECIPIENTS, EMAIL_TEMPLATES, TRIGGER_EVENTS, parseCondition, type Condition } from '../workflows/automation-rules.js';
-import { pageOf, pageQuery, uuid } from './schemas.js';
+import { APPROVAL_STATUSES, APPROVER_ROLES, EXECUTION_STATUSES } from '../../db/migrations/004_automation.js';
+import { APPLICATION_STAGES, EMAIL_RECIPIENTS, EMAIL_TEMPLATES, TRIGGER_EVENTS, parseCondition, type Condition } from '../../workflows/automation-rules.js';
+import { pageOf, pageQuery, text, uuid } from '../schemas/common.js';
 
-// Automation rules, executions, approvals and the decision log (SPEC §3.5).
-
-const text = (max: number) => z.string().trim().min(1).max(max);
+// Automation rules, executions, approvals and tasks (SPEC §3.5).
 
 /** The condition language, read by its own parser (clear messages, bounded depth); `null` = always. */
 export const conditionSchema = z
@@ -145,58 +143,3 @@ export const taskDto = z.object({
   createdAt: z.iso.datetime(),
 });
 export const taskPageDto = pageOf(taskDto);
-
-// ---- AI decisions and human overrides ----
-
-export const DECISION_ENTITY_TYPES = ['application', 'proposal', 'placement', 'job', 'candidate'] as const;
-const decisionEntityType = z.enum(DECISION_ENTITY_TYPES);
-
-export const aiDecisionBody = z.strictObject({
-  entityType: decisionEntityType,
-  entityId: uuid,
-  decisionType: text(100),
-  /** What the model suggests, e.g. "advance" or "reject". */
-  outcome: text(200),
-  confidence: z.number().min(0).max(1),
-  reasoning: text(5000),
-  modelVersion: text(200),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
-
-export const decisionOverrideBody = z.strictObject({ outcome: text(200), reason: text(2000) });
-
-export const decisionListQuery = z.strictObject({
-  ...pageQuery,
-  entityType: text(50).optional(),
-  entityId: z.string().trim().min(1).max(100).optional(),
-  decisionType: text(100).optional(),
-  source: z.enum(DECISION_SOURCES).optional(),
-  minConfidence: z.coerce.number().min(0).max(1).optional(),
-  maxConfidence: z.coerce.number().min(0).max(1).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-});
-export const decisionExportQuery = decisionListQuery.omit({ limit: true, cursor: true }).extend({ format: z.enum(['csv', 'json']).default('json') });
-
-const decisionCore = z.object({
-  id: z.int(),
-  entityType: z.string(),
-  entityId: z.string(),
-  decisionType: z.string(),
-  outcome: z.string().nullable(),
-  source: z.enum(DECISION_SOURCES),
-  confidence: z.number().nullable(),
-  reasoning: z.string().nullable(),
-  modelVersion: z.string().nullable(),
-  actorUserId: uuid.nullable(),
-  /** Who decided, by name; null for the system or a user the directory does not know. */
-  actorName: z.string().nullable(),
-  actorRole: z.string(),
-  companyId: uuid.nullable(),
-  companyName: z.string().nullable(),
-  overridesDecisionId: z.int().nullable(),
-  details: z.unknown(),
-  occurredAt: z.iso.datetime(),
-});
-export const decisionDto = decisionCore.extend({ override: decisionCore.nullable() });
-export const decisionPageDto = pageOf(decisionDto);

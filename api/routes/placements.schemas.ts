@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { ESCROW_STATUSES, PLACEMENT_STATES } from '../../db/migrations/002_placements_payouts.js';
+import { COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_COLLABORATORS, percentToBps } from '../../workflows/money.js';
+import { STRIPE_CURRENCIES } from '../../lib/currencies.js';
+import { cents, extensionDays, pageOf, pageQuery, reason, uuid } from '../schemas/common.js';
+import { payoutDto } from './payouts.schemas.js';
+
+// Placements (SPEC §3.2).
+export const placementState = z.enum(PLACEMENT_STATES);
+const collaboratorRole = z.enum(COLLABORATOR_ROLES);
+/** Money in: a positive whole number of cents (z.int() also refuses unsafe integers). */
+const feeCents = z.int().positive();
+
+/** A percentage with at most two decimals ("33.33" or 33.33), as basis points. */
+const percent = z.union([z.string().max(10), z.number()]).describe('a percentage with at most two decimals, e.g. "33.33" or 33.33').transform((value, ctx) => {
+  try {
+    return percentToBps(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** A currency Stripe supports for the platform (lib/currencies.ts), in capitals. */
+export const currencyCode = z.enum(STRIPE_CURRENCIES, { error: 'an ISO 4217 code Stripe supports, in capitals, e.g. USD' });
+
+const splitBpsOf = <C extends { splitPercent?: number }>({ splitPercent, ...rest }: C) => ({ ...rest, splitBps: splitPercent });
+
+/** 1–10 collaborators; splitPercent given for all of them or for none (then the role weights apply). */
+const collaboratorList = <T extends z.ZodType<{ splitBps?: number }>>(item: T) =>
+  z.array(item).min(MIN_COLLABORATORS).max(MAX_COLLABORATORS).superRefine((list, ctx) => {
+    const given = list.filter((c) => c.splitBps !== undefined).length;
+    if (given > 0 && given < list.length) ctx.addIssue({ code: 'custom', message: 'give splitPercent for every collaborator or for none' });
+  });
+
+/** A placement's collaborators: each recruiter at most once (one role, one split each). */
+const placementCollaborators = collaboratorList(
+  z.strictObject({ recruiterId: uuid, role: collaboratorRole, splitPercent: percent.optional() }).transform(splitBpsOf),
+);
+
+export const placementCreateBody = z.strictObject({
+  jobId: uuid,
+  candidateId: uuid,
+  feeCents,
+  currency: currencyCode,
+  startDate: z.iso.date(),
+  collaborators: placementCollaborators,
+});
+
+export const calculateSplitsBody = z.strictObject({
+  feeCents,
+  holdbackPercent: percent.optional(),
+  collaborators: collaboratorList(z.strictObject({ role: collaboratorRole, splitPercent: percent.optional() }).transform(splitBpsOf)),
+});
+
+export const placementCollaboratorsBody = z.strictObject({ collaborators: placementCollaborators });
+export const extendGuaranteeBody = z.strictObject({ days: extensionDays, reason });
+export const replacementBody = z.strictObject({ candidateId: uuid });
+
+export const placementListQuery = z.strictObject({
+  ...pageQuery,
+  state: z.union([placementState, z.array(placementState)]).optional(),
+  escrowStatus: z.enum(ESCROW_STATUSES).optional(),
+});
+
+export const placementDto = z.object({
+  id: uuid,
+  companyId: uuid,
+  jobId: uuid,
+  jobTitle: z.string(),
+  candidateId: uuid,
+  candidateName: z.string(),
+  escrowStatus: z.enum(ESCROW_STATUSES).nullable(),
+  feeCents: cents,
+  currency: z.string(),
+  state: placementState,
+  startDate: z.iso.date(),
+  guaranteeDays: z.int(),
+  guaranteeEndsAt: z.iso.datetime().nullable(),
+  holdbackBps: z.int(),
+  splitsLockedAt: z.iso.datetime().nullable(),
+  workflowId: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const placementDetailDto = placementDto.extend({
+  /** A failure was reported and waits for the company's answer: a replacement or a refund. */
+  failurePending: z.boolean(),
+  history: z.array(
+    z.object({
+      oldState: placementState.nullable(),
+      newState: placementState,
+      actorUserId: uuid.nullable(),
+      actorName: z.string().nullable(),
+      actorRole: z.string(),
+      reason: z.string().nullable(),
+      details: z.unknown(),
+      occurredAt: z.iso.datetime(),
+    }),
+  ),
+  escrow: z
+    .object({
+      amountCents: cents,
+      currency: z.string(),
+      status: z.enum(ESCROW_STATUSES),
+      heldAt: z.iso.datetime(),
+      settledAt: z.iso.datetime().nullable(),
+      reason: z.string().nullable(),
+    })
+    .nullable(),
+  collaborators: z.array(z.object({ id: uuid, recruiterId: uuid, recruiterName: z.string(), role: collaboratorRole, splitBps: z.int() })),
+  payouts: z.array(payoutDto),
+});
+export const placementPageDto = pageOf(placementDto);
+
+export const splitCalculationDto = z.object({
+  feeCents: cents,
+  holdbackBps: z.int(),
+  activationCents: cents,
+  holdbackCents: cents,
+  collaborators: z.array(
+    z.object({ role: collaboratorRole, splitBps: z.int(), splitPercent: z.string(), activationCents: cents, holdbackCents: cents }),
+  ),
+});
