@@ -735,6 +735,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -1028,6 +1043,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -1181,6 +1211,21 @@ export interface paths {
                 };
                 /** @description The proposal is no longer in a state that allows this command */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1360,6 +1405,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -1513,6 +1573,21 @@ export interface paths {
                 };
                 /** @description The proposal is no longer in a state that allows this command */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1854,6 +1929,21 @@ export interface paths {
                 };
                 /** @description The splits break the split rules (details list the problems) */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2402,6 +2492,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -2627,6 +2732,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -2838,6 +2958,21 @@ export interface paths {
                 };
                 /** @description The placement is not in a state that allows this command */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3076,6 +3211,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -3300,6 +3450,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -3511,6 +3676,21 @@ export interface paths {
                 };
                 /** @description The placement is not in a state that allows this command */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3769,6 +3949,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         post?: never;
@@ -3894,6 +4089,21 @@ export interface paths {
                 };
                 /** @description Already sourced by another recruiter */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4140,6 +4350,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -4278,6 +4503,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -4402,6 +4642,21 @@ export interface paths {
                 };
                 /** @description The protection is not running */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4800,6 +5055,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -4960,6 +5230,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -5105,6 +5390,21 @@ export interface paths {
                 };
                 /** @description The split is not blocked */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7032,6 +7332,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -7162,6 +7477,21 @@ export interface paths {
                 };
                 /** @description Already decided, or expired */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8133,6 +8463,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -8360,6 +8705,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         options?: never;
@@ -8528,6 +8888,21 @@ export interface paths {
                         };
                     };
                 };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         trace?: never;
@@ -8662,6 +9037,21 @@ export interface paths {
                 };
                 /** @description Already paused */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8813,6 +9203,21 @@ export interface paths {
                 };
                 /** @description Already running */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9063,6 +9468,21 @@ export interface paths {
                 };
                 /** @description No such integration */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -13,7 +13,7 @@ import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { awaitWorkflow } from '../workflow-wait.js';
-import { idParams } from '../schemas/common.js';
+import { idParams, WORKFLOW_WAIT_RESPONSES } from '../schemas/common.js';
 import {
   approvalDecisionBody,
   approvalDto,
@@ -215,7 +215,7 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
     route(router, registry, {
       method: 'post', path: `/approvals/:id/${verb}`, summary: `${verb === 'approve' ? 'Approve (the actions run)' : 'Reject (nothing is done)'} a pending automation`,
       params: idParams, body: approvalDecisionBody, roles: APPROVERS,
-      responses: {
+      responses: { ...WORKFLOW_WAIT_RESPONSES,
         200: { description: 'The approval after the decision', schema: approvalDto }, 403: { description: 'Not the approver role of this company' },
         404: { description: 'No such approval' }, 409: { description: 'Already decided, or expired' },
       },

@@ -17,10 +17,11 @@ import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
 import { awaitWorkflow } from '../workflow-wait.js';
 import { sourcingView } from '../sourcing-view.js';
-import { idParams, optionalReasonBody } from '../schemas/common.js';
+import { idParams, optionalReasonBody, WORKFLOW_WAIT_RESPONSES } from '../schemas/common.js';
 import { claimBody, extendProtectionBody, overrideBody, sourcingDto } from './candidates.schemas.js';
 
 const COMMAND_RESPONSES = {
+  ...WORKFLOW_WAIT_RESPONSES,
   200: { description: 'The sourcing status after the command', schema: sourcingDto },
   403: { description: 'The caller may not do this' },
   404: { description: 'Candidate not found or never sourced' },
@@ -46,7 +47,7 @@ export function candidateRoutes({ temporal, db, registry, taskQueue }: { tempora
     params: idParams,
     body: claimBody,
     roles: ['recruiter'],
-    responses: { 201: { description: 'Claimed; protected until protectionEndsAt', schema: sourcingDto }, 404: { description: 'Candidate not found' }, 409: { description: 'Already sourced by another recruiter' } },
+    responses: { ...WORKFLOW_WAIT_RESPONSES, 201: { description: 'Claimed; protected until protectionEndsAt', schema: sourcingDto }, 404: { description: 'Candidate not found' }, 409: { description: 'Already sourced by another recruiter' } },
   }, async ({ params, body, res }) => {
     const actor = actorOf(res);
     if (!actor.recruiterId) throw forbidden('this user has no recruiter profile');

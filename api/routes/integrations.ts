@@ -28,7 +28,7 @@ import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { awaitWorkflow } from '../workflow-wait.js';
 import { assertStorableText } from '../text-guard.js';
-import { idParams, webhookAckDto } from '../schemas/common.js';
+import { idParams, webhookAckDto, WORKFLOW_WAIT_RESPONSES } from '../schemas/common.js';
 import {
   connectionTestDto,
   integrationCreateBody,
@@ -98,7 +98,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
   route(router, registry, {
     method: 'post', path: '/integrations', summary: 'Connect an ATS (company admin); starts its sync workflow, which syncs at once',
     body: integrationCreateBody, roles: ['company_admin'],
-    responses: {
+    responses: { ...WORKFLOW_WAIT_RESPONSES,
       201: { description: 'The integration; webhookSecret is shown this once', schema: integrationCreatedDto },
       400: { description: 'Invalid platform, credentials or settings' }, 409: { description: 'The company already has this platform connected' },
       503: { description: 'ATS integrations are not configured on this server (integrations_not_configured)' },
@@ -150,7 +150,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
 
   route(router, registry, {
     method: 'patch', path: '/integrations/:id', summary: 'Change what is synced, the interval, application pushes, or the credentials (write-only)', params: idParams, body: integrationPatchBody, roles: ADMINS,
-    responses: {
+    responses: { ...WORKFLOW_WAIT_RESPONSES,
       200: { description: 'The integration', schema: integrationDto }, 404: { description: 'No such integration' }, 409: { description: 'Disconnected' },
       503: { description: 'ATS integrations are not configured on this server (integrations_not_configured)' },
     },
@@ -181,7 +181,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
   for (const [verb, summary, update] of commands) {
     route(router, registry, {
       method: 'post', path: `/integrations/:id/${verb}`, summary, params: idParams, roles: ADMINS,
-      responses: { 200: { description: 'The integration', schema: integrationDto }, 404: { description: 'No such integration' }, 409: { description: `Already ${verb === 'pause' ? 'paused' : 'running'}` } },
+      responses: { ...WORKFLOW_WAIT_RESPONSES, 200: { description: 'The integration', schema: integrationDto }, 404: { description: 'No such integration' }, 409: { description: `Already ${verb === 'pause' ? 'paused' : 'running'}` } },
     }, async ({ params, res }) => {
       const actor = actorOf(res);
       const row = await owned(actor, params.id);
@@ -201,7 +201,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
 
   route(router, registry, {
     method: 'post', path: '/integrations/:id/test', summary: 'Test the connection with the stored credentials', params: idParams, roles: ADMINS,
-    responses: { 200: { description: 'Whether the platform accepted the credentials, and its refusal if not', schema: connectionTestDto }, 404: { description: 'No such integration' } },
+    responses: { ...WORKFLOW_WAIT_RESPONSES, 200: { description: 'Whether the platform accepted the credentials, and its refusal if not', schema: connectionTestDto }, 404: { description: 'No such integration' } },
   }, async ({ params, res }) => {
     const actor = actorOf(res);
     const row = await owned(actor, params.id);
@@ -210,7 +210,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
 
   route(router, registry, {
     method: 'delete', path: '/integrations/:id', summary: 'Disconnect (the synced records stay; syncing stops)', params: idParams, roles: ADMINS,
-    responses: { 200: { description: 'Disconnected', schema: integrationDeletedDto }, 404: { description: 'No such integration' } },
+    responses: { ...WORKFLOW_WAIT_RESPONSES, 200: { description: 'Disconnected', schema: integrationDeletedDto }, 404: { description: 'No such integration' } },
   }, async ({ params, res }) => {
     const actor = actorOf(res);
     const row = await owned(actor, params.id);

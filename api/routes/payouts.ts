@@ -12,7 +12,7 @@ import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { awaitWorkflow } from '../workflow-wait.js';
-import { idParams, optionalReasonBody, reasonBody } from '../schemas/common.js';
+import { idParams, optionalReasonBody, reasonBody, WORKFLOW_WAIT_RESPONSES } from '../schemas/common.js';
 import { changeSplitAccountBody, payoutDto, payoutListQuery, payoutPageDto, splitParams } from './payouts.schemas.js';
 
 type Payouts = ReturnType<typeof payoutsDal>;
@@ -130,7 +130,7 @@ export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db:
         params: splitParams,
         body,
         roles: ['platform_admin'],
-        responses: {
+        responses: { ...WORKFLOW_WAIT_RESPONSES,
           200: { description: 'The payout after the action', schema: payoutDto },
           403: { description: 'Only a platform admin resolves blocked splits' },
           404: { description: 'Payout or split not found' },

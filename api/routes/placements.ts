@@ -45,7 +45,7 @@ import {
   replacementBody,
   splitCalculationDto,
 } from './placements.schemas.js';
-import { idParams, optionalReasonBody, reasonBody } from '../schemas/common.js';
+import { idParams, optionalReasonBody, reasonBody, WORKFLOW_WAIT_RESPONSES } from '../schemas/common.js';
 import { payoutPresenter } from './payouts.js';
 
 /** Who commands a placement, as the workflow's validators require. */
@@ -151,7 +151,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       summary: 'Record a hire: the placement, its collaborators and the escrow hold (company admin of the job\'s company, platform admin)',
       body: placementCreateBody,
       roles: COMPANY,
-      responses: {
+      responses: { ...WORKFLOW_WAIT_RESPONSES,
         201: { description: 'Placement hired; its workflow is running', schema: placementDetailDto },
         403: { description: 'Not an admin of the job\'s company' },
         404: { description: 'Job, candidate or recruiter not found' },
@@ -285,7 +285,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
         params: idParams,
         body: op.body,
         roles: op.roles,
-        responses: {
+        responses: { ...WORKFLOW_WAIT_RESPONSES,
           200: { description: 'The placement after the command', schema: placementDetailDto },
           403: { description: 'The caller may not issue this command' },
           404: { description: 'Not found' },

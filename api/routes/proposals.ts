@@ -27,7 +27,7 @@ import {
   proposalListQuery,
   proposalPageDto,
 } from './proposals.schemas.js';
-import { idParams } from '../schemas/common.js';
+import { idParams, WORKFLOW_WAIT_RESPONSES } from '../schemas/common.js';
 
 function toDto(row: ProposalView, applicationId: string | null = null): z.infer<typeof proposalDto> {
   return {
@@ -85,7 +85,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
       summary: 'Propose a candidate for a job (recruiter)',
       body: proposalCreateBody,
       roles: ['recruiter'],
-      responses: {
+      responses: { ...WORKFLOW_WAIT_RESPONSES,
         201: { description: 'Proposal created; its workflow is running', schema: proposalDetailDto },
         404: { description: 'Candidate or job not found' },
         409: { description: 'An open or accepted proposal for this candidate and job exists' },
@@ -180,7 +180,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
         params: idParams,
         body: proposalCommandBody,
         roles: command === 'withdraw' ? ['recruiter'] : ['company_admin', 'hiring_manager'],
-        responses: {
+        responses: { ...WORKFLOW_WAIT_RESPONSES,
           200: { description: 'The proposal after the command', schema: proposalDetailDto },
           403: { description: 'The caller may not issue this command' },
           404: { description: 'Not found' },

@@ -35,3 +35,8 @@ export const errorSchema = z.object({
 
 /** The answer to a provider's webhook delivery. */
 export const webhookAckDto = z.object({ received: z.literal(true), ignored: z.literal(true).optional() });
+
+/** Declared by every operation that waits on a workflow's answer (api/workflow-wait.ts). */
+export const WORKFLOW_WAIT_RESPONSES = {
+  504: { description: 'The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect' },
+} as const;
