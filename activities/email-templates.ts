@@ -1,6 +1,6 @@
 import type { EmailTemplate } from '../workflows/automation-rules.js';
 
-/** Proposal notification texts (SPEC §3.1): created/reminder → company; decisions → recruiter. */
+/** Proposal notification texts (product §3.1): created/reminder → company; decisions → recruiter. */
 export type ProposalEmailEvent = 'created' | 'reminder' | 'accepted' | 'declined' | 'timed_out';
 
 export interface ProposalEmailContext {
@@ -60,7 +60,7 @@ export interface GuaranteeEmailContext {
   link: string;
 }
 
-/** "Guarantee expiring" notice to the company, 7 days before the end (SPEC §3.2). */
+/** "Guarantee expiring" notice to the company, 7 days before the end (product §3.2). */
 export function renderGuaranteeExpiringEmail(c: GuaranteeEmailContext): RenderedEmail {
   const body = `The guarantee period of ${c.candidateName} as ${c.jobTitle} ends on ${c.guaranteeEndsAt.toUTCString()}. Report a failure before then if the hire did not work out; afterwards the held fee is released to the recruiters.`;
   return {

@@ -7,7 +7,7 @@ import { permanentSqlState } from '../lib/sql-errors.js';
 import { FAILURE_TYPES } from '../workflows/constants.js';
 import type { errorSchema } from './schemas/common.js';
 
-/** An error with its HTTP status and machine-readable code (SPEC §4 error shape). */
+/** An error with its HTTP status and machine-readable code (product §4 error shape). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,

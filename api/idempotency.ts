@@ -15,7 +15,7 @@ export function hashRequest(method: string, url: string, body: unknown): string 
 }
 
 /**
- * `Idempotency-Key` on state-changing POSTs (SPEC §4): a retry with the same key and
+ * `Idempotency-Key` on state-changing POSTs (product §4): a retry with the same key and
  * body gets the first response; the same key with another body → 422. Only successful
  * responses are kept, so a rejected request leaves nothing behind.
  */

@@ -9,7 +9,7 @@ import { protectedCandidate } from './errors.js';
 type Attempt = { jobId: string } | { via: 'outreach' };
 
 /**
- * Protection at sourcing, proposal and outreach time (SPEC §3.4): when another recruiter's
+ * Protection at sourcing, proposal and outreach time (product §3.4): when another recruiter's
  * window covers the candidate, the protection workflow records the attempt as a marketplace
  * event (evidence for disputes) and the caller gets 409 with the window's end, no owner named.
  */

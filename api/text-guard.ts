@@ -48,7 +48,7 @@ export function normalizeText<T>(value: T): T {
   return value;
 }
 
-/** Refuses (400, SPEC §4 shape, details naming each field) any part of a request holding unstorable text. */
+/** Refuses (400, product §4 shape, details naming each field) any part of a request holding unstorable text. */
 export function assertStorableText(parts: Record<string, unknown>): void {
   const issues = Object.entries(parts).flatMap(([part, value]) => textIssues(value, part));
   if (issues.length) throw badRequest('request contains characters that cannot be stored', issues);

@@ -92,7 +92,7 @@ function cases(): Case[] {
     { method: 'GET', route: `${V}/ui-config`, path: () => `${V}/ui-config`, expect: all(200) },
     { method: 'POST', route: `${V}/operator-session`, path: () => `${V}/operator-session`, expect: row(403, 403, 403, 403, 403, 204) },
     { method: 'DELETE', route: `${V}/operator-session`, path: () => `${V}/operator-session`, expect: all(204) },
-    // proposals (SPEC §3.1): recruiters propose; the company reviews / decides; the proposing recruiter withdraws
+    // proposals (product §3.1): recruiters propose; the company reviews / decides; the proposing recruiter withdraws
     {
       method: 'POST', route: `${V}/proposals`, path: () => `${V}/proposals`,
       valid: (r) => ({ candidateId: r.otherCandidateId, jobId: r.m.jobId, pitch: 'auth matrix' }), invalid: { candidateId: 'nope', jobId: 'nope', pitch: '' },
@@ -104,7 +104,7 @@ function cases(): Case[] {
     proposalCommand('accept', [403, 403, 400, 400, 404, 403]),
     proposalCommand('decline', [403, 403, 400, 400, 404, 403]),
     proposalCommand('withdraw', [400, 404, 403, 403, 403, 403]),
-    // placements (SPEC §3.2–3.3)
+    // placements (product §3.2–3.3)
     {
       method: 'POST', route: `${V}/placements`, path: () => `${V}/placements`,
       valid: (r) => ({ jobId: r.m.jobId, candidateId: r.otherCandidateId, feeCents: 1_000_000, currency: 'USD', startDate: '2031-01-01', collaborators: [{ recruiterId: r.m.recruiterId, role: 'sourcer' }] }),
@@ -126,7 +126,7 @@ function cases(): Case[] {
     placementCommand('POST', 'refund', COMPANY_CMD, () => ({}), { reason: 7 }),
     placementCommand('POST', 'release-early', PLATFORM_CMD, () => reason, NOT_REASON),
     placementCommand('PUT', 'collaborators', COMPANY_CMD, (r) => ({ collaborators: [{ recruiterId: r.m.recruiterId, role: 'sourcer' }] }), { collaborators: [] }),
-    // candidate ownership (SPEC §3.4): recruiters claim; the sourcer releases; platform admins override / extend (workflow validators)
+    // candidate ownership (product §3.4): recruiters claim; the sourcer releases; platform admins override / extend (workflow validators)
     {
       method: 'POST', route: `${V}/candidates/{id}/source`, path: (r) => `${V}/candidates/${r.otherCandidateId}/source`,
       valid: () => ({}), invalid: { jobId: 'nope' }, expect: row(400, 400, 403, 403, 403, 403),
@@ -162,7 +162,7 @@ function cases(): Case[] {
     },
     { method: 'GET', route: `${V}/candidates/{id}/outreach`, path: (r) => `${V}/candidates/${r.candidateId}/outreach`, expect: row(200, 200, 403, 403, 403, 200) },
     { method: 'GET', route: `${V}/marketplace-events`, path: () => `${V}/marketplace-events`, expect: row(403, 403, 403, 403, 403, 200) },
-    // automation (SPEC §3.5)
+    // automation (product §3.5)
     {
       method: 'POST', route: `${V}/automation/rules`, path: () => `${V}/automation/rules`, valid: () => rule, invalid: { ...rule, name: '' },
       // The foreign admin names the other company: 403 ("company admins create rules for their own company").
@@ -188,7 +188,7 @@ function cases(): Case[] {
       valid: () => ({}), invalid: { comment: '' }, expect: row(403, 403, 400, 403, 404, 400),
     })),
     { method: 'GET', route: `${V}/tasks`, path: () => `${V}/tasks`, expect: row(200, 200, 403, 403, 403, 200) },
-    // decisions (SPEC §3.5)
+    // decisions (product §3.5)
     {
       method: 'POST', route: `${V}/decisions`, path: () => `${V}/decisions`,
       valid: (r) => ({ entityType: 'job', entityId: r.m.jobId, decisionType: 'fit', outcome: 'advance', confidence: 0.5, reasoning: 'matrix', modelVersion: 'm-1' }),
@@ -200,7 +200,7 @@ function cases(): Case[] {
     },
     { method: 'GET', route: `${V}/decisions`, path: () => `${V}/decisions`, expect: row(403, 403, 200, 200, 200, 200) },
     { method: 'GET', route: `${V}/decisions/export`, path: () => `${V}/decisions/export`, expect: row(403, 403, 200, 200, 200, 200) },
-    // ATS integrations (SPEC §3.6): company admins connect (platform admins may not); company / platform admins manage
+    // ATS integrations (product §3.6): company admins connect (platform admins may not); company / platform admins manage
     {
       method: 'POST', route: `${V}/integrations`, path: () => `${V}/integrations`,
       valid: () => ({ platform: 'lever', credentials: { apiKey: 'matrix-key' } }), invalid: { platform: 'taleo', credentials: {} },

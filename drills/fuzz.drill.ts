@@ -6,7 +6,7 @@
  * Then text-content attacks (drills/lib/text-attacks.ts): NUL, lone surrogates, control and bidi
  * characters, 1 MB strings and look-alike spellings in every text field of a valid request to each
  * route that stores text, and in every operation's path, query and body.
- * Asserts: 0 responses 5xx, 0 accepted (2xx/3xx), every error in the SPEC §4 shape, bodies
+ * Asserts: 0 responses 5xx, 0 accepted (2xx/3xx), every error in the product §4 shape, bodies
  * over the limits answered 413, hostile characters answered 400 naming the field, nothing
  * written: every table's row count and content and the number of workflows in Temporal are the
  * same before and after, and no running workflow is left with a retrying or failed activity or an
@@ -506,7 +506,7 @@ const drill: Drill = {
       checked.push(`reasons each request must be refused: ${reasons}`);
       checked.push(`status classes: ${Object.entries(byClass).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
       checked.push(`responses ≥ 500: ${serverErrors} (must be 0); accepted (2xx/3xx): ${accepted} (must be 0); transport failures: ${transport}`);
-      checked.push(`4xx responses without the SPEC §4 {error:{code,message}} shape: ${badShape}`);
+      checked.push(`4xx responses without the product §4 {error:{code,message}} shape: ${badShape}`);
       checked.push(`bodies over the parser limits (100 kB API, 256 kB Resend webhook, 512 kB ATS webhooks) not answered 413: ${notLimited} of ${requests.filter((r) => r.expect === 413).length}`);
       checked.push(`${text.sent} text-content attacks (hostile characters, 1 MB strings, look-alike spellings) in ${textSeconds.toFixed(1)}s: ${text.refused} refused with a 4xx, ${text.failures.length} failure(s)`);
       checked.push(`running workflows with a retrying or failed activity or an unanswered update: ${stuck.length}`);

@@ -114,7 +114,7 @@ const ATTENTION_AFTER_FAILURES = 3;
 const MINUTE_MS = 60_000;
 
 /**
- * One connected ATS (SPEC §3.6): an incremental sync of each enabled entity every
+ * One connected ATS (product §3.6): an incremental sync of each enabled entity every
  * interval, on request now, or in full; webhook events and application pushes as they
  * arrive; pause / resume / config changes as updates. A 401/403 pauses it (auth_failed)
  * and tells the company admins instead of retrying forever. Runs until disconnected,

@@ -1,5 +1,5 @@
 /**
- * The automation rule language (SPEC §3.5): which domain events can trigger a rule,
+ * The automation rule language (product §3.5): which domain events can trigger a rule,
  * what its conditions may compare, and which actions it may take. Pure and
  * deterministic: the workflow evaluates conditions with it, the API validates rules
  * with it, so both read the same catalog.
@@ -60,7 +60,7 @@ export const RECIPIENT_NEEDS: Record<EmailRecipient, string> = {
 
 /**
  * Actions that change a candidate's fate or speak to them for the company: a rule that
- * takes one must wait for a person's approval (SPEC §3.5 "high-impact").
+ * takes one must wait for a person's approval (product §3.5 "high-impact").
  */
 export function isHighImpact(action: AutomationAction): boolean {
   switch (action.type) {

@@ -85,7 +85,7 @@ const HOUR_MS = 3_600_000;
 const DECISION_AFTER_WRITE = 'automation-decision-after-write';
 
 /**
- * One triggered automation rule (SPEC §3.5): evaluates the rule's conditions against the
+ * One triggered automation rule (product §3.5): evaluates the rule's conditions against the
  * event, and — when the rule takes a high-impact action — asks the approver role and
  * waits for an approve / reject update up to the timeout (expired: nothing is done).
  * Every path ends with a complete execution record.

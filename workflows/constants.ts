@@ -10,7 +10,7 @@ export const TASK_QUEUES = {
 } as const;
 export type TaskQueues = { [K in keyof typeof TASK_QUEUES]: string };
 
-/** Custom search attributes (SPEC §5); registered by the dev server start and the compose setup. */
+/** Custom search attributes (product §5); registered by the dev server start and the compose setup. */
 export const SEARCH_ATTRIBUTES = {
   ProposalState: defineSearchAttributeKey('ProposalState', SearchAttributeType.KEYWORD),
   PlacementState: defineSearchAttributeKey('PlacementState', SearchAttributeType.KEYWORD),
@@ -25,7 +25,7 @@ export const SEARCH_ATTRIBUTES = {
   IntegrationState: defineSearchAttributeKey('IntegrationState', SearchAttributeType.KEYWORD),
 } as const;
 
-/** Deterministic workflow ids (SPEC §4): a repeated request cannot start a second process. */
+/** Deterministic workflow ids (product §4): a repeated request cannot start a second process. */
 export const workflowIds = {
   proposal: (proposalId: string) => `proposal-${proposalId}`,
   placement: (placementId: string) => `placement-${placementId}`,

@@ -1,12 +1,12 @@
 /**
- * Split-fee arithmetic (SPEC §3.3), pure and deterministic: shared by workflows,
+ * Split-fee arithmetic (product §3.3), pure and deterministic: shared by workflows,
  * activities and the API. Money is integer cents, shares are integer basis points
  * (10000 = 100 %); products go through BigInt, so nothing is ever rounded by a float.
  */
 export const COLLABORATOR_ROLES = ['sourcer', 'submitter', 'closer', 'support'] as const;
 export type CollaboratorRole = (typeof COLLABORATOR_ROLES)[number];
 
-/** Default role weights (SPEC): sourcer 40 / submitter 30 / closer 20 / support 10. */
+/** Default role weights (product §3.3): sourcer 40 / submitter 30 / closer 20 / support 10. */
 export const ROLE_WEIGHTS: Record<CollaboratorRole, number> = { sourcer: 40, submitter: 30, closer: 20, support: 10 };
 export const MIN_COLLABORATORS = 1;
 export const MAX_COLLABORATORS = 10;

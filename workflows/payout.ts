@@ -41,7 +41,7 @@ export interface SplitCommand {
   reason?: string;
 }
 
-/** Admin answers to a blocked split (SPEC §3.3): platform admins only. */
+/** Admin answers to a blocked split (product §3.3): platform admins only. */
 export const retrySplitUpdate = defineUpdate<SplitState, [SplitCommand]>('retrySplit');
 /** `updateRecruiterAccount`: the account becomes the recruiter's for future payouts too (absent in runs from before it existed: false). */
 export const changeSplitAccountUpdate = defineUpdate<SplitState, [SplitCommand & { stripeAccountId: string; updateRecruiterAccount: boolean }]>('changeSplitAccount');

@@ -80,13 +80,13 @@ const STATE_AFTER_WRITE = 'placement-state-after-write';
 
 /**
  * Placements move the candidate's application (hired at the hire and for a replacement;
- * `left` when a failure is reported: the hire left inside the guarantee, SPEC §3.2).
+ * `left` when a failure is reported: the hire left inside the guarantee, product §3.2).
  * Added to running placements: histories from before have no marker and replay without it.
  */
 export const APPLICATION_STAGE_PATCH = 'placement-moves-application-v1';
 
 /**
- * One placement's guarantee (SPEC §3.2): hired → active at the start date (activation
+ * One placement's guarantee (product §3.2): hired → active at the start date (activation
  * tranche paid to the collaborators), a guarantee timer with a "guarantee expiring" e-mail
  * 7 days before its end, then completed (escrow released, holdback tranche paid). A failure
  * inside the guarantee ends in a replacement (guarantee restarts, escrow stays held) or a

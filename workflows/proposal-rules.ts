@@ -1,5 +1,5 @@
 /**
- * The proposal state machine (SPEC §3.1): pure and deterministic, shared by the
+ * The proposal state machine (product §3.1): pure and deterministic, shared by the
  * workflow (update validators), the activities (transition guard) and the API
  * (authorisation pre-checks), so the rules live in exactly one place.
  */

@@ -76,7 +76,7 @@ const DECISION_EMAIL: Partial<Record<ProposalState, ProposalEmailEvent>> = {
 const STATE_AFTER_WRITE = 'proposal-state-after-write';
 
 /**
- * One proposal's life (SPEC §3.1): recorded, company notified, reminder 24 h before the
+ * One proposal's life (product §3.1): recorded, company notified, reminder 24 h before the
  * deadline, decided by accept / decline / withdraw updates or timed out by a timer.
  */
 export async function proposalWorkflow(input: ProposalInput): Promise<ProposalView> {

@@ -52,7 +52,7 @@ const STATE_AFTER_WRITE = 'protection-state-after-write';
 
 
 /**
- * A candidate's ownership (SPEC §3.4): the first sourcing claim wins and starts a
+ * A candidate's ownership (product §3.4): the first sourcing claim wins and starts a
  * protection window (default 30 days) that ends by its own timer, with a notice to the
  * sourcer 3 days before. The sourcer may release it early; a platform admin may override
  * the attribution or extend the window (reasons in decision_audit_log).

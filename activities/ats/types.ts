@@ -1,5 +1,5 @@
 /**
- * The one small interface every ATS connector implements (SPEC §3.6), and the canonical
+ * The one small interface every ATS connector implements (product §3.6), and the canonical
  * shapes they map their platform's payloads to. Connectors do HTTP only: storing,
  * deduplicating and checkpointing is the ingestion's job (activities/db/ats.ts).
  */
@@ -55,7 +55,7 @@ export type CanonicalEventType =
   | 'application.hired' | 'application.rejected' | 'application.deleted'
   | 'job.updated';
 
-/** One thing that happened in the ATS, from a webhook or derived from a sync (SPEC §3.6). */
+/** One thing that happened in the ATS, from a webhook or derived from a sync (product §3.6). */
 export interface CanonicalEvent {
   eventType: CanonicalEventType;
   /** Unique per integration: the platform's delivery / event id, or one derived from the change. */

@@ -3,7 +3,7 @@ import { APPROVAL_STATUSES, APPROVER_ROLES, EXECUTION_STATUSES } from '../../db/
 import { APPLICATION_STAGES, EMAIL_RECIPIENTS, EMAIL_TEMPLATES, TRIGGER_EVENTS, parseCondition, type Condition } from '../../workflows/automation-rules.js';
 import { pageOf, pageQuery, text, uuid } from '../schemas/common.js';
 
-// Automation rules, executions, approvals and tasks (SPEC §3.5).
+// Automation rules, executions, approvals and tasks (product §3.5).
 
 /** The condition language, read by its own parser (clear messages, bounded depth); `null` = always. */
 export const conditionSchema = z

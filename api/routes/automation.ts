@@ -84,7 +84,7 @@ function settleRule(draft: RuleDraft): boolean {
   return requiresApproval;
 }
 
-/** Automation rules CRUD, executions, approvals inbox and recruiter tasks (SPEC §3.5). */
+/** Automation rules CRUD, executions, approvals inbox and recruiter tasks (product §3.5). */
 export function automationRoutes({ temporal, db, registry }: { temporal: Client; db: Db; registry: Operation[] }): Router {
   const router = Router();
   const automation = automationDal(db);

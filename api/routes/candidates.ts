@@ -28,7 +28,7 @@ const COMMAND_RESPONSES = {
   409: { description: 'The protection is not running' },
 };
 
-/** Candidate ownership (SPEC §3.4): claims start the protection workflow; the rest reads Postgres or updates it. */
+/** Candidate ownership (product §3.4): claims start the protection workflow; the rest reads Postgres or updates it. */
 export function candidateRoutes({ temporal, db, registry, taskQueue }: { temporal: Client; db: Db; registry: Operation[]; taskQueue: string }): Router {
   const router = Router();
   const sourcing = sourcingDal(db);

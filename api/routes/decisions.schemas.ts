@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DECISION_SOURCES } from '../../db/migrations/004_automation.js';
 import { pageOf, pageQuery, reason, text, uuid } from '../schemas/common.js';
 
-// AI decisions and human overrides (SPEC §3.5).
+// AI decisions and human overrides (product §3.5).
 export const DECISION_ENTITY_TYPES = ['application', 'proposal', 'placement', 'job', 'candidate'] as const;
 const decisionEntityType = z.enum(DECISION_ENTITY_TYPES);
 

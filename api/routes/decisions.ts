@@ -38,7 +38,7 @@ const EXPORT_COLUMNS = ['id', 'occurredAt', 'entityType', 'entityId', 'decisionT
 const EXPORT_BATCH = 1000;
 
 /**
- * The decision log (SPEC §3.5): AI-suggested decisions with their confidence and
+ * The decision log (product §3.5): AI-suggested decisions with their confidence and
  * reasoning, human overrides beside them, and every admin / approval decision; list and
  * export (CSV / JSON) for compliance. Platform admins see all, company users their company's.
  */

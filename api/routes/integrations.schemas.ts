@@ -4,7 +4,7 @@ import { LEVER_WEBHOOK_EVENTS, leverTokenField } from '../../activities/ats/leve
 import { INTEGRATION_STATES } from '../../db/migrations/005_ats_sync.js';
 import { pageOf, pageQuery, text, uuid } from '../schemas/common.js';
 
-// ATS integrations (SPEC §3.6).
+// ATS integrations (product §3.6).
 
 /** The credentials each platform needs, and may take (write-only: never returned). */
 export const CREDENTIAL_FIELDS: Record<AtsPlatform, { required: readonly string[]; optional?: readonly string[] }> = {

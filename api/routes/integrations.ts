@@ -60,7 +60,7 @@ const logToDto = (l: SyncLogRow): z.infer<typeof syncLogDto> => ({
 });
 
 /**
- * ATS integrations (SPEC §3.6): company admins connect, configure, sync, pause and resume
+ * ATS integrations (product §3.6): company admins connect, configure, sync, pause and resume
  * them; each runs as its `ats-sync-<id>` workflow. Credentials are sealed here and never
  * returned. Webhooks are verified with the integration's secret and handed to the workflow.
  */

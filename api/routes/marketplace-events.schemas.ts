@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pageOf, pageQuery, text, uuid } from '../schemas/common.js';
 
-// Marketplace events (SPEC §3.4).
+// Marketplace events (product §3.4).
 export const marketplaceEventListQuery = z.strictObject({
   ...pageQuery,
   type: text(100).optional(),

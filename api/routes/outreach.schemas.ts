@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { text, uuid } from '../schemas/common.js';
 
-// Candidate outreach and its Resend webhook events (SPEC §3.4).
+// Candidate outreach and its Resend webhook events (product §3.4).
 /** Always sent to the candidate's own address (their record), never one the caller types: no `to`. */
 export const outreachBody = z.strictObject({
   subject: text(200).regex(/^[^\r\n]*$/, 'a single line'),

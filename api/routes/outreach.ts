@@ -46,7 +46,7 @@ function resendFailure(error: ErrorResponse): ApiError {
 }
 
 /**
- * Outreach e-mails to candidates and their timeline (SPEC §3.4): sent by the API itself, no
+ * Outreach e-mails to candidates and their timeline (product §3.4): sent by the API itself, no
  * workflow, always to the candidate's own address, never inside another recruiter's protection window.
  */
 export function outreachRoutes({ temporal, db, registry, email }: { temporal: Client; db: Db; registry: Operation[]; email?: OutreachEmail }): Router {

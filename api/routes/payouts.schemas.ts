@@ -3,7 +3,7 @@ import { PAYOUT_STATUSES, SPLIT_STATUSES, TRANCHES } from '../../db/migrations/0
 import { STRIPE_ACCOUNT_ID } from '../../workflows/payout.js';
 import { cents, pageOf, pageQuery, reason, uuid } from '../schemas/common.js';
 
-// Payouts and their splits (SPEC §3.3).
+// Payouts and their splits (product §3.3).
 export const payoutStatus = z.enum(PAYOUT_STATUSES);
 
 export const splitDto = z.object({

@@ -60,7 +60,7 @@ export async function payoutPresenter(payouts: Payouts, rows: PayoutRow[], viewe
   });
 }
 
-/** Split payouts (SPEC §3.3): reads from Postgres; a platform admin resolves blocked splits through the payout workflow. */
+/** Split payouts (product §3.3): reads from Postgres; a platform admin resolves blocked splits through the payout workflow. */
 export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db: Db; registry: Operation[] }): Router {
   const router = Router();
   const payouts = payoutsDal(db);

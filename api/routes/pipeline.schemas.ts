@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { APPLICATION_STAGES } from '../../workflows/automation-rules.js';
 import { uuid } from '../schemas/common.js';
 
-// A job's pipeline (SPEC §3.6).
+// A job's pipeline (product §3.6).
 export const pipelineDto = z.object({
   jobId: uuid,
   /** Every canonical stage, in pipeline order. */

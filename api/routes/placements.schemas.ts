@@ -5,7 +5,7 @@ import { STRIPE_CURRENCIES } from '../../lib/currencies.js';
 import { cents, extensionDays, pageOf, pageQuery, reason, uuid } from '../schemas/common.js';
 import { payoutDto } from './payouts.schemas.js';
 
-// Placements (SPEC §3.2).
+// Placements (product §3.2).
 export const placementState = z.enum(PLACEMENT_STATES);
 const collaboratorRole = z.enum(COLLABORATOR_ROLES);
 /** Money in: a positive whole number of cents (z.int() also refuses unsafe integers). */

@@ -89,7 +89,7 @@ const placementHistoryDto = (people: Map<string, string>) => (h: PlacementHistor
 
 /**
  * Every collaborator's split in basis points: as given, or the default role weights when
- * none is given (the schema refuses a mix). Either way SPEC §3.3's rules hold, else 422.
+ * none is given (the schema refuses a mix). Either way product §3.3's rules hold, else 422.
  */
 function resolveSplits<C extends { role: CollaboratorRole; splitBps?: number }>(collaborators: C[]): (C & { splitBps: number })[] {
   const defaults = collaborators.every((c) => c.splitBps === undefined) ? defaultSplitBps(collaborators) : undefined;
@@ -99,7 +99,7 @@ function resolveSplits<C extends { role: CollaboratorRole; splitBps?: number }>(
   return resolved;
 }
 
-/** Placement guarantee, escrow and collaborators (SPEC §3.2, §3.3): reads from Postgres, commands through the workflow. */
+/** Placement guarantee, escrow and collaborators (product §3.2, §3.3): reads from Postgres, commands through the workflow. */
 export function placementRoutes({ temporal, db, registry, taskQueue }: { temporal: Client; db: Db; registry: Operation[]; taskQueue: string }): Router {
   const router = Router();
   const placements = placementsDal(db);

@@ -54,7 +54,7 @@ function toDto(row: ProposalView, applicationId: string | null = null): z.infer<
 
 const COMMANDS: ProposalCommand[] = ['review', 'accept', 'decline', 'withdraw'];
 
-/** Proposal lifecycle endpoints (SPEC §3.1): reads from Postgres, commands through the workflow. */
+/** Proposal lifecycle endpoints (product §3.1): reads from Postgres, commands through the workflow. */
 export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal: Client; db: Db; registry: Operation[]; taskQueue: string }): Router {
   const router = Router();
   const proposals = proposalsDal(db);

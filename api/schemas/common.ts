@@ -28,7 +28,7 @@ export const extensionDays = z.int().min(1).max(365);
 /** Money out: a whole number of cents, never negative. */
 export const cents = z.int().nonnegative();
 
-/** The SPEC §4 error shape every 4xx and 5xx answer has (api/errors.ts builds it). */
+/** The product §4 error shape every 4xx and 5xx answer has (api/errors.ts builds it). */
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });

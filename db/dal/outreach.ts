@@ -2,7 +2,7 @@ import type { Db, Executor } from '../../lib/db.js';
 import type { OUTREACH_STATUSES } from '../migrations/008_one_live_per_candidate_job.js';
 
 /**
- * An outreach e-mail a recruiter sends a candidate through Resend (SPEC §3.4): recorded
+ * An outreach e-mail a recruiter sends a candidate through Resend (product §3.4): recorded
  * `sending` before Resend is called, `sent` once Resend accepted it, `failed` if Resend refused it.
  */
 export interface OutreachRow {

@@ -23,7 +23,7 @@ export interface ProtectionTerms {
 }
 
 export const settingsDal = (db: Db) => ({
-  /** The company's proposal timeout, else the marketplace default (SPEC §3.1: 72 h, reminder 24 h before). */
+  /** The company's proposal timeout, else the marketplace default (product §3.1: 72 h, reminder 24 h before). */
   async proposalTiming(companyId: string, trx: Executor = db): Promise<ProposalTiming> {
     const value = await marketplaceConfig(trx, ['proposal_timeout_hours', 'proposal_reminder_hours_before']);
     const company = await trx('company_settings').where({ company_id: companyId }).first('proposal_timeout_hours');
@@ -33,7 +33,7 @@ export const settingsDal = (db: Db) => ({
     };
   },
 
-  /** The company's guarantee and holdback, else the marketplace defaults (SPEC §3.2: 90 days, 20 %, notice 7 days before). */
+  /** The company's guarantee and holdback, else the marketplace defaults (product §3.2: 90 days, 20 %, notice 7 days before). */
   async placementTerms(companyId: string | null, trx: Executor = db): Promise<PlacementTerms> {
     const value = await marketplaceConfig(trx, ['guarantee_days', 'holdback_bps', 'guarantee_reminder_days_before']);
     const company = companyId ? await trx('placement_guarantee_config').where({ company_id: companyId }).first() : undefined;
@@ -44,7 +44,7 @@ export const settingsDal = (db: Db) => ({
     };
   },
 
-  /** The protection window of the job's company, else the marketplace default (SPEC §3.4: 30 days, notice 3 days before). */
+  /** The protection window of the job's company, else the marketplace default (product §3.4: 30 days, notice 3 days before). */
   async protectionTerms(jobId: string | undefined, trx: Executor = db): Promise<ProtectionTerms> {
     const value = await marketplaceConfig(trx, ['protection_window_days', 'protection_notice_days_before']);
     const company = jobId

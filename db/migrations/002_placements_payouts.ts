@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 
 /**
  * Placements with their guarantee and escrow, collaborators and their splits, and payouts
- * (one per tranche) with a split per collaborator (SPEC §3.2, §3.3). Money is integer
+ * (one per tranche) with a split per collaborator (product §3.2, §3.3). Money is integer
  * cents (bigint) with an ISO currency; shares are integer basis points.
  */
 export const PLACEMENT_STATES = ['hired', 'active', 'completed', 'failed'] as const;

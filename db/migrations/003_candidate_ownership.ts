@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Candidate ownership (SPEC §3.4): the first sourcing claim wins (the unique constraint
+ * Candidate ownership (product §3.4): the first sourcing claim wins (the unique constraint
  * decides races), a protection window blocks other recruiters, outreach e-mails and their
  * Resend events are evidence of first contact; marketplace events and the decision audit
  * log record conflicts and admin decisions.

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Automation with human approval (SPEC §3.5): rules triggered by domain events, one
+ * Automation with human approval (product §3.5): rules triggered by domain events, one
  * execution record per triggered rule (a snapshot of the rule, what its conditions
  * found, what its actions did), approval requests for high-impact actions, the tasks
  * and stage changes actions make, and AI decisions with human overrides in the

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Per-connector ATS sync (SPEC §3.6): integrations with encrypted credentials, one
+ * Per-connector ATS sync (product §3.6): integrations with encrypted credentials, one
  * checkpoint (and mid-run cursor) per integration × entity, a log line per page,
  * external ids mapped both ways to our jobs / candidates / applications, and the
  * canonical ATS events deduplicated per integration.

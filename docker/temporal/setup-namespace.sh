@@ -4,7 +4,7 @@
 #   1. waits until the frontend answers the gRPC health check (the server image has no CLI, so
 #      this is where the cluster's health is really checked);
 #   2. creates the namespace when missing, with TEMPORAL_NAMESPACE_RETENTION;
-#   3. registers the custom search attributes of SPEC §5 (workflows/constants.ts SEARCH_ATTRIBUTES).
+#   3. registers the custom search attributes of product §5 (workflows/constants.ts SEARCH_ATTRIBUTES).
 # Idempotent: an attribute that already exists with the same type counts as done; one that exists
 # with ANOTHER type is an error (exit 1). It also works from any shell with the `temporal` CLI:
 #   TEMPORAL_ADDRESS=localhost:7233 sh docker/temporal/setup-namespace.sh

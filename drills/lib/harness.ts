@@ -100,7 +100,7 @@ export async function workflowCount(temporal: Client): Promise<number> {
   return (await temporal.workflow.count()).count;
 }
 
-/** The SPEC §4 error shape: `{ error: { code, message } }`. */
+/** The product §4 error shape: `{ error: { code, message } }`. */
 export function hasErrorShape(body: unknown): boolean {
   const e = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
   return !!e && typeof e.code === 'string' && typeof e.message === 'string';

@@ -223,7 +223,7 @@ export async function runTextAttacks(h: DrillStack, f: TextFixture, operations: 
       refused++;
       if (a.status && status !== a.status) failures.push(`${status}, not ${a.status}, for ${a.describe}`);
       // 431 (headers too large) is Node's own answer, without a body of ours.
-      if (status !== 431 && !hasErrorShape(body)) failures.push(`${status} without the SPEC §4 error shape for ${a.describe}`);
+      if (status !== 431 && !hasErrorShape(body)) failures.push(`${status} without the product §4 error shape for ${a.describe}`);
       if (a.names && status === 400) {
         const details = (body as { error?: { details?: { code?: string; in?: string; path?: Path }[] } }).error?.details ?? [];
         const named = details.some((d) => d.code === 'invalid_text' && d.in === a.names!.in && JSON.stringify(d.path) === JSON.stringify(a.names!.path));

@@ -17,7 +17,7 @@ const SA_TYPE_NAMES: Record<string, string> = {
   KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList',
 };
 
-/** `--search-attribute Name=Type` for every custom attribute of SPEC §5. */
+/** `--search-attribute Name=Type` for every custom attribute of product §5. */
 export function searchAttributeFlags(): string[] {
   return Object.values(SEARCH_ATTRIBUTES).flatMap((key) => ['--search-attribute', `${key.name}=${SA_TYPE_NAMES[key.type]}`]);
 }

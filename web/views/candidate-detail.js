@@ -1,5 +1,5 @@
 /**
- * One candidate (SPEC §3.4): who sourced them and until when they are protected, the
+ * One candidate (product §3.4): who sourced them and until when they are protected, the
  * commands the signed-in user may give (claim, release early; platform admins extend the
  * protection or give it to another recruiter), and the outreach e-mails with their
  * delivery events. Sourcing and timeline refresh every 10 s, so webhook events and

@@ -1,5 +1,5 @@
 /**
- * Candidates and who sourced them (SPEC §3.4). Recruiters see their own ("Mine", the
+ * Candidates and who sourced them (product §3.4). Recruiters see their own ("Mine", the
  * default) or all candidates (`?scope=all`), claim unclaimed ones and release their own;
  * platform admins see all candidates with the sourcer's id. Another recruiter's protection
  * is shown owner-neutrally (the API never names the owner to them). A live list, so

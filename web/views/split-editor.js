@@ -1,5 +1,5 @@
 /**
- * Collaborators and their splits (SPEC §3.3): one row per recruiter and role, a split in
+ * Collaborators and their splits (product §3.3): one row per recruiter and role, a split in
  * percent with at most two decimals, each at least 5 %, all summing to exactly 100 %.
  * Checked as it is typed (a running total), previewed in cents per tranche by the API's
  * calculator, and read-only once the first payout has locked the splits.
