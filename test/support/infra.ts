@@ -1,10 +1,11 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../../db/embedded.js';
 import { createDb, dropDatabase, ensureDatabase, migrateLatest } from '../../lib/db.js';
 import { freePort } from '../../scripts/lib/net.js';
-import { startTemporalDevServer } from '../../scripts/lib/temporal-server.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../../scripts/lib/temporal-server.js';
 import { DATA_DIR } from '../../scripts/lib/tools.js';
 import { WORKFLOW_BUNDLE_SOURCES } from '../../workers/queue-worker.js';
 
@@ -52,7 +53,7 @@ export async function startTestInfra(opts: { temporal?: boolean } = {}): Promise
     await db.destroy();
 
     const [server, bundle] = await Promise.all([
-      opts.temporal === false ? undefined : startTemporalDevServer({ port: await freePort(), uiPort: await freePort() }),
+      opts.temporal === false ? undefined : startSupervisedDevServer(),
       bundleWorkflowCode({ ...WORKFLOW_BUNDLE_SOURCES, logger: quietLogger }),
     ]);
     if (server) stops.push(() => server.stop());
@@ -67,6 +68,46 @@ export async function startTestInfra(opts: { temporal?: boolean } = {}): Promise
     await stop();
     throw err;
   }
+}
+
+/** Where the suite's dev server writes what it prints (CI keeps it beside the test report). */
+export const DEV_SERVER_LOG = path.join('test-results', `temporal-dev-server-${process.pid}.log`);
+
+/**
+ * The suite's Temporal dev server, restarted on the same ports if it ever exits on its own (it
+ * has been seen to die right after start-up on a loaded machine): the files that run after it
+ * then find a server instead of 25 suites failing on a refused connection. Its output goes to
+ * DEV_SERVER_LOG, so such an exit can be explained.
+ */
+export async function startSupervisedDevServer(): Promise<Pick<TemporalDevServer, 'address' | 'uiUrl' | 'stop'> & { readonly pid: number | undefined }> {
+  mkdirSync(path.dirname(DEV_SERVER_LOG), { recursive: true });
+  writeFileSync(DEV_SERVER_LOG, '');
+  const log = (line: string) => appendFileSync(DEV_SERVER_LOG, `${line}\n`);
+  const ports = { port: await freePort(), uiPort: await freePort() };
+  let stopping = false;
+  let current = await startTemporalDevServer({ ...ports, log });
+  const supervise = (server: TemporalDevServer) => server.process.once('exit', (code, signal) => {
+    if (stopping) return;
+    const why = `the Temporal dev server exited by itself (code ${code}, signal ${signal}); restarting it on port ${ports.port} (its output: ${DEV_SERVER_LOG})`;
+    log(why);
+    console.warn(`[test infra] ${why}`);
+    startTemporalDevServer({ ...ports, log }).then((next) => {
+      current = next;
+      supervise(next);
+    }, (err: unknown) => console.error('[test infra] the Temporal dev server could not be restarted', err));
+  });
+  supervise(current);
+  return {
+    address: current.address,
+    uiUrl: current.uiUrl,
+    get pid() {
+      return current.process.pid;
+    },
+    stop: async () => {
+      stopping = true;
+      await current.stop();
+    },
+  };
 }
 
 const noop = () => undefined;
