@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createMarketplace } from '../support/factories.js';
 import { eventually, type ApiHarness } from '../support/api-harness.js';
-import { SHOTS, useBrowser, type Actor } from '../support/browser.js';
+import { SHOTS, shownInList, useBrowser, type Actor } from '../support/browser.js';
 import { emailEvent, signWebhook } from '../fakes/resend.js';
 
 const DAY_MS = 86_400_000;
@@ -28,19 +28,19 @@ describe('candidates in the browser', () => {
     expect(await rita.getByTestId('candidate-scope-filter').inputValue()).toBe('mine');
     await rita.getByTestId('candidate-scope-filter').selectOption('all');
     await rita.waitForURL(/#\/candidates\?scope=all$/);
-    await row(rita).locator('[data-testid="sourcing-badge"][data-state="unclaimed"]').waitFor();
+    await shownInList(rita, row(rita).locator('[data-testid="sourcing-badge"][data-state="unclaimed"]'));
     await expect(row(rita).getByTestId('sourcing-badge').textContent()).resolves.toBe('Unclaimed');
 
     // Another recruiter has the list open from before the claim (a stale tab that still offers "Claim").
     const otto = await signedIn(m.actors.otherRecruiter, { holdTimers: true });
     await otto.goto(`${h.baseUrl}/#/candidates?scope=all`);
-    await row(otto).getByTestId('claim').waitFor();
+    await shownInList(otto, row(otto).getByTestId('claim'));
 
     // The recruiter claims: protected by them, with a countdown, also under "Mine".
     await rita.screenshot({ path: path.join(SHOTS, 'candidates-all.png'), fullPage: true });
     await row(rita).getByTestId('claim').click();
     await expect(rita.getByTestId('notice').textContent()).resolves.toContain('protected until');
-    await row(rita).locator('[data-testid="sourcing-badge"][data-state="protected"][data-owned="true"]').waitFor();
+    await shownInList(rita, row(rita).locator('[data-testid="sourcing-badge"][data-state="protected"][data-owned="true"]'));
     await rita.getByTestId('candidate-scope-filter').selectOption('mine');
     await rita.waitForURL(/#\/candidates$/);
     await expect(row(rita).getByTestId('sourcing-badge').textContent()).resolves.toBe('Protected by you');
@@ -51,7 +51,7 @@ describe('candidates in the browser', () => {
     // The other recruiter's claim is refused with the API's message; the row then shows the protection without its owner.
     await row(otto).getByTestId('claim').click();
     await expect(otto.getByTestId('error-alert').textContent()).resolves.toContain('already been sourced by another recruiter');
-    await row(otto).locator('[data-testid="sourcing-badge"][data-state="protected"][data-owned="false"]').waitFor();
+    await shownInList(otto, row(otto).locator('[data-testid="sourcing-badge"][data-state="protected"][data-owned="false"]'));
     await expect(row(otto).getByTestId('sourcing-badge').textContent()).resolves.toBe('Protected');
     expect(await row(otto).getByTestId('claim').count()).toBe(0);
     expect(await otto.content()).not.toContain(m.recruiterId);
@@ -100,7 +100,7 @@ describe('candidates in the browser', () => {
     const admin = await signedIn(m.actors.platformAdmin);
     await admin.getByTestId('nav-candidates').click();
     expect(await admin.getByTestId('candidate-scope-filter').count()).toBe(0);
-    await row(admin).locator(`[data-testid="sourcer"][data-recruiter-id="${m.recruiterId}"]`).waitFor();
+    await shownInList(admin, row(admin).locator(`[data-testid="sourcer"][data-recruiter-id="${m.recruiterId}"]`));
     await row(admin).getByTestId('candidate-link').click();
     await admin.locator(`[data-testid="sourcing-owner"] [data-recruiter-id="${m.recruiterId}"]`).waitFor();
     await admin.getByTestId('override-form').waitFor(); // the recruiters loaded: the owner is named too

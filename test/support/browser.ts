@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
 import { startApiHarness, type ApiHarness } from './api-harness.js';
 import type { Marketplace } from './factories.js';
@@ -54,4 +54,19 @@ export function useBrowser(): BrowserHarness {
       return page;
     },
   };
+}
+
+/**
+ * Waits for `target` in a newest-first list that other test files keep adding to (they share the
+ * database): while it is not there, "Load more" brings the next page, since newer rows (or a
+ * refresh) may have pushed it past the first one.
+ */
+export async function shownInList(page: Page, target: Locator, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await target.isVisible())) {
+    if (Date.now() > deadline) return target.waitFor({ timeout: 1 }); // fails with the locator in its message
+    const more = page.getByTestId('load-more');
+    if (await more.isVisible()) await more.click().catch(() => undefined);
+    await page.waitForTimeout(250);
+  }
 }
