@@ -629,7 +629,8 @@ const counts = async (db: Db) => {
   return {
     jobs: await one(db('jobs')),
     candidates: await one(db('candidates')),
-    applications: await one(db('applications').whereNull('source_proposal_id')),
+    // Only the sync's own: accepted proposals and placements (a hire without an application) create others.
+    applications: await one(db('applications').whereNotNull('source_integration_id')),
   };
 };
 
