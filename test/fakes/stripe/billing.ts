@@ -7,7 +7,7 @@
 import {
   emptyList,
   invalid,
-  list,
+  lister,
   metadataOf,
   noSuch,
   now,
@@ -418,39 +418,16 @@ ${inv.status === 'open' ? button('succeed', 'Pay') + button('fail', 'Pay with a 
     ['GET', /^\/v1\/invoiceitems\/([^/]+)$/, getter(s.invoiceItems, 'invoiceitem')],
     ['POST', /^\/v1\/invoices$/, (_id, p, req) => createInvoice(p, req)],
     ['GET', /^\/v1\/invoices\/([^/]+)$/, getter(s.invoices, 'invoice')],
-    [
-      'GET',
-      /^\/v1\/invoices$/,
-      (_id, p) => {
-        const customer = optString(p, 'customer');
-        const status = optString(p, 'status');
-        const matching = [...s.invoices.values()].filter((i) => (!customer || i.customer === customer) && (!status || i.status === status));
-        return list(matching, p, '/v1/invoices');
-      },
-    ],
+    ['GET', /^\/v1\/invoices$/, lister(s.invoices, '/v1/invoices', ['customer', 'status'])],
     ['POST', /^\/v1\/invoices\/([^/]+)\/finalize$/, (id, _p, req) => finalize(id, req)],
     ['POST', /^\/v1\/invoices\/([^/]+)\/pay$/, (id, p, req) => pay(id, p, req)],
     ['POST', /^\/v1\/invoices\/([^/]+)\/void$/, (id, _p, req) => voidInvoice(id, req)],
     ['POST', /^\/v1\/invoices\/([^/]+)\/mark_uncollectible$/, (id, _p, req) => markUncollectible(id, req)],
     ['GET', /^\/v1\/invoice_payments\/([^/]+)$/, getter(s.invoicePayments, 'invoice_payment')],
-    [
-      'GET',
-      /^\/v1\/invoice_payments$/,
-      (_id, p) => {
-        const invoice = optString(p, 'invoice');
-        return list([...s.invoicePayments.values()].filter((ip) => !invoice || ip.invoice === invoice), p, '/v1/invoice_payments');
-      },
-    ],
+    ['GET', /^\/v1\/invoice_payments$/, lister(s.invoicePayments, '/v1/invoice_payments', ['invoice'])],
     ['POST', /^\/v1\/credit_notes$/, (_id, p, req) => createCreditNote(p, req)],
     ['GET', /^\/v1\/credit_notes\/([^/]+)$/, getter(s.creditNotes, 'credit_note')],
-    [
-      'GET',
-      /^\/v1\/credit_notes$/,
-      (_id, p) => {
-        const invoice = optString(p, 'invoice');
-        return list([...s.creditNotes.values()].filter((c) => !invoice || c.invoice === invoice), p, '/v1/credit_notes');
-      },
-    ],
+    ['GET', /^\/v1\/credit_notes$/, lister(s.creditNotes, '/v1/credit_notes', ['invoice'])],
     ['GET', /^\/_fake\/invoices\/([^/]+)$/, (id) => hostedPage(id)],
     ['POST', /^\/_fake\/invoices\/([^/]+)\/pay$/, (id, p) => fakePay(id, p)],
   ];

@@ -6,6 +6,7 @@ import {
   getter,
   invalid,
   list,
+  lister,
   mask,
   metadataOf,
   noSuch,
@@ -296,18 +297,7 @@ export function connectRoutes(s: State): Route[] {
       },
     ],
     ['POST', /^\/v1\/transfers$/, (_id, p) => createTransfer(p)],
-    [
-      'GET',
-      /^\/v1\/transfers$/,
-      (_id, p) => {
-        const group = optString(p, 'transfer_group');
-        const destination = optString(p, 'destination');
-        const matching = [...s.transfers.values()].filter(
-          (t) => (!group || t.transfer_group === group) && (!destination || t.destination === destination),
-        );
-        return list(matching, p, '/v1/transfers');
-      },
-    ],
+    ['GET', /^\/v1\/transfers$/, lister(s.transfers, '/v1/transfers', ['transfer_group', 'destination'])],
     ['GET', /^\/v1\/transfers\/([^/]+)$/, getter(s.transfers, 'transfer')],
     ['POST', /^\/v1\/transfers\/([^/]+)\/reversals$/, (id, p) => createReversal(id, p)],
   ];

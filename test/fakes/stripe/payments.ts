@@ -2,7 +2,7 @@
 import {
   getter,
   invalid,
-  list,
+  lister,
   metadataOf,
   noSuch,
   now,
@@ -211,28 +211,10 @@ export function paymentRoutes(s: State): Route[] {
     ['GET', /^\/v1\/payment_intents\/([^/]+)$/, getter(s.paymentIntents, 'payment_intent')],
     ['POST', /^\/v1\/payment_intents\/([^/]+)\/confirm$/, (id, p, req) => confirmPaymentIntent(id, p, req)],
     ['GET', /^\/v1\/charges\/([^/]+)$/, getter(s.charges, 'charge')],
-    [
-      'GET',
-      /^\/v1\/charges$/,
-      (_id, p) => {
-        const intent = optString(p, 'payment_intent');
-        const customer = optString(p, 'customer');
-        const matching = [...s.charges.values()].filter(
-          (c) => (!intent || c.payment_intent === intent) && (!customer || c.customer === customer),
-        );
-        return list(matching, p, '/v1/charges');
-      },
-    ],
+    ['GET', /^\/v1\/charges$/, lister(s.charges, '/v1/charges', ['payment_intent', 'customer'])],
     ['POST', /^\/v1\/refunds$/, (_id, p, req) => createRefundRoute(p, req)],
     ['GET', /^\/v1\/refunds\/([^/]+)$/, getter(s.refunds, 'refund')],
-    [
-      'GET',
-      /^\/v1\/refunds$/,
-      (_id, p) => {
-        const charge = optString(p, 'charge');
-        return list([...s.refunds.values()].filter((r) => !charge || r.charge === charge), p, '/v1/refunds');
-      },
-    ],
+    ['GET', /^\/v1\/refunds$/, lister(s.refunds, '/v1/refunds', ['charge'])],
     ['POST', /^\/_fake\/charges\/([^/]+)\/dispute$/, (id, p) => dispute(id, p)],
   ];
 }

@@ -7,7 +7,7 @@
 //   hold deliveries and release them reversed, and redeliver an event on demand. Automatic retries
 //   of a failed delivery (Stripe retries for up to three days) are not modelled: a test redelivers.
 import { createHmac } from 'node:crypto';
-import { now, ok, list, noSuch, optString, randomId, type Params, type Req, type Route } from './wire.js';
+import { now, ok, lister, noSuch, randomId, type Req, type Route } from './wire.js';
 
 export interface FakeEvent {
   id: string;
@@ -155,15 +155,7 @@ export class Webhooks {
   routes(): Route[] {
     return [
       ['GET', /^\/v1\/events\/([^/]+)$/, (id) => this.retrieve(id)],
-      [
-        'GET',
-        /^\/v1\/events$/,
-        (_id, p: Params) => {
-          const type = optString(p, 'type');
-          const matching = [...this.events.values()].filter((e) => !type || e.type === type);
-          return list(matching, p, '/v1/events');
-        },
-      ],
+      ['GET', /^\/v1\/events$/, lister(this.events, '/v1/events', ['type'])],
       // Fake-only: what the Dashboard's "Resend" button does.
       ['POST', /^\/_fake\/events\/([^/]+)\/redeliver$/, (id) => (this.redeliver(id) ? ok({ redelivered: id }) : noSuch('event', id))],
     ];

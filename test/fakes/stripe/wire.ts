@@ -140,6 +140,14 @@ export function list<T extends { id: string }>(items: T[], p: Params, url: strin
   return ok({ object: 'list', data: page.slice(0, limit), has_more: page.length > limit, url });
 }
 
+/** A list endpoint over `map`: each named query parameter, when given, must equal the object's field of that name. */
+export const lister =
+  <T extends { id: string }>(map: Map<string, T>, url: string, filters: readonly (keyof T & string)[] = []) =>
+  (_id: string, p: Params): Result => {
+    const wanted = filters.map((f) => [f, optString(p, f)] as const).filter(([, v]) => v !== undefined);
+    return list([...map.values()].filter((item) => wanted.every(([f, v]) => item[f] === v)), p, url);
+  };
+
 /** A retrieve endpoint: the stored object, or Stripe's `resource_missing` 404. */
 export const getter =
   <T>(map: Map<string, T>, kind: string) =>
