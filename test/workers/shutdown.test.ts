@@ -25,6 +25,9 @@ describe('worker process shutdown', () => {
     const exit = exited(worker);
     try {
       const p = await createPlacement(db, stripe, [{ role: 'sourcer', splitBps: 10_000 }]);
+      // A slow Stripe from the start: slowed only once the transfer was seen, a fast worker had already
+      // had its answer and exited at once on SIGTERM.
+      stripe.setLatency(STRIPE_LATENCY_MS);
       const payoutId = randomUUID();
       const workflowId = workflowIds.payout(payoutId);
       const handle = await client.workflow.start(payoutWorkflow, {
@@ -40,8 +43,7 @@ describe('worker process shutdown', () => {
       expect(metrics).toMatch(/temporal_\w+/);
       expect(await eventually(async () => (await probe('/healthz')) === 200 || undefined, 30_000)).toBe(true);
 
-      // A slow Stripe: the transfer is in flight when the worker is told to stop.
-      stripe.setLatency(STRIPE_LATENCY_MS);
+      // The transfer is in flight when the worker is told to stop (Stripe was slowed before the payout started).
       const inFlight = await eventually(async () => (stripe.requests['POST /v1/transfers'] ?? 0) > 0, 60_000);
       expect(inFlight).toBe(true);
       const signalledAt = Date.now();
