@@ -13,11 +13,11 @@ import { seal } from '../lib/sealed.js';
 import { workflowIds } from '../workflows/constants.js';
 import { atsSyncWorkflow, integrationRecordedUpdate, syncNowSignal, syncStatusQuery } from '../workflows/ats-sync.js';
 import { createAtsSyncWorker } from '../workers/ats-sync.js';
-import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
-import { startFakeResend } from '../test/fakes/resend.js';
-import { createMarketplace } from '../test/support/factories.js';
-import { startTestInfra } from '../test/support/infra.js';
-import { ATS_TEST_KEY_RING } from '../test/support/ats-harness.js';
+import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
+import { startFakeResend } from '../testkit/fakes/resend.js';
+import { createMarketplace } from '../testkit/harness/factories.js';
+import { startTestInfra } from '../testkit/env/infra.js';
+import { ATS_TEST_KEY_RING } from '../testkit/harness/ats-harness.js';
 import { printTable, saveReport, type Measurement } from './lib/measure.js';
 
 const CANDIDATES = Number(process.env.BENCH_ATS_CANDIDATES ?? 100_000);

@@ -13,9 +13,9 @@ import { createApp } from '../api/app.js';
 import { createDb } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { signToken, TOKEN_DEFAULTS } from '../lib/tokens.js';
-import { startFakeResend } from '../test/fakes/resend.js';
-import { createMarketplace } from '../test/support/factories.js';
-import { startTestInfra } from '../test/support/infra.js';
+import { startFakeResend } from '../testkit/fakes/resend.js';
+import { createMarketplace } from '../testkit/harness/factories.js';
+import { startTestInfra } from '../testkit/env/infra.js';
 import { createProposalsWorker } from '../workers/proposals.js';
 import { pool, printTable, saveReport } from './lib/measure.js';
 

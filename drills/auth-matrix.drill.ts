@@ -13,8 +13,8 @@
  * document must be in the matrix; the database must be the same after it as before (the matrix is repeatable).
  */
 import { randomUUID } from 'node:crypto';
-import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
-import { connectAccount, createCandidate, createMarketplace, type Marketplace } from '../test/support/factories.js';
+import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
+import { connectAccount, createCandidate, createMarketplace, type Marketplace } from '../testkit/harness/factories.js';
 import { diffTables, eventually, expiredToken, ruleBreakingTokens, snapshotTables, startDrillStack, type DrillStack } from './lib/harness.js';
 import type { Drill } from './lib/report.js';
 

@@ -14,7 +14,7 @@
  * it is down are retried. Then: proposals decided with their rows, payouts paid exactly once,
  * sync checkpoints advanced with every record mapped once.
  */
-import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
+import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
 import {
   envInt, sleep, startApi, startWorkers, waitReady,
 } from './lib/crash-stack.js';

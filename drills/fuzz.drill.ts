@@ -14,13 +14,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { createMarketplace, type Marketplace } from '../test/support/factories.js';
+import { createMarketplace, type Marketplace } from '../testkit/harness/factories.js';
 import {
   diffTables, eventually, expiredToken, forgedToken, hasErrorShape, snapshotTables, startDrillStack, unsignedToken, workflowCount, type DrillStack,
 } from './lib/harness.js';
 import type { Drill } from './lib/report.js';
 import { runTextAttacks } from './lib/text-attacks.js';
-import { stuckWorkflows } from '../test/support/stuck-workflows.js';
+import { stuckWorkflows } from '../testkit/harness/stuck-workflows.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type RoleName = 'recruiter' | 'otherRecruiter' | 'companyAdmin' | 'hiringManager' | 'foreignAdmin' | 'platformAdmin';

@@ -9,11 +9,11 @@
  * - Stripe: checks whether the API has a Stripe webhook endpoint.
  */
 import { randomUUID } from 'node:crypto';
-import { emailEvent, signWebhook, type SentEmail } from '../test/fakes/resend.js';
+import { emailEvent, signWebhook, type SentEmail } from '../testkit/fakes/resend.js';
 import { canonicalStage } from '../activities/ats/stages.js';
-import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
-import { seedSmall } from '../test/support/ats-harness.js';
-import { createMarketplace } from '../test/support/factories.js';
+import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
+import { seedSmall } from '../testkit/harness/ats-harness.js';
+import { createMarketplace } from '../testkit/harness/factories.js';
 import { syncStatusQuery } from '../workflows/ats-sync.js';
 import { eventually, startDrillStack, type DrillStack } from './lib/harness.js';
 import type { Drill } from './lib/report.js';

@@ -33,18 +33,18 @@ import { connectorFor } from '../activities/ats/index.js';
 import { createGreenhouseConnector } from '../activities/ats/greenhouse.js';
 import type { atsSyncWorkflow} from '../workflows/ats-sync.js';
 import { disconnectUpdate, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../workflows/ats-sync.js';
-import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
-import { startWorkableFake } from '../test/fakes/ats/workable.js';
-import { ATS_TEST_KEY_RING, connect as connectAts, seedSmall } from '../test/support/ats-harness.js';
+import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
+import { startWorkableFake } from '../testkit/fakes/ats/workable.js';
+import { ATS_TEST_KEY_RING, connect as connectAts, seedSmall } from '../testkit/harness/ats-harness.js';
 import type { automationExecutionWorkflow} from '../workflows/automation.js';
 import { approveExecutionUpdate, automationStateQuery, rejectExecutionUpdate } from '../workflows/automation.js';
-import { createApplication, createRule, stageChanged } from '../test/support/automation-harness.js';
+import { createApplication, createRule, stageChanged } from '../testkit/harness/automation-harness.js';
 import { claimCandidateUpdate, extendProtectionUpdate, overrideAttributionUpdate, protectionWorkflow, releaseProtectionUpdate } from '../workflows/protection.js';
 import { workflowIds } from '../workflows/constants.js';
 import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, payoutWorkflow, retrySplitUpdate } from '../workflows/payout.js';
-import { startFakeResend } from '../test/fakes/resend.js';
-import { startFakeStripe } from '../test/fakes/stripe.js';
-import { createCandidate, createCollaborators, createPlacement, type CollaboratorSpec } from '../test/support/factories.js';
+import { startFakeResend } from '../testkit/fakes/resend.js';
+import { startFakeStripe } from '../testkit/fakes/stripe.js';
+import { createCandidate, createCollaborators, createPlacement, type CollaboratorSpec } from '../testkit/harness/factories.js';
 import {
   chooseRefundUpdate,
   chooseReplacementUpdate,
@@ -53,10 +53,10 @@ import {
   releaseEarlyUpdate,
   reportFailureUpdate,
 } from '../workflows/placement.js';
-import { startTimeSkippingEnv } from '../test/support/time-skipping.js';
-import { createMarketplace } from '../test/support/factories.js';
-import { startTestInfra, type TestInfra } from '../test/support/infra.js';
-import { proposalInput, proposalTestWorker, startProposal } from '../test/support/proposal-harness.js';
+import { startTimeSkippingEnv } from '../testkit/env/time-skipping.js';
+import { createMarketplace } from '../testkit/harness/factories.js';
+import { startTestInfra, type TestInfra } from '../testkit/env/infra.js';
+import { proposalInput, proposalTestWorker, startProposal } from '../testkit/harness/proposal-harness.js';
 import { PROJECT_ROOT } from './lib/tools.js';
 
 export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'replay', 'histories');

@@ -1,5 +1,5 @@
 import type { Db } from '../../lib/db.js';
-import type { Marketplace } from '../../test/support/factories.js';
+import type { Marketplace } from '../../testkit/harness/factories.js';
 
 /**
  * Deterministic ids for bulk rows, the same in SQL and TypeScript: row `i` of table `kind` is

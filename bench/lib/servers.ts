@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../../lib/db.js';
-import { startFakeResend, type FakeResend } from '../../test/fakes/resend.js';
-import { startTestInfra, type TestInfra } from '../../test/support/infra.js';
+import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
+import { startTestInfra, type TestInfra } from '../../testkit/env/infra.js';
 
 /** What a bench runs on: its own Postgres and Temporal dev server, a Resend fake, a pool and a client. */
 export interface BenchServers {

@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
 import { seal, parseKeyRing } from '../../lib/sealed.js';
-import type { FakeStripe } from '../../test/fakes/stripe.js';
-import type { FakeResend } from '../../test/fakes/resend.js';
-import type { FakeAts } from '../../test/fakes/ats/types.js';
-import { createCandidate, createCollaborators, createMarketplace, type CollaboratorSpec, type Marketplace } from '../../test/support/factories.js';
+import type { FakeStripe } from '../../testkit/fakes/stripe.js';
+import type { FakeResend } from '../../testkit/fakes/resend.js';
+import type { FakeAts } from '../../testkit/fakes/ats/types.js';
+import { createCandidate, createCollaborators, createMarketplace, type CollaboratorSpec, type Marketplace } from '../../testkit/harness/factories.js';
 import { atsSyncWorkflow, integrationRecordedUpdate, syncStatusQuery, type SyncStatus } from '../../workflows/ats-sync.js';
 import { workflowIds, type TaskQueues } from '../../workflows/constants.js';
 import { tranches } from '../../workflows/money.js';
@@ -21,8 +21,8 @@ import type { ProposalView } from '../../workflows/proposal.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
 import type { Drill } from './report.js';
 import { createDb } from '../../lib/db.js';
-import { startFakeResend } from '../../test/fakes/resend.js';
-import { startFakeStripe } from '../../test/fakes/stripe.js';
+import { startFakeResend } from '../../testkit/fakes/resend.js';
+import { startFakeStripe } from '../../testkit/fakes/stripe.js';
 import {
   buildWorkflowBundle, deadlineAfter, DRILL_ATS_KEYS, drillLog, envInt, ownPostgres, ownTemporal, privateQueues, retryUntil, sleep, temporalClient, tempDir, Teardown, type DrillApi,
 } from './crash-stack.js';

@@ -4,16 +4,16 @@ import type { Db } from '../../lib/db.js';
 import { signToken } from '../../lib/tokens.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
 import type { Client } from '@temporalio/client';
-import { JWT, startApiHarness, type ApiHarness } from '../../test/support/api-harness.js';
-import { startTestInfra } from '../../test/support/infra.js';
+import { JWT, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
+import { startTestInfra } from '../../testkit/env/infra.js';
 
 /**
- * The tests' API stack (test/support/api-harness.ts: real API over HTTP, Postgres,
+ * The tests' API stack (testkit/harness/api-harness.ts: real API over HTTP, Postgres,
  * Temporal dev server, workers on private task queues, Resend and Stripe fakes) on the
  * drill's own servers, plus what the drills check with: tokens, table snapshots.
  */
 export { JWT };
-export { eventually } from '../../test/support/api-harness.js';
+export { eventually } from '../../testkit/harness/api-harness.js';
 export type DrillStack = ApiHarness;
 
 /** The API stack of the tests on the drill's own servers; stop() stops both. */

@@ -6,7 +6,7 @@
  * details name the field (the edge check in api/routing.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { Marketplace } from '../../test/support/factories.js';
+import type { Marketplace } from '../../testkit/harness/factories.js';
 import { hasErrorShape, type DrillStack } from './harness.js';
 
 export const HOSTILE_TEXT: Record<string, string> = {

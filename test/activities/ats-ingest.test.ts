@@ -4,7 +4,7 @@ import type { Db } from '../../lib/db.js';
 import { type IngestContext, ingestApplications, ingestCandidates, ingestJobs, insertEvents } from '../../activities/ats/ingest.js';
 import type { CanonicalApplication, CanonicalCandidate, CanonicalEvent } from '../../activities/ats/types.js';
 import { testDb } from '../support/context.js';
-import { createMarketplace, type Marketplace } from '../support/factories.js';
+import { createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';
 
 let db: Db;
 beforeAll(() => {

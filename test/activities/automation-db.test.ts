@@ -6,8 +6,8 @@ import type { DomainEventInput, EventPublisher } from '../../activities/events.j
 import type { Db } from '../../lib/db.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import { activityRunner, testDb } from '../support/context.js';
-import { createMarketplace } from '../support/factories.js';
-import { createApplication, createRule, stageChanged } from '../support/automation-harness.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
+import { createApplication, createRule, stageChanged } from '../../testkit/harness/automation-harness.js';
 import { automationDal } from '../../db/dal/automation.js';
 
 let db: Db;

@@ -6,9 +6,9 @@ import { createEmailActivities } from '../../activities/email.js';
 import type { ProposalEmailEvent } from '../../activities/email-templates.js';
 import type { Db } from '../../lib/db.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
-import { startFakeResend, type FakeResend } from '../fakes/resend.js';
+import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { activityRunner, testDb } from '../support/context.js';
-import { createMarketplace } from '../support/factories.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
 
 let db: Db;
 let resend: FakeResend;

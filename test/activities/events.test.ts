@@ -4,8 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 import { createEventPublisher } from '../../activities/events.js';
 import type { Db } from '../../lib/db.js';
 import { activityRunner, temporalAddress, testDb } from '../support/context.js';
-import { createMarketplace, type Marketplace } from '../support/factories.js';
-import { createApplication, createRule, stageChanged } from '../support/automation-harness.js';
+import { createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';
+import { createApplication, createRule, stageChanged } from '../../testkit/harness/automation-harness.js';
 
 let db: Db;
 let connection: Connection;

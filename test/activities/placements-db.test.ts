@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlacementDbActivities } from '../../activities/db/placements.js';
 import type { Db } from '../../lib/db.js';
 import { activityRunner, testDb } from '../support/context.js';
-import { createPlacement } from '../support/factories.js';
+import { createPlacement } from '../../testkit/harness/factories.js';
 
 let db: Db;
 let activities: ReturnType<typeof createPlacementDbActivities>;

@@ -6,7 +6,7 @@ import type { Db } from '../../lib/db.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import { SYSTEM_ACTOR } from '../../workflows/proposal-rules.js';
 import { activityRunner, testDb } from '../support/context.js';
-import { createMarketplace, type Marketplace } from '../support/factories.js';
+import { createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';
 
 let db: Db;
 let activities: ReturnType<typeof createProposalDbActivities>;

@@ -5,9 +5,9 @@ import { createPayoutDbActivities } from '../../activities/db/payouts.js';
 import { createStripeActivities, transferIdempotencyKey } from '../../activities/stripe.js';
 import type { Db } from '../../lib/db.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
-import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
+import { startFakeStripe, type FakeStripe } from '../../testkit/fakes/stripe.js';
 import { activityRunner, testDb } from '../support/context.js';
-import { createPlacement, type CollaboratorSpec } from '../support/factories.js';
+import { createPlacement, type CollaboratorSpec } from '../../testkit/harness/factories.js';
 
 let db: Db;
 let stripe: FakeStripe;

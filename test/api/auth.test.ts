@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { createMarketplace } from '../support/factories.js';
-import { JWT, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
+import { JWT, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 
 let h: ApiHarness;
 beforeAll(async () => {

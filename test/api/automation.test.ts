@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { automationStateQuery } from '../../workflows/automation.js';
-import { createMarketplace, type Marketplace } from '../support/factories.js';
-import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
-import { createApplication } from '../support/automation-harness.js';
+import { createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';
+import { eventually, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
+import { createApplication } from '../../testkit/harness/automation-harness.js';
 
 let h: ApiHarness;
 beforeAll(async () => {

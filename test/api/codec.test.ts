@@ -3,8 +3,8 @@ import { temporal as proto } from '@temporalio/proto';
 import { ENCRYPTED_ENCODING, EncryptionCodec } from '../../lib/payload-codec.js';
 import { parseKeyRing } from '../../lib/sealed.js';
 import { workflowIds } from '../../workflows/constants.js';
-import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../support/factories.js';
-import { TEMPORAL_UI, TEST_PAYLOAD_KEYS, eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../../testkit/harness/factories.js';
+import { TEMPORAL_UI, TEST_PAYLOAD_KEYS, eventually, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 
 let h: ApiHarness;
 beforeAll(async () => {

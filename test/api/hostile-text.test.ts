@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../fakes/resend.js';
-import { createMarketplace, type Marketplace } from '../support/factories.js';
-import { startApiHarness, type ApiHarness, type ApiResponse } from '../support/api-harness.js';
-import { stuckWorkflows } from '../support/stuck-workflows.js';
+import { signWebhook } from '../../testkit/fakes/resend.js';
+import { createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';
+import { startApiHarness, type ApiHarness, type ApiResponse } from '../../testkit/harness/api-harness.js';
+import { stuckWorkflows } from '../../testkit/harness/stuck-workflows.js';
 
 let h: ApiHarness;
 beforeAll(async () => {

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from '../../api/app.js';
 import { createLogger } from '../../lib/logger.js';
-import { createMarketplace } from '../support/factories.js';
-import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
+import { startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 
 let h: ApiHarness;
 beforeAll(async () => {

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../api/app.js';
 import { createLogger } from '../../lib/logger.js';
-import { emailEvent, signWebhook } from '../fakes/resend.js';
-import { createCandidate, createMarketplace, type Marketplace } from '../support/factories.js';
-import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { emailEvent, signWebhook } from '../../testkit/fakes/resend.js';
+import { createCandidate, createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';
+import { eventually, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 
 let h: ApiHarness;
 beforeAll(async () => {

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { payoutStateQuery } from '../../workflows/payout.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
-import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../support/factories.js';
-import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../../testkit/harness/factories.js';
+import { eventually, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 
 let h: ApiHarness;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMarketplace, placementBody, type Marketplace } from '../support/factories.js';
-import { startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { createMarketplace, placementBody, type Marketplace } from '../../testkit/harness/factories.js';
+import { startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 
 let h: ApiHarness;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../workflows/proposal-rules.js';
-import { createCandidate, createMarketplace, connectAccount, placementBody, type Marketplace } from '../support/factories.js';
-import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { createCandidate, createMarketplace, connectAccount, placementBody, type Marketplace } from '../../testkit/harness/factories.js';
+import { eventually, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 
 let h: ApiHarness;
 beforeAll(async () => {

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { hashRequest } from '../../api/idempotency.js';
 import { proposalStateQuery } from '../../workflows/proposal.js';
-import { createCandidate, createMarketplace, type Marketplace } from '../support/factories.js';
-import { eventually, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { createCandidate, createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';
+import { eventually, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 
 let h: ApiHarness;
 beforeAll(async () => {

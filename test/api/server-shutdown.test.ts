@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/net.js';
 import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
-import { eventually } from '../support/api-harness.js';
+import { eventually } from '../../testkit/harness/api-harness.js';
 import { databaseUrl, temporalAddress } from '../support/context.js';
 import { exited } from '../support/worker-process.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMarketplace } from '../support/factories.js';
-import { TEMPORAL_UI, startApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
+import { TEMPORAL_UI, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 
 let h: ApiHarness;
 beforeAll(async () => {

@@ -11,10 +11,10 @@ import { signToken } from '../../lib/tokens.js';
 import { workflowIds, type TaskQueues } from '../../workflows/constants.js';
 import { proposalWorkflow } from '../../workflows/proposal.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
-import { JWT } from '../support/api-harness.js';
+import { JWT } from '../../testkit/harness/api-harness.js';
 import { temporalAddress, testDb } from '../support/context.js';
-import { createMarketplace } from '../support/factories.js';
-import { proposalInput } from '../support/proposal-harness.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
+import { proposalInput } from '../../testkit/harness/proposal-harness.js';
 
 const BOUND_MS = 1_500;
 /** Task queues no worker polls: every workflow there is a workflow that does not answer. */

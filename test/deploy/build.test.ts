@@ -24,7 +24,7 @@ describe('the image build', () => {
     await run(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dist], { cwd: PROJECT_ROOT });
     // Laid out as the runtime stage copies it: the compiled tree plus the one CommonJS file tsc does not emit.
     for (const entry of ENTRY_POINTS) expect(existsSync(path.join(dist, entry)), entry).toBe(true);
-    expect(existsSync(path.join(dist, 'test')) || existsSync(path.join(dist, 'bench')) || existsSync(path.join(dist, 'scripts'))).toBe(false);
+    expect(existsSync(path.join(dist, 'test')) || existsSync(path.join(dist, 'testkit')) || existsSync(path.join(dist, 'bench')) || existsSync(path.join(dist, 'scripts'))).toBe(false);
     const dockerfile = readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('COPY lib/failure-converter.cjs ./lib/');
     const imports = ENTRY_POINTS.map((e) => `await import(${JSON.stringify(path.join(dist, e))});`).join('\n');

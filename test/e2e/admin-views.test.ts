@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator } from 'playwright-core';
-import { createMarketplace } from '../support/factories.js';
-import { eventually, type ApiHarness } from '../support/api-harness.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
+import { eventually, type ApiHarness } from '../../testkit/harness/api-harness.js';
 import { SHOTS, useBrowser, type Actor } from '../support/browser.js';
 
 const browser = useBrowser();

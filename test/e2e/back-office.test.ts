@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { connectAccount, createMarketplace, placementBody } from '../support/factories.js';
-import { TEMPORAL_UI, eventually, type ApiHarness } from '../support/api-harness.js';
+import { connectAccount, createMarketplace, placementBody } from '../../testkit/harness/factories.js';
+import { TEMPORAL_UI, eventually, type ApiHarness } from '../../testkit/harness/api-harness.js';
 import { SHOTS, useBrowser, type Actor } from '../support/browser.js';
-import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
-import { seedSmall } from '../support/ats-harness.js';
+import { startGreenhouseFake } from '../../testkit/fakes/ats/greenhouse.js';
+import { seedSmall } from '../../testkit/harness/ats-harness.js';
 
 const browser = useBrowser();
 const signedIn = (actor: Actor) => browser.signedIn(actor);

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { createMarketplace } from '../support/factories.js';
-import { eventually, type ApiHarness } from '../support/api-harness.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
+import { eventually, type ApiHarness } from '../../testkit/harness/api-harness.js';
 import { SHOTS, shownInList, useBrowser, type Actor } from '../support/browser.js';
-import { emailEvent, signWebhook } from '../fakes/resend.js';
+import { emailEvent, signWebhook } from '../../testkit/fakes/resend.js';
 
 const DAY_MS = 86_400_000;
 

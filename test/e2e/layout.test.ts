@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../support/factories.js';
-import { eventually, type ApiHarness } from '../support/api-harness.js';
+import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../../testkit/harness/factories.js';
+import { eventually, type ApiHarness } from '../../testkit/harness/api-harness.js';
 import { SHOTS, useBrowser, type Actor } from '../support/browser.js';
 
 const browser = useBrowser();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { connectAccount, createMarketplace, placementBody } from '../support/factories.js';
-import { eventually } from '../support/api-harness.js';
+import { connectAccount, createMarketplace, placementBody } from '../../testkit/harness/factories.js';
+import { eventually } from '../../testkit/harness/api-harness.js';
 import { SHOTS, useBrowser } from '../support/browser.js';
 
 const browser = useBrowser();

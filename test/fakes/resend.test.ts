@@ -1,6 +1,6 @@
 import { Resend, type CreateEmailOptions } from 'resend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emailEvent, signWebhook, startFakeResend, type FakeResend } from './resend.js';
+import { emailEvent, signWebhook, startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 
 let fake: FakeResend;
 let resend: Resend;

@@ -10,11 +10,11 @@ import { WORKFLOW_BUNDLE_SOURCES } from '../../workers/queue-worker.js';
 import { createPlacementsWorker } from '../../workers/placements.js';
 import { workflowIds } from '../../workflows/constants.js';
 import { payoutWorkflow } from '../../workflows/payout.js';
-import { startFakeResend, type FakeResend } from '../fakes/resend.js';
-import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
-import { eventually, TEST_PAYLOAD_KEYS } from '../support/api-harness.js';
+import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
+import { startFakeStripe, type FakeStripe } from '../../testkit/fakes/stripe.js';
+import { eventually, TEST_PAYLOAD_KEYS } from '../../testkit/harness/api-harness.js';
 import { temporalAddress, testDb } from '../support/context.js';
-import { createPlacement } from '../support/factories.js';
+import { createPlacement } from '../../testkit/harness/factories.js';
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;

@@ -14,9 +14,9 @@ import { dataConverter, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../lib/pa
 import { fetchHistories, HistoryExistsError, parseFetchArgs } from '../../scripts/fetch-histories.js';
 import { workflowIds } from '../../workflows/constants.js';
 import { claimCandidateUpdate, protectionWorkflow, releaseProtectionUpdate } from '../../workflows/protection.js';
-import { startFakeResend, type FakeResend } from '../fakes/resend.js';
+import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { temporalAddress, testDb, workflowBundle } from '../support/context.js';
-import { createMarketplace } from '../support/factories.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
 import { replay } from '../support/replay.js';
 
 const { EventType } = temporal.api.enums.v1;

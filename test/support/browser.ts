@@ -3,8 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
-import { startApiHarness, type ApiHarness } from './api-harness.js';
-import type { Marketplace } from './factories.js';
+import { startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
+import type { Marketplace } from '../../testkit/harness/factories.js';
 
 /** Screenshots of the views, for people to look at (git-ignored). */
 export const SHOTS = path.join(PROJECT_ROOT, 'test-results', 'screenshots');

@@ -1,13 +1,7 @@
-import { inject } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { createDb, type Db } from '../../lib/db.js';
 
-export const databaseUrl = () => inject('databaseUrl');
-export const testDb = (): Db => createDb(databaseUrl(), { max: 5 });
-export const workflowBundle = () => ({ codePath: inject('workflowBundlePath') });
-export const temporalAddress = () => inject('temporalAddress');
-export const temporalUiUrl = () => inject('temporalUiUrl');
+export { databaseUrl, temporalAddress, temporalUiUrl, testDb, workflowBundle } from '../../testkit/env/suite-context.js';
 
 /**
  * Runs activities in a mock activity context whose logger reports only errors
@@ -18,4 +12,4 @@ export function activityRunner() {
   return <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) => env.run(fn, ...args) as Promise<R>;
 }
 
-export { startTimeSkippingEnv } from './time-skipping.js';
+export { startTimeSkippingEnv } from '../../testkit/env/time-skipping.js';

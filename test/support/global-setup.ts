@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startTestInfra } from './infra.js';
+import { startTestInfra } from '../../testkit/env/infra.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,6 +1,6 @@
 import { Connection } from '@temporalio/client';
 import { afterAll, expect, it } from 'vitest';
-import { startSupervisedDevServer } from './infra.js';
+import { startSupervisedDevServer } from '../../testkit/env/infra.js';
 
 const server = await startSupervisedDevServer();
 afterAll(() => server.stop());

@@ -1,6 +1,6 @@
 // A local HTTP endpoint that records webhook deliveries as sent (raw body and signature header),
 // for checking them with the real SDK's `stripe.webhooks.constructEvent`.
-import { listen, readBody } from '../fakes/http.js';
+import { listen, readBody } from '../../testkit/fakes/http.js';
 
 export interface ReceivedWebhook {
   signature: string;

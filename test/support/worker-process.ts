@@ -3,7 +3,7 @@ import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
 import { afterAll, beforeAll } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
-import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
+import { startFakeStripe, type FakeStripe } from '../../testkit/fakes/stripe.js';
 import { databaseUrl, temporalAddress, testDb, workflowBundle } from './context.js';
 
 /**

@@ -8,11 +8,11 @@ import { createProposalsWorker } from '../../workers/proposals.js';
 import { asPermanentFailure } from '../../workers/permanent-failures.js';
 import { FAILURE_TYPES, workflowIds } from '../../workflows/constants.js';
 import { proposalRecordedUpdate, proposalWorkflow } from '../../workflows/proposal.js';
-import { startFakeResend, type FakeResend } from '../fakes/resend.js';
+import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { temporalAddress, testDb, workflowBundle } from '../support/context.js';
-import { createMarketplace } from '../support/factories.js';
-import { proposalInput } from '../support/proposal-harness.js';
-import { stuckWorkflows } from '../support/stuck-workflows.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
+import { proposalInput } from '../../testkit/harness/proposal-harness.js';
+import { stuckWorkflows } from '../../testkit/harness/stuck-workflows.js';
 
 let db: Db;
 let resend: FakeResend;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { workflowIds } from '../../workflows/constants.js';
 import { payoutWorkflow } from '../../workflows/payout.js';
 import { exited, spawnWorkerProcess, useWorkerProcessServers } from '../support/worker-process.js';
-import { createPlacement } from '../support/factories.js';
+import { createPlacement } from '../../testkit/harness/factories.js';
 
 const PAYOUTS = 20;
 const KILLS = 4;

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { freePort } from '../../scripts/lib/net.js';
 import { workflowIds } from '../../workflows/constants.js';
 import { payoutWorkflow } from '../../workflows/payout.js';
-import { eventually } from '../support/api-harness.js';
+import { eventually } from '../../testkit/harness/api-harness.js';
 import { exited, spawnWorkerProcess, useWorkerProcessServers } from '../support/worker-process.js';
-import { createPlacement } from '../support/factories.js';
+import { createPlacement } from '../../testkit/harness/factories.js';
 
 const taskQueue = `placements-shutdown-${randomUUID()}`;
 const STRIPE_LATENCY_MS = 3_000;

@@ -5,17 +5,17 @@ import type { Db } from '../../lib/db.js';
 import { connectorFor } from '../../activities/ats/index.js';
 import type { AtsPlatform } from '../../activities/ats/types.js';
 import { disconnectUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../../workflows/ats-sync.js';
-import { startFakeResend, type FakeResend } from '../fakes/resend.js';
-import type { FakeAts } from '../fakes/ats/types.js';
-import { startAshbyFake } from '../fakes/ats/ashby.js';
-import { startBambooHrFake } from '../fakes/ats/bamboohr.js';
-import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
-import { startLeverFake } from '../fakes/ats/lever.js';
-import { startWorkableFake, type WorkableFake } from '../fakes/ats/workable.js';
+import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
+import type { FakeAts } from '../../testkit/fakes/ats/types.js';
+import { startAshbyFake } from '../../testkit/fakes/ats/ashby.js';
+import { startBambooHrFake } from '../../testkit/fakes/ats/bamboohr.js';
+import { startGreenhouseFake } from '../../testkit/fakes/ats/greenhouse.js';
+import { startLeverFake } from '../../testkit/fakes/ats/lever.js';
+import { startWorkableFake, type WorkableFake } from '../../testkit/fakes/ats/workable.js';
 import { startTimeSkippingEnv, testDb } from '../support/context.js';
-import { createMarketplace } from '../support/factories.js';
-import { eventually } from '../support/api-harness.js';
-import { atsTestWorker, connect, seedSmall, syncRunsFinished } from '../support/ats-harness.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
+import { eventually } from '../../testkit/harness/api-harness.js';
+import { atsTestWorker, connect, seedSmall, syncRunsFinished } from '../../testkit/harness/ats-harness.js';
 
 // A real-shaped account per platform, synced end to end through the sync workflow against the
 // doc-faithful fakes: stage names as the platform shows them, a move seen incrementally and by

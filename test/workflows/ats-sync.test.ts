@@ -13,13 +13,13 @@ import {
   syncStatusQuery,
   webhookEventsSignal,
 } from '../../workflows/ats-sync.js';
-import { startFakeResend, type FakeResend } from '../fakes/resend.js';
-import type { FakeAts } from '../fakes/ats/types.js';
+import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
+import type { FakeAts } from '../../testkit/fakes/ats/types.js';
 import { startTimeSkippingEnv, testDb } from '../support/context.js';
-import { createMarketplace } from '../support/factories.js';
-import { eventually } from '../support/api-harness.js';
-import { FAKES, atsTestWorker, connect, mappedCounts, seedSmall, syncRunsFinished } from '../support/ats-harness.js';
-import { startAshbyFake } from '../fakes/ats/ashby.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
+import { eventually } from '../../testkit/harness/api-harness.js';
+import { FAKES, atsTestWorker, connect, mappedCounts, seedSmall, syncRunsFinished } from '../../testkit/harness/ats-harness.js';
+import { startAshbyFake } from '../../testkit/fakes/ats/ashby.js';
 
 let env: TestWorkflowEnvironment;
 let db: Db;

@@ -13,10 +13,10 @@ import {
   automationStateQuery,
   rejectExecutionUpdate,
 } from '../../workflows/automation.js';
-import { startFakeResend, type FakeResend } from '../fakes/resend.js';
+import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { startTimeSkippingEnv, testDb } from '../support/context.js';
-import { createMarketplace } from '../support/factories.js';
-import { automationTestWorker, createApplication, createRule, stageChanged } from '../support/automation-harness.js';
+import { createMarketplace } from '../../testkit/harness/factories.js';
+import { automationTestWorker, createApplication, createRule, stageChanged } from '../../testkit/harness/automation-harness.js';
 
 const HOUR = 3_600_000;
 let env: TestWorkflowEnvironment;

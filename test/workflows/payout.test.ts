@@ -13,9 +13,9 @@ import {
   retrySplitUpdate,
   type PayoutInput,
 } from '../../workflows/payout.js';
-import type { FakeStripe } from '../fakes/stripe.js';
-import { startPlacementHarness, type PlacementHarness } from '../support/placement-harness.js';
-import { createPlacement, type CollaboratorSpec, type PlacementFixture } from '../support/factories.js';
+import type { FakeStripe } from '../../testkit/fakes/stripe.js';
+import { startPlacementHarness, type PlacementHarness } from '../../testkit/harness/placement-harness.js';
+import { createPlacement, type CollaboratorSpec, type PlacementFixture } from '../../testkit/harness/factories.js';
 
 let h: PlacementHarness;
 let env: TestWorkflowEnvironment;

@@ -17,10 +17,10 @@ import {
   reportFailureUpdate,
   type PlacementInput,
 } from '../../workflows/placement.js';
-import type { FakeResend } from '../fakes/resend.js';
-import type { FakeStripe } from '../fakes/stripe.js';
-import { startPlacementHarness, type PlacementHarness } from '../support/placement-harness.js';
-import { createCandidate, createCollaborators, type CollaboratorSpec } from '../support/factories.js';
+import type { FakeResend } from '../../testkit/fakes/resend.js';
+import type { FakeStripe } from '../../testkit/fakes/stripe.js';
+import { startPlacementHarness, type PlacementHarness } from '../../testkit/harness/placement-harness.js';
+import { createCandidate, createCollaborators, type CollaboratorSpec } from '../../testkit/harness/factories.js';
 
 const DAY = 86_400_000;
 let h: PlacementHarness;

@@ -13,10 +13,10 @@ import {
   withdrawProposalUpdate,
 } from '../../workflows/proposal.js';
 import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
-import { startFakeResend, type FakeResend } from '../fakes/resend.js';
+import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { startTimeSkippingEnv, testDb, workflowBundle } from '../support/context.js';
-import { createCandidate, createMarketplace } from '../support/factories.js';
-import { proposalInput, proposalTestWorker, startProposal } from '../support/proposal-harness.js';
+import { createCandidate, createMarketplace } from '../../testkit/harness/factories.js';
+import { proposalInput, proposalTestWorker, startProposal } from '../../testkit/harness/proposal-harness.js';
 
 const HOUR = 3_600_000;
 let env: TestWorkflowEnvironment;

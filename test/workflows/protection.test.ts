@@ -15,9 +15,9 @@ import {
   protectionWorkflow,
   releaseProtectionUpdate,
 } from '../../workflows/protection.js';
-import { startFakeResend, type FakeResend } from '../fakes/resend.js';
+import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { startTimeSkippingEnv, testDb, workflowBundle } from '../support/context.js';
-import { createMarketplace, type Marketplace } from '../support/factories.js';
+import { createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;

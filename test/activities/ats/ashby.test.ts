@@ -9,7 +9,7 @@ import {
   type ListRequest,
   type Page,
 } from '../../../activities/ats/types.js';
-import { ASHBY_READ_ONLY_KEY, startAshbyFake, type AshbyFake } from '../../fakes/ats/ashby.js';
+import { ASHBY_READ_ONLY_KEY, startAshbyFake, type AshbyFake } from '../../../testkit/fakes/ats/ashby.js';
 
 const fakes: AshbyFake[] = [];
 async function fake(opts: Parameters<typeof startAshbyFake>[0] = {}) {

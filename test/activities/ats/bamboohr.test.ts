@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBambooHrConnector } from '../../../activities/ats/bamboohr.js';
 import { AtsAuthError, AtsRateLimitError, AtsRequestError, type AtsConnector, type ListRequest, type Page } from '../../../activities/ats/types.js';
-import { BAMBOO_NO_ATS_KEY, startBambooHrFake, type BambooHrFake } from '../../fakes/ats/bamboohr.js';
+import { BAMBOO_NO_ATS_KEY, startBambooHrFake, type BambooHrFake } from '../../../testkit/fakes/ats/bamboohr.js';
 
 const APPLICATIONS = '/api/gateway.php/acme/v1/applicant_tracking/applications';
 const JOBS = '/api/gateway.php/acme/v1/applicant_tracking/jobs';

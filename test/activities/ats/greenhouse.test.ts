@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGreenhouseConnector } from '../../../activities/ats/greenhouse.js';
 import { AtsAuthError, AtsRateLimitError, AtsRequestError, type AtsConnector } from '../../../activities/ats/types.js';
-import { startGreenhouseFake } from '../../fakes/ats/greenhouse.js';
-import type { FakeAts } from '../../fakes/ats/types.js';
+import { startGreenhouseFake } from '../../../testkit/fakes/ats/greenhouse.js';
+import type { FakeAts } from '../../../testkit/fakes/ats/types.js';
 
 let ats: FakeAts;
 let connector: AtsConnector;

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLeverConnector } from '../../../activities/ats/lever.js';
 import type { AtsRateLimitError} from '../../../activities/ats/types.js';
 import { AtsAuthError, type AtsConnector, type CanonicalApplication } from '../../../activities/ats/types.js';
-import { startLeverFake } from '../../fakes/ats/lever.js';
-import type { FakeAts } from '../../fakes/ats/types.js';
+import { startLeverFake } from '../../../testkit/fakes/ats/lever.js';
+import type { FakeAts } from '../../../testkit/fakes/ats/types.js';
 
 let ats: FakeAts;
 let lever: AtsConnector;

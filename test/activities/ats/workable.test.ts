@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkableConnector } from '../../../activities/ats/workable.js';
 import { AtsAuthError, AtsRateLimitError, type AtsConnector } from '../../../activities/ats/types.js';
-import { startWorkableFake, type WorkableFake } from '../../fakes/ats/workable.js';
-import type { FakeAts } from '../../fakes/ats/types.js';
+import { startWorkableFake, type WorkableFake } from '../../../testkit/fakes/ats/workable.js';
+import type { FakeAts } from '../../../testkit/fakes/ats/types.js';
 
 let ats: WorkableFake;
 let throttled: FakeAts;

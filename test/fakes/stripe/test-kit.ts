@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
-import { startFakeStripe, type FakeStripe } from './index.js';
+import { startFakeStripe, type FakeStripe } from '../../../testkit/fakes/stripe/index.js';
 
 /** One fake Stripe server per test file, reset before each test, with a real SDK client for it. */
 export function useFakeStripe(): { fake: FakeStripe; stripe: Stripe } {

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWebhookListener, type WebhookListener } from '../../support/webhook-listener.js';
-import { startFakeStripe, type FakeStripe, type WebhookEndpoint } from '../stripe.js';
+import { startFakeStripe, type FakeStripe, type WebhookEndpoint } from '../../../testkit/fakes/stripe.js';
 
 let fake: FakeStripe;
 let stripe: Stripe;

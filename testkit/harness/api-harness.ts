@@ -21,8 +21,8 @@ import type { TaskQueues } from '../../workflows/constants.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
-import { databaseUrl, temporalAddress, temporalUiUrl, workflowBundle } from './context.js';
-import type { TestInfra } from './infra.js';
+import { databaseUrl, temporalAddress, temporalUiUrl, workflowBundle } from '../env/suite-context.js';
+import type { TestInfra } from '../env/infra.js';
 import { freePort } from '../../scripts/lib/net.js';
 import { startUiCodecProxy } from '../../scripts/lib/ui-codec-proxy.js';
 

@@ -8,7 +8,7 @@ import { permanentFailureInterceptor } from '../../workers/permanent-failures.js
 import { automationDal, type RuleRow } from '../../db/dal/automation.js';
 import type { AutomationAction } from '../../workflows/automation-rules.js';
 import type { FakeResend } from '../fakes/resend.js';
-import { workflowBundle } from './context.js';
+import { workflowBundle } from '../env/suite-context.js';
 import type { Marketplace } from './factories.js';
 
 /** A worker of the automation queue on a private task queue, with the real activities. */

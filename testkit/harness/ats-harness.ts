@@ -17,7 +17,7 @@ import { startBambooHrFake } from '../fakes/ats/bamboohr.js';
 import { startGreenhouseFake } from '../fakes/ats/greenhouse.js';
 import { startLeverFake } from '../fakes/ats/lever.js';
 import { startWorkableFake } from '../fakes/ats/workable.js';
-import { workflowBundle } from './context.js';
+import { workflowBundle } from '../env/suite-context.js';
 import type { Marketplace } from './factories.js';
 
 export const ATS_TEST_KEY_RING = parseKeyRing(`t1:${Buffer.alloc(32, 7).toString('base64')}`);

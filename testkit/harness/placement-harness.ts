@@ -6,7 +6,8 @@ import type { Db } from '../../lib/db.js';
 import { permanentFailureInterceptor } from '../../workers/permanent-failures.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
-import { startTimeSkippingEnv, testDb, workflowBundle } from './context.js';
+import { testDb, workflowBundle } from '../env/suite-context.js';
+import { startTimeSkippingEnv } from '../env/time-skipping.js';
 
 export interface PlacementHarness {
   env: TestWorkflowEnvironment;
