@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app.js';
 import { createDb } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
@@ -17,6 +17,7 @@ import { startFakeResend } from '../testkit/fakes/resend.js';
 import { createMarketplace } from '../testkit/harness/factories.js';
 import { startTestInfra } from '../testkit/env/infra.js';
 import { createProposalsWorker } from '../workers/proposals.js';
+import { createWorker } from '../workers/create-worker.js';
 import { pool, printTable, saveReport } from './lib/measure.js';
 
 const N = Number(process.env.BENCH_N ?? 500);
@@ -34,7 +35,8 @@ async function main() {
   const queue = (name: string) => `bench-${name}-${randomUUID()}`;
 
   const noopQueue = queue('noop');
-  const noopWorker = await Worker.create({
+  // Built as every worker is (workers/create-worker.ts), on the baseline's own bundle and without activities.
+  const noopWorker = await createWorker({
     connection: nativeConnection,
     taskQueue: noopQueue,
     workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)), logger: new DefaultLogger('ERROR') }),

@@ -27,7 +27,7 @@ export interface Tracing {
   readonly tracer: otel.Tracer;
   /** For a Temporal `Client` (API and workers): StartWorkflow / SignalWorkflow / … spans, context sent in headers. */
   clientInterceptors(): ClientInterceptors;
-  /** For `Worker.create`: RunWorkflow / StartActivity spans in the sandbox (exported through a sink), RunActivity spans. */
+  /** For the worker factory (workers/create-worker.ts): RunWorkflow / StartActivity spans in the sandbox (exported through a sink), RunActivity spans. */
   workerOptions(): Pick<WorkerOptions, 'interceptors' | 'sinks'>;
   /** Flushes pending spans and stops exporting (on process exit). */
   shutdown(): Promise<void>;

@@ -24,12 +24,11 @@ import {
   withdrawProposalUpdate,
 } from '../workflows/proposal.js';
 import { randomUUID } from 'node:crypto';
-import { Worker } from '@temporalio/worker';
-import { createAtsWorkerActivities, createAutomationActivities, createPlacementActivities } from '../activities/index.js';
 import { createOwnershipWorker } from '../workers/ownership.js';
-import { permanentFailureInterceptor } from '../workers/permanent-failures.js';
+import { createPlacementsWorker } from '../workers/placements.js';
+import { createAutomationWorker } from '../workers/automation.js';
+import { createAtsSyncWorker } from '../workers/ats-sync.js';
 import { createEventPublisher } from '../activities/events.js';
-import { connectorFor } from '../activities/ats/index.js';
 import { createGreenhouseConnector } from '../activities/ats/greenhouse.js';
 import type { atsSyncWorkflow} from '../workflows/ats-sync.js';
 import { disconnectUpdate, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../workflows/ats-sync.js';
@@ -72,12 +71,12 @@ async function recorder(infra: TestInfra) {
   const { worker, taskQueue } = await proposalTestWorker(env, db, resend, { codePath: infra.workflowBundlePath });
   const automationTaskQueue = `automation-record-${randomUUID()}`;
   const placementsQueue = `placements-record-${randomUUID()}`;
-  const placementsWorker = await Worker.create({
-    connection: env.nativeConnection, taskQueue: placementsQueue, workflowBundle: { codePath: infra.workflowBundlePath },
-    activities: createPlacementActivities({ db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
-    // As every worker process registers it: a refused write fails once.
-    interceptors: { activity: [permanentFailureInterceptor] },
-  });
+  // Every queue's worker from the production factories: a refused write fails once (their activity interceptor), as in a worker process.
+  const workerDeps = {
+    connection: env.nativeConnection, namespace: env.namespace ?? 'default', workflowBundle: { codePath: infra.workflowBundlePath },
+    db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue,
+  };
+  const placementsWorker = await createPlacementsWorker({ ...workerDeps, taskQueue: placementsQueue, stripe: stripe.client() });
   const ADMIN = { userId: randomUUID(), role: 'platform_admin' as const };
   const startPayout = async (specs: CollaboratorSpec[]) => {
     const p = await createPlacement(db, stripe, specs);
@@ -88,16 +87,8 @@ async function recorder(infra: TestInfra) {
     });
   };
   const ownershipQueue = `ownership-record-${randomUUID()}`;
-  // The production factory: a refused write fails once (its activity interceptor), as in a worker process.
-  const ownershipWorker = await createOwnershipWorker({
-    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: ownershipQueue, workflowBundle: { codePath: infra.workflowBundlePath },
-    db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue,
-  });
-  const automationWorker = await Worker.create({
-    connection: env.nativeConnection, taskQueue: automationTaskQueue, workflowBundle: { codePath: infra.workflowBundlePath },
-    activities: createAutomationActivities({ db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue }),
-    interceptors: { activity: [permanentFailureInterceptor] },
-  });
+  const ownershipWorker = await createOwnershipWorker({ ...workerDeps, taskQueue: ownershipQueue });
+  const automationWorker = await createAutomationWorker({ ...workerDeps, taskQueue: automationTaskQueue });
   const publisher = createEventPublisher({ db, temporal: env.client, taskQueue: automationTaskQueue });
   /** An application at "interview" whose stage change triggers `rule` (by default: move to offer, with approval). */
   const triggered = async (rule: Parameters<typeof createRule>[2] = {}) => {
@@ -113,13 +104,7 @@ async function recorder(infra: TestInfra) {
     while ((await handle.query(automationStateQuery)).status !== 'awaiting_approval') await new Promise((r) => setTimeout(r, 50));
   };
   const atsQueue = `ats-sync-record-${randomUUID()}`;
-  const atsWorker = await Worker.create({
-    connection: env.nativeConnection, taskQueue: atsQueue, workflowBundle: { codePath: infra.workflowBundlePath },
-    activities: createAtsWorkerActivities({
-      db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue,
-      keyRing: ATS_TEST_KEY_RING, connectorFor,
-    }),
-  });
+  const atsWorker = await createAtsSyncWorker({ ...workerDeps, taskQueue: atsQueue, keyRing: ATS_TEST_KEY_RING });
   const greenhouse = await startGreenhouseFake();
   seedSmall(greenhouse);
   const workable = await startWorkableFake();

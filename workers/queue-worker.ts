@@ -1,7 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, type NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Resend } from 'resend';
 import { loadConfig, type ProcessConfig } from '../lib/config.js';
 import { createDb, type Db } from '../lib/db.js';
@@ -12,10 +11,9 @@ import { FAILURE_CONVERTER_PATH, dataConverter } from '../lib/payload-codec.js';
 import { connectWorker } from '../lib/temporal.js';
 import { setupTracing, type Tracing } from '../lib/tracing.js';
 import { startHealthServer } from './health.js';
-import { permanentFailureInterceptor } from './permanent-failures.js';
+import { createWorker, WORKFLOWS_PATH } from './create-worker.js';
 
-/** Every workflow, bundled by each worker (one bundle; each queue runs the types it is sent). */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { WORKFLOWS_PATH };
 /** What a prebuilt workflow bundle is built from, like the one a worker builds itself (failures encoded in workflows too). */
 export const WORKFLOW_BUNDLE_SOURCES = { workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH };
 
@@ -62,20 +60,11 @@ export interface WorkerDeps {
   tracing?: Tracing;
 }
 
+/** A task queue's worker: `defaultQueue` unless the deps name another, with the queue's activities. */
 export function createQueueWorker(deps: WorkerDeps, defaultQueue: string, activities: object): Promise<Worker> {
-  const traced = deps.tracing?.workerOptions();
-  return Worker.create({
-    connection: deps.connection,
-    namespace: deps.namespace,
-    taskQueue: deps.taskQueue ?? defaultQueue,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities,
-    dataConverter: deps.dataConverter,
-    ...(deps.maxConcurrentActivities && { maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities }),
-    ...(deps.shutdownGraceTime !== undefined && { shutdownGraceTime: deps.shutdownGraceTime }),
-    ...traced,
-    // Outermost, so a traced activity's span still sees the original error.
-    interceptors: { ...traced?.interceptors, activity: [permanentFailureInterceptor, ...(traced?.interceptors?.activity ?? [])] },
+  return createWorker({
+    connection: deps.connection, namespace: deps.namespace, taskQueue: deps.taskQueue ?? defaultQueue, workflowBundle: deps.workflowBundle, activities,
+    dataConverter: deps.dataConverter, maxConcurrentActivities: deps.maxConcurrentActivities, shutdownGraceTime: deps.shutdownGraceTime, tracing: deps.tracing,
   });
 }
 

@@ -7,8 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createOwnershipActivities } from '../../activities/index.js';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
 import { dataConverter, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../lib/payload-codec.js';
 import { fetchHistories, HistoryExistsError, parseFetchArgs } from '../../scripts/fetch-histories.js';
@@ -18,6 +17,7 @@ import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js'
 import { temporalAddress, testDb, workflowBundle } from '../support/context.js';
 import { createMarketplace } from '../../testkit/harness/factories.js';
 import { replay } from '../support/replay.js';
+import { createOwnershipWorker } from '../../workers/ownership.js';
 
 const { EventType } = temporal.api.enums.v1;
 
@@ -42,9 +42,9 @@ const encrypting = dataConverter(PAYLOAD_KEYS)!;
 async function releasedProtection(converter?: DataConverter): Promise<string> {
   const taskQueue = `ownership-fetch-${randomUUID()}`;
   const client = new Client({ connection, ...(converter && { dataConverter: converter }) });
-  const worker = await Worker.create({
-    connection: nativeConnection, taskQueue, workflowBundle: workflowBundle(), ...(converter && { dataConverter: converter }),
-    activities: createOwnershipActivities({ db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: client }),
+  const worker = await createOwnershipWorker({
+    connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle: workflowBundle(), dataConverter: converter,
+    db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: client,
   });
   workers.push({ worker, running: worker.run() });
   const m = await createMarketplace(db);

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createAtsWorkerActivities } from '../../activities/index.js';
 import { connectorFor } from '../../activities/ats/index.js';
 import type { AtsConnector, AtsPlatform } from '../../activities/ats/types.js';
 import type { Db } from '../../lib/db.js';
-import { permanentFailureInterceptor } from '../../workers/permanent-failures.js';
+import { createAtsSyncWorker } from '../../workers/ats-sync.js';
 import { parseKeyRing, seal } from '../../lib/sealed.js';
 import { workflowIds } from '../../workflows/constants.js';
 import { atsSyncWorkflow, integrationRecordedUpdate, syncStatusQuery, type SyncConfig, type SyncStatus } from '../../workflows/ats-sync.js';
@@ -33,16 +31,11 @@ export const FAKES: Record<AtsPlatform, () => Promise<FakeAts>> = {
 /** A worker of the ats-sync queue on a private task queue, with the real connectors (`wrap` may alter them) and activities. */
 export async function atsTestWorker(env: TestWorkflowEnvironment, db: Db, resend: FakeResend, wrap: (c: AtsConnector) => AtsConnector = (c) => c) {
   const taskQueue = `ats-sync-test-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: createAtsWorkerActivities({
-      db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client,
-      automationTaskQueue: `automation-test-${randomUUID()}`, keyRing: ATS_TEST_KEY_RING, connectorFor: (platform, config) => wrap(connectorFor(platform, config)),
-    }),
-    // As every worker process registers it (workers/queue-worker.ts).
-    interceptors: { activity: [permanentFailureInterceptor] },
+  // The production factory: the same activities and activity interceptor as a worker process.
+  const worker = await createAtsSyncWorker({
+    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: workflowBundle(),
+    db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client,
+    automationTaskQueue: `automation-test-${randomUUID()}`, keyRing: ATS_TEST_KEY_RING, connectorFor: (platform, config) => wrap(connectorFor(platform, config)),
   });
   return { worker, taskQueue };
 }

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createAutomationActivities } from '../../activities/index.js';
 import { createEventPublisher, type DomainEventInput } from '../../activities/events.js';
 import type { Db } from '../../lib/db.js';
-import { permanentFailureInterceptor } from '../../workers/permanent-failures.js';
+import { createAutomationWorker } from '../../workers/automation.js';
 import { automationDal, type RuleRow } from '../../db/dal/automation.js';
 import type { AutomationAction } from '../../workflows/automation-rules.js';
 import type { FakeResend } from '../fakes/resend.js';
@@ -14,15 +12,10 @@ import type { Marketplace } from './factories.js';
 /** A worker of the automation queue on a private task queue, with the real activities. */
 export async function automationTestWorker(env: TestWorkflowEnvironment, db: Db, resend: FakeResend) {
   const taskQueue = `automation-test-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: createAutomationActivities({
-      db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue: taskQueue,
-    }),
-    // As every worker process registers it (workers/queue-worker.ts).
-    interceptors: { activity: [permanentFailureInterceptor] },
+  // The production factory: the same activities and activity interceptor as a worker process.
+  const worker = await createAutomationWorker({
+    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: workflowBundle(),
+    db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue: taskQueue,
   });
   const publisher = createEventPublisher({ db, temporal: env.client, taskQueue });
   return { worker, taskQueue, publisher };

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createPlacementActivities, type PlacementActivities } from '../../activities/index.js';
+import type { PlacementActivities } from '../../activities/index.js';
 import type { Db } from '../../lib/db.js';
-import { permanentFailureInterceptor } from '../../workers/permanent-failures.js';
+import { createPlacementsWorker } from '../../workers/placements.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe.js';
 import { testDb, workflowBundle } from '../env/suite-context.js';
@@ -29,13 +28,10 @@ export async function startPlacementHarness(wrap: (a: PlacementActivities) => Pl
   const taskQueue = `placements-test-${randomUUID()}`;
   // Domain events start rule executions here; no worker polls it unless a test runs one.
   const automationTaskQueue = `automation-test-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: wrap(createPlacementActivities({ db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue })),
-    // As every worker process registers it (workers/queue-worker.ts).
-    interceptors: { activity: [permanentFailureInterceptor] },
+  // The production factory: the same activities and activity interceptor as a worker process.
+  const worker = await createPlacementsWorker({
+    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: workflowBundle(), wrapActivities: wrap,
+    db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue,
   });
   const running = worker.run();
   return {
