@@ -46,7 +46,8 @@ export interface ApiIdempotencyKeysTable {
 export interface PlacementGuaranteeConfigTable { company_id: string; guarantee_days: number | null; holdback_bps: number | null; updated_at: Date }
 export interface PlacementsTable {
   id: string; company_id: string; job_id: string; candidate_id: string; fee_cents: number; currency: string; holdback_bps: number;
-  start_date: Date; guarantee_days: number; guarantee_ends_at: Date | null; state: string; splits_locked_at: Date | null; workflow_id: string;
+  /** Written as the calendar day 'YYYY-MM-DD'; pg reads a `date` as local midnight. */
+  start_date: Date | string; guarantee_days: number; guarantee_ends_at: Date | null; state: string; splits_locked_at: Date | null; workflow_id: string;
   created_at: Date; updated_at: Date;
 }
 export interface PlacementStatesTable {
