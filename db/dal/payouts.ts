@@ -129,6 +129,15 @@ export const payoutsDal = (db: Db) => ({
       .where({ placement_id: placementId })
       .orderBy([{ column: 'placement_collaborators.created_at' }, { column: 'placement_collaborators.id' }]),
 
+  /** A placement's paid splits that have a transfer to reverse. */
+  paidSplitsOf: (placementId: string, trx: Executor = db): Promise<SplitRow[]> =>
+    trx<SplitRow>('payout_splits')
+      .join('payout_schedules', 'payout_schedules.id', 'payout_splits.payout_id')
+      .where('payout_schedules.placement_id', placementId)
+      .where('payout_splits.status', 'paid')
+      .whereNotNull('payout_splits.stripe_transfer_id')
+      .select('payout_splits.*'),
+
   /** The placement under a row lock: orders a payout's preparation against collaborator edits. */
   lockPlacement: (id: string, trx: Executor) => table(trx, 'placements').where({ id }).forUpdate().first(),
 
