@@ -192,6 +192,8 @@ export const automationDal = (db: Db) => ({
     return newestFirst(q, filter);
   },
 
+  companyExists: async (id: string, trx: Executor = db) => !!(await table(trx, 'companies').where({ id }).first('id')),
+
   // ---- execution steps (the automation workflow's activities) ----
   async recordConditions(executionId: string, met: boolean, trace: unknown, trx: Executor = db) {
     await table(trx, 'automation_executions').where({ id: executionId }).update({ conditions_met: met, condition_trace: JSON.stringify(trace) });
