@@ -13,7 +13,8 @@ export interface Once<Row> {
  * `key`): `insert … on conflict (key) do nothing returning *`, then, when another call had
  * written it, the existing row. Race-safe: of concurrent callers exactly one inserts, and
  * all get the same row (the conflict waits for the other insert's commit, so the row is
- * visible to the follow-up read). `where` narrows the conflict target to a partial unique index.
+ * visible to the follow-up read). For tables whose keyed rows are never deleted: a row deleted
+ * between the conflict and the read is reported as an error.
  *
  * The key columns differ by table (`transition_key`, `event_key`, `decision_key`,
  * `change_key`, `log_key`, `task_key`, `idempotency_key`, or a natural key such as
