@@ -38,6 +38,18 @@ export default tseslint.config(
     },
   },
   {
+    // The DAL (db/dal/) is the only place that writes SQL: routes and activities call DAL
+    // functions and open transactions through its withTransaction; the Db / Executor /
+    // Transaction types come from lib/db.ts, so not even a type import of knex is needed.
+    files: ['api/**/*.ts', 'activities/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: ['knex', 'pg'].map((name) => ({ name, message: 'SQL belongs in db/dal/: call a DAL function (types: Db, Executor, Transaction from lib/db.ts)' })),
+        patterns: [{ group: ['knex/*', 'pg/*'], message: 'SQL belongs in db/dal/' }],
+      }],
+    },
+  },
+  {
     // Tests, and the kit they share with dev, bench and drills, read arbitrary JSON responses.
     files: ['test/**/*.ts', 'testkit/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

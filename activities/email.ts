@@ -4,6 +4,8 @@ import type { Db } from '../lib/db.js';
 import { proposalsDal } from '../db/dal/proposals.js';
 import { directoryDal } from '../db/dal/directory.js';
 import { emailLogDal } from '../db/dal/email-log.js';
+import { integrationsDal } from '../db/dal/integrations.js';
+import { automationDal } from '../db/dal/automation.js';
 import { FAILURE_TYPES } from '../workflows/constants.js';
 import { type EmailRecipient, type EmailTemplate, RECIPIENT_NEEDS, describeAction } from '../workflows/automation-rules.js';
 import type { AutomationAction } from '../workflows/automation-rules.js';
@@ -72,8 +74,7 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
   }
 
   /** Company users of a role (or all platform admins), for approval requests. */
-  const usersWithRole = (role: string, companyId: string | null) =>
-    db('users').where({ role }).modify((q) => { if (role !== 'platform_admin') q.where({ company_id: companyId }); }).orderBy('email').select('email');
+  const usersWithRole = (role: string, companyId: string | null) => directory.usersWithRole(role, companyId);
 
   async function recipientsOf(to: EmailRecipient, ctx: ActionContext): Promise<string[]> {
     const id = eventId(ctx.event, RECIPIENT_NEEDS[to]);
@@ -93,7 +94,7 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
     /** Tells the company admins that their ATS refused the credentials (once per occurrence). */
     async sendIntegrationAuthFailedEmail(input: { integrationId: string; occurrence: string; error: string }): Promise<EmailResult> {
       return once(`integration-${input.integrationId}-auth-failed-${input.occurrence}`, 'integration_auth_failed', async () => {
-        const integration = await db('integrations').where({ id: input.integrationId }).first();
+        const integration = await integrationsDal(db).findEvenDisconnected(input.integrationId);
         if (!integration) return null;
         const admins = await usersWithRole('company_admin', integration.company_id);
         const rendered = renderIntegrationAuthFailedEmail({ platform: integration.platform, name: integration.name, error: input.error.slice(0, 300), link: `${appUrl}/#/integrations/${input.integrationId}` });
@@ -113,7 +114,7 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
           typeof data.candidateId === 'string' ? directory.candidate(data.candidateId) : undefined,
           typeof data.jobId === 'string' ? directory.job(data.jobId) : undefined,
         ]);
-        const company = job ? await db('companies').where({ id: job.company_id }).first() : undefined;
+        const company = job ? await directory.company(job.company_id) : undefined;
         const rendered = renderAutomationEmail(input.template, {
           candidateName: candidate?.full_name ?? 'the candidate', jobTitle: job?.title ?? 'the role', companyName: company?.name ?? 'the company',
           stage: typeof data.stageTo === 'string' ? data.stageTo : null, link: `${appUrl}/#/${input.event.entityType}s/${input.event.entityId}`,
@@ -126,7 +127,7 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
     async sendApprovalRequestEmail(input: { executionId: string }): Promise<EmailResult> {
       const key = `approval-${input.executionId}-requested`;
       return once(key, 'approval_requested', async () => {
-        const approval = await db('automation_approvals').where({ id: input.executionId }).first();
+        const approval = await automationDal(db).findApproval(input.executionId);
         if (!approval) throw ApplicationFailure.nonRetryable(`no approval request for execution ${input.executionId}`, FAILURE_TYPES.InvalidState);
         const approvers = await usersWithRole(approval.approver_role, approval.company_id);
         if (approvers.length === 0) log.warn('approval request has no recipients', { key });
@@ -155,7 +156,7 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
     /** The company's "guarantee expiring" notice; `guaranteeEndsAt` is part of the key, so an extended guarantee gets its own notice. */
     async sendGuaranteeExpiringEmail(input: { placementId: string; guaranteeEndsAt: string }): Promise<EmailResult> {
       return once(`placement-${input.placementId}-guarantee-expiring-${input.guaranteeEndsAt}`, 'guarantee_expiring', async () => {
-        const placement = await db('placements').where({ id: input.placementId }).first();
+        const placement = await directory.placement(input.placementId);
         if (!placement) throw ApplicationFailure.nonRetryable(`placement ${input.placementId} not found`, FAILURE_TYPES.PlacementNotFound);
         const [job, candidate, admins] = await Promise.all([
           directory.job(placement.job_id),

@@ -1,6 +1,7 @@
 import { log } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { integrationsDal } from '../db/dal/integrations.js';
+import { withTransaction } from '../db/dal/once.js';
 import { pushApplicationSignal } from '../workflows/ats-sync.js';
 import type { Db } from '../lib/db.js';
 import { nameBasedUuid } from '../lib/ids.js';
@@ -82,7 +83,7 @@ export function createEventPublisher({ db, temporal, taskQueue }: EventPublisher
     async publishDomainEvent(event: DomainEventInput): Promise<PublishResult> {
       const eventId = nameBasedUuid(EVENT_NAMESPACE, event.key);
       const depth = event.depth ?? 0;
-      await db.transaction(async (trx) => {
+      await withTransaction(db, async (trx) => {
         const stored = await automation.insertEvent({
           id: eventId, type: event.type, company_id: event.companyId, entity_type: event.entityType, entity_id: event.entityId,
           data: event.data, depth, occurred_at: new Date(event.occurredAt), event_key: event.key,

@@ -2,6 +2,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import type Stripe from 'stripe';
 import type { Db } from '../lib/db.js';
 import { payoutsDal } from '../db/dal/payouts.js';
+import { withTransaction } from '../db/dal/once.js';
 import { FAILURE_TYPES } from '../workflows/constants.js';
 import { type SplitState, toSplitState } from './db/payouts.js';
 
@@ -22,7 +23,7 @@ export function createStripeActivities({ stripe, db }: { stripe: Stripe; db: Db 
   const payouts = payoutsDal(db);
 
   async function block(split: { id: string; payout_id: string; transfer_attempt: number }, reason: string): Promise<never> {
-    await db.transaction(async (trx) => {
+    await withTransaction(db, async (trx) => {
       await payouts.updateSplit(split.id, { status: 'blocked', block_reason: reason }, trx);
       await payouts.setPayoutStatus(split.payout_id, 'blocked', trx);
       await payouts.audit({
@@ -65,7 +66,7 @@ export function createStripeActivities({ stripe, db }: { stripe: Stripe; db: Db 
         throw err;
       }
 
-      await db.transaction(async (trx) => {
+      await withTransaction(db, async (trx) => {
         const current = await payouts.lockSplit(split.id, trx);
         if (current?.status !== 'pending') return;
         await payouts.updateSplit(split.id, { status: 'paid', stripe_transfer_id: transfer.id, block_reason: null }, trx);
@@ -83,19 +84,14 @@ export function createStripeActivities({ stripe, db }: { stripe: Stripe; db: Db 
      * Stripe transfer reversal each, keyed per split so a retry reverses nothing twice.
      */
     async reversePaidSplits(input: { placementId: string; reason: string }): Promise<{ reversedCents: number; refused: string[] }> {
-      const paid = await db('payout_splits')
-        .join('payout_schedules', 'payout_schedules.id', 'payout_splits.payout_id')
-        .where('payout_schedules.placement_id', input.placementId)
-        .where('payout_splits.status', 'paid')
-        .whereNotNull('payout_splits.stripe_transfer_id')
-        .select('payout_splits.*');
+      const paid = await payouts.paidSplitsOf(input.placementId);
       let reversedCents = 0;
       const refused: string[] = [];
       for (const split of paid) {
         const amount = split.amount_cents - split.reversed_cents;
         try {
           await stripe.transfers.createReversal(
-            split.stripe_transfer_id,
+            split.stripe_transfer_id!, // whereNotNull above
             { amount, description: input.reason, metadata: { split_id: split.id, placement_id: input.placementId } },
             { idempotencyKey: `reversal-${split.id}` },
           );
@@ -104,7 +100,7 @@ export function createStripeActivities({ stripe, db }: { stripe: Stripe; db: Db 
           refused.push(`${split.id}: ${err.message}`);
           continue;
         }
-        await db.transaction(async (trx) => {
+        await withTransaction(db, async (trx) => {
           await payouts.updateSplit(split.id, { status: 'reversed', reversed_cents: split.amount_cents }, trx);
           await payouts.audit({
             payout_id: split.payout_id, split_id: split.id, event: 'split_reversed', old_status: 'paid', new_status: 'reversed', actor_role: 'system',

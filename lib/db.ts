@@ -20,6 +20,8 @@ export const isUniqueViolation = (err: unknown, constraint: string) =>
   (err as { constraint?: string }).constraint === constraint;
 /** A transaction or the database itself: every data-access function accepts either. */
 export type Executor = Knex | Knex.Transaction;
+/** An open transaction (from `withTransaction` in db/dal/once.ts). */
+export type Transaction = Knex.Transaction;
 
 export function createDb(databaseUrl: string, pool: { min?: number; max?: number } = {}): Db {
   return knex({

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Executor } from '../../lib/db.js';
+import { atsSyncDal, type MappedRecord, type MappingWrite } from '../../db/dal/ats-sync.js';
 import { canonicalStage } from './stages.js';
 import type { AtsPlatform, CanonicalApplication, CanonicalCandidate, CanonicalEvent, CanonicalJob, SyncEntity } from './types.js';
 
@@ -27,16 +28,12 @@ export interface StageMove {
   stageTo: string;
   /** The ATS's own stage names, which its event log keeps. */
   labelFrom: string | null;
-  labelTo: string;
+  /** Null when the platform names no stage (the row's label is cleared). */
+  labelTo: string | null;
   at: string;
 }
 
-interface MapRow {
-  external_id: string;
-  internal_id: string;
-  content_hash: string | null;
-  deleted_at: Date | null;
-}
+type MapRow = MappedRecord;
 
 /** What an application's stage reads when the platform named none (a connector's `stage: ''`). */
 
@@ -53,34 +50,20 @@ export interface IngestContext {
   now: Date;
 }
 
-async function mapped(ctx: IngestContext, entityType: string, externalIds: string[]): Promise<Map<string, MapRow>> {
-  if (externalIds.length === 0) return new Map();
-  const rows: MapRow[] = await ctx.trx('external_entity_map')
-    .where({ integration_id: ctx.integrationId, entity_type: entityType })
-    .whereIn('external_id', externalIds)
-    .select('external_id', 'internal_id', 'content_hash', 'deleted_at');
+type EntityType = (typeof ENTITY_TYPE)[SyncEntity];
+
+/** The storage of a page, inside the caller's transaction. */
+const store = (ctx: Pick<IngestContext, 'trx'>) => atsSyncDal(ctx.trx);
+
+async function mapped(ctx: IngestContext, entityType: EntityType, externalIds: string[]): Promise<Map<string, MapRow>> {
+  const rows = await store(ctx).mappings(ctx.integrationId, entityType, externalIds);
   return new Map(rows.map((r) => [r.external_id, r]));
 }
 
-async function remember(ctx: IngestContext, entityType: string, rows: { externalId: string; internalId: string; hash: string | null; remoteUpdatedAt: string | null; deleted: boolean }[]) {
-  if (rows.length === 0) return;
-  await ctx.trx('external_entity_map')
-    .insert(rows.map((r) => ({
-      integration_id: ctx.integrationId, entity_type: entityType, external_id: r.externalId, internal_id: r.internalId, content_hash: r.hash,
-      remote_updated_at: r.remoteUpdatedAt, seen_run_id: ctx.runId, deleted_at: r.deleted ? ctx.now : null, updated_at: ctx.now,
-    })))
-    .onConflict(['integration_id', 'entity_type', 'external_id'])
-    .merge(['content_hash', 'remote_updated_at', 'seen_run_id', 'deleted_at', 'updated_at']);
-}
+const remember = (ctx: IngestContext, entityType: EntityType, rows: MappingWrite[]) => store(ctx).rememberMappings(ctx, entityType, rows);
 
 /** Marks records of the page as seen by this run, changed or not (full scans find deletions by this). */
-async function markSeen(ctx: IngestContext, entityType: string, externalIds: string[]) {
-  if (externalIds.length === 0) return;
-  await ctx.trx('external_entity_map')
-    .where({ integration_id: ctx.integrationId, entity_type: entityType })
-    .whereIn('external_id', externalIds)
-    .update({ seen_run_id: ctx.runId });
-}
+const markSeen = (ctx: IngestContext, entityType: EntityType, externalIds: string[]) => store(ctx).markSeen(ctx.integrationId, entityType, externalIds, ctx.runId);
 
 /**
  * Upserts one entity type's page. `fields` is what we store (and hash); `insert` and
@@ -143,30 +126,30 @@ async function upsertPage<T extends { externalId: string; updatedAt: string | nu
 const jobStatus = (j: CanonicalJob) => (j.status === 'open' ? 'open' : 'closed');
 
 export async function ingestJobs(ctx: IngestContext, items: CanonicalJob[]): Promise<PageCounts> {
-  const { trx } = ctx;
+  const dal = store(ctx);
   return upsertPage(ctx, 'jobs', items, {
     fields: (j) => [j.title, j.status],
     insert: async (rows) => {
-      await trx('jobs').insert(rows.map(({ item, id }) => ({
+      await dal.insertJobs(rows.map(({ item, id }) => ({
         id, company_id: ctx.companyId, title: item.title, status: jobStatus(item), source_integration_id: ctx.integrationId, created_at: ctx.now,
       })));
     },
-    update: async (j, id) => { await trx('jobs').where({ id }).update({ title: j.title, status: jobStatus(j), deleted_at: null }); },
-    softDelete: async (ids) => { await trx('jobs').whereIn('id', ids).update({ deleted_at: ctx.now, status: 'closed' }); },
+    update: async (j, id) => { await dal.updateJob(id, { title: j.title, status: jobStatus(j), deleted_at: null }); },
+    softDelete: async (ids) => { await dal.closeDeletedJobs(ids, ctx.now); },
   });
 }
 
 export async function ingestCandidates(ctx: IngestContext, items: CanonicalCandidate[]): Promise<PageCounts> {
-  const { trx } = ctx;
+  const dal = store(ctx);
   return upsertPage(ctx, 'candidates', items, {
     fields: (c) => [c.fullName, c.email],
     insert: async (rows) => {
-      await trx('candidates').insert(rows.map(({ item, id }) => ({
+      await dal.insertCandidates(rows.map(({ item, id }) => ({
         id, full_name: item.fullName || 'Unnamed candidate', email: item.email, source_integration_id: ctx.integrationId, created_at: ctx.now,
       })));
     },
-    update: async (c, id) => { await trx('candidates').where({ id }).update({ full_name: c.fullName || 'Unnamed candidate', email: c.email, deleted_at: null }); },
-    softDelete: async (ids) => { await trx('candidates').whereIn('id', ids).update({ deleted_at: ctx.now }); },
+    update: async (c, id) => { await dal.updateCandidate(id, { full_name: c.fullName || 'Unnamed candidate', email: c.email, deleted_at: null }); },
+    softDelete: async (ids) => { await dal.softDeleteCandidates(ids, ctx.now); },
   });
 }
 
@@ -181,9 +164,9 @@ async function ensureMapped(ctx: IngestContext, entity: 'candidates' | 'jobs', e
   if (missing.length) {
     const rows = missing.map((externalId) => ({ externalId, id: randomUUID() }));
     if (entity === 'candidates') {
-      await ctx.trx('candidates').insert(rows.map((r) => ({ id: r.id, full_name: 'Candidate (syncing)', source_integration_id: ctx.integrationId, created_at: ctx.now })));
+      await store(ctx).insertCandidates(rows.map((r) => ({ id: r.id, full_name: 'Candidate (syncing)', source_integration_id: ctx.integrationId, created_at: ctx.now })));
     } else {
-      await ctx.trx('jobs').insert(rows.map((r) => ({ id: r.id, company_id: ctx.companyId, title: 'Job (syncing)', status: 'open', source_integration_id: ctx.integrationId, created_at: ctx.now })));
+      await store(ctx).insertJobs(rows.map((r) => ({ id: r.id, company_id: ctx.companyId, title: 'Job (syncing)', status: 'open', source_integration_id: ctx.integrationId, created_at: ctx.now })));
     }
     await remember(ctx, entityType, rows.map((r) => ({ externalId: r.externalId, internalId: r.id, hash: null, remoteUpdatedAt: null, deleted: false })));
     for (const r of rows) known.set(r.externalId, { external_id: r.externalId, internal_id: r.id, content_hash: null, deleted_at: null });
@@ -193,7 +176,7 @@ async function ensureMapped(ctx: IngestContext, entity: 'candidates' | 'jobs', e
 
 /** Applications of a page; returns the counts and the stage moves of applications we already had. */
 export async function ingestApplications(ctx: IngestContext, items: CanonicalApplication[]): Promise<PageCounts & { moves: StageMove[]; skipped: number }> {
-  const { trx } = ctx;
+  const dal = store(ctx);
   // An application without a job cannot be one of ours (e.g. a Lever opportunity with no posting).
   const usable = items.filter((a) => a.deleted || a.jobExternalId !== null);
   const live = usable.filter((a) => !a.deleted);
@@ -205,18 +188,15 @@ export async function ingestApplications(ctx: IngestContext, items: CanonicalApp
   const counts = await upsertPage(ctx, 'applications', usable, {
     fields: (a) => [a.candidateExternalId, a.jobExternalId, a.stage, a.status],
     insert: async (rows) => {
-      await trx('applications')
-        .insert(rows.map(({ item, id }) => ({
+      await dal.insertApplications(rows.map(({ item, id }) => ({
           id, candidate_id: candidates.get(item.candidateExternalId), job_id: jobs.get(item.jobExternalId!),
           stage: canonicalStage(item.stage, item.status), stage_label: item.stage || null, status: item.status,
           source_integration_id: ctx.integrationId, stage_changed_at: item.updatedAt ? new Date(item.updatedAt) : ctx.now,
           stage_label_changed_at: item.stage ? (item.updatedAt ? new Date(item.updatedAt) : ctx.now) : null, created_at: ctx.now,
-        })))
-        .onConflict(['candidate_id', 'job_id'])
-        .ignore();
+        })));
     },
     update: async (a, id) => {
-      const before = await trx('applications').where({ id }).first('stage', 'stage_label', 'candidate_id', 'job_id', 'stage_changed_at', 'stage_label_changed_at');
+      const before = await dal.findApplication(id);
       const at = a.updatedAt ?? ctx.now.toISOString();
       // A stage we already know (e.g. set by a webhook) is not replaced by an unknown one, nor by one older than it.
       const unknown = !a.stage && a.status === 'active';
@@ -225,7 +205,7 @@ export async function ingestApplications(ctx: IngestContext, items: CanonicalApp
       const keep = before && (unknown || older);
       const stage = keep ? before.stage : canonicalStage(a.stage, a.status);
       const label = keep ? before.stage_label : a.stage || null;
-      await trx('applications').where({ id }).update({
+      await dal.updateApplication(id, {
         stage, stage_label: label, status: a.status, deleted_at: null, ...(before?.stage !== stage && { stage_changed_at: new Date(at) }),
         ...(before?.stage_label !== label && { stage_label_changed_at: new Date(at) }),
       });
@@ -237,7 +217,7 @@ export async function ingestApplications(ctx: IngestContext, items: CanonicalApp
         });
       }
     },
-    softDelete: async (ids) => { await trx('applications').whereIn('id', ids).update({ deleted_at: ctx.now }); },
+    softDelete: async (ids) => { await dal.softDeleteApplications(ids, ctx.now); },
   });
   for (const move of moves) await recordStageMove(ctx, move, 'sync');
   return { ...counts, moves, skipped: items.length - usable.length };
@@ -246,13 +226,10 @@ export async function ingestApplications(ctx: IngestContext, items: CanonicalApp
 /** The stage history row and the canonical event of a move (both once, keyed by the move). */
 export async function recordStageMove(ctx: IngestContext, move: StageMove, via: 'sync' | 'webhook', providerEventId?: string) {
   const key = `ats:${ctx.integrationId}:${move.applicationExternalId}:${move.stageTo}:${move.at}`;
-  await ctx.trx('application_stage_history')
-    .insert({
-      application_id: move.applicationId, from_stage: move.stageFrom, to_stage: move.stageTo, actor_user_id: null, actor_role: 'system',
-      source: 'ats', reason: `moved in the ATS (${via})`, occurred_at: new Date(move.at), change_key: key,
-    })
-    .onConflict('change_key')
-    .ignore();
+  await store(ctx).recordStageHistory({
+    application_id: move.applicationId, from_stage: move.stageFrom, to_stage: move.stageTo, actor_user_id: null, actor_role: 'system',
+    source: 'ats', reason: `moved in the ATS (${via})`, occurred_at: new Date(move.at), change_key: key,
+  });
   if (via === 'sync') {
     await insertEvents(ctx, [{
       eventType: 'application.stage_changed', providerEventId: providerEventId ?? `sync:${move.applicationExternalId}:${move.stageTo}:${move.at}`,
@@ -266,16 +243,11 @@ export async function recordStageMove(ctx: IngestContext, move: StageMove, via: 
 export async function insertEvents(ctx: Pick<IngestContext, 'trx' | 'integrationId'>, events: CanonicalEvent[], receivedAt: Date): Promise<CanonicalEvent[]> {
   const unique = [...new Map(events.map((e) => [e.providerEventId, e])).values()];
   if (unique.length === 0) return [];
-  const inserted = await ctx.trx('ats_events')
-    .insert(unique.map((e) => ({
+  const fresh = await store(ctx).insertEvents(unique.map((e) => ({
       integration_id: ctx.integrationId, provider_event_id: e.providerEventId, provider: e.provider,
       event_type: e.eventType, candidate_external_id: e.candidateExternalId, application_external_id: e.applicationExternalId,
       job_external_id: e.jobExternalId, stage_from: e.stageFrom, stage_to: e.stageTo, actor: e.actor, occurred_at: new Date(e.timestamp),
       metadata: JSON.stringify(e.metadata), received_at: receivedAt,
-    })))
-    .onConflict(['integration_id', 'provider_event_id'])
-    .ignore()
-    .returning('provider_event_id');
-  const fresh = new Set(inserted.map((r: { provider_event_id: string }) => r.provider_event_id));
+  })));
   return unique.filter((e) => fresh.has(e.providerEventId));
 }

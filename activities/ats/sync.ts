@@ -1,8 +1,10 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import type { Db, Executor } from '../../lib/db.js';
+import type { Db } from '../../lib/db.js';
 import { type KeyRing, unseal } from '../../lib/sealed.js';
 import { integrationsDal, type IntegrationRow } from '../../db/dal/integrations.js';
 import { automationDal } from '../../db/dal/automation.js';
+import { atsSyncDal } from '../../db/dal/ats-sync.js';
+import { withTransaction } from '../../db/dal/once.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import type { EventPublisher } from '../events.js';
 import { MAX_HEADER_WAIT_MS } from './http.js';
@@ -58,6 +60,8 @@ export interface SyncResult extends PageCounts {
   checkpoint: string | null;
 }
 
+const ENTITY_TYPE = { jobs: 'job', candidates: 'candidate', applications: 'application' } as const satisfies Record<SyncEntity, string>;
+
 /** How long a webhook batch waits for the platform to name stage ids (then the next sync names them). */
 const STAGE_NAMES_TIMEOUT_MS = 5_000;
 
@@ -78,6 +82,7 @@ export function asActivityFailure(err: unknown): Error {
 export function createAtsActivities({ db, keyRing, connectorFor, events, pageSize = 200, publicUrl = '' }: AtsActivityDeps) {
   const integrations = integrationsDal(db);
   const automation = automationDal(db);
+  const store = atsSyncDal(db);
 
   async function load(integrationId: string, known?: IntegrationRow): Promise<{ integration: IntegrationRow; connector: AtsConnector }> {
     const integration = known ?? await integrations.find(integrationId);
@@ -115,9 +120,8 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
   return {
     /** Records a new integration once; a second live one for the same company and platform is refused. */
     async recordIntegration(r: IntegrationRecord): Promise<void> {
-      if (await db('integrations').where({ id: r.id }).first()) return;
       try {
-        await db('integrations').insert({
+        await store.recordIntegration({
           id: r.id, company_id: r.companyId, platform: r.platform, name: r.name, credentials_sealed: r.credentialsSealed, credentials_key_id: r.credentialsKeyId,
           webhook_secret_sealed: r.webhookSecretSealed, base_url: r.baseUrl, auth_url: r.authUrl, sync_jobs: r.entities.jobs, sync_candidates: r.entities.candidates,
           sync_applications: r.entities.applications, push_applications: r.pushApplications, interval_minutes: r.intervalMinutes, state: 'active',
@@ -135,7 +139,7 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
     async saveIntegrationConfig(input: {
       integrationId: string; entities: Record<SyncEntity, boolean>; pushApplications: boolean; intervalMinutes: number; credentials?: { sealed: string; keyId: string; webhookSecretSealed?: string };
     }): Promise<void> {
-      await db('integrations').where({ id: input.integrationId }).update({
+      await store.updateIntegration(input.integrationId, {
         ...(input.credentials && { credentials_sealed: input.credentials.sealed, credentials_key_id: input.credentials.keyId }),
         ...(input.credentials?.webhookSecretSealed && { webhook_secret_sealed: input.credentials.webhookSecretSealed }),
         sync_jobs: input.entities.jobs, sync_candidates: input.entities.candidates, sync_applications: input.entities.applications,
@@ -152,15 +156,7 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
     async syncEntity(input: { integrationId: string; entity: SyncEntity; mode: 'incremental' | 'full'; runId: string }): Promise<SyncResult> {
       const { integration, connector } = await load(input.integrationId);
       const key = { integration_id: integration.id, entity: input.entity };
-      let state = await db.transaction(async (trx) => {
-        await trx('sync_checkpoints').insert({ ...key, updated_at: new Date() }).onConflict(['integration_id', 'entity']).ignore();
-        const row = await trx('sync_checkpoints').where(key).forUpdate().first();
-        if (row.run_id === input.runId) return row; // resuming this run
-        const [started] = await trx('sync_checkpoints').where(key).update({
-          run_id: input.runId, run_mode: input.mode, run_started_at: trx.raw('now()'), cursor: null, pages_done: 0, version: row.version + 1, updated_at: new Date(),
-        }).returning('*');
-        return started;
-      });
+      let state = await store.claimSyncRun(key, { runId: input.runId, mode: input.mode });
       const fullScan = connector.capabilities.incremental[input.entity] === 'full_scan';
       // A run that fell back to a full listing (run_mode 'full') resumes as one.
       let filter: string | null = input.mode === 'full' || fullScan || state.run_mode === 'full' ? null : state.checkpoint;
@@ -175,38 +171,36 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
             // The platform refused the incremental run (perhaps mid-run): start over from page 1 as a full listing.
             log.warn('platform refused the incremental run: syncing fully', { integrationId: integration.id, entity: input.entity });
             filter = null;
-            const [restarted] = await db('sync_checkpoints').where({ ...key, version: state.version, run_id: input.runId })
-              .update({ run_mode: 'full', cursor: null, version: state.version + 1, updated_at: new Date() }).returning('*');
+            const restarted = await store.advanceSyncRun(key, { runId: input.runId, version: state.version }, { run_mode: 'full', cursor: null, updated_at: new Date() });
             if (!restarted) throw ApplicationFailure.nonRetryable(`a newer ${input.entity} run of integration ${integration.id} took over`, FAILURE_TYPES.SyncSuperseded);
             state = restarted;
             continue;
           }
-          await db('sync_checkpoints').where(key).update({ last_error: String((err as Error).message ?? err).slice(0, 2000), updated_at: new Date() });
-          await db('sync_logs').insert({
+          await store.recordSyncError(key, String((err as Error).message ?? err).slice(0, 2000));
+          await store.logSyncPage({
             integration_id: integration.id, run_id: input.runId, entity: input.entity, mode: input.mode, page: state.pages_done + 1, status: 'error',
             error: String((err as Error).message ?? err).slice(0, 2000), occurred_at: new Date(), log_key: `${input.runId}:${input.entity}:${state.pages_done + 1}:error:${Context.current().info.attempt}`,
-          }).onConflict('log_key').ignore();
+          });
           throw asActivityFailure(err);
         }
         const last = page.nextCursor === null;
-        const result = await db.transaction(async (trx) => {
+        const result = await withTransaction(db, async (trx) => {
           const now = new Date();
           const ctx: IngestContext = { trx, integrationId: integration.id, platform: integration.platform, companyId: integration.company_id, runId: input.runId, now };
           const counts = await ingest(ctx, input.entity, page.items);
           const pageNo = state.pages_done + 1;
-          await trx('sync_logs').insert({
+          await store.logSyncPage({
             integration_id: integration.id, run_id: input.runId, entity: input.entity, mode: input.mode, page: pageNo, received: counts.received,
             created: counts.created, updated: counts.updated, deleted: counts.deleted, unchanged: counts.unchanged, status: 'ok', occurred_at: now,
             log_key: `${input.runId}:${input.entity}:${pageNo}`,
-          }).onConflict('log_key').ignore();
+          }, trx);
           let deletedByScan = 0;
-          if (last && (fullScan || input.mode === 'full' || state.run_mode === 'full')) deletedByScan = await softDeleteUnlisted(trx, integration.id, input.entity, input.runId, now);
+          if (last && (fullScan || input.mode === 'full' || state.run_mode === 'full')) deletedByScan = await store.softDeleteUnlisted(integration.id, ENTITY_TYPE[input.entity], input.runId, now, trx);
           const finished = last
-            ? { checkpoint: page.platformCheckpoint ?? new Date(state.run_started_at.getTime() - CHECKPOINT_OVERLAP_MS).toISOString(), run_id: null, cursor: null, last_success_at: now, last_error: null }
+            ? { checkpoint: page.platformCheckpoint ?? new Date(state.run_started_at!.getTime() - CHECKPOINT_OVERLAP_MS).toISOString(), run_id: null, cursor: null, last_success_at: now, last_error: null }
             : { cursor: page.nextCursor };
           // Optimistic lock: a newer run of this entity (a full re-sync) supersedes this one.
-          const [saved] = await trx('sync_checkpoints').where({ ...key, version: state.version, run_id: input.runId })
-            .update({ ...finished, pages_done: pageNo, version: state.version + 1, updated_at: now }).returning('*');
+          const saved = await store.advanceSyncRun(key, { runId: input.runId, version: state.version }, { ...finished, pages_done: pageNo, updated_at: now }, trx);
           if (!saved) throw ApplicationFailure.nonRetryable(`a newer ${input.entity} run of integration ${integration.id} took over`, FAILURE_TYPES.SyncSuperseded);
           return { counts: { ...counts, deleted: counts.deleted + deletedByScan }, saved };
         });
@@ -227,7 +221,7 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
       const { integration, connector } = await load(input.integrationId);
       const events = await namedStages(connector, input.events);
       const moves: (StageMove & { recruiterId: string | null })[] = [];
-      const stored = await db.transaction(async (trx) => {
+      const stored = await withTransaction(db, async (trx) => {
         const now = new Date();
         const ctx: IngestContext = { trx, integrationId: integration.id, platform: integration.platform, companyId: integration.company_id, runId: `webhook:${now.toISOString()}`, now };
         const fresh = await insertEvents(ctx, events, now);
@@ -236,28 +230,28 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
         fresh.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
         for (const e of fresh) {
           if (e.eventType === 'candidate.deleted' && e.candidateExternalId) {
-            await softDeleteMapped(trx, integration.id, 'candidate', e.candidateExternalId, now);
+            await store.softDeleteMapped(integration.id, 'candidate', e.candidateExternalId, now, trx);
             continue;
           }
           if (!e.applicationExternalId) continue;
-          const map = await trx('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: e.applicationExternalId }).first();
+          const map = await store.findMapping(integration.id, 'application', e.applicationExternalId, trx);
           if (!map) continue; // not synced yet: the next sync brings it
           if (e.eventType === 'application.deleted') {
-            await softDeleteMapped(trx, integration.id, 'application', e.applicationExternalId, now);
+            await store.softDeleteMapped(integration.id, 'application', e.applicationExternalId, now, trx);
             continue;
           }
-          const app = await trx('applications').where({ id: map.internal_id }).first();
+          const app = await store.findApplication(map.internal_id, trx);
           const lastChange = app?.stage_label_changed_at ?? app?.stage_changed_at;
           const stale = lastChange && new Date(e.timestamp) < lastChange;
           if (e.stageTo && app && app.stage_label !== e.stageTo && !stale) {
             const status = e.eventType === 'application.hired' ? 'hired' : e.eventType === 'application.rejected' ? 'rejected' : undefined;
             const stage = canonicalStage(e.stageTo, status);
-            await trx('applications').where({ id: app.id }).update({
+            await store.updateApplication(app.id, {
               stage, stage_label: e.stageTo, stage_label_changed_at: new Date(e.timestamp), ...(status && { status }),
               ...(app.stage !== stage && { stage_changed_at: new Date(e.timestamp) }),
-            });
+            }, trx);
             // The sync would see the record as changed again: forget its hash so it is rewritten, not re-announced.
-            await trx('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: e.applicationExternalId }).update({ content_hash: null });
+            await store.forgetContentHash(integration.id, 'application', e.applicationExternalId, trx);
             if (app.stage === stage) continue; // renamed inside one canonical stage: a new label, not a move
             const move = {
               applicationId: app.id, applicationExternalId: e.applicationExternalId, candidateId: app.candidate_id, jobId: app.job_id,
@@ -279,14 +273,14 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
      */
     async pushApplication(input: { integrationId: string; proposalId: string }): Promise<{ applicationExternalId: string; alreadyPushed: boolean }> {
       const { integration, connector } = await load(input.integrationId);
-      const proposal = await db('candidate_role_assignments').where({ id: input.proposalId }).first();
-      const application = await db('applications').where({ source_proposal_id: input.proposalId }).first();
+      const { proposal, application } = await store.pushable(input.proposalId);
       if (!proposal || !application) throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} has no application to push`, FAILURE_TYPES.ProposalNotFound);
-      const known = await db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', internal_id: application.id }).first();
+      const known = await store.findMappingOf(integration.id, 'application', application.id);
       if (known) return { applicationExternalId: known.external_id, alreadyPushed: true };
-      const job = await db('external_entity_map').where({ integration_id: integration.id, entity_type: 'job', internal_id: proposal.job_id }).first();
+      const job = await store.findMappingOf(integration.id, 'job', proposal.job_id);
       if (!job) throw ApplicationFailure.nonRetryable(`job ${proposal.job_id} is not synced from this ATS`, FAILURE_TYPES.ActionNotApplicable);
-      const candidate = await db('candidates').where({ id: proposal.candidate_id }).first();
+      // The proposal's candidate row is a foreign key: it exists.
+      const candidate = (await store.findCandidate(proposal.candidate_id))!;
       let pushed;
       try {
         pushed = await connector.pushApplication({
@@ -297,13 +291,11 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
         throw asActivityFailure(err);
       }
       const now = new Date();
-      await db.transaction(async (trx: Executor) => {
-        await trx('external_entity_map').insert({
+      await withTransaction(db, async (trx) => {
+        await store.mapPushed({
           integration_id: integration.id, entity_type: 'application', external_id: pushed.applicationExternalId, internal_id: application.id, updated_at: now,
-        }).onConflict(['integration_id', 'entity_type', 'external_id']).ignore();
-        await trx('external_entity_map').insert({
-          integration_id: integration.id, entity_type: 'candidate', external_id: pushed.candidateExternalId, internal_id: candidate.id, updated_at: now,
-        }).onConflict().ignore();
+        }, trx);
+        await store.mapPushedCandidate({ integration_id: integration.id, external_id: pushed.candidateExternalId, internal_id: candidate.id, updated_at: now }, trx);
       });
       return { applicationExternalId: pushed.applicationExternalId, alreadyPushed: false };
     },
@@ -347,7 +339,7 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
 
     /** The integration's row state (paused, auth_failed, active) and last error, for the API and the UI. */
     async setIntegrationState(input: { integrationId: string; state: IntegrationRow['state']; error?: string | null }): Promise<void> {
-      await db('integrations').where({ id: input.integrationId }).update({
+      await store.updateIntegration(input.integrationId, {
         state: input.state, ...(input.error !== undefined && { last_error: input.error }), updated_at: new Date(),
       });
     },
@@ -368,41 +360,6 @@ async function namedStages(connector: AtsConnector, events: CanonicalEvent[]): P
     return {} as Record<string, string>;
   });
   return events.map((e) => (!e.stageTo && names[e.metadata.toStageId as string] ? { ...e, stageTo: names[e.metadata.toStageId as string]! } : e));
-}
-
-/**
- * Soft-deletes one mapped record (a deletion the platform reported by webhook); a deleted candidate
- * takes this integration's applications of theirs along (the platforms delete them with the person).
- */
-async function softDeleteMapped(trx: Executor, integrationId: string, entityType: 'candidate' | 'application', externalId: string, now: Date) {
-  const [map] = await trx('external_entity_map').where({ integration_id: integrationId, entity_type: entityType, external_id: externalId })
-    .update({ deleted_at: now, updated_at: now }).returning('internal_id');
-  if (!map) return;
-  if (entityType === 'application') {
-    await trx('applications').where({ id: map.internal_id }).update({ deleted_at: now });
-    return;
-  }
-  await trx('candidates').where({ id: map.internal_id }).update({ deleted_at: now });
-  const apps = await trx('applications').where({ candidate_id: map.internal_id, source_integration_id: integrationId }).whereNull('deleted_at')
-    .update({ deleted_at: now }).returning('id');
-  const ids = apps.map((a: { id: string }) => a.id);
-  if (ids.length) await trx('external_entity_map').where({ integration_id: integrationId, entity_type: 'application' }).whereIn('internal_id', ids).update({ deleted_at: now, updated_at: now });
-}
-
-/** Records of `entity` this complete run did not list: gone from the platform, so soft-deleted here. */
-async function softDeleteUnlisted(trx: Executor, integrationId: string, entity: SyncEntity, runId: string, now: Date): Promise<number> {
-  const entityType = { jobs: 'job', candidates: 'candidate', applications: 'application' }[entity];
-  const table = entity;
-  const gone = await trx('external_entity_map')
-    .where({ integration_id: integrationId, entity_type: entityType })
-    .whereNull('deleted_at')
-    .andWhere((w) => w.whereNull('seen_run_id').orWhereNot({ seen_run_id: runId }))
-    .whereNotNull('content_hash') // placeholders and pushed records have not been listed yet
-    .update({ deleted_at: now, updated_at: now })
-    .returning('internal_id');
-  const ids = gone.map((g: { internal_id: string }) => g.internal_id);
-  if (ids.length) await trx(table).whereIn('id', ids).update({ deleted_at: now });
-  return ids.length;
 }
 
 export type AtsActivities = ReturnType<typeof createAtsActivities>;

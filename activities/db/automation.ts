@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../../lib/db.js';
 import { applicationsDal } from '../../db/dal/applications.js';
+import { automationDal } from '../../db/dal/automation.js';
+import { withTransaction } from '../../db/dal/once.js';
 import { nameBasedUuid } from '../../lib/ids.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import type { ConditionTrace } from '../../workflows/automation-rules.js';
@@ -33,52 +35,43 @@ export function eventId(event: DomainEvent, field: string): string {
 /** Postgres side of automation executions: their record, approvals, and the actions that write rows. */
 export function createAutomationDbActivities({ db, events }: { db: Db; events: EventPublisher }) {
   const applications = applicationsDal(db);
+  const automation = automationDal(db);
   return {
     async recordConditions(input: { executionId: string; met: boolean; trace: ConditionTrace[] }): Promise<void> {
-      await db('automation_executions').where({ id: input.executionId }).update({ conditions_met: input.met, condition_trace: JSON.stringify(input.trace) });
+      await automation.recordConditions(input.executionId, input.met, input.trace);
     },
 
     /** The approval request (once), and the execution waiting for it. */
     async openApproval(input: { executionId: string; companyId: string | null; approverRole: ApproverRole; summary: Record<string, unknown>; requestedAt: string; expiresAt: string }): Promise<void> {
-      await db.transaction(async (trx) => {
-        await trx('automation_approvals')
-          .insert({
-            id: input.executionId, company_id: input.companyId, approver_role: input.approverRole, status: 'pending',
-            summary: JSON.stringify(input.summary), requested_at: new Date(input.requestedAt), expires_at: new Date(input.expiresAt),
-          })
-          .onConflict('id')
-          .ignore();
-        await trx('automation_executions').where({ id: input.executionId, status: 'pending' }).update({ status: 'awaiting_approval' });
-      });
+      await withTransaction(db, (trx) => automation.openApproval({
+        id: input.executionId, company_id: input.companyId, approver_role: input.approverRole,
+        summary: input.summary, requested_at: new Date(input.requestedAt), expires_at: new Date(input.expiresAt),
+      }, trx));
     },
 
     /** Approved, rejected or expired: the approval's answer, with its decision in decision_audit_log. */
     async recordApprovalDecision(input: { executionId: string; status: 'approved' | 'rejected' | 'expired'; actor: Actor; comment: string | null; at: string }): Promise<void> {
-      await db.transaction(async (trx) => {
-        const approval = await trx('automation_approvals').where({ id: input.executionId }).forUpdate().first();
+      await withTransaction(db, async (trx) => {
+        const approval = await automation.lockApproval(input.executionId, trx);
         if (!approval) throw ApplicationFailure.nonRetryable(`no approval request for execution ${input.executionId}`, FAILURE_TYPES.InvalidState);
         if (approval.status === input.status) return; // a retry
         if (approval.status !== 'pending') throw ApplicationFailure.nonRetryable(`approval is already ${approval.status}`, FAILURE_TYPES.InvalidState);
         const at = new Date(input.at);
-        await trx('automation_approvals').where({ id: input.executionId }).update({
+        await automation.answerApproval(input.executionId, {
           status: input.status, decided_by_user_id: input.actor.userId, decided_by_role: input.actor.role, comment: input.comment, decided_at: at,
-        });
-        await trx('automation_executions').where({ id: input.executionId }).update({ status: input.status === 'approved' ? 'running' : input.status });
-        await trx('decision_audit_log').insert({
+        }, input.status === 'approved' ? 'running' : input.status, {
           entity_type: 'automation_execution', entity_id: input.executionId, decision: `approval_${input.status}`,
           actor_user_id: input.actor.userId, actor_role: input.actor.role, reason: input.comment,
           details: JSON.stringify({ summary: approval.summary }), occurred_at: at, decision_key: `${input.executionId}:approval`,
           source: input.actor.role === 'system' ? 'system' : 'human', company_id: approval.company_id, outcome: input.status,
-        });
+        }, trx);
       });
     },
 
     /** The execution's complete record: final status, what its actions did, the error, and how long it took. */
     async finishExecution(input: { executionId: string; status: ExecutionStatus; conditionsMet: boolean | null; actionsTaken: ActionOutcome[]; error: string | null; at: string }): Promise<void> {
-      await db('automation_executions').where({ id: input.executionId }).update({
-        status: input.status, conditions_met: input.conditionsMet, actions_taken: JSON.stringify(input.actionsTaken), error: input.error,
-        finished_at: new Date(input.at),
-        duration_ms: db.raw('greatest(0, round(extract(epoch from (?::timestamptz - created_at)) * 1000))::int', [input.at]),
+      await automation.finishExecution(input.executionId, {
+        status: input.status, conditions_met: input.conditionsMet, actions_taken: input.actionsTaken, error: input.error, finished_at: new Date(input.at),
       });
     },
 
@@ -89,11 +82,10 @@ export function createAutomationDbActivities({ db, events }: { db: Db; events: E
     async changeApplicationStage(input: ActionContext & { stage: string; reason: string }): Promise<{ applicationId: string; from: string; to: string }> {
       const applicationId = eventId(input.event, 'applicationId');
       const actor = input.approvedBy ?? SYSTEM_ACTOR;
-      const change = await db.transaction(async (trx) => {
-        const app = await trx('applications').join('jobs', 'jobs.id', 'applications.job_id').where('applications.id', applicationId)
-          .forUpdate('applications').first('applications.*', 'jobs.company_id');
+      const change = await withTransaction(db, async (trx) => {
+        const app = await automation.lockApplicationWithCompany(applicationId, trx);
         if (!app) throw ApplicationFailure.nonRetryable(`application ${applicationId} not found`, FAILURE_TYPES.ApplicationNotFound);
-        const retried = await trx('application_stage_history').where({ change_key: input.key }).first();
+        const retried = await automation.stageMoveRecorded(input.key, trx);
         if (!retried && FINAL_STAGES.has(app.stage)) throw notApplicable(`the application is already ${app.stage}`);
         if (!retried && app.stage === input.stage) throw notApplicable(`the application is already at ${input.stage}`);
         const move = await applications.moveStage({
@@ -115,17 +107,14 @@ export function createAutomationDbActivities({ db, events }: { db: Db; events: E
     /** A follow-up task for the event's recruiter, once per action. */
     async createRecruiterTask(input: ActionContext & { title: string; dueInDays: number }): Promise<{ taskId: string }> {
       const recruiterId = eventId(input.event, 'recruiterId');
-      if (!(await db('recruiters').where({ id: recruiterId }).first())) throw notApplicable(`recruiter ${recruiterId} not found`);
+      if (!(await automation.recruiterExists(recruiterId))) throw notApplicable(`recruiter ${recruiterId} not found`);
       const taskId = nameBasedUuid('splits:recruiter-task', input.key);
-      await db('recruiter_tasks')
-        .insert({
-          id: taskId, recruiter_id: recruiterId, company_id: input.event.companyId, title: input.title,
-          entity_type: input.event.entityType, entity_id: input.event.entityId,
-          due_at: new Date(new Date(input.at).getTime() + input.dueInDays * DAY_MS), status: 'open',
-          execution_id: input.executionId, created_at: new Date(input.at), task_key: input.key,
-        })
-        .onConflict('task_key')
-        .ignore();
+      await automation.createTask({
+        id: taskId, recruiter_id: recruiterId, company_id: input.event.companyId, title: input.title,
+        entity_type: input.event.entityType, entity_id: input.event.entityId,
+        due_at: new Date(new Date(input.at).getTime() + input.dueInDays * DAY_MS),
+        execution_id: input.executionId, created_at: new Date(input.at), task_key: input.key,
+      });
       return { taskId };
     },
   };

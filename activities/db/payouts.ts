@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db, Executor } from '../../lib/db.js';
 import { payoutsDal, type PayoutStatus, type SplitRow, type Tranche } from '../../db/dal/payouts.js';
+import { withTransaction } from '../../db/dal/once.js';
 import { FAILURE_TYPES } from '../../workflows/constants.js';
 import { allocateTranche } from '../../workflows/money.js';
 import type { Actor } from '../../workflows/proposal-rules.js';
@@ -54,9 +55,8 @@ const SYSTEM = { actor_role: 'system', actor_user_id: null };
 
 /** Makes `account` the recruiter's connected account for future payouts; what it was and is, for the audit row. */
 async function switchRecruiterAccount(trx: Executor, recruiterId: string, account: string) {
-  const recruiter = await trx('recruiters').where({ id: recruiterId }).forUpdate().first('stripe_account_id');
-  await trx('recruiters').where({ id: recruiterId }).update({ stripe_account_id: account });
-  return { recruiterId, from: (recruiter?.stripe_account_id as string | null | undefined) ?? null, to: account };
+  const from = await payoutsDal(trx).switchRecruiterAccount(recruiterId, account, trx);
+  return { recruiterId, from, to: account };
 }
 
 /** Postgres side of split payouts: the payout and its splits, admin actions, completion. */
@@ -70,9 +70,9 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
      * the first attempt wrote.
      */
     async preparePayout(input: PreparePayoutInput): Promise<SplitState[]> {
-      return db.transaction(async (trx) => {
+      return withTransaction(db, async (trx) => {
         // The placement row lock orders this against collaborator edits.
-        const placement = await trx('placements').where({ id: input.placementId }).forUpdate().first();
+        const placement = await payouts.lockPlacement(input.placementId, trx);
         if (!placement) throw ApplicationFailure.nonRetryable(`placement ${input.placementId} not found`, FAILURE_TYPES.PlacementNotFound);
         const existing = await payouts.findPayout(input.payoutId, trx);
         if (existing) return (await payouts.splits(input.payoutId, trx)).map(toSplitState);
@@ -82,12 +82,9 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
           throw ApplicationFailure.nonRetryable(`placement ${input.placementId} has no collaborators`, FAILURE_TYPES.NoCollaborators);
         }
         const at = new Date(input.at);
-        if (!placement.splits_locked_at) await trx('placements').where({ id: input.placementId }).update({ splits_locked_at: at, updated_at: at });
+        if (!placement.splits_locked_at) await payouts.lockSplitsOf(input.placementId, at, trx);
         const amounts = allocateTranche(input.amountCents, collaborators.map((c) => c.split_bps));
-        const accounts = new Map<string, string | null>(
-          (await trx('recruiters').whereIn('id', collaborators.map((c) => c.recruiter_id)).select('id', 'stripe_account_id'))
-            .map((r: { id: string; stripe_account_id: string | null }) => [r.id, r.stripe_account_id]),
-        );
+        const accounts = await payouts.recruiterAccounts(collaborators.map((c) => c.recruiter_id), trx);
         await payouts.insertPayout(
           { id: input.payoutId, placement_id: input.placementId, tranche: input.tranche, amount_cents: input.amountCents, currency: input.currency, status: 'processing', workflow_id: input.workflowId, created_at: at },
           trx,
@@ -115,7 +112,7 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
      * future payouts, in the same transaction and audit row — or cancel it (reason required).
      */
     async resolveBlockedSplit(input: AdminSplitInput): Promise<SplitState> {
-      return db.transaction(async (trx) => {
+      return withTransaction(db, async (trx) => {
         const split = await payouts.lockSplit(input.splitId, trx);
         if (!split || split.payout_id !== input.payoutId) {
           throw ApplicationFailure.nonRetryable(`split ${input.splitId} is not part of payout ${input.payoutId}`, FAILURE_TYPES.InvalidState);
@@ -154,7 +151,7 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
 
     /** Closes the payout once no split is pending or blocked: paid, or cancelled if nothing was paid. */
     async completePayout(input: { payoutId: string }): Promise<PayoutStatus> {
-      return db.transaction(async (trx) => {
+      return withTransaction(db, async (trx) => {
         const payout = await payouts.lockPayout(input.payoutId, trx);
         if (!payout) throw ApplicationFailure.nonRetryable(`payout ${input.payoutId} not found`, FAILURE_TYPES.InvalidState);
         if (payout.status === 'paid' || payout.status === 'cancelled') return payout.status;

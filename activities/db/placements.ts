@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { type Db, type Executor, isUniqueViolation } from '../../lib/db.js';
+import { placementRecordsDal } from '../../db/dal/placement-records.js';
+import { withTransaction } from '../../db/dal/once.js';
 import { placementsDal } from '../../db/dal/placements.js';
 import { LIVE_PLACEMENT_INDEX } from '../../db/migrations/008_one_live_per_candidate_job.js';
 import { applicationsDal } from '../../db/dal/applications.js';
@@ -67,58 +69,51 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
   const settings = settingsDal(db);
   const placements = placementsDal(db);
   const applications = applicationsDal(db);
-  async function history(trx: Executor, step: PlacementStep, oldState: string | null, newState: string, details?: unknown) {
-    const inserted = await trx('placement_states')
-      .insert({
-        placement_id: step.placementId, old_state: oldState, new_state: newState, actor_user_id: step.actor.userId, actor_role: step.actor.role,
-        reason: step.reason ?? null, details: details === undefined ? null : JSON.stringify(details), occurred_at: new Date(step.at), transition_key: step.key,
-      })
-      .onConflict('transition_key')
-      .ignore()
-      .returning('id');
-    return inserted.length > 0;
-  }
+  const records = placementRecordsDal(db);
+  const history = (trx: Executor, step: PlacementStep, oldState: string | null, newState: string, details?: unknown) =>
+    records.recordState({ placementId: step.placementId, oldState, newState, actor: step.actor, reason: step.reason ?? null, details, at: new Date(step.at), key: step.key }, trx);
 
   /** Runs `change` once per step key, under the placement's row lock. */
   async function once(step: PlacementStep, change: (trx: Executor, placement: { state: PlacementState; candidate_id: string; splits_locked_at: Date | null }) => Promise<void>) {
-    await db.transaction(async (trx) => {
-      const placement = await trx('placements').where({ id: step.placementId }).forUpdate().first();
+    await withTransaction(db, async (trx) => {
+      const placement = await records.lock(step.placementId, trx);
       if (!placement) throw refuse(`placement ${step.placementId} not found`, FAILURE_TYPES.PlacementNotFound);
-      if (await trx('placement_states').where({ transition_key: step.key }).first()) return;
-      await change(trx, placement);
+      if (await records.stepRecorded(step.key, trx)) return;
+      await change(trx, { ...placement, state: placement.state as PlacementState });
     });
   }
 
   async function insertCollaborators(trx: Executor, placementId: string, collaborators: PlacementInput['collaborators'], at: Date) {
     const problems = splitProblems(collaborators);
     if (problems.length) throw refuse(problems.map((p) => p.message).join('; '), FAILURE_TYPES.InvalidSplits);
-    await trx('placement_collaborators').insert(
+    await records.insertCollaborators(
       collaborators.map((c, i) => ({ placement_id: placementId, recruiter_id: c.recruiterId, role: c.role, split_bps: c.splitBps, created_at: new Date(at.getTime() + i) })),
+      trx,
     );
   }
 
   return {
     /** Records the hired placement, its collaborators and the escrow hold of the holdback; a retry returns the record. */
     async createPlacement(input: PlacementInput & { workflowId: string; at: string }): Promise<PlacementRecord> {
-      return asLivePlacement(input.candidateId, () => db.transaction(async (trx) => {
+      return asLivePlacement(input.candidateId, () => withTransaction(db, async (trx) => {
         const terms = await settings.placementTerms(input.companyId, trx);
-        const existing = await trx('placements').where({ id: input.placementId }).first();
+        const existing = await records.find(input.placementId, trx);
         const startAt = new Date(`${input.startDate}T00:00:00.000Z`).toISOString();
         if (existing) {
           return { ...tranches(existing.fee_cents, existing.holdback_bps), guaranteeDays: existing.guarantee_days, reminderDaysBefore: terms.reminderDaysBefore, startAt };
         }
-        const job = await trx('jobs').where({ id: input.jobId }).first();
+        const job = await records.job(input.jobId, trx);
         if (!job || job.company_id !== input.companyId) throw refuse(`job ${input.jobId} is not a job of company ${input.companyId}`, FAILURE_TYPES.InvalidState);
         if (await placements.findLive(input.candidateId, input.jobId, trx)) throw duplicate(input.candidateId);
         const split = tranches(input.feeCents, terms.holdbackBps);
         const at = new Date(input.at);
-        await trx('placements').insert({
+        await records.insert({
           id: input.placementId, company_id: input.companyId, job_id: input.jobId, candidate_id: input.candidateId, fee_cents: input.feeCents,
           currency: input.currency, holdback_bps: terms.holdbackBps, start_date: input.startDate, guarantee_days: terms.guaranteeDays,
           state: 'hired', workflow_id: input.workflowId, created_at: at, updated_at: at,
-        });
+        }, trx);
         await insertCollaborators(trx, input.placementId, input.collaborators, at);
-        await trx('escrow_holds').insert({ placement_id: input.placementId, amount_cents: split.holdbackCents, currency: input.currency, status: 'held', held_at: at });
+        await records.holdEscrow({ placement_id: input.placementId, amount_cents: split.holdbackCents, currency: input.currency, status: 'held', held_at: at }, trx);
         await history(trx, { placementId: input.placementId, key: `${input.placementId}:hired`, actor: input.actor, at: input.at }, null, 'hired', {
           feeCents: input.feeCents, currency: input.currency, ...split, escrow: 'held',
         });
@@ -129,9 +124,9 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
     /** Moves the placement to `to` (or keeps its state, e.g. for an extension), setting the guarantee end if given. */
     async transitionPlacement(step: PlacementStep & { to: PlacementState; guaranteeEndsAt?: string; details?: unknown }): Promise<void> {
       await once(step, async (trx, placement) => {
-        await trx('placements').where({ id: step.placementId }).update({
+        await records.update(step.placementId, {
           state: step.to, updated_at: new Date(step.at), ...(step.guaranteeEndsAt && { guarantee_ends_at: new Date(step.guaranteeEndsAt) }),
-        });
+        }, trx);
         await history(trx, step, placement.state, step.to, { ...(step.guaranteeEndsAt && { guaranteeEndsAt: step.guaranteeEndsAt }), ...(step.details as object) });
       });
     },
@@ -139,9 +134,8 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
     /** Releases the escrow to the collaborators (with the holdback payout) or refunds it to the company. */
     async settleEscrow(step: PlacementStep & { status: 'released' | 'refunded' }): Promise<void> {
       await once(step, async (trx, placement) => {
-        const updated = await trx('escrow_holds').where({ placement_id: step.placementId, status: 'held' })
-          .update({ status: step.status, reason: step.reason ?? null, settled_at: new Date(step.at) });
-        if (updated === 0) throw refuse(`escrow of placement ${step.placementId} is not held`, FAILURE_TYPES.InvalidState);
+        const settled = await records.settleEscrow(step.placementId, { status: step.status, reason: step.reason ?? null, at: new Date(step.at) }, trx);
+        if (!settled) throw refuse(`escrow of placement ${step.placementId} is not held`, FAILURE_TYPES.InvalidState);
         await history(trx, step, placement.state, placement.state, { escrow: { from: 'held', to: step.status } });
       });
     },
@@ -149,8 +143,8 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
     /** Links the replacement candidate; the guarantee restarts from `guaranteeEndsAt`'s new value. */
     async recordReplacement(step: PlacementStep & { candidateId: string; guaranteeEndsAt: string }): Promise<void> {
       await asLivePlacement(step.candidateId, () => once(step, async (trx, placement) => {
-        if (!(await trx('candidates').where({ id: step.candidateId }).first())) throw refuse(`candidate ${step.candidateId} not found`, FAILURE_TYPES.CandidateNotFound);
-        await trx('placements').where({ id: step.placementId }).update({ candidate_id: step.candidateId, guarantee_ends_at: new Date(step.guaranteeEndsAt), updated_at: new Date(step.at) });
+        if (!(await records.candidateExists(step.candidateId, trx))) throw refuse(`candidate ${step.candidateId} not found`, FAILURE_TYPES.CandidateNotFound);
+        await records.update(step.placementId, { candidate_id: step.candidateId, guarantee_ends_at: new Date(step.guaranteeEndsAt), updated_at: new Date(step.at) }, trx);
         await history(trx, step, placement.state, placement.state, { replacement: { from: placement.candidate_id, to: step.candidateId }, guaranteeEndsAt: step.guaranteeEndsAt });
       }));
     },
@@ -162,18 +156,18 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
      * hired. null when there is nothing to move (already there, or nothing to leave).
      */
     async moveApplication(step: ApplicationStep): Promise<ApplicationMove | null> {
-      return db.transaction(async (trx) => {
-        const placement = await trx('placements').where({ id: step.placementId }).first('job_id', 'company_id');
+      return withTransaction(db, async (trx) => {
+        const placement = await records.jobOf(step.placementId, trx);
         if (!placement) throw refuse(`placement ${step.placementId} not found`, FAILURE_TYPES.PlacementNotFound);
-        const ofCandidate = () => trx('applications').where({ candidate_id: step.candidateId, job_id: placement.job_id }).forUpdate().first();
+        const ofCandidate = () => records.applicationFor(step.candidateId, placement.job_id, trx);
         let app = await ofCandidate();
-        const retried = await trx('application_stage_history').where({ change_key: step.key }).first();
+        const retried = await records.stageMoveRecorded(step.key, trx);
         if (!retried && (app ? app.stage === step.to : step.to === 'left')) return null;
         if (!app) {
-          const lead = await trx('placement_collaborators').where({ placement_id: step.placementId }).orderByRaw("role = 'submitter' desc, created_at").first('recruiter_id');
-          await trx('applications').insert({ candidate_id: step.candidateId, job_id: placement.job_id, recruiter_id: lead?.recruiter_id ?? null, stage: 'submitted', created_at: new Date(step.at) })
-            .onConflict(['candidate_id', 'job_id']).ignore();
-          app = await ofCandidate();
+          const lead = await records.leadRecruiter(step.placementId, trx);
+          await records.openApplication({ candidate_id: step.candidateId, job_id: placement.job_id, recruiter_id: lead?.recruiter_id ?? null, stage: 'submitted', created_at: new Date(step.at) }, trx);
+          // The row exists now (this insert's or a concurrent one's).
+          app = (await ofCandidate())!;
         }
         const move = await applications.moveStage({
           applicationId: app.id, to: step.to, actor: step.actor, source: 'placement', reason: step.reason, at: new Date(step.at), key: step.key,
@@ -189,8 +183,8 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
     async replaceCollaborators(step: PlacementStep & { collaborators: PlacementInput['collaborators'] }): Promise<void> {
       await once(step, async (trx, placement) => {
         if (placement.splits_locked_at) throw refuse('splits are locked: a payout of this placement has started', FAILURE_TYPES.SplitsLocked);
-        const before = await trx('placement_collaborators').where({ placement_id: step.placementId }).select('recruiter_id', 'role', 'split_bps');
-        await trx('placement_collaborators').where({ placement_id: step.placementId }).delete();
+        const before = await records.collaborators(step.placementId, trx);
+        await records.removeCollaborators(step.placementId, trx);
         await insertCollaborators(trx, step.placementId, step.collaborators, new Date(step.at));
         await history(trx, step, placement.state, placement.state, { collaborators: { from: before, to: step.collaborators } });
       });

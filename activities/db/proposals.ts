@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { type Db, isUniqueViolation } from '../../lib/db.js';
 import { LIVE_PROPOSAL_INDEX } from '../../db/migrations/008_one_live_per_candidate_job.js';
 import { proposalsDal } from '../../db/dal/proposals.js';
+import { withTransaction } from '../../db/dal/once.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { settingsDal } from '../../db/dal/settings.js';
 import { directoryDal } from '../../db/dal/directory.js';
@@ -54,7 +55,7 @@ export function createProposalDbActivities({ db }: { db: Db }) {
     /** Inserts the proposal and its first history row; a retry returns the stored timeline. */
     async createProposal(input: CreateProposalInput): Promise<ProposalTimeline> {
       try {
-        return await db.transaction(async (trx) => {
+        return await withTransaction(db, async (trx) => {
           const existing = await proposals.findById(input.proposalId, trx);
           if (existing) return timelineOf(existing);
 
@@ -115,7 +116,7 @@ export function createProposalDbActivities({ db }: { db: Db }) {
      * application, all in one transaction. Re-running it after success is a no-op.
      */
     async transitionProposal(input: TransitionInput): Promise<TransitionResult> {
-      return db.transaction(async (trx) => {
+      return withTransaction(db, async (trx) => {
         const row = await proposals.lockById(input.proposalId, trx);
         if (!row) {
           throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} not found`, FAILURE_TYPES.ProposalNotFound);

@@ -107,7 +107,7 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
     const actor = actorOf(res);
     if (actor.role === 'company_admin' && body.companyId && body.companyId !== actor.companyId) throw forbidden('company admins create rules for their own company');
     const companyId = actor.role === 'company_admin' ? actor.companyId! : body.companyId ?? null;
-    if (companyId && !(await db('companies').where({ id: companyId }).first())) throw notFound('company');
+    if (companyId && !(await automation.companyExists(companyId))) throw notFound('company');
     const draft = { ...body, companyId, trigger: body.trigger as TriggerEvent, conditions: body.conditions ?? null, actions: body.actions as AutomationAction[] };
     const requiresApproval = settleRule(draft);
     const now = new Date();

@@ -23,16 +23,8 @@ const core = (d: DecisionRow): Omit<z.infer<typeof decisionDto>, 'actorName' | '
 });
 
 /** Which company an entity belongs to (null: the marketplace's), or undefined when it does not exist. */
-async function companyOfEntity(db: Db, entityType: string, entityId: string): Promise<string | null | undefined> {
-  switch (entityType) {
-    case 'candidate': return (await db('candidates').where({ id: entityId }).first()) ? null : undefined;
-    case 'application': return (await db('applications').join('jobs', 'jobs.id', 'applications.job_id').where('applications.id', entityId).first('jobs.company_id'))?.company_id;
-    case 'proposal': return (await db('candidate_role_assignments').where({ id: entityId }).first('company_id'))?.company_id;
-    case 'placement': return (await db('placements').where({ id: entityId }).first('company_id'))?.company_id;
-    case 'job': return (await db('jobs').where({ id: entityId }).first('company_id'))?.company_id;
-    default: return undefined;
-  }
-}
+const companyOfEntity = (db: Db, entityType: string, entityId: string): Promise<string | null | undefined> =>
+  decisionsDal(db).companyOfEntity(entityType, entityId);
 
 const EXPORT_COLUMNS = ['id', 'occurredAt', 'entityType', 'entityId', 'decisionType', 'outcome', 'source', 'confidence', 'reasoning', 'modelVersion', 'actorUserId', 'actorRole', 'companyId', 'overridesDecisionId'] as const;
 const EXPORT_BATCH = 1000;

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
+import { healthDal } from '../../db/dal/health.js';
 
 async function probe(check: () => Promise<unknown>) {
   const started = performance.now();
@@ -29,7 +30,7 @@ export function healthRoutes({ temporal, db, isDraining = () => false }: { tempo
       return;
     }
     const [database, temporalCheck] = await Promise.all([
-      probe(() => db.raw('select 1')),
+      probe(() => healthDal(db).ping()),
       probe(() => temporal.workflowService.getSystemInfo({})),
     ]);
     const ok = database.ok && temporalCheck.ok;

@@ -267,10 +267,7 @@ export function integrationWebhookRoutes({ temporal, db, registry, ats }: { temp
       throw badRequest('the webhook body is not what this platform sends');
     }
     assertStorableText({ body: events });
-    const known = events.length
-      ? new Set((await db('ats_events').where({ integration_id: row.id }).whereIn('provider_event_id', events.map((e) => e.providerEventId)).select('provider_event_id'))
-        .map((r: { provider_event_id: string }) => r.provider_event_id))
-      : new Set<string>();
+    const known = await integrations.knownEventIds(row.id, events.map((e) => e.providerEventId));
     const fresh = events.filter((e) => !known.has(e.providerEventId));
     if (fresh.length) await temporal.workflow.getHandle(row.workflow_id).signal(webhookEventsSignal, fresh);
     return { status: 200, body: { received: true, ...(fresh.length === 0 && { ignored: true }) } };

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Db } from '../../lib/db.js';
+import { pipelineDal } from '../../db/dal/pipeline.js';
 import { actorOf } from '../auth.js';
 import { notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
@@ -19,28 +20,19 @@ const days = (ms: number) => Math.round((ms / DAY_MS) * 10) / 10;
  */
 export function pipelineRoutes({ db, registry }: { db: Db; registry: Operation[] }): Router {
   const router = Router();
+  const pipeline = pipelineDal(db);
   route(router, registry, {
     method: 'get', path: '/jobs/:id/pipeline', summary: 'Stage counts, average days per stage, and each candidate\'s stage and time in it', params: idParams,
     responses: { 200: { description: 'The pipeline', schema: pipelineDto }, 404: { description: 'No such job (or not yours)' } },
   }, async ({ params, res }) => {
     const actor = actorOf(res);
-    const job = await db('jobs').where({ id: params.id }).whereNull('deleted_at').first();
+    const job = await pipeline.listedJob(params.id);
     const visible = job && (actor.role === 'platform_admin' || actor.companyId === job.company_id);
     if (!visible) throw notFound('job');
     const now = Date.now();
-    const applications = await db('applications')
-      .join('candidates', 'candidates.id', 'applications.candidate_id')
-      .where('applications.job_id', job.id).whereNull('applications.deleted_at')
-      .orderBy('applications.created_at')
-      .select('applications.id', 'applications.candidate_id', 'candidates.full_name', 'applications.stage', 'applications.stage_label', 'applications.status', 'applications.stage_changed_at', 'applications.created_at');
+    const applications = await pipeline.applications(job.id);
     // Time in a stage = from entering it to leaving it (the next move), for every move of the job's applications.
-    const durations = await db.raw(`
-      select to_stage as stage, avg(extract(epoch from (coalesce(next_at, now()) - occurred_at)) * 1000) as avg_ms
-      from (select h.to_stage, h.occurred_at, lead(h.occurred_at) over (partition by h.application_id order by h.occurred_at, h.id) as next_at
-            from application_stage_history h join applications a on a.id = h.application_id
-            where a.job_id = ? and a.deleted_at is null) moves
-      group by to_stage`, [job.id]);
-    const average = new Map<string, number>(durations.rows.map((r: { stage: string; avg_ms: string }) => [r.stage, Number(r.avg_ms)]));
+    const average = await pipeline.averageMsInStage(job.id);
     const counts = new Map<string, number>();
     for (const a of applications) counts.set(a.stage, (counts.get(a.stage) ?? 0) + 1);
     const stages = APPLICATION_STAGES.map((stage) => ({

@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
+import { insertOnce } from './once.js';
 
 export interface ApplicationRow {
   id: string;
@@ -38,21 +39,14 @@ export const applicationsDal = (db: Db) => ({
     input: { candidateId: string; jobId: string; recruiterId: string; proposalId: string; at: Date },
     trx: Executor = db,
   ): Promise<ApplicationRow> {
-    await trx('applications')
-      .insert({
-        candidate_id: input.candidateId,
-        job_id: input.jobId,
-        recruiter_id: input.recruiterId,
-        stage: 'submitted',
-        source_proposal_id: input.proposalId,
-        created_at: input.at,
-      })
-      .onConflict(['candidate_id', 'job_id'])
-      .ignore();
-    const row = await trx<ApplicationRow>('applications')
-      .where({ candidate_id: input.candidateId, job_id: input.jobId })
-      .first();
-    if (!row) throw new Error('application missing after insert');
+    const { row } = await insertOnce(trx, 'applications', {
+      candidate_id: input.candidateId,
+      job_id: input.jobId,
+      recruiter_id: input.recruiterId,
+      stage: 'submitted',
+      source_proposal_id: input.proposalId,
+      created_at: input.at,
+    }, { key: ['candidate_id', 'job_id'] });
     return row;
   },
 

@@ -2,6 +2,8 @@ import type { Db, Executor } from '../../lib/db.js';
 import type { AutomationAction, Condition } from '../../workflows/automation-rules.js';
 import type { ApproverRole, ExecutionStatus } from '../../workflows/automation.js';
 import { type Keyset, newestFirst } from './keyset.js';
+import { insertOnce } from './once.js';
+import { type AllTables, table } from './tables.js';
 
 export interface RuleRow {
   id: string;
@@ -146,12 +148,12 @@ export const automationDal = (db: Db) => ({
   // ---- events and executions ----
   /** Stores an event once; false when its key was already stored (a retried publish). */
   async insertEvent(row: DomainEventRow, trx: Executor = db): Promise<boolean> {
-    const inserted = await trx('domain_events').insert({ ...row, data: json(row.data) }).onConflict('event_key').ignore().returning('id');
-    return inserted.length > 0;
+    const { inserted } = await insertOnce(trx, 'domain_events', { ...row, data: json(row.data) }, { key: ['event_key'] });
+    return inserted;
   },
 
   async insertExecution(row: Pick<ExecutionRow, 'id' | 'rule_id' | 'event_id' | 'company_id' | 'trigger_event' | 'entity_type' | 'entity_id' | 'status' | 'rule_snapshot' | 'workflow_id' | 'created_at'>, trx: Executor = db): Promise<void> {
-    await trx('automation_executions').insert({ ...row, rule_snapshot: json(row.rule_snapshot) }).onConflict(['event_id', 'rule_id']).ignore();
+    await insertOnce(trx, 'automation_executions', { ...row, rule_snapshot: json(row.rule_snapshot) }, { key: ['event_id', 'rule_id'] });
   },
 
   executionsOfEvent: (eventId: string, trx: Executor = db) =>
@@ -188,5 +190,59 @@ export const automationDal = (db: Db) => ({
     if (filter.recruiterId) q.where({ recruiter_id: filter.recruiterId });
     if (filter.status) q.where({ status: filter.status });
     return newestFirst(q, filter);
+  },
+
+  companyExists: async (id: string, trx: Executor = db) => !!(await table(trx, 'companies').where({ id }).first('id')),
+
+  // ---- execution steps (the automation workflow's activities) ----
+  async recordConditions(executionId: string, met: boolean, trace: unknown, trx: Executor = db) {
+    await table(trx, 'automation_executions').where({ id: executionId }).update({ conditions_met: met, condition_trace: JSON.stringify(trace) });
+  },
+
+  /** The approval request (once by the execution's id), and the execution waiting for it. */
+  async openApproval(row: Pick<ApprovalRow, 'id' | 'company_id' | 'approver_role' | 'summary' | 'requested_at' | 'expires_at'>, trx: Executor = db) {
+    await insertOnce(trx, 'automation_approvals', { ...row, status: 'pending', summary: JSON.stringify(row.summary) }, { key: ['id'] });
+    await table(trx, 'automation_executions').where({ id: row.id, status: 'pending' }).update({ status: 'awaiting_approval' });
+  },
+
+  /** The approval under a row lock, for its one answer. */
+  lockApproval: (id: string, trx: Executor) => trx<ApprovalRow>('automation_approvals').where({ id }).forUpdate().first(),
+
+  /**
+   * The approval's answer, the execution's next status, and the decision's audit row (a plain
+   * insert: the caller's lock and status check make it once, and a second would be a bug).
+   */
+  async answerApproval(
+    id: string,
+    answer: Pick<ApprovalRow, 'status' | 'decided_by_user_id' | 'decided_by_role' | 'comment' | 'decided_at'>,
+    executionStatus: ExecutionStatus,
+    decision: Partial<AllTables['decision_audit_log']>,
+    trx: Executor = db,
+  ) {
+    await table(trx, 'automation_approvals').where({ id }).update(answer);
+    await table(trx, 'automation_executions').where({ id }).update({ status: executionStatus });
+    await table(trx, 'decision_audit_log').insert(decision);
+  },
+
+  /** The execution's final record; its duration is measured in the database from its `created_at`. */
+  async finishExecution(id: string, end: Pick<ExecutionRow, 'status' | 'conditions_met' | 'actions_taken' | 'error' | 'finished_at'>, trx: Executor = db) {
+    await table(trx, 'automation_executions').where({ id }).update({
+      ...end, actions_taken: JSON.stringify(end.actions_taken),
+      duration_ms: trx.raw('greatest(0, round(extract(epoch from (?::timestamptz - created_at)) * 1000))::int', [end.finished_at!.toISOString()]),
+    });
+  },
+
+  /** The application with its job's company, locked for a stage move. */
+  lockApplicationWithCompany: (id: string, trx: Executor) =>
+    table(trx, 'applications').join('jobs', 'jobs.id', 'applications.job_id').where('applications.id', id)
+      .forUpdate('applications').first<(AllTables['applications'] & { company_id: string }) | undefined>('applications.*', 'jobs.company_id'),
+
+  stageMoveRecorded: async (key: string, trx: Executor = db) => !!(await table(trx, 'application_stage_history').where({ change_key: key }).first('id')),
+
+  recruiterExists: async (id: string, trx: Executor = db) => !!(await table(trx, 'recruiters').where({ id }).first('id')),
+
+  /** A follow-up task, once by its key. */
+  async createTask(row: Omit<TaskRow, 'status'> & { task_key: string }, trx: Executor = db) {
+    await insertOnce(trx, 'recruiter_tasks', { ...row, status: 'open' }, { key: ['task_key'] });
   },
 });

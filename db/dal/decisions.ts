@@ -1,5 +1,7 @@
 import type { Db, Executor } from '../../lib/db.js';
 import { type Keyset, newestFirst } from './keyset.js';
+import { insertOnce } from './once.js';
+import { table } from './tables.js';
 
 /** A row of the append-only decision_audit_log: an admin's, the system's or an AI model's decision. */
 export interface DecisionRow {
@@ -40,12 +42,8 @@ const TABLE = 'decision_audit_log';
 export const decisionsDal = (db: Db) => ({
   /** Appends a decision once (keyed); returns the stored row, or undefined when its key was taken. */
   async insert(row: NewDecision, trx: Executor = db): Promise<DecisionRow | undefined> {
-    const [stored] = await trx<DecisionRow>(TABLE)
-      .insert({ ...row, details: row.details === undefined ? null : JSON.stringify(row.details) } as never)
-      .onConflict('decision_key')
-      .ignore()
-      .returning('*');
-    return stored;
+    const { row: stored, inserted } = await insertOnce(trx, TABLE, { ...row, details: row.details === undefined ? null : JSON.stringify(row.details) } as never, { key: ['decision_key'] });
+    return inserted ? (stored as DecisionRow) : undefined;
   },
 
   find: (id: number, trx: Executor = db) => trx<DecisionRow>(TABLE).where({ id }).first(),
@@ -65,6 +63,18 @@ export const decisionsDal = (db: Db) => ({
     if (filter.from) q.where('occurred_at', '>=', filter.from);
     if (filter.to) q.where('occurred_at', '<', filter.to);
     return newestFirst(q, filter, TABLE, 'occurred_at');
+  },
+
+  /** Which company an entity belongs to (null: the marketplace's, e.g. a candidate), or undefined when it does not exist. */
+  async companyOfEntity(entityType: string, entityId: string, trx: Executor = db): Promise<string | null | undefined> {
+    switch (entityType) {
+      case 'candidate': return (await table(trx, 'candidates').where({ id: entityId }).first('id')) ? null : undefined;
+      case 'application': return (await table(trx, 'applications').join('jobs', 'jobs.id', 'applications.job_id').where('applications.id', entityId).first<{ company_id: string } | undefined>('jobs.company_id'))?.company_id;
+      case 'proposal': return (await table(trx, 'candidate_role_assignments').where({ id: entityId }).first('company_id'))?.company_id;
+      case 'placement': return (await table(trx, 'placements').where({ id: entityId }).first('company_id'))?.company_id;
+      case 'job': return (await table(trx, 'jobs').where({ id: entityId }).first('company_id'))?.company_id;
+      default: return undefined;
+    }
   },
 
   /** The overrides of the given decisions, by the id they override. */

@@ -1,6 +1,7 @@
 import type { Db, Executor } from '../../lib/db.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import type { SourcerRow } from './sourcing.js';
+import { table } from './tables.js';
 
 /** Read access to the people and things proposals refer to. */
 export interface JobRow {
@@ -55,6 +56,12 @@ export const directoryDal = (db: Db) => ({
   recruiter: (id: string, trx: Executor = db) => trx<RecruiterRow>('recruiters').where({ id }).first(),
   recruiters: (ids: string[], trx: Executor = db) => trx<RecruiterRow>('recruiters').whereIn('id', ids),
   user: (id: string, trx: Executor = db) => trx<UserRow>('users').where({ id }).first(),
+  company: (id: string, trx: Executor = db) => table(trx, 'companies').where({ id }).first(),
+  placement: (id: string, trx: Executor = db) => table(trx, 'placements').where({ id }).first(),
+
+  /** The e-mail addresses of a company's users of `role` (platform admins: all of them), alphabetically. */
+  usersWithRole: (role: string, companyId: string | null, trx: Executor = db): Promise<{ email: string }[]> =>
+    table(trx, 'users').where({ role }).modify((q) => { if (role !== 'platform_admin') q.where({ company_id: companyId }); }).orderBy('email').select('email'),
 
   listJobs(filter: Keyset & { companyId?: string; status?: 'open' | 'closed' }, trx: Executor = db): Promise<JobRow[]> {
     // Records an ATS deleted stay for history but are no longer listed.

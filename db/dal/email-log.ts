@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
+import { insertOnce } from './once.js';
 
 export interface EmailLogRow {
   idempotency_key: string;
@@ -14,7 +15,7 @@ export const emailLogDal = (db: Db) => ({
     trx<EmailLogRow>('email_log').where({ idempotency_key: key }).first(),
 
   async record(row: Omit<EmailLogRow, 'sent_at'>, trx: Executor = db): Promise<void> {
-    await trx('email_log').insert(row).onConflict('idempotency_key').ignore();
+    await insertOnce(trx, 'email_log', row, { key: ['idempotency_key'] });
   },
 
   list: (trx: Executor = db) => trx<EmailLogRow>('email_log').orderBy('id', 'asc'),

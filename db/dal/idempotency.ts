@@ -12,7 +12,11 @@ export interface IdempotencyRow {
 }
 
 export const idempotencyDal = (db: Db) => ({
-  /** Claims the key; returns false when another request already holds it. */
+  /**
+   * Claims the key; returns false when another request already holds it. Not insertOnce:
+   * a claim is deleted when its request is rejected (release), so the conflicting row may
+   * be gone by the time it would be read; the caller handles "not claimed" itself.
+   */
   async claim(row: Pick<IdempotencyRow, 'user_id' | 'key' | 'method' | 'path' | 'request_hash'>, trx: Executor = db) {
     const inserted = await trx('api_idempotency_keys').insert(row).onConflict(['user_id', 'key']).ignore().returning('key');
     return inserted.length > 0;

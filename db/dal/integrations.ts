@@ -1,6 +1,7 @@
 import type { Db, Executor } from '../../lib/db.js';
 import type { AtsPlatform, SyncEntity } from '../../activities/ats/types.js';
 import { type Keyset, newestFirst } from './keyset.js';
+import { table } from './tables.js';
 
 export interface IntegrationRow {
   id: string;
@@ -73,6 +74,13 @@ export const integrationsDal = (db: Db) => ({
   /** The company's integrations that push accepted proposals' applications. */
   pushing: (companyId: string, trx: Executor = db) =>
     trx<IntegrationRow>('integrations').where({ company_id: companyId, push_applications: true }).whereIn('state', ['active', 'paused', 'auth_failed']),
+
+  /** Which of these provider event ids the integration has already stored. */
+  async knownEventIds(integrationId: string, providerEventIds: string[], trx: Executor = db): Promise<Set<string>> {
+    if (providerEventIds.length === 0) return new Set();
+    const rows = await table(trx, 'ats_events').where({ integration_id: integrationId }).whereIn('provider_event_id', providerEventIds).select('provider_event_id');
+    return new Set(rows.map((r) => r.provider_event_id));
+  },
 
   checkpoints: (integrationId: string, trx: Executor = db) => trx<CheckpointRow>('sync_checkpoints').where({ integration_id: integrationId }),
 

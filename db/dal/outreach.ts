@@ -1,5 +1,6 @@
 import type { Db, Executor } from '../../lib/db.js';
 import type { OUTREACH_STATUSES } from '../migrations/008_one_live_per_candidate_job.js';
+import { insertOnce } from './once.js';
 
 /**
  * An outreach e-mail a recruiter sends a candidate through Resend (product §3.4): recorded
@@ -45,8 +46,7 @@ export const outreachDal = (db: Db) => ({
    * the same id wrote (a retry then sends that row's e-mail, not a new one).
    */
   async record(row: Omit<OutreachRow, 'status' | 'provider_message_id' | 'sent_at'>, trx: Executor = db): Promise<OutreachRow> {
-    await trx(TABLE).insert({ ...row, status: 'sending' }).onConflict('id').ignore();
-    return (await trx<OutreachRow>(TABLE).where({ id: row.id }).first())!;
+    return (await insertOnce(trx, TABLE, { ...row, status: 'sending' }, { key: ['id'] })).row as OutreachRow;
   },
 
   /** Resend accepted the e-mail: it is sent, and webhook events find it by Resend's id. */
@@ -82,11 +82,6 @@ export const outreachDal = (db: Db) => ({
 
   /** Stores a webhook event once per delivery id (Resend redelivers until it gets a 2xx); false for a repeat. */
   async recordEvent(row: Omit<OutreachEventRow, 'id' | 'received_at'>, trx: Executor = db): Promise<boolean> {
-    const inserted = await trx(EVENTS)
-      .insert({ ...row, payload: JSON.stringify(row.payload) })
-      .onConflict('provider_event_id')
-      .ignore()
-      .returning('id');
-    return inserted.length > 0;
+    return (await insertOnce(trx, EVENTS, { ...row, payload: JSON.stringify(row.payload) }, { key: ['provider_event_id'] })).inserted;
   },
 });

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Db, Executor } from '../../lib/db.js';
 import { type Keyset, newestFirst } from './keyset.js';
+import { insertOnce } from './once.js';
+import { table } from './tables.js';
 import type { PartyScope } from './placements.js';
 
 export type PayoutStatus = 'processing' | 'blocked' | 'paid' | 'cancelled';
@@ -112,10 +114,7 @@ export const payoutsDal = (db: Db) => ({
   },
 
   async audit(entry: PayoutAuditEntry, trx: Executor = db) {
-    await trx('payout_audit_log')
-      .insert({ ...entry, details: entry.details === undefined ? null : JSON.stringify(entry.details) })
-      .onConflict('event_key')
-      .ignore();
+    await insertOnce(trx, 'payout_audit_log', { ...entry, details: entry.details === undefined ? null : JSON.stringify(entry.details) }, { key: ['event_key'] });
   },
 
   auditLog: (payoutId: string, trx: Executor = db) =>
@@ -129,6 +128,36 @@ export const payoutsDal = (db: Db) => ({
     named(trx('placement_collaborators').select('placement_collaborators.*'), 'placement_collaborators')
       .where({ placement_id: placementId })
       .orderBy([{ column: 'placement_collaborators.created_at' }, { column: 'placement_collaborators.id' }]),
+
+  /** A placement's paid splits that have a transfer to reverse. */
+  paidSplitsOf: (placementId: string, trx: Executor = db): Promise<SplitRow[]> =>
+    trx<SplitRow>('payout_splits')
+      .join('payout_schedules', 'payout_schedules.id', 'payout_splits.payout_id')
+      .where('payout_schedules.placement_id', placementId)
+      .where('payout_splits.status', 'paid')
+      .whereNotNull('payout_splits.stripe_transfer_id')
+      .select('payout_splits.*'),
+
+  /** The placement under a row lock: orders a payout's preparation against collaborator edits. */
+  lockPlacement: (id: string, trx: Executor) => table(trx, 'placements').where({ id }).forUpdate().first(),
+
+  /** From the first payout on, the placement's collaborators and splits may no longer change. */
+  async lockSplitsOf(placementId: string, at: Date, trx: Executor = db) {
+    await table(trx, 'placements').where({ id: placementId }).update({ splits_locked_at: at, updated_at: at });
+  },
+
+  /** The recruiters' connected accounts, by recruiter id. */
+  async recruiterAccounts(recruiterIds: string[], trx: Executor = db): Promise<Map<string, string | null>> {
+    const rows = await table(trx, 'recruiters').whereIn('id', recruiterIds).select('id', 'stripe_account_id');
+    return new Map(rows.map((r) => [r.id, r.stripe_account_id]));
+  },
+
+  /** Makes `account` the recruiter's connected account for future payouts; returns the one it replaced. */
+  async switchRecruiterAccount(recruiterId: string, account: string, trx: Executor): Promise<string | null> {
+    const recruiter = await table(trx, 'recruiters').where({ id: recruiterId }).forUpdate().first('stripe_account_id');
+    await table(trx, 'recruiters').where({ id: recruiterId }).update({ stripe_account_id: account });
+    return recruiter?.stripe_account_id ?? null;
+  },
 });
 
 export type Named<T> = T & { recruiter_name: string };

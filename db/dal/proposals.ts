@@ -1,6 +1,7 @@
 import type { Db, Executor } from '../../lib/db.js';
 import type { ProposalState } from '../../workflows/proposal-rules.js';
 import { type Keyset, newestFirst } from './keyset.js';
+import { insertOnce } from './once.js';
 
 export interface ProposalRow {
   id: string;
@@ -95,8 +96,7 @@ export const proposalsDal = (db: Db) => ({
   },
 
   async insertHistory(row: Omit<ProposalHistoryRow, 'id'>, trx: Executor = db): Promise<boolean> {
-    const inserted = await trx(HISTORY).insert(row).onConflict('transition_key').ignore().returning('id');
-    return inserted.length > 0;
+    return (await insertOnce(trx, HISTORY, row, { key: ['transition_key'] })).inserted;
   },
 
   async history(assignmentId: string, trx: Executor = db): Promise<ProposalHistoryRow[]> {
