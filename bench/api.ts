@@ -23,7 +23,7 @@ import type { Db } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { signToken, TOKEN_DEFAULTS, type TokenClaims } from '../lib/tokens.js';
 import { createMarketplace } from '../test/support/factories.js';
-import type { Actor } from '../workflows/proposal-rules.js';
+import type { Actor } from '../domain/actors.js';
 import { openBenchServers } from './lib/servers.js';
 import { forDuration, runLoad, type LoadResult, type LoadSpec } from './lib/load.js';
 import type { Measurement } from './lib/measure.js';

@@ -10,11 +10,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { emailEvent, signWebhook, type SentEmail } from '../test/fakes/resend.js';
-import { canonicalStage } from '../activities/ats/stages.js';
+import { canonicalStage } from '../domain/ats-stages.js';
 import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
 import { seedSmall } from '../test/support/ats-harness.js';
 import { createMarketplace } from '../test/support/factories.js';
-import { syncStatusQuery } from '../workflows/ats-sync.js';
+import { syncStatusQuery } from '../domain/ats.js';
 import { eventually, startDrillStack, type DrillStack } from './lib/harness.js';
 import type { Drill } from './lib/report.js';
 

@@ -14,15 +14,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { WorkflowContinuedAsNewError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb } from '../lib/db.js';
-import type {
-  proposalWorkflow} from '../workflows/proposal.js';
-import {
-  acceptProposalUpdate,
-  declineProposalUpdate,
-  proposalRecordedUpdate,
-  reviewProposalUpdate,
-  withdrawProposalUpdate,
-} from '../workflows/proposal.js';
+import type { proposalWorkflow } from '../workflows/proposal.js';
+import { acceptProposalUpdate, declineProposalUpdate, proposalRecordedUpdate, reviewProposalUpdate, withdrawProposalUpdate } from '../domain/proposal.js';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { createAtsWorkerActivities, createAutomationActivities, createPlacementActivities } from '../activities/index.js';
@@ -31,28 +24,24 @@ import { permanentFailureInterceptor } from '../workers/permanent-failures.js';
 import { createEventPublisher } from '../activities/events.js';
 import { connectorFor } from '../activities/ats/index.js';
 import { createGreenhouseConnector } from '../activities/ats/greenhouse.js';
-import type { atsSyncWorkflow} from '../workflows/ats-sync.js';
-import { disconnectUpdate, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../workflows/ats-sync.js';
+import type { atsSyncWorkflow } from '../workflows/ats-sync.js';
+import { disconnectUpdate, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../domain/ats.js';
 import { startGreenhouseFake } from '../test/fakes/ats/greenhouse.js';
 import { startWorkableFake } from '../test/fakes/ats/workable.js';
 import { ATS_TEST_KEY_RING, connect as connectAts, seedSmall } from '../test/support/ats-harness.js';
-import type { automationExecutionWorkflow} from '../workflows/automation.js';
-import { approveExecutionUpdate, automationStateQuery, rejectExecutionUpdate } from '../workflows/automation.js';
+import type { automationExecutionWorkflow } from '../workflows/automation.js';
+import { approveExecutionUpdate, automationStateQuery, rejectExecutionUpdate } from '../domain/automation.js';
 import { createApplication, createRule, stageChanged } from '../test/support/automation-harness.js';
-import { claimCandidateUpdate, extendProtectionUpdate, overrideAttributionUpdate, protectionWorkflow, releaseProtectionUpdate } from '../workflows/protection.js';
-import { workflowIds } from '../workflows/constants.js';
-import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, payoutWorkflow, retrySplitUpdate } from '../workflows/payout.js';
+import { protectionWorkflow } from '../workflows/protection.js';
+import { claimCandidateUpdate, extendProtectionUpdate, overrideAttributionUpdate, releaseProtectionUpdate } from '../domain/protection.js';
+import { workflowIds } from '../domain/temporal.js';
+import { payoutWorkflow } from '../workflows/payout.js';
+import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, retrySplitUpdate } from '../domain/payout.js';
 import { startFakeResend } from '../test/fakes/resend.js';
 import { startFakeStripe } from '../test/fakes/stripe.js';
 import { createCandidate, createCollaborators, createPlacement, type CollaboratorSpec } from '../test/support/factories.js';
-import {
-  chooseRefundUpdate,
-  chooseReplacementUpdate,
-  placementRecordedUpdate,
-  placementWorkflow,
-  releaseEarlyUpdate,
-  reportFailureUpdate,
-} from '../workflows/placement.js';
+import { placementWorkflow } from '../workflows/placement.js';
+import { chooseRefundUpdate, chooseReplacementUpdate, placementRecordedUpdate, releaseEarlyUpdate, reportFailureUpdate } from '../domain/placement.js';
 import { startTimeSkippingEnv } from '../test/support/time-skipping.js';
 import { createMarketplace } from '../test/support/factories.js';
 import { startTestInfra, type TestInfra } from '../test/support/infra.js';

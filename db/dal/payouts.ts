@@ -3,9 +3,9 @@ import type { Db, Executor } from '../../lib/db.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import type { PartyScope } from './placements.js';
 
-export type PayoutStatus = 'processing' | 'blocked' | 'paid' | 'cancelled';
-export type SplitStatus = 'pending' | 'paid' | 'blocked' | 'cancelled' | 'reversed';
-export type Tranche = 'activation' | 'holdback';
+import type { PayoutStatus, SplitStatus, Tranche } from '../../domain/payout.js';
+
+export type { PayoutStatus, SplitStatus, Tranche };
 
 export interface PayoutRow {
   id: string;

@@ -8,13 +8,13 @@ import { createProposalDbActivities } from '../../activities/db/proposals.js';
 import type { Db } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { signToken } from '../../lib/tokens.js';
-import { workflowIds, type TaskQueues } from '../../workflows/constants.js';
-import { proposalWorkflow } from '../../workflows/proposal.js';
-import type { Actor } from '../../workflows/proposal-rules.js';
+import { type TaskQueues, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import type { Actor } from '../../domain/actors.js';
 import { JWT } from '../support/api-harness.js';
 import { temporalAddress, testDb } from '../support/context.js';
 import { createMarketplace } from '../support/factories.js';
 import { proposalInput } from '../support/proposal-harness.js';
+import type { ProposalWorkflow } from '../../domain/proposal.js';
 
 const BOUND_MS = 1_500;
 /** Task queues no worker polls: every workflow there is a workflow that does not answer. */
@@ -69,7 +69,7 @@ describe('a workflow that does not answer an update', () => {
     const input = proposalInput(m);
     const workflowId = workflowIds.proposal(input.proposalId);
     await createProposalDbActivities({ db }).createProposal({ ...input, workflowId, createdAt: new Date().toISOString() });
-    const handle = await temporal.workflow.start(proposalWorkflow, { workflowId, taskQueue: taskQueues.proposals, args: [input] });
+    const handle = await temporal.workflow.start<ProposalWorkflow>(WORKFLOW_TYPES.proposal, { workflowId, taskQueue: taskQueues.proposals, args: [input] });
     const res = await post(`/api/v1/proposals/${input.proposalId}/decline`, m.actors.companyAdmin, { reason: 'Not now' });
     expect(res.status).toBe(504);
     expect(res.body.error).toMatchObject({ code: 'workflow_timeout', details: { workflowId } });

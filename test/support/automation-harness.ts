@@ -6,7 +6,7 @@ import { createEventPublisher, type DomainEventInput } from '../../activities/ev
 import type { Db } from '../../lib/db.js';
 import { permanentFailureInterceptor } from '../../workers/permanent-failures.js';
 import { automationDal, type RuleRow } from '../../db/dal/automation.js';
-import type { AutomationAction } from '../../workflows/automation-rules.js';
+import type { AutomationAction } from '../../domain/automation-rules.js';
 import type { FakeResend } from '../fakes/resend.js';
 import { workflowBundle } from './context.js';
 import type { Marketplace } from './factories.js';

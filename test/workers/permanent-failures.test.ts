@@ -6,13 +6,15 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
 import { createProposalsWorker } from '../../workers/proposals.js';
 import { asPermanentFailure } from '../../workers/permanent-failures.js';
-import { FAILURE_TYPES, workflowIds } from '../../workflows/constants.js';
-import { proposalRecordedUpdate, proposalWorkflow } from '../../workflows/proposal.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import { WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import { proposalRecordedUpdate } from '../../domain/proposal.js';
 import { startFakeResend, type FakeResend } from '../fakes/resend.js';
 import { temporalAddress, testDb, workflowBundle } from '../support/context.js';
 import { createMarketplace } from '../support/factories.js';
 import { proposalInput } from '../support/proposal-harness.js';
 import { stuckWorkflows } from '../support/stuck-workflows.js';
+import type { ProposalWorkflow } from '../../domain/proposal.js';
 
 let db: Db;
 let resend: FakeResend;
@@ -70,7 +72,7 @@ describe('activities failing on bad data', () => {
     const input = proposalInput(m, { pitch: 'a\u0000b' });
     const workflowId = workflowIds.proposal(input.proposalId);
     const recorded = client.workflow.executeUpdateWithStart(proposalRecordedUpdate, {
-      startWorkflowOperation: new WithStartWorkflowOperation(proposalWorkflow, { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', args: [input] }),
+      startWorkflowOperation: new WithStartWorkflowOperation<ProposalWorkflow>(WORKFLOW_TYPES.proposal, { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', args: [input] }),
     });
     const outcome = await Promise.race([recorded.then(() => 'recorded', (err: unknown) => err), new Promise((r) => setTimeout(() => r('no answer in 20 s'), 20_000))]);
     expect(outcome).toBeInstanceOf(WorkflowUpdateFailedError);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { freePort } from '../../scripts/lib/net.js';
-import { workflowIds } from '../../workflows/constants.js';
-import { payoutWorkflow } from '../../workflows/payout.js';
+import { WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
 import { eventually } from '../support/api-harness.js';
 import { exited, spawnWorkerProcess, useWorkerProcessServers } from '../support/worker-process.js';
 import { createPlacement } from '../support/factories.js';
+import type { PayoutWorkflow } from '../../domain/payout.js';
 
 const taskQueue = `placements-shutdown-${randomUUID()}`;
 const STRIPE_LATENCY_MS = 3_000;
@@ -30,7 +30,7 @@ describe('worker process shutdown', () => {
       stripe.setLatency(STRIPE_LATENCY_MS);
       const payoutId = randomUUID();
       const workflowId = workflowIds.payout(payoutId);
-      const handle = await client.workflow.start(payoutWorkflow, {
+      const handle = await client.workflow.start<PayoutWorkflow>(WORKFLOW_TYPES.payout, {
         workflowId, taskQueue,
         args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 500_000, currency: 'USD' }],
       });
