@@ -36,6 +36,7 @@ COPY api ./api
 COPY activities ./activities
 COPY workers ./workers
 COPY workflows ./workflows
+COPY domain ./domain
 COPY lib ./lib
 COPY db ./db
 COPY scripts/build-workflow-bundles.ts ./scripts/

@@ -50,6 +50,21 @@ export default tseslint.config(
     },
   },
   {
+    // domain/ is the project's pure core: workflows, activities, DAL, API and web types import it,
+    // so it imports nothing from the rest of the project, and (bundled into workflows) does no I/O.
+    files: ['domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: forbiddenInWorkflows.map((name) => ({ name, message: 'domain/ is pure: no Node built-ins or I/O' })),
+        patterns: [{ regex: '^\\.\\./', message: 'domain/ imports nothing from the rest of the project' }],
+      }],
+      'no-restricted-globals': ['error',
+        { name: 'fetch', message: 'domain/ is pure: no I/O' },
+        { name: 'process', message: 'domain/ must not read the environment' },
+      ],
+    },
+  },
+  {
     // Tests, and the kit they share with dev, bench and drills, read arbitrary JSON responses.
     files: ['test/**/*.ts', 'testkit/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -1,4 +1,4 @@
-import type { EmailTemplate } from '../workflows/automation-rules.js';
+import type { EmailTemplate } from '../domain/automation-rules.js';
 
 /** Proposal notification texts (product §3.1): created/reminder → company; decisions → recruiter. */
 export type ProposalEmailEvent = 'created' | 'reminder' | 'accepted' | 'declined' | 'timed_out';

@@ -4,11 +4,11 @@ import type { Db } from '../lib/db.js';
 import { proposalsDal } from '../db/dal/proposals.js';
 import { directoryDal } from '../db/dal/directory.js';
 import { emailLogDal } from '../db/dal/email-log.js';
+import { FAILURE_TYPES } from '../domain/failure-types.js';
+import { type EmailRecipient, type EmailTemplate, RECIPIENT_NEEDS, describeAction } from '../domain/automation-rules.js';
+import type { AutomationAction } from '../domain/automation-rules.js';
 import { integrationsDal } from '../db/dal/integrations.js';
 import { automationDal } from '../db/dal/automation.js';
-import { FAILURE_TYPES } from '../workflows/constants.js';
-import { type EmailRecipient, type EmailTemplate, RECIPIENT_NEEDS, describeAction } from '../workflows/automation-rules.js';
-import type { AutomationAction } from '../workflows/automation-rules.js';
 import { type ActionContext, eventId } from './db/automation.js';
 import {
   type ProposalEmailEvent,

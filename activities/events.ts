@@ -1,27 +1,19 @@
 import { log } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { integrationsDal } from '../db/dal/integrations.js';
+import { pushApplicationSignal } from '../domain/ats.js';
 import { withTransaction } from '../db/dal/once.js';
-import { pushApplicationSignal } from '../workflows/ats-sync.js';
 import type { Db } from '../lib/db.js';
 import { nameBasedUuid } from '../lib/ids.js';
 import { automationDal, type ExecutionRow } from '../db/dal/automation.js';
-import { SEARCH_ATTRIBUTES, workflowIds } from '../workflows/constants.js';
-import { automationExecutionWorkflow, type AutomationExecutionInput } from '../workflows/automation.js';
-import { MAX_AUTOMATION_DEPTH } from '../workflows/automation-rules.js';
+import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIds } from '../domain/temporal.js';
+import type { AutomationExecutionWorkflow } from '../domain/automation.js';
+import type { AutomationExecutionInput } from '../domain/automation.js';
+import { MAX_AUTOMATION_DEPTH } from '../domain/automation-rules.js';
 
 /** A domain event as a workflow or an action raises it; `key` names the occurrence (one event per key). */
-export interface DomainEventInput {
-  key: string;
-  type: string;
-  companyId: string | null;
-  entityType: string;
-  entityId: string;
-  data: Record<string, unknown>;
-  occurredAt: string;
-  /** Automation steps that led here (0 for events of people and timers). */
-  depth?: number;
-}
+export type { DomainEventInput } from '../domain/events.js';
+import type { DomainEventInput } from '../domain/events.js';
 
 export interface PublishResult {
   eventId: string;
@@ -54,7 +46,7 @@ export function createEventPublisher({ db, temporal, taskQueue }: EventPublisher
   async function start(execution: ExecutionRow) {
     const input = execution.rule_snapshot as unknown as AutomationExecutionInput;
     try {
-      await temporal.workflow.start(automationExecutionWorkflow, {
+      await temporal.workflow.start<AutomationExecutionWorkflow>(WORKFLOW_TYPES.automation, {
         workflowId: execution.workflow_id,
         taskQueue,
         args: [input],

@@ -12,7 +12,7 @@ import { createAutomationDbActivities } from './db/automation.js';
 import { createEventPublisher } from './events.js';
 import { createAtsActivities, type ConnectorFactory } from './ats/sync.js';
 import type { KeyRing } from '../lib/sealed.js';
-import { TASK_QUEUES } from '../workflows/constants.js';
+import { TASK_QUEUES } from '../domain/temporal.js';
 
 export interface ActivityDeps {
   db: Db;

@@ -2,8 +2,8 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import type Stripe from 'stripe';
 import type { Db } from '../lib/db.js';
 import { payoutsDal } from '../db/dal/payouts.js';
+import { FAILURE_TYPES } from '../domain/failure-types.js';
 import { withTransaction } from '../db/dal/once.js';
-import { FAILURE_TYPES } from '../workflows/constants.js';
 import { type SplitState, toSplitState } from './db/payouts.js';
 
 /** The Stripe idempotency key of one transfer attempt of one collaborator's share of one payout. */

@@ -34,7 +34,7 @@ import { candidateRoutes } from './routes/candidates.js';
 import { placementRoutes } from './routes/placements.js';
 import { proposalRoutes } from './routes/proposals.js';
 import { sessionRoutes } from './routes/session.js';
-import { TASK_QUEUES, type TaskQueues } from '../workflows/constants.js';
+import { TASK_QUEUES, type TaskQueues } from '../domain/temporal.js';
 
 export interface AppDeps {
   temporal: Client;

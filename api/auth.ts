@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import type { Actor, Role } from '../workflows/proposal-rules.js';
+import type { Actor, Role } from '../domain/actors.js';
 import { type TokenOptions, verifyToken } from '../lib/tokens.js';
 import { forbidden, unauthorized } from './errors.js';
 

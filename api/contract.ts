@@ -4,7 +4,13 @@ import type { CONTRACT_MODES } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { ApiError, toApiError } from './errors.js';
 import { responseSchema, type Operation } from './openapi.js';
-import type { RouteResult } from './routing.js';
+
+/** What a route handler answers: checked against the operation's declared responses. */
+export interface RouteResult {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
 
 /**
  * Checking each response against its operation's declared schema: `enforce` answers a mismatch with a

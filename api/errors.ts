@@ -4,7 +4,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUp
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from '../lib/logger.js';
 import { permanentSqlState } from '../lib/sql-errors.js';
-import { FAILURE_TYPES } from '../workflows/constants.js';
+import { FAILURE_TYPES } from '../domain/failure-types.js';
 import type { errorSchema } from './schemas/common.js';
 
 /** An error with its HTTP status and machine-readable code (product §4 error shape). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Role } from '../workflows/proposal-rules.js';
+import type { Role } from '../domain/actors.js';
 import { errorSchema } from './schemas/common.js';
 
 /** One documented operation; the same zod schemas validate requests and produce the document. */

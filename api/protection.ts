@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { Client } from '@temporalio/client';
 import { blocks, sourcingDal } from '../db/dal/sourcing.js';
 import type { Db } from '../lib/db.js';
-import { submissionBlockedSignal } from '../workflows/protection.js';
+import { submissionBlockedSignal } from '../domain/protection.js';
 import type { AuthedActor } from './auth.js';
 import { protectedCandidate } from './errors.js';
 

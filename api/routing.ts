@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { requireRole } from './auth.js';
-import { checkResponse, markOperation } from './contract.js';
+import { checkResponse, markOperation, type RouteResult } from './contract.js';
 import type { Operation } from './openapi.js';
 import { assertStorableText, normalizeText } from './text-guard.js';
 
@@ -15,11 +15,8 @@ export interface RouteContext<O extends Operation> {
   res: Response;
 }
 
-export interface RouteResult {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
+// Defined beside the contract check that reads it (api/contract.ts), so the two modules import one way.
+export type { RouteResult } from './contract.js';
 
 /**
  * Registers one operation: checks the caller's role against `op.roles` (403 before anything

@@ -1,4 +1,4 @@
-import { unstorableCharacter } from '../workflows/text-rules.js';
+import { unstorableCharacter } from '../domain/text-rules.js';
 import { badRequest } from './errors.js';
 
 /** One refused string, shaped like a zod issue (`path` within its part of the request) plus that part. */

@@ -10,8 +10,8 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb, type Db } from '../lib/db.js';
 import { seal } from '../lib/sealed.js';
-import { workflowIds } from '../workflows/constants.js';
-import { atsSyncWorkflow, integrationRecordedUpdate, syncNowSignal, syncStatusQuery } from '../workflows/ats-sync.js';
+import { WORKFLOW_TYPES, workflowIds } from '../domain/temporal.js';
+import { integrationRecordedUpdate, syncNowSignal, syncStatusQuery } from '../domain/ats.js';
 import { createAtsSyncWorker } from '../workers/ats-sync.js';
 import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
 import { startFakeResend } from '../testkit/fakes/resend.js';
@@ -19,6 +19,7 @@ import { createMarketplace } from '../testkit/harness/factories.js';
 import { startTestInfra } from '../testkit/env/infra.js';
 import { ATS_TEST_KEY_RING } from '../testkit/harness/ats-harness.js';
 import { printTable, saveReport, type Measurement } from './lib/measure.js';
+import type { AtsSyncWorkflow } from '../domain/ats.js';
 
 const CANDIDATES = Number(process.env.BENCH_ATS_CANDIDATES ?? 100_000);
 const APPLICATIONS_PER_CANDIDATE = 3;
@@ -68,7 +69,7 @@ async function main() {
   const credentials = seal(ATS_TEST_KEY_RING, JSON.stringify(ats.config.credentials), integrationId);
   const config = { entities: { jobs: true, candidates: true, applications: true }, intervalMinutes: 1440, pushApplications: false };
   const report = await worker.runUntil(async () => {
-    const handle = await temporal.workflow.start(atsSyncWorkflow, {
+    const handle = await temporal.workflow.start<AtsSyncWorkflow>(WORKFLOW_TYPES.atsSync, {
       workflowId: workflowIds.atsSync(integrationId), taskQueue,
       args: [{
         integrationId, companyId: m.companyId, platform: 'greenhouse', config,

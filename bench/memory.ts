@@ -20,15 +20,16 @@ import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIds } from '../domain/temporal.js';
+import { proposalStateQuery } from '../domain/proposal.js';
 import { createMarketplace } from '../testkit/harness/factories.js';
 import { TEST_DIR } from '../testkit/env/infra.js';
-import { SEARCH_ATTRIBUTES, workflowIds } from '../workflows/constants.js';
-import { proposalStateQuery, proposalWorkflow } from '../workflows/proposal.js';
 import { openBenchServers } from './lib/servers.js';
 import { pool, saveReport, type Measurement } from './lib/measure.js';
 import { settledRssKiB, sleep, spawnNode, stopProcess, waitForPoller, workerEnv } from './lib/processes.js';
 import { KIND, seedCandidates, seqId } from './lib/seed.js';
 import { sleepingQuery, sleepWorkflow } from './sleep-workflow.js';
+import type { ProposalWorkflow } from '../domain/proposal.js';
 
 const N = Number(process.env.BENCH_WORKFLOWS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
@@ -161,7 +162,7 @@ async function main() {
       // As the API starts a proposal, without waiting on the recorded update (the settle loop waits instead).
       start: async (i) => {
         const proposalId = randomUUID();
-        const handle = await temporal.workflow.start(proposalWorkflow, {
+        const handle = await temporal.workflow.start<ProposalWorkflow>(WORKFLOW_TYPES.proposal, {
           workflowId: workflowIds.proposal(proposalId), taskQueue: proposalsQueue, workflowIdReusePolicy: 'REJECT_DUPLICATE',
           args: [{ proposalId, candidateId: seqId(KIND.sleepCandidate, i + 1), jobId: m.jobId, companyId: m.companyId, recruiterId: m.recruiterId, pitch: 'Strong fit', actor: m.actors.recruiter }],
           typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: m.companyId }],

@@ -9,14 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb } from '../lib/db.js';
+import { WORKFLOW_TYPES, workflowIds } from '../domain/temporal.js';
 import { startFakeResend } from '../testkit/fakes/resend.js';
 import { startFakeStripe } from '../testkit/fakes/stripe.js';
 import { createPlacement, type CollaboratorSpec, type PlacementFixture } from '../testkit/harness/factories.js';
 import { startTestInfra } from '../testkit/env/infra.js';
-import { workflowIds } from '../workflows/constants.js';
-import { payoutWorkflow } from '../workflows/payout.js';
 import { createPlacementsWorker } from '../workers/placements.js';
 import { pool, printTable, saveReport } from './lib/measure.js';
+import type { PayoutWorkflow } from '../domain/payout.js';
 
 const N = Number(process.env.BENCH_N ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -52,7 +52,7 @@ async function main() {
     pool(N, CONCURRENCY, async (i) => {
       const payoutId = randomUUID();
       const p = placements[i]!;
-      const view = await client.workflow.execute(payoutWorkflow, {
+      const view = await client.workflow.execute<PayoutWorkflow>(WORKFLOW_TYPES.payout, {
         workflowId: workflowIds.payout(payoutId), taskQueue,
         args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 5_000_000, currency: 'USD' }],
       });

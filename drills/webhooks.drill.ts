@@ -9,12 +9,12 @@
  * - Stripe: checks whether the API has a Stripe webhook endpoint.
  */
 import { randomUUID } from 'node:crypto';
+import { canonicalStage } from '../domain/ats-stages.js';
+import { syncStatusQuery } from '../domain/ats.js';
 import { emailEvent, signWebhook, type SentEmail } from '../testkit/fakes/resend.js';
-import { canonicalStage } from '../activities/ats/stages.js';
 import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
 import { seedSmall } from '../testkit/harness/ats-harness.js';
 import { createMarketplace } from '../testkit/harness/factories.js';
-import { syncStatusQuery } from '../workflows/ats-sync.js';
 import { eventually, startDrillStack, type DrillStack } from './lib/harness.js';
 import type { Drill } from './lib/report.js';
 

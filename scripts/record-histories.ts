@@ -14,15 +14,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { WorkflowContinuedAsNewError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb } from '../lib/db.js';
-import type {
-  proposalWorkflow} from '../workflows/proposal.js';
-import {
-  acceptProposalUpdate,
-  declineProposalUpdate,
-  proposalRecordedUpdate,
-  reviewProposalUpdate,
-  withdrawProposalUpdate,
-} from '../workflows/proposal.js';
+import type { proposalWorkflow } from '../workflows/proposal.js';
+import { acceptProposalUpdate, declineProposalUpdate, proposalRecordedUpdate, reviewProposalUpdate, withdrawProposalUpdate } from '../domain/proposal.js';
 import { randomUUID } from 'node:crypto';
 import { createOwnershipWorker } from '../workers/ownership.js';
 import { createPlacementsWorker } from '../workers/placements.js';
@@ -30,28 +23,24 @@ import { createAutomationWorker } from '../workers/automation.js';
 import { createAtsSyncWorker } from '../workers/ats-sync.js';
 import { createEventPublisher } from '../activities/events.js';
 import { createGreenhouseConnector } from '../activities/ats/greenhouse.js';
-import type { atsSyncWorkflow} from '../workflows/ats-sync.js';
-import { disconnectUpdate, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../workflows/ats-sync.js';
+import type { atsSyncWorkflow } from '../workflows/ats-sync.js';
+import { disconnectUpdate, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../domain/ats.js';
+import type { automationExecutionWorkflow } from '../workflows/automation.js';
+import { approveExecutionUpdate, automationStateQuery, rejectExecutionUpdate } from '../domain/automation.js';
+import { protectionWorkflow } from '../workflows/protection.js';
+import { claimCandidateUpdate, extendProtectionUpdate, overrideAttributionUpdate, releaseProtectionUpdate } from '../domain/protection.js';
+import { workflowIds } from '../domain/temporal.js';
+import { payoutWorkflow } from '../workflows/payout.js';
+import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, retrySplitUpdate } from '../domain/payout.js';
+import { placementWorkflow } from '../workflows/placement.js';
+import { chooseRefundUpdate, chooseReplacementUpdate, placementRecordedUpdate, releaseEarlyUpdate, reportFailureUpdate } from '../domain/placement.js';
 import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
 import { startWorkableFake } from '../testkit/fakes/ats/workable.js';
 import { ATS_TEST_KEY_RING, connect as connectAts, seedSmall } from '../testkit/harness/ats-harness.js';
-import type { automationExecutionWorkflow} from '../workflows/automation.js';
-import { approveExecutionUpdate, automationStateQuery, rejectExecutionUpdate } from '../workflows/automation.js';
 import { createApplication, createRule, stageChanged } from '../testkit/harness/automation-harness.js';
-import { claimCandidateUpdate, extendProtectionUpdate, overrideAttributionUpdate, protectionWorkflow, releaseProtectionUpdate } from '../workflows/protection.js';
-import { workflowIds } from '../workflows/constants.js';
-import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, payoutWorkflow, retrySplitUpdate } from '../workflows/payout.js';
 import { startFakeResend } from '../testkit/fakes/resend.js';
 import { startFakeStripe } from '../testkit/fakes/stripe.js';
 import { createCandidate, createCollaborators, createPlacement, type CollaboratorSpec } from '../testkit/harness/factories.js';
-import {
-  chooseRefundUpdate,
-  chooseReplacementUpdate,
-  placementRecordedUpdate,
-  placementWorkflow,
-  releaseEarlyUpdate,
-  reportFailureUpdate,
-} from '../workflows/placement.js';
 import { startTimeSkippingEnv } from '../testkit/env/time-skipping.js';
 import { createMarketplace } from '../testkit/harness/factories.js';
 import { startTestInfra, type TestInfra } from '../testkit/env/infra.js';

@@ -3,7 +3,7 @@ import { createAtsWorkerActivities } from '../activities/index.js';
 import { connectorFor } from '../activities/ats/index.js';
 import { isMain } from '../lib/main.js';
 import { parseKeyRing, type KeyRing } from '../lib/sealed.js';
-import { TASK_QUEUES } from '../workflows/constants.js';
+import { TASK_QUEUES } from '../domain/temporal.js';
 import { createQueueWorker, runWorkerProcess, type WorkerDeps } from './queue-worker.js';
 
 /** The worker of the `ats-sync` task queue: one sync workflow per integration, the connectors and ingestion. */

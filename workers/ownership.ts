@@ -1,7 +1,7 @@
 import type { Worker } from '@temporalio/worker';
 import { createOwnershipActivities } from '../activities/index.js';
 import { isMain } from '../lib/main.js';
-import { TASK_QUEUES } from '../workflows/constants.js';
+import { TASK_QUEUES } from '../domain/temporal.js';
 import { createQueueWorker, runWorkerProcess, type WorkerDeps } from './queue-worker.js';
 
 /** The worker of the `ownership` task queue: candidate protection workflows and their activities. */

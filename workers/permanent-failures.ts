@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { permanentSqlState } from '../lib/sql-errors.js';
-import { FAILURE_TYPES } from '../workflows/constants.js';
+import { FAILURE_TYPES } from '../domain/failure-types.js';
 
 /**
  * An activity that fails because of its data fails once, non-retryably, with type `InvalidData`

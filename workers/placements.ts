@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import { createPlacementActivities, type PlacementActivities } from '../activities/index.js';
 import { isMain } from '../lib/main.js';
 import { createStripe } from '../lib/providers.js';
-import { TASK_QUEUES } from '../workflows/constants.js';
+import { TASK_QUEUES } from '../domain/temporal.js';
 import { createQueueWorker, runWorkerProcess, type WorkerDeps } from './queue-worker.js';
 
 /**

@@ -3,9 +3,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   log,
   patched,
   proxyActivities,
@@ -14,85 +11,55 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AtsWorkflowActivities } from '../activities/index.js';
-import type { CanonicalEvent, SyncEntity } from '../activities/ats/types.js';
-import type { IntegrationRecord, SyncResult } from '../activities/ats/sync.js';
+import type { Actor } from '../domain/actors.js';
+import {
+  type AtsSyncInput,
+  type CanonicalEvent,
+  type EntityStatus,
+  type IntegrationState,
+  type SyncEntity,
+  type SyncStatus,
+  SYNC_INTERVAL_MINUTES,
+  changeSyncConfigUpdate,
+  disconnectUpdate,
+  fullResyncSignal,
+  integrationRecordedUpdate,
+  pauseSyncUpdate,
+  pushApplicationSignal,
+  resumeSyncUpdate,
+  syncNowSignal,
+  syncStatusQuery,
+  testConnectionUpdate,
+  webhookEventsSignal,
+} from '../domain/ats.js';
+import { FAILURE_TYPES } from '../domain/failure-types.js';
+import { SEARCH_ATTRIBUTES } from '../domain/temporal.js';
 import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
-import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
 import { applicationFailureOf, asRefusal, flagRefusedWrite } from './failures.js';
-import type { Actor } from './proposal-rules.js';
 
-export type IntegrationState = 'active' | 'paused' | 'auth_failed' | 'deleted';
+// The messages live in domain/ (the API sends them without loading workflow code); re-exported beside the workflow.
+export {
+  type AtsSyncInput,
+  type EntityStatus,
+  type IntegrationState,
+  type SealedCredentials,
+  type SyncConfig,
+  type SyncConfigChange,
+  type SyncStatus,
+  changeSyncConfigUpdate,
+  disconnectUpdate,
+  fullResyncSignal,
+  integrationRecordedUpdate,
+  pauseSyncUpdate,
+  pushApplicationSignal,
+  resumeSyncUpdate,
+  syncNowSignal,
+  syncStatusQuery,
+  testConnectionUpdate,
+  webhookEventsSignal,
+} from '../domain/ats.js';
+
 const ENTITIES: SyncEntity[] = ['jobs', 'candidates', 'applications'];
-
-export interface SyncConfig {
-  entities: Record<SyncEntity, boolean>;
-  intervalMinutes: number;
-  pushApplications: boolean;
-}
-
-export interface EntityStatus {
-  checkpoint: string | null;
-  lastSuccessAt: string | null;
-  lastError: string | null;
-  lastRun: Omit<SyncResult, 'entity' | 'checkpoint'> | null;
-}
-
-export interface SyncStatus {
-  integrationId: string;
-  platform: string;
-  state: IntegrationState;
-  syncing: boolean;
-  config: SyncConfig;
-  runs: number;
-  lastRunAt: string | null;
-  nextRunAt: string | null;
-  lastSuccessAt: string | null;
-  lastError: string | null;
-  consecutiveFailures: number;
-  entities: Record<SyncEntity, EntityStatus>;
-  webhookEvents: { received: number; stored: number; duplicates: number };
-  pushes: { done: number; failed: number; pending: number };
-  /** Webhook subscriptions made through the platform's API (Workable), removed on disconnect. */
-  webhookSubscriptions?: string[];
-}
-
-export interface AtsSyncInput {
-  integrationId: string;
-  companyId: string;
-  platform: string;
-  config: SyncConfig;
-  /** The integration to record, on the first run only (credentials arrive sealed: no secret enters the history). */
-  record?: IntegrationRecord;
-  /** Carried over continue-as-new. */
-  status?: SyncStatus;
-  pendingPushes?: string[];
-  pendingEvents?: CanonicalEvent[];
-  /** History events after which the workflow continues as new (default 5,000; small in tests). */
-  historyLimit?: number;
-}
-
-/** Resolves once the integration is recorded; fails with the refusal (e.g. the company already connected this platform). Used with update-with-start. */
-export const integrationRecordedUpdate = defineUpdate<SyncStatus>('integrationRecorded');
-export const syncNowSignal = defineSignal('syncNow');
-export const fullResyncSignal = defineSignal('fullResync');
-/** Verified webhook events (the API checked the signature); stored once each by the activity. */
-export const webhookEventsSignal = defineSignal<[CanonicalEvent[]]>('webhookEvents');
-/** An accepted proposal to push to the ATS (raised by the domain-event publisher). */
-export const pushApplicationSignal = defineSignal<[{ proposalId: string }]>('pushApplication');
-export const pauseSyncUpdate = defineUpdate<SyncStatus, [{ actor: Actor }]>('pauseSync');
-export const resumeSyncUpdate = defineUpdate<SyncStatus, [{ actor: Actor }]>('resumeSync');
-/** New credentials arrive sealed (no secret enters the history). */
-export interface SealedCredentials {
-  sealed: string;
-  keyId: string;
-  /** The webhook secret re-sealed under the same key: it is opened with the row's (credentials') key id. */
-  webhookSecretSealed?: string;
-}
-export type SyncConfigChange = Partial<Omit<SyncConfig, 'entities'>> & { entities?: Partial<SyncConfig['entities']> };
-export const changeSyncConfigUpdate = defineUpdate<SyncStatus, [{ actor: Actor; config: SyncConfigChange; credentials?: SealedCredentials }]>('changeSyncConfig');
-export const testConnectionUpdate = defineUpdate<{ ok: boolean; error: string | null }, [{ actor: Actor }]>('testConnection');
-export const disconnectUpdate = defineUpdate<SyncStatus, [{ actor: Actor }]>('disconnect');
-export const syncStatusQuery = defineQuery<SyncStatus>('syncStatus');
 
 const db = proxyActivities<AtsWorkflowActivities>(DATABASE_ACTIVITY);
 const email = proxyActivities<AtsWorkflowActivities>(NOTIFICATION_ACTIVITY);
@@ -192,8 +159,8 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
   }, {
     validator: ({ actor, config }) => {
       companyAdmin(actor);
-      if (config.intervalMinutes !== undefined && !(Number.isInteger(config.intervalMinutes) && config.intervalMinutes >= 1 && config.intervalMinutes <= 1440)) {
-        refuse(FAILURE_TYPES.InvalidState, 'the interval is 1 to 1440 minutes');
+      if (config.intervalMinutes !== undefined && !(Number.isInteger(config.intervalMinutes) && config.intervalMinutes >= SYNC_INTERVAL_MINUTES.min && config.intervalMinutes <= SYNC_INTERVAL_MINUTES.max)) {
+        refuse(FAILURE_TYPES.InvalidState, `the interval is ${SYNC_INTERVAL_MINUTES.min} to ${SYNC_INTERVAL_MINUTES.max} minutes`);
       }
     },
   });

@@ -3,79 +3,41 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineUpdate,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { AutomationActivities } from '../activities/index.js';
+import { SYSTEM_ACTOR, type Actor } from '../domain/actors.js';
+import {
+  type ApprovalCommand,
+  type AutomationExecutionInput,
+  type AutomationView,
+  type ExecutionStatus,
+  approveExecutionUpdate,
+  automationStateQuery,
+  rejectExecutionUpdate,
+} from '../domain/automation.js';
+import { type AutomationAction, evaluateCondition } from '../domain/automation-rules.js';
+import { FAILURE_TYPES } from '../domain/failure-types.js';
+import { SEARCH_ATTRIBUTES } from '../domain/temporal.js';
 import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
-import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
-import { type AutomationAction, type Condition, evaluateCondition } from './automation-rules.js';
-import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
 import { commandWriter } from './failures.js';
 
-export type ExecutionStatus = 'pending' | 'awaiting_approval' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'rejected' | 'expired';
-export type ApproverRole = 'company_admin' | 'hiring_manager' | 'platform_admin';
-
-/** A domain event as the rule engine sees it. */
-export interface DomainEvent {
-  id: string;
-  type: string;
-  companyId: string | null;
-  entityType: string;
-  entityId: string;
-  data: Record<string, unknown>;
-  depth: number;
-}
-
-/** One triggered rule: the rule as it was when the event arrived, and the event. */
-export interface AutomationExecutionInput {
-  executionId: string;
-  ruleId: string;
-  ruleName: string;
-  /** Whose approvers decide: the event's company (else the rule's). */
-  companyId: string | null;
-  event: DomainEvent;
-  conditions: Condition | null;
-  actions: AutomationAction[];
-  requiresApproval: boolean;
-  approvalTimeoutHours: number;
-  approverRole: ApproverRole;
-}
-
-export interface ActionOutcome {
-  type: AutomationAction['type'];
-  status: 'done' | 'failed';
-  result?: unknown;
-  error?: string;
-}
-
-export interface ApprovalView {
-  status: 'pending' | 'approved' | 'rejected' | 'expired';
-  expiresAt: string;
-  decidedBy: string | null;
-  comment: string | null;
-}
-
-export interface AutomationView {
-  executionId: string;
-  status: ExecutionStatus;
-  conditionsMet: boolean | null;
-  approval: ApprovalView | null;
-  actionsTaken: ActionOutcome[];
-  error: string | null;
-}
-
-export interface ApprovalCommand {
-  actor: Actor;
-  comment?: string;
-}
-
-export const approveExecutionUpdate = defineUpdate<AutomationView, [ApprovalCommand]>('approveExecution');
-export const rejectExecutionUpdate = defineUpdate<AutomationView, [ApprovalCommand]>('rejectExecution');
-export const automationStateQuery = defineQuery<AutomationView>('automationState');
+// The messages live in domain/ (the API sends them without loading workflow code); re-exported beside the workflow.
+export {
+  type ActionOutcome,
+  type ApprovalCommand,
+  type ApprovalView,
+  type ApproverRole,
+  type AutomationExecutionInput,
+  type AutomationView,
+  type ExecutionStatus,
+  approveExecutionUpdate,
+  automationStateQuery,
+  rejectExecutionUpdate,
+} from '../domain/automation.js';
+export type { DomainEvent } from '../domain/events.js';
 
 const db = proxyActivities<AutomationActivities>(DATABASE_ACTIVITY);
 const email = proxyActivities<AutomationActivities>(NOTIFICATION_ACTIVITY);

@@ -1,6 +1,5 @@
 import { patched, workflowInfo } from '@temporalio/workflow';
-import type { DomainEventInput } from '../activities/events.js';
-import type { TriggerEvent } from './automation-rules.js';
+import type { DomainEventInput, RaisedEvent } from '../domain/events.js';
 
 /**
  * Raising domain events was added to running workflow types: histories recorded before
@@ -16,7 +15,7 @@ type Publish = (event: DomainEventInput) => Promise<unknown>;
  */
 export async function raiseDomainEvent(
   publish: Publish,
-  event: { type: TriggerEvent; occasion: string; companyId: string | null; entityType: string; entityId: string; data: Record<string, unknown> },
+  event: RaisedEvent,
 ): Promise<void> {
   if (!patched(DOMAIN_EVENTS_PATCH)) return;
   const { occasion, ...rest } = event;

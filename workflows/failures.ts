@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, condition, log, patched, upsertSearchAttributes } from '@temporalio/workflow';
-import { SEARCH_ATTRIBUTES } from './constants.js';
+import { SEARCH_ATTRIBUTES } from '../domain/temporal.js';
 
 /** The permanent reason an activity refused (e.g. a duplicate), to hand to the caller of an update as is. */
 export function asRefusal(err: unknown): ApplicationFailure {

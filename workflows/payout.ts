@@ -3,50 +3,43 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineUpdate,
   patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AdminSplitAction, SplitState } from '../activities/db/payouts.js';
 import type { PlacementActivities } from '../activities/index.js';
+import { FAILURE_TYPES } from '../domain/failure-types.js';
+import {
+  type AdminSplitAction,
+  type PayoutInput,
+  type PayoutStatus,
+  type PayoutView,
+  type SplitCommand,
+  type SplitState,
+  STRIPE_ACCOUNT_ID,
+  cancelSplitUpdate,
+  changeSplitAccountUpdate,
+  payoutStateQuery,
+  retrySplitUpdate,
+} from '../domain/payout.js';
+import { SEARCH_ATTRIBUTES } from '../domain/temporal.js';
 import { DATABASE_ACTIVITY } from './activity-options.js';
-import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
 import { raiseDomainEvent } from './domain-events.js';
-import type { Actor } from './proposal-rules.js';
 
-export interface PayoutInput {
-  payoutId: string;
-  placementId: string;
-  companyId: string;
-  tranche: 'activation' | 'holdback';
-  amountCents: number;
-  currency: string;
-}
-
-export type PayoutStatus = 'processing' | 'blocked' | 'paid' | 'cancelled';
-
-export interface PayoutView {
-  payoutId: string;
-  status: PayoutStatus;
-  splits: SplitState[];
-}
-
-export interface SplitCommand {
-  splitId: string;
-  actor: Actor;
-  reason?: string;
-}
-
-/** Admin answers to a blocked split (product §3.3): platform admins only. */
-export const retrySplitUpdate = defineUpdate<SplitState, [SplitCommand]>('retrySplit');
-/** `updateRecruiterAccount`: the account becomes the recruiter's for future payouts too (absent in runs from before it existed: false). */
-export const changeSplitAccountUpdate = defineUpdate<SplitState, [SplitCommand & { stripeAccountId: string; updateRecruiterAccount: boolean }]>('changeSplitAccount');
-export const cancelSplitUpdate = defineUpdate<SplitState, [SplitCommand & { reason: string }]>('cancelSplit');
-export const payoutStateQuery = defineQuery<PayoutView>('payoutState');
+// The messages live in domain/ (the API sends them without loading workflow code); re-exported beside the workflow.
+export {
+  type PayoutInput,
+  type PayoutStatus,
+  type PayoutView,
+  type SplitCommand,
+  STRIPE_ACCOUNT_ID,
+  cancelSplitUpdate,
+  changeSplitAccountUpdate,
+  payoutStateQuery,
+  retrySplitUpdate,
+} from '../domain/payout.js';
 
 const db = proxyActivities<PlacementActivities>(DATABASE_ACTIVITY);
 /** Transient Stripe errors (5xx, 429, network) retry with backoff, without limit: money must move or block. */
@@ -55,7 +48,6 @@ const stripe = proxyActivities<PlacementActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [FAILURE_TYPES.TransferRefused] },
 });
 
-export const STRIPE_ACCOUNT_ID = /^acct_[A-Za-z0-9]{1,64}$/;
 /** A split Stripe refuses raises `payout.blocked` at once, not after the round's other transfers (patched() rule). */
 export const BLOCKED_AT_REFUSAL_PATCH = 'payout-blocked-at-refusal';
 

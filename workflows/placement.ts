@@ -2,8 +2,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineUpdate,
   patched,
   proxyActivities,
   setHandler,
@@ -14,58 +12,47 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { PlacementActivities } from '../activities/index.js';
+import { SYSTEM_ACTOR, type Actor } from '../domain/actors.js';
+import { FAILURE_TYPES } from '../domain/failure-types.js';
+import { EXTENSION_DAYS } from '../domain/limits.js';
+import {
+  type PlacementInput,
+  type PlacementView,
+  activateEarlyUpdate,
+  chooseRefundUpdate,
+  chooseReplacementUpdate,
+  extendGuaranteeUpdate,
+  placementRecordedUpdate,
+  placementStateQuery,
+  releaseEarlyUpdate,
+  replaceCollaboratorsUpdate,
+  reportFailureUpdate,
+} from '../domain/placement.js';
+import type { PayoutView } from '../domain/payout.js';
+import { SEARCH_ATTRIBUTES, workflowIds } from '../domain/temporal.js';
+import { unstorableCharacter } from '../domain/text-rules.js';
 import { DATABASE_ACTIVITY, DAY_MS, NOTIFICATION_ACTIVITY } from './activity-options.js';
-import { FAILURE_TYPES, SEARCH_ATTRIBUTES, workflowIds } from './constants.js';
-import type { CollaboratorRole } from './money.js';
-import { payoutWorkflow, type PayoutView } from './payout.js';
-import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
+import { payoutWorkflow } from './payout.js';
 import { asRefusal, commandWriter } from './failures.js';
-import { unstorableCharacter } from './text-rules.js';
 import { raiseDomainEvent } from './domain-events.js';
 
-export type PlacementState = 'hired' | 'active' | 'completed' | 'failed';
-export type EscrowStatus = 'held' | 'released' | 'refunded';
-
-export interface PlacementInput {
-  placementId: string;
-  companyId: string;
-  jobId: string;
-  candidateId: string;
-  feeCents: number;
-  currency: string;
-  /** First working day, `YYYY-MM-DD` (UTC): the placement becomes active then. */
-  startDate: string;
-  collaborators: { recruiterId: string; role: CollaboratorRole; splitBps: number }[];
-  actor: Actor;
-}
-
-export interface PlacementView {
-  placementId: string;
-  state: PlacementState | null;
-  escrowStatus: EscrowStatus;
-  candidateId: string;
-  guaranteeEndsAt: string | null;
-  /** A failure reported inside the guarantee, waiting for the company's choice. */
-  failurePending: boolean;
-  payoutIds: string[];
-}
-
-export interface PlacementCommand {
-  actor: Actor;
-  reason?: string;
-}
-
-/** Resolves once the placement is recorded (used with update-with-start). */
-export const placementRecordedUpdate = defineUpdate<PlacementView>('placementRecorded');
-export const activateEarlyUpdate = defineUpdate<PlacementView, [PlacementCommand]>('activateEarly');
-export const extendGuaranteeUpdate = defineUpdate<PlacementView, [PlacementCommand & { days: number; reason: string }]>('extendGuarantee');
-export const reportFailureUpdate = defineUpdate<PlacementView, [PlacementCommand & { reason: string }]>('reportFailure');
-export const chooseReplacementUpdate = defineUpdate<PlacementView, [PlacementCommand & { candidateId: string }]>('chooseReplacement');
-export const chooseRefundUpdate = defineUpdate<PlacementView, [PlacementCommand]>('chooseRefund');
-export const releaseEarlyUpdate = defineUpdate<PlacementView, [PlacementCommand & { reason: string }]>('releaseEarly');
-export const placementStateQuery = defineQuery<PlacementView>('placementState');
-/** Replaces the collaborators and their splits; refused once the first payout has locked them. */
-export const replaceCollaboratorsUpdate = defineUpdate<PlacementView, [PlacementCommand & { collaborators: PlacementInput['collaborators'] }]>('replaceCollaborators');
+// The messages live in domain/ (the API sends them without loading workflow code); re-exported beside the workflow.
+export {
+  type EscrowStatus,
+  type PlacementCommand,
+  type PlacementInput,
+  type PlacementState,
+  type PlacementView,
+  activateEarlyUpdate,
+  chooseRefundUpdate,
+  chooseReplacementUpdate,
+  extendGuaranteeUpdate,
+  placementRecordedUpdate,
+  placementStateQuery,
+  releaseEarlyUpdate,
+  replaceCollaboratorsUpdate,
+  reportFailureUpdate,
+} from '../domain/placement.js';
 
 const db = proxyActivities<PlacementActivities>(DATABASE_ACTIVITY);
 const stripe = proxyActivities<PlacementActivities>({
@@ -155,7 +142,7 @@ export async function placementWorkflow(input: PlacementInput): Promise<Placemen
     validator: ({ actor, days, reason }) => {
       requireRole(actor, ['platform_admin']);
       requireState(guaranteeRunning(), 'only a running guarantee can be extended');
-      requireState(Number.isInteger(days) && days >= 1 && days <= 365, 'extend by 1 to 365 days');
+      requireState(Number.isInteger(days) && days >= EXTENSION_DAYS.min && days <= EXTENSION_DAYS.max, `extend by ${EXTENSION_DAYS.min} to ${EXTENSION_DAYS.max} days`);
       requireReason(reason);
     },
   });

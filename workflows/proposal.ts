@@ -2,8 +2,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineUpdate,
   log,
   proxyActivities,
   setHandler,
@@ -11,54 +9,40 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ProposalActivities } from '../activities/index.js';
-import type { ProposalEmailEvent } from '../activities/email-templates.js';
-import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
-import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
-import { asRefusal, commandWriter, flagRefusedWrite } from './failures.js';
-import { raiseDomainEvent } from './domain-events.js';
+import { SYSTEM_ACTOR, type Actor } from '../domain/actors.js';
+import { FAILURE_TYPES } from '../domain/failure-types.js';
 import {
-  type Actor,
   type ProposalCommand,
+  type ProposalEmailEvent,
   type ProposalInput,
   type ProposalState,
+  type ProposalView,
   COMMAND_TARGET,
-  SYSTEM_ACTOR,
+  PROPOSAL_COMMAND_UPDATES,
   checkCommand,
   isOpen,
-} from './proposal-rules.js';
+  proposalRecordedUpdate,
+  proposalStateQuery,
+  type reviewProposalUpdate,
+} from '../domain/proposal.js';
+import { SEARCH_ATTRIBUTES } from '../domain/temporal.js';
+import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
+import { asRefusal, commandWriter, flagRefusedWrite } from './failures.js';
+import { raiseDomainEvent } from './domain-events.js';
 
-export type { ProposalInput };
-
-export interface ProposalView {
-  proposalId: string;
-  /** `null` until the proposal is recorded (or if recording was refused). */
-  state: ProposalState | null;
-  decisionDeadline: string | null;
-  reminderAt: string | null;
-  applicationId: string | null;
-  /** The last write that failed (the state stayed as it was); `NeedsAttention` is set until a later write succeeds. */
-  failure?: { command: ProposalCommand | 'create'; type: string | null; message: string; at: string };
-}
-
-export interface ProposalCommandInput {
-  actor: Actor;
-  reason?: string;
-}
-
-/** Resolves once the proposal is recorded; fails with the refusal (e.g. a duplicate). Used with update-with-start. */
-export const proposalRecordedUpdate = defineUpdate<ProposalView>('proposalRecorded');
-export const reviewProposalUpdate = defineUpdate<ProposalView, [ProposalCommandInput]>('reviewProposal');
-export const acceptProposalUpdate = defineUpdate<ProposalView, [ProposalCommandInput]>('acceptProposal');
-export const declineProposalUpdate = defineUpdate<ProposalView, [ProposalCommandInput]>('declineProposal');
-export const withdrawProposalUpdate = defineUpdate<ProposalView, [ProposalCommandInput]>('withdrawProposal');
-export const proposalStateQuery = defineQuery<ProposalView>('proposalState');
-
-export const PROPOSAL_COMMAND_UPDATES = {
-  review: reviewProposalUpdate,
-  accept: acceptProposalUpdate,
-  decline: declineProposalUpdate,
-  withdraw: withdrawProposalUpdate,
-} as const;
+// The messages live in domain/ (the API sends them without loading workflow code); re-exported beside the workflow.
+export {
+  type ProposalCommandInput,
+  type ProposalInput,
+  type ProposalView,
+  PROPOSAL_COMMAND_UPDATES,
+  acceptProposalUpdate,
+  declineProposalUpdate,
+  proposalRecordedUpdate,
+  proposalStateQuery,
+  reviewProposalUpdate,
+  withdrawProposalUpdate,
+} from '../domain/proposal.js';
 
 const db = proxyActivities<ProposalActivities>(DATABASE_ACTIVITY);
 const email = proxyActivities<ProposalActivities>(NOTIFICATION_ACTIVITY);

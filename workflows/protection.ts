@@ -2,47 +2,41 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { OwnershipActivities } from '../activities/index.js';
+import { SYSTEM_ACTOR, type Actor } from '../domain/actors.js';
+import { FAILURE_TYPES } from '../domain/failure-types.js';
+import { EXTENSION_DAYS } from '../domain/limits.js';
+import {
+  type ProtectionView,
+  claimCandidateUpdate,
+  extendProtectionUpdate,
+  overrideAttributionUpdate,
+  protectionQuery,
+  releaseProtectionUpdate,
+  submissionBlockedSignal,
+} from '../domain/protection.js';
+import { SEARCH_ATTRIBUTES } from '../domain/temporal.js';
 import { DATABASE_ACTIVITY, DAY_MS, NOTIFICATION_ACTIVITY } from './activity-options.js';
-import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from './constants.js';
 import { asRefusal, commandWriter } from './failures.js';
 import { raiseDomainEvent } from './domain-events.js';
-import { SYSTEM_ACTOR, type Actor } from './proposal-rules.js';
 
-export type ProtectionState = 'unclaimed' | 'protected' | 'released' | 'expired';
-
-export interface ProtectionView {
-  candidateId: string;
-  state: ProtectionState;
-  recruiterId: string | null;
-  protectionEndsAt: string | null;
-}
-
-export interface ClaimCommand {
-  recruiterId: string;
-  actor: Actor;
-  jobId?: string;
-}
-
-/** The first claim wins; a later one fails with AlreadySourced (and is recorded as a conflict). Used with update-with-start. */
-export const claimCandidateUpdate = defineUpdate<ProtectionView, [ClaimCommand]>('claimCandidate');
-export const releaseProtectionUpdate = defineUpdate<ProtectionView, [{ actor: Actor; reason?: string }]>('releaseProtection');
-export const overrideAttributionUpdate = defineUpdate<ProtectionView, [{ actor: Actor; recruiterId: string; reason: string }]>('overrideAttribution');
-export const extendProtectionUpdate = defineUpdate<ProtectionView, [{ actor: Actor; days: number; reason: string }]>('extendProtection');
-/**
- * Another recruiter's proposal (with its job) or outreach e-mail was refused: recorded as a
- * `protected_submission_blocked` or `protected_outreach_blocked` marketplace event.
- */
-export const submissionBlockedSignal = defineSignal<[{ recruiterId: string; actor: Actor; at: string } & ({ jobId: string; via?: 'proposal' } | { via: 'outreach' })]>('submissionBlocked');
-export const protectionQuery = defineQuery<ProtectionView>('protection');
+// The messages live in domain/ (the API sends them without loading workflow code); re-exported beside the workflow.
+export {
+  type ClaimCommand,
+  type ProtectionState,
+  type ProtectionView,
+  claimCandidateUpdate,
+  extendProtectionUpdate,
+  overrideAttributionUpdate,
+  protectionQuery,
+  releaseProtectionUpdate,
+  submissionBlockedSignal,
+} from '../domain/protection.js';
 
 const db = proxyActivities<OwnershipActivities>(DATABASE_ACTIVITY);
 const email = proxyActivities<OwnershipActivities>(NOTIFICATION_ACTIVITY);
@@ -168,7 +162,7 @@ export async function protectionWorkflow(input: { candidateId: string }): Promis
   }, {
     validator: ({ actor, days, reason }) => {
       requireAdmin(actor, reason);
-      if (!Number.isInteger(days) || days < 1 || days > 365) refuse(FAILURE_TYPES.InvalidState, 'extend by 1 to 365 days');
+      if (!Number.isInteger(days) || days < EXTENSION_DAYS.min || days > EXTENSION_DAYS.max) refuse(FAILURE_TYPES.InvalidState, `extend by ${EXTENSION_DAYS.min} to ${EXTENSION_DAYS.max} days`);
     },
   });
 

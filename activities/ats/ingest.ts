@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Executor } from '../../lib/db.js';
+import { canonicalStage } from '../../domain/ats-stages.js';
 import { atsSyncDal, type MappedRecord, type MappingWrite } from '../../db/dal/ats-sync.js';
-import { canonicalStage } from './stages.js';
 import type { AtsPlatform, CanonicalApplication, CanonicalCandidate, CanonicalEvent, CanonicalJob, SyncEntity } from './types.js';
 
 /**
@@ -10,13 +10,8 @@ import type { AtsPlatform, CanonicalApplication, CanonicalCandidate, CanonicalEv
  * record (same content hash) is not written again, deletions are soft, and a moved
  * application gets a stage-history row and a canonical `application.stage_changed` event.
  */
-export interface PageCounts {
-  received: number;
-  created: number;
-  updated: number;
-  deleted: number;
-  unchanged: number;
-}
+export type { PageCounts } from '../../domain/ats.js';
+import type { PageCounts } from '../../domain/ats.js';
 
 export interface StageMove {
   applicationId: string;

@@ -3,13 +3,14 @@ import type { Db } from '../../lib/db.js';
 import { type KeyRing, unseal } from '../../lib/sealed.js';
 import { integrationsDal, type IntegrationRow } from '../../db/dal/integrations.js';
 import { automationDal } from '../../db/dal/automation.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
 import { atsSyncDal } from '../../db/dal/ats-sync.js';
 import { withTransaction } from '../../db/dal/once.js';
-import { FAILURE_TYPES } from '../../workflows/constants.js';
 import type { EventPublisher } from '../events.js';
 import { MAX_HEADER_WAIT_MS } from './http.js';
-import { canonicalStage } from './stages.js';
-import { type IngestContext, type PageCounts, type StageMove, ingestApplications, ingestCandidates, ingestJobs, insertEvents, recordStageMove } from './ingest.js';
+import { canonicalStage } from '../../domain/ats-stages.js';
+import type { IntegrationRecord, SyncResult } from '../../domain/ats.js';
+import { type IngestContext, type StageMove, ingestApplications, ingestCandidates, ingestJobs, insertEvents, recordStageMove } from './ingest.js';
 import {
   AtsAuthError,
   AtsRateLimitError,
@@ -33,31 +34,6 @@ export interface AtsActivityDeps {
   pageSize?: number;
   /** Where the API is reached from outside: the platforms post webhooks to `<publicUrl>/api/v1/integrations/<id>/webhooks`. */
   publicUrl?: string;
-}
-
-/** What the API hands the workflow to record: credentials and webhook secret already sealed. */
-export interface IntegrationRecord {
-  id: string;
-  companyId: string;
-  platform: IntegrationRow['platform'];
-  name: string;
-  credentialsSealed: string;
-  credentialsKeyId: string;
-  webhookSecretSealed: string;
-  baseUrl: string | null;
-  authUrl: string | null;
-  entities: Record<SyncEntity, boolean>;
-  pushApplications: boolean;
-  intervalMinutes: number;
-  workflowId: string;
-  createdByUserId: string | null;
-  at: string;
-}
-
-export interface SyncResult extends PageCounts {
-  entity: SyncEntity;
-  pages: number;
-  checkpoint: string | null;
 }
 
 const ENTITY_TYPE = { jobs: 'job', candidates: 'candidate', applications: 'application' } as const satisfies Record<SyncEntity, string>;

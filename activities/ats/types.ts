@@ -4,73 +4,13 @@
  * deduplicating and checkpointing is the ingestion's job (activities/db/ats.ts).
  */
 
-export const ATS_PLATFORMS = ['greenhouse', 'lever', 'workable', 'ashby', 'bamboohr'] as const;
-export type AtsPlatform = (typeof ATS_PLATFORMS)[number];
-
-export const SYNC_ENTITIES = ['jobs', 'candidates', 'applications'] as const;
-export type SyncEntity = (typeof SYNC_ENTITIES)[number];
-
-/** Fields common to every canonical entity. */
-interface Remote {
-  /** The platform's id, as a string. */
-  externalId: string;
-  /** The platform's last-modified time (ISO), when it has one. */
-  updatedAt: string | null;
-  /** The platform reports it deleted (soft delete on our side). */
-  deleted: boolean;
-  /** The payload as received, kept for support and re-mapping. */
-  raw: unknown;
-}
-
-export interface CanonicalJob extends Remote {
-  title: string;
-  status: 'open' | 'closed' | 'draft';
-}
-
-export interface CanonicalCandidate extends Remote {
-  fullName: string;
-  email: string | null;
-}
-
-export interface StageChange {
-  stageFrom: string | null;
-  stageTo: string;
-  at: string;
-  actor: string | null;
-}
-
-export interface CanonicalApplication extends Remote {
-  candidateExternalId: string;
-  jobExternalId: string | null;
-  /** The platform's stage name, as people see it ("Phone Screen", "Onsite" …); '' when the platform named none (unknown). */
-  stage: string;
-  status: 'active' | 'rejected' | 'hired';
-  /** Stage moves the platform reports with the application (oldest first), when it does. */
-  stageHistory: StageChange[];
-}
-
-export type CanonicalEventType =
-  | 'candidate.created' | 'candidate.updated' | 'candidate.deleted' | 'candidate.merged'
-  | 'application.created' | 'application.updated' | 'application.stage_changed'
-  | 'application.hired' | 'application.rejected' | 'application.deleted'
-  | 'job.updated';
-
-/** One thing that happened in the ATS, from a webhook or derived from a sync (product §3.6). */
-export interface CanonicalEvent {
-  eventType: CanonicalEventType;
-  /** Unique per integration: the platform's delivery / event id, or one derived from the change. */
-  providerEventId: string;
-  provider: AtsPlatform;
-  candidateExternalId: string | null;
-  /** The application the event is about, when it is about one. */
-  applicationExternalId: string | null;
-  jobExternalId: string | null;
-  stageFrom: string | null;
-  stageTo: string | null;
-  actor: string | null;
-  timestamp: string;
-  metadata: Record<string, unknown>;
-}
+// The platforms, entities and canonical shapes are domain knowledge (domain/ats.ts); connectors keep the interface.
+export {
+  ATS_PLATFORMS, SYNC_ENTITIES,
+  type AtsPlatform, type SyncEntity, type CanonicalJob, type CanonicalCandidate, type StageChange,
+  type CanonicalApplication, type CanonicalEventType, type CanonicalEvent,
+} from '../../domain/ats.js';
+import type { AtsPlatform, CanonicalApplication, CanonicalCandidate, CanonicalEvent, CanonicalJob, SyncEntity } from '../../domain/ats.js';
 
 export interface ListRequest {
   /**

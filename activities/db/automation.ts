@@ -4,10 +4,11 @@ import { applicationsDal } from '../../db/dal/applications.js';
 import { automationDal } from '../../db/dal/automation.js';
 import { withTransaction } from '../../db/dal/once.js';
 import { nameBasedUuid } from '../../lib/ids.js';
-import { FAILURE_TYPES } from '../../workflows/constants.js';
-import type { ConditionTrace } from '../../workflows/automation-rules.js';
-import type { ActionOutcome, ApproverRole, DomainEvent, ExecutionStatus } from '../../workflows/automation.js';
-import { SYSTEM_ACTOR, type Actor } from '../../workflows/proposal-rules.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import type { ConditionTrace } from '../../domain/automation-rules.js';
+import type { ActionOutcome, ApproverRole, ExecutionStatus } from '../../domain/automation.js';
+import type { DomainEvent } from '../../domain/events.js';
+import { SYSTEM_ACTOR, type Actor } from '../../domain/actors.js';
 import type { EventPublisher } from '../events.js';
 
 /** What every action gets: its key (execution + action index), the event, and who approved it. */

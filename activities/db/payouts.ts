@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db, Executor } from '../../lib/db.js';
 import { payoutsDal, type PayoutStatus, type SplitRow, type Tranche } from '../../db/dal/payouts.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import { allocateTranche } from '../../domain/money.js';
+import type { Actor } from '../../domain/actors.js';
 import { withTransaction } from '../../db/dal/once.js';
-import { FAILURE_TYPES } from '../../workflows/constants.js';
-import { allocateTranche } from '../../workflows/money.js';
-import type { Actor } from '../../workflows/proposal-rules.js';
 
 export interface PreparePayoutInput {
   payoutId: string;
@@ -17,20 +17,8 @@ export interface PreparePayoutInput {
   at: string;
 }
 
-/** What the payout workflow tracks of each split. */
-export interface SplitState {
-  splitId: string;
-  collaboratorId: string;
-  recruiterId: string;
-  amountCents: number;
-  status: SplitRow['status'];
-  blockReason: string | null;
-}
-
-export type AdminSplitAction =
-  | { kind: 'retry' }
-  | { kind: 'change_account'; stripeAccountId: string; updateRecruiterAccount?: boolean }
-  | { kind: 'cancel'; reason: string };
+export type { AdminSplitAction, SplitState } from '../../domain/payout.js';
+import type { AdminSplitAction, SplitState } from '../../domain/payout.js';
 
 export interface AdminSplitInput {
   payoutId: string;

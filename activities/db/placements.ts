@@ -6,10 +6,10 @@ import { placementsDal } from '../../db/dal/placements.js';
 import { LIVE_PLACEMENT_INDEX } from '../../db/migrations/008_one_live_per_candidate_job.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { settingsDal } from '../../db/dal/settings.js';
-import { FAILURE_TYPES } from '../../workflows/constants.js';
-import { splitProblems, tranches } from '../../workflows/money.js';
-import type { PlacementInput, PlacementState } from '../../workflows/placement.js';
-import type { Actor } from '../../workflows/proposal-rules.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import { splitProblems, tranches } from '../../domain/money.js';
+import type { PlacementInput, PlacementState } from '../../domain/placement.js';
+import type { Actor } from '../../domain/actors.js';
 
 export interface PlacementRecord {
   activationCents: number;

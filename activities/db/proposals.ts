@@ -7,14 +7,9 @@ import { applicationsDal } from '../../db/dal/applications.js';
 import { settingsDal } from '../../db/dal/settings.js';
 import { directoryDal } from '../../db/dal/directory.js';
 import { blocks, sourcingDal } from '../../db/dal/sourcing.js';
-import { FAILURE_TYPES } from '../../workflows/constants.js';
-import {
-  type Actor,
-  type ProposalInput,
-  type ProposalState,
-  ENTERED_FROM,
-  isOpen,
-} from '../../workflows/proposal-rules.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import type { Actor } from '../../domain/actors.js';
+import { type ProposalInput, type ProposalState, ENTERED_FROM, isOpen } from '../../domain/proposal.js';
 
 export interface CreateProposalInput extends ProposalInput {
   workflowId: string;

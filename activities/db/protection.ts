@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db, Executor } from '../../lib/db.js';
 import { settingsDal } from '../../db/dal/settings.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import type { Actor } from '../../domain/actors.js';
 import { sourcingDal } from '../../db/dal/sourcing.js';
 import { withTransaction } from '../../db/dal/once.js';
-import { FAILURE_TYPES } from '../../workflows/constants.js';
-import type { Actor } from '../../workflows/proposal-rules.js';
 
 export interface ClaimInput {
   candidateId: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { APPROVAL_STATUSES, APPROVER_ROLES, EXECUTION_STATUSES } from '../../db/migrations/004_automation.js';
-import { APPLICATION_STAGES, EMAIL_RECIPIENTS, EMAIL_TEMPLATES, TRIGGER_EVENTS, parseCondition, type Condition } from '../../workflows/automation-rules.js';
+import { APPROVAL_STATUSES, APPROVER_ROLES, EXECUTION_STATUSES } from '../../domain/automation.js';
+import { APPLICATION_STAGES, EMAIL_RECIPIENTS, EMAIL_TEMPLATES, TRIGGER_EVENTS, parseCondition, type Condition } from '../../domain/automation-rules.js';
 import { pageOf, pageQuery, text, uuid } from '../schemas/common.js';
 
 // Automation rules, executions, approvals and tasks (product §3.5).

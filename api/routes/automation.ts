@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { Router } from 'express';
-import { workflowIds } from '../../workflows/constants.js';
+import { workflowIds } from '../../domain/temporal.js';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
 import { automationDal, type ApprovalRow, type ExecutionRow, type RuleRow, type TaskRow } from '../../db/dal/automation.js';
-import { TRIGGERS, describeAction, isHighImpact, ruleIssues, type AutomationAction, type Condition, type TriggerEvent } from '../../workflows/automation-rules.js';
-import { approveExecutionUpdate, rejectExecutionUpdate } from '../../workflows/automation.js';
+import { TRIGGERS, describeAction, isHighImpact, ruleIssues, type AutomationAction, type Condition, type TriggerEvent } from '../../domain/automation-rules.js';
+import { approveExecutionUpdate, rejectExecutionUpdate } from '../../domain/automation.js';
 import { NOBODY, actorOf, type AuthedActor } from '../auth.js';
 import { badRequest, forbidden, notFound, unprocessable } from '../errors.js';
 import type { Operation } from '../openapi.js';

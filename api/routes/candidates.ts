@@ -3,14 +3,9 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
 import { directoryDal } from '../../db/dal/directory.js';
 import { sourcingDal } from '../../db/dal/sourcing.js';
-import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/constants.js';
-import {
-  claimCandidateUpdate,
-  extendProtectionUpdate,
-  overrideAttributionUpdate,
-  protectionWorkflow,
-  releaseProtectionUpdate,
-} from '../../workflows/protection.js';
+import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import type { ProtectionWorkflow } from '../../domain/protection.js';
+import { claimCandidateUpdate, extendProtectionUpdate, overrideAttributionUpdate, releaseProtectionUpdate } from '../../domain/protection.js';
 import { actorOf, type AuthedActor } from '../auth.js';
 import { conflict, forbidden, notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
@@ -63,7 +58,7 @@ export function candidateRoutes({ temporal, db, registry, taskQueue }: { tempora
     const recruiterId = actor.recruiterId;
     await awaitWorkflow(temporal, res, workflowId, () => temporal.workflow.executeUpdateWithStart(claimCandidateUpdate, {
       args: [{ recruiterId, actor, jobId: body.jobId }],
-      startWorkflowOperation: new WithStartWorkflowOperation(protectionWorkflow, {
+      startWorkflowOperation: new WithStartWorkflowOperation<ProtectionWorkflow>(WORKFLOW_TYPES.protection, {
         workflowId,
         taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DECISION_SOURCES } from '../../db/migrations/004_automation.js';
+import { DECISION_SOURCES } from '../../domain/automation.js';
 import { pageOf, pageQuery, reason, text, uuid } from '../schemas/common.js';
 
 // AI decisions and human overrides (product §3.5).

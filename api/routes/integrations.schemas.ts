@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { ATS_PLATFORMS, SYNC_ENTITIES, type AtsPlatform } from '../../activities/ats/types.js';
 import { LEVER_WEBHOOK_EVENTS, leverTokenField } from '../../activities/ats/lever.js';
-import { INTEGRATION_STATES } from '../../db/migrations/005_ats_sync.js';
+import { ATS_PLATFORMS, INTEGRATION_STATES, SYNC_ENTITIES, SYNC_INTERVAL_MINUTES, type AtsPlatform } from '../../domain/ats.js';
 import { pageOf, pageQuery, text, uuid } from '../schemas/common.js';
 
 // ATS integrations (product §3.6).
@@ -19,7 +18,7 @@ export const CREDENTIAL_FIELDS: Record<AtsPlatform, { required: readonly string[
 };
 
 /** Minutes between scheduled syncs. */
-const intervalMinutes = z.int().min(1).max(1440);
+const intervalMinutes = z.int().min(SYNC_INTERVAL_MINUTES.min).max(SYNC_INTERVAL_MINUTES.max);
 const secretValue = text(2000);
 const entitiesShape = z.strictObject(Object.fromEntries(SYNC_ENTITIES.map((e) => [e, z.boolean()])) as Record<(typeof SYNC_ENTITIES)[number], z.ZodBoolean>);
 
@@ -35,7 +34,7 @@ export const integrationCreateBody = z
     authUrl: z.url({ protocol: /^https?$/ }).optional(),
     entities: entitiesShape.partial().optional(),
     pushApplications: z.boolean().default(false),
-    intervalMinutes: intervalMinutes.default(5),
+    intervalMinutes: intervalMinutes.default(SYNC_INTERVAL_MINUTES.default),
   })
   .superRefine((body, ctx) => {
     for (const issue of credentialIssues(body.platform, body.credentials)) ctx.addIssue({ code: 'custom', ...issue });

@@ -6,21 +6,9 @@ import type { Db } from '../../lib/db.js';
 import { type KeyRing, seal, unseal } from '../../lib/sealed.js';
 import { integrationsDal, type CheckpointRow, type IntegrationRow, type SyncLogRow } from '../../db/dal/integrations.js';
 import type { ConnectorFactory } from '../../activities/ats/sync.js';
-import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/constants.js';
-import {
-  atsSyncWorkflow,
-  changeSyncConfigUpdate,
-  disconnectUpdate,
-  fullResyncSignal,
-  integrationRecordedUpdate,
-  pauseSyncUpdate,
-  resumeSyncUpdate,
-  type SealedCredentials,
-  syncNowSignal,
-  syncStatusQuery,
-  testConnectionUpdate,
-  webhookEventsSignal,
-} from '../../workflows/ats-sync.js';
+import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import type { AtsSyncWorkflow } from '../../domain/ats.js';
+import { changeSyncConfigUpdate, disconnectUpdate, fullResyncSignal, integrationRecordedUpdate, pauseSyncUpdate, resumeSyncUpdate, type SealedCredentials, syncNowSignal, syncStatusQuery, testConnectionUpdate, webhookEventsSignal } from '../../domain/ats.js';
 import { NOBODY, actorOf, type AuthedActor } from '../auth.js';
 import { badRequest, notFound, unauthorized, unavailable } from '../errors.js';
 import type { Operation } from '../openapi.js';
@@ -114,7 +102,7 @@ export function integrationRoutes({ temporal, db, registry, taskQueue, ats }: { 
     const config = { entities, intervalMinutes: body.intervalMinutes, pushApplications: body.pushApplications };
     const workflowId = workflowIds.atsSync(id);
     await awaitWorkflow(temporal, res, workflowId, () => temporal.workflow.executeUpdateWithStart(integrationRecordedUpdate, {
-      startWorkflowOperation: new WithStartWorkflowOperation(atsSyncWorkflow, {
+      startWorkflowOperation: new WithStartWorkflowOperation<AtsSyncWorkflow>(WORKFLOW_TYPES.atsSync, {
         workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [{
           integrationId: id, companyId: actor.companyId!, platform: body.platform, config,

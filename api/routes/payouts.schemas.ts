@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { PAYOUT_STATUSES, SPLIT_STATUSES, TRANCHES } from '../../db/migrations/002_placements_payouts.js';
-import { STRIPE_ACCOUNT_ID } from '../../workflows/payout.js';
+import { PAYOUT_STATUSES, SPLIT_STATUSES, TRANCHES } from '../../domain/payout.js';
+import { STRIPE_ACCOUNT_ID } from '../../domain/payout.js';
 import { cents, pageOf, pageQuery, reason, uuid } from '../schemas/common.js';
 
 // Payouts and their splits (product §3.3).

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { SplitState } from '../../activities/db/payouts.js';
 import type { Db } from '../../lib/db.js';
 import { payoutsDal, type Named, type PayoutRow, type SplitRow } from '../../db/dal/payouts.js';
-import { cancelSplitUpdate, changeSplitAccountUpdate, retrySplitUpdate, type SplitCommand } from '../../workflows/payout.js';
+import { cancelSplitUpdate, changeSplitAccountUpdate, retrySplitUpdate, type SplitCommand } from '../../domain/payout.js';
 import { actorOf, partyScope, type AuthedActor } from '../auth.js';
 import { notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';

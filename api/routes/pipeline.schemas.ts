@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APPLICATION_STAGES } from '../../workflows/automation-rules.js';
+import { APPLICATION_STAGES } from '../../domain/automation-rules.js';
 import { uuid } from '../schemas/common.js';
 
 // A job's pipeline (product §3.6).

@@ -7,7 +7,7 @@ import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
 import { idParams } from '../schemas/common.js';
 import { pipelineDto } from './pipeline.schemas.js';
-import { APPLICATION_STAGES } from '../../workflows/automation-rules.js';
+import { APPLICATION_STAGES } from '../../domain/automation-rules.js';
 
 const DAY_MS = 86_400_000;
 const days = (ms: number) => Math.round((ms / DAY_MS) * 10) / 10;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ESCROW_STATUSES, PLACEMENT_STATES } from '../../db/migrations/002_placements_payouts.js';
-import { COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_COLLABORATORS, percentToBps } from '../../workflows/money.js';
+import { ESCROW_STATUSES, PLACEMENT_STATES } from '../../domain/placement.js';
+import { COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_COLLABORATORS, percentToBps } from '../../domain/money.js';
 import { STRIPE_CURRENCIES } from '../../lib/currencies.js';
 import { cents, extensionDays, pageOf, pageQuery, reason, uuid } from '../schemas/common.js';
 import { payoutDto } from './payouts.schemas.js';

@@ -9,22 +9,11 @@ import { directoryDal } from '../../db/dal/directory.js';
 import { payoutsDal, type CollaboratorRow, type Named } from '../../db/dal/payouts.js';
 import { placementsDal, type EscrowRow, type PlacementHistoryRow, type PlacementListRow } from '../../db/dal/placements.js';
 import { settingsDal } from '../../db/dal/settings.js';
-import { SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/constants.js';
-import { allocateTranche, bpsToPercent, type CollaboratorRole, defaultSplitBps, splitProblems, tranches } from '../../workflows/money.js';
-import {
-  activateEarlyUpdate,
-  chooseRefundUpdate,
-  chooseReplacementUpdate,
-  extendGuaranteeUpdate,
-  placementRecordedUpdate,
-  placementWorkflow,
-  releaseEarlyUpdate,
-  replaceCollaboratorsUpdate,
-  reportFailureUpdate,
-  type PlacementCommand,
-  type PlacementView,
-} from '../../workflows/placement.js';
-import type { Role } from '../../workflows/proposal-rules.js';
+import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import { allocateTranche, bpsToPercent, type CollaboratorRole, defaultSplitBps, splitProblems, tranches } from '../../domain/money.js';
+import type { PlacementWorkflow } from '../../domain/placement.js';
+import { activateEarlyUpdate, chooseRefundUpdate, chooseReplacementUpdate, extendGuaranteeUpdate, placementRecordedUpdate, releaseEarlyUpdate, replaceCollaboratorsUpdate, reportFailureUpdate, type PlacementCommand, type PlacementView } from '../../domain/placement.js';
+import type { Role } from '../../domain/actors.js';
 import { actorOf, partyScope, type AuthedActor } from '../auth.js';
 import { historyDto, iso } from '../dto.js';
 import { namesDal } from '../../db/dal/names.js';
@@ -175,7 +164,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       // Start and wait for the record in one call, so a refusal is this request's answer.
       const workflowId = workflowIds.placement(placementId);
       await awaitWorkflow(temporal, res, workflowId, () => temporal.workflow.executeUpdateWithStart(placementRecordedUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation(placementWorkflow, {
+        startWorkflowOperation: new WithStartWorkflowOperation<PlacementWorkflow>(WORKFLOW_TYPES.placement, {
           workflowId,
           taskQueue,
           workflowIdConflictPolicy: 'USE_EXISTING',

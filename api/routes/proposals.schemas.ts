@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROPOSAL_STATES } from '../../db/migrations/001_foundation.js';
+import { PROPOSAL_STATES } from '../../domain/proposal.js';
 import { pageOf, pageQuery, reason, text, uuid } from '../schemas/common.js';
 
 export const proposalState = z.enum(PROPOSAL_STATES);

@@ -7,9 +7,10 @@ import { nameBasedUuid } from '../../lib/ids.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { directoryDal } from '../../db/dal/directory.js';
 import { proposalsDal, type ProposalView } from '../../db/dal/proposals.js';
-import { workflowIds, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
-import { PROPOSAL_COMMAND_UPDATES, proposalRecordedUpdate, proposalWorkflow } from '../../workflows/proposal.js';
-import { type ProposalCommand, checkCommand, mayView } from '../../workflows/proposal-rules.js';
+import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import type { ProposalWorkflow } from '../../domain/proposal.js';
+import { PROPOSAL_COMMAND_UPDATES, proposalRecordedUpdate } from '../../domain/proposal.js';
+import { type ProposalCommand, checkCommand, mayView } from '../../domain/proposal.js';
 import { actorOf, type AuthedActor } from '../auth.js';
 import { historyDto, iso } from '../dto.js';
 import { namesDal } from '../../db/dal/names.js';
@@ -112,7 +113,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
       const recruiterId = actor.recruiterId;
       // Start and wait for the record in one call, so a refusal (e.g. a lost duplicate race) is this request's answer.
       await awaitWorkflow(temporal, res, workflowId, () => temporal.workflow.executeUpdateWithStart(proposalRecordedUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation(proposalWorkflow, {
+        startWorkflowOperation: new WithStartWorkflowOperation<ProposalWorkflow>(WORKFLOW_TYPES.proposal, {
           workflowId,
           taskQueue,
           workflowIdConflictPolicy: 'USE_EXISTING',

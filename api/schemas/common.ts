@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXTENSION_DAYS, REASON_MAX_LENGTH } from '../../domain/limits.js';
 
 // The pieces every route's schemas share: ids, pages, free text and its limits, money, the error shape.
 // Each route's own request and response schemas sit beside it (api/routes/<name>.schemas.ts).
@@ -17,13 +18,13 @@ export const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array
 export const text = (max: number) => z.string().trim().min(1).max(max);
 
 /** Why a command was given (decline, cancel, override, extend…): one rule for every command. */
-export const reason = text(2000);
+export const reason = text(REASON_MAX_LENGTH);
 /** Command bodies: a reason that may be given, or must be. */
 export const optionalReasonBody = z.strictObject({ reason: reason.optional() });
 export const reasonBody = z.strictObject({ reason });
 
 /** How far a window (protection, guarantee) may be extended at once. */
-export const extensionDays = z.int().min(1).max(365);
+export const extensionDays = z.int().min(EXTENSION_DAYS.min).max(EXTENSION_DAYS.max);
 
 /** Money out: a whole number of cents, never negative. */
 export const cents = z.int().nonnegative();

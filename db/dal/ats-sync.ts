@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
-import type { SyncEntity } from '../../activities/ats/types.js';
+import type { SyncEntity } from '../../domain/ats.js';
 import { insertManyOnce, insertOnce, withTransaction } from './once.js';
 import { type AllTables, table } from './tables.js';
 

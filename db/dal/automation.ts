@@ -1,6 +1,6 @@
 import type { Db, Executor } from '../../lib/db.js';
-import type { AutomationAction, Condition } from '../../workflows/automation-rules.js';
-import type { ApproverRole, ExecutionStatus } from '../../workflows/automation.js';
+import type { AutomationAction, Condition } from '../../domain/automation-rules.js';
+import type { ApproverRole, ExecutionStatus } from '../../domain/automation.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import { insertOnce } from './once.js';
 import { type AllTables, table } from './tables.js';

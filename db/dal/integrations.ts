@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
-import type { AtsPlatform, SyncEntity } from '../../activities/ats/types.js';
+import type { AtsPlatform, SyncEntity } from '../../domain/ats.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import { table } from './tables.js';
 

@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
-import type { OUTREACH_STATUSES } from '../migrations/008_one_live_per_candidate_job.js';
+import type { OutreachStatus } from '../../domain/outreach.js';
 import { insertOnce } from './once.js';
 
 /**
@@ -13,7 +13,7 @@ export interface OutreachRow {
   to_email: string;
   subject: string;
   body: string;
-  status: (typeof OUTREACH_STATUSES)[number];
+  status: OutreachStatus;
   provider_message_id: string | null;
   idempotency_key: string;
   created_at: Date;

@@ -5,9 +5,9 @@ import { insertOnce } from './once.js';
 import { table } from './tables.js';
 import type { PartyScope } from './placements.js';
 
-export type PayoutStatus = 'processing' | 'blocked' | 'paid' | 'cancelled';
-export type SplitStatus = 'pending' | 'paid' | 'blocked' | 'cancelled' | 'reversed';
-export type Tranche = 'activation' | 'holdback';
+import type { PayoutStatus, SplitStatus, Tranche } from '../../domain/payout.js';
+
+export type { PayoutStatus, SplitStatus, Tranche };
 
 export interface PayoutRow {
   id: string;

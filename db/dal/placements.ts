@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
-import type { EscrowStatus, PlacementState } from '../../workflows/placement.js';
+import type { EscrowStatus, PlacementState } from '../../domain/placement.js';
 import { type Keyset, newestFirst } from './keyset.js';
 
 export interface PlacementRow {

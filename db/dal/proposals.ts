@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
-import type { ProposalState } from '../../workflows/proposal-rules.js';
+import type { ProposalState } from '../../domain/proposal.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import { insertOnce } from './once.js';
 

@@ -4,8 +4,9 @@ import type { Knex } from 'knex';
  * Shared tables (companies, users, recruiters, candidates, jobs, applications,
  * settings) and the proposal slice (candidate_role_assignments + its history).
  */
-export const ROLES = ['recruiter', 'company_admin', 'hiring_manager', 'platform_admin'] as const;
-export const PROPOSAL_STATES = [
+// Frozen as this migration wrote them: a past migration never changes (the current lists are in domain/).
+const ROLES = ['recruiter', 'company_admin', 'hiring_manager', 'platform_admin'] as const;
+const PROPOSAL_STATES = [
   'proposed',
   'company_reviewing',
   'accepted',

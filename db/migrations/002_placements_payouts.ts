@@ -5,11 +5,12 @@ import type { Knex } from 'knex';
  * (one per tranche) with a split per collaborator (product §3.2, §3.3). Money is integer
  * cents (bigint) with an ISO currency; shares are integer basis points.
  */
-export const PLACEMENT_STATES = ['hired', 'active', 'completed', 'failed'] as const;
-export const ESCROW_STATUSES = ['held', 'released', 'refunded'] as const;
-export const PAYOUT_STATUSES = ['processing', 'blocked', 'paid', 'cancelled'] as const;
-export const SPLIT_STATUSES = ['pending', 'paid', 'blocked', 'cancelled', 'reversed'] as const;
-export const TRANCHES = ['activation', 'holdback'] as const;
+// Frozen as this migration wrote them: a past migration never changes (the current lists are in domain/).
+const PLACEMENT_STATES = ['hired', 'active', 'completed', 'failed'] as const;
+const ESCROW_STATUSES = ['held', 'released', 'refunded'] as const;
+const PAYOUT_STATUSES = ['processing', 'blocked', 'paid', 'cancelled'] as const;
+const SPLIT_STATUSES = ['pending', 'paid', 'blocked', 'cancelled', 'reversed'] as const;
+const TRANCHES = ['activation', 'holdback'] as const;
 
 const inList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 const APPEND_ONLY = ['placement_states', 'payout_audit_log'];

@@ -6,7 +6,8 @@ import type { Knex } from 'knex';
  * Resend events are evidence of first contact; marketplace events and the decision audit
  * log record conflicts and admin decisions.
  */
-export const PROTECTION_STATES = ['protected', 'released', 'expired'] as const;
+// Frozen as this migration wrote them: a past migration never changes (the current lists are in domain/).
+const PROTECTION_STATES = ['protected', 'released', 'expired'] as const;
 
 const inList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 

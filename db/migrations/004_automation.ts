@@ -7,10 +7,11 @@ import type { Knex } from 'knex';
  * and stage changes actions make, and AI decisions with human overrides in the
  * (append-only) decision_audit_log.
  */
-export const EXECUTION_STATUSES = ['pending', 'awaiting_approval', 'running', 'succeeded', 'failed', 'skipped', 'rejected', 'expired'] as const;
-export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
-export const APPROVER_ROLES = ['company_admin', 'hiring_manager', 'platform_admin'] as const;
-export const DECISION_SOURCES = ['human', 'ai', 'system'] as const;
+// Frozen as this migration wrote them: a past migration never changes (the current lists are in domain/).
+const EXECUTION_STATUSES = ['pending', 'awaiting_approval', 'running', 'succeeded', 'failed', 'skipped', 'rejected', 'expired'] as const;
+const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
+const APPROVER_ROLES = ['company_admin', 'hiring_manager', 'platform_admin'] as const;
+const DECISION_SOURCES = ['human', 'ai', 'system'] as const;
 
 const inList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 

@@ -6,7 +6,8 @@ import type { Knex } from 'knex';
  * external ids mapped both ways to our jobs / candidates / applications, and the
  * canonical ATS events deduplicated per integration.
  */
-export const INTEGRATION_STATES = ['active', 'paused', 'auth_failed', 'deleted'] as const;
+// Frozen as this migration wrote them: a past migration never changes (the current lists are in domain/).
+const INTEGRATION_STATES = ['active', 'paused', 'auth_failed', 'deleted'] as const;
 
 const inList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 

@@ -1,6 +1,20 @@
 import type { Knex } from 'knex';
-import { canonicalStage } from '../../activities/ats/stages.js';
-import { APPLICATION_STAGES } from '../../workflows/automation-rules.js';
+
+// Frozen as this migration wrote them: a past migration never changes (the current list is in domain/).
+const APPLICATION_STAGES = ['submitted', 'screening', 'interview', 'offer', 'hired', 'rejected', 'left'] as const;
+type Stage = (typeof APPLICATION_STAGES)[number];
+const PATTERNS: [RegExp, Stage][] = [
+  [/\bhired?\b/i, 'hired'],
+  [/reject|disqualif|archiv|declin/i, 'rejected'],
+  [/offer/i, 'offer'],
+  [/interview|on-?site|assessment|panel|technical|take.?home/i, 'interview'],
+  [/screen/i, 'screening'],
+];
+/** The ATS stage name → canonical stage mapping as it was when this migration ran (today's: domain/ats-stages.ts). */
+function canonicalStage(name: string, status: 'active' | 'rejected' | 'hired'): Stage {
+  if (status === 'hired' || status === 'rejected') return status;
+  return PATTERNS.find(([pattern]) => pattern.test(name))?.[1] ?? 'submitted';
+}
 
 /**
  * Applications keep a canonical stage (`stage`) and, when an ATS moved them, the ATS's

@@ -8,24 +8,23 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
 import { seal, parseKeyRing } from '../../lib/sealed.js';
+import { integrationRecordedUpdate, syncStatusQuery, type SyncStatus } from '../../domain/ats.js';
+import { type TaskQueues, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import { tranches } from '../../domain/money.js';
+import { changeSplitAccountUpdate, type PayoutView } from '../../domain/payout.js';
+import type { ProposalView } from '../../domain/proposal.js';
+import type { Actor } from '../../domain/actors.js';
+import type { Drill } from './report.js';
+import { createDb } from '../../lib/db.js';
+import { buildWorkflowBundle, deadlineAfter, DRILL_ATS_KEYS, drillLog, envInt, ownPostgres, ownTemporal, privateQueues, retryUntil, sleep, temporalClient, tempDir, Teardown, type DrillApi } from './crash-stack.js';
+import type { AtsSyncWorkflow } from '../../domain/ats.js';
+import type { PlacementWorkflow } from '../../domain/placement.js';
 import type { FakeStripe } from '../../testkit/fakes/stripe.js';
 import type { FakeResend } from '../../testkit/fakes/resend.js';
 import type { FakeAts } from '../../testkit/fakes/ats/types.js';
 import { createCandidate, createCollaborators, createMarketplace, type CollaboratorSpec, type Marketplace } from '../../testkit/harness/factories.js';
-import { atsSyncWorkflow, integrationRecordedUpdate, syncStatusQuery, type SyncStatus } from '../../workflows/ats-sync.js';
-import { workflowIds, type TaskQueues } from '../../workflows/constants.js';
-import { tranches } from '../../workflows/money.js';
-import { changeSplitAccountUpdate, type PayoutView } from '../../workflows/payout.js';
-import { placementWorkflow } from '../../workflows/placement.js';
-import type { ProposalView } from '../../workflows/proposal.js';
-import type { Actor } from '../../workflows/proposal-rules.js';
-import type { Drill } from './report.js';
-import { createDb } from '../../lib/db.js';
 import { startFakeResend } from '../../testkit/fakes/resend.js';
 import { startFakeStripe } from '../../testkit/fakes/stripe.js';
-import {
-  buildWorkflowBundle, deadlineAfter, DRILL_ATS_KEYS, drillLog, envInt, ownPostgres, ownTemporal, privateQueues, retryUntil, sleep, temporalClient, tempDir, Teardown, type DrillApi,
-} from './crash-stack.js';
 
 export interface Ctx {
   db: Db;
@@ -200,7 +199,7 @@ export async function startPlacements(ctx: Ctx, plan: PayoutPlan, deadline: numb
     const m = p.marketplace;
     await retryUntil(`start placement ${p.placementId}`, async () => {
       try {
-        await ctx.temporal.workflow.start(placementWorkflow, {
+        await ctx.temporal.workflow.start<PlacementWorkflow>(WORKFLOW_TYPES.placement, {
           workflowId: workflowIds.placement(p.placementId), taskQueue: ctx.queues.placements,
           args: [{
             placementId: p.placementId, companyId: m.companyId, jobId: m.jobId, candidateId: m.candidateId, feeCents: FEE_CENTS, currency: 'USD', startDate: today,
@@ -649,7 +648,7 @@ export async function startAtsSync(ctx: Ctx, fake: FakeAts, sizes: { jobs: numbe
   const config = { entities: { jobs: true, candidates: true, applications: true }, intervalMinutes: 1440, pushApplications: false };
   await retryUntil('start the ATS sync', async () => {
     try {
-      await ctx.temporal.workflow.start(atsSyncWorkflow, {
+      await ctx.temporal.workflow.start<AtsSyncWorkflow>(WORKFLOW_TYPES.atsSync, {
         workflowId: workflowIds.atsSync(integrationId), taskQueue: ctx.queues.atsSync,
         args: [{
           integrationId, companyId: m.companyId, platform: 'greenhouse', config,

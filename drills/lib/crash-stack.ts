@@ -25,8 +25,8 @@ import { freePort } from '../../scripts/lib/net.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../scripts/lib/temporal-server.js';
 import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
 import { WORKFLOW_BUNDLE_SOURCES } from '../../workers/queue-worker.js';
-import type { TaskQueues } from '../../workflows/constants.js';
-import type { Actor } from '../../workflows/proposal-rules.js';
+import type { TaskQueues } from '../../domain/temporal.js';
+import type { Actor } from '../../domain/actors.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const envInt = (name: string, fallback: number) => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Db } from '../../lib/db.js';
 import { signToken } from '../../lib/tokens.js';
-import type { Actor } from '../../workflows/proposal-rules.js';
+import type { Actor } from '../../domain/actors.js';
 import type { Client } from '@temporalio/client';
 import { JWT, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 import { startTestInfra } from '../../testkit/env/infra.js';

@@ -1,6 +1,6 @@
 import proto from '@temporalio/proto';
 import type { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
+import { SEARCH_ATTRIBUTES } from '../../domain/temporal.js';
 
 const GRPC_UNIMPLEMENTED = 12;
 const { IndexedValueType } = proto.temporal.api.enums.v1;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
+import { SEARCH_ATTRIBUTES } from '../../domain/temporal.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { temporalCli } from './tools.js';
 import { freePort, waitFor } from './net.js';

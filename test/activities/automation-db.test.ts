@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createAutomationDbActivities } from '../../activities/db/automation.js';
 import type { DomainEventInput, EventPublisher } from '../../activities/events.js';
 import type { Db } from '../../lib/db.js';
-import { FAILURE_TYPES } from '../../workflows/constants.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
 import { activityRunner, testDb } from '../support/context.js';
 import { createMarketplace } from '../../testkit/harness/factories.js';
 import { createApplication, createRule, stageChanged } from '../../testkit/harness/automation-harness.js';

@@ -5,7 +5,7 @@ import { createProposalDbActivities } from '../../activities/db/proposals.js';
 import { createEmailActivities } from '../../activities/email.js';
 import type { ProposalEmailEvent } from '../../activities/email-templates.js';
 import type { Db } from '../../lib/db.js';
-import { FAILURE_TYPES } from '../../workflows/constants.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
 import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { activityRunner, testDb } from '../support/context.js';
 import { createMarketplace } from '../../testkit/harness/factories.js';

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { createProposalDbActivities, type CreateProposalInput } from '../../activities/db/proposals.js';
 import type { Db } from '../../lib/db.js';
-import { FAILURE_TYPES } from '../../workflows/constants.js';
-import { SYSTEM_ACTOR } from '../../workflows/proposal-rules.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import { SYSTEM_ACTOR } from '../../domain/actors.js';
 import { activityRunner, testDb } from '../support/context.js';
 import { createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';
 

@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createPayoutDbActivities } from '../../activities/db/payouts.js';
 import { createStripeActivities, transferIdempotencyKey } from '../../activities/stripe.js';
 import type { Db } from '../../lib/db.js';
-import { FAILURE_TYPES } from '../../workflows/constants.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
 import { startFakeStripe, type FakeStripe } from '../../testkit/fakes/stripe.js';
 import { activityRunner, testDb } from '../support/context.js';
 import { createPlacement, type CollaboratorSpec } from '../../testkit/harness/factories.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { automationStateQuery } from '../../workflows/automation.js';
+import { automationStateQuery } from '../../domain/automation.js';
 import { createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';
 import { eventually, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 import { createApplication } from '../../testkit/harness/automation-harness.js';

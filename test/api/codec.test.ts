@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporal as proto } from '@temporalio/proto';
 import { ENCRYPTED_ENCODING, EncryptionCodec } from '../../lib/payload-codec.js';
 import { parseKeyRing } from '../../lib/sealed.js';
-import { workflowIds } from '../../workflows/constants.js';
+import { workflowIds } from '../../domain/temporal.js';
 import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../../testkit/harness/factories.js';
 import { TEMPORAL_UI, TEST_PAYLOAD_KEYS, eventually, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 

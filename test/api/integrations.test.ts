@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncStatusQuery, webhookEventsSignal } from '../../workflows/ats-sync.js';
+import { syncStatusQuery, webhookEventsSignal } from '../../domain/ats.js';
 import type { CanonicalEvent } from '../../activities/ats/types.js';
-import { canonicalStage } from '../../activities/ats/stages.js';
+import { canonicalStage } from '../../domain/ats-stages.js';
 import type { FakeAts } from '../../testkit/fakes/ats/types.js';
 import { startGreenhouseFake } from '../../testkit/fakes/ats/greenhouse.js';
 import { startLeverFake } from '../../testkit/fakes/ats/lever.js';

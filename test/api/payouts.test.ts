@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { payoutStateQuery } from '../../workflows/payout.js';
-import type { Actor } from '../../workflows/proposal-rules.js';
+import { payoutStateQuery } from '../../domain/payout.js';
+import type { Actor } from '../../domain/actors.js';
 import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../../testkit/harness/factories.js';
 import { eventually, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 

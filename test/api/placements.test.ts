@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { Actor } from '../../workflows/proposal-rules.js';
+import type { Actor } from '../../domain/actors.js';
 import { createCandidate, createMarketplace, connectAccount, placementBody, type Marketplace } from '../../testkit/harness/factories.js';
 import { eventually, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 

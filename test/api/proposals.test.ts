@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { hashRequest } from '../../api/idempotency.js';
-import { proposalStateQuery } from '../../workflows/proposal.js';
+import { proposalStateQuery } from '../../domain/proposal.js';
 import { createCandidate, createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';
 import { eventually, startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 

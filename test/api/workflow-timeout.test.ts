@@ -8,11 +8,11 @@ import { createProposalDbActivities } from '../../activities/db/proposals.js';
 import type { Db } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { signToken } from '../../lib/tokens.js';
-import { workflowIds, type TaskQueues } from '../../workflows/constants.js';
-import { proposalWorkflow } from '../../workflows/proposal.js';
-import type { Actor } from '../../workflows/proposal-rules.js';
-import { JWT } from '../../testkit/harness/api-harness.js';
+import { type TaskQueues, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import type { Actor } from '../../domain/actors.js';
 import { temporalAddress, testDb } from '../support/context.js';
+import type { ProposalWorkflow } from '../../domain/proposal.js';
+import { JWT } from '../../testkit/harness/api-harness.js';
 import { createMarketplace } from '../../testkit/harness/factories.js';
 import { proposalInput } from '../../testkit/harness/proposal-harness.js';
 
@@ -69,7 +69,7 @@ describe('a workflow that does not answer an update', () => {
     const input = proposalInput(m);
     const workflowId = workflowIds.proposal(input.proposalId);
     await createProposalDbActivities({ db }).createProposal({ ...input, workflowId, createdAt: new Date().toISOString() });
-    const handle = await temporal.workflow.start(proposalWorkflow, { workflowId, taskQueue: taskQueues.proposals, args: [input] });
+    const handle = await temporal.workflow.start<ProposalWorkflow>(WORKFLOW_TYPES.proposal, { workflowId, taskQueue: taskQueues.proposals, args: [input] });
     const res = await post(`/api/v1/proposals/${input.proposalId}/decline`, m.actors.companyAdmin, { reason: 'Not now' });
     expect(res.status).toBe(504);
     expect(res.body.error).toMatchObject({ code: 'workflow_timeout', details: { workflowId } });

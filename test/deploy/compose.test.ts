@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { processesToCheck } from '../../db/migrate.js';
 import { configProblems, PROCESS_NAMES, PROCESS_REQUIREMENTS, type ProcessName } from '../../lib/config.js';
 import { PROJECT_ROOT, composeCommand, temporalCli } from '../../scripts/lib/tools.js';
-import { SEARCH_ATTRIBUTES, TASK_QUEUES } from '../../workflows/constants.js';
+import { SEARCH_ATTRIBUTES, TASK_QUEUES } from '../../domain/temporal.js';
 import { temporalAddress } from '../support/context.js';
 
 const run = promisify(execFile);

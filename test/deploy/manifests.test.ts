@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROCESS_NAMES, PROCESS_REQUIREMENTS, type ProcessName } from '../../lib/config.js';
 import { deployTool, PROJECT_ROOT } from '../../scripts/lib/tools.js';
-import { TASK_QUEUES } from '../../workflows/constants.js';
+import { TASK_QUEUES } from '../../domain/temporal.js';
 
 /**
  * Static checks of the deployment (no cluster or container engine here): the Kustomize overlays

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
+import { SEARCH_ATTRIBUTES } from '../../domain/temporal.js';
 
 describe('search attributes', () => {
   it('are registered by the compose setup script exactly as the workflows define them', () => {

@@ -8,12 +8,12 @@ import { dataConverter } from '../../lib/payload-codec.js';
 import { createTracing, setupTracing, tracesExporter, WORKFLOW_TRACING_MODULE, type Tracing } from '../../lib/tracing.js';
 import { WORKFLOW_BUNDLE_SOURCES } from '../../workers/queue-worker.js';
 import { createPlacementsWorker } from '../../workers/placements.js';
-import { workflowIds } from '../../workflows/constants.js';
-import { payoutWorkflow } from '../../workflows/payout.js';
+import { WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import { temporalAddress, testDb } from '../support/context.js';
+import type { PayoutWorkflow } from '../../domain/payout.js';
 import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { startFakeStripe, type FakeStripe } from '../../testkit/fakes/stripe.js';
 import { eventually, TEST_PAYLOAD_KEYS } from '../../testkit/harness/api-harness.js';
-import { temporalAddress, testDb } from '../support/context.js';
 import { createPlacement } from '../../testkit/harness/factories.js';
 
 const exporter = new InMemorySpanExporter();
@@ -66,7 +66,7 @@ describe('tracing across client, workflow and activities', () => {
     const payoutId = randomUUID();
     const workflowId = workflowIds.payout(payoutId);
 
-    const result = await worker.runUntil(client.workflow.execute(payoutWorkflow, {
+    const result = await worker.runUntil(client.workflow.execute<PayoutWorkflow>(WORKFLOW_TYPES.payout, {
       workflowId, taskQueue,
       args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 100_000, currency: 'USD' }],
     }));

@@ -11,12 +11,13 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
 import { dataConverter, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../lib/payload-codec.js';
 import { fetchHistories, HistoryExistsError, parseFetchArgs } from '../../scripts/fetch-histories.js';
-import { workflowIds } from '../../workflows/constants.js';
-import { claimCandidateUpdate, protectionWorkflow, releaseProtectionUpdate } from '../../workflows/protection.js';
+import { WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import { claimCandidateUpdate, releaseProtectionUpdate } from '../../domain/protection.js';
 import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { temporalAddress, testDb, workflowBundle } from '../support/context.js';
 import { createMarketplace } from '../../testkit/harness/factories.js';
 import { replay } from '../support/replay.js';
+import type { ProtectionWorkflow } from '../../domain/protection.js';
 import { createOwnershipWorker } from '../../workers/ownership.js';
 
 const { EventType } = temporal.api.enums.v1;
@@ -49,7 +50,7 @@ async function releasedProtection(converter?: DataConverter): Promise<string> {
   workers.push({ worker, running: worker.run() });
   const m = await createMarketplace(db);
   const id = workflowIds.protection(m.candidateId);
-  const handle = await client.workflow.start(protectionWorkflow, { workflowId: id, taskQueue, args: [{ candidateId: m.candidateId }] });
+  const handle = await client.workflow.start<ProtectionWorkflow>(WORKFLOW_TYPES.protection, { workflowId: id, taskQueue, args: [{ candidateId: m.candidateId }] });
   await handle.executeUpdate(claimCandidateUpdate, { args: [{ recruiterId: m.recruiterId, actor: m.actors.recruiter }] });
   await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.recruiter, reason: 'not a fit' }] });
   expect((await handle.result()).state).toBe('released');

@@ -6,10 +6,12 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
 import { createProposalsWorker } from '../../workers/proposals.js';
 import { asPermanentFailure } from '../../workers/permanent-failures.js';
-import { FAILURE_TYPES, workflowIds } from '../../workflows/constants.js';
-import { proposalRecordedUpdate, proposalWorkflow } from '../../workflows/proposal.js';
-import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import { WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import { proposalRecordedUpdate } from '../../domain/proposal.js';
 import { temporalAddress, testDb, workflowBundle } from '../support/context.js';
+import type { ProposalWorkflow } from '../../domain/proposal.js';
+import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { createMarketplace } from '../../testkit/harness/factories.js';
 import { proposalInput } from '../../testkit/harness/proposal-harness.js';
 import { stuckWorkflows } from '../../testkit/harness/stuck-workflows.js';
@@ -70,7 +72,7 @@ describe('activities failing on bad data', () => {
     const input = proposalInput(m, { pitch: 'a\u0000b' });
     const workflowId = workflowIds.proposal(input.proposalId);
     const recorded = client.workflow.executeUpdateWithStart(proposalRecordedUpdate, {
-      startWorkflowOperation: new WithStartWorkflowOperation(proposalWorkflow, { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', args: [input] }),
+      startWorkflowOperation: new WithStartWorkflowOperation<ProposalWorkflow>(WORKFLOW_TYPES.proposal, { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', args: [input] }),
     });
     const outcome = await Promise.race([recorded.then(() => 'recorded', (err: unknown) => err), new Promise((r) => setTimeout(() => r('no answer in 20 s'), 20_000))]);
     expect(outcome).toBeInstanceOf(WorkflowUpdateFailedError);

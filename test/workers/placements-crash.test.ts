@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { workflowIds } from '../../workflows/constants.js';
-import { payoutWorkflow } from '../../workflows/payout.js';
+import { WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
 import { exited, spawnWorkerProcess, useWorkerProcessServers } from '../support/worker-process.js';
+import type { PayoutWorkflow } from '../../domain/payout.js';
 import { createPlacement } from '../../testkit/harness/factories.js';
 
 const PAYOUTS = 20;
@@ -25,7 +25,7 @@ describe('placements worker under kill -9', () => {
     let worker = startWorker();
     const handles = await Promise.all(placements.map((p) => {
       const payoutId = randomUUID();
-      return client.workflow.start(payoutWorkflow, {
+      return client.workflow.start<PayoutWorkflow>(WORKFLOW_TYPES.payout, {
         workflowId: workflowIds.payout(payoutId), taskQueue,
         args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 1_234_567, currency: 'USD' }],
       });

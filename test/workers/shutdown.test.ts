@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { freePort } from '../../scripts/lib/net.js';
-import { workflowIds } from '../../workflows/constants.js';
-import { payoutWorkflow } from '../../workflows/payout.js';
-import { eventually } from '../../testkit/harness/api-harness.js';
+import { WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
 import { exited, spawnWorkerProcess, useWorkerProcessServers } from '../support/worker-process.js';
+import type { PayoutWorkflow } from '../../domain/payout.js';
+import { eventually } from '../../testkit/harness/api-harness.js';
 import { createPlacement } from '../../testkit/harness/factories.js';
 
 const taskQueue = `placements-shutdown-${randomUUID()}`;
@@ -30,7 +30,7 @@ describe('worker process shutdown', () => {
       stripe.setLatency(STRIPE_LATENCY_MS);
       const payoutId = randomUUID();
       const workflowId = workflowIds.payout(payoutId);
-      const handle = await client.workflow.start(payoutWorkflow, {
+      const handle = await client.workflow.start<PayoutWorkflow>(WORKFLOW_TYPES.payout, {
         workflowId, taskQueue,
         args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 500_000, currency: 'USD' }],
       });

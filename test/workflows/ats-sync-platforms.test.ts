@@ -4,7 +4,7 @@ import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
 import { connectorFor } from '../../activities/ats/index.js';
 import type { AtsPlatform } from '../../activities/ats/types.js';
-import { disconnectUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../../workflows/ats-sync.js';
+import { disconnectUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../../domain/ats.js';
 import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import type { FakeAts } from '../../testkit/fakes/ats/types.js';
 import { startAshbyFake } from '../../testkit/fakes/ats/ashby.js';

@@ -3,16 +3,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
 import type { AtsConnector, AtsPlatform, CanonicalEvent } from '../../activities/ats/types.js';
-import { canonicalStage } from '../../activities/ats/stages.js';
-import {
-  disconnectUpdate,
-  fullResyncSignal,
-  pauseSyncUpdate,
-  resumeSyncUpdate,
-  syncNowSignal,
-  syncStatusQuery,
-  webhookEventsSignal,
-} from '../../workflows/ats-sync.js';
+import { canonicalStage } from '../../domain/ats-stages.js';
+import { disconnectUpdate, fullResyncSignal, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../../domain/ats.js';
 import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import type { FakeAts } from '../../testkit/fakes/ats/types.js';
 import { startTimeSkippingEnv, testDb } from '../support/context.js';

@@ -5,14 +5,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { EventPublisher } from '../../activities/events.js';
 import type { Db } from '../../lib/db.js';
-import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
-import type {
-  automationExecutionWorkflow} from '../../workflows/automation.js';
-import {
-  approveExecutionUpdate,
-  automationStateQuery,
-  rejectExecutionUpdate,
-} from '../../workflows/automation.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import { SEARCH_ATTRIBUTES } from '../../domain/temporal.js';
+import type { automationExecutionWorkflow } from '../../workflows/automation.js';
+import { approveExecutionUpdate, automationStateQuery, rejectExecutionUpdate } from '../../domain/automation.js';
 import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { startTimeSkippingEnv, testDb } from '../support/context.js';
 import { createMarketplace } from '../../testkit/harness/factories.js';

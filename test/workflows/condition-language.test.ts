@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CONDITION_LIMITS, evaluateCondition, isHighImpact, parseCondition, ruleIssues, type Condition } from '../../workflows/automation-rules.js';
+import { CONDITION_LIMITS, evaluateCondition, isHighImpact, parseCondition, ruleIssues, type Condition } from '../../domain/automation-rules.js';
 
 const data = { stageTo: 'interview', stageFrom: 'screening', feeCents: 150_000, source: 'ats', recruiterId: 'r-1', empty: null };
 const met = (c: Condition | null) => evaluateCondition(c, data).met;

@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  COLLABORATOR_ROLES,
-  MAX_COLLABORATORS,
-  MIN_SPLIT_BPS,
-  ROLE_WEIGHTS,
-  TOTAL_BPS,
-  allocateTranche,
-  apportion,
-  bpsToPercent,
-  defaultSplitBps,
-  percentToBps,
-  splitProblems,
-  tranches,
-  type CollaboratorRole,
-} from '../../workflows/money.js';
+import { COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_SPLIT_BPS, ROLE_WEIGHTS, TOTAL_BPS, allocateTranche, apportion, bpsToPercent, defaultSplitBps, percentToBps, splitProblems, tranches, type CollaboratorRole } from '../../domain/money.js';
 
 const RUNS = { numRuns: 1000 };
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);

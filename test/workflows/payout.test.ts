@@ -4,15 +4,10 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../lib/db.js';
-import { FAILURE_TYPES, workflowIds } from '../../workflows/constants.js';
-import {
-  cancelSplitUpdate,
-  changeSplitAccountUpdate,
-  payoutStateQuery,
-  payoutWorkflow,
-  retrySplitUpdate,
-  type PayoutInput,
-} from '../../workflows/payout.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import { workflowIds } from '../../domain/temporal.js';
+import { payoutWorkflow } from '../../workflows/payout.js';
+import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, retrySplitUpdate, type PayoutInput } from '../../domain/payout.js';
 import type { FakeStripe } from '../../testkit/fakes/stripe.js';
 import { startPlacementHarness, type PlacementHarness } from '../../testkit/harness/placement-harness.js';
 import { createPlacement, type CollaboratorSpec, type PlacementFixture } from '../../testkit/harness/factories.js';

@@ -4,19 +4,10 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../lib/db.js';
-import { FAILURE_TYPES, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/constants.js';
-import {
-  activateEarlyUpdate,
-  chooseRefundUpdate,
-  chooseReplacementUpdate,
-  extendGuaranteeUpdate,
-  placementRecordedUpdate,
-  placementStateQuery,
-  placementWorkflow,
-  releaseEarlyUpdate,
-  reportFailureUpdate,
-  type PlacementInput,
-} from '../../workflows/placement.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import { SEARCH_ATTRIBUTES, workflowIds } from '../../domain/temporal.js';
+import { placementWorkflow } from '../../workflows/placement.js';
+import { activateEarlyUpdate, chooseRefundUpdate, chooseReplacementUpdate, extendGuaranteeUpdate, placementRecordedUpdate, placementStateQuery, releaseEarlyUpdate, reportFailureUpdate, type PlacementInput } from '../../domain/placement.js';
 import type { FakeResend } from '../../testkit/fakes/resend.js';
 import type { FakeStripe } from '../../testkit/fakes/stripe.js';
 import { startPlacementHarness, type PlacementHarness } from '../../testkit/harness/placement-harness.js';

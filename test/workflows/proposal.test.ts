@@ -4,15 +4,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
-import {
-  acceptProposalUpdate,
-  declineProposalUpdate,
-  proposalRecordedUpdate,
-  proposalStateQuery,
-  reviewProposalUpdate,
-  withdrawProposalUpdate,
-} from '../../workflows/proposal.js';
-import { FAILURE_TYPES, SEARCH_ATTRIBUTES } from '../../workflows/constants.js';
+import { acceptProposalUpdate, declineProposalUpdate, proposalRecordedUpdate, proposalStateQuery, reviewProposalUpdate, withdrawProposalUpdate } from '../../domain/proposal.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import { SEARCH_ATTRIBUTES } from '../../domain/temporal.js';
 import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { startTimeSkippingEnv, testDb, workflowBundle } from '../support/context.js';
 import { createCandidate, createMarketplace } from '../../testkit/harness/factories.js';

@@ -6,15 +6,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
 import { createOwnershipWorker } from '../../workers/ownership.js';
-import { FAILURE_TYPES, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/constants.js';
-import {
-  claimCandidateUpdate,
-  extendProtectionUpdate,
-  overrideAttributionUpdate,
-  protectionQuery,
-  protectionWorkflow,
-  releaseProtectionUpdate,
-} from '../../workflows/protection.js';
+import { FAILURE_TYPES } from '../../domain/failure-types.js';
+import { SEARCH_ATTRIBUTES, workflowIds } from '../../domain/temporal.js';
+import { protectionWorkflow } from '../../workflows/protection.js';
+import { claimCandidateUpdate, extendProtectionUpdate, overrideAttributionUpdate, protectionQuery, releaseProtectionUpdate } from '../../domain/protection.js';
 import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import { startTimeSkippingEnv, testDb, workflowBundle } from '../support/context.js';
 import { createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';

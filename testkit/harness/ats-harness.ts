@@ -5,8 +5,8 @@ import type { AtsConnector, AtsPlatform } from '../../activities/ats/types.js';
 import type { Db } from '../../lib/db.js';
 import { createAtsSyncWorker } from '../../workers/ats-sync.js';
 import { parseKeyRing, seal } from '../../lib/sealed.js';
-import { workflowIds } from '../../workflows/constants.js';
-import { atsSyncWorkflow, integrationRecordedUpdate, syncStatusQuery, type SyncConfig, type SyncStatus } from '../../workflows/ats-sync.js';
+import { WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import { integrationRecordedUpdate, syncStatusQuery, type SyncConfig, type SyncStatus } from '../../domain/ats.js';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { FakeResend } from '../fakes/resend.js';
 import type { FakeAts } from '../fakes/ats/types.js';
@@ -17,6 +17,7 @@ import { startLeverFake } from '../fakes/ats/lever.js';
 import { startWorkableFake } from '../fakes/ats/workable.js';
 import { workflowBundle } from '../env/suite-context.js';
 import type { Marketplace } from './factories.js';
+import type { AtsSyncWorkflow } from '../../domain/ats.js';
 
 export const ATS_TEST_KEY_RING = parseKeyRing(`t1:${Buffer.alloc(32, 7).toString('base64')}`);
 
@@ -47,7 +48,7 @@ export async function connect(env: TestWorkflowEnvironment, taskQueue: string, m
   const integrationId = randomUUID();
   const credentials = seal(ATS_TEST_KEY_RING, JSON.stringify(fake.config.credentials), integrationId);
   const full = { ...ALL_ENTITIES, ...config };
-  const handle = await env.client.workflow.start(atsSyncWorkflow, {
+  const handle = await env.client.workflow.start<AtsSyncWorkflow>(WORKFLOW_TYPES.atsSync, {
     workflowId: workflowIds.atsSync(integrationId), taskQueue,
     args: [{
       integrationId, companyId: m.companyId, platform: fake.platform, config: full, ...extra,
@@ -86,7 +87,7 @@ export async function mappedCounts(db: Db, integrationId: string) {
  * Waits (real time; timers do not move while we only query) until the sync workflow has finished
  * `runs` runs, or left the active state (paused, auth failed, disconnected).
  */
-export async function syncRunsFinished(handle: WorkflowHandle<typeof atsSyncWorkflow>, runs: number): Promise<SyncStatus> {
+export async function syncRunsFinished(handle: WorkflowHandle<AtsSyncWorkflow>, runs: number): Promise<SyncStatus> {
   for (let i = 0; i < 600; i++) {
     const status = await handle.query(syncStatusQuery);
     if ((status.runs >= runs && !status.syncing) || status.state !== 'active') return status;

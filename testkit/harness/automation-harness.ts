@@ -4,7 +4,7 @@ import { createEventPublisher, type DomainEventInput } from '../../activities/ev
 import type { Db } from '../../lib/db.js';
 import { createAutomationWorker } from '../../workers/automation.js';
 import { automationDal, type RuleRow } from '../../db/dal/automation.js';
-import type { AutomationAction } from '../../workflows/automation-rules.js';
+import type { AutomationAction } from '../../domain/automation-rules.js';
 import type { FakeResend } from '../fakes/resend.js';
 import { workflowBundle } from '../env/suite-context.js';
 import type { Marketplace } from './factories.js';

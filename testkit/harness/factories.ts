@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../lib/db.js';
-import type { Actor } from '../../workflows/proposal-rules.js';
+import type { Actor } from '../../domain/actors.js';
 
 export interface Marketplace {
   companyId: string;

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createProposalsWorker } from '../../workers/proposals.js';
 import type { Db } from '../../lib/db.js';
-import { workflowIds } from '../../workflows/constants.js';
-import { type ProposalInput, proposalWorkflow } from '../../workflows/proposal.js';
+import { WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import type { ProposalInput } from '../../domain/proposal.js';
 import type { FakeResend } from '../fakes/resend.js';
 import type { Marketplace } from './factories.js';
+import type { ProposalWorkflow } from '../../domain/proposal.js';
 
 /** A worker on a private task queue with the real activities (test database, fake Resend). */
 /** `automationTaskQueue`: where the proposal's domain events start rule executions (private unless given). */
@@ -33,7 +34,7 @@ export function proposalInput(m: Marketplace, overrides: Partial<ProposalInput> 
 }
 
 export function startProposal(env: TestWorkflowEnvironment, taskQueue: string, input: ProposalInput) {
-  return env.client.workflow.start(proposalWorkflow, {
+  return env.client.workflow.start<ProposalWorkflow>(WORKFLOW_TYPES.proposal, {
     workflowId: workflowIds.proposal(input.proposalId),
     taskQueue,
     args: [input],

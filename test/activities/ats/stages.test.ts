@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalStage } from '../../../activities/ats/stages.js';
+import { canonicalStage } from '../../../domain/ats-stages.js';
 
 describe('canonical stages of ATS stage names', () => {
   it('maps each platform\'s pipeline onto submitted → screening → interview → offer → hired', () => {

@@ -1,3 +1,6 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Actor } from './actors.js';
+
 /**
  * The proposal state machine (product §3.1): pure and deterministic, shared by the
  * workflow (update validators), the activities (transition guard) and the API
@@ -8,18 +11,10 @@ export const FINAL_STATES = ['accepted', 'declined', 'withdrawn', 'timed_out'] a
 export type OpenState = (typeof OPEN_STATES)[number];
 export type FinalState = (typeof FINAL_STATES)[number];
 export type ProposalState = OpenState | FinalState;
+/** Every state, in the order of the database's check constraint. */
+export const PROPOSAL_STATES: readonly ProposalState[] = [...OPEN_STATES, ...FINAL_STATES];
 
-export type Role = 'recruiter' | 'company_admin' | 'hiring_manager' | 'platform_admin';
 export type ProposalCommand = 'review' | 'accept' | 'decline' | 'withdraw';
-
-/** Who is acting: taken from the verified JWT by the API, or the system for timers. */
-export interface Actor {
-  userId: string | null;
-  role: Role | 'system';
-  companyId?: string | null;
-  recruiterId?: string | null;
-}
-export const SYSTEM_ACTOR: Actor = { userId: null, role: 'system' };
 
 /** What a proposal is created from: the workflow's input. */
 export interface ProposalInput {
@@ -97,3 +92,40 @@ export function checkCommand(
   }
   return { ok: true };
 }
+
+export interface ProposalView {
+  proposalId: string;
+  /** `null` until the proposal is recorded (or if recording was refused). */
+  state: ProposalState | null;
+  decisionDeadline: string | null;
+  reminderAt: string | null;
+  applicationId: string | null;
+  /** The last write that failed (the state stayed as it was); `NeedsAttention` is set until a later write succeeds. */
+  failure?: { command: ProposalCommand | 'create'; type: string | null; message: string; at: string };
+}
+
+export interface ProposalCommandInput {
+  actor: Actor;
+  reason?: string;
+}
+
+/** Resolves once the proposal is recorded; fails with the refusal (e.g. a duplicate). Used with update-with-start. */
+export const proposalRecordedUpdate = defineUpdate<ProposalView>('proposalRecorded');
+export const reviewProposalUpdate = defineUpdate<ProposalView, [ProposalCommandInput]>('reviewProposal');
+export const acceptProposalUpdate = defineUpdate<ProposalView, [ProposalCommandInput]>('acceptProposal');
+export const declineProposalUpdate = defineUpdate<ProposalView, [ProposalCommandInput]>('declineProposal');
+export const withdrawProposalUpdate = defineUpdate<ProposalView, [ProposalCommandInput]>('withdrawProposal');
+export const proposalStateQuery = defineQuery<ProposalView>('proposalState');
+
+export const PROPOSAL_COMMAND_UPDATES = {
+  review: reviewProposalUpdate,
+  accept: acceptProposalUpdate,
+  decline: declineProposalUpdate,
+  withdraw: withdrawProposalUpdate,
+} as const;
+
+/** The e-mails a proposal sends. */
+export type ProposalEmailEvent = 'created' | 'reminder' | 'accepted' | 'declined' | 'timed_out';
+
+/** The proposal workflow's signature: started by name (WORKFLOW_TYPES.proposal) with typed args. */
+export type ProposalWorkflow = (input: ProposalInput) => Promise<ProposalView>;

@@ -1,5 +1,5 @@
-import type { ApplicationStage } from '../../workflows/automation-rules.js';
-import type { CanonicalApplication } from './types.js';
+import type { CanonicalApplication } from './ats.js';
+import type { ApplicationStage } from './automation-rules.js';
 
 /**
  * An ATS's own stage names ("Recruiter Screen", "On-site interview", "Offer Sent" …) →

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, dropDatabase, ensureDatabase, migrateLatest } from '../../lib/db.js';
+import { ROLES } from '../../domain/actors.js';
+import { ATS_PLATFORMS, INTEGRATION_STATES, SYNC_INTERVAL_MINUTES } from '../../domain/ats.js';
+import { APPROVAL_STATUSES, APPROVER_ROLES, DECISION_SOURCES, EXECUTION_STATUSES } from '../../domain/automation.js';
+import { COLLABORATOR_ROLES, MIN_SPLIT_BPS, TOTAL_BPS } from '../../domain/money.js';
+import { OUTREACH_STATUSES } from '../../domain/outreach.js';
+import { PAYOUT_STATUSES, SPLIT_STATUSES, TRANCHES } from '../../domain/payout.js';
+import { ESCROW_STATUSES, PLACEMENT_STATES } from '../../domain/placement.js';
+import { PROPOSAL_STATES } from '../../domain/proposal.js';
+import { PROTECTION_STATES } from '../../domain/protection.js';
+import { databaseUrl } from '../support/context.js';
+
+// Migrations hold frozen lists (a past migration never changes); domain/ holds the current
+// ones. This compares what a freshly migrated database accepts with what the domain says.
+const name = `splits_domain_constraints_${process.pid}_${Date.now()}`;
+const adminUrl = Object.assign(new URL(databaseUrl()), { pathname: '/postgres' }).toString();
+let db: ReturnType<typeof createDb>;
+/** Each table's check constraints by name, as Postgres prints them (`state = ANY (ARRAY['a'::text, …])`). */
+const checks = new Map<string, { name: string; def: string }[]>();
+
+beforeAll(async () => {
+  await ensureDatabase(adminUrl, name);
+  db = createDb(Object.assign(new URL(databaseUrl()), { pathname: `/${name}` }).toString(), { max: 1 });
+  await migrateLatest(db);
+  const { rows } = await db.raw(`
+    select c.relname as "table", k.conname as name, pg_get_constraintdef(k.oid) as def
+      from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+     where k.contype = 'c' and n.nspname = 'public'`);
+  for (const { table, name, def } of rows as { table: string; name: string; def: string }[]) checks.set(table, [...(checks.get(table) ?? []), { name, def }]);
+});
+afterAll(async () => {
+  await db?.destroy();
+  await dropDatabase(adminUrl, name);
+});
+
+/** The values the check constraint on `table` (or the one named `constraint`) allows in `column` (`column in (…)`), sorted. */
+function allowed(table: string, column: string, constraint?: string): string[] {
+  const pattern = new RegExp(`(?<![\\w.])\\(?${column}\\)?(?:::text)? = ANY \\(\\(?ARRAY\\[([^\\]]*)\\]`);
+  const found = (checks.get(table) ?? []).filter((c) => !constraint || c.name === constraint).map((c) => pattern.exec(c.def)).filter((m) => m !== null);
+  expect(found, `one check constraint on ${table}.${column} lists its values`).toHaveLength(1);
+  return [...found[0]![1]!.matchAll(/'([^']*)'/g)].map((m) => m[1]!).sort();
+}
+
+/** The bounds a check constraint on `table` puts on `column` (`column between a and b`). */
+function range(table: string, column: string): { min: number; max: number } {
+  const defs = (checks.get(table) ?? []).map((c) => c.def).join(' ');
+  const min = new RegExp(`\\(${column} >= (\\d+)\\)`).exec(defs)?.[1];
+  const max = new RegExp(`\\(${column} <= (\\d+)\\)`).exec(defs)?.[1];
+  return { min: Number(min), max: Number(max) };
+}
+
+const sorted = (values: readonly string[]) => [...values].sort();
+
+describe('database check constraints equal the domain constants', () => {
+  it('users.role (users_role_valid; users_company_role ties company roles to a company)', () => {
+    expect(allowed('users', 'role', 'users_role_valid')).toEqual(sorted(ROLES));
+  });
+
+  it.each([
+    ['candidate_role_assignments', 'state', PROPOSAL_STATES],
+    ['placements', 'state', PLACEMENT_STATES],
+    ['escrow_holds', 'status', ESCROW_STATUSES],
+    ['payout_schedules', 'status', PAYOUT_STATUSES],
+    ['payout_schedules', 'tranche', TRANCHES],
+    ['payout_splits', 'status', SPLIT_STATUSES],
+    ['placement_collaborators', 'role', COLLABORATOR_ROLES],
+    ['candidate_sourcers', 'protection_state', PROTECTION_STATES],
+    ['automation_rules', 'approver_role', APPROVER_ROLES],
+    ['automation_executions', 'status', EXECUTION_STATUSES],
+    ['automation_approvals', 'status', APPROVAL_STATUSES],
+    ['decision_audit_log', 'source', DECISION_SOURCES],
+    ['integrations', 'platform', ATS_PLATFORMS],
+    ['integrations', 'state', INTEGRATION_STATES],
+    ['candidate_outreach', 'status', OUTREACH_STATUSES],
+  ] as const)('%s.%s', (table, column, domain) => {
+    expect(allowed(table, column)).toEqual(sorted(domain));
+  });
+
+  it('integrations.interval_minutes and placement_collaborators.split_bps', () => {
+    expect(range('integrations', 'interval_minutes')).toEqual({ min: SYNC_INTERVAL_MINUTES.min, max: SYNC_INTERVAL_MINUTES.max });
+    expect(range('placement_collaborators', 'split_bps')).toEqual({ min: MIN_SPLIT_BPS, max: TOTAL_BPS });
+  });
+});
