@@ -45,7 +45,7 @@ export function splitIssues(rows) {
     if (r.recruiterId && seen.has(key)) issues.push({ path: ['collaborators', i, 'role'], message: 'This recruiter already has this role.' });
     seen.add(key);
     const bps = percentToBps(r.splitPercent);
-    if (bps === null) issues.push({ path: ['collaborators', i, 'splitPercent'], message: 'A percentage with at most two decimals, e.g. 33.33.' });
+    if (bps === null) issues.push({ path: ['collaborators', i, 'splitPercent'], message: 'A percentage from 0 to 100 with at most two decimals, e.g. 33.33.' });
     else if (bps < MIN_SPLIT_BPS) issues.push({ path: ['collaborators', i, 'splitPercent'], message: `Each split is at least ${bpsToPercent(MIN_SPLIT_BPS)} %.` });
   });
   const all = rows.map((r) => percentToBps(r.splitPercent));
