@@ -52,7 +52,7 @@ export default tseslint.config(
   {
     // domain/ is the project's pure core: workflows, activities, DAL, API and web types import it,
     // so it imports nothing from the rest of the project, and (bundled into workflows) does no I/O.
-    files: ['domain/**/*.ts'],
+    files: ['domain/**/*.ts', 'domain/**/*.js'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         paths: forbiddenInWorkflows.map((name) => ({ name, message: 'domain/ is pure: no Node built-ins or I/O' })),

@@ -84,6 +84,11 @@ function codecOrigins(config: AppDeps['config']): string[] {
 }
 
 const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
+/**
+ * Pure domain modules the web app imports as they are (web/index.html maps `@domain/` to
+ * /domain/): only these files, read-only, so the browser and the server share one source.
+ */
+const BROWSER_DOMAIN_MODULES = new Map([['split-rules.js', fileURLToPath(new URL('../domain/split-rules.js', import.meta.url))]]);
 const OPENAPI_INFO = { title: 'Splits orchestration API', version: '1.0.0' };
 const operationsOf = new WeakMap<Express, Operation[]>();
 
@@ -166,7 +171,14 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   app.use('/api/v1', api);
 
   // The web UI (static single-page app) is served by the same process.
-  if (existsSync(WEB_ROOT)) app.use(express.static(WEB_ROOT, { index: 'index.html' }));
+  if (existsSync(WEB_ROOT)) {
+    app.get('/domain/:file', (req, res, next) => {
+      const file = BROWSER_DOMAIN_MODULES.get(req.params.file);
+      if (file) res.sendFile(file);
+      else next();
+    });
+    app.use(express.static(WEB_ROOT, { index: 'index.html' }));
+  }
 
   app.use(checkErrorStatus, errorHandler(logger));
   return app;

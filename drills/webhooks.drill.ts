@@ -176,7 +176,7 @@ async function atsDrill(h: DrillStack, seed: number, t: Tally) {
       }
       for (const [key, n] of seen) if (n > 1) { historyDuplicates += n - 1; t.failures.push(`ats: application ${app} has the move to ${key} ${n}× in its stage history`); }
       const latest = events.filter((e) => e.app === app).at(-1)!.stage;
-      // The ATS's name stays as the label beside our canonical stage (activities/ats/stages.ts).
+      // The ATS's name stays as the label beside our canonical stage (domain/ats-stages.ts).
       const row = await h.db('applications').where({ id: map.internal_id }).first('stage', 'stage_label');
       finals[app] = { expected: latest, actual: row?.stage_label, history: history.map((r) => `${r.from_stage}→${r.to_stage}`) };
       if (row?.stage_label === latest && row.stage === canonicalStage(latest)) finalOk++;

@@ -18,7 +18,7 @@ export interface StageMove {
   applicationExternalId: string;
   candidateId: string;
   jobId: string;
-  /** Canonical stages (activities/ats/stages.ts). */
+  /** Canonical stages (domain/ats-stages.ts). */
   stageFrom: string | null;
   stageTo: string;
   /** The ATS's own stage names, which its event log keeps. */

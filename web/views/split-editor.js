@@ -10,26 +10,26 @@ import { api, isAbort } from '../api.js';
 import { h } from '../dom.js';
 import { formatMoney } from '../format.js';
 import { formField, select } from './form.js';
+import { COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_SPLIT_BPS, TOTAL_BPS, bpsToPercent, percentToBps as sharedPercentToBps } from '@domain/split-rules.js';
 /** @import { ErrorTarget, FormField } from './form.js' */
 /** @import { Recruiter } from './types' */
 /** @typedef {{ recruiterId: string, role: Collaborator['role'], splitPercent: string }} RowValue a row as typed */
 /** @typedef {{ path: (string | number)[], message: string }} Issue */
 
-/** Every collaborator role the API takes, and only those (a Record over the generated enum, so an API change fails the type check). */
-const ROLE_SET = /** @type {const} @satisfies {Record<Collaborator['role'], true>} */ ({ sourcer: true, submitter: true, closer: true, support: true });
-export const ROLES = /** @type {(keyof typeof ROLE_SET)[]} */ (Object.keys(ROLE_SET));
-const MIN_BPS = 500;
-const TOTAL_BPS = 10_000;
-const MAX_ROWS = 10;
+/** The collaborator roles: the shared list, which must equal the API's generated enum (either side changing alone fails the type check). */
+/** @type {readonly Collaborator['role'][]} */
+export const ROLES = COLLABORATOR_ROLES;
+/** @type {Collaborator['role'] extends (typeof COLLABORATOR_ROLES)[number] ? true : never} */
+const _apiRolesAreShared = true;
 
-/** "33.33" → 3333; null when it is not a percentage with at most two decimals. */
+/** "33.33" → 3333 (the server's own rule); null when it is not a percentage from 0 to 100 with at most two decimals. */
 export function percentToBps(/** @type {string} */ text) {
-  const match = /^(\d{1,3})(?:\.(\d{1,2}))?$/.exec(String(text).trim());
-  if (!match) return null;
-  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+  try {
+    return sharedPercentToBps(text);
+  } catch {
+    return null;
+  }
 }
-
-const bpsToPercent = (/** @type {number} */ bps) => (bps % 100 === 0 ? String(bps / 100) : (bps / 100).toFixed(2));
 
 /**
  * The problems a person can fix before sending, with the API's paths.
@@ -45,8 +45,8 @@ export function splitIssues(rows) {
     if (r.recruiterId && seen.has(key)) issues.push({ path: ['collaborators', i, 'role'], message: 'This recruiter already has this role.' });
     seen.add(key);
     const bps = percentToBps(r.splitPercent);
-    if (bps === null) issues.push({ path: ['collaborators', i, 'splitPercent'], message: 'A percentage with at most two decimals, e.g. 33.33.' });
-    else if (bps < MIN_BPS) issues.push({ path: ['collaborators', i, 'splitPercent'], message: 'Each split is at least 5 %.' });
+    if (bps === null) issues.push({ path: ['collaborators', i, 'splitPercent'], message: 'A percentage from 0 to 100 with at most two decimals, e.g. 33.33.' });
+    else if (bps < MIN_SPLIT_BPS) issues.push({ path: ['collaborators', i, 'splitPercent'], message: `Each split is at least ${bpsToPercent(MIN_SPLIT_BPS)} %.` });
   });
   const all = rows.map((r) => percentToBps(r.splitPercent));
   if (rows.length && all.every((b) => b !== null)) {
@@ -118,7 +118,7 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
     const sum = rows.map((r) => percentToBps(r.percent.input.value)).reduce((/** @type {number} */ a, b) => a + (b ?? 0), 0);
     total.textContent = `Total ${bpsToPercent(sum)} %`;
     total.classList.toggle('is-ok', sum === TOTAL_BPS);
-    addButton.disabled = rows.length >= MAX_ROWS;
+    addButton.disabled = rows.length >= MAX_COLLABORATORS;
     rows.forEach((r) => r.percent.setError(null));
     totalField.setError(null);
     void preview();
@@ -156,7 +156,7 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
       tbody),
     h('div', { class: 'actions' }, addButton, total),
     totalError,
-    h('p', { class: 'hint' }, 'Each split is at least 5 % and they add up to exactly 100 %. The splits lock when the first payout is made.'));
+    h('p', { class: 'hint' }, `Each split is at least ${bpsToPercent(MIN_SPLIT_BPS)} % and they add up to exactly 100 %. The splits lock when the first payout is made.`));
 
   return {
     el,
