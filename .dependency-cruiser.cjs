@@ -14,8 +14,6 @@ const WORKFLOW_IMPORTERS = [
   '^test/workflows/',
   '^test/replay/',
   '^test/domain/workflow-types\\.test\\.ts$',
-  '^test/support/[^/]*harness[^/]*\\.ts$',
-  '^test/support/time-skipping\\.ts$',
 ];
 
 module.exports = {
