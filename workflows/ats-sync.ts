@@ -1,5 +1,6 @@
+import type {
+  ApplicationFailure} from '@temporalio/workflow';
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -11,15 +12,16 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AtsWorkflowActivities } from '../activities/index.js';
-import type { Actor } from '../domain/actors.js';
+import { type IntegrationCommandCall, checkIntegrationCommand } from '../domain/ats-rules.js';
 import {
   type AtsSyncInput,
   type CanonicalEvent,
   type EntityStatus,
   type IntegrationState,
   type SyncEntity,
+  type SyncConfigChange,
+  type SealedCredentials,
   type SyncStatus,
-  SYNC_INTERVAL_MINUTES,
   changeSyncConfigUpdate,
   disconnectUpdate,
   fullResyncSignal,
@@ -34,7 +36,8 @@ import {
 } from '../domain/ats.js';
 import { FAILURE_TYPES } from '../domain/failure-types.js';
 import { SEARCH_ATTRIBUTES } from '../domain/temporal.js';
-import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
+import { ATS_ACTIVITY, DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
+import { answerWhenRecorded, refuseIf } from './commands.js';
 import { applicationFailureOf, asRefusal, flagRefusedWrite } from './failures.js';
 
 // The messages live in domain/ (the API sends them without loading workflow code); re-exported beside the workflow.
@@ -61,17 +64,9 @@ export {
 
 const ENTITIES: SyncEntity[] = ['jobs', 'candidates', 'applications'];
 
-const db = proxyActivities<AtsWorkflowActivities>(DATABASE_ACTIVITY);
-const email = proxyActivities<AtsWorkflowActivities>(NOTIFICATION_ACTIVITY);
-const ats = proxyActivities<AtsWorkflowActivities>({
-  startToCloseTimeout: '2 hours',
-  // Paging activities heartbeat every page; a crashed worker's run resumes elsewhere from its stored cursor.
-  heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8,
-    nonRetryableErrorTypes: [FAILURE_TYPES.AtsAuthFailed, FAILURE_TYPES.AtsRequestRejected, FAILURE_TYPES.IntegrationNotFound, FAILURE_TYPES.SyncSuperseded],
-  },
-});
+const db = proxyActivities<Pick<AtsWorkflowActivities, 'recordIntegration' | 'setIntegrationState' | 'saveIntegrationConfig' | 'ingestWebhookEvents'>>(DATABASE_ACTIVITY);
+const email = proxyActivities<Pick<AtsWorkflowActivities, 'sendIntegrationAuthFailedEmail'>>(NOTIFICATION_ACTIVITY);
+const ats = proxyActivities<Pick<AtsWorkflowActivities, 'syncEntity' | 'pushApplication' | 'testConnection' | 'registerWebhooks' | 'removeWebhooks'>>(ATS_ACTIVITY);
 
 /** Webhook subscriptions through the platform's API on connect / resume, removed on disconnect (new commands: patched). */
 const WEBHOOK_SUBSCRIPTIONS_PATCH = 'ats-webhook-subscriptions';
@@ -88,127 +83,218 @@ const MINUTE_MS = 60_000;
  * continuing as new when its history grows long.
  */
 export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> {
-  const emptyEntity = (): EntityStatus => ({ checkpoint: null, lastSuccessAt: null, lastError: null, lastRun: null });
-  const status: SyncStatus = input.status ?? {
-    integrationId: input.integrationId, platform: input.platform, state: 'active', syncing: false, config: input.config, runs: 0,
-    lastRunAt: null, nextRunAt: null, lastSuccessAt: null, lastError: null, consecutiveFailures: 0,
-    entities: { jobs: emptyEntity(), candidates: emptyEntity(), applications: emptyEntity() },
-    webhookEvents: { received: 0, stored: 0, duplicates: 0 }, pushes: { done: 0, failed: 0, pending: 0 },
-  };
-  const pushes: string[] = [...(input.pendingPushes ?? [])];
-  const events: CanonicalEvent[] = [...(input.pendingEvents ?? [])];
-  let requested: 'incremental' | 'full' | null = input.status ? null : 'incremental'; // a new integration syncs at once
-  let configChanged = false;
-  const refuse = (type: string, message: string): never => { throw ApplicationFailure.create({ type, message }); };
-  const show = () =>
-    upsertSearchAttributes([
-      { key: SEARCH_ATTRIBUTES.IntegrationPlatform, value: input.platform },
-      { key: SEARCH_ATTRIBUTES.CompanyId, value: input.companyId },
-      { key: SEARCH_ATTRIBUTES.IntegrationState, value: status.state },
-      { key: SEARCH_ATTRIBUTES.NeedsAttention, value: status.state === 'auth_failed' || status.consecutiveFailures >= ATTENTION_AFTER_FAILURES },
-    ]);
-  const companyAdmin = (actor: Actor) => {
-    if (actor.role !== 'platform_admin' && !(actor.role === 'company_admin' && actor.companyId === input.companyId)) {
-      refuse(FAILURE_TYPES.Forbidden, 'only a company admin of this company can manage its integration');
-    }
-    if (status.state === 'deleted') refuse(FAILURE_TYPES.InvalidState, 'this integration is disconnected');
-  };
-  const setState = async (state: IntegrationState, error?: string | null) => {
-    status.state = state;
-    show();
-    await db.setIntegrationState({ integrationId: input.integrationId, state, ...(error !== undefined && { error }) });
-  };
+  const integration = new Integration(input);
+  integration.acceptCommands();
 
-  let recorded = !!input.status;
-  let refusal: ApplicationFailure | undefined;
-  setHandler(integrationRecordedUpdate, async () => {
-    await condition(() => recorded || refusal !== undefined);
-    if (refusal) throw refusal;
-    return status;
-  });
-  setHandler(syncStatusQuery, () => ({ ...status, pushes: { ...status.pushes, pending: pushes.length } }));
-  setHandler(syncNowSignal, () => { requested ??= 'incremental'; });
-  setHandler(fullResyncSignal, () => { requested = 'full'; });
-  setHandler(webhookEventsSignal, (batch) => {
-    status.webhookEvents.received += batch.length;
-    events.push(...batch);
-  });
-  setHandler(pushApplicationSignal, ({ proposalId }) => {
-    if (!pushes.includes(proposalId)) pushes.push(proposalId);
-  });
-  setHandler(pauseSyncUpdate, async () => {
-    await setState('paused');
-    return status;
-  }, { validator: ({ actor }) => { companyAdmin(actor); if (status.state === 'paused') refuse(FAILURE_TYPES.InvalidState, 'the integration is already paused'); } });
-  setHandler(resumeSyncUpdate, async () => {
-    if (!status.webhookSubscriptions?.length && patched(WEBHOOK_SUBSCRIPTIONS_PATCH)) await subscribeWebhooks();
-    await setState('active', null);
+  if (!(await integration.record())) return integration.refused();
+  while (await integration.workArrived()) {
+    await integration.ingestEvents();
+    await integration.pushApplications();
+    await integration.syncWhenDue();
+    if (integration.historyIsLong()) await integration.continueAsNew();
+  }
+
+  await condition(allHandlersFinished);
+  return integration.status;
+}
+
+/** One integration's status, its commands (signals and updates) and the steps of its loop. */
+class Integration {
+  readonly status: SyncStatus;
+  private readonly pushes: string[];
+  private readonly events: CanonicalEvent[];
+  /** A sync asked for (a new integration syncs at once). */
+  private requested: 'incremental' | 'full' | null;
+  private configChanged = false;
+  private recorded: boolean;
+  private refusal: ApplicationFailure | undefined;
+
+  constructor(private readonly input: AtsSyncInput) {
+    const emptyEntity = (): EntityStatus => ({ checkpoint: null, lastSuccessAt: null, lastError: null, lastRun: null });
+    this.status = input.status ?? {
+      integrationId: input.integrationId, platform: input.platform, state: 'active', syncing: false, config: input.config, runs: 0,
+      lastRunAt: null, nextRunAt: null, lastSuccessAt: null, lastError: null, consecutiveFailures: 0,
+      entities: { jobs: emptyEntity(), candidates: emptyEntity(), applications: emptyEntity() },
+      webhookEvents: { received: 0, stored: 0, duplicates: 0 }, pushes: { done: 0, failed: 0, pending: 0 },
+    };
+    this.pushes = [...(input.pendingPushes ?? [])];
+    this.events = [...(input.pendingEvents ?? [])];
+    this.requested = input.status ? null : 'incremental';
+    this.recorded = !!input.status;
+  }
+
+  // ── Commands ────────────────────────────────────────────────────────────────────────
+
+  acceptCommands() {
+    const { status } = this;
+    answerWhenRecorded(integrationRecordedUpdate, {
+      recorded: () => this.recorded,
+      refusal: () => this.refusal,
+      view: () => status,
+    });
+    setHandler(syncStatusQuery, () => ({ ...status, pushes: { ...status.pushes, pending: this.pushes.length } }));
+    setHandler(syncNowSignal, () => {
+      this.requested ??= 'incremental';
+    });
+    setHandler(fullResyncSignal, () => {
+      this.requested = 'full';
+    });
+    setHandler(webhookEventsSignal, (batch) => {
+      status.webhookEvents.received += batch.length;
+      this.events.push(...batch);
+    });
+    setHandler(pushApplicationSignal, ({ proposalId }) => {
+      if (!this.pushes.includes(proposalId)) this.pushes.push(proposalId);
+    });
+    setHandler(pauseSyncUpdate, () => this.pause(), {
+      validator: ({ actor }) => this.check({ command: 'pause', actor }),
+    });
+    setHandler(resumeSyncUpdate, () => this.resume(), {
+      validator: ({ actor }) => this.check({ command: 'resume', actor }),
+    });
+    setHandler(changeSyncConfigUpdate, (change) => this.changeConfig(change), {
+      validator: ({ actor, config }) => this.check({ command: 'changeConfig', actor, config }),
+    });
+    setHandler(testConnectionUpdate, () => ats.testConnection({ integrationId: this.input.integrationId }), {
+      validator: ({ actor }) => this.check({ command: 'testConnection', actor }),
+    });
+    setHandler(disconnectUpdate, () => this.disconnect(), {
+      validator: ({ actor }) => this.check({ command: 'disconnect', actor }),
+    });
+  }
+
+  private check(call: IntegrationCommandCall) {
+    refuseIf(checkIntegrationCommand(call, { companyId: this.input.companyId, state: this.status.state }));
+  }
+
+  private async pause() {
+    await this.setState('paused');
+    return this.status;
+  }
+
+  private async resume() {
+    const { status } = this;
+    if (!status.webhookSubscriptions?.length && patched(WEBHOOK_SUBSCRIPTIONS_PATCH)) await this.subscribeWebhooks();
+    await this.setState('active', null);
     status.consecutiveFailures = 0;
-    requested ??= 'incremental';
-    show();
+    this.requested ??= 'incremental';
+    this.show();
     return status;
-  }, { validator: ({ actor }) => { companyAdmin(actor); if (status.state === 'active') refuse(FAILURE_TYPES.InvalidState, 'the integration is already running'); } });
-  setHandler(changeSyncConfigUpdate, async ({ config, credentials }) => {
+  }
+
+  private async changeConfig({ config, credentials }: { config: SyncConfigChange; credentials?: SealedCredentials }) {
+    const { status } = this;
     status.config = { ...status.config, ...config, entities: { ...status.config.entities, ...config.entities } };
-    configChanged = true;
+    this.configChanged = true;
     if (config.intervalMinutes !== undefined && status.lastRunAt) {
       status.nextRunAt = new Date(new Date(status.lastRunAt).getTime() + status.config.intervalMinutes * MINUTE_MS).toISOString();
     }
-    await db.saveIntegrationConfig({ integrationId: input.integrationId, ...status.config, ...(credentials && { credentials }) });
+    await db.saveIntegrationConfig({ integrationId: this.input.integrationId, ...status.config, ...(credentials && { credentials }) });
     return status;
-  }, {
-    validator: ({ actor, config }) => {
-      companyAdmin(actor);
-      if (config.intervalMinutes !== undefined && !(Number.isInteger(config.intervalMinutes) && config.intervalMinutes >= SYNC_INTERVAL_MINUTES.min && config.intervalMinutes <= SYNC_INTERVAL_MINUTES.max)) {
-        refuse(FAILURE_TYPES.InvalidState, `the interval is ${SYNC_INTERVAL_MINUTES.min} to ${SYNC_INTERVAL_MINUTES.max} minutes`);
-      }
-    },
-  });
-  setHandler(testConnectionUpdate, () => ats.testConnection({ integrationId: input.integrationId }), { validator: ({ actor }) => companyAdmin(actor) });
-  setHandler(disconnectUpdate, async () => {
-    if (status.webhookSubscriptions?.length && patched(WEBHOOK_SUBSCRIPTIONS_PATCH)) await unsubscribeWebhooks();
-    await setState('deleted');
-    return status;
-  }, { validator: ({ actor }) => companyAdmin(actor) });
+  }
 
-  show();
-  if (input.record) {
+  private async disconnect() {
+    if (this.status.webhookSubscriptions?.length && patched(WEBHOOK_SUBSCRIPTIONS_PATCH)) await this.unsubscribeWebhooks();
+    await this.setState('deleted');
+    return this.status;
+  }
+
+  // ── The process ─────────────────────────────────────────────────────────────────────
+
+  /** Records a new integration and subscribes its webhooks; a continued run is recorded already. */
+  async record(): Promise<boolean> {
+    this.show();
+    if (!this.input.record) return true;
     try {
-      await db.recordIntegration(input.record);
-      recorded = true;
-      if (patched(WEBHOOK_SUBSCRIPTIONS_PATCH)) await subscribeWebhooks();
+      await db.recordIntegration(this.input.record);
+      this.recorded = true;
+      if (patched(WEBHOOK_SUBSCRIPTIONS_PATCH)) await this.subscribeWebhooks();
+      return true;
     } catch (err) {
-      refusal = asRefusal(err);
-      await condition(allHandlersFinished);
-      status.state = 'deleted';
-      return status;
+      this.refusal = asRefusal(err);
+      return false;
     }
   }
-  for (;;) {
-    const due = () => (status.nextRunAt ? new Date(status.nextRunAt).getTime() - Date.now() : 0);
-    const active = () => status.state === 'active';
-    // Paused or failed integrations wait for a command, not for a timer.
+
+  /** The record was refused (e.g. the company has this platform already): the run ends, never connected. */
+  async refused(): Promise<SyncStatus> {
+    await condition(allHandlersFinished);
+    this.status.state = 'deleted';
+    return this.status;
+  }
+
+  /**
+   * Waits for something to do: events, a changed config, or — while active — a sync asked for,
+   * pushes, or the next interval. Paused or failed integrations wait for a command, not for a
+   * timer. False once disconnected.
+   */
+  async workArrived(): Promise<boolean> {
+    const { status } = this;
     await condition(
-      () => status.state === 'deleted' || events.length > 0 || configChanged || (active() && (requested !== null || pushes.length > 0)),
-      active() ? Math.max(1, due()) : undefined,
+      () => status.state === 'deleted' || this.events.length > 0 || this.configChanged || (this.active() && (this.requested !== null || this.pushes.length > 0)),
+      this.active() ? Math.max(1, this.msUntilDue()) : undefined,
     );
-    if (status.state === 'deleted') break;
-    configChanged = false;
+    if (status.state === 'deleted') return false;
+    this.configChanged = false;
+    return true;
+  }
 
-    if (events.length > 0) await ingestEvents(events.splice(0, events.length));
-    if (active() && pushes.length > 0) await pushAll();
-    if (active() && (requested !== null || due() <= 0)) await runSync(requested ?? 'incremental');
+  async ingestEvents() {
+    if (this.events.length === 0) return;
+    const batch = this.events.splice(0, this.events.length);
+    let result;
+    try {
+      result = await db.ingestWebhookEvents({ integrationId: this.input.integrationId, events: batch });
+    } catch (err) {
+      // A batch the database refuses for its data must not end the integration: it stays in this run's history for ops.
+      if (applicationFailureOf(err)?.type !== FAILURE_TYPES.InvalidData) throw err;
+      this.status.lastError = `${batch.length} webhook event(s) not stored: ${flagRefusedWrite('webhook events', err).message}`;
+      return;
+    }
+    this.status.webhookEvents.stored += result.stored;
+    this.status.webhookEvents.duplicates += result.duplicates;
+  }
 
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? 5_000)) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof atsSyncWorkflow>({ ...input, record: undefined, config: status.config, status, pendingPushes: pushes, pendingEvents: events });
+  /** Pushes the queued applications in order; an auth failure keeps the rest for after the resume. */
+  async pushApplications() {
+    if (!this.active()) return;
+    const { status, pushes } = this;
+    while (pushes.length > 0 && status.state === 'active') {
+      const proposalId = pushes[0]!;
+      try {
+        await ats.pushApplication({ integrationId: this.input.integrationId, proposalId });
+        status.pushes.done += 1;
+      } catch (err) {
+        const cause = applicationFailureOf(err);
+        if (cause?.type === FAILURE_TYPES.AtsAuthFailed) return this.authFailed(cause.message);
+        status.pushes.failed += 1;
+        status.lastError = `push of proposal ${proposalId}: ${cause?.message ?? String(err)}`;
+      }
+      pushes.shift();
     }
   }
-  await condition(allHandlersFinished);
-  return status;
 
-  async function runSync(mode: 'incremental' | 'full') {
-    requested = null;
+  async syncWhenDue() {
+    if (this.active() && (this.requested !== null || this.msUntilDue() <= 0)) await this.runSync(this.requested ?? 'incremental');
+  }
+
+  historyIsLong(): boolean {
+    return workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (this.input.historyLimit ?? 5_000);
+  }
+
+  /** Carries the status, config and what is still queued into a fresh run. */
+  async continueAsNew(): Promise<never> {
+    await condition(allHandlersFinished);
+    const { status, pushes, events } = this;
+    return continueAsNew<typeof atsSyncWorkflow>({ ...this.input, record: undefined, config: status.config, status, pendingPushes: pushes, pendingEvents: events });
+  }
+
+  // ── Steps ───────────────────────────────────────────────────────────────────────────
+
+  /** One sync of each enabled entity; an entity's failure is counted, an auth failure pauses the integration. */
+  private async runSync(mode: 'incremental' | 'full') {
+    const { status } = this;
+    this.requested = null;
     status.syncing = true;
     status.runs += 1;
     status.lastRunAt = new Date().toISOString();
@@ -216,7 +302,7 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
     for (const entity of ENTITIES.filter((e) => status.config.entities[e])) {
       const entityStatus = status.entities[entity];
       try {
-        const result = await ats.syncEntity({ integrationId: input.integrationId, entity, mode, runId: `${workflowInfo().workflowId}:run-${status.runs}:${entity}` });
+        const result = await ats.syncEntity({ integrationId: this.input.integrationId, entity, mode, runId: `${workflowInfo().workflowId}:run-${status.runs}:${entity}` });
         const { entity: _e, checkpoint, ...counts } = result;
         Object.assign(entityStatus, { checkpoint, lastSuccessAt: new Date().toISOString(), lastError: null, lastRun: counts });
       } catch (err) {
@@ -225,7 +311,7 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
         entityStatus.lastError = message;
         if (cause?.type === FAILURE_TYPES.AtsAuthFailed) {
           status.syncing = false;
-          return authFailed(message);
+          return this.authFailed(message);
         }
         if (cause?.type === FAILURE_TYPES.SyncSuperseded) continue;
         failed = `${entity}: ${message}`;
@@ -237,64 +323,59 @@ export async function atsSyncWorkflow(input: AtsSyncInput): Promise<SyncStatus> 
     status.consecutiveFailures = failed ? status.consecutiveFailures + 1 : 0;
     if (!failed) status.lastSuccessAt = new Date().toISOString();
     status.nextRunAt = new Date(Date.now() + status.config.intervalMinutes * MINUTE_MS).toISOString();
-    show();
+    this.show();
   }
 
   /** A platform refusing the subscription does not stop syncing: the error shows, and a resume tries again. */
-  async function subscribeWebhooks() {
+  private async subscribeWebhooks() {
     try {
-      status.webhookSubscriptions = (await ats.registerWebhooks({ integrationId: input.integrationId })).subscriptionIds;
+      this.status.webhookSubscriptions = (await ats.registerWebhooks({ integrationId: this.input.integrationId })).subscriptionIds;
     } catch (err) {
-      status.lastError = `webhook subscription: ${applicationFailureOf(err)?.message ?? String(err)}`;
-      log.warn('ATS webhook subscription failed', { error: status.lastError });
+      this.status.lastError = `webhook subscription: ${applicationFailureOf(err)?.message ?? String(err)}`;
+      log.warn('ATS webhook subscription failed', { error: this.status.lastError });
     }
   }
 
-  async function unsubscribeWebhooks() {
+  private async unsubscribeWebhooks() {
     try {
-      await ats.removeWebhooks({ integrationId: input.integrationId, subscriptionIds: status.webhookSubscriptions ?? [] });
-      status.webhookSubscriptions = [];
+      await ats.removeWebhooks({ integrationId: this.input.integrationId, subscriptionIds: this.status.webhookSubscriptions ?? [] });
+      this.status.webhookSubscriptions = [];
     } catch (err) {
       log.warn('ATS webhook subscriptions could not be removed', { error: applicationFailureOf(err)?.message ?? String(err) });
     }
   }
 
-  async function authFailed(message: string) {
-    await setState('auth_failed', message);
+  private async authFailed(message: string) {
+    await this.setState('auth_failed', message);
     try {
-      await email.sendIntegrationAuthFailedEmail({ integrationId: input.integrationId, occurrence: `${status.runs}`, error: message });
+      await email.sendIntegrationAuthFailedEmail({ integrationId: this.input.integrationId, occurrence: `${this.status.runs}`, error: message });
     } catch {
       // The state and NeedsAttention already tell; a failing e-mail must not hold the integration.
     }
   }
 
-  async function ingestEvents(batch: CanonicalEvent[]) {
-    let result;
-    try {
-      result = await db.ingestWebhookEvents({ integrationId: input.integrationId, events: batch });
-    } catch (err) {
-      // A batch the database refuses for its data must not end the integration: it stays in this run's history for ops.
-      if (applicationFailureOf(err)?.type !== FAILURE_TYPES.InvalidData) throw err;
-      status.lastError = `${batch.length} webhook event(s) not stored: ${flagRefusedWrite('webhook events', err).message}`;
-      return;
-    }
-    status.webhookEvents.stored += result.stored;
-    status.webhookEvents.duplicates += result.duplicates;
+  private async setState(state: IntegrationState, error?: string | null) {
+    this.status.state = state;
+    this.show();
+    await db.setIntegrationState({ integrationId: this.input.integrationId, state, ...(error !== undefined && { error }) });
   }
 
-  async function pushAll() {
-    while (pushes.length > 0 && status.state === 'active') {
-      const proposalId = pushes[0]!;
-      try {
-        await ats.pushApplication({ integrationId: input.integrationId, proposalId });
-        status.pushes.done += 1;
-      } catch (err) {
-        const cause = applicationFailureOf(err);
-        if (cause?.type === FAILURE_TYPES.AtsAuthFailed) return authFailed(cause.message); // kept for after the resume
-        status.pushes.failed += 1;
-        status.lastError = `push of proposal ${proposalId}: ${cause?.message ?? String(err)}`;
-      }
-      pushes.shift();
-    }
+  private show() {
+    const { input, status } = this;
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.IntegrationPlatform, value: input.platform },
+      { key: SEARCH_ATTRIBUTES.CompanyId, value: input.companyId },
+      { key: SEARCH_ATTRIBUTES.IntegrationState, value: status.state },
+      { key: SEARCH_ATTRIBUTES.NeedsAttention, value: status.state === 'auth_failed' || status.consecutiveFailures >= ATTENTION_AFTER_FAILURES },
+    ]);
+  }
+
+  private active(): boolean {
+    return this.status.state === 'active';
+  }
+
+  /** Milliseconds until the next interval's sync (0 or less: due; no run yet: due now). */
+  private msUntilDue(): number {
+    return this.status.nextRunAt ? new Date(this.status.nextRunAt).getTime() - Date.now() : 0;
   }
 }

@@ -1,6 +1,5 @@
 import {
   ActivityFailure,
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   proxyActivities,
@@ -19,9 +18,10 @@ import {
   rejectExecutionUpdate,
 } from '../domain/automation.js';
 import { type AutomationAction, evaluateCondition } from '../domain/automation-rules.js';
-import { FAILURE_TYPES } from '../domain/failure-types.js';
+import { checkApprovalCommand } from '../domain/approval-rules.js';
 import { SEARCH_ATTRIBUTES } from '../domain/temporal.js';
 import { DATABASE_ACTIVITY, NOTIFICATION_ACTIVITY } from './activity-options.js';
+import { refuseIf } from './commands.js';
 import { commandWriter } from './failures.js';
 
 // The messages live in domain/ (the API sends them without loading workflow code); re-exported beside the workflow.
@@ -39,8 +39,12 @@ export {
 } from '../domain/automation.js';
 export type { DomainEvent } from '../domain/events.js';
 
-const db = proxyActivities<AutomationActivities>(DATABASE_ACTIVITY);
-const email = proxyActivities<AutomationActivities>(NOTIFICATION_ACTIVITY);
+type AutomationDb = Pick<
+  AutomationActivities,
+  'recordConditions' | 'openApproval' | 'recordApprovalDecision' | 'finishExecution' | 'changeApplicationStage' | 'createRecruiterTask'
+>;
+const db = proxyActivities<AutomationDb>(DATABASE_ACTIVITY);
+const email = proxyActivities<Pick<AutomationActivities, 'sendAutomationEmail' | 'sendApprovalRequestEmail'>>(NOTIFICATION_ACTIVITY);
 
 const HOUR_MS = 3_600_000;
 /** An approval's answer counts only once it is recorded (before: at once, then recorded). */
@@ -53,106 +57,141 @@ const DECISION_AFTER_WRITE = 'automation-decision-after-write';
  * Every path ends with a complete execution record.
  */
 export async function automationExecutionWorkflow(input: AutomationExecutionInput): Promise<AutomationView> {
-  const view: AutomationView = { executionId: input.executionId, status: 'pending', conditionsMet: null, approval: null, actionsTaken: [], error: null };
-  let decision: { status: 'approved' | 'rejected'; actor: Actor; comment: string | null } | undefined;
-  let decisionRecorded = false;
-  const commands = commandWriter(DECISION_AFTER_WRITE);
-  const now = () => new Date().toISOString();
-  const refuse = (type: string, message: string): never => { throw ApplicationFailure.create({ type, message }); };
-  const show = () =>
-    upsertSearchAttributes([
-      { key: SEARCH_ATTRIBUTES.AutomationStatus, value: view.status },
-      { key: SEARCH_ATTRIBUTES.NeedsAttention, value: view.status === 'awaiting_approval' },
-    ]);
+  const execution = new Execution(input);
+  execution.acceptCommands();
 
-  setHandler(automationStateQuery, () => view);
+  if (!(await execution.conditionsMet())) return execution.finish('skipped');
+  if (input.requiresApproval) {
+    const answer = await execution.awaitApproval();
+    if (answer !== 'approved') return execution.finish(answer);
+  }
+  return execution.finish(await execution.takeActions());
+}
 
-  const decide = (status: 'approved' | 'rejected') => async ({ actor, comment }: ApprovalCommand) => {
+interface Decision {
+  status: 'approved' | 'rejected';
+  actor: Actor;
+  comment: string | null;
+}
+
+/** One execution's state, the approvers' answers (update handlers) and the steps of the run. */
+class Execution {
+  readonly view: AutomationView;
+  private decision: Decision | undefined;
+  private decisionRecorded = false;
+  private readonly commands = commandWriter(DECISION_AFTER_WRITE);
+
+  constructor(private readonly input: AutomationExecutionInput) {
+    this.view = { executionId: input.executionId, status: 'pending', conditionsMet: null, approval: null, actionsTaken: [], error: null };
+  }
+
+  // ── Commands ────────────────────────────────────────────────────────────────────────
+
+  acceptCommands() {
+    setHandler(automationStateQuery, () => this.view);
+    const validator = ({ actor }: ApprovalCommand) => {
+      const situation = { approval: this.view.approval, beingDecided: this.commands.writing, now: Date.now() };
+      refuseIf(checkApprovalCommand(actor, this.input, situation));
+    };
+    setHandler(approveExecutionUpdate, (cmd) => this.decide('approved', cmd), { validator });
+    setHandler(rejectExecutionUpdate, (cmd) => this.decide('rejected', cmd), { validator });
+  }
+
+  /** While an answer is recorded, a second one is refused and the timer waits; a refused record leaves the approval pending. */
+  private async decide(status: Decision['status'], { actor, comment }: ApprovalCommand) {
     const answer = { status, actor, comment: comment?.trim() || null };
-    // While it is recorded, a second answer is refused and the timer waits; a refused record leaves the approval pending.
-    await commands.run(
+    await this.commands.run(
       `approval ${status}`,
-      () => db.recordApprovalDecision({ executionId: input.executionId, status, actor, comment: answer.comment, at: now() }),
+      () => db.recordApprovalDecision({ executionId: this.input.executionId, status, actor, comment: answer.comment, at: this.now() }),
       () => {
-        decision = answer;
-        Object.assign(view.approval!, { status, decidedBy: actor.userId, comment: answer.comment });
-        view.status = status === 'approved' ? 'running' : 'rejected';
-        show();
+        this.decision = answer;
+        Object.assign(this.view.approval!, { status, decidedBy: actor.userId, comment: answer.comment });
+        this.view.status = status === 'approved' ? 'running' : 'rejected';
+        this.show();
       },
     );
-    decisionRecorded = true;
-    return view;
-  };
-  const validator = ({ actor }: ApprovalCommand) => {
-    if (view.approval?.status !== 'pending') {
-      refuse(FAILURE_TYPES.InvalidState, view.approval ? `this approval is already ${view.approval.status}` : 'this execution is not waiting for approval');
-    }
-    if (commands.writing) refuse(FAILURE_TYPES.InvalidState, 'this approval is being decided');
-    if (Date.now() >= new Date(view.approval!.expiresAt).getTime()) refuse(FAILURE_TYPES.ApprovalExpired, 'this approval has expired');
-    const roleFits = actor.role === 'platform_admin' || (actor.role === input.approverRole && !!input.companyId && actor.companyId === input.companyId);
-    if (!roleFits) refuse(FAILURE_TYPES.Forbidden, `only a ${input.approverRole.replace('_', ' ')} of this company can decide this approval`);
-  };
-  setHandler(approveExecutionUpdate, decide('approved'), { validator });
-  setHandler(rejectExecutionUpdate, decide('rejected'), { validator });
+    this.decisionRecorded = true;
+    return this.view;
+  }
 
-  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.CompanyId, value: input.companyId ?? 'marketplace' }]);
-  const evaluation = evaluateCondition(input.conditions, input.event.data);
-  view.conditionsMet = evaluation.met;
-  await db.recordConditions({ executionId: input.executionId, met: evaluation.met, trace: evaluation.trace });
-  if (!evaluation.met) return finish('skipped');
+  // ── The process ─────────────────────────────────────────────────────────────────────
 
-  if (input.requiresApproval) {
+  async conditionsMet(): Promise<boolean> {
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.CompanyId, value: this.input.companyId ?? 'marketplace' }]);
+    const evaluation = evaluateCondition(this.input.conditions, this.input.event.data);
+    this.view.conditionsMet = evaluation.met;
+    await db.recordConditions({ executionId: this.input.executionId, met: evaluation.met, trace: evaluation.trace });
+    return evaluation.met;
+  }
+
+  /** Asks the approvers and waits for their answer until the approval expires. */
+  async awaitApproval(): Promise<'approved' | 'rejected' | 'expired'> {
+    const { input, view } = this;
     const expiresAt = new Date(Date.now() + input.approvalTimeoutHours * HOUR_MS).toISOString();
     view.approval = { status: 'pending', expiresAt, decidedBy: null, comment: null };
     await db.openApproval({
-      executionId: input.executionId, companyId: input.companyId, approverRole: input.approverRole, requestedAt: now(), expiresAt,
+      executionId: input.executionId, companyId: input.companyId, approverRole: input.approverRole, requestedAt: this.now(), expiresAt,
       summary: { ruleName: input.ruleName, trigger: input.event.type, entityType: input.event.entityType, entityId: input.event.entityId, actions: input.actions },
     });
     view.status = 'awaiting_approval';
-    show();
-    await askApprovers();
-    if (!(await condition(() => decision !== undefined, Math.max(1, new Date(expiresAt).getTime() - Date.now()))) && !(await answeredMeanwhile())) {
-      view.approval.status = 'expired';
-      view.status = 'expired';
-      show();
-      await db.recordApprovalDecision({ executionId: input.executionId, status: 'expired', actor: SYSTEM_ACTOR, comment: null, at: now() });
-      return finish('expired');
+    this.show();
+    await this.askApprovers();
+    const answered = await condition(() => this.decision !== undefined, Math.max(1, new Date(expiresAt).getTime() - Date.now()));
+    if (!answered && !(await this.answeredMeanwhile())) {
+      await this.expire();
+      return 'expired';
     }
-    await condition(() => decisionRecorded);
-    if (decision!.status === 'rejected') return finish('rejected');
+    await condition(() => this.decisionRecorded);
+    return this.decision!.status;
   }
 
-  view.status = 'running';
-  show();
-  for (const [index, action] of input.actions.entries()) {
-    try {
-      const result = await runAction(action, `${input.executionId}:${index}`, decision?.actor);
-      view.actionsTaken.push({ type: action.type, status: 'done', result });
-    } catch (err) {
-      const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
-      view.actionsTaken.push({ type: action.type, status: 'failed', error: message });
-      view.error = `action ${index + 1} (${action.type}) failed: ${message}`;
-      return finish('failed'); // the remaining actions are not taken
+  /** Takes the rule's actions in order; the first that fails ends the run (the rest are not taken). */
+  async takeActions(): Promise<'succeeded' | 'failed'> {
+    const { input, view } = this;
+    view.status = 'running';
+    this.show();
+    for (const [index, action] of input.actions.entries()) {
+      try {
+        const result = await this.runAction(action, `${input.executionId}:${index}`, this.decision?.actor);
+        view.actionsTaken.push({ type: action.type, status: 'done', result });
+      } catch (err) {
+        const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+        view.actionsTaken.push({ type: action.type, status: 'failed', error: message });
+        view.error = `action ${index + 1} (${action.type}) failed: ${message}`;
+        return 'failed';
+      }
     }
-  }
-  return finish('succeeded');
-
-  /** Whether an answer being recorded when the approval expired was recorded (a refused one was not). */
-  async function answeredMeanwhile(): Promise<boolean> {
-    await commands.settled();
-    return decision !== undefined;
+    return 'succeeded';
   }
 
-  async function finish(status: ExecutionStatus): Promise<AutomationView> {
+  /** Every path ends here: the complete execution record, once every update has been answered. */
+  async finish(status: ExecutionStatus): Promise<AutomationView> {
+    const { view } = this;
     view.status = status;
-    show();
-    await db.finishExecution({ executionId: input.executionId, status, conditionsMet: view.conditionsMet, actionsTaken: view.actionsTaken, error: view.error, at: now() });
+    this.show();
+    await db.finishExecution({ executionId: this.input.executionId, status, conditionsMet: view.conditionsMet, actionsTaken: view.actionsTaken, error: view.error, at: this.now() });
     await condition(allHandlersFinished);
     return view;
   }
 
-  function runAction(action: AutomationAction, key: string, approvedBy: Actor | undefined): Promise<unknown> {
-    const context = { key, executionId: input.executionId, event: input.event, approvedBy: approvedBy ?? null, at: now() };
+  // ── Steps ───────────────────────────────────────────────────────────────────────────
+
+  /** Whether an answer being recorded when the approval expired was recorded (a refused one was not). */
+  private async answeredMeanwhile(): Promise<boolean> {
+    await this.commands.settled();
+    return this.decision !== undefined;
+  }
+
+  private async expire() {
+    this.view.approval!.status = 'expired';
+    this.view.status = 'expired';
+    this.show();
+    await db.recordApprovalDecision({ executionId: this.input.executionId, status: 'expired', actor: SYSTEM_ACTOR, comment: null, at: this.now() });
+  }
+
+  private runAction(action: AutomationAction, key: string, approvedBy: Actor | undefined): Promise<unknown> {
+    const { input } = this;
+    const context = { key, executionId: input.executionId, event: input.event, approvedBy: approvedBy ?? null, at: this.now() };
     switch (action.type) {
       case 'advance_stage': return db.changeApplicationStage({ ...context, stage: action.stage, reason: `automation rule "${input.ruleName}"` });
       case 'reject_application': return db.changeApplicationStage({ ...context, stage: 'rejected', reason: action.reason });
@@ -161,11 +200,22 @@ export async function automationExecutionWorkflow(input: AutomationExecutionInpu
     }
   }
 
-  async function askApprovers() {
+  private async askApprovers() {
     try {
-      await email.sendApprovalRequestEmail({ executionId: input.executionId });
+      await email.sendApprovalRequestEmail({ executionId: this.input.executionId });
     } catch {
       // The request is in the approvals inbox and the Web UI (NeedsAttention); a failing e-mail must not hold it.
     }
+  }
+
+  private show() {
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.AutomationStatus, value: this.view.status },
+      { key: SEARCH_ATTRIBUTES.NeedsAttention, value: this.view.status === 'awaiting_approval' },
+    ]);
+  }
+
+  private now(): string {
+    return new Date().toISOString();
   }
 }

@@ -1,5 +1,5 @@
+import type { SignalDefinition } from '@temporalio/common';
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   proxyActivities,
@@ -10,8 +10,8 @@ import {
 import type { OwnershipActivities } from '../activities/index.js';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actors.js';
 import { FAILURE_TYPES } from '../domain/failure-types.js';
-import { EXTENSION_DAYS } from '../domain/limits.js';
 import {
+  type ClaimCommand,
   type ProtectionView,
   claimCandidateUpdate,
   extendProtectionUpdate,
@@ -20,8 +20,10 @@ import {
   releaseProtectionUpdate,
   submissionBlockedSignal,
 } from '../domain/protection.js';
+import { type ProtectionCommandCall, checkProtectionCommand } from '../domain/protection-rules.js';
 import { SEARCH_ATTRIBUTES } from '../domain/temporal.js';
 import { DATABASE_ACTIVITY, DAY_MS, NOTIFICATION_ACTIVITY } from './activity-options.js';
+import { refuse, refuseIf } from './commands.js';
 import { asRefusal, commandWriter } from './failures.js';
 import { raiseDomainEvent } from './domain-events.js';
 
@@ -38,12 +40,11 @@ export {
   submissionBlockedSignal,
 } from '../domain/protection.js';
 
-const db = proxyActivities<OwnershipActivities>(DATABASE_ACTIVITY);
-const email = proxyActivities<OwnershipActivities>(NOTIFICATION_ACTIVITY);
+const db = proxyActivities<Pick<OwnershipActivities, 'claimCandidate' | 'changeProtection' | 'recordMarketplaceEvent' | 'publishDomainEvent'>>(DATABASE_ACTIVITY);
+const email = proxyActivities<Pick<OwnershipActivities, 'sendProtectionEmail'>>(NOTIFICATION_ACTIVITY);
 
 /** Release, override and extend change the view only once their projection write succeeded (before: at once, then written). */
 const STATE_AFTER_WRITE = 'protection-state-after-write';
-
 
 /**
  * A candidate's ownership (product §3.4): the first sourcing claim wins and starts a
@@ -52,161 +53,202 @@ const STATE_AFTER_WRITE = 'protection-state-after-write';
  * the attribution or extend the window (reasons in decision_audit_log).
  */
 export async function protectionWorkflow(input: { candidateId: string }): Promise<ProtectionView> {
-  const view: ProtectionView = { candidateId: input.candidateId, state: 'unclaimed', recruiterId: null, protectionEndsAt: null };
-  let noticeDaysBefore = 3;
-  let claiming = false;
-  let firstClaimRefused = false;
-  const commands = commandWriter(STATE_AFTER_WRITE);
-  let step = 0;
-  const now = () => new Date().toISOString();
-  const key = (name: string) => `${workflowInfo().workflowId}:${++step}:${name}`;
-  const refuse = (type: string, message: string): never => { throw ApplicationFailure.create({ type, message }); };
-  const show = () =>
-    upsertSearchAttributes([
-      { key: SEARCH_ATTRIBUTES.ProtectionState, value: view.state },
-      ...(view.protectionEndsAt ? [{ key: SEARCH_ATTRIBUTES.ProtectionEndsAt, value: new Date(view.protectionEndsAt) }] : []),
-    ]);
-  const requireAdmin = (actor: Actor, reason: string | undefined) => {
-    if (actor.role !== 'platform_admin') refuse(FAILURE_TYPES.Forbidden, 'only a platform admin can do this');
-    if (!reason?.trim()) refuse(FAILURE_TYPES.InvalidState, 'a reason is required');
-    if (view.state !== 'protected') refuse(FAILURE_TYPES.InvalidState, `the candidate is ${view.state}, not protected`);
-    refuseWhileWriting();
-  };
-  const refuseWhileWriting = () => {
-    if (commands.writing) refuse(FAILURE_TYPES.InvalidState, 'another change of this protection is being recorded');
-  };
+  const protection = new Protection(input.candidateId);
+  protection.acceptCommands();
 
-  setHandler(protectionQuery, () => view);
+  if (await protection.claimed()) await protection.runWindow();
 
-  setHandler(claimCandidateUpdate, async ({ recruiterId, actor, jobId }) => {
-    if (view.state !== 'unclaimed' || claiming) {
-      // A lost race or a late claim: the conflict is evidence, then the refusal.
-      const conflictKey = key('claim-conflict');
-      await db.recordMarketplaceEvent({ key: conflictKey, type: 'sourcing_conflict', candidateId: input.candidateId, recruiterId, actor, details: { owner: view.recruiterId, jobId: jobId ?? null }, at: now() });
-      await raiseDomainEvent(db.publishDomainEvent, {
-        type: 'sourcing.conflict', occasion: `claim-conflict:${step}`, companyId: null, entityType: 'candidate', entityId: input.candidateId,
-        data: { candidateId: input.candidateId, recruiterId, ownerRecruiterId: view.recruiterId, jobId: jobId ?? null },
-      });
+  await condition(allHandlersFinished);
+  return protection.view;
+}
+
+/** What the `submissionBlocked` signal carries. */
+type BlockedSubmission = typeof submissionBlockedSignal extends SignalDefinition<[infer Blocked]> ? Blocked : never;
+
+/** One candidate's protection, its commands (update handlers) and the steps of its window. */
+class Protection {
+  readonly view: ProtectionView;
+  private noticeDaysBefore = 3;
+  private claiming = false;
+  private firstClaimRefused = false;
+  private readonly commands = commandWriter(STATE_AFTER_WRITE);
+  private step = 0;
+
+  constructor(private readonly candidateId: string) {
+    this.view = { candidateId, state: 'unclaimed', recruiterId: null, protectionEndsAt: null };
+  }
+
+  // ── Commands ────────────────────────────────────────────────────────────────────────
+
+  acceptCommands() {
+    setHandler(protectionQuery, () => this.view);
+    setHandler(claimCandidateUpdate, (claim) => this.claim(claim));
+    setHandler(submissionBlockedSignal, (blocked) => this.recordBlockedSubmission(blocked));
+    setHandler(releaseProtectionUpdate, (cmd) => this.release(cmd), {
+      validator: ({ actor }) => this.check({ command: 'release', actor }),
+    });
+    setHandler(overrideAttributionUpdate, (cmd) => this.overrideAttribution(cmd), {
+      validator: ({ actor, recruiterId, reason }) => this.check({ command: 'override', actor, recruiterId, reason }),
+    });
+    setHandler(extendProtectionUpdate, (cmd) => this.extend(cmd), {
+      validator: ({ actor, days, reason }) => this.check({ command: 'extend', actor, days, reason }),
+    });
+  }
+
+  private check(call: ProtectionCommandCall) {
+    const { state, recruiterId } = this.view;
+    refuseIf(checkProtectionCommand(call, { state, recruiterId, changing: this.commands.writing }));
+  }
+
+  /** The first claim wins; a lost race or a late claim is recorded as a conflict (evidence), then refused. */
+  private async claim({ recruiterId, actor, jobId }: ClaimCommand): Promise<ProtectionView> {
+    if (this.view.state !== 'unclaimed' || this.claiming) {
+      await this.recordConflict(recruiterId, actor, jobId);
       return refuse(FAILURE_TYPES.AlreadySourced, 'this candidate has already been sourced by another recruiter');
     }
-    claiming = true;
+    this.claiming = true;
     try {
-      const claimed = await db.claimCandidate({ candidateId: input.candidateId, recruiterId, actor, jobId, workflowId: workflowInfo().workflowId, at: now() });
-      Object.assign(view, { state: 'protected', recruiterId: claimed.recruiterId, protectionEndsAt: claimed.protectionEndsAt });
-      noticeDaysBefore = claimed.noticeDaysBefore;
-      show();
-      return view;
+      const claimed = await db.claimCandidate({ candidateId: this.candidateId, recruiterId, actor, jobId, workflowId: workflowInfo().workflowId, at: this.now() });
+      Object.assign(this.view, { state: 'protected', recruiterId: claimed.recruiterId, protectionEndsAt: claimed.protectionEndsAt });
+      this.noticeDaysBefore = claimed.noticeDaysBefore;
+      this.show();
+      return this.view;
     } catch (err) {
-      firstClaimRefused = true;
+      this.firstClaimRefused = true;
       throw asRefusal(err);
     } finally {
-      claiming = false;
+      this.claiming = false;
     }
-  });
+  }
 
-  setHandler(submissionBlockedSignal, async (blocked) => {
+  private async recordConflict(recruiterId: string, actor: Actor, jobId: string | undefined) {
+    const { candidateId, view } = this;
+    await db.recordMarketplaceEvent({
+      key: this.key('claim-conflict'), type: 'sourcing_conflict', candidateId, recruiterId, actor,
+      details: { owner: view.recruiterId, jobId: jobId ?? null }, at: this.now(),
+    });
+    await raiseDomainEvent(db.publishDomainEvent, {
+      type: 'sourcing.conflict', occasion: `claim-conflict:${this.step}`, companyId: null, entityType: 'candidate', entityId: candidateId,
+      data: { candidateId, recruiterId, ownerRecruiterId: view.recruiterId, jobId: jobId ?? null },
+    });
+  }
+
+  private async recordBlockedSubmission(blocked: BlockedSubmission) {
     // The same activity either way (histories from before outreach was covered replay unchanged).
     const outreach = blocked.via === 'outreach';
     await db.recordMarketplaceEvent({
-      key: key('submission-blocked'), type: outreach ? 'protected_outreach_blocked' : 'protected_submission_blocked',
-      candidateId: input.candidateId, recruiterId: blocked.recruiterId, actor: blocked.actor,
-      details: { ...(outreach ? { via: 'outreach' } : { jobId: blocked.jobId }), protectionEndsAt: view.protectionEndsAt, owner: view.recruiterId }, at: blocked.at,
+      key: this.key('submission-blocked'), type: outreach ? 'protected_outreach_blocked' : 'protected_submission_blocked',
+      candidateId: this.candidateId, recruiterId: blocked.recruiterId, actor: blocked.actor,
+      details: { ...(outreach ? { via: 'outreach' } : { jobId: blocked.jobId }), protectionEndsAt: this.view.protectionEndsAt, owner: this.view.recruiterId },
+      at: blocked.at,
     });
-  });
-
-  setHandler(releaseProtectionUpdate, async ({ actor, reason }) => {
-    await commands.run(
-      'protection release',
-      () => db.changeProtection({ candidateId: input.candidateId, key: key('released'), actor, at: now(), reason: reason ?? null, state: 'released', decision: 'release' }),
-      () => {
-        view.state = 'released';
-        show();
-      },
-    );
-    return view;
-  }, {
-    validator: ({ actor }) => {
-      if (actor.role !== 'recruiter' || actor.recruiterId !== view.recruiterId) refuse(FAILURE_TYPES.Forbidden, 'only the sourcer can release the protection');
-      if (view.state !== 'protected') refuse(FAILURE_TYPES.InvalidState, `the candidate is ${view.state}, not protected`);
-      refuseWhileWriting();
-    },
-  });
-
-  setHandler(overrideAttributionUpdate, async ({ actor, recruiterId, reason }) => {
-    const loser = view.recruiterId!;
-    await commands.run(
-      'protection override',
-      () => db.changeProtection({ candidateId: input.candidateId, key: key('override'), actor, at: now(), reason, recruiterId, decision: 'override_attribution' }),
-      () => { view.recruiterId = recruiterId; },
-    );
-    await notify(loser, 'overridden', reason);
-    return view;
-  }, {
-    validator: ({ actor, recruiterId, reason }) => {
-      requireAdmin(actor, reason);
-      if (recruiterId === view.recruiterId) refuse(FAILURE_TYPES.InvalidState, 'this recruiter already owns the candidate');
-    },
-  });
-
-  setHandler(extendProtectionUpdate, async ({ actor, days, reason }) => {
-    const protectionEndsAt = new Date(new Date(view.protectionEndsAt!).getTime() + days * DAY_MS).toISOString();
-    await commands.run(
-      'protection extension',
-      () => db.changeProtection({ candidateId: input.candidateId, key: key('extend'), actor, at: now(), reason, protectionEndsAt, decision: 'extend_protection' }),
-      () => {
-        view.protectionEndsAt = protectionEndsAt;
-        show();
-      },
-    );
-    return view;
-  }, {
-    validator: ({ actor, days, reason }) => {
-      requireAdmin(actor, reason);
-      if (!Number.isInteger(days) || days < EXTENSION_DAYS.min || days > EXTENSION_DAYS.max) refuse(FAILURE_TYPES.InvalidState, `extend by ${EXTENSION_DAYS.min} to ${EXTENSION_DAYS.max} days`);
-    },
-  });
-
-  show();
-  await condition(() => view.state !== 'unclaimed' || firstClaimRefused);
-  if (view.state === 'unclaimed') {
-    await condition(allHandlersFinished);
-    return view;
   }
 
-  // The window: a notice before its end, then it lapses by itself (unless released first).
-  let noticeFor: string | null = null;
-  while (view.state === 'protected') {
-    const ends = view.protectionEndsAt!;
-    const changed = () => view.state !== 'protected' || view.protectionEndsAt !== ends;
-    const noticeAt = new Date(ends).getTime() - noticeDaysBefore * DAY_MS;
-    if (noticeFor !== ends && noticeAt > Date.now() && !(await condition(changed, noticeAt - Date.now()))) {
-      noticeFor = ends;
-      await notify(view.recruiterId!, 'ending');
-      continue;
-    }
-    if (!(await condition(changed, Math.max(1, new Date(ends).getTime() - Date.now())))) {
-      // A command being written at the end decides first (a release or extension wins; a refused one does not).
-      if (commands.writing) {
-        await commands.settled();
+  private async release({ actor, reason }: { actor: Actor; reason?: string }) {
+    await this.commands.run(
+      'protection release',
+      () => db.changeProtection({ candidateId: this.candidateId, key: this.key('released'), actor, at: this.now(), reason: reason ?? null, state: 'released', decision: 'release' }),
+      () => {
+        this.view.state = 'released';
+        this.show();
+      },
+    );
+    return this.view;
+  }
+
+  private async overrideAttribution({ actor, recruiterId, reason }: { actor: Actor; recruiterId: string; reason: string }) {
+    const loser = this.view.recruiterId!;
+    await this.commands.run(
+      'protection override',
+      () => db.changeProtection({ candidateId: this.candidateId, key: this.key('override'), actor, at: this.now(), reason, recruiterId, decision: 'override_attribution' }),
+      () => {
+        this.view.recruiterId = recruiterId;
+      },
+    );
+    await this.notify(loser, 'overridden', reason);
+    return this.view;
+  }
+
+  private async extend({ actor, days, reason }: { actor: Actor; days: number; reason: string }) {
+    const protectionEndsAt = new Date(new Date(this.view.protectionEndsAt!).getTime() + days * DAY_MS).toISOString();
+    await this.commands.run(
+      'protection extension',
+      () => db.changeProtection({ candidateId: this.candidateId, key: this.key('extend'), actor, at: this.now(), reason, protectionEndsAt, decision: 'extend_protection' }),
+      () => {
+        this.view.protectionEndsAt = protectionEndsAt;
+        this.show();
+      },
+    );
+    return this.view;
+  }
+
+  // ── The process ─────────────────────────────────────────────────────────────────────
+
+  /** Waits for the first claim: whether it was recorded (a refused first claim ends the run unclaimed). */
+  async claimed(): Promise<boolean> {
+    this.show();
+    await condition(() => this.view.state !== 'unclaimed' || this.firstClaimRefused);
+    return this.view.state !== 'unclaimed';
+  }
+
+  /** The window: a notice before its end, then it lapses by itself (unless released first). */
+  async runWindow() {
+    let noticeFor: string | null = null;
+    while (this.view.state === 'protected') {
+      const ends = this.view.protectionEndsAt!;
+      const changed = () => this.view.state !== 'protected' || this.view.protectionEndsAt !== ends;
+      const noticeAt = new Date(ends).getTime() - this.noticeDaysBefore * DAY_MS;
+      if (noticeFor !== ends && noticeAt > Date.now() && !(await condition(changed, noticeAt - Date.now()))) {
+        noticeFor = ends;
+        await this.notify(this.view.recruiterId!, 'ending');
         continue;
       }
-      view.state = 'expired';
-      show();
-      await db.changeProtection({ candidateId: input.candidateId, key: key('expired'), actor: SYSTEM_ACTOR, at: now(), state: 'expired', reason: 'protection window ended' });
-      await raiseDomainEvent(db.publishDomainEvent, {
-        type: 'protection.expired', occasion: 'expired', companyId: null, entityType: 'candidate', entityId: input.candidateId,
-        data: { candidateId: input.candidateId, recruiterId: view.recruiterId },
-      });
+      if (!(await condition(changed, Math.max(1, new Date(ends).getTime() - Date.now())))) {
+        // A command being written at the end decides first (a release or extension wins; a refused one does not).
+        if (this.commands.writing) {
+          await this.commands.settled();
+          continue;
+        }
+        await this.expire();
+      }
     }
   }
-  await condition(allHandlersFinished);
-  return view;
 
-  async function notify(recruiterId: string, event: 'ending' | 'overridden', reason?: string) {
+  private async expire() {
+    this.view.state = 'expired';
+    this.show();
+    await db.changeProtection({ candidateId: this.candidateId, key: this.key('expired'), actor: SYSTEM_ACTOR, at: this.now(), state: 'expired', reason: 'protection window ended' });
+    await raiseDomainEvent(db.publishDomainEvent, {
+      type: 'protection.expired', occasion: 'expired', companyId: null, entityType: 'candidate', entityId: this.candidateId,
+      data: { candidateId: this.candidateId, recruiterId: this.view.recruiterId },
+    });
+  }
+
+  // ── Steps ───────────────────────────────────────────────────────────────────────────
+
+  private async notify(recruiterId: string, event: 'ending' | 'overridden', reason?: string) {
     try {
-      await email.sendProtectionEmail({ candidateId: input.candidateId, recruiterId, event, protectionEndsAt: view.protectionEndsAt!, reason, key: key(`email-${event}`) });
+      await email.sendProtectionEmail({
+        candidateId: this.candidateId, recruiterId, event, protectionEndsAt: this.view.protectionEndsAt!, reason, key: this.key(`email-${event}`),
+      });
     } catch {
       // A notice that keeps failing must not hold the window.
     }
+  }
+
+  private show() {
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.ProtectionState, value: this.view.state },
+      ...(this.view.protectionEndsAt ? [{ key: SEARCH_ATTRIBUTES.ProtectionEndsAt, value: new Date(this.view.protectionEndsAt) }] : []),
+    ]);
+  }
+
+  /** A key unique within this run: each step's write happens once, however often retried. */
+  private key(name: string): string {
+    return `${workflowInfo().workflowId}:${++this.step}:${name}`;
+  }
+
+  private now(): string {
+    return new Date().toISOString();
   }
 }
