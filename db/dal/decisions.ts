@@ -46,13 +46,13 @@ export const decisionsDal = (db: Db) => ({
     return inserted ? (stored as DecisionRow) : undefined;
   },
 
-  find: (id: number, trx: Executor = db) => trx<DecisionRow>(TABLE).where({ id }).first(),
+  find: (id: number, trx: Executor = db) => table(trx, TABLE).where({ id }).first(),
 
-  overrideOf: (id: number, trx: Executor = db) => trx<DecisionRow>(TABLE).where({ overrides_decision_id: id }).first(),
+  overrideOf: (id: number, trx: Executor = db) => table(trx, TABLE).where({ overrides_decision_id: id }).first(),
 
   /** Newest first; human overrides are listed beside the decisions they override (see `overridesOf`). */
   list(filter: DecisionFilter & Keyset, trx: Executor = db): Promise<DecisionRow[]> {
-    const q = trx<DecisionRow>(TABLE);
+    const q = table(trx, TABLE);
     if (filter.companyId) q.where({ company_id: filter.companyId });
     if (filter.entityType) q.where({ entity_type: filter.entityType });
     if (filter.entityId) q.where({ entity_id: filter.entityId });
@@ -80,7 +80,7 @@ export const decisionsDal = (db: Db) => ({
   /** The overrides of the given decisions, by the id they override. */
   async overridesOf(ids: number[], trx: Executor = db): Promise<Map<number, DecisionRow>> {
     if (ids.length === 0) return new Map();
-    const rows = await trx<DecisionRow>(TABLE).whereIn('overrides_decision_id', ids);
+    const rows = await table(trx, TABLE).whereIn('overrides_decision_id', ids);
     return new Map(rows.map((r) => [r.overrides_decision_id!, r]));
   },
 });
