@@ -1,16 +1,7 @@
 import type { Db, Executor } from '../../lib/db.js';
-import { table } from './tables.js';
+import { type AllTables, table } from './tables.js';
 
-export interface IdempotencyRow {
-  user_id: string;
-  key: string;
-  method: string;
-  path: string;
-  request_hash: string;
-  status_code: number | null;
-  response_body: unknown;
-  created_at: Date;
-}
+export type IdempotencyRow = AllTables['api_idempotency_keys'];
 
 export const idempotencyDal = (db: Db) => ({
   /**

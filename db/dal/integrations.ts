@@ -1,30 +1,9 @@
 import type { Db, Executor } from '../../lib/db.js';
-import type { AtsPlatform, SyncEntity } from '../../domain/ats.js';
+import type { SyncEntity } from '../../domain/ats.js';
 import { type Keyset, newestFirst } from './keyset.js';
-import { table } from './tables.js';
+import { type AllTables, table } from './tables.js';
 
-export interface IntegrationRow {
-  id: string;
-  company_id: string;
-  platform: AtsPlatform;
-  name: string;
-  credentials_sealed: string;
-  credentials_key_id: string;
-  webhook_secret_sealed: string;
-  base_url: string | null;
-  auth_url: string | null;
-  sync_jobs: boolean;
-  sync_candidates: boolean;
-  sync_applications: boolean;
-  push_applications: boolean;
-  interval_minutes: number;
-  state: 'active' | 'paused' | 'auth_failed' | 'deleted';
-  last_error: string | null;
-  workflow_id: string;
-  created_by_user_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export type IntegrationRow = AllTables['integrations'];
 
 export interface CheckpointRow {
   integration_id: string;

@@ -1,19 +1,9 @@
 import type { Db, Executor } from '../../lib/db.js';
-import { table } from './tables.js';
+import { type AllTables, table } from './tables.js';
 import { type Keyset, newestFirst } from './keyset.js';
 
 /** A marketplace event (sourcing conflicts, blocked submissions …), recorded by the ownership activities. */
-export interface MarketplaceEventRow {
-  id: number;
-  type: string;
-  candidate_id: string | null;
-  recruiter_id: string | null;
-  actor_user_id: string | null;
-  actor_role: string;
-  details: unknown;
-  occurred_at: Date;
-  event_key: string;
-}
+export type MarketplaceEventRow = AllTables['marketplace_events'];
 
 export interface MarketplaceEventFilter extends Keyset {
   type?: string;

@@ -26,7 +26,7 @@ export const outreachDal = (db: Db) => ({
    * the same id wrote (a retry then sends that row's e-mail, not a new one).
    */
   async record(row: Omit<OutreachRow, 'status' | 'provider_message_id' | 'sent_at'>, trx: Executor = db): Promise<OutreachRow> {
-    return (await insertOnce(trx, TABLE, { ...row, status: 'sending' }, { key: ['id'] })).row as OutreachRow;
+    return (await insertOnce(trx, TABLE, { ...row, status: 'sending' }, { key: ['id'] })).row;
   },
 
   /** Resend accepted the e-mail: it is sent, and webhook events find it by Resend's id. */

@@ -2,39 +2,16 @@ import type { Knex } from 'knex';
 import type { Db, Executor } from '../../lib/db.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import { insertOnce } from './once.js';
-import { table } from './tables.js';
+import { type AllTables, table } from './tables.js';
 import type { PartyScope } from './placements.js';
 
 import type { PayoutStatus, SplitStatus, Tranche } from '../../domain/payout.js';
 
 export type { PayoutStatus, SplitStatus, Tranche };
 
-export interface PayoutRow {
-  id: string;
-  placement_id: string;
-  tranche: Tranche;
-  amount_cents: number;
-  currency: string;
-  status: PayoutStatus;
-  workflow_id: string;
-  created_at: Date;
-  updated_at: Date;
-}
+export type PayoutRow = AllTables['payout_schedules'];
 
-export interface SplitRow {
-  id: string;
-  payout_id: string;
-  collaborator_id: string;
-  recruiter_id: string;
-  amount_cents: number;
-  stripe_account_id: string | null;
-  transfer_attempt: number;
-  status: SplitStatus;
-  stripe_transfer_id: string | null;
-  reversed_cents: number;
-  block_reason: string | null;
-  updated_at: Date;
-}
+export type SplitRow = AllTables['payout_splits'];
 
 export interface PayoutAuditEntry {
   payout_id: string;

@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
-import { table } from './tables.js';
+import { type AllTables, table } from './tables.js';
 import type { EscrowStatus, PlacementState } from '../../domain/placement.js';
 import { type Keyset, newestFirst } from './keyset.js';
 
@@ -41,16 +41,7 @@ export interface PlacementHistoryRow {
   occurred_at: Date;
 }
 
-export interface EscrowRow {
-  id: string;
-  placement_id: string;
-  amount_cents: number;
-  currency: string;
-  status: EscrowStatus;
-  reason: string | null;
-  held_at: Date;
-  settled_at: Date | null;
-}
+export type EscrowRow = AllTables['escrow_holds'];
 
 /** Whose records a reader sees: one company's, one recruiter's (as a collaborator), or all when empty. */
 export interface PartyScope {

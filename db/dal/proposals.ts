@@ -1,25 +1,10 @@
 import type { Db, Executor } from '../../lib/db.js';
-import { table } from './tables.js';
+import { type AllTables, table } from './tables.js';
 import type { ProposalState } from '../../domain/proposal.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import { insertOnce } from './once.js';
 
-export interface ProposalRow {
-  id: string;
-  candidate_id: string;
-  job_id: string;
-  company_id: string;
-  recruiter_id: string;
-  pitch: string;
-  state: ProposalState;
-  decision_deadline: Date;
-  reminder_at: Date | null;
-  decided_at: Date | null;
-  decision_reason: string | null;
-  workflow_id: string;
-  created_at: Date;
-  updated_at: Date;
-}
+export type ProposalRow = AllTables['candidate_role_assignments'];
 
 /** A proposal with the names people read (for lists and detail views). */
 export interface ProposalView extends ProposalRow {
@@ -28,17 +13,7 @@ export interface ProposalView extends ProposalRow {
   recruiter_name: string;
 }
 
-export interface ProposalHistoryRow {
-  id: number;
-  assignment_id: string;
-  old_state: ProposalState | null;
-  new_state: ProposalState;
-  actor_user_id: string | null;
-  actor_role: string;
-  reason: string | null;
-  occurred_at: Date;
-  transition_key: string;
-}
+export type ProposalHistoryRow = AllTables['candidate_role_assignment_history'];
 
 export interface ProposalListFilter extends Keyset {
   recruiterId?: string;
