@@ -1,6 +1,7 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Resend } from 'resend';
 import type { Db } from '../lib/db.js';
+import type { Role } from '../domain/actors.js';
 import { proposalsDal } from '../db/dal/proposals.js';
 import { directoryDal } from '../db/dal/directory.js';
 import { emailLogDal } from '../db/dal/email-log.js';
@@ -74,7 +75,7 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
   }
 
   /** Company users of a role (or all platform admins), for approval requests. */
-  const usersWithRole = (role: string, companyId: string | null) => directory.usersWithRole(role, companyId);
+  const usersWithRole = (role: Role, companyId: string | null) => directory.usersWithRole(role, companyId);
 
   async function recipientsOf(to: EmailRecipient, ctx: ActionContext): Promise<string[]> {
     const id = eventId(ctx.event, RECIPIENT_NEEDS[to]);

@@ -164,7 +164,7 @@ async function atsDrill(h: DrillStack, seed: number, t: Tally) {
 
     let historyDuplicates = 0;
     let finalOk = 0;
-    const finals: Record<string, { expected: string; actual: string | undefined; history: string[] }> = {};
+    const finals: Record<string, { expected: string; actual: string | null | undefined; history: string[] }> = {};
     for (const app of moved) {
       const map = await h.db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: app }).first();
       if (!map) { t.failures.push(`ats: application ${app} was never synced`); missing++; continue; }

@@ -86,7 +86,7 @@ async function recorder(infra: TestInfra) {
     await createRule(db, m, rule);
     const { executionIds } = await publisher.publishDomainEvent(stageChanged(m, applicationId, 'interview'));
     const execution = await db('automation_executions').where({ id: executionIds[0] }).first();
-    const handle: WorkflowHandle<typeof automationExecutionWorkflow> = env.client.workflow.getHandle(execution.workflow_id);
+    const handle: WorkflowHandle<typeof automationExecutionWorkflow> = env.client.workflow.getHandle(execution!.workflow_id);
     return { m, handle };
   };
   const awaitingApproval = async (handle: WorkflowHandle<typeof automationExecutionWorkflow>) => {

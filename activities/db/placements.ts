@@ -70,7 +70,7 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
   const placements = placementsDal(db);
   const applications = applicationsDal(db);
   const records = placementRecordsDal(db);
-  const history = (trx: Executor, step: PlacementStep, oldState: string | null, newState: string, details?: unknown) =>
+  const history = (trx: Executor, step: PlacementStep, oldState: PlacementState | null, newState: PlacementState, details?: unknown) =>
     records.recordState({ placementId: step.placementId, oldState, newState, actor: step.actor, reason: step.reason ?? null, details, at: new Date(step.at), key: step.key }, trx);
 
   /** Runs `change` once per step key, under the placement's row lock. */
@@ -79,7 +79,7 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
       const placement = await records.lock(step.placementId, trx);
       if (!placement) throw refuse(`placement ${step.placementId} not found`, FAILURE_TYPES.PlacementNotFound);
       if (await records.stepRecorded(step.key, trx)) return;
-      await change(trx, { ...placement, state: placement.state as PlacementState });
+      await change(trx, placement);
     });
   }
 

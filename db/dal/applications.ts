@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
+import { table } from './tables.js';
 import { insertOnce } from './once.js';
 
 export interface ApplicationRow {
@@ -56,13 +57,13 @@ export const applicationsDal = (db: Db) => ({
    * as recorded, a retry included; the caller raises `application.stage_changed` for it.
    */
   async moveStage(input: StageMoveInput, trx: Executor): Promise<{ from: string | null; to: string }> {
-    const done = await trx('application_stage_history').where({ change_key: input.key }).first('from_stage', 'to_stage');
+    const done = await table(trx, 'application_stage_history').where({ change_key: input.key }).first('from_stage', 'to_stage');
     if (done) return { from: done.from_stage, to: done.to_stage };
-    const app = await trx<ApplicationRow>('applications').where({ id: input.applicationId }).forUpdate().first();
+    const app = await table(trx, 'applications').where({ id: input.applicationId }).forUpdate().first();
     if (!app) throw new Error(`application ${input.applicationId} not found`);
-    await trx('applications').where({ id: input.applicationId })
+    await table(trx, 'applications').where({ id: input.applicationId })
       .update({ stage: input.to, stage_label: input.label ?? null, status: statusOf(input.to), stage_changed_at: input.at, stage_label_changed_at: input.at });
-    await trx('application_stage_history').insert({
+    await table(trx, 'application_stage_history').insert({
       application_id: input.applicationId, from_stage: app.stage, to_stage: input.to, actor_user_id: input.actor.userId, actor_role: input.actor.role,
       source: input.source, reason: input.reason, occurred_at: input.at, change_key: input.key,
     });
@@ -70,6 +71,6 @@ export const applicationsDal = (db: Db) => ({
   },
 
   async findByProposal(proposalId: string, trx: Executor = db): Promise<ApplicationRow | undefined> {
-    return trx<ApplicationRow>('applications').where({ source_proposal_id: proposalId }).first();
+    return table(trx, 'applications').where({ source_proposal_id: proposalId }).first();
   },
 });

@@ -3,84 +3,21 @@ import type { AutomationAction, Condition } from '../../domain/automation-rules.
 import type { ApproverRole, ExecutionStatus } from '../../domain/automation.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import { insertOnce } from './once.js';
-import { type AllTables, table } from './tables.js';
+import { type AllTables, refinedTable, table } from './tables.js';
 
-export interface RuleRow {
-  id: string;
-  company_id: string | null;
-  name: string;
-  trigger_event: string;
-  conditions: Condition | null;
-  actions: AutomationAction[];
-  requires_approval: boolean;
-  approval_timeout_hours: number;
-  approver_role: ApproverRole;
-  enabled: boolean;
-  created_by_user_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-  deleted_at: Date | null;
-}
+/*
+ * The automation tables' jsonb columns hold what this module wrote (JSON text in, parsed
+ * values out); the schema cannot type them, so their reads refine just those columns.
+ */
+export type RuleRow = Omit<AllTables['automation_rules'], 'conditions' | 'actions'> & { conditions: Condition | null; actions: AutomationAction[] };
+export type DomainEventRow = Omit<AllTables['domain_events'], 'data'> & { data: Record<string, unknown> };
+export type ExecutionRow = Omit<AllTables['automation_executions'], 'actions_taken'> & { actions_taken: unknown[] };
+export type ApprovalRow = Omit<AllTables['automation_approvals'], 'summary'> & { summary: Record<string, unknown> };
+export type TaskRow = AllTables['recruiter_tasks'];
 
-export interface DomainEventRow {
-  id: string;
-  type: string;
-  company_id: string | null;
-  entity_type: string;
-  entity_id: string;
-  data: Record<string, unknown>;
-  depth: number;
-  occurred_at: Date;
-  event_key: string;
-}
-
-export interface ExecutionRow {
-  id: string;
-  rule_id: string;
-  event_id: string;
-  company_id: string | null;
-  trigger_event: string;
-  entity_type: string;
-  entity_id: string;
-  status: ExecutionStatus;
-  rule_snapshot: unknown;
-  conditions_met: boolean | null;
-  condition_trace: unknown;
-  actions_taken: unknown[];
-  error: string | null;
-  workflow_id: string;
-  created_at: Date;
-  finished_at: Date | null;
-  duration_ms: number | null;
-}
-
-export interface ApprovalRow {
-  id: string;
-  company_id: string | null;
-  approver_role: ApproverRole;
-  status: 'pending' | 'approved' | 'rejected' | 'expired';
-  summary: Record<string, unknown>;
-  requested_at: Date;
-  expires_at: Date;
-  decided_by_user_id: string | null;
-  decided_by_role: string | null;
-  comment: string | null;
-  decided_at: Date | null;
-}
-
-export interface TaskRow {
-  id: string;
-  recruiter_id: string;
-  company_id: string | null;
-  title: string;
-  entity_type: string;
-  entity_id: string;
-  due_at: Date;
-  status: 'open' | 'done';
-  execution_id: string | null;
-  created_at: Date;
-  task_key: string;
-}
+const rules = (trx: Executor) => refinedTable<'automation_rules', RuleRow>(trx, 'automation_rules');
+const executions = (trx: Executor) => refinedTable<'automation_executions', ExecutionRow>(trx, 'automation_executions');
+const approvals = (trx: Executor) => refinedTable<'automation_approvals', ApprovalRow>(trx, 'automation_approvals');
 
 /** Who may see what: a company's rows, or (no company) every row. */
 export interface CompanyScope {
@@ -106,7 +43,7 @@ const json = (v: unknown) => (v === null || v === undefined ? null : JSON.string
 export const automationDal = (db: Db) => ({
   // ---- rules ----
   async insertRule(row: Omit<RuleRow, 'deleted_at'>, trx: Executor = db): Promise<RuleRow> {
-    const [stored] = await trx<RuleRow>('automation_rules')
+    const [stored] = await rules(trx)
       .insert({ ...row, conditions: json(row.conditions), actions: json(row.actions) } as never)
       .returning('*');
     return stored!;
@@ -118,14 +55,14 @@ export const automationDal = (db: Db) => ({
       ...('conditions' in patch && { conditions: json(patch.conditions) }),
       ...(patch.actions && { actions: json(patch.actions) }),
     };
-    const [stored] = await trx<RuleRow>('automation_rules').where({ id }).whereNull('deleted_at').update(encoded as never).returning('*');
+    const [stored] = await rules(trx).where({ id }).whereNull('deleted_at').update(encoded as never).returning('*');
     return stored;
   },
 
-  findRule: (id: string, trx: Executor = db) => trx<RuleRow>('automation_rules').where({ id }).whereNull('deleted_at').first(),
+  findRule: (id: string, trx: Executor = db) => rules(trx).where({ id }).whereNull('deleted_at').first(),
 
   listRules(filter: Keyset & CompanyScope & { triggerEvent?: string; enabled?: boolean }, trx: Executor = db): Promise<RuleRow[]> {
-    const q = trx<RuleRow>('automation_rules').whereNull('deleted_at');
+    const q = rules(trx).whereNull('deleted_at');
     if (filter.companyId) q.where({ company_id: filter.companyId });
     if (filter.triggerEvent) q.where({ trigger_event: filter.triggerEvent });
     if (filter.enabled !== undefined) q.where({ enabled: filter.enabled });
@@ -134,7 +71,7 @@ export const automationDal = (db: Db) => ({
 
   /** The enabled rules an event triggers: its company's and the marketplace-wide ones. */
   rulesListening(type: string, companyId: string | null, trx: Executor = db): Promise<RuleRow[]> {
-    return trx<RuleRow>('automation_rules')
+    return rules(trx)
       .where({ trigger_event: type, enabled: true })
       .whereNull('deleted_at')
       .andWhere((w) => {
@@ -157,12 +94,12 @@ export const automationDal = (db: Db) => ({
   },
 
   executionsOfEvent: (eventId: string, trx: Executor = db) =>
-    trx<ExecutionRow>('automation_executions').where({ event_id: eventId }).orderBy('created_at').orderBy('id'),
+    executions(trx).where({ event_id: eventId }).orderBy('created_at').orderBy('id'),
 
-  findExecution: (id: string, trx: Executor = db) => trx<ExecutionRow>('automation_executions').where({ id }).first(),
+  findExecution: (id: string, trx: Executor = db) => executions(trx).where({ id }).first(),
 
   listExecutions(filter: ExecutionFilter, trx: Executor = db): Promise<ExecutionRow[]> {
-    const q = trx<ExecutionRow>('automation_executions');
+    const q = executions(trx);
     if (filter.companyId) q.where({ company_id: filter.companyId });
     if (filter.ruleId) q.where({ rule_id: filter.ruleId });
     if (filter.status) q.where({ status: filter.status });
@@ -174,10 +111,10 @@ export const automationDal = (db: Db) => ({
   },
 
   // ---- approvals ----
-  findApproval: (id: string, trx: Executor = db) => trx<ApprovalRow>('automation_approvals').where({ id }).first(),
+  findApproval: (id: string, trx: Executor = db) => approvals(trx).where({ id }).first(),
 
   listApprovals(filter: ApprovalFilter, trx: Executor = db): Promise<ApprovalRow[]> {
-    const q = trx<ApprovalRow>('automation_approvals');
+    const q = approvals(trx);
     if (filter.companyId) q.where({ company_id: filter.companyId });
     if (filter.status) q.where({ status: filter.status });
     if (filter.approverRole) q.where({ approver_role: filter.approverRole });
@@ -186,7 +123,7 @@ export const automationDal = (db: Db) => ({
 
   // ---- tasks ----
   listTasks(filter: Keyset & { recruiterId?: string; status?: TaskRow['status'] }, trx: Executor = db): Promise<TaskRow[]> {
-    const q = trx<TaskRow>('recruiter_tasks');
+    const q = table(trx, 'recruiter_tasks');
     if (filter.recruiterId) q.where({ recruiter_id: filter.recruiterId });
     if (filter.status) q.where({ status: filter.status });
     return newestFirst(q, filter);
@@ -206,7 +143,7 @@ export const automationDal = (db: Db) => ({
   },
 
   /** The approval under a row lock, for its one answer. */
-  lockApproval: (id: string, trx: Executor) => trx<ApprovalRow>('automation_approvals').where({ id }).forUpdate().first(),
+  lockApproval: (id: string, trx: Executor) => approvals(trx).where({ id }).forUpdate().first(),
 
   /**
    * The approval's answer, the execution's next status, and the decision's audit row (a plain

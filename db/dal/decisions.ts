@@ -1,27 +1,10 @@
 import type { Db, Executor } from '../../lib/db.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import { insertOnce } from './once.js';
-import { table } from './tables.js';
+import { type AllTables, table } from './tables.js';
 
 /** A row of the append-only decision_audit_log: an admin's, the system's or an AI model's decision. */
-export interface DecisionRow {
-  id: number;
-  entity_type: string;
-  entity_id: string;
-  decision: string;
-  outcome: string | null;
-  source: 'human' | 'ai' | 'system';
-  confidence: string | null;
-  reason: string | null;
-  model_version: string | null;
-  actor_user_id: string | null;
-  actor_role: string;
-  company_id: string | null;
-  overrides_decision_id: number | null;
-  details: unknown;
-  occurred_at: Date;
-  decision_key: string;
-}
+export type DecisionRow = AllTables['decision_audit_log'];
 
 export interface DecisionFilter {
   companyId?: string;
@@ -43,16 +26,16 @@ export const decisionsDal = (db: Db) => ({
   /** Appends a decision once (keyed); returns the stored row, or undefined when its key was taken. */
   async insert(row: NewDecision, trx: Executor = db): Promise<DecisionRow | undefined> {
     const { row: stored, inserted } = await insertOnce(trx, TABLE, { ...row, details: row.details === undefined ? null : JSON.stringify(row.details) } as never, { key: ['decision_key'] });
-    return inserted ? (stored as DecisionRow) : undefined;
+    return inserted ? stored : undefined;
   },
 
-  find: (id: number, trx: Executor = db) => trx<DecisionRow>(TABLE).where({ id }).first(),
+  find: (id: number, trx: Executor = db) => table(trx, TABLE).where({ id }).first(),
 
-  overrideOf: (id: number, trx: Executor = db) => trx<DecisionRow>(TABLE).where({ overrides_decision_id: id }).first(),
+  overrideOf: (id: number, trx: Executor = db) => table(trx, TABLE).where({ overrides_decision_id: id }).first(),
 
   /** Newest first; human overrides are listed beside the decisions they override (see `overridesOf`). */
   list(filter: DecisionFilter & Keyset, trx: Executor = db): Promise<DecisionRow[]> {
-    const q = trx<DecisionRow>(TABLE);
+    const q = table(trx, TABLE);
     if (filter.companyId) q.where({ company_id: filter.companyId });
     if (filter.entityType) q.where({ entity_type: filter.entityType });
     if (filter.entityId) q.where({ entity_id: filter.entityId });
@@ -80,7 +63,7 @@ export const decisionsDal = (db: Db) => ({
   /** The overrides of the given decisions, by the id they override. */
   async overridesOf(ids: number[], trx: Executor = db): Promise<Map<number, DecisionRow>> {
     if (ids.length === 0) return new Map();
-    const rows = await trx<DecisionRow>(TABLE).whereIn('overrides_decision_id', ids);
+    const rows = await table(trx, TABLE).whereIn('overrides_decision_id', ids);
     return new Map(rows.map((r) => [r.overrides_decision_id!, r]));
   },
 });

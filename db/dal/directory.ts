@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
+import type { Role } from '../../domain/actors.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import type { SourcerRow } from './sourcing.js';
 import { table } from './tables.js';
@@ -39,7 +40,7 @@ type SourcerJson = Omit<SourcerRow, 'claimed_at' | 'protection_ends_at'> & { cla
 
 /** Listed candidates (not deleted by an ATS) with their sourcing claim as JSON, if any. */
 const withSourcer = (trx: Executor) =>
-  trx('candidates')
+  table(trx, 'candidates')
     .leftJoin('candidate_sourcers as cs', 'cs.candidate_id', 'candidates.id')
     .whereNull('candidates.deleted_at')
     .select('candidates.*', trx.raw('case when cs.candidate_id is null then null else to_jsonb(cs) end as sourcer'));
@@ -51,21 +52,21 @@ const sourcerDates = ({ sourcer, ...c }: CandidateRow & { sourcer: SourcerJson |
 });
 
 export const directoryDal = (db: Db) => ({
-  job: (id: string, trx: Executor = db) => trx<JobRow>('jobs').where({ id }).first(),
-  candidate: (id: string, trx: Executor = db) => trx<CandidateRow>('candidates').where({ id }).first(),
-  recruiter: (id: string, trx: Executor = db) => trx<RecruiterRow>('recruiters').where({ id }).first(),
-  recruiters: (ids: string[], trx: Executor = db) => trx<RecruiterRow>('recruiters').whereIn('id', ids),
-  user: (id: string, trx: Executor = db) => trx<UserRow>('users').where({ id }).first(),
+  job: (id: string, trx: Executor = db) => table(trx, 'jobs').where({ id }).first(),
+  candidate: (id: string, trx: Executor = db) => table(trx, 'candidates').where({ id }).first(),
+  recruiter: (id: string, trx: Executor = db) => table(trx, 'recruiters').where({ id }).first(),
+  recruiters: (ids: string[], trx: Executor = db) => table(trx, 'recruiters').whereIn('id', ids),
+  user: (id: string, trx: Executor = db) => table(trx, 'users').where({ id }).first(),
   company: (id: string, trx: Executor = db) => table(trx, 'companies').where({ id }).first(),
   placement: (id: string, trx: Executor = db) => table(trx, 'placements').where({ id }).first(),
 
   /** The e-mail addresses of a company's users of `role` (platform admins: all of them), alphabetically. */
-  usersWithRole: (role: string, companyId: string | null, trx: Executor = db): Promise<{ email: string }[]> =>
+  usersWithRole: (role: Role, companyId: string | null, trx: Executor = db): Promise<{ email: string }[]> =>
     table(trx, 'users').where({ role }).modify((q) => { if (role !== 'platform_admin') q.where({ company_id: companyId }); }).orderBy('email').select('email'),
 
   listJobs(filter: Keyset & { companyId?: string; status?: 'open' | 'closed' }, trx: Executor = db): Promise<JobRow[]> {
     // Records an ATS deleted stay for history but are no longer listed.
-    const q = trx<JobRow>('jobs').whereNull('deleted_at');
+    const q = table(trx, 'jobs').whereNull('deleted_at');
     if (filter.companyId) q.where('company_id', filter.companyId);
     if (filter.status) q.where('status', filter.status);
     return newestFirst(q, filter);
@@ -84,18 +85,18 @@ export const directoryDal = (db: Db) => ({
   },
 
   listRecruiters(filter: Keyset, trx: Executor = db): Promise<RecruiterRow[]> {
-    return newestFirst(trx<RecruiterRow>('recruiters'), filter);
+    return newestFirst(table(trx, 'recruiters'), filter);
   },
 
   recruiterUser: (recruiterId: string, trx: Executor = db) =>
-    trx<UserRow>('users')
+    table(trx, 'users')
       .join('recruiters', 'recruiters.user_id', 'users.id')
       .where('recruiters.id', recruiterId)
       .first('users.*'),
 
   /** A job's decision makers: the company's admins and the job's hiring manager. */
   async jobDecisionMakers(jobId: string, trx: Executor = db): Promise<UserRow[]> {
-    return trx<UserRow>('users')
+    return table(trx, 'users')
       .join('jobs', 'jobs.company_id', 'users.company_id')
       .where('jobs.id', jobId)
       .andWhere((w) =>

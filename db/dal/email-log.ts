@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
+import { table } from './tables.js';
 import { insertOnce } from './once.js';
 
 export interface EmailLogRow {
@@ -12,11 +13,11 @@ export interface EmailLogRow {
 
 export const emailLogDal = (db: Db) => ({
   find: (key: string, trx: Executor = db) =>
-    trx<EmailLogRow>('email_log').where({ idempotency_key: key }).first(),
+    table(trx, 'email_log').where({ idempotency_key: key }).first(),
 
   async record(row: Omit<EmailLogRow, 'sent_at'>, trx: Executor = db): Promise<void> {
     await insertOnce(trx, 'email_log', row, { key: ['idempotency_key'] });
   },
 
-  list: (trx: Executor = db) => trx<EmailLogRow>('email_log').orderBy('id', 'asc'),
+  list: (trx: Executor = db) => table(trx, 'email_log').orderBy('id', 'asc'),
 });

@@ -1,15 +1,7 @@
 import type { Db, Executor } from '../../lib/db.js';
+import { type AllTables, table } from './tables.js';
 
-export interface IdempotencyRow {
-  user_id: string;
-  key: string;
-  method: string;
-  path: string;
-  request_hash: string;
-  status_code: number | null;
-  response_body: unknown;
-  created_at: Date;
-}
+export type IdempotencyRow = AllTables['api_idempotency_keys'];
 
 export const idempotencyDal = (db: Db) => ({
   /**
@@ -18,7 +10,7 @@ export const idempotencyDal = (db: Db) => ({
    * be gone by the time it would be read; the caller handles "not claimed" itself.
    */
   async claim(row: Pick<IdempotencyRow, 'user_id' | 'key' | 'method' | 'path' | 'request_hash'>, trx: Executor = db) {
-    const inserted = await trx('api_idempotency_keys').insert(row).onConflict(['user_id', 'key']).ignore().returning('key');
+    const inserted = await table(trx, 'api_idempotency_keys').insert(row).onConflict(['user_id', 'key']).ignore().returning('key');
     return inserted.length > 0;
   },
 
@@ -27,7 +19,7 @@ export const idempotencyDal = (db: Db) => ({
    * atomically, so of several retries exactly one proceeds.
    */
   async takeOverStale(row: Pick<IdempotencyRow, 'user_id' | 'key' | 'request_hash'>, staleAfterMs: number, trx: Executor = db) {
-    const taken = await trx('api_idempotency_keys')
+    const taken = await table(trx, 'api_idempotency_keys')
       .where({ user_id: row.user_id, key: row.key, request_hash: row.request_hash })
       .whereNull('status_code')
       .andWhere('created_at', '<', trx.raw(`now() - make_interval(secs => ?)`, [staleAfterMs / 1000]))
@@ -37,16 +29,16 @@ export const idempotencyDal = (db: Db) => ({
   },
 
   find: (userId: string, key: string, trx: Executor = db) =>
-    trx<IdempotencyRow>('api_idempotency_keys').where({ user_id: userId, key }).first(),
+    table(trx, 'api_idempotency_keys').where({ user_id: userId, key }).first(),
 
   async complete(userId: string, key: string, statusCode: number, body: unknown, trx: Executor = db) {
-    await trx('api_idempotency_keys')
+    await table(trx, 'api_idempotency_keys')
       .where({ user_id: userId, key })
       .update({ status_code: statusCode, response_body: JSON.stringify(body) });
   },
 
   /** Frees a key whose request was rejected, so nothing is written for it. */
   async release(userId: string, key: string, trx: Executor = db) {
-    await trx('api_idempotency_keys').where({ user_id: userId, key }).whereNull('status_code').delete();
+    await table(trx, 'api_idempotency_keys').where({ user_id: userId, key }).whereNull('status_code').delete();
   },
 });

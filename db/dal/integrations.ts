@@ -1,30 +1,9 @@
 import type { Db, Executor } from '../../lib/db.js';
-import type { AtsPlatform, SyncEntity } from '../../domain/ats.js';
+import type { SyncEntity } from '../../domain/ats.js';
 import { type Keyset, newestFirst } from './keyset.js';
-import { table } from './tables.js';
+import { type AllTables, table } from './tables.js';
 
-export interface IntegrationRow {
-  id: string;
-  company_id: string;
-  platform: AtsPlatform;
-  name: string;
-  credentials_sealed: string;
-  credentials_key_id: string;
-  webhook_secret_sealed: string;
-  base_url: string | null;
-  auth_url: string | null;
-  sync_jobs: boolean;
-  sync_candidates: boolean;
-  sync_applications: boolean;
-  push_applications: boolean;
-  interval_minutes: number;
-  state: 'active' | 'paused' | 'auth_failed' | 'deleted';
-  last_error: string | null;
-  workflow_id: string;
-  created_by_user_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export type IntegrationRow = AllTables['integrations'];
 
 export interface CheckpointRow {
   integration_id: string;
@@ -60,20 +39,20 @@ export interface SyncLogRow {
 
 /** Integrations, their checkpoints and sync logs. */
 export const integrationsDal = (db: Db) => ({
-  find: (id: string, trx: Executor = db) => trx<IntegrationRow>('integrations').where({ id }).whereNot({ state: 'deleted' }).first(),
+  find: (id: string, trx: Executor = db) => table(trx, 'integrations').where({ id }).whereNot({ state: 'deleted' }).first(),
 
   /** Also a disconnected one: its sync log stays on record. */
-  findEvenDisconnected: (id: string, trx: Executor = db) => trx<IntegrationRow>('integrations').where({ id }).first(),
+  findEvenDisconnected: (id: string, trx: Executor = db) => table(trx, 'integrations').where({ id }).first(),
 
   list(filter: Keyset & { companyId?: string }, trx: Executor = db): Promise<IntegrationRow[]> {
-    const q = trx<IntegrationRow>('integrations').whereNot({ state: 'deleted' });
+    const q = table(trx, 'integrations').whereNot({ state: 'deleted' });
     if (filter.companyId) q.where({ company_id: filter.companyId });
     return newestFirst(q, filter);
   },
 
   /** The company's integrations that push accepted proposals' applications. */
   pushing: (companyId: string, trx: Executor = db) =>
-    trx<IntegrationRow>('integrations').where({ company_id: companyId, push_applications: true }).whereIn('state', ['active', 'paused', 'auth_failed']),
+    table(trx, 'integrations').where({ company_id: companyId, push_applications: true }).whereIn('state', ['active', 'paused', 'auth_failed']),
 
   /** Which of these provider event ids the integration has already stored. */
   async knownEventIds(integrationId: string, providerEventIds: string[], trx: Executor = db): Promise<Set<string>> {
@@ -82,10 +61,10 @@ export const integrationsDal = (db: Db) => ({
     return new Set(rows.map((r) => r.provider_event_id));
   },
 
-  checkpoints: (integrationId: string, trx: Executor = db) => trx<CheckpointRow>('sync_checkpoints').where({ integration_id: integrationId }),
+  checkpoints: (integrationId: string, trx: Executor = db) => table(trx, 'sync_checkpoints').where({ integration_id: integrationId }),
 
   logs(filter: Keyset & { integrationId: string; entity?: SyncEntity; status?: 'ok' | 'error'; runId?: string }, trx: Executor = db): Promise<SyncLogRow[]> {
-    const q = trx<SyncLogRow>('sync_logs').where({ integration_id: filter.integrationId });
+    const q = table(trx, 'sync_logs').where({ integration_id: filter.integrationId });
     if (filter.entity) q.where({ entity: filter.entity });
     if (filter.status) q.where({ status: filter.status });
     if (filter.runId) q.where({ run_id: filter.runId });

@@ -2,39 +2,16 @@ import type { Knex } from 'knex';
 import type { Db, Executor } from '../../lib/db.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import { insertOnce } from './once.js';
-import { table } from './tables.js';
+import { type AllTables, table } from './tables.js';
 import type { PartyScope } from './placements.js';
 
 import type { PayoutStatus, SplitStatus, Tranche } from '../../domain/payout.js';
 
 export type { PayoutStatus, SplitStatus, Tranche };
 
-export interface PayoutRow {
-  id: string;
-  placement_id: string;
-  tranche: Tranche;
-  amount_cents: number;
-  currency: string;
-  status: PayoutStatus;
-  workflow_id: string;
-  created_at: Date;
-  updated_at: Date;
-}
+export type PayoutRow = AllTables['payout_schedules'];
 
-export interface SplitRow {
-  id: string;
-  payout_id: string;
-  collaborator_id: string;
-  recruiter_id: string;
-  amount_cents: number;
-  stripe_account_id: string | null;
-  transfer_attempt: number;
-  status: SplitStatus;
-  stripe_transfer_id: string | null;
-  reversed_cents: number;
-  block_reason: string | null;
-  updated_at: Date;
-}
+export type SplitRow = AllTables['payout_splits'];
 
 export interface PayoutAuditEntry {
   payout_id: string;
@@ -65,15 +42,15 @@ export interface PayoutListFilter extends Keyset, PartyScope {
 }
 
 export const payoutsDal = (db: Db) => ({
-  findPayout: (id: string, trx: Executor = db) => trx<PayoutRow>('payout_schedules').where({ id }).first(),
-  lockPayout: (id: string, trx: Executor) => trx<PayoutRow>('payout_schedules').where({ id }).forUpdate().first(),
+  findPayout: (id: string, trx: Executor = db) => table(trx, 'payout_schedules').where({ id }).first(),
+  lockPayout: (id: string, trx: Executor) => table(trx, 'payout_schedules').where({ id }).forUpdate().first(),
 
   async insertPayout(row: Omit<PayoutRow, 'updated_at'>, trx: Executor = db) {
-    await trx('payout_schedules').insert({ ...row, updated_at: row.created_at });
+    await table(trx, 'payout_schedules').insert({ ...row, updated_at: row.created_at });
   },
 
   async setPayoutStatus(id: string, status: PayoutStatus, trx: Executor = db) {
-    await trx('payout_schedules').where({ id }).update({ status, updated_at: trx.fn.now() });
+    await table(trx, 'payout_schedules').where({ id }).update({ status, updated_at: trx.fn.now() });
   },
 
   splits: (payoutId: string, trx: Executor = db) => collaboratorOrder(trx).where('payout_splits.payout_id', payoutId),
@@ -100,17 +77,17 @@ export const payoutsDal = (db: Db) => ({
 
   /** A placement's payouts (one per tranche), oldest first. */
   ofPlacement: (placementId: string, trx: Executor = db): Promise<PayoutRow[]> =>
-    trx<PayoutRow>('payout_schedules').where({ placement_id: placementId }).orderBy([{ column: 'created_at' }, { column: 'id' }]),
+    table(trx, 'payout_schedules').where({ placement_id: placementId }).orderBy([{ column: 'created_at' }, { column: 'id' }]),
 
-  findSplit: (id: string, trx: Executor = db) => trx<SplitRow>('payout_splits').where({ id }).first(),
-  lockSplit: (id: string, trx: Executor) => trx<SplitRow>('payout_splits').where({ id }).forUpdate().first(),
+  findSplit: (id: string, trx: Executor = db) => table(trx, 'payout_splits').where({ id }).first(),
+  lockSplit: (id: string, trx: Executor) => table(trx, 'payout_splits').where({ id }).forUpdate().first(),
 
   async insertSplits(rows: Omit<SplitRow, 'id' | 'transfer_attempt' | 'status' | 'stripe_transfer_id' | 'reversed_cents' | 'block_reason'>[], trx: Executor = db) {
-    if (rows.length) await trx('payout_splits').insert(rows);
+    if (rows.length) await table(trx, 'payout_splits').insert(rows);
   },
 
   async updateSplit(id: string, patch: Partial<Omit<SplitRow, 'id' | 'payout_id'>>, trx: Executor = db) {
-    await trx('payout_splits').where({ id }).update({ ...patch, updated_at: trx.fn.now() });
+    await table(trx, 'payout_splits').where({ id }).update({ ...patch, updated_at: trx.fn.now() });
   },
 
   async audit(entry: PayoutAuditEntry, trx: Executor = db) {
@@ -118,20 +95,20 @@ export const payoutsDal = (db: Db) => ({
   },
 
   auditLog: (payoutId: string, trx: Executor = db) =>
-    trx('payout_audit_log').where({ payout_id: payoutId }).orderBy('id', 'asc'),
+    table(trx, 'payout_audit_log').where({ payout_id: payoutId }).orderBy('id', 'asc'),
 
   collaborators: (placementId: string, trx: Executor = db) =>
-    trx<CollaboratorRow>('placement_collaborators').where({ placement_id: placementId }).orderBy([{ column: 'created_at' }, { column: 'id' }]),
+    table(trx, 'placement_collaborators').where({ placement_id: placementId }).orderBy([{ column: 'created_at' }, { column: 'id' }]),
 
   /** The collaborators with their names, for readers. */
   namedCollaborators: (placementId: string, trx: Executor = db): Promise<Named<CollaboratorRow>[]> =>
-    named(trx('placement_collaborators').select('placement_collaborators.*'), 'placement_collaborators')
+    named(table(trx, 'placement_collaborators').select('placement_collaborators.*'), 'placement_collaborators')
       .where({ placement_id: placementId })
       .orderBy([{ column: 'placement_collaborators.created_at' }, { column: 'placement_collaborators.id' }]),
 
   /** A placement's paid splits that have a transfer to reverse. */
   paidSplitsOf: (placementId: string, trx: Executor = db): Promise<SplitRow[]> =>
-    trx<SplitRow>('payout_splits')
+    table(trx, 'payout_splits')
       .join('payout_schedules', 'payout_schedules.id', 'payout_splits.payout_id')
       .where('payout_schedules.placement_id', placementId)
       .where('payout_splits.status', 'paid')
@@ -168,17 +145,17 @@ const named = (q: Knex.QueryBuilder, table: string) =>
 
 /** Splits in the order of the placement's collaborators. */
 const collaboratorOrder = (trx: Executor) =>
-  trx<SplitRow>('payout_splits')
+  table(trx, 'payout_splits')
     .join('placement_collaborators', 'placement_collaborators.id', 'payout_splits.collaborator_id')
     .orderBy([{ column: 'placement_collaborators.created_at' }, { column: 'placement_collaborators.id' }])
     .select('payout_splits.*');
 
 /** Company users see their placements' payouts; recruiters the payouts holding a split of theirs. */
 const visible = (trx: Executor, scope: PartyScope) => {
-  const q = trx<PayoutRow>('payout_schedules').select<PayoutRow[]>('payout_schedules.*');
-  if (scope.companyId) q.whereIn('payout_schedules.placement_id', trx('placements').select('id').where('company_id', scope.companyId));
+  const q = table(trx, 'payout_schedules').select<PayoutRow[]>('payout_schedules.*');
+  if (scope.companyId) q.whereIn('payout_schedules.placement_id', table(trx, 'placements').select('id').where('company_id', scope.companyId));
   if (scope.recruiterId) {
-    q.whereExists(trx('payout_splits').whereRaw('payout_splits.payout_id = payout_schedules.id').where('payout_splits.recruiter_id', scope.recruiterId));
+    q.whereExists(table(trx, 'payout_splits').whereRaw('payout_splits.payout_id = payout_schedules.id').where('payout_splits.recruiter_id', scope.recruiterId));
   }
   return q;
 };

@@ -1,12 +1,13 @@
 import type { Db, Executor } from '../../lib/db.js';
+import type { PlacementState } from '../../domain/placement.js';
 import { insertOnce } from './once.js';
 import { type AllTables, table } from './tables.js';
 
 /** A placement's state-history row, as an activity step writes it. */
 export interface PlacementStateEntry {
   placementId: string;
-  oldState: string | null;
-  newState: string;
+  oldState: PlacementState | null;
+  newState: PlacementState;
   actor: { userId: string | null; role: string };
   reason: string | null;
   details?: unknown;

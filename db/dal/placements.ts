@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
+import { type AllTables, table } from './tables.js';
 import type { EscrowStatus, PlacementState } from '../../domain/placement.js';
 import { type Keyset, newestFirst } from './keyset.js';
 
@@ -29,7 +30,7 @@ export interface PlacementListRow extends PlacementRow {
 }
 
 export interface PlacementHistoryRow {
-  id: string;
+  id: number;
   placement_id: string;
   old_state: PlacementState | null;
   new_state: PlacementState;
@@ -40,16 +41,7 @@ export interface PlacementHistoryRow {
   occurred_at: Date;
 }
 
-export interface EscrowRow {
-  id: string;
-  placement_id: string;
-  amount_cents: number;
-  currency: string;
-  status: EscrowStatus;
-  reason: string | null;
-  held_at: Date;
-  settled_at: Date | null;
-}
+export type EscrowRow = AllTables['escrow_holds'];
 
 /** Whose records a reader sees: one company's, one recruiter's (as a collaborator), or all when empty. */
 export interface PartyScope {
@@ -69,7 +61,7 @@ export const placementsDal = (db: Db) => ({
 
   /** The live (not failed) placement of this candidate for this job: at most one (migration 008). */
   findLive: (candidateId: string, jobId: string, trx: Executor = db): Promise<{ id: string } | undefined> =>
-    trx('placements').where({ candidate_id: candidateId, job_id: jobId }).whereNot({ state: 'failed' }).first('id'),
+    table(trx, 'placements').where({ candidate_id: candidateId, job_id: jobId }).whereNot({ state: 'failed' }).first('id'),
 
   /** Newest first, keyset-paginated on (created_at, id). */
   list(filter: PlacementListFilter, trx: Executor = db): Promise<PlacementListRow[]> {
@@ -80,15 +72,15 @@ export const placementsDal = (db: Db) => ({
   },
 
   history: (placementId: string, trx: Executor = db): Promise<PlacementHistoryRow[]> =>
-    trx<PlacementHistoryRow>('placement_states').where({ placement_id: placementId }).orderBy('id', 'asc'),
+    table(trx, 'placement_states').where({ placement_id: placementId }).orderBy('id', 'asc'),
 
   escrow: (placementId: string, trx: Executor = db): Promise<EscrowRow | undefined> =>
-    trx<EscrowRow>('escrow_holds').where({ placement_id: placementId }).first(),
+    table(trx, 'escrow_holds').where({ placement_id: placementId }).first(),
 });
 
 const visible = (trx: Executor, scope: PartyScope) => {
   // pg turns a `date` into local midnight; as text it stays the calendar day it is (the later column wins).
-  const q = trx<PlacementListRow>('placements')
+  const q = table(trx, 'placements')
     .join('jobs', 'jobs.id', 'placements.job_id')
     .join('candidates', 'candidates.id', 'placements.candidate_id')
     .leftJoin('escrow_holds', 'escrow_holds.placement_id', 'placements.id')
@@ -101,7 +93,7 @@ const visible = (trx: Executor, scope: PartyScope) => {
     );
   if (scope.companyId) q.where('placements.company_id', scope.companyId);
   if (scope.recruiterId) {
-    q.whereExists(trx('placement_collaborators').whereRaw('placement_collaborators.placement_id = placements.id').where('placement_collaborators.recruiter_id', scope.recruiterId));
+    q.whereExists(table(trx, 'placement_collaborators').whereRaw('placement_collaborators.placement_id = placements.id').where('placement_collaborators.recruiter_id', scope.recruiterId));
   }
   return q;
 };

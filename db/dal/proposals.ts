@@ -1,24 +1,10 @@
 import type { Db, Executor } from '../../lib/db.js';
+import { type AllTables, table } from './tables.js';
 import type { ProposalState } from '../../domain/proposal.js';
 import { type Keyset, newestFirst } from './keyset.js';
 import { insertOnce } from './once.js';
 
-export interface ProposalRow {
-  id: string;
-  candidate_id: string;
-  job_id: string;
-  company_id: string;
-  recruiter_id: string;
-  pitch: string;
-  state: ProposalState;
-  decision_deadline: Date;
-  reminder_at: Date | null;
-  decided_at: Date | null;
-  decision_reason: string | null;
-  workflow_id: string;
-  created_at: Date;
-  updated_at: Date;
-}
+export type ProposalRow = AllTables['candidate_role_assignments'];
 
 /** A proposal with the names people read (for lists and detail views). */
 export interface ProposalView extends ProposalRow {
@@ -27,17 +13,7 @@ export interface ProposalView extends ProposalRow {
   recruiter_name: string;
 }
 
-export interface ProposalHistoryRow {
-  id: string;
-  assignment_id: string;
-  old_state: ProposalState | null;
-  new_state: ProposalState;
-  actor_user_id: string | null;
-  actor_role: string;
-  reason: string | null;
-  occurred_at: Date;
-  transition_key: string;
-}
+export type ProposalHistoryRow = AllTables['candidate_role_assignment_history'];
 
 export interface ProposalListFilter extends Keyset {
   recruiterId?: string;
@@ -52,11 +28,11 @@ const HISTORY = 'candidate_role_assignment_history';
 
 export const proposalsDal = (db: Db) => ({
   async insert(row: Omit<ProposalRow, 'decided_at' | 'decision_reason'>, trx: Executor = db) {
-    await trx(TABLE).insert(row);
+    await table(trx, TABLE).insert(row);
   },
 
   async findById(id: string, trx: Executor = db): Promise<ProposalRow | undefined> {
-    return trx<ProposalRow>(TABLE).where({ id }).first();
+    return table(trx, TABLE).where({ id }).first();
   },
 
   async viewById(id: string, trx: Executor = db): Promise<ProposalView | undefined> {
@@ -65,12 +41,12 @@ export const proposalsDal = (db: Db) => ({
 
   /** Locks the row for the rest of the transaction (serialises concurrent transitions). */
   async lockById(id: string, trx: Executor): Promise<ProposalRow | undefined> {
-    return trx<ProposalRow>(TABLE).where({ id }).forUpdate().first();
+    return table(trx, TABLE).where({ id }).forUpdate().first();
   },
 
   /** The open or accepted proposal of this candidate for this job (at most one: cra_one_live_per_candidate_job). */
   async findLive(candidateId: string, jobId: string, trx: Executor = db): Promise<ProposalRow | undefined> {
-    return trx<ProposalRow>(TABLE)
+    return table(trx, TABLE)
       .where({ candidate_id: candidateId, job_id: jobId })
       .whereIn('state', ['proposed', 'company_reviewing', 'accepted'])
       .first();
@@ -81,7 +57,7 @@ export const proposalsDal = (db: Db) => ({
     patch: Pick<ProposalRow, 'state' | 'updated_at'> & Partial<Pick<ProposalRow, 'decided_at' | 'decision_reason'>>,
     trx: Executor = db,
   ) {
-    await trx(TABLE).where({ id }).update(patch);
+    await table(trx, TABLE).where({ id }).update(patch);
   },
 
   /** Newest first, keyset-paginated on (created_at, id). */
@@ -100,13 +76,13 @@ export const proposalsDal = (db: Db) => ({
   },
 
   async history(assignmentId: string, trx: Executor = db): Promise<ProposalHistoryRow[]> {
-    return trx<ProposalHistoryRow>(HISTORY).where({ assignment_id: assignmentId }).orderBy('id', 'asc');
+    return table(trx, HISTORY).where({ assignment_id: assignmentId }).orderBy('id', 'asc');
   },
 });
 
 const withNames = (trx: Executor) =>
-  trx<ProposalView>(TABLE)
+  table(trx, TABLE)
     .join('candidates', 'candidates.id', `${TABLE}.candidate_id`)
     .join('jobs', 'jobs.id', `${TABLE}.job_id`)
     .join('recruiters', 'recruiters.id', `${TABLE}.recruiter_id`)
-    .select(`${TABLE}.*`, 'candidates.full_name as candidate_name', 'jobs.title as job_title', 'recruiters.display_name as recruiter_name');
+    .select<ProposalView[]>(`${TABLE}.*`, 'candidates.full_name as candidate_name', 'jobs.title as job_title', 'recruiters.display_name as recruiter_name');

@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
+import { table } from './tables.js';
 
 export interface ProposalTiming {
   timeoutHours: number;
@@ -13,7 +14,7 @@ export interface PlacementTerms {
 
 /** Reads marketplace-wide defaults; `value(key, fallback)` of the keys asked for. */
 async function marketplaceConfig(trx: Executor, keys: string[]) {
-  const rows: { key: string; value: unknown }[] = await trx('marketplace_config').whereIn('key', keys).select('key', 'value');
+  const rows: { key: string; value: unknown }[] = await table(trx, 'marketplace_config').whereIn('key', keys).select('key', 'value');
   return (key: string, fallback: number) => Number(rows.find((r) => r.key === key)?.value ?? fallback);
 }
 
@@ -26,7 +27,7 @@ export const settingsDal = (db: Db) => ({
   /** The company's proposal timeout, else the marketplace default (product §3.1: 72 h, reminder 24 h before). */
   async proposalTiming(companyId: string, trx: Executor = db): Promise<ProposalTiming> {
     const value = await marketplaceConfig(trx, ['proposal_timeout_hours', 'proposal_reminder_hours_before']);
-    const company = await trx('company_settings').where({ company_id: companyId }).first('proposal_timeout_hours');
+    const company = await table(trx, 'company_settings').where({ company_id: companyId }).first('proposal_timeout_hours');
     return {
       timeoutHours: company?.proposal_timeout_hours ?? value('proposal_timeout_hours', 72),
       reminderHoursBefore: value('proposal_reminder_hours_before', 24),
@@ -36,7 +37,7 @@ export const settingsDal = (db: Db) => ({
   /** The company's guarantee and holdback, else the marketplace defaults (product §3.2: 90 days, 20 %, notice 7 days before). */
   async placementTerms(companyId: string | null, trx: Executor = db): Promise<PlacementTerms> {
     const value = await marketplaceConfig(trx, ['guarantee_days', 'holdback_bps', 'guarantee_reminder_days_before']);
-    const company = companyId ? await trx('placement_guarantee_config').where({ company_id: companyId }).first() : undefined;
+    const company = companyId ? await table(trx, 'placement_guarantee_config').where({ company_id: companyId }).first() : undefined;
     return {
       guaranteeDays: company?.guarantee_days ?? value('guarantee_days', 90),
       holdbackBps: company?.holdback_bps ?? value('holdback_bps', 2000),
@@ -48,7 +49,7 @@ export const settingsDal = (db: Db) => ({
   async protectionTerms(jobId: string | undefined, trx: Executor = db): Promise<ProtectionTerms> {
     const value = await marketplaceConfig(trx, ['protection_window_days', 'protection_notice_days_before']);
     const company = jobId
-      ? await trx('company_settings').join('jobs', 'jobs.company_id', 'company_settings.company_id').where('jobs.id', jobId).first('company_settings.protection_window_days')
+      ? await table(trx, 'company_settings').join('jobs', 'jobs.company_id', 'company_settings.company_id').where('jobs.id', jobId).first('company_settings.protection_window_days')
       : undefined;
     return {
       windowDays: company?.protection_window_days ?? value('protection_window_days', 30),

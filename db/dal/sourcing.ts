@@ -13,10 +13,10 @@ export interface SourcerRow {
 }
 
 export const sourcingDal = (db: Db) => ({
-  find: (candidateId: string, trx: Executor = db) => trx<SourcerRow>('candidate_sourcers').where({ candidate_id: candidateId }).first(),
+  find: (candidateId: string, trx: Executor = db) => table(trx, 'candidate_sourcers').where({ candidate_id: candidateId }).first(),
 
   /** The candidate's sourcer under a row lock, for a protection change. */
-  lock: (candidateId: string, trx: Executor) => trx<SourcerRow>('candidate_sourcers').where({ candidate_id: candidateId }).forUpdate().first(),
+  lock: (candidateId: string, trx: Executor) => table(trx, 'candidate_sourcers').where({ candidate_id: candidateId }).forUpdate().first(),
 
   candidateExists: async (candidateId: string, trx: Executor = db) => !!(await table(trx, 'candidates').where({ id: candidateId }).first('id')),
 

@@ -1,4 +1,13 @@
 import type { Executor } from '../../lib/db.js';
+import type { Role } from '../../domain/actors.js';
+import type { AtsPlatform, IntegrationState, SyncEntity } from '../../domain/ats.js';
+import type { ApprovalStatus, ApproverRole, DecisionSource, ExecutionStatus } from '../../domain/automation.js';
+import type { CollaboratorRole } from '../../domain/money.js';
+import type { OutreachStatus } from '../../domain/outreach.js';
+import type { PayoutStatus, SplitStatus, Tranche } from '../../domain/payout.js';
+import type { EscrowStatus, PlacementState } from '../../domain/placement.js';
+import type { ProposalState } from '../../domain/proposal.js';
+import type { PROTECTION_STATES } from '../../domain/protection.js';
 
 /**
  * One row type per table, as the migrations (db/migrations/001–010) define it, used through
@@ -9,27 +18,34 @@ import type { Executor } from '../../lib/db.js';
  * string (pg's default); `jsonb` is `unknown` because callers write JSON.stringify()'d text
  * and read parsed values, so the column type is only known where a DAL function casts it.
  * Inserts and updates take a partial row (knex's default), so defaults may be omitted.
+ * Columns a check constraint limits to a list carry the domain's type for that list
+ * (test/db/domain-constraints.test.ts keeps the two equal); a few unconstrained ones carry
+ * the values the DAL writes (job and task status, sync log status, mapped entity types).
  */
+
+/** A stored protection (the workflow's `unclaimed` has no row). */
+type StoredProtectionState = (typeof PROTECTION_STATES)[number];
+
 
 export interface CompaniesTable { id: string; name: string; created_at: Date }
 export interface MarketplaceConfigTable { key: string; value: unknown; updated_at: Date }
 export interface CompanySettingsTable { company_id: string; proposal_timeout_hours: number | null; protection_window_days: number | null; updated_at: Date }
-export interface UsersTable { id: string; email: string; name: string; role: string; company_id: string | null; created_at: Date }
+export interface UsersTable { id: string; email: string; name: string; role: Role; company_id: string | null; created_at: Date }
 export interface RecruitersTable { id: string; user_id: string; display_name: string; stripe_account_id: string | null; created_at: Date }
 export interface CandidatesTable {
   id: string; full_name: string; email: string | null; created_at: Date; source_integration_id: string | null; deleted_at: Date | null;
 }
 export interface JobsTable {
-  id: string; company_id: string; title: string; status: string; hiring_manager_user_id: string | null; created_at: Date;
+  id: string; company_id: string; title: string; status: 'open' | 'closed'; hiring_manager_user_id: string | null; created_at: Date;
   source_integration_id: string | null; deleted_at: Date | null;
 }
 export interface ProposalsTable {
-  id: string; candidate_id: string; job_id: string; company_id: string; recruiter_id: string; pitch: string; state: string;
+  id: string; candidate_id: string; job_id: string; company_id: string; recruiter_id: string; pitch: string; state: ProposalState;
   decision_deadline: Date; reminder_at: Date | null; decided_at: Date | null; decision_reason: string | null; workflow_id: string;
   created_at: Date; updated_at: Date;
 }
 export interface ProposalHistoryTable {
-  id: number; assignment_id: string; old_state: string | null; new_state: string; actor_user_id: string | null; actor_role: string;
+  id: number; assignment_id: string; old_state: ProposalState | null; new_state: ProposalState; actor_user_id: string | null; actor_role: string;
   reason: string | null; occurred_at: Date; transition_key: string;
 }
 export interface ApplicationsTable {
@@ -47,23 +63,23 @@ export interface PlacementGuaranteeConfigTable { company_id: string; guarantee_d
 export interface PlacementsTable {
   id: string; company_id: string; job_id: string; candidate_id: string; fee_cents: number; currency: string; holdback_bps: number;
   /** Written as the calendar day 'YYYY-MM-DD'; pg reads a `date` as local midnight. */
-  start_date: Date | string; guarantee_days: number; guarantee_ends_at: Date | null; state: string; splits_locked_at: Date | null; workflow_id: string;
+  start_date: Date | string; guarantee_days: number; guarantee_ends_at: Date | null; state: PlacementState; splits_locked_at: Date | null; workflow_id: string;
   created_at: Date; updated_at: Date;
 }
 export interface PlacementStatesTable {
-  id: number; placement_id: string; old_state: string | null; new_state: string; actor_user_id: string | null; actor_role: string;
+  id: number; placement_id: string; old_state: PlacementState | null; new_state: PlacementState; actor_user_id: string | null; actor_role: string;
   reason: string | null; details: unknown; occurred_at: Date; transition_key: string;
 }
-export interface PlacementCollaboratorsTable { id: string; placement_id: string; recruiter_id: string; role: string; split_bps: number; created_at: Date }
+export interface PlacementCollaboratorsTable { id: string; placement_id: string; recruiter_id: string; role: CollaboratorRole; split_bps: number; created_at: Date }
 export interface EscrowHoldsTable {
-  id: string; placement_id: string; amount_cents: number; currency: string; status: string; reason: string | null; held_at: Date; settled_at: Date | null;
+  id: string; placement_id: string; amount_cents: number; currency: string; status: EscrowStatus; reason: string | null; held_at: Date; settled_at: Date | null;
 }
 export interface PayoutSchedulesTable {
-  id: string; placement_id: string; tranche: string; amount_cents: number; currency: string; status: string; workflow_id: string; created_at: Date; updated_at: Date;
+  id: string; placement_id: string; tranche: Tranche; amount_cents: number; currency: string; status: PayoutStatus; workflow_id: string; created_at: Date; updated_at: Date;
 }
 export interface PayoutSplitsTable {
   id: string; payout_id: string; collaborator_id: string; recruiter_id: string; amount_cents: number; stripe_account_id: string | null;
-  transfer_attempt: number; status: string; stripe_transfer_id: string | null; reversed_cents: number; block_reason: string | null; updated_at: Date;
+  transfer_attempt: number; status: SplitStatus; stripe_transfer_id: string | null; reversed_cents: number; block_reason: string | null; updated_at: Date;
 }
 export interface PayoutAuditLogTable {
   id: number; payout_id: string; split_id: string | null; event: string; old_status: string | null; new_status: string | null;
@@ -71,11 +87,11 @@ export interface PayoutAuditLogTable {
 }
 export interface CandidateSourcersTable {
   id: string; candidate_id: string; recruiter_id: string; claimed_at: Date; window_days: number; protection_ends_at: Date;
-  protection_state: string; workflow_id: string; updated_at: Date;
+  protection_state: StoredProtectionState; workflow_id: string; updated_at: Date;
 }
 export interface CandidateOutreachTable {
   id: string; candidate_id: string; recruiter_id: string; to_email: string; subject: string; body: string; provider_message_id: string | null;
-  idempotency_key: string; sent_at: Date | null; status: string; created_at: Date;
+  idempotency_key: string; sent_at: Date | null; status: OutreachStatus; created_at: Date;
 }
 export interface CandidateOutreachEventsTable {
   id: number; outreach_id: string; provider_event_id: string; type: string; occurred_at: Date; payload: unknown; received_at: Date;
@@ -86,12 +102,12 @@ export interface MarketplaceEventsTable {
 }
 export interface DecisionAuditLogTable {
   id: number; entity_type: string; entity_id: string; decision: string; actor_user_id: string | null; actor_role: string; reason: string | null;
-  details: unknown; occurred_at: Date; decision_key: string; source: string; company_id: string | null; outcome: string | null;
+  details: unknown; occurred_at: Date; decision_key: string; source: DecisionSource; company_id: string | null; outcome: string | null;
   confidence: string | null; model_version: string | null; overrides_decision_id: number | null;
 }
 export interface AutomationRulesTable {
   id: string; company_id: string | null; name: string; trigger_event: string; conditions: unknown; actions: unknown; requires_approval: boolean;
-  approval_timeout_hours: number; approver_role: string; enabled: boolean; created_by_user_id: string | null; created_at: Date; updated_at: Date;
+  approval_timeout_hours: number; approver_role: ApproverRole; enabled: boolean; created_by_user_id: string | null; created_at: Date; updated_at: Date;
   deleted_at: Date | null;
 }
 export interface DomainEventsTable {
@@ -99,11 +115,11 @@ export interface DomainEventsTable {
 }
 export interface AutomationExecutionsTable {
   id: string; rule_id: string; event_id: string; company_id: string | null; trigger_event: string; entity_type: string; entity_id: string;
-  status: string; rule_snapshot: unknown; conditions_met: boolean | null; condition_trace: unknown; actions_taken: unknown; error: string | null;
+  status: ExecutionStatus; rule_snapshot: unknown; conditions_met: boolean | null; condition_trace: unknown; actions_taken: unknown; error: string | null;
   workflow_id: string; created_at: Date; finished_at: Date | null; duration_ms: number | null;
 }
 export interface AutomationApprovalsTable {
-  id: string; company_id: string | null; approver_role: string; status: string; summary: unknown; requested_at: Date; expires_at: Date;
+  id: string; company_id: string | null; approver_role: ApproverRole; status: ApprovalStatus; summary: unknown; requested_at: Date; expires_at: Date;
   decided_by_user_id: string | null; decided_by_role: string | null; comment: string | null; decided_at: Date | null;
 }
 export interface ApplicationStageHistoryTable {
@@ -112,24 +128,24 @@ export interface ApplicationStageHistoryTable {
 }
 export interface RecruiterTasksTable {
   id: string; recruiter_id: string; company_id: string | null; title: string; entity_type: string; entity_id: string; due_at: Date;
-  status: string; execution_id: string | null; created_at: Date; task_key: string;
+  status: 'open' | 'done'; execution_id: string | null; created_at: Date; task_key: string;
 }
 export interface IntegrationsTable {
-  id: string; company_id: string; platform: string; name: string; credentials_sealed: string; credentials_key_id: string;
+  id: string; company_id: string; platform: AtsPlatform; name: string; credentials_sealed: string; credentials_key_id: string;
   webhook_secret_sealed: string; base_url: string | null; auth_url: string | null; sync_jobs: boolean; sync_candidates: boolean;
-  sync_applications: boolean; push_applications: boolean; interval_minutes: number; state: string; last_error: string | null;
+  sync_applications: boolean; push_applications: boolean; interval_minutes: number; state: IntegrationState; last_error: string | null;
   workflow_id: string; created_by_user_id: string | null; created_at: Date; updated_at: Date;
 }
 export interface SyncCheckpointsTable {
-  integration_id: string; entity: string; checkpoint: string | null; run_id: string | null; run_mode: string | null; run_started_at: Date | null;
+  integration_id: string; entity: SyncEntity; checkpoint: string | null; run_id: string | null; run_mode: string | null; run_started_at: Date | null;
   cursor: string | null; pages_done: number; last_success_at: Date | null; last_error: string | null; version: number; updated_at: Date;
 }
 export interface SyncLogsTable {
-  id: number; integration_id: string; run_id: string; entity: string; mode: string; page: number; received: number; created: number;
-  updated: number; deleted: number; unchanged: number; status: string; error: string | null; occurred_at: Date; log_key: string;
+  id: number; integration_id: string; run_id: string; entity: SyncEntity; mode: string; page: number; received: number; created: number;
+  updated: number; deleted: number; unchanged: number; status: 'ok' | 'error'; error: string | null; occurred_at: Date; log_key: string;
 }
 export interface ExternalEntityMapTable {
-  integration_id: string; entity_type: string; external_id: string; internal_id: string; content_hash: string | null;
+  integration_id: string; entity_type: 'job' | 'candidate' | 'application'; external_id: string; internal_id: string; content_hash: string | null;
   remote_updated_at: string | null; seen_run_id: string | null; deleted_at: Date | null; updated_at: Date;
 }
 export interface AtsEventsTable {
@@ -181,9 +197,23 @@ export interface AllTables {
 export type TableName = keyof AllTables;
 
 /**
- * The typed way the DAL names a table: `table(trx, 'proposals')` is a query builder of
- * ProposalsTable rows. (knex's global `declare module 'knex/types/tables'` augmentation
- * would type every `db('…')` in the program, the tests' and drills' direct reads included,
- * which then fail to compile; this accessor keeps the typing inside the DAL.)
+ * The typed way the DAL names a table: `table(trx, 'placements')` is a query builder of
+ * PlacementsTable rows, and a misspelt name does not compile. (The `Tables` augmentation
+ * below types a bare `trx('placements')` the same way, the tests' and drills' reads included,
+ * but a name knex does not know falls back to untyped rows; the DAL names tables through here.)
  */
 export const table = <N extends TableName>(x: Executor, name: N) => x<AllTables[N]>(name);
+
+/**
+ * A read of table `name` whose rows the caller knows more precisely than the schema: jsonb
+ * columns (written as JSON text, read parsed, so `unknown` above) or a column its where clause
+ * fixes. `Row` must still be a row of that table, so only such refinements compile.
+ */
+export const refinedTable = <N extends TableName, Row extends AllTables[N]>(x: Executor, name: N) => x<Row>(name);
+
+// knex's table-type augmentation: every `knex('name')` of a table above is typed by its row.
+declare module 'knex/types/tables.js' {
+  // Declaration merging needs an interface; its members are AllTables'.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Tables extends AllTables {}
+}

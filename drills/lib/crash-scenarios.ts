@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Knex } from 'knex';
 import type { Db } from '../../lib/db.js';
 import { seal, parseKeyRing } from '../../lib/sealed.js';
 import { integrationRecordedUpdate, syncStatusQuery, type SyncStatus } from '../../domain/ats.js';
@@ -314,7 +315,7 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   const placementIds = plan.placements.map((p) => p.placementId);
   const payouts: { id: string; placement_id: string; status: string; amount_cents: number; tranche: string }[] = await db('payout_schedules').whereIn('placement_id', placementIds);
   const payoutIds = payouts.map((p) => p.id);
-  const splits: { id: string; payout_id: string; collaborator_id: string; recruiter_id: string; amount_cents: number; stripe_account_id: string; status: string; stripe_transfer_id: string | null }[] =
+  const splits: { id: string; payout_id: string; collaborator_id: string; recruiter_id: string; amount_cents: number; stripe_account_id: string | null; status: string; stripe_transfer_id: string | null }[] =
     payoutIds.length ? await db('payout_splits').whereIn('payout_id', payoutIds) : [];
   const audit: { payout_id: string; split_id: string | null; event: string }[] = payoutIds.length ? await db('payout_audit_log').whereIn('payout_id', payoutIds) : [];
   const states: { placement_id: string; new_state: string; transition_key: string }[] = await db('placement_states').whereIn('placement_id', placementIds);
@@ -417,8 +418,9 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
 
   // Domain events of blocked splits and the automation they trigger.
   f.check(`domain_events: one payout.blocked per blocked split (${blockedSplits.length}), each with one succeeded automation execution, one recruiter task and one e-mail`);
-  const events: { id: string; entity_id: string; data: { recruiterId?: string } }[] = payoutIds.length
-    ? await db('domain_events').where({ type: 'payout.blocked' }).whereIn('entity_id', payoutIds) : [];
+  type BlockedEvent = { id: string; type: string; entity_id: string; data: { recruiterId?: string } };
+  const events: BlockedEvent[] = payoutIds.length
+    ? await db<BlockedEvent>('domain_events').where({ type: 'payout.blocked' }).whereIn('entity_id', payoutIds) : [];
   const eventsPer = new Map<string, number>();
   for (const e of events) eventsPer.set(`${e.entity_id}:${e.data.recruiterId}`, (eventsPer.get(`${e.entity_id}:${e.data.recruiterId}`) ?? 0) + 1);
   const noEvent = blockedSplits.filter((s) => !eventsPer.has(`${s.payout_id}:${s.recruiter_id}`));
@@ -441,7 +443,8 @@ async function checkExecutions(ctx: Ctx, eventIds: string[], f: Findings, what: 
   const notDone = executions.filter((e) => e.status !== 'succeeded');
   if (notDone.length) f.fail(`${notDone.length} ${what} executions not succeeded: ${list(notDone.map((e) => `${e.id} (${e.status}${e.error ? `: ${e.error}` : ''})`), 4)}`);
   const execIds = executions.map((e) => e.id);
-  const tasks: { execution_id: string; task_key: string }[] = await ctx.db('recruiter_tasks').whereIn('execution_id', execIds);
+  // whereIn on execution_id: every row has one.
+  const tasks: { execution_id: string; task_key: string }[] = await ctx.db<{ execution_id: string; task_key: string }>('recruiter_tasks').whereIn('execution_id', execIds);
   const taskPer = new Map<string, number>();
   for (const t of tasks) taskPer.set(t.execution_id, (taskPer.get(t.execution_id) ?? 0) + 1);
   f.loss(execIds.filter((id) => !taskPer.has(id)).length, `${what} executions without their recruiter task: ${list(execIds.filter((id) => !taskPer.has(id)))}`);
@@ -571,7 +574,8 @@ export async function checkProposals(ctx: Ctx, plan: ProposalPlan, outcomes: Pro
   if (bad.length) f.fail(`${bad.length} proposal workflows did not complete in their decided state: ${list(bad, 4)}`);
 
   f.check('applications: exactly one per accepted proposal (source_proposal_id), none for declined ones');
-  const apps: { source_proposal_id: string }[] = await db('applications').whereIn('source_proposal_id', ids);
+  // whereIn on source_proposal_id: every row has one.
+  const apps: { source_proposal_id: string }[] = await db<{ source_proposal_id: string }>('applications').whereIn('source_proposal_id', ids);
   const appsPer = new Map<string, number>();
   for (const a of apps) appsPer.set(a.source_proposal_id, (appsPer.get(a.source_proposal_id) ?? 0) + 1);
   const noApp = accepted.filter((o) => !appsPer.has(o.proposalId));
@@ -624,7 +628,7 @@ export interface AtsRun {
 }
 
 const counts = async (db: Db) => {
-  const one = async (q: ReturnType<Db>) => Number((await q.count<{ n: string }[]>('* as n'))[0]!.n);
+  const one = async <T extends object, R>(q: Knex.QueryBuilder<T, R>) => Number((await q.count<{ n: string }[]>('* as n'))[0]!.n);
   return {
     jobs: await one(db('jobs')),
     candidates: await one(db('candidates')),

@@ -40,7 +40,7 @@ describe('ATS ingestion', () => {
     expect(again).toEqual({ received: 2, created: 0, updated: 1, deleted: 0, unchanged: 1 });
     const map = await db('external_entity_map').where({ integration_id: id, entity_type: 'candidate' }).orderBy('external_id');
     expect(map.map((r) => r.external_id)).toEqual(['c1', 'c2']);
-    expect((await db('candidates').where({ id: map[1].internal_id }).first()).full_name).toBe('Renamed');
+    expect((await db('candidates').where({ id: map[1]!.internal_id }).first())!.full_name).toBe('Renamed');
   });
 
   it('creates placeholders for a candidate and job an application names before they are synced, filled in later', async () => {
@@ -49,9 +49,9 @@ describe('ATS ingestion', () => {
     const result = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Application Review')]));
     expect(result).toMatchObject({ created: 1, moves: [], skipped: 0 });
     const jobMap = await db('external_entity_map').where({ integration_id: id, entity_type: 'job', external_id: 'j1' }).first();
-    expect((await db('jobs').where({ id: jobMap.internal_id }).first()).company_id).toBe(m.companyId);
+    expect((await db('jobs').where({ id: jobMap!.internal_id }).first())!.company_id).toBe(m.companyId);
     await inTrx(m, id, (ctx) => ingestJobs(ctx, [{ externalId: 'j1', title: 'Platform Engineer', status: 'open', updatedAt: null, deleted: false, raw: {} }]));
-    expect((await db('jobs').where({ id: jobMap.internal_id }).first()).title).toBe('Platform Engineer');
+    expect((await db('jobs').where({ id: jobMap!.internal_id }).first())!.title).toBe('Platform Engineer');
     const skipped = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a2', 'Review', { jobExternalId: null })]));
     expect(skipped).toMatchObject({ created: 0, skipped: 1 });
   });
@@ -69,14 +69,14 @@ describe('ATS ingestion', () => {
     expect(await db('ats_events').where({ integration_id: id, event_type: 'application.stage_changed' })).toHaveLength(1);
     const deleted = await inTrx(m, id, (ctx) => ingestApplications(ctx, [{ ...moved, deleted: true }]));
     expect(deleted.deleted).toBe(1);
-    expect((await db('applications').where({ id: appId }).first()).deleted_at).not.toBeNull();
+    expect((await db('applications').where({ id: appId }).first())!.deleted_at).not.toBeNull();
   });
 
   it('never replaces a known stage by an unknown one, nor by one older than the last stage change (e.g. a webhook\'s)', async () => {
     const m = await createMarketplace(db);
     const id = await integration(m);
     await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Application Review')]));
-    const appId = (await db('external_entity_map').where({ integration_id: id, entity_type: 'application', external_id: 'a1' }).first()).internal_id;
+    const appId = (await db('external_entity_map').where({ integration_id: id, entity_type: 'application', external_id: 'a1' }).first())!.internal_id;
     // A webhook moved it to Onsite at 12:00 (what ingestWebhookEvents writes).
     // (It reached the interview stage at 10:00 as "Technical Interview"; the rename is the later change.)
     await db('applications').where({ id: appId }).update({
@@ -88,12 +88,12 @@ describe('ATS ingestion', () => {
     expect(await db('applications').where({ id: appId }).first()).toMatchObject({ stage: 'interview', stage_label: 'Onsite' });
     // An older name inside the same canonical stage does not put back the older label either.
     await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Technical Interview', { updatedAt: '2026-11-01T11:30:00.000Z' })]));
-    expect((await db('applications').where({ id: appId }).first()).stage_label).toBe('Onsite');
+    expect((await db('applications').where({ id: appId }).first())!.stage_label).toBe('Onsite');
     const newer = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Offer', { updatedAt: '2026-11-01T14:00:00.000Z' })]));
     expect(newer.moves).toMatchObject([{ stageFrom: 'interview', stageTo: 'offer', labelFrom: 'Onsite', labelTo: 'Offer' }]);
     const fresh = await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a2', '', { candidateExternalId: 'c2' })]));
     expect(fresh.created).toBe(1);
-    const a2 = (await db('external_entity_map').where({ integration_id: id, entity_type: 'application', external_id: 'a2' }).first()).internal_id;
+    const a2 = (await db('external_entity_map').where({ integration_id: id, entity_type: 'application', external_id: 'a2' }).first())!.internal_id;
     expect(await db('applications').where({ id: a2 }).first()).toMatchObject({ stage: 'submitted', stage_label: null });
   });
 
@@ -101,13 +101,13 @@ describe('ATS ingestion', () => {
     const m = await createMarketplace(db);
     const id = await integration(m);
     await inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', 'Recruiter Screen')]));
-    const [row] = await db('applications').where({ job_id: (await db('external_entity_map').where({ integration_id: id, entity_type: 'job' }).first()).internal_id });
+    const [row] = await db('applications').where({ job_id: (await db('external_entity_map').where({ integration_id: id, entity_type: 'job' }).first())!.internal_id });
     expect(row).toMatchObject({ stage: 'screening', stage_label: 'Recruiter Screen' });
     const interview = (stage: string, day: string) => inTrx(m, id, (ctx) => ingestApplications(ctx, [application('a1', stage, { updatedAt: `2026-11-${day}T10:00:00.000Z` })]));
     expect((await interview('Technical Interview', '02')).moves).toHaveLength(1);
     expect((await interview('Onsite', '03')).moves).toHaveLength(0); // still an interview: the label changes only
-    expect(await db('applications').where({ id: row.id }).first()).toMatchObject({ stage: 'interview', stage_label: 'Onsite' });
-    expect(await db('application_stage_history').where({ application_id: row.id }).select('from_stage', 'to_stage')).toEqual([{ from_stage: 'screening', to_stage: 'interview' }]);
+    expect(await db('applications').where({ id: row!.id }).first()).toMatchObject({ stage: 'interview', stage_label: 'Onsite' });
+    expect(await db('application_stage_history').where({ application_id: row!.id }).select('from_stage', 'to_stage')).toEqual([{ from_stage: 'screening', to_stage: 'interview' }]);
     const [event] = await db('ats_events').where({ integration_id: id, event_type: 'application.stage_changed' });
     expect(event).toMatchObject({ stage_from: 'Recruiter Screen', stage_to: 'Technical Interview', metadata: { stageFrom: 'screening', stageTo: 'interview' } });
   });

@@ -88,6 +88,6 @@ describe('automation activities', () => {
     expect(a).toEqual(b);
     const tasks = await db('recruiter_tasks').where({ recruiter_id: m.recruiterId });
     expect(tasks).toHaveLength(1);
-    expect(tasks[0].due_at.getTime() - new Date(input.at).getTime()).toBe(3 * 86_400_000);
+    expect(tasks[0]!.due_at.getTime() - new Date(input.at).getTime()).toBe(3 * 86_400_000);
   });
 });

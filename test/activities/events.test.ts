@@ -43,9 +43,9 @@ describe('publishDomainEvent', () => {
     expect(await db('domain_events').where({ event_key: event.key })).toHaveLength(1);
     const executions = await db('automation_executions').where({ event_id: eventId });
     expect(executions).toMatchObject([{ id: executionIds[0], rule_id: rule.id, status: 'pending', workflow_id: `approval-${executionIds[0]}` }]);
-    expect(executions[0].rule_snapshot).toMatchObject({ ruleId: rule.id, requiresApproval: true, approverRole: 'company_admin', event: { data: { stageTo: 'interview' } } });
-    expect(await started(executions[0].workflow_id)).toBe('RUNNING');
-    await terminateAll([executions[0].workflow_id]);
+    expect(executions[0]!.rule_snapshot).toMatchObject({ ruleId: rule.id, requiresApproval: true, approverRole: 'company_admin', event: { data: { stageTo: 'interview' } } });
+    expect(await started(executions[0]!.workflow_id)).toBe('RUNNING');
+    await terminateAll([executions[0]!.workflow_id]);
   });
 
   it('starts the workflow on retry when the first attempt stored the execution but could not start it', async () => {
@@ -77,7 +77,7 @@ describe('publishDomainEvent', () => {
     const { executionIds } = await run(publisher.publishDomainEvent, stageChanged(m, applicationId, 'interview'));
     const executions = await db('automation_executions').whereIn('id', executionIds);
     expect(executions.map((e) => e.rule_id)).toEqual([global.id]);
-    expect(executions[0].company_id).toBe(m.companyId);
+    expect(executions[0]!.company_id).toBe(m.companyId);
     await terminateAll(executions.map((e) => e.workflow_id));
   });
 

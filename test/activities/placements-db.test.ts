@@ -23,9 +23,9 @@ describe('moveApplication', () => {
     const step = { placementId, candidateId: m.candidateId, to: 'hired' as const, key: `${placementId}:application-1-hired`, actor: m.actors.companyAdmin, reason: 'placement recorded', at: new Date().toISOString() };
     const first = await run(activities.moveApplication, step);
     const retry = await run(activities.moveApplication, step);
-    expect(first).toMatchObject({ applicationId: app.id, stageFrom: 'offer', stageTo: 'hired', jobId: m.jobId, companyId: m.companyId });
+    expect(first).toMatchObject({ applicationId: app!.id, stageFrom: 'offer', stageTo: 'hired', jobId: m.jobId, companyId: m.companyId });
     expect(retry).toEqual(first);
-    expect(await db('application_stage_history').where({ application_id: app.id }).select('from_stage', 'to_stage', 'source')).toEqual([{ from_stage: 'offer', to_stage: 'hired', source: 'placement' }]);
+    expect(await db('application_stage_history').where({ application_id: app!.id }).select('from_stage', 'to_stage', 'source')).toEqual([{ from_stage: 'offer', to_stage: 'hired', source: 'placement' }]);
     // Already there under another key (e.g. the ATS got there first): nothing to move, nothing to announce.
     expect(await run(activities.moveApplication, { ...step, key: `${placementId}:application-2-hired` })).toBeNull();
   });

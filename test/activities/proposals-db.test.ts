@@ -70,7 +70,7 @@ describe('transitionProposal', () => {
     const history = await db('candidate_role_assignment_history').where({ assignment_id: i.proposalId }).orderBy('id');
     expect(history.map((r) => r.new_state)).toEqual(['proposed', 'accepted']);
     const row = await db('candidate_role_assignments').where({ id: i.proposalId }).first();
-    expect(row.decided_at.toISOString()).toBe('2026-01-05T10:00:00.000Z');
+    expect(row!.decided_at!.toISOString()).toBe('2026-01-05T10:00:00.000Z');
   });
 
   it('refuses transitions the state machine does not allow and unknown proposals', async () => {

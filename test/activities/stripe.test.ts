@@ -63,7 +63,7 @@ describe('transferSplit', () => {
     const transfers = stripe.transfers().filter((t) => t.transfer_group === p.placementId);
     expect(transfers).toHaveLength(1);
     expect(transfers[0]).toMatchObject({ amount: 10_000, currency: 'eur', destination: p.collaborators[0]!.stripeAccountId });
-    expect((await db('payout_splits').where({ id: split.splitId }).first()).stripe_transfer_id).toBe(transfers[0]!.id);
+    expect((await db('payout_splits').where({ id: split.splitId }).first())!.stripe_transfer_id).toBe(transfers[0]!.id);
     expect(transferIdempotencyKey(payoutId, split.collaboratorId, 1)).toContain(payoutId);
   });
 
@@ -81,7 +81,7 @@ describe('transferSplit', () => {
     expect(err).not.toBeInstanceOf(ApplicationFailure);
     stripe.injectFailure({ method: 'POST', path: '/v1/transfers', status: 429, type: 'invalid_request_error', code: 'rate_limit', times: 1 });
     expect(await run(stripeActs.transferSplit, { splitId: splits[0]!.splitId }).catch((e: unknown) => e)).not.toBeInstanceOf(ApplicationFailure);
-    expect((await db('payout_splits').where({ id: splits[0]!.splitId }).first()).status).toBe('pending');
+    expect((await db('payout_splits').where({ id: splits[0]!.splitId }).first())!.status).toBe('pending');
   });
 
   it('blocks the split and the payout, with an audit row, when Stripe refuses the account', async () => {
@@ -89,7 +89,7 @@ describe('transferSplit', () => {
     const err = await run(stripeActs.transferSplit, { splitId: splits[0]!.splitId }).catch((e: unknown) => e);
     expect(err).toMatchObject({ type: FAILURE_TYPES.TransferRefused, nonRetryable: true });
     expect(await db('payout_splits').where({ id: splits[0]!.splitId }).first()).toMatchObject({ status: 'blocked', block_reason: expect.stringMatching(/insufficient_capabilities_for_transfer/) });
-    expect((await db('payout_schedules').where({ id: payoutId }).first()).status).toBe('blocked');
+    expect((await db('payout_schedules').where({ id: payoutId }).first())!.status).toBe('blocked');
     expect(await db('payout_audit_log').where({ payout_id: payoutId, event: 'split_blocked' })).toHaveLength(1);
   });
 });

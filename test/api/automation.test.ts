@@ -21,7 +21,7 @@ const offerRule = (overrides: Record<string, unknown> = {}) => ({
 });
 const createRule = (m: Marketplace, body: Record<string, unknown>, actor = m.actors.companyAdmin) =>
   h.request('POST', '/api/v1/automation/rules', { actor, body });
-const ruleCount = async () => Number((await h.db('automation_rules').count('* as n').first())!.n);
+const ruleCount = async () => Number((await h.db('automation_rules').count<{ n: string }[]>('* as n').first())!.n);
 
 /** Recruiter proposes, company admin accepts: the proposal workflow raises `proposal.accepted`. */
 async function acceptedProposal(m: Marketplace) {
@@ -124,7 +124,7 @@ describe('a domain event from another workflow triggers a rule that waits for ap
       return ids.length ? ids : undefined;
     });
     expect(found).toEqual([execution.workflowId]);
-    expect((await h.db('applications').where({ id: proposal.applicationId }).first()).stage).toBe('submitted');
+    expect((await h.db('applications').where({ id: proposal.applicationId }).first())!.stage).toBe('submitted');
 
     // Not the approver role, or another company: refused, nothing done.
     expect((await h.request('POST', `/api/v1/approvals/${approval.executionId}/approve`, { actor: m.actors.hiringManager, body: {} })).status).toBe(403);
@@ -144,7 +144,7 @@ describe('a domain event from another workflow triggers a rule that waits for ap
     expect(done.actionsTaken).toMatchObject([{ type: 'advance_stage', status: 'done' }, { type: 'create_task', status: 'done' }]);
     expect(done.durationMs).toBeGreaterThanOrEqual(0);
     expect(done.approval).toMatchObject({ status: 'approved' });
-    expect((await h.db('applications').where({ id: proposal.applicationId }).first()).stage).toBe('interview');
+    expect((await h.db('applications').where({ id: proposal.applicationId }).first())!.stage).toBe('interview');
     const tasks = await h.request('GET', '/api/v1/tasks', { actor: m.actors.recruiter });
     expect(tasks.body.data).toMatchObject([{ title: 'Schedule the interview', recruiterId: m.recruiterId, entityId: proposal.id }]);
     const listed = await h.request('GET', `/api/v1/automation/executions?ruleId=${rule.id}&status=succeeded`, { actor: m.actors.companyAdmin });
@@ -168,11 +168,11 @@ describe('a domain event from another workflow triggers a rule that waits for ap
     const rejected = await h.request('POST', `/api/v1/approvals/${approval.executionId}/reject`, { actor: m.actors.hiringManager, body: { comment: 'keep them' } });
     expect(rejected.body).toMatchObject({ status: 'rejected', comment: 'keep them' });
     const execution = await h.db('automation_executions').where({ id: approval.executionId }).first();
-    await h.temporal.workflow.getHandle(execution.workflow_id).result();
-    expect((await h.temporal.workflow.getHandle(execution.workflow_id).query(automationStateQuery)).status).toBe('rejected');
+    await h.temporal.workflow.getHandle(execution!.workflow_id).result();
+    expect((await h.temporal.workflow.getHandle(execution!.workflow_id).query(automationStateQuery)).status).toBe('rejected');
     // The process is over: a late answer is refused.
     expect((await h.request('POST', `/api/v1/approvals/${approval.executionId}/approve`, { actor: m.actors.hiringManager, body: {} })).status).toBe(409);
-    expect((await h.db('applications').where({ id: proposal.applicationId }).first()).stage).toBe('submitted');
+    expect((await h.db('applications').where({ id: proposal.applicationId }).first())!.stage).toBe('submitted');
     const pending = await h.request('GET', '/api/v1/approvals?status=rejected', { actor: m.actors.hiringManager });
     expect(pending.body.data.map((a: { executionId: string }) => a.executionId)).toContain(approval.executionId);
   });
@@ -198,7 +198,7 @@ describe('decision log API', () => {
     expect(override.status).toBe(201);
     expect(override.body.override).toMatchObject({ source: 'human', outcome: 'reject', reasoning: 'Failed the reference check.', overridesDecisionId: ai.body.id, actorUserId: m.actors.hiringManager.userId });
     // Who decided and for which company, by name (the log shows names, not ids).
-    const company = (await h.db('companies').where({ id: m.companyId }).first()).name;
+    const company = (await h.db('companies').where({ id: m.companyId }).first())!.name;
     expect(override.body).toMatchObject({ actorName: 'Admin', companyName: company, override: { actorName: 'Hiring Manager', companyName: company } });
     expect((await h.request('POST', `/api/v1/decisions/${ai.body.id}/override`, { actor: m.actors.companyAdmin, body: { outcome: 'advance', reason: 'again' } })).status).toBe(409);
     expect((await h.request('POST', `/api/v1/decisions/${override.body.override.id}/override`, { actor: m.actors.companyAdmin, body: { outcome: 'x', reason: 'y' } })).status).toBe(422);
@@ -210,7 +210,7 @@ describe('decision log API', () => {
 
   it('refuses bad decisions (confidence outside 0–1, unknown or foreign entity) and writes nothing', async () => {
     const m = await createMarketplace(h.db);
-    const count = async () => Number((await h.db('decision_audit_log').count('* as n').first())!.n);
+    const count = async () => Number((await h.db('decision_audit_log').count<{ n: string }[]>('* as n').first())!.n);
     const before = await count();
     expect((await aiDecision(m, { confidence: 1.5 })).status).toBe(400);
     expect((await aiDecision(m, { entityType: 'spaceship' })).status).toBe(400);

@@ -55,7 +55,7 @@ describe('payload encryption', () => {
     const id = await acceptedProposal(m, pitch);
     const events = await storedHistory(workflowIds.proposal(id));
     const stored = Buffer.from(proto.api.history.v1.History.encode({ events }).finish()).toString('latin1');
-    for (const secret of [pitch, candidate.full_name, candidate.email, m.emails.companyAdmin]) expect(stored).not.toContain(secret);
+    for (const secret of [pitch, candidate!.full_name, candidate!.email, m.emails.companyAdmin]) expect(stored).not.toContain(secret);
     const payloads = payloadsOf(events);
     expect(payloads.length).toBeGreaterThan(3);
     for (const p of payloads) expect(Buffer.from(p.metadata!.encoding!).toString()).toBe(ENCRYPTED_ENCODING);

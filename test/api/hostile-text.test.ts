@@ -62,7 +62,7 @@ describe('hostile text at the edge', () => {
     const declined = await h.request('POST', `/api/v1/proposals/${p.id}/decline`, { actor: m.actors.companyAdmin, body: { reason: 'not\u0000now' } });
     expectTextRefused(declined, 'body', ['reason']);
     const row = await h.db('candidate_role_assignments').where({ id: p.id }).first();
-    expect(row.state).toBe('proposed');
+    expect(row!.state).toBe('proposed');
     const accepted = await h.request('POST', `/api/v1/proposals/${p.id}/accept`, { actor: m.actors.companyAdmin, body: {} });
     expect(accepted.status, accepted.text).toBe(200);
     await noStuckWorkflow(m);
@@ -115,7 +115,7 @@ describe('hostile text at the edge', () => {
     const m = await createMarketplace(h.db);
     const sent = await h.request('POST', `/api/v1/candidates/${m.candidateId}/outreach`, { actor: m.actors.recruiter, body: { subject: 'Hi', body: 'Hello' } });
     expect(sent.status, sent.text).toBe(201);
-    const emailId = (await h.db('candidate_outreach').where({ id: sent.body.id }).first()).provider_message_id;
+    const emailId = (await h.db('candidate_outreach').where({ id: sent.body.id }).first())!.provider_message_id;
     const body = JSON.stringify({ type: 'email.delivered', created_at: new Date().toISOString(), data: { email_id: emailId, subject: 'Hi\u0000' } });
     const res = await h.request('POST', '/api/v1/webhooks/resend', { rawBody: body, headers: { ...signWebhook(h.webhookSecret, body), 'content-type': 'application/json' } });
     expectTextRefused(res, 'body', ['data', 'subject']);
@@ -152,6 +152,6 @@ describe('hostile text at the edge', () => {
     });
     expect(res.status, res.text).toBe(201);
     expect(res.body.name).toBe('Caf\u00e9 screening');
-    expect((await h.db('automation_rules').where({ id: res.body.id }).first()).name).toBe('Caf\u00e9 screening');
+    expect((await h.db('automation_rules').where({ id: res.body.id }).first())!.name).toBe('Caf\u00e9 screening');
   });
 });

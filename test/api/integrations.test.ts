@@ -62,7 +62,7 @@ describe('integrations API: webhooks signed with platform credentials', () => {
     expect(created.status).toBe(201);
     const token = ats.config.credentials['signatureToken.candidateDeleted']!;
     expect(JSON.stringify(created.body)).not.toContain(token);
-    expect((await h.db('integrations').where({ id: created.body.id }).first()).credentials_sealed).not.toContain(token);
+    expect((await h.db('integrations').where({ id: created.body.id }).first())!.credentials_sealed).not.toContain(token);
     await synced(m, created.body.id);
     const moved = ats.stageChangeWebhook(applications[0]!, { deliveryId: 'lever-move' });
     const deleted = ats.deletionWebhook!(applications[1]!, { deliveryId: 'lever-delete' });
@@ -89,7 +89,7 @@ describe('integrations API: webhooks signed with platform credentials', () => {
     const delivered = await h.request('POST', `${target.pathname}${target.search}`, { rawBody: delivery.body, headers: { ...delivery.headers, 'content-type': 'application/json' } });
     expect(delivered.status).toBe(200);
     const map = await h.db('external_entity_map').where({ integration_id: created.body.id, entity_type: 'application', external_id: applications[0] }).first();
-    await eventually(async () => (await h.db('applications').where({ id: map.internal_id }).first()).stage === ats.stages[2]);
+    await eventually(async () => (await h.db('applications').where({ id: map!.internal_id }).first())!.stage === ats.stages[2]);
     expect((await post(created.body.id, { ...delivery, headers: ats.signWebhook(delivery.body, { secret: ats.webhookSecret }) })).status).toBe(401);
     await h.request('DELETE', `/api/v1/integrations/${created.body.id}`, { actor: m.actors.companyAdmin });
     await eventually(async () => ats.subscriptions().length === 0);
@@ -106,7 +106,7 @@ describe('integrations API', () => {
     expect(res.body).toMatchObject({ platform: 'greenhouse', state: 'active', companyId: m.companyId, workflowId: `ats-sync-${res.body.id}`, webhookSecret: ats.webhookSecret });
     expect(JSON.stringify(res.body)).not.toContain(ats.config.credentials.clientSecret);
     const row = await h.db('integrations').where({ id: res.body.id }).first();
-    expect(row.credentials_sealed).not.toContain(ats.config.credentials.clientSecret!);
+    expect(row!.credentials_sealed).not.toContain(ats.config.credentials.clientSecret!);
     const detail = await synced(m, res.body.id);
     expect(JSON.stringify(detail)).not.toContain(ats.config.credentials.clientSecret);
     expect(detail).not.toHaveProperty('webhookSecret');
@@ -122,19 +122,19 @@ describe('integrations API', () => {
     expect(found).toEqual([res.body.workflowId]);
     // The pipeline of a synced job.
     const job = await h.db('jobs').where({ source_integration_id: res.body.id, title: 'Platform Engineer' }).first();
-    const pipeline = await h.request('GET', `/api/v1/jobs/${job.id}/pipeline`, { actor: m.actors.hiringManager });
+    const pipeline = await h.request('GET', `/api/v1/jobs/${job!.id}/pipeline`, { actor: m.actors.hiringManager });
     // Canonical stages in pipeline order; the ATS's own name of each candidate's stage is its label.
     expect(pipeline.body.stages.map((s: { stage: string; count: number }) => [s.stage, s.count])).toEqual([
       ['submitted', 2], ['screening', 0], ['interview', 0], ['offer', 0], ['hired', 0], ['rejected', 0], ['left', 0],
     ]);
     expect(pipeline.body.candidates.map((c: { stage: string; stageLabel: string }) => [c.stage, c.stageLabel])).toEqual([['submitted', ats.stages[0]], ['submitted', ats.stages[0]]]);
-    expect((await h.request('GET', `/api/v1/jobs/${job.id}/pipeline`, { actor: m.actors.foreignAdmin })).status).toBe(404);
+    expect((await h.request('GET', `/api/v1/jobs/${job!.id}/pipeline`, { actor: m.actors.foreignAdmin })).status).toBe(404);
   });
 
   it('refuses bad connections with 4xx and starts nothing', async () => {
     const ats = await greenhouse();
     const m = await createMarketplace(h.db);
-    const before = Number((await h.db('integrations').count('* as n').first())!.n);
+    const before = Number((await h.db('integrations').count<{ n: string }[]>('* as n').first())!.n);
     const missing = await connect(m, ats, { credentials: { clientId: 'x' } });
     expect(missing.status).toBe(400);
     expect(missing.body.error.details.map((d: { path: string[] }) => d.path.join('.'))).toEqual(expect.arrayContaining(['credentials.clientSecret', 'credentials.userId']));
@@ -142,7 +142,7 @@ describe('integrations API', () => {
     expect((await connect(m, ats, { intervalMinutes: 0 })).status).toBe(400);
     expect((await h.request('POST', '/api/v1/integrations', { actor: m.actors.recruiter, body: { platform: 'lever', credentials: { apiKey: 'k' } } })).status).toBe(403);
     expect((await h.request('POST', '/api/v1/integrations', { actor: m.actors.hiringManager, body: { platform: 'lever', credentials: { apiKey: 'k' } } })).status).toBe(403);
-    expect(Number((await h.db('integrations').count('* as n').first())!.n)).toBe(before);
+    expect(Number((await h.db('integrations').count<{ n: string }[]>('* as n').first())!.n)).toBe(before);
     expect((await connect(m, ats)).status).toBe(201);
     expect((await connect(m, ats)).status).toBe(409); // one live integration per platform
   });
@@ -167,7 +167,7 @@ describe('integrations API', () => {
     });
     expect(stored).toHaveLength(1);
     const app = await h.db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: applications[0] }).first();
-    await eventually(async () => (await h.db('applications').where({ id: app.internal_id }).first()).stage_label === ats.stages[1]);
+    await eventually(async () => (await h.db('applications').where({ id: app!.internal_id }).first())!.stage_label === ats.stages[1]);
     const handle = h.temporal.workflow.getHandle(integration.workflowId);
     const status = await eventually(async () => {
       const s = await handle.query(syncStatusQuery);
@@ -189,14 +189,14 @@ describe('integrations API', () => {
       moves.push(ats.stageChangeWebhook(applications[0]!, { deliveryId: `ooo-${i}` }));
     }
     const map = await h.db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: applications[0] }).first();
-    const stage = async () => (await h.db('applications').where({ id: map.internal_id }).first()).stage_label;
+    const stage = async () => (await h.db('applications').where({ id: map!.internal_id }).first())!.stage_label;
     // The newest change arrives first and is applied; the two older ones arrive after it.
     await deliver(moves[2]!);
     await eventually(async () => (await stage()) === ats.stages[3]);
     for (const delivery of [moves[0]!, moves[1]!]) await deliver(delivery);
     await eventually(async () => (await h.db('ats_events').where({ integration_id: integration.id }).whereIn('provider_event_id', ['ooo-1', 'ooo-2', 'ooo-3'])).length === 3);
     expect(await stage()).toBe(ats.stages[3]);
-    const moved = await h.db('application_stage_history').where({ application_id: map.internal_id }).orderBy('id');
+    const moved = await h.db('application_stage_history').where({ application_id: map!.internal_id }).orderBy('id');
     expect(moved.map((r) => r.to_stage)).toEqual([canonicalStage(ats.stages[3]!)]);
   });
 
@@ -212,17 +212,17 @@ describe('integrations API', () => {
     await h.temporal.workflow.getHandle(integration.workflowId).signal(webhookEventsSignal, [change(4), change(1), change(2)]);
     const map = await h.db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: applications[0] }).first();
     const moved = await eventually(async () => {
-      const rows = await h.db('application_stage_history').where({ application_id: map.internal_id, source: 'ats' }).orderBy('id');
+      const rows = await h.db('application_stage_history').where({ application_id: map!.internal_id, source: 'ats' }).orderBy('id');
       return rows.length === 3 ? rows : undefined;
     });
     expect(moved!.map((r) => [r.from_stage, r.to_stage])).toEqual([['submitted', 'screening'], ['screening', 'interview'], ['interview', 'offer']]);
-    expect(await h.db('applications').where({ id: map.internal_id }).first()).toMatchObject({ stage: 'offer', stage_label: ats.stages[4] });
+    expect(await h.db('applications').where({ id: map!.internal_id }).first()).toMatchObject({ stage: 'offer', stage_label: ats.stages[4] });
   });
 
   it('pushes an accepted proposal for a synced job to the ATS exactly once', async () => {
     const { ats, m, integration } = await syncedGreenhouse({ pushApplications: true });
     const job = await h.db('jobs').where({ source_integration_id: integration.id, title: 'Platform Engineer' }).first();
-    const proposal = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: job.id, pitch: 'Built three ATS integrations.' } });
+    const proposal = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: job!.id, pitch: 'Built three ATS integrations.' } });
     expect(proposal.status).toBe(201);
     expect((await h.request('POST', `/api/v1/proposals/${proposal.body.id}/accept`, { actor: m.actors.companyAdmin, body: {} })).status).toBe(200);
     const pushed = await eventually(async () => (ats.pushed().length ? ats.pushed() : undefined), 20_000);
@@ -238,7 +238,7 @@ describe('integrations API', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(ats.pushed()).toHaveLength(1);
     const mapped = await h.db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: pushed![0]!.applicationExternalId }).first();
-    expect(mapped.internal_id).toBe(proposal.body.applicationId ?? (await h.db('applications').where({ source_proposal_id: proposal.body.id }).first()).id);
+    expect(mapped!.internal_id).toBe(proposal.body.applicationId ?? (await h.db('applications').where({ source_proposal_id: proposal.body.id }).first())!.id);
   });
 
   it('recovers from refused credentials: auth_failed, new credentials (still never returned), resume, synced', async () => {
@@ -275,7 +275,7 @@ describe('integrations API', () => {
     try {
       const patched = await h.request('PATCH', `/api/v1/integrations/${integration.id}`, { actor: m.actors.companyAdmin, body: { credentials: ats.config.credentials } });
       expect(patched.status).toBe(200);
-      expect((await h.db('integrations').where({ id: integration.id }).first()).credentials_key_id).toBe('k3');
+      expect((await h.db('integrations').where({ id: integration.id }).first())!.credentials_key_id).toBe('k3');
       ats.moveApplication(applications[0]!, ats.stages[1]!);
       const delivery = ats.stageChangeWebhook(applications[0]!, { deliveryId: 'after-rotation' });
       const res = await h.request('POST', `/api/v1/integrations/${integration.id}/webhooks`, { rawBody: delivery.body, headers: { ...delivery.headers, 'content-type': 'application/json' } });

@@ -54,7 +54,7 @@ describe('POST /api/v1/candidates/:id/outreach', () => {
     const res = await send(m);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
-      candidateId: m.candidateId, recruiterId: m.recruiterId, to: candidate.email,
+      candidateId: m.candidateId, recruiterId: m.recruiterId, to: candidate!.email,
       subject: 'A staff role at Acme', body: 'Hi Ada,\n\nwould you talk about a staff role?',
     });
     const emails = emailsOf(res.body.id);
@@ -104,7 +104,7 @@ describe('POST /api/v1/candidates/:id/outreach', () => {
     const key = `outreach-${randomUUID()}`;
     const first = await send(m, {}, { 'Idempotency-Key': key });
     // As if the process died after Resend accepted, before anything was stored.
-    await h.db('api_idempotency_keys').where({ user_id: m.actors.recruiter.userId, key }).delete();
+    await h.db('api_idempotency_keys').where({ user_id: m.actors.recruiter.userId!, key }).delete();
     await h.db('candidate_outreach').where({ id: first.body.id }).delete();
 
     const retried = await send(m, {}, { 'Idempotency-Key': key });

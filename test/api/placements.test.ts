@@ -244,10 +244,10 @@ describe('GET /api/v1/placements', () => {
     const { body: held } = await listed('escrowStatus=held');
     const job = await h.db('jobs').where({ id: m.jobId }).first();
     const candidate = await h.db('candidates').where({ id: m.candidateId }).first();
-    expect(held.data).toEqual([expect.objectContaining({ id: created.id, jobTitle: job.title, candidateName: candidate.full_name, escrowStatus: 'held' })]);
+    expect(held.data).toEqual([expect.objectContaining({ id: created.id, jobTitle: job!.title, candidateName: candidate!.full_name, escrowStatus: 'held' })]);
     expect((await listed('escrowStatus=released')).body.data).toEqual([]);
     expect((await listed('escrowStatus=lost')).status).toBe(400);
-    expect(created).toMatchObject({ jobTitle: job.title, candidateName: candidate.full_name, escrowStatus: 'held', failurePending: false });
+    expect(created).toMatchObject({ jobTitle: job!.title, candidateName: candidate!.full_name, escrowStatus: 'held', failurePending: false });
   });
 
   it('answers 404 for a placement the caller is not part of', async () => {

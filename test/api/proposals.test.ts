@@ -162,7 +162,7 @@ describe('Idempotency-Key recovery', () => {
     const key = randomUUID();
     const body = { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Ten years of distributed systems.' };
     await h.db('api_idempotency_keys').insert({
-      user_id: m.actors.recruiter.userId, key, method: 'POST', path: '/api/v1/proposals', request_hash: hashRequest('POST', '/api/v1/proposals', body),
+      user_id: m.actors.recruiter.userId!, key, method: 'POST', path: '/api/v1/proposals', request_hash: hashRequest('POST', '/api/v1/proposals', body),
     });
     const res = await propose(m, {}, { 'Idempotency-Key': key });
     expect(res.status).toBe(409);

@@ -13,7 +13,7 @@ afterAll(async () => {
 describe('the session routes', () => {
   it('tells the caller who they are, by name and company name as well as by id', async () => {
     const m = await createMarketplace(h.db);
-    const company = (await h.db('companies').where({ id: m.companyId }).first()).name;
+    const company = (await h.db('companies').where({ id: m.companyId }).first())!.name;
     const res = await h.request('GET', '/api/v1/me', { actor: m.actors.companyAdmin });
     expect(res.body).toEqual({ userId: m.actors.companyAdmin.userId, role: 'company_admin', companyId: m.companyId, recruiterId: null, name: 'Admin', companyName: company });
     // A recruiter goes by their display name; a user the directory does not know has no name.

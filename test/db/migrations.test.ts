@@ -43,10 +43,10 @@ describe('migrations', () => {
       const MIGRATION = '009_application_stage_label';
       await db.migrate.down({ name: MIGRATION });
       const [company] = await db('companies').insert({ name: 'Acme' }).returning('id');
-      const [job] = await db('jobs').insert({ company_id: company.id, title: 'Engineer' }).returning('id');
+      const [job] = await db('jobs').insert({ company_id: company!.id, title: 'Engineer' }).returning('id');
       const candidates = await db('candidates').insert([{ full_name: 'A' }, { full_name: 'B' }, { full_name: 'C' }]).returning('id');
       const rows = [['Recruiter Screen', 'active'], ['Onsite', 'rejected'], ['screening', 'active']] as const;
-      await db('applications').insert(rows.map(([stage, status], i) => ({ candidate_id: candidates[i].id, job_id: job.id, stage, status })));
+      await db('applications').insert(rows.map(([stage, status], i) => ({ candidate_id: candidates[i]!.id, job_id: job!.id, stage, status })));
       const stages = async () => (await db('applications').orderBy('candidate_id').select('candidate_id', 'stage', 'stage_label'))
         .map((a) => [candidates.findIndex((c: { id: string }) => c.id === a.candidate_id), a.stage, a.stage_label ?? null]).sort();
       await db.migrate.up({ name: MIGRATION });

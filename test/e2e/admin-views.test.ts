@@ -129,7 +129,7 @@ describe('the admin views in the browser', () => {
     await admin.getByTestId('nav-events').click();
     await admin.getByTestId('event-type-filter').selectOption('protected_submission_blocked');
     await admin.waitForURL(/#\/events\?type=protected_submission_blocked/);
-    const row = admin.locator(`[data-testid="event-row"][data-event-id="${event.id}"]`);
+    const row = admin.locator(`[data-testid="event-row"][data-event-id="${event!.id}"]`);
     await row.waitFor();
     await expect(row.getAttribute('data-candidate-id')).resolves.toBe(m.candidateId);
     await hasText(row.getByTestId('event-type'), 'Protected submission blocked');

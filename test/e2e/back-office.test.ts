@@ -163,7 +163,7 @@ describe('the back office in the browser', () => {
       const app = await h.db('applications').where({ source_proposal_id: proposal.body.id }).first();
       return app?.stage === 'screening' ? app : undefined;
     }, 20_000);
-    expect(moved.stage).toBe('screening');
+    expect(moved!.stage).toBe('screening');
     await admin.goto(`${h.baseUrl}/#/approvals?status=approved`);
     await admin.locator('[data-testid="approval-card"][data-status="approved"]').waitFor();
     await admin.screenshot({ path: path.join(SHOTS, 'approvals-approved.png'), fullPage: true });

@@ -66,7 +66,7 @@ describe('candidates in the browser', () => {
 
     // The recruiter opens the candidate and e-mails them: an empty subject is refused beside the field first.
     await row(rita).getByTestId('candidate-link').click();
-    await expect.poll(() => rita.getByTestId('candidate-title').textContent()).toBe(candidate.full_name); // found in the background
+    await expect.poll(() => rita.getByTestId('candidate-title').textContent()).toBe(candidate!.full_name); // found in the background
     await expect(rita.getByTestId('sourcing-owner').textContent()).resolves.toBe('You');
     await rita.getByTestId('field-outreach-body').fill('Hi Ada,\n\nwould you talk about a staff role at Acme?');
     await rita.getByTestId('send-outreach').click();
@@ -79,7 +79,7 @@ describe('candidates in the browser', () => {
     const subject = `A staff role at Acme ${m.candidateId.slice(0, 8)}`;
     await rita.getByTestId('field-outreach-subject').fill(subject);
     await rita.getByTestId('send-outreach').click();
-    await expect(rita.getByTestId('outreach-card').getByTestId('notice').textContent()).resolves.toContain(`E-mail sent to ${candidate.email}`);
+    await expect(rita.getByTestId('outreach-card').getByTestId('notice').textContent()).resolves.toContain(`E-mail sent to ${candidate!.email}`);
     expect(await subjectError.isHidden()).toBe(true);
     const entry = rita.locator('[data-testid="outreach-entry"]', { hasText: subject });
     await entry.waitFor();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ProposalState } from '../../domain/proposal.js';
 import type { Page } from 'playwright-core';
 import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../../testkit/harness/factories.js';
 import { eventually, type ApiHarness } from '../../testkit/harness/api-harness.js';
@@ -30,7 +31,7 @@ async function overflow(page: Page, selector: string) {
 }
 
 /** A proposal row as the workflow would have written it, in `state`, due at `deadline`. */
-async function proposal(m: Marketplace, state: string, deadline: Date, decidedAt: Date | null = null): Promise<string> {
+async function proposal(m: Marketplace, state: ProposalState, deadline: Date, decidedAt: Date | null = null): Promise<string> {
   const id = randomUUID();
   const now = new Date();
   const candidateId = randomUUID();
@@ -77,7 +78,7 @@ describe('the web app\'s layout and wording', () => {
 
   it('shows who is signed in by name, role and company name, never by ids; the role alone when the directory has no name', async () => {
     const m = await createMarketplace(h.db);
-    const company = (await h.db('companies').where({ id: m.companyId }).first()).name;
+    const company = (await h.db('companies').where({ id: m.companyId }).first())!.name;
     const admin = await signedIn(m.actors.companyAdmin, DESKTOP);
     await expect(admin.getByTestId('signed-in-as').textContent()).resolves.toBe(`Signed in as Admin · Company admin · ${company}`);
     const recruiter = await signedIn(m.actors.recruiter, DESKTOP);
@@ -92,7 +93,7 @@ describe('the web app\'s layout and wording', () => {
 
   it('titles a decision once ("Approval: approved") and names who decided for which company', async () => {
     const m = await createMarketplace(h.db);
-    const company = (await h.db('companies').where({ id: m.companyId }).first()).name;
+    const company = (await h.db('companies').where({ id: m.companyId }).first())!.name;
     await h.db('decision_audit_log').insert({
       entity_type: 'automation_execution', entity_id: randomUUID(), decision: 'approval_approved', outcome: 'approved', source: 'human',
       actor_user_id: m.actors.companyAdmin.userId, actor_role: 'company_admin', company_id: m.companyId, reason: 'Looks right.',

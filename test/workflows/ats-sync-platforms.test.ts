@@ -70,9 +70,9 @@ describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end 
     const { integrationId, handle } = await connect(env, taskQueue, m, ats);
     expect((await syncRunsFinished(handle, 1)).lastError).toBeNull();
 
-    const mapped = (type: string, externalId: string) => db('external_entity_map').where({ integration_id: integrationId, entity_type: type, external_id: externalId }).first();
+    const mapped = (type: 'job' | 'candidate' | 'application', externalId: string) => db('external_entity_map').where({ integration_id: integrationId, entity_type: type, external_id: externalId }).first();
     // The ATS's own stage name is kept as the application's label beside our canonical stage.
-    const stageOf = async (externalId: string) => (await db('applications').where({ id: (await mapped('application', externalId)).internal_id }).first()).stage_label;
+    const stageOf = async (externalId: string) => (await db('applications').where({ id: (await mapped('application', externalId))!.internal_id }).first())!.stage_label;
     expect(await Promise.all(seeded.applications.map(stageOf))).toEqual([ats.stages[0], ats.stages[0], ats.stages[1], ats.stages[0]]);
     if (platform === 'workable') expect((ats as WorkableFake).subscriptions().map((s) => s.event)).toEqual(['candidate_created', 'candidate_moved']);
 
@@ -103,12 +103,12 @@ describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end 
       await deliver(ats.deletionWebhook(seeded.applications[3]!, { deliveryId: `${platform}-delete` }));
       const gone = await eventually(async () => {
         const row = await mapped('application', seeded.applications[3]!);
-        return row.deleted_at ? row : undefined;
+        return row!.deleted_at ? row : undefined;
       });
-      expect((await db('applications').where({ id: gone.internal_id }).first()).deleted_at).not.toBeNull();
+      expect((await db('applications').where({ id: gone!.internal_id }).first())!.deleted_at).not.toBeNull();
       // Greenhouse and Ashby delete the person (applications 0 and 3 are theirs) with their applications; Lever one opportunity.
-      expect((await mapped('candidate', seeded.candidates[0]!)).deleted_at !== null).toBe(platform !== 'lever');
-      if (platform !== 'lever') expect((await mapped('application', seeded.applications[0]!)).deleted_at).not.toBeNull();
+      expect((await mapped('candidate', seeded.candidates[0]!))!.deleted_at !== null).toBe(platform !== 'lever');
+      if (platform !== 'lever') expect((await mapped('application', seeded.applications[0]!))!.deleted_at).not.toBeNull();
     }
 
     // A 429 with a wait: nothing is asked again before it, and the run then finishes.

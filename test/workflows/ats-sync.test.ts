@@ -75,8 +75,8 @@ describe.each(Object.keys(FAKES) as AtsPlatform[])('ats sync workflow on %s', (p
     expect(second.lastError).toBeNull();
     expect(await mappedCounts(db, integrationId)).toEqual({ job: 2, candidate: people + 1, application: 5 });
     const moved = await db('external_entity_map').where({ integration_id: integrationId, entity_type: 'application', external_id: seeded.applications[1] }).first();
-    expect(await db('applications').where({ id: moved.internal_id }).first()).toMatchObject({ stage: canonicalStage(stage), stage_label: stage });
-    expect(await db('application_stage_history').where({ application_id: moved.internal_id, source: 'ats' })).toHaveLength(1);
+    expect(await db('applications').where({ id: moved!.internal_id }).first()).toMatchObject({ stage: canonicalStage(stage), stage_label: stage });
+    expect(await db('application_stage_history').where({ application_id: moved!.internal_id, source: 'ats' })).toHaveLength(1);
     expect(await db('ats_events').where({ integration_id: integrationId, event_type: 'application.stage_changed' })).toHaveLength(1);
     const logs = await db('sync_logs').where({ integration_id: integrationId, entity: 'applications' }).orderBy('id');
     expect(logs.at(-1)).toMatchObject({ status: 'ok' });
@@ -90,8 +90,8 @@ describe.each(Object.keys(FAKES) as AtsPlatform[])('ats sync workflow on %s', (p
     await handle.signal(fullResyncSignal);
     await syncRunsFinished(handle, 3);
     const gone = await db('external_entity_map').where({ integration_id: integrationId, entity_type: 'application', external_id: seeded.applications[3] }).first();
-    expect(gone.deleted_at).not.toBeNull();
-    expect((await db('applications').where({ id: gone.internal_id }).first()).deleted_at).not.toBeNull();
+    expect(gone!.deleted_at).not.toBeNull();
+    expect((await db('applications').where({ id: gone!.internal_id }).first())!.deleted_at).not.toBeNull();
     await handle.executeUpdate(disconnectUpdate, { args: [{ actor: m.actors.companyAdmin }] });
     expect((await handle.result()).state).toBe('deleted');
   });
@@ -180,7 +180,7 @@ describe('ats sync workflow (greenhouse)', () => {
     const { integrationId, handle } = await connect(env, taskQueue, m, ats);
     const failed = await syncRunsFinished(handle, 1);
     expect(failed.state).toBe('auth_failed');
-    expect((await db('integrations').where({ id: integrationId }).first()).state).toBe('auth_failed');
+    expect((await db('integrations').where({ id: integrationId }).first())!.state).toBe('auth_failed');
     const told = () => resend.emails().some((e) => e.to.includes(m.emails.companyAdmin) && e.subject.includes('sync paused'));
     for (let i = 0; i < 100 && !told(); i++) await new Promise((r) => setTimeout(r, 50));
     expect(told()).toBe(true);

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DomainEventRow } from '../../db/dal/automation.js';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -52,7 +53,7 @@ async function interviewTriggersOffer(rule: Parameters<typeof createRule>[2] = {
   const { executionIds } = await publisher.publishDomainEvent(stageChanged(m, applicationId, 'interview'));
   expect(executionIds).toHaveLength(1);
   const execution = await db('automation_executions').where({ id: executionIds[0] }).first();
-  const handle: Handle = env.client.workflow.getHandle(execution.workflow_id);
+  const handle: Handle = env.client.workflow.getHandle(execution!.workflow_id);
   return { m, applicationId, rule: stored, executionId: executionIds[0]!, handle };
 }
 
@@ -70,7 +71,7 @@ async function refusal(promise: Promise<unknown>) {
   return ((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
 }
 
-const stageOf = async (applicationId: string) => (await db('applications').where({ id: applicationId }).first()).stage;
+const stageOf = async (applicationId: string) => (await db('applications').where({ id: applicationId }).first())!.stage;
 const executionRow = (id: string) => db('automation_executions').where({ id }).first();
 
 describe('automation execution workflow', () => {
@@ -81,7 +82,7 @@ describe('automation execution workflow', () => {
     expect(await stageOf(applicationId)).toBe('interview');
     const approval = await db('automation_approvals').where({ id: executionId }).first();
     expect(approval).toMatchObject({ status: 'pending', approver_role: 'company_admin', company_id: m.companyId });
-    expect(approval.expires_at.getTime() - approval.requested_at.getTime()).toBe(24 * HOUR);
+    expect(approval!.expires_at.getTime() - approval!.requested_at.getTime()).toBe(24 * HOUR);
     const request = resend.emails().find((e) => e.idempotencyKey === `approval-${executionId}-requested`);
     expect(request?.to).toEqual([m.emails.companyAdmin]);
 
@@ -97,13 +98,13 @@ describe('automation execution workflow', () => {
     expect(history[0]).toMatchObject({ from_stage: 'interview', to_stage: 'offer', source: 'automation', actor_user_id: m.actors.companyAdmin.userId });
     const record = await executionRow(executionId);
     expect(record).toMatchObject({ status: 'succeeded', conditions_met: true, error: null, trigger_event: 'application.stage_changed', entity_id: applicationId });
-    expect(record.condition_trace).toEqual([{ field: 'stageTo', op: 'eq', expected: 'interview', actual: 'interview', met: true }]);
-    expect(record.finished_at).not.toBeNull();
-    expect(record.duration_ms).toBeGreaterThanOrEqual(0);
+    expect(record!.condition_trace).toEqual([{ field: 'stageTo', op: 'eq', expected: 'interview', actual: 'interview', met: true }]);
+    expect(record!.finished_at).not.toBeNull();
+    expect(record!.duration_ms).toBeGreaterThanOrEqual(0);
     const audit = await db('decision_audit_log').where({ entity_type: 'automation_execution', entity_id: executionId });
     expect(audit).toMatchObject([{ decision: 'approval_approved', actor_user_id: m.actors.companyAdmin.userId, reason: 'strong interview', source: 'human' }]);
     // The move raised its own event, one automation step deeper.
-    const raised = await db('domain_events').where({ entity_id: applicationId, type: 'application.stage_changed' }).orderBy('depth');
+    const raised = await db<DomainEventRow>('domain_events').where({ entity_id: applicationId, type: 'application.stage_changed' }).orderBy('depth');
     expect(raised.map((e) => [e.depth, e.data.stageTo])).toEqual([[0, 'interview'], [1, 'offer']]);
   });
 
@@ -168,7 +169,7 @@ describe('automation execution workflow', () => {
     expect((await handle.query(automationStateQuery)).status).toBe('awaiting_approval');
     expect(await handle.result()).toMatchObject({ status: 'expired' });
     const approval = await db('automation_approvals').where({ id: executionId }).first();
-    expect(approval.expires_at.getTime() - approval.requested_at.getTime()).toBe(2 * HOUR);
+    expect(approval!.expires_at.getTime() - approval!.requested_at.getTime()).toBe(2 * HOUR);
   });
 
   it('skips without asking anyone when the conditions do not match', async () => {
@@ -214,7 +215,7 @@ describe('automation execution workflow', () => {
     await createRule(db, m, { requires_approval: false, conditions: { field: 'stageTo', op: 'eq', value: 'interview' }, actions: [{ type: 'advance_stage', stage: 'screening' }] });
     await publisher.publishDomainEvent(stageChanged(m, applicationId, 'screening'));
     for (let i = 0; i < 200; i++) {
-      const deepest = await db('domain_events').where({ entity_id: applicationId }).max('depth as depth').first();
+      const deepest = await db('domain_events').where({ entity_id: applicationId }).max<{ depth: number }[]>('depth as depth').first();
       if (deepest?.depth === 4) break;
       await new Promise((r) => setTimeout(r, 100));
     }

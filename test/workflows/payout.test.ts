@@ -90,10 +90,10 @@ describe('payout workflow', () => {
 
     const splits = await db('payout_splits').where({ payout_id: input.payoutId }).orderBy('amount_cents', 'desc');
     expect(splits.map((s) => [s.status, s.stripe_transfer_id])).toEqual(transfers.map((t) => ['paid', t.id]));
-    expect((await db('placements').where({ id: p.placementId }).first()).splits_locked_at).not.toBeNull();
+    expect((await db('placements').where({ id: p.placementId }).first())!.splits_locked_at).not.toBeNull();
     const audit = await db('payout_audit_log').where({ payout_id: input.payoutId }).orderBy('id');
     expect(audit.map((a) => a.event)).toEqual(['payout_created', 'split_paid', 'split_paid', 'split_paid', 'payout_paid']);
-    expect((await db('payout_schedules').where({ id: input.payoutId }).first()).status).toBe('paid');
+    expect((await db('payout_schedules').where({ id: input.payoutId }).first())!.status).toBe('paid');
   });
 
   it('retries transient Stripe errors and still makes one transfer per collaborator', async () => {
@@ -112,7 +112,7 @@ describe('payout workflow', () => {
     expect(split.collaboratorId).toBe(p.collaborators[1]!.id);
     expect(split.blockReason).toMatch(/insufficient_capabilities_for_transfer/);
     expect(blocked.splits.find((s) => s.collaboratorId === p.collaborators[0]!.id)!.status).toBe('paid');
-    expect((await db('payout_schedules').where({ id: input.payoutId }).first()).status).toBe('blocked');
+    expect((await db('payout_schedules').where({ id: input.payoutId }).first())!.status).toBe('blocked');
 
     const recruiter = { userId: randomUUID(), role: 'recruiter' as const };
     expect(await refusal(handle.executeUpdate(retrySplitUpdate, { args: [{ splitId: split.splitId, actor: recruiter }] }))).toBe(FAILURE_TYPES.Forbidden);
@@ -154,6 +154,6 @@ describe('payout workflow', () => {
     expect(result.status).toBe('paid');
     expect(transfersOf(p.placementId)).toHaveLength(1);
     const cancelled = await db('payout_audit_log').where({ payout_id: input.payoutId, event: 'split_cancel' }).first();
-    expect(cancelled.reason).toBe('recruiter left the marketplace');
+    expect(cancelled!.reason).toBe('recruiter left the marketplace');
   });
 });

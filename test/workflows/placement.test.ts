@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEventRow } from '../../db/dal/automation.js';
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
@@ -70,7 +71,7 @@ describe('placement workflow', () => {
 
     const placement = await db('placements').where({ id: input.placementId }).first();
     expect(placement).toMatchObject({ state: 'completed', fee_cents: 2_000_001, holdback_bps: 2000 });
-    expect(placement.splits_locked_at).not.toBeNull();
+    expect(placement!.splits_locked_at).not.toBeNull();
     expect(await db('escrow_holds').where({ placement_id: input.placementId }).first()).toMatchObject({ status: 'released', amount_cents: 400_000 });
     expect(await historyOf(input.placementId)).toEqual(['hired', 'active', 'active', 'completed']);
     const notices = resend.emails().filter((e) => e.idempotencyKey?.startsWith(`placement-${input.placementId}-guarantee-expiring`));
@@ -81,7 +82,7 @@ describe('placement workflow', () => {
     const { input, handle, admin, m } = await hire({ startInDays: 30 });
     expect(await refusal(handle.executeUpdate(activateEarlyUpdate, { args: [{ actor: m.actors.recruiter }] }))).toBe(FAILURE_TYPES.Forbidden);
     expect(await refusal(handle.executeUpdate(activateEarlyUpdate, { args: [{ actor: m.actors.foreignAdmin }] }))).toBe(FAILURE_TYPES.Forbidden);
-    expect((await db('placements').where({ id: input.placementId }).first()).state).toBe('hired');
+    expect((await db('placements').where({ id: input.placementId }).first())!.state).toBe('hired');
     const activated = await handle.executeUpdate(activateEarlyUpdate, { args: [{ actor: admin }] });
     expect(activated.state).toBe('active');
     expect(await refusal(handle.executeUpdate(activateEarlyUpdate, { args: [{ actor: admin }] }))).toBe(FAILURE_TYPES.InvalidState);
@@ -122,12 +123,12 @@ describe('placement workflow', () => {
     const now = await env.currentTimeMs();
     expect(replaced).toMatchObject({ candidateId: replacement, failurePending: false, escrowStatus: 'held' });
     expect(Math.abs(new Date(replaced.guaranteeEndsAt!).getTime() - (now + 90 * DAY))).toBeLessThan(60_000);
-    expect((await db('escrow_holds').where({ placement_id: input.placementId }).first()).status).toBe('held');
+    expect((await db('escrow_holds').where({ placement_id: input.placementId }).first())!.status).toBe('held');
 
     const result = await handle.result();
     expect(result.state).toBe('completed');
-    expect((await db('placements').where({ id: input.placementId }).first()).candidate_id).toBe(replacement);
-    const replacementRow = (await db('placement_states').where({ placement_id: input.placementId }).orderBy('id')).find((h) => h.details?.replacement);
+    expect((await db('placements').where({ id: input.placementId }).first())!.candidate_id).toBe(replacement);
+    const replacementRow = (await db('placement_states').where({ placement_id: input.placementId }).orderBy('id')).find((h) => (h.details as { replacement?: unknown } | null)?.replacement);
     expect(replacementRow).toMatchObject({ actor_user_id: admin.userId, details: { replacement: { to: replacement } } });
   });
 
@@ -166,8 +167,8 @@ describe('placement workflow', () => {
       // The replacement had no application for the job: it gets one, submitted then hired.
       { candidate_id: replacement, from_stage: 'submitted', to_stage: 'hired', source: 'placement', actor_user_id: admin.userId, reason: 'replacement hired' },
     ]);
-    expect(await db('applications').where({ id: original.id }).first()).toMatchObject({ stage: 'left', status: 'closed' });
-    const events = await db('domain_events').where({ type: 'application.stage_changed', company_id: m.companyId }).orderBy('occurred_at');
+    expect(await db('applications').where({ id: original!.id }).first()).toMatchObject({ stage: 'left', status: 'closed' });
+    const events = await db<DomainEventRow>('domain_events').where({ type: 'application.stage_changed', company_id: m.companyId }).orderBy('occurred_at');
     expect(events.map((e) => [e.data.candidateId, e.data.stageFrom, e.data.stageTo, e.data.source])).toEqual([
       [m.candidateId, 'screening', 'hired', 'placement'], [m.candidateId, 'hired', 'left', 'placement'], [replacement, 'submitted', 'hired', 'placement'],
     ]);
@@ -180,10 +181,10 @@ describe('placement workflow', () => {
     expect(await refusal(handle.executeUpdate(extendGuaranteeUpdate, { args: [{ actor: admin, days: 30, reason: 'x' }] }))).toBe(FAILURE_TYPES.Forbidden);
     expect(await refusal(handle.executeUpdate(extendGuaranteeUpdate, { args: [{ actor: PLATFORM, days: 0, reason: 'x' }] }))).toBe(FAILURE_TYPES.InvalidState);
     const before = (await handle.executeUpdate(extendGuaranteeUpdate, { args: [{ actor: PLATFORM, days: 30, reason: 'probation extended' }] })).guaranteeEndsAt!;
-    const start = new Date((await db('placements').where({ id: input.placementId }).first()).guarantee_ends_at).getTime();
+    const start = new Date((await db('placements').where({ id: input.placementId }).first())!.guarantee_ends_at!).getTime();
     expect(new Date(before).getTime()).toBe(start);
     await env.sleep(99 * DAY);
-    expect((await db('placements').where({ id: input.placementId }).first()).state).toBe('active');
+    expect((await db('placements').where({ id: input.placementId }).first())!.state).toBe('active');
     expect(await refusal(handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: admin, reason: 'please' }] }))).toBe(FAILURE_TYPES.Forbidden);
     expect(await refusal(handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: ' ' }] }))).toBe(FAILURE_TYPES.InvalidState);
     const released = await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'candidate confirmed permanent' }] });
@@ -219,6 +220,6 @@ describe('placement workflow', () => {
     expect(await handle.query(placementStateQuery)).toMatchObject({ state: 'active', escrowStatus: 'held' });
     await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'confirmed' }] });
     expect((await handle.result()).state).toBe('completed');
-    expect((await db('escrow_holds').where({ placement_id: input.placementId }).first()).status).toBe('released');
+    expect((await db('escrow_holds').where({ placement_id: input.placementId }).first())!.status).toBe('released');
   });
 });

@@ -64,7 +64,7 @@ describe('proposal workflow', () => {
       { key: `proposal-${input.proposalId}-timed_out`, to: [m.emails.recruiter] },
     ]);
     const row = await db('candidate_role_assignments').where({ id: input.proposalId }).first();
-    expect(row.state).toBe('timed_out');
+    expect(row!.state).toBe('timed_out');
     const history = await db('candidate_role_assignment_history').where({ assignment_id: input.proposalId }).orderBy('id');
     expect(history.map((h) => [h.old_state, h.new_state, h.actor_role])).toEqual([
       [null, 'proposed', 'recruiter'],
@@ -82,7 +82,7 @@ describe('proposal workflow', () => {
     const result = await handle.result();
     expect(result.state).toBe('timed_out');
     const decided = await db('candidate_role_assignments').where({ id: input.proposalId }).first();
-    expect(decided.decided_at.getTime() - started).toBeGreaterThanOrEqual(12 * HOUR - 60_000);
+    expect(decided!.decided_at!.getTime() - started).toBeGreaterThanOrEqual(12 * HOUR - 60_000);
     expect(emailsFor(input.proposalId).map((e) => e.key)).not.toContain(`proposal-${input.proposalId}-reminder`);
   });
 
@@ -97,7 +97,7 @@ describe('proposal workflow', () => {
     const started = await env.currentTimeMs();
     expect((await handle.result()).state).toBe('timed_out');
     const row = await db('candidate_role_assignments').where({ id: input.proposalId }).first();
-    expect(row.decided_at.getTime() - started).toBeLessThan(HOUR + 60_000);
+    expect(row!.decided_at!.getTime() - started).toBeLessThan(HOUR + 60_000);
     expect(emailsFor(input.proposalId).map((e) => e.key)).toEqual([`proposal-${input.proposalId}-timed_out`]);
   });
 

@@ -67,7 +67,7 @@ describe('protection workflow', () => {
     const result = await handle.result();
     expect(result.state).toBe('expired');
     expect(resend.emails().filter((e) => e.subject.includes('ends soon') && e.to.includes(m.emails.recruiter))).toHaveLength(1);
-    expect((await sourcer(m)).protection_state).toBe('expired');
+    expect((await sourcer(m))!.protection_state).toBe('expired');
     expect(await events(m)).toEqual(['candidate_sourced', 'sourcing_conflict', 'protection_expired']);
   });
 
@@ -77,7 +77,7 @@ describe('protection workflow', () => {
     expect(await refusal(handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.otherRecruiter }] }))).toBe(FAILURE_TYPES.Forbidden);
     expect((await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.recruiter, reason: 'not a fit for my clients' }] })).state).toBe('released');
     expect((await handle.result()).state).toBe('released');
-    expect((await sourcer(m)).protection_state).toBe('released');
+    expect((await sourcer(m))!.protection_state).toBe('released');
     expect(await db('decision_audit_log').where({ entity_id: m.candidateId, decision: 'release' })).toHaveLength(1);
   });
 
@@ -88,7 +88,7 @@ describe('protection workflow', () => {
     expect(await refusal(handle.executeUpdate(overrideAttributionUpdate, { args: [{ actor: PLATFORM, recruiterId: m.otherRecruiterId, reason: '' }] }))).toBe(FAILURE_TYPES.InvalidState);
     const overridden = await handle.executeUpdate(overrideAttributionUpdate, { args: [{ actor: PLATFORM, recruiterId: m.otherRecruiterId, reason: 'earlier outreach proven by e-mail evidence' }] });
     expect(overridden.recruiterId).toBe(m.otherRecruiterId);
-    expect((await sourcer(m)).recruiter_id).toBe(m.otherRecruiterId);
+    expect((await sourcer(m))!.recruiter_id).toBe(m.otherRecruiterId);
     const audit = await db('decision_audit_log').where({ entity_id: m.candidateId, decision: 'override_attribution' }).first();
     expect(audit).toMatchObject({ actor_user_id: PLATFORM.userId, reason: 'earlier outreach proven by e-mail evidence', details: { from: { recruiterId: m.recruiterId }, to: { recruiterId: m.otherRecruiterId } } });
     expect(resend.emails().filter((e) => e.subject.includes('reassigned')).map((e) => e.to)).toContainEqual([m.emails.recruiter]);
@@ -104,7 +104,7 @@ describe('protection workflow', () => {
     await env.sleep(35 * DAY);
     expect((await handle.query(protectionQuery)).state).toBe('protected');
     expect((await handle.result()).state).toBe('expired');
-    expect((await sourcer(m)).protection_ends_at.toISOString()).toBe(extended.protectionEndsAt);
+    expect((await sourcer(m))!.protection_ends_at.toISOString()).toBe(extended.protectionEndsAt);
   });
 
   it('keeps the protection as it was when the database refuses a release\'s reason: the update fails, NeedsAttention is set, a later release works', async () => {
@@ -115,7 +115,7 @@ describe('protection workflow', () => {
     expect(outcome).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(((outcome as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FAILURE_TYPES.InvalidData);
     expect((await handle.query(protectionQuery)).state).toBe('protected');
-    expect((await sourcer(m)).protection_state).toBe('protected');
+    expect((await sourcer(m))!.protection_state).toBe('protected');
     expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.NeedsAttention)).toBe(true);
     expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.ProtectionState)).toBe('protected');
 

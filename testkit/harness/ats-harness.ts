@@ -79,7 +79,7 @@ export function seedSmall(fake: FakeAts) {
 
 /** How many live rows of each entity the integration mapped. */
 export async function mappedCounts(db: Db, integrationId: string) {
-  const rows = await db('external_entity_map').where({ integration_id: integrationId }).whereNull('deleted_at').groupBy('entity_type').select('entity_type').count('* as n');
+  const rows = await db('external_entity_map').where({ integration_id: integrationId }).whereNull('deleted_at').groupBy('entity_type').select('entity_type').count<{ entity_type: string; n: string }[]>('* as n');
   return Object.fromEntries(rows.map((r) => [r.entity_type, Number(r.n)])) as Record<string, number>;
 }
 

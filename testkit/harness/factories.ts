@@ -109,7 +109,7 @@ export async function createPlacement(db: Db, stripe: AccountMaker, specs: Colla
     const [row] = await db('placement_collaborators')
       .insert({ placement_id: placementId, recruiter_id: r.recruiterId, role: r.spec.role, split_bps: r.spec.splitBps, created_at: new Date(now.getTime() + i) })
       .returning('id');
-    collaborators.push({ id: row.id as string, ...r });
+    collaborators.push({ id: row!.id as string, ...r });
   }
   return { marketplace: m, placementId, collaborators };
 }
