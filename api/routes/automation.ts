@@ -14,6 +14,7 @@ import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { awaitWorkflow } from '../workflow-wait.js';
 import { idParams, WORKFLOW_WAIT_RESPONSES } from '../schemas/common.js';
+import { mayDecide as mayDecideApproval } from '../../domain/approval-rules.js';
 import {
   approvalDecisionBody,
   approvalDto,
@@ -196,8 +197,8 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
 
   // ---- approvals ----
   const APPROVERS = ['platform_admin', 'company_admin', 'hiring_manager'] as const;
-  const mayDecide = (actor: AuthedActor, a: ApprovalRow) =>
-    actor.role === 'platform_admin' || (actor.role === a.approver_role && !!a.company_id && a.company_id === actor.companyId);
+  // The workflow's own rule (domain/approval-rules.ts), so the inbox and the update agree on who decides.
+  const mayDecide = (actor: AuthedActor, a: ApprovalRow) => mayDecideApproval(actor, { approverRole: a.approver_role, companyId: a.company_id });
 
   route(router, registry, {
     method: 'get', path: '/approvals', summary: 'My approvals inbox: requests waiting for my role (pending by default), newest first', query: approvalListQuery, roles: APPROVERS,
