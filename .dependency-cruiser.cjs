@@ -10,7 +10,6 @@ const WORKFLOW_IMPORTERS = [
   '^workflows/',
   '^workers/',
   '^scripts/build-workflow-bundles\\.ts$',
-  '^scripts/record-histories\\.ts$',
   '^test/workflows/',
   '^test/replay/',
   '^test/domain/workflow-types\\.test\\.ts$',

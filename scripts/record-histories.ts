@@ -14,7 +14,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { WorkflowContinuedAsNewError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb } from '../lib/db.js';
-import type { proposalWorkflow } from '../workflows/proposal.js';
+import type { ProposalWorkflow } from '../domain/proposal.js';
 import { acceptProposalUpdate, declineProposalUpdate, proposalRecordedUpdate, reviewProposalUpdate, withdrawProposalUpdate } from '../domain/proposal.js';
 import { randomUUID } from 'node:crypto';
 import { createOwnershipWorker } from '../workers/ownership.js';
@@ -23,16 +23,16 @@ import { createAutomationWorker } from '../workers/automation.js';
 import { createAtsSyncWorker } from '../workers/ats-sync.js';
 import { createEventPublisher } from '../activities/events.js';
 import { createGreenhouseConnector } from '../activities/ats/greenhouse.js';
-import type { atsSyncWorkflow } from '../workflows/ats-sync.js';
+import type { AtsSyncWorkflow } from '../domain/ats.js';
 import { disconnectUpdate, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../domain/ats.js';
-import type { automationExecutionWorkflow } from '../workflows/automation.js';
+import type { AutomationExecutionWorkflow } from '../domain/automation.js';
 import { approveExecutionUpdate, automationStateQuery, rejectExecutionUpdate } from '../domain/automation.js';
-import { protectionWorkflow } from '../workflows/protection.js';
+import type { ProtectionWorkflow } from '../domain/protection.js';
 import { claimCandidateUpdate, extendProtectionUpdate, overrideAttributionUpdate, releaseProtectionUpdate } from '../domain/protection.js';
-import { workflowIds } from '../domain/temporal.js';
-import { payoutWorkflow } from '../workflows/payout.js';
+import { WORKFLOW_TYPES, workflowIds } from '../domain/temporal.js';
+import type { PayoutWorkflow } from '../domain/payout.js';
 import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, retrySplitUpdate } from '../domain/payout.js';
-import { placementWorkflow } from '../workflows/placement.js';
+import type { PlacementWorkflow } from '../domain/placement.js';
 import { chooseRefundUpdate, chooseReplacementUpdate, placementRecordedUpdate, releaseEarlyUpdate, reportFailureUpdate } from '../domain/placement.js';
 import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
 import { startWorkableFake } from '../testkit/fakes/ats/workable.js';
@@ -70,7 +70,7 @@ async function recorder(infra: TestInfra) {
   const startPayout = async (specs: CollaboratorSpec[]) => {
     const p = await createPlacement(db, stripe, specs);
     const payoutId = randomUUID();
-    return env.client.workflow.start(payoutWorkflow, {
+    return env.client.workflow.start<PayoutWorkflow>(WORKFLOW_TYPES.payout, {
       workflowId: workflowIds.payout(payoutId), taskQueue: placementsQueue,
       args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 1_000_001, currency: 'USD' }],
     });
@@ -86,10 +86,10 @@ async function recorder(infra: TestInfra) {
     await createRule(db, m, rule);
     const { executionIds } = await publisher.publishDomainEvent(stageChanged(m, applicationId, 'interview'));
     const execution = await db('automation_executions').where({ id: executionIds[0] }).first();
-    const handle: WorkflowHandle<typeof automationExecutionWorkflow> = env.client.workflow.getHandle(execution!.workflow_id);
+    const handle: WorkflowHandle<AutomationExecutionWorkflow> = env.client.workflow.getHandle(execution!.workflow_id);
     return { m, handle };
   };
-  const awaitingApproval = async (handle: WorkflowHandle<typeof automationExecutionWorkflow>) => {
+  const awaitingApproval = async (handle: WorkflowHandle<AutomationExecutionWorkflow>) => {
     while ((await handle.query(automationStateQuery)).status !== 'awaiting_approval') await new Promise((r) => setTimeout(r, 50));
   };
   const atsQueue = `ats-sync-record-${randomUUID()}`;
@@ -98,7 +98,7 @@ async function recorder(infra: TestInfra) {
   seedSmall(greenhouse);
   const workable = await startWorkableFake();
   seedSmall(workable);
-  const syncRuns = async (handle: WorkflowHandle<typeof atsSyncWorkflow>, runs: number) => {
+  const syncRuns = async (handle: WorkflowHandle<AtsSyncWorkflow>, runs: number) => {
     for (;;) {
       const s = await handle.query(syncStatusQuery);
       if ((s.runs >= runs && !s.syncing) || s.state !== 'active') return s;
@@ -107,7 +107,7 @@ async function recorder(infra: TestInfra) {
   };
   const claimed = async () => {
     const m = await createMarketplace(db);
-    const handle = await env.client.workflow.start(protectionWorkflow, { workflowId: workflowIds.protection(m.candidateId), taskQueue: ownershipQueue, args: [{ candidateId: m.candidateId }] });
+    const handle = await env.client.workflow.start<ProtectionWorkflow>(WORKFLOW_TYPES.protection, { workflowId: workflowIds.protection(m.candidateId), taskQueue: ownershipQueue, args: [{ candidateId: m.candidateId }] });
     await handle.executeUpdate(claimCandidateUpdate, { args: [{ recruiterId: m.recruiterId, actor: m.actors.recruiter }] });
     await handle.executeUpdate(claimCandidateUpdate, { args: [{ recruiterId: m.otherRecruiterId, actor: m.actors.otherRecruiter }] }).catch(() => undefined);
     return { m, handle };
@@ -115,7 +115,7 @@ async function recorder(infra: TestInfra) {
   const hire = async () => {
     const { marketplace: m, recruiters } = await createCollaborators(db, stripe, [{ role: 'sourcer', splitBps: 6000 }, { role: 'closer', splitBps: 4000 }]);
     const placementId = randomUUID();
-    const handle = await env.client.workflow.start(placementWorkflow, {
+    const handle = await env.client.workflow.start<PlacementWorkflow>(WORKFLOW_TYPES.placement, {
       workflowId: workflowIds.placement(placementId), taskQueue: placementsQueue,
       args: [{
         placementId, companyId: m.companyId, jobId: m.jobId, candidateId: m.candidateId, feeCents: 1_500_000, currency: 'USD',
@@ -142,7 +142,7 @@ async function recorder(infra: TestInfra) {
     await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: ADMIN, reason: 'replacement confirmed' }] });
     return handle;
   };
-  const blockedSplit = async (handle: WorkflowHandle<typeof payoutWorkflow>) => {
+  const blockedSplit = async (handle: WorkflowHandle<PayoutWorkflow>) => {
     for (;;) {
       const view = await handle.query(payoutStateQuery);
       const split = view.splits.find((s) => s.status === 'blocked');
@@ -150,8 +150,8 @@ async function recorder(infra: TestInfra) {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  type AnyHandle = WorkflowHandle<typeof proposalWorkflow> | WorkflowHandle<typeof payoutWorkflow> | WorkflowHandle<typeof placementWorkflow>
-    | WorkflowHandle<typeof protectionWorkflow> | WorkflowHandle<typeof automationExecutionWorkflow> | WorkflowHandle<typeof atsSyncWorkflow>;
+  type AnyHandle = WorkflowHandle<ProposalWorkflow> | WorkflowHandle<PayoutWorkflow> | WorkflowHandle<PlacementWorkflow>
+    | WorkflowHandle<ProtectionWorkflow> | WorkflowHandle<AutomationExecutionWorkflow> | WorkflowHandle<AtsSyncWorkflow>;
   const scenarios: Record<string, () => Promise<AnyHandle>> = {
     async 'ats-sync-synced-webhook-then-disconnected'() {
       const m = await createMarketplace(db);
