@@ -187,3 +187,24 @@ export type TableName = keyof AllTables;
  * which then fail to compile; this accessor keeps the typing inside the DAL.)
  */
 export const table = <N extends TableName>(x: Executor, name: N) => x<AllTables[N]>(name);
+
+// Sign-in (migration 011). `users.deactivated_at` is read through SignInUsersTable below, so
+// UsersTable above is left as it is; AllTables is extended by declaration merging.
+export interface SignInUsersTable extends UsersTable { deactivated_at: Date | null }
+export interface MagicLinksTable {
+  id: string; token_hash: string; user_id: string; created_at: Date; expires_at: Date; used_at: Date | null; requested_ip: string | null;
+}
+export interface SessionsTable {
+  id: string; user_id: string; csrf_hash: string; created_at: Date; last_seen_at: Date; expires_at: Date; revoked_at: Date | null;
+  user_agent: string | null; created_ip: string | null;
+}
+export interface ApiKeysTable {
+  id: string; user_id: string; name: string; prefix: string; key_hash: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null;
+}
+export interface SignInRequestsTable { id: number; email_hash: string; ip: string; created_at: Date }
+export interface AllTables {
+  magic_links: MagicLinksTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  sign_in_requests: SignInRequestsTable;
+}
