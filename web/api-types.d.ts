@@ -804,7 +804,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user: id, name, role, company (with its name) or recruiter profile */
+        /** The signed-in user: id, name, e-mail, role, company (with its name) or recruiter profile */
         get: {
             parameters: {
                 query?: never;
@@ -826,6 +826,7 @@ export interface paths {
                             companyId: string | null;
                             recruiterId: string | null;
                             name: string | null;
+                            email: string | null;
                             companyName: string | null;
                         };
                     };

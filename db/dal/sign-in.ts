@@ -151,6 +151,10 @@ export const signInDal = (db: Db) => ({
       .update({ last_used_at: db.fn.now() as never });
   },
 
+  async emailOf(userId: string): Promise<string | undefined> {
+    return (await table(db, 'users').where({ id: userId }).first('email'))?.email;
+  },
+
   /** The active users a development sign-in page lists (never used in production). */
   async activeUsers(limit = 50): Promise<{ email: string; name: string; role: string }[]> {
     return table(db, 'users').whereNull('deactivated_at' as never).orderBy('role').orderBy('email').limit(limit).select('email', 'name', 'role');
