@@ -179,7 +179,12 @@ function render() {
   main.replaceChildren();
 
   const { path, query } = parseHash();
-  // Only the sign-in view is rendered without `me`.
+  // Signed in already: the sign-in pages lead on to the app.
+  if (me && (path.startsWith('/sign-in') || path === '/dev-sign-in')) {
+    navigate(DEFAULT_PATH);
+    return;
+  }
+  // Only the sign-in views are rendered without `me`.
   /** @type {ViewContext} */
   const ctx = { me: /** @type {Me} */ (me), uiConfig, query, params: { id: '' }, signal: controller.signal, navigate, flash, onSignedIn: signIn };
   flash = null;
