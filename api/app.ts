@@ -7,12 +7,12 @@ import * as otel from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Resend } from 'resend';
-import type { AppConfig } from '../lib/config.js';
+import { SIGN_IN_DEFAULTS, type AppConfig } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { TOKEN_DEFAULTS } from '../lib/tokens.js';
 import type { Tracing } from '../lib/tracing.js';
-import { authenticate } from './auth.js';
+import { authenticate, sessionCookies, type SessionSettings } from './auth.js';
 import { maxJsonDepth, utf8JsonOnly } from './body-limits.js';
 import { checkErrorStatus, contractModeOf, setResponseContract, type ResponseContract } from './contract.js';
 import { errorHandler, notFound, unavailable } from './errors.js';
@@ -34,13 +34,16 @@ import { candidateRoutes } from './routes/candidates.js';
 import { placementRoutes } from './routes/placements.js';
 import { proposalRoutes } from './routes/proposals.js';
 import { sessionRoutes } from './routes/session.js';
+import { signInRoutes, signOutRoutes } from './routes/sign-in.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { TASK_QUEUES, type TaskQueues } from '../domain/temporal.js';
 
 export interface AppDeps {
   temporal: Client;
   db: Db;
   config: Pick<AppConfig, 'JWT_ISSUER'> & { JWT_SECRET: string } &
-    Partial<Pick<AppConfig, 'JWT_AUDIENCE' | 'JWT_MAX_LIFETIME_SECONDS' | 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN' | 'WORKFLOW_UPDATE_TIMEOUT_MS' | 'NODE_ENV' | 'API_CHECK_RESPONSES'>>;
+    Partial<Pick<AppConfig, 'JWT_AUDIENCE' | 'JWT_MAX_LIFETIME_SECONDS' | 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN' | 'WORKFLOW_UPDATE_TIMEOUT_MS' | 'NODE_ENV' | 'API_CHECK_RESPONSES' |
+      'MAGIC_LINK_TTL_MINUTES' | 'SIGN_IN_RATE_LIMIT' | 'SIGN_IN_RATE_WINDOW_MINUTES' | 'SESSION_MAX_AGE_HOURS' | 'SESSION_IDLE_HOURS' | 'API_TRUST_PROXY' | 'DEV_SIGN_IN_INBOX_URL'>>;
   /** The payload codec the process's client uses; served to operators at /codec. Without it /codec answers 503. */
   codec?: PayloadCodec;
   /** Sends candidate outreach (with config.EMAIL_FROM); without it that endpoint answers 503. */
@@ -96,11 +99,20 @@ const operationsOf = new WeakMap<Express, Operation[]>();
 export const openApiDocumentOf = (app: Express) => buildOpenApiDocument(operationsOf.get(app) ?? [], OPENAPI_INFO);
 const REQUEST_ID = /^[A-Za-z0-9_\-.]{1,128}$/;
 
+/** API_TRUST_PROXY as Express's `trust proxy` value: `true`, a hop count, or addresses / subnets. */
+function trustProxy(setting: string | undefined): boolean | number | string {
+  if (setting === undefined || setting === 'false') return false;
+  if (setting === 'true') return true;
+  return /^\d+$/.test(setting) ? Number(setting) : setting;
+}
+
 export function createApp({ temporal, db, config, resend, ats, codec, logger = createLogger('api'), taskQueues, tracing, isDraining = () => false, onContractViolation }: AppDeps): Express {
   const app = express();
   setResponseContract(app.locals, { mode: contractModeOf(config), logger, onViolation: onContractViolation });
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  // The rate limits of sign-in count per client IP: behind a load balancer, its X-Forwarded-For.
+  app.set('trust proxy', trustProxy(config.API_TRUST_PROXY));
   setWorkflowUpdateTimeout(app, config.WORKFLOW_UPDATE_TIMEOUT_MS ?? DEFAULT_WORKFLOW_UPDATE_TIMEOUT_MS);
   // Prometheus scrapes (neither logged nor counted themselves); every other request is counted and
   // timed by its route pattern.
@@ -150,9 +162,31 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocumentOf(app));
   });
-  api.use(authenticate(tokens));
+  const publicUrl = config.API_PUBLIC_URL ?? 'http://localhost:3000';
+  const session: SessionSettings = {
+    cookies: sessionCookies(publicUrl.startsWith('https:')),
+    maxAgeSeconds: Math.round((config.SESSION_MAX_AGE_HOURS ?? SIGN_IN_DEFAULTS.SESSION_MAX_AGE_HOURS) * 3600),
+    idleSeconds: Math.round((config.SESSION_IDLE_HOURS ?? SIGN_IN_DEFAULTS.SESSION_IDLE_HOURS) * 3600),
+    publicOrigin: new URL(publicUrl).origin,
+  };
+  const limit = config.SIGN_IN_RATE_LIMIT ?? SIGN_IN_DEFAULTS.SIGN_IN_RATE_LIMIT;
+  // Before authentication: signing in is how a caller gets a credential.
+  api.use(signInRoutes({
+    db, registry,
+    settings: {
+      session, publicUrl,
+      magicLinkTtlSeconds: (config.MAGIC_LINK_TTL_MINUTES ?? SIGN_IN_DEFAULTS.MAGIC_LINK_TTL_MINUTES) * 60,
+      rateLimit: { perEmail: limit, perIp: limit, windowSeconds: (config.SIGN_IN_RATE_WINDOW_MINUTES ?? SIGN_IN_DEFAULTS.SIGN_IN_RATE_WINDOW_MINUTES) * 60 },
+      email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined,
+      // Never in production, whatever the environment says (lib/config.ts refuses it there too).
+      devInboxUrl: config.NODE_ENV === 'production' ? undefined : config.DEV_SIGN_IN_INBOX_URL,
+    },
+  }));
+  api.use(authenticate({ tokens, db, sessions: session }));
+  api.use(signOutRoutes({ db, registry, session }));
+  api.use(apiKeyRoutes({ db, registry }));
   api.use(sessionRoutes({ db, registry, temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL.replace(/\/+$/, ''), namespace } : undefined }));
-  api.use(operatorSessionRoutes({ registry, secure: config.API_PUBLIC_URL?.startsWith('https:') ?? false }));
+  api.use(operatorSessionRoutes({ registry, tokens, secure: config.API_PUBLIC_URL?.startsWith('https:') ?? false }));
   api.use(idempotency(db));
   api.use(proposalRoutes({ temporal, db, registry, taskQueue: taskQueues?.proposals ?? TASK_QUEUES.proposals }));
   api.use(placementRoutes({ temporal, db, registry, taskQueue: taskQueues?.placements ?? TASK_QUEUES.placements }));

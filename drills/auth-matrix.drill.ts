@@ -60,6 +60,9 @@ interface Case {
 }
 
 const all = (status: number): Record<RoleName, number> => Object.fromEntries(ROLES.map((r) => [r, status])) as Record<RoleName, number>;
+/** A public route: the same status for every caller, with any token or none. */
+const everyone = (status: number): Case['expect'] =>
+  ({ ...all(status), ...Object.fromEntries(INVALID_TOKENS.map((t) => [t, status])) }) as Case['expect'];
 /** Expected statuses in the order recruiter, otherRecruiter, companyAdmin, hiringManager, foreignAdmin, platformAdmin. */
 const row = (...s: Expect[]): Record<RoleName, Expect> => Object.fromEntries(ROLES.map((r, i) => [r, s[i]!])) as Record<RoleName, Expect>;
 const unknownId = (path: (r: Res) => string): Cell => ({ status: 404, path, note: 'allowed role, unknown id (a command without a body)' });
@@ -92,6 +95,23 @@ function cases(): Case[] {
     { method: 'GET', route: `${V}/ui-config`, path: () => `${V}/ui-config`, expect: all(200) },
     { method: 'POST', route: `${V}/operator-session`, path: () => `${V}/operator-session`, expect: row(403, 403, 403, 403, 403, 204) },
     { method: 'DELETE', route: `${V}/operator-session`, path: () => `${V}/operator-session`, expect: all(204) },
+    // sign-in (issue 18): the public routes answer whatever token comes along (invalid bodies here:
+    // a valid magic-link request would write and send); the rest are any signed-in user's own
+    { method: 'GET', route: `${V}/auth/options`, path: () => `${V}/auth/options`, expect: everyone(200) },
+    {
+      method: 'POST', route: `${V}/auth/magic-link`, path: () => `${V}/auth/magic-link`,
+      valid: () => ({ email: 'not an address' }), invalid: { email: 'not an address' }, expect: everyone(400),
+    },
+    { method: 'POST', route: `${V}/auth/verify`, path: () => `${V}/auth/verify`, valid: () => ({ token: 'unknown' }), invalid: { token: '' }, expect: everyone(400) },
+    // Bearer callers have no browser session: nothing to end, nothing written.
+    { method: 'POST', route: `${V}/auth/sign-out`, path: () => `${V}/auth/sign-out`, expect: all(204) },
+    { method: 'POST', route: `${V}/auth/sign-out-everywhere`, path: () => `${V}/auth/sign-out-everywhere`, expect: all(204) },
+    { method: 'GET', route: `${V}/me/api-keys`, path: () => `${V}/me/api-keys`, expect: all(200) },
+    { method: 'POST', route: `${V}/me/api-keys`, path: () => `${V}/me/api-keys`, valid: () => ({ name: 'matrix' }), invalid: { name: '' }, expect: all(400) },
+    {
+      method: 'DELETE', route: `${V}/me/api-keys/{id}`, path: () => `${V}/me/api-keys/${randomUUID()}`,
+      expect: row(...ROLES.map((): Expect => ({ status: 404, note: 'an unknown key id (or another user\'s: the same answer)' }))),
+    },
     // proposals (product §3.1): recruiters propose; the company reviews / decides; the proposing recruiter withdraws
     {
       method: 'POST', route: `${V}/proposals`, path: () => `${V}/proposals`,

@@ -235,6 +235,7 @@ const realIdFor = (f: Fixture, path: string, pick: number, param: string): strin
   if (param === 'id' && path.startsWith('/api/v1/jobs/')) return f.real.jobId;
   return pool[pick % pool.length]!;
 };
+const ONE_FIELD_BODIES = new Set(['POST /api/v1/me/api-keys']);
 const unknownIdFor = (path: string) => (path.includes('/decisions/{id}') ? String(1_000_000_000_000 + Math.floor(Math.random() * 1e12)) : randomUUID());
 
 /** Turns a sample into a request that must be refused for its reason (falling back to a reason that applies to the operation). */
@@ -245,7 +246,9 @@ function build(s: Sample, ops: Op[], f: Fixture, wrongRole: ReturnType<typeof wr
   if (reason === 'invalidBody' && !op.hasBody) reason = op.params.length ? 'unknownId' : 'unauthenticated';
   if (reason === 'badQuery' && op.queryParams.length === 0) reason = op.params.length ? 'badId' : 'oversized';
   if (reason === 'unauthenticated' && !op.auth) reason = op.params.length ? 'unknownId' : 'invalidBody';
-  if (reason === 'invalidBody' && !op.auth && !op.params.length) reason = 'unauthenticated'; // the Resend webhook: refused unsigned
+  if (reason === 'invalidBody' && !op.auth && !op.params.length && op.path.includes('/webhooks')) reason = 'unauthenticated'; // the Resend webhook: refused unsigned
+  // A public read without parameters (the sign-in options) answers anyone: only a body over the limit is refused.
+  if (!op.auth && !op.hasBody && !op.params.length) reason = 'oversized';
 
   const headers: Record<string, string> = {};
   if (s.requestId !== null) headers['x-request-id'] = s.requestId.replace(/[^\x20-\x7e]/g, '');
@@ -302,7 +305,9 @@ function build(s: Sample, ops: Op[], f: Fixture, wrongRole: ReturnType<typeof wr
     expect = 413;
   } else if (reason === 'invalidBody') {
     // Always a JSON content type: a body the parser skips would be read as {}.
-    body = bodyText(s.body.kind === 'none' ? { kind: 'invalidJson', pick: s.id.pick % INVALID_JSON.length } : s.body);
+    // A route whose whole body is one free-text field (an API key's name) would take a generated `{ name }`: not JSON there.
+    const oneField = ONE_FIELD_BODIES.has(`${op.method} ${op.path}`);
+    body = bodyText(s.body.kind === 'none' || oneField ? { kind: 'invalidJson', pick: s.id.pick % INVALID_JSON.length } : s.body);
     if (s.brokenEncoding !== null) Object.assign(headers, BROKEN_ENCODINGS[s.brokenEncoding]!);
     else headers['content-type'] = JSON_CONTENT_TYPES[s.contentType % JSON_CONTENT_TYPES.length]!;
     expect = 400;

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { parseKeyRing } from './sealed.js';
 import { TOKEN_DEFAULTS } from './tokens.js';
 
+/** Defaults of the sign-in settings (also the API's when a caller, e.g. a test harness, leaves them out). */
+export const SIGN_IN_DEFAULTS = {
+  MAGIC_LINK_TTL_MINUTES: 15, SIGN_IN_RATE_LIMIT: 5, SIGN_IN_RATE_WINDOW_MINUTES: 15, SESSION_MAX_AGE_HOURS: 7 * 24, SESSION_IDLE_HOURS: 12,
+} as const;
+
 /** How the API checks its responses against their declared schemas (api/contract.ts). */
 export const CONTRACT_MODES = ['enforce', 'log', 'off'] as const;
 
@@ -38,6 +43,27 @@ const envSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).default(TOKEN_DEFAULTS.audience),
   /** The longest lifetime (exp − iat) of a bearer token, in seconds (default 24 h). */
   JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(TOKEN_DEFAULTS.maxLifetimeSeconds),
+  /** How long an e-mailed sign-in link works, in minutes (single use either way). */
+  MAGIC_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(SIGN_IN_DEFAULTS.MAGIC_LINK_TTL_MINUTES),
+  /** Sign-in links one e-mail address, and one client IP, may request per SIGN_IN_RATE_WINDOW_MINUTES (then 429). */
+  SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(SIGN_IN_DEFAULTS.SIGN_IN_RATE_LIMIT),
+  SIGN_IN_RATE_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(SIGN_IN_DEFAULTS.SIGN_IN_RATE_WINDOW_MINUTES),
+  /** A browser session's absolute lifetime, in hours (default 7 days), whatever its activity. */
+  SESSION_MAX_AGE_HOURS: z.coerce.number().min(0.1).max(90 * 24).default(SIGN_IN_DEFAULTS.SESSION_MAX_AGE_HOURS),
+  /** A browser session ends after this many hours without a request (default 12). */
+  SESSION_IDLE_HOURS: z.coerce.number().min(0.05).max(90 * 24).default(SIGN_IN_DEFAULTS.SESSION_IDLE_HOURS),
+  /**
+   * Express's `trust proxy`: which proxies' X-Forwarded-For / -Proto to believe, so the rate limits
+   * see the client's IP behind a load balancer: `true`, a hop count, or addresses / subnets
+   * (`loopback`, `10.0.0.0/8`, comma-separated). Unset: the socket's address.
+   */
+  API_TRUST_PROXY: z.string().optional(),
+  /**
+   * Development only: the Resend fake's inbox (`<fake>/_fake/emails`). When set (and NODE_ENV is not
+   * production) the web app offers a one-click sign-in page for the seeded users: it requests a
+   * magic link and follows it from this inbox. Refused in production.
+   */
+  DEV_SIGN_IN_INBOX_URL: z.url().optional(),
   STRIPE_SECRET_KEY: z.string().optional(),
   /** Points the Stripe SDK at another host (local fake in dev and tests): http://host:port */
   STRIPE_API_BASE: z.string().url().optional(),
@@ -166,7 +192,9 @@ export function configProblems(processes: readonly ProcessName[], env: NodeJS.Pr
   // lib/temporal.ts uses a client certificate only with its key: one without the other is a mistake.
   const tls = (['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH'] as const).filter((k) => given[k] !== undefined);
   const pair = tls.length === 1 ? [`  ${tls[0]}: set without ${tls[0] === 'TEMPORAL_TLS_CERT_PATH' ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'} (mTLS needs both)`] : [];
-  return [...invalid, ...absent, ...pair];
+  // The dev sign-in page only lists users and reads a fake inbox, but it has no place in production.
+  const devOnly = production && given.DEV_SIGN_IN_INBOX_URL !== undefined ? ['  DEV_SIGN_IN_INBOX_URL: must not be set in production (development sign-in page)'] : [];
+  return [...invalid, ...absent, ...pair, ...devOnly];
 }
 
 /** The configuration of one process; throws naming every problem at once, so a deployment is fixed in one go. */

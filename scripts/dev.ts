@@ -63,7 +63,8 @@ async function providers(db: Db): Promise<Record<string, string>> {
   if (!env.RESEND_API_KEY) {
     const resend = await startFakeResend({ port: Number(env.DEV_FAKE_RESEND_PORT ?? 12112) });
     stops.push(() => resend.close());
-    Object.assign(out, { RESEND_API_KEY: 're_test_local_fake', RESEND_BASE_URL: resend.url });
+    // The dev sign-in page reads the magic links from the fake's inbox (never set with a real Resend).
+    Object.assign(out, { RESEND_API_KEY: 're_test_local_fake', RESEND_BASE_URL: resend.url, DEV_SIGN_IN_INBOX_URL: `${resend.url}/_fake/emails` });
     say(`no RESEND_API_KEY: local Resend fake at ${resend.url} (sent e-mails: ${resend.url}/_fake/emails)`);
   }
   return out;
@@ -198,11 +199,12 @@ async function main() {
 ──────────────────────────────────────────────────────────────────────
  Splits orchestration is running
    Web app        ${apiUrl}/
-   API            ${apiUrl}/api/v1   (OpenAPI: ${apiUrl}/api/v1/openapi.json)
+${childEnv.DEV_SIGN_IN_INBOX_URL ? `   Sign in        ${apiUrl}/#/dev-sign-in   (one click per demo user: the magic link comes from the Resend fake)\n` : ''}   API            ${apiUrl}/api/v1   (OpenAPI: ${apiUrl}/api/v1/openapi.json)
    Health         ${apiUrl}/healthz
    Temporal UI    ${ui}   (payloads are encrypted: sign in to the web app as Pat, in the same
                   browser, and the UI shows them decrypted — docs/operations.md, "Payload encryption")
- Demo bearer tokens (valid ${tokenOptions.maxLifetimeSeconds / 3600} h; restart to mint new ones):
+ Demo bearer tokens (valid ${tokenOptions.maxLifetimeSeconds / 3600} h; restart to mint new ones; for scripts,
+ create a personal API key in the web app: menu under your name → Profile and API keys):
 ${tokens.map((t) => `   ${t.label.padEnd(30)} ${t.token}`).join('\n')}
  Try:
    curl -s -X POST ${apiUrl}/api/v1/proposals -H "Authorization: Bearer $RECRUITER" \\

@@ -1,5 +1,6 @@
 /**
- * REST client for /api/v1: bearer token, JSON, the `{ error: { code, message, details } }` shape.
+ * REST client for /api/v1: the session cookie (or a pasted bearer token), JSON, the
+ * `{ error: { code, message, details } }` shape.
  * Typed per operation from the generated OpenAPI types (web/api-types.d.ts, see web/api-client.d.ts).
  * @import { ApiPath, Body, Item, ListPath, Method, Ok, PathParams, Query } from './api-client'
  */
@@ -13,6 +14,18 @@ export const tokenStore = {
   set: (/** @type {string} */ token) => localStorage.setItem(TOKEN_KEY, token),
   clear: () => localStorage.removeItem(TOKEN_KEY),
 };
+
+/**
+ * The session's CSRF token: the API sets it in a readable cookie at sign-in (`__Host-csrf` over
+ * HTTPS, `splits_csrf` over http) and refuses cookie-authenticated writes that do not echo it.
+ */
+export function csrfToken() {
+  for (const part of document.cookie.split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === '__Host-csrf' || name === 'splits_csrf') return decodeURIComponent(value.join('='));
+  }
+  return null;
+}
 
 export class ApiError extends Error {
   /**
@@ -122,10 +135,16 @@ export async function request(path, { method, params, query, body, signal, idemp
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+  const verb = (method ?? 'get').toUpperCase();
+  // Without a bearer token the session cookie authenticates: its writes carry the CSRF token.
+  const csrf = !bearer && verb !== 'GET' ? csrfToken() : null;
+  if (csrf) headers['X-CSRF-Token'] = csrf;
 
   let res;
   try {
-    res = await fetch(urlFor(path, params, query), { method: (method ?? 'get').toUpperCase(), headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    res = await fetch(urlFor(path, params, query), {
+      method: verb, headers, body: body === undefined ? undefined : JSON.stringify(body), signal, credentials: 'same-origin',
+    });
   } catch (err) {
     if (isAbort(err)) throw err;
     throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.');
@@ -170,6 +189,16 @@ const post = /** @type {const} */ ('post');
 
 export const api = {
   me: (/** @type {string | undefined} */ token) => request('/me', { token }),
+  /** E-mails a sign-in link (the same answer whether or not the address has an account). */
+  requestMagicLink: (/** @type {string} */ email) => request('/auth/magic-link', { method: post, body: { email }, token: null }),
+  /** Uses a sign-in link's token: the API sets the session cookie. */
+  verifyMagicLink: (/** @type {string} */ token) => request('/auth/verify', { method: post, body: { token }, token: null }),
+  authOptions: (/** @type {Signal} */ signal) => request('/auth/options', { signal, token: null }),
+  signOut: () => request('/auth/sign-out', { method: post }),
+  signOutEverywhere: () => request('/auth/sign-out-everywhere', { method: post }),
+  listApiKeys: (/** @type {Signal} */ signal) => request('/me/api-keys', { signal }),
+  createApiKey: (/** @type {string} */ name) => request('/me/api-keys', { method: post, body: { name } }),
+  revokeApiKey: (/** @type {string} */ id) => request('/me/api-keys/{id}', { method: 'delete', params: { id } }),
   acceptedProposals: (/** @type {Signal} */ signal) => fetchItems('/proposals', { query: { state: 'accepted' }, count: 50, signal }),
   getProposal: (/** @type {string} */ id, /** @type {Signal} */ signal) => request('/proposals/{id}', { params: { id }, signal }),
   createProposal: (/** @type {Body<'/proposals', 'post'>} */ body, /** @type {string} */ idempotencyKey) =>

@@ -4,6 +4,8 @@ import { fill, h } from './dom.js';
 import { roleLabel } from './format.js';
 import { errorAlert, loading, startCountdownTicker } from './views/components.js';
 import { signInView } from './views/sign-in.js';
+import { verifyView } from './views/verify.js';
+import { devSignInView } from './views/dev-sign-in.js';
 
 const DEFAULT_PATH = '/proposals';
 const SESSION_EXPIRED = 'Your session has expired. Please sign in again.';
@@ -25,6 +27,7 @@ const ROUTES = [
   { pattern: '/decisions', load: () => import('./views/decisions.js'), view: 'decisionsView' },
   { pattern: '/events', load: () => import('./views/events.js'), view: 'eventsView' },
   { pattern: '/integrations', load: () => import('./views/integrations.js'), view: 'integrationsView' },
+  { pattern: '/account', load: () => import('./views/account.js'), view: 'accountView' },
 ].map((r) => ({ ...r, pattern: new RegExp(`^${r.pattern}$`, 'i') }));
 
 const COMPANY = ['company_admin', 'hiring_manager'];
@@ -83,17 +86,32 @@ function renderHeader() {
   fill(nav, NAV.filter(([, , , roles]) => roles.includes(role)).map(([path, label, testid]) => h('a', { href: `#${path}`, 'data-testid': testid }, label)));
   // Names, not ids: the person (when the directory knows them), their role, their company.
   const [first, ...rest] = [me.name, roleLabel(me.role), me.companyName].filter(Boolean);
-  fill(
-    sessionBox,
+  // The user menu: a disclosure, so it works without scripts of its own and closes like any other.
+  const menu = h(
+    'details',
+    { class: 'user-menu', 'data-testid': 'user-menu' },
     h(
-      'span',
-      { class: 'who', 'data-testid': 'signed-in-as', 'data-role': me.role, title: [first, ...rest].join(' · ') }, // in full, where a wide menu cuts it short
-      h('span', { class: 'who-prefix' }, 'Signed in as '),
-      h('strong', {}, first),
-      rest.length > 0 && h('span', { class: 'muted' }, ` · ${rest.join(' · ')}`),
+      'summary',
+      { 'aria-label': 'Your account' },
+      h(
+        'span',
+        { class: 'who', 'data-testid': 'signed-in-as', 'data-role': me.role, title: [first, ...rest].join(' · ') }, // in full, where a wide menu cuts it short
+        h('span', { class: 'who-prefix' }, 'Signed in as '),
+        h('strong', {}, first),
+        rest.length > 0 && h('span', { class: 'muted' }, ` · ${rest.join(' · ')}`),
+      ),
     ),
-    h('button', { type: 'button', class: 'button button-ghost', 'data-testid': 'sign-out', onclick: () => signOut() }, 'Sign out'),
+    h(
+      'div',
+      { class: 'user-menu-items' },
+      h('a', { href: '#/account', 'data-testid': 'menu-account', onclick: () => menu.removeAttribute('open') }, 'Profile and API keys'),
+      h('button', { type: 'button', class: 'button button-ghost', 'data-testid': 'sign-out', onclick: () => void signOut() }, 'Sign out'),
+      tokenStore.get() === null && h('button', {
+        type: 'button', class: 'button button-ghost', 'data-testid': 'sign-out-everywhere', onclick: () => void signOut(undefined, { everywhere: true }),
+      }, 'Sign out everywhere'),
+    ),
   );
+  fill(sessionBox, menu);
 }
 
 /** The link to exactly this address, else the one to its path (`#/payouts?status=paid` → Payouts). */
@@ -114,21 +132,34 @@ async function startSession() {
   uiConfig = await api.uiConfig().catch(() => null);
 }
 
-/** @param {string} token @param {Me} user */
+/**
+ * A pasted token is kept in this tab's storage; a sign-in link's session lives in its
+ * HttpOnly cookie (token null), which the browser sends by itself.
+ * @param {string | null} token @param {Me} user
+ */
 async function signIn(token, user) {
-  tokenStore.set(token);
+  if (token) tokenStore.set(token);
   me = user;
   await startSession();
-  render();
+  if (parseHash().path.startsWith('/sign-in') || parseHash().path === '/dev-sign-in') navigate(DEFAULT_PATH);
+  else render();
 }
 
-/** @param {string} [message] */
-function signOut(message) {
+/**
+ * Ends the session: the cookie's on the server (this one, or all of the user's), a pasted
+ * token by forgetting it. `message` explains an end the user did not ask for (already expired).
+ * @param {string} [message] @param {{ everywhere?: boolean }} [options]
+ */
+async function signOut(message, { everywhere = false } = {}) {
   if (me?.role === 'platform_admin') api.closeOperatorSession().catch(() => undefined);
+  if (!message && tokenStore.get() === null) {
+    await (everywhere ? api.signOutEverywhere() : api.signOut()).catch(() => undefined);
+  }
   tokenStore.clear();
   me = uiConfig = null;
-  flash = message ?? null;
-  render();
+  flash = message ?? (everywhere ? 'You are signed out on every device.' : 'You are signed out.');
+  if (parseHash().path !== DEFAULT_PATH) navigate(DEFAULT_PATH, { notice: flash });
+  else render();
 }
 
 /** @param {HTMLElement} root */
@@ -148,12 +179,17 @@ function render() {
   main.replaceChildren();
 
   const { path, query } = parseHash();
-  // Only the sign-in view is rendered without `me`.
+  // Signed in already: the sign-in pages lead on to the app.
+  if (me && (path.startsWith('/sign-in') || path === '/dev-sign-in')) {
+    navigate(DEFAULT_PATH);
+    return;
+  }
+  // Only the sign-in views are rendered without `me`.
   /** @type {ViewContext} */
   const ctx = { me: /** @type {Me} */ (me), uiConfig, query, params: { id: '' }, signal: controller.signal, navigate, flash, onSignedIn: signIn };
   flash = null;
   /** @type {() => Promise<View>} */
-  let view = async () => signInView;
+  let view = async () => (path === '/sign-in/verify' ? verifyView : path === '/dev-sign-in' ? devSignInView : signInView);
   if (me) {
     const route = ROUTES.find((r) => r.pattern.test(path));
     if (route) ctx.params.id = path.match(route.pattern)?.[1] ?? '';
@@ -173,18 +209,22 @@ function render() {
     });
 }
 
-/** Checks a stored token once at start; a refused one leads to the sign-in screen. */
+/**
+ * Checks the session once at start: a stored token, else the session cookie (GET /me). A
+ * refused token leads to the sign-in screen with a word; no cookie simply to the sign-in screen.
+ * An e-mailed link is used first (its view signs in), whatever session the browser had.
+ */
 async function restoreSession() {
+  if (parseHash().path === '/sign-in/verify') return;
   const token = tokenStore.get();
-  if (!token) return;
   try {
-    me = await api.me(token);
+    me = await api.me(token ?? undefined);
     await startSession();
   } catch (caught) {
     const err = asError(caught);
     if (err.status === 401) {
+      if (token) flash = SESSION_EXPIRED;
       tokenStore.clear();
-      flash = SESSION_EXPIRED;
     } else {
       throw err;
     }
@@ -213,7 +253,7 @@ function labelTableCells() {
 
 async function start() {
   onUnauthorized(() => {
-    if (me) signOut(SESSION_EXPIRED);
+    if (me) void signOut(SESSION_EXPIRED);
   });
   startCountdownTicker();
   labelTableCells();

@@ -1,7 +1,8 @@
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { actorOfToken, bearerToken, type TokenOptions } from '../auth.js';
+import { signToken } from '../../lib/tokens.js';
+import { actorOf, actorOfToken, bearerToken, readCookie, type TokenOptions } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
@@ -25,14 +26,6 @@ const toJson = (p: Payload): JsonPayload => ({
   metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(';') ?? []) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
-}
 
 /**
  * Lets the browser of an allowed origin (the Temporal Web UI) call the codec with the
@@ -91,11 +84,13 @@ export function codecRoutes({ codec, tokens, namespace, origins }: { codec: Payl
 }
 
 /**
- * `POST /operator-session` (platform admins): puts the caller's token in the operator
- * cookie, scoped to /codec, so the Temporal Web UI can decrypt payloads for them;
- * `DELETE` removes it (sign-out).
+ * `POST /operator-session` (platform admins): puts a token for the caller in the operator
+ * cookie, scoped to /codec, so the Temporal Web UI can decrypt payloads for them; `DELETE`
+ * removes it (sign-out). The caller's own JWT when it signed in with one, else (a session
+ * cookie or an API key, which /codec does not read) a JWT minted for them, living no longer
+ * than the cookie.
  */
-export function operatorSessionRoutes({ registry, secure }: { registry: Operation[]; secure: boolean }): Router {
+export function operatorSessionRoutes({ registry, tokens, secure }: { registry: Operation[]; tokens: TokenOptions; secure: boolean }): Router {
   const router = Router();
   const cookie = (value: string, maxAge: number) =>
     `${OPERATOR_COOKIE}=${encodeURIComponent(value)}; Path=/codec; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
@@ -104,7 +99,12 @@ export function operatorSessionRoutes({ registry, secure }: { registry: Operatio
     roles: ['platform_admin'],
     responses: { 204: { description: 'Cookie set' }, 403: { description: 'Not a platform admin' } },
   }, async ({ req, res }) => {
-    res.setHeader('Set-Cookie', cookie(bearerToken(req.headers.authorization)!, OPERATOR_TTL_S));
+    const bearer = bearerToken(req.headers.authorization);
+    const { userId, role, companyId, recruiterId } = actorOf(res);
+    const token = res.locals.credential?.kind === 'jwt' && bearer
+      ? bearer
+      : await signToken({ sub: userId, role, companyId: companyId ?? null, recruiterId: recruiterId ?? null }, { ...tokens, lifetimeSeconds: OPERATOR_TTL_S });
+    res.setHeader('Set-Cookie', cookie(token, OPERATOR_TTL_S));
     return { status: 204, body: undefined };
   });
   route(router, registry, {

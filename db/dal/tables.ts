@@ -30,7 +30,7 @@ type StoredProtectionState = (typeof PROTECTION_STATES)[number];
 export interface CompaniesTable { id: string; name: string; created_at: Date }
 export interface MarketplaceConfigTable { key: string; value: unknown; updated_at: Date }
 export interface CompanySettingsTable { company_id: string; proposal_timeout_hours: number | null; protection_window_days: number | null; updated_at: Date }
-export interface UsersTable { id: string; email: string; name: string; role: Role; company_id: string | null; created_at: Date }
+export interface UsersTable { id: string; email: string; name: string; role: Role; company_id: string | null; created_at: Date; deactivated_at: Date | null }
 export interface RecruitersTable { id: string; user_id: string; display_name: string; stripe_account_id: string | null; created_at: Date }
 export interface CandidatesTable {
   id: string; full_name: string; email: string | null; created_at: Date; source_integration_id: string | null; deleted_at: Date | null;
@@ -154,12 +154,28 @@ export interface AtsEventsTable {
   actor: string | null; occurred_at: Date; metadata: unknown; received_at: Date;
 }
 
+// Sign-in (migration 011).
+export interface MagicLinksTable {
+  id: string; token_hash: string; user_id: string; created_at: Date; expires_at: Date; used_at: Date | null; requested_ip: string | null;
+}
+export interface SessionsTable {
+  id: string; user_id: string; csrf_hash: string; created_at: Date; last_seen_at: Date; expires_at: Date; revoked_at: Date | null;
+  user_agent: string | null; created_ip: string | null;
+}
+export interface ApiKeysTable {
+  id: string; user_id: string; name: string; prefix: string; key_hash: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null;
+}
+export interface SignInRequestsTable { id: number; email_hash: string; ip: string; created_at: Date }
 /** Table name → row type; the key is the name written in queries. */
 export interface AllTables {
   companies: CompaniesTable;
   marketplace_config: MarketplaceConfigTable;
   company_settings: CompanySettingsTable;
   users: UsersTable;
+  magic_links: MagicLinksTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  sign_in_requests: SignInRequestsTable;
   recruiters: RecruitersTable;
   candidates: CandidatesTable;
   jobs: JobsTable;

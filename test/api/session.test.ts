@@ -15,7 +15,7 @@ describe('the session routes', () => {
     const m = await createMarketplace(h.db);
     const company = (await h.db('companies').where({ id: m.companyId }).first())!.name;
     const res = await h.request('GET', '/api/v1/me', { actor: m.actors.companyAdmin });
-    expect(res.body).toEqual({ userId: m.actors.companyAdmin.userId, role: 'company_admin', companyId: m.companyId, recruiterId: null, name: 'Admin', companyName: company });
+    expect(res.body).toEqual({ userId: m.actors.companyAdmin.userId, role: 'company_admin', companyId: m.companyId, recruiterId: null, name: 'Admin', email: m.emails.companyAdmin, companyName: company });
     // A recruiter goes by their display name; a user the directory does not know has no name.
     expect((await h.request('GET', '/api/v1/me', { actor: m.actors.recruiter })).body).toMatchObject({ name: 'Rita Recruiter', companyName: null });
     expect((await h.request('GET', '/api/v1/me', { actor: { userId: crypto.randomUUID(), role: 'platform_admin' } })).body).toMatchObject({ name: null, companyName: null });

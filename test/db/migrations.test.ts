@@ -55,4 +55,20 @@ describe('migrations', () => {
       expect((await db('applications').select('stage')).map((a) => a.stage).sort()).toEqual(['Onsite', 'Recruiter Screen', 'screening']);
     });
   });
+  it('011 adds the sign-in tables and users.deactivated_at, refuses a second session or key with the same hash, and its down removes them all', async () => {
+    await scratch('sign_in', async (db) => {
+      const [user] = (await db('users').insert({ email: 'a@b.test', name: 'A', role: 'platform_admin' }).returning('id')) as [{ id: string }];
+      await db('sessions').insert({ id: 'h1', user_id: user.id, csrf_hash: 'c', expires_at: new Date(Date.now() + 1000) });
+      await expect(db('sessions').insert({ id: 'h1', user_id: user.id, csrf_hash: 'd', expires_at: new Date() })).rejects.toThrow(/duplicate key/);
+      await db('api_keys').insert({ user_id: user.id, name: 'k', prefix: 'spk_x', key_hash: 'k1' });
+      await expect(db('api_keys').insert({ user_id: user.id, name: 'k2', prefix: 'spk_y', key_hash: 'k1' })).rejects.toThrow(/duplicate key/);
+      await expect(db('api_keys').insert({ user_id: user.id, name: '', prefix: 'spk_z', key_hash: 'k3' })).rejects.toThrow(/api_keys_name_length/);
+      const tables = async () => (await db('information_schema.tables').where({ table_schema: 'public' })
+        .whereIn('table_name', ['magic_links', 'sessions', 'api_keys', 'sign_in_requests']).select('table_name')).map((t) => t.table_name).sort();
+      expect(await tables()).toEqual(['api_keys', 'magic_links', 'sessions', 'sign_in_requests']);
+      await db.migrate.down({ name: '011_sign_in' });
+      expect(await tables()).toEqual([]);
+      expect(await db.schema.hasColumn('users', 'deactivated_at')).toBe(false);
+    });
+  });
 });

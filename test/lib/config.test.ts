@@ -45,6 +45,16 @@ describe('configuration', () => {
     expect(loadConfig('api', without(valid, 'METRICS_TOKEN')).METRICS_TOKEN).toBeUndefined();
   });
 
+  it('refuses the development sign-in page in production, and reads the sign-in defaults', () => {
+    const inbox = { DEV_SIGN_IN_INBOX_URL: 'http://127.0.0.1:12112/_fake/emails' };
+    expect(() => loadConfig('api', { ...production, ...inbox })).toThrow(/DEV_SIGN_IN_INBOX_URL: must not be set in production/);
+    expect(loadConfig('api', { ...valid, ...inbox }).DEV_SIGN_IN_INBOX_URL).toBe(inbox.DEV_SIGN_IN_INBOX_URL);
+    expect(loadConfig('api', valid)).toMatchObject({
+      MAGIC_LINK_TTL_MINUTES: 15, SIGN_IN_RATE_LIMIT: 5, SIGN_IN_RATE_WINDOW_MINUTES: 15, SESSION_MAX_AGE_HOURS: 168, SESSION_IDLE_HOURS: 12,
+    });
+    expect(() => loadConfig('api', { ...valid, MAGIC_LINK_TTL_MINUTES: '0' })).toThrow(/MAGIC_LINK_TTL_MINUTES/);
+  });
+
   it('asks each process for exactly what it needs: each required setting stops that process alone', () => {
     for (const name of PROCESS_NAMES) expect(configProblems([name], production), name).toEqual([]);
     for (const name of PROCESS_NAMES) {

@@ -15,11 +15,14 @@ export interface BrowserHarness {
   /** The real stack the pages talk to. */
   readonly h: ApiHarness;
   /**
-   * A page signed in as `actor` through the sign-in form. `holdTimers` pauses the page's
+   * A page signed in as `actor` through the sign-in form's access-token fallback (quick, and
+   * good for users the directory does not have; test/e2e/sign-in.test.ts covers the e-mailed link). `holdTimers` pauses the page's
    * clock, so its 10-second refreshes never run: it keeps what it loaded (a stale tab).
    * `viewport` sizes the window (a wide desktop, a phone).
    */
   signedIn(actor: Actor, opts?: { holdTimers?: boolean; viewport?: { width: number; height: number } }): Promise<Page>;
+  /** A page of its own (cookies included) that has signed in as no one. */
+  newPage(): Promise<Page>;
 }
 
 /**
@@ -41,6 +44,7 @@ export function useBrowser(): BrowserHarness {
     get h() {
       return h!;
     },
+    newPage: () => browser!.newPage(),
     async signedIn(actor, opts = {}) {
       const page = await browser!.newPage({ acceptDownloads: true, ...(opts.viewport && { viewport: opts.viewport }) });
       if (opts.holdTimers) {
@@ -48,6 +52,7 @@ export function useBrowser(): BrowserHarness {
         await page.clock.pauseAt(new Date(Date.now() + 1000));
       }
       await page.goto(`${h!.baseUrl}/`);
+      await page.getByTestId('sign-in-with-token').locator('summary').click();
       await page.getByTestId('sign-in-token').fill(await h!.token(actor));
       await page.getByTestId('sign-in-submit').click();
       await page.getByTestId('signed-in-as').waitFor();

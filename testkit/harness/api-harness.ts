@@ -108,6 +108,8 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
       JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, EMAIL_FROM: email.emailFrom, RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET, TEMPORAL_UI_URL: TEMPORAL_UI,
       // The links' fake UI, and the test server's real one (the browser test of the codec server).
       CODEC_CORS_ORIGINS: [TEMPORAL_UI, ...(uiOrigin ? [uiOrigin] : [])].join(','),
+      // The sign-in tests give each case its own client IP (X-Forwarded-For from the loopback test client).
+      API_TRUST_PROXY: 'loopback',
     },
     resend: email.resend,
     ats: { keyRing: TEST_KEY_RING, connectorFor, allowBaseUrl: true, publicUrl: 'http://api.test' },

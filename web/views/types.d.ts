@@ -20,6 +20,7 @@ export interface ViewContext {
   navigate: (path: string, options?: { notice?: string }) => void;
   /** A one-shot message left by the previous view. */
   flash: string | null;
-  onSignedIn: (token: string, user: Me) => Promise<void>;
+  /** `token`: a pasted bearer token to keep; null for a cookie session (an e-mailed link). */
+  onSignedIn: (token: string | null, user: Me) => Promise<void>;
 }
 export type View = (root: HTMLElement, ctx: ViewContext) => unknown;
