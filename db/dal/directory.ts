@@ -8,8 +8,10 @@ export interface JobRow {
   id: string;
   company_id: string;
   title: string;
-  status: 'open' | 'closed';
+  status: 'open' | 'paused' | 'closed';
   hiring_manager_user_id: string | null;
+  /** Whether the marketplace's recruiters see the job (migration 012, product §3.7). */
+  shared_with_marketplace: boolean;
   created_at: Date;
 }
 
@@ -63,7 +65,7 @@ export const directoryDal = (db: Db) => ({
   usersWithRole: (role: string, companyId: string | null, trx: Executor = db): Promise<{ email: string }[]> =>
     table(trx, 'users').where({ role }).modify((q) => { if (role !== 'platform_admin') q.where({ company_id: companyId }); }).orderBy('email').select('email'),
 
-  listJobs(filter: Keyset & { companyId?: string; status?: 'open' | 'closed' }, trx: Executor = db): Promise<JobRow[]> {
+  listJobs(filter: Keyset & { companyId?: string; status?: JobRow['status'] }, trx: Executor = db): Promise<JobRow[]> {
     // Records an ATS deleted stay for history but are no longer listed.
     const q = trx<JobRow>('jobs').whereNull('deleted_at');
     if (filter.companyId) q.where('company_id', filter.companyId);

@@ -1,7 +1,7 @@
 import type { Executor } from '../../lib/db.js';
 
 /**
- * One row type per table, as the migrations (db/migrations/001–010) define it, used through
+ * One row type per table, as the migrations (db/migrations/001–012) define it, used through
  * `table()` below so the DAL's queries are typed per table.
  *
  * Conventions: `timestamp` columns read as Date; `bigint`/`bigIncrements` read as number
@@ -22,6 +22,10 @@ export interface CandidatesTable {
 export interface JobsTable {
   id: string; company_id: string; title: string; status: string; hiring_manager_user_id: string | null; created_at: Date;
   source_integration_id: string | null; deleted_at: Date | null;
+  /** Migration 012: what a company posts here (product §3.7); `search` is generated from title, location and description. */
+  description: string | null; location: string | null; remote: string | null; salary_min_cents: number | null; salary_max_cents: number | null;
+  salary_currency: string | null; fee_percent_bps: number | null; fee_fixed_cents: number | null; fee_currency: string | null;
+  shared_with_marketplace: boolean; updated_at: Date; search: string;
 }
 export interface ProposalsTable {
   id: string; candidate_id: string; job_id: string; company_id: string; recruiter_id: string; pitch: string; state: string;
@@ -138,6 +142,10 @@ export interface AtsEventsTable {
   actor: string | null; occurred_at: Date; metadata: unknown; received_at: Date;
 }
 
+export interface JobChangesTable {
+  id: number; job_id: string; actor_user_id: string | null; actor_role: string; change: string; changes: unknown; occurred_at: Date;
+}
+
 /** Table name → row type; the key is the name written in queries. */
 export interface AllTables {
   companies: CompaniesTable;
@@ -176,6 +184,7 @@ export interface AllTables {
   sync_logs: SyncLogsTable;
   external_entity_map: ExternalEntityMapTable;
   ats_events: AtsEventsTable;
+  job_changes: JobChangesTable;
 }
 
 export type TableName = keyof AllTables;
