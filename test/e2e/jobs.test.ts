@@ -32,6 +32,7 @@ describe('jobs in the browser', () => {
     await field(admin, 'fee-percentBps').fill('18.5');
     // The API refuses a range whose maximum is below its minimum: the message sits by the field, nothing is posted.
     await admin.getByTestId('submit-job').click();
+    await admin.getByTestId('field-error-salary-maxCents').waitFor();
     await expect(admin.getByTestId('field-error-salary-maxCents').textContent()).resolves.toBe('the maximum must be at least the minimum');
     expect(await h.db('jobs').where({ company_id: m.companyId, title: 'Platform Engineer' })).toHaveLength(0);
     await admin.screenshot({ path: path.join(SHOTS, 'job-form-error.png'), fullPage: true });

@@ -65,7 +65,8 @@ export async function jobsView(root, { me, query, signal, navigate }) {
   };
   const alertSlot = h('div', { class: 'slot', 'data-testid': 'messages' });
   const headings = /** @type {string[]} */ ([
-    'Job', (recruiter || me.role === 'platform_admin') && 'Company', 'Location', 'Salary', 'Fee', 'Status', admin && 'Actions',
+    // Recruiters see open jobs only: no status column for them.
+    'Job', (recruiter || me.role === 'platform_admin') && 'Company', 'Location', 'Salary', 'Fee', !recruiter && 'Status', admin && 'Actions',
   ].filter(Boolean));
   const { table, tbody } = listTable('job-list', headings);
   const list = liveList({
@@ -140,7 +141,7 @@ export async function jobsView(root, { me, query, signal, navigate }) {
       h('td', {}, [job.location, job.remote && REMOTE_LABELS[job.remote]].filter(Boolean).join(' · ') || '—'),
       h('td', {}, salaryText(job.salary)),
       h('td', { 'data-testid': 'job-fee' }, feeText(job.fee)),
-      h('td', {}, jobStatusBadge(job.status), !job.sharedWithMarketplace && !recruiter && h('span', { class: 'muted' }, ' · not shared')),
+      !recruiter && h('td', {}, jobStatusBadge(job.status), !job.sharedWithMarketplace && h('span', { class: 'muted' }, ' · not shared')),
       admin && h('td', {}, actions(job)),
     );
   }
