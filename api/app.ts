@@ -27,6 +27,7 @@ import { decisionRoutes } from './routes/decisions.js';
 import { integrationRoutes, integrationWebhookRoutes, type AtsApiDeps } from './routes/integrations.js';
 import { pipelineRoutes } from './routes/pipeline.js';
 import { directoryRoutes } from './routes/directory.js';
+import { jobRoutes } from './routes/jobs.js';
 import { marketplaceEventRoutes } from './routes/marketplace-events.js';
 import { outreachRoutes, resendWebhookRoutes } from './routes/outreach.js';
 import { payoutRoutes } from './routes/payouts.js';
@@ -193,6 +194,7 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   api.use(candidateRoutes({ temporal, db, registry, taskQueue: taskQueues?.ownership ?? TASK_QUEUES.ownership }));
   api.use(payoutRoutes({ temporal, db, registry }));
   api.use(directoryRoutes({ db, registry }));
+  api.use(jobRoutes({ db, registry }));
   api.use(outreachRoutes({ temporal, db, registry, email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined }));
   api.use(marketplaceEventRoutes({ db, registry }));
   api.use(automationRoutes({ temporal, db, registry }));

@@ -35,3 +35,19 @@ export function page<T extends Record<K, Date> & { id: string | number }, D, K e
   const last = visible[visible.length - 1];
   return { data: visible.map(toDto), nextCursor: rows.length > limit && last ? encodeCursor(last[column], last.id) : null };
 }
+
+/** Opaque keyset cursor over (rank, id) for a ranked full-text search, best first. */
+export function encodeRankCursor(rank: number, id: string): string {
+  return Buffer.from(JSON.stringify(['rank', rank, id])).toString('base64url');
+}
+
+export function decodeRankCursor(cursor: string | undefined): { rank: number; id: string } | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const [tag, rank, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, number, string];
+    if (tag !== 'rank' || typeof rank !== 'number' || !Number.isFinite(rank) || typeof id !== 'string' || !CURSOR_IDS.uuid.test(id)) throw new Error();
+    return { rank, id };
+  } catch {
+    throw badRequest('invalid cursor', [{ path: ['cursor'], message: 'not a cursor returned by this API for this search' }]);
+  }
+}

@@ -172,6 +172,23 @@ function cases(): Case[] {
     split('cancel', reason, {}),
     // directory
     { method: 'GET', route: `${V}/jobs`, path: () => `${V}/jobs`, expect: all(200) },
+    // jobs (product §3.8): company admins post, edit, open / pause / close their company's; recruiters see the shared ones
+    {
+      method: 'POST', route: `${V}/jobs`, path: () => `${V}/jobs`,
+      valid: () => ({ title: 'Matrix job', fee: { type: 'percentage', percentBps: 2000 } }), invalid: { title: '', fee: { type: 'percentage', percentBps: 2000, amountCents: 1 } },
+      expect: row(403, 403, 400, 403, 400, 403),
+    },
+    { method: 'GET', route: `${V}/jobs/{id}`, path: (r) => `${V}/jobs/${r.m.jobId}`, expect: row(200, 200, 200, 200, 404, 200) },
+    {
+      method: 'PATCH', route: `${V}/jobs/{id}`, path: (r) => `${V}/jobs/${r.m.jobId}`,
+      valid: () => ({ title: 'Matrix edit' }), invalid: { salary: { minCents: 2, maxCents: 1, currency: 'USD' } },
+      expect: row(403, 403, 400, 403, { status: 404, body: () => ({ title: 'Matrix edit' }), note: 'a valid edit of another company\'s job' }, 403),
+    },
+    ...(['open', 'pause', 'close'] as const).map((cmd): Case => ({
+      method: 'POST', route: `${V}/jobs/{id}/${cmd}`, path: (r) => `${V}/jobs/${r.m.jobId}/${cmd}`,
+      expect: row(403, 403, unknownId(() => `${V}/jobs/${randomUUID()}/${cmd}`), 403, 404, 403),
+    })),
+    { method: 'GET', route: `${V}/jobs/{id}/changes`, path: (r) => `${V}/jobs/${r.m.jobId}/changes`, expect: row(403, 403, 200, 200, 404, 200) },
     { method: 'GET', route: `${V}/candidates`, path: () => `${V}/candidates`, expect: row(200, 200, 403, 403, 403, 200) },
     { method: 'GET', route: `${V}/candidates/{id}`, path: (r) => `${V}/candidates/${r.candidateId}`, expect: row(200, 200, 403, 403, 403, 200) },
     { method: 'GET', route: `${V}/recruiters`, path: () => `${V}/recruiters`, expect: all(200) },

@@ -16,6 +16,10 @@ const ROUTES = [
   { pattern: '/proposals', load: () => import('./views/proposals-list.js'), view: 'proposalsListView' },
   { pattern: '/proposals/new', load: () => import('./views/proposal-new.js'), view: 'newProposalView' },
   { pattern: `/proposals/${UUID}`, load: () => import('./views/proposal-detail.js'), view: 'proposalDetailView' },
+  { pattern: '/jobs', load: () => import('./views/jobs.js'), view: 'jobsView' },
+  { pattern: '/jobs/new', load: () => import('./views/job-form.js'), view: 'jobFormView' },
+  { pattern: `/jobs/${UUID}`, load: () => import('./views/job-detail.js'), view: 'jobDetailView' },
+  { pattern: `/jobs/${UUID}/edit`, load: () => import('./views/job-form.js'), view: 'jobFormView' },
   { pattern: '/candidates', load: () => import('./views/candidates.js'), view: 'candidatesView' },
   { pattern: `/candidates/${UUID}`, load: () => import('./views/candidate-detail.js'), view: 'candidateDetailView' },
   { pattern: '/placements', load: () => import('./views/placements-list.js'), view: 'placementsListView' },
@@ -35,6 +39,8 @@ const COMPANY = ['company_admin', 'hiring_manager'];
 const NAV = [
   ['/proposals', 'Proposals', 'nav-proposals', ['recruiter', ...COMPANY, 'platform_admin']],
   ['/proposals/new', 'New proposal', 'nav-new-proposal', ['recruiter']],
+  // Platform admins open #/jobs by address: their menu is full (the header must still fit the signed-in name).
+  ['/jobs', 'Jobs', 'nav-jobs', ['recruiter', ...COMPANY]],
   ['/candidates', 'Candidates', 'nav-candidates', ['recruiter', 'platform_admin']],
   ['/placements', 'Placements', 'nav-placements', ['recruiter', ...COMPANY, 'platform_admin']],
   ['/placements?escrow=held', 'Escrow', 'nav-escrow', ['platform_admin']],

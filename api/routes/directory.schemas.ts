@@ -2,8 +2,6 @@ import { z } from 'zod';
 import { pageQuery, uuid } from '../schemas/common.js';
 import { sourcingDto } from './candidates.schemas.js';
 
-export const jobListQuery = z.strictObject({ ...pageQuery, status: z.enum(['open', 'closed']).optional(), companyId: uuid.optional() });
-export const jobDto = z.object({ id: uuid, companyId: uuid, title: z.string(), status: z.enum(['open', 'closed']), createdAt: z.iso.datetime() });
 export const candidateListQuery = z.strictObject({
   ...pageQuery,
   /** Recruiters: only the candidates they sourced. */

@@ -10,37 +10,16 @@ import type { Operation } from '../openapi.js';
 import { decodeCursor, page } from '../pagination.js';
 import { route } from '../routing.js';
 import { idParams, pageOf } from '../schemas/common.js';
-import { candidateDto, candidateListQuery, jobDto, jobListQuery, recruiterDto, recruiterListQuery } from './directory.schemas.js';
+import { candidateDto, candidateListQuery, recruiterDto, recruiterListQuery } from './directory.schemas.js';
 
 const candidateView = (c: CandidateRow & { sourcer?: SourcerRow }, actor: AuthedActor, now: Date): z.infer<typeof candidateDto> => ({
   id: c.id, fullName: c.full_name, email: c.email, createdAt: c.created_at.toISOString(), sourcing: sourcingView(c.id, c.sourcer, actor, now),
 });
 
-/** Read-only lists of jobs, candidates and recruiters, for proposing, placing and the web UI. */
+/** Read-only lists of candidates and recruiters, for proposing, placing and the web UI (jobs: api/routes/jobs.ts). */
 export function directoryRoutes({ db, registry }: { db: Db; registry: Operation[] }): Router {
   const router = Router();
   const directory = directoryDal(db);
-
-  route(
-    router,
-    registry,
-    {
-      method: 'get',
-      path: '/jobs',
-      summary: 'Jobs: company users see their company\'s, recruiters and admins all',
-      query: jobListQuery,
-      responses: { 200: { description: 'A page of jobs', schema: pageOf(jobDto) } },
-    },
-    async ({ query, res }) => {
-      const actor = actorOf(res);
-      const companyId = actor.role === 'company_admin' || actor.role === 'hiring_manager' ? actor.companyId! : query.companyId;
-      const rows = await directory.listJobs({ companyId, status: query.status, before: decodeCursor(query.cursor), limit: query.limit + 1 });
-      return {
-        status: 200,
-        body: page(rows, query.limit, (j) => ({ id: j.id, companyId: j.company_id, title: j.title, status: j.status, createdAt: j.created_at.toISOString() })),
-      };
-    },
-  );
 
   route(
     router,

@@ -97,8 +97,10 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
       const actor = actorOf(res);
       if (!actor.recruiterId) throw forbidden('this user has no recruiter profile');
       const [job, candidate] = await Promise.all([directory.job(body.jobId), directory.candidate(body.candidateId)]);
-      if (!job) throw notFound('job');
+      // A job its company does not share with the marketplace is not one a recruiter may see (product §3.8).
+      if (!job || !job.shared_with_marketplace) throw notFound('job');
       if (!candidate) throw notFound('candidate');
+      // Paused and closed jobs take no proposals.
       if (job.status !== 'open') throw unprocessable('the job is not open', 'job_not_open');
       // With an Idempotency-Key the id comes from the key: a retry whose first response was
       // lost attaches to the same workflow (USE_EXISTING) instead of creating another.

@@ -5,15 +5,6 @@ import type { SourcerRow } from './sourcing.js';
 import { table } from './tables.js';
 
 /** Read access to the people and things proposals refer to. */
-export interface JobRow {
-  id: string;
-  company_id: string;
-  title: string;
-  status: 'open' | 'closed';
-  hiring_manager_user_id: string | null;
-  created_at: Date;
-}
-
 export interface CandidateRow {
   id: string;
   full_name: string;
@@ -63,14 +54,6 @@ export const directoryDal = (db: Db) => ({
   /** The e-mail addresses of a company's users of `role` (platform admins: all of them), alphabetically. */
   usersWithRole: (role: Role, companyId: string | null, trx: Executor = db): Promise<{ email: string }[]> =>
     table(trx, 'users').where({ role }).modify((q) => { if (role !== 'platform_admin') q.where({ company_id: companyId }); }).orderBy('email').select('email'),
-
-  listJobs(filter: Keyset & { companyId?: string; status?: 'open' | 'closed' }, trx: Executor = db): Promise<JobRow[]> {
-    // Records an ATS deleted stay for history but are no longer listed.
-    const q = table(trx, 'jobs').whereNull('deleted_at');
-    if (filter.companyId) q.where('company_id', filter.companyId);
-    if (filter.status) q.where('status', filter.status);
-    return newestFirst(q, filter);
-  },
 
   /** Candidates with their sourcing claim (if any); `sourcedBy` keeps only that recruiter's. */
   async listCandidates(filter: Keyset & { sourcedBy?: string }, trx: Executor = db): Promise<CandidateWithSourcer[]> {

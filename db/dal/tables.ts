@@ -6,11 +6,12 @@ import type { CollaboratorRole } from '../../domain/money.js';
 import type { OutreachStatus } from '../../domain/outreach.js';
 import type { PayoutStatus, SplitStatus, Tranche } from '../../domain/payout.js';
 import type { EscrowStatus, PlacementState } from '../../domain/placement.js';
+import type { JobStatus } from '../../domain/jobs.js';
 import type { ProposalState } from '../../domain/proposal.js';
 import type { PROTECTION_STATES } from '../../domain/protection.js';
 
 /**
- * One row type per table, as the migrations (db/migrations/001–010) define it, used through
+ * One row type per table, as the migrations (db/migrations/001–013) define it, used through
  * `table()` below so the DAL's queries are typed per table.
  *
  * Conventions: `timestamp` columns read as Date; `bigint`/`bigIncrements` read as number
@@ -36,8 +37,12 @@ export interface CandidatesTable {
   id: string; full_name: string; email: string | null; created_at: Date; source_integration_id: string | null; deleted_at: Date | null;
 }
 export interface JobsTable {
-  id: string; company_id: string; title: string; status: 'open' | 'closed'; hiring_manager_user_id: string | null; created_at: Date;
+  id: string; company_id: string; title: string; status: JobStatus; hiring_manager_user_id: string | null; created_at: Date;
   source_integration_id: string | null; deleted_at: Date | null;
+  /** Migration 012: what a company posts here (product §3.8); `search` is generated from title, location and description. */
+  description: string | null; location: string | null; remote: string | null; salary_min_cents: number | null; salary_max_cents: number | null;
+  salary_currency: string | null; fee_percent_bps: number | null; fee_fixed_cents: number | null; fee_currency: string | null;
+  shared_with_marketplace: boolean; updated_at: Date; search: string;
 }
 export interface ProposalsTable {
   id: string; candidate_id: string; job_id: string; company_id: string; recruiter_id: string; pitch: string; state: ProposalState;
@@ -166,6 +171,10 @@ export interface ApiKeysTable {
   id: string; user_id: string; name: string; prefix: string; key_hash: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null;
 }
 export interface SignInRequestsTable { id: number; email_hash: string; ip: string; created_at: Date }
+export interface JobChangesTable {
+  id: number; job_id: string; actor_user_id: string | null; actor_role: string; change: string; changes: unknown; occurred_at: Date;
+}
+
 /** Table name → row type; the key is the name written in queries. */
 export interface AllTables {
   companies: CompaniesTable;
@@ -208,6 +217,7 @@ export interface AllTables {
   sync_logs: SyncLogsTable;
   external_entity_map: ExternalEntityMapTable;
   ats_events: AtsEventsTable;
+  job_changes: JobChangesTable;
 }
 
 export type TableName = keyof AllTables;

@@ -9,6 +9,7 @@ import * as m008 from './008_one_live_per_candidate_job.js';
 import * as m009 from './009_application_stage_label.js';
 import * as m010 from './010_application_stage_label_time.js';
 import * as m011 from './011_sign_in.js';
+import * as m012 from './012_jobs_posting.js';
 
 /**
  * Migrations listed statically (not discovered on disk) so the same list works under
@@ -25,6 +26,7 @@ const migrations: Record<string, Knex.Migration> = {
   '009_application_stage_label': m009,
   '010_application_stage_label_time': m010,
   '011_sign_in': m011,
+  '012_jobs_posting': m012,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -71,9 +71,17 @@ export async function seedDemo(db: Db): Promise<void> {
     { id: r.chloe, user_id: u.chloe, display_name: 'Chloe Cruz', stripe_account_id: null },
   ]);
   await upsert('jobs', [
-    { id: j.acmeBackend, company_id: c.acme, title: 'Senior Backend Engineer', hiring_manager_user_id: u.acmeHiringManager },
-    { id: j.acmeDesigner, company_id: c.acme, title: 'Product Designer' },
-    { id: j.globexSales, company_id: c.globex, title: 'Enterprise Account Executive' },
+    // Fee terms of both forms (product §3.8), so the marketplace browse shows each.
+    {
+      id: j.acmeBackend, company_id: c.acme, title: 'Senior Backend Engineer', hiring_manager_user_id: u.acmeHiringManager,
+      description: 'Build the control plane of our warehouse robots: TypeScript, Postgres and Temporal.', location: 'Berlin', remote: 'hybrid',
+      salary_min_cents: 8_500_000, salary_max_cents: 11_000_000, salary_currency: 'EUR', fee_percent_bps: 2000,
+    },
+    { id: j.acmeDesigner, company_id: c.acme, title: 'Product Designer', location: 'Remote (EU)', remote: 'remote', fee_percent_bps: 1800 },
+    {
+      id: j.globexSales, company_id: c.globex, title: 'Enterprise Account Executive', location: 'New York', remote: 'on_site',
+      fee_fixed_cents: 2_500_000, fee_currency: 'USD',
+    },
   ]);
   await upsert('candidates', [
     { id: k.ada, full_name: 'Ada Lovelace', email: 'ada@example.com' },

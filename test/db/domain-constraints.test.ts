@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, dropDatabase, ensureDatabase, migrateLatest } from '../../lib/db.js';
 import { ROLES } from '../../domain/actors.js';
 import { ATS_PLATFORMS, INTEGRATION_STATES, SYNC_INTERVAL_MINUTES } from '../../domain/ats.js';
+import { JOB_LIMITS, JOB_STATUSES, REMOTE_MODES } from '../../domain/jobs.js';
 import { APPROVAL_STATUSES, APPROVER_ROLES, DECISION_SOURCES, EXECUTION_STATUSES } from '../../domain/automation.js';
 import { COLLABORATOR_ROLES, MIN_SPLIT_BPS, TOTAL_BPS } from '../../domain/money.js';
 import { OUTREACH_STATUSES } from '../../domain/outreach.js';
@@ -73,6 +74,8 @@ describe('database check constraints equal the domain constants', () => {
     ['integrations', 'platform', ATS_PLATFORMS],
     ['integrations', 'state', INTEGRATION_STATES],
     ['candidate_outreach', 'status', OUTREACH_STATUSES],
+    ['jobs', 'status', JOB_STATUSES],
+    ['jobs', 'remote', REMOTE_MODES],
   ] as const)('%s.%s', (table, column, domain) => {
     expect(allowed(table, column)).toEqual(sorted(domain));
   });
@@ -80,5 +83,16 @@ describe('database check constraints equal the domain constants', () => {
   it('integrations.interval_minutes and placement_collaborators.split_bps', () => {
     expect(range('integrations', 'interval_minutes')).toEqual({ min: SYNC_INTERVAL_MINUTES.min, max: SYNC_INTERVAL_MINUTES.max });
     expect(range('placement_collaborators', 'split_bps')).toEqual({ min: MIN_SPLIT_BPS, max: TOTAL_BPS });
+  });
+
+  it('jobs: text lengths, salary bounds and fee terms (domain/jobs.ts JOB_LIMITS)', () => {
+    const defs = (checks.get('jobs') ?? []).map((c) => c.def).join(' ');
+    expect(defs).toContain(`char_length(title) <= ${JOB_LIMITS.title}`);
+    expect(defs).toContain(`char_length(description) <= ${JOB_LIMITS.description}`);
+    expect(defs).toContain(`char_length(location) <= ${JOB_LIMITS.location}`);
+    expect(defs).toContain(`salary_min_cents >= ${JOB_LIMITS.salaryCents.min}`);
+    expect(defs).toContain(`salary_max_cents <= '${JOB_LIMITS.salaryCents.max}'`);
+    expect(range('jobs', 'fee_percent_bps')).toEqual(JOB_LIMITS.feeBps);
+    expect(range('jobs', 'fee_fixed_cents')).toEqual({ min: JOB_LIMITS.fixedFeeCents.min, max: JOB_LIMITS.fixedFeeCents.max });
   });
 });

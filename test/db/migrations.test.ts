@@ -42,7 +42,7 @@ describe('migrations', () => {
     await scratch('stages', async (db) => {
       const MIGRATION = '009_application_stage_label';
       await db.migrate.down({ name: MIGRATION });
-      const [company] = await db('companies').insert({ name: 'Acme' }).returning('id');
+      const [company] = (await db('companies').insert({ name: 'Acme' }).returning('id')) as [{ id: string }];
       const [job] = await db('jobs').insert({ company_id: company!.id, title: 'Engineer' }).returning('id');
       const candidates = await db('candidates').insert([{ full_name: 'A' }, { full_name: 'B' }, { full_name: 'C' }]).returning('id');
       const rows = [['Recruiter Screen', 'active'], ['Onsite', 'rejected'], ['screening', 'active']] as const;
@@ -69,6 +69,29 @@ describe('migrations', () => {
       await db.migrate.down({ name: '011_sign_in' });
       expect(await tables()).toEqual([]);
       expect(await db.schema.hasColumn('users', 'deactivated_at')).toBe(false);
+    });
+  });
+
+  it('012 keeps existing jobs open or closed and shared, accepts paused, and turns paused jobs into closed ones on the way down', async () => {
+    await scratch('jobs', async (db) => {
+      const MIGRATION = '012_jobs_posting';
+      await db.migrate.down({ name: MIGRATION });
+      const [company] = (await db('companies').insert({ name: 'Acme' }).returning('id')) as [{ id: string }];
+      const [open, closed] = (await db('jobs').insert([{ company_id: company.id, title: 'Open' }, { company_id: company.id, title: 'Closed', status: 'closed' }]).returning('id')) as [{ id: string }, { id: string }];
+      await db.migrate.up({ name: MIGRATION });
+      const rows = await db('jobs').orderBy('title', 'desc').select('id', 'status', 'shared_with_marketplace', 'fee_percent_bps');
+      expect(rows).toEqual([
+        { id: open.id, status: 'open', shared_with_marketplace: true, fee_percent_bps: null },
+        { id: closed.id, status: 'closed', shared_with_marketplace: true, fee_percent_bps: null },
+      ]);
+      await db('jobs').where({ id: open.id }).update({ status: 'paused', description: 'Rust and Postgres' });
+      // The generated search vector follows the row; both fee forms at once are refused.
+      expect(await db('jobs').whereRaw(`search @@ websearch_to_tsquery('english', 'postgres')`).pluck('id')).toEqual([open.id]);
+      await expect(db('jobs').where({ id: open.id }).update({ fee_percent_bps: 2000, fee_fixed_cents: 100, fee_currency: 'USD' })).rejects.toThrow(/jobs_fee_terms/);
+      await expect(db('jobs').where({ id: open.id }).update({ salary_min_cents: 10, salary_max_cents: 5, salary_currency: 'USD' })).rejects.toThrow(/jobs_salary_range/);
+      await db.migrate.down({ name: MIGRATION });
+      expect((await db('jobs').orderBy('title', 'desc').select('status')).map((j) => j.status)).toEqual(['closed', 'closed']);
+      await expect(db('jobs').insert({ company_id: company.id, title: 'Paused', status: 'paused' })).rejects.toThrow(/jobs_status_valid/);
     });
   });
 });

@@ -27,9 +27,9 @@ describe('the back office in the browser', () => {
   it('every role reaches each of its views from the menu without an error, and sees none of the others', async () => {
     const m = await createMarketplace(h.db);
     const menus = {
-      recruiter: ['nav-proposals', 'nav-new-proposal', 'nav-candidates', 'nav-placements', 'nav-payouts'],
-      companyAdmin: ['nav-proposals', 'nav-placements', 'nav-payouts', 'nav-approvals', 'nav-automation', 'nav-decisions', 'nav-integrations'],
-      hiringManager: ['nav-proposals', 'nav-placements', 'nav-approvals'],
+      recruiter: ['nav-proposals', 'nav-new-proposal', 'nav-jobs', 'nav-candidates', 'nav-placements', 'nav-payouts'],
+      companyAdmin: ['nav-proposals', 'nav-jobs', 'nav-placements', 'nav-payouts', 'nav-approvals', 'nav-automation', 'nav-decisions', 'nav-integrations'],
+      hiringManager: ['nav-proposals', 'nav-jobs', 'nav-placements', 'nav-approvals'],
       platformAdmin: ['nav-proposals', 'nav-candidates', 'nav-placements', 'nav-escrow', 'nav-payouts', 'nav-approvals', 'nav-automation', 'nav-decisions', 'nav-events', 'nav-integrations'],
     } as const;
     for (const [role, links] of Object.entries(menus)) {

@@ -26,8 +26,8 @@ function requiredIssues(body) {
     .map(([name, message]) => ({ path: [name], message }));
 }
 
-/** @param {{ jobs: Item<'/jobs'>[], candidates: Item<'/candidates'>[], navigate: ViewContext['navigate'] }} options */
-function proposalForm({ jobs, candidates, navigate }) {
+/** @param {{ jobs: Item<'/jobs'>[], candidates: Item<'/candidates'>[], navigate: ViewContext['navigate'], jobId?: string | null }} options */
+function proposalForm({ jobs, candidates, navigate, jobId }) {
   const fields = {
     jobId: formField({
       name: 'jobId',
@@ -47,6 +47,8 @@ function proposalForm({ jobs, candidates, navigate }) {
       control: (attrs) => h('textarea', { ...attrs, rows: 7, maxlength: PITCH_MAX }),
     }),
   };
+  // Opened from a job's page (`?job=`): that job chosen.
+  if (jobId && jobs.some((j) => j.id === jobId)) fields.jobId.input.value = jobId;
   const alertSlot = h('div', { class: 'slot' });
   const submitButton = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'submit-proposal' }, 'Send proposal');
   // One key per distinct request: retrying the same body after a lost response is then answered from the first try.
@@ -105,7 +107,7 @@ function proposalForm({ jobs, candidates, navigate }) {
 }
 
 /** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
-export async function newProposalView(root, { me, signal, navigate }) {
+export async function newProposalView(root, { me, query, signal, navigate }) {
   document.title = 'New proposal · Splits';
   root.append(h('a', { href: '#/proposals', class: 'back-link' }, '← All proposals'), h('h1', {}, 'New proposal'));
   if (me.role !== 'recruiter') {
@@ -128,5 +130,5 @@ export async function newProposalView(root, { me, signal, navigate }) {
     status.replaceWith(jobs.length ? emptyState('No candidates yet', 'There is nobody to propose yet.') : emptyState('No open jobs', 'A proposal needs an open job.'));
     return;
   }
-  status.replaceWith(proposalForm({ jobs, candidates, navigate }));
+  status.replaceWith(proposalForm({ jobs, candidates, navigate, jobId: query.get('job') }));
 }
