@@ -90,7 +90,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
         201: { description: 'Proposal created; its workflow is running', schema: proposalDetailDto },
         404: { description: 'Candidate or job not found' },
         409: { description: 'An open or accepted proposal for this candidate and job exists' },
-        422: { description: 'The job is not open' },
+        422: { description: 'The job is not open (job_not_open), or the candidate\'s data was erased (candidate_erased)' },
       },
     },
     async ({ body, req, res }) => {
@@ -99,6 +99,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
       const [job, candidate] = await Promise.all([directory.job(body.jobId), directory.candidate(body.candidateId)]);
       if (!job) throw notFound('job');
       if (!candidate) throw notFound('candidate');
+      if (candidate.erased_at) throw unprocessable('this candidate\'s personal data was erased; they cannot be proposed', 'candidate_erased');
       if (job.status !== 'open') throw unprocessable('the job is not open', 'job_not_open');
       // With an Idempotency-Key the id comes from the key: a retry whose first response was
       // lost attaches to the same workflow (USE_EXISTING) instead of creating another.

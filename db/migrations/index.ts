@@ -8,6 +8,7 @@ import * as m006 from './006_list_indexes.js';
 import * as m008 from './008_one_live_per_candidate_job.js';
 import * as m009 from './009_application_stage_label.js';
 import * as m010 from './010_application_stage_label_time.js';
+import * as m013 from './013_candidate_profiles.js';
 
 /**
  * Migrations listed statically (not discovered on disk) so the same list works under
@@ -23,6 +24,7 @@ const migrations: Record<string, Knex.Migration> = {
   '008_one_live_per_candidate_job': m008,
   '009_application_stage_label': m009,
   '010_application_stage_label_time': m010,
+  '013_candidate_profiles': m013,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
