@@ -6,9 +6,9 @@ import type { Knex } from 'knex';
  * their CV files. The limits are frozen as written here (the current ones are in
  * domain/candidates.ts, which the API checks first).
  *
- * ATS-synced rows migrate as they are: the new columns are null or empty, the e-mail key is
- * computed from their e-mail, and the name limit applies only to candidates added by hand,
- * so a long ATS name never makes a later sync write fail.
+ * Existing rows (ATS-synced, seeded) migrate as they are: the new columns are null or empty,
+ * the e-mail key is computed from their e-mail, and the name and e-mail limits apply only to
+ * candidates a recruiter added, so a long ATS name neither fails this migration nor a later sync.
  *
  * CV bytes live in Postgres (`bytea`): a fresh machine has no object store, a 5 MiB cap keeps
  * rows small, and erasure deletes profile and file in one transaction with nothing left on disk.
@@ -47,8 +47,8 @@ export async function up(knex: Knex): Promise<void> {
     ) stored`);
   await knex.raw(`
     alter table candidates
-      add constraint candidates_name_length check (source_integration_id is not null or char_length(full_name) between 1 and ${L.name}),
-      add constraint candidates_email_length check (source_integration_id is not null or email is null or char_length(email) <= ${L.email}),
+      add constraint candidates_name_length check (created_by_recruiter_id is null or char_length(full_name) between 1 and ${L.name}),
+      add constraint candidates_email_length check (created_by_recruiter_id is null or email is null or char_length(email) <= ${L.email}),
       add constraint candidates_phone_length check (phone is null or char_length(phone) <= ${L.phone}),
       add constraint candidates_location_length check (location is null or char_length(location) <= ${L.location}),
       add constraint candidates_headline_length check (headline is null or char_length(headline) <= ${L.headline}),
