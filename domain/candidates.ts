@@ -69,7 +69,6 @@ export function normalizeSkills(skills: readonly string[]): string[] {
  */
 export function sanitizeFilename(name: string | null | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
   const cleaned = base.normalize('NFC').replace(/[\u0000-\u001f\u007f"<>:|?*]/g, '').replace(/^\.+/, '').trim();
   return (cleaned || 'cv').slice(0, CANDIDATE_LIMITS.cvFilename);
 }

@@ -14,7 +14,7 @@ import { idParams, pageOf } from '../schemas/common.js';
 import { assertStorableText } from '../text-guard.js';
 import {
   candidateCreateBody, candidateEraseDto, candidateExportDto, candidateFileDto, candidateHitDto, candidateProfileDto, candidateSearchQuery,
-  candidateUpdateBody, cvUploadQuery, duplicateCandidateDetails,
+  candidateUpdateBody, cvUploadQuery, type duplicateCandidateDetails,
 } from './candidates.schemas.js';
 
 type Profile = z.infer<typeof candidateProfileDto>;

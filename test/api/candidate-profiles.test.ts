@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { createMarketplace, createPlacement, type Marketplace } from '../../testkit/harness/factories.js';
+import { createMarketplace, createPlacement } from '../../testkit/harness/factories.js';
 import { startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
 import type { Actor } from '../../domain/actors.js';
 
