@@ -88,6 +88,22 @@ describe('duplicate detection', () => {
     expect(await h.db('candidates').where({ email_normalized: `grace.${t}@example.com` })).toHaveLength(1);
   });
 
+  it('lets exactly one of concurrent adds of one person through; a keyed retry replays the first answer', async () => {
+    const m = await createMarketplace(h.db);
+    const t = tag();
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => add(i % 2 ? m.actors.recruiter : m.actors.otherRecruiter, { fullName: `Race ${i}`, email: `race-${t}@example.com` })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    expect(await h.db('candidates').where({ email_normalized: `race-${t}@example.com` })).toHaveLength(1);
+
+    const body = { fullName: `Keyed ${t}`, email: `keyed-${t}@example.com` };
+    const headers = { 'idempotency-key': `cand-${t}` };
+    const first = await h.request('POST', '/api/v1/candidates', { actor: m.actors.recruiter, body, headers });
+    const retry = await h.request('POST', '/api/v1/candidates', { actor: m.actors.recruiter, body, headers });
+    expect([first.status, retry.status]).toEqual([201, 201]);
+    expect(retry.body.id).toBe(first.body.id);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+  });
+
   it('answers "protected until" without the record when another recruiter\'s window covers the match', async () => {
     const m = await createMarketplace(h.db);
     const t = tag();
