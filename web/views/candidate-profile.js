@@ -246,6 +246,7 @@ export async function candidateProfileView(root, { me, params, signal, navigate,
       : '—'));
   status.replaceWith(h('div', { 'data-testid': 'candidate-profile' },
     h('h1', { 'data-testid': 'candidate-name' }, profile.fullName),
+    h('p', {}, h('a', { href: `#/candidates/${encodeURIComponent(profile.id)}`, 'data-testid': 'candidate-sourcing-link' }, 'Sourcing and outreach')),
     profile.erasedAt ? notice(`Personal data erased ${formatDateTime(profile.erasedAt)}.`, 'info') : null,
     profile.fromAts ? notice('Synced from an ATS: edit it there.', 'info') : null,
     facts, cvSlot,
