@@ -36,8 +36,6 @@ const NAV = [
   ['/proposals', 'Proposals', 'nav-proposals', ['recruiter', ...COMPANY, 'platform_admin']],
   ['/proposals/new', 'New proposal', 'nav-new-proposal', ['recruiter']],
   ['/candidates', 'Candidates', 'nav-candidates', ['recruiter', 'platform_admin']],
-  ['/candidates/search', 'Search candidates', 'nav-candidate-search', ['recruiter', 'platform_admin']],
-  ['/candidates/new', 'Add candidate', 'nav-new-candidate', ['recruiter']],
   ['/placements', 'Placements', 'nav-placements', ['recruiter', ...COMPANY, 'platform_admin']],
   ['/placements?escrow=held', 'Escrow', 'nav-escrow', ['platform_admin']],
   ['/payouts', 'Payouts', 'nav-payouts', ['recruiter', 'company_admin', 'platform_admin']],

@@ -19,7 +19,8 @@ describe('candidates added by hand in the browser', () => {
     const word = `zq${randomUUID().slice(0, 8)}`;
     const page = await browser.signedIn(m.actors.recruiter);
 
-    await page.getByTestId('nav-new-candidate').click();
+    await page.getByTestId('nav-candidates').click();
+    await page.getByTestId('new-candidate').click();
     await page.getByTestId('field-fullName').fill(`Ada ${word}`);
     await page.getByTestId('field-email').fill(`ada.${word}@example.com`);
     await page.getByTestId('field-phone').fill('+44 20 7946 0958');
@@ -41,7 +42,8 @@ describe('candidates added by hand in the browser', () => {
     await page.screenshot({ path: path.join(SHOTS, 'candidate-profile.png'), fullPage: true });
 
     // The same person again, the address typed differently: the prompt offers the first record instead.
-    await page.getByTestId('nav-new-candidate').click();
+    await page.getByTestId('nav-candidates').click();
+    await page.getByTestId('new-candidate').click();
     await page.getByTestId('field-fullName').fill('Ada L.');
     await page.getByTestId('field-email').fill(`  ADA.${word}@Example.com `);
     await page.getByTestId('submit-candidate').click();
@@ -54,7 +56,8 @@ describe('candidates added by hand in the browser', () => {
     await expect.poll(() => page.getByTestId('candidate-name').textContent().catch(() => null)).toBe(`Ada ${word}`);
 
     // Search by a skill's prefix finds her, linking to the profile.
-    await page.getByTestId('nav-candidate-search').click();
+    await page.getByTestId('nav-candidates').click();
+    await page.getByTestId('search-candidates').click();
     await page.getByTestId('candidate-search-input').fill(`${word}sk`);
     await page.getByTestId('candidate-search').locator('button[type="submit"]').click();
     const hit = page.locator(`[data-testid="candidate-hit"][data-id="${firstId}"]`);
