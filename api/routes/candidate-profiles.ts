@@ -237,6 +237,7 @@ export function candidateProfileRoutes({ db, registry }: { db: Db; registry: Ope
   router.get(downloadOp.path, async (req: Request, res: Response) => {
     markOperation(res, downloadOp);
     const actor = requireRole(res, ...downloadOp.roles);
+    assertStorableText({ params: req.params, query: req.query });
     const { id } = idParams.parse(req.params);
     const c = await live(id);
     if (actor.role !== 'platform_admin' && c.created_by_recruiter_id !== actor.recruiterId) throw forbidden('only the recruiter who added this candidate may download their CV');
