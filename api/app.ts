@@ -32,6 +32,7 @@ import { marketplaceEventRoutes } from './routes/marketplace-events.js';
 import { outreachRoutes, resendWebhookRoutes } from './routes/outreach.js';
 import { payoutRoutes } from './routes/payouts.js';
 import { candidateRoutes } from './routes/candidates.js';
+import { candidateProfileRoutes } from './routes/candidate-profiles.js';
 import { placementRoutes } from './routes/placements.js';
 import { proposalRoutes } from './routes/proposals.js';
 import { sessionRoutes } from './routes/session.js';
@@ -192,6 +193,8 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   api.use(proposalRoutes({ temporal, db, registry, taskQueue: taskQueues?.proposals ?? TASK_QUEUES.proposals }));
   api.use(placementRoutes({ temporal, db, registry, taskQueue: taskQueues?.placements ?? TASK_QUEUES.placements }));
   api.use(candidateRoutes({ temporal, db, registry, taskQueue: taskQueues?.ownership ?? TASK_QUEUES.ownership }));
+  // Before the directory's /candidates/:id, so /candidates/search is not read as an id.
+  api.use(candidateProfileRoutes({ db, registry }));
   api.use(payoutRoutes({ temporal, db, registry }));
   api.use(directoryRoutes({ db, registry }));
   api.use(jobRoutes({ db, registry }));

@@ -25,6 +25,12 @@ export function idempotency(db: Db): RequestHandler {
     const key = req.header('idempotency-key');
     if (req.method !== 'POST' || key === undefined) return next();
     if (!KEY_PATTERN.test(key)) throw new ApiError(400, 'validation_error', 'Idempotency-Key must be 1-255 characters of [A-Za-z0-9_-:.]');
+    // "The same request" is judged by its JSON body; a raw body (a CV upload) is not read yet
+    // here, so a key could replay one file's answer for another: refused instead.
+    // (`req.is` is null for a request without a body, false for a body of another type.)
+    if (req.is('application/json') === false) {
+      throw new ApiError(400, 'validation_error', 'Idempotency-Key is honoured on JSON requests only; send a file upload again to retry it');
+    }
     const actor = actorOf(res);
     const requestHash = hashRequest(req.method, req.originalUrl, req.body);
 

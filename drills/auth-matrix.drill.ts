@@ -192,6 +192,30 @@ function cases(): Case[] {
     { method: 'GET', route: `${V}/candidates`, path: () => `${V}/candidates`, expect: row(200, 200, 403, 403, 403, 200) },
     { method: 'GET', route: `${V}/candidates/{id}`, path: (r) => `${V}/candidates/${r.candidateId}`, expect: row(200, 200, 403, 403, 403, 200) },
     { method: 'GET', route: `${V}/recruiters`, path: () => `${V}/recruiters`, expect: all(200) },
+    // candidates added by hand (product §3.9); the fixture's candidate was added by nobody here, so recruiters may not change it
+    {
+      method: 'POST', route: `${V}/candidates`, path: () => `${V}/candidates`, valid: () => ({ fullName: 'Matrix candidate' }), invalid: { fullName: '' },
+      expect: row(400, 400, 403, 403, 403, 403),
+    },
+    {
+      method: 'PATCH', route: `${V}/candidates/{id}`, path: (r) => `${V}/candidates/${r.candidateId}`, valid: () => ({ headline: 'Matrix' }), invalid: { headline: 7 },
+      expect: row(400, 400, 403, 403, 403, 400),
+    },
+    { method: 'GET', route: `${V}/candidates/search`, path: () => `${V}/candidates/search?q=matrix`, expect: row(200, 200, 403, 403, 403, 200) },
+    { method: 'GET', route: `${V}/candidates/{id}/profile`, path: (r) => `${V}/candidates/${r.candidateId}/profile`, expect: row(200, 200, 403, 403, 403, 200) },
+    {
+      method: 'POST', route: `${V}/candidates/{id}/cv`, path: (r) => `${V}/candidates/${r.candidateId}/cv`,
+      expect: row({ status: 403, note: 'not added by them' }, { status: 403, note: 'not added by them' }, 403, 403, 403, { status: 415, note: 'no file sent' }),
+    },
+    {
+      method: 'GET', route: `${V}/candidates/{id}/cv`, path: (r) => `${V}/candidates/${r.candidateId}/cv`,
+      expect: row({ status: 403, note: 'not added by them' }, { status: 403, note: 'not added by them' }, 403, 403, 403, { status: 404, note: 'no CV uploaded' }),
+    },
+    { method: 'GET', route: `${V}/candidates/{id}/export`, path: (r) => `${V}/candidates/${r.candidateId}/export`, expect: row(403, 403, 403, 403, 403, 200) },
+    {
+      method: 'POST', route: `${V}/candidates/{id}/erase`, path: (r) => `${V}/candidates/${r.candidateId}/erase`,
+      expect: row(403, 403, 403, 403, 403, unknownId(() => `${V}/candidates/${randomUUID()}/erase`)),
+    },
     // outreach
     {
       method: 'POST', route: `${V}/candidates/{id}/outreach`, path: (r) => `${V}/candidates/${r.candidateId}/outreach`,

@@ -119,6 +119,20 @@ async function readJson(res) {
  */
 
 /**
+ * How a call proves who is calling: a bearer token when one is stored (or given), else the
+ * session cookie — whose writes must echo the CSRF token. Also for the calls that cannot go
+ * through `request` (file uploads and downloads).
+ * @param {string} verb the HTTP method, upper case
+ * @param {string | null} [bearer] defaults to the stored token
+ * @returns {Record<string, string>}
+ */
+export function authHeaders(verb, bearer = tokenStore.get()) {
+  if (bearer) return { Authorization: `Bearer ${bearer}` };
+  const csrf = verb !== 'GET' ? csrfToken() : null;
+  return csrf ? { 'X-CSRF-Token': csrf } : {};
+}
+
+/**
  * One API call. Resolves with the JSON body, rejects with an ApiError (status 0 when the
  * server cannot be reached). `token` overrides the stored one, e.g. to check a pasted token.
  * @template {ApiPath} P
@@ -129,16 +143,11 @@ async function readJson(res) {
  */
 export async function request(path, { method, params, query, body, signal, idempotencyKey, token } = {}) {
   const usesStoredToken = token === undefined;
-  const bearer = usesStoredToken ? tokenStore.get() : token;
+  const verb = (method ?? 'get').toUpperCase();
   /** @type {Record<string, string>} */
-  const headers = { Accept: 'application/json' };
-  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  const headers = { Accept: 'application/json', ...authHeaders(verb, usesStoredToken ? tokenStore.get() : token) };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
-  const verb = (method ?? 'get').toUpperCase();
-  // Without a bearer token the session cookie authenticates: its writes carry the CSRF token.
-  const csrf = !bearer && verb !== 'GET' ? csrfToken() : null;
-  if (csrf) headers['X-CSRF-Token'] = csrf;
 
   let res;
   try {

@@ -90,7 +90,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
         201: { description: 'Proposal created; its workflow is running', schema: proposalDetailDto },
         404: { description: 'Candidate or job not found' },
         409: { description: 'An open or accepted proposal for this candidate and job exists' },
-        422: { description: 'The job is not open' },
+        422: { description: 'The job is not open (job_not_open), or the candidate\'s data was erased (candidate_erased)' },
       },
     },
     async ({ body, req, res }) => {
@@ -100,6 +100,7 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
       // A job its company does not share with the marketplace is not one a recruiter may see (product §3.8).
       if (!job || !job.shared_with_marketplace) throw notFound('job');
       if (!candidate) throw notFound('candidate');
+      if (candidate.erased_at) throw unprocessable('this candidate\'s personal data was erased; they cannot be proposed', 'candidate_erased');
       // Paused and closed jobs take no proposals.
       if (job.status !== 'open') throw unprocessable('the job is not open', 'job_not_open');
       // With an Idempotency-Key the id comes from the key: a retry whose first response was

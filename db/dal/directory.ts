@@ -10,6 +10,8 @@ export interface CandidateRow {
   full_name: string;
   email: string | null;
   created_at: Date;
+  /** Set once the candidate's personal data was erased (migration 013, product §3.9). */
+  erased_at?: Date | null;
 }
 export interface RecruiterRow {
   id: string;

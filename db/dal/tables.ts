@@ -35,6 +35,14 @@ export interface UsersTable { id: string; email: string; name: string; role: Rol
 export interface RecruitersTable { id: string; user_id: string; display_name: string; stripe_account_id: string | null; created_at: Date }
 export interface CandidatesTable {
   id: string; full_name: string; email: string | null; created_at: Date; source_integration_id: string | null; deleted_at: Date | null;
+  /** Migration 013: a profile added by hand (product §3.9); `email_normalized` and `search_vector` are generated. */
+  phone: string | null; phone_normalized: string | null; location: string | null; headline: string | null; linkedin_url: string | null;
+  notes: string | null; skills: string[]; created_by_recruiter_id: string | null; updated_at: Date; erased_at: Date | null;
+  email_normalized: string | null; search_vector: string;
+}
+export interface CandidateFilesTable {
+  id: string; candidate_id: string; uploaded_by_user_id: string | null; kind: 'cv'; original_filename: string; content_type: string;
+  size_bytes: number; sha256: string; content: Buffer; created_at: Date;
 }
 export interface JobsTable {
   id: string; company_id: string; title: string; status: JobStatus; hiring_manager_user_id: string | null; created_at: Date;
@@ -187,6 +195,7 @@ export interface AllTables {
   sign_in_requests: SignInRequestsTable;
   recruiters: RecruitersTable;
   candidates: CandidatesTable;
+  candidate_files: CandidateFilesTable;
   jobs: JobsTable;
   candidate_role_assignments: ProposalsTable;
   candidate_role_assignment_history: ProposalHistoryTable;

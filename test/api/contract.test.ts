@@ -165,10 +165,11 @@ describe('the OpenAPI document', () => {
     expect(documented.sort()).toEqual([...new Set(routes)].sort());
   });
 
+  // Downloads (the decision log export, a CV) answer bytes, not a JSON schema.
   it('gives a response schema for each declared status that has a body', () => {
     const missing = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).flatMap(([method, op]) =>
       Object.entries(op.responses)
-        .filter(([status, response]) => status !== '204' && !response.content && !(method === 'get' && path.endsWith('/decisions/export')))
+        .filter(([status, response]) => status !== '204' && !response.content && !(method === 'get' && /\/decisions\/export$|\/candidates\/\{id\}\/cv$/.test(path)))
         .map(([status]) => `${method} ${path} ${status}`)));
     expect(missing).toEqual([]);
   });

@@ -94,4 +94,30 @@ describe('migrations', () => {
       await expect(db('jobs').insert({ company_id: company.id, title: 'Paused', status: 'paused' })).rejects.toThrow(/jobs_status_valid/);
     });
   });
+
+  it('013 keeps existing candidates as they were, keys their e-mail for duplicate lookup, and rolls back', async () => {
+    await scratch('profiles', async (db) => {
+      const MIGRATION = '013_candidate_profiles';
+      await db.migrate.down({ name: MIGRATION });
+      // A synced name longer than the hand-entered limit, and an e-mail as an ATS might send it.
+      const [synced] = (await db('candidates').insert({ full_name: 'N'.repeat(300), email: '  Ada@Example.COM ' }).returning('id')) as [{ id: string }];
+      const [plain] = (await db('candidates').insert({ full_name: 'Grace', email: null }).returning('id')) as [{ id: string }];
+      await db.migrate.up({ name: MIGRATION });
+      const rows = await db('candidates').orderBy('full_name').select('id', 'email_normalized', 'skills', 'erased_at', 'created_by_recruiter_id');
+      expect(rows).toEqual([
+        { id: plain.id, email_normalized: null, skills: [], erased_at: null, created_by_recruiter_id: null },
+        { id: synced.id, email_normalized: 'ada@example.com', skills: [], erased_at: null, created_by_recruiter_id: null },
+      ]);
+      const found = await db.raw(`select id from candidates where search_vector @@ to_tsquery('simple', 'ada:*')`);
+      expect(found.rows.map((r: { id: string }) => r.id)).toEqual([synced.id]);
+      // A recruiter-added name over the limit is refused by the database too.
+      const [user] = (await db('users').insert({ email: 'r@example.com', name: 'R', role: 'recruiter' }).returning('id')) as [{ id: string }];
+      const [recruiter] = (await db('recruiters').insert({ user_id: user.id, display_name: 'R' }).returning('id')) as [{ id: string }];
+      await expect(db('candidates').insert({ full_name: 'x'.repeat(201), created_by_recruiter_id: recruiter.id })).rejects.toThrow(/candidates_name_length/);
+      await db.migrate.down({ name: MIGRATION });
+      expect((await db('candidates').orderBy('id').select('id', 'full_name', 'email')).length).toBe(2);
+      expect(await db.schema.hasTable('candidate_files')).toBe(false);
+    });
+  });
 });
+

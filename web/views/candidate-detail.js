@@ -193,7 +193,8 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     .then((c) => {
       title.textContent = c.fullName;
       document.title = `${c.fullName} · Splits`;
-      fill(subtitle, c.email ?? 'No e-mail address', ` · added ${formatDateTime(c.createdAt)} · `, h('code', { title: id }, shortId(id)));
+      fill(subtitle, c.email ?? 'No e-mail address', ` · added ${formatDateTime(c.createdAt)} · `, h('code', { title: id }, shortId(id)),
+        ' · ', h('a', { href: `#/candidates/${encodeURIComponent(id)}/profile`, 'data-testid': 'candidate-profile-link' }, 'Profile and CV'));
     })
     .catch(() => {
       // The id stays as the title (a missing candidate shows in the sourcing card's error).

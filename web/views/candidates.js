@@ -111,7 +111,11 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
     options: [['mine', 'Mine'], ['all', 'All candidates']],
     pathFor: (/** @type {string} */ v) => (v === 'all' ? '/candidates?scope=all' : '/candidates'),
   });
-  fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Candidates'), filter), alertSlot, list.element));
+  // Search and add live on their own pages (candidate-profile.js), reached from here so the header stays short.
+  const links = h('div', { class: 'actions' },
+    h('a', { href: '#/candidates/search', class: 'button', 'data-testid': 'search-candidates' }, 'Search'),
+    recruiter && h('a', { href: '#/candidates/new', class: 'button button-primary', 'data-testid': 'new-candidate' }, 'Add a candidate'));
+  fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Candidates'), filter, links), alertSlot, list.element));
 
   /** @param {Candidate} candidate @param {'claim' | 'release'} command @param {HTMLButtonElement} button */
   async function act(candidate, command, button) {
