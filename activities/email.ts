@@ -80,14 +80,17 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
   async function recipientsOf(to: EmailRecipient, ctx: ActionContext): Promise<string[]> {
     const id = eventId(ctx.event, RECIPIENT_NEEDS[to]);
     switch (to) {
-      case 'candidate': return [(await directory.candidate(id))?.email].filter((e): e is string => !!e);
-      case 'recruiter': return [(await directory.recruiterUser(id))?.email].filter((e): e is string => !!e);
+      case 'candidate':
+        return [(await directory.candidate(id))?.email].filter((e): e is string => !!e);
+      case 'recruiter':
+        return [(await directory.recruiterUser(id))?.email].filter((e): e is string => !!e);
       case 'hiring_manager': {
         const job = await directory.job(id);
         const manager = job?.hiring_manager_user_id ? await directory.user(job.hiring_manager_user_id) : undefined;
         return manager ? [manager.email] : [];
       }
-      case 'company_admins': return (await usersWithRole('company_admin', id)).map((u: { email: string }) => u.email);
+      case 'company_admins':
+        return (await usersWithRole('company_admin', id)).map((u: { email: string }) => u.email);
     }
   }
 
@@ -98,7 +101,12 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
         const integration = await integrationsDal(db).findEvenDisconnected(input.integrationId);
         if (!integration) return null;
         const admins = await usersWithRole('company_admin', integration.company_id);
-        const rendered = renderIntegrationAuthFailedEmail({ platform: integration.platform, name: integration.name, error: input.error.slice(0, 300), link: `${appUrl}/#/integrations/${input.integrationId}` });
+        const rendered = renderIntegrationAuthFailedEmail({
+          platform: integration.platform,
+          name: integration.name,
+          error: input.error.slice(0, 300),
+          link: `${appUrl}/#/integrations/${input.integrationId}`,
+        });
         return { to: admins.map((u: { email: string }) => u.email), rendered };
       });
     },
@@ -108,7 +116,10 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
       return once(`automation-${input.key}`, `automation_${input.template}`, async () => {
         const recipients = await recipientsOf(input.to, input);
         if (recipients.length === 0) {
-          throw ApplicationFailure.nonRetryable(`the ${input.to.replace('_', ' ')} of this ${input.event.entityType} has no e-mail address`, FAILURE_TYPES.ActionNotApplicable);
+          throw ApplicationFailure.nonRetryable(
+            `the ${input.to.replace('_', ' ')} of this ${input.event.entityType} has no e-mail address`,
+            FAILURE_TYPES.ActionNotApplicable,
+          );
         }
         const { data } = input.event;
         const [candidate, job] = await Promise.all([
@@ -117,8 +128,11 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
         ]);
         const company = job ? await directory.company(job.company_id) : undefined;
         const rendered = renderAutomationEmail(input.template, {
-          candidateName: candidate?.full_name ?? 'the candidate', jobTitle: job?.title ?? 'the role', companyName: company?.name ?? 'the company',
-          stage: typeof data.stageTo === 'string' ? data.stageTo : null, link: `${appUrl}/#/${input.event.entityType}s/${input.event.entityId}`,
+          candidateName: candidate?.full_name ?? 'the candidate',
+          jobTitle: job?.title ?? 'the role',
+          companyName: company?.name ?? 'the company',
+          stage: typeof data.stageTo === 'string' ? data.stageTo : null,
+          link: `${appUrl}/#/${input.event.entityType}s/${input.event.entityId}`,
         });
         return { to: recipients, rendered };
       });
@@ -129,25 +143,41 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
       const key = `approval-${input.executionId}-requested`;
       return once(key, 'approval_requested', async () => {
         const approval = await automationDal(db).findApproval(input.executionId);
-        if (!approval) throw ApplicationFailure.nonRetryable(`no approval request for execution ${input.executionId}`, FAILURE_TYPES.InvalidState);
+        if (!approval)
+          throw ApplicationFailure.nonRetryable(`no approval request for execution ${input.executionId}`, FAILURE_TYPES.InvalidState);
         const approvers = await usersWithRole(approval.approver_role, approval.company_id);
         if (approvers.length === 0) log.warn('approval request has no recipients', { key });
         const summary = approval.summary as { ruleName: string; trigger: string; actions: AutomationAction[] };
         const rendered = renderApprovalRequestEmail({
-          ruleName: summary.ruleName, trigger: summary.trigger, actions: summary.actions.map(describeAction),
-          expiresAt: approval.expires_at, link: `${appUrl}/#/approvals/${input.executionId}`,
+          ruleName: summary.ruleName,
+          trigger: summary.trigger,
+          actions: summary.actions.map(describeAction),
+          expiresAt: approval.expires_at,
+          link: `${appUrl}/#/approvals/${input.executionId}`,
         });
         return { to: approvers.map((u: { email: string }) => u.email), rendered };
       });
     },
 
     /** A protection notice to one recruiter; `key` names the occasion (one e-mail per occasion). */
-    async sendProtectionEmail(input: { candidateId: string; recruiterId: string; event: ProtectionEmailEvent; protectionEndsAt: string; reason?: string; key: string }): Promise<EmailResult> {
+    async sendProtectionEmail(input: {
+      candidateId: string;
+      recruiterId: string;
+      event: ProtectionEmailEvent;
+      protectionEndsAt: string;
+      reason?: string;
+      key: string;
+    }): Promise<EmailResult> {
       return once(`protection-${input.key}`, `protection_${input.event}`, async () => {
-        const [candidate, recruiter] = await Promise.all([directory.candidate(input.candidateId), directory.recruiterUser(input.recruiterId)]);
+        const [candidate, recruiter] = await Promise.all([
+          directory.candidate(input.candidateId),
+          directory.recruiterUser(input.recruiterId),
+        ]);
         if (!recruiter) return null;
         const rendered = renderProtectionEmail(input.event, {
-          candidateName: candidate?.full_name ?? 'your candidate', protectionEndsAt: new Date(input.protectionEndsAt), reason: input.reason ?? null,
+          candidateName: candidate?.full_name ?? 'your candidate',
+          protectionEndsAt: new Date(input.protectionEndsAt),
+          reason: input.reason ?? null,
           link: `${appUrl}/#/candidates/${input.candidateId}`,
         });
         return { to: [recruiter.email], rendered };
@@ -165,8 +195,10 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
           usersWithRole('company_admin', placement.company_id),
         ]);
         const rendered = renderGuaranteeExpiringEmail({
-          candidateName: candidate?.full_name ?? 'your hire', jobTitle: job?.title ?? 'the role',
-          guaranteeEndsAt: new Date(input.guaranteeEndsAt), link: `${appUrl}/#/placements/${input.placementId}`,
+          candidateName: candidate?.full_name ?? 'your hire',
+          jobTitle: job?.title ?? 'the role',
+          guaranteeEndsAt: new Date(input.guaranteeEndsAt),
+          link: `${appUrl}/#/placements/${input.placementId}`,
         });
         return { to: admins.map((a: { email: string }) => a.email), rendered };
       });

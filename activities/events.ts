@@ -76,10 +76,20 @@ export function createEventPublisher({ db, temporal, taskQueue }: EventPublisher
       const eventId = nameBasedUuid(EVENT_NAMESPACE, event.key);
       const depth = event.depth ?? 0;
       await withTransaction(db, async (trx) => {
-        const stored = await automation.insertEvent({
-          id: eventId, type: event.type, company_id: event.companyId, entity_type: event.entityType, entity_id: event.entityId,
-          data: event.data, depth, occurred_at: new Date(event.occurredAt), event_key: event.key,
-        }, trx);
+        const stored = await automation.insertEvent(
+          {
+            id: eventId,
+            type: event.type,
+            company_id: event.companyId,
+            entity_type: event.entityType,
+            entity_id: event.entityId,
+            data: event.data,
+            depth,
+            occurred_at: new Date(event.occurredAt),
+            event_key: event.key,
+          },
+          trx,
+        );
         if (!stored) return; // a retry: the executions were created with the event
         if (depth > MAX_AUTOMATION_DEPTH) {
           log.warn('automation chain too deep: event stored, no rules run', { key: event.key, depth });
@@ -88,16 +98,41 @@ export function createEventPublisher({ db, temporal, taskQueue }: EventPublisher
         for (const rule of await automation.rulesListening(event.type, event.companyId, trx)) {
           const executionId = nameBasedUuid(EXECUTION_NAMESPACE, `${eventId}:${rule.id}`);
           const input: AutomationExecutionInput = {
-            executionId, ruleId: rule.id, ruleName: rule.name, companyId: event.companyId ?? rule.company_id,
-            event: { id: eventId, type: event.type, companyId: event.companyId, entityType: event.entityType, entityId: event.entityId, data: event.data, depth },
-            conditions: rule.conditions, actions: rule.actions, requiresApproval: rule.requires_approval,
-            approvalTimeoutHours: rule.approval_timeout_hours, approverRole: rule.approver_role,
+            executionId,
+            ruleId: rule.id,
+            ruleName: rule.name,
+            companyId: event.companyId ?? rule.company_id,
+            event: {
+              id: eventId,
+              type: event.type,
+              companyId: event.companyId,
+              entityType: event.entityType,
+              entityId: event.entityId,
+              data: event.data,
+              depth,
+            },
+            conditions: rule.conditions,
+            actions: rule.actions,
+            requiresApproval: rule.requires_approval,
+            approvalTimeoutHours: rule.approval_timeout_hours,
+            approverRole: rule.approver_role,
           };
-          await automation.insertExecution({
-            id: executionId, rule_id: rule.id, event_id: eventId, company_id: input.companyId, trigger_event: event.type,
-            entity_type: event.entityType, entity_id: event.entityId, status: 'pending', rule_snapshot: input,
-            workflow_id: workflowIds.automation(executionId, rule.requires_approval), created_at: new Date(event.occurredAt),
-          }, trx);
+          await automation.insertExecution(
+            {
+              id: executionId,
+              rule_id: rule.id,
+              event_id: eventId,
+              company_id: input.companyId,
+              trigger_event: event.type,
+              entity_type: event.entityType,
+              entity_id: event.entityId,
+              status: 'pending',
+              rule_snapshot: input,
+              workflow_id: workflowIds.automation(executionId, rule.requires_approval),
+              created_at: new Date(event.occurredAt),
+            },
+            trx,
+          );
         }
       });
       const executions = await automation.executionsOfEvent(eventId);

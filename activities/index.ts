@@ -25,7 +25,8 @@ export interface ActivityDeps {
   automationTaskQueue?: string;
 }
 
-const emailActivities = (deps: ActivityDeps) => createEmailActivities({ resend: deps.resend, db: deps.db, from: deps.emailFrom, appUrl: deps.appUrl });
+const emailActivities = (deps: ActivityDeps) =>
+  createEmailActivities({ resend: deps.resend, db: deps.db, from: deps.emailFrom, appUrl: deps.appUrl });
 
 /** Every task queue's workflows may raise domain events; this is how they reach the rule engine. */
 const eventPublisher = (deps: ActivityDeps) =>
@@ -83,7 +84,13 @@ export interface AtsActivityFactoryDeps extends ActivityDeps {
 export function createAtsWorkerActivities(deps: AtsActivityFactoryDeps) {
   const { sendIntegrationAuthFailedEmail } = emailActivities(deps);
   return {
-    ...createAtsActivities({ db: deps.db, keyRing: deps.keyRing, connectorFor: deps.connectorFor, events: eventPublisher(deps), publicUrl: deps.appUrl }),
+    ...createAtsActivities({
+      db: deps.db,
+      keyRing: deps.keyRing,
+      connectorFor: deps.connectorFor,
+      events: eventPublisher(deps),
+      publicUrl: deps.appUrl,
+    }),
     sendIntegrationAuthFailedEmail,
   };
 }

@@ -26,10 +26,19 @@ export function createStripeActivities({ stripe, db }: { stripe: Stripe; db: Db 
     await withTransaction(db, async (trx) => {
       await payouts.updateSplit(split.id, { status: 'blocked', block_reason: reason }, trx);
       await payouts.setPayoutStatus(split.payout_id, 'blocked', trx);
-      await payouts.audit({
-        payout_id: split.payout_id, split_id: split.id, event: 'split_blocked', old_status: 'pending', new_status: 'blocked',
-        actor_role: 'system', reason, event_key: `${split.id}:blocked:attempt-${split.transfer_attempt}`,
-      }, trx);
+      await payouts.audit(
+        {
+          payout_id: split.payout_id,
+          split_id: split.id,
+          event: 'split_blocked',
+          old_status: 'pending',
+          new_status: 'blocked',
+          actor_role: 'system',
+          reason,
+          event_key: `${split.id}:blocked:attempt-${split.transfer_attempt}`,
+        },
+        trx,
+      );
     });
     throw ApplicationFailure.nonRetryable(reason, FAILURE_TYPES.TransferRefused);
   }
@@ -70,11 +79,24 @@ export function createStripeActivities({ stripe, db }: { stripe: Stripe; db: Db 
         const current = await payouts.lockSplit(split.id, trx);
         if (current?.status !== 'pending') return;
         await payouts.updateSplit(split.id, { status: 'paid', stripe_transfer_id: transfer.id, block_reason: null }, trx);
-        await payouts.audit({
-          payout_id: split.payout_id, split_id: split.id, event: 'split_paid', old_status: 'pending', new_status: 'paid', actor_role: 'system',
-          details: { stripeTransferId: transfer.id, amountCents: split.amount_cents, destination: split.stripe_account_id, attempt: split.transfer_attempt },
-          event_key: `${split.id}:paid`,
-        }, trx);
+        await payouts.audit(
+          {
+            payout_id: split.payout_id,
+            split_id: split.id,
+            event: 'split_paid',
+            old_status: 'pending',
+            new_status: 'paid',
+            actor_role: 'system',
+            details: {
+              stripeTransferId: transfer.id,
+              amountCents: split.amount_cents,
+              destination: split.stripe_account_id,
+              attempt: split.transfer_attempt,
+            },
+            event_key: `${split.id}:paid`,
+          },
+          trx,
+        );
       });
       return toSplitState({ ...split, status: 'paid' });
     },
@@ -102,10 +124,20 @@ export function createStripeActivities({ stripe, db }: { stripe: Stripe; db: Db 
         }
         await withTransaction(db, async (trx) => {
           await payouts.updateSplit(split.id, { status: 'reversed', reversed_cents: split.amount_cents }, trx);
-          await payouts.audit({
-            payout_id: split.payout_id, split_id: split.id, event: 'split_reversed', old_status: 'paid', new_status: 'reversed', actor_role: 'system',
-            reason: input.reason, details: { amountCents: amount, stripeTransferId: split.stripe_transfer_id }, event_key: `${split.id}:reversed`,
-          }, trx);
+          await payouts.audit(
+            {
+              payout_id: split.payout_id,
+              split_id: split.id,
+              event: 'split_reversed',
+              old_status: 'paid',
+              new_status: 'reversed',
+              actor_role: 'system',
+              reason: input.reason,
+              details: { amountCents: amount, stripeTransferId: split.stripe_transfer_id },
+              event_key: `${split.id}:reversed`,
+            },
+            trx,
+          );
         });
         reversedCents += amount;
       }

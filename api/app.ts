@@ -43,9 +43,30 @@ import { TASK_QUEUES, type TaskQueues } from '../domain/temporal.js';
 export interface AppDeps {
   temporal: Client;
   db: Db;
-  config: Pick<AppConfig, 'JWT_ISSUER'> & { JWT_SECRET: string } &
-    Partial<Pick<AppConfig, 'JWT_AUDIENCE' | 'JWT_MAX_LIFETIME_SECONDS' | 'EMAIL_FROM' | 'RESEND_WEBHOOK_SECRET' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'CODEC_CORS_ORIGINS' | 'API_PUBLIC_URL' | 'METRICS_TOKEN' | 'WORKFLOW_UPDATE_TIMEOUT_MS' | 'NODE_ENV' | 'API_CHECK_RESPONSES' |
-      'MAGIC_LINK_TTL_MINUTES' | 'SIGN_IN_RATE_LIMIT' | 'SIGN_IN_RATE_WINDOW_MINUTES' | 'SESSION_MAX_AGE_HOURS' | 'SESSION_IDLE_HOURS' | 'API_TRUST_PROXY' | 'DEV_SIGN_IN_INBOX_URL'>>;
+  config: Pick<AppConfig, 'JWT_ISSUER'> & { JWT_SECRET: string } & Partial<
+      Pick<
+        AppConfig,
+        | 'JWT_AUDIENCE'
+        | 'JWT_MAX_LIFETIME_SECONDS'
+        | 'EMAIL_FROM'
+        | 'RESEND_WEBHOOK_SECRET'
+        | 'TEMPORAL_UI_URL'
+        | 'TEMPORAL_NAMESPACE'
+        | 'CODEC_CORS_ORIGINS'
+        | 'API_PUBLIC_URL'
+        | 'METRICS_TOKEN'
+        | 'WORKFLOW_UPDATE_TIMEOUT_MS'
+        | 'NODE_ENV'
+        | 'API_CHECK_RESPONSES'
+        | 'MAGIC_LINK_TTL_MINUTES'
+        | 'SIGN_IN_RATE_LIMIT'
+        | 'SIGN_IN_RATE_WINDOW_MINUTES'
+        | 'SESSION_MAX_AGE_HOURS'
+        | 'SESSION_IDLE_HOURS'
+        | 'API_TRUST_PROXY'
+        | 'DEV_SIGN_IN_INBOX_URL'
+      >
+    >;
   /** The payload codec the process's client uses; served to operators at /codec. Without it /codec answers 503. */
   codec?: PayloadCodec;
   /** Sends candidate outreach (with config.EMAIL_FROM); without it that endpoint answers 503. */
@@ -66,10 +87,14 @@ export interface AppDeps {
 /** A server span per request, active while it is handled, named after its route pattern. */
 function requestSpans(tracing: Tracing): express.RequestHandler {
   return (req, res, next) => {
-    const span = tracing.tracer.startSpan(`HTTP ${req.method}`, {
-      kind: otel.SpanKind.SERVER,
-      attributes: { 'http.request.method': req.method },
-    }, otel.propagation.extract(otel.context.active(), req.headers));
+    const span = tracing.tracer.startSpan(
+      `HTTP ${req.method}`,
+      {
+        kind: otel.SpanKind.SERVER,
+        attributes: { 'http.request.method': req.method },
+      },
+      otel.propagation.extract(otel.context.active(), req.headers),
+    );
     res.once('close', () => {
       const route = routePattern(req);
       span.updateName(`${req.method} ${route}`);
@@ -83,7 +108,9 @@ function requestSpans(tracing: Tracing): express.RequestHandler {
 
 /** Browsers allowed to call /codec: CODEC_CORS_ORIGINS, else the Temporal Web UI's origin. */
 function codecOrigins(config: AppDeps['config']): string[] {
-  const listed = config.CODEC_CORS_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
+  const listed = config.CODEC_CORS_ORIGINS?.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   if (listed?.length) return listed;
   return config.TEMPORAL_UI_URL ? [new URL(config.TEMPORAL_UI_URL).origin] : [];
 }
@@ -108,7 +135,19 @@ function trustProxy(setting: string | undefined): boolean | number | string {
   return /^\d+$/.test(setting) ? Number(setting) : setting;
 }
 
-export function createApp({ temporal, db, config, resend, ats, codec, logger = createLogger('api'), taskQueues, tracing, isDraining = () => false, onContractViolation }: AppDeps): Express {
+export function createApp({
+  temporal,
+  db,
+  config,
+  resend,
+  ats,
+  codec,
+  logger = createLogger('api'),
+  taskQueues,
+  tracing,
+  isDraining = () => false,
+  onContractViolation,
+}: AppDeps): Express {
   const app = express();
   setResponseContract(app.locals, { mode: contractModeOf(config), logger, onViolation: onContractViolation });
   app.disable('x-powered-by');
@@ -142,8 +181,10 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
 
   app.use(healthRoutes({ temporal, db, isDraining }));
   const tokens = {
-    secret: config.JWT_SECRET, issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE ?? TOKEN_DEFAULTS.audience, maxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS ?? TOKEN_DEFAULTS.maxLifetimeSeconds,
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE ?? TOKEN_DEFAULTS.audience,
+    maxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS ?? TOKEN_DEFAULTS.maxLifetimeSeconds,
   };
   const namespace = config.TEMPORAL_NAMESPACE ?? 'default';
   if (codec) {
@@ -173,21 +214,35 @@ export function createApp({ temporal, db, config, resend, ats, codec, logger = c
   };
   const limit = config.SIGN_IN_RATE_LIMIT ?? SIGN_IN_DEFAULTS.SIGN_IN_RATE_LIMIT;
   // Before authentication: signing in is how a caller gets a credential.
-  api.use(signInRoutes({
-    db, registry,
-    settings: {
-      session, publicUrl,
-      magicLinkTtlSeconds: (config.MAGIC_LINK_TTL_MINUTES ?? SIGN_IN_DEFAULTS.MAGIC_LINK_TTL_MINUTES) * 60,
-      rateLimit: { perEmail: limit, perIp: limit, windowSeconds: (config.SIGN_IN_RATE_WINDOW_MINUTES ?? SIGN_IN_DEFAULTS.SIGN_IN_RATE_WINDOW_MINUTES) * 60 },
-      email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined,
-      // Never in production, whatever the environment says (lib/config.ts refuses it there too).
-      devInboxUrl: config.NODE_ENV === 'production' ? undefined : config.DEV_SIGN_IN_INBOX_URL,
-    },
-  }));
+  api.use(
+    signInRoutes({
+      db,
+      registry,
+      settings: {
+        session,
+        publicUrl,
+        magicLinkTtlSeconds: (config.MAGIC_LINK_TTL_MINUTES ?? SIGN_IN_DEFAULTS.MAGIC_LINK_TTL_MINUTES) * 60,
+        rateLimit: {
+          perEmail: limit,
+          perIp: limit,
+          windowSeconds: (config.SIGN_IN_RATE_WINDOW_MINUTES ?? SIGN_IN_DEFAULTS.SIGN_IN_RATE_WINDOW_MINUTES) * 60,
+        },
+        email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined,
+        // Never in production, whatever the environment says (lib/config.ts refuses it there too).
+        devInboxUrl: config.NODE_ENV === 'production' ? undefined : config.DEV_SIGN_IN_INBOX_URL,
+      },
+    }),
+  );
   api.use(authenticate({ tokens, db, sessions: session }));
   api.use(signOutRoutes({ db, registry, session }));
   api.use(apiKeyRoutes({ db, registry }));
-  api.use(sessionRoutes({ db, registry, temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL.replace(/\/+$/, ''), namespace } : undefined }));
+  api.use(
+    sessionRoutes({
+      db,
+      registry,
+      temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL.replace(/\/+$/, ''), namespace } : undefined,
+    }),
+  );
   api.use(operatorSessionRoutes({ registry, tokens, secure: config.API_PUBLIC_URL?.startsWith('https:') ?? false }));
   api.use(idempotency(db));
   api.use(proposalRoutes({ temporal, db, registry, taskQueue: taskQueues?.proposals ?? TASK_QUEUES.proposals }));

@@ -55,7 +55,11 @@ export function readCookie(header: string | undefined, name: string): string | u
  * Domain: no subdomain can set or shadow them); a plain-http deployment (development, the
  * tests) cannot set Secure cookies, so it uses the same names without the prefix.
  */
-export interface SessionCookies { session: string; csrf: string; secure: boolean }
+export interface SessionCookies {
+  session: string;
+  csrf: string;
+  secure: boolean;
+}
 export const sessionCookies = (secure: boolean): SessionCookies =>
   secure ? { session: '__Host-session', csrf: '__Host-csrf', secure } : { session: 'splits_session', csrf: 'splits_csrf', secure };
 
@@ -91,7 +95,12 @@ function sameSecret(given: string, storedHash: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-const toActor = (user: SignedInUser): AuthedActor => ({ userId: user.userId, role: user.role as Role, companyId: user.companyId, recruiterId: user.recruiterId });
+const toActor = (user: SignedInUser): AuthedActor => ({
+  userId: user.userId,
+  role: user.role as Role,
+  companyId: user.companyId,
+  recruiterId: user.recruiterId,
+});
 
 /**
  * Resolves the caller into an actor on `res.locals` (401 otherwise), from the first of:

@@ -74,7 +74,9 @@ function undeclaredKeys(sent: unknown, kept: unknown, path: PropertyKey[]): Cont
   if (Array.isArray(sent) && Array.isArray(kept)) return sent.flatMap((item, i) => undeclaredKeys(item, kept[i], [...path, i]));
   if (!isPlainObject(sent) || !isPlainObject(kept)) return [];
   return Object.keys(sent).flatMap((key) =>
-    key in kept ? undeclaredKeys(sent[key], kept[key], [...path, key]) : [{ path: [...path, key], message: 'a field the schema does not declare' }],
+    key in kept
+      ? undeclaredKeys(sent[key], kept[key], [...path, key])
+      : [{ path: [...path, key], message: 'a field the schema does not declare' }],
   );
 }
 
@@ -82,7 +84,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
 
 /** The issues of one route result against its operation: an undeclared status, or a body off its schema. */
 export function resultIssues(op: Operation, result: Pick<RouteResult, 'status' | 'body'>): ContractIssue[] {
-  if (!op.responses[result.status]) return [{ path: [], message: `status ${result.status} is not declared (declared: ${Object.keys(op.responses).join(', ')})` }];
+  if (!op.responses[result.status])
+    return [{ path: [], message: `status ${result.status} is not declared (declared: ${Object.keys(op.responses).join(', ')})` }];
   return contractIssues(responseSchema(op, result.status), result.body);
 }
 
@@ -115,7 +118,9 @@ export const checkErrorStatus: ErrorRequestHandler = (err, req, res, next) => {
   const status = toApiError(err)?.status ?? 500;
   if (!contract || !op || op.responses[status] || implicitErrorStatus(op, status)) return next(err);
   try {
-    report(contract, op, status, [{ path: [], message: `error status ${status} is not declared (declared: ${Object.keys(op.responses).join(', ')})` }]);
+    report(contract, op, status, [
+      { path: [], message: `error status ${status} is not declared (declared: ${Object.keys(op.responses).join(', ')})` },
+    ]);
   } catch (violation) {
     return next(violation);
   }

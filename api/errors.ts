@@ -24,8 +24,7 @@ export const unauthorized = (message = 'missing or invalid bearer token') => new
 export const forbidden = (message = 'not allowed') => new ApiError(403, 'forbidden', message);
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 export const conflict = (message: string, details?: unknown) => new ApiError(409, 'conflict', message, details);
-export const unprocessable = (message: string, code = 'business_rule', details?: unknown) =>
-  new ApiError(422, code, message, details);
+export const unprocessable = (message: string, code = 'business_rule', details?: unknown) => new ApiError(422, code, message, details);
 /** A service the request depends on is down or not configured; the client may retry later. */
 export const unavailable = (code: string, message: string) => new ApiError(503, code, message);
 export const splitsLocked = (message = 'splits are locked: a payout of this placement has started') =>
@@ -35,7 +34,9 @@ export const invalidData = () => unprocessable('the data of this request cannot 
 
 /** Owner-neutral: says until when, not who. */
 export const protectedCandidate = (until: Date) =>
-  new ApiError(409, 'candidate_protected', `this candidate is under another recruiter's protection window until ${until.toISOString()}`, { protectedUntil: until.toISOString() });
+  new ApiError(409, 'candidate_protected', `this candidate is under another recruiter's protection window until ${until.toISOString()}`, {
+    protectedUntil: until.toISOString(),
+  });
 
 /** Permanent workflow/activity failure types → HTTP errors. */
 const FAILURE_STATUS: Record<string, (message: string) => ApiError> = {
@@ -73,7 +74,7 @@ function fromTemporal(err: unknown): ApiError | undefined {
   // An update sent to a finished workflow: the process is over, the command is late.
   if (err instanceof WorkflowNotFoundError) return conflict('this process has already finished');
   // A keyed retry of a request whose process has since finished: answered by its current state.
-  if (err instanceof WorkflowExecutionAlreadyStartedError) return conflict('this request\'s process has already finished');
+  if (err instanceof WorkflowExecutionAlreadyStartedError) return conflict("this request's process has already finished");
   return undefined;
 }
 

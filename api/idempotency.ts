@@ -11,7 +11,9 @@ const STALE_CLAIM_MS = 60_000;
 
 /** What "the same request" means: method, URL and JSON body. */
 export function hashRequest(method: string, url: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${url}\n${JSON.stringify(body ?? null)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${url}\n${JSON.stringify(body ?? null)}`)
+    .digest('hex');
 }
 
 /**
@@ -29,7 +31,11 @@ export function idempotency(db: Db): RequestHandler {
     // here, so a key could replay one file's answer for another: refused instead.
     // (`req.is` is null for a request without a body, false for a body of another type.)
     if (req.is('application/json') === false) {
-      throw new ApiError(400, 'validation_error', 'Idempotency-Key is honoured on JSON requests only; send a file upload again to retry it');
+      throw new ApiError(
+        400,
+        'validation_error',
+        'Idempotency-Key is honoured on JSON requests only; send a file upload again to retry it',
+      );
     }
     const actor = actorOf(res);
     const requestHash = hashRequest(req.method, req.originalUrl, req.body);
@@ -49,10 +55,11 @@ export function idempotency(db: Db): RequestHandler {
 
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
-      const store = res.statusCode < 300
-        ? keys.complete(actor.userId, key, res.statusCode, body)
-        : keys.release(actor.userId, key);
-      store.then(() => json(body), (err: unknown) => next(err));
+      const store = res.statusCode < 300 ? keys.complete(actor.userId, key, res.statusCode, body) : keys.release(actor.userId, key);
+      store.then(
+        () => json(body),
+        (err: unknown) => next(err),
+      );
       return res;
     };
     next();

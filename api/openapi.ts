@@ -75,5 +75,5 @@ export function buildOpenApiDocument(operations: Operation[], info: { title: str
 const ERROR_RESPONSES: Record<string, string> = {
   '400': 'Validation error (zod issues in details)',
   '401': 'Missing or invalid bearer token',
-  '403': 'The caller\'s role may not call this operation',
+  '403': "The caller's role may not call this operation",
 };

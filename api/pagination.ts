@@ -9,7 +9,10 @@ export function encodeCursor(at: Date, id: string | number): string {
 }
 
 /** `idKind` must match the list's id column, so a forged cursor is a 400, never a database type error. */
-export function decodeCursor(cursor: string | undefined, idKind: keyof typeof CURSOR_IDS = 'uuid'): { createdAt: Date; id: string } | undefined {
+export function decodeCursor(
+  cursor: string | undefined,
+  idKind: keyof typeof CURSOR_IDS = 'uuid',
+): { createdAt: Date; id: string } | undefined {
   if (cursor === undefined) return undefined;
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
@@ -45,7 +48,8 @@ export function decodeRankCursor(cursor: string | undefined): { rank: number; id
   if (cursor === undefined) return undefined;
   try {
     const [tag, rank, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, number, string];
-    if (tag !== 'rank' || typeof rank !== 'number' || !Number.isFinite(rank) || typeof id !== 'string' || !CURSOR_IDS.uuid.test(id)) throw new Error();
+    if (tag !== 'rank' || typeof rank !== 'number' || !Number.isFinite(rank) || typeof id !== 'string' || !CURSOR_IDS.uuid.test(id))
+      throw new Error();
     return { rank, id };
   } catch {
     throw badRequest('invalid cursor', [{ path: ['cursor'], message: 'not a cursor returned by this API for this search' }]);

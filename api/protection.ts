@@ -19,7 +19,8 @@ export function protectionGuard({ temporal, db }: { temporal: Client; db: Db }) 
     const sourcer = await sourcing.find(candidateId);
     const at = new Date();
     if (!blocks(sourcer, actor.recruiterId, at)) return;
-    await temporal.workflow.getHandle(sourcer.workflow_id)
+    await temporal.workflow
+      .getHandle(sourcer.workflow_id)
       .signal(submissionBlockedSignal, { recruiterId: actor.recruiterId!, actor, at: at.toISOString(), ...attempt })
       .catch((err: unknown) => req.log.warn({ err }, 'blocked attempt not recorded'));
     throw protectedCandidate(sourcer.protection_ends_at);

@@ -36,7 +36,7 @@ export function route<const O extends Operation>(
   router[op.method](op.path, async (req, res) => {
     markOperation(res, op);
     if (op.roles) requireRole(res, ...op.roles);
-    const input = { params: req.params, query: req.query, body: Buffer.isBuffer(req.body) ? undefined : req.body ?? {} };
+    const input = { params: req.params, query: req.query, body: Buffer.isBuffer(req.body) ? undefined : (req.body ?? {}) };
     assertStorableText(input);
     const { params, query, body } = normalizeText(input);
     const ctx = {

@@ -17,12 +17,19 @@ if (isMain(import.meta.url)) {
     const tracing = setupTracing(config, 'splits-api');
     const temporal = await connectClient(config, { interceptors: tracing?.clientInterceptors() });
     const ats = config.ATS_CREDENTIALS_KEYS
-      ? { keyRing: parseKeyRing(config.ATS_CREDENTIALS_KEYS), connectorFor, allowBaseUrl: config.ATS_ALLOW_BASE_URL === 'true', publicUrl: config.API_PUBLIC_URL }
+      ? {
+          keyRing: parseKeyRing(config.ATS_CREDENTIALS_KEYS),
+          connectorFor,
+          allowBaseUrl: config.ATS_ALLOW_BASE_URL === 'true',
+          publicUrl: config.API_PUBLIC_URL,
+        }
       : undefined;
     const codec = temporal.options.dataConverter.payloadCodecs?.[0];
     let draining = false;
     const app = createApp({ temporal, db, config, logger, resend: createResend(config), ats, codec, tracing, isDraining: () => draining });
-    const server = app.listen(config.API_PORT, () => logger.info({ port: config.API_PORT, tracing: tracing?.serviceName ?? 'off' }, 'API listening'));
+    const server = app.listen(config.API_PORT, () =>
+      logger.info({ port: config.API_PORT, tracing: tracing?.serviceName ?? 'off' }, 'API listening'),
+    );
 
     // Graceful stop: /healthz turns 503 (the load balancer stops sending) for API_DRAIN_DELAY seconds,
     // then no new connections, idle keep-alive ones closed (busy ones close after their response),

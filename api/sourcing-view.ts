@@ -4,7 +4,12 @@ import type { AuthedActor } from './auth.js';
 import type { sourcingDto } from './routes/candidates.schemas.js';
 
 /** Sourcing status as the actor may see it: who owns the candidate only for the owner and platform admins. */
-export function sourcingView(candidateId: string, row: SourcerRow | undefined, actor: AuthedActor, now = new Date()): z.infer<typeof sourcingDto> {
+export function sourcingView(
+  candidateId: string,
+  row: SourcerRow | undefined,
+  actor: AuthedActor,
+  now = new Date(),
+): z.infer<typeof sourcingDto> {
   const mine = !!row && actor.recruiterId === row.recruiter_id;
   return {
     candidateId,

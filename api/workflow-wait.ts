@@ -11,7 +11,12 @@ export function setWorkflowUpdateTimeout(app: Express, ms: number): void {
 }
 
 export const workflowTimeout = (workflowId: string, ms: number) =>
-  new ApiError(504, 'workflow_timeout', `the process did not answer within ${ms / 1000} s; the command may still take effect, check before retrying`, { workflowId });
+  new ApiError(
+    504,
+    'workflow_timeout',
+    `the process did not answer within ${ms / 1000} s; the command may still take effect, check before retrying`,
+    { workflowId },
+  );
 
 /**
  * Runs `call` (an executeUpdate / executeUpdateWithStart on `workflowId`) under a deadline on every

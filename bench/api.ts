@@ -94,7 +94,8 @@ async function capturedSql(db: Db, url: string, path: string, token: string) {
   try {
     const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
     const body = (await res.json()) as { data?: unknown[] };
-    if (res.status !== 200 || !Array.isArray(body.data)) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    if (res.status !== 200 || !Array.isArray(body.data))
+      throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
     return { queries: queries.map(rawStatement), rows: body.data.length };
   } finally {
     db.removeListener('query', listener);
@@ -105,10 +106,17 @@ async function main() {
   const servers = await openBenchServers();
   const { infra, resend, db, temporal } = servers;
   const taskQueue = `bench-api-proposals-${randomUUID()}`;
-  const worker = spawnNode('workers/proposals.ts', workerEnv({
-    databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, taskQueue, automationTaskQueue: `bench-api-automation-${randomUUID()}`,
-    resendUrl: resend.url, bundlePath: infra.workflowBundlePath,
-  }));
+  const worker = spawnNode(
+    'workers/proposals.ts',
+    workerEnv({
+      databaseUrl: infra.databaseUrl,
+      temporalAddress: infra.temporalAddress,
+      taskQueue,
+      automationTaskQueue: `bench-api-automation-${randomUUID()}`,
+      resendUrl: resend.url,
+      bundlePath: infra.workflowBundlePath,
+    }),
+  );
 
   try {
     const m = await createMarketplace(db);
@@ -117,18 +125,29 @@ async function main() {
     console.log(`seeded in ${seedSeconds.toFixed(1)} s`);
     await waitForPoller(temporal, taskQueue, worker);
 
-    const token = (a: Actor) => signToken({ sub: a.userId!, role: a.role as TokenClaims['role'], companyId: a.companyId ?? null, recruiterId: a.recruiterId ?? null }, JWT);
+    const token = (a: Actor) =>
+      signToken(
+        { sub: a.userId!, role: a.role as TokenClaims['role'], companyId: a.companyId ?? null, recruiterId: a.recruiterId ?? null },
+        JWT,
+      );
     const tokens = {
       platform: await token(m.actors.platformAdmin),
       company: await token(m.actors.companyAdmin),
       recruiter: await token(m.actors.recruiter),
     };
     // Measured as production runs it: without the response contract check.
-    const api = await listen(createApp({
-      temporal, db, config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, API_CHECK_RESPONSES: 'off' }, logger: createLogger('bench', 'silent'), taskQueues: { proposals: taskQueue },
-    }));
+    const api = await listen(
+      createApp({
+        temporal,
+        db,
+        config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, API_CHECK_RESPONSES: 'off' },
+        logger: createLogger('bench', 'silent'),
+        taskQueues: { proposals: taskQueue },
+      }),
+    );
     const noop = await listen(noopApp());
-    const load = (spec: Omit<LoadSpec, 'connections' | 'seconds'> & Partial<Pick<LoadSpec, 'seconds'>>) => runLoad({ connections: CONNECTIONS, seconds: SECONDS, ...spec });
+    const load = (spec: Omit<LoadSpec, 'connections' | 'seconds'> & Partial<Pick<LoadSpec, 'seconds'>>) =>
+      runLoad({ connections: CONNECTIONS, seconds: SECONDS, ...spec });
     const rows: Row[] = [];
     const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
@@ -155,15 +174,30 @@ async function main() {
       const sql = await forDuration(SECONDS, CONNECTIONS, async () => {
         for (const q of queries) await db.raw(q.sql, q.bindings as readonly Knex.RawBinding[]);
       });
-      rows.push({ endpoint, pageRows: n, api: measured, baselineName: `its ${queries.length} SQL statement(s), same pool`, baseline: sql, sql: queries });
+      rows.push({
+        endpoint,
+        pageRows: n,
+        api: measured,
+        baselineName: `its ${queries.length} SQL statement(s), same pool`,
+        baseline: sql,
+        sql: queries,
+      });
     }
 
     // Start / update endpoints: every request a candidate never proposed for the job (no 409s).
     await seedCandidates(db, KIND.postCandidate, POST_CANDIDATES, 10 * ROWS);
-    const bodies = Array.from({ length: POST_CANDIDATES }, (_, i) => ({ body: JSON.stringify({ candidateId: seqId(KIND.postCandidate, i + 1), jobId: m.jobId, pitch: 'Strong fit' }) }));
+    const bodies = Array.from({ length: POST_CANDIDATES }, (_, i) => ({
+      body: JSON.stringify({ candidateId: seqId(KIND.postCandidate, i + 1), jobId: m.jobId, pitch: 'Strong fit' }),
+    }));
     const json = { 'content-type': 'application/json' };
     console.log('POST noop (HTTP baseline) …');
-    const noopPost = await load({ url: noop.url, method: 'POST', path: '/api/v1/proposals', headers: { ...bearer(tokens.recruiter), ...json }, body: bodies[0]!.body });
+    const noopPost = await load({
+      url: noop.url,
+      method: 'POST',
+      path: '/api/v1/proposals',
+      headers: { ...bearer(tokens.recruiter), ...json },
+      body: bodies[0]!.body,
+    });
     rows.push({ endpoint: 'POST {} on the same HTTP/Express stack (baseline)', api: noopPost });
 
     // Warm-up, not measured: the worker's first workflow and activity tasks (V8 contexts, connections).
@@ -177,34 +211,81 @@ async function main() {
     await Promise.all(warmIds.slice(0, WARMUP / 2).map((id) => post(`/api/v1/proposals/${id}/accept`, tokens.company, '{}')));
     await settle(db);
     console.log('POST /proposals …');
-    const created = await load({ url: api.url, method: 'POST', path: '/api/v1/proposals', headers: { ...bearer(tokens.recruiter), ...json }, variants: bodies });
-    rows.push({ endpoint: 'POST /proposals (update-with-start, new candidate each)', api: created, baselineName: 'POST {} baseline', baseline: noopPost });
+    const created = await load({
+      url: api.url,
+      method: 'POST',
+      path: '/api/v1/proposals',
+      headers: { ...bearer(tokens.recruiter), ...json },
+      variants: bodies,
+    });
+    rows.push({
+      endpoint: 'POST /proposals (update-with-start, new candidate each)',
+      api: created,
+      baselineName: 'POST {} baseline',
+      baseline: noopPost,
+    });
     await api.idle();
     await settle(db);
 
-    const open = await db('candidate_role_assignments').where({ job_id: m.jobId, state: 'proposed' }).orderBy('created_at').select<{ id: string }[]>('id');
+    const open = await db('candidate_role_assignments')
+      .where({ job_id: m.jobId, state: 'proposed' })
+      .orderBy('created_at')
+      .select<{ id: string }[]>('id');
     console.log(`POST /proposals/:id/accept on the ${open.length} proposals just created …`);
     const accepted = await load({
-      url: api.url, method: 'POST', path: '/api/v1/proposals', headers: { ...bearer(tokens.company), ...json }, body: '{}',
-      variants: open.map((p) => ({ path: `/api/v1/proposals/${p.id}/accept` })), amount: open.length,
+      url: api.url,
+      method: 'POST',
+      path: '/api/v1/proposals',
+      headers: { ...bearer(tokens.company), ...json },
+      body: '{}',
+      variants: open.map((p) => ({ path: `/api/v1/proposals/${p.id}/accept` })),
+      amount: open.length,
     });
-    rows.push({ endpoint: `POST /proposals/:id/accept (update; ${open.length} proposals)`, api: accepted, baselineName: 'POST {} baseline', baseline: noopPost });
+    rows.push({
+      endpoint: `POST /proposals/:id/accept (update; ${open.length} proposals)`,
+      api: accepted,
+      baselineName: 'POST {} baseline',
+      baseline: noopPost,
+    });
     await settle(db);
-    const acceptedRows = Number((await db('candidate_role_assignments').where({ job_id: m.jobId, state: 'accepted' }).count<{ count: string }[]>('* as count'))[0]!.count) - WARMUP / 2;
+    const acceptedRows =
+      Number(
+        (await db('candidate_role_assignments').where({ job_id: m.jobId, state: 'accepted' }).count<{ count: string }[]>('* as count'))[0]!
+          .count,
+      ) -
+      WARMUP / 2;
 
     const fmt = (x: number | undefined, digits = 1) => (x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : '—');
-    console.log(`\nAPI on loopback: ${ROWS} rows per list, ${CONNECTIONS} connections, ${SECONDS} s per run (machine: ${os.cpus().length} cores, shared)`);
-    console.log('| endpoint | req/s | p50 ms | p99 ms | non-2xx / errors | baseline | baseline req/s | baseline p50 ms | baseline p99 ms | ratio (req/s) |');
+    console.log(
+      `\nAPI on loopback: ${ROWS} rows per list, ${CONNECTIONS} connections, ${SECONDS} s per run (machine: ${os.cpus().length} cores, shared)`,
+    );
+    console.log(
+      '| endpoint | req/s | p50 ms | p99 ms | non-2xx / errors | baseline | baseline req/s | baseline p50 ms | baseline p99 ms | ratio (req/s) |',
+    );
     console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
-      console.log(`| ${r.endpoint} | ${fmt(r.api.perSecond)} | ${fmt(r.api.p50Ms)} | ${fmt(r.api.p99Ms)} | ${r.api.non2xx ?? 0} / ${r.api.errors ?? 0} | ${r.baselineName ?? '—'} | ${fmt(r.baseline?.perSecond)} | ${fmt(r.baseline?.p50Ms)} | ${fmt(r.baseline?.p99Ms)} | ${r.baseline ? fmt(r.api.perSecond / r.baseline.perSecond, 3) : '—'} |`);
+      console.log(
+        `| ${r.endpoint} | ${fmt(r.api.perSecond)} | ${fmt(r.api.p50Ms)} | ${fmt(r.api.p99Ms)} | ${r.api.non2xx ?? 0} / ${r.api.errors ?? 0} | ${r.baselineName ?? '—'} | ${fmt(r.baseline?.perSecond)} | ${fmt(r.baseline?.p50Ms)} | ${fmt(r.baseline?.p99Ms)} | ${r.baseline ? fmt(r.api.perSecond / r.baseline.perSecond, 3) : '—'} |`,
+      );
     }
-    console.log(`POST /proposals: ${created.requests} answered in ${fmt(created.seconds)} s; accept: ${acceptedRows} accepted of ${open.length} open proposals (${WARMUP / 2} from the warm-up)`);
-    const failures = rows.filter((r) => (r.api.non2xx ?? 0) > 0 || (r.api.errors ?? 0) > 0 || r.api.variantsWrapped || (r.baseline?.errors ?? 0) > 0);
-    for (const f of failures) console.error(`NOT CLEAN: ${f.endpoint}: non-2xx ${f.api.non2xx}, errors ${f.api.errors}, status codes ${JSON.stringify(f.api.statusCodes)}${f.api.variantsWrapped ? ', ran out of fresh bodies (raise BENCH_POST_CANDIDATES)' : ''}${f.baseline?.errors ? `, baseline errors ${f.baseline.errors} (${f.baseline.firstError})` : ''}`);
+    console.log(
+      `POST /proposals: ${created.requests} answered in ${fmt(created.seconds)} s; accept: ${acceptedRows} accepted of ${open.length} open proposals (${WARMUP / 2} from the warm-up)`,
+    );
+    const failures = rows.filter(
+      (r) => (r.api.non2xx ?? 0) > 0 || (r.api.errors ?? 0) > 0 || r.api.variantsWrapped || (r.baseline?.errors ?? 0) > 0,
+    );
+    for (const f of failures)
+      console.error(
+        `NOT CLEAN: ${f.endpoint}: non-2xx ${f.api.non2xx}, errors ${f.api.errors}, status codes ${JSON.stringify(f.api.statusCodes)}${f.api.variantsWrapped ? ', ran out of fresh bodies (raise BENCH_POST_CANDIDATES)' : ''}${f.baseline?.errors ? `, baseline errors ${f.baseline.errors} (${f.baseline.firstError})` : ''}`,
+      );
 
     await saveReport('api', {
-      rows: ROWS, seconds: SECONDS, connections: CONNECTIONS, machine: { cpus: os.cpus().length }, seedSeconds, acceptedRows,
+      rows: ROWS,
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      machine: { cpus: os.cpus().length },
+      seedSeconds,
+      acceptedRows,
       results: rows.map((r) => ({ ...r, ratio: r.baseline ? r.api.perSecond / r.baseline.perSecond : null })),
     });
     if (failures.length) process.exitCode = 1;

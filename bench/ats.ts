@@ -27,7 +27,12 @@ const JOBS = 200;
 const CHANGED = 0.01;
 
 // Whole runs, not requests: no latency percentiles (shown as —).
-const rate = (records: number, seconds: number): Measurement => ({ seconds, perSecond: records / seconds, p50Ms: Number.NaN, p99Ms: Number.NaN });
+const rate = (records: number, seconds: number): Measurement => ({
+  seconds,
+  perSecond: records / seconds,
+  p50Ms: Number.NaN,
+  p99Ms: Number.NaN,
+});
 
 /** The same rows the sync writes, inserted directly in batches of 1,000 (no mapping, no hashing, no Temporal). */
 async function rawInsert(db: Db, companyId: string): Promise<Measurement> {
@@ -35,11 +40,20 @@ async function rawInsert(db: Db, companyId: string): Promise<Measurement> {
   const jobIds = Array.from({ length: JOBS }, () => randomUUID());
   await db('jobs').insert(jobIds.map((id, i) => ({ id, company_id: companyId, title: `Raw job ${i}`, status: 'open' })));
   for (let from = 0; from < CANDIDATES; from += 1000) {
-    const batch = Array.from({ length: Math.min(1000, CANDIDATES - from) }, (_, i) => ({ id: randomUUID(), full_name: `Raw candidate ${from + i}`, email: `raw${from + i}@example.com` }));
+    const batch = Array.from({ length: Math.min(1000, CANDIDATES - from) }, (_, i) => ({
+      id: randomUUID(),
+      full_name: `Raw candidate ${from + i}`,
+      email: `raw${from + i}@example.com`,
+    }));
     await db('candidates').insert(batch);
-    const apps = batch.flatMap((c, i) => Array.from({ length: APPLICATIONS_PER_CANDIDATE }, (_, k) => ({
-      id: randomUUID(), candidate_id: c.id, job_id: jobIds[(from + i + k) % JOBS], stage: 'Application Review',
-    })));
+    const apps = batch.flatMap((c, i) =>
+      Array.from({ length: APPLICATIONS_PER_CANDIDATE }, (_, k) => ({
+        id: randomUUID(),
+        candidate_id: c.id,
+        job_id: jobIds[(from + i + k) % JOBS],
+        stage: 'Application Review',
+      })),
+    );
     for (let a = 0; a < apps.length; a += 1000) await db('applications').insert(apps.slice(a, a + 1000));
   }
   return rate(JOBS + CANDIDATES * (1 + APPLICATIONS_PER_CANDIDATE), (performance.now() - started) / 1000);
@@ -50,12 +64,24 @@ async function main() {
   const infra = await startTestInfra();
   const [ats, resend] = await Promise.all([startGreenhouseFake(), startFakeResend()]);
   const db = createDb(infra.databaseUrl, { max: 10 });
-  const [connection, nativeConnection] = await Promise.all([Connection.connect({ address: infra.temporalAddress }), NativeConnection.connect({ address: infra.temporalAddress })]);
+  const [connection, nativeConnection] = await Promise.all([
+    Connection.connect({ address: infra.temporalAddress }),
+    NativeConnection.connect({ address: infra.temporalAddress }),
+  ]);
   const temporal = new Client({ connection });
   const taskQueue = `bench-ats-${randomUUID()}`;
   const worker = await createAtsSyncWorker({
-    connection: nativeConnection, namespace: 'default', temporal, automationTaskQueue: `bench-automation-${randomUUID()}`, db, resend: resend.client(),
-    emailFrom: 'bench@splits.test', appUrl: 'http://bench', workflowBundle: { codePath: infra.workflowBundlePath }, taskQueue, keyRing: ATS_TEST_KEY_RING,
+    connection: nativeConnection,
+    namespace: 'default',
+    temporal,
+    automationTaskQueue: `bench-automation-${randomUUID()}`,
+    db,
+    resend: resend.client(),
+    emailFrom: 'bench@splits.test',
+    appUrl: 'http://bench',
+    workflowBundle: { codePath: infra.workflowBundlePath },
+    taskQueue,
+    keyRing: ATS_TEST_KEY_RING,
   });
 
   // Records last changed an hour ago, as in a real account: the incremental run's filter (its
@@ -70,15 +96,31 @@ async function main() {
   const config = { entities: { jobs: true, candidates: true, applications: true }, intervalMinutes: 1440, pushApplications: false };
   const report = await worker.runUntil(async () => {
     const handle = await temporal.workflow.start<AtsSyncWorkflow>(WORKFLOW_TYPES.atsSync, {
-      workflowId: workflowIds.atsSync(integrationId), taskQueue,
-      args: [{
-        integrationId, companyId: m.companyId, platform: 'greenhouse', config,
-        record: {
-          id: integrationId, companyId: m.companyId, platform: 'greenhouse', name: 'bench', credentialsSealed: credentials.sealed, credentialsKeyId: credentials.keyId,
-          webhookSecretSealed: seal(ATS_TEST_KEY_RING, ats.webhookSecret, `${integrationId}:webhook`).sealed, baseUrl: ats.config.baseUrl ?? null,
-          authUrl: ats.config.authUrl ?? null, ...config, workflowId: workflowIds.atsSync(integrationId), createdByUserId: null, at: new Date().toISOString(),
+      workflowId: workflowIds.atsSync(integrationId),
+      taskQueue,
+      args: [
+        {
+          integrationId,
+          companyId: m.companyId,
+          platform: 'greenhouse',
+          config,
+          record: {
+            id: integrationId,
+            companyId: m.companyId,
+            platform: 'greenhouse',
+            name: 'bench',
+            credentialsSealed: credentials.sealed,
+            credentialsKeyId: credentials.keyId,
+            webhookSecretSealed: seal(ATS_TEST_KEY_RING, ats.webhookSecret, `${integrationId}:webhook`).sealed,
+            baseUrl: ats.config.baseUrl ?? null,
+            authUrl: ats.config.authUrl ?? null,
+            ...config,
+            workflowId: workflowIds.atsSync(integrationId),
+            createdByUserId: null,
+            at: new Date().toISOString(),
+          },
         },
-      }],
+      ],
     });
     const runFinished = async (runs: number) => {
       for (;;) {
@@ -102,16 +144,30 @@ async function main() {
     return { fromScratch, delta, full, incremental };
   });
 
-  printTable(`ATS ingestion: fake Greenhouse, ${CANDIDATES} candidates × ${APPLICATIONS_PER_CANDIDATE} applications (+${JOBS} jobs = ${records} records); per second = records`, [
-    ['raw multi-row insert into Postgres (baseline)', baseline],
-    ['sync workflow from scratch (paging, mapping, hashing, logs)', report.fromScratch],
-    [`incremental sync, ${CHANGED * 100} % of applications changed (per changed record)`, report.delta],
-  ]);
+  printTable(
+    `ATS ingestion: fake Greenhouse, ${CANDIDATES} candidates × ${APPLICATIONS_PER_CANDIDATE} applications (+${JOBS} jobs = ${records} records); per second = records`,
+    [
+      ['raw multi-row insert into Postgres (baseline)', baseline],
+      ['sync workflow from scratch (paging, mapping, hashing, logs)', report.fromScratch],
+      [`incremental sync, ${CHANGED * 100} % of applications changed (per changed record)`, report.delta],
+    ],
+  );
   const ratio = report.fromScratch.perSecond / baseline.perSecond;
   const deltaRatio = report.delta.perSecond / baseline.perSecond;
-  console.log(`ratio (full sync records / raw insert records per second): ${ratio.toFixed(2)}; incremental: ${report.delta.seconds.toFixed(1)} s for ${Math.round(CANDIDATES * APPLICATIONS_PER_CANDIDATE * CHANGED)} changed applications (ratio ${deltaRatio.toFixed(3)})`);
+  console.log(
+    `ratio (full sync records / raw insert records per second): ${ratio.toFixed(2)}; incremental: ${report.delta.seconds.toFixed(1)} s for ${Math.round(CANDIDATES * APPLICATIONS_PER_CANDIDATE * CHANGED)} changed applications (ratio ${deltaRatio.toFixed(3)})`,
+  );
   console.log(`errors: full ${report.full.lastError ?? 'none'}, incremental ${report.incremental.lastError ?? 'none'}`);
-  await saveReport('ats', { candidates: CANDIDATES, records, baseline, fromScratch: report.fromScratch, incremental: report.delta, ratio, deltaRatio, status: report.incremental });
+  await saveReport('ats', {
+    candidates: CANDIDATES,
+    records,
+    baseline,
+    fromScratch: report.fromScratch,
+    incremental: report.delta,
+    ratio,
+    deltaRatio,
+    status: report.incremental,
+  });
 
   await Promise.all([connection.close(), ats.close(), resend.close(), db.destroy()]);
   await nativeConnection.close();

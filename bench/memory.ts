@@ -66,10 +66,17 @@ interface WorkerRun {
  * `start(i)`, waits until each has run its first tasks and sleeps, reads the RSS, queries every
  * workflow with `query(i)`, reads it again, and stops the process.
  */
-async function measureWorker(label: string, temporal: Client, opts: {
-  script: string; env: Record<string, string>; taskQueue: string;
-  start: (i: number) => Promise<string>; query: (workflowId: string) => Promise<unknown>;
-}): Promise<WorkerRun> {
+async function measureWorker(
+  label: string,
+  temporal: Client,
+  opts: {
+    script: string;
+    env: Record<string, string>;
+    taskQueue: string;
+    start: (i: number) => Promise<string>;
+    query: (workflowId: string) => Promise<unknown>;
+  },
+): Promise<WorkerRun> {
   const child = spawnNode(opts.script, opts.env);
   try {
     await waitForPoller(temporal, opts.taskQueue, child);
@@ -79,11 +86,12 @@ async function measureWorker(label: string, temporal: Client, opts: {
 
     const ids: string[] = new Array<string>(N);
     let started = 0;
-    const startRange = (from: number, to: number) => pool(to - from, CONCURRENCY, async (k) => {
-      checkDeadline(`starting ${label} workflows`);
-      ids[from + k] = await opts.start(from + k);
-      if (++started % 1000 === 0) console.log(`[${label}] started ${started}/${N}`);
-    });
+    const startRange = (from: number, to: number) =>
+      pool(to - from, CONCURRENCY, async (k) => {
+        checkDeadline(`starting ${label} workflows`);
+        ids[from + k] = await opts.start(from + k);
+        if (++started % 1000 === 0) console.log(`[${label}] started ${started}/${N}`);
+      });
     /** Waits until the workflows in [from, to) have run their first tasks and sleep. */
     const allAsleep = async (from: number, to: number) => {
       let pending = ids.slice(from, to);
@@ -92,9 +100,13 @@ async function measureWorker(label: string, temporal: Client, opts: {
         const still: string[] = [];
         await pool(pending.length, CONCURRENCY, async (i) => {
           const workflowId = pending[i]!;
-          const d = await temporal.workflowService.describeWorkflowExecution({ namespace: temporal.options.namespace, execution: { workflowId } });
+          const d = await temporal.workflowService.describeWorkflowExecution({
+            namespace: temporal.options.namespace,
+            execution: { workflowId },
+          });
           // Asleep: first tasks done (more than the start events in history), no task or activity outstanding.
-          const asleep = !d.pendingWorkflowTask && (d.pendingActivities?.length ?? 0) === 0 && Number(d.workflowExecutionInfo?.historyLength ?? 0) > 3;
+          const asleep =
+            !d.pendingWorkflowTask && (d.pendingActivities?.length ?? 0) === 0 && Number(d.workflowExecutionInfo?.historyLength ?? 0) > 3;
           if (!asleep) still.push(workflowId);
         });
         pending = still;
@@ -130,7 +142,13 @@ async function measureWorker(label: string, temporal: Client, opts: {
     const cached = await settledRssKiB(child.pid!);
     console.log(`[${label}] RSS after the query sweep ${(cached.medianKiB / 1024).toFixed(1)} MiB`);
     return {
-      idleKiB: idle.medianKiB, firstKiB: afterFirst.medianKiB, openKiB: open.medianKiB, cachedKiB: cached.medianKiB, starts, settleSeconds, queries,
+      idleKiB: idle.medianKiB,
+      firstKiB: afterFirst.medianKiB,
+      openKiB: open.medianKiB,
+      cachedKiB: cached.medianKiB,
+      starts,
+      settleSeconds,
+      queries,
       samples: { idle: idle.samplesKiB, first: afterFirst.samplesKiB, open: open.samplesKiB, cached: cached.samplesKiB },
     };
   } finally {
@@ -147,7 +165,14 @@ async function main() {
     await seedCandidates(db, KIND.sleepCandidate, N);
     const sleepBundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./sleep-workflow.ts', import.meta.url)),
-      logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error, log: () => undefined },
+      logger: {
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: console.warn,
+        error: console.error,
+        log: () => undefined,
+      },
     });
     await writeFile(sleepBundlePath, sleepBundle.code);
 
@@ -155,30 +180,51 @@ async function main() {
     const project = await measureWorker('proposals worker', temporal, {
       script: 'workers/proposals.ts',
       env: workerEnv({
-        databaseUrl: infra.databaseUrl, temporalAddress: infra.temporalAddress, taskQueue: proposalsQueue, automationTaskQueue: `bench-memory-automation-${randomUUID()}`,
-        resendUrl: resend.url, bundlePath: infra.workflowBundlePath,
+        databaseUrl: infra.databaseUrl,
+        temporalAddress: infra.temporalAddress,
+        taskQueue: proposalsQueue,
+        automationTaskQueue: `bench-memory-automation-${randomUUID()}`,
+        resendUrl: resend.url,
+        bundlePath: infra.workflowBundlePath,
       }),
       taskQueue: proposalsQueue,
       // As the API starts a proposal, without waiting on the recorded update (the settle loop waits instead).
       start: async (i) => {
         const proposalId = randomUUID();
         const handle = await temporal.workflow.start<ProposalWorkflow>(WORKFLOW_TYPES.proposal, {
-          workflowId: workflowIds.proposal(proposalId), taskQueue: proposalsQueue, workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [{ proposalId, candidateId: seqId(KIND.sleepCandidate, i + 1), jobId: m.jobId, companyId: m.companyId, recruiterId: m.recruiterId, pitch: 'Strong fit', actor: m.actors.recruiter }],
+          workflowId: workflowIds.proposal(proposalId),
+          taskQueue: proposalsQueue,
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [
+            {
+              proposalId,
+              candidateId: seqId(KIND.sleepCandidate, i + 1),
+              jobId: m.jobId,
+              companyId: m.companyId,
+              recruiterId: m.recruiterId,
+              pitch: 'Strong fit',
+              actor: m.actors.recruiter,
+            },
+          ],
           typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: m.companyId }],
         });
         return handle.workflowId;
       },
       query: (workflowId) => temporal.workflow.getHandle(workflowId).query(proposalStateQuery),
     });
-    const proposed = Number((await db('candidate_role_assignments').where({ job_id: m.jobId, state: 'proposed' }).count<{ count: string }[]>('* as count'))[0]!.count);
+    const proposed = Number(
+      (await db('candidate_role_assignments').where({ job_id: m.jobId, state: 'proposed' }).count<{ count: string }[]>('* as count'))[0]!
+        .count,
+    );
 
     const sleepQueue = `bench-memory-sleep-${randomUUID()}`;
     const bare = await measureWorker('bare worker', temporal, {
       script: 'bench/lib/sleep-worker.ts',
       env: { TEMPORAL_ADDRESS: infra.temporalAddress, WORKER_TASK_QUEUE: sleepQueue, WORKFLOW_BUNDLE_PATH: sleepBundlePath },
       taskQueue: sleepQueue,
-      start: async () => (await temporal.workflow.start(sleepWorkflow, { workflowId: `bench-sleep-${randomUUID()}`, taskQueue: sleepQueue, args: [72] })).workflowId,
+      start: async () =>
+        (await temporal.workflow.start(sleepWorkflow, { workflowId: `bench-sleep-${randomUUID()}`, taskQueue: sleepQueue, args: [72] }))
+          .workflowId,
       query: (workflowId) => temporal.workflow.getHandle(workflowId).query(sleepingQuery),
     });
 
@@ -188,21 +234,44 @@ async function main() {
     const perWorkflow = (r: WorkerRun) => (r.openKiB - r.idleKiB) / N;
     const perCached = (r: WorkerRun) => (r.cachedKiB - r.idleKiB) / held;
     const marginal = (r: WorkerRun) => (r.openKiB - r.firstKiB) / (N - FIRST);
-    console.log(`\nWorker RSS with ${N} open sleeping workflows (SDK default maxCachedWorkflows here: ${cache}; machine: ${os.cpus().length} cores, shared)`);
-    console.log(`| worker process | RSS idle MiB | RSS, first ${FIRST} open MiB | RSS, ${N} open MiB | KiB per open workflow | marginal KiB per workflow (after the first ${FIRST}) | RSS after query sweep MiB | KiB per cached workflow (${held}) | starts/s | s from first start to all asleep |`);
+    console.log(
+      `\nWorker RSS with ${N} open sleeping workflows (SDK default maxCachedWorkflows here: ${cache}; machine: ${os.cpus().length} cores, shared)`,
+    );
+    console.log(
+      `| worker process | RSS idle MiB | RSS, first ${FIRST} open MiB | RSS, ${N} open MiB | KiB per open workflow | marginal KiB per workflow (after the first ${FIRST}) | RSS after query sweep MiB | KiB per cached workflow (${held}) | starts/s | s from first start to all asleep |`,
+    );
     console.log('|---|---|---|---|---|---|---|---|---|---|');
-    for (const [name, r] of [['bare Worker, sleep-only workflow (baseline)', bare], ['workers/proposals.ts, proposal workflows', project]] as const) {
-      console.log(`| ${name} | ${mib(r.idleKiB)} | ${mib(r.firstKiB)} | ${mib(r.openKiB)} | ${perWorkflow(r).toFixed(1)} | ${marginal(r).toFixed(1)} | ${mib(r.cachedKiB)} | ${perCached(r).toFixed(1)} | ${r.starts.perSecond.toFixed(0)} | ${r.settleSeconds.toFixed(0)} |`);
+    for (const [name, r] of [
+      ['bare Worker, sleep-only workflow (baseline)', bare],
+      ['workers/proposals.ts, proposal workflows', project],
+    ] as const) {
+      console.log(
+        `| ${name} | ${mib(r.idleKiB)} | ${mib(r.firstKiB)} | ${mib(r.openKiB)} | ${perWorkflow(r).toFixed(1)} | ${marginal(r).toFixed(1)} | ${mib(r.cachedKiB)} | ${perCached(r).toFixed(1)} | ${r.starts.perSecond.toFixed(0)} | ${r.settleSeconds.toFixed(0)} |`,
+      );
     }
     const ratio = perWorkflow(project) / perWorkflow(bare);
     const ratioCached = perCached(project) / perCached(bare);
     const ratioMarginal = marginal(project) / marginal(bare);
-    console.log(`ratio (KiB per workflow, proposals / bare): open ${ratio.toFixed(2)}, marginal ${ratioMarginal.toFixed(2)}, after the query sweep ${ratioCached.toFixed(2)}; idle RSS proposals / bare ${(project.idleKiB / bare.idleKiB).toFixed(2)}; proposals recorded: ${proposed}/${N}`);
+    console.log(
+      `ratio (KiB per workflow, proposals / bare): open ${ratio.toFixed(2)}, marginal ${ratioMarginal.toFixed(2)}, after the query sweep ${ratioCached.toFixed(2)}; idle RSS proposals / bare ${(project.idleKiB / bare.idleKiB).toFixed(2)}; proposals recorded: ${proposed}/${N}`,
+    );
     await saveReport('memory', {
-      workflows: N, concurrency: CONCURRENCY, maxCachedWorkflowsDefault: cache, machine: { cpus: os.cpus().length },
-      project: { ...project, perWorkflowKiB: perWorkflow(project), marginalKiB: marginal(project), perCachedWorkflowKiB: perCached(project) },
+      workflows: N,
+      concurrency: CONCURRENCY,
+      maxCachedWorkflowsDefault: cache,
+      machine: { cpus: os.cpus().length },
+      project: {
+        ...project,
+        perWorkflowKiB: perWorkflow(project),
+        marginalKiB: marginal(project),
+        perCachedWorkflowKiB: perCached(project),
+      },
       baseline: { ...bare, perWorkflowKiB: perWorkflow(bare), marginalKiB: marginal(bare), perCachedWorkflowKiB: perCached(bare) },
-      firstBatch: FIRST, ratio, ratioMarginal, ratioCached, proposalsRecorded: proposed,
+      firstBatch: FIRST,
+      ratio,
+      ratioMarginal,
+      ratioCached,
+      proposalsRecorded: proposed,
     });
   } finally {
     await rm(sleepBundlePath, { force: true });

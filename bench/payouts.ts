@@ -21,8 +21,11 @@ import type { PayoutWorkflow } from '../domain/payout.js';
 const N = Number(process.env.BENCH_N ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const TEAM: CollaboratorSpec[] = [
-  { role: 'sourcer', splitBps: 3000 }, { role: 'submitter', splitBps: 2500 }, { role: 'closer', splitBps: 2000 },
-  { role: 'support', splitBps: 1500 }, { role: 'support', splitBps: 1000 },
+  { role: 'sourcer', splitBps: 3000 },
+  { role: 'submitter', splitBps: 2500 },
+  { role: 'closer', splitBps: 2000 },
+  { role: 'support', splitBps: 1500 },
+  { role: 'support', splitBps: 1000 },
 ];
 
 async function main() {
@@ -30,12 +33,24 @@ async function main() {
   const infra = await startTestInfra();
   const [stripe, resend] = await Promise.all([startFakeStripe(), startFakeResend()]);
   const db = createDb(infra.databaseUrl, { max: 20 });
-  const [connection, nativeConnection] = await Promise.all([Connection.connect({ address: infra.temporalAddress }), NativeConnection.connect({ address: infra.temporalAddress })]);
+  const [connection, nativeConnection] = await Promise.all([
+    Connection.connect({ address: infra.temporalAddress }),
+    NativeConnection.connect({ address: infra.temporalAddress }),
+  ]);
   const client = new Client({ connection });
   const taskQueue = `bench-placements-${randomUUID()}`;
   const worker = await createPlacementsWorker({
-    connection: nativeConnection, namespace: 'default', temporal: client, automationTaskQueue: `bench-automation-${randomUUID()}`, db, stripe: stripe.client({ maxNetworkRetries: 2 }), resend: resend.client(),
-    emailFrom: 'bench@splits.test', appUrl: 'http://bench', workflowBundle: { codePath: infra.workflowBundlePath }, taskQueue,
+    connection: nativeConnection,
+    namespace: 'default',
+    temporal: client,
+    automationTaskQueue: `bench-automation-${randomUUID()}`,
+    db,
+    stripe: stripe.client({ maxNetworkRetries: 2 }),
+    resend: resend.client(),
+    emailFrom: 'bench@splits.test',
+    appUrl: 'http://bench',
+    workflowBundle: { codePath: infra.workflowBundlePath },
+    taskQueue,
   });
 
   const placements: PlacementFixture[] = [];
@@ -45,7 +60,10 @@ async function main() {
 
   // Baseline: the same transfers, straight through the SDK.
   const baseline = await pool(destinations.length, CONCURRENCY, async (i) => {
-    await sdk.transfers.create({ amount: 1000, currency: 'usd', destination: destinations[i]!, transfer_group: 'baseline' }, { idempotencyKey: `baseline-${i}` });
+    await sdk.transfers.create(
+      { amount: 1000, currency: 'usd', destination: destinations[i]!, transfer_group: 'baseline' },
+      { idempotencyKey: `baseline-${i}` },
+    );
   });
 
   const workflows = await worker.runUntil(() =>
@@ -53,8 +71,18 @@ async function main() {
       const payoutId = randomUUID();
       const p = placements[i]!;
       const view = await client.workflow.execute<PayoutWorkflow>(WORKFLOW_TYPES.payout, {
-        workflowId: workflowIds.payout(payoutId), taskQueue,
-        args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 5_000_000, currency: 'USD' }],
+        workflowId: workflowIds.payout(payoutId),
+        taskQueue,
+        args: [
+          {
+            payoutId,
+            placementId: p.placementId,
+            companyId: p.marketplace.companyId,
+            tranche: 'activation',
+            amountCents: 5_000_000,
+            currency: 'USD',
+          },
+        ],
       });
       if (view.status !== 'paid') throw new Error(`payout ${payoutId} ended ${view.status}`);
     }),
@@ -62,13 +90,26 @@ async function main() {
   const transfersPerSecond = { ...workflows, perSecond: (N * TEAM.length) / workflows.seconds };
   const paidSplits = Number((await db('payout_splits').where({ status: 'paid' }).count<{ count: string }[]>('* as count'))[0]!.count);
 
-  printTable(`Split payouts: ${N} payouts × ${TEAM.length} collaborators = ${N * TEAM.length} transfers (concurrency ${CONCURRENCY}); per second = transfers`, [
-    ['Stripe SDK transfers, no Temporal (baseline)', baseline],
-    ['payout workflows (transfers, end to end)', transfersPerSecond],
-  ]);
+  printTable(
+    `Split payouts: ${N} payouts × ${TEAM.length} collaborators = ${N * TEAM.length} transfers (concurrency ${CONCURRENCY}); per second = transfers`,
+    [
+      ['Stripe SDK transfers, no Temporal (baseline)', baseline],
+      ['payout workflows (transfers, end to end)', transfersPerSecond],
+    ],
+  );
   const ratio = transfersPerSecond.perSecond / baseline.perSecond;
-  console.log(`ratio (workflow transfers / raw SDK transfers per second): ${ratio.toFixed(2)}; paid splits: ${paidSplits}/${N * TEAM.length}`);
-  await saveReport('payouts', { n: N, collaborators: TEAM.length, concurrency: CONCURRENCY, baseline, payoutWorkflows: transfersPerSecond, ratio, paidSplits });
+  console.log(
+    `ratio (workflow transfers / raw SDK transfers per second): ${ratio.toFixed(2)}; paid splits: ${paidSplits}/${N * TEAM.length}`,
+  );
+  await saveReport('payouts', {
+    n: N,
+    collaborators: TEAM.length,
+    concurrency: CONCURRENCY,
+    baseline,
+    payoutWorkflows: transfersPerSecond,
+    ratio,
+    paidSplits,
+  });
 
   await Promise.all([connection.close(), stripe.close(), resend.close(), db.destroy()]);
   await nativeConnection.close();

@@ -39,15 +39,32 @@ async function main() {
   const noopWorker = await createWorker({
     connection: nativeConnection,
     taskQueue: noopQueue,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)), logger: new DefaultLogger('ERROR') }),
+    workflowBundle: await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)),
+      logger: new DefaultLogger('ERROR'),
+    }),
   });
   const proposalQueue = queue('proposals');
   const proposalWorker = await createProposalsWorker({
-    connection: nativeConnection, namespace: 'default', temporal, automationTaskQueue: queue('automation'), db, resend: resend.client(), emailFrom: 'bench@splits.test', appUrl: 'http://bench',
-    workflowBundle: { codePath: infra.workflowBundlePath }, taskQueue: proposalQueue,
+    connection: nativeConnection,
+    namespace: 'default',
+    temporal,
+    automationTaskQueue: queue('automation'),
+    db,
+    resend: resend.client(),
+    emailFrom: 'bench@splits.test',
+    appUrl: 'http://bench',
+    workflowBundle: { codePath: infra.workflowBundlePath },
+    taskQueue: proposalQueue,
   });
   // Measured as production runs it: without the response contract check.
-  const app = createApp({ temporal, db, config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, API_CHECK_RESPONSES: 'off' }, logger: createLogger('bench', 'silent'), taskQueues: { proposals: proposalQueue } });
+  const app = createApp({
+    temporal,
+    db,
+    config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, API_CHECK_RESPONSES: 'off' },
+    logger: createLogger('bench', 'silent'),
+    taskQueues: { proposals: proposalQueue },
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
@@ -59,27 +76,39 @@ async function main() {
     signToken({ sub: a.userId!, role: a.role as 'recruiter', companyId: a.companyId ?? null, recruiterId: a.recruiterId ?? null }, JWT);
   const [recruiterToken, companyToken] = await Promise.all([token(m.actors.recruiter), token(m.actors.companyAdmin)]);
   const post = async (url: string, bearer: string, body: unknown, expected: number) => {
-    const res = await fetch(`${base}${url}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${url}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const json = (await res.json()) as { id: string; state: string };
     if (res.status !== expected) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
 
-  const results = await Promise.all([noopWorker.runUntil(async () => proposalWorker.runUntil(async () => {
-    const baseline = await pool(N, CONCURRENCY, async () => {
-      await temporal.workflow.execute('noopWorkflow', { taskQueue: noopQueue, workflowId: `bench-noop-${randomUUID()}` });
-    });
-    const lifecycles = await pool(N, CONCURRENCY, async (i) => {
-      const created = await post('/proposals', recruiterToken, { candidateId: candidates[i]!.id, jobId: m.jobId, pitch: 'bench' }, 201);
-      const accepted = await post(`/proposals/${created.id}/accept`, companyToken, {}, 200);
-      if (accepted.state !== 'accepted') throw new Error(`proposal ${created.id} is ${accepted.state}`);
-    });
-    return { baseline, lifecycles };
-  }))]).then(([r]) => r);
+  const results = await Promise.all([
+    noopWorker.runUntil(async () =>
+      proposalWorker.runUntil(async () => {
+        const baseline = await pool(N, CONCURRENCY, async () => {
+          await temporal.workflow.execute('noopWorkflow', { taskQueue: noopQueue, workflowId: `bench-noop-${randomUUID()}` });
+        });
+        const lifecycles = await pool(N, CONCURRENCY, async (i) => {
+          const created = await post('/proposals', recruiterToken, { candidateId: candidates[i]!.id, jobId: m.jobId, pitch: 'bench' }, 201);
+          const accepted = await post(`/proposals/${created.id}/accept`, companyToken, {}, 200);
+          if (accepted.state !== 'accepted') throw new Error(`proposal ${created.id} is ${accepted.state}`);
+        });
+        return { baseline, lifecycles };
+      }),
+    ),
+  ]).then(([r]) => r);
 
-  const accepted = await db('candidate_role_assignments').where({ job_id: m.jobId, state: 'accepted' }).count<{ count: string }[]>('* as count');
+  const accepted = await db('candidate_role_assignments')
+    .where({ job_id: m.jobId, state: 'accepted' })
+    .count<{ count: string }[]>('* as count');
   const report = {
-    n: N, concurrency: CONCURRENCY, machine: { cpus: (await import('node:os')).cpus().length },
+    n: N,
+    concurrency: CONCURRENCY,
+    machine: { cpus: (await import('node:os')).cpus().length },
     baselineNoopWorkflows: results.baseline,
     proposalLifecyclesViaApi: results.lifecycles,
     acceptedRows: Number(accepted[0]!.count),
@@ -89,7 +118,9 @@ async function main() {
     ['trivial workflows (client, baseline)', results.baseline],
     ['proposal create + accept (API)', results.lifecycles],
   ]);
-  console.log(`ratio (proposal lifecycles / trivial workflows per second): ${report.ratioThroughput.toFixed(2)}; accepted rows: ${report.acceptedRows}/${N}`);
+  console.log(
+    `ratio (proposal lifecycles / trivial workflows per second): ${report.ratioThroughput.toFixed(2)}; accepted rows: ${report.acceptedRows}/${N}`,
+  );
   await saveReport('proposals', report);
 
   server.close();

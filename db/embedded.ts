@@ -48,8 +48,7 @@ export async function startEmbeddedPostgres(opts: {
   if (process.getuid?.() === 0) await grantSearchToOthers(dataDir, log);
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
-  const urlFor = (database: string) =>
-    `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
+  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
   return {
     adminUrl: urlFor('postgres'),
     urlFor,

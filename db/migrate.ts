@@ -11,7 +11,12 @@ import { seedDemo } from './seeds/demo.js';
 export function processesToCheck(argv: readonly string[]): ProcessName[] | undefined {
   const flag = argv.find((a) => a === '--check-config' || a.startsWith('--check-config='));
   if (!flag) return undefined;
-  const named = flag.split('=')[1]?.split(',').map((n) => n.trim()).filter(Boolean) ?? [];
+  const named =
+    flag
+      .split('=')[1]
+      ?.split(',')
+      .map((n) => n.trim())
+      .filter(Boolean) ?? [];
   const unknown = named.filter((n) => !PROCESS_NAMES.includes(n as ProcessName));
   if (unknown.length > 0) throw new Error(`--check-config: unknown process ${unknown.join(', ')} (known: ${PROCESS_NAMES.join(', ')})`);
   return named.length > 0 ? (named as ProcessName[]) : PROCESS_NAMES;

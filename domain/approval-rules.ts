@@ -19,7 +19,11 @@ export interface ApprovalSituation {
  * The one check behind approving or rejecting an automation execution (product §3.5):
  * pending, not being decided, not expired, and the actor may decide it.
  */
-export function checkApprovalCommand(actor: Actor, parties: ApprovalParties, { approval, beingDecided, now }: ApprovalSituation): CommandCheck {
+export function checkApprovalCommand(
+  actor: Actor,
+  parties: ApprovalParties,
+  { approval, beingDecided, now }: ApprovalSituation,
+): CommandCheck {
   if (approval?.status !== 'pending') {
     return invalidState(approval ? `this approval is already ${approval.status}` : 'this execution is not waiting for approval');
   }

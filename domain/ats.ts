@@ -51,9 +51,16 @@ export interface CanonicalApplication extends Remote {
 }
 
 export type CanonicalEventType =
-  | 'candidate.created' | 'candidate.updated' | 'candidate.deleted' | 'candidate.merged'
-  | 'application.created' | 'application.updated' | 'application.stage_changed'
-  | 'application.hired' | 'application.rejected' | 'application.deleted'
+  | 'candidate.created'
+  | 'candidate.updated'
+  | 'candidate.deleted'
+  | 'candidate.merged'
+  | 'application.created'
+  | 'application.updated'
+  | 'application.stage_changed'
+  | 'application.hired'
+  | 'application.rejected'
+  | 'application.deleted'
   | 'job.updated';
 
 /** One thing that happened in the ATS, from a webhook or derived from a sync (product §3.6). */
@@ -178,7 +185,10 @@ export interface SealedCredentials {
   webhookSecretSealed?: string;
 }
 export type SyncConfigChange = Partial<Omit<SyncConfig, 'entities'>> & { entities?: Partial<SyncConfig['entities']> };
-export const changeSyncConfigUpdate = defineUpdate<SyncStatus, [{ actor: Actor; config: SyncConfigChange; credentials?: SealedCredentials }]>('changeSyncConfig');
+export const changeSyncConfigUpdate = defineUpdate<
+  SyncStatus,
+  [{ actor: Actor; config: SyncConfigChange; credentials?: SealedCredentials }]
+>('changeSyncConfig');
 export const testConnectionUpdate = defineUpdate<{ ok: boolean; error: string | null }, [{ actor: Actor }]>('testConnection');
 export const disconnectUpdate = defineUpdate<SyncStatus, [{ actor: Actor }]>('disconnect');
 export const syncStatusQuery = defineQuery<SyncStatus>('syncStatus');

@@ -64,10 +64,14 @@ export const RECIPIENT_NEEDS: Record<EmailRecipient, string> = {
  */
 export function isHighImpact(action: AutomationAction): boolean {
   switch (action.type) {
-    case 'reject_application': return true;
-    case 'advance_stage': return action.stage === 'offer' || action.stage === 'hired';
-    case 'send_email': return action.to === 'candidate' && (action.template === 'offer' || action.template === 'rejection');
-    case 'create_task': return false;
+    case 'reject_application':
+      return true;
+    case 'advance_stage':
+      return action.stage === 'offer' || action.stage === 'hired';
+    case 'send_email':
+      return action.to === 'candidate' && (action.template === 'offer' || action.template === 'rejection');
+    case 'create_task':
+      return false;
   }
 }
 
@@ -78,10 +82,7 @@ export type ComparisonOp = (typeof COMPARISON_OPS)[number];
 export type Scalar = string | number | boolean | null;
 
 export type Condition =
-  | { all: Condition[] }
-  | { any: Condition[] }
-  | { not: Condition }
-  | { field: string; op: ComparisonOp; value?: Scalar | Scalar[] };
+  { all: Condition[] } | { any: Condition[] } | { not: Condition } | { field: string; op: ComparisonOp; value?: Scalar | Scalar[] };
 
 /** Bounds that keep a rule cheap to evaluate and to store. */
 export const CONDITION_LIMITS = { maxDepth: 6, maxNodes: 50, maxListValues: 50 } as const;
@@ -119,15 +120,24 @@ function order(a: Scalar | undefined, b: Scalar | Scalar[] | undefined): number 
 function compare(op: ComparisonOp, actual: Scalar | undefined, expected: Scalar | Scalar[] | undefined): boolean {
   const ordered = order(actual, expected);
   switch (op) {
-    case 'exists': return actual !== undefined && actual !== null;
-    case 'eq': return actual !== undefined && actual === expected;
-    case 'neq': return actual !== expected;
-    case 'gt': return ordered !== undefined && ordered > 0;
-    case 'gte': return ordered !== undefined && ordered >= 0;
-    case 'lt': return ordered !== undefined && ordered < 0;
-    case 'lte': return ordered !== undefined && ordered <= 0;
-    case 'in': return actual !== undefined && Array.isArray(expected) && expected.includes(actual);
-    case 'contains': return typeof actual === 'string' && typeof expected === 'string' && actual.includes(expected);
+    case 'exists':
+      return actual !== undefined && actual !== null;
+    case 'eq':
+      return actual !== undefined && actual === expected;
+    case 'neq':
+      return actual !== expected;
+    case 'gt':
+      return ordered !== undefined && ordered > 0;
+    case 'gte':
+      return ordered !== undefined && ordered >= 0;
+    case 'lt':
+      return ordered !== undefined && ordered < 0;
+    case 'lte':
+      return ordered !== undefined && ordered <= 0;
+    case 'in':
+      return actual !== undefined && Array.isArray(expected) && expected.includes(actual);
+    case 'contains':
+      return typeof actual === 'string' && typeof expected === 'string' && actual.includes(expected);
   }
 }
 
@@ -157,10 +167,14 @@ export function conditionFields(c: Condition): string[] {
 /** One line a person can read, for approval requests and the execution log. */
 export function describeAction(action: AutomationAction): string {
   switch (action.type) {
-    case 'advance_stage': return `move the application to ${action.stage}`;
-    case 'reject_application': return `reject the application (${action.reason})`;
-    case 'send_email': return `e-mail the ${action.to.replace('_', ' ')} (${action.template.replace('_', ' ')})`;
-    case 'create_task': return `create the task "${action.title}" for the recruiter, due in ${action.dueInDays} day(s)`;
+    case 'advance_stage':
+      return `move the application to ${action.stage}`;
+    case 'reject_application':
+      return `reject the application (${action.reason})`;
+    case 'send_email':
+      return `e-mail the ${action.to.replace('_', ' ')} (${action.template.replace('_', ' ')})`;
+    case 'create_task':
+      return `create the task "${action.title}" for the recruiter, due in ${action.dueInDays} day(s)`;
   }
 }
 
@@ -185,7 +199,10 @@ const isScalar = (v: unknown): v is Scalar =>
 export function parseCondition(value: unknown): { condition: Condition | null; issues: RuleIssue[] } {
   const issues: RuleIssue[] = [];
   let nodes = 0;
-  const fail = (path: (string | number)[], message: string) => { issues.push({ path, message }); return null; };
+  const fail = (path: (string | number)[], message: string) => {
+    issues.push({ path, message });
+    return null;
+  };
 
   const walk = (v: unknown, path: (string | number)[], depth: number): Condition | null => {
     if (depth > CONDITION_LIMITS.maxDepth) return fail(path, `conditions may nest at most ${CONDITION_LIMITS.maxDepth} levels`);
@@ -208,7 +225,8 @@ export function parseCondition(value: unknown): { condition: Condition | null; i
     const extra = keys.filter((k) => !['field', 'op', 'value'].includes(k));
     if (extra.length) return fail(path, `unknown key(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
     const { field, op, value: expected } = v;
-    if (typeof field !== 'string' || !FIELD_NAME.test(field)) return fail([...path, 'field'], 'field must be a field name of the trigger event');
+    if (typeof field !== 'string' || !FIELD_NAME.test(field))
+      return fail([...path, 'field'], 'field must be a field name of the trigger event');
     if (typeof op !== 'string' || !(COMPARISON_OPS as readonly string[]).includes(op)) {
       return fail([...path, 'op'], `op must be one of ${COMPARISON_OPS.join(', ')}`);
     }
@@ -217,10 +235,14 @@ export function parseCondition(value: unknown): { condition: Condition | null; i
       return expected === undefined ? { field, op: comparison } : fail([...path, 'value'], '"exists" takes no value');
     }
     if (comparison === 'in') {
-      const ok = Array.isArray(expected) && expected.length > 0 && expected.length <= CONDITION_LIMITS.maxListValues && expected.every(isScalar);
-      return ok ? { field, op: comparison, value: expected } : fail([...path, 'value'], `"in" takes a list of 1 to ${CONDITION_LIMITS.maxListValues} strings, numbers or booleans`);
+      const ok =
+        Array.isArray(expected) && expected.length > 0 && expected.length <= CONDITION_LIMITS.maxListValues && expected.every(isScalar);
+      return ok
+        ? { field, op: comparison, value: expected }
+        : fail([...path, 'value'], `"in" takes a list of 1 to ${CONDITION_LIMITS.maxListValues} strings, numbers or booleans`);
     }
-    if (!isScalar(expected)) return fail([...path, 'value'], `"${comparison}" takes one string (≤ 500 characters), number, boolean or null`);
+    if (!isScalar(expected))
+      return fail([...path, 'value'], `"${comparison}" takes one string (≤ 500 characters), number, boolean or null`);
     if (['gt', 'gte', 'lt', 'lte'].includes(comparison) && typeof expected !== 'number' && typeof expected !== 'string') {
       return fail([...path, 'value'], `"${comparison}" compares numbers or strings`);
     }
@@ -238,12 +260,14 @@ export function ruleIssues(rule: { trigger: TriggerEvent; conditions: Condition 
   const fields: readonly string[] = TRIGGERS[rule.trigger];
   const issues: RuleIssue[] = [];
   for (const field of new Set(rule.conditions ? conditionFields(rule.conditions) : [])) {
-    if (!fields.includes(field)) issues.push({ path: ['conditions'], message: `${rule.trigger} has no field "${field}" (it has ${fields.join(', ')})` });
+    if (!fields.includes(field))
+      issues.push({ path: ['conditions'], message: `${rule.trigger} has no field "${field}" (it has ${fields.join(', ')})` });
   }
   rule.actions.forEach((action, i) => {
     const needs = [...ACTION_NEEDS[action.type], ...(action.type === 'send_email' ? [RECIPIENT_NEEDS[action.to]] : [])];
     for (const need of needs) {
-      if (!fields.includes(need)) issues.push({ path: ['actions', i], message: `${describeAction(action)} needs ${need}, which ${rule.trigger} does not carry` });
+      if (!fields.includes(need))
+        issues.push({ path: ['actions', i], message: `${describeAction(action)} needs ${need}, which ${rule.trigger} does not carry` });
     }
   });
   return issues;

@@ -4,7 +4,16 @@ import type { AutomationAction, Condition } from './automation-rules.js';
 import type { DomainEvent } from './events.js';
 
 /** One triggered automation rule (product §3.5): statuses, approvals, the execution's input, view and messages. */
-export const EXECUTION_STATUSES = ['pending', 'awaiting_approval', 'running', 'succeeded', 'failed', 'skipped', 'rejected', 'expired'] as const;
+export const EXECUTION_STATUSES = [
+  'pending',
+  'awaiting_approval',
+  'running',
+  'succeeded',
+  'failed',
+  'skipped',
+  'rejected',
+  'expired',
+] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];

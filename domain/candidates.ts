@@ -69,7 +69,11 @@ export function normalizeSkills(skills: readonly string[]): string[] {
  */
 export function sanitizeFilename(name: string | null | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  const cleaned = base.normalize('NFC').replace(/[\u0000-\u001f\u007f"<>:|?*]/g, '').replace(/^\.+/, '').trim();
+  const cleaned = base
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f"<>:|?*]/g, '')
+    .replace(/^\.+/, '')
+    .trim();
   return (cleaned || 'cv').slice(0, CANDIDATE_LIMITS.cvFilename);
 }
 
@@ -98,7 +102,11 @@ function isUtf8(bytes: Uint8Array): boolean {
 /** Whether a ZIP's central directory lists `name` (file headers signed `PK\x01\x02`, name at offset 46). */
 function zipHasEntry(zip: Buffer, name: string): boolean {
   const want = Buffer.from(name, 'utf8');
-  for (let at = zip.indexOf('PK\x01\x02', 0, 'latin1'); at >= 0 && at + 46 <= zip.length; at = zip.indexOf('PK\x01\x02', at + 4, 'latin1')) {
+  for (
+    let at = zip.indexOf('PK\x01\x02', 0, 'latin1');
+    at >= 0 && at + 46 <= zip.length;
+    at = zip.indexOf('PK\x01\x02', at + 4, 'latin1')
+  ) {
     const nameLength = zip.readUInt16LE(at + 28);
     if (zip.subarray(at + 46, at + 46 + nameLength).equals(want)) return true;
   }

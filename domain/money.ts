@@ -7,8 +7,17 @@ import { ROLE_WEIGHTS, TOTAL_BPS, isCollaboratorRole, type CollaboratorRole } fr
 
 // The split rules the browser shares (roles, limits, percent ↔ bps, splitProblems) live in split-rules.js.
 export {
-  COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_COLLABORATORS, MIN_SPLIT_BPS, ROLE_WEIGHTS, TOTAL_BPS,
-  bpsToPercent, percentToBps, splitProblems, type CollaboratorRole, type SplitProblem,
+  COLLABORATOR_ROLES,
+  MAX_COLLABORATORS,
+  MIN_COLLABORATORS,
+  MIN_SPLIT_BPS,
+  ROLE_WEIGHTS,
+  TOTAL_BPS,
+  bpsToPercent,
+  percentToBps,
+  splitProblems,
+  type CollaboratorRole,
+  type SplitProblem,
 } from './split-rules.js';
 
 const isNonNegativeSafeInteger = (n: number) => Number.isSafeInteger(n) && n >= 0;
@@ -22,7 +31,8 @@ const isNonNegativeSafeInteger = (n: number) => Number.isSafeInteger(n) && n >= 
 export function apportion(total: number, weights: readonly number[]): number[] {
   if (!isNonNegativeSafeInteger(total)) throw new RangeError(`total must be a non-negative integer, got ${total}`);
   if (weights.length === 0) throw new RangeError('no weights to apportion by');
-  if (!weights.every((w) => isNonNegativeSafeInteger(w))) throw new RangeError(`weights must be non-negative integers, got ${weights.join(', ')}`);
+  if (!weights.every((w) => isNonNegativeSafeInteger(w)))
+    throw new RangeError(`weights must be non-negative integers, got ${weights.join(', ')}`);
   const sum = weights.reduce((a, b) => a + BigInt(b), 0n);
   if (sum === 0n) throw new RangeError('weights must not all be zero');
   // total * w can pass 2^53 (e.g. 10^12 cents × 10^4 bps): BigInt keeps it exact.
@@ -57,7 +67,10 @@ export function defaultSplitBps(collaborators: readonly { role: CollaboratorRole
   // One collaborator's weight is (role weight / collaborators in the role); multiplying
   // every weight by the product of the counts keeps them integers without changing ratios.
   const scale = [...perRole.values()].reduce((a, b) => a * b, 1);
-  return apportion(TOTAL_BPS, collaborators.map(({ role }) => (ROLE_WEIGHTS[role] * scale) / perRole.get(role)!));
+  return apportion(
+    TOTAL_BPS,
+    collaborators.map(({ role }) => (ROLE_WEIGHTS[role] * scale) / perRole.get(role)!),
+  );
 }
 
 /**
@@ -72,7 +85,8 @@ export function allocateTranche(trancheCents: number, splitBps: readonly number[
 /** A fee's two tranches: the holdback (held in escrow) rounds down, the activation tranche takes the rest. */
 export function tranches(feeCents: number, holdbackBps: number): { activationCents: number; holdbackCents: number } {
   if (!Number.isSafeInteger(feeCents) || feeCents <= 0) throw new RangeError(`fee must be a positive integer of cents, got ${feeCents}`);
-  if (!Number.isSafeInteger(holdbackBps) || holdbackBps < 0 || holdbackBps > TOTAL_BPS) throw new RangeError(`holdback must be 0..10000 bps, got ${holdbackBps}`);
+  if (!Number.isSafeInteger(holdbackBps) || holdbackBps < 0 || holdbackBps > TOTAL_BPS)
+    throw new RangeError(`holdback must be 0..10000 bps, got ${holdbackBps}`);
   const holdbackCents = Number((BigInt(feeCents) * BigInt(holdbackBps)) / BigInt(TOTAL_BPS));
   return { activationCents: feeCents - holdbackCents, holdbackCents };
 }

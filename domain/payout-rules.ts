@@ -17,9 +17,11 @@ export interface SplitSituation {
 
 /** The one check behind an admin's answer to a blocked split (product §3.3). */
 export function checkSplitCommand(call: SplitCommandCall, { split, resolving }: SplitSituation): CommandCheck {
-  return requirePlatformAdmin(call.actor, 'only a platform admin can resolve a blocked split')
-    ?? requireBlocked(call.splitId, split, resolving)
-    ?? checkArguments(call);
+  return (
+    requirePlatformAdmin(call.actor, 'only a platform admin can resolve a blocked split') ??
+    requireBlocked(call.splitId, split, resolving) ??
+    checkArguments(call)
+  );
 }
 
 function requireBlocked(splitId: string, split: SplitSituation['split'], resolving: boolean): CommandCheck {

@@ -36,7 +36,6 @@ export interface PayoutInput {
   currency: string;
 }
 
-
 export interface PayoutView {
   payoutId: string;
   status: PayoutStatus;
@@ -52,7 +51,10 @@ export interface SplitCommand {
 /** Admin answers to a blocked split (product §3.3): platform admins only. */
 export const retrySplitUpdate = defineUpdate<SplitState, [SplitCommand]>('retrySplit');
 /** `updateRecruiterAccount`: the account becomes the recruiter's for future payouts too (absent in runs from before it existed: false). */
-export const changeSplitAccountUpdate = defineUpdate<SplitState, [SplitCommand & { stripeAccountId: string; updateRecruiterAccount: boolean }]>('changeSplitAccount');
+export const changeSplitAccountUpdate = defineUpdate<
+  SplitState,
+  [SplitCommand & { stripeAccountId: string; updateRecruiterAccount: boolean }]
+>('changeSplitAccount');
 export const cancelSplitUpdate = defineUpdate<SplitState, [SplitCommand & { reason: string }]>('cancelSplit');
 export const payoutStateQuery = defineQuery<PayoutView>('payoutState');
 

@@ -40,32 +40,40 @@ const UUID = /^[0-9a-f-]{36}$/i;
 export function checkPlacementCommand(call: PlacementCommandCall, placement: PlacementSituation): CommandCheck {
   switch (call.command) {
     case 'activateEarly':
-      return requireRole(call.actor, COMPANY_ROLES, placement)
-        ?? requireThat(placement.state === 'hired', `cannot activate a placement that is ${placement.state}`);
+      return (
+        requireRole(call.actor, COMPANY_ROLES, placement) ??
+        requireThat(placement.state === 'hired', `cannot activate a placement that is ${placement.state}`)
+      );
     case 'extendGuarantee':
-      return requireRole(call.actor, ADMIN_ROLES, placement)
-        ?? requireThat(placement.guaranteeRunning, 'only a running guarantee can be extended')
-        ?? requireExtensionDays(call.days)
-        ?? requireReason(call.reason);
+      return (
+        requireRole(call.actor, ADMIN_ROLES, placement) ??
+        requireThat(placement.guaranteeRunning, 'only a running guarantee can be extended') ??
+        requireExtensionDays(call.days) ??
+        requireReason(call.reason)
+      );
     case 'reportFailure':
-      return requireRole(call.actor, COMPANY_ROLES, placement)
-        ?? requireThat(placement.guaranteeRunning, 'a failure can only be reported inside a running guarantee')
-        ?? requireReason(call.reason);
+      return (
+        requireRole(call.actor, COMPANY_ROLES, placement) ??
+        requireThat(placement.guaranteeRunning, 'a failure can only be reported inside a running guarantee') ??
+        requireReason(call.reason)
+      );
     case 'chooseReplacement':
-      return requireFailureDecision(call.actor, placement)
-        ?? requireThat(UUID.test(call.candidateId), 'candidateId must be a UUID');
+      return requireFailureDecision(call.actor, placement) ?? requireThat(UUID.test(call.candidateId), 'candidateId must be a UUID');
     case 'chooseRefund':
       // The refund's reason is written by the main flow after money moved: refused now, not left to fail there.
-      return requireFailureDecision(call.actor, placement)
-        ?? requireStorableReason(call.reason);
+      return requireFailureDecision(call.actor, placement) ?? requireStorableReason(call.reason);
     case 'releaseEarly':
-      return requireRole(call.actor, ADMIN_ROLES, placement)
-        ?? requireThat(placement.guaranteeRunning, 'only a running guarantee can be released early')
-        ?? requireReason(call.reason)
-        ?? requireStorableReason(call.reason);
+      return (
+        requireRole(call.actor, ADMIN_ROLES, placement) ??
+        requireThat(placement.guaranteeRunning, 'only a running guarantee can be released early') ??
+        requireReason(call.reason) ??
+        requireStorableReason(call.reason)
+      );
     case 'replaceCollaborators':
-      return requireRole(call.actor, COMPANY_ROLES, placement)
-        ?? requireThat(placement.state === 'hired', 'collaborators can change only before the first payout');
+      return (
+        requireRole(call.actor, COMPANY_ROLES, placement) ??
+        requireThat(placement.state === 'hired', 'collaborators can change only before the first payout')
+      );
   }
 }
 
@@ -75,6 +83,8 @@ function requireRole(actor: Actor, roles: readonly string[], placement: Placemen
 }
 
 function requireFailureDecision(actor: Actor, placement: PlacementSituation): CommandCheck {
-  return requireRole(actor, COMPANY_ROLES, placement)
-    ?? requireThat(placement.failureAwaitingDecision, 'no reported failure is waiting for a decision');
+  return (
+    requireRole(actor, COMPANY_ROLES, placement) ??
+    requireThat(placement.failureAwaitingDecision, 'no reported failure is waiting for a decision')
+  );
 }

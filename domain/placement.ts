@@ -47,7 +47,10 @@ export const chooseRefundUpdate = defineUpdate<PlacementView, [PlacementCommand]
 export const releaseEarlyUpdate = defineUpdate<PlacementView, [PlacementCommand & { reason: string }]>('releaseEarly');
 export const placementStateQuery = defineQuery<PlacementView>('placementState');
 /** Replaces the collaborators and their splits; refused once the first payout has locked them. */
-export const replaceCollaboratorsUpdate = defineUpdate<PlacementView, [PlacementCommand & { collaborators: PlacementInput['collaborators'] }]>('replaceCollaborators');
+export const replaceCollaboratorsUpdate = defineUpdate<
+  PlacementView,
+  [PlacementCommand & { collaborators: PlacementInput['collaborators'] }]
+>('replaceCollaborators');
 
 /** The placement workflow's signature: started by name (WORKFLOW_TYPES.placement) with typed args. */
 export type PlacementWorkflow = (input: PlacementInput) => Promise<PlacementView>;

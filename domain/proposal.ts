@@ -73,17 +73,10 @@ export function mayView(actor: Actor, parties: ProposalParties): boolean {
   return COMPANY_ROLES.includes(actor.role) && actor.companyId === parties.companyId;
 }
 
-export type CommandCheck =
-  | { ok: true }
-  | { ok: false; code: 'forbidden' | 'invalid_state'; message: string };
+export type CommandCheck = { ok: true } | { ok: false; code: 'forbidden' | 'invalid_state'; message: string };
 
 /** The one check behind both the API's pre-check and the workflow's update validator. */
-export function checkCommand(
-  actor: Actor,
-  command: ProposalCommand,
-  parties: ProposalParties,
-  state: ProposalState,
-): CommandCheck {
+export function checkCommand(actor: Actor, command: ProposalCommand, parties: ProposalParties, state: ProposalState): CommandCheck {
   if (!mayCommand(actor, command, parties)) {
     return { ok: false, code: 'forbidden', message: `not allowed to ${command} this proposal` };
   }

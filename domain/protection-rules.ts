@@ -18,15 +18,14 @@ export interface ProtectionSituation extends Pick<ProtectionView, 'state' | 'rec
 export function checkProtectionCommand(call: ProtectionCommandCall, protection: ProtectionSituation): CommandCheck {
   switch (call.command) {
     case 'release':
-      return requireSourcer(call.actor, protection.recruiterId)
-        ?? requireProtected(protection)
-        ?? requireNoChangeRecording(protection);
+      return requireSourcer(call.actor, protection.recruiterId) ?? requireProtected(protection) ?? requireNoChangeRecording(protection);
     case 'override':
-      return requireAdminDecision(call.actor, call.reason, protection)
-        ?? requireThat(call.recruiterId !== protection.recruiterId, 'this recruiter already owns the candidate');
+      return (
+        requireAdminDecision(call.actor, call.reason, protection) ??
+        requireThat(call.recruiterId !== protection.recruiterId, 'this recruiter already owns the candidate')
+      );
     case 'extend':
-      return requireAdminDecision(call.actor, call.reason, protection)
-        ?? requireExtensionDays(call.days);
+      return requireAdminDecision(call.actor, call.reason, protection) ?? requireExtensionDays(call.days);
   }
 }
 
@@ -44,8 +43,10 @@ function requireNoChangeRecording(protection: ProtectionSituation): CommandCheck
 }
 
 function requireAdminDecision(actor: Actor, reason: string | undefined, protection: ProtectionSituation): CommandCheck {
-  return requirePlatformAdmin(actor, 'only a platform admin can do this')
-    ?? requireReason(reason)
-    ?? requireProtected(protection)
-    ?? requireNoChangeRecording(protection);
+  return (
+    requirePlatformAdmin(actor, 'only a platform admin can do this') ??
+    requireReason(reason) ??
+    requireProtected(protection) ??
+    requireNoChangeRecording(protection)
+  );
 }

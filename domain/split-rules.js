@@ -11,7 +11,12 @@ export const COLLABORATOR_ROLES = /** @type {const} */ (['sourcer', 'submitter',
 /** @typedef {(typeof COLLABORATOR_ROLES)[number]} CollaboratorRole */
 
 /** Default role weights (product §3.3): sourcer 40 / submitter 30 / closer 20 / support 10. */
-export const ROLE_WEIGHTS = /** @type {Readonly<Record<CollaboratorRole, number>>} */ ({ sourcer: 40, submitter: 30, closer: 20, support: 10 });
+export const ROLE_WEIGHTS = /** @type {Readonly<Record<CollaboratorRole, number>>} */ ({
+  sourcer: 40,
+  submitter: 30,
+  closer: 20,
+  support: 10,
+});
 export const MIN_COLLABORATORS = 1;
 export const MAX_COLLABORATORS = 10;
 export const MIN_SPLIT_BPS = 500;
@@ -51,7 +56,9 @@ export function percentToBps(percent) {
 export function bpsToPercent(bps) {
   if (!Number.isSafeInteger(bps)) throw new RangeError(`bps must be an integer, got ${bps}`);
   const abs = Math.abs(bps);
-  const fraction = String(abs % 100).padStart(2, '0').replace(/0+$/, '');
+  const fraction = String(abs % 100)
+    .padStart(2, '0')
+    .replace(/0+$/, '');
   return `${bps < 0 ? '-' : ''}${(abs - (abs % 100)) / 100}${fraction ? `.${fraction}` : ''}`;
 }
 
@@ -69,7 +76,10 @@ export function splitProblems(collaborators) {
   const problems = [];
   const seen = new Set();
   if (collaborators.length < MIN_COLLABORATORS || collaborators.length > MAX_COLLABORATORS) {
-    problems.push({ path: ['collaborators'], message: `a placement has ${MIN_COLLABORATORS} to ${MAX_COLLABORATORS} collaborators, got ${collaborators.length}` });
+    problems.push({
+      path: ['collaborators'],
+      message: `a placement has ${MIN_COLLABORATORS} to ${MAX_COLLABORATORS} collaborators, got ${collaborators.length}`,
+    });
   }
   collaborators.forEach((c, i) => {
     if (!isCollaboratorRole(c.role)) {
@@ -78,10 +88,17 @@ export function splitProblems(collaborators) {
     if (!Number.isSafeInteger(c.splitBps)) {
       problems.push({ path: ['collaborators', i, 'splitBps'], message: 'a split is a whole number of basis points' });
     } else if (c.splitBps < MIN_SPLIT_BPS) {
-      problems.push({ path: ['collaborators', i, 'splitBps'], message: `each split is at least ${bpsToPercent(MIN_SPLIT_BPS)} %, got ${bpsToPercent(c.splitBps)} %` });
+      problems.push({
+        path: ['collaborators', i, 'splitBps'],
+        message: `each split is at least ${bpsToPercent(MIN_SPLIT_BPS)} %, got ${bpsToPercent(c.splitBps)} %`,
+      });
     }
     if (c.recruiterId !== undefined) {
-      if (seen.has(c.recruiterId)) problems.push({ path: ['collaborators', i, 'recruiterId'], message: 'a recruiter is a collaborator at most once (one role, one split)' });
+      if (seen.has(c.recruiterId))
+        problems.push({
+          path: ['collaborators', i, 'recruiterId'],
+          message: 'a recruiter is a collaborator at most once (one role, one split)',
+        });
       seen.add(c.recruiterId);
     }
   });
@@ -89,7 +106,8 @@ export function splitProblems(collaborators) {
   // the per-split problems above say what to fix.
   if (collaborators.length > 0 && collaborators.every((c) => Number.isSafeInteger(c.splitBps))) {
     const sum = collaborators.reduce((a, c) => a + c.splitBps, 0);
-    if (sum !== TOTAL_BPS) problems.push({ path: ['collaborators'], message: `splits must sum to exactly 100 %, got ${bpsToPercent(sum)} %` });
+    if (sum !== TOTAL_BPS)
+      problems.push({ path: ['collaborators'], message: `splits must sum to exactly 100 %, got ${bpsToPercent(sum)} %` });
   }
   return problems;
 }

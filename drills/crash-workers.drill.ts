@@ -13,83 +13,106 @@
  * gets SIGKILL and is restarted (one down at a time; a restart takes seconds on a small machine), until the payouts are done or DRILL_KILL_PHASE_MS (90 s) passed.
  * Then: every payout paid, exactly one Stripe transfer per split, every audit row once.
  */
+import { envInt, randomBetween, sleep, startApi, startWorkers, waitReady, type WorkerKind } from './lib/crash-stack.js';
 import {
-  envInt, randomBetween, sleep, startApi, startWorkers, waitReady, type WorkerKind,
-} from './lib/crash-stack.js';
-import {
-  crashDrill, checkEmails, checkPayouts, checkProposals, guarded, planTransfers, runProposals, seedWork, startBlockedSplitResolver,
-  startPlacements, waitExecutionsDone, waitPayoutsPaid, waitProposalsDone,
+  crashDrill,
+  checkEmails,
+  checkPayouts,
+  checkProposals,
+  guarded,
+  planTransfers,
+  runProposals,
+  seedWork,
+  startBlockedSplitResolver,
+  startPlacements,
+  waitExecutionsDone,
+  waitPayoutsPaid,
+  waitProposalsDone,
 } from './lib/crash-scenarios.js';
 
 // 200 payouts through four worker processes killed over and over take minutes on a small machine.
 const TIMEOUT_MS = 15 * 60_000;
 
-const drill = crashDrill('crash-workers', TIMEOUT_MS, async ({ dir, pg, server: temporalServer, bundlePath, stripe, resend, db, temporal, queues, ctx, deadline, log, teardown, f }) => {
-  const KILL_MIN = envInt('DRILL_KILL_MIN_MS', 2000);
-  const KILL_MAX = envInt('DRILL_KILL_MAX_MS', 5000);
-  const KILL_PHASE = envInt('DRILL_KILL_PHASE_MS', 90_000);
+const drill = crashDrill(
+  'crash-workers',
+  TIMEOUT_MS,
+  async ({ dir, pg, server: temporalServer, bundlePath, stripe, resend, db, temporal, queues, ctx, deadline, log, teardown, f }) => {
+    const KILL_MIN = envInt('DRILL_KILL_MIN_MS', 2000);
+    const KILL_MAX = envInt('DRILL_KILL_MAX_MS', 5000);
+    const KILL_PHASE = envInt('DRILL_KILL_PHASE_MS', 90_000);
 
-  const { sizes, plan, proposalPlan } = await seedWork(db, stripe, { payouts: 200, collaborators: 4, blockEvery: 20, proposals: 30 });
-  log(`seeded ${sizes.payouts} placements × ${sizes.collaborators} collaborators, ${sizes.proposals} candidates`);
+    const { sizes, plan, proposalPlan } = await seedWork(db, stripe, { payouts: 200, collaborators: 4, blockEvery: 20, proposals: 30 });
+    log(`seeded ${sizes.payouts} placements × ${sizes.collaborators} collaborators, ${sizes.proposals} candidates`);
 
-  // Few activities at a time per process, so each process's life holds transfers in flight.
-  const kinds: WorkerKind[] = ['placements', 'placements', 'automation', 'proposals'];
-  const workers = startWorkers(kinds, {
-    databaseUrl: pg.databaseUrl, temporalAddress: temporalServer.address, bundlePath, queues, stripeUrl: stripe.url, resendUrl: resend.url, logDir: dir,
-    maxConcurrentActivities: { placements: 8, automation: 4, proposals: 4 },
-  }, teardown);
-  await waitReady(workers);
-  const api = await startApi({ db, temporal, queues }, teardown);
-  stripe.setLatency(120);
-  log('workers ready; starting placements and proposals');
+    // Few activities at a time per process, so each process's life holds transfers in flight.
+    const kinds: WorkerKind[] = ['placements', 'placements', 'automation', 'proposals'];
+    const workers = startWorkers(
+      kinds,
+      {
+        databaseUrl: pg.databaseUrl,
+        temporalAddress: temporalServer.address,
+        bundlePath,
+        queues,
+        stripeUrl: stripe.url,
+        resendUrl: resend.url,
+        logDir: dir,
+        maxConcurrentActivities: { placements: 8, automation: 4, proposals: 4 },
+      },
+      teardown,
+    );
+    await waitReady(workers);
+    const api = await startApi({ db, temporal, queues }, teardown);
+    stripe.setLatency(120);
+    log('workers ready; starting placements and proposals');
 
-  const resolver = startBlockedSplitResolver(ctx, plan);
-  teardown.add('resolver', () => resolver.stop());
-  const started = Date.now();
-  const placementsStarted = startPlacements(ctx, plan, deadline);
-  const proposalsDone = runProposals(ctx, api, proposalPlan, deadline);
-  let allPaid = false;
-  const payoutsPaid = waitPayoutsPaid(ctx, plan, deadline).then((ok) => (allPaid = ok));
+    const resolver = startBlockedSplitResolver(ctx, plan);
+    teardown.add('resolver', () => resolver.stop());
+    const started = Date.now();
+    const placementsStarted = startPlacements(ctx, plan, deadline);
+    const proposalsDone = runProposals(ctx, api, proposalPlan, deadline);
+    let allPaid = false;
+    const payoutsPaid = waitPayoutsPaid(ctx, plan, deadline).then((ok) => (allPaid = ok));
 
-  // The chaos: a random worker process, kill -9, at a random moment, then a new one.
-  const kills: { worker: string; atSecond: number; transfers: number }[] = [];
-  while (!allPaid && Date.now() - started < KILL_PHASE) {
-    // One process down at a time: the next kill comes a few seconds after the last one's replacement polls again.
-    while (!allPaid && !workers.every((w) => w.ready)) await sleep(100);
-    await sleep(randomBetween(KILL_MIN, KILL_MAX));
-    if (allPaid || Date.now() - started >= KILL_PHASE) break;
-    const victim = workers[randomBetween(0, workers.length - 1)]!;
-    const transfers = planTransfers(stripe, plan).length;
-    kills.push({ worker: victim.name, atSecond: Math.round((Date.now() - started) / 100) / 10, transfers });
-    log(`kill -9 ${victim.name} (pid ${victim.child?.pid}) with ${transfers} transfers made`);
-    await victim.killAndRestart();
-  }
-  log(`${kills.length} kills; waiting for the work to finish`);
-  await placementsStarted;
-  const outcomes = await proposalsDone;
-  await payoutsPaid;
-  if (!allPaid) allPaid = await waitPayoutsPaid(ctx, plan, deadline);
-  await waitProposalsDone(ctx, outcomes, deadline);
-  await waitExecutionsDone(ctx, deadline);
-  const seconds = Math.round((Date.now() - started) / 100) / 10;
-  await resolver.stop();
-  log(`work done in ${seconds}s; checking`);
+    // The chaos: a random worker process, kill -9, at a random moment, then a new one.
+    const kills: { worker: string; atSecond: number; transfers: number }[] = [];
+    while (!allPaid && Date.now() - started < KILL_PHASE) {
+      // One process down at a time: the next kill comes a few seconds after the last one's replacement polls again.
+      while (!allPaid && !workers.every((w) => w.ready)) await sleep(100);
+      await sleep(randomBetween(KILL_MIN, KILL_MAX));
+      if (allPaid || Date.now() - started >= KILL_PHASE) break;
+      const victim = workers[randomBetween(0, workers.length - 1)]!;
+      const transfers = planTransfers(stripe, plan).length;
+      kills.push({ worker: victim.name, atSecond: Math.round((Date.now() - started) / 100) / 10, transfers });
+      log(`kill -9 ${victim.name} (pid ${victim.child?.pid}) with ${transfers} transfers made`);
+      await victim.killAndRestart();
+    }
+    log(`${kills.length} kills; waiting for the work to finish`);
+    await placementsStarted;
+    const outcomes = await proposalsDone;
+    await payoutsPaid;
+    if (!allPaid) allPaid = await waitPayoutsPaid(ctx, plan, deadline);
+    await waitProposalsDone(ctx, outcomes, deadline);
+    await waitExecutionsDone(ctx, deadline);
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+    await resolver.stop();
+    log(`work done in ${seconds}s; checking`);
 
-  f.check(`${kills.length} kill -9s of random worker processes (placements ×2, automation, proposals), each restarted`);
-  const killsInside = kills.filter((k) => k.transfers > 0 && k.transfers < sizes.payouts * sizes.collaborators).length;
-  if (kills.length === 0) f.fail('no worker was killed: the work finished before the first kill');
-  await guarded(f, 'payout checks', () => checkPayouts(ctx, plan, f));
-  await guarded(f, 'proposal checks', () => checkProposals(ctx, proposalPlan, outcomes, f));
-  await guarded(f, 'e-mail checks', () => checkEmails(ctx, f));
-  f.details.kills = kills.length;
-  f.details.killsWhileTransfersInFlight = killsInside;
-  f.details.killsPerWorker = Object.fromEntries(workers.map((w) => [w.name, w.kills]));
-  f.details.killLog = kills;
-  f.details.unexpectedWorkerExits = workers.flatMap((w) => w.unexpectedExits);
-  f.details.blockedSplitsResolved = resolver.stats.resolved;
-  f.details.retriedCalls = ctx.retries.retries;
-  f.details.workSeconds = seconds;
-  f.details.sizes = sizes;
-});
+    f.check(`${kills.length} kill -9s of random worker processes (placements ×2, automation, proposals), each restarted`);
+    const killsInside = kills.filter((k) => k.transfers > 0 && k.transfers < sizes.payouts * sizes.collaborators).length;
+    if (kills.length === 0) f.fail('no worker was killed: the work finished before the first kill');
+    await guarded(f, 'payout checks', () => checkPayouts(ctx, plan, f));
+    await guarded(f, 'proposal checks', () => checkProposals(ctx, proposalPlan, outcomes, f));
+    await guarded(f, 'e-mail checks', () => checkEmails(ctx, f));
+    f.details.kills = kills.length;
+    f.details.killsWhileTransfersInFlight = killsInside;
+    f.details.killsPerWorker = Object.fromEntries(workers.map((w) => [w.name, w.kills]));
+    f.details.killLog = kills;
+    f.details.unexpectedWorkerExits = workers.flatMap((w) => w.unexpectedExits);
+    f.details.blockedSplitsResolved = resolver.stats.resolved;
+    f.details.retriedCalls = ctx.retries.retries;
+    f.details.workSeconds = seconds;
+    f.details.sizes = sizes;
+  },
+);
 
 export default drill;

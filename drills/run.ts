@@ -41,7 +41,9 @@ async function runOne(drill: Drill): Promise<DrillReport> {
   try {
     const outcome = await Promise.race([running, timeout]);
     if (outcome === 'timeout') {
-      console.error(`[drills] ${drill.name} timed out after ${drill.timeoutMs / 1000}s; waiting up to ${CLEANUP_GRACE_MS / 1000}s for its cleanup`);
+      console.error(
+        `[drills] ${drill.name} timed out after ${drill.timeoutMs / 1000}s; waiting up to ${CLEANUP_GRACE_MS / 1000}s for its cleanup`,
+      );
       await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, CLEANUP_GRACE_MS).unref())]);
       return { name: drill.name, checked: [], lost: 0, failures: [`timed out after ${drill.timeoutMs / 1000}s`], seconds: seconds() };
     }
@@ -80,7 +82,9 @@ async function main(): Promise<number> {
   const reports: DrillReport[] = [];
   for (const drill of selected) {
     const report = await runOne(drill);
-    console.log(`${passed(report) ? '✓' : '✗'} ${drill.name}: ${report.checked.length} checked, ${report.lost} lost, ${report.failures.length} failure(s), ${report.seconds}s`);
+    console.log(
+      `${passed(report) ? '✓' : '✗'} ${drill.name}: ${report.checked.length} checked, ${report.lost} lost, ${report.failures.length} failure(s), ${report.seconds}s`,
+    );
     reports.push(report);
   }
   console.log(`\n${formatReports(reports)}\n`);

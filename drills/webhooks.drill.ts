@@ -26,7 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Fisher–Yates with a seeded generator (the seed is reported, so a run can be repeated). */
 function shuffle<T>(items: T[], seed: number): T[] {
   let s = seed >>> 0 || 1;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
@@ -39,23 +39,31 @@ function shuffle<T>(items: T[], seed: number): T[] {
 async function pool<T>(tasks: (() => Promise<T>)[], width: number): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, tasks.length) }, async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]!();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, tasks.length) }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        results[i] = await tasks[i]!();
+      }
+    }),
+  );
   return results;
 }
 
-interface Tally { checked: string[]; failures: string[]; lost: number; details: Record<string, unknown> }
+interface Tally {
+  checked: string[];
+  failures: string[];
+  lost: number;
+  details: Record<string, unknown>;
+}
 
 async function resendDrill(h: DrillStack, seed: number, t: Tally) {
   const m = await createMarketplace(h.db);
   const outreach: { id: string; email: SentEmail; sentAt: number }[] = [];
   for (let i = 0; i < OUTREACH_EMAILS; i++) {
     const res = await h.request('POST', `/api/v1/candidates/${m.candidateId}/outreach`, {
-      actor: m.actors.recruiter, body: { subject: `Drill outreach ${i}`, body: 'Would you talk about a role?' },
+      actor: m.actors.recruiter,
+      body: { subject: `Drill outreach ${i}`, body: 'Would you talk about a role?' },
     });
     if (res.status !== 201) throw new Error(`outreach ${i} not sent: ${res.status} ${res.text}`);
     const email = h.resend.emails().find((e) => e.idempotencyKey === `outreach-${res.body.id}`);
@@ -63,29 +71,62 @@ async function resendDrill(h: DrillStack, seed: number, t: Tally) {
     outreach.push({ id: res.body.id, email, sentAt: new Date(res.body.sentAt).getTime() });
   }
   // One svix-id per event; every event delivered COPIES times, all deliveries shuffled.
-  const events = outreach.flatMap((o, oi) => RESEND_TYPES.map((type, k) => ({
-    outreach: oi, type, svixId: `msg_drill_${randomUUID().replaceAll('-', '')}`,
-    payload: JSON.stringify(emailEvent(type, o.email, new Date(o.sentAt + (k + 1) * 1000))),
-  })));
-  const deliveries = shuffle(events.flatMap((e) => Array.from({ length: COPIES }, (_, copy) => ({ ...e, copy }))), seed);
-  const statuses = await pool(deliveries.map((d) => () => h.request('POST', '/api/v1/webhooks/resend', {
-    rawBody: d.payload, headers: { ...signWebhook(h.webhookSecret, d.payload, { id: d.svixId }), 'content-type': 'application/json' },
-  }).then((r) => ({ d, status: r.status, body: r.body }))), 4);
+  const events = outreach.flatMap((o, oi) =>
+    RESEND_TYPES.map((type, k) => ({
+      outreach: oi,
+      type,
+      svixId: `msg_drill_${randomUUID().replaceAll('-', '')}`,
+      payload: JSON.stringify(emailEvent(type, o.email, new Date(o.sentAt + (k + 1) * 1000))),
+    })),
+  );
+  const deliveries = shuffle(
+    events.flatMap((e) => Array.from({ length: COPIES }, (_, copy) => ({ ...e, copy }))),
+    seed,
+  );
+  const statuses = await pool(
+    deliveries.map(
+      (d) => () =>
+        h
+          .request('POST', '/api/v1/webhooks/resend', {
+            rawBody: d.payload,
+            headers: { ...signWebhook(h.webhookSecret, d.payload, { id: d.svixId }), 'content-type': 'application/json' },
+          })
+          .then((r) => ({ d, status: r.status, body: r.body })),
+    ),
+    4,
+  );
   const refused = statuses.filter((s) => s.status !== 200 || s.body?.received !== true || s.body?.ignored);
-  for (const s of refused.slice(0, 10)) t.failures.push(`resend: delivery of ${s.d.type} (${s.d.svixId}, copy ${s.d.copy}) answered ${s.status} ${JSON.stringify(s.body)}`);
-  t.checked.push(`resend: ${deliveries.length} signed deliveries (${events.length} events × ${COPIES}, shuffled, 4 concurrent) of ${outreach.length} outreach e-mails answered 200 {received: true} (${deliveries.length - refused.length}/${deliveries.length})`);
+  for (const s of refused.slice(0, 10))
+    t.failures.push(`resend: delivery of ${s.d.type} (${s.d.svixId}, copy ${s.d.copy}) answered ${s.status} ${JSON.stringify(s.body)}`);
+  t.checked.push(
+    `resend: ${deliveries.length} signed deliveries (${events.length} events × ${COPIES}, shuffled, 4 concurrent) of ${outreach.length} outreach e-mails answered 200 {received: true} (${deliveries.length - refused.length}/${deliveries.length})`,
+  );
 
   let duplicates = 0;
   let missing = 0;
-  const rows = await h.db('candidate_outreach_events').whereIn('outreach_id', outreach.map((o) => o.id)).select('provider_event_id', 'outreach_id', 'type');
+  const rows = await h
+    .db('candidate_outreach_events')
+    .whereIn(
+      'outreach_id',
+      outreach.map((o) => o.id),
+    )
+    .select('provider_event_id', 'outreach_id', 'type');
   for (const e of events) {
     const n = rows.filter((r) => r.provider_event_id === e.svixId).length;
-    if (n === 0) { missing++; t.failures.push(`resend: event ${e.type} (${e.svixId}) of outreach ${outreach[e.outreach]!.id} not stored`); }
-    if (n > 1) { duplicates += n - 1; t.failures.push(`resend: event ${e.svixId} stored ${n}×`); }
+    if (n === 0) {
+      missing++;
+      t.failures.push(`resend: event ${e.type} (${e.svixId}) of outreach ${outreach[e.outreach]!.id} not stored`);
+    }
+    if (n > 1) {
+      duplicates += n - 1;
+      t.failures.push(`resend: event ${e.svixId} stored ${n}×`);
+    }
   }
   const stray = rows.length - events.length + missing - duplicates;
   if (stray !== 0) t.failures.push(`resend: ${stray} stored event rows that match no delivered svix-id`);
-  t.checked.push(`resend: exactly one candidate_outreach_events row per svix-id (${events.length} ids, ${rows.length} rows; duplicates ${duplicates}, missing ${missing})`);
+  t.checked.push(
+    `resend: exactly one candidate_outreach_events row per svix-id (${events.length} ids, ${rows.length} rows; duplicates ${duplicates}, missing ${missing})`,
+  );
 
   // The timeline as for in-order delivery: each outreach's events ordered by when they happened.
   const timeline = await h.request('GET', `/api/v1/candidates/${m.candidateId}/outreach`, { actor: m.actors.recruiter });
@@ -98,7 +139,14 @@ async function resendDrill(h: DrillStack, seed: number, t: Tally) {
   }
   t.checked.push(`resend: each outreach's timeline equals in-order delivery's (${timelinesOk}/${outreach.length})`);
   t.lost += duplicates + missing;
-  t.details.resend = { outreach: outreach.length, events: events.length, deliveries: deliveries.length, duplicates, missing, refused: refused.length };
+  t.details.resend = {
+    outreach: outreach.length,
+    events: events.length,
+    deliveries: deliveries.length,
+    duplicates,
+    missing,
+    refused: refused.length,
+  };
 }
 
 async function atsDrill(h: DrillStack, seed: number, t: Tally) {
@@ -108,7 +156,13 @@ async function atsDrill(h: DrillStack, seed: number, t: Tally) {
     const m = await createMarketplace(h.db);
     const created = await h.request('POST', '/api/v1/integrations', {
       actor: m.actors.companyAdmin,
-      body: { platform: ats.platform, credentials: ats.config.credentials, baseUrl: ats.config.baseUrl, ...(ats.config.authUrl && { authUrl: ats.config.authUrl }), webhookSecret: ats.webhookSecret },
+      body: {
+        platform: ats.platform,
+        credentials: ats.config.credentials,
+        baseUrl: ats.config.baseUrl,
+        ...(ats.config.authUrl && { authUrl: ats.config.authUrl }),
+        webhookSecret: ats.webhookSecret,
+      },
     });
     if (created.status !== 201) throw new Error(`integration not connected: ${created.status} ${created.text}`);
     const integration = created.body as { id: string; workflowId: string };
@@ -116,7 +170,7 @@ async function atsDrill(h: DrillStack, seed: number, t: Tally) {
       const res = await h.request('GET', `/api/v1/integrations/${integration.id}`, { actor: m.actors.companyAdmin });
       return res.body?.live?.runs >= 1 && !res.body.live.syncing ? res.body : undefined;
     }, 60_000);
-    if (!synced) throw new Error('the integration\'s first sync did not finish within 60s');
+    if (!synced) throw new Error("the integration's first sync did not finish within 60s");
 
     // Each application moves through three stages; each move's webhook is captured when it happens.
     const moved = applications.slice(0, 3);
@@ -131,17 +185,36 @@ async function atsDrill(h: DrillStack, seed: number, t: Tally) {
       }
     }
     const url = `/api/v1/integrations/${integration.id}/webhooks`;
-    const deliveries = shuffle(events.flatMap((e) => Array.from({ length: COPIES }, (_, copy) => ({ ...e, copy }))), seed + 1);
-    const results = await pool(deliveries.map((d) => () => h.request('POST', url, {
-      rawBody: d.body, headers: { ...d.headers, 'content-type': 'application/json' },
-    }).then((r) => ({ d, status: r.status, body: r.body }))), 3);
+    const deliveries = shuffle(
+      events.flatMap((e) => Array.from({ length: COPIES }, (_, copy) => ({ ...e, copy }))),
+      seed + 1,
+    );
+    const results = await pool(
+      deliveries.map(
+        (d) => () =>
+          h
+            .request('POST', url, {
+              rawBody: d.body,
+              headers: { ...d.headers, 'content-type': 'application/json' },
+            })
+            .then((r) => ({ d, status: r.status, body: r.body })),
+      ),
+      3,
+    );
     const refused = results.filter((r) => r.status !== 200);
-    for (const r of refused.slice(0, 10)) t.failures.push(`ats: delivery ${r.d.deliveryId} (copy ${r.d.copy}) answered ${r.status} ${JSON.stringify(r.body)}`);
-    t.checked.push(`ats: ${deliveries.length} Greenhouse-signed deliveries (${events.length} stage-change events × ${COPIES}, shuffled, 3 concurrent) answered 200 (${deliveries.length - refused.length}/${deliveries.length})`);
+    for (const r of refused.slice(0, 10))
+      t.failures.push(`ats: delivery ${r.d.deliveryId} (copy ${r.d.copy}) answered ${r.status} ${JSON.stringify(r.body)}`);
+    t.checked.push(
+      `ats: ${deliveries.length} Greenhouse-signed deliveries (${events.length} stage-change events × ${COPIES}, shuffled, 3 concurrent) answered 200 (${deliveries.length - refused.length}/${deliveries.length})`,
+    );
 
     const ids = events.map((e) => e.deliveryId);
     const stored = await eventually(async () => {
-      const rows = await h.db('ats_events').where({ integration_id: integration.id }).whereIn('provider_event_id', ids).select('provider_event_id');
+      const rows = await h
+        .db('ats_events')
+        .where({ integration_id: integration.id })
+        .whereIn('provider_event_id', ids)
+        .select('provider_event_id');
       return new Set(rows.map((r) => r.provider_event_id)).size === ids.length ? rows : undefined;
     }, 30_000);
     // Let the workflow finish whatever it still holds, then read once more.
@@ -151,30 +224,57 @@ async function atsDrill(h: DrillStack, seed: number, t: Tally) {
       return s.webhookEvents.stored + s.webhookEvents.duplicates >= s.webhookEvents.received && !s.syncing;
     }, 20_000);
     await sleep(1000);
-    const rows = await h.db('ats_events').where({ integration_id: integration.id }).whereIn('provider_event_id', ids).select('provider_event_id');
+    const rows = await h
+      .db('ats_events')
+      .where({ integration_id: integration.id })
+      .whereIn('provider_event_id', ids)
+      .select('provider_event_id');
     if (!stored) t.failures.push(`ats: only ${new Set(rows.map((r) => r.provider_event_id)).size}/${ids.length} events stored within 30s`);
     let duplicates = 0;
     let missing = 0;
     for (const id of ids) {
       const n = rows.filter((r) => r.provider_event_id === id).length;
-      if (n === 0) { missing++; t.failures.push(`ats: event ${id} not stored`); }
-      if (n > 1) { duplicates += n - 1; t.failures.push(`ats: event ${id} stored ${n}×`); }
+      if (n === 0) {
+        missing++;
+        t.failures.push(`ats: event ${id} not stored`);
+      }
+      if (n > 1) {
+        duplicates += n - 1;
+        t.failures.push(`ats: event ${id} stored ${n}×`);
+      }
     }
-    t.checked.push(`ats: exactly one ats_events row per provider event id (${ids.length} ids; duplicates ${duplicates}, missing ${missing})`);
+    t.checked.push(
+      `ats: exactly one ats_events row per provider event id (${ids.length} ids; duplicates ${duplicates}, missing ${missing})`,
+    );
 
     let historyDuplicates = 0;
     let finalOk = 0;
     const finals: Record<string, { expected: string; actual: string | null | undefined; history: string[] }> = {};
     for (const app of moved) {
-      const map = await h.db('external_entity_map').where({ integration_id: integration.id, entity_type: 'application', external_id: app }).first();
-      if (!map) { t.failures.push(`ats: application ${app} was never synced`); missing++; continue; }
-      const history = await h.db('application_stage_history').where({ application_id: map.internal_id }).orderBy('id').select('from_stage', 'to_stage', 'occurred_at', 'change_key', 'reason');
+      const map = await h
+        .db('external_entity_map')
+        .where({ integration_id: integration.id, entity_type: 'application', external_id: app })
+        .first();
+      if (!map) {
+        t.failures.push(`ats: application ${app} was never synced`);
+        missing++;
+        continue;
+      }
+      const history = await h
+        .db('application_stage_history')
+        .where({ application_id: map.internal_id })
+        .orderBy('id')
+        .select('from_stage', 'to_stage', 'occurred_at', 'change_key', 'reason');
       const seen = new Map<string, number>();
       for (const row of history) {
         const key = `${row.to_stage}@${new Date(row.occurred_at).toISOString()}`;
         seen.set(key, (seen.get(key) ?? 0) + 1);
       }
-      for (const [key, n] of seen) if (n > 1) { historyDuplicates += n - 1; t.failures.push(`ats: application ${app} has the move to ${key} ${n}× in its stage history`); }
+      for (const [key, n] of seen)
+        if (n > 1) {
+          historyDuplicates += n - 1;
+          t.failures.push(`ats: application ${app} has the move to ${key} ${n}× in its stage history`);
+        }
       const latest = events.filter((e) => e.app === app).at(-1)!.stage;
       // The ATS's name stays as the label beside our canonical stage (domain/ats-stages.ts).
       const row = await h.db('applications').where({ id: map.internal_id }).first('stage', 'stage_label');
@@ -182,7 +282,9 @@ async function atsDrill(h: DrillStack, seed: number, t: Tally) {
       if (row?.stage_label === latest && row.stage === canonicalStage(latest)) finalOk++;
       else {
         const order = deliveries.filter((d) => d.app === app).map((d) => `${d.stage}`);
-        t.failures.push(`ats: application ${app} ends at stage "${row?.stage}" labelled "${row?.stage_label}", but its latest event moved it to "${latest}" (deliveries in order: ${order.join(' → ')}; history: ${finals[app]!.history.join(', ')})`);
+        t.failures.push(
+          `ats: application ${app} ends at stage "${row?.stage}" labelled "${row?.stage_label}", but its latest event moved it to "${latest}" (deliveries in order: ${order.join(' → ')}; history: ${finals[app]!.history.join(', ')})`,
+        );
       }
     }
     t.checked.push(`ats: stage history of ${moved.length} applications without duplicate moves (${historyDuplicates} duplicates)`);
@@ -207,10 +309,13 @@ const drill: Drill = {
       // Stripe: the product reads Stripe's answers to its own calls; it has no webhook endpoint.
       const doc = await h.request('GET', '/api/v1/openapi.json');
       const stripePaths = Object.keys(doc.body?.paths ?? {}).filter((p) => /stripe/i.test(p));
-      if (stripePaths.length) t.failures.push(`stripe: webhook endpoints ${stripePaths.join(', ')} exist but this drill does not cover them`);
-      t.checked.push(stripePaths.length
-        ? `stripe: endpoints found (${stripePaths.join(', ')})`
-        : 'stripe: no Stripe webhook endpoint in the API (none of the OpenAPI paths mentions stripe; transfers are confirmed by Stripe\'s API responses with idempotency keys) — nothing to redeliver');
+      if (stripePaths.length)
+        t.failures.push(`stripe: webhook endpoints ${stripePaths.join(', ')} exist but this drill does not cover them`);
+      t.checked.push(
+        stripePaths.length
+          ? `stripe: endpoints found (${stripePaths.join(', ')})`
+          : "stripe: no Stripe webhook endpoint in the API (none of the OpenAPI paths mentions stripe; transfers are confirmed by Stripe's API responses with idempotency keys) — nothing to redeliver",
+      );
       return { checked: t.checked, lost: t.lost, failures: t.failures, details: t.details };
     } finally {
       await h.stop();

@@ -4,7 +4,11 @@ import { TOKEN_DEFAULTS } from './tokens.js';
 
 /** Defaults of the sign-in settings (also the API's when a caller, e.g. a test harness, leaves them out). */
 export const SIGN_IN_DEFAULTS = {
-  MAGIC_LINK_TTL_MINUTES: 15, SIGN_IN_RATE_LIMIT: 5, SIGN_IN_RATE_WINDOW_MINUTES: 15, SESSION_MAX_AGE_HOURS: 7 * 24, SESSION_IDLE_HOURS: 12,
+  MAGIC_LINK_TTL_MINUTES: 15,
+  SIGN_IN_RATE_LIMIT: 5,
+  SIGN_IN_RATE_WINDOW_MINUTES: 15,
+  SESSION_MAX_AGE_HOURS: 7 * 24,
+  SESSION_IDLE_HOURS: 12,
 } as const;
 
 /** How the API checks its responses against their declared schemas (api/contract.ts). */
@@ -42,16 +46,34 @@ const envSchema = z.object({
   /** The `aud` every bearer token must name. */
   JWT_AUDIENCE: z.string().min(1).default(TOKEN_DEFAULTS.audience),
   /** The longest lifetime (exp − iat) of a bearer token, in seconds (default 24 h). */
-  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(TOKEN_DEFAULTS.maxLifetimeSeconds),
+  JWT_MAX_LIFETIME_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(TOKEN_DEFAULTS.maxLifetimeSeconds),
   /** How long an e-mailed sign-in link works, in minutes (single use either way). */
   MAGIC_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(SIGN_IN_DEFAULTS.MAGIC_LINK_TTL_MINUTES),
   /** Sign-in links one e-mail address, and one client IP, may request per SIGN_IN_RATE_WINDOW_MINUTES (then 429). */
   SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(SIGN_IN_DEFAULTS.SIGN_IN_RATE_LIMIT),
-  SIGN_IN_RATE_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(SIGN_IN_DEFAULTS.SIGN_IN_RATE_WINDOW_MINUTES),
+  SIGN_IN_RATE_WINDOW_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(SIGN_IN_DEFAULTS.SIGN_IN_RATE_WINDOW_MINUTES),
   /** A browser session's absolute lifetime, in hours (default 7 days), whatever its activity. */
-  SESSION_MAX_AGE_HOURS: z.coerce.number().min(0.1).max(90 * 24).default(SIGN_IN_DEFAULTS.SESSION_MAX_AGE_HOURS),
+  SESSION_MAX_AGE_HOURS: z.coerce
+    .number()
+    .min(0.1)
+    .max(90 * 24)
+    .default(SIGN_IN_DEFAULTS.SESSION_MAX_AGE_HOURS),
   /** A browser session ends after this many hours without a request (default 12). */
-  SESSION_IDLE_HOURS: z.coerce.number().min(0.05).max(90 * 24).default(SIGN_IN_DEFAULTS.SESSION_IDLE_HOURS),
+  SESSION_IDLE_HOURS: z.coerce
+    .number()
+    .min(0.05)
+    .max(90 * 24)
+    .default(SIGN_IN_DEFAULTS.SESSION_IDLE_HOURS),
   /**
    * Express's `trust proxy`: which proxies' X-Forwarded-For / -Proto to believe, so the rate limits
    * see the client's IP behind a load balancer: `true`, a hop count, or addresses / subnets
@@ -77,7 +99,10 @@ const envSchema = z.object({
    */
   WORKFLOW_UPDATE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
   /** Signing secret of the Resend webhook (Svix format); the webhook endpoint answers 503 while unset. */
-  RESEND_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'RESEND_WEBHOOK_SECRET must be whsec_ followed by base64').optional(),
+  RESEND_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'RESEND_WEBHOOK_SECRET must be whsec_ followed by base64')
+    .optional(),
   /** Keys sealing ATS credentials at rest: `id:base64(32 bytes)[,…]`, current first (old ones still open). */
   ATS_CREDENTIALS_KEYS: keyRing.optional(),
   /**
@@ -118,7 +143,10 @@ const envSchema = z.object({
    * How long a stopping worker (SIGTERM/SIGINT) lets in-flight activities finish before they are cancelled
    * (ms-format: `30s`, `2m`, or milliseconds). Keep the orchestrator's kill timeout above it.
    */
-  WORKER_SHUTDOWN_GRACE: z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h)?$/, 'WORKER_SHUTDOWN_GRACE must be a duration such as 30s, 2m or 5000').default('30s'),
+  WORKER_SHUTDOWN_GRACE: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h)?$/, 'WORKER_SHUTDOWN_GRACE must be a duration such as 30s, 2m or 5000')
+    .default('30s'),
   /**
    * Tracing (OpenTelemetry) across API -> workflows -> activities. An OTLP/HTTP collector's base URL
    * (e.g. http://otel-collector:4318; spans go to <url>/v1/traces) turns it on; OTEL_TRACES_EXPORTER=console
@@ -166,10 +194,12 @@ export function configProblems(processes: readonly ProcessName[], env: NodeJS.Pr
   // An empty variable means "not set" (compose passes `${VAR:-}` through as "").
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const parsed = envSchema.safeParse(given);
-  const invalid = parsed.success ? [] : parsed.error.issues.map((i) => {
-    const name = i.path.join('.');
-    return `  ${name}: ${given[name] === undefined ? 'not set' : i.message}`;
-  });
+  const invalid = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => {
+        const name = i.path.join('.');
+        return `  ${name}: ${given[name] === undefined ? 'not set' : i.message}`;
+      });
   // One line per missing setting, naming every process that needs it.
   const production = (given.NODE_ENV ?? 'development') === 'production';
   const missing = new Map<string, string[]>();
@@ -191,9 +221,17 @@ export function configProblems(processes: readonly ProcessName[], env: NodeJS.Pr
   });
   // lib/temporal.ts uses a client certificate only with its key: one without the other is a mistake.
   const tls = (['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH'] as const).filter((k) => given[k] !== undefined);
-  const pair = tls.length === 1 ? [`  ${tls[0]}: set without ${tls[0] === 'TEMPORAL_TLS_CERT_PATH' ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'} (mTLS needs both)`] : [];
+  const pair =
+    tls.length === 1
+      ? [
+          `  ${tls[0]}: set without ${tls[0] === 'TEMPORAL_TLS_CERT_PATH' ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'} (mTLS needs both)`,
+        ]
+      : [];
   // The dev sign-in page only lists users and reads a fake inbox, but it has no place in production.
-  const devOnly = production && given.DEV_SIGN_IN_INBOX_URL !== undefined ? ['  DEV_SIGN_IN_INBOX_URL: must not be set in production (development sign-in page)'] : [];
+  const devOnly =
+    production && given.DEV_SIGN_IN_INBOX_URL !== undefined
+      ? ['  DEV_SIGN_IN_INBOX_URL: must not be set in production (development sign-in page)']
+      : [];
   return [...invalid, ...absent, ...pair, ...devOnly];
 }
 

@@ -15,7 +15,8 @@ export type Db = Knex;
 
 /** Whether `err` is Postgres refusing a row for the unique constraint or index `constraint` (23505). */
 export const isUniqueViolation = (err: unknown, constraint: string) =>
-  typeof err === 'object' && err !== null &&
+  typeof err === 'object' &&
+  err !== null &&
   (err as { code?: string }).code === '23505' &&
   (err as { constraint?: string }).constraint === constraint;
 /** A transaction or the database itself: every data-access function accepts either. */

@@ -15,10 +15,14 @@ export interface KeyRing {
 /** `ATS_CREDENTIALS_KEYS`, `PAYLOAD_CODEC_KEYS`: `id:base64key[,id:base64key…]`, 32-byte keys, current first. */
 export function parseKeyRing(spec: string): KeyRing {
   const keys = new Map<string, Buffer>();
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [id, b64] = part.split(':');
     const key = Buffer.from(b64 ?? '', 'base64');
-    if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32) throw new Error(`invalid key "${id ?? ''}": expected id:base64 of 32 bytes`);
+    if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32)
+      throw new Error(`invalid key "${id ?? ''}": expected id:base64 of 32 bytes`);
     keys.set(id, key);
   }
   const currentId = keys.keys().next().value;

@@ -22,8 +22,7 @@ export interface SvixHeaders {
 }
 
 export type SvixVerification =
-  | { ok: true; id: string; signedAt: Date }
-  | { ok: false; reason: 'missing_headers' | 'bad_timestamp' | 'bad_signature' };
+  { ok: true; id: string; signedAt: Date } | { ok: false; reason: 'missing_headers' | 'bad_timestamp' | 'bad_signature' };
 
 /** Checks in Svix's order: headers present, timestamp within tolerance, then a matching v1 signature. */
 export function verifySvix(secret: string, headers: SvixHeaders, payload: Buffer, now = Date.now()): SvixVerification {

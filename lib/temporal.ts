@@ -11,9 +11,10 @@ type TemporalConfig = Pick<
 
 /** Connection options for a local dev server, a self-hosted cluster (mTLS) or Temporal Cloud (API key). */
 async function connectionOptions(config: TemporalConfig) {
-  const mtls = config.TEMPORAL_TLS_CERT_PATH && config.TEMPORAL_TLS_KEY_PATH
-    ? { clientCertPair: { crt: await readFile(config.TEMPORAL_TLS_CERT_PATH), key: await readFile(config.TEMPORAL_TLS_KEY_PATH) } }
-    : undefined;
+  const mtls =
+    config.TEMPORAL_TLS_CERT_PATH && config.TEMPORAL_TLS_KEY_PATH
+      ? { clientCertPair: { crt: await readFile(config.TEMPORAL_TLS_CERT_PATH), key: await readFile(config.TEMPORAL_TLS_KEY_PATH) } }
+      : undefined;
   const tls = mtls ?? (config.TEMPORAL_TLS === 'true' || config.TEMPORAL_API_KEY ? true : undefined);
   return { address: config.TEMPORAL_ADDRESS, tls, apiKey: config.TEMPORAL_API_KEY };
 }
@@ -24,7 +25,12 @@ export async function connectClient(
   { interceptors }: { interceptors?: ClientInterceptors } = {},
 ): Promise<Client> {
   const connection = await Connection.connect(await connectionOptions(config));
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config.PAYLOAD_CODEC_KEYS), interceptors });
+  return new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverter(config.PAYLOAD_CODEC_KEYS),
+    interceptors,
+  });
 }
 
 export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {

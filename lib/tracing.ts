@@ -19,7 +19,9 @@ import type { AppConfig } from './config.js';
  * be bundled with the workflows: a worker bundling at start gets them through `interceptors.workflowModules`;
  * a prebuilt bundle needs them in `bundleWorkflowCode({ workflowInterceptorModules })`.
  */
-export const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+export const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve(
+  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
+);
 
 /** OpenTelemetry tracing of one process: the provider, and the Temporal interceptors that propagate its context. */
 export interface Tracing {
@@ -48,9 +50,10 @@ export function tracesExporter(config: TracingConfig): 'otlp' | 'console' | 'non
 export function setupTracing(config: TracingConfig, defaultServiceName: string): Tracing | undefined {
   const kind = tracesExporter(config);
   if (kind === 'none') return undefined;
-  const exporter = kind === 'console'
-    ? new ConsoleSpanExporter()
-    : new OTLPTraceExporter({ url: `${(config.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces` });
+  const exporter =
+    kind === 'console'
+      ? new ConsoleSpanExporter()
+      : new OTLPTraceExporter({ url: `${(config.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces` });
   return createTracing({ serviceName: config.OTEL_SERVICE_NAME ?? defaultServiceName, spanProcessor: new BatchSpanProcessor(exporter) });
 }
 
@@ -69,10 +72,12 @@ export function createTracing({ serviceName, spanProcessor }: { serviceName: str
     workerOptions: () => ({
       interceptors: {
         workflowModules: [WORKFLOW_TRACING_MODULE],
-        activity: [(ctx) => ({
-          inbound: new OpenTelemetryActivityInboundInterceptor(ctx, options),
-          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-        })],
+        activity: [
+          (ctx) => ({
+            inbound: new OpenTelemetryActivityInboundInterceptor(ctx, options),
+            outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+          }),
+        ],
       },
       sinks: { exporter: makeWorkflowExporter(spanProcessor, resource) },
     }),

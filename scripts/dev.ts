@@ -56,15 +56,23 @@ async function providers(db: Db): Promise<Record<string, string>> {
     // The fake starts empty: give the demo recruiters fresh connected accounts. Bob's has not
     // finished onboarding, so a payout to him blocks (PayoutStatus = "blocked" in the Web UI).
     for (const id of [DEMO.recruiters.alice, DEMO.recruiters.chloe]) {
-      await db('recruiters').where({ id }).update({ stripe_account_id: stripe.createAccount({ payoutsEnabled: true }).id });
+      await db('recruiters')
+        .where({ id })
+        .update({ stripe_account_id: stripe.createAccount({ payoutsEnabled: true }).id });
     }
-    await db('recruiters').where({ id: DEMO.recruiters.bob }).update({ stripe_account_id: stripe.createAccount({ payoutsEnabled: false }).id });
+    await db('recruiters')
+      .where({ id: DEMO.recruiters.bob })
+      .update({ stripe_account_id: stripe.createAccount({ payoutsEnabled: false }).id });
   }
   if (!env.RESEND_API_KEY) {
     const resend = await startFakeResend({ port: Number(env.DEV_FAKE_RESEND_PORT ?? 12112) });
     stops.push(() => resend.close());
     // The dev sign-in page reads the magic links from the fake's inbox (never set with a real Resend).
-    Object.assign(out, { RESEND_API_KEY: 're_test_local_fake', RESEND_BASE_URL: resend.url, DEV_SIGN_IN_INBOX_URL: `${resend.url}/_fake/emails` });
+    Object.assign(out, {
+      RESEND_API_KEY: 're_test_local_fake',
+      RESEND_BASE_URL: resend.url,
+      DEV_SIGN_IN_INBOX_URL: `${resend.url}/_fake/emails`,
+    });
     say(`no RESEND_API_KEY: local Resend fake at ${resend.url} (sent e-mails: ${resend.url}/_fake/emails)`);
   }
   return out;
@@ -86,7 +94,13 @@ async function fakeAts(): Promise<Record<string, unknown> | undefined> {
     const application = ats.addApplication({ candidateExternalId: candidate, jobExternalId: jobs[i % 2]! });
     if (i % 2 === 1) ats.moveApplication(application, ats.stages[1]!);
   });
-  const connection = { platform: 'greenhouse', credentials: ats.config.credentials, baseUrl: ats.config.baseUrl, authUrl: ats.config.authUrl, webhookSecret: ats.webhookSecret };
+  const connection = {
+    platform: 'greenhouse',
+    credentials: ats.config.credentials,
+    baseUrl: ats.config.baseUrl,
+    authUrl: ats.config.authUrl,
+    webhookSecret: ats.webhookSecret,
+  };
   writeFileSync(path.join(DEV_DIR, 'fake-ats.json'), JSON.stringify(connection, null, 2));
   say(`local Greenhouse fake at ${ats.url} (connection details in .data/dev/fake-ats.json)`);
   return connection;
@@ -95,7 +109,7 @@ async function fakeAts(): Promise<Record<string, unknown> | undefined> {
 async function temporal(): Promise<{ address: string; ui: string }> {
   if (env.TEMPORAL_ADDRESS) {
     say(`using Temporal at ${env.TEMPORAL_ADDRESS}`);
-    return { address: env.TEMPORAL_ADDRESS, ui: env.TEMPORAL_UI_URL ?? '(your cluster\'s Web UI)' };
+    return { address: env.TEMPORAL_ADDRESS, ui: env.TEMPORAL_UI_URL ?? "(your cluster's Web UI)" };
   }
   say('starting the Temporal dev server (state in .data/dev/temporal.sqlite)');
   const server = await startTemporalDevServer({
@@ -111,8 +125,17 @@ async function temporal(): Promise<{ address: string; ui: string }> {
 }
 
 function run(name: string, script: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = (d: Buffer) => d.toString().trimEnd().split('\n').forEach((l) => console.log(`[${name}] ${l}`));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: PROJECT_ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = (d: Buffer) =>
+    d
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .forEach((l) => console.log(`[${name}] ${l}`));
   child.stdout?.on('data', prefix);
   child.stderr?.on('data', prefix);
   child.on('exit', (code, signal) => {
@@ -131,12 +154,15 @@ async function shutdown(code: number) {
   shuttingDown = true;
   say('stopping…');
   await Promise.all(
-    children.map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) return resolve();
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-      setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
-    })),
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
+        }),
+    ),
   );
   for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error(err));
   say('stopped');
@@ -168,14 +194,16 @@ async function main() {
     API_PORT: String(API_PORT),
     API_PUBLIC_URL: env.API_PUBLIC_URL ?? apiUrl,
     LOG_LEVEL: env.LOG_LEVEL ?? 'info',
-    ATS_CREDENTIALS_KEYS: env.ATS_CREDENTIALS_KEYS ?? `dev:${Buffer.from(persistentSecret('ats-credentials-key'), 'hex').toString('base64')}`,
+    ATS_CREDENTIALS_KEYS:
+      env.ATS_CREDENTIALS_KEYS ?? `dev:${Buffer.from(persistentSecret('ats-credentials-key'), 'hex').toString('base64')}`,
     // Integrations may point at the local ATS fake.
     ATS_ALLOW_BASE_URL: env.ATS_ALLOW_BASE_URL ?? 'true',
     // The web app links each process to its page in the Web UI.
     TEMPORAL_UI_URL: env.TEMPORAL_UI_URL ?? (ui.startsWith('http') ? ui : undefined),
     // Payloads are encrypted (a persisted dev key); the Web UI (either host name) may call the codec server.
     PAYLOAD_CODEC_KEYS: env.PAYLOAD_CODEC_KEYS ?? `dev:${Buffer.from(persistentSecret('payload-codec-key'), 'hex').toString('base64')}`,
-    CODEC_CORS_ORIGINS: env.CODEC_CORS_ORIGINS ?? (ui.startsWith('http') ? [ui, ui.replace('localhost', '127.0.0.1')].join(',') : undefined),
+    CODEC_CORS_ORIGINS:
+      env.CODEC_CORS_ORIGINS ?? (ui.startsWith('http') ? [ui, ui.replace('localhost', '127.0.0.1')].join(',') : undefined),
   };
   run('worker:proposals', 'workers/proposals.ts', childEnv);
   run('worker:placements', 'workers/placements.ts', childEnv);
@@ -183,17 +211,27 @@ async function main() {
   run('worker:automation', 'workers/automation.ts', childEnv);
   run('worker:ats-sync', 'workers/ats-sync.ts', childEnv);
   run('api', 'api/server.ts', childEnv);
-  await waitFor('API', async () => {
-    const res = await fetch(`${apiUrl}/healthz`);
-    if (!res.ok) throw new Error(`healthz ${res.status}`);
-  }, 120_000);
+  await waitFor(
+    'API',
+    async () => {
+      const res = await fetch(`${apiUrl}/healthz`);
+      if (!res.ok) throw new Error(`healthz ${res.status}`);
+    },
+    120_000,
+  );
 
   const tokenOptions = {
-    secret: jwtSecret, issuer: env.JWT_ISSUER ?? 'splits-orchestration',
-    audience: env.JWT_AUDIENCE ?? TOKEN_DEFAULTS.audience, maxLifetimeSeconds: Number(env.JWT_MAX_LIFETIME_SECONDS ?? TOKEN_DEFAULTS.maxLifetimeSeconds),
+    secret: jwtSecret,
+    issuer: env.JWT_ISSUER ?? 'splits-orchestration',
+    audience: env.JWT_AUDIENCE ?? TOKEN_DEFAULTS.audience,
+    maxLifetimeSeconds: Number(env.JWT_MAX_LIFETIME_SECONDS ?? TOKEN_DEFAULTS.maxLifetimeSeconds),
   };
   const tokens = await Promise.all(
-    Object.entries(DEMO_IDENTITIES).map(async ([key, { label, ...claims }]) => ({ key, label, token: await signToken(claims, tokenOptions) })),
+    Object.entries(DEMO_IDENTITIES).map(async ([key, { label, ...claims }]) => ({
+      key,
+      label,
+      token: await signToken(claims, tokenOptions),
+    })),
   );
   console.log(`
 ──────────────────────────────────────────────────────────────────────
@@ -210,10 +248,14 @@ ${tokens.map((t) => `   ${t.label.padEnd(30)} ${t.token}`).join('\n')}
    curl -s -X POST ${apiUrl}/api/v1/proposals -H "Authorization: Bearer $RECRUITER" \\
      -H 'Content-Type: application/json' \\
      -d '{"candidateId":"ca4d0000-0000-4000-8000-000000000001","jobId":"10b00000-0000-4000-8000-000000000001","pitch":"Strong fit"}'
-${atsConnection ? ` Connect the local Greenhouse fake as Carol (company admin):
+${
+  atsConnection
+    ? ` Connect the local Greenhouse fake as Carol (company admin):
    curl -s -X POST ${apiUrl}/api/v1/integrations -H "Authorization: Bearer $COMPANY_ADMIN" \\
      -H 'Content-Type: application/json' -d @.data/dev/fake-ats.json
-` : ''} Ctrl-C stops everything.
+`
+    : ''
+} Ctrl-C stops everything.
 ──────────────────────────────────────────────────────────────────────`);
   writeFileSync(path.join(DEV_DIR, 'tokens.json'), JSON.stringify(Object.fromEntries(tokens.map((t) => [t.key, t.token])), null, 2));
 }

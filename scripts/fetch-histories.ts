@@ -86,16 +86,18 @@ interface Target {
 /** Fetches each execution's history and writes it to `<out>/<name or workflowId>.json`; returns what it wrote. */
 export async function fetchHistories(options: FetchHistoriesOptions): Promise<FetchedHistory[]> {
   const ids = options.workflowIds ?? [];
-  if ((ids.length > 0) === (options.query !== undefined)) throw new Error('give either workflow ids or a query, not both or neither');
+  if (ids.length > 0 === (options.query !== undefined)) throw new Error('give either workflow ids or a query, not both or neither');
   const log = options.log ?? ((line: string) => console.log(line));
   const connection = await Connection.connect({ address: options.address, tls: options.tls, apiKey: options.apiKey });
   try {
     // No data converter: histories are copied as stored, never decoded.
     const client = new Client({ connection, namespace: options.namespace });
-    const targets: Target[] = options.query !== undefined
-      ? await listExecutions(client, options.query, options.limit ?? 20)
-      : [...new Set(ids)].map((workflowId) => ({ workflowId }));
-    if (targets.length === 0) throw new Error(`no execution matches ${options.query !== undefined ? `the query ${options.query}` : 'the given ids'}`);
+    const targets: Target[] =
+      options.query !== undefined
+        ? await listExecutions(client, options.query, options.limit ?? 20)
+        : [...new Set(ids)].map((workflowId) => ({ workflowId }));
+    if (targets.length === 0)
+      throw new Error(`no execution matches ${options.query !== undefined ? `the query ${options.query}` : 'the given ids'}`);
 
     const files = fileNames(targets, options.name).map((base) => path.resolve(options.out, `${base}.json`));
     if (!options.force) {
@@ -104,25 +106,33 @@ export async function fetchHistories(options: FetchHistoriesOptions): Promise<Fe
     }
 
     // Everything is fetched before anything is written: a failure leaves the corpus as it was.
-    const fetched = await Promise.all(targets.map(async (target, i) => {
-      // Pin the run: a workflow that continues as new meanwhile still yields the run described.
-      const description = await client.workflow.getHandle(target.workflowId, target.runId).describe();
-      const history = await client.workflow.getHandle(target.workflowId, description.runId).fetchHistory();
-      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-      if (!started) throw new Error(`${target.workflowId}: the history does not start with WorkflowExecutionStarted`);
-      const summary: FetchedHistory = {
-        workflowId: target.workflowId, runId: description.runId, workflowType: started.workflowType?.name ?? description.type,
-        status: description.status.name, events: history.events?.length ?? 0, file: files[i]!,
-      };
-      return { summary, json: `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n` };
-    }));
+    const fetched = await Promise.all(
+      targets.map(async (target, i) => {
+        // Pin the run: a workflow that continues as new meanwhile still yields the run described.
+        const description = await client.workflow.getHandle(target.workflowId, target.runId).describe();
+        const history = await client.workflow.getHandle(target.workflowId, description.runId).fetchHistory();
+        const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+        if (!started) throw new Error(`${target.workflowId}: the history does not start with WorkflowExecutionStarted`);
+        const summary: FetchedHistory = {
+          workflowId: target.workflowId,
+          runId: description.runId,
+          workflowType: started.workflowType?.name ?? description.type,
+          status: description.status.name,
+          events: history.events?.length ?? 0,
+          file: files[i]!,
+        };
+        return { summary, json: `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n` };
+      }),
+    );
     await mkdir(path.resolve(options.out), { recursive: true });
     const written: FetchedHistory[] = [];
     for (const { summary, json } of fetched) {
       // `wx` fails if the file appeared since the check above, so nothing is overwritten without --force.
       await writeFile(summary.file, json, { flag: options.force ? 'w' : 'wx' });
       written.push(summary);
-      log(`wrote ${shown(summary.file)}: ${summary.workflowType} ${summary.workflowId} (run ${summary.runId}, ${summary.status}, ${summary.events} events)`);
+      log(
+        `wrote ${shown(summary.file)}: ${summary.workflowType} ${summary.workflowId} (run ${summary.runId}, ${summary.status}, ${summary.events} events)`,
+      );
     }
     return written;
   } finally {
@@ -157,7 +167,10 @@ function shown(file: string): string {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 const USAGE = `usage: npm run fetch-histories -- [--address 127.0.0.1:7233] [--namespace default]
@@ -184,17 +197,21 @@ export async function parseFetchArgs(argv: string[], env: NodeJS.ProcessEnv = pr
   });
   if (values.help) return 'help';
   const workflowIds = values['workflow-id'] ?? [];
-  if ((workflowIds.length > 0) === (values.query !== undefined)) throw new Error(`give --workflow-id or --query (one of them)\n${USAGE}`);
+  if (workflowIds.length > 0 === (values.query !== undefined)) throw new Error(`give --workflow-id or --query (one of them)\n${USAGE}`);
   if (values.limit !== undefined && values.query === undefined) throw new Error('--limit goes with --query');
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer');
-  if (values.name !== undefined && !/^[A-Za-z0-9._-]+$/.test(values.name)) throw new Error('--name may use letters, digits, ".", "_" and "-"');
+  if (values.name !== undefined && !/^[A-Za-z0-9._-]+$/.test(values.name))
+    throw new Error('--name may use letters, digits, ".", "_" and "-"');
 
   const certPath = env.TEMPORAL_TLS_CERT_PATH;
   const keyPath = env.TEMPORAL_TLS_KEY_PATH;
-  const tls = certPath && keyPath
-    ? { clientCertPair: { crt: await readFile(certPath), key: await readFile(keyPath) } }
-    : env.TEMPORAL_TLS === 'true' || env.TEMPORAL_API_KEY ? true : undefined;
+  const tls =
+    certPath && keyPath
+      ? { clientCertPair: { crt: await readFile(certPath), key: await readFile(keyPath) } }
+      : env.TEMPORAL_TLS === 'true' || env.TEMPORAL_API_KEY
+        ? true
+        : undefined;
   return {
     address: values.address ?? env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     namespace: values.namespace ?? env.TEMPORAL_NAMESPACE ?? 'default',

@@ -15,7 +15,13 @@ import { WorkflowContinuedAsNewError, type WorkflowHandle } from '@temporalio/cl
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb } from '../lib/db.js';
 import type { ProposalWorkflow } from '../domain/proposal.js';
-import { acceptProposalUpdate, declineProposalUpdate, proposalRecordedUpdate, reviewProposalUpdate, withdrawProposalUpdate } from '../domain/proposal.js';
+import {
+  acceptProposalUpdate,
+  declineProposalUpdate,
+  proposalRecordedUpdate,
+  reviewProposalUpdate,
+  withdrawProposalUpdate,
+} from '../domain/proposal.js';
 import { randomUUID } from 'node:crypto';
 import { createOwnershipWorker } from '../workers/ownership.js';
 import { createPlacementsWorker } from '../workers/placements.js';
@@ -33,7 +39,13 @@ import { WORKFLOW_TYPES, workflowIds } from '../domain/temporal.js';
 import type { PayoutWorkflow } from '../domain/payout.js';
 import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, retrySplitUpdate } from '../domain/payout.js';
 import type { PlacementWorkflow } from '../domain/placement.js';
-import { chooseRefundUpdate, chooseReplacementUpdate, placementRecordedUpdate, releaseEarlyUpdate, reportFailureUpdate } from '../domain/placement.js';
+import {
+  chooseRefundUpdate,
+  chooseReplacementUpdate,
+  placementRecordedUpdate,
+  releaseEarlyUpdate,
+  reportFailureUpdate,
+} from '../domain/placement.js';
 import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
 import { startWorkableFake } from '../testkit/fakes/ats/workable.js';
 import { ATS_TEST_KEY_RING, connect as connectAts, seedSmall } from '../testkit/harness/ats-harness.js';
@@ -62,8 +74,15 @@ async function recorder(infra: TestInfra) {
   const placementsQueue = `placements-record-${randomUUID()}`;
   // Every queue's worker from the production factories: a refused write fails once (their activity interceptor), as in a worker process.
   const workerDeps = {
-    connection: env.nativeConnection, namespace: env.namespace ?? 'default', workflowBundle: { codePath: infra.workflowBundlePath },
-    db, resend: resend.client(), emailFrom: 'record@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue,
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    workflowBundle: { codePath: infra.workflowBundlePath },
+    db,
+    resend: resend.client(),
+    emailFrom: 'record@splits.test',
+    appUrl: 'http://app.test',
+    temporal: env.client,
+    automationTaskQueue,
   };
   const placementsWorker = await createPlacementsWorker({ ...workerDeps, taskQueue: placementsQueue, stripe: stripe.client() });
   const ADMIN = { userId: randomUUID(), role: 'platform_admin' as const };
@@ -71,8 +90,18 @@ async function recorder(infra: TestInfra) {
     const p = await createPlacement(db, stripe, specs);
     const payoutId = randomUUID();
     return env.client.workflow.start<PayoutWorkflow>(WORKFLOW_TYPES.payout, {
-      workflowId: workflowIds.payout(payoutId), taskQueue: placementsQueue,
-      args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 1_000_001, currency: 'USD' }],
+      workflowId: workflowIds.payout(payoutId),
+      taskQueue: placementsQueue,
+      args: [
+        {
+          payoutId,
+          placementId: p.placementId,
+          companyId: p.marketplace.companyId,
+          tranche: 'activation',
+          amountCents: 1_000_001,
+          currency: 'USD',
+        },
+      ],
     });
   };
   const ownershipQueue = `ownership-record-${randomUUID()}`;
@@ -107,21 +136,39 @@ async function recorder(infra: TestInfra) {
   };
   const claimed = async () => {
     const m = await createMarketplace(db);
-    const handle = await env.client.workflow.start<ProtectionWorkflow>(WORKFLOW_TYPES.protection, { workflowId: workflowIds.protection(m.candidateId), taskQueue: ownershipQueue, args: [{ candidateId: m.candidateId }] });
+    const handle = await env.client.workflow.start<ProtectionWorkflow>(WORKFLOW_TYPES.protection, {
+      workflowId: workflowIds.protection(m.candidateId),
+      taskQueue: ownershipQueue,
+      args: [{ candidateId: m.candidateId }],
+    });
     await handle.executeUpdate(claimCandidateUpdate, { args: [{ recruiterId: m.recruiterId, actor: m.actors.recruiter }] });
-    await handle.executeUpdate(claimCandidateUpdate, { args: [{ recruiterId: m.otherRecruiterId, actor: m.actors.otherRecruiter }] }).catch(() => undefined);
+    await handle
+      .executeUpdate(claimCandidateUpdate, { args: [{ recruiterId: m.otherRecruiterId, actor: m.actors.otherRecruiter }] })
+      .catch(() => undefined);
     return { m, handle };
   };
   const hire = async () => {
-    const { marketplace: m, recruiters } = await createCollaborators(db, stripe, [{ role: 'sourcer', splitBps: 6000 }, { role: 'closer', splitBps: 4000 }]);
+    const { marketplace: m, recruiters } = await createCollaborators(db, stripe, [
+      { role: 'sourcer', splitBps: 6000 },
+      { role: 'closer', splitBps: 4000 },
+    ]);
     const placementId = randomUUID();
     const handle = await env.client.workflow.start<PlacementWorkflow>(WORKFLOW_TYPES.placement, {
-      workflowId: workflowIds.placement(placementId), taskQueue: placementsQueue,
-      args: [{
-        placementId, companyId: m.companyId, jobId: m.jobId, candidateId: m.candidateId, feeCents: 1_500_000, currency: 'USD',
-        startDate: new Date(await env.currentTimeMs()).toISOString().slice(0, 10),
-        collaborators: recruiters.map((r) => ({ recruiterId: r.recruiterId, role: r.spec.role, splitBps: r.spec.splitBps })), actor: m.actors.companyAdmin,
-      }],
+      workflowId: workflowIds.placement(placementId),
+      taskQueue: placementsQueue,
+      args: [
+        {
+          placementId,
+          companyId: m.companyId,
+          jobId: m.jobId,
+          candidateId: m.candidateId,
+          feeCents: 1_500_000,
+          currency: 'USD',
+          startDate: new Date(await env.currentTimeMs()).toISOString().slice(0, 10),
+          collaborators: recruiters.map((r) => ({ recruiterId: r.recruiterId, role: r.spec.role, splitBps: r.spec.splitBps })),
+          actor: m.actors.companyAdmin,
+        },
+      ],
     });
     await handle.executeUpdate(placementRecordedUpdate);
     return { handle, admin: m.actors.companyAdmin };
@@ -150,19 +197,30 @@ async function recorder(infra: TestInfra) {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  type AnyHandle = WorkflowHandle<ProposalWorkflow> | WorkflowHandle<PayoutWorkflow> | WorkflowHandle<PlacementWorkflow>
-    | WorkflowHandle<ProtectionWorkflow> | WorkflowHandle<AutomationExecutionWorkflow> | WorkflowHandle<AtsSyncWorkflow>;
+  type AnyHandle =
+    | WorkflowHandle<ProposalWorkflow>
+    | WorkflowHandle<PayoutWorkflow>
+    | WorkflowHandle<PlacementWorkflow>
+    | WorkflowHandle<ProtectionWorkflow>
+    | WorkflowHandle<AutomationExecutionWorkflow>
+    | WorkflowHandle<AtsSyncWorkflow>;
   const scenarios: Record<string, () => Promise<AnyHandle>> = {
     async 'ats-sync-synced-webhook-then-disconnected'() {
       const m = await createMarketplace(db);
       const { handle } = await connectAts(env, atsQueue, m, greenhouse);
       await syncRuns(handle, 1);
-      const app = greenhouse.addApplication({ candidateExternalId: greenhouse.addCandidate({ fullName: 'Dorothy Vaughan' }), jobExternalId: greenhouse.addJob({ title: 'Analyst' }) });
+      const app = greenhouse.addApplication({
+        candidateExternalId: greenhouse.addCandidate({ fullName: 'Dorothy Vaughan' }),
+        jobExternalId: greenhouse.addJob({ title: 'Analyst' }),
+      });
       await handle.signal(syncNowSignal);
       await syncRuns(handle, 2);
       greenhouse.moveApplication(app, greenhouse.stages[1]!);
       const delivery = greenhouse.stageChangeWebhook(app);
-      await handle.signal(webhookEventsSignal, createGreenhouseConnector(greenhouse.config).parseWebhook(Buffer.from(delivery.body), delivery.headers));
+      await handle.signal(
+        webhookEventsSignal,
+        createGreenhouseConnector(greenhouse.config).parseWebhook(Buffer.from(delivery.body), delivery.headers),
+      );
       await handle.executeUpdate(pauseSyncUpdate, { args: [{ actor: m.actors.companyAdmin }] });
       await handle.executeUpdate(disconnectUpdate, { args: [{ actor: m.actors.companyAdmin }] });
       return handle;
@@ -200,7 +258,9 @@ async function recorder(infra: TestInfra) {
       const { m, handle } = await triggered();
       await awaitingApproval(handle);
       // Data the database refuses (past the API's edge check): the answer fails, the approval stays pending.
-      await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'go\u0000' }] }).catch(() => undefined);
+      await handle
+        .executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'go\u0000' }] })
+        .catch(() => undefined);
       await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'go' }] });
       return handle;
     },
@@ -218,7 +278,15 @@ async function recorder(infra: TestInfra) {
       return (await triggered({ conditions: { field: 'stageTo', op: 'eq', value: 'hired' } })).handle;
     },
     async 'automation-action-failed'() {
-      return (await triggered({ requires_approval: false, actions: [{ type: 'create_task', title: 'Call', dueInDays: 1 }, { type: 'advance_stage', stage: 'interview' }] })).handle;
+      return (
+        await triggered({
+          requires_approval: false,
+          actions: [
+            { type: 'create_task', title: 'Call', dueInDays: 1 },
+            { type: 'advance_stage', stage: 'interview' },
+          ],
+        })
+      ).handle;
     },
     async 'proposal-accepted-raises-domain-event'() {
       const m = await createMarketplace(db);
@@ -247,7 +315,9 @@ async function recorder(infra: TestInfra) {
       const handle = await startProposal(env, taskQueue, proposalInput(m));
       await handle.executeUpdate(proposalRecordedUpdate);
       // Data the database refuses (past the API's edge check): the decline fails, the proposal stays open.
-      await handle.executeUpdate(declineProposalUpdate, { args: [{ actor: m.actors.companyAdmin, reason: 'not\u0000now' }] }).catch(() => undefined);
+      await handle
+        .executeUpdate(declineProposalUpdate, { args: [{ actor: m.actors.companyAdmin, reason: 'not\u0000now' }] })
+        .catch(() => undefined);
       await handle.executeUpdate(acceptProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] });
       return handle;
     },
@@ -265,21 +335,37 @@ async function recorder(infra: TestInfra) {
       return handle;
     },
     async 'payout-paid-to-three-collaborators'() {
-      return startPayout([{ role: 'sourcer', splitBps: 5000 }, { role: 'submitter', splitBps: 3000 }, { role: 'closer', splitBps: 2000 }]);
+      return startPayout([
+        { role: 'sourcer', splitBps: 5000 },
+        { role: 'submitter', splitBps: 3000 },
+        { role: 'closer', splitBps: 2000 },
+      ]);
     },
     async 'payout-blocked-retried-then-account-changed'() {
-      const handle = await startPayout([{ role: 'sourcer', splitBps: 6000 }, { role: 'closer', splitBps: 4000, account: 'disabled' }]);
+      const handle = await startPayout([
+        { role: 'sourcer', splitBps: 6000 },
+        { role: 'closer', splitBps: 4000, account: 'disabled' },
+      ]);
       let split = await blockedSplit(handle);
-      await handle.executeUpdate(retrySplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter says it is fixed' }] });
+      await handle.executeUpdate(retrySplitUpdate, {
+        args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter says it is fixed' }],
+      });
       split = await blockedSplit(handle);
       const account = stripe.createAccount({ payoutsEnabled: true });
-      await handle.executeUpdate(changeSplitAccountUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: account.id, updateRecruiterAccount: false, reason: 'new account' }] });
+      await handle.executeUpdate(changeSplitAccountUpdate, {
+        args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: account.id, updateRecruiterAccount: false, reason: 'new account' }],
+      });
       return handle;
     },
     async 'payout-blocked-then-split-cancelled'() {
-      const handle = await startPayout([{ role: 'sourcer', splitBps: 7000 }, { role: 'support', splitBps: 3000, account: 'none' }]);
+      const handle = await startPayout([
+        { role: 'sourcer', splitBps: 7000 },
+        { role: 'support', splitBps: 3000, account: 'none' },
+      ]);
       const split = await blockedSplit(handle);
-      await handle.executeUpdate(cancelSplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter left the marketplace' }] });
+      await handle.executeUpdate(cancelSplitUpdate, {
+        args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter left the marketplace' }],
+      });
       return handle;
     },
     async 'placement-completed-after-guarantee'() {
@@ -305,14 +391,18 @@ async function recorder(infra: TestInfra) {
     async 'protection-extended-overridden-then-released'() {
       const { m, handle } = await claimed();
       await handle.executeUpdate(extendProtectionUpdate, { args: [{ actor: ADMIN, days: 10, reason: 'dispute pending' }] });
-      await handle.executeUpdate(overrideAttributionUpdate, { args: [{ actor: ADMIN, recruiterId: m.otherRecruiterId, reason: 'earlier outreach' }] });
+      await handle.executeUpdate(overrideAttributionUpdate, {
+        args: [{ actor: ADMIN, recruiterId: m.otherRecruiterId, reason: 'earlier outreach' }],
+      });
       await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.otherRecruiter, reason: 'not a fit' }] });
       return handle;
     },
     async 'protection-release-refused-then-released'() {
       const { m, handle } = await claimed();
       // Data the database refuses (past the API's edge check): the release fails, the window stays.
-      await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.recruiter, reason: 'not\u0000a fit' }] }).catch(() => undefined);
+      await handle
+        .executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.recruiter, reason: 'not\u0000a fit' }] })
+        .catch(() => undefined);
       await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.recruiter, reason: 'not a fit' }] });
       return handle;
     },
@@ -332,15 +422,23 @@ async function recorder(infra: TestInfra) {
     /** Runs one scenario to its end and writes its history; then the server and workers stop. */
     async record(name: string) {
       try {
-        await atsWorker.runUntil(() => automationWorker.runUntil(() => ownershipWorker.runUntil(() => placementsWorker.runUntil(() => worker.runUntil(async () => {
-          const handle = await scenarios[name]!();
-          await handle.result().catch((err: unknown) => {
-            if (!(err instanceof WorkflowContinuedAsNewError)) throw err;
-          });
-          const file = path.join(HISTORIES_DIR, `${name}.json`);
-          await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2)}\n`);
-          console.log(`recorded ${path.relative(PROJECT_ROOT, file)}`);
-        })))));
+        await atsWorker.runUntil(() =>
+          automationWorker.runUntil(() =>
+            ownershipWorker.runUntil(() =>
+              placementsWorker.runUntil(() =>
+                worker.runUntil(async () => {
+                  const handle = await scenarios[name]!();
+                  await handle.result().catch((err: unknown) => {
+                    if (!(err instanceof WorkflowContinuedAsNewError)) throw err;
+                  });
+                  const file = path.join(HISTORIES_DIR, `${name}.json`);
+                  await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2)}\n`);
+                  console.log(`recorded ${path.relative(PROJECT_ROOT, file)}`);
+                }),
+              ),
+            ),
+          ),
+        );
       } finally {
         await Promise.all([env.teardown(), resend.close(), stripe.close(), greenhouse.close(), workable.close(), db.destroy()]);
       }

@@ -24,6 +24,8 @@ export type Query<P extends ApiPath, M extends HttpMethod> = NonNullable<Operati
 export type PathParams<P extends ApiPath, M extends HttpMethod> = NonNullable<Operation<P, M>['parameters']['path']>;
 
 /** The paths answering GET with a cursor page `{ data, nextCursor }`. */
-export type ListPath = { [P in ApiPath]: 'get' extends Method<P> ? (Ok<P> extends { data: unknown[]; nextCursor?: unknown } ? P : never) : never }[ApiPath];
+export type ListPath = {
+  [P in ApiPath]: 'get' extends Method<P> ? (Ok<P> extends { data: unknown[]; nextCursor?: unknown } ? P : never) : never;
+}[ApiPath];
 /** One item of a list path's pages. */
 export type Item<P extends ListPath> = Ok<P> extends { data: (infer I)[] } ? I : never;

@@ -68,8 +68,8 @@ export function onUnauthorized(handler) {
 export function newIdempotencyKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (/** @type {number} */ (bytes[6]) & 0x0f) | 0x40;
-  bytes[8] = (/** @type {number} */ (bytes[8]) & 0x3f) | 0x80;
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
@@ -152,7 +152,11 @@ export async function request(path, { method, params, query, body, signal, idemp
   let res;
   try {
     res = await fetch(urlFor(path, params, query), {
-      method: verb, headers, body: body === undefined ? undefined : JSON.stringify(body), signal, credentials: 'same-origin',
+      method: verb,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+      credentials: 'same-origin',
     });
   } catch (err) {
     if (isAbort(err)) throw err;
@@ -163,7 +167,12 @@ export async function request(path, { method, params, query, body, signal, idemp
 
   /** @type {{ code?: string, message?: string, details?: unknown }} */
   const error = payload?.error ?? {};
-  const apiError = new ApiError(res.status, error.code ?? 'http_error', error.message ?? `Request failed (HTTP ${res.status}).`, error.details);
+  const apiError = new ApiError(
+    res.status,
+    error.code ?? 'http_error',
+    error.message ?? `Request failed (HTTP ${res.status}).`,
+    error.details,
+  );
   if (res.status === 401 && usesStoredToken) unauthorizedHandler(apiError);
   throw apiError;
 }
@@ -219,7 +228,12 @@ export const api = {
    * @param {string} [reason]
    */
   command: (id, command, reason) =>
-    request(`/proposals/{id}/${command}`, { method: post, params: { id }, body: reason ? { reason } : {}, idempotencyKey: newIdempotencyKey() }),
+    request(`/proposals/{id}/${command}`, {
+      method: post,
+      params: { id },
+      body: reason ? { reason } : {},
+      idempotencyKey: newIdempotencyKey(),
+    }),
   /**
    * Approves or rejects an automation waiting for a person; `comment` only when given.
    * @param {string} id
@@ -227,7 +241,12 @@ export const api = {
    * @param {string} [comment]
    */
   decideApproval: (id, verb, comment) =>
-    request(`/approvals/{id}/${verb}`, { method: post, params: { id }, body: comment ? { comment } : {}, idempotencyKey: newIdempotencyKey() }),
+    request(`/approvals/{id}/${verb}`, {
+      method: post,
+      params: { id },
+      body: comment ? { comment } : {},
+      idempotencyKey: newIdempotencyKey(),
+    }),
   /**
    * Acts on a blocked split (platform admins).
    * @param {string} id the payout
@@ -236,9 +255,15 @@ export const api = {
    * @param {Body<`/payouts/{id}/splits/{splitId}/${SplitAction}`, 'post'>} body
    */
   splitAction: (id, splitId, action, body) =>
-    request(`/payouts/{id}/splits/{splitId}/${action}`, { method: post, params: { id, splitId }, body, idempotencyKey: newIdempotencyKey() }),
+    request(`/payouts/{id}/splits/{splitId}/${action}`, {
+      method: post,
+      params: { id, splitId },
+      body,
+      idempotencyKey: newIdempotencyKey(),
+    }),
   listIntegrations: (/** @type {Signal} */ signal) => request('/integrations', { query: { limit: 100 }, signal }),
-  connectIntegration: (/** @type {Body<'/integrations', 'post'>} */ body) => request('/integrations', { method: post, body, idempotencyKey: newIdempotencyKey() }),
+  connectIntegration: (/** @type {Body<'/integrations', 'post'>} */ body) =>
+    request('/integrations', { method: post, body, idempotencyKey: newIdempotencyKey() }),
   /**
    * A command on one integration (`body` for sync: `{ mode }`).
    * @param {string} id
@@ -247,7 +272,8 @@ export const api = {
    */
   integrationCommand: (id, command, body) =>
     request(`/integrations/{id}/${command}`, { method: post, params: { id }, body, idempotencyKey: newIdempotencyKey() }),
-  syncLogs: (/** @type {string} */ id, /** @type {Signal} */ signal) => request('/integrations/{id}/sync-logs', { params: { id }, query: { limit: 10 }, signal }),
+  syncLogs: (/** @type {string} */ id, /** @type {Signal} */ signal) =>
+    request('/integrations/{id}/sync-logs', { params: { id }, query: { limit: 10 }, signal }),
   /** @param {AbortSignal} [signal] */
   uiConfig: (signal) => request('/ui-config', { signal }),
   /** Platform admins: a cookie that lets the Temporal Web UI decrypt payloads through /codec. */
@@ -270,8 +296,12 @@ export const api = {
    */
   placementCommand: (id, command, body) =>
     request(`/placements/{id}/${command}`, {
-      method: /** @type {any} */ (command === 'collaborators' ? 'put' : post), params: { id }, body, idempotencyKey: newIdempotencyKey(),
+      method: /** @type {any} */ (command === 'collaborators' ? 'put' : post),
+      params: { id },
+      body,
+      idempotencyKey: newIdempotencyKey(),
     }),
-  allJobs: (/** @type {Query<'/jobs', 'get'>} */ query, /** @type {Signal} */ signal) => fetchItems('/jobs', { query, signal }).then((r) => r.items),
+  allJobs: (/** @type {Query<'/jobs', 'get'>} */ query, /** @type {Signal} */ signal) =>
+    fetchItems('/jobs', { query, signal }).then((r) => r.items),
   allCandidates: (/** @type {Signal} */ signal) => fetchItems('/candidates', { signal }).then((r) => r.items),
 };

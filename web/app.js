@@ -92,7 +92,12 @@ function renderHeader() {
   nav.hidden = sessionBox.hidden = !me;
   if (!me) return;
   const { role } = me;
-  fill(nav, NAV.filter(([, , , roles]) => roles.includes(role)).map(([path, label, testid]) => h('a', { href: `#${path}`, 'data-testid': testid }, label)));
+  fill(
+    nav,
+    NAV.filter(([, , , roles]) => roles.includes(role)).map(([path, label, testid]) =>
+      h('a', { href: `#${path}`, 'data-testid': testid }, label),
+    ),
+  );
   // Names, not ids: the person (when the directory knows them), their role, their company.
   const [first, ...rest] = [me.name, roleLabel(me.role), me.companyName].filter(Boolean);
   // The user menu: a disclosure, so it works without scripts of its own and closes like any other.
@@ -115,9 +120,17 @@ function renderHeader() {
       { class: 'user-menu-items' },
       h('a', { href: '#/account', 'data-testid': 'menu-account', onclick: () => menu.removeAttribute('open') }, 'Profile and API keys'),
       h('button', { type: 'button', class: 'button button-ghost', 'data-testid': 'sign-out', onclick: () => void signOut() }, 'Sign out'),
-      tokenStore.get() === null && h('button', {
-        type: 'button', class: 'button button-ghost', 'data-testid': 'sign-out-everywhere', onclick: () => void signOut(undefined, { everywhere: true }),
-      }, 'Sign out everywhere'),
+      tokenStore.get() === null &&
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button button-ghost',
+            'data-testid': 'sign-out-everywhere',
+            onclick: () => void signOut(undefined, { everywhere: true }),
+          },
+          'Sign out everywhere',
+        ),
     ),
   );
   fill(sessionBox, menu);
@@ -195,14 +208,25 @@ function render() {
   }
   // Only the sign-in views are rendered without `me`.
   /** @type {ViewContext} */
-  const ctx = { me: /** @type {Me} */ (me), uiConfig, query, params: { id: '' }, signal: controller.signal, navigate, flash, onSignedIn: signIn };
+  const ctx = {
+    me: /** @type {Me} */ (me),
+    uiConfig,
+    query,
+    params: { id: '' },
+    signal: controller.signal,
+    navigate,
+    flash,
+    onSignedIn: signIn,
+  };
   flash = null;
   /** @type {() => Promise<View>} */
   let view = async () => (path === '/sign-in/verify' ? verifyView : path === '/dev-sign-in' ? devSignInView : signInView);
   if (me) {
     const route = ROUTES.find((r) => r.pattern.test(path));
     if (route) ctx.params.id = path.match(route.pattern)?.[1] ?? '';
-    view = route ? async () => /** @type {View} */ (/** @type {Record<string, unknown>} */ (await route.load())[route.view]) : async () => notFoundView;
+    view = route
+      ? async () => /** @type {View} */ (/** @type {Record<string, unknown>} */ (await route.load())[route.view])
+      : async () => notFoundView;
     markActiveNav(path);
     main.append(loading());
   }
@@ -252,7 +276,8 @@ function labelTableCells() {
       for (const row of table.querySelectorAll('tbody tr')) {
         [...row.children].forEach((/** @type {Element} */ el, i) => {
           const cell = /** @type {HTMLElement} */ (el);
-          if (cell.tagName === 'TD' && !cell.hasAttribute('colspan') && headings[i] && cell.dataset.label !== headings[i]) cell.dataset.label = headings[i];
+          if (cell.tagName === 'TD' && !cell.hasAttribute('colspan') && headings[i] && cell.dataset.label !== headings[i])
+            cell.dataset.label = headings[i];
         });
       }
     }

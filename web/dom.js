@@ -35,7 +35,9 @@ export function fill(el, ...children) {
 
 /** @param {Child[]} children @returns {(Node | string)[]} */
 const compact = (children) =>
-  /** @type {(Node | string | number)[]} */ (children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false)).map((c) => (typeof c === 'number' ? String(c) : c));
+  /** @type {(Node | string | number)[]} */ (children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false)).map(
+    (c) => (typeof c === 'number' ? String(c) : c),
+  );
 
 /**
  * Makes `parent`'s children exactly `nodes`, in order, moving only what must move:

@@ -92,9 +92,7 @@ export function formatDateTime(iso) {
 export function formatDuration(ms) {
   const total = Math.max(0, Math.floor(ms / 1000));
   const days = Math.floor(total / 86400);
-  const clock = [Math.floor(total / 3600) % 24, Math.floor(total / 60) % 60, total % 60]
-    .map((n) => String(n).padStart(2, '0'))
-    .join(':');
+  const clock = [Math.floor(total / 3600) % 24, Math.floor(total / 60) % 60, total % 60].map((n) => String(n).padStart(2, '0')).join(':');
   return days > 0 ? `${days}d ${clock}` : clock;
 }
 
@@ -110,7 +108,11 @@ export function formatMoney(cents, currency) {
 
 /** `protectionEndsAt` → `Protection ends at`, `recruiter_id` → `Recruiter ID`. @param {string} key */
 export function humanize(key) {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase().replace(/\bid\b/g, 'ID');
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase()
+    .replace(/\bid\b/g, 'ID');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
@@ -120,10 +122,15 @@ export function humanize(key) {
  */
 export function describeAction(action) {
   switch (action?.type) {
-    case 'advance_stage': return `Move the application to ${action.stage}`;
-    case 'reject_application': return `Reject the application (${action.reason})`;
-    case 'send_email': return `E-mail the ${String(action.to).replace('_', ' ')} (${String(action.template).replace('_', ' ')})`;
-    case 'create_task': return `Create the task "${action.title}" for the recruiter${action.dueInDays ? `, due in ${action.dueInDays} day(s)` : ''}`;
-    default: return action?.type ?? 'Unknown action';
+    case 'advance_stage':
+      return `Move the application to ${action.stage}`;
+    case 'reject_application':
+      return `Reject the application (${action.reason})`;
+    case 'send_email':
+      return `E-mail the ${String(action.to).replace('_', ' ')} (${String(action.template).replace('_', ' ')})`;
+    case 'create_task':
+      return `Create the task "${action.title}" for the recruiter${action.dueInDays ? `, due in ${action.dueInDays} day(s)` : ''}`;
+    default:
+      return action?.type ?? 'Unknown action';
   }
 }

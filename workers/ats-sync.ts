@@ -8,10 +8,16 @@ import { createQueueWorker, runWorkerProcess, type WorkerDeps } from './queue-wo
 
 /** The worker of the `ats-sync` task queue: one sync workflow per integration, the connectors and ingestion. */
 export function createAtsSyncWorker(deps: WorkerDeps & { keyRing: KeyRing; connectorFor?: typeof connectorFor }): Promise<Worker> {
-  return createQueueWorker(deps, TASK_QUEUES.atsSync, createAtsWorkerActivities({ ...deps, connectorFor: deps.connectorFor ?? connectorFor }));
+  return createQueueWorker(
+    deps,
+    TASK_QUEUES.atsSync,
+    createAtsWorkerActivities({ ...deps, connectorFor: deps.connectorFor ?? connectorFor }),
+  );
 }
 
 if (isMain(import.meta.url)) {
   // lib/config.ts requires ATS_CREDENTIALS_KEYS of this process (and the --check-config gate checks it too).
-  runWorkerProcess('ats-sync', TASK_QUEUES.atsSync, (deps, config) => createAtsSyncWorker({ ...deps, keyRing: parseKeyRing(config.ATS_CREDENTIALS_KEYS) }));
+  runWorkerProcess('ats-sync', TASK_QUEUES.atsSync, (deps, config) =>
+    createAtsSyncWorker({ ...deps, keyRing: parseKeyRing(config.ATS_CREDENTIALS_KEYS) }),
+  );
 }

@@ -49,4 +49,3 @@ export function createWorker(build: WorkerBuild): Promise<Worker> {
     interceptors: { ...traced?.interceptors, activity: [permanentFailureInterceptor, ...(traced?.interceptors?.activity ?? [])] },
   });
 }
-

@@ -20,4 +20,3 @@ export function startHealthServer(state: () => State, port: number, host: string
     server.listen(port, host, () => resolve(server.unref()));
   });
 }
-

@@ -10,11 +10,15 @@ import { createQueueWorker, runWorkerProcess, type WorkerDeps } from './queue-wo
  * The worker of the `placements` task queue: placement and payout workflows, Stripe and payout activities.
  * `wrapActivities` lets a test alter them (e.g. fail one) while the worker stays as built here.
  */
-export function createPlacementsWorker(deps: WorkerDeps & { stripe: Stripe; wrapActivities?: (a: PlacementActivities) => PlacementActivities }): Promise<Worker> {
+export function createPlacementsWorker(
+  deps: WorkerDeps & { stripe: Stripe; wrapActivities?: (a: PlacementActivities) => PlacementActivities },
+): Promise<Worker> {
   const activities = createPlacementActivities(deps);
   return createQueueWorker(deps, TASK_QUEUES.placements, deps.wrapActivities ? deps.wrapActivities(activities) : activities);
 }
 
 if (isMain(import.meta.url)) {
-  runWorkerProcess('placements', TASK_QUEUES.placements, (deps, config) => createPlacementsWorker({ ...deps, stripe: createStripe(config) }));
+  runWorkerProcess('placements', TASK_QUEUES.placements, (deps, config) =>
+    createPlacementsWorker({ ...deps, stripe: createStripe(config) }),
+  );
 }

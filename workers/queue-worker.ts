@@ -63,8 +63,15 @@ export interface WorkerDeps {
 /** A task queue's worker: `defaultQueue` unless the deps name another, with the queue's activities. */
 export function createQueueWorker(deps: WorkerDeps, defaultQueue: string, activities: object): Promise<Worker> {
   return createWorker({
-    connection: deps.connection, namespace: deps.namespace, taskQueue: deps.taskQueue ?? defaultQueue, workflowBundle: deps.workflowBundle, activities,
-    dataConverter: deps.dataConverter, maxConcurrentActivities: deps.maxConcurrentActivities, shutdownGraceTime: deps.shutdownGraceTime, tracing: deps.tracing,
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue ?? defaultQueue,
+    workflowBundle: deps.workflowBundle,
+    activities,
+    dataConverter: deps.dataConverter,
+    maxConcurrentActivities: deps.maxConcurrentActivities,
+    shutdownGraceTime: deps.shutdownGraceTime,
+    tracing: deps.tracing,
   });
 }
 
@@ -102,17 +109,45 @@ export function runWorkerProcess<N extends WorkerName>(
     const taskQueue = process.env.WORKER_TASK_QUEUE ?? defaultQueue;
     const bundlePath = workflowBundlePath(process.env, tracing !== undefined);
     const converter = dataConverter(config.PAYLOAD_CODEC_KEYS);
-    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: converter, interceptors: tracing?.clientInterceptors() });
-    const worker = await create({
-      connection, namespace: config.TEMPORAL_NAMESPACE, temporal, db, dataConverter: converter,
-      automationTaskQueue: process.env.AUTOMATION_TASK_QUEUE, resend: createResend(config), emailFrom: config.EMAIL_FROM, appUrl: config.API_PUBLIC_URL, taskQueue,
-      ...(bundlePath && { workflowBundle: { codePath: bundlePath } }),
-      maxConcurrentActivities: Number(process.env.WORKER_MAX_CONCURRENT_ACTIVITIES) || undefined,
-      shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE,
-      tracing,
-    }, config);
-    const health = config.WORKER_HEALTH_PORT ? await startHealthServer(() => worker.getState(), config.WORKER_HEALTH_PORT, config.WORKER_METRICS_HOST) : undefined;
-    logger.info({ taskQueue, metrics: metricsAddress ?? 'off', health: config.WORKER_HEALTH_PORT ?? 'off', bundle: bundlePath ?? 'built at start', tracing: tracing?.serviceName ?? 'off', shutdownGrace: config.WORKER_SHUTDOWN_GRACE }, 'worker started');
+    const temporal = new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      dataConverter: converter,
+      interceptors: tracing?.clientInterceptors(),
+    });
+    const worker = await create(
+      {
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        temporal,
+        db,
+        dataConverter: converter,
+        automationTaskQueue: process.env.AUTOMATION_TASK_QUEUE,
+        resend: createResend(config),
+        emailFrom: config.EMAIL_FROM,
+        appUrl: config.API_PUBLIC_URL,
+        taskQueue,
+        ...(bundlePath && { workflowBundle: { codePath: bundlePath } }),
+        maxConcurrentActivities: Number(process.env.WORKER_MAX_CONCURRENT_ACTIVITIES) || undefined,
+        shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE,
+        tracing,
+      },
+      config,
+    );
+    const health = config.WORKER_HEALTH_PORT
+      ? await startHealthServer(() => worker.getState(), config.WORKER_HEALTH_PORT, config.WORKER_METRICS_HOST)
+      : undefined;
+    logger.info(
+      {
+        taskQueue,
+        metrics: metricsAddress ?? 'off',
+        health: config.WORKER_HEALTH_PORT ?? 'off',
+        bundle: bundlePath ?? 'built at start',
+        tracing: tracing?.serviceName ?? 'off',
+        shutdownGrace: config.WORKER_SHUTDOWN_GRACE,
+      },
+      'worker started',
+    );
     await worker.run();
     health?.close();
     await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'flushing traces failed'));

@@ -23,7 +23,12 @@ export const NOTIFICATION_ACTIVITY: ActivityOptions = {
  */
 export const STRIPE_TRANSFER_ACTIVITY: ActivityOptions = {
   startToCloseTimeout: '30 seconds', // above the SDK's 20 s request timeout (lib/providers.ts)
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [FAILURE_TYPES.TransferRefused] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: [FAILURE_TYPES.TransferRefused],
+  },
 };
 
 /** Reversing a refunded placement's paid splits: several Stripe calls in one activity, retried without limit. */
@@ -41,7 +46,15 @@ export const ATS_ACTIVITY: ActivityOptions = {
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '2 minutes',
   retry: {
-    initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8,
-    nonRetryableErrorTypes: [FAILURE_TYPES.AtsAuthFailed, FAILURE_TYPES.AtsRequestRejected, FAILURE_TYPES.IntegrationNotFound, FAILURE_TYPES.SyncSuperseded],
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: [
+      FAILURE_TYPES.AtsAuthFailed,
+      FAILURE_TYPES.AtsRequestRejected,
+      FAILURE_TYPES.IntegrationNotFound,
+      FAILURE_TYPES.SyncSuperseded,
+    ],
   },
 };

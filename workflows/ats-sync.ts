@@ -1,5 +1,4 @@
-import type {
-  ApplicationFailure} from '@temporalio/workflow';
+import type { ApplicationFailure } from '@temporalio/workflow';
 import {
   allHandlersFinished,
   condition,
@@ -64,9 +63,15 @@ export {
 
 const ENTITIES: SyncEntity[] = ['jobs', 'candidates', 'applications'];
 
-const db = proxyActivities<Pick<AtsWorkflowActivities, 'recordIntegration' | 'setIntegrationState' | 'saveIntegrationConfig' | 'ingestWebhookEvents'>>(DATABASE_ACTIVITY);
+const db =
+  proxyActivities<
+    Pick<AtsWorkflowActivities, 'recordIntegration' | 'setIntegrationState' | 'saveIntegrationConfig' | 'ingestWebhookEvents'>
+  >(DATABASE_ACTIVITY);
 const email = proxyActivities<Pick<AtsWorkflowActivities, 'sendIntegrationAuthFailedEmail'>>(NOTIFICATION_ACTIVITY);
-const ats = proxyActivities<Pick<AtsWorkflowActivities, 'syncEntity' | 'pushApplication' | 'testConnection' | 'registerWebhooks' | 'removeWebhooks'>>(ATS_ACTIVITY);
+const ats =
+  proxyActivities<Pick<AtsWorkflowActivities, 'syncEntity' | 'pushApplication' | 'testConnection' | 'registerWebhooks' | 'removeWebhooks'>>(
+    ATS_ACTIVITY,
+  );
 
 /** Webhook subscriptions through the platform's API on connect / resume, removed on disconnect (new commands: patched). */
 const WEBHOOK_SUBSCRIPTIONS_PATCH = 'ats-webhook-subscriptions';
@@ -112,10 +117,20 @@ class Integration {
   constructor(private readonly input: AtsSyncInput) {
     const emptyEntity = (): EntityStatus => ({ checkpoint: null, lastSuccessAt: null, lastError: null, lastRun: null });
     this.status = input.status ?? {
-      integrationId: input.integrationId, platform: input.platform, state: 'active', syncing: false, config: input.config, runs: 0,
-      lastRunAt: null, nextRunAt: null, lastSuccessAt: null, lastError: null, consecutiveFailures: 0,
+      integrationId: input.integrationId,
+      platform: input.platform,
+      state: 'active',
+      syncing: false,
+      config: input.config,
+      runs: 0,
+      lastRunAt: null,
+      nextRunAt: null,
+      lastSuccessAt: null,
+      lastError: null,
+      consecutiveFailures: 0,
       entities: { jobs: emptyEntity(), candidates: emptyEntity(), applications: emptyEntity() },
-      webhookEvents: { received: 0, stored: 0, duplicates: 0 }, pushes: { done: 0, failed: 0, pending: 0 },
+      webhookEvents: { received: 0, stored: 0, duplicates: 0 },
+      pushes: { done: 0, failed: 0, pending: 0 },
     };
     this.pushes = [...(input.pendingPushes ?? [])];
     this.events = [...(input.pendingEvents ?? [])];
@@ -231,7 +246,11 @@ class Integration {
   async workArrived(): Promise<boolean> {
     const { status } = this;
     await condition(
-      () => status.state === 'deleted' || this.events.length > 0 || this.configChanged || (this.active() && (this.requested !== null || this.pushes.length > 0)),
+      () =>
+        status.state === 'deleted' ||
+        this.events.length > 0 ||
+        this.configChanged ||
+        (this.active() && (this.requested !== null || this.pushes.length > 0)),
       this.active() ? Math.max(1, this.msUntilDue()) : undefined,
     );
     if (status.state === 'deleted') return false;
@@ -286,7 +305,14 @@ class Integration {
   async continueAsNew(): Promise<never> {
     await condition(allHandlersFinished);
     const { status, pushes, events } = this;
-    return continueAsNew<typeof atsSyncWorkflow>({ ...this.input, record: undefined, config: status.config, status, pendingPushes: pushes, pendingEvents: events });
+    return continueAsNew<typeof atsSyncWorkflow>({
+      ...this.input,
+      record: undefined,
+      config: status.config,
+      status,
+      pendingPushes: pushes,
+      pendingEvents: events,
+    });
   }
 
   // ── Steps ───────────────────────────────────────────────────────────────────────────
@@ -302,7 +328,12 @@ class Integration {
     for (const entity of ENTITIES.filter((e) => status.config.entities[e])) {
       const entityStatus = status.entities[entity];
       try {
-        const result = await ats.syncEntity({ integrationId: this.input.integrationId, entity, mode, runId: `${workflowInfo().workflowId}:run-${status.runs}:${entity}` });
+        const result = await ats.syncEntity({
+          integrationId: this.input.integrationId,
+          entity,
+          mode,
+          runId: `${workflowInfo().workflowId}:run-${status.runs}:${entity}`,
+        });
         const { entity: _e, checkpoint, ...counts } = result;
         Object.assign(entityStatus, { checkpoint, lastSuccessAt: new Date().toISOString(), lastError: null, lastRun: counts });
       } catch (err) {
@@ -348,7 +379,11 @@ class Integration {
   private async authFailed(message: string) {
     await this.setState('auth_failed', message);
     try {
-      await email.sendIntegrationAuthFailedEmail({ integrationId: this.input.integrationId, occurrence: `${this.status.runs}`, error: message });
+      await email.sendIntegrationAuthFailedEmail({
+        integrationId: this.input.integrationId,
+        occurrence: `${this.status.runs}`,
+        error: message,
+      });
     } catch {
       // The state and NeedsAttention already tell; a failing e-mail must not hold the integration.
     }
@@ -366,7 +401,10 @@ class Integration {
       { key: SEARCH_ATTRIBUTES.IntegrationPlatform, value: input.platform },
       { key: SEARCH_ATTRIBUTES.CompanyId, value: input.companyId },
       { key: SEARCH_ATTRIBUTES.IntegrationState, value: status.state },
-      { key: SEARCH_ATTRIBUTES.NeedsAttention, value: status.state === 'auth_failed' || status.consecutiveFailures >= ATTENTION_AFTER_FAILURES },
+      {
+        key: SEARCH_ATTRIBUTES.NeedsAttention,
+        value: status.state === 'auth_failed' || status.consecutiveFailures >= ATTENTION_AFTER_FAILURES,
+      },
     ]);
   }
 

@@ -1,11 +1,4 @@
-import {
-  ActivityFailure,
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { AutomationActivities } from '../activities/index.js';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actors.js';
 import {
@@ -130,8 +123,18 @@ class Execution {
     const expiresAt = new Date(Date.now() + input.approvalTimeoutHours * HOUR_MS).toISOString();
     view.approval = { status: 'pending', expiresAt, decidedBy: null, comment: null };
     await db.openApproval({
-      executionId: input.executionId, companyId: input.companyId, approverRole: input.approverRole, requestedAt: this.now(), expiresAt,
-      summary: { ruleName: input.ruleName, trigger: input.event.type, entityType: input.event.entityType, entityId: input.event.entityId, actions: input.actions },
+      executionId: input.executionId,
+      companyId: input.companyId,
+      approverRole: input.approverRole,
+      requestedAt: this.now(),
+      expiresAt,
+      summary: {
+        ruleName: input.ruleName,
+        trigger: input.event.type,
+        entityType: input.event.entityType,
+        entityId: input.event.entityId,
+        actions: input.actions,
+      },
     });
     view.status = 'awaiting_approval';
     this.show();
@@ -169,7 +172,14 @@ class Execution {
     const { view } = this;
     view.status = status;
     this.show();
-    await db.finishExecution({ executionId: this.input.executionId, status, conditionsMet: view.conditionsMet, actionsTaken: view.actionsTaken, error: view.error, at: this.now() });
+    await db.finishExecution({
+      executionId: this.input.executionId,
+      status,
+      conditionsMet: view.conditionsMet,
+      actionsTaken: view.actionsTaken,
+      error: view.error,
+      at: this.now(),
+    });
     await condition(allHandlersFinished);
     return view;
   }
@@ -186,17 +196,27 @@ class Execution {
     this.view.approval!.status = 'expired';
     this.view.status = 'expired';
     this.show();
-    await db.recordApprovalDecision({ executionId: this.input.executionId, status: 'expired', actor: SYSTEM_ACTOR, comment: null, at: this.now() });
+    await db.recordApprovalDecision({
+      executionId: this.input.executionId,
+      status: 'expired',
+      actor: SYSTEM_ACTOR,
+      comment: null,
+      at: this.now(),
+    });
   }
 
   private runAction(action: AutomationAction, key: string, approvedBy: Actor | undefined): Promise<unknown> {
     const { input } = this;
     const context = { key, executionId: input.executionId, event: input.event, approvedBy: approvedBy ?? null, at: this.now() };
     switch (action.type) {
-      case 'advance_stage': return db.changeApplicationStage({ ...context, stage: action.stage, reason: `automation rule "${input.ruleName}"` });
-      case 'reject_application': return db.changeApplicationStage({ ...context, stage: 'rejected', reason: action.reason });
-      case 'create_task': return db.createRecruiterTask({ ...context, title: action.title, dueInDays: action.dueInDays });
-      case 'send_email': return email.sendAutomationEmail({ ...context, template: action.template, to: action.to });
+      case 'advance_stage':
+        return db.changeApplicationStage({ ...context, stage: action.stage, reason: `automation rule "${input.ruleName}"` });
+      case 'reject_application':
+        return db.changeApplicationStage({ ...context, stage: 'rejected', reason: action.reason });
+      case 'create_task':
+        return db.createRecruiterTask({ ...context, title: action.title, dueInDays: action.dueInDays });
+      case 'send_email':
+        return email.sendAutomationEmail({ ...context, template: action.template, to: action.to });
     }
   }
 

@@ -13,10 +13,7 @@ type Publish = (event: DomainEventInput) => Promise<unknown>;
  * Raises `type` about an entity through the publish activity; `occasion` makes the key
  * unique within this workflow (one event per occasion, however often retried).
  */
-export async function raiseDomainEvent(
-  publish: Publish,
-  event: RaisedEvent,
-): Promise<void> {
+export async function raiseDomainEvent(publish: Publish, event: RaisedEvent): Promise<void> {
   if (!patched(DOMAIN_EVENTS_PATCH)) return;
   const { occasion, ...rest } = event;
   await publish({ ...rest, key: `${workflowInfo().workflowId}:${occasion}`, occurredAt: new Date().toISOString() });

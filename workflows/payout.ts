@@ -42,7 +42,10 @@ export {
   retrySplitUpdate,
 } from '../domain/payout.js';
 
-const db = proxyActivities<Pick<PlacementActivities, 'preparePayout' | 'resolveBlockedSplit' | 'completePayout' | 'publishDomainEvent'>>(DATABASE_ACTIVITY);
+const db =
+  proxyActivities<Pick<PlacementActivities, 'preparePayout' | 'resolveBlockedSplit' | 'completePayout' | 'publishDomainEvent'>>(
+    DATABASE_ACTIVITY,
+  );
 const stripe = proxyActivities<Pick<PlacementActivities, 'transferSplit'>>(STRIPE_TRANSFER_ACTIVITY);
 
 /** A split Stripe refuses raises `payout.blocked` at once, not after the round's other transfers (patched() rule). */
@@ -96,7 +99,12 @@ class Payout {
     setHandler(
       changeSplitAccountUpdate,
       // Only the activity's input grows (no new command): runs recorded before replay unchanged.
-      (cmd) => this.resolve(cmd, { kind: 'change_account', stripeAccountId: cmd.stripeAccountId, updateRecruiterAccount: cmd.updateRecruiterAccount === true }),
+      (cmd) =>
+        this.resolve(cmd, {
+          kind: 'change_account',
+          stripeAccountId: cmd.stripeAccountId,
+          updateRecruiterAccount: cmd.updateRecruiterAccount === true,
+        }),
       { validator: ({ actor, splitId, stripeAccountId }) => this.check({ command: 'changeAccount', actor, splitId, stripeAccountId }) },
     );
     setHandler(cancelSplitUpdate, (cmd) => this.resolve(cmd, { kind: 'cancel', reason: cmd.reason }), {
@@ -140,7 +148,8 @@ class Payout {
   async waitForBlockedSplits(round: number) {
     this.setStatus('blocked');
     // Runs from before BLOCKED_AT_REFUSAL_PATCH announce here, once every transfer of the round is done.
-    if (!patched(BLOCKED_AT_REFUSAL_PATCH)) for (const split of this.view.splits.filter((s) => s.status === 'blocked')) await this.announceBlocked(split, round);
+    if (!patched(BLOCKED_AT_REFUSAL_PATCH))
+      for (const split of this.view.splits.filter((s) => s.status === 'blocked')) await this.announceBlocked(split, round);
     await condition(() => !this.has('blocked'));
     this.setStatus('processing');
   }
@@ -167,10 +176,19 @@ class Payout {
   private announceBlocked(split: SplitState, round: number) {
     const { input } = this;
     return raiseDomainEvent(db.publishDomainEvent, {
-      type: 'payout.blocked', occasion: `blocked:${round}:${split.splitId}`, companyId: input.companyId, entityType: 'payout', entityId: input.payoutId,
+      type: 'payout.blocked',
+      occasion: `blocked:${round}:${split.splitId}`,
+      companyId: input.companyId,
+      entityType: 'payout',
+      entityId: input.payoutId,
       data: {
-        payoutId: input.payoutId, placementId: input.placementId, companyId: input.companyId, recruiterId: split.recruiterId,
-        amountCents: split.amountCents, currency: input.currency, reason: split.blockReason,
+        payoutId: input.payoutId,
+        placementId: input.placementId,
+        companyId: input.companyId,
+        recruiterId: split.recruiterId,
+        amountCents: split.amountCents,
+        currency: input.currency,
+        reason: split.blockReason,
       },
     });
   }

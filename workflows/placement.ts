@@ -1,5 +1,4 @@
-import type {
-  ApplicationFailure} from '@temporalio/workflow';
+import type { ApplicationFailure } from '@temporalio/workflow';
 import {
   allHandlersFinished,
   condition,
@@ -57,7 +56,13 @@ export {
 /** The activities the placement calls, by option set. */
 type PlacementDb = Pick<
   PlacementActivities,
-  'createPlacement' | 'transitionPlacement' | 'recordReplacement' | 'replaceCollaborators' | 'settleEscrow' | 'moveApplication' | 'publishDomainEvent'
+  | 'createPlacement'
+  | 'transitionPlacement'
+  | 'recordReplacement'
+  | 'replaceCollaborators'
+  | 'settleEscrow'
+  | 'moveApplication'
+  | 'publishDomainEvent'
 >;
 const db = proxyActivities<PlacementDb>(DATABASE_ACTIVITY);
 const stripe = proxyActivities<Pick<PlacementActivities, 'reversePaidSplits'>>(STRIPE_REVERSAL_ACTIVITY);
@@ -121,8 +126,13 @@ class Placement {
 
   constructor(private readonly input: PlacementInput) {
     this.view = {
-      placementId: input.placementId, state: null, escrowStatus: 'held', candidateId: input.candidateId,
-      guaranteeEndsAt: null, failurePending: false, payoutIds: [],
+      placementId: input.placementId,
+      state: null,
+      escrowStatus: 'held',
+      candidateId: input.candidateId,
+      guaranteeEndsAt: null,
+      failurePending: false,
+      payoutIds: [],
     };
   }
 
@@ -148,9 +158,13 @@ class Placement {
     setHandler(chooseReplacementUpdate, (cmd) => this.chooseReplacement(cmd), {
       validator: ({ actor, candidateId }) => this.check({ command: 'chooseReplacement', actor, candidateId }),
     });
-    setHandler(chooseRefundUpdate, (cmd) => this.chooseResolution('refund', cmd.actor, cmd.reason?.trim() || 'refund after a failed guarantee'), {
-      validator: ({ actor, reason }) => this.check({ command: 'chooseRefund', actor, reason }),
-    });
+    setHandler(
+      chooseRefundUpdate,
+      (cmd) => this.chooseResolution('refund', cmd.actor, cmd.reason?.trim() || 'refund after a failed guarantee'),
+      {
+        validator: ({ actor, reason }) => this.check({ command: 'chooseRefund', actor, reason }),
+      },
+    );
     setHandler(releaseEarlyUpdate, (cmd) => this.chooseResolution('release', cmd.actor, cmd.reason), {
       validator: ({ actor, reason }) => this.check({ command: 'releaseEarly', actor, reason }),
     });
@@ -173,7 +187,9 @@ class Placement {
   }
 
   private guaranteeRunning(): boolean {
-    return this.view.state === 'active' && !this.view.failurePending && this.resolution === undefined && !this.deciding && !this.commands.writing;
+    return (
+      this.view.state === 'active' && !this.view.failurePending && this.resolution === undefined && !this.deciding && !this.commands.writing
+    );
   }
 
   private async activateEarly() {
@@ -186,7 +202,13 @@ class Placement {
     const ends = new Date(new Date(this.view.guaranteeEndsAt!).getTime() + days * DAY_MS).toISOString();
     await this.commands.run(
       'guarantee extension',
-      () => db.transitionPlacement({ ...this.stepOf('extend', actor, reason), to: 'active', guaranteeEndsAt: ends, details: { extendedByDays: days } }),
+      () =>
+        db.transitionPlacement({
+          ...this.stepOf('extend', actor, reason),
+          to: 'active',
+          guaranteeEndsAt: ends,
+          details: { extendedByDays: days },
+        }),
       () => {
         this.view.guaranteeEndsAt = ends;
       },
@@ -262,7 +284,9 @@ class Placement {
     await condition(() => this.activateNow, Math.max(1, new Date(created.startAt).getTime() - Date.now()));
     this.view.guaranteeEndsAt = this.restartGuarantee();
     await db.transitionPlacement({
-      ...this.stepOf('active', SYSTEM_ACTOR), to: 'active', guaranteeEndsAt: this.view.guaranteeEndsAt,
+      ...this.stepOf('active', SYSTEM_ACTOR),
+      to: 'active',
+      guaranteeEndsAt: this.view.guaranteeEndsAt,
       reason: this.activateNow ? 'activated early' : 'start date reached',
     });
     this.view.state = 'active';
@@ -317,7 +341,8 @@ class Placement {
     await db.settleEscrow({ ...this.stepOf('escrow-refunded', actor, reason), status: 'refunded' });
     view.escrowStatus = 'refunded';
     await db.transitionPlacement({
-      ...this.stepOf('failed', actor, reason), to: 'failed',
+      ...this.stepOf('failed', actor, reason),
+      to: 'failed',
       details: { reversedCents: reversal.reversedCents, reversalsRefused: reversal.refused, payouts: settled.map((p) => p.status) },
     });
     view.state = 'failed';
@@ -326,10 +351,20 @@ class Placement {
     this.show();
     const lead = input.collaborators.find((c) => c.role === 'submitter') ?? input.collaborators[0];
     await raiseDomainEvent(db.publishDomainEvent, {
-      type: 'placement.failed', occasion: 'failed', companyId: input.companyId, entityType: 'placement', entityId: input.placementId,
+      type: 'placement.failed',
+      occasion: 'failed',
+      companyId: input.companyId,
+      entityType: 'placement',
+      entityId: input.placementId,
       data: {
-        placementId: input.placementId, candidateId: view.candidateId, jobId: input.jobId, companyId: input.companyId,
-        recruiterId: lead?.recruiterId ?? null, feeCents: input.feeCents, currency: input.currency, reason,
+        placementId: input.placementId,
+        candidateId: view.candidateId,
+        jobId: input.jobId,
+        companyId: input.companyId,
+        recruiterId: lead?.recruiterId ?? null,
+        feeCents: input.feeCents,
+        currency: input.currency,
+        reason,
       },
     });
   }
@@ -347,10 +382,12 @@ class Placement {
     const payoutId = uuid4();
     this.view.payoutIds.push(payoutId);
     const { placementId, companyId, currency } = this.input;
-    this.children.push(await startChild(payoutWorkflow, {
-      workflowId: workflowIds.payout(payoutId),
-      args: [{ payoutId, placementId, companyId, tranche, amountCents, currency }],
-    }));
+    this.children.push(
+      await startChild(payoutWorkflow, {
+        workflowId: workflowIds.payout(payoutId),
+        args: [{ payoutId, placementId, companyId, tranche, amountCents, currency }],
+      }),
+    );
   }
 
   /** The candidate's application follows the placement, through the same stage history and event as every move. */
@@ -358,10 +395,22 @@ class Placement {
     if (!patched(APPLICATION_STAGE_PATCH)) return;
     const { placementId, companyId } = this.input;
     const occasion = `application-${++this.stageMoves}-${to}`;
-    const move = await db.moveApplication({ placementId, candidateId, to, actor, reason, at: this.now(), key: `${placementId}:${occasion}` });
+    const move = await db.moveApplication({
+      placementId,
+      candidateId,
+      to,
+      actor,
+      reason,
+      at: this.now(),
+      key: `${placementId}:${occasion}`,
+    });
     if (!move) return;
     await raiseDomainEvent(db.publishDomainEvent, {
-      type: 'application.stage_changed', occasion, companyId, entityType: 'application', entityId: move.applicationId,
+      type: 'application.stage_changed',
+      occasion,
+      companyId,
+      entityType: 'application',
+      entityId: move.applicationId,
       data: { ...move, source: 'placement' },
     });
   }

@@ -102,7 +102,10 @@ class Proposal {
       refusal: () => this.refusal,
       view: () => this.view,
     });
-    for (const [command, update] of Object.entries(PROPOSAL_COMMAND_UPDATES) as [ProposalCommand, (typeof PROPOSAL_COMMAND_UPDATES)[ProposalCommand]][]) {
+    for (const [command, update] of Object.entries(PROPOSAL_COMMAND_UPDATES) as [
+      ProposalCommand,
+      (typeof PROPOSAL_COMMAND_UPDATES)[ProposalCommand],
+    ][]) {
       setHandler(update, (cmd) => this.decide(command, cmd), {
         validator: ({ actor }) => this.assertMayCommand(command, actor),
       });
@@ -121,13 +124,17 @@ class Proposal {
     const to = COMMAND_TARGET[command];
     let applicationId: string | null | undefined;
     try {
-      await this.commands.run(`proposal ${command}`, async () => {
-        ({ applicationId } = await this.persist(to, actor, reason));
-      }, () => {
-        this.setState(to);
-        this.decisionReason = reason;
-        this.clearFailure();
-      });
+      await this.commands.run(
+        `proposal ${command}`,
+        async () => {
+          ({ applicationId } = await this.persist(to, actor, reason));
+        },
+        () => {
+          this.setState(to);
+          this.decisionReason = reason;
+          this.clearFailure();
+        },
+      );
     } catch (err) {
       if (err instanceof ApplicationFailure) this.recordFailure(command, err);
       throw err;
@@ -142,7 +149,11 @@ class Proposal {
   async record(): Promise<boolean> {
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.CompanyId, value: this.input.companyId }]);
     try {
-      const timeline = await db.createProposal({ ...this.input, workflowId: workflowInfo().workflowId, createdAt: new Date().toISOString() });
+      const timeline = await db.createProposal({
+        ...this.input,
+        workflowId: workflowInfo().workflowId,
+        createdAt: new Date().toISOString(),
+      });
       this.view.decisionDeadline = timeline.decisionDeadline;
       this.view.reminderAt = timeline.reminderAt;
       this.setState('proposed');
@@ -177,10 +188,19 @@ class Proposal {
     const decision = view.state as keyof typeof DECISION_EVENT;
     if (!DECISION_EVENT[decision]) return;
     await raiseDomainEvent(db.publishDomainEvent, {
-      type: DECISION_EVENT[decision], occasion: decision, companyId: input.companyId, entityType: 'proposal', entityId: input.proposalId,
+      type: DECISION_EVENT[decision],
+      occasion: decision,
+      companyId: input.companyId,
+      entityType: 'proposal',
+      entityId: input.proposalId,
       data: {
-        proposalId: input.proposalId, candidateId: input.candidateId, jobId: input.jobId, companyId: input.companyId, recruiterId: input.recruiterId,
-        ...(view.applicationId && { applicationId: view.applicationId }), ...(decision === 'declined' && this.decisionReason && { reason: this.decisionReason }),
+        proposalId: input.proposalId,
+        candidateId: input.candidateId,
+        jobId: input.jobId,
+        companyId: input.companyId,
+        recruiterId: input.recruiterId,
+        ...(view.applicationId && { applicationId: view.applicationId }),
+        ...(decision === 'declined' && this.decisionReason && { reason: this.decisionReason }),
       },
     });
   }

@@ -1,12 +1,5 @@
 import type { SignalDefinition } from '@temporalio/common';
-import {
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OwnershipActivities } from '../activities/index.js';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actors.js';
 import { FAILURE_TYPES } from '../domain/failure-types.js';
@@ -40,7 +33,10 @@ export {
   submissionBlockedSignal,
 } from '../domain/protection.js';
 
-const db = proxyActivities<Pick<OwnershipActivities, 'claimCandidate' | 'changeProtection' | 'recordMarketplaceEvent' | 'publishDomainEvent'>>(DATABASE_ACTIVITY);
+const db =
+  proxyActivities<Pick<OwnershipActivities, 'claimCandidate' | 'changeProtection' | 'recordMarketplaceEvent' | 'publishDomainEvent'>>(
+    DATABASE_ACTIVITY,
+  );
 const email = proxyActivities<Pick<OwnershipActivities, 'sendProtectionEmail'>>(NOTIFICATION_ACTIVITY);
 
 /** Release, override and extend change the view only once their projection write succeeded (before: at once, then written). */
@@ -108,7 +104,14 @@ class Protection {
     }
     this.claiming = true;
     try {
-      const claimed = await db.claimCandidate({ candidateId: this.candidateId, recruiterId, actor, jobId, workflowId: workflowInfo().workflowId, at: this.now() });
+      const claimed = await db.claimCandidate({
+        candidateId: this.candidateId,
+        recruiterId,
+        actor,
+        jobId,
+        workflowId: workflowInfo().workflowId,
+        at: this.now(),
+      });
       Object.assign(this.view, { state: 'protected', recruiterId: claimed.recruiterId, protectionEndsAt: claimed.protectionEndsAt });
       this.noticeDaysBefore = claimed.noticeDaysBefore;
       this.show();
@@ -124,11 +127,20 @@ class Protection {
   private async recordConflict(recruiterId: string, actor: Actor, jobId: string | undefined) {
     const { candidateId, view } = this;
     await db.recordMarketplaceEvent({
-      key: this.key('claim-conflict'), type: 'sourcing_conflict', candidateId, recruiterId, actor,
-      details: { owner: view.recruiterId, jobId: jobId ?? null }, at: this.now(),
+      key: this.key('claim-conflict'),
+      type: 'sourcing_conflict',
+      candidateId,
+      recruiterId,
+      actor,
+      details: { owner: view.recruiterId, jobId: jobId ?? null },
+      at: this.now(),
     });
     await raiseDomainEvent(db.publishDomainEvent, {
-      type: 'sourcing.conflict', occasion: `claim-conflict:${this.step}`, companyId: null, entityType: 'candidate', entityId: candidateId,
+      type: 'sourcing.conflict',
+      occasion: `claim-conflict:${this.step}`,
+      companyId: null,
+      entityType: 'candidate',
+      entityId: candidateId,
       data: { candidateId, recruiterId, ownerRecruiterId: view.recruiterId, jobId: jobId ?? null },
     });
   }
@@ -137,9 +149,16 @@ class Protection {
     // The same activity either way (histories from before outreach was covered replay unchanged).
     const outreach = blocked.via === 'outreach';
     await db.recordMarketplaceEvent({
-      key: this.key('submission-blocked'), type: outreach ? 'protected_outreach_blocked' : 'protected_submission_blocked',
-      candidateId: this.candidateId, recruiterId: blocked.recruiterId, actor: blocked.actor,
-      details: { ...(outreach ? { via: 'outreach' } : { jobId: blocked.jobId }), protectionEndsAt: this.view.protectionEndsAt, owner: this.view.recruiterId },
+      key: this.key('submission-blocked'),
+      type: outreach ? 'protected_outreach_blocked' : 'protected_submission_blocked',
+      candidateId: this.candidateId,
+      recruiterId: blocked.recruiterId,
+      actor: blocked.actor,
+      details: {
+        ...(outreach ? { via: 'outreach' } : { jobId: blocked.jobId }),
+        protectionEndsAt: this.view.protectionEndsAt,
+        owner: this.view.recruiterId,
+      },
       at: blocked.at,
     });
   }
@@ -147,7 +166,16 @@ class Protection {
   private async release({ actor, reason }: { actor: Actor; reason?: string }) {
     await this.commands.run(
       'protection release',
-      () => db.changeProtection({ candidateId: this.candidateId, key: this.key('released'), actor, at: this.now(), reason: reason ?? null, state: 'released', decision: 'release' }),
+      () =>
+        db.changeProtection({
+          candidateId: this.candidateId,
+          key: this.key('released'),
+          actor,
+          at: this.now(),
+          reason: reason ?? null,
+          state: 'released',
+          decision: 'release',
+        }),
       () => {
         this.view.state = 'released';
         this.show();
@@ -160,7 +188,16 @@ class Protection {
     const loser = this.view.recruiterId!;
     await this.commands.run(
       'protection override',
-      () => db.changeProtection({ candidateId: this.candidateId, key: this.key('override'), actor, at: this.now(), reason, recruiterId, decision: 'override_attribution' }),
+      () =>
+        db.changeProtection({
+          candidateId: this.candidateId,
+          key: this.key('override'),
+          actor,
+          at: this.now(),
+          reason,
+          recruiterId,
+          decision: 'override_attribution',
+        }),
       () => {
         this.view.recruiterId = recruiterId;
       },
@@ -173,7 +210,16 @@ class Protection {
     const protectionEndsAt = new Date(new Date(this.view.protectionEndsAt!).getTime() + days * DAY_MS).toISOString();
     await this.commands.run(
       'protection extension',
-      () => db.changeProtection({ candidateId: this.candidateId, key: this.key('extend'), actor, at: this.now(), reason, protectionEndsAt, decision: 'extend_protection' }),
+      () =>
+        db.changeProtection({
+          candidateId: this.candidateId,
+          key: this.key('extend'),
+          actor,
+          at: this.now(),
+          reason,
+          protectionEndsAt,
+          decision: 'extend_protection',
+        }),
       () => {
         this.view.protectionEndsAt = protectionEndsAt;
         this.show();
@@ -217,9 +263,20 @@ class Protection {
   private async expire() {
     this.view.state = 'expired';
     this.show();
-    await db.changeProtection({ candidateId: this.candidateId, key: this.key('expired'), actor: SYSTEM_ACTOR, at: this.now(), state: 'expired', reason: 'protection window ended' });
+    await db.changeProtection({
+      candidateId: this.candidateId,
+      key: this.key('expired'),
+      actor: SYSTEM_ACTOR,
+      at: this.now(),
+      state: 'expired',
+      reason: 'protection window ended',
+    });
     await raiseDomainEvent(db.publishDomainEvent, {
-      type: 'protection.expired', occasion: 'expired', companyId: null, entityType: 'candidate', entityId: this.candidateId,
+      type: 'protection.expired',
+      occasion: 'expired',
+      companyId: null,
+      entityType: 'candidate',
+      entityId: this.candidateId,
       data: { candidateId: this.candidateId, recruiterId: this.view.recruiterId },
     });
   }
@@ -229,7 +286,12 @@ class Protection {
   private async notify(recruiterId: string, event: 'ending' | 'overridden', reason?: string) {
     try {
       await email.sendProtectionEmail({
-        candidateId: this.candidateId, recruiterId, event, protectionEndsAt: this.view.protectionEndsAt!, reason, key: this.key(`email-${event}`),
+        candidateId: this.candidateId,
+        recruiterId,
+        event,
+        protectionEndsAt: this.view.protectionEndsAt!,
+        reason,
+        key: this.key(`email-${event}`),
       });
     } catch {
       // A notice that keeps failing must not hold the window.

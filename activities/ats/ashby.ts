@@ -17,18 +17,36 @@ import {
 } from './types.js';
 
 interface AshbyApplication {
-  id: string; status: string; updatedAt?: string; candidate: { id: string }; job: { id: string } | null;
+  id: string;
+  status: string;
+  updatedAt?: string;
+  candidate: { id: string };
+  job: { id: string } | null;
   currentInterviewStage: { title: string } | null;
 }
 interface AshbyCandidate {
-  id: string; name: string; primaryEmailAddress: { value: string } | null; updatedAt?: string;
-  tags?: (string | { id: string; title: string })[]; applicationIds?: string[];
+  id: string;
+  name: string;
+  primaryEmailAddress: { value: string } | null;
+  updatedAt?: string;
+  tags?: (string | { id: string; title: string })[];
+  applicationIds?: string[];
 }
-interface AshbyJob { id: string; title: string; status: string; updatedAt?: string }
+interface AshbyJob {
+  id: string;
+  title: string;
+  status: string;
+  updatedAt?: string;
+}
 type AshbyError = string | { code?: string; message?: string };
 interface AshbyResponse<T> {
-  success: boolean; results: T; errors?: AshbyError[]; errorInfo?: { code?: string; message?: string };
-  moreDataAvailable?: boolean; nextCursor?: string | null; syncToken?: string | null;
+  success: boolean;
+  results: T;
+  errors?: AshbyError[];
+  errorInfo?: { code?: string; message?: string };
+  moreDataAvailable?: boolean;
+  nextCursor?: string | null;
+  syncToken?: string | null;
 }
 
 /**
@@ -85,7 +103,8 @@ export function createAshbyConnector(config: ConnectorConfig): AtsConnector {
       res = await atsFetch('ashby', `${base}/${method}`, { method: 'POST', headers, body: JSON.stringify(body), fetch: config.fetch });
     } catch (err) {
       // Should Ashby send a refused sync token with a 4xx status, it still means "sync fully".
-      if (err instanceof AtsRequestError && [...RESYNC].some((code) => err.message.includes(code))) throw new AtsResyncRequiredError(err.message);
+      if (err instanceof AtsRequestError && [...RESYNC].some((code) => err.message.includes(code)))
+        throw new AtsResyncRequiredError(err.message);
       throw err;
     }
     let parsed: AshbyResponse<T>;
@@ -100,11 +119,13 @@ export function createAshbyConnector(config: ConnectorConfig): AtsConnector {
 
   /** The error a `{success:false}` answer (HTTP 200 included) stands for. */
   function refusal(method: string, res: AshbyResponse<unknown>, status: number): Error {
-    const codes = [res.errorInfo?.code, ...(res.errors ?? []).map((e) => (typeof e === 'string' ? e : e.code ?? e.message))]
-      .filter((c): c is string => typeof c === 'string' && c.length > 0);
+    const codes = [res.errorInfo?.code, ...(res.errors ?? []).map((e) => (typeof e === 'string' ? e : (e.code ?? e.message)))].filter(
+      (c): c is string => typeof c === 'string' && c.length > 0,
+    );
     const message = `ashby: ${method} failed: ${[...new Set(codes)].join(', ') || 'no error given'}${res.errorInfo?.message ? ` (${res.errorInfo.message})` : ''}`;
     if (codes.some((c) => RESYNC.has(c))) return new AtsResyncRequiredError(message);
-    if (codes.some((c) => CURSOR_GONE.has(c))) return new AtsRequestError(`${message}: the run must start again from its first page`, status, true);
+    if (codes.some((c) => CURSOR_GONE.has(c)))
+      return new AtsRequestError(`${message}: the run must start again from its first page`, status, true);
     if (codes.some((c) => AUTH.test(c))) return new AtsAuthError(message, codes.some((c) => /permission|forbidden/i.test(c)) ? 403 : 401);
     if (codes.some((c) => THROTTLED.test(c))) return new AtsRateLimitError(message, null);
     // A refusal that names no code is not known to repeat: leave it retryable.
@@ -121,7 +142,8 @@ export function createAshbyConnector(config: ConnectorConfig): AtsConnector {
     if (!Array.isArray(res.results)) throw new AtsRequestError(`ashby: ${method} answered without a results list`, 200, false);
     if (res.moreDataAvailable) {
       // Never end a run early (or loop on one page): a next page must come with a new cursor.
-      if (!res.nextCursor || res.nextCursor === req.cursor) throw new AtsRequestError(`ashby: ${method} has more data but gave no new cursor`, 200, false);
+      if (!res.nextCursor || res.nextCursor === req.cursor)
+        throw new AtsRequestError(`ashby: ${method} has more data but gave no new cursor`, 200, false);
       return { items: res.results.map(map), nextCursor: res.nextCursor };
     }
     return { items: res.results.map(map), nextCursor: null, platformCheckpoint: res.syncToken ?? null };
@@ -141,25 +163,36 @@ export function createAshbyConnector(config: ConnectorConfig): AtsConnector {
 
   return {
     platform: 'ashby',
-    capabilities: { incremental: { jobs: 'updated_since', candidates: 'updated_since', applications: 'updated_since' }, webhooks: true, push: true },
+    capabilities: {
+      incremental: { jobs: 'updated_since', candidates: 'updated_since', applications: 'updated_since' },
+      webhooks: true,
+      push: true,
+    },
 
     /** One tiny read per list the sync needs, so a key lacking a permission is refused when connecting, not on the first sync. */
     async testConnection() {
       for (const method of ['job.list', 'candidate.list', 'application.list']) await rpc(method, { limit: 1 });
     },
 
-    listJobs: (req) => list('job.list', req, (j: AshbyJob): CanonicalJob => ({
-      externalId: j.id,
-      title: j.title,
-      status: j.status === 'Open' ? 'open' : j.status === 'Draft' ? 'draft' : 'closed',
-      updatedAt: j.updatedAt ?? null,
-      deleted: false,
-      raw: j,
-    })),
+    listJobs: (req) =>
+      list('job.list', req, (j: AshbyJob): CanonicalJob => ({
+        externalId: j.id,
+        title: j.title,
+        status: j.status === 'Open' ? 'open' : j.status === 'Draft' ? 'draft' : 'closed',
+        updatedAt: j.updatedAt ?? null,
+        deleted: false,
+        raw: j,
+      })),
 
-    listCandidates: (req) => list('candidate.list', req, (c: AshbyCandidate): CanonicalCandidate => ({
-      externalId: c.id, fullName: c.name, email: c.primaryEmailAddress?.value ?? null, updatedAt: c.updatedAt ?? null, deleted: false, raw: c,
-    })),
+    listCandidates: (req) =>
+      list('candidate.list', req, (c: AshbyCandidate): CanonicalCandidate => ({
+        externalId: c.id,
+        fullName: c.name,
+        email: c.primaryEmailAddress?.value ?? null,
+        updatedAt: c.updatedAt ?? null,
+        deleted: false,
+        raw: c,
+      })),
 
     listApplications: (req) => list('application.list', req, application),
 
@@ -181,7 +214,8 @@ export function createAshbyConnector(config: ConnectorConfig): AtsConnector {
         }
       }
       let candidate = tagged ?? (email ? found.find((c) => c.primaryEmailAddress?.value.toLowerCase() === email.toLowerCase()) : undefined);
-      if (!candidate) candidate = (await rpc<AshbyCandidate>('candidate.create', { name: input.candidate.fullName, ...(email && { email }) })).results;
+      if (!candidate)
+        candidate = (await rpc<AshbyCandidate>('candidate.create', { name: input.candidate.fullName, ...(email && { email }) })).results;
       if (!tagged) {
         const tagId = (await rpc<{ id: string }>('candidateTag.create', { title: tag })).results.id;
         await rpc('candidate.addTag', { candidateId: candidate.id, tagId });
@@ -201,16 +235,18 @@ export function createAshbyConnector(config: ConnectorConfig): AtsConnector {
 
     parseWebhook(rawBody) {
       const body = JSON.parse(rawBody.toString('utf8')) as {
-        action?: string; webhookActionId?: string;
+        action?: string;
+        webhookActionId?: string;
         data?: { application?: AshbyApplication; candidate?: { id: string }; job?: { id: string } };
       };
       const base = body.action ? WEBHOOK_ACTIONS[body.action] : undefined;
       if (!base) return []; // ping and actions we do not follow
       const app = body.data?.application;
       // An update that archives or hires says more than "updated".
-      const eventType: CanonicalEventType = base === 'application.updated' && app
-        ? ({ hired: 'application.hired', rejected: 'application.rejected', active: base } as const)[applicationStatus(app.status)]
-        : base;
+      const eventType: CanonicalEventType =
+        base === 'application.updated' && app
+          ? ({ hired: 'application.hired', rejected: 'application.rejected', active: base } as const)[applicationStatus(app.status)]
+          : base;
       const event: CanonicalEvent = {
         eventType,
         providerEventId: body.webhookActionId ?? createHash('sha256').update(rawBody).digest('hex'),

@@ -10,13 +10,33 @@ import {
   type Page,
 } from './types.js';
 
-interface BambooApplicant { id: number | string; firstName: string; lastName: string; email: string | null; source?: string | null }
-interface BambooApplication {
-  id: number | string; appliedDate?: string; lastUpdatedDate?: string | null; status: { id?: number | null; label: string } | null;
-  applicant: BambooApplicant; job: { id: number | string; title?: { label: string } } | null; source?: string | null;
+interface BambooApplicant {
+  id: number | string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  source?: string | null;
 }
-interface BambooJob { id: number | string; title: { label: string } | string; status: { label: string } | null; lastUpdatedDate?: string | null }
-interface ApplicationsEnvelope { applications: BambooApplication[]; paginationComplete: boolean; nextPageUrl?: string | null }
+interface BambooApplication {
+  id: number | string;
+  appliedDate?: string;
+  lastUpdatedDate?: string | null;
+  status: { id?: number | null; label: string } | null;
+  applicant: BambooApplicant;
+  job: { id: number | string; title?: { label: string } } | null;
+  source?: string | null;
+}
+interface BambooJob {
+  id: number | string;
+  title: { label: string } | string;
+  status: { label: string } | null;
+  lastUpdatedDate?: string | null;
+}
+interface ApplicationsEnvelope {
+  applications: BambooApplication[];
+  paginationComplete: boolean;
+  nextPageUrl?: string | null;
+}
 
 const WEBHOOK_TOLERANCE_MS = 5 * 60_000;
 /**
@@ -59,20 +79,31 @@ export function createBambooHrConnector(config: ConnectorConfig): AtsConnector {
     try {
       return (await res.json()) as T;
     } catch (err) {
-      throw new AtsRequestError(`bamboohr: ${init.method ?? 'GET'} ${path} answered ${res.status} with a body that is not JSON: ${String(err)}`, res.status, false);
+      throw new AtsRequestError(
+        `bamboohr: ${init.method ?? 'GET'} ${path} answered ${res.status} with a body that is not JSON: ${String(err)}`,
+        res.status,
+        false,
+      );
     }
   }
 
   /** One page of applications; `cursor` is the page number the previous page pointed to. */
-  async function applications(cursor: string | null, filter: Record<string, string> = {}): Promise<{ rows: BambooApplication[]; next: string | null }> {
+  async function applications(
+    cursor: string | null,
+    filter: Record<string, string> = {},
+  ): Promise<{ rows: BambooApplication[]; next: string | null }> {
     const page = cursor ?? '1';
     if (!/^[1-9]\d*$/.test(page)) throw new AtsRequestError(`bamboohr: ${page} is not a page number`, null, true);
-    const body = await request<ApplicationsEnvelope | BambooApplication[]>(`/applications?${new URLSearchParams({ ...EVERYTHING, ...filter, page })}`);
+    const body = await request<ApplicationsEnvelope | BambooApplication[]>(
+      `/applications?${new URLSearchParams({ ...EVERYTHING, ...filter, page })}`,
+    );
     if (Array.isArray(body)) return { rows: body, next: null }; // an unpaginated answer is the whole list
-    if (!Array.isArray(body.applications)) throw new AtsRequestError('bamboohr: /applications answered without an applications list', 200, false);
+    if (!Array.isArray(body.applications))
+      throw new AtsRequestError('bamboohr: /applications answered without an applications list', 200, false);
     if (body.paginationComplete) return { rows: body.applications, next: null };
     // An incomplete run ending here would let the ingestion delete what it did not reach: refuse it.
-    if (body.applications.length === 0) throw new AtsRequestError(`bamboohr: page ${page} of /applications is empty but pagination is not complete`, 200, false);
+    if (body.applications.length === 0)
+      throw new AtsRequestError(`bamboohr: page ${page} of /applications is empty but pagination is not complete`, 200, false);
     const fromUrl = body.nextPageUrl ? new URL(body.nextPageUrl, root).searchParams.get('page') : null;
     const next = fromUrl && /^\d+$/.test(fromUrl) && Number(fromUrl) > Number(page) ? fromUrl : String(Number(page) + 1);
     return { rows: body.applications, next };
@@ -94,7 +125,12 @@ export function createBambooHrConnector(config: ConnectorConfig): AtsConnector {
   };
   const candidate = (p: BambooApplicant): CanonicalCandidate => ({
     // An applicant has no change time of its own (its applications' would differ page to page).
-    externalId: String(p.id), fullName: `${p.firstName ?? ''} ${p.lastName ?? ''}`.trim(), email: p.email || null, updatedAt: null, deleted: false, raw: p,
+    externalId: String(p.id),
+    fullName: `${p.firstName ?? ''} ${p.lastName ?? ''}`.trim(),
+    email: p.email || null,
+    updatedAt: null,
+    deleted: false,
+    raw: p,
   });
 
   return {
@@ -150,7 +186,9 @@ export function createBambooHrConnector(config: ConnectorConfig): AtsConnector {
         do {
           const page: { rows: BambooApplication[]; next: string | null } = await applications(cursor, filter);
           // Checked again: a filter the platform ignored would list other people's applications.
-          const mine = page.rows.find((row) => (!row.job || String(row.job.id) === input.jobExternalId) && sameApplicant(row, input.candidate));
+          const mine = page.rows.find(
+            (row) => (!row.job || String(row.job.id) === input.jobExternalId) && sameApplicant(row, input.candidate),
+          );
           if (mine) return { applicationExternalId: String(mine.id), candidateExternalId: String(mine.applicant.id) };
           cursor = page.next;
         } while (cursor);
@@ -161,17 +199,29 @@ export function createBambooHrConnector(config: ConnectorConfig): AtsConnector {
 
       const [firstName = '', ...rest] = input.candidate.fullName.trim().split(/\s+/);
       const form = new FormData();
-      const fields = { firstName, lastName: rest.join(' '), email: input.candidate.email?.trim() ?? '', jobId: input.jobExternalId, source: bambooReferenceSource(input.reference) };
+      const fields = {
+        firstName,
+        lastName: rest.join(' '),
+        email: input.candidate.email?.trim() ?? '',
+        jobId: input.jobExternalId,
+        source: bambooReferenceSource(input.reference),
+      };
       for (const [k, v] of Object.entries(fields)) if (v) form.set(k, v);
-      const created = await request<{ applicationId?: number | string; candidateId?: number | string; id?: number | string }>('/application', { method: 'POST', body: form });
-      const pushed = created.applicationId !== undefined && created.candidateId !== undefined
-        ? { applicationExternalId: String(created.applicationId), candidateExternalId: String(created.candidateId) }
-        : await find();
+      const created = await request<{ applicationId?: number | string; candidateId?: number | string; id?: number | string }>(
+        '/application',
+        { method: 'POST', body: form },
+      );
+      const pushed =
+        created.applicationId !== undefined && created.candidateId !== undefined
+          ? { applicationExternalId: String(created.applicationId), candidateExternalId: String(created.candidateId) }
+          : await find();
       // Created, but not (yet) listed: the retry looks it up before anything else, and creates nothing.
       if (!pushed) throw new AtsRequestError('bamboohr: the created application is not listed yet', 200, false);
       if (input.note.trim()) {
         await request(`/applications/${encodeURIComponent(pushed.applicationExternalId)}/comments`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'comment', comment: input.note }),
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'comment', comment: input.note }),
         });
       }
       return pushed;

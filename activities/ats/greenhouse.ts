@@ -14,23 +14,55 @@ import {
   type Page,
 } from './types.js';
 
-interface GhJob { id: number; name: string; status: string; updated_at: string | null }
-interface GhCandidate { id: number; first_name: string | null; last_name: string | null; email_addresses?: { value: string }[]; tags?: string[]; updated_at: string | null }
+interface GhJob {
+  id: number;
+  name: string;
+  status: string;
+  updated_at: string | null;
+}
+interface GhCandidate {
+  id: number;
+  first_name: string | null;
+  last_name: string | null;
+  email_addresses?: { value: string }[];
+  tags?: string[];
+  updated_at: string | null;
+}
 /**
  * A v3 application: the stage as `stage_id` (+ `stage_name` when given, else resolved through the
  * job's stages), `status` one of in_process | rejected | hired | converted. `current_stage` is the
  * v1 shape, still read when present.
  */
 interface GhApplication {
-  id: number; candidate_id: number; job_id: number | null; status: string; stage_id?: number | null; stage_name?: string | null;
-  current_stage?: { id?: number; name: string } | null; last_activity_at?: string | null; updated_at?: string | null;
+  id: number;
+  candidate_id: number;
+  job_id: number | null;
+  status: string;
+  stage_id?: number | null;
+  stage_name?: string | null;
+  current_stage?: { id?: number; name: string } | null;
+  last_activity_at?: string | null;
+  updated_at?: string | null;
 }
-interface GhJobStage { id: number; name: string; job_id?: number | null }
+interface GhJobStage {
+  id: number;
+  name: string;
+  job_id?: number | null;
+}
 /** The application part of a webhook payload (Greenhouse web hooks: no `updated_at` / `previous_stage`). */
 interface GhWebhookApplication {
-  id?: number; candidate?: { id: number }; candidate_id?: number; jobs?: { id: number }[]; job_id?: number; status?: string;
-  current_stage?: { id?: number; name: string } | null; stage_id?: number | null; stage_name?: string | null;
-  last_activity_at?: string | null; rejected_at?: string | null; applied_at?: string | null;
+  id?: number;
+  candidate?: { id: number };
+  candidate_id?: number;
+  jobs?: { id: number }[];
+  job_id?: number;
+  status?: string;
+  current_stage?: { id?: number; name: string } | null;
+  stage_id?: number | null;
+  stage_name?: string | null;
+  last_activity_at?: string | null;
+  rejected_at?: string | null;
+  applied_at?: string | null;
 }
 
 const WEBHOOK_ACTIONS: Record<string, CanonicalEventType> = {
@@ -92,7 +124,8 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
   async function accessToken(renew = false): Promise<string> {
     if (!renew && token && token.until > Date.now()) return token.value;
     const res = await atsFetch('greenhouse', authUrl, {
-      method: 'POST', fetch: doFetch,
+      method: 'POST',
+      fetch: doFetch,
       headers: { authorization: basicAuth(clientId, clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', sub: userId }).toString(),
     }).catch((err: unknown) => {
@@ -106,9 +139,12 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
   }
 
   async function call(url: string, init: RequestInit = {}): Promise<Response> {
-    const send = async (renew: boolean) => atsFetch('greenhouse', url, {
-      ...init, fetch: doFetch, headers: { ...init.headers, authorization: `Bearer ${await accessToken(renew)}`, accept: 'application/json' },
-    });
+    const send = async (renew: boolean) =>
+      atsFetch('greenhouse', url, {
+        ...init,
+        fetch: doFetch,
+        headers: { ...init.headers, authorization: `Bearer ${await accessToken(renew)}`, accept: 'application/json' },
+      });
     try {
       return await send(false);
     } catch (err) {
@@ -137,7 +173,9 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
   async function stageName(jobId: number, stageId: number): Promise<string | null> {
     let names = stageNames.get(jobId);
     if (!names) {
-      const rows = await call(`${base}/job_stages?${new URLSearchParams({ job_ids: String(jobId), per_page: '500' })}`).then((r) => r.json() as Promise<GhJobStage[]>);
+      const rows = await call(`${base}/job_stages?${new URLSearchParams({ job_ids: String(jobId), per_page: '500' })}`).then(
+        (r) => r.json() as Promise<GhJobStage[]>,
+      );
       // Checked here too: a filter the platform ignored would hand back other jobs' stages.
       names = new Map(rows.filter((r) => r.job_id === undefined || r.job_id === null || r.job_id === jobId).map((r) => [r.id, r.name]));
       stageNames.set(jobId, names);
@@ -146,28 +184,46 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
   }
 
   const job = (j: GhJob): CanonicalJob => ({
-    externalId: String(j.id), title: j.name, status: j.status === 'open' ? 'open' : j.status === 'draft' ? 'draft' : 'closed',
-    updatedAt: j.updated_at, deleted: false, raw: j,
+    externalId: String(j.id),
+    title: j.name,
+    status: j.status === 'open' ? 'open' : j.status === 'draft' ? 'draft' : 'closed',
+    updatedAt: j.updated_at,
+    deleted: false,
+    raw: j,
   });
   const candidate = (c: GhCandidate): CanonicalCandidate => ({
-    externalId: String(c.id), fullName: [c.first_name, c.last_name].filter(Boolean).join(' '), email: c.email_addresses?.[0]?.value ?? null,
-    updatedAt: c.updated_at, deleted: false, raw: c,
+    externalId: String(c.id),
+    fullName: [c.first_name, c.last_name].filter(Boolean).join(' '),
+    email: c.email_addresses?.[0]?.value ?? null,
+    updatedAt: c.updated_at,
+    deleted: false,
+    raw: c,
   });
   const application = async (a: GhApplication): Promise<CanonicalApplication> => {
     const stageId = a.stage_id ?? a.current_stage?.id ?? null;
     const named = a.stage_name ?? a.current_stage?.name ?? null;
     const stage = named ?? (stageId !== null && a.job_id !== null ? await stageName(a.job_id, stageId) : null);
     return {
-      externalId: String(a.id), candidateExternalId: String(a.candidate_id), jobExternalId: a.job_id === null ? null : String(a.job_id),
+      externalId: String(a.id),
+      candidateExternalId: String(a.candidate_id),
+      jobExternalId: a.job_id === null ? null : String(a.job_id),
       // No stage we can name: '' = unknown, which the ingestion never writes over a known stage.
-      stage: stage ?? (a.status === 'hired' ? 'Hired' : ''), status: applicationStatus(a.status),
-      stageHistory: [], updatedAt: a.last_activity_at ?? a.updated_at ?? null, deleted: false, raw: a,
+      stage: stage ?? (a.status === 'hired' ? 'Hired' : ''),
+      status: applicationStatus(a.status),
+      stageHistory: [],
+      updatedAt: a.last_activity_at ?? a.updated_at ?? null,
+      deleted: false,
+      raw: a,
     };
   };
 
   return {
     platform: 'greenhouse',
-    capabilities: { incremental: { jobs: 'updated_since', candidates: 'updated_since', applications: 'updated_since' }, webhooks: true, push: true },
+    capabilities: {
+      incremental: { jobs: 'updated_since', candidates: 'updated_since', applications: 'updated_since' },
+      webhooks: true,
+      push: true,
+    },
     async testConnection() {
       await call(`${base}/jobs?per_page=1`);
     },
@@ -179,23 +235,33 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
       const tag = referenceTag(input.reference);
       // Every filter's answer is checked again here: a filter the platform does not know is ignored
       // and answers unrelated records, which must never be taken for ours.
-      const found = await call(`${base}/candidates?${new URLSearchParams({ per_page: '500', tag })}`).then((r) => r.json() as Promise<GhCandidate[]>);
+      const found = await call(`${base}/candidates?${new URLSearchParams({ per_page: '500', tag })}`).then(
+        (r) => r.json() as Promise<GhCandidate[]>,
+      );
       let candidateId = found.find((c) => c.tags?.includes(tag))?.id;
       if (candidateId !== undefined) {
-        const apps = await call(`${base}/applications?${new URLSearchParams({ per_page: '500', candidate_ids: String(candidateId), job_ids: input.jobExternalId })}`)
-          .then((r) => r.json() as Promise<GhApplication[]>);
+        const apps = await call(
+          `${base}/applications?${new URLSearchParams({ per_page: '500', candidate_ids: String(candidateId), job_ids: input.jobExternalId })}`,
+        ).then((r) => r.json() as Promise<GhApplication[]>);
         const existing = apps.find((a) => a.candidate_id === candidateId && String(a.job_id) === input.jobExternalId);
         if (existing) return { applicationExternalId: String(existing.id), candidateExternalId: String(candidateId) };
       } else {
         const [first, ...rest] = input.candidate.fullName.split(' ');
         const created = await call(`${base}/candidates`, {
-          method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ first_name: first, last_name: rest.join(' '), email_addresses: input.candidate.email ? [{ value: input.candidate.email, type: 'personal' }] : [], tags: [tag] }),
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            first_name: first,
+            last_name: rest.join(' '),
+            email_addresses: input.candidate.email ? [{ value: input.candidate.email, type: 'personal' }] : [],
+            tags: [tag],
+          }),
         }).then((r) => r.json() as Promise<GhCandidate>);
         candidateId = created.id;
       }
       const app = await call(`${base}/applications`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ candidate_id: candidateId, job_id: Number(input.jobExternalId), notes: input.note }),
       }).then((r) => r.json() as Promise<GhApplication>);
       return { applicationExternalId: String(app.id), candidateExternalId: String(candidateId) };
@@ -212,14 +278,25 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
     parseWebhook(rawBody, headers) {
       const body = JSON.parse(rawBody.toString('utf8')) as {
         action?: string;
-        payload?: { application?: GhWebhookApplication; candidate?: { id: number }; person?: { id: number; deleted_application_ids?: number[] } };
+        payload?: {
+          application?: GhWebhookApplication;
+          candidate?: { id: number };
+          person?: { id: number; deleted_application_ids?: number[] };
+        };
       };
       const eventType = body.action ? WEBHOOK_ACTIONS[body.action] : undefined;
       if (!eventType) return [];
       const deliveryId = headers['greenhouse-event-id'] ?? createHash('sha256').update(rawBody).digest('hex');
       const event = (e: Partial<CanonicalEvent> & Pick<CanonicalEvent, 'eventType' | 'providerEventId' | 'timestamp'>): CanonicalEvent => ({
-        provider: 'greenhouse', candidateExternalId: null, applicationExternalId: null, jobExternalId: null, stageFrom: null, stageTo: null, actor: null,
-        metadata: { action: body.action }, ...e,
+        provider: 'greenhouse',
+        candidateExternalId: null,
+        applicationExternalId: null,
+        jobExternalId: null,
+        stageFrom: null,
+        stageTo: null,
+        actor: null,
+        metadata: { action: body.action },
+        ...e,
       });
       const receivedAt = new Date().toISOString();
       if (body.action === 'delete_candidate') {
@@ -230,22 +307,32 @@ export function createGreenhouseConnector(config: ConnectorConfig): AtsConnector
         const appIds = (body.payload?.person?.deleted_application_ids ?? []).map(String);
         return [
           event({ eventType, providerEventId: deliveryId, candidateExternalId, timestamp: receivedAt }),
-          ...appIds.map((id) => event({ eventType: 'application.deleted', providerEventId: `${deliveryId}:application:${id}`, candidateExternalId, applicationExternalId: id, timestamp: receivedAt })),
+          ...appIds.map((id) =>
+            event({
+              eventType: 'application.deleted',
+              providerEventId: `${deliveryId}:application:${id}`,
+              candidateExternalId,
+              applicationExternalId: id,
+              timestamp: receivedAt,
+            }),
+          ),
         ];
       }
       const app = body.payload?.application;
       const candidateId = app?.candidate?.id ?? app?.candidate_id ?? body.payload?.candidate?.id;
       const jobId = app?.jobs?.[0]?.id ?? app?.job_id;
-      return [event({
-        eventType,
-        providerEventId: deliveryId,
-        candidateExternalId: candidateId !== undefined ? String(candidateId) : null,
-        applicationExternalId: app?.id !== undefined ? String(app.id) : null,
-        jobExternalId: jobId !== undefined ? String(jobId) : null,
-        stageTo: app?.stage_name ?? app?.current_stage?.name ?? null,
-        // The payload's own activity time orders it against syncs and other deliveries; receipt time only when it has none.
-        timestamp: app?.last_activity_at ?? app?.rejected_at ?? app?.applied_at ?? receivedAt,
-      })];
+      return [
+        event({
+          eventType,
+          providerEventId: deliveryId,
+          candidateExternalId: candidateId !== undefined ? String(candidateId) : null,
+          applicationExternalId: app?.id !== undefined ? String(app.id) : null,
+          jobExternalId: jobId !== undefined ? String(jobId) : null,
+          stageTo: app?.stage_name ?? app?.current_stage?.name ?? null,
+          // The payload's own activity time orders it against syncs and other deliveries; receipt time only when it has none.
+          timestamp: app?.last_activity_at ?? app?.rejected_at ?? app?.applied_at ?? receivedAt,
+        }),
+      ];
     },
   };
 }

@@ -58,7 +58,8 @@ async function mapped(ctx: IngestContext, entityType: EntityType, externalIds: s
 const remember = (ctx: IngestContext, entityType: EntityType, rows: MappingWrite[]) => store(ctx).rememberMappings(ctx, entityType, rows);
 
 /** Marks records of the page as seen by this run, changed or not (full scans find deletions by this). */
-const markSeen = (ctx: IngestContext, entityType: EntityType, externalIds: string[]) => store(ctx).markSeen(ctx.integrationId, entityType, externalIds, ctx.runId);
+const markSeen = (ctx: IngestContext, entityType: EntityType, externalIds: string[]) =>
+  store(ctx).markSeen(ctx.integrationId, entityType, externalIds, ctx.runId);
 
 /**
  * Upserts one entity type's page. `fields` is what we store (and hash); `insert` and
@@ -78,7 +79,11 @@ async function upsertPage<T extends { externalId: string; updatedAt: string | nu
   const entityType = ENTITY_TYPE[entity];
   // The last occurrence of an id in a page wins (a platform may repeat one across a boundary).
   const unique = [...new Map(items.map((i) => [i.externalId, i])).values()];
-  const known = await mapped(ctx, entityType, unique.map((i) => i.externalId));
+  const known = await mapped(
+    ctx,
+    entityType,
+    unique.map((i) => i.externalId),
+  );
   const counts: PageCounts = { received: items.length, created: 0, updated: 0, deleted: 0, unchanged: 0 };
   const fresh: { item: T; id: string }[] = [];
   const changedMaps: Parameters<typeof remember>[2] = [];
@@ -89,7 +94,13 @@ async function upsertPage<T extends { externalId: string; updatedAt: string | nu
     if (item.deleted) {
       if (row && !row.deleted_at) {
         deletions.push(row.internal_id);
-        changedMaps.push({ externalId: item.externalId, internalId: row.internal_id, hash: row.content_hash, remoteUpdatedAt: item.updatedAt, deleted: true });
+        changedMaps.push({
+          externalId: item.externalId,
+          internalId: row.internal_id,
+          hash: row.content_hash,
+          remoteUpdatedAt: item.updatedAt,
+          deleted: true,
+        });
         counts.deleted++;
       } else {
         counts.unchanged++;
@@ -125,12 +136,23 @@ export async function ingestJobs(ctx: IngestContext, items: CanonicalJob[]): Pro
   return upsertPage(ctx, 'jobs', items, {
     fields: (j) => [j.title, j.status],
     insert: async (rows) => {
-      await dal.insertJobs(rows.map(({ item, id }) => ({
-        id, company_id: ctx.companyId, title: item.title, status: jobStatus(item), source_integration_id: ctx.integrationId, created_at: ctx.now,
-      })));
+      await dal.insertJobs(
+        rows.map(({ item, id }) => ({
+          id,
+          company_id: ctx.companyId,
+          title: item.title,
+          status: jobStatus(item),
+          source_integration_id: ctx.integrationId,
+          created_at: ctx.now,
+        })),
+      );
     },
-    update: async (j, id) => { await dal.updateJob(id, { title: j.title, status: jobStatus(j), deleted_at: null }); },
-    softDelete: async (ids) => { await dal.closeDeletedJobs(ids, ctx.now); },
+    update: async (j, id) => {
+      await dal.updateJob(id, { title: j.title, status: jobStatus(j), deleted_at: null });
+    },
+    softDelete: async (ids) => {
+      await dal.closeDeletedJobs(ids, ctx.now);
+    },
   });
 }
 
@@ -139,12 +161,22 @@ export async function ingestCandidates(ctx: IngestContext, items: CanonicalCandi
   return upsertPage(ctx, 'candidates', items, {
     fields: (c) => [c.fullName, c.email],
     insert: async (rows) => {
-      await dal.insertCandidates(rows.map(({ item, id }) => ({
-        id, full_name: item.fullName || 'Unnamed candidate', email: item.email, source_integration_id: ctx.integrationId, created_at: ctx.now,
-      })));
+      await dal.insertCandidates(
+        rows.map(({ item, id }) => ({
+          id,
+          full_name: item.fullName || 'Unnamed candidate',
+          email: item.email,
+          source_integration_id: ctx.integrationId,
+          created_at: ctx.now,
+        })),
+      );
     },
-    update: async (c, id) => { await dal.updateCandidate(id, { full_name: c.fullName || 'Unnamed candidate', email: c.email, deleted_at: null }); },
-    softDelete: async (ids) => { await dal.softDeleteCandidates(ids, ctx.now); },
+    update: async (c, id) => {
+      await dal.updateCandidate(id, { full_name: c.fullName || 'Unnamed candidate', email: c.email, deleted_at: null });
+    },
+    softDelete: async (ids) => {
+      await dal.softDeleteCandidates(ids, ctx.now);
+    },
   });
 }
 
@@ -159,36 +191,70 @@ async function ensureMapped(ctx: IngestContext, entity: 'candidates' | 'jobs', e
   if (missing.length) {
     const rows = missing.map((externalId) => ({ externalId, id: randomUUID() }));
     if (entity === 'candidates') {
-      await store(ctx).insertCandidates(rows.map((r) => ({ id: r.id, full_name: 'Candidate (syncing)', source_integration_id: ctx.integrationId, created_at: ctx.now })));
+      await store(ctx).insertCandidates(
+        rows.map((r) => ({ id: r.id, full_name: 'Candidate (syncing)', source_integration_id: ctx.integrationId, created_at: ctx.now })),
+      );
     } else {
-      await store(ctx).insertJobs(rows.map((r) => ({ id: r.id, company_id: ctx.companyId, title: 'Job (syncing)', status: 'open', source_integration_id: ctx.integrationId, created_at: ctx.now })));
+      await store(ctx).insertJobs(
+        rows.map((r) => ({
+          id: r.id,
+          company_id: ctx.companyId,
+          title: 'Job (syncing)',
+          status: 'open',
+          source_integration_id: ctx.integrationId,
+          created_at: ctx.now,
+        })),
+      );
     }
-    await remember(ctx, entityType, rows.map((r) => ({ externalId: r.externalId, internalId: r.id, hash: null, remoteUpdatedAt: null, deleted: false })));
+    await remember(
+      ctx,
+      entityType,
+      rows.map((r) => ({ externalId: r.externalId, internalId: r.id, hash: null, remoteUpdatedAt: null, deleted: false })),
+    );
     for (const r of rows) known.set(r.externalId, { external_id: r.externalId, internal_id: r.id, content_hash: null, deleted_at: null });
   }
   return new Map([...known].map(([ext, row]) => [ext, row.internal_id]));
 }
 
 /** Applications of a page; returns the counts and the stage moves of applications we already had. */
-export async function ingestApplications(ctx: IngestContext, items: CanonicalApplication[]): Promise<PageCounts & { moves: StageMove[]; skipped: number }> {
+export async function ingestApplications(
+  ctx: IngestContext,
+  items: CanonicalApplication[],
+): Promise<PageCounts & { moves: StageMove[]; skipped: number }> {
   const dal = store(ctx);
   // An application without a job cannot be one of ours (e.g. a Lever opportunity with no posting).
   const usable = items.filter((a) => a.deleted || a.jobExternalId !== null);
   const live = usable.filter((a) => !a.deleted);
   const [candidates, jobs] = await Promise.all([
-    ensureMapped(ctx, 'candidates', live.map((a) => a.candidateExternalId)),
-    ensureMapped(ctx, 'jobs', live.map((a) => a.jobExternalId!)),
+    ensureMapped(
+      ctx,
+      'candidates',
+      live.map((a) => a.candidateExternalId),
+    ),
+    ensureMapped(
+      ctx,
+      'jobs',
+      live.map((a) => a.jobExternalId!),
+    ),
   ]);
   const moves: StageMove[] = [];
   const counts = await upsertPage(ctx, 'applications', usable, {
     fields: (a) => [a.candidateExternalId, a.jobExternalId, a.stage, a.status],
     insert: async (rows) => {
-      await dal.insertApplications(rows.map(({ item, id }) => ({
-          id, candidate_id: candidates.get(item.candidateExternalId), job_id: jobs.get(item.jobExternalId!),
-          stage: canonicalStage(item.stage, item.status), stage_label: item.stage || null, status: item.status,
-          source_integration_id: ctx.integrationId, stage_changed_at: item.updatedAt ? new Date(item.updatedAt) : ctx.now,
-          stage_label_changed_at: item.stage ? (item.updatedAt ? new Date(item.updatedAt) : ctx.now) : null, created_at: ctx.now,
-        })));
+      await dal.insertApplications(
+        rows.map(({ item, id }) => ({
+          id,
+          candidate_id: candidates.get(item.candidateExternalId),
+          job_id: jobs.get(item.jobExternalId!),
+          stage: canonicalStage(item.stage, item.status),
+          stage_label: item.stage || null,
+          status: item.status,
+          source_integration_id: ctx.integrationId,
+          stage_changed_at: item.updatedAt ? new Date(item.updatedAt) : ctx.now,
+          stage_label_changed_at: item.stage ? (item.updatedAt ? new Date(item.updatedAt) : ctx.now) : null,
+          created_at: ctx.now,
+        })),
+      );
     },
     update: async (a, id) => {
       const before = await dal.findApplication(id);
@@ -201,18 +267,31 @@ export async function ingestApplications(ctx: IngestContext, items: CanonicalApp
       const stage = keep ? before.stage : canonicalStage(a.stage, a.status);
       const label = keep ? before.stage_label : a.stage || null;
       await dal.updateApplication(id, {
-        stage, stage_label: label, status: a.status, deleted_at: null, ...(before?.stage !== stage && { stage_changed_at: new Date(at) }),
+        stage,
+        stage_label: label,
+        status: a.status,
+        deleted_at: null,
+        ...(before?.stage !== stage && { stage_changed_at: new Date(at) }),
         ...(before?.stage_label !== label && { stage_label_changed_at: new Date(at) }),
       });
       // A rename inside one canonical stage (Technical Interview → Onsite) changes the label only.
       if (before && before.stage !== stage) {
         moves.push({
-          applicationId: id, applicationExternalId: a.externalId, candidateId: before.candidate_id, jobId: before.job_id,
-          stageFrom: before.stage, stageTo: stage, labelFrom: before.stage_label, labelTo: label, at,
+          applicationId: id,
+          applicationExternalId: a.externalId,
+          candidateId: before.candidate_id,
+          jobId: before.job_id,
+          stageFrom: before.stage,
+          stageTo: stage,
+          labelFrom: before.stage_label,
+          labelTo: label,
+          at,
         });
       }
     },
-    softDelete: async (ids) => { await dal.softDeleteApplications(ids, ctx.now); },
+    softDelete: async (ids) => {
+      await dal.softDeleteApplications(ids, ctx.now);
+    },
   });
   for (const move of moves) await recordStageMove(ctx, move, 'sync');
   return { ...counts, moves, skipped: items.length - usable.length };
@@ -222,27 +301,63 @@ export async function ingestApplications(ctx: IngestContext, items: CanonicalApp
 export async function recordStageMove(ctx: IngestContext, move: StageMove, via: 'sync' | 'webhook', providerEventId?: string) {
   const key = `ats:${ctx.integrationId}:${move.applicationExternalId}:${move.stageTo}:${move.at}`;
   await store(ctx).recordStageHistory({
-    application_id: move.applicationId, from_stage: move.stageFrom, to_stage: move.stageTo, actor_user_id: null, actor_role: 'system',
-    source: 'ats', reason: `moved in the ATS (${via})`, occurred_at: new Date(move.at), change_key: key,
+    application_id: move.applicationId,
+    from_stage: move.stageFrom,
+    to_stage: move.stageTo,
+    actor_user_id: null,
+    actor_role: 'system',
+    source: 'ats',
+    reason: `moved in the ATS (${via})`,
+    occurred_at: new Date(move.at),
+    change_key: key,
   });
   if (via === 'sync') {
-    await insertEvents(ctx, [{
-      eventType: 'application.stage_changed', providerEventId: providerEventId ?? `sync:${move.applicationExternalId}:${move.stageTo}:${move.at}`,
-      provider: ctx.platform, candidateExternalId: null, applicationExternalId: move.applicationExternalId, jobExternalId: null,
-      stageFrom: move.labelFrom, stageTo: move.labelTo, actor: null, timestamp: move.at, metadata: { via, stageFrom: move.stageFrom, stageTo: move.stageTo },
-    }], ctx.now);
+    await insertEvents(
+      ctx,
+      [
+        {
+          eventType: 'application.stage_changed',
+          providerEventId: providerEventId ?? `sync:${move.applicationExternalId}:${move.stageTo}:${move.at}`,
+          provider: ctx.platform,
+          candidateExternalId: null,
+          applicationExternalId: move.applicationExternalId,
+          jobExternalId: null,
+          stageFrom: move.labelFrom,
+          stageTo: move.labelTo,
+          actor: null,
+          timestamp: move.at,
+          metadata: { via, stageFrom: move.stageFrom, stageTo: move.stageTo },
+        },
+      ],
+      ctx.now,
+    );
   }
 }
 
 /** Stores canonical events once per (integration, provider event id); returns the ones that were new. */
-export async function insertEvents(ctx: Pick<IngestContext, 'trx' | 'integrationId'>, events: CanonicalEvent[], receivedAt: Date): Promise<CanonicalEvent[]> {
+export async function insertEvents(
+  ctx: Pick<IngestContext, 'trx' | 'integrationId'>,
+  events: CanonicalEvent[],
+  receivedAt: Date,
+): Promise<CanonicalEvent[]> {
   const unique = [...new Map(events.map((e) => [e.providerEventId, e])).values()];
   if (unique.length === 0) return [];
-  const fresh = await store(ctx).insertEvents(unique.map((e) => ({
-      integration_id: ctx.integrationId, provider_event_id: e.providerEventId, provider: e.provider,
-      event_type: e.eventType, candidate_external_id: e.candidateExternalId, application_external_id: e.applicationExternalId,
-      job_external_id: e.jobExternalId, stage_from: e.stageFrom, stage_to: e.stageTo, actor: e.actor, occurred_at: new Date(e.timestamp),
-      metadata: JSON.stringify(e.metadata), received_at: receivedAt,
-  })));
+  const fresh = await store(ctx).insertEvents(
+    unique.map((e) => ({
+      integration_id: ctx.integrationId,
+      provider_event_id: e.providerEventId,
+      provider: e.provider,
+      event_type: e.eventType,
+      candidate_external_id: e.candidateExternalId,
+      application_external_id: e.applicationExternalId,
+      job_external_id: e.jobExternalId,
+      stage_from: e.stageFrom,
+      stage_to: e.stageTo,
+      actor: e.actor,
+      occurred_at: new Date(e.timestamp),
+      metadata: JSON.stringify(e.metadata),
+      received_at: receivedAt,
+    })),
+  );
   return unique.filter((e) => fresh.has(e.providerEventId));
 }

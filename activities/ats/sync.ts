@@ -10,7 +10,15 @@ import type { EventPublisher } from '../events.js';
 import { MAX_HEADER_WAIT_MS } from './http.js';
 import { canonicalStage } from '../../domain/ats-stages.js';
 import type { IntegrationRecord, SyncResult } from '../../domain/ats.js';
-import { type IngestContext, type StageMove, ingestApplications, ingestCandidates, ingestJobs, insertEvents, recordStageMove } from './ingest.js';
+import {
+  type IngestContext,
+  type StageMove,
+  ingestApplications,
+  ingestCandidates,
+  ingestJobs,
+  insertEvents,
+  recordStageMove,
+} from './ingest.js';
 import {
   AtsAuthError,
   AtsRateLimitError,
@@ -48,9 +56,14 @@ const CHECKPOINT_OVERLAP_MS = 60_000;
 export function asActivityFailure(err: unknown): Error {
   if (err instanceof AtsAuthError) return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.AtsAuthFailed);
   if (err instanceof AtsRateLimitError) {
-    return ApplicationFailure.create({ message: err.message, type: FAILURE_TYPES.AtsRateLimited, ...(err.retryAfterMs !== null && { nextRetryDelay: Math.min(MAX_HEADER_WAIT_MS, Math.max(1, err.retryAfterMs)) }) });
+    return ApplicationFailure.create({
+      message: err.message,
+      type: FAILURE_TYPES.AtsRateLimited,
+      ...(err.retryAfterMs !== null && { nextRetryDelay: Math.min(MAX_HEADER_WAIT_MS, Math.max(1, err.retryAfterMs)) }),
+    });
   }
-  if (err instanceof AtsRequestError && err.permanent) return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.AtsRequestRejected);
+  if (err instanceof AtsRequestError && err.permanent)
+    return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.AtsRequestRejected);
   return err instanceof Error ? err : new Error(String(err));
 }
 
@@ -61,11 +74,15 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
   const store = atsSyncDal(db);
 
   async function load(integrationId: string, known?: IntegrationRow): Promise<{ integration: IntegrationRow; connector: AtsConnector }> {
-    const integration = known ?? await integrations.find(integrationId);
+    const integration = known ?? (await integrations.find(integrationId));
     if (!integration) throw ApplicationFailure.nonRetryable(`integration ${integrationId} not found`, FAILURE_TYPES.IntegrationNotFound);
-    const credentials = JSON.parse(unseal(keyRing, integration.credentials_sealed, integration.credentials_key_id, integration.id)) as Record<string, string>;
+    const credentials = JSON.parse(
+      unseal(keyRing, integration.credentials_sealed, integration.credentials_key_id, integration.id),
+    ) as Record<string, string>;
     const connector = connectorFor(integration.platform, {
-      credentials, ...(integration.base_url && { baseUrl: integration.base_url }), ...(integration.auth_url && { authUrl: integration.auth_url }),
+      credentials,
+      ...(integration.base_url && { baseUrl: integration.base_url }),
+      ...(integration.auth_url && { authUrl: integration.auth_url }),
     });
     return { integration, connector };
   }
@@ -76,16 +93,30 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
     if ((await automation.rulesListening('application.stage_changed', integration.company_id)).length === 0) return;
     for (const m of moves) {
       await events.publishDomainEvent({
-        key: `ats:${integration.id}:${m.applicationExternalId}:${m.stageTo}:${m.at}`, type: 'application.stage_changed', companyId: integration.company_id,
-        entityType: 'application', entityId: m.applicationId, occurredAt: m.at,
-        data: { applicationId: m.applicationId, candidateId: m.candidateId, jobId: m.jobId, companyId: integration.company_id, recruiterId: m.recruiterId ?? null, stageFrom: m.stageFrom, stageTo: m.stageTo, source: 'ats' },
+        key: `ats:${integration.id}:${m.applicationExternalId}:${m.stageTo}:${m.at}`,
+        type: 'application.stage_changed',
+        companyId: integration.company_id,
+        entityType: 'application',
+        entityId: m.applicationId,
+        occurredAt: m.at,
+        data: {
+          applicationId: m.applicationId,
+          candidateId: m.candidateId,
+          jobId: m.jobId,
+          companyId: integration.company_id,
+          recruiterId: m.recruiterId ?? null,
+          stageFrom: m.stageFrom,
+          stageTo: m.stageTo,
+          source: 'ats',
+        },
       });
     }
   }
 
   const list = (connector: AtsConnector, entity: SyncEntity) =>
-    ({ jobs: connector.listJobs, candidates: connector.listCandidates, applications: connector.listApplications })[entity].bind(connector) as
-      (req: Parameters<AtsConnector['listJobs']>[0]) => Promise<Page<never>>;
+    ({ jobs: connector.listJobs, candidates: connector.listCandidates, applications: connector.listApplications })[entity].bind(
+      connector,
+    ) as (req: Parameters<AtsConnector['listJobs']>[0]) => Promise<Page<never>>;
 
   async function ingest(ctx: IngestContext, entity: SyncEntity, items: never[]) {
     if (entity === 'jobs') return { ...(await ingestJobs(ctx, items)), moves: [] as StageMove[] };
@@ -98,10 +129,25 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
     async recordIntegration(r: IntegrationRecord): Promise<void> {
       try {
         await store.recordIntegration({
-          id: r.id, company_id: r.companyId, platform: r.platform, name: r.name, credentials_sealed: r.credentialsSealed, credentials_key_id: r.credentialsKeyId,
-          webhook_secret_sealed: r.webhookSecretSealed, base_url: r.baseUrl, auth_url: r.authUrl, sync_jobs: r.entities.jobs, sync_candidates: r.entities.candidates,
-          sync_applications: r.entities.applications, push_applications: r.pushApplications, interval_minutes: r.intervalMinutes, state: 'active',
-          workflow_id: r.workflowId, created_by_user_id: r.createdByUserId, created_at: new Date(r.at), updated_at: new Date(r.at),
+          id: r.id,
+          company_id: r.companyId,
+          platform: r.platform,
+          name: r.name,
+          credentials_sealed: r.credentialsSealed,
+          credentials_key_id: r.credentialsKeyId,
+          webhook_secret_sealed: r.webhookSecretSealed,
+          base_url: r.baseUrl,
+          auth_url: r.authUrl,
+          sync_jobs: r.entities.jobs,
+          sync_candidates: r.entities.candidates,
+          sync_applications: r.entities.applications,
+          push_applications: r.pushApplications,
+          interval_minutes: r.intervalMinutes,
+          state: 'active',
+          workflow_id: r.workflowId,
+          created_by_user_id: r.createdByUserId,
+          created_at: new Date(r.at),
+          updated_at: new Date(r.at),
         });
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
@@ -113,13 +159,21 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
 
     /** Persists a config change made through the workflow. */
     async saveIntegrationConfig(input: {
-      integrationId: string; entities: Record<SyncEntity, boolean>; pushApplications: boolean; intervalMinutes: number; credentials?: { sealed: string; keyId: string; webhookSecretSealed?: string };
+      integrationId: string;
+      entities: Record<SyncEntity, boolean>;
+      pushApplications: boolean;
+      intervalMinutes: number;
+      credentials?: { sealed: string; keyId: string; webhookSecretSealed?: string };
     }): Promise<void> {
       await store.updateIntegration(input.integrationId, {
         ...(input.credentials && { credentials_sealed: input.credentials.sealed, credentials_key_id: input.credentials.keyId }),
         ...(input.credentials?.webhookSecretSealed && { webhook_secret_sealed: input.credentials.webhookSecretSealed }),
-        sync_jobs: input.entities.jobs, sync_candidates: input.entities.candidates, sync_applications: input.entities.applications,
-        push_applications: input.pushApplications, interval_minutes: input.intervalMinutes, updated_at: new Date(),
+        sync_jobs: input.entities.jobs,
+        sync_candidates: input.entities.candidates,
+        sync_applications: input.entities.applications,
+        push_applications: input.pushApplications,
+        interval_minutes: input.intervalMinutes,
+        updated_at: new Date(),
       });
     },
 
@@ -129,14 +183,28 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
      * resumes after the last stored page; the checkpoint moves to the run's start only
      * when the last page is stored. A full scan then soft-deletes what the run did not list.
      */
-    async syncEntity(input: { integrationId: string; entity: SyncEntity; mode: 'incremental' | 'full'; runId: string }): Promise<SyncResult> {
+    async syncEntity(input: {
+      integrationId: string;
+      entity: SyncEntity;
+      mode: 'incremental' | 'full';
+      runId: string;
+    }): Promise<SyncResult> {
       const { integration, connector } = await load(input.integrationId);
       const key = { integration_id: integration.id, entity: input.entity };
       let state = await store.claimSyncRun(key, { runId: input.runId, mode: input.mode });
       const fullScan = connector.capabilities.incremental[input.entity] === 'full_scan';
       // A run that fell back to a full listing (run_mode 'full') resumes as one.
       let filter: string | null = input.mode === 'full' || fullScan || state.run_mode === 'full' ? null : state.checkpoint;
-      const totals: SyncResult = { entity: input.entity, pages: state.pages_done, received: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, checkpoint: state.checkpoint };
+      const totals: SyncResult = {
+        entity: input.entity,
+        pages: state.pages_done,
+        received: 0,
+        created: 0,
+        updated: 0,
+        deleted: 0,
+        unchanged: 0,
+        checkpoint: state.checkpoint,
+      };
 
       for (;;) {
         let page: Page<never>;
@@ -147,37 +215,88 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
             // The platform refused the incremental run (perhaps mid-run): start over from page 1 as a full listing.
             log.warn('platform refused the incremental run: syncing fully', { integrationId: integration.id, entity: input.entity });
             filter = null;
-            const restarted = await store.advanceSyncRun(key, { runId: input.runId, version: state.version }, { run_mode: 'full', cursor: null, updated_at: new Date() });
-            if (!restarted) throw ApplicationFailure.nonRetryable(`a newer ${input.entity} run of integration ${integration.id} took over`, FAILURE_TYPES.SyncSuperseded);
+            const restarted = await store.advanceSyncRun(
+              key,
+              { runId: input.runId, version: state.version },
+              { run_mode: 'full', cursor: null, updated_at: new Date() },
+            );
+            if (!restarted)
+              throw ApplicationFailure.nonRetryable(
+                `a newer ${input.entity} run of integration ${integration.id} took over`,
+                FAILURE_TYPES.SyncSuperseded,
+              );
             state = restarted;
             continue;
           }
           await store.recordSyncError(key, String((err as Error).message ?? err).slice(0, 2000));
           await store.logSyncPage({
-            integration_id: integration.id, run_id: input.runId, entity: input.entity, mode: input.mode, page: state.pages_done + 1, status: 'error',
-            error: String((err as Error).message ?? err).slice(0, 2000), occurred_at: new Date(), log_key: `${input.runId}:${input.entity}:${state.pages_done + 1}:error:${Context.current().info.attempt}`,
+            integration_id: integration.id,
+            run_id: input.runId,
+            entity: input.entity,
+            mode: input.mode,
+            page: state.pages_done + 1,
+            status: 'error',
+            error: String((err as Error).message ?? err).slice(0, 2000),
+            occurred_at: new Date(),
+            log_key: `${input.runId}:${input.entity}:${state.pages_done + 1}:error:${Context.current().info.attempt}`,
           });
           throw asActivityFailure(err);
         }
         const last = page.nextCursor === null;
         const result = await withTransaction(db, async (trx) => {
           const now = new Date();
-          const ctx: IngestContext = { trx, integrationId: integration.id, platform: integration.platform, companyId: integration.company_id, runId: input.runId, now };
+          const ctx: IngestContext = {
+            trx,
+            integrationId: integration.id,
+            platform: integration.platform,
+            companyId: integration.company_id,
+            runId: input.runId,
+            now,
+          };
           const counts = await ingest(ctx, input.entity, page.items);
           const pageNo = state.pages_done + 1;
-          await store.logSyncPage({
-            integration_id: integration.id, run_id: input.runId, entity: input.entity, mode: input.mode, page: pageNo, received: counts.received,
-            created: counts.created, updated: counts.updated, deleted: counts.deleted, unchanged: counts.unchanged, status: 'ok', occurred_at: now,
-            log_key: `${input.runId}:${input.entity}:${pageNo}`,
-          }, trx);
+          await store.logSyncPage(
+            {
+              integration_id: integration.id,
+              run_id: input.runId,
+              entity: input.entity,
+              mode: input.mode,
+              page: pageNo,
+              received: counts.received,
+              created: counts.created,
+              updated: counts.updated,
+              deleted: counts.deleted,
+              unchanged: counts.unchanged,
+              status: 'ok',
+              occurred_at: now,
+              log_key: `${input.runId}:${input.entity}:${pageNo}`,
+            },
+            trx,
+          );
           let deletedByScan = 0;
-          if (last && (fullScan || input.mode === 'full' || state.run_mode === 'full')) deletedByScan = await store.softDeleteUnlisted(integration.id, ENTITY_TYPE[input.entity], input.runId, now, trx);
+          if (last && (fullScan || input.mode === 'full' || state.run_mode === 'full'))
+            deletedByScan = await store.softDeleteUnlisted(integration.id, ENTITY_TYPE[input.entity], input.runId, now, trx);
           const finished = last
-            ? { checkpoint: page.platformCheckpoint ?? new Date(state.run_started_at!.getTime() - CHECKPOINT_OVERLAP_MS).toISOString(), run_id: null, cursor: null, last_success_at: now, last_error: null }
+            ? {
+                checkpoint: page.platformCheckpoint ?? new Date(state.run_started_at!.getTime() - CHECKPOINT_OVERLAP_MS).toISOString(),
+                run_id: null,
+                cursor: null,
+                last_success_at: now,
+                last_error: null,
+              }
             : { cursor: page.nextCursor };
           // Optimistic lock: a newer run of this entity (a full re-sync) supersedes this one.
-          const saved = await store.advanceSyncRun(key, { runId: input.runId, version: state.version }, { ...finished, pages_done: pageNo, updated_at: now }, trx);
-          if (!saved) throw ApplicationFailure.nonRetryable(`a newer ${input.entity} run of integration ${integration.id} took over`, FAILURE_TYPES.SyncSuperseded);
+          const saved = await store.advanceSyncRun(
+            key,
+            { runId: input.runId, version: state.version },
+            { ...finished, pages_done: pageNo, updated_at: now },
+            trx,
+          );
+          if (!saved)
+            throw ApplicationFailure.nonRetryable(
+              `a newer ${input.entity} run of integration ${integration.id} took over`,
+              FAILURE_TYPES.SyncSuperseded,
+            );
           return { counts: { ...counts, deleted: counts.deleted + deletedByScan }, saved };
         });
         state = result.saved;
@@ -199,7 +318,14 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
       const moves: (StageMove & { recruiterId: string | null })[] = [];
       const stored = await withTransaction(db, async (trx) => {
         const now = new Date();
-        const ctx: IngestContext = { trx, integrationId: integration.id, platform: integration.platform, companyId: integration.company_id, runId: `webhook:${now.toISOString()}`, now };
+        const ctx: IngestContext = {
+          trx,
+          integrationId: integration.id,
+          platform: integration.platform,
+          companyId: integration.company_id,
+          runId: `webhook:${now.toISOString()}`,
+          now,
+        };
         const fresh = await insertEvents(ctx, events, now);
         // Deliveries come late, repeated and out of order: apply them oldest first, and never let one
         // older than the application's last stage change move it back (it stays on record as an event).
@@ -222,16 +348,30 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
           if (e.stageTo && app && app.stage_label !== e.stageTo && !stale) {
             const status = e.eventType === 'application.hired' ? 'hired' : e.eventType === 'application.rejected' ? 'rejected' : undefined;
             const stage = canonicalStage(e.stageTo, status);
-            await store.updateApplication(app.id, {
-              stage, stage_label: e.stageTo, stage_label_changed_at: new Date(e.timestamp), ...(status && { status }),
-              ...(app.stage !== stage && { stage_changed_at: new Date(e.timestamp) }),
-            }, trx);
+            await store.updateApplication(
+              app.id,
+              {
+                stage,
+                stage_label: e.stageTo,
+                stage_label_changed_at: new Date(e.timestamp),
+                ...(status && { status }),
+                ...(app.stage !== stage && { stage_changed_at: new Date(e.timestamp) }),
+              },
+              trx,
+            );
             // The sync would see the record as changed again: forget its hash so it is rewritten, not re-announced.
             await store.forgetContentHash(integration.id, 'application', e.applicationExternalId, trx);
             if (app.stage === stage) continue; // renamed inside one canonical stage: a new label, not a move
             const move = {
-              applicationId: app.id, applicationExternalId: e.applicationExternalId, candidateId: app.candidate_id, jobId: app.job_id,
-              stageFrom: app.stage, stageTo: stage, labelFrom: app.stage_label, labelTo: e.stageTo, at: e.timestamp,
+              applicationId: app.id,
+              applicationExternalId: e.applicationExternalId,
+              candidateId: app.candidate_id,
+              jobId: app.job_id,
+              stageFrom: app.stage,
+              stageTo: stage,
+              labelFrom: app.stage_label,
+              labelTo: e.stageTo,
+              at: e.timestamp,
             };
             await recordStageMove(ctx, move, 'webhook', e.providerEventId);
             moves.push({ ...move, recruiterId: app.recruiter_id });
@@ -247,31 +387,48 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
      * Pushes an accepted proposal's application to the ATS once: the connector is idempotent
      * on the proposal id, and the external ids are mapped to our application and candidate.
      */
-    async pushApplication(input: { integrationId: string; proposalId: string }): Promise<{ applicationExternalId: string; alreadyPushed: boolean }> {
+    async pushApplication(input: {
+      integrationId: string;
+      proposalId: string;
+    }): Promise<{ applicationExternalId: string; alreadyPushed: boolean }> {
       const { integration, connector } = await load(input.integrationId);
       const { proposal, application } = await store.pushable(input.proposalId);
-      if (!proposal || !application) throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} has no application to push`, FAILURE_TYPES.ProposalNotFound);
+      if (!proposal || !application)
+        throw ApplicationFailure.nonRetryable(`proposal ${input.proposalId} has no application to push`, FAILURE_TYPES.ProposalNotFound);
       const known = await store.findMappingOf(integration.id, 'application', application.id);
       if (known) return { applicationExternalId: known.external_id, alreadyPushed: true };
       const job = await store.findMappingOf(integration.id, 'job', proposal.job_id);
-      if (!job) throw ApplicationFailure.nonRetryable(`job ${proposal.job_id} is not synced from this ATS`, FAILURE_TYPES.ActionNotApplicable);
+      if (!job)
+        throw ApplicationFailure.nonRetryable(`job ${proposal.job_id} is not synced from this ATS`, FAILURE_TYPES.ActionNotApplicable);
       // The proposal's candidate row is a foreign key: it exists.
       const candidate = (await store.findCandidate(proposal.candidate_id))!;
       let pushed;
       try {
         pushed = await connector.pushApplication({
-          reference: input.proposalId, jobExternalId: job.external_id,
-          candidate: { fullName: candidate.full_name, email: candidate.email }, note: proposal.pitch,
+          reference: input.proposalId,
+          jobExternalId: job.external_id,
+          candidate: { fullName: candidate.full_name, email: candidate.email },
+          note: proposal.pitch,
         });
       } catch (err) {
         throw asActivityFailure(err);
       }
       const now = new Date();
       await withTransaction(db, async (trx) => {
-        await store.mapPushed({
-          integration_id: integration.id, entity_type: 'application', external_id: pushed.applicationExternalId, internal_id: application.id, updated_at: now,
-        }, trx);
-        await store.mapPushedCandidate({ integration_id: integration.id, external_id: pushed.candidateExternalId, internal_id: candidate.id, updated_at: now }, trx);
+        await store.mapPushed(
+          {
+            integration_id: integration.id,
+            entity_type: 'application',
+            external_id: pushed.applicationExternalId,
+            internal_id: application.id,
+            updated_at: now,
+          },
+          trx,
+        );
+        await store.mapPushedCandidate(
+          { integration_id: integration.id, external_id: pushed.candidateExternalId, internal_id: candidate.id, updated_at: now },
+          trx,
+        );
       });
       return { applicationExternalId: pushed.applicationExternalId, alreadyPushed: false };
     },
@@ -284,7 +441,11 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
       const { integration, connector } = await load(input.integrationId);
       if (!connector.subscribeWebhooks) return { subscriptionIds: [] };
       try {
-        return { subscriptionIds: await connector.subscribeWebhooks(`${publicUrl.replace(/\/$/, '')}/api/v1/integrations/${integration.id}/webhooks`) };
+        return {
+          subscriptionIds: await connector.subscribeWebhooks(
+            `${publicUrl.replace(/\/$/, '')}/api/v1/integrations/${integration.id}/webhooks`,
+          ),
+        };
       } catch (err) {
         throw asActivityFailure(err);
       }
@@ -294,7 +455,8 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
     async removeWebhooks(input: { integrationId: string; subscriptionIds: string[] }): Promise<void> {
       if (input.subscriptionIds.length === 0) return;
       const integration = await integrations.findEvenDisconnected(input.integrationId);
-      if (!integration) throw ApplicationFailure.nonRetryable(`integration ${input.integrationId} not found`, FAILURE_TYPES.IntegrationNotFound);
+      if (!integration)
+        throw ApplicationFailure.nonRetryable(`integration ${input.integrationId} not found`, FAILURE_TYPES.IntegrationNotFound);
       const { connector } = await load(input.integrationId, integration);
       try {
         await connector.unsubscribeWebhooks?.(input.subscriptionIds);
@@ -316,7 +478,9 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
     /** The integration's row state (paused, auth_failed, active) and last error, for the API and the UI. */
     async setIntegrationState(input: { integrationId: string; state: IntegrationRow['state']; error?: string | null }): Promise<void> {
       await store.updateIntegration(input.integrationId, {
-        state: input.state, ...(input.error !== undefined && { last_error: input.error }), updated_at: new Date(),
+        state: input.state,
+        ...(input.error !== undefined && { last_error: input.error }),
+        updated_at: new Date(),
       });
     },
   };
@@ -327,7 +491,9 @@ export function createAtsActivities({ db, keyRing, connectorFor, events, pageSiz
  * platform tells it; left as they are when it cannot (the next sync brings the name).
  */
 async function namedStages(connector: AtsConnector, events: CanonicalEvent[]): Promise<CanonicalEvent[]> {
-  const ids = [...new Set(events.filter((e) => !e.stageTo && typeof e.metadata.toStageId === 'string').map((e) => e.metadata.toStageId as string))];
+  const ids = [
+    ...new Set(events.filter((e) => !e.stageTo && typeof e.metadata.toStageId === 'string').map((e) => e.metadata.toStageId as string)),
+  ];
   if (ids.length === 0 || !connector.stageNames) return events;
   // Bounded well inside the activity's timeout: a slow platform must not hold the deliveries back.
   const giveUp = new Promise<Record<string, string>>((resolve) => setTimeout(() => resolve({}), STAGE_NAMES_TIMEOUT_MS).unref());
@@ -335,7 +501,9 @@ async function namedStages(connector: AtsConnector, events: CanonicalEvent[]): P
     log.warn('could not name the stages of webhook events', { error: String(err) });
     return {} as Record<string, string>;
   });
-  return events.map((e) => (!e.stageTo && names[e.metadata.toStageId as string] ? { ...e, stageTo: names[e.metadata.toStageId as string]! } : e));
+  return events.map((e) =>
+    !e.stageTo && names[e.metadata.toStageId as string] ? { ...e, stageTo: names[e.metadata.toStageId as string]! } : e,
+  );
 }
 
 export type AtsActivities = ReturnType<typeof createAtsActivities>;

@@ -6,9 +6,16 @@
 
 // The platforms, entities and canonical shapes are domain knowledge (domain/ats.ts); connectors keep the interface.
 export {
-  ATS_PLATFORMS, SYNC_ENTITIES,
-  type AtsPlatform, type SyncEntity, type CanonicalJob, type CanonicalCandidate, type StageChange,
-  type CanonicalApplication, type CanonicalEventType, type CanonicalEvent,
+  ATS_PLATFORMS,
+  SYNC_ENTITIES,
+  type AtsPlatform,
+  type SyncEntity,
+  type CanonicalJob,
+  type CanonicalCandidate,
+  type StageChange,
+  type CanonicalApplication,
+  type CanonicalEventType,
+  type CanonicalEvent,
 } from '../../domain/ats.js';
 import type { AtsPlatform, CanonicalApplication, CanonicalCandidate, CanonicalEvent, CanonicalJob, SyncEntity } from '../../domain/ats.js';
 
@@ -100,7 +107,10 @@ export interface ConnectorConfig {
 
 /** 401 / 403: retrying cannot help; the integration is paused and its admin told. */
 export class AtsAuthError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
     this.name = 'AtsAuthError';
   }
@@ -108,7 +118,10 @@ export class AtsAuthError extends Error {
 
 /** 429 / 503 throttling: retry after what the platform asked for (ms), else back off. */
 export class AtsRateLimitError extends Error {
-  constructor(message: string, readonly retryAfterMs: number | null) {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | null,
+  ) {
     super(message);
     this.name = 'AtsRateLimitError';
   }
@@ -116,7 +129,11 @@ export class AtsRateLimitError extends Error {
 
 /** Any other failure; `permanent` for refusals a retry repeats (400 / 404 / 422 …). */
 export class AtsRequestError extends Error {
-  constructor(message: string, readonly status: number | null, readonly permanent: boolean) {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly permanent: boolean,
+  ) {
     super(message);
     this.name = 'AtsRequestError';
   }

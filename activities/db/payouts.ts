@@ -71,25 +71,55 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
         }
         const at = new Date(input.at);
         if (!placement.splits_locked_at) await payouts.lockSplitsOf(input.placementId, at, trx);
-        const amounts = allocateTranche(input.amountCents, collaborators.map((c) => c.split_bps));
-        const accounts = await payouts.recruiterAccounts(collaborators.map((c) => c.recruiter_id), trx);
+        const amounts = allocateTranche(
+          input.amountCents,
+          collaborators.map((c) => c.split_bps),
+        );
+        const accounts = await payouts.recruiterAccounts(
+          collaborators.map((c) => c.recruiter_id),
+          trx,
+        );
         await payouts.insertPayout(
-          { id: input.payoutId, placement_id: input.placementId, tranche: input.tranche, amount_cents: input.amountCents, currency: input.currency, status: 'processing', workflow_id: input.workflowId, created_at: at },
+          {
+            id: input.payoutId,
+            placement_id: input.placementId,
+            tranche: input.tranche,
+            amount_cents: input.amountCents,
+            currency: input.currency,
+            status: 'processing',
+            workflow_id: input.workflowId,
+            created_at: at,
+          },
           trx,
         );
         await payouts.insertSplits(
           collaborators.map((c, i) => ({
-            payout_id: input.payoutId, collaborator_id: c.id, recruiter_id: c.recruiter_id, amount_cents: amounts[i]!,
-            stripe_account_id: accounts.get(c.recruiter_id) ?? null, updated_at: at,
+            payout_id: input.payoutId,
+            collaborator_id: c.id,
+            recruiter_id: c.recruiter_id,
+            amount_cents: amounts[i]!,
+            stripe_account_id: accounts.get(c.recruiter_id) ?? null,
+            updated_at: at,
           })),
           trx,
         );
         const splits = await payouts.splits(input.payoutId, trx);
-        await payouts.audit({
-          payout_id: input.payoutId, event: 'payout_created', new_status: 'processing', ...SYSTEM,
-          details: { tranche: input.tranche, amountCents: input.amountCents, currency: input.currency, splits: splits.map((s) => ({ splitId: s.id, collaboratorId: s.collaborator_id, amountCents: s.amount_cents })) },
-          event_key: `${input.payoutId}:created`,
-        }, trx);
+        await payouts.audit(
+          {
+            payout_id: input.payoutId,
+            event: 'payout_created',
+            new_status: 'processing',
+            ...SYSTEM,
+            details: {
+              tranche: input.tranche,
+              amountCents: input.amountCents,
+              currency: input.currency,
+              splits: splits.map((s) => ({ splitId: s.id, collaboratorId: s.collaborator_id, amountCents: s.amount_cents })),
+            },
+            event_key: `${input.payoutId}:created`,
+          },
+          trx,
+        );
         return splits.map(toSplitState);
       });
     },
@@ -103,34 +133,48 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
       return withTransaction(db, async (trx) => {
         const split = await payouts.lockSplit(input.splitId, trx);
         if (!split || split.payout_id !== input.payoutId) {
-          throw ApplicationFailure.nonRetryable(`split ${input.splitId} is not part of payout ${input.payoutId}`, FAILURE_TYPES.InvalidState);
+          throw ApplicationFailure.nonRetryable(
+            `split ${input.splitId} is not part of payout ${input.payoutId}`,
+            FAILURE_TYPES.InvalidState,
+          );
         }
         const applied = input.action.kind === 'cancel' ? split.status === 'cancelled' : split.transfer_attempt > input.attempt;
         if (applied) return toSplitState(split);
         if (split.status !== 'blocked' || split.transfer_attempt !== input.attempt) {
           throw ApplicationFailure.nonRetryable(`split ${input.splitId} is ${split.status}, not blocked`, FAILURE_TYPES.InvalidState);
         }
-        const patch = input.action.kind === 'cancel'
-          ? { status: 'cancelled' as const }
-          : {
-              status: 'pending' as const,
-              block_reason: null,
-              transfer_attempt: split.transfer_attempt + 1,
-              ...(input.action.kind === 'change_account' && { stripe_account_id: input.action.stripeAccountId }),
-            };
+        const patch =
+          input.action.kind === 'cancel'
+            ? { status: 'cancelled' as const }
+            : {
+                status: 'pending' as const,
+                block_reason: null,
+                transfer_attempt: split.transfer_attempt + 1,
+                ...(input.action.kind === 'change_account' && { stripe_account_id: input.action.stripeAccountId }),
+              };
         await payouts.updateSplit(split.id, patch, trx);
-        const recruiterAccount = input.action.kind === 'change_account' && input.action.updateRecruiterAccount
-          ? await switchRecruiterAccount(trx, split.recruiter_id, input.action.stripeAccountId)
-          : undefined;
-        await payouts.audit({
-          payout_id: input.payoutId, split_id: split.id, event: `split_${input.action.kind}`, old_status: 'blocked', new_status: patch.status,
-          actor_user_id: input.actor.userId, actor_role: input.actor.role,
-          reason: input.action.kind === 'cancel' ? input.action.reason : input.reason ?? null,
-          details: input.action.kind === 'change_account'
-            ? { from: split.stripe_account_id, to: input.action.stripeAccountId, recruiterAccount: recruiterAccount ?? null }
-            : undefined,
-          event_key: `${split.id}:${input.action.kind}:attempt-${input.attempt}`,
-        }, trx);
+        const recruiterAccount =
+          input.action.kind === 'change_account' && input.action.updateRecruiterAccount
+            ? await switchRecruiterAccount(trx, split.recruiter_id, input.action.stripeAccountId)
+            : undefined;
+        await payouts.audit(
+          {
+            payout_id: input.payoutId,
+            split_id: split.id,
+            event: `split_${input.action.kind}`,
+            old_status: 'blocked',
+            new_status: patch.status,
+            actor_user_id: input.actor.userId,
+            actor_role: input.actor.role,
+            reason: input.action.kind === 'cancel' ? input.action.reason : (input.reason ?? null),
+            details:
+              input.action.kind === 'change_account'
+                ? { from: split.stripe_account_id, to: input.action.stripeAccountId, recruiterAccount: recruiterAccount ?? null }
+                : undefined,
+            event_key: `${split.id}:${input.action.kind}:attempt-${input.attempt}`,
+          },
+          trx,
+        );
         const anyBlocked = (await payouts.splits(input.payoutId, trx)).some((s) => s.status === 'blocked');
         if (!anyBlocked) await payouts.setPayoutStatus(input.payoutId, 'processing', trx);
         return toSplitState({ ...split, ...patch });
@@ -145,14 +189,25 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
         if (payout.status === 'paid' || payout.status === 'cancelled') return payout.status;
         const splits = await payouts.splits(input.payoutId, trx);
         const open = splits.filter((s) => s.status === 'pending' || s.status === 'blocked');
-        if (open.length) throw ApplicationFailure.nonRetryable(`payout ${input.payoutId} still has ${open.length} open splits`, FAILURE_TYPES.InvalidState);
+        if (open.length)
+          throw ApplicationFailure.nonRetryable(
+            `payout ${input.payoutId} still has ${open.length} open splits`,
+            FAILURE_TYPES.InvalidState,
+          );
         const status: PayoutStatus = splits.some((s) => s.status === 'paid') ? 'paid' : 'cancelled';
         await payouts.setPayoutStatus(input.payoutId, status, trx);
-        await payouts.audit({
-          payout_id: input.payoutId, event: `payout_${status}`, old_status: payout.status, new_status: status, ...SYSTEM,
-          details: { paidCents: splits.filter((s) => s.status === 'paid').reduce((sum, s) => sum + s.amount_cents, 0) },
-          event_key: `${input.payoutId}:${status}`,
-        }, trx);
+        await payouts.audit(
+          {
+            payout_id: input.payoutId,
+            event: `payout_${status}`,
+            old_status: payout.status,
+            new_status: status,
+            ...SYSTEM,
+            details: { paidCents: splits.filter((s) => s.status === 'paid').reduce((sum, s) => sum + s.amount_cents, 0) },
+            event_key: `${input.payoutId}:${status}`,
+          },
+          trx,
+        );
         return status;
       });
     },

@@ -60,7 +60,10 @@ export function createProposalDbActivities({ db }: { db: Db }) {
           }
           const createdAt = new Date(input.createdAt);
           if (blocks(await sourcing.find(input.candidateId, trx), input.recruiterId, createdAt)) {
-            throw ApplicationFailure.nonRetryable('this candidate is under another recruiter\'s protection window', FAILURE_TYPES.CandidateProtected);
+            throw ApplicationFailure.nonRetryable(
+              "this candidate is under another recruiter's protection window",
+              FAILURE_TYPES.CandidateProtected,
+            );
           }
           const timing = await settings.proposalTiming(input.companyId, trx);
           const deadline = new Date(createdAt.getTime() + timing.timeoutHours * HOUR_MS);
@@ -118,10 +121,12 @@ export function createProposalDbActivities({ db }: { db: Db }) {
         }
         const accepted = async (at: Date) =>
           input.to === 'accepted'
-            ? (await applications.createFromProposal(
-                { candidateId: row.candidate_id, jobId: row.job_id, recruiterId: row.recruiter_id, proposalId: row.id, at },
-                trx,
-              )).id
+            ? (
+                await applications.createFromProposal(
+                  { candidateId: row.candidate_id, jobId: row.job_id, recruiterId: row.recruiter_id, proposalId: row.id, at },
+                  trx,
+                )
+              ).id
             : null;
 
         if (row.state === input.to) {
@@ -130,10 +135,7 @@ export function createProposalDbActivities({ db }: { db: Db }) {
           return { state: row.state, applicationId: app?.id ?? null };
         }
         if (!ENTERED_FROM[input.to].includes(row.state)) {
-          throw ApplicationFailure.nonRetryable(
-            `cannot move proposal from ${row.state} to ${input.to}`,
-            FAILURE_TYPES.InvalidTransition,
-          );
+          throw ApplicationFailure.nonRetryable(`cannot move proposal from ${row.state} to ${input.to}`, FAILURE_TYPES.InvalidTransition);
         }
         const at = new Date(input.at);
         await proposals.updateState(

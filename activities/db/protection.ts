@@ -50,8 +50,14 @@ const DAY_MS = 86_400_000;
 
 async function recordEvent(trx: Executor, e: MarketplaceEvent) {
   await sourcingDal(trx).recordEvent({
-    type: e.type, candidate_id: e.candidateId, recruiter_id: e.recruiterId ?? null, actor_user_id: e.actor.userId, actor_role: e.actor.role,
-    details: e.details === undefined ? null : JSON.stringify(e.details), occurred_at: new Date(e.at), event_key: e.key,
+    type: e.type,
+    candidate_id: e.candidateId,
+    recruiter_id: e.recruiterId ?? null,
+    actor_user_id: e.actor.userId,
+    actor_role: e.actor.role,
+    details: e.details === undefined ? null : JSON.stringify(e.details),
+    occurred_at: new Date(e.at),
+    event_key: e.key,
   });
 }
 
@@ -69,20 +75,36 @@ export function createProtectionDbActivities({ db }: { db: Db }) {
           if (existing.recruiter_id === input.recruiterId && existing.workflow_id === input.workflowId) {
             return { recruiterId: existing.recruiter_id, protectionEndsAt: existing.protection_ends_at.toISOString(), noticeDaysBefore };
           }
-          throw ApplicationFailure.nonRetryable('this candidate has already been sourced by another recruiter', FAILURE_TYPES.AlreadySourced);
+          throw ApplicationFailure.nonRetryable(
+            'this candidate has already been sourced by another recruiter',
+            FAILURE_TYPES.AlreadySourced,
+          );
         }
         if (!(await sourcing.candidateExists(input.candidateId, trx))) {
           throw ApplicationFailure.nonRetryable(`candidate ${input.candidateId} not found`, FAILURE_TYPES.CandidateNotFound);
         }
         const at = new Date(input.at);
         const endsAt = new Date(at.getTime() + windowDays * DAY_MS);
-        await sourcing.claimSourcing({
-          candidate_id: input.candidateId, recruiter_id: input.recruiterId, claimed_at: at, window_days: windowDays,
-          protection_ends_at: endsAt, workflow_id: input.workflowId, updated_at: at,
-        }, trx);
+        await sourcing.claimSourcing(
+          {
+            candidate_id: input.candidateId,
+            recruiter_id: input.recruiterId,
+            claimed_at: at,
+            window_days: windowDays,
+            protection_ends_at: endsAt,
+            workflow_id: input.workflowId,
+            updated_at: at,
+          },
+          trx,
+        );
         await recordEvent(trx, {
-          key: `${input.workflowId}:sourced`, type: 'candidate_sourced', candidateId: input.candidateId, recruiterId: input.recruiterId,
-          actor: input.actor, details: { windowDays, protectionEndsAt: endsAt.toISOString(), jobId: input.jobId ?? null }, at: input.at,
+          key: `${input.workflowId}:sourced`,
+          type: 'candidate_sourced',
+          candidateId: input.candidateId,
+          recruiterId: input.recruiterId,
+          actor: input.actor,
+          details: { windowDays, protectionEndsAt: endsAt.toISOString(), jobId: input.jobId ?? null },
+          at: input.at,
         });
         return { recruiterId: input.recruiterId, protectionEndsAt: endsAt.toISOString(), noticeDaysBefore };
       });
@@ -107,17 +129,36 @@ export function createProtectionDbActivities({ db }: { db: Db }) {
         await sourcing.changeProtection(change.candidateId, patch, trx);
         const details = {
           from: { recruiterId: row.recruiter_id, state: row.protection_state, protectionEndsAt: row.protection_ends_at.toISOString() },
-          to: { recruiterId: change.recruiterId ?? row.recruiter_id, state: change.state ?? row.protection_state, protectionEndsAt: change.protectionEndsAt ?? row.protection_ends_at.toISOString() },
+          to: {
+            recruiterId: change.recruiterId ?? row.recruiter_id,
+            state: change.state ?? row.protection_state,
+            protectionEndsAt: change.protectionEndsAt ?? row.protection_ends_at.toISOString(),
+          },
         };
         await recordEvent(trx, {
-          key: change.key, type: `protection_${change.decision ?? change.state}`, candidateId: change.candidateId,
-          recruiterId: change.recruiterId ?? row.recruiter_id, actor: change.actor, details: { ...details, reason: change.reason ?? null }, at: change.at,
+          key: change.key,
+          type: `protection_${change.decision ?? change.state}`,
+          candidateId: change.candidateId,
+          recruiterId: change.recruiterId ?? row.recruiter_id,
+          actor: change.actor,
+          details: { ...details, reason: change.reason ?? null },
+          at: change.at,
         });
         if (change.decision) {
-          await sourcing.recordDecision({
-            entity_type: 'candidate_protection', entity_id: change.candidateId, decision: change.decision, actor_user_id: change.actor.userId,
-            actor_role: change.actor.role, reason: change.reason ?? null, details: JSON.stringify(details), occurred_at: new Date(change.at), decision_key: change.key,
-          }, trx);
+          await sourcing.recordDecision(
+            {
+              entity_type: 'candidate_protection',
+              entity_id: change.candidateId,
+              decision: change.decision,
+              actor_user_id: change.actor.userId,
+              actor_role: change.actor.role,
+              reason: change.reason ?? null,
+              details: JSON.stringify(details),
+              occurred_at: new Date(change.at),
+              decision_key: change.key,
+            },
+            trx,
+          );
         }
       });
     },

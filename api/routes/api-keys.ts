@@ -15,7 +15,11 @@ export const MAX_LIVE_API_KEYS = 20;
 const SHOWN_CHARACTERS = API_KEY_PREFIX.length + 8;
 
 const toDto = (row: ApiKeyRow) => ({
-  id: row.id, name: row.name, prefix: row.prefix, createdAt: row.created_at.toISOString(), lastUsedAt: row.last_used_at?.toISOString() ?? null,
+  id: row.id,
+  name: row.name,
+  prefix: row.prefix,
+  createdAt: row.created_at.toISOString(),
+  lastUsedAt: row.last_used_at?.toISOString() ?? null,
 });
 
 /**
@@ -25,32 +29,60 @@ const toDto = (row: ApiKeyRow) => ({
 export function apiKeyRoutes({ db, registry }: { db: Db; registry: Operation[] }): Router {
   const router = Router();
   const dal = signInDal(db);
-  route(router, registry, {
-    method: 'get', path: '/me/api-keys', summary: 'The caller\'s live API keys, newest first (names and prefixes, never the secrets)',
-    responses: { 200: { description: 'The keys', schema: apiKeyListDto } },
-  }, async ({ res }) => ({ status: 200, body: { data: (await dal.liveApiKeys(actorOf(res).userId)).map(toDto) } }));
-
-  route(router, registry, {
-    method: 'post', path: '/me/api-keys', body: apiKeyNameBody,
-    summary: 'Create a personal API key: the answer is the only time the key is shown (it is stored hashed)',
-    responses: {
-      201: { description: 'The key, shown once', schema: createdApiKeyDto },
-      409: { description: `The caller already has ${MAX_LIVE_API_KEYS} live keys` },
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/me/api-keys',
+      summary: "The caller's live API keys, newest first (names and prefixes, never the secrets)",
+      responses: { 200: { description: 'The keys', schema: apiKeyListDto } },
     },
-  }, async ({ body, res }) => {
-    const { userId } = actorOf(res);
-    if ((await dal.liveApiKeyCount(userId)) >= MAX_LIVE_API_KEYS) throw conflict(`at most ${MAX_LIVE_API_KEYS} live API keys: revoke one first`);
-    const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const row = await dal.createApiKey({ user_id: userId, name: body.name, prefix: key.slice(0, SHOWN_CHARACTERS), key_hash: sha256(key) });
-    return { status: 201, body: { ...toDto(row), key } };
-  });
+    async ({ res }) => ({ status: 200, body: { data: (await dal.liveApiKeys(actorOf(res).userId)).map(toDto) } }),
+  );
 
-  route(router, registry, {
-    method: 'delete', path: '/me/api-keys/:id', params: idParams, summary: 'Revoke one of the caller\'s API keys (it stops working at once)',
-    responses: { 204: { description: 'Revoked' }, 404: { description: 'No such live key of the caller' } },
-  }, async ({ params, res }) => {
-    if (!(await dal.revokeApiKey(actorOf(res).userId, params.id))) throw notFound('API key');
-    return { status: 204, body: undefined };
-  });
+  route(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/me/api-keys',
+      body: apiKeyNameBody,
+      summary: 'Create a personal API key: the answer is the only time the key is shown (it is stored hashed)',
+      responses: {
+        201: { description: 'The key, shown once', schema: createdApiKeyDto },
+        409: { description: `The caller already has ${MAX_LIVE_API_KEYS} live keys` },
+      },
+    },
+    async ({ body, res }) => {
+      const { userId } = actorOf(res);
+      if ((await dal.liveApiKeyCount(userId)) >= MAX_LIVE_API_KEYS)
+        throw conflict(`at most ${MAX_LIVE_API_KEYS} live API keys: revoke one first`);
+      const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+      const row = await dal.createApiKey({
+        user_id: userId,
+        name: body.name,
+        prefix: key.slice(0, SHOWN_CHARACTERS),
+        key_hash: sha256(key),
+      });
+      return { status: 201, body: { ...toDto(row), key } };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: 'delete',
+      path: '/me/api-keys/:id',
+      params: idParams,
+      summary: "Revoke one of the caller's API keys (it stops working at once)",
+      responses: { 204: { description: 'Revoked' }, 404: { description: 'No such live key of the caller' } },
+    },
+    async ({ params, res }) => {
+      if (!(await dal.revokeApiKey(actorOf(res).userId, params.id))) throw notFound('API key');
+      return { status: 204, body: undefined };
+    },
+  );
   return router;
 }

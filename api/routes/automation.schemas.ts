@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { APPROVAL_STATUSES, APPROVER_ROLES, EXECUTION_STATUSES } from '../../domain/automation.js';
-import { APPLICATION_STAGES, EMAIL_RECIPIENTS, EMAIL_TEMPLATES, TRIGGER_EVENTS, parseCondition, type Condition } from '../../domain/automation-rules.js';
+import {
+  APPLICATION_STAGES,
+  EMAIL_RECIPIENTS,
+  EMAIL_TEMPLATES,
+  TRIGGER_EVENTS,
+  parseCondition,
+  type Condition,
+} from '../../domain/automation-rules.js';
 import { pageOf, pageQuery, text, uuid } from '../schemas/common.js';
 
 // Automation rules, executions, approvals and tasks (product §3.5).
@@ -8,7 +15,10 @@ import { pageOf, pageQuery, text, uuid } from '../schemas/common.js';
 /** The condition language, read by its own parser (clear messages, bounded depth); `null` = always. */
 export const conditionSchema = z
   .unknown()
-  .meta({ description: 'null, or {all|any: [condition…]}, {not: condition}, {field, op, value} with op in eq, neq, gt, gte, lt, lte, in, contains, exists' })
+  .meta({
+    description:
+      'null, or {all|any: [condition…]}, {not: condition}, {field, op, value} with op in eq, neq, gt, gte, lt, lte, in, contains, exists',
+  })
   .transform((value, ctx): Condition | null => {
     const { condition, issues } = parseCondition(value);
     for (const issue of issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
@@ -56,7 +66,10 @@ export const rulePatchBody = z
 export const ruleListQuery = z.strictObject({
   ...pageQuery,
   trigger: triggerEvent.optional(),
-  enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  enabled: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   companyId: uuid.optional(),
 });
 

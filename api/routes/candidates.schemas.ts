@@ -20,14 +20,41 @@ export const sourcingDto = z.object({
 // Candidates recruiters add themselves (product §3.9): the limits are domain/candidates.ts's, which migration 013's checks repeat.
 const L = CANDIDATE_LIMITS;
 /** An optional text field: trimmed; an empty string clears it (null). */
-const optionalText = (max: number) => z.string().trim().max(max).transform((v) => v || null).nullable().optional();
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .transform((v) => v || null)
+    .nullable()
+    .optional();
 const skills = z.array(z.string().trim().min(1).max(L.skill)).max(L.skills).transform(normalizeSkills);
-const linkedinUrl = z.string().trim().max(L.linkedinUrl).refine((v) => v === '' || /^https:\/\/([a-z0-9-]+\.)?linkedin\.com\//i.test(v), 'must be an https://linkedin.com/… address')
-  .transform((v) => v || null).nullable().optional();
+const linkedinUrl = z
+  .string()
+  .trim()
+  .max(L.linkedinUrl)
+  .refine((v) => v === '' || /^https:\/\/([a-z0-9-]+\.)?linkedin\.com\//i.test(v), 'must be an https://linkedin.com/… address')
+  .transform((v) => v || null)
+  .nullable()
+  .optional();
 const profileFields = {
   fullName: text(L.name),
-  email: z.string().trim().max(L.email).refine((v) => v === '' || z.email().safeParse(v).success, 'must be an e-mail address').transform((v) => v || null).nullable().optional(),
-  phone: z.string().trim().max(L.phone).refine((v) => v === '' || normalizePhone(v) !== null, 'must be a phone number with at least 6 digits').transform((v) => v || null).nullable().optional(),
+  email: z
+    .string()
+    .trim()
+    .max(L.email)
+    .refine((v) => v === '' || z.email().safeParse(v).success, 'must be an e-mail address')
+    .transform((v) => v || null)
+    .nullable()
+    .optional(),
+  phone: z
+    .string()
+    .trim()
+    .max(L.phone)
+    .refine((v) => v === '' || normalizePhone(v) !== null, 'must be a phone number with at least 6 digits')
+    .transform((v) => v || null)
+    .nullable()
+    .optional(),
   location: optionalText(L.location),
   headline: optionalText(L.headline),
   linkedinUrl,
@@ -35,11 +62,17 @@ const profileFields = {
   skills: skills.optional(),
 };
 export const candidateCreateBody = z.strictObject(profileFields);
-export const candidateUpdateBody = z.strictObject({ ...profileFields, fullName: profileFields.fullName.optional() })
+export const candidateUpdateBody = z
+  .strictObject({ ...profileFields, fullName: profileFields.fullName.optional() })
   .refine((b) => Object.keys(b).length > 0, 'give at least one field to change');
 
 export const candidateFileDto = z.object({
-  id: uuid, fileName: z.string(), contentType: z.enum(CV_CONTENT_TYPES as [CvType, ...CvType[]]), sizeBytes: z.int(), sha256: z.string(), createdAt: z.iso.datetime(),
+  id: uuid,
+  fileName: z.string(),
+  contentType: z.enum(CV_CONTENT_TYPES as [CvType, ...CvType[]]),
+  sizeBytes: z.int(),
+  sha256: z.string(),
+  createdAt: z.iso.datetime(),
 });
 export const candidateProfileDto = z.object({
   id: uuid,
@@ -62,7 +95,11 @@ export const candidateProfileDto = z.object({
   cv: candidateFileDto.nullable(),
 });
 /** 409 duplicate_candidate: the record the caller should use instead. */
-export const duplicateCandidateDetails = z.object({ candidateId: uuid, fullName: z.string(), matchedOn: z.array(z.enum(['email', 'phone'])) });
+export const duplicateCandidateDetails = z.object({
+  candidateId: uuid,
+  fullName: z.string(),
+  matchedOn: z.array(z.enum(['email', 'phone'])),
+});
 
 export const candidateSearchQuery = z.strictObject({
   q: z.string().trim().min(1).max(200),
@@ -70,8 +107,14 @@ export const candidateSearchQuery = z.strictObject({
   cursor: pageQuery.cursor,
 });
 export const candidateHitDto = z.object({
-  id: uuid, fullName: z.string(), email: z.string().nullable(), headline: z.string().nullable(), skills: z.array(z.string()),
-  rank: z.number(), createdAt: z.iso.datetime(), addedByYou: z.boolean(),
+  id: uuid,
+  fullName: z.string(),
+  email: z.string().nullable(),
+  headline: z.string().nullable(),
+  skills: z.array(z.string()),
+  rank: z.number(),
+  createdAt: z.iso.datetime(),
+  addedByYou: z.boolean(),
 });
 
 export const candidateExportDto = z.object({

@@ -11,7 +11,10 @@ import { route } from '../routing.js';
 export const OPERATOR_COOKIE = 'splits_operator';
 const OPERATOR_TTL_S = 8 * 3600;
 
-const base64 = z.string().max(8_000_000).regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'base64');
+const base64 = z
+  .string()
+  .max(8_000_000)
+  .regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'base64');
 /** Temporal's Payloads as proto JSON: metadata values and data are base64. */
 const payloadsBody = z.object({
   payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(10_000),
@@ -23,7 +26,9 @@ const fromJson = (p: JsonPayload): Payload => ({
   data: Buffer.from(p.data ?? '', 'base64'),
 });
 const toJson = (p: Payload): JsonPayload => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+  ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
@@ -54,7 +59,17 @@ function cors(origins: string[]): RequestHandler {
  * `--codec-auth`), or the operator cookie the web app sets at sign-in (the Web UI, with
  * "Include cross-origin credentials" on).
  */
-export function codecRoutes({ codec, tokens, namespace, origins }: { codec: PayloadCodec; tokens: TokenOptions; namespace: string; origins: string[] }): Router {
+export function codecRoutes({
+  codec,
+  tokens,
+  namespace,
+  origins,
+}: {
+  codec: PayloadCodec;
+  tokens: TokenOptions;
+  namespace: string;
+  origins: string[];
+}): Router {
   const router = Router();
   router.use(cors(origins), express.json({ limit: '8mb' }));
   for (const op of ['decode', 'encode'] as const) {
@@ -90,29 +105,55 @@ export function codecRoutes({ codec, tokens, namespace, origins }: { codec: Payl
  * cookie or an API key, which /codec does not read) a JWT minted for them, living no longer
  * than the cookie.
  */
-export function operatorSessionRoutes({ registry, tokens, secure }: { registry: Operation[]; tokens: TokenOptions; secure: boolean }): Router {
+export function operatorSessionRoutes({
+  registry,
+  tokens,
+  secure,
+}: {
+  registry: Operation[];
+  tokens: TokenOptions;
+  secure: boolean;
+}): Router {
   const router = Router();
   const cookie = (value: string, maxAge: number) =>
     `${OPERATOR_COOKIE}=${encodeURIComponent(value)}; Path=/codec; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
-  route(router, registry, {
-    method: 'post', path: '/operator-session', summary: 'Let the Temporal Web UI decrypt payloads for this platform admin (sets a cookie for /codec)',
-    roles: ['platform_admin'],
-    responses: { 204: { description: 'Cookie set' }, 403: { description: 'Not a platform admin' } },
-  }, async ({ req, res }) => {
-    const bearer = bearerToken(req.headers.authorization);
-    const { userId, role, companyId, recruiterId } = actorOf(res);
-    const token = res.locals.credential?.kind === 'jwt' && bearer
-      ? bearer
-      : await signToken({ sub: userId, role, companyId: companyId ?? null, recruiterId: recruiterId ?? null }, { ...tokens, lifetimeSeconds: OPERATOR_TTL_S });
-    res.setHeader('Set-Cookie', cookie(token, OPERATOR_TTL_S));
-    return { status: 204, body: undefined };
-  });
-  route(router, registry, {
-    method: 'delete', path: '/operator-session', summary: 'Forget the operator cookie (sign-out)',
-    responses: { 204: { description: 'Cookie removed' } },
-  }, async ({ res }) => {
-    res.setHeader('Set-Cookie', cookie('', 0));
-    return { status: 204, body: undefined };
-  });
+  route(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/operator-session',
+      summary: 'Let the Temporal Web UI decrypt payloads for this platform admin (sets a cookie for /codec)',
+      roles: ['platform_admin'],
+      responses: { 204: { description: 'Cookie set' }, 403: { description: 'Not a platform admin' } },
+    },
+    async ({ req, res }) => {
+      const bearer = bearerToken(req.headers.authorization);
+      const { userId, role, companyId, recruiterId } = actorOf(res);
+      const token =
+        res.locals.credential?.kind === 'jwt' && bearer
+          ? bearer
+          : await signToken(
+              { sub: userId, role, companyId: companyId ?? null, recruiterId: recruiterId ?? null },
+              { ...tokens, lifetimeSeconds: OPERATOR_TTL_S },
+            );
+      res.setHeader('Set-Cookie', cookie(token, OPERATOR_TTL_S));
+      return { status: 204, body: undefined };
+    },
+  );
+  route(
+    router,
+    registry,
+    {
+      method: 'delete',
+      path: '/operator-session',
+      summary: 'Forget the operator cookie (sign-out)',
+      responses: { 204: { description: 'Cookie removed' } },
+    },
+    async ({ res }) => {
+      res.setHeader('Set-Cookie', cookie('', 0));
+      return { status: 204, body: undefined };
+    },
+  );
   return router;
 }

@@ -31,7 +31,9 @@ export const decisionListQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 });
-export const decisionExportQuery = decisionListQuery.omit({ limit: true, cursor: true }).extend({ format: z.enum(['csv', 'json']).default('json') });
+export const decisionExportQuery = decisionListQuery
+  .omit({ limit: true, cursor: true })
+  .extend({ format: z.enum(['csv', 'json']).default('json') });
 
 const decisionCore = z.object({
   id: z.int(),

@@ -13,7 +13,11 @@ import { idParams, pageOf } from '../schemas/common.js';
 import { candidateDto, candidateListQuery, recruiterDto, recruiterListQuery } from './directory.schemas.js';
 
 const candidateView = (c: CandidateRow & { sourcer?: SourcerRow }, actor: AuthedActor, now: Date): z.infer<typeof candidateDto> => ({
-  id: c.id, fullName: c.full_name, email: c.email, createdAt: c.created_at.toISOString(), sourcing: sourcingView(c.id, c.sourcer, actor, now),
+  id: c.id,
+  fullName: c.full_name,
+  email: c.email,
+  createdAt: c.created_at.toISOString(),
+  sourcing: sourcingView(c.id, c.sourcer, actor, now),
 });
 
 /** Read-only lists of candidates and recruiters, for proposing, placing and the web UI (jobs: api/routes/jobs.ts). */
@@ -69,7 +73,7 @@ export function directoryRoutes({ db, registry }: { db: Db; registry: Operation[
     {
       method: 'get',
       path: '/recruiters',
-      summary: 'Recruiters (newest first), for choosing a placement\'s collaborators',
+      summary: "Recruiters (newest first), for choosing a placement's collaborators",
       query: recruiterListQuery,
       responses: { 200: { description: 'A page of recruiters', schema: pageOf(recruiterDto) } },
     },

@@ -20,7 +20,9 @@ export const CREDENTIAL_FIELDS: Record<AtsPlatform, { required: readonly string[
 /** Minutes between scheduled syncs. */
 const intervalMinutes = z.int().min(SYNC_INTERVAL_MINUTES.min).max(SYNC_INTERVAL_MINUTES.max);
 const secretValue = text(2000);
-const entitiesShape = z.strictObject(Object.fromEntries(SYNC_ENTITIES.map((e) => [e, z.boolean()])) as Record<(typeof SYNC_ENTITIES)[number], z.ZodBoolean>);
+const entitiesShape = z.strictObject(
+  Object.fromEntries(SYNC_ENTITIES.map((e) => [e, z.boolean()])) as Record<(typeof SYNC_ENTITIES)[number], z.ZodBoolean>,
+);
 
 export const integrationCreateBody = z
   .strictObject({
@@ -55,14 +57,20 @@ export function credentialIssues(platform: AtsPlatform, credentials: Record<stri
   const { required, optional = [] } = CREDENTIAL_FIELDS[platform];
   return [
     ...required.filter((f) => !credentials[f]).map((f) => ({ path: ['credentials', f], message: `${platform} needs ${f}` })),
-    ...Object.keys(credentials).filter((f) => !required.includes(f) && !optional.includes(f))
+    ...Object.keys(credentials)
+      .filter((f) => !required.includes(f) && !optional.includes(f))
       .map((f) => ({ path: ['credentials', f], message: `${platform} takes ${[...required, ...optional].join(', ')}` })),
   ];
 }
 
 export const syncRequestBody = z.strictObject({ mode: z.enum(['incremental', 'full']).default('incremental') });
 export const integrationListQuery = z.strictObject({ ...pageQuery });
-export const syncLogQuery = z.strictObject({ ...pageQuery, entity: z.enum(SYNC_ENTITIES).optional(), status: z.enum(['ok', 'error']).optional(), runId: z.string().max(300).optional() });
+export const syncLogQuery = z.strictObject({
+  ...pageQuery,
+  entity: z.enum(SYNC_ENTITIES).optional(),
+  status: z.enum(['ok', 'error']).optional(),
+  runId: z.string().max(300).optional(),
+});
 
 const entityStatusDto = z.object({
   checkpoint: z.string().nullable(),
@@ -97,7 +105,18 @@ export const connectionTestDto = z.object({ ok: z.boolean(), error: z.string().n
 export const integrationDeletedDto = z.object({ id: uuid, state: z.literal('deleted') });
 
 export const syncLogDto = z.object({
-  id: z.int(), runId: z.string(), entity: z.enum(SYNC_ENTITIES), mode: z.string(), page: z.int(), received: z.int(), created: z.int(),
-  updated: z.int(), deleted: z.int(), unchanged: z.int(), status: z.enum(['ok', 'error']), error: z.string().nullable(), occurredAt: z.iso.datetime(),
+  id: z.int(),
+  runId: z.string(),
+  entity: z.enum(SYNC_ENTITIES),
+  mode: z.string(),
+  page: z.int(),
+  received: z.int(),
+  created: z.int(),
+  updated: z.int(),
+  deleted: z.int(),
+  unchanged: z.int(),
+  status: z.enum(['ok', 'error']),
+  error: z.string().nullable(),
+  occurredAt: z.iso.datetime(),
 });
 export const syncLogPageDto = pageOf(syncLogDto);

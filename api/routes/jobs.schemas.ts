@@ -12,13 +12,25 @@ export const salaryRange = z
   .refine((s) => s.minCents <= s.maxCents, { path: ['maxCents'], message: 'the maximum must be at least the minimum' });
 
 /** Fee terms: a percentage of the first-year salary (bps) or a fixed amount, never both (strict objects refuse the other form's fields). */
-export const feeTerms = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('percentage'), percentBps: z.int().min(JOB_LIMITS.feeBps.min).max(JOB_LIMITS.feeBps.max) }),
-  z.strictObject({ type: z.literal('fixed'), amountCents: z.int().min(JOB_LIMITS.fixedFeeCents.min).max(JOB_LIMITS.fixedFeeCents.max), currency: currencyCode }),
-], { error: 'fee terms are { type: "percentage", percentBps } or { type: "fixed", amountCents, currency }' });
+export const feeTerms = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('percentage'), percentBps: z.int().min(JOB_LIMITS.feeBps.min).max(JOB_LIMITS.feeBps.max) }),
+    z.strictObject({
+      type: z.literal('fixed'),
+      amountCents: z.int().min(JOB_LIMITS.fixedFeeCents.min).max(JOB_LIMITS.fixedFeeCents.max),
+      currency: currencyCode,
+    }),
+  ],
+  { error: 'fee terms are { type: "percentage", percentBps } or { type: "fixed", amountCents, currency }' },
+);
 
 /** Empty means none. */
-const description = z.string().trim().max(JOB_LIMITS.description).transform((d) => d || null);
+const description = z
+  .string()
+  .trim()
+  .max(JOB_LIMITS.description)
+  .transform((d) => d || null);
 const location = text(JOB_LIMITS.location);
 const remote = z.enum(REMOTE_MODES);
 

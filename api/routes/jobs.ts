@@ -5,7 +5,14 @@ import type { Db } from '../../lib/db.js';
 import { jobsDal, type JobRecord, type RankedJob } from '../../db/dal/jobs.js';
 import { namesDal } from '../../db/dal/names.js';
 import { withTransaction } from '../../db/dal/once.js';
-import { ATS_EDITABLE_JOB_FIELDS, JOB_COMMANDS, jobCommandRefusal, type JobCommand, type JobStatus, type RemoteMode } from '../../domain/jobs.js';
+import {
+  ATS_EDITABLE_JOB_FIELDS,
+  JOB_COMMANDS,
+  jobCommandRefusal,
+  type JobCommand,
+  type JobStatus,
+  type RemoteMode,
+} from '../../domain/jobs.js';
 import { actorOf, type AuthedActor } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
@@ -26,10 +33,16 @@ function fieldsOf(j: JobRecord): Required<Fields> {
     description: j.description,
     location: j.location,
     remote: j.remote as RemoteMode | null,
-    salary: j.salary_currency === null ? null : { minCents: j.salary_min_cents!, maxCents: j.salary_max_cents!, currency: j.salary_currency as never },
-    fee: j.fee_percent_bps !== null
-      ? { type: 'percentage', percentBps: j.fee_percent_bps }
-      : j.fee_fixed_cents !== null ? { type: 'fixed', amountCents: j.fee_fixed_cents, currency: j.fee_currency as never } : (null as never),
+    salary:
+      j.salary_currency === null
+        ? null
+        : { minCents: j.salary_min_cents!, maxCents: j.salary_max_cents!, currency: j.salary_currency as never },
+    fee:
+      j.fee_percent_bps !== null
+        ? { type: 'percentage', percentBps: j.fee_percent_bps }
+        : j.fee_fixed_cents !== null
+          ? { type: 'fixed', amountCents: j.fee_fixed_cents, currency: j.fee_currency as never }
+          : (null as never),
     sharedWithMarketplace: j.shared_with_marketplace,
   };
 }
@@ -42,12 +55,19 @@ function columnsOf(f: Fields): Partial<JobRecord> {
   if (f.location !== undefined) c.location = f.location;
   if (f.remote !== undefined) c.remote = f.remote;
   if (f.salary !== undefined) {
-    Object.assign(c, { salary_min_cents: f.salary?.minCents ?? null, salary_max_cents: f.salary?.maxCents ?? null, salary_currency: f.salary?.currency ?? null });
+    Object.assign(c, {
+      salary_min_cents: f.salary?.minCents ?? null,
+      salary_max_cents: f.salary?.maxCents ?? null,
+      salary_currency: f.salary?.currency ?? null,
+    });
   }
   if (f.fee !== undefined) {
-    Object.assign(c, f.fee.type === 'percentage'
-      ? { fee_percent_bps: f.fee.percentBps, fee_fixed_cents: null, fee_currency: null }
-      : { fee_percent_bps: null, fee_fixed_cents: f.fee.amountCents, fee_currency: f.fee.currency });
+    Object.assign(
+      c,
+      f.fee.type === 'percentage'
+        ? { fee_percent_bps: f.fee.percentBps, fee_fixed_cents: null, fee_currency: null }
+        : { fee_percent_bps: null, fee_fixed_cents: f.fee.amountCents, fee_currency: f.fee.currency },
+    );
   }
   if (f.sharedWithMarketplace !== undefined) c.shared_with_marketplace = f.sharedWithMarketplace;
   return c;
@@ -64,8 +84,14 @@ function diff(before: Partial<Required<Fields>>, after: Required<Fields>): Recor
 }
 
 const dto = (j: JobRecord | RankedJob, companyName: string | null): JobDto => ({
-  id: j.id, companyId: j.company_id, companyName, status: j.status as JobStatus, ...fieldsOf(j),
-  atsSynced: j.source_integration_id !== null, createdAt: j.created_at.toISOString(), updatedAt: j.updated_at.toISOString(),
+  id: j.id,
+  companyId: j.company_id,
+  companyName,
+  status: j.status as JobStatus,
+  ...fieldsOf(j),
+  atsSynced: j.source_integration_id !== null,
+  createdAt: j.created_at.toISOString(),
+  updatedAt: j.updated_at.toISOString(),
   ...('rank' in j ? { rank: j.rank } : {}),
 });
 
@@ -95,7 +121,8 @@ export function jobRoutes({ db, registry }: { db: Db; registry: Operation[] }): 
   };
 
   /** Locks the admin's company's job for a change (another company's is a 404). */
-  const lockOwn = async (actor: AuthedActor, id: string, trx: Parameters<typeof jobs.find>[1]) => visible(actor, await jobs.find(id, trx, { lock: true }));
+  const lockOwn = async (actor: AuthedActor, id: string, trx: Parameters<typeof jobs.find>[1]) =>
+    visible(actor, await jobs.find(id, trx, { lock: true }));
 
   route(
     router,
@@ -103,9 +130,13 @@ export function jobRoutes({ db, registry }: { db: Db; registry: Operation[] }): 
     {
       method: 'get',
       path: '/jobs',
-      summary: 'Jobs: company users see their company\'s in every status, recruiters the open jobs shared with the marketplace, platform admins all; `q` searches them',
+      summary:
+        "Jobs: company users see their company's in every status, recruiters the open jobs shared with the marketplace, platform admins all; `q` searches them",
       query: jobListQuery,
-      responses: { 200: { description: 'A page of jobs: newest first, or best match first with `q`', schema: pageOf(jobDto) }, 400: { description: 'Invalid filter or cursor' } },
+      responses: {
+        200: { description: 'A page of jobs: newest first, or best match first with `q`', schema: pageOf(jobDto) },
+        400: { description: 'Invalid filter or cursor' },
+      },
     },
     async ({ query, res }) => {
       const actor = actorOf(res);
@@ -119,7 +150,13 @@ export function jobRoutes({ db, registry }: { db: Db; registry: Operation[] }): 
         const visibleRows = rows.slice(0, query.limit);
         const last = visibleRows[visibleRows.length - 1];
         const toDto = await withNames(visibleRows);
-        return { status: 200, body: { data: visibleRows.map(toDto), nextCursor: rows.length > query.limit && last ? encodeRankCursor(last.rank, last.id) : null } };
+        return {
+          status: 200,
+          body: {
+            data: visibleRows.map(toDto),
+            nextCursor: rows.length > query.limit && last ? encodeRankCursor(last.rank, last.id) : null,
+          },
+        };
       }
       const rows = await jobs.list({ ...filter, before: decodeCursor(query.cursor), limit: query.limit + 1 });
       return { status: 200, body: page(rows, query.limit, await withNames(rows)) };
@@ -140,8 +177,14 @@ export function jobRoutes({ db, registry }: { db: Db; registry: Operation[] }): 
     async ({ body, res }) => {
       const actor = actorOf(res);
       const created = await withTransaction(db, async (trx) => {
-        const job = await jobs.insert({ id: randomUUID(), company_id: actor.companyId!, status: 'open', ...columnsOf(body), title: body.title }, trx);
-        await jobs.recordChange({ job_id: job.id, actor_user_id: actor.userId, actor_role: actor.role, change: 'created', changes: diff({}, fieldsOf(job)) }, trx);
+        const job = await jobs.insert(
+          { id: randomUUID(), company_id: actor.companyId!, status: 'open', ...columnsOf(body), title: body.title },
+          trx,
+        );
+        await jobs.recordChange(
+          { job_id: job.id, actor_user_id: actor.userId, actor_role: actor.role, change: 'created', changes: diff({}, fieldsOf(job)) },
+          trx,
+        );
         return job;
       });
       return { status: 201, body: (await withNames([created]))(created) };
@@ -177,7 +220,7 @@ export function jobRoutes({ db, registry }: { db: Db; registry: Operation[] }): 
       responses: {
         200: { description: 'The job as edited', schema: jobDto },
         400: { description: 'Invalid change' },
-        404: { description: 'No such job in the caller\'s company' },
+        404: { description: "No such job in the caller's company" },
         409: { description: 'The job is closed, or synced from an ATS and the change is not a marketplace setting' },
       },
     },
@@ -188,7 +231,10 @@ export function jobRoutes({ db, registry }: { db: Db; registry: Operation[] }): 
         if (job.source_integration_id !== null) {
           const atsOwned = Object.keys(body).filter((k) => !(ATS_EDITABLE_JOB_FIELDS as readonly string[]).includes(k));
           if (atsOwned.length) {
-            throw conflict(`this job is synced from the company's ATS: change ${atsOwned.join(', ')} there; here only the marketplace settings (sharedWithMarketplace, fee) can change`, { fields: atsOwned });
+            throw conflict(
+              `this job is synced from the company's ATS: change ${atsOwned.join(', ')} there; here only the marketplace settings (sharedWithMarketplace, fee) can change`,
+              { fields: atsOwned },
+            );
           }
         }
         if (job.status === 'closed') throw conflict('a closed job cannot be edited');
@@ -214,20 +260,29 @@ export function jobRoutes({ db, registry }: { db: Db; registry: Operation[] }): 
         roles: ['company_admin'],
         responses: {
           200: { description: `The job, ${JOB_COMMANDS[command].to}`, schema: jobDto },
-          404: { description: 'No such job in the caller\'s company' },
-          409: { description: 'Not allowed from the job\'s status (a closed job is final), or the job is synced from an ATS' },
+          404: { description: "No such job in the caller's company" },
+          409: { description: "Not allowed from the job's status (a closed job is final), or the job is synced from an ATS" },
         },
       },
       async ({ params, res }) => {
         const actor = actorOf(res);
         const updated = await withTransaction(db, async (trx) => {
           const job = await lockOwn(actor, params.id, trx);
-          if (job.source_integration_id !== null) throw conflict('this job is synced from the company\'s ATS: its status follows the ATS');
+          if (job.source_integration_id !== null) throw conflict("this job is synced from the company's ATS: its status follows the ATS");
           const refusal = jobCommandRefusal(command, job.status as JobStatus);
           if (refusal) throw conflict(refusal, { status: job.status });
           const to = JOB_COMMANDS[command].to;
           const after = await jobs.update(job.id, { status: to }, trx);
-          await jobs.recordChange({ job_id: job.id, actor_user_id: actor.userId, actor_role: actor.role, change: COMMAND_CHANGE[command], changes: { status: [job.status, to] } }, trx);
+          await jobs.recordChange(
+            {
+              job_id: job.id,
+              actor_user_id: actor.userId,
+              actor_role: actor.role,
+              change: COMMAND_CHANGE[command],
+              changes: { status: [job.status, to] },
+            },
+            trx,
+          );
           return after;
         });
         return { status: 200, body: (await withNames([updated]))(updated) };
@@ -241,11 +296,14 @@ export function jobRoutes({ db, registry }: { db: Db; registry: Operation[] }): 
     {
       method: 'get',
       path: '/jobs/:id/changes',
-      summary: 'A job\'s audit: who changed what, when (its company\'s users and platform admins), newest first',
+      summary: "A job's audit: who changed what, when (its company's users and platform admins), newest first",
       params: idParams,
       query: z.strictObject({ ...pageQuery }),
       roles: ['company_admin', 'hiring_manager', 'platform_admin'],
-      responses: { 200: { description: 'A page of changes', schema: pageOf(jobChangeDto) }, 404: { description: 'No such job in the caller\'s company' } },
+      responses: {
+        200: { description: 'A page of changes', schema: pageOf(jobChangeDto) },
+        404: { description: "No such job in the caller's company" },
+      },
     },
     async ({ params, query, res }) => {
       const job = visible(actorOf(res), await jobs.find(params.id));
@@ -253,10 +311,20 @@ export function jobRoutes({ db, registry }: { db: Db; registry: Operation[] }): 
       const people = await names.people(rows.map((r) => r.actor_user_id));
       return {
         status: 200,
-        body: page(rows, query.limit, (c) => ({
-          id: c.id, change: c.change as z.infer<typeof jobChangeDto>['change'], changes: c.changes as Record<string, [unknown, unknown]>,
-          actorUserId: c.actor_user_id, actorName: c.actor_user_id ? (people.get(c.actor_user_id) ?? null) : null, actorRole: c.actor_role, occurredAt: c.occurred_at.toISOString(),
-        }), 'occurred_at'),
+        body: page(
+          rows,
+          query.limit,
+          (c) => ({
+            id: c.id,
+            change: c.change as z.infer<typeof jobChangeDto>['change'],
+            changes: c.changes as Record<string, [unknown, unknown]>,
+            actorUserId: c.actor_user_id,
+            actorName: c.actor_user_id ? (people.get(c.actor_user_id) ?? null) : null,
+            actorRole: c.actor_role,
+            occurredAt: c.occurred_at.toISOString(),
+          }),
+          'occurred_at',
+        ),
       };
     },
   );

@@ -32,7 +32,10 @@ export function marketplaceEventRoutes({ db, registry }: { db: Db; registry: Ope
       summary: 'List marketplace events, newest first (platform admin)',
       query: marketplaceEventListQuery,
       roles: ['platform_admin'],
-      responses: { 200: { description: 'A page of events', schema: marketplaceEventPageDto }, 403: { description: 'Not a platform admin' } },
+      responses: {
+        200: { description: 'A page of events', schema: marketplaceEventPageDto },
+        403: { description: 'Not a platform admin' },
+      },
     },
     async ({ query }) => {
       const rows = await events.list({

@@ -49,7 +49,17 @@ function resendFailure(error: ErrorResponse): ApiError {
  * Outreach e-mails to candidates and their timeline (product §3.4): sent by the API itself, no
  * workflow, always to the candidate's own address, never inside another recruiter's protection window.
  */
-export function outreachRoutes({ temporal, db, registry, email }: { temporal: Client; db: Db; registry: Operation[]; email?: OutreachEmail }): Router {
+export function outreachRoutes({
+  temporal,
+  db,
+  registry,
+  email,
+}: {
+  temporal: Client;
+  db: Db;
+  registry: Operation[];
+  email?: OutreachEmail;
+}): Router {
   const router = Router();
   const outreach = outreachDal(db);
   const directory = directoryDal(db);
@@ -69,7 +79,10 @@ export function outreachRoutes({ temporal, db, registry, email }: { temporal: Cl
         201: { description: 'Sent and recorded', schema: outreachDto },
         403: { description: 'Not a recruiter' },
         404: { description: 'Candidate not found' },
-        409: { description: 'Another recruiter\'s protection window covers the candidate (candidate_protected, with its end); the attempt is recorded' },
+        409: {
+          description:
+            "Another recruiter's protection window covers the candidate (candidate_protected, with its end); the attempt is recorded",
+        },
         422: { description: 'The candidate has no address (no_recipient), or Resend refused the e-mail (email_rejected)' },
         503: { description: 'Resend is unavailable or e-mail is not configured (email_unavailable); retry with the same Idempotency-Key' },
       },
@@ -91,15 +104,24 @@ export function outreachRoutes({ temporal, db, registry, email }: { temporal: Cl
       const key = req.header('idempotency-key');
       const id = key ? nameBasedUuid(`outreach:${actor.userId}`, key) : randomUUID();
       const row = await outreach.record({
-        id, candidate_id: candidate.id, recruiter_id: actor.recruiterId, to_email: candidate.email, subject: body.subject, body: body.body,
-        idempotency_key: `outreach-${id}`, created_at: new Date(),
+        id,
+        candidate_id: candidate.id,
+        recruiter_id: actor.recruiterId,
+        to_email: candidate.email,
+        subject: body.subject,
+        body: body.body,
+        idempotency_key: `outreach-${id}`,
+        created_at: new Date(),
       });
       if (row.status === 'sent') return { status: 201, body: toDto(row as SentOutreachRow) };
 
       const sender = await directory.recruiterUser(actor.recruiterId);
       const { data, error } = await email.resend.emails.send(
         {
-          from: email.from, to: [row.to_email], subject: row.subject, text: row.body,
+          from: email.from,
+          to: [row.to_email],
+          subject: row.subject,
+          text: row.body,
           // The candidate's reply goes to the recruiter, not to the marketplace's no-reply address.
           ...(sender && { replyTo: sender.email }),
           tags: [{ name: 'template', value: 'candidate_outreach' }],
@@ -192,7 +214,8 @@ export function resendWebhookRoutes({ db, registry, secret }: { db: Db; registry
         { id: req.header('svix-id'), timestamp: req.header('svix-timestamp'), signature: req.header('svix-signature') },
         raw,
       );
-      if (!verified.ok && verified.reason === 'bad_timestamp') throw badRequest('svix-timestamp is malformed or not within 5 minutes of now');
+      if (!verified.ok && verified.reason === 'bad_timestamp')
+        throw badRequest('svix-timestamp is malformed or not within 5 minutes of now');
       if (!verified.ok) throw unauthorized('missing or invalid webhook signature');
 
       let payload: unknown;
@@ -206,8 +229,11 @@ export function resendWebhookRoutes({ db, registry, secret }: { db: Db; registry
       const target = event.success ? await outreach.findByProviderMessageId(event.data.data.email_id) : undefined;
       if (!event.success || !target) return { status: 200, body: { received: true, ignored: true } };
       await outreach.recordEvent({
-        outreach_id: target.id, provider_event_id: verified.id, type: event.data.type,
-        occurred_at: event.data.created_at ?? verified.signedAt, payload,
+        outreach_id: target.id,
+        provider_event_id: verified.id,
+        type: event.data.type,
+        occurred_at: event.data.created_at ?? verified.signedAt,
+        payload,
       });
       return { status: 200, body: { received: true } };
     },

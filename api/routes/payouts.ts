@@ -130,7 +130,8 @@ export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db:
         params: splitParams,
         body,
         roles: ['platform_admin'],
-        responses: { ...WORKFLOW_WAIT_RESPONSES,
+        responses: {
+          ...WORKFLOW_WAIT_RESPONSES,
           200: { description: 'The payout after the action', schema: payoutDto },
           403: { description: 'Only a platform admin resolves blocked splits' },
           404: { description: 'Payout or split not found' },
@@ -142,7 +143,9 @@ export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db:
         const payout = await visiblePayout(actor, params.id);
         const split = await payouts.findSplit(params.splitId);
         if (split?.payout_id !== payout.id) throw notFound('split');
-        await awaitWorkflow(temporal, res, payout.workflow_id, () => temporal.workflow.getHandle(payout.workflow_id).executeUpdate(update, { args: [{ ...body, splitId: split.id, actor }] }));
+        await awaitWorkflow(temporal, res, payout.workflow_id, () =>
+          temporal.workflow.getHandle(payout.workflow_id).executeUpdate(update, { args: [{ ...body, splitId: split.id, actor }] }),
+        );
         return { status: 200, body: await detail(await visiblePayout(actor, params.id), actor) };
       },
     );
@@ -151,7 +154,7 @@ export function payoutRoutes({ temporal, db, registry }: { temporal: Client; db:
   splitAction('retry', 'Retry a blocked split (platform admin)', optionalReasonBody, retrySplitUpdate);
   splitAction(
     'change-account',
-    'Pay a blocked split to another connected account, and (updateRecruiterAccount) make it the recruiter\'s for future payouts (platform admin)',
+    "Pay a blocked split to another connected account, and (updateRecruiterAccount) make it the recruiter's for future payouts (platform admin)",
     changeSplitAccountBody,
     changeSplitAccountUpdate,
   );

@@ -21,34 +21,49 @@ const days = (ms: number) => Math.round((ms / DAY_MS) * 10) / 10;
 export function pipelineRoutes({ db, registry }: { db: Db; registry: Operation[] }): Router {
   const router = Router();
   const pipeline = pipelineDal(db);
-  route(router, registry, {
-    method: 'get', path: '/jobs/:id/pipeline', summary: 'Stage counts, average days per stage, and each candidate\'s stage and time in it', params: idParams,
-    responses: { 200: { description: 'The pipeline', schema: pipelineDto }, 404: { description: 'No such job (or not yours)' } },
-  }, async ({ params, res }) => {
-    const actor = actorOf(res);
-    const job = await pipeline.listedJob(params.id);
-    const visible = job && (actor.role === 'platform_admin' || actor.companyId === job.company_id);
-    if (!visible) throw notFound('job');
-    const now = Date.now();
-    const applications = await pipeline.applications(job.id);
-    // Time in a stage = from entering it to leaving it (the next move), for every move of the job's applications.
-    const average = await pipeline.averageMsInStage(job.id);
-    const counts = new Map<string, number>();
-    for (const a of applications) counts.set(a.stage, (counts.get(a.stage) ?? 0) + 1);
-    const stages = APPLICATION_STAGES.map((stage) => ({
-      stage, count: counts.get(stage) ?? 0, averageDaysInStage: average.has(stage) ? days(average.get(stage)!) : null,
-    }));
-    return {
-      status: 200,
-      body: {
-        jobId: job.id,
-        stages,
-        candidates: applications.map((a) => ({
-          applicationId: a.id, candidateId: a.candidate_id, candidateName: a.full_name, stage: a.stage, stageLabel: a.stage_label, status: a.status,
-          daysInStage: days(now - (a.stage_changed_at ?? a.created_at).getTime()),
-        })),
-      },
-    };
-  });
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/jobs/:id/pipeline',
+      summary: "Stage counts, average days per stage, and each candidate's stage and time in it",
+      params: idParams,
+      responses: { 200: { description: 'The pipeline', schema: pipelineDto }, 404: { description: 'No such job (or not yours)' } },
+    },
+    async ({ params, res }) => {
+      const actor = actorOf(res);
+      const job = await pipeline.listedJob(params.id);
+      const visible = job && (actor.role === 'platform_admin' || actor.companyId === job.company_id);
+      if (!visible) throw notFound('job');
+      const now = Date.now();
+      const applications = await pipeline.applications(job.id);
+      // Time in a stage = from entering it to leaving it (the next move), for every move of the job's applications.
+      const average = await pipeline.averageMsInStage(job.id);
+      const counts = new Map<string, number>();
+      for (const a of applications) counts.set(a.stage, (counts.get(a.stage) ?? 0) + 1);
+      const stages = APPLICATION_STAGES.map((stage) => ({
+        stage,
+        count: counts.get(stage) ?? 0,
+        averageDaysInStage: average.has(stage) ? days(average.get(stage)!) : null,
+      }));
+      return {
+        status: 200,
+        body: {
+          jobId: job.id,
+          stages,
+          candidates: applications.map((a) => ({
+            applicationId: a.id,
+            candidateId: a.candidate_id,
+            candidateName: a.full_name,
+            stage: a.stage,
+            stageLabel: a.stage_label,
+            status: a.status,
+            daysInStage: days(now - (a.stage_changed_at ?? a.created_at).getTime()),
+          })),
+        },
+      };
+    },
+  );
   return router;
 }

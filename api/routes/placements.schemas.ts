@@ -12,14 +12,17 @@ const collaboratorRole = z.enum(COLLABORATOR_ROLES);
 const feeCents = z.int().positive();
 
 /** A percentage with at most two decimals ("33.33" or 33.33), as basis points. */
-const percent = z.union([z.string().max(10), z.number()]).describe('a percentage with at most two decimals, e.g. "33.33" or 33.33').transform((value, ctx) => {
-  try {
-    return percentToBps(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+const percent = z
+  .union([z.string().max(10), z.number()])
+  .describe('a percentage with at most two decimals, e.g. "33.33" or 33.33')
+  .transform((value, ctx) => {
+    try {
+      return percentToBps(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
 
 /** A currency Stripe supports for the platform (lib/currencies.ts), in capitals. */
 export const currencyCode = z.enum(STRIPE_CURRENCIES, { error: 'an ISO 4217 code Stripe supports, in capitals, e.g. USD' });
@@ -28,10 +31,15 @@ const splitBpsOf = <C extends { splitPercent?: number }>({ splitPercent, ...rest
 
 /** 1–10 collaborators; splitPercent given for all of them or for none (then the role weights apply). */
 const collaboratorList = <T extends z.ZodType<{ splitBps?: number }>>(item: T) =>
-  z.array(item).min(MIN_COLLABORATORS).max(MAX_COLLABORATORS).superRefine((list, ctx) => {
-    const given = list.filter((c) => c.splitBps !== undefined).length;
-    if (given > 0 && given < list.length) ctx.addIssue({ code: 'custom', message: 'give splitPercent for every collaborator or for none' });
-  });
+  z
+    .array(item)
+    .min(MIN_COLLABORATORS)
+    .max(MAX_COLLABORATORS)
+    .superRefine((list, ctx) => {
+      const given = list.filter((c) => c.splitBps !== undefined).length;
+      if (given > 0 && given < list.length)
+        ctx.addIssue({ code: 'custom', message: 'give splitPercent for every collaborator or for none' });
+    });
 
 /** A placement's collaborators: each recruiter at most once (one role, one split each). */
 const placementCollaborators = collaboratorList(

@@ -12,7 +12,18 @@ import { settingsDal } from '../../db/dal/settings.js';
 import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
 import { allocateTranche, bpsToPercent, type CollaboratorRole, defaultSplitBps, splitProblems, tranches } from '../../domain/money.js';
 import type { PlacementWorkflow } from '../../domain/placement.js';
-import { activateEarlyUpdate, chooseRefundUpdate, chooseReplacementUpdate, extendGuaranteeUpdate, placementRecordedUpdate, releaseEarlyUpdate, replaceCollaboratorsUpdate, reportFailureUpdate, type PlacementCommand, type PlacementView } from '../../domain/placement.js';
+import {
+  activateEarlyUpdate,
+  chooseRefundUpdate,
+  chooseReplacementUpdate,
+  extendGuaranteeUpdate,
+  placementRecordedUpdate,
+  releaseEarlyUpdate,
+  replaceCollaboratorsUpdate,
+  reportFailureUpdate,
+  type PlacementCommand,
+  type PlacementView,
+} from '../../domain/placement.js';
 import type { Role } from '../../domain/actors.js';
 import { actorOf, partyScope, type AuthedActor } from '../auth.js';
 import { historyDto, iso } from '../dto.js';
@@ -73,8 +84,16 @@ const escrowDto = (e: EscrowRow): NonNullable<PlacementDetail['escrow']> => ({
   reason: e.reason,
 });
 
-const collaboratorDto = (c: Named<CollaboratorRow>): PlacementDetail['collaborators'][number] => ({ id: c.id, recruiterId: c.recruiter_id, recruiterName: c.recruiter_name, role: c.role as CollaboratorRole, splitBps: c.split_bps });
-const placementHistoryDto = (people: Map<string, string>) => (h: PlacementHistoryRow): PlacementDetail['history'][number] => ({ ...historyDto(h, people), details: h.details });
+const collaboratorDto = (c: Named<CollaboratorRow>): PlacementDetail['collaborators'][number] => ({
+  id: c.id,
+  recruiterId: c.recruiter_id,
+  recruiterName: c.recruiter_name,
+  role: c.role as CollaboratorRole,
+  splitBps: c.split_bps,
+});
+const placementHistoryDto =
+  (people: Map<string, string>) =>
+  (h: PlacementHistoryRow): PlacementDetail['history'][number] => ({ ...historyDto(h, people), details: h.details });
 
 /**
  * Every collaborator's split in basis points: as given, or the default role weights when
@@ -89,7 +108,17 @@ function resolveSplits<C extends { role: CollaboratorRole; splitBps?: number }>(
 }
 
 /** Placement guarantee, escrow and collaborators (product §3.2, §3.3): reads from Postgres, commands through the workflow. */
-export function placementRoutes({ temporal, db, registry, taskQueue }: { temporal: Client; db: Db; registry: Operation[]; taskQueue: string }): Router {
+export function placementRoutes({
+  temporal,
+  db,
+  registry,
+  taskQueue,
+}: {
+  temporal: Client;
+  db: Db;
+  registry: Operation[];
+  taskQueue: string;
+}): Router {
   const router = Router();
   const placements = placementsDal(db);
   const payouts = payoutsDal(db);
@@ -137,12 +166,13 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
     {
       method: 'post',
       path: '/placements',
-      summary: 'Record a hire: the placement, its collaborators and the escrow hold (company admin of the job\'s company, platform admin)',
+      summary: "Record a hire: the placement, its collaborators and the escrow hold (company admin of the job's company, platform admin)",
       body: placementCreateBody,
       roles: COMPANY,
-      responses: { ...WORKFLOW_WAIT_RESPONSES,
+      responses: {
+        ...WORKFLOW_WAIT_RESPONSES,
         201: { description: 'Placement hired; its workflow is running', schema: placementDetailDto },
-        403: { description: 'Not an admin of the job\'s company' },
+        403: { description: "Not an admin of the job's company" },
         404: { description: 'Job, candidate or recruiter not found' },
         409: { description: 'The candidate already has a live (not failed) placement for this job' },
         422: { description: 'The splits break the split rules (details list the problems)' },
@@ -160,22 +190,34 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
       const placementId = key ? nameBasedUuid(`placement:${actor.userId}`, key) : randomUUID();
       // One live placement per candidate × job; the activity and a unique index decide a race.
       const live = await placements.findLive(candidate.id, job.id);
-      if (live && live.id !== placementId) throw conflict('this candidate already has a live placement for this job', { placementId: live.id });
+      if (live && live.id !== placementId)
+        throw conflict('this candidate already has a live placement for this job', { placementId: live.id });
       // Start and wait for the record in one call, so a refusal is this request's answer.
       const workflowId = workflowIds.placement(placementId);
-      await awaitWorkflow(temporal, res, workflowId, () => temporal.workflow.executeUpdateWithStart(placementRecordedUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation<PlacementWorkflow>(WORKFLOW_TYPES.placement, {
-          workflowId,
-          taskQueue,
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [{
-            placementId, companyId: job.company_id, jobId: job.id, candidateId: candidate.id, feeCents: body.feeCents,
-            currency: body.currency, startDate: body.startDate, collaborators, actor,
-          }],
-          typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: job.company_id }],
+      await awaitWorkflow(temporal, res, workflowId, () =>
+        temporal.workflow.executeUpdateWithStart(placementRecordedUpdate, {
+          startWorkflowOperation: new WithStartWorkflowOperation<PlacementWorkflow>(WORKFLOW_TYPES.placement, {
+            workflowId,
+            taskQueue,
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            args: [
+              {
+                placementId,
+                companyId: job.company_id,
+                jobId: job.id,
+                candidateId: candidate.id,
+                feeCents: body.feeCents,
+                currency: body.currency,
+                startDate: body.startDate,
+                collaborators,
+                actor,
+              },
+            ],
+            typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: job.company_id }],
+          }),
         }),
-      }));
+      );
       const row = await visiblePlacement(actor, placementId);
       return { status: 201, body: await detail(row, actor), headers: { Location: `/api/v1/placements/${placementId}` } };
     },
@@ -187,7 +229,7 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
     {
       method: 'post',
       path: '/placements/calculate-splits',
-      summary: 'Preview the tranches and each collaborator\'s cents for a fee (writes nothing)',
+      summary: "Preview the tranches and each collaborator's cents for a fee (writes nothing)",
       body: calculateSplitsBody,
       roles: ['company_admin', 'hiring_manager', 'platform_admin'],
       responses: {
@@ -210,7 +252,11 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
           activationCents,
           holdbackCents,
           collaborators: collaborators.map((c, i) => ({
-            role: c.role, splitBps: c.splitBps, splitPercent: bpsToPercent(c.splitBps), activationCents: activation[i]!, holdbackCents: holdback[i]!,
+            role: c.role,
+            splitBps: c.splitBps,
+            splitPercent: bpsToPercent(c.splitBps),
+            activationCents: activation[i]!,
+            holdbackCents: holdback[i]!,
           })),
         },
       };
@@ -274,7 +320,8 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
         params: idParams,
         body: op.body,
         roles: op.roles,
-        responses: { ...WORKFLOW_WAIT_RESPONSES,
+        responses: {
+          ...WORKFLOW_WAIT_RESPONSES,
           200: { description: 'The placement after the command', schema: placementDetailDto },
           403: { description: 'The caller may not issue this command' },
           404: { description: 'Not found' },
@@ -286,31 +333,90 @@ export function placementRoutes({ temporal, db, registry, taskQueue }: { tempora
         const actor = actorOf(res);
         const row = await visiblePlacement(actor, params.id);
         const args = await prepare(body, row);
-        await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ ...args, actor }] }));
+        await awaitWorkflow(temporal, res, row.workflow_id, () =>
+          temporal.workflow.getHandle(row.workflow_id).executeUpdate(update, { args: [{ ...args, actor }] }),
+        );
         return { status: 200, body: await detail(await visiblePlacement(actor, params.id), actor) };
       },
     );
   }
 
   const asGiven = <B>(body: B) => body;
-  command({ method: 'post', path: 'activate', summary: 'Activate a hired placement before its start date', body: optionalReasonBody, roles: COMPANY }, activateEarlyUpdate, asGiven);
-  command({ method: 'post', path: 'extend-guarantee', summary: 'Extend a running guarantee by 1–365 days (platform admin)', body: extendGuaranteeBody, roles: PLATFORM }, extendGuaranteeUpdate, asGiven);
-  command({ method: 'post', path: 'report-failure', summary: 'Report that the hire left inside the guarantee', body: reasonBody, roles: COMPANY }, reportFailureUpdate, asGiven);
   command(
-    { method: 'post', path: 'replacement', summary: 'Answer a reported failure with a replacement candidate (the guarantee restarts)', body: replacementBody, roles: COMPANY },
+    {
+      method: 'post',
+      path: 'activate',
+      summary: 'Activate a hired placement before its start date',
+      body: optionalReasonBody,
+      roles: COMPANY,
+    },
+    activateEarlyUpdate,
+    asGiven,
+  );
+  command(
+    {
+      method: 'post',
+      path: 'extend-guarantee',
+      summary: 'Extend a running guarantee by 1–365 days (platform admin)',
+      body: extendGuaranteeBody,
+      roles: PLATFORM,
+    },
+    extendGuaranteeUpdate,
+    asGiven,
+  );
+  command(
+    { method: 'post', path: 'report-failure', summary: 'Report that the hire left inside the guarantee', body: reasonBody, roles: COMPANY },
+    reportFailureUpdate,
+    asGiven,
+  );
+  command(
+    {
+      method: 'post',
+      path: 'replacement',
+      summary: 'Answer a reported failure with a replacement candidate (the guarantee restarts)',
+      body: replacementBody,
+      roles: COMPANY,
+    },
     chooseReplacementUpdate,
     async (body, placement) => {
       if (!(await directory.candidate(body.candidateId))) throw notFound('candidate');
       const live = await placements.findLive(body.candidateId, placement.job_id);
-      if (live && live.id !== placement.id) throw conflict('the replacement already has a live placement for this job', { placementId: live.id });
+      if (live && live.id !== placement.id)
+        throw conflict('the replacement already has a live placement for this job', { placementId: live.id });
       return body;
     },
   );
-  command({ method: 'post', path: 'refund', summary: 'Answer a reported failure with a refund of the escrow', body: optionalReasonBody, roles: COMPANY }, chooseRefundUpdate, asGiven);
-  command({ method: 'post', path: 'release-early', summary: 'Release the escrow before the guarantee ends (platform admin)', body: reasonBody, roles: PLATFORM }, releaseEarlyUpdate, asGiven);
   command(
-    { method: 'put', path: 'collaborators', summary: 'Replace the collaborators and their splits before the first payout locks them', body: placementCollaboratorsBody, roles: COMPANY,
-      responses: { 422: { description: 'The splits do not add up to 100% (invalid_splits)' } } },
+    {
+      method: 'post',
+      path: 'refund',
+      summary: 'Answer a reported failure with a refund of the escrow',
+      body: optionalReasonBody,
+      roles: COMPANY,
+    },
+    chooseRefundUpdate,
+    asGiven,
+  );
+  command(
+    {
+      method: 'post',
+      path: 'release-early',
+      summary: 'Release the escrow before the guarantee ends (platform admin)',
+      body: reasonBody,
+      roles: PLATFORM,
+    },
+    releaseEarlyUpdate,
+    asGiven,
+  );
+  command(
+    {
+      method: 'put',
+      path: 'collaborators',
+      summary: 'Replace the collaborators and their splits before the first payout locks them',
+      body: placementCollaboratorsBody,
+      roles: COMPANY,
+      responses: { 422: { description: 'The splits do not add up to 100% (invalid_splits)' } },
+    },
     replaceCollaboratorsUpdate,
     async (body, placement) => {
       if (placement.splits_locked_at) throw splitsLocked();

@@ -56,7 +56,17 @@ function toDto(row: ProposalView, applicationId: string | null = null): z.infer<
 const COMMANDS: ProposalCommand[] = ['review', 'accept', 'decline', 'withdraw'];
 
 /** Proposal lifecycle endpoints (product §3.1): reads from Postgres, commands through the workflow. */
-export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal: Client; db: Db; registry: Operation[]; taskQueue: string }): Router {
+export function proposalRoutes({
+  temporal,
+  db,
+  registry,
+  taskQueue,
+}: {
+  temporal: Client;
+  db: Db;
+  registry: Operation[];
+  taskQueue: string;
+}): Router {
   const router = Router();
   const proposals = proposalsDal(db);
   const applications = applicationsDal(db);
@@ -86,11 +96,12 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
       summary: 'Propose a candidate for a job (recruiter)',
       body: proposalCreateBody,
       roles: ['recruiter'],
-      responses: { ...WORKFLOW_WAIT_RESPONSES,
+      responses: {
+        ...WORKFLOW_WAIT_RESPONSES,
         201: { description: 'Proposal created; its workflow is running', schema: proposalDetailDto },
         404: { description: 'Candidate or job not found' },
         409: { description: 'An open or accepted proposal for this candidate and job exists' },
-        422: { description: 'The job is not open (job_not_open), or the candidate\'s data was erased (candidate_erased)' },
+        422: { description: "The job is not open (job_not_open), or the candidate's data was erased (candidate_erased)" },
       },
     },
     async ({ body, req, res }) => {
@@ -100,7 +111,8 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
       // A job its company does not share with the marketplace is not one a recruiter may see (product §3.8).
       if (!job || !job.shared_with_marketplace) throw notFound('job');
       if (!candidate) throw notFound('candidate');
-      if (candidate.erased_at) throw unprocessable('this candidate\'s personal data was erased; they cannot be proposed', 'candidate_erased');
+      if (candidate.erased_at)
+        throw unprocessable("this candidate's personal data was erased; they cannot be proposed", 'candidate_erased');
       // Paused and closed jobs take no proposals.
       if (job.status !== 'open') throw unprocessable('the job is not open', 'job_not_open');
       // With an Idempotency-Key the id comes from the key: a retry whose first response was
@@ -110,21 +122,27 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
       await refuseIfProtected(req, actor, body.candidateId, { jobId: body.jobId });
       const live = await proposals.findLive(body.candidateId, body.jobId);
       if (live && live.id !== proposalId) {
-        throw conflict(`this candidate already has ${live.state === 'accepted' ? 'an accepted' : 'an open'} proposal for this job`, { proposalId: live.id });
+        throw conflict(`this candidate already has ${live.state === 'accepted' ? 'an accepted' : 'an open'} proposal for this job`, {
+          proposalId: live.id,
+        });
       }
       const workflowId = workflowIds.proposal(proposalId);
       const recruiterId = actor.recruiterId;
       // Start and wait for the record in one call, so a refusal (e.g. a lost duplicate race) is this request's answer.
-      await awaitWorkflow(temporal, res, workflowId, () => temporal.workflow.executeUpdateWithStart(proposalRecordedUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation<ProposalWorkflow>(WORKFLOW_TYPES.proposal, {
-          workflowId,
-          taskQueue,
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [{ proposalId, candidateId: candidate.id, jobId: job.id, companyId: job.company_id, recruiterId, pitch: body.pitch, actor }],
-          typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: job.company_id }],
+      await awaitWorkflow(temporal, res, workflowId, () =>
+        temporal.workflow.executeUpdateWithStart(proposalRecordedUpdate, {
+          startWorkflowOperation: new WithStartWorkflowOperation<ProposalWorkflow>(WORKFLOW_TYPES.proposal, {
+            workflowId,
+            taskQueue,
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            args: [
+              { proposalId, candidateId: candidate.id, jobId: job.id, companyId: job.company_id, recruiterId, pitch: body.pitch, actor },
+            ],
+            typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.CompanyId, value: job.company_id }],
+          }),
         }),
-      }));
+      );
       const row = await proposals.viewById(proposalId);
       if (!row) throw new Error(`proposal ${proposalId} missing after its workflow recorded it`);
       return { status: 201, body: await detail(row), headers: { Location: `/api/v1/proposals/${proposalId}` } };
@@ -145,9 +163,11 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
       const actor = actorOf(res);
       // Recruiters see their own, company users their company's; only admins choose freely.
       const scope =
-        actor.role === 'recruiter' ? { recruiterId: actor.recruiterId ?? '00000000-0000-0000-0000-000000000000' }
-        : actor.role === 'platform_admin' ? { recruiterId: query.recruiterId, companyId: query.companyId }
-        : { companyId: actor.companyId ?? undefined, recruiterId: query.recruiterId };
+        actor.role === 'recruiter'
+          ? { recruiterId: actor.recruiterId ?? '00000000-0000-0000-0000-000000000000' }
+          : actor.role === 'platform_admin'
+            ? { recruiterId: query.recruiterId, companyId: query.companyId }
+            : { companyId: actor.companyId ?? undefined, recruiterId: query.recruiterId };
       const rows = await proposals.list({
         ...scope,
         jobId: query.jobId,
@@ -184,7 +204,8 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
         params: idParams,
         body: proposalCommandBody,
         roles: command === 'withdraw' ? ['recruiter'] : ['company_admin', 'hiring_manager'],
-        responses: { ...WORKFLOW_WAIT_RESPONSES,
+        responses: {
+          ...WORKFLOW_WAIT_RESPONSES,
           200: { description: 'The proposal after the command', schema: proposalDetailDto },
           403: { description: 'The caller may not issue this command' },
           404: { description: 'Not found' },
@@ -197,9 +218,11 @@ export function proposalRoutes({ temporal, db, registry, taskQueue }: { temporal
         const check = checkCommand(actor, command, { companyId: row.company_id, recruiterId: row.recruiter_id }, row.state);
         if (!check.ok) throw check.code === 'forbidden' ? forbidden(check.message) : conflict(check.message);
         // The workflow's validator re-checks against its own state: a late or racing command gets 409.
-        await awaitWorkflow(temporal, res, row.workflow_id, () => temporal.workflow
-          .getHandle(row.workflow_id)
-          .executeUpdate(PROPOSAL_COMMAND_UPDATES[command], { args: [{ actor, reason: body.reason }] }));
+        await awaitWorkflow(temporal, res, row.workflow_id, () =>
+          temporal.workflow
+            .getHandle(row.workflow_id)
+            .executeUpdate(PROPOSAL_COMMAND_UPDATES[command], { args: [{ actor, reason: body.reason }] }),
+        );
         return { status: 200, body: await detail(await visibleProposal(actor, params.id)) };
       },
     );

@@ -24,28 +24,61 @@ const uiConfigDto = z.object({
 });
 
 /** Who the caller is, and what the web UI needs to know about this deployment. */
-export function sessionRoutes({ db, registry, temporalUi }: { db: Db; registry: Operation[]; temporalUi?: { url: string; namespace: string } }): Router {
+export function sessionRoutes({
+  db,
+  registry,
+  temporalUi,
+}: {
+  db: Db;
+  registry: Operation[];
+  temporalUi?: { url: string; namespace: string };
+}): Router {
   const router = Router();
   const names = namesDal(db);
   const users = signInDal(db);
-  route(router, registry, {
-    method: 'get', path: '/me', summary: 'The signed-in user: id, name, e-mail, role, company (with its name) or recruiter profile',
-    responses: { 200: { description: 'The caller', schema: meDto } },
-  }, async ({ res }) => {
-    const actor = actorOf(res);
-    const [people, companies, email] = await Promise.all([names.people([actor.userId]), names.companies([actor.companyId ?? null]), users.emailOf(actor.userId)]);
-    return {
-      status: 200,
-      body: { ...actor, companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null, name: people.get(actor.userId) ?? null, email: email ?? null, companyName: companies.get(actor.companyId ?? '') ?? null },
-    };
-  });
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/me',
+      summary: 'The signed-in user: id, name, e-mail, role, company (with its name) or recruiter profile',
+      responses: { 200: { description: 'The caller', schema: meDto } },
+    },
+    async ({ res }) => {
+      const actor = actorOf(res);
+      const [people, companies, email] = await Promise.all([
+        names.people([actor.userId]),
+        names.companies([actor.companyId ?? null]),
+        users.emailOf(actor.userId),
+      ]);
+      return {
+        status: 200,
+        body: {
+          ...actor,
+          companyId: actor.companyId ?? null,
+          recruiterId: actor.recruiterId ?? null,
+          name: people.get(actor.userId) ?? null,
+          email: email ?? null,
+          companyName: companies.get(actor.companyId ?? '') ?? null,
+        },
+      };
+    },
+  );
 
-  route(router, registry, {
-    method: 'get', path: '/ui-config', summary: 'Settings for the web UI (the Temporal Web UI\'s address, for platform admins)',
-    responses: { 200: { description: 'UI settings', schema: uiConfigDto } },
-  }, async ({ res }) => ({
-    status: 200,
-    body: { temporalUi: actorOf(res).role === 'platform_admin' && temporalUi ? temporalUi : null },
-  }));
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/ui-config',
+      summary: "Settings for the web UI (the Temporal Web UI's address, for platform admins)",
+      responses: { 200: { description: 'UI settings', schema: uiConfigDto } },
+    },
+    async ({ res }) => ({
+      status: 200,
+      body: { temporalUi: actorOf(res).role === 'platform_admin' && temporalUi ? temporalUi : null },
+    }),
+  );
   return router;
 }

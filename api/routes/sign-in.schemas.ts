@@ -14,10 +14,12 @@ export const verifiedDto = z.object({
 });
 export const authOptionsDto = z.object({
   /** Development only (DEV_SIGN_IN_INBOX_URL): the seeded users and the Resend fake's inbox for one-click sign-in; null otherwise. */
-  devSignIn: z.object({
-    inboxUrl: z.string(),
-    users: z.array(z.object({ email: z.string(), name: z.string(), role: z.string() })),
-  }).nullable(),
+  devSignIn: z
+    .object({
+      inboxUrl: z.string(),
+      users: z.array(z.object({ email: z.string(), name: z.string(), role: z.string() })),
+    })
+    .nullable(),
 });
 
 export const apiKeyNameBody = z.strictObject({ name: z.string().trim().min(1).max(100) });

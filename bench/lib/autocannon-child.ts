@@ -15,19 +15,21 @@ function run(spec: LoadSpec): Promise<autocannon.Result> {
     duration: spec.seconds,
     ...(spec.amount !== undefined && { amount: spec.amount }),
     timeout: 30,
-    requests: [{
-      method: spec.method,
-      path: spec.path,
-      headers: spec.headers,
-      ...(spec.body !== undefined && { body: spec.body }),
-      // Each request its own body or path (e.g. a fresh candidate, another proposal), in order.
-      ...(variants.length > 0 && {
-        setupRequest: (req: autocannon.Request) => {
-          const v = variants[next++ % variants.length]!;
-          return { ...req, ...(v.path !== undefined && { path: v.path }), ...(v.body !== undefined && { body: v.body }) };
-        },
-      }),
-    }],
+    requests: [
+      {
+        method: spec.method,
+        path: spec.path,
+        headers: spec.headers,
+        ...(spec.body !== undefined && { body: spec.body }),
+        // Each request its own body or path (e.g. a fresh candidate, another proposal), in order.
+        ...(variants.length > 0 && {
+          setupRequest: (req: autocannon.Request) => {
+            const v = variants[next++ % variants.length]!;
+            return { ...req, ...(v.path !== undefined && { path: v.path }), ...(v.body !== undefined && { body: v.body }) };
+          },
+        }),
+      },
+    ],
   });
 }
 
@@ -54,7 +56,9 @@ process.once('message', (spec: LoadSpec) => {
       process.send!(reply, () => process.exit(0));
     },
     (err: unknown) => {
-      process.send!({ ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies LoadReply, () => process.exit(1));
+      process.send!({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies LoadReply, () =>
+        process.exit(1),
+      );
     },
   );
 });

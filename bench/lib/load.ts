@@ -56,7 +56,11 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
  * Runs `task` with `concurrency` loops in flight for `seconds`: the in-process counterpart of an
  * autocannon run (e.g. the raw SQL a route sends, on the same pool). Only completed tasks count.
  */
-export async function forDuration(seconds: number, concurrency: number, task: () => Promise<void>): Promise<Measurement & { requests: number; errors: number; firstError?: string }> {
+export async function forDuration(
+  seconds: number,
+  concurrency: number,
+  task: () => Promise<void>,
+): Promise<Measurement & { requests: number; errors: number; firstError?: string }> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -78,6 +82,15 @@ export async function forDuration(seconds: number, concurrency: number, task: ()
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! : Number.NaN);
-  return { seconds: elapsed, perSecond: latencies.length / elapsed, p50Ms: pct(50), p99Ms: pct(99), requests: latencies.length, errors, ...(firstError !== undefined && { firstError }) };
+  const pct = (p: number) =>
+    latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! : Number.NaN;
+  return {
+    seconds: elapsed,
+    perSecond: latencies.length / elapsed,
+    p50Ms: pct(50),
+    p99Ms: pct(99),
+    requests: latencies.length,
+    errors,
+    ...(firstError !== undefined && { firstError }),
+  };
 }

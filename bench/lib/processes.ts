@@ -25,7 +25,14 @@ export function spawnNode(script: string, env: Record<string, string>): ChildPro
 }
 
 /** What a worker process of this project needs in its environment (workers/queue-worker.ts), on an isolated queue. */
-export function workerEnv(opts: { databaseUrl: string; temporalAddress: string; taskQueue: string; automationTaskQueue: string; resendUrl: string; bundlePath: string }): Record<string, string> {
+export function workerEnv(opts: {
+  databaseUrl: string;
+  temporalAddress: string;
+  taskQueue: string;
+  automationTaskQueue: string;
+  resendUrl: string;
+  bundlePath: string;
+}): Record<string, string> {
   return {
     DATABASE_URL: opts.databaseUrl,
     TEMPORAL_ADDRESS: opts.temporalAddress,
@@ -44,7 +51,8 @@ export function workerEnv(opts: { databaseUrl: string; temporalAddress: string; 
 export async function waitForPoller(client: Client, taskQueue: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker process exited (${child.exitCode ?? child.signalCode}) before polling ${taskQueue}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`worker process exited (${child.exitCode ?? child.signalCode}) before polling ${taskQueue}`);
     const res = await client.workflowService.describeTaskQueue({
       namespace: client.options.namespace,
       taskQueue: { name: taskQueue, kind: proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },

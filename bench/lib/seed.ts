@@ -5,7 +5,18 @@ import type { Marketplace } from '../../testkit/harness/factories.js';
  * Deterministic ids for bulk rows, the same in SQL and TypeScript: row `i` of table `kind` is
  * `iiiiiiii-0000-4000-8000-kkkkkkkkkkkk` (hex; a well-formed version-4 uuid).
  */
-export const KIND = { company: 1, job: 2, candidate: 5, postCandidate: 6, proposal: 7, placement: 8, collaborator: 9, payout: 10, escrow: 11, sleepCandidate: 12 } as const;
+export const KIND = {
+  company: 1,
+  job: 2,
+  candidate: 5,
+  postCandidate: 6,
+  proposal: 7,
+  placement: 8,
+  collaborator: 9,
+  payout: 10,
+  escrow: 11,
+  sleepCandidate: 12,
+} as const;
 
 export function seqId(kind: number, i: number): string {
   return `${i.toString(16).padStart(8, '0')}-0000-4000-8000-${kind.toString(16).padStart(12, '0')}`;
@@ -16,9 +27,12 @@ const sid = (kind: number, expr: string) => `(lpad(to_hex(${expr}), 8, '0') || '
 
 /** `count` candidates of `kind` (ids seqId(kind, 1..count)), created `ageSeconds` + i seconds ago. */
 export async function seedCandidates(db: Db, kind: number, count: number, ageSeconds = 0): Promise<void> {
-  await db.raw(`insert into candidates (id, full_name, email, created_at)
+  await db.raw(
+    `insert into candidates (id, full_name, email, created_at)
     select ${sid(kind, 'i')}, 'Bench Candidate ' || i, 'bench-${kind}-' || i || '@example.com', now() - make_interval(secs => ? + i)
-    from generate_series(1, ?) as i`, [ageSeconds, count]);
+    from generate_series(1, ?) as i`,
+    [ageSeconds, count],
+  );
 }
 
 export const COMPANIES = 100;
@@ -38,8 +52,12 @@ export async function seedLists(db: Db, m: Marketplace, rows: number): Promise<n
   const job = (i: string) => sid(KIND.job, `${i} % ${COMPANIES}`);
   const run = (sql: string) => db.raw(sql);
 
-  await run(`insert into companies (id, name) select ${sid(KIND.company, 'j')}, 'Bench company ' || j from generate_series(1, ${COMPANIES - 1}) as j`);
-  await run(`insert into jobs (id, company_id, title, status) select ${sid(KIND.job, 'j')}, ${company('j')}, 'Bench job ' || j, 'open' from generate_series(0, ${COMPANIES - 1}) as j`);
+  await run(
+    `insert into companies (id, name) select ${sid(KIND.company, 'j')}, 'Bench company ' || j from generate_series(1, ${COMPANIES - 1}) as j`,
+  );
+  await run(
+    `insert into jobs (id, company_id, title, status) select ${sid(KIND.job, 'j')}, ${company('j')}, 'Bench job ' || j, 'open' from generate_series(0, ${COMPANIES - 1}) as j`,
+  );
   await seedCandidates(db, KIND.candidate, rows);
   await run(`insert into candidate_role_assignments
       (id, candidate_id, job_id, company_id, recruiter_id, pitch, state, decision_deadline, reminder_at, decided_at, decision_reason, workflow_id, created_at, updated_at)

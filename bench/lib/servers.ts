@@ -19,7 +19,10 @@ export async function openBenchServers(): Promise<BenchServers> {
   const db = createDb(infra.databaseUrl);
   const connection = await Connection.connect({ address: infra.temporalAddress });
   return {
-    infra, resend, db, temporal: new Client({ connection }),
+    infra,
+    resend,
+    db,
+    temporal: new Client({ connection }),
     async close() {
       await Promise.all([connection.close(), resend.close(), db.destroy()]);
       await infra.stop();

@@ -40,14 +40,19 @@ export const applicationsDal = (db: Db) => ({
     input: { candidateId: string; jobId: string; recruiterId: string; proposalId: string; at: Date },
     trx: Executor = db,
   ): Promise<ApplicationRow> {
-    const { row } = await insertOnce(trx, 'applications', {
-      candidate_id: input.candidateId,
-      job_id: input.jobId,
-      recruiter_id: input.recruiterId,
-      stage: 'submitted',
-      source_proposal_id: input.proposalId,
-      created_at: input.at,
-    }, { key: ['candidate_id', 'job_id'] });
+    const { row } = await insertOnce(
+      trx,
+      'applications',
+      {
+        candidate_id: input.candidateId,
+        job_id: input.jobId,
+        recruiter_id: input.recruiterId,
+        stage: 'submitted',
+        source_proposal_id: input.proposalId,
+        created_at: input.at,
+      },
+      { key: ['candidate_id', 'job_id'] },
+    );
     return row;
   },
 
@@ -61,11 +66,25 @@ export const applicationsDal = (db: Db) => ({
     if (done) return { from: done.from_stage, to: done.to_stage };
     const app = await table(trx, 'applications').where({ id: input.applicationId }).forUpdate().first();
     if (!app) throw new Error(`application ${input.applicationId} not found`);
-    await table(trx, 'applications').where({ id: input.applicationId })
-      .update({ stage: input.to, stage_label: input.label ?? null, status: statusOf(input.to), stage_changed_at: input.at, stage_label_changed_at: input.at });
+    await table(trx, 'applications')
+      .where({ id: input.applicationId })
+      .update({
+        stage: input.to,
+        stage_label: input.label ?? null,
+        status: statusOf(input.to),
+        stage_changed_at: input.at,
+        stage_label_changed_at: input.at,
+      });
     await table(trx, 'application_stage_history').insert({
-      application_id: input.applicationId, from_stage: app.stage, to_stage: input.to, actor_user_id: input.actor.userId, actor_role: input.actor.role,
-      source: input.source, reason: input.reason, occurred_at: input.at, change_key: input.key,
+      application_id: input.applicationId,
+      from_stage: app.stage,
+      to_stage: input.to,
+      actor_user_id: input.actor.userId,
+      actor_role: input.actor.role,
+      source: input.source,
+      reason: input.reason,
+      occurred_at: input.at,
+      change_key: input.key,
     });
     return { from: app.stage, to: input.to };
   },

@@ -6,10 +6,19 @@ import { type AllTables, table } from './tables.js';
 type Checkpoint = AllTables['sync_checkpoints'];
 type MapEntry = AllTables['external_entity_map'];
 type EntityType = 'job' | 'candidate' | 'application';
-export interface CheckpointKey { integration_id: string; entity: SyncEntity }
+export interface CheckpointKey {
+  integration_id: string;
+  entity: SyncEntity;
+}
 /** One external id's mapping as ingest reads it. */
 export type MappedRecord = Pick<MapEntry, 'external_id' | 'internal_id' | 'content_hash' | 'deleted_at'>;
-export interface MappingWrite { externalId: string; internalId: string; hash: string | null; remoteUpdatedAt: string | null; deleted: boolean }
+export interface MappingWrite {
+  externalId: string;
+  internalId: string;
+  hash: string | null;
+  remoteUpdatedAt: string | null;
+  deleted: boolean;
+}
 
 const ENTITY_TABLE = { job: 'jobs', candidate: 'candidates', application: 'applications' } as const;
 
@@ -36,9 +45,18 @@ export const atsSyncDal = (db: Db) => ({
       await insertOnce(trx, 'sync_checkpoints', { ...key, updated_at: new Date() }, { key: ['integration_id', 'entity'] });
       const row = (await table(trx, 'sync_checkpoints').where(key).forUpdate().first())!;
       if (row.run_id === run.runId) return row; // resuming this run
-      const [started] = await table(trx, 'sync_checkpoints').where(key).update({
-        run_id: run.runId, run_mode: run.mode, run_started_at: trx.raw('now()'), cursor: null, pages_done: 0, version: row.version + 1, updated_at: new Date(),
-      }).returning('*');
+      const [started] = await table(trx, 'sync_checkpoints')
+        .where(key)
+        .update({
+          run_id: run.runId,
+          run_mode: run.mode,
+          run_started_at: trx.raw('now()'),
+          cursor: null,
+          pages_done: 0,
+          version: row.version + 1,
+          updated_at: new Date(),
+        })
+        .returning('*');
       return started!;
     });
   },
@@ -47,9 +65,16 @@ export const atsSyncDal = (db: Db) => ({
    * Saves a run's progress if it still holds the checkpoint (same run, same version);
    * undefined when a newer run took over.
    */
-  async advanceSyncRun(key: CheckpointKey, held: { runId: string; version: number }, patch: Partial<Checkpoint>, trx: Executor = db): Promise<Checkpoint | undefined> {
-    const [saved] = await table(trx, 'sync_checkpoints').where({ ...key, version: held.version, run_id: held.runId })
-      .update({ ...patch, version: held.version + 1 }).returning('*');
+  async advanceSyncRun(
+    key: CheckpointKey,
+    held: { runId: string; version: number },
+    patch: Partial<Checkpoint>,
+    trx: Executor = db,
+  ): Promise<Checkpoint | undefined> {
+    const [saved] = await table(trx, 'sync_checkpoints')
+      .where({ ...key, version: held.version, run_id: held.runId })
+      .update({ ...patch, version: held.version + 1 })
+      .returning('*');
     return saved;
   },
 
@@ -78,19 +103,36 @@ export const atsSyncDal = (db: Db) => ({
   },
 
   /** Writes mappings, updating those already there (hash, remote time, seen run, deletion). */
-  async rememberMappings(ctx: { integrationId: string; runId: string; now: Date }, entityType: EntityType, rows: MappingWrite[], trx: Executor = db) {
+  async rememberMappings(
+    ctx: { integrationId: string; runId: string; now: Date },
+    entityType: EntityType,
+    rows: MappingWrite[],
+    trx: Executor = db,
+  ) {
     if (rows.length === 0) return;
     await table(trx, 'external_entity_map')
-      .insert(rows.map((r) => ({
-        integration_id: ctx.integrationId, entity_type: entityType, external_id: r.externalId, internal_id: r.internalId, content_hash: r.hash,
-        remote_updated_at: r.remoteUpdatedAt, seen_run_id: ctx.runId, deleted_at: r.deleted ? ctx.now : null, updated_at: ctx.now,
-      })))
+      .insert(
+        rows.map((r) => ({
+          integration_id: ctx.integrationId,
+          entity_type: entityType,
+          external_id: r.externalId,
+          internal_id: r.internalId,
+          content_hash: r.hash,
+          remote_updated_at: r.remoteUpdatedAt,
+          seen_run_id: ctx.runId,
+          deleted_at: r.deleted ? ctx.now : null,
+          updated_at: ctx.now,
+        })),
+      )
       .onConflict(['integration_id', 'entity_type', 'external_id'])
       .merge(['content_hash', 'remote_updated_at', 'seen_run_id', 'deleted_at', 'updated_at']);
   },
 
   /** Maps a pushed record once (the platform's id for our row). */
-  async mapPushed(row: Pick<MapEntry, 'integration_id' | 'entity_type' | 'external_id' | 'internal_id' | 'updated_at'>, trx: Executor = db) {
+  async mapPushed(
+    row: Pick<MapEntry, 'integration_id' | 'entity_type' | 'external_id' | 'internal_id' | 'updated_at'>,
+    trx: Executor = db,
+  ) {
     await insertOnce(trx, 'external_entity_map', row, { key: ['integration_id', 'entity_type', 'external_id'] });
   },
 
@@ -100,38 +142,60 @@ export const atsSyncDal = (db: Db) => ({
    * earlier), and that mapping stays.
    */
   async mapPushedCandidate(row: Pick<MapEntry, 'integration_id' | 'external_id' | 'internal_id' | 'updated_at'>, trx: Executor = db) {
-    await table(trx, 'external_entity_map').insert({ ...row, entity_type: 'candidate' }).onConflict().ignore();
+    await table(trx, 'external_entity_map')
+      .insert({ ...row, entity_type: 'candidate' })
+      .onConflict()
+      .ignore();
   },
 
   /** Marks records as seen by `runId`, changed or not (full scans find deletions by this). */
   async markSeen(integrationId: string, entityType: EntityType, externalIds: string[], runId: string, trx: Executor = db) {
     if (externalIds.length === 0) return;
-    await table(trx, 'external_entity_map').where({ integration_id: integrationId, entity_type: entityType }).whereIn('external_id', externalIds)
+    await table(trx, 'external_entity_map')
+      .where({ integration_id: integrationId, entity_type: entityType })
+      .whereIn('external_id', externalIds)
       .update({ seen_run_id: runId });
   },
 
   /** Forgets a mapping's content hash, so the next sync rewrites the record rather than announcing it as changed. */
   async forgetContentHash(integrationId: string, entityType: EntityType, externalId: string, trx: Executor = db) {
-    await table(trx, 'external_entity_map').where({ integration_id: integrationId, entity_type: entityType, external_id: externalId }).update({ content_hash: null });
+    await table(trx, 'external_entity_map')
+      .where({ integration_id: integrationId, entity_type: entityType, external_id: externalId })
+      .update({ content_hash: null });
   },
 
   /**
    * Soft-deletes one mapped record the platform reported deleted; a deleted candidate takes
    * this integration's applications of theirs along.
    */
-  async softDeleteMapped(integrationId: string, entityType: 'candidate' | 'application', externalId: string, now: Date, trx: Executor = db) {
-    const [map] = await table(trx, 'external_entity_map').where({ integration_id: integrationId, entity_type: entityType, external_id: externalId })
-      .update({ deleted_at: now, updated_at: now }).returning('internal_id');
+  async softDeleteMapped(
+    integrationId: string,
+    entityType: 'candidate' | 'application',
+    externalId: string,
+    now: Date,
+    trx: Executor = db,
+  ) {
+    const [map] = await table(trx, 'external_entity_map')
+      .where({ integration_id: integrationId, entity_type: entityType, external_id: externalId })
+      .update({ deleted_at: now, updated_at: now })
+      .returning('internal_id');
     if (!map) return;
     if (entityType === 'application') {
       await table(trx, 'applications').where({ id: map.internal_id }).update({ deleted_at: now });
       return;
     }
     await table(trx, 'candidates').where({ id: map.internal_id }).update({ deleted_at: now });
-    const apps = await table(trx, 'applications').where({ candidate_id: map.internal_id, source_integration_id: integrationId }).whereNull('deleted_at')
-      .update({ deleted_at: now }).returning('id');
+    const apps = await table(trx, 'applications')
+      .where({ candidate_id: map.internal_id, source_integration_id: integrationId })
+      .whereNull('deleted_at')
+      .update({ deleted_at: now })
+      .returning('id');
     const ids = apps.map((a) => a.id);
-    if (ids.length) await table(trx, 'external_entity_map').where({ integration_id: integrationId, entity_type: 'application' }).whereIn('internal_id', ids).update({ deleted_at: now, updated_at: now });
+    if (ids.length)
+      await table(trx, 'external_entity_map')
+        .where({ integration_id: integrationId, entity_type: 'application' })
+        .whereIn('internal_id', ids)
+        .update({ deleted_at: now, updated_at: now });
   },
 
   /** Soft-deletes the records of `entityType` a complete run did not list (gone from the platform); returns how many. */

@@ -9,7 +9,10 @@ import { type AllTables, refinedTable, table } from './tables.js';
  * The automation tables' jsonb columns hold what this module wrote (JSON text in, parsed
  * values out); the schema cannot type them, so their reads refine just those columns.
  */
-export type RuleRow = Omit<AllTables['automation_rules'], 'conditions' | 'actions'> & { conditions: Condition | null; actions: AutomationAction[] };
+export type RuleRow = Omit<AllTables['automation_rules'], 'conditions' | 'actions'> & {
+  conditions: Condition | null;
+  actions: AutomationAction[];
+};
 export type DomainEventRow = Omit<AllTables['domain_events'], 'data'> & { data: Record<string, unknown> };
 export type ExecutionRow = Omit<AllTables['automation_executions'], 'actions_taken'> & { actions_taken: unknown[] };
 export type ApprovalRow = Omit<AllTables['automation_approvals'], 'summary'> & { summary: Record<string, unknown> };
@@ -49,13 +52,21 @@ export const automationDal = (db: Db) => ({
     return stored!;
   },
 
-  async updateRule(id: string, patch: Partial<Omit<RuleRow, 'id' | 'company_id' | 'created_at'>>, trx: Executor = db): Promise<RuleRow | undefined> {
+  async updateRule(
+    id: string,
+    patch: Partial<Omit<RuleRow, 'id' | 'company_id' | 'created_at'>>,
+    trx: Executor = db,
+  ): Promise<RuleRow | undefined> {
     const encoded = {
       ...patch,
       ...('conditions' in patch && { conditions: json(patch.conditions) }),
       ...(patch.actions && { actions: json(patch.actions) }),
     };
-    const [stored] = await rules(trx).where({ id }).whereNull('deleted_at').update(encoded as never).returning('*');
+    const [stored] = await rules(trx)
+      .where({ id })
+      .whereNull('deleted_at')
+      .update(encoded as never)
+      .returning('*');
     return stored;
   },
 
@@ -89,7 +100,23 @@ export const automationDal = (db: Db) => ({
     return inserted;
   },
 
-  async insertExecution(row: Pick<ExecutionRow, 'id' | 'rule_id' | 'event_id' | 'company_id' | 'trigger_event' | 'entity_type' | 'entity_id' | 'status' | 'rule_snapshot' | 'workflow_id' | 'created_at'>, trx: Executor = db): Promise<void> {
+  async insertExecution(
+    row: Pick<
+      ExecutionRow,
+      | 'id'
+      | 'rule_id'
+      | 'event_id'
+      | 'company_id'
+      | 'trigger_event'
+      | 'entity_type'
+      | 'entity_id'
+      | 'status'
+      | 'rule_snapshot'
+      | 'workflow_id'
+      | 'created_at'
+    >,
+    trx: Executor = db,
+  ): Promise<void> {
     await insertOnce(trx, 'automation_executions', { ...row, rule_snapshot: json(row.rule_snapshot) }, { key: ['event_id', 'rule_id'] });
   },
 
@@ -133,11 +160,16 @@ export const automationDal = (db: Db) => ({
 
   // ---- execution steps (the automation workflow's activities) ----
   async recordConditions(executionId: string, met: boolean, trace: unknown, trx: Executor = db) {
-    await table(trx, 'automation_executions').where({ id: executionId }).update({ conditions_met: met, condition_trace: JSON.stringify(trace) });
+    await table(trx, 'automation_executions')
+      .where({ id: executionId })
+      .update({ conditions_met: met, condition_trace: JSON.stringify(trace) });
   },
 
   /** The approval request (once by the execution's id), and the execution waiting for it. */
-  async openApproval(row: Pick<ApprovalRow, 'id' | 'company_id' | 'approver_role' | 'summary' | 'requested_at' | 'expires_at'>, trx: Executor = db) {
+  async openApproval(
+    row: Pick<ApprovalRow, 'id' | 'company_id' | 'approver_role' | 'summary' | 'requested_at' | 'expires_at'>,
+    trx: Executor = db,
+  ) {
     await insertOnce(trx, 'automation_approvals', { ...row, status: 'pending', summary: JSON.stringify(row.summary) }, { key: ['id'] });
     await table(trx, 'automation_executions').where({ id: row.id, status: 'pending' }).update({ status: 'awaiting_approval' });
   },
@@ -162,19 +194,32 @@ export const automationDal = (db: Db) => ({
   },
 
   /** The execution's final record; its duration is measured in the database from its `created_at`. */
-  async finishExecution(id: string, end: Pick<ExecutionRow, 'status' | 'conditions_met' | 'actions_taken' | 'error' | 'finished_at'>, trx: Executor = db) {
-    await table(trx, 'automation_executions').where({ id }).update({
-      ...end, actions_taken: JSON.stringify(end.actions_taken),
-      duration_ms: trx.raw('greatest(0, round(extract(epoch from (?::timestamptz - created_at)) * 1000))::int', [end.finished_at!.toISOString()]),
-    });
+  async finishExecution(
+    id: string,
+    end: Pick<ExecutionRow, 'status' | 'conditions_met' | 'actions_taken' | 'error' | 'finished_at'>,
+    trx: Executor = db,
+  ) {
+    await table(trx, 'automation_executions')
+      .where({ id })
+      .update({
+        ...end,
+        actions_taken: JSON.stringify(end.actions_taken),
+        duration_ms: trx.raw('greatest(0, round(extract(epoch from (?::timestamptz - created_at)) * 1000))::int', [
+          end.finished_at!.toISOString(),
+        ]),
+      });
   },
 
   /** The application with its job's company, locked for a stage move. */
   lockApplicationWithCompany: (id: string, trx: Executor) =>
-    table(trx, 'applications').join('jobs', 'jobs.id', 'applications.job_id').where('applications.id', id)
-      .forUpdate('applications').first<(AllTables['applications'] & { company_id: string }) | undefined>('applications.*', 'jobs.company_id'),
+    table(trx, 'applications')
+      .join('jobs', 'jobs.id', 'applications.job_id')
+      .where('applications.id', id)
+      .forUpdate('applications')
+      .first<(AllTables['applications'] & { company_id: string }) | undefined>('applications.*', 'jobs.company_id'),
 
-  stageMoveRecorded: async (key: string, trx: Executor = db) => !!(await table(trx, 'application_stage_history').where({ change_key: key }).first('id')),
+  stageMoveRecorded: async (key: string, trx: Executor = db) =>
+    !!(await table(trx, 'application_stage_history').where({ change_key: key }).first('id')),
 
   recruiterExists: async (id: string, trx: Executor = db) => !!(await table(trx, 'recruiters').where({ id }).first('id')),
 

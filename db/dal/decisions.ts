@@ -25,7 +25,12 @@ const TABLE = 'decision_audit_log';
 export const decisionsDal = (db: Db) => ({
   /** Appends a decision once (keyed); returns the stored row, or undefined when its key was taken. */
   async insert(row: NewDecision, trx: Executor = db): Promise<DecisionRow | undefined> {
-    const { row: stored, inserted } = await insertOnce(trx, TABLE, { ...row, details: row.details === undefined ? null : JSON.stringify(row.details) } as never, { key: ['decision_key'] });
+    const { row: stored, inserted } = await insertOnce(
+      trx,
+      TABLE,
+      { ...row, details: row.details === undefined ? null : JSON.stringify(row.details) } as never,
+      { key: ['decision_key'] },
+    );
     return inserted ? stored : undefined;
   },
 
@@ -51,12 +56,23 @@ export const decisionsDal = (db: Db) => ({
   /** Which company an entity belongs to (null: the marketplace's, e.g. a candidate), or undefined when it does not exist. */
   async companyOfEntity(entityType: string, entityId: string, trx: Executor = db): Promise<string | null | undefined> {
     switch (entityType) {
-      case 'candidate': return (await table(trx, 'candidates').where({ id: entityId }).first('id')) ? null : undefined;
-      case 'application': return (await table(trx, 'applications').join('jobs', 'jobs.id', 'applications.job_id').where('applications.id', entityId).first<{ company_id: string } | undefined>('jobs.company_id'))?.company_id;
-      case 'proposal': return (await table(trx, 'candidate_role_assignments').where({ id: entityId }).first('company_id'))?.company_id;
-      case 'placement': return (await table(trx, 'placements').where({ id: entityId }).first('company_id'))?.company_id;
-      case 'job': return (await table(trx, 'jobs').where({ id: entityId }).first('company_id'))?.company_id;
-      default: return undefined;
+      case 'candidate':
+        return (await table(trx, 'candidates').where({ id: entityId }).first('id')) ? null : undefined;
+      case 'application':
+        return (
+          await table(trx, 'applications')
+            .join('jobs', 'jobs.id', 'applications.job_id')
+            .where('applications.id', entityId)
+            .first<{ company_id: string } | undefined>('jobs.company_id')
+        )?.company_id;
+      case 'proposal':
+        return (await table(trx, 'candidate_role_assignments').where({ id: entityId }).first('company_id'))?.company_id;
+      case 'placement':
+        return (await table(trx, 'placements').where({ id: entityId }).first('company_id'))?.company_id;
+      case 'job':
+        return (await table(trx, 'jobs').where({ id: entityId }).first('company_id'))?.company_id;
+      default:
+        return undefined;
     }
   },
 

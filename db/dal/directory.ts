@@ -41,7 +41,9 @@ const withSourcer = (trx: Executor) =>
 /** jsonb carries timestamps as strings; the sourcing rules compare Dates. */
 const sourcerDates = ({ sourcer, ...c }: CandidateRow & { sourcer: SourcerJson | null }): CandidateWithSourcer => ({
   ...c,
-  sourcer: sourcer ? { ...sourcer, claimed_at: new Date(sourcer.claimed_at), protection_ends_at: new Date(sourcer.protection_ends_at) } : undefined,
+  sourcer: sourcer
+    ? { ...sourcer, claimed_at: new Date(sourcer.claimed_at), protection_ends_at: new Date(sourcer.protection_ends_at) }
+    : undefined,
 });
 
 export const directoryDal = (db: Db) => ({
@@ -55,7 +57,13 @@ export const directoryDal = (db: Db) => ({
 
   /** The e-mail addresses of a company's users of `role` (platform admins: all of them), alphabetically. */
   usersWithRole: (role: Role, companyId: string | null, trx: Executor = db): Promise<{ email: string }[]> =>
-    table(trx, 'users').where({ role }).modify((q) => { if (role !== 'platform_admin') q.where({ company_id: companyId }); }).orderBy('email').select('email'),
+    table(trx, 'users')
+      .where({ role })
+      .modify((q) => {
+        if (role !== 'platform_admin') q.where({ company_id: companyId });
+      })
+      .orderBy('email')
+      .select('email'),
 
   /** Candidates with their sourcing claim (if any); `sourcedBy` keeps only that recruiter's. */
   async listCandidates(filter: Keyset & { sourcedBy?: string }, trx: Executor = db): Promise<CandidateWithSourcer[]> {
@@ -74,19 +82,14 @@ export const directoryDal = (db: Db) => ({
   },
 
   recruiterUser: (recruiterId: string, trx: Executor = db) =>
-    table(trx, 'users')
-      .join('recruiters', 'recruiters.user_id', 'users.id')
-      .where('recruiters.id', recruiterId)
-      .first('users.*'),
+    table(trx, 'users').join('recruiters', 'recruiters.user_id', 'users.id').where('recruiters.id', recruiterId).first('users.*'),
 
   /** A job's decision makers: the company's admins and the job's hiring manager. */
   async jobDecisionMakers(jobId: string, trx: Executor = db): Promise<UserRow[]> {
     return table(trx, 'users')
       .join('jobs', 'jobs.company_id', 'users.company_id')
       .where('jobs.id', jobId)
-      .andWhere((w) =>
-        w.where('users.role', 'company_admin').orWhereRaw('users.id = jobs.hiring_manager_user_id'),
-      )
+      .andWhere((w) => w.where('users.role', 'company_admin').orWhereRaw('users.id = jobs.hiring_manager_user_id'))
       .orderBy('users.email')
       .select('users.*');
   },

@@ -12,8 +12,7 @@ export interface EmailLogRow {
 }
 
 export const emailLogDal = (db: Db) => ({
-  find: (key: string, trx: Executor = db) =>
-    table(trx, 'email_log').where({ idempotency_key: key }).first(),
+  find: (key: string, trx: Executor = db) => table(trx, 'email_log').where({ idempotency_key: key }).first(),
 
   async record(row: Omit<EmailLogRow, 'sent_at'>, trx: Executor = db): Promise<void> {
     await insertOnce(trx, 'email_log', row, { key: ['idempotency_key'] });

@@ -28,8 +28,7 @@ export const idempotencyDal = (db: Db) => ({
     return taken.length > 0;
   },
 
-  find: (userId: string, key: string, trx: Executor = db) =>
-    table(trx, 'api_idempotency_keys').where({ user_id: userId, key }).first(),
+  find: (userId: string, key: string, trx: Executor = db) => table(trx, 'api_idempotency_keys').where({ user_id: userId, key }).first(),
 
   async complete(userId: string, key: string, statusCode: number, body: unknown, trx: Executor = db) {
     await table(trx, 'api_idempotency_keys')

@@ -52,18 +52,26 @@ export const integrationsDal = (db: Db) => ({
 
   /** The company's integrations that push accepted proposals' applications. */
   pushing: (companyId: string, trx: Executor = db) =>
-    table(trx, 'integrations').where({ company_id: companyId, push_applications: true }).whereIn('state', ['active', 'paused', 'auth_failed']),
+    table(trx, 'integrations')
+      .where({ company_id: companyId, push_applications: true })
+      .whereIn('state', ['active', 'paused', 'auth_failed']),
 
   /** Which of these provider event ids the integration has already stored. */
   async knownEventIds(integrationId: string, providerEventIds: string[], trx: Executor = db): Promise<Set<string>> {
     if (providerEventIds.length === 0) return new Set();
-    const rows = await table(trx, 'ats_events').where({ integration_id: integrationId }).whereIn('provider_event_id', providerEventIds).select('provider_event_id');
+    const rows = await table(trx, 'ats_events')
+      .where({ integration_id: integrationId })
+      .whereIn('provider_event_id', providerEventIds)
+      .select('provider_event_id');
     return new Set(rows.map((r) => r.provider_event_id));
   },
 
   checkpoints: (integrationId: string, trx: Executor = db) => table(trx, 'sync_checkpoints').where({ integration_id: integrationId }),
 
-  logs(filter: Keyset & { integrationId: string; entity?: SyncEntity; status?: 'ok' | 'error'; runId?: string }, trx: Executor = db): Promise<SyncLogRow[]> {
+  logs(
+    filter: Keyset & { integrationId: string; entity?: SyncEntity; status?: 'ok' | 'error'; runId?: string },
+    trx: Executor = db,
+  ): Promise<SyncLogRow[]> {
     const q = table(trx, 'sync_logs').where({ integration_id: filter.integrationId });
     if (filter.entity) q.where({ entity: filter.entity });
     if (filter.status) q.where({ status: filter.status });

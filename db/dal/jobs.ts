@@ -11,9 +11,25 @@ export type RankedJob = JobRecord & { rank: number };
 export type JobChange = AllTables['job_changes'];
 
 const COLUMNS = [
-  'id', 'company_id', 'title', 'status', 'hiring_manager_user_id', 'created_at', 'source_integration_id', 'deleted_at', 'description', 'location',
-  'remote', 'salary_min_cents', 'salary_max_cents', 'salary_currency', 'fee_percent_bps', 'fee_fixed_cents', 'fee_currency',
-  'shared_with_marketplace', 'updated_at',
+  'id',
+  'company_id',
+  'title',
+  'status',
+  'hiring_manager_user_id',
+  'created_at',
+  'source_integration_id',
+  'deleted_at',
+  'description',
+  'location',
+  'remote',
+  'salary_min_cents',
+  'salary_max_cents',
+  'salary_currency',
+  'fee_percent_bps',
+  'fee_fixed_cents',
+  'fee_currency',
+  'shared_with_marketplace',
+  'updated_at',
 ].map((c) => `jobs.${c}`);
 
 export interface JobFilter {
@@ -65,12 +81,16 @@ export const jobsDal = (db: Db) => ({
   },
 
   async insert(row: Partial<JobRecord> & Pick<JobRecord, 'id' | 'company_id' | 'title'>, trx: Executor = db): Promise<JobRecord> {
-    const [created] = await table(trx, 'jobs').insert(row).returning(COLUMNS.map((c) => c.slice(5)) as (keyof JobRecord)[]);
+    const [created] = await table(trx, 'jobs')
+      .insert(row)
+      .returning(COLUMNS.map((c) => c.slice(5)) as (keyof JobRecord)[]);
     return created as JobRecord;
   },
 
   async update(id: string, patch: Partial<JobRecord>, trx: Executor = db): Promise<JobRecord> {
-    const [updated] = await table(trx, 'jobs').where({ id }).update({ ...patch, updated_at: trx.fn.now() as unknown as Date })
+    const [updated] = await table(trx, 'jobs')
+      .where({ id })
+      .update({ ...patch, updated_at: trx.fn.now() as unknown as Date })
       .returning(COLUMNS.map((c) => c.slice(5)) as (keyof JobRecord)[]);
     return updated as JobRecord;
   },
@@ -82,7 +102,9 @@ export const jobsDal = (db: Db) => ({
 
   /** A job's audit, newest first, keyset-paginated on (occurred_at, id). */
   changes(jobId: string, page: Keyset, trx: Executor = db): Promise<JobChange[]> {
-    return newestFirst(table(trx, 'job_changes').where({ job_id: jobId }), page, 'job_changes', 'occurred_at') as unknown as Promise<JobChange[]>;
+    return newestFirst(table(trx, 'job_changes').where({ job_id: jobId }), page, 'job_changes', 'occurred_at') as unknown as Promise<
+      JobChange[]
+    >;
   },
 
   /** Newest first on (created_at, id). */
@@ -100,7 +122,14 @@ export const jobsDal = (db: Db) => ({
     const ranked = filtered(trx, filter)
       .whereRaw('jobs.search @@ ?', [query])
       .select([...COLUMNS, trx.raw('ts_rank(jobs.search, ?) as rank', [query])]);
-    const q = trx.from(ranked.as('ranked')).select('*').orderBy([{ column: 'rank', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(filter.limit);
+    const q = trx
+      .from(ranked.as('ranked'))
+      .select('*')
+      .orderBy([
+        { column: 'rank', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(filter.limit);
     // The rank goes back as float4, the type ts_rank computes, so a tie compares equal.
     if (filter.after) q.whereRaw('(rank, id) < (?::real, ?::uuid)', [filter.after.rank, filter.after.id]);
     return q as unknown as Promise<RankedJob[]>;

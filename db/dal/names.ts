@@ -11,8 +11,10 @@ export const namesDal = (db: Db) => ({
   async people(userIds: (string | null)[]): Promise<Map<string, string>> {
     const ids = [...new Set(userIds.filter((id): id is string => !!id))];
     if (ids.length === 0) return new Map();
-    const rows: { id: string; name: string }[] = await table(db, 'users').leftJoin('recruiters', 'recruiters.user_id', 'users.id')
-      .whereIn('users.id', ids).select('users.id', db.raw('coalesce(recruiters.display_name, users.name) as name'));
+    const rows: { id: string; name: string }[] = await table(db, 'users')
+      .leftJoin('recruiters', 'recruiters.user_id', 'users.id')
+      .whereIn('users.id', ids)
+      .select('users.id', db.raw('coalesce(recruiters.display_name, users.name) as name'));
     return new Map(rows.map((r) => [r.id, r.name]));
   },
 

@@ -26,10 +26,16 @@ export async function insertOnce<N extends TableName>(
   row: Partial<AllTables[N]>,
   opts: { key: (keyof AllTables[N] & string)[] },
 ): Promise<Once<AllTables[N]>> {
-  const [inserted] = (await table(x, name).insert(row as never).onConflict(opts.key).ignore().returning('*')) as AllTables[N][];
+  const [inserted] = (await table(x, name)
+    .insert(row as never)
+    .onConflict(opts.key)
+    .ignore()
+    .returning('*')) as AllTables[N][];
   if (inserted) return { row: inserted, inserted: true };
   const match = Object.fromEntries(opts.key.map((k) => [k, (row as Record<string, unknown>)[k]]));
-  const existing = (await table(x, name).where(match as never).first()) as AllTables[N] | undefined;
+  const existing = (await table(x, name)
+    .where(match as never)
+    .first()) as AllTables[N] | undefined;
   if (!existing) throw new Error(`${name}: no row for ${JSON.stringify(match)} after a conflicting insert`);
   return { row: existing, inserted: false };
 }
@@ -45,7 +51,11 @@ export async function insertManyOnce<N extends TableName>(
   opts: { key: (keyof AllTables[N] & string)[] },
 ): Promise<AllTables[N][]> {
   if (rows.length === 0) return [];
-  return (await table(x, name).insert(rows as never).onConflict(opts.key).ignore().returning('*')) as AllTables[N][];
+  return (await table(x, name)
+    .insert(rows as never)
+    .onConflict(opts.key)
+    .ignore()
+    .returning('*')) as AllTables[N][];
 }
 
 /** Runs `work` in one transaction: activities and routes open theirs through this, never through knex. */

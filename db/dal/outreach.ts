@@ -18,8 +18,7 @@ const EVENTS = 'candidate_outreach_events';
 export const outreachDal = (db: Db) => ({
   findById: (id: string, trx: Executor = db) => table(trx, TABLE).where({ id }).first(),
 
-  findByProviderMessageId: (messageId: string, trx: Executor = db) =>
-    table(trx, TABLE).where({ provider_message_id: messageId }).first(),
+  findByProviderMessageId: (messageId: string, trx: Executor = db) => table(trx, TABLE).where({ provider_message_id: messageId }).first(),
 
   /**
    * Records the e-mail before it is sent (`sending`), or returns the row a first attempt with
@@ -31,7 +30,10 @@ export const outreachDal = (db: Db) => ({
 
   /** Resend accepted the e-mail: it is sent, and webhook events find it by Resend's id. */
   async markSent(id: string, providerMessageId: string, at: Date, trx: Executor = db): Promise<SentOutreachRow> {
-    const [row] = await table(trx, TABLE).where({ id }).update({ status: 'sent', provider_message_id: providerMessageId, sent_at: at }).returning('*');
+    const [row] = await table(trx, TABLE)
+      .where({ id })
+      .update({ status: 'sent', provider_message_id: providerMessageId, sent_at: at })
+      .returning('*');
     return row as SentOutreachRow;
   },
 
@@ -44,7 +46,10 @@ export const outreachDal = (db: Db) => ({
   listForCandidate(candidateId: string, filter: { recruiterId?: string }, trx: Executor = db): Promise<SentOutreachRow[]> {
     const q = refinedTable<typeof TABLE, SentOutreachRow>(trx, TABLE).where({ candidate_id: candidateId, status: 'sent' });
     if (filter.recruiterId) q.where({ recruiter_id: filter.recruiterId });
-    return q.orderBy([{ column: 'sent_at', order: 'asc' }, { column: 'id', order: 'asc' }]);
+    return q.orderBy([
+      { column: 'sent_at', order: 'asc' },
+      { column: 'id', order: 'asc' },
+    ]);
   },
 
   /** The earliest sent outreach of anyone to the candidate: evidence of first contact in disputes (attempts never count). */
@@ -57,7 +62,10 @@ export const outreachDal = (db: Db) => ({
   events(outreachIds: string[], trx: Executor = db): Promise<OutreachEventRow[]> {
     return table(trx, EVENTS)
       .whereIn('outreach_id', outreachIds)
-      .orderBy([{ column: 'occurred_at', order: 'asc' }, { column: 'id', order: 'asc' }]);
+      .orderBy([
+        { column: 'occurred_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ]);
   },
 
   /** Stores a webhook event once per delivery id (Resend redelivers until it gets a 2xx); false for a repeat. */

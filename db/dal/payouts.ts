@@ -77,28 +77,41 @@ export const payoutsDal = (db: Db) => ({
 
   /** A placement's payouts (one per tranche), oldest first. */
   ofPlacement: (placementId: string, trx: Executor = db): Promise<PayoutRow[]> =>
-    table(trx, 'payout_schedules').where({ placement_id: placementId }).orderBy([{ column: 'created_at' }, { column: 'id' }]),
+    table(trx, 'payout_schedules')
+      .where({ placement_id: placementId })
+      .orderBy([{ column: 'created_at' }, { column: 'id' }]),
 
   findSplit: (id: string, trx: Executor = db) => table(trx, 'payout_splits').where({ id }).first(),
   lockSplit: (id: string, trx: Executor) => table(trx, 'payout_splits').where({ id }).forUpdate().first(),
 
-  async insertSplits(rows: Omit<SplitRow, 'id' | 'transfer_attempt' | 'status' | 'stripe_transfer_id' | 'reversed_cents' | 'block_reason'>[], trx: Executor = db) {
+  async insertSplits(
+    rows: Omit<SplitRow, 'id' | 'transfer_attempt' | 'status' | 'stripe_transfer_id' | 'reversed_cents' | 'block_reason'>[],
+    trx: Executor = db,
+  ) {
     if (rows.length) await table(trx, 'payout_splits').insert(rows);
   },
 
   async updateSplit(id: string, patch: Partial<Omit<SplitRow, 'id' | 'payout_id'>>, trx: Executor = db) {
-    await table(trx, 'payout_splits').where({ id }).update({ ...patch, updated_at: trx.fn.now() });
+    await table(trx, 'payout_splits')
+      .where({ id })
+      .update({ ...patch, updated_at: trx.fn.now() });
   },
 
   async audit(entry: PayoutAuditEntry, trx: Executor = db) {
-    await insertOnce(trx, 'payout_audit_log', { ...entry, details: entry.details === undefined ? null : JSON.stringify(entry.details) }, { key: ['event_key'] });
+    await insertOnce(
+      trx,
+      'payout_audit_log',
+      { ...entry, details: entry.details === undefined ? null : JSON.stringify(entry.details) },
+      { key: ['event_key'] },
+    );
   },
 
-  auditLog: (payoutId: string, trx: Executor = db) =>
-    table(trx, 'payout_audit_log').where({ payout_id: payoutId }).orderBy('id', 'asc'),
+  auditLog: (payoutId: string, trx: Executor = db) => table(trx, 'payout_audit_log').where({ payout_id: payoutId }).orderBy('id', 'asc'),
 
   collaborators: (placementId: string, trx: Executor = db) =>
-    table(trx, 'placement_collaborators').where({ placement_id: placementId }).orderBy([{ column: 'created_at' }, { column: 'id' }]),
+    table(trx, 'placement_collaborators')
+      .where({ placement_id: placementId })
+      .orderBy([{ column: 'created_at' }, { column: 'id' }]),
 
   /** The collaborators with their names, for readers. */
   namedCollaborators: (placementId: string, trx: Executor = db): Promise<Named<CollaboratorRow>[]> =>
@@ -153,9 +166,14 @@ const collaboratorOrder = (trx: Executor) =>
 /** Company users see their placements' payouts; recruiters the payouts holding a split of theirs. */
 const visible = (trx: Executor, scope: PartyScope) => {
   const q = table(trx, 'payout_schedules').select<PayoutRow[]>('payout_schedules.*');
-  if (scope.companyId) q.whereIn('payout_schedules.placement_id', table(trx, 'placements').select('id').where('company_id', scope.companyId));
+  if (scope.companyId)
+    q.whereIn('payout_schedules.placement_id', table(trx, 'placements').select('id').where('company_id', scope.companyId));
   if (scope.recruiterId) {
-    q.whereExists(table(trx, 'payout_splits').whereRaw('payout_splits.payout_id = payout_schedules.id').where('payout_splits.recruiter_id', scope.recruiterId));
+    q.whereExists(
+      table(trx, 'payout_splits')
+        .whereRaw('payout_splits.payout_id = payout_schedules.id')
+        .where('payout_splits.recruiter_id', scope.recruiterId),
+    );
   }
   return q;
 };

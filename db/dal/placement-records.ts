@@ -29,10 +29,22 @@ export const placementRecordsDal = (db: Db) => ({
 
   /** The history row of a step, once by its key; returns whether this call wrote it. */
   async recordState(e: PlacementStateEntry, trx: Executor = db): Promise<boolean> {
-    const { inserted } = await insertOnce(trx, 'placement_states', {
-      placement_id: e.placementId, old_state: e.oldState, new_state: e.newState, actor_user_id: e.actor.userId, actor_role: e.actor.role,
-      reason: e.reason, details: e.details === undefined ? null : JSON.stringify(e.details), occurred_at: e.at, transition_key: e.key,
-    }, { key: ['transition_key'] });
+    const { inserted } = await insertOnce(
+      trx,
+      'placement_states',
+      {
+        placement_id: e.placementId,
+        old_state: e.oldState,
+        new_state: e.newState,
+        actor_user_id: e.actor.userId,
+        actor_role: e.actor.role,
+        reason: e.reason,
+        details: e.details === undefined ? null : JSON.stringify(e.details),
+        occurred_at: e.at,
+        transition_key: e.key,
+      },
+      { key: ['transition_key'] },
+    );
     return inserted;
   },
 
@@ -52,7 +64,10 @@ export const placementRecordsDal = (db: Db) => ({
 
   /** The collaborator an application made for the hire is credited to: the submitter, else the first added. */
   leadRecruiter: (placementId: string, trx: Executor = db) =>
-    table(trx, 'placement_collaborators').where({ placement_id: placementId }).orderByRaw("role = 'submitter' desc, created_at").first('recruiter_id'),
+    table(trx, 'placement_collaborators')
+      .where({ placement_id: placementId })
+      .orderByRaw("role = 'submitter' desc, created_at")
+      .first('recruiter_id'),
 
   async insertCollaborators(rows: Partial<AllTables['placement_collaborators']>[], trx: Executor = db) {
     await table(trx, 'placement_collaborators').insert(rows);
@@ -67,8 +82,13 @@ export const placementRecordsDal = (db: Db) => ({
   },
 
   /** Settles a held escrow; false when it was not held. */
-  async settleEscrow(placementId: string, to: { status: 'released' | 'refunded'; reason: string | null; at: Date }, trx: Executor = db): Promise<boolean> {
-    const updated = await table(trx, 'escrow_holds').where({ placement_id: placementId, status: 'held' })
+  async settleEscrow(
+    placementId: string,
+    to: { status: 'released' | 'refunded'; reason: string | null; at: Date },
+    trx: Executor = db,
+  ): Promise<boolean> {
+    const updated = await table(trx, 'escrow_holds')
+      .where({ placement_id: placementId, status: 'held' })
       .update({ status: to.status, reason: to.reason, settled_at: to.at });
     return updated > 0;
   },
@@ -86,5 +106,6 @@ export const placementRecordsDal = (db: Db) => ({
   },
 
   /** Whether the stage move keyed `key` was already recorded (a retry). */
-  stageMoveRecorded: async (key: string, trx: Executor = db) => !!(await table(trx, 'application_stage_history').where({ change_key: key }).first('id')),
+  stageMoveRecorded: async (key: string, trx: Executor = db) =>
+    !!(await table(trx, 'application_stage_history').where({ change_key: key }).first('id')),
 });

@@ -93,7 +93,11 @@ const visible = (trx: Executor, scope: PartyScope) => {
     );
   if (scope.companyId) q.where('placements.company_id', scope.companyId);
   if (scope.recruiterId) {
-    q.whereExists(table(trx, 'placement_collaborators').whereRaw('placement_collaborators.placement_id = placements.id').where('placement_collaborators.recruiter_id', scope.recruiterId));
+    q.whereExists(
+      table(trx, 'placement_collaborators')
+        .whereRaw('placement_collaborators.placement_id = placements.id')
+        .where('placement_collaborators.recruiter_id', scope.recruiterId),
+    );
   }
   return q;
 };

@@ -85,4 +85,9 @@ const withNames = (trx: Executor) =>
     .join('candidates', 'candidates.id', `${TABLE}.candidate_id`)
     .join('jobs', 'jobs.id', `${TABLE}.job_id`)
     .join('recruiters', 'recruiters.id', `${TABLE}.recruiter_id`)
-    .select<ProposalView[]>(`${TABLE}.*`, 'candidates.full_name as candidate_name', 'jobs.title as job_title', 'recruiters.display_name as recruiter_name');
+    .select<ProposalView[]>(
+      `${TABLE}.*`,
+      'candidates.full_name as candidate_name',
+      'jobs.title as job_title',
+      'recruiters.display_name as recruiter_name',
+    );

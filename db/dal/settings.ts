@@ -49,7 +49,10 @@ export const settingsDal = (db: Db) => ({
   async protectionTerms(jobId: string | undefined, trx: Executor = db): Promise<ProtectionTerms> {
     const value = await marketplaceConfig(trx, ['protection_window_days', 'protection_notice_days_before']);
     const company = jobId
-      ? await table(trx, 'company_settings').join('jobs', 'jobs.company_id', 'company_settings.company_id').where('jobs.id', jobId).first('company_settings.protection_window_days')
+      ? await table(trx, 'company_settings')
+          .join('jobs', 'jobs.company_id', 'company_settings.company_id')
+          .where('jobs.id', jobId)
+          .first('company_settings.protection_window_days')
       : undefined;
     return {
       windowDays: company?.protection_window_days ?? value('protection_window_days', 30),

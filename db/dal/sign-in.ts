@@ -30,7 +30,9 @@ const USER_COLUMNS = ['users.id as userId', 'users.role as role', 'users.company
 export const signInDal = (db: Db) => ({
   /** The active user with this address (compared lower-cased), if any. */
   async activeUserByEmail(email: string, trx: Executor = db): Promise<{ id: string; email: string; name: string } | undefined> {
-    return table(trx, 'users').whereRaw('lower(email) = ?', [email.toLowerCase()]).whereNull('deactivated_at' as never)
+    return table(trx, 'users')
+      .whereRaw('lower(email) = ?', [email.toLowerCase()])
+      .whereNull('deactivated_at' as never)
       .first('id', 'email', 'name');
   },
 
@@ -40,7 +42,10 @@ export const signInDal = (db: Db) => ({
    * over `limit` for either, the seconds until the oldest of them leaves the window; else
    * records this request and answers null.
    */
-  async admitSignInRequest(req: { emailHash: string; ip: string }, limit: { perEmail: number; perIp: number; windowSeconds: number }): Promise<number | null> {
+  async admitSignInRequest(
+    req: { emailHash: string; ip: string },
+    limit: { perEmail: number; perIp: number; windowSeconds: number },
+  ): Promise<number | null> {
     return withTransaction(db, async (trx) => {
       // In a fixed order, so two requests never wait on each other's locks crosswise.
       for (const key of [`sign-in:email:${req.emailHash}`, `sign-in:ip:${req.ip}`].sort()) {
@@ -48,14 +53,24 @@ export const signInDal = (db: Db) => ({
       }
       const since = trx.raw('now() - make_interval(secs => ?)', [limit.windowSeconds]);
       const waits: number[] = [];
-      for (const [column, value, max] of [['email_hash', req.emailHash, limit.perEmail], ['ip', req.ip, limit.perIp]] as const) {
-        const recent = await table(trx, 'sign_in_requests').where(column, value).where('created_at', '>', since)
-          .orderBy('created_at', 'desc').limit(max).select('created_at');
+      for (const [column, value, max] of [
+        ['email_hash', req.emailHash, limit.perEmail],
+        ['ip', req.ip, limit.perIp],
+      ] as const) {
+        const recent = await table(trx, 'sign_in_requests')
+          .where(column, value)
+          .where('created_at', '>', since)
+          .orderBy('created_at', 'desc')
+          .limit(max)
+          .select('created_at');
         if (recent.length >= max) {
           // The max-th newest leaves the window first among those that keep the count at the limit.
-          const [row] = (await trx.raw('select ceil(extract(epoch from (?::timestamptz + make_interval(secs => ?) - now())))::int as wait', [
-            recent[recent.length - 1]!.created_at, limit.windowSeconds,
-          ])).rows as { wait: number }[];
+          const [row] = (
+            await trx.raw('select ceil(extract(epoch from (?::timestamptz + make_interval(secs => ?) - now())))::int as wait', [
+              recent[recent.length - 1]!.created_at,
+              limit.windowSeconds,
+            ])
+          ).rows as { wait: number }[];
           waits.push(Math.max(1, row?.wait ?? limit.windowSeconds));
         }
       }
@@ -66,10 +81,14 @@ export const signInDal = (db: Db) => ({
   },
 
   async createMagicLink(row: { token_hash: string; user_id: string; ttlSeconds: number; requested_ip: string }): Promise<string> {
-    const [created] = await table(db, 'magic_links').insert({
-      token_hash: row.token_hash, user_id: row.user_id, requested_ip: row.requested_ip,
-      expires_at: db.raw('now() + make_interval(secs => ?)', [row.ttlSeconds]) as never,
-    }).returning('id');
+    const [created] = await table(db, 'magic_links')
+      .insert({
+        token_hash: row.token_hash,
+        user_id: row.user_id,
+        requested_ip: row.requested_ip,
+        expires_at: db.raw('now() + make_interval(secs => ?)', [row.ttlSeconds]) as never,
+      })
+      .returning('id');
     return created!.id;
   },
 
@@ -79,24 +98,49 @@ export const signInDal = (db: Db) => ({
    */
   async consumeMagicLink(tokenHash: string): Promise<string | null> {
     const [row] = await table(db, 'magic_links')
-      .where({ token_hash: tokenHash }).whereNull('used_at').where('expires_at', '>', db.fn.now())
-      .whereIn('user_id', table(db, 'users').whereNull('deactivated_at' as never).select('id'))
-      .update({ used_at: db.fn.now() as never }).returning('user_id');
+      .where({ token_hash: tokenHash })
+      .whereNull('used_at')
+      .where('expires_at', '>', db.fn.now())
+      .whereIn(
+        'user_id',
+        table(db, 'users')
+          .whereNull('deactivated_at' as never)
+          .select('id'),
+      )
+      .update({ used_at: db.fn.now() as never })
+      .returning('user_id');
     return row?.user_id ?? null;
   },
 
-  async createSession(row: { id: string; user_id: string; csrf_hash: string; ttlSeconds: number; user_agent: string | null; created_ip: string }): Promise<Date> {
-    const [created] = await table(db, 'sessions').insert({
-      id: row.id, user_id: row.user_id, csrf_hash: row.csrf_hash, user_agent: row.user_agent, created_ip: row.created_ip,
-      expires_at: db.raw('now() + make_interval(secs => ?)', [row.ttlSeconds]) as never,
-    }).returning('expires_at');
+  async createSession(row: {
+    id: string;
+    user_id: string;
+    csrf_hash: string;
+    ttlSeconds: number;
+    user_agent: string | null;
+    created_ip: string;
+  }): Promise<Date> {
+    const [created] = await table(db, 'sessions')
+      .insert({
+        id: row.id,
+        user_id: row.user_id,
+        csrf_hash: row.csrf_hash,
+        user_agent: row.user_agent,
+        created_ip: row.created_ip,
+        expires_at: db.raw('now() + make_interval(secs => ?)', [row.ttlSeconds]) as never,
+      })
+      .returning('expires_at');
     return created!.expires_at;
   },
 
   /** The session's user, when the session is unrevoked, within its absolute and idle limits, and its user active. */
   async liveSession(id: string, idleSeconds: number): Promise<LiveSession | undefined> {
-    return table(db, 'sessions').join('users', 'users.id', 'sessions.user_id').leftJoin('recruiters', 'recruiters.user_id', 'users.id')
-      .where('sessions.id', id).whereNull('sessions.revoked_at').where('sessions.expires_at', '>', db.fn.now())
+    return table(db, 'sessions')
+      .join('users', 'users.id', 'sessions.user_id')
+      .leftJoin('recruiters', 'recruiters.user_id', 'users.id')
+      .where('sessions.id', id)
+      .whereNull('sessions.revoked_at')
+      .where('sessions.expires_at', '>', db.fn.now())
       .where('sessions.last_seen_at', '>', db.raw('now() - make_interval(secs => ?)', [idleSeconds]))
       .whereNull('users.deactivated_at')
       .first(...USER_COLUMNS, 'sessions.id as sessionId', 'sessions.csrf_hash as csrfHash') as Promise<LiveSession | undefined>;
@@ -104,17 +148,25 @@ export const signInDal = (db: Db) => ({
 
   /** Keeps an active session from idling out. */
   async touchSession(id: string): Promise<void> {
-    await table(db, 'sessions').where({ id }).where('last_seen_at', '<', db.raw('now() - make_interval(secs => ?)', [TOUCH_EVERY_S]))
+    await table(db, 'sessions')
+      .where({ id })
+      .where('last_seen_at', '<', db.raw('now() - make_interval(secs => ?)', [TOUCH_EVERY_S]))
       .update({ last_seen_at: db.fn.now() as never });
   },
 
   async revokeSession(id: string): Promise<void> {
-    await table(db, 'sessions').where({ id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() as never });
+    await table(db, 'sessions')
+      .where({ id })
+      .whereNull('revoked_at')
+      .update({ revoked_at: db.fn.now() as never });
   },
 
   /** Revokes every live session of the user; answers how many. */
   async revokeUserSessions(userId: string): Promise<number> {
-    return table(db, 'sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: db.fn.now() as never });
+    return table(db, 'sessions')
+      .where({ user_id: userId })
+      .whereNull('revoked_at')
+      .update({ revoked_at: db.fn.now() as never });
   },
 
   async createApiKey(row: { user_id: string; name: string; prefix: string; key_hash: string }): Promise<ApiKeyRow> {
@@ -129,24 +181,37 @@ export const signInDal = (db: Db) => ({
 
   /** The user's unrevoked keys, newest first: never the hash. */
   async liveApiKeys(userId: string): Promise<ApiKeyRow[]> {
-    return table(db, 'api_keys').where({ user_id: userId }).whereNull('revoked_at').orderBy('created_at', 'desc')
+    return table(db, 'api_keys')
+      .where({ user_id: userId })
+      .whereNull('revoked_at')
+      .orderBy('created_at', 'desc')
       .select('id', 'name', 'prefix', 'created_at', 'last_used_at');
   },
 
   /** Revokes one of the user's own live keys; false when there is none with that id (another user's included). */
   async revokeApiKey(userId: string, id: string): Promise<boolean> {
-    return (await table(db, 'api_keys').where({ id, user_id: userId }).whereNull('revoked_at').update({ revoked_at: db.fn.now() as never })) > 0;
+    return (
+      (await table(db, 'api_keys')
+        .where({ id, user_id: userId })
+        .whereNull('revoked_at')
+        .update({ revoked_at: db.fn.now() as never })) > 0
+    );
   },
 
   /** The key's user with their current role and links, when the key is unrevoked and the user active. */
   async apiKeyUser(keyHash: string): Promise<(SignedInUser & { keyId: string }) | undefined> {
-    return table(db, 'api_keys').join('users', 'users.id', 'api_keys.user_id').leftJoin('recruiters', 'recruiters.user_id', 'users.id')
-      .where('api_keys.key_hash', keyHash).whereNull('api_keys.revoked_at').whereNull('users.deactivated_at')
+    return table(db, 'api_keys')
+      .join('users', 'users.id', 'api_keys.user_id')
+      .leftJoin('recruiters', 'recruiters.user_id', 'users.id')
+      .where('api_keys.key_hash', keyHash)
+      .whereNull('api_keys.revoked_at')
+      .whereNull('users.deactivated_at')
       .first(...USER_COLUMNS, 'api_keys.id as keyId') as Promise<(SignedInUser & { keyId: string }) | undefined>;
   },
 
   async touchApiKey(id: string): Promise<void> {
-    await table(db, 'api_keys').where({ id })
+    await table(db, 'api_keys')
+      .where({ id })
       .where((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', db.raw('now() - make_interval(secs => ?)', [TOUCH_EVERY_S])))
       .update({ last_used_at: db.fn.now() as never });
   },
@@ -157,6 +222,11 @@ export const signInDal = (db: Db) => ({
 
   /** The active users a development sign-in page lists (never used in production). */
   async activeUsers(limit = 50): Promise<{ email: string; name: string; role: string }[]> {
-    return table(db, 'users').whereNull('deactivated_at' as never).orderBy('role').orderBy('email').limit(limit).select('email', 'name', 'role');
+    return table(db, 'users')
+      .whereNull('deactivated_at' as never)
+      .orderBy('role')
+      .orderBy('email')
+      .limit(limit)
+      .select('email', 'name', 'role');
   },
 });

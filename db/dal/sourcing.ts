@@ -18,7 +18,8 @@ export const sourcingDal = (db: Db) => ({
   /** The candidate's sourcer under a row lock, for a protection change. */
   lock: (candidateId: string, trx: Executor) => table(trx, 'candidate_sourcers').where({ candidate_id: candidateId }).forUpdate().first(),
 
-  candidateExists: async (candidateId: string, trx: Executor = db) => !!(await table(trx, 'candidates').where({ id: candidateId }).first('id')),
+  candidateExists: async (candidateId: string, trx: Executor = db) =>
+    !!(await table(trx, 'candidates').where({ id: candidateId }).first('id')),
 
   /** The first sourcing claim: a plain insert, so a concurrent claim loses on the unique candidate (a retry, then refused). */
   async claimSourcing(row: Omit<SourcerRow, 'protection_state'> & { updated_at: Date }, trx: Executor = db) {
@@ -30,7 +31,8 @@ export const sourcingDal = (db: Db) => ({
   },
 
   /** Whether the marketplace event keyed `key` is recorded (a change already applied). */
-  eventRecorded: async (key: string, trx: Executor = db) => !!(await table(trx, 'marketplace_events').where({ event_key: key }).first('id')),
+  eventRecorded: async (key: string, trx: Executor = db) =>
+    !!(await table(trx, 'marketplace_events').where({ event_key: key }).first('id')),
 
   /** A marketplace event, once by its key. */
   async recordEvent(row: Partial<AllTables['marketplace_events']> & { event_key: string }, trx: Executor = db) {

@@ -6,14 +6,7 @@ import type { Knex } from 'knex';
  */
 // Frozen as this migration wrote them: a past migration never changes (the current lists are in domain/).
 const ROLES = ['recruiter', 'company_admin', 'hiring_manager', 'platform_admin'] as const;
-const PROPOSAL_STATES = [
-  'proposed',
-  'company_reviewing',
-  'accepted',
-  'declined',
-  'withdrawn',
-  'timed_out',
-] as const;
+const PROPOSAL_STATES = ['proposed', 'company_reviewing', 'accepted', 'declined', 'withdrawn', 'timed_out'] as const;
 
 const inList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 

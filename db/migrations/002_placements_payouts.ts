@@ -151,7 +151,16 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['payout_audit_log', 'payout_splits', 'payout_schedules', 'escrow_holds', 'placement_collaborators', 'placement_states', 'placements', 'placement_guarantee_config']) {
+  for (const table of [
+    'payout_audit_log',
+    'payout_splits',
+    'payout_schedules',
+    'escrow_holds',
+    'placement_collaborators',
+    'placement_states',
+    'placements',
+    'placement_guarantee_config',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
   await knex('marketplace_config').whereIn('key', ['guarantee_days', 'guarantee_reminder_days_before', 'holdback_bps']).delete();

@@ -99,7 +99,13 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['decision_audit_log', 'marketplace_events', 'candidate_outreach_events', 'candidate_outreach', 'candidate_sourcers']) {
+  for (const table of [
+    'decision_audit_log',
+    'marketplace_events',
+    'candidate_outreach_events',
+    'candidate_outreach',
+    'candidate_sourcers',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
   await knex.raw('alter table company_settings drop constraint if exists company_settings_protection_range');

@@ -144,7 +144,9 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`alter table decision_audit_log add constraint decision_audit_log_ai check (
     source in (${inList(DECISION_SOURCES)}) and (confidence is null or confidence between 0 and 1))`);
   // One human override per AI decision.
-  await knex.raw('create unique index decision_audit_log_one_override on decision_audit_log (overrides_decision_id) where overrides_decision_id is not null');
+  await knex.raw(
+    'create unique index decision_audit_log_one_override on decision_audit_log (overrides_decision_id) where overrides_decision_id is not null',
+  );
 
   for (const table of ['application_stage_history', 'domain_events']) {
     await knex.raw(`create trigger ${table}_append_only before update or delete on ${table}
@@ -160,7 +162,14 @@ export async function down(knex: Knex): Promise<void> {
     for (const c of ['overrides_decision_id', 'model_version', 'confidence', 'outcome', 'company_id', 'source']) t.dropColumn(c);
   });
   await knex.schema.alterTable('applications', (t) => t.dropColumn('stage_changed_at'));
-  for (const table of ['recruiter_tasks', 'application_stage_history', 'automation_approvals', 'automation_executions', 'domain_events', 'automation_rules']) {
+  for (const table of [
+    'recruiter_tasks',
+    'application_stage_history',
+    'automation_approvals',
+    'automation_executions',
+    'domain_events',
+    'automation_rules',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
 }

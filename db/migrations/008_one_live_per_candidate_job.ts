@@ -19,9 +19,14 @@ export const LIVE_PROPOSAL_INDEX = 'cra_one_live_per_candidate_job';
 const OUTREACH_STATUSES = ['sending', 'sent', 'failed'] as const;
 
 async function refuseDuplicates(knex: Knex, table: string, where: string, what: string) {
-  const { rows } = await knex.raw(`select candidate_id, job_id, count(*)::int as n from ?? where ${where} group by 1, 2 having count(*) > 1`, [table]);
+  const { rows } = await knex.raw(
+    `select candidate_id, job_id, count(*)::int as n from ?? where ${where} group by 1, 2 having count(*) > 1`,
+    [table],
+  );
   if (rows.length) {
-    const pairs = rows.map((r: { candidate_id: string; job_id: string; n: number }) => `candidate ${r.candidate_id} × job ${r.job_id} (${r.n})`).join('; ');
+    const pairs = rows
+      .map((r: { candidate_id: string; job_id: string; n: number }) => `candidate ${r.candidate_id} × job ${r.job_id} (${r.n})`)
+      .join('; ');
     throw new Error(`cannot enforce one ${what} per candidate × job; resolve these duplicates first: ${pairs}`);
   }
 }

@@ -8,7 +8,9 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('applications', (t) => t.timestamp('stage_label_changed_at', { useTz: true }).nullable());
   // Untyped on purpose: a migration runs against the schema of its time, not db/dal/tables.ts.
-  await knex<Record<string, unknown>>('applications').whereNotNull('stage_label').update({ stage_label_changed_at: knex.ref('stage_changed_at') });
+  await knex<Record<string, unknown>>('applications')
+    .whereNotNull('stage_label')
+    .update({ stage_label_changed_at: knex.ref('stage_changed_at') });
 }
 
 export async function down(knex: Knex): Promise<void> {

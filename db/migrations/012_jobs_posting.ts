@@ -12,7 +12,14 @@ import type { Knex } from 'knex';
 // Frozen as this migration wrote them: a past migration never changes (the current lists are in domain/jobs.ts).
 const JOB_STATUSES = ['open', 'paused', 'closed'] as const;
 const REMOTE_MODES = ['on_site', 'hybrid', 'remote'] as const;
-const LIMITS = { title: 200, description: 20_000, location: 200, salaryMax: 10_000_000_000, feeBps: [1, 10_000], fixedFee: [1, 1_000_000_000] } as const;
+const LIMITS = {
+  title: 200,
+  description: 20_000,
+  location: 200,
+  salaryMax: 10_000_000_000,
+  feeBps: [1, 10_000],
+  fixedFee: [1, 1_000_000_000],
+} as const;
 
 const inList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 
@@ -35,7 +42,9 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`alter table jobs add constraint jobs_status_valid check (status in (${inList(JOB_STATUSES)}))`);
   await knex.raw(`alter table jobs add constraint jobs_remote_valid check (remote in (${inList(REMOTE_MODES)}))`);
   // An ATS's titles are stored as the ATS has them; the limit is ours, for the jobs companies post here.
-  await knex.raw(`alter table jobs add constraint jobs_title_length check (source_integration_id is not null or char_length(title) <= ${LIMITS.title})`);
+  await knex.raw(
+    `alter table jobs add constraint jobs_title_length check (source_integration_id is not null or char_length(title) <= ${LIMITS.title})`,
+  );
   await knex.raw(`alter table jobs add constraint jobs_description_length check (char_length(description) <= ${LIMITS.description})`);
   await knex.raw(`alter table jobs add constraint jobs_location_length check (char_length(location) <= ${LIMITS.location})`);
   await knex.raw(`alter table jobs add constraint jobs_salary_range check (
@@ -52,7 +61,9 @@ export async function up(knex: Knex): Promise<void> {
     || setweight(to_tsvector('english', coalesce(description, '')), 'C')) stored`);
   await knex.raw(`create index jobs_search on jobs using gin (search)`);
   // The marketplace browse: open, shared, listed jobs newest first.
-  await knex.raw(`create index jobs_marketplace on jobs (created_at desc, id desc) where status = 'open' and shared_with_marketplace and deleted_at is null`);
+  await knex.raw(
+    `create index jobs_marketplace on jobs (created_at desc, id desc) where status = 'open' and shared_with_marketplace and deleted_at is null`,
+  );
 
   await knex.schema.createTable('job_changes', (t) => {
     t.bigIncrements('id');
@@ -64,7 +75,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('occurred_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.index(['job_id', 'occurred_at']);
   });
-  await knex.raw(`alter table job_changes add constraint job_changes_change_valid check (change in ('created', 'edited', 'opened', 'paused', 'closed'))`);
+  await knex.raw(
+    `alter table job_changes add constraint job_changes_change_valid check (change in ('created', 'edited', 'opened', 'paused', 'closed'))`,
+  );
   await knex.raw(`create trigger job_changes_append_only before update or delete on job_changes
     for each row execute function forbid_history_change()`);
 }
@@ -78,12 +91,31 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw(`update jobs set status = 'closed' where status = 'paused'`);
   await knex.raw(`alter table jobs drop constraint jobs_status_valid`);
   await knex.raw(`alter table jobs add constraint jobs_status_valid check (status in ('open', 'closed'))`);
-  for (const name of ['jobs_remote_valid', 'jobs_title_length', 'jobs_description_length', 'jobs_location_length', 'jobs_salary_range', 'jobs_fee_terms']) {
+  for (const name of [
+    'jobs_remote_valid',
+    'jobs_title_length',
+    'jobs_description_length',
+    'jobs_location_length',
+    'jobs_salary_range',
+    'jobs_fee_terms',
+  ]) {
     await knex.raw(`alter table jobs drop constraint ${name}`);
   }
   await knex.raw('drop index jobs_marketplace');
   await knex.schema.alterTable('jobs', (t) => {
-    t.dropColumns('search', 'description', 'location', 'remote', 'salary_min_cents', 'salary_max_cents', 'salary_currency',
-      'fee_percent_bps', 'fee_fixed_cents', 'fee_currency', 'shared_with_marketplace', 'updated_at');
+    t.dropColumns(
+      'search',
+      'description',
+      'location',
+      'remote',
+      'salary_min_cents',
+      'salary_max_cents',
+      'salary_currency',
+      'fee_percent_bps',
+      'fee_fixed_cents',
+      'fee_currency',
+      'shared_with_marketplace',
+      'updated_at',
+    );
   });
 }

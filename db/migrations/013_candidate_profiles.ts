@@ -13,14 +13,30 @@ import type { Knex } from 'knex';
  * CV bytes live in Postgres (`bytea`): a fresh machine has no object store, a 5 MiB cap keeps
  * rows small, and erasure deletes profile and file in one transaction with nothing left on disk.
  */
-const L = { name: 200, email: 254, phone: 40, location: 200, headline: 300, linkedinUrl: 500, notes: 10_000, skills: 50, skill: 50, cvBytes: 5 * 1024 * 1024, cvFilename: 200 };
+const L = {
+  name: 200,
+  email: 254,
+  phone: 40,
+  location: 200,
+  headline: 300,
+  linkedinUrl: 500,
+  notes: 10_000,
+  skills: 50,
+  skill: 50,
+  cvBytes: 5 * 1024 * 1024,
+  cvFilename: 200,
+};
 const CV_TYPES = ['application/pdf', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'text/plain'];
 
 export async function up(knex: Knex): Promise<void> {
   // array_to_string is only STABLE; a generated column needs an IMMUTABLE expression (text[] output is fixed).
-  await knex.raw(`create function candidate_skills_text(skills text[]) returns text language sql immutable parallel safe as $$ select coalesce(array_to_string(skills, ' '), '') $$`);
+  await knex.raw(
+    `create function candidate_skills_text(skills text[]) returns text language sql immutable parallel safe as $$ select coalesce(array_to_string(skills, ' '), '') $$`,
+  );
   // Every skill at most L.skill characters: checked per element.
-  await knex.raw(`create function candidate_skills_ok(skills text[], max_len int) returns boolean language sql immutable parallel safe as $$ select coalesce(bool_and(char_length(s) between 1 and max_len), true) from unnest(skills) s $$`);
+  await knex.raw(
+    `create function candidate_skills_ok(skills text[], max_len int) returns boolean language sql immutable parallel safe as $$ select coalesce(bool_and(char_length(s) between 1 and max_len), true) from unnest(skills) s $$`,
+  );
 
   await knex.schema.alterTable('candidates', (t) => {
     t.text('phone').nullable();
@@ -57,8 +73,12 @@ export async function up(knex: Knex): Promise<void> {
       add constraint candidates_skills_limit check (coalesce(array_length(skills, 1), 0) <= ${L.skills} and candidate_skills_ok(skills, ${L.skill})),
       add constraint candidates_erased_clean check (erased_at is null or (email is null and phone is null and phone_normalized is null and notes is null and linkedin_url is null))`);
   // Duplicate lookup among live records; erased ones no longer match.
-  await knex.raw(`create index candidates_email_normalized_idx on candidates (email_normalized) where email_normalized is not null and erased_at is null and deleted_at is null`);
-  await knex.raw(`create index candidates_phone_normalized_idx on candidates (phone_normalized) where phone_normalized is not null and erased_at is null and deleted_at is null`);
+  await knex.raw(
+    `create index candidates_email_normalized_idx on candidates (email_normalized) where email_normalized is not null and erased_at is null and deleted_at is null`,
+  );
+  await knex.raw(
+    `create index candidates_phone_normalized_idx on candidates (phone_normalized) where phone_normalized is not null and erased_at is null and deleted_at is null`,
+  );
   await knex.raw(`create index candidates_search_idx on candidates using gin (search_vector)`);
 
   await knex.schema.createTable('candidate_files', (t) => {
@@ -86,7 +106,21 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('candidate_files');
   await knex.schema.alterTable('candidates', (t) => {
-    for (const c of ['search_vector', 'email_normalized', 'phone', 'phone_normalized', 'location', 'headline', 'linkedin_url', 'notes', 'skills', 'created_by_recruiter_id', 'updated_at', 'erased_at']) t.dropColumn(c);
+    for (const c of [
+      'search_vector',
+      'email_normalized',
+      'phone',
+      'phone_normalized',
+      'location',
+      'headline',
+      'linkedin_url',
+      'notes',
+      'skills',
+      'created_by_recruiter_id',
+      'updated_at',
+      'erased_at',
+    ])
+      t.dropColumn(c);
   });
   for (const c of ['name_length', 'email_length']) await knex.raw(`alter table candidates drop constraint if exists candidates_${c}`);
   await knex.raw('drop function if exists candidate_skills_ok(text[], int)');

@@ -43,8 +43,18 @@ export const DEMO_IDENTITIES: Record<string, TokenClaims & { label: string }> = 
   recruiter2: { label: 'Bob (recruiter)', sub: DEMO.users.bob, role: 'recruiter', recruiterId: DEMO.recruiters.bob },
   recruiter3: { label: 'Chloe (recruiter)', sub: DEMO.users.chloe, role: 'recruiter', recruiterId: DEMO.recruiters.chloe },
   company_admin: { label: 'Carol (Acme company admin)', sub: DEMO.users.acmeAdmin, role: 'company_admin', companyId: DEMO.companies.acme },
-  hiring_manager: { label: 'Dan (Acme hiring manager)', sub: DEMO.users.acmeHiringManager, role: 'hiring_manager', companyId: DEMO.companies.acme },
-  company_admin_globex: { label: 'Gina (Globex company admin)', sub: DEMO.users.globexAdmin, role: 'company_admin', companyId: DEMO.companies.globex },
+  hiring_manager: {
+    label: 'Dan (Acme hiring manager)',
+    sub: DEMO.users.acmeHiringManager,
+    role: 'hiring_manager',
+    companyId: DEMO.companies.acme,
+  },
+  company_admin_globex: {
+    label: 'Gina (Globex company admin)',
+    sub: DEMO.users.globexAdmin,
+    role: 'company_admin',
+    companyId: DEMO.companies.globex,
+  },
   platform_admin: { label: 'Pat (platform admin)', sub: DEMO.users.admin, role: 'platform_admin' },
 };
 
@@ -73,14 +83,27 @@ export async function seedDemo(db: Db): Promise<void> {
   await upsert('jobs', [
     // Fee terms of both forms (product §3.8), so the marketplace browse shows each.
     {
-      id: j.acmeBackend, company_id: c.acme, title: 'Senior Backend Engineer', hiring_manager_user_id: u.acmeHiringManager,
-      description: 'Build the control plane of our warehouse robots: TypeScript, Postgres and Temporal.', location: 'Berlin', remote: 'hybrid',
-      salary_min_cents: 8_500_000, salary_max_cents: 11_000_000, salary_currency: 'EUR', fee_percent_bps: 2000,
+      id: j.acmeBackend,
+      company_id: c.acme,
+      title: 'Senior Backend Engineer',
+      hiring_manager_user_id: u.acmeHiringManager,
+      description: 'Build the control plane of our warehouse robots: TypeScript, Postgres and Temporal.',
+      location: 'Berlin',
+      remote: 'hybrid',
+      salary_min_cents: 8_500_000,
+      salary_max_cents: 11_000_000,
+      salary_currency: 'EUR',
+      fee_percent_bps: 2000,
     },
     { id: j.acmeDesigner, company_id: c.acme, title: 'Product Designer', location: 'Remote (EU)', remote: 'remote', fee_percent_bps: 1800 },
     {
-      id: j.globexSales, company_id: c.globex, title: 'Enterprise Account Executive', location: 'New York', remote: 'on_site',
-      fee_fixed_cents: 2_500_000, fee_currency: 'USD',
+      id: j.globexSales,
+      company_id: c.globex,
+      title: 'Enterprise Account Executive',
+      location: 'New York',
+      remote: 'on_site',
+      fee_fixed_cents: 2_500_000,
+      fee_currency: 'USD',
     },
   ]);
   await upsert('candidates', [
@@ -91,13 +114,24 @@ export async function seedDemo(db: Db): Promise<void> {
   ]);
   // An automation rule that shows the approval flow: accepting a proposal asks Carol to approve the screening.
   const now = new Date();
-  await upsert('automation_rules', [{
-    id: DEMO.rules.acmeScreenAccepted, company_id: c.acme, name: 'Screen accepted candidates', trigger_event: 'proposal.accepted',
-    conditions: null, actions: JSON.stringify([
-      { type: 'advance_stage', stage: 'screening' },
-      { type: 'create_task', title: 'Prepare the candidate for screening', dueInDays: 2 },
-    ]),
-    requires_approval: true, approval_timeout_hours: 24, approver_role: 'company_admin', enabled: true,
-    created_by_user_id: u.acmeAdmin, created_at: now, updated_at: now,
-  }]);
+  await upsert('automation_rules', [
+    {
+      id: DEMO.rules.acmeScreenAccepted,
+      company_id: c.acme,
+      name: 'Screen accepted candidates',
+      trigger_event: 'proposal.accepted',
+      conditions: null,
+      actions: JSON.stringify([
+        { type: 'advance_stage', stage: 'screening' },
+        { type: 'create_task', title: 'Prepare the candidate for screening', dueInDays: 2 },
+      ]),
+      requires_approval: true,
+      approval_timeout_hours: 24,
+      approver_role: 'company_admin',
+      enabled: true,
+      created_by_user_id: u.acmeAdmin,
+      created_at: now,
+      updated_at: now,
+    },
+  ]);
 }

@@ -17,13 +17,34 @@ import type { ProposalView } from '../../domain/proposal.js';
 import type { Actor } from '../../domain/actors.js';
 import type { Drill } from './report.js';
 import { createDb } from '../../lib/db.js';
-import { buildWorkflowBundle, deadlineAfter, DRILL_ATS_KEYS, drillLog, envInt, ownPostgres, ownTemporal, privateQueues, retryUntil, sleep, temporalClient, tempDir, Teardown, type DrillApi } from './crash-stack.js';
+import {
+  buildWorkflowBundle,
+  deadlineAfter,
+  DRILL_ATS_KEYS,
+  drillLog,
+  envInt,
+  ownPostgres,
+  ownTemporal,
+  privateQueues,
+  retryUntil,
+  sleep,
+  temporalClient,
+  tempDir,
+  Teardown,
+  type DrillApi,
+} from './crash-stack.js';
 import type { AtsSyncWorkflow } from '../../domain/ats.js';
 import type { PlacementWorkflow } from '../../domain/placement.js';
 import type { FakeStripe } from '../../testkit/fakes/stripe.js';
 import type { FakeResend } from '../../testkit/fakes/resend.js';
 import type { FakeAts } from '../../testkit/fakes/ats/types.js';
-import { createCandidate, createCollaborators, createMarketplace, type CollaboratorSpec, type Marketplace } from '../../testkit/harness/factories.js';
+import {
+  createCandidate,
+  createCollaborators,
+  createMarketplace,
+  type CollaboratorSpec,
+  type Marketplace,
+} from '../../testkit/harness/factories.js';
 import { startFakeResend } from '../../testkit/fakes/resend.js';
 import { startFakeStripe } from '../../testkit/fakes/stripe.js';
 
@@ -74,7 +95,11 @@ export function crashDrill(name: string, timeoutMs: number, body: (env: CrashDri
 export async function openCrashStack(name: string, teardown: Teardown, log: (line: string) => void) {
   const dir = await tempDir(`drill-${name}`, teardown);
   const [pg, server, bundlePath, stripe, resend] = await Promise.all([
-    ownPostgres(dir, teardown), ownTemporal(dir, teardown), buildWorkflowBundle(dir), startFakeStripe(), startFakeResend(),
+    ownPostgres(dir, teardown),
+    ownTemporal(dir, teardown),
+    buildWorkflowBundle(dir),
+    startFakeStripe(),
+    startFakeResend(),
   ]);
   teardown.add('fakes', () => Promise.all([stripe.close(), resend.close()]));
   log(`postgres :${pg.port}, temporal ${server.address} (${server.dbFile}), files in ${dir}`);
@@ -116,7 +141,12 @@ export async function guarded(f: Findings, what: string, checks: () => Promise<v
 }
 
 const FEE_CENTS = 2_500_000;
-const SPLITS: Record<number, number[]> = { 2: [6000, 4000], 3: [5000, 3000, 2000], 4: [4000, 3000, 2000, 1000], 5: [3000, 2500, 2000, 1500, 1000] };
+const SPLITS: Record<number, number[]> = {
+  2: [6000, 4000],
+  3: [5000, 3000, 2000],
+  4: [4000, 3000, 2000, 1000],
+  5: [3000, 2500, 2000, 1500, 1000],
+};
 const ROLES: CollaboratorSpec['role'][] = ['sourcer', 'submitter', 'closer', 'support', 'support'];
 const TERMINAL_EXECUTION = ['succeeded', 'failed', 'skipped', 'rejected', 'expired'];
 const list = (ids: string[], max = 8) => `${ids.slice(0, max).join(', ')}${ids.length > max ? ` … (+${ids.length - max})` : ''}`;
@@ -124,19 +154,34 @@ const list = (ids: string[], max = 8) => `${ids.slice(0, max).join(', ')}${ids.l
 /** Runs `fn` over 0..n-1, `concurrency` at a time. */
 export async function pool(n: number, concurrency: number, fn: (i: number) => Promise<void>) {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, async () => {
-    while (next < n) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, concurrency) }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
 }
 
 /** Marketplace-wide rules (the drill's database is private): each blocked payout and each accepted proposal gets a task and an e-mail. */
 export async function installRules(db: Db) {
   const now = new Date();
-  const actions = [{ type: 'create_task', title: 'Drill follow-up', dueInDays: 2 }, { type: 'send_email', template: 'follow_up', to: 'recruiter' }];
-  await db('automation_rules').insert(['payout.blocked', 'proposal.accepted'].map((trigger) => ({
-    id: randomUUID(), company_id: null, name: `Drill: ${trigger}`, trigger_event: trigger, conditions: null, actions: JSON.stringify(actions),
-    requires_approval: false, enabled: true, created_at: now, updated_at: now,
-  })));
+  const actions = [
+    { type: 'create_task', title: 'Drill follow-up', dueInDays: 2 },
+    { type: 'send_email', template: 'follow_up', to: 'recruiter' },
+  ];
+  await db('automation_rules').insert(
+    ['payout.blocked', 'proposal.accepted'].map((trigger) => ({
+      id: randomUUID(),
+      company_id: null,
+      name: `Drill: ${trigger}`,
+      trigger_event: trigger,
+      conditions: null,
+      actions: JSON.stringify(actions),
+      requires_approval: false,
+      enabled: true,
+      created_at: now,
+      updated_at: now,
+    })),
+  );
 }
 
 // ---------------------------------------------------------------- payouts
@@ -159,13 +204,20 @@ export interface PayoutPlan {
  * collaborator's account cannot take transfers (that split blocks and raises `payout.blocked`).
  */
 /** How much work a crash drill puts through its fault: DRILL_* variables, else the drill's defaults. */
-export interface WorkSizes { payouts: number; collaborators: number; blockEvery: number; proposals: number }
+export interface WorkSizes {
+  payouts: number;
+  collaborators: number;
+  blockEvery: number;
+  proposals: number;
+}
 
 /** Installs the automation rules and seeds the payouts and proposals a crash drill runs through its fault. */
 export async function seedWork(db: Db, stripe: FakeStripe, defaults: WorkSizes) {
   const sizes: WorkSizes = {
-    payouts: envInt('DRILL_PAYOUTS', defaults.payouts), collaborators: envInt('DRILL_COLLABORATORS', defaults.collaborators),
-    blockEvery: envInt('DRILL_BLOCK_EVERY', defaults.blockEvery), proposals: envInt('DRILL_PROPOSALS', defaults.proposals),
+    payouts: envInt('DRILL_PAYOUTS', defaults.payouts),
+    collaborators: envInt('DRILL_COLLABORATORS', defaults.collaborators),
+    blockEvery: envInt('DRILL_BLOCK_EVERY', defaults.blockEvery),
+    proposals: envInt('DRILL_PROPOSALS', defaults.proposals),
   };
   await installRules(db);
   const [plan, proposalPlan] = await Promise.all([
@@ -175,18 +227,32 @@ export async function seedWork(db: Db, stripe: FakeStripe, defaults: WorkSizes) 
   return { sizes, plan, proposalPlan };
 }
 
-export async function seedPayouts(db: Db, stripe: FakeStripe, n: number, opts: { collaborators: number; blockEvery: number }): Promise<PayoutPlan> {
+export async function seedPayouts(
+  db: Db,
+  stripe: FakeStripe,
+  n: number,
+  opts: { collaborators: number; blockEvery: number },
+): Promise<PayoutPlan> {
   const bps = SPLITS[opts.collaborators];
   if (!bps) throw new Error(`collaborators must be 2 to 5, not ${opts.collaborators}`);
   const placements: PlannedPlacement[] = new Array(n);
   await pool(n, 8, async (i) => {
     const blocked = opts.blockEvery > 0 && i % opts.blockEvery === opts.blockEvery - 1;
-    const specs: CollaboratorSpec[] = bps.map((splitBps, k) => ({ role: ROLES[k]!, splitBps, account: blocked && k === 1 ? 'disabled' : 'enabled' }));
+    const specs: CollaboratorSpec[] = bps.map((splitBps, k) => ({
+      role: ROLES[k]!,
+      splitBps,
+      account: blocked && k === 1 ? 'disabled' : 'enabled',
+    }));
     const { marketplace, recruiters } = await createCollaborators(db, stripe, specs);
     placements[i] = {
       placementId: randomUUID(),
       marketplace,
-      collaborators: recruiters.map((r) => ({ recruiterId: r.recruiterId, role: r.spec.role, splitBps: r.spec.splitBps, disabled: r.spec.account === 'disabled' })),
+      collaborators: recruiters.map((r) => ({
+        recruiterId: r.recruiterId,
+        role: r.spec.role,
+        splitBps: r.spec.splitBps,
+        disabled: r.spec.account === 'disabled',
+      })),
     };
   });
   return { placements, collaborators: opts.collaborators, platformAdmin: placements[0]!.marketplace.actors.platformAdmin };
@@ -198,20 +264,35 @@ export async function startPlacements(ctx: Ctx, plan: PayoutPlan, deadline: numb
   await pool(plan.placements.length, concurrency, async (i) => {
     const p = plan.placements[i]!;
     const m = p.marketplace;
-    await retryUntil(`start placement ${p.placementId}`, async () => {
-      try {
-        await ctx.temporal.workflow.start<PlacementWorkflow>(WORKFLOW_TYPES.placement, {
-          workflowId: workflowIds.placement(p.placementId), taskQueue: ctx.queues.placements,
-          args: [{
-            placementId: p.placementId, companyId: m.companyId, jobId: m.jobId, candidateId: m.candidateId, feeCents: FEE_CENTS, currency: 'USD', startDate: today,
-            collaborators: p.collaborators.map(({ recruiterId, role, splitBps }) => ({ recruiterId, role, splitBps })), actor: m.actors.companyAdmin,
-          }],
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-      return true;
-    }, deadline, ctx.retries);
+    await retryUntil(
+      `start placement ${p.placementId}`,
+      async () => {
+        try {
+          await ctx.temporal.workflow.start<PlacementWorkflow>(WORKFLOW_TYPES.placement, {
+            workflowId: workflowIds.placement(p.placementId),
+            taskQueue: ctx.queues.placements,
+            args: [
+              {
+                placementId: p.placementId,
+                companyId: m.companyId,
+                jobId: m.jobId,
+                candidateId: m.candidateId,
+                feeCents: FEE_CENTS,
+                currency: 'USD',
+                startDate: today,
+                collaborators: p.collaborators.map(({ recruiterId, role, splitBps }) => ({ recruiterId, role, splitBps })),
+                actor: m.actors.companyAdmin,
+              },
+            ],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+        return true;
+      },
+      deadline,
+      ctx.retries,
+    );
   });
 }
 
@@ -229,8 +310,12 @@ export function startBlockedSplitResolver(ctx: Ctx, plan: PayoutPlan) {
       await sleep(500);
       let rows: { id: string; payout_id: string }[] = [];
       try {
-        rows = await ctx.db('payout_splits').join('payout_schedules', 'payout_schedules.id', 'payout_splits.payout_id')
-          .whereIn('payout_schedules.placement_id', placementIds).where('payout_splits.status', 'blocked').select('payout_splits.id', 'payout_splits.payout_id');
+        rows = await ctx
+          .db('payout_splits')
+          .join('payout_schedules', 'payout_schedules.id', 'payout_splits.payout_id')
+          .whereIn('payout_schedules.placement_id', placementIds)
+          .where('payout_splits.status', 'blocked')
+          .select('payout_splits.id', 'payout_splits.payout_id');
       } catch {
         continue; // the database is down: try again
       }
@@ -241,7 +326,15 @@ export function startBlockedSplitResolver(ctx: Ctx, plan: PayoutPlan) {
           try {
             const account = ctx.stripe.createAccount();
             await ctx.temporal.workflow.getHandle(workflowIds.payout(row.payout_id)).executeUpdate(changeSplitAccountUpdate, {
-              args: [{ splitId: row.id, actor: plan.platformAdmin, stripeAccountId: account.id, updateRecruiterAccount: false, reason: 'drill: pay to a working account' }],
+              args: [
+                {
+                  splitId: row.id,
+                  actor: plan.platformAdmin,
+                  stripeAccountId: account.id,
+                  updateRecruiterAccount: false,
+                  reason: 'drill: pay to a working account',
+                },
+              ],
             });
             stats.resolved++;
           } catch {
@@ -284,11 +377,16 @@ export async function waitPayoutsPaid(ctx: Ctx, plan: PayoutPlan, deadline: numb
       }
       if (last === ids.length) {
         // Paid in Postgres; the workflows close right after (completePayout is their last step).
-        const payoutIds: string[] = (await ctx.db('payout_schedules').whereIn('placement_id', ids).select('id')).map((r: { id: string }) => r.id);
+        const payoutIds: string[] = (await ctx.db('payout_schedules').whereIn('placement_id', ids).select('id')).map(
+          (r: { id: string }) => r.id,
+        );
         const open = new Set(payoutIds);
         while (open.size && Date.now() < deadline) {
           for (const id of [...open]) {
-            const { status } = await ctx.temporal.workflow.getHandle(workflowIds.payout(id)).describe().catch(() => ({ status: { name: 'RUNNING' } }));
+            const { status } = await ctx.temporal.workflow
+              .getHandle(workflowIds.payout(id))
+              .describe()
+              .catch(() => ({ status: { name: 'RUNNING' } }));
             if (status.name !== 'RUNNING') open.delete(id);
           }
           if (open.size) await sleep(500);
@@ -313,13 +411,31 @@ async function finished<T>(ctx: Ctx, workflowId: string): Promise<T | string> {
 export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   const { db, stripe } = ctx;
   const placementIds = plan.placements.map((p) => p.placementId);
-  const payouts: { id: string; placement_id: string; status: string; amount_cents: number; tranche: string }[] = await db('payout_schedules').whereIn('placement_id', placementIds);
+  const payouts: { id: string; placement_id: string; status: string; amount_cents: number; tranche: string }[] = await db(
+    'payout_schedules',
+  ).whereIn('placement_id', placementIds);
   const payoutIds = payouts.map((p) => p.id);
-  const splits: { id: string; payout_id: string; collaborator_id: string; recruiter_id: string; amount_cents: number; stripe_account_id: string | null; status: string; stripe_transfer_id: string | null }[] =
-    payoutIds.length ? await db('payout_splits').whereIn('payout_id', payoutIds) : [];
-  const audit: { payout_id: string; split_id: string | null; event: string }[] = payoutIds.length ? await db('payout_audit_log').whereIn('payout_id', payoutIds) : [];
-  const states: { placement_id: string; new_state: string; transition_key: string }[] = await db('placement_states').whereIn('placement_id', placementIds);
-  const escrows: { placement_id: string; status: string; amount_cents: number }[] = await db('escrow_holds').whereIn('placement_id', placementIds);
+  const splits: {
+    id: string;
+    payout_id: string;
+    collaborator_id: string;
+    recruiter_id: string;
+    amount_cents: number;
+    stripe_account_id: string | null;
+    status: string;
+    stripe_transfer_id: string | null;
+  }[] = payoutIds.length ? await db('payout_splits').whereIn('payout_id', payoutIds) : [];
+  const audit: { payout_id: string; split_id: string | null; event: string }[] = payoutIds.length
+    ? await db('payout_audit_log').whereIn('payout_id', payoutIds)
+    : [];
+  const states: { placement_id: string; new_state: string; transition_key: string }[] = await db('placement_states').whereIn(
+    'placement_id',
+    placementIds,
+  );
+  const escrows: { placement_id: string; status: string; amount_cents: number }[] = await db('escrow_holds').whereIn(
+    'placement_id',
+    placementIds,
+  );
   const transfers = planTransfers(stripe, plan);
 
   // Payouts: one activation payout per placement, paid, its workflow completed with `paid`.
@@ -329,76 +445,121 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   const noPayout = placementIds.filter((id) => !payoutOf.has(id));
   f.loss(noPayout.length, `${noPayout.length} placements have no payout: ${list(noPayout)}`);
   const extraPayouts = [...payoutOf.entries()].filter(([, ps]) => ps.length > 1);
-  f.loss(extraPayouts.reduce((s, [, ps]) => s + ps.length - 1, 0), `placements with more than one payout: ${list(extraPayouts.map(([id]) => id))}`);
+  f.loss(
+    extraPayouts.reduce((s, [, ps]) => s + ps.length - 1, 0),
+    `placements with more than one payout: ${list(extraPayouts.map(([id]) => id))}`,
+  );
   const unpaid = payouts.filter((p) => p.status !== 'paid');
   if (unpaid.length) f.fail(`${unpaid.length} payouts not paid: ${list(unpaid.map((p) => `${p.id} (${p.status})`))}`);
-  const results = await Promise.all(payouts.map(async (p) => {
-    try {
-      const r = await finished<PayoutView>(ctx, workflowIds.payout(p.id));
-      return typeof r === 'string' ? `${p.id}: ${r}` : r.status === 'paid' ? null : `${p.id}: ended ${r.status}`;
-    } catch (err) {
-      return `${p.id}: ${String(err)}`;
-    }
-  }));
+  const results = await Promise.all(
+    payouts.map(async (p) => {
+      try {
+        const r = await finished<PayoutView>(ctx, workflowIds.payout(p.id));
+        return typeof r === 'string' ? `${p.id}: ${r}` : r.status === 'paid' ? null : `${p.id}: ended ${r.status}`;
+      } catch (err) {
+        return `${p.id}: ${String(err)}`;
+      }
+    }),
+  );
   const badResults = results.filter((r): r is string => r !== null);
   if (badResults.length) f.fail(`${badResults.length} payout workflows did not complete with "paid": ${list(badResults, 5)}`);
 
   // Splits vs. Stripe: exactly one transfer per split, the one the split records, for its cents.
-  f.check(`${plan.placements.length * plan.collaborators} splits (${plan.collaborators} per payout) → exactly one fake-Stripe transfer each (by metadata.split_id), matching the split's transfer id, amount and destination; splits sum to the tranche`);
+  f.check(
+    `${plan.placements.length * plan.collaborators} splits (${plan.collaborators} per payout) → exactly one fake-Stripe transfer each (by metadata.split_id), matching the split's transfer id, amount and destination; splits sum to the tranche`,
+  );
   const splitsOf = new Map<string, typeof splits>();
   for (const s of splits) splitsOf.set(s.payout_id, [...(splitsOf.get(s.payout_id) ?? []), s]);
   const shortPayouts = payouts.filter((p) => (splitsOf.get(p.id)?.length ?? 0) !== plan.collaborators);
-  f.loss(shortPayouts.reduce((s, p) => s + Math.abs(plan.collaborators - (splitsOf.get(p.id)?.length ?? 0)), 0), `payouts without exactly ${plan.collaborators} splits: ${list(shortPayouts.map((p) => p.id))}`);
+  f.loss(
+    shortPayouts.reduce((s, p) => s + Math.abs(plan.collaborators - (splitsOf.get(p.id)?.length ?? 0)), 0),
+    `payouts without exactly ${plan.collaborators} splits: ${list(shortPayouts.map((p) => p.id))}`,
+  );
   for (const p of payouts) {
     const sum = (splitsOf.get(p.id) ?? []).reduce((s, x) => s + x.amount_cents, 0);
     const expected = tranches(FEE_CENTS, 2000).activationCents;
-    if (sum !== p.amount_cents || p.amount_cents !== expected) f.fail(`payout ${p.id}: splits sum to ${sum}, payout ${p.amount_cents}, expected ${expected}`);
+    if (sum !== p.amount_cents || p.amount_cents !== expected)
+      f.fail(`payout ${p.id}: splits sum to ${sum}, payout ${p.amount_cents}, expected ${expected}`);
   }
   const transfersOf = new Map<string, typeof transfers>();
   for (const t of transfers) transfersOf.set(t.metadata.split_id ?? '?', [...(transfersOf.get(t.metadata.split_id ?? '?') ?? []), t]);
   const splitIds = new Set(splits.map((s) => s.id));
   const missing = splits.filter((s) => !transfersOf.has(s.id));
-  f.loss(missing.length, `${missing.length} splits without a Stripe transfer: ${list(missing.map((s) => `${s.id} (payout ${s.payout_id}, ${s.status})`))}`);
+  f.loss(
+    missing.length,
+    `${missing.length} splits without a Stripe transfer: ${list(missing.map((s) => `${s.id} (payout ${s.payout_id}, ${s.status})`))}`,
+  );
   const doubled = splits.filter((s) => (transfersOf.get(s.id)?.length ?? 0) > 1);
-  f.loss(doubled.reduce((n, s) => n + transfersOf.get(s.id)!.length - 1, 0),
-    `${doubled.length} splits paid more than once: ${list(doubled.map((s) => `${s.id} (payout ${s.payout_id}): ${transfersOf.get(s.id)!.map((t) => `${t.id} key-attempt ${t.metadata.collaborator_id}`).join(', ')}`), 5)}`);
+  f.loss(
+    doubled.reduce((n, s) => n + transfersOf.get(s.id)!.length - 1, 0),
+    `${doubled.length} splits paid more than once: ${list(
+      doubled.map(
+        (s) =>
+          `${s.id} (payout ${s.payout_id}): ${transfersOf
+            .get(s.id)!
+            .map((t) => `${t.id} key-attempt ${t.metadata.collaborator_id}`)
+            .join(', ')}`,
+      ),
+      5,
+    )}`,
+  );
   const orphans = transfers.filter((t) => !splitIds.has(t.metadata.split_id ?? ''));
   f.loss(orphans.length, `${orphans.length} Stripe transfers for no split of ours: ${list(orphans.map((t) => t.id))}`);
   const unpaidSplits = splits.filter((s) => s.status !== 'paid' || !s.stripe_transfer_id);
-  if (unpaidSplits.length) f.fail(`${unpaidSplits.length} splits not paid in Postgres: ${list(unpaidSplits.map((s) => `${s.id} (${s.status})`))}`);
+  if (unpaidSplits.length)
+    f.fail(`${unpaidSplits.length} splits not paid in Postgres: ${list(unpaidSplits.map((s) => `${s.id} (${s.status})`))}`);
   const mismatched = splits.filter((s) => {
     const ts = transfersOf.get(s.id);
-    return ts?.length === 1 && (ts[0]!.id !== s.stripe_transfer_id || ts[0]!.amount !== s.amount_cents || ts[0]!.destination !== s.stripe_account_id);
+    return (
+      ts?.length === 1 &&
+      (ts[0]!.id !== s.stripe_transfer_id || ts[0]!.amount !== s.amount_cents || ts[0]!.destination !== s.stripe_account_id)
+    );
   });
-  if (mismatched.length) f.fail(`${mismatched.length} splits whose transfer differs from the row (id, amount or destination): ${list(mismatched.map((s) => s.id))}`);
+  if (mismatched.length)
+    f.fail(
+      `${mismatched.length} splits whose transfer differs from the row (id, amount or destination): ${list(mismatched.map((s) => s.id))}`,
+    );
 
   // Payout history (payout_audit_log): created, one split_paid per split, paid; blocked splits: blocked + change_account.
-  f.check('payout_audit_log: payout_created and payout_paid once per payout, split_paid once per split, split_blocked + split_change_account for each blocked split');
+  f.check(
+    'payout_audit_log: payout_created and payout_paid once per payout, split_paid once per split, split_blocked + split_change_account for each blocked split',
+  );
   const count = (pred: (a: (typeof audit)[number]) => boolean) => audit.filter(pred).length;
   let auditMissing = 0;
   const auditProblems: string[] = [];
   for (const p of payouts) {
     for (const event of ['payout_created', 'payout_paid']) {
       const n = count((a) => a.payout_id === p.id && a.event === event);
-      if (n !== 1) { auditMissing += Math.abs(1 - n); auditProblems.push(`${p.id} ${event} ×${n}`); }
+      if (n !== 1) {
+        auditMissing += Math.abs(1 - n);
+        auditProblems.push(`${p.id} ${event} ×${n}`);
+      }
     }
   }
   const disabledRecruiters = new Set(plan.placements.flatMap((p) => p.collaborators.filter((c) => c.disabled).map((c) => c.recruiterId)));
   const blockedSplits = splits.filter((s) => disabledRecruiters.has(s.recruiter_id));
   for (const s of splits) {
     const n = count((a) => a.split_id === s.id && a.event === 'split_paid');
-    if (n !== 1) { auditMissing += Math.abs(1 - n); auditProblems.push(`${s.id} split_paid ×${n}`); }
+    if (n !== 1) {
+      auditMissing += Math.abs(1 - n);
+      auditProblems.push(`${s.id} split_paid ×${n}`);
+    }
   }
   for (const s of blockedSplits) {
     for (const event of ['split_blocked', 'split_change_account']) {
       const n = count((a) => a.split_id === s.id && a.event === event);
-      if (n !== 1) { auditMissing += Math.abs(1 - n); auditProblems.push(`${s.id} ${event} ×${n}`); }
+      if (n !== 1) {
+        auditMissing += Math.abs(1 - n);
+        auditProblems.push(`${s.id} ${event} ×${n}`);
+      }
     }
   }
   f.loss(auditMissing, `payout_audit_log rows missing or extra: ${list(auditProblems)}`);
 
   // Placement history and escrow.
-  f.check('placement_states: exactly hired + active per placement (transition keys <id>:hired, <id>:1:active); escrow_holds: one held holdback each');
+  f.check(
+    'placement_states: exactly hired + active per placement (transition keys <id>:hired, <id>:1:active); escrow_holds: one held holdback each',
+  );
   const statesOf = new Map<string, string[]>();
   for (const s of states) statesOf.set(s.placement_id, [...(statesOf.get(s.placement_id) ?? []), s.transition_key]);
   let stateLoss = 0;
@@ -408,49 +569,99 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
     const want = [`${id}:hired`, `${id}:1:active`];
     const missingKeys = want.filter((k) => !keys.includes(k));
     const extra = keys.filter((k) => !want.includes(k));
-    if (missingKeys.length || extra.length) { stateLoss += missingKeys.length + extra.length; stateProblems.push(`${id}: missing ${missingKeys.join(' ') || '-'}, extra ${extra.join(' ') || '-'}`); }
+    if (missingKeys.length || extra.length) {
+      stateLoss += missingKeys.length + extra.length;
+      stateProblems.push(`${id}: missing ${missingKeys.join(' ') || '-'}, extra ${extra.join(' ') || '-'}`);
+    }
   }
   f.loss(stateLoss, `placement_states rows missing or extra: ${list(stateProblems, 5)}`);
   const escrowOf = new Map(escrows.map((e) => [e.placement_id, e]));
-  const badEscrow = placementIds.filter((id) => escrowOf.get(id)?.status !== 'held' || escrowOf.get(id)?.amount_cents !== tranches(FEE_CENTS, 2000).holdbackCents);
-  f.loss(badEscrow.filter((id) => !escrowOf.has(id)).length, `placements without an escrow hold: ${list(badEscrow.filter((id) => !escrowOf.has(id)))}`);
-  if (badEscrow.some((id) => escrowOf.has(id))) f.fail(`escrow holds not held for the holdback: ${list(badEscrow.filter((id) => escrowOf.has(id)))}`);
+  const badEscrow = placementIds.filter(
+    (id) => escrowOf.get(id)?.status !== 'held' || escrowOf.get(id)?.amount_cents !== tranches(FEE_CENTS, 2000).holdbackCents,
+  );
+  f.loss(
+    badEscrow.filter((id) => !escrowOf.has(id)).length,
+    `placements without an escrow hold: ${list(badEscrow.filter((id) => !escrowOf.has(id)))}`,
+  );
+  if (badEscrow.some((id) => escrowOf.has(id)))
+    f.fail(`escrow holds not held for the holdback: ${list(badEscrow.filter((id) => escrowOf.has(id)))}`);
 
   // Domain events of blocked splits and the automation they trigger.
-  f.check(`domain_events: one payout.blocked per blocked split (${blockedSplits.length}), each with one succeeded automation execution, one recruiter task and one e-mail`);
+  f.check(
+    `domain_events: one payout.blocked per blocked split (${blockedSplits.length}), each with one succeeded automation execution, one recruiter task and one e-mail`,
+  );
   type BlockedEvent = { id: string; type: string; entity_id: string; data: { recruiterId?: string } };
   const events: BlockedEvent[] = payoutIds.length
-    ? await db<BlockedEvent>('domain_events').where({ type: 'payout.blocked' }).whereIn('entity_id', payoutIds) : [];
+    ? await db<BlockedEvent>('domain_events').where({ type: 'payout.blocked' }).whereIn('entity_id', payoutIds)
+    : [];
   const eventsPer = new Map<string, number>();
-  for (const e of events) eventsPer.set(`${e.entity_id}:${e.data.recruiterId}`, (eventsPer.get(`${e.entity_id}:${e.data.recruiterId}`) ?? 0) + 1);
+  for (const e of events)
+    eventsPer.set(`${e.entity_id}:${e.data.recruiterId}`, (eventsPer.get(`${e.entity_id}:${e.data.recruiterId}`) ?? 0) + 1);
   const noEvent = blockedSplits.filter((s) => !eventsPer.has(`${s.payout_id}:${s.recruiter_id}`));
   f.loss(noEvent.length, `blocked splits without a payout.blocked event: ${list(noEvent.map((s) => s.id))}`);
-  const extraEvents = [...eventsPer.values()].reduce((n, c) => n + c - 1, 0) + events.filter((e) => !blockedSplits.some((s) => s.payout_id === e.entity_id && s.recruiter_id === e.data.recruiterId)).length;
+  const extraEvents =
+    [...eventsPer.values()].reduce((n, c) => n + c - 1, 0) +
+    events.filter((e) => !blockedSplits.some((s) => s.payout_id === e.entity_id && s.recruiter_id === e.data.recruiterId)).length;
   f.loss(extraEvents, `${extraEvents} payout.blocked events more than blocked splits`);
-  await checkExecutions(ctx, events.map((e) => e.id), f, 'payout.blocked');
-  f.details.payouts = { placements: plan.placements.length, payouts: payouts.length, paid: payouts.length - unpaid.length, splits: splits.length, transfers: transfers.length, blockedSplits: blockedSplits.length };
+  await checkExecutions(
+    ctx,
+    events.map((e) => e.id),
+    f,
+    'payout.blocked',
+  );
+  f.details.payouts = {
+    placements: plan.placements.length,
+    payouts: payouts.length,
+    paid: payouts.length - unpaid.length,
+    splits: splits.length,
+    transfers: transfers.length,
+    blockedSplits: blockedSplits.length,
+  };
 }
 
 /** One succeeded execution per event (one rule per trigger), one task and one e-mail per execution. */
 async function checkExecutions(ctx: Ctx, eventIds: string[], f: Findings, what: string) {
   if (eventIds.length === 0) return;
-  const executions: { id: string; event_id: string; status: string; error: string | null }[] = await ctx.db('automation_executions').whereIn('event_id', eventIds);
+  const executions: { id: string; event_id: string; status: string; error: string | null }[] = await ctx
+    .db('automation_executions')
+    .whereIn('event_id', eventIds);
   const perEvent = new Map<string, number>();
   for (const e of executions) perEvent.set(e.event_id, (perEvent.get(e.event_id) ?? 0) + 1);
   const without = eventIds.filter((id) => !perEvent.has(id));
   f.loss(without.length, `${what} events without an automation execution: ${list(without)}`);
-  f.loss([...perEvent.values()].reduce((n, c) => n + c - 1, 0), `${what} events with more than one execution of the rule`);
+  f.loss(
+    [...perEvent.values()].reduce((n, c) => n + c - 1, 0),
+    `${what} events with more than one execution of the rule`,
+  );
   const notDone = executions.filter((e) => e.status !== 'succeeded');
-  if (notDone.length) f.fail(`${notDone.length} ${what} executions not succeeded: ${list(notDone.map((e) => `${e.id} (${e.status}${e.error ? `: ${e.error}` : ''})`), 4)}`);
+  if (notDone.length)
+    f.fail(
+      `${notDone.length} ${what} executions not succeeded: ${list(
+        notDone.map((e) => `${e.id} (${e.status}${e.error ? `: ${e.error}` : ''})`),
+        4,
+      )}`,
+    );
   const execIds = executions.map((e) => e.id);
   // whereIn on execution_id: every row has one.
-  const tasks: { execution_id: string; task_key: string }[] = await ctx.db<{ execution_id: string; task_key: string }>('recruiter_tasks').whereIn('execution_id', execIds);
+  const tasks: { execution_id: string; task_key: string }[] = await ctx
+    .db<{ execution_id: string; task_key: string }>('recruiter_tasks')
+    .whereIn('execution_id', execIds);
   const taskPer = new Map<string, number>();
   for (const t of tasks) taskPer.set(t.execution_id, (taskPer.get(t.execution_id) ?? 0) + 1);
-  f.loss(execIds.filter((id) => !taskPer.has(id)).length, `${what} executions without their recruiter task: ${list(execIds.filter((id) => !taskPer.has(id)))}`);
-  f.loss([...taskPer.values()].reduce((n, c) => n + c - 1, 0), `${what} executions with more than one task`);
+  f.loss(
+    execIds.filter((id) => !taskPer.has(id)).length,
+    `${what} executions without their recruiter task: ${list(execIds.filter((id) => !taskPer.has(id)))}`,
+  );
+  f.loss(
+    [...taskPer.values()].reduce((n, c) => n + c - 1, 0),
+    `${what} executions with more than one task`,
+  );
   const keys = execIds.map((id) => `automation-${id}:1`);
-  const logged = new Set((await ctx.db('email_log').whereIn('idempotency_key', keys).select('idempotency_key')).map((r: { idempotency_key: string }) => r.idempotency_key));
+  const logged = new Set(
+    (await ctx.db('email_log').whereIn('idempotency_key', keys).select('idempotency_key')).map(
+      (r: { idempotency_key: string }) => r.idempotency_key,
+    ),
+  );
   const unlogged = keys.filter((k) => !logged.has(k));
   f.loss(unlogged.length, `${what} automation e-mails missing from email_log: ${list(unlogged)}`);
 }
@@ -481,31 +692,53 @@ export async function seedProposals(db: Db, n: number): Promise<ProposalPlan> {
  * the company admin accepts two in three and declines the rest. Requests that fail because
  * something is down are retried until the deadline.
  */
-export async function runProposals(ctx: Ctx, api: DrillApi, plan: ProposalPlan, deadline: number, concurrency = 8): Promise<ProposalOutcome[]> {
+export async function runProposals(
+  ctx: Ctx,
+  api: DrillApi,
+  plan: ProposalPlan,
+  deadline: number,
+  concurrency = 8,
+): Promise<ProposalOutcome[]> {
   const { m } = plan;
   const outcomes: ProposalOutcome[] = new Array(plan.candidates.length);
   await pool(plan.candidates.length, concurrency, async (i) => {
     const candidateId = plan.candidates[i]!;
-    const created = await retryUntil(`propose ${candidateId}`, async () => {
-      const res = await api.call<{ id: string }>('POST', '/proposals', {
-        actor: m.actors.recruiter, body: { candidateId, jobId: m.jobId, pitch: 'drill' }, headers: { 'idempotency-key': `drill-${candidateId}` },
-      });
-      if (res.status === 201 || res.status === 200) return res.body.id;
-      if (res.status >= 400 && res.status < 500 && res.status !== 409 && res.status !== 429) throw new Error(`POST /proposals: ${res.status} ${JSON.stringify(res.body)}`);
-      return undefined;
-    }, deadline, ctx.retries);
+    const created = await retryUntil(
+      `propose ${candidateId}`,
+      async () => {
+        const res = await api.call<{ id: string }>('POST', '/proposals', {
+          actor: m.actors.recruiter,
+          body: { candidateId, jobId: m.jobId, pitch: 'drill' },
+          headers: { 'idempotency-key': `drill-${candidateId}` },
+        });
+        if (res.status === 201 || res.status === 200) return res.body.id;
+        if (res.status >= 400 && res.status < 500 && res.status !== 409 && res.status !== 429)
+          throw new Error(`POST /proposals: ${res.status} ${JSON.stringify(res.body)}`);
+        return undefined;
+      },
+      deadline,
+      ctx.retries,
+    );
     const decision = i % 3 === 2 ? 'declined' : 'accepted';
     const command = decision === 'accepted' ? 'accept' : 'decline';
-    await retryUntil(`${command} ${created}`, async () => {
-      const res = await api.call('POST', `/proposals/${created}/${command}`, { actor: m.actors.companyAdmin, body: decision === 'declined' ? { reason: 'drill: not a fit' } : {} });
-      if (res.status === 200) return true;
-      if (res.status === 409) {
-        // An earlier attempt may have applied it before its answer was lost.
-        const now = await api.call<{ state: string }>('GET', `/proposals/${created}`, { actor: m.actors.companyAdmin });
-        if (now.status === 200 && now.body.state === decision) return true;
-      }
-      return undefined;
-    }, deadline, ctx.retries);
+    await retryUntil(
+      `${command} ${created}`,
+      async () => {
+        const res = await api.call('POST', `/proposals/${created}/${command}`, {
+          actor: m.actors.companyAdmin,
+          body: decision === 'declined' ? { reason: 'drill: not a fit' } : {},
+        });
+        if (res.status === 200) return true;
+        if (res.status === 409) {
+          // An earlier attempt may have applied it before its answer was lost.
+          const now = await api.call<{ state: string }>('GET', `/proposals/${created}`, { actor: m.actors.companyAdmin });
+          if (now.status === 200 && now.body.state === decision) return true;
+        }
+        return undefined;
+      },
+      deadline,
+      ctx.retries,
+    );
     outcomes[i] = { proposalId: created, candidateId, decision };
   });
   return outcomes;
@@ -514,47 +747,74 @@ export async function runProposals(ctx: Ctx, api: DrillApi, plan: ProposalPlan, 
 /** Waits for every proposal workflow to finish and every automation execution of the drill to end. */
 export async function waitProposalsDone(ctx: Ctx, outcomes: ProposalOutcome[], deadline: number) {
   const pending = new Set(outcomes.map((o) => o.proposalId));
-  await retryUntil('proposal workflows', async () => {
-    for (const id of [...pending]) {
-      const { status } = await ctx.temporal.workflow.getHandle(workflowIds.proposal(id)).describe();
-      if (status.name !== 'RUNNING') pending.delete(id);
-    }
-    return pending.size === 0 ? true : undefined;
-  }, deadline).catch(async (err: unknown) => {
+  await retryUntil(
+    'proposal workflows',
+    async () => {
+      for (const id of [...pending]) {
+        const { status } = await ctx.temporal.workflow.getHandle(workflowIds.proposal(id)).describe();
+        if (status.name !== 'RUNNING') pending.delete(id);
+      }
+      return pending.size === 0 ? true : undefined;
+    },
+    deadline,
+  ).catch(async (err: unknown) => {
     ctx.log(String(err));
     // Say why: the activity each one still waits on (attempt, last failure, next retry).
     for (const id of pending) {
-      const d = await ctx.temporal.workflow.getHandle(workflowIds.proposal(id)).describe().catch(() => undefined);
+      const d = await ctx.temporal.workflow
+        .getHandle(workflowIds.proposal(id))
+        .describe()
+        .catch(() => undefined);
       const raw = d?.raw.pendingActivities ?? [];
-      ctx.log(`proposal ${id} still running; pending: ${raw.map((a) => `${a.activityType?.name} attempt ${a.attempt} (${a.lastFailure?.message ?? 'no failure'}; next ${a.nextAttemptScheduleTime?.seconds ?? '-'})`).join('; ') || 'none'}`);
+      ctx.log(
+        `proposal ${id} still running; pending: ${raw.map((a) => `${a.activityType?.name} attempt ${a.attempt} (${a.lastFailure?.message ?? 'no failure'}; next ${a.nextAttemptScheduleTime?.seconds ?? '-'})`).join('; ') || 'none'}`,
+      );
     }
   });
 }
 
 export async function waitExecutionsDone(ctx: Ctx, deadline: number) {
-  await retryUntil('automation executions', async () => {
-    const open = await ctx.db('automation_executions').whereNotIn('status', TERMINAL_EXECUTION).count<{ n: string }[]>('* as n');
-    return Number(open[0]!.n) === 0 ? true : undefined;
-  }, deadline).catch((err: unknown) => ctx.log(String(err)));
+  await retryUntil(
+    'automation executions',
+    async () => {
+      const open = await ctx.db('automation_executions').whereNotIn('status', TERMINAL_EXECUTION).count<{ n: string }[]>('* as n');
+      return Number(open[0]!.n) === 0 ? true : undefined;
+    },
+    deadline,
+  ).catch((err: unknown) => ctx.log(String(err)));
 }
 
 export async function checkProposals(ctx: Ctx, plan: ProposalPlan, outcomes: ProposalOutcome[], f: Findings) {
   const { db } = ctx;
   const ids = outcomes.map((o) => o.proposalId);
   const accepted = outcomes.filter((o) => o.decision === 'accepted');
-  f.check(`${outcomes.length} proposals via the API (${accepted.length} accepted, ${outcomes.length - accepted.length} declined): one row each in its final state, history exactly proposed + decision, workflow completed in that state`);
+  f.check(
+    `${outcomes.length} proposals via the API (${accepted.length} accepted, ${outcomes.length - accepted.length} declined): one row each in its final state, history exactly proposed + decision, workflow completed in that state`,
+  );
   const rows: { id: string; state: string; candidate_id: string }[] = await db('candidate_role_assignments').whereIn('id', ids);
   const allForJob: { id: string }[] = await db('candidate_role_assignments').where({ job_id: plan.m.jobId });
   f.loss(ids.length - rows.length, `${ids.length - rows.length} proposals have no row`);
-  f.loss(allForJob.length - ids.length, `${allForJob.length - ids.length} extra proposal rows for the drill's job (a retried create made a second proposal): ${list(allForJob.filter((r) => !ids.includes(r.id)).map((r) => r.id))}`);
+  f.loss(
+    allForJob.length - ids.length,
+    `${allForJob.length - ids.length} extra proposal rows for the drill's job (a retried create made a second proposal): ${list(allForJob.filter((r) => !ids.includes(r.id)).map((r) => r.id))}`,
+  );
   const rowOf = new Map(rows.map((r) => [r.id, r]));
   const wrong = outcomes.filter((o) => rowOf.get(o.proposalId) && rowOf.get(o.proposalId)!.state !== o.decision);
-  if (wrong.length) f.fail(`${wrong.length} proposals not in their decided state: ${list(wrong.map((o) => `${o.proposalId} ${rowOf.get(o.proposalId)!.state}≠${o.decision}`))}`);
-  const history: { assignment_id: string; new_state: string }[] = await db('candidate_role_assignment_history').whereIn('assignment_id', ids);
+  if (wrong.length)
+    f.fail(
+      `${wrong.length} proposals not in their decided state: ${list(wrong.map((o) => `${o.proposalId} ${rowOf.get(o.proposalId)!.state}≠${o.decision}`))}`,
+    );
+  const history: { assignment_id: string; new_state: string }[] = await db('candidate_role_assignment_history').whereIn(
+    'assignment_id',
+    ids,
+  );
   let historyLoss = 0;
   const historyProblems: string[] = [];
   for (const o of outcomes) {
-    const states = history.filter((h) => h.assignment_id === o.proposalId).map((h) => h.new_state).sort();
+    const states = history
+      .filter((h) => h.assignment_id === o.proposalId)
+      .map((h) => h.new_state)
+      .sort();
     const want = ['proposed', o.decision].sort();
     if (states.join() !== want.join()) {
       historyLoss += Math.abs(states.length - want.length) || 1;
@@ -562,20 +822,25 @@ export async function checkProposals(ctx: Ctx, plan: ProposalPlan, outcomes: Pro
     }
   }
   f.loss(historyLoss, `proposal history rows missing or extra: ${list(historyProblems)}`);
-  const results = await Promise.all(outcomes.map(async (o) => {
-    try {
-      const r = await finished<ProposalView>(ctx, workflowIds.proposal(o.proposalId));
-      return typeof r === 'string' ? `${o.proposalId}: ${r}` : r.state === o.decision ? null : `${o.proposalId}: ended ${r.state}`;
-    } catch (err) {
-      return `${o.proposalId}: ${String(err)}`;
-    }
-  }));
+  const results = await Promise.all(
+    outcomes.map(async (o) => {
+      try {
+        const r = await finished<ProposalView>(ctx, workflowIds.proposal(o.proposalId));
+        return typeof r === 'string' ? `${o.proposalId}: ${r}` : r.state === o.decision ? null : `${o.proposalId}: ended ${r.state}`;
+      } catch (err) {
+        return `${o.proposalId}: ${String(err)}`;
+      }
+    }),
+  );
   const bad = results.filter((r): r is string => r !== null);
   if (bad.length) f.fail(`${bad.length} proposal workflows did not complete in their decided state: ${list(bad, 4)}`);
 
   f.check('applications: exactly one per accepted proposal (source_proposal_id), none for declined ones');
   // whereIn on source_proposal_id: every row has one.
-  const apps: { source_proposal_id: string }[] = await db<{ source_proposal_id: string }>('applications').whereIn('source_proposal_id', ids);
+  const apps: { source_proposal_id: string }[] = await db<{ source_proposal_id: string }>('applications').whereIn(
+    'source_proposal_id',
+    ids,
+  );
   const appsPer = new Map<string, number>();
   for (const a of apps) appsPer.set(a.source_proposal_id, (appsPer.get(a.source_proposal_id) ?? 0) + 1);
   const noApp = accepted.filter((o) => !appsPer.has(o.proposalId));
@@ -587,16 +852,32 @@ export async function checkProposals(ctx: Ctx, plan: ProposalPlan, outcomes: Pro
 
   f.check('e-mails: proposal-<id>-created and proposal-<id>-<decision> once each in email_log');
   const keys = outcomes.flatMap((o) => [`proposal-${o.proposalId}-created`, `proposal-${o.proposalId}-${o.decision}`]);
-  const logged = new Set((await db('email_log').whereIn('idempotency_key', keys).select('idempotency_key')).map((r: { idempotency_key: string }) => r.idempotency_key));
+  const logged = new Set(
+    (await db('email_log').whereIn('idempotency_key', keys).select('idempotency_key')).map(
+      (r: { idempotency_key: string }) => r.idempotency_key,
+    ),
+  );
   const unsent = keys.filter((k) => !logged.has(k));
   f.loss(unsent.length, `proposal e-mails never sent: ${list(unsent)}`);
 
-  f.check('domain_events: one proposal.accepted / proposal.declined per decision; each accepted one → one succeeded automation execution, task and e-mail');
+  f.check(
+    'domain_events: one proposal.accepted / proposal.declined per decision; each accepted one → one succeeded automation execution, task and e-mail',
+  );
   const events: { id: string; entity_id: string; type: string }[] = await db('domain_events').whereIn('entity_id', ids);
-  const missingEvents = outcomes.filter((o) => events.filter((e) => e.entity_id === o.proposalId && e.type === `proposal.${o.decision}`).length !== 1);
+  const missingEvents = outcomes.filter(
+    (o) => events.filter((e) => e.entity_id === o.proposalId && e.type === `proposal.${o.decision}`).length !== 1,
+  );
   f.loss(missingEvents.length, `proposals without exactly one decision event: ${list(missingEvents.map((o) => o.proposalId))}`);
-  f.loss(events.length - outcomes.length + missingEvents.length > 0 ? events.length - outcomes.length : 0, `${events.length - outcomes.length} proposal events more than decisions`);
-  await checkExecutions(ctx, events.filter((e) => e.type === 'proposal.accepted').map((e) => e.id), f, 'proposal.accepted');
+  f.loss(
+    events.length - outcomes.length + missingEvents.length > 0 ? events.length - outcomes.length : 0,
+    `${events.length - outcomes.length} proposal events more than decisions`,
+  );
+  await checkExecutions(
+    ctx,
+    events.filter((e) => e.type === 'proposal.accepted').map((e) => e.id),
+    f,
+    'proposal.accepted',
+  );
   f.details.proposals = { proposals: outcomes.length, accepted: accepted.length, rows: rows.length, applications: apps.length };
 }
 
@@ -607,12 +888,16 @@ export async function checkEmails(ctx: Ctx, f: Findings) {
   const perKey = new Map<string, number>();
   for (const e of sent) perKey.set(e.idempotencyKey ?? '(none)', (perKey.get(e.idempotencyKey ?? '(none)') ?? 0) + 1);
   const twice = [...perKey.entries()].filter(([, n]) => n > 1);
-  f.loss(twice.reduce((s, [, n]) => s + n - 1, 0), `e-mails sent more than once: ${list(twice.map(([k, n]) => `${k} ×${n}`))}`);
+  f.loss(
+    twice.reduce((s, [, n]) => s + n - 1, 0),
+    `e-mails sent more than once: ${list(twice.map(([k, n]) => `${k} ×${n}`))}`,
+  );
   if (perKey.has('(none)')) f.fail(`${perKey.get('(none)')} e-mails sent without an idempotency key`);
   const log: { idempotency_key: string }[] = await ctx.db('email_log').select('idempotency_key');
   const logged = new Set(log.map((r) => r.idempotency_key));
   const unlogged = [...perKey.keys()].filter((k) => k !== '(none)' && !logged.has(k));
-  if (unlogged.length) f.fail(`${unlogged.length} e-mails Resend received but email_log lacks (a retry would rely on Resend's 24 h key): ${list(unlogged)}`);
+  if (unlogged.length)
+    f.fail(`${unlogged.length} e-mails Resend received but email_log lacks (a retry would rely on Resend's 24 h key): ${list(unlogged)}`);
   const notReceived = [...logged].filter((k) => !perKey.has(k));
   f.loss(notReceived.length, `email_log rows with no e-mail at Resend: ${list(notReceived)}`);
   f.details.emails = { sent: sent.length, logged: logged.size };
@@ -642,7 +927,12 @@ const counts = async (db: Db) => {
  * (full) sync; the interval is a day, so one run is all the drill waits for. Call after every
  * other seeding: the check compares row counts from here on.
  */
-export async function startAtsSync(ctx: Ctx, fake: FakeAts, sizes: { jobs: number; candidates: number; applicationsPerCandidate: number }, deadline: number): Promise<AtsRun> {
+export async function startAtsSync(
+  ctx: Ctx,
+  fake: FakeAts,
+  sizes: { jobs: number; candidates: number; applicationsPerCandidate: number },
+  deadline: number,
+): Promise<AtsRun> {
   fake.seedBulk({ ...sizes, ageMs: 3_600_000 });
   const m = await createMarketplace(ctx.db);
   const before = await counts(ctx.db);
@@ -650,25 +940,46 @@ export async function startAtsSync(ctx: Ctx, fake: FakeAts, sizes: { jobs: numbe
   const integrationId = randomUUID();
   const credentials = seal(keyRing, JSON.stringify(fake.config.credentials), integrationId);
   const config = { entities: { jobs: true, candidates: true, applications: true }, intervalMinutes: 1440, pushApplications: false };
-  await retryUntil('start the ATS sync', async () => {
-    try {
-      await ctx.temporal.workflow.start<AtsSyncWorkflow>(WORKFLOW_TYPES.atsSync, {
-        workflowId: workflowIds.atsSync(integrationId), taskQueue: ctx.queues.atsSync,
-        args: [{
-          integrationId, companyId: m.companyId, platform: 'greenhouse', config,
-          record: {
-            id: integrationId, companyId: m.companyId, platform: 'greenhouse', name: 'drill', credentialsSealed: credentials.sealed, credentialsKeyId: credentials.keyId,
-            webhookSecretSealed: seal(keyRing, fake.webhookSecret, `${integrationId}:webhook`).sealed, baseUrl: fake.config.baseUrl ?? null,
-            authUrl: fake.config.authUrl ?? null, ...config, workflowId: workflowIds.atsSync(integrationId), createdByUserId: m.actors.companyAdmin.userId, at: new Date().toISOString(),
-          },
-        }],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-    await ctx.temporal.workflow.getHandle(workflowIds.atsSync(integrationId)).executeUpdate(integrationRecordedUpdate);
-    return true;
-  }, deadline, ctx.retries);
+  await retryUntil(
+    'start the ATS sync',
+    async () => {
+      try {
+        await ctx.temporal.workflow.start<AtsSyncWorkflow>(WORKFLOW_TYPES.atsSync, {
+          workflowId: workflowIds.atsSync(integrationId),
+          taskQueue: ctx.queues.atsSync,
+          args: [
+            {
+              integrationId,
+              companyId: m.companyId,
+              platform: 'greenhouse',
+              config,
+              record: {
+                id: integrationId,
+                companyId: m.companyId,
+                platform: 'greenhouse',
+                name: 'drill',
+                credentialsSealed: credentials.sealed,
+                credentialsKeyId: credentials.keyId,
+                webhookSecretSealed: seal(keyRing, fake.webhookSecret, `${integrationId}:webhook`).sealed,
+                baseUrl: fake.config.baseUrl ?? null,
+                authUrl: fake.config.authUrl ?? null,
+                ...config,
+                workflowId: workflowIds.atsSync(integrationId),
+                createdByUserId: m.actors.companyAdmin.userId,
+                at: new Date().toISOString(),
+              },
+            },
+          ],
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      await ctx.temporal.workflow.getHandle(workflowIds.atsSync(integrationId)).executeUpdate(integrationRecordedUpdate);
+      return true;
+    },
+    deadline,
+    ctx.retries,
+  );
   const expected = { jobs: sizes.jobs, candidates: sizes.candidates, applications: sizes.candidates * sizes.applicationsPerCandidate };
   return { integrationId, m, expected, before };
 }
@@ -680,10 +991,14 @@ export async function atsProgress(ctx: Ctx, run: AtsRun): Promise<number> {
 }
 
 export async function waitAtsSynced(ctx: Ctx, run: AtsRun, deadline: number): Promise<SyncStatus | undefined> {
-  return retryUntil('ATS first sync', async () => {
-    const s = await ctx.temporal.workflow.getHandle(workflowIds.atsSync(run.integrationId)).query(syncStatusQuery);
-    return s.runs >= 1 && !s.syncing ? s : undefined;
-  }, deadline).catch((err: unknown) => {
+  return retryUntil(
+    'ATS first sync',
+    async () => {
+      const s = await ctx.temporal.workflow.getHandle(workflowIds.atsSync(run.integrationId)).query(syncStatusQuery);
+      return s.runs >= 1 && !s.syncing ? s : undefined;
+    },
+    deadline,
+  ).catch((err: unknown) => {
     ctx.log(String(err));
     return undefined;
   });
@@ -691,7 +1006,9 @@ export async function waitAtsSynced(ctx: Ctx, run: AtsRun, deadline: number): Pr
 
 export async function checkAts(ctx: Ctx, run: AtsRun, status: SyncStatus | undefined, f: Findings) {
   const { db } = ctx;
-  f.check(`ATS sync (Greenhouse fake, ${run.expected.jobs} jobs / ${run.expected.candidates} candidates / ${run.expected.applications} applications): first run finished, each entity's checkpoint advanced and its run closed`);
+  f.check(
+    `ATS sync (Greenhouse fake, ${run.expected.jobs} jobs / ${run.expected.candidates} candidates / ${run.expected.applications} applications): first run finished, each entity's checkpoint advanced and its run closed`,
+  );
   if (!status) f.fail('the ATS sync workflow did not finish its first run');
   else if (status.lastError) f.details.atsLastError = status.lastError;
   const checkpoints: { entity: string; checkpoint: string | null; run_id: string | null; cursor: string | null; pages_done: number }[] =
@@ -701,8 +1018,15 @@ export async function checkAts(ctx: Ctx, run: AtsRun, status: SyncStatus | undef
     if (!c?.checkpoint) f.fail(`sync checkpoint of ${entity} did not advance (${JSON.stringify(c ?? null)})`);
     else if (c.run_id) f.fail(`sync of ${entity} still has an open run ${c.run_id} (cursor ${c.cursor})`);
   }
-  f.check('every ATS record mapped exactly once (external_entity_map), and the sync created exactly as many jobs / candidates / applications rows as it mapped (no orphan rows from a retried page)');
-  const mapped: { entity_type: string; n: string }[] = await db('external_entity_map').where({ integration_id: run.integrationId }).whereNull('deleted_at').groupBy('entity_type').select('entity_type').count('* as n');
+  f.check(
+    'every ATS record mapped exactly once (external_entity_map), and the sync created exactly as many jobs / candidates / applications rows as it mapped (no orphan rows from a retried page)',
+  );
+  const mapped: { entity_type: string; n: string }[] = await db('external_entity_map')
+    .where({ integration_id: run.integrationId })
+    .whereNull('deleted_at')
+    .groupBy('entity_type')
+    .select('entity_type')
+    .count('* as n');
   const mappedOf = (t: string) => Number(mapped.find((r) => r.entity_type === t || r.entity_type === t.replace(/s$/, ''))?.n ?? 0);
   const after = await counts(db);
   for (const entity of ['jobs', 'candidates', 'applications'] as const) {
@@ -711,5 +1035,10 @@ export async function checkAts(ctx: Ctx, run: AtsRun, status: SyncStatus | undef
     const created = after[entity] - run.before[entity];
     f.loss(Math.abs(created - m), `${entity}: ${created} rows created for ${m} mapped records (${created > m ? 'duplicates' : 'lost'})`);
   }
-  f.details.ats = { mapped: Object.fromEntries(mapped.map((r) => [r.entity_type, Number(r.n)])), expected: run.expected, runs: status?.runs, lastError: status?.lastError ?? null };
+  f.details.ats = {
+    mapped: Object.fromEntries(mapped.map((r) => [r.entity_type, Number(r.n)])),
+    expected: run.expected,
+    runs: status?.runs,
+    lastError: status?.lastError ?? null,
+  };
 }

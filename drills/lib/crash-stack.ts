@@ -50,7 +50,12 @@ export class Teardown {
     while (this.steps.length) {
       const step = this.steps.pop()!;
       try {
-        await Promise.race([step.fn(), sleep(30_000).then(() => { throw new Error('timed out after 30 s'); })]);
+        await Promise.race([
+          step.fn(),
+          sleep(30_000).then(() => {
+            throw new Error('timed out after 30 s');
+          }),
+        ]);
       } catch (err) {
         log(`teardown ${step.name}: ${String(err)}`);
       }
@@ -150,7 +155,10 @@ export async function ownTemporal(dir: string, teardown: Teardown): Promise<OwnT
 /** The workflow bundle, built once per drill (as the tests do), for the worker processes. */
 export async function buildWorkflowBundle(dir: string): Promise<string> {
   const noop = () => undefined;
-  const bundle = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_SOURCES, logger: { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop } });
+  const bundle = await bundleWorkflowCode({
+    ...WORKFLOW_BUNDLE_SOURCES,
+    logger: { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop },
+  });
   const file = path.join(dir, 'workflow-bundle.js');
   await writeFile(file, bundle.code);
   return file;
@@ -165,13 +173,25 @@ export async function temporalClient(address: string, teardown: Teardown): Promi
 
 export function privateQueues(): TaskQueues {
   const id = randomUUID().slice(0, 8);
-  return { proposals: `drill-proposals-${id}`, placements: `drill-placements-${id}`, ownership: `drill-ownership-${id}`, automation: `drill-automation-${id}`, atsSync: `drill-ats-sync-${id}` };
+  return {
+    proposals: `drill-proposals-${id}`,
+    placements: `drill-placements-${id}`,
+    ownership: `drill-ownership-${id}`,
+    automation: `drill-automation-${id}`,
+    atsSync: `drill-ats-sync-${id}`,
+  };
 }
 
 // ---- Worker processes ----
 
 export type WorkerKind = 'proposals' | 'placements' | 'automation' | 'ownership' | 'ats-sync';
-const QUEUE_OF: Record<WorkerKind, keyof TaskQueues> = { proposals: 'proposals', placements: 'placements', automation: 'automation', ownership: 'ownership', 'ats-sync': 'atsSync' };
+const QUEUE_OF: Record<WorkerKind, keyof TaskQueues> = {
+  proposals: 'proposals',
+  placements: 'placements',
+  automation: 'automation',
+  ownership: 'ownership',
+  'ats-sync': 'atsSync',
+};
 
 export interface WorkerEnv {
   databaseUrl: string;
@@ -198,7 +218,11 @@ export class WorkerProcess {
   private stopping = false;
   private log: WriteStream;
 
-  constructor(readonly kind: WorkerKind, readonly index: number, private readonly env: WorkerEnv) {
+  constructor(
+    readonly kind: WorkerKind,
+    readonly index: number,
+    private readonly env: WorkerEnv,
+  ) {
     this.log = createWriteStream(path.join(env.logDir, `worker-${kind}-${index}.log`), { flags: 'a' });
   }
 
@@ -259,7 +283,9 @@ export class WorkerProcess {
       // Not ours: record it and restart, as an orchestrator would.
       this.unexpectedExits.push(`${this.name} exited (code ${code}, signal ${signal}) at ${stamp()}`);
       this.child = undefined;
-      setTimeout(() => { if (!this.stopping && !this.child) this.start(); }, 1000);
+      setTimeout(() => {
+        if (!this.stopping && !this.child) this.start();
+      }, 1000);
     });
   }
 
@@ -292,7 +318,9 @@ export function startWorkers(kinds: WorkerKind[], env: WorkerEnv, teardown: Tear
   const workers = kinds.map((kind, i) => new WorkerProcess(kind, kinds.slice(0, i).filter((k) => k === kind).length + 1, env));
   for (const w of workers) w.start();
   // Should the drill's process die before its teardown, its worker processes die with it.
-  const orphanGuard = () => { for (const w of workers) w.child?.kill('SIGKILL'); };
+  const orphanGuard = () => {
+    for (const w of workers) w.child?.kill('SIGKILL');
+  };
   process.once('exit', orphanGuard);
   teardown.add('worker processes', async () => {
     await Promise.all(workers.map((w) => w.stop()));
@@ -304,7 +332,13 @@ export function startWorkers(kinds: WorkerKind[], env: WorkerEnv, teardown: Tear
 export async function waitReady(workers: WorkerProcess[], timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   while (!workers.every((w) => w.ready)) {
-    if (Date.now() > deadline) throw new Error(`workers not ready in ${timeoutMs} ms: ${workers.filter((w) => !w.ready).map((w) => w.name).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `workers not ready in ${timeoutMs} ms: ${workers
+          .filter((w) => !w.ready)
+          .map((w) => w.name)
+          .join(', ')}`,
+      );
     await sleep(200);
   }
 }
@@ -315,23 +349,49 @@ export interface DrillApi {
   baseUrl: string;
   token(actor: Actor): Promise<string>;
   /** One HTTP call; network errors come back as status 0. */
-  call<T = unknown>(method: string, url: string, opts: { actor: Actor; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: T }>;
+  call<T = unknown>(
+    method: string,
+    url: string,
+    opts: { actor: Actor; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: T }>;
 }
 
 export async function startApi(deps: { db: Db; temporal: Client; queues: TaskQueues }, teardown: Teardown): Promise<DrillApi> {
   const app = createApp({
-    temporal: deps.temporal, db: deps.db, config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer }, logger: createLogger('drill-api', 'silent'), taskQueues: deps.queues,
+    temporal: deps.temporal,
+    db: deps.db,
+    config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer },
+    logger: createLogger('drill-api', 'silent'),
+    taskQueues: deps.queues,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  teardown.add('api', () => new Promise((r) => { server.closeAllConnections(); server.close(r); }));
+  teardown.add(
+    'api',
+    () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  );
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
   const tokens = new Map<string, Promise<string>>();
   const token = (actor: Actor) => {
     const key = `${actor.userId}:${actor.role}`;
     if (!tokens.has(key)) {
-      tokens.set(key, signToken({ sub: actor.userId!, role: actor.role as 'recruiter', companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null }, JWT));
+      tokens.set(
+        key,
+        signToken(
+          {
+            sub: actor.userId!,
+            role: actor.role as 'recruiter',
+            companyId: actor.companyId ?? null,
+            recruiterId: actor.recruiterId ?? null,
+          },
+          JWT,
+        ),
+      );
     }
     return tokens.get(key)!;
   };
@@ -342,7 +402,11 @@ export async function startApi(deps: { db: Db; temporal: Client; queues: TaskQue
       try {
         const res = await fetch(`${baseUrl}${url}`, {
           method,
-          headers: { authorization: `Bearer ${await token(actor)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+          headers: {
+            authorization: `Bearer ${await token(actor)}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...headers,
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(60_000),
         });
@@ -365,7 +429,12 @@ export async function startApi(deps: { db: Db; temporal: Client; queues: TaskQue
  * Retries `attempt` (with backoff up to 2 s) until it returns something other than
  * undefined, counting the retries; gives up at `deadline`.
  */
-export async function retryUntil<T>(what: string, attempt: () => Promise<T | undefined>, deadline: number, counter?: { retries: number }): Promise<T> {
+export async function retryUntil<T>(
+  what: string,
+  attempt: () => Promise<T | undefined>,
+  deadline: number,
+  counter?: { retries: number },
+): Promise<T> {
   let delay = 200;
   let last: unknown;
   for (;;) {

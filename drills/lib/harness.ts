@@ -37,8 +37,12 @@ export async function startDrillStack(): Promise<DrillStack> {
 /** A token for `actor` that expired an hour ago (valid signature and issuer). */
 export const expiredToken = (actor: Actor) =>
   new SignJWT({ role: actor.role, companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null })
-    .setProtectedHeader({ alg: 'HS256' }).setSubject(actor.userId!).setIssuer(JWT.issuer).setAudience(JWT.audience)
-    .setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(actor.userId!)
+    .setIssuer(JWT.issuer)
+    .setAudience(JWT.audience)
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+    .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
     .sign(new TextEncoder().encode(JWT.secret));
 
 /**
@@ -49,7 +53,11 @@ export function ruleBreakingTokens(actor: Actor): Record<'forever' | 'tooLong' |
   const now = Math.floor(Date.now() / 1000);
   const sign = (claims: Record<string, unknown>, opts: { exp?: number; audience?: string }) => {
     const jwt = new SignJWT({ companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null, role: actor.role, ...claims })
-      .setProtectedHeader({ alg: 'HS256' }).setSubject(actor.userId!).setIssuer(JWT.issuer).setAudience(opts.audience ?? JWT.audience).setIssuedAt(now);
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(actor.userId!)
+      .setIssuer(JWT.issuer)
+      .setAudience(opts.audience ?? JWT.audience)
+      .setIssuedAt(now);
     if (opts.exp !== undefined) jwt.setExpirationTime(opts.exp);
     return jwt.sign(new TextEncoder().encode(JWT.secret));
   };
@@ -63,8 +71,10 @@ export function ruleBreakingTokens(actor: Actor): Record<'forever' | 'tooLong' |
 
 /** A well-formed token for `actor` signed with another secret. */
 export const forgedToken = (actor: Actor) =>
-  signToken({ sub: actor.userId!, role: actor.role as 'recruiter', companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null },
-    { ...JWT, secret: 'an-attacker-secret-that-is-also-32-chars-long' });
+  signToken(
+    { sub: actor.userId!, role: actor.role as 'recruiter', companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null },
+    { ...JWT, secret: 'an-attacker-secret-that-is-also-32-chars-long' },
+  );
 
 /** An unsigned (`alg: none`) token claiming platform admin. */
 export function unsignedToken(userId: string = randomUUID()): string {
@@ -75,11 +85,17 @@ export function unsignedToken(userId: string = randomUUID()): string {
 
 /** Every base table of the public schema with its row count and a hash of its content. */
 export async function snapshotTables(db: Db): Promise<Map<string, { rows: number; hash: string }>> {
-  const tables = (await db('information_schema.tables').where({ table_schema: 'public', table_type: 'BASE TABLE' }).orderBy('table_name').select('table_name'))
-    .map((r: { table_name: string }) => r.table_name);
+  const tables = (
+    await db('information_schema.tables')
+      .where({ table_schema: 'public', table_type: 'BASE TABLE' })
+      .orderBy('table_name')
+      .select('table_name')
+  ).map((r: { table_name: string }) => r.table_name);
   const out = new Map<string, { rows: number; hash: string }>();
   for (const t of tables) {
-    const { rows } = await db.raw(`select count(*)::int as n, md5(coalesce(string_agg(md5(x::text), '' order by md5(x::text)), '')) as h from "${t.replaceAll('"', '""')}" x`);
+    const { rows } = await db.raw(
+      `select count(*)::int as n, md5(coalesce(string_agg(md5(x::text), '' order by md5(x::text)), '')) as h from "${t.replaceAll('"', '""')}" x`,
+    );
     out.set(t, { rows: rows[0].n, hash: rows[0].h });
   }
   return out;
@@ -90,7 +106,8 @@ export function diffTables(before: Map<string, { rows: number; hash: string }>, 
   const changed: { table: string; rowsBefore: number; rowsAfter: number; contentChanged: boolean }[] = [];
   for (const [table, a] of after) {
     const b = before.get(table) ?? { rows: 0, hash: '' };
-    if (a.rows !== b.rows || a.hash !== b.hash) changed.push({ table, rowsBefore: b.rows, rowsAfter: a.rows, contentChanged: a.hash !== b.hash });
+    if (a.rows !== b.rows || a.hash !== b.hash)
+      changed.push({ table, rowsBefore: b.rows, rowsAfter: a.rows, contentChanged: a.hash !== b.hash });
   }
   return changed;
 }

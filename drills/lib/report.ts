@@ -28,7 +28,14 @@ const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.
 export function formatReports(reports: DrillReport[]): string {
   const rows = [['drill', 'checked', 'lost', 'failures', 'seconds', 'result']];
   for (const r of reports) {
-    rows.push([r.name, String(r.checked.length), String(r.lost), String(r.failures.length), r.seconds.toFixed(1), passed(r) ? 'ok' : 'FAIL']);
+    rows.push([
+      r.name,
+      String(r.checked.length),
+      String(r.lost),
+      String(r.failures.length),
+      r.seconds.toFixed(1),
+      passed(r) ? 'ok' : 'FAIL',
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((c, i) => pad(c, widths[i]!)).join(' | ')} |`;

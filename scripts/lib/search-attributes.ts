@@ -30,7 +30,10 @@ export async function ensureSearchAttributes(connection: Connection, namespace =
   );
   const missing = Object.values(SEARCH_ATTRIBUTES).filter((k) => !(k.name in known));
   if (missing.length) {
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED_TYPE[k.type]!])) });
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED_TYPE[k.type]!])),
+    });
   }
   return missing.map((k) => k.name);
 }

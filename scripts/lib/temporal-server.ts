@@ -14,7 +14,13 @@ export interface TemporalDevServer {
 }
 
 const SA_TYPE_NAMES: Record<string, string> = {
-  KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList',
+  KEYWORD: 'Keyword',
+  TEXT: 'Text',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
 };
 
 /** `--search-attribute Name=Type` for every custom attribute of product §5. */
@@ -38,11 +44,16 @@ export async function startTemporalDevServer(opts: {
   const proxied = !!(opts.uiPort && opts.uiCodecEndpoint);
   const innerUiPort = proxied ? await freePort() : opts.uiPort;
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(opts.port),
-    '--namespace', 'default',
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--namespace',
+    'default',
+    '--log-level',
+    'warn',
     ...(opts.uiPort ? ['--ui-port', String(innerUiPort)] : ['--headless']),
     ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
     ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
@@ -56,30 +67,38 @@ export async function startTemporalDevServer(opts: {
   child.once('exit', () => (exited = true));
 
   const address = `127.0.0.1:${opts.port}`;
-  await waitFor('Temporal dev server', async () => {
-    if (exited) throw new Error('temporal exited during start-up');
-    const connection = await Connection.connect({ address, connectTimeout: 1000 });
-    try {
-      await connection.workflowService.getSystemInfo({});
-      const added = await ensureSearchAttributes(connection);
-      if (added.length) log(`registered search attributes missing from the existing database: ${added.join(', ')}`);
-    } finally {
-      await connection.close();
-    }
-  }, 90_000);
-  const stopServer = () => new Promise<void>((resolve) => {
-    if (exited) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-  });
+  await waitFor(
+    'Temporal dev server',
+    async () => {
+      if (exited) throw new Error('temporal exited during start-up');
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        const added = await ensureSearchAttributes(connection);
+        if (added.length) log(`registered search attributes missing from the existing database: ${added.join(', ')}`);
+      } finally {
+        await connection.close();
+      }
+    },
+    90_000,
+  );
+  const stopServer = () =>
+    new Promise<void>((resolve) => {
+      if (exited) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    });
   let proxy: UiCodecProxy | undefined;
   if (proxied) {
-    proxy = await startUiCodecProxy({ target: `http://127.0.0.1:${innerUiPort}`, codecEndpoint: opts.uiCodecEndpoint!, port: opts.uiPort })
-      .catch(async (err: unknown) => {
-        await stopServer();
-        throw new Error(`the Web UI port ${opts.uiPort} is taken: ${String(err)}`);
-      });
+    proxy = await startUiCodecProxy({
+      target: `http://127.0.0.1:${innerUiPort}`,
+      codecEndpoint: opts.uiCodecEndpoint!,
+      port: opts.uiPort,
+    }).catch(async (err: unknown) => {
+      await stopServer();
+      throw new Error(`the Web UI port ${opts.uiPort} is taken: ${String(err)}`);
+    });
   }
 
   return {

@@ -17,7 +17,12 @@ export interface UiCodecProxy {
  * and without credentials the browser never sends the operator cookie the codec server
  * authorises by (the UI image's TEMPORAL_CODEC_INCLUDE_CREDENTIALS does it in production).
  */
-export async function startUiCodecProxy(opts: { target: string; codecEndpoint: string; port?: number; host?: string }): Promise<UiCodecProxy> {
+export async function startUiCodecProxy(opts: {
+  target: string;
+  codecEndpoint: string;
+  port?: number;
+  host?: string;
+}): Promise<UiCodecProxy> {
   const target = new URL(opts.target);
   const server = http.createServer((req, res) => {
     const isSettings = req.method === 'GET' && req.url?.split('?')[0] === SETTINGS_PATH;
@@ -54,9 +59,10 @@ export async function startUiCodecProxy(opts: { target: string; codecEndpoint: s
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

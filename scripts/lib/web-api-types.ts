@@ -15,5 +15,5 @@ export async function generateWebApiTypes(): Promise<string> {
   const app = createApp({ temporal: {} as Client, db: {} as Db, config: { JWT_ISSUER: 'types', JWT_SECRET: 'types' } });
   const document = openApiDocumentOf(app);
   const ast = await openapiTS(document as Parameters<typeof openapiTS>[0], { silent: true });
-  return `${COMMENT_HEADER.replace('openapi-typescript.', 'openapi-typescript from the API\'s OpenAPI document:\n * run `npm run generate:web-types`.')}${astToString(ast)}`;
+  return `${COMMENT_HEADER.replace('openapi-typescript.', "openapi-typescript from the API's OpenAPI document:\n * run `npm run generate:web-types`.")}${astToString(ast)}`;
 }

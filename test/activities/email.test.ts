@@ -36,14 +36,21 @@ async function proposal(opts: { withCompanyUsers?: boolean } = {}) {
   }
   const proposalId = randomUUID();
   await run(createProposalDbActivities({ db }).createProposal, {
-    proposalId, workflowId: `proposal-${proposalId}`, candidateId: m.candidateId, jobId: m.jobId, companyId: m.companyId,
-    recruiterId: m.recruiterId, pitch: 'p', actor: m.actors.recruiter, createdAt: new Date().toISOString(),
+    proposalId,
+    workflowId: `proposal-${proposalId}`,
+    candidateId: m.candidateId,
+    jobId: m.jobId,
+    companyId: m.companyId,
+    recruiterId: m.recruiterId,
+    pitch: 'p',
+    actor: m.actors.recruiter,
+    createdAt: new Date().toISOString(),
   });
   return { m, proposalId };
 }
 
 describe('sendProposalEmail', () => {
-  it('e-mails the job\'s decision makers once, even when the activity runs again', async () => {
+  it("e-mails the job's decision makers once, even when the activity runs again", async () => {
     const { m, proposalId } = await proposal();
     const first = await send(proposalId, 'created');
     const again = await send(proposalId, 'created');
@@ -51,7 +58,10 @@ describe('sendProposalEmail', () => {
     expect(again).toEqual({ status: 'already_sent', messageId: first.messageId });
     const sent = resend.emails();
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ to: [m.emails.companyAdmin, m.emails.hiringManager].sort(), idempotencyKey: `proposal-${proposalId}-created` });
+    expect(sent[0]).toMatchObject({
+      to: [m.emails.companyAdmin, m.emails.hiringManager].sort(),
+      idempotencyKey: `proposal-${proposalId}-created`,
+    });
     expect(sent[0]!.subject).toContain('New candidate proposed');
     expect(await db('email_log').where({ idempotency_key: `proposal-${proposalId}-created` })).toHaveLength(1);
   });

@@ -29,7 +29,8 @@ async function company() {
   return { m, applicationId: await createApplication(db, m, 'screening') };
 }
 const started = async (workflowId: string) => (await temporal.workflow.getHandle(workflowId).describe()).status.name;
-const terminateAll = async (workflowIds: string[]) => Promise.all(workflowIds.map((id) => temporal.workflow.getHandle(id).terminate('test done')));
+const terminateAll = async (workflowIds: string[]) =>
+  Promise.all(workflowIds.map((id) => temporal.workflow.getHandle(id).terminate('test done')));
 
 describe('publishDomainEvent', () => {
   it('stores the event once and starts one execution per listening rule, however often it is retried', async () => {
@@ -39,11 +40,18 @@ describe('publishDomainEvent', () => {
     const event = stageChanged(m, applicationId, 'interview');
     const results = await Promise.all([1, 2, 3].map(() => run(publisher.publishDomainEvent, event)));
     expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
-    const [{ eventId, executionIds }] = results as [typeof results[number]];
+    const [{ eventId, executionIds }] = results as [(typeof results)[number]];
     expect(await db('domain_events').where({ event_key: event.key })).toHaveLength(1);
     const executions = await db('automation_executions').where({ event_id: eventId });
-    expect(executions).toMatchObject([{ id: executionIds[0], rule_id: rule.id, status: 'pending', workflow_id: `approval-${executionIds[0]}` }]);
-    expect(executions[0]!.rule_snapshot).toMatchObject({ ruleId: rule.id, requiresApproval: true, approverRole: 'company_admin', event: { data: { stageTo: 'interview' } } });
+    expect(executions).toMatchObject([
+      { id: executionIds[0], rule_id: rule.id, status: 'pending', workflow_id: `approval-${executionIds[0]}` },
+    ]);
+    expect(executions[0]!.rule_snapshot).toMatchObject({
+      ruleId: rule.id,
+      requiresApproval: true,
+      approverRole: 'company_admin',
+      event: { data: { stageTo: 'interview' } },
+    });
     expect(await started(executions[0]!.workflow_id)).toBe('RUNNING');
     await terminateAll([executions[0]!.workflow_id]);
   });
@@ -53,7 +61,8 @@ describe('publishDomainEvent', () => {
     await createRule(db, m, { requires_approval: false, actions: [{ type: 'create_task', title: 'Call', dueInDays: 1 }] });
     let failures = 1;
     const flaky = new Proxy(temporal.workflow, {
-      get: (target, prop) => (prop === 'start' && failures-- > 0 ? () => Promise.reject(new Error('Temporal unavailable')) : Reflect.get(target, prop, target)),
+      get: (target, prop) =>
+        prop === 'start' && failures-- > 0 ? () => Promise.reject(new Error('Temporal unavailable')) : Reflect.get(target, prop, target),
     });
     const publisher = createEventPublisher({ db, temporal: { workflow: flaky } as unknown as Client, taskQueue });
     const event = stageChanged(m, applicationId, 'interview');
@@ -64,7 +73,7 @@ describe('publishDomainEvent', () => {
     await terminateAll([`automation-${executionIds[0]}`]);
   });
 
-  it('ignores disabled, retired and other companies\' rules, and applies marketplace-wide ones', async () => {
+  it("ignores disabled, retired and other companies' rules, and applies marketplace-wide ones", async () => {
     const { m, applicationId } = await company();
     const other: Marketplace = await createMarketplace(db);
     await createRule(db, m, { enabled: false });

@@ -21,13 +21,24 @@ afterAll(() => db.destroy());
 const input = (m: Marketplace, overrides: Partial<CreateProposalInput> = {}): CreateProposalInput => {
   const proposalId = randomUUID();
   return {
-    proposalId, workflowId: `proposal-${proposalId}`, candidateId: m.candidateId, jobId: m.jobId, companyId: m.companyId,
-    recruiterId: m.recruiterId, pitch: 'pitch', actor: m.actors.recruiter, createdAt: '2026-01-05T09:00:00.000Z', ...overrides,
+    proposalId,
+    workflowId: `proposal-${proposalId}`,
+    candidateId: m.candidateId,
+    jobId: m.jobId,
+    companyId: m.companyId,
+    recruiterId: m.recruiterId,
+    pitch: 'pitch',
+    actor: m.actors.recruiter,
+    createdAt: '2026-01-05T09:00:00.000Z',
+    ...overrides,
   };
 };
 
 async function rejection(promise: Promise<unknown>) {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApplicationFailure);
   return err as ApplicationFailure;
 }
@@ -52,7 +63,10 @@ describe('createProposal', () => {
 
     const closed = await createMarketplace(db);
     await db('jobs').where({ id: closed.jobId }).update({ status: 'closed' });
-    expect(await rejection(run(activities.createProposal, input(closed)))).toMatchObject({ type: FAILURE_TYPES.JobNotOpen, nonRetryable: true });
+    expect(await rejection(run(activities.createProposal, input(closed)))).toMatchObject({
+      type: FAILURE_TYPES.JobNotOpen,
+      nonRetryable: true,
+    });
   });
 });
 
@@ -77,10 +91,29 @@ describe('transitionProposal', () => {
     const m = await createMarketplace(db);
     const i = input(m);
     await run(activities.createProposal, i);
-    await run(activities.transitionProposal, { proposalId: i.proposalId, to: 'timed_out', actor: SYSTEM_ACTOR, at: '2026-01-08T09:00:00.000Z' });
-    const late = await rejection(run(activities.transitionProposal, { proposalId: i.proposalId, to: 'accepted', actor: m.actors.companyAdmin, at: '2026-01-08T10:00:00.000Z' }));
+    await run(activities.transitionProposal, {
+      proposalId: i.proposalId,
+      to: 'timed_out',
+      actor: SYSTEM_ACTOR,
+      at: '2026-01-08T09:00:00.000Z',
+    });
+    const late = await rejection(
+      run(activities.transitionProposal, {
+        proposalId: i.proposalId,
+        to: 'accepted',
+        actor: m.actors.companyAdmin,
+        at: '2026-01-08T10:00:00.000Z',
+      }),
+    );
     expect(late).toMatchObject({ type: FAILURE_TYPES.InvalidTransition, nonRetryable: true });
-    const missing = await rejection(run(activities.transitionProposal, { proposalId: randomUUID(), to: 'declined', actor: m.actors.companyAdmin, at: '2026-01-08T10:00:00.000Z' }));
+    const missing = await rejection(
+      run(activities.transitionProposal, {
+        proposalId: randomUUID(),
+        to: 'declined',
+        actor: m.actors.companyAdmin,
+        at: '2026-01-08T10:00:00.000Z',
+      }),
+    );
     expect(missing.type).toBe(FAILURE_TYPES.ProposalNotFound);
   });
 
@@ -88,7 +121,9 @@ describe('transitionProposal', () => {
     const m = await createMarketplace(db);
     const i = input(m);
     await run(activities.createProposal, i);
-    await expect(db('candidate_role_assignment_history').where({ assignment_id: i.proposalId }).update({ reason: 'edited' })).rejects.toThrow(/append-only/);
+    await expect(
+      db('candidate_role_assignment_history').where({ assignment_id: i.proposalId }).update({ reason: 'edited' }),
+    ).rejects.toThrow(/append-only/);
     await expect(db('candidate_role_assignment_history').where({ assignment_id: i.proposalId }).delete()).rejects.toThrow(/append-only/);
   });
 });

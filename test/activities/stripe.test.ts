@@ -29,13 +29,27 @@ afterAll(async () => {
 async function preparedPayout(specs: CollaboratorSpec[], amountCents = 10_000) {
   const p = await createPlacement(db, stripe, specs);
   const payoutId = randomUUID();
-  const input = { payoutId, workflowId: `payout-${payoutId}`, placementId: p.placementId, tranche: 'activation' as const, amountCents, currency: 'EUR', at: new Date().toISOString() };
+  const input = {
+    payoutId,
+    workflowId: `payout-${payoutId}`,
+    placementId: p.placementId,
+    tranche: 'activation' as const,
+    amountCents,
+    currency: 'EUR',
+    at: new Date().toISOString(),
+  };
   return { p, payoutId, input, splits: await run(payoutsDb.preparePayout, input) };
 }
 
 describe('preparePayout', () => {
   it('writes the payout and its splits once, however often it runs', async () => {
-    const { input, splits } = await preparedPayout([{ role: 'sourcer', splitBps: 5000 }, { role: 'closer', splitBps: 5000 }], 10_001);
+    const { input, splits } = await preparedPayout(
+      [
+        { role: 'sourcer', splitBps: 5000 },
+        { role: 'closer', splitBps: 5000 },
+      ],
+      10_001,
+    );
     expect(await run(payoutsDb.preparePayout, input)).toEqual(splits);
     expect(splits.map((s) => s.amountCents)).toEqual([5001, 5000]);
     expect(await db('payout_splits').where({ payout_id: input.payoutId })).toHaveLength(2);
@@ -45,7 +59,15 @@ describe('preparePayout', () => {
   it('refuses a placement without collaborators for good', async () => {
     const p = await createPlacement(db, stripe, []);
     const payoutId = randomUUID();
-    const err = await run(payoutsDb.preparePayout, { payoutId, workflowId: `payout-${payoutId}`, placementId: p.placementId, tranche: 'activation', amountCents: 100, currency: 'USD', at: new Date().toISOString() }).catch((e: unknown) => e);
+    const err = await run(payoutsDb.preparePayout, {
+      payoutId,
+      workflowId: `payout-${payoutId}`,
+      placementId: p.placementId,
+      tranche: 'activation',
+      amountCents: 100,
+      currency: 'USD',
+      at: new Date().toISOString(),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: FAILURE_TYPES.NoCollaborators, nonRetryable: true });
   });
@@ -79,8 +101,17 @@ describe('transferSplit', () => {
     stripe.injectFailure({ method: 'POST', path: '/v1/transfers', status: 503, type: 'api_error', times: 1 });
     const err = await run(stripeActs.transferSplit, { splitId: splits[0]!.splitId }).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(ApplicationFailure);
-    stripe.injectFailure({ method: 'POST', path: '/v1/transfers', status: 429, type: 'invalid_request_error', code: 'rate_limit', times: 1 });
-    expect(await run(stripeActs.transferSplit, { splitId: splits[0]!.splitId }).catch((e: unknown) => e)).not.toBeInstanceOf(ApplicationFailure);
+    stripe.injectFailure({
+      method: 'POST',
+      path: '/v1/transfers',
+      status: 429,
+      type: 'invalid_request_error',
+      code: 'rate_limit',
+      times: 1,
+    });
+    expect(await run(stripeActs.transferSplit, { splitId: splits[0]!.splitId }).catch((e: unknown) => e)).not.toBeInstanceOf(
+      ApplicationFailure,
+    );
     expect((await db('payout_splits').where({ id: splits[0]!.splitId }).first())!.status).toBe('pending');
   });
 
@@ -88,7 +119,10 @@ describe('transferSplit', () => {
     const { payoutId, splits } = await preparedPayout([{ role: 'sourcer', splitBps: 10_000, account: 'disabled' }]);
     const err = await run(stripeActs.transferSplit, { splitId: splits[0]!.splitId }).catch((e: unknown) => e);
     expect(err).toMatchObject({ type: FAILURE_TYPES.TransferRefused, nonRetryable: true });
-    expect(await db('payout_splits').where({ id: splits[0]!.splitId }).first()).toMatchObject({ status: 'blocked', block_reason: expect.stringMatching(/insufficient_capabilities_for_transfer/) });
+    expect(await db('payout_splits').where({ id: splits[0]!.splitId }).first()).toMatchObject({
+      status: 'blocked',
+      block_reason: expect.stringMatching(/insufficient_capabilities_for_transfer/),
+    });
     expect((await db('payout_schedules').where({ id: payoutId }).first())!.status).toBe('blocked');
     expect(await db('payout_audit_log').where({ payout_id: payoutId, event: 'split_blocked' })).toHaveLength(1);
   });

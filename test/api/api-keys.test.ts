@@ -22,7 +22,13 @@ describe('personal API keys', () => {
     expect(created.status).toBe(201);
     const { key, ...shown } = created.body;
     expect(key).toMatch(/^spk_[A-Za-z0-9_-]{43}$/);
-    expect(shown).toEqual({ id: expect.any(String), name: 'CI script', prefix: key.slice(0, 12), createdAt: expect.any(String), lastUsedAt: null });
+    expect(shown).toEqual({
+      id: expect.any(String),
+      name: 'CI script',
+      prefix: key.slice(0, 12),
+      createdAt: expect.any(String),
+      lastUsedAt: null,
+    });
 
     const row = (await h.db('api_keys').where({ id: shown.id }).first())!;
     expect(row.key_hash).toBe(sha256(key));
@@ -40,10 +46,12 @@ describe('personal API keys', () => {
     // At most one write a minute: a second request leaves it.
     await h.request('GET', '/api/v1/me', { token: key });
     expect((await h.db('api_keys').where({ id: shown.id }).first())!.last_used_at).toEqual(used);
-    expect((await h.request('GET', KEYS, { token: key })).body.data.find((k: { id: string }) => k.id === shown.id).lastUsedAt).toBe(used.toISOString());
+    expect((await h.request('GET', KEYS, { token: key })).body.data.find((k: { id: string }) => k.id === shown.id).lastUsedAt).toBe(
+      used.toISOString(),
+    );
   });
 
-  it('stop working once revoked; another user\'s key id is a 404 and leaves it working', async () => {
+  it("stop working once revoked; another user's key id is a 404 and leaves it working", async () => {
     const mine = (await h.request('POST', KEYS, { actor: m.actors.companyAdmin, body: { name: 'to revoke' } })).body;
     const theirs = (await h.request('POST', KEYS, { actor: m.actors.hiringManager, body: { name: 'not yours' } })).body;
     expect((await h.request('DELETE', `${KEYS}/${theirs.id}`, { actor: m.actors.companyAdmin })).status).toBe(404);
@@ -52,10 +60,12 @@ describe('personal API keys', () => {
     expect((await h.request('DELETE', `${KEYS}/${mine.id}`, { token: mine.key })).status).toBe(204);
     expect((await h.request('GET', '/api/v1/me', { token: mine.key })).status).toBe(401);
     expect((await h.request('DELETE', `${KEYS}/${mine.id}`, { actor: m.actors.companyAdmin })).status).toBe(404);
-    expect((await h.request('GET', KEYS, { actor: m.actors.companyAdmin })).body.data.map((k: { id: string }) => k.id)).not.toContain(mine.id);
+    expect((await h.request('GET', KEYS, { actor: m.actors.companyAdmin })).body.data.map((k: { id: string }) => k.id)).not.toContain(
+      mine.id,
+    );
   });
 
-  it('act with the user\'s current role: role checks apply, and a role change applies at once', async () => {
+  it("act with the user's current role: role checks apply, and a role change applies at once", async () => {
     const mk = await createMarketplace(h.db);
     const key = (await h.request('POST', KEYS, { actor: mk.actors.hiringManager, body: { name: 'role' } })).body.key as string;
     // Automation rules are for company admins (product rule): a hiring manager's key is refused.

@@ -17,7 +17,10 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** A token signed with the API's own secret, with exactly the claims and times given. */
 function mint(claims: Record<string, unknown>, times: { iat?: number; exp?: number }, opts: { issuer?: string; audience?: string } = {}) {
-  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(randomUUID()).setIssuer(opts.issuer ?? JWT.issuer);
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(randomUUID())
+    .setIssuer(opts.issuer ?? JWT.issuer);
   if (opts.audience !== '') jwt.setAudience(opts.audience ?? JWT.audience);
   if (times.iat !== undefined) jwt.setIssuedAt(times.iat);
   if (times.exp !== undefined) jwt.setExpirationTime(times.exp);
@@ -61,7 +64,7 @@ describe('authorization before validation', () => {
     ['a recruiter recording a hire', 'POST', '/api/v1/placements', 'recruiter'],
     ['a recruiter writing an automation rule', 'POST', '/api/v1/automation/rules', 'recruiter'],
     ['a recruiter connecting an ATS', 'POST', '/api/v1/integrations', 'recruiter'],
-    ['a company admin changing a split\'s account', 'POST', `/api/v1/payouts/${someId}/splits/${someId}/change-account`, 'companyAdmin'],
+    ["a company admin changing a split's account", 'POST', `/api/v1/payouts/${someId}/splits/${someId}/change-account`, 'companyAdmin'],
     ['a company admin sending outreach', 'POST', `/api/v1/candidates/${someId}/outreach`, 'companyAdmin'],
     ['a company admin proposing', 'POST', '/api/v1/proposals', 'companyAdmin'],
     ['a recruiter extending a guarantee', 'POST', `/api/v1/placements/${someId}/extend-guarantee`, 'recruiter'],

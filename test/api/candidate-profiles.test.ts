@@ -17,15 +17,24 @@ const tag = () => randomUUID().slice(0, 8);
 const digits = () => String(Math.floor(Math.random() * 9_000_000) + 1_000_000);
 const add = (actor: Actor, body: Record<string, unknown>) => h.request('POST', '/api/v1/candidates', { actor, body });
 const upload = (actor: Actor, id: string, bytes: Buffer, type: string, filename = 'cv.pdf') =>
-  h.request('POST', `/api/v1/candidates/${id}/cv?filename=${encodeURIComponent(filename)}`, { actor, rawBody: bytes, headers: { 'content-type': type } });
-const search = (actor: Actor, q: string, extra = '') => h.request('GET', `/api/v1/candidates/search?q=${encodeURIComponent(q)}${extra}`, { actor });
+  h.request('POST', `/api/v1/candidates/${id}/cv?filename=${encodeURIComponent(filename)}`, {
+    actor,
+    rawBody: bytes,
+    headers: { 'content-type': type },
+  });
+const search = (actor: Actor, q: string, extra = '') =>
+  h.request('GET', `/api/v1/candidates/search?q=${encodeURIComponent(q)}${extra}`, { actor });
 
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n');
 /** A ZIP with just a local header and a central-directory entry naming `name`: all the sniffing reads. */
 function zipNaming(name: string): Buffer {
   const n = Buffer.from(name);
-  const local = Buffer.alloc(30); local.write('PK\x03\x04', 0, 'latin1'); local.writeUInt16LE(n.length, 26);
-  const central = Buffer.alloc(46); central.write('PK\x01\x02', 0, 'latin1'); central.writeUInt16LE(n.length, 28);
+  const local = Buffer.alloc(30);
+  local.write('PK\x03\x04', 0, 'latin1');
+  local.writeUInt16LE(n.length, 26);
+  const central = Buffer.alloc(46);
+  central.write('PK\x01\x02', 0, 'latin1');
+  central.writeUInt16LE(n.length, 28);
   return Buffer.concat([local, n, central, n]);
 }
 const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
@@ -36,37 +45,72 @@ describe('adding and editing candidates', () => {
     const t = tag();
     const d = digits();
     const created = await add(m.actors.recruiter, {
-      fullName: `Ada ${t}`, email: `ada-${t}@example.com`, phone: `+44 20 ${d.slice(0, 3)} ${d.slice(3)}`, location: 'London', headline: 'Analyst', linkedinUrl: 'https://www.linkedin.com/in/ada',
-      notes: 'Met at a meetup', skills: ['Math', 'math', ' Engines '],
+      fullName: `Ada ${t}`,
+      email: `ada-${t}@example.com`,
+      phone: `+44 20 ${d.slice(0, 3)} ${d.slice(3)}`,
+      location: 'London',
+      headline: 'Analyst',
+      linkedinUrl: 'https://www.linkedin.com/in/ada',
+      notes: 'Met at a meetup',
+      skills: ['Math', 'math', ' Engines '],
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ fullName: `Ada ${t}`, skills: ['Math', 'Engines'], addedByYou: true, fromAts: false, notes: 'Met at a meetup', cv: null });
+    expect(created.body).toMatchObject({
+      fullName: `Ada ${t}`,
+      skills: ['Math', 'Engines'],
+      addedByYou: true,
+      fromAts: false,
+      notes: 'Met at a meetup',
+      cv: null,
+    });
     const id = created.body.id as string;
-    expect(await h.db('candidates').where({ id }).first('email_normalized', 'phone_normalized', 'created_by_recruiter_id'))
-      .toEqual({ email_normalized: `ada-${t}@example.com`, phone_normalized: `+4420${d}`, created_by_recruiter_id: m.recruiterId });
+    expect(await h.db('candidates').where({ id }).first('email_normalized', 'phone_normalized', 'created_by_recruiter_id')).toEqual({
+      email_normalized: `ada-${t}@example.com`,
+      phone_normalized: `+4420${d}`,
+      created_by_recruiter_id: m.recruiterId,
+    });
 
-    for (const actor of [m.actors.companyAdmin, m.actors.hiringManager, m.actors.platformAdmin]) expect((await add(actor, { fullName: 'X' })).status).toBe(403);
+    for (const actor of [m.actors.companyAdmin, m.actors.hiringManager, m.actors.platformAdmin])
+      expect((await add(actor, { fullName: 'X' })).status).toBe(403);
     // The other recruiter sees the candidate (the candidates list's rule) but not the adder's notes, and may not edit.
     const seen = await h.request('GET', `/api/v1/candidates/${id}/profile`, { actor: m.actors.otherRecruiter });
     expect(seen.body).toMatchObject({ id, addedByYou: false, notes: null });
-    expect((await h.request('PATCH', `/api/v1/candidates/${id}`, { actor: m.actors.otherRecruiter, body: { headline: 'Mine' } })).status).toBe(403);
-    expect((await h.request('PATCH', `/api/v1/candidates/${id}`, { actor: m.actors.companyAdmin, body: { headline: 'Mine' } })).status).toBe(403);
-    const edited = await h.request('PATCH', `/api/v1/candidates/${id}`, { actor: m.actors.recruiter, body: { headline: 'Engineer', notes: '' } });
+    expect(
+      (await h.request('PATCH', `/api/v1/candidates/${id}`, { actor: m.actors.otherRecruiter, body: { headline: 'Mine' } })).status,
+    ).toBe(403);
+    expect(
+      (await h.request('PATCH', `/api/v1/candidates/${id}`, { actor: m.actors.companyAdmin, body: { headline: 'Mine' } })).status,
+    ).toBe(403);
+    const edited = await h.request('PATCH', `/api/v1/candidates/${id}`, {
+      actor: m.actors.recruiter,
+      body: { headline: 'Engineer', notes: '' },
+    });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ headline: 'Engineer', notes: null });
-    expect((await h.request('PATCH', `/api/v1/candidates/${randomUUID()}`, { actor: m.actors.recruiter, body: { headline: 'x' } })).status).toBe(404);
+    expect(
+      (await h.request('PATCH', `/api/v1/candidates/${randomUUID()}`, { actor: m.actors.recruiter, body: { headline: 'x' } })).status,
+    ).toBe(404);
 
     // A candidate nobody added here (the factory's, as an ATS or seed would write it) is not a recruiter's to edit.
-    expect((await h.request('PATCH', `/api/v1/candidates/${m.candidateId}`, { actor: m.actors.recruiter, body: { headline: 'x' } })).status).toBe(403);
+    expect(
+      (await h.request('PATCH', `/api/v1/candidates/${m.candidateId}`, { actor: m.actors.recruiter, body: { headline: 'x' } })).status,
+    ).toBe(403);
   });
 
   it('refuses bad input with 400 and writes nothing', async () => {
     const m = await createMarketplace(h.db);
     const before = (await h.db('candidates').count({ n: '*' }))[0]!.n;
     const bad = [
-      {}, { fullName: '' }, { fullName: 'x'.repeat(201) }, { fullName: 'A', email: 'not-an-email' }, { fullName: 'A', phone: '12' },
-      { fullName: 'A', notes: 'n'.repeat(10_001) }, { fullName: 'A', skills: Array.from({ length: 51 }, (_, i) => `s${i}`) },
-      { fullName: 'A', skills: ['x'.repeat(51)] }, { fullName: 'A', linkedinUrl: 'javascript:alert(1)' }, { fullName: 'A', extra: 1 },
+      {},
+      { fullName: '' },
+      { fullName: 'x'.repeat(201) },
+      { fullName: 'A', email: 'not-an-email' },
+      { fullName: 'A', phone: '12' },
+      { fullName: 'A', notes: 'n'.repeat(10_001) },
+      { fullName: 'A', skills: Array.from({ length: 51 }, (_, i) => `s${i}`) },
+      { fullName: 'A', skills: ['x'.repeat(51)] },
+      { fullName: 'A', linkedinUrl: 'javascript:alert(1)' },
+      { fullName: 'A', extra: 1 },
     ];
     for (const body of bad) expect((await add(m.actors.recruiter, body)).status, JSON.stringify(body).slice(0, 80)).toBe(400);
     expect((await h.db('candidates').count({ n: '*' }))[0]!.n).toBe(before);
@@ -78,16 +122,29 @@ describe('duplicate detection', () => {
     const m = await createMarketplace(h.db);
     const t = tag();
     const d = digits();
-    const first = await add(m.actors.recruiter, { fullName: `Grace ${t}`, email: `Grace.${t}@Example.com`, phone: `+1 (415) ${d.slice(0, 3)}-${d.slice(3)}` });
+    const first = await add(m.actors.recruiter, {
+      fullName: `Grace ${t}`,
+      email: `Grace.${t}@Example.com`,
+      phone: `+1 (415) ${d.slice(0, 3)}-${d.slice(3)}`,
+    });
     expect(first.status).toBe(201);
     const byEmail = await add(m.actors.otherRecruiter, { fullName: 'Someone', email: `  grace.${t}@EXAMPLE.COM ` });
     expect(byEmail.status).toBe(409);
-    expect(byEmail.body.error).toMatchObject({ code: 'duplicate_candidate', details: { candidateId: first.body.id, fullName: `Grace ${t}`, matchedOn: ['email'] } });
+    expect(byEmail.body.error).toMatchObject({
+      code: 'duplicate_candidate',
+      details: { candidateId: first.body.id, fullName: `Grace ${t}`, matchedOn: ['email'] },
+    });
     const byPhone = await add(m.actors.otherRecruiter, { fullName: 'Someone', phone: `001 415 ${d.slice(0, 3)} ${d.slice(3)}` });
-    expect(byPhone.body.error).toMatchObject({ code: 'duplicate_candidate', details: { candidateId: first.body.id, matchedOn: ['phone'] } });
+    expect(byPhone.body.error).toMatchObject({
+      code: 'duplicate_candidate',
+      details: { candidateId: first.body.id, matchedOn: ['phone'] },
+    });
     // Editing another record onto the same key is a duplicate too.
     const other = await add(m.actors.recruiter, { fullName: `Other ${t}` });
-    const clash = await h.request('PATCH', `/api/v1/candidates/${other.body.id}`, { actor: m.actors.recruiter, body: { email: `GRACE.${t}@example.com` } });
+    const clash = await h.request('PATCH', `/api/v1/candidates/${other.body.id}`, {
+      actor: m.actors.recruiter,
+      body: { email: `GRACE.${t}@example.com` },
+    });
     expect(clash.status).toBe(409);
     expect(await h.db('candidates').where({ email_normalized: `grace.${t}@example.com` })).toHaveLength(1);
   });
@@ -95,7 +152,11 @@ describe('duplicate detection', () => {
   it('lets exactly one of concurrent adds of one person through; a keyed retry replays the first answer', async () => {
     const m = await createMarketplace(h.db);
     const t = tag();
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => add(i % 2 ? m.actors.recruiter : m.actors.otherRecruiter, { fullName: `Race ${i}`, email: `race-${t}@example.com` })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        add(i % 2 ? m.actors.recruiter : m.actors.otherRecruiter, { fullName: `Race ${i}`, email: `race-${t}@example.com` }),
+      ),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
     expect(await h.db('candidates').where({ email_normalized: `race-${t}@example.com` })).toHaveLength(1);
 
@@ -120,7 +181,9 @@ describe('duplicate detection', () => {
     expect(again.body.error.details).toEqual({ protectedUntil: claimed.body.protectionEndsAt });
     expect(JSON.stringify(again.body)).not.toContain(first.body.id);
     // The owner themself is offered their record.
-    expect((await add(m.actors.recruiter, { fullName: 'Linus', email: `linus-${t}@example.com` })).body.error.code).toBe('duplicate_candidate');
+    expect((await add(m.actors.recruiter, { fullName: 'Linus', email: `linus-${t}@example.com` })).body.error.code).toBe(
+      'duplicate_candidate',
+    );
   });
 });
 
@@ -131,7 +194,9 @@ describe('CV files', () => {
     const docx = await upload(m.actors.recruiter, c.id, zipNaming('word/document.xml'), DOCX_TYPE, 'cv.docx');
     expect(docx.status).toBe(201);
     expect(docx.body).toMatchObject({ contentType: DOCX_TYPE, fileName: 'cv.docx' });
-    expect((await upload(m.actors.recruiter, c.id, Buffer.from('Plain CV — ünïcode\n'), 'text/plain; charset=utf-8', 'cv.txt')).status).toBe(201);
+    expect(
+      (await upload(m.actors.recruiter, c.id, Buffer.from('Plain CV — ünïcode\n'), 'text/plain; charset=utf-8', 'cv.txt')).status,
+    ).toBe(201);
     const pdf = await upload(m.actors.recruiter, c.id, PDF, 'application/pdf', '../../etc/Lebenslauf "Müller".pdf');
     expect(pdf.status).toBe(201);
     expect(pdf.body).toMatchObject({ fileName: 'Lebenslauf Müller.pdf', sizeBytes: PDF.length, contentType: 'application/pdf' });
@@ -139,10 +204,14 @@ describe('CV files', () => {
     const got = await h.request('GET', `/api/v1/candidates/${c.id}/cv`, { actor: m.actors.recruiter });
     expect(got.status).toBe(200);
     expect(got.headers.get('content-type')).toBe('application/pdf');
-    expect(got.headers.get('content-disposition')).toBe(`attachment; filename="Lebenslauf M_ller.pdf"; filename*=UTF-8''Lebenslauf%20M%C3%BCller.pdf`);
+    expect(got.headers.get('content-disposition')).toBe(
+      `attachment; filename="Lebenslauf M_ller.pdf"; filename*=UTF-8''Lebenslauf%20M%C3%BCller.pdf`,
+    );
     expect(got.headers.get('x-content-type-options')).toBe('nosniff');
     expect(got.text).toBe(PDF.toString());
-    expect((await h.request('GET', `/api/v1/candidates/${c.id}/profile`, { actor: m.actors.recruiter })).body.cv).toMatchObject({ id: pdf.body.id });
+    expect((await h.request('GET', `/api/v1/candidates/${c.id}/profile`, { actor: m.actors.recruiter })).body.cv).toMatchObject({
+      id: pdf.body.id,
+    });
     expect((await h.request('GET', `/api/v1/candidates/${c.id}/cv`, { actor: m.actors.otherRecruiter })).status).toBe(403);
     expect((await h.request('GET', `/api/v1/candidates/${c.id}/cv`, { actor: m.actors.platformAdmin })).status).toBe(200);
     expect((await h.request('GET', `/api/v1/candidates/${c.id}/cv`, { actor: m.actors.companyAdmin })).status).toBe(403);
@@ -152,7 +221,9 @@ describe('CV files', () => {
     const m = await createMarketplace(h.db);
     const { body: c } = await add(m.actors.recruiter, { fullName: `Keyed ${tag()}` });
     const keyed = await h.request('POST', `/api/v1/candidates/${c.id}/cv?filename=cv.pdf`, {
-      actor: m.actors.recruiter, rawBody: PDF, headers: { 'content-type': 'application/pdf', 'idempotency-key': `cv-${tag()}` },
+      actor: m.actors.recruiter,
+      rawBody: PDF,
+      headers: { 'content-type': 'application/pdf', 'idempotency-key': `cv-${tag()}` },
     });
     expect(keyed.status).toBe(400);
     expect(keyed.body.error.message).toMatch(/JSON requests only/);
@@ -201,13 +272,18 @@ describe('search', () => {
 
     const tie = `${word}tie`;
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await add(m.actors.recruiter, { fullName: `Tie ${i}`, skills: [tie], email: `tie${i}.${tie}@example.com` })).body.id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await add(m.actors.recruiter, { fullName: `Tie ${i}`, skills: [tie], email: `tie${i}.${tie}@example.com` })).body.id);
     const all = (await search(m.actors.recruiter, tie)).body.data.map((d: { id: string }) => d.id);
     expect([...all].sort()).toEqual([...ids].sort());
     const paged: string[] = [];
     let cursor: string | null = null;
     do {
-      const p: { body: { data: { id: string }[]; nextCursor: string | null } } = await search(m.actors.recruiter, tie, `&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const p: { body: { data: { id: string }[]; nextCursor: string | null } } = await search(
+        m.actors.recruiter,
+        tie,
+        `&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       paged.push(...p.body.data.map((d) => d.id));
       cursor = p.body.nextCursor;
     } while (cursor);
@@ -234,9 +310,13 @@ describe('export and erasure', () => {
     const t = tag();
     const { body: c } = await add(m.actors.recruiter, { fullName: `Export ${t}`, email: `export-${t}@example.com`, notes: 'private' });
     await upload(m.actors.recruiter, c.id, PDF, 'application/pdf');
-    const proposal = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: c.id, jobId: m.jobId, pitch: 'Strong' } });
+    const proposal = await h.request('POST', '/api/v1/proposals', {
+      actor: m.actors.recruiter,
+      body: { candidateId: c.id, jobId: m.jobId, pitch: 'Strong' },
+    });
     expect(proposal.status).toBe(201);
-    for (const actor of [m.actors.recruiter, m.actors.companyAdmin]) expect((await h.request('GET', `/api/v1/candidates/${c.id}/export`, { actor })).status).toBe(403);
+    for (const actor of [m.actors.recruiter, m.actors.companyAdmin])
+      expect((await h.request('GET', `/api/v1/candidates/${c.id}/export`, { actor })).status).toBe(403);
     const exp = await h.request('GET', `/api/v1/candidates/${c.id}/export`, { actor: m.actors.platformAdmin });
     expect(exp.status).toBe(200);
     expect(exp.headers.get('content-disposition')).toContain('attachment');
@@ -252,11 +332,24 @@ describe('export and erasure', () => {
     const t = tag();
     const d = digits();
     // The placed candidate, given a hand-added profile with a CV.
-    await h.db('candidates').where({ id: m.candidateId }).update({ email: `erase-${t}@example.com`, phone: `+49 30 ${d}`, phone_normalized: `+4930${d}`, notes: 'n', skills: [`erase${t}`] });
+    await h
+      .db('candidates')
+      .where({ id: m.candidateId })
+      .update({ email: `erase-${t}@example.com`, phone: `+49 30 ${d}`, phone_normalized: `+4930${d}`, notes: 'n', skills: [`erase${t}`] });
     await h.db('candidates').where({ id: m.candidateId }).update({ created_by_recruiter_id: m.recruiterId });
     expect((await upload(m.actors.recruiter, m.candidateId, PDF, 'application/pdf')).status).toBe(201);
     const payoutId = randomUUID();
-    await h.db('payout_schedules').insert({ id: payoutId, placement_id: placementId, tranche: 'activation', amount_cents: 1000, currency: 'USD', status: 'paid', workflow_id: `payout-${payoutId}`, created_at: new Date(), updated_at: new Date() });
+    await h.db('payout_schedules').insert({
+      id: payoutId,
+      placement_id: placementId,
+      tranche: 'activation',
+      amount_cents: 1000,
+      currency: 'USD',
+      status: 'paid',
+      workflow_id: `payout-${payoutId}`,
+      created_at: new Date(),
+      updated_at: new Date(),
+    });
     const placementBefore = await h.db('placements').where({ id: placementId }).first();
     const payoutBefore = await h.db('payout_schedules').where({ id: payoutId }).first();
 
@@ -266,7 +359,16 @@ describe('export and erasure', () => {
     expect(erased.body).toMatchObject({ candidateId: m.candidateId, alreadyErased: false });
 
     const row = (await h.db('candidates').where({ id: m.candidateId }).first())!;
-    expect(row).toMatchObject({ full_name: 'Erased candidate', email: null, email_normalized: null, phone: null, phone_normalized: null, notes: null, linkedin_url: null, skills: [] });
+    expect(row).toMatchObject({
+      full_name: 'Erased candidate',
+      email: null,
+      email_normalized: null,
+      phone: null,
+      phone_normalized: null,
+      notes: null,
+      linkedin_url: null,
+      skills: [],
+    });
     expect(row.erased_at).toBeInstanceOf(Date);
     expect((await h.db.raw('select search_vector::text as v from candidates where id = ?', [m.candidateId])).rows[0].v).toBe('');
     expect(await h.db('candidate_files').where({ candidate_id: m.candidateId })).toHaveLength(0);
@@ -280,9 +382,21 @@ describe('export and erasure', () => {
 
     // Gone from search and duplicate detection; not editable, not proposable.
     expect((await search(m.actors.recruiter, `erase${t}`)).body.data).toEqual([]);
-    expect((await add(m.actors.otherRecruiter, { fullName: 'New', email: `erase-${t}@example.com`, phone: `+49 30 ${d}` })).status).toBe(201);
-    expect((await h.request('PATCH', `/api/v1/candidates/${m.candidateId}`, { actor: m.actors.platformAdmin, body: { email: `erase-${t}@example.com` } })).status).toBe(409);
-    const reproposed = await h.request('POST', '/api/v1/proposals', { actor: m.actors.otherRecruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Again' } });
+    expect((await add(m.actors.otherRecruiter, { fullName: 'New', email: `erase-${t}@example.com`, phone: `+49 30 ${d}` })).status).toBe(
+      201,
+    );
+    expect(
+      (
+        await h.request('PATCH', `/api/v1/candidates/${m.candidateId}`, {
+          actor: m.actors.platformAdmin,
+          body: { email: `erase-${t}@example.com` },
+        })
+      ).status,
+    ).toBe(409);
+    const reproposed = await h.request('POST', '/api/v1/proposals', {
+      actor: m.actors.otherRecruiter,
+      body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Again' },
+    });
     expect(reproposed.status).toBe(422);
     expect(reproposed.body.error.code).toBe('candidate_erased');
   });

@@ -26,7 +26,8 @@ async function storedHistory(workflowId: string) {
  */
 function payloadsOf(value: unknown, found: proto.api.common.v1.IPayload[] = []): proto.api.common.v1.IPayload[] {
   if (value && typeof value === 'object') {
-    if ('metadata' in value && 'data' in value && (value as { data: unknown }).data instanceof Uint8Array) found.push(value as proto.api.common.v1.IPayload);
+    if ('metadata' in value && 'data' in value && (value as { data: unknown }).data instanceof Uint8Array)
+      found.push(value as proto.api.common.v1.IPayload);
     // A patched() marker's details (the patch id, written by the SDK's core, not through the
     // data converter) hold no personal data; everything else must be encrypted.
     else if ((value as { markerName?: string }).markerName === 'core_patch') return found;
@@ -42,13 +43,16 @@ const asJson = (p: proto.api.common.v1.IPayload) => ({
 });
 
 async function acceptedProposal(m: Marketplace, pitch: string) {
-  const { body } = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch } });
+  const { body } = await h.request('POST', '/api/v1/proposals', {
+    actor: m.actors.recruiter,
+    body: { candidateId: m.candidateId, jobId: m.jobId, pitch },
+  });
   expect((await h.request('POST', `/api/v1/proposals/${body.id}/accept`, { actor: m.actors.companyAdmin, body: {} })).status).toBe(200);
   return body.id as string;
 }
 
 describe('payload encryption', () => {
-  it('stores no personal data in plaintext in Temporal: every payload of a proposal\'s history is encrypted', async () => {
+  it("stores no personal data in plaintext in Temporal: every payload of a proposal's history is encrypted", async () => {
     const m = await createMarketplace(h.db);
     const candidate = await h.db('candidates').where({ id: m.candidateId }).first();
     const pitch = `Pitch-${m.candidateId} — led the Postgres migration at a bank`;
@@ -61,13 +65,28 @@ describe('payload encryption', () => {
     for (const p of payloads) expect(Buffer.from(p.metadata!.encoding!).toString()).toBe(ENCRYPTED_ENCODING);
   });
 
-  it('stores an activity\'s failure message and stack trace encrypted too, and the codec reads them back', async () => {
+  it("stores an activity's failure message and stack trace encrypted too, and the codec reads them back", async () => {
     const m = await createMarketplace(h.db);
     // Resend refuses the company's e-mail for good, quoting the address in its error.
-    h.resend.injectFailure({ method: 'POST', path: '/emails', status: 422, name: 'validation_error', message: `Invalid \`to\` field: ${m.emails.companyAdmin}` });
-    const { body } = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Strong fit' } });
-    const failed = await eventually(async () => (await storedHistory(workflowIds.proposal(body.id))).find((e) => e.activityTaskFailedEventAttributes)?.activityTaskFailedEventAttributes);
-    const stored = Buffer.from(proto.api.history.v1.History.encode({ events: await storedHistory(workflowIds.proposal(body.id)) }).finish()).toString('latin1');
+    h.resend.injectFailure({
+      method: 'POST',
+      path: '/emails',
+      status: 422,
+      name: 'validation_error',
+      message: `Invalid \`to\` field: ${m.emails.companyAdmin}`,
+    });
+    const { body } = await h.request('POST', '/api/v1/proposals', {
+      actor: m.actors.recruiter,
+      body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Strong fit' },
+    });
+    const failed = await eventually(
+      async () =>
+        (await storedHistory(workflowIds.proposal(body.id))).find((e) => e.activityTaskFailedEventAttributes)
+          ?.activityTaskFailedEventAttributes,
+    );
+    const stored = Buffer.from(
+      proto.api.history.v1.History.encode({ events: await storedHistory(workflowIds.proposal(body.id)) }).finish(),
+    ).toString('latin1');
     expect(stored).not.toContain(m.emails.companyAdmin);
     const failure = failed!.failure!;
     expect(failure.message).toBe('Encoded failure');
@@ -79,15 +98,23 @@ describe('payload encryption', () => {
     expect(stack_trace).toMatch(/activities\/email\.ts/);
   });
 
-  it('decrypts a blocked payout\'s history for a platform admin through the codec server, and for nobody else', async () => {
+  it("decrypts a blocked payout's history for a platform admin through the codec server, and for nobody else", async () => {
     const m = await createMarketplace(h.db);
     await Promise.all([connectAccount(h.db, h.stripe, m.recruiterId, false), connectAccount(h.db, h.stripe, m.otherRecruiterId)]);
     const { body: placement } = await h.request('POST', '/api/v1/placements', { actor: m.actors.companyAdmin, body: placementBody(m) });
     await h.request('POST', `/api/v1/placements/${placement.id}/activate`, { actor: m.actors.companyAdmin, body: {} });
-    const payout = await eventually(async () => (await h.request('GET', `/api/v1/payouts?status=blocked&placementId=${placement.id}`, { actor: m.actors.platformAdmin })).body.data[0]);
+    const payout = await eventually(
+      async () =>
+        (await h.request('GET', `/api/v1/payouts?status=blocked&placementId=${placement.id}`, { actor: m.actors.platformAdmin })).body
+          .data[0],
+    );
     const payloads = payloadsOf(await storedHistory(payout.workflowId)).map(asJson);
     const decode = (headers: Record<string, string>, body: unknown = { payloads }) =>
-      fetch(`${h.baseUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers }, body: JSON.stringify(body) });
+      fetch(`${h.baseUrl}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+        body: JSON.stringify(body),
+      });
 
     const admin = `Bearer ${await h.token(m.actors.platformAdmin)}`;
     const res = await decode({ authorization: admin });
@@ -108,22 +135,30 @@ describe('payload encryption', () => {
     expect((await decode({ authorization: admin }, { payloads: [tampered] })).status).toBe(400);
 
     // encode → decode round-trips (the Web UI encodes what an operator types, e.g. a signal's input).
-    const encoded = await fetch(`${h.baseUrl}/codec/encode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: admin }, body: JSON.stringify({ payloads: decoded.payloads.slice(0, 1) }) });
+    const encoded = await fetch(`${h.baseUrl}/codec/encode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: admin },
+      body: JSON.stringify({ payloads: decoded.payloads.slice(0, 1) }),
+    });
     const reencoded = (await encoded.json()) as { payloads: { metadata: Record<string, string> }[] };
     expect(Buffer.from(reencoded.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe(ENCRYPTED_ENCODING);
   });
 
-  it('lets the Web UI in a signed-in platform admin\'s browser call it: CORS for the UI\'s origin and the operator cookie', async () => {
+  it("lets the Web UI in a signed-in platform admin's browser call it: CORS for the UI's origin and the operator cookie", async () => {
     const m = await createMarketplace(h.db);
     const origin = new URL(TEMPORAL_UI).origin;
     const preflight = await fetch(`${h.baseUrl}/codec/decode`, {
-      method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
     expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/X-Namespace/i);
-    const stranger = await fetch(`${h.baseUrl}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://evil.test', 'access-control-request-method': 'POST' } });
+    const stranger = await fetch(`${h.baseUrl}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.test', 'access-control-request-method': 'POST' },
+    });
     expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
 
     // Only platform admins get the cookie; it is HttpOnly and sent to /codec only.
@@ -133,7 +168,11 @@ describe('payload encryption', () => {
     const cookie = session.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^splits_operator=[^;]+; Path=\/codec; HttpOnly; SameSite=Lax/);
     const empty = { payloads: [] };
-    const withCookie = await fetch(`${h.baseUrl}/codec/decode`, { method: 'POST', headers: { origin, 'content-type': 'application/json', cookie: cookie.split(';')[0]! }, body: JSON.stringify(empty) });
+    const withCookie = await fetch(`${h.baseUrl}/codec/decode`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json', cookie: cookie.split(';')[0]! },
+      body: JSON.stringify(empty),
+    });
     expect(withCookie.status).toBe(200);
     expect(withCookie.headers.get('access-control-allow-origin')).toBe(origin);
     const signedOut = await h.request('DELETE', '/api/v1/operator-session', { actor: m.actors.platformAdmin });

@@ -19,7 +19,12 @@ async function tinyApp(mode: ContractMode, answer: () => RouteResult) {
   const app = express();
   setResponseContract(app.locals, { mode, logger, onViolation: (v) => violations.push(v) });
   const router = express.Router();
-  route(router, [], { method: 'get', path: '/thing', summary: 'A thing', responses: { 200: { description: 'It', schema: z.object({ a: z.string() }) } } }, async () => answer());
+  route(
+    router,
+    [],
+    { method: 'get', path: '/thing', summary: 'A thing', responses: { 200: { description: 'It', schema: z.object({ a: z.string() }) } } },
+    async () => answer(),
+  );
   router.get('/fails', () => {
     throw new ApiError(409, 'conflict', 'taken', { id: 1 });
   });
@@ -30,7 +35,7 @@ async function tinyApp(mode: ContractMode, answer: () => RouteResult) {
   });
   const get = async (path = '/thing') => {
     const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`);
-    return { status: res.status, body: await res.json() as { error?: { code: string; details?: unknown } } };
+    return { status: res.status, body: (await res.json()) as { error?: { code: string; details?: unknown } } };
   };
   try {
     return { violations, res: await get(), failure: await get('/fails') };
@@ -70,7 +75,12 @@ describe('the response contract', () => {
       throw notFound('thing');
     });
     expect(undeclared.res.status).toBe(500);
-    expect(undeclared.violations).toEqual([expect.objectContaining({ status: 404, issues: [expect.objectContaining({ message: expect.stringContaining('error status 404 is not declared') })] })]);
+    expect(undeclared.violations).toEqual([
+      expect.objectContaining({
+        status: 404,
+        issues: [expect.objectContaining({ message: expect.stringContaining('error status 404 is not declared') })],
+      }),
+    ]);
     const invalid = await tinyApp('enforce', () => {
       throw badRequest('no');
     });
@@ -108,15 +118,23 @@ describe('the declared error statuses', () => {
     const violations: ContractViolation[] = [];
     const jwt = { secret: 'x'.repeat(32), issuer: 'contract-test', ...TOKEN_DEFAULTS };
     const app = createApp({
-      temporal: {} as never, db: {} as never, config: { JWT_SECRET: jwt.secret, JWT_ISSUER: jwt.issuer }, logger, onContractViolation: (v) => violations.push(v),
+      temporal: {} as never,
+      db: {} as never,
+      config: { JWT_SECRET: jwt.secret, JWT_ISSUER: jwt.issuer },
+      logger,
+      onContractViolation: (v) => violations.push(v),
     });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
     try {
-      const token = await signToken({ sub: crypto.randomUUID(), role: 'company_admin', companyId: crypto.randomUUID(), recruiterId: null }, jwt);
+      const token = await signToken(
+        { sub: crypto.randomUUID(), role: 'company_admin', companyId: crypto.randomUUID(), recruiterId: null },
+        jwt,
+      );
       const create = await fetch(`${base}/integrations`, {
-        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ platform: 'greenhouse', credentials: { clientId: 'c', clientSecret: 's', userId: 'u' } }),
       });
       const webhook = await fetch(`${base}/integrations/${crypto.randomUUID()}/webhooks`, { method: 'POST', body: '{}' });
@@ -136,7 +154,7 @@ interface Layer {
 
 /** Every method and path the routers under `stack` answer (Express's own route table). */
 const routesOf = (stack: Layer[]): string[] =>
-  stack.flatMap((l) => l.route ? Object.keys(l.route.methods).map((m) => `${m} ${l.route!.path}`) : routesOf(l.handle?.stack ?? []));
+  stack.flatMap((l) => (l.route ? Object.keys(l.route.methods).map((m) => `${m} ${l.route!.path}`) : routesOf(l.handle?.stack ?? [])));
 
 describe('the OpenAPI document', () => {
   type Responses = Record<string, { content?: { 'application/json': { schema: unknown } } }>;
@@ -145,15 +163,24 @@ describe('the OpenAPI document', () => {
   beforeAll(async () => {
     // The routes only touch Temporal and the database when called: building the app registers every operation.
     const app = createApp({
-      temporal: {} as never, db: {} as never, config: { JWT_SECRET: 'x'.repeat(32), JWT_ISSUER: 'contract-test' }, logger,
+      temporal: {} as never,
+      db: {} as never,
+      config: { JWT_SECRET: 'x'.repeat(32), JWT_ISSUER: 'contract-test' },
+      logger,
       ats: { keyRing: new Map() as never, connectorFor: (() => undefined) as never, allowBaseUrl: false, publicUrl: 'http://api.test' },
     });
-    const api = (app as unknown as { router: { stack: Layer[] } }).router.stack.find((l) => routesOf(l.handle?.stack ?? []).includes('get /openapi.json'));
+    const api = (app as unknown as { router: { stack: Layer[] } }).router.stack.find((l) =>
+      routesOf(l.handle?.stack ?? []).includes('get /openapi.json'),
+    );
     routes = routesOf(api!.handle!.stack!).filter((r) => r !== 'get /openapi.json');
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
-      paths = ((await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/openapi.json`)).json()) as { paths: typeof paths }).paths;
+      paths = (
+        (await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/openapi.json`)).json()) as {
+          paths: typeof paths;
+        }
+      ).paths;
     } finally {
       server.close();
     }
@@ -161,16 +188,24 @@ describe('the OpenAPI document', () => {
 
   it('lists every route the API answers', () => {
     expect(routes.length).toBeGreaterThan(40);
-    const documented = Object.entries(paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path.replace('/api/v1', '').replace(/\{(\w+)\}/g, ':$1')}`));
+    const documented = Object.entries(paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m} ${path.replace('/api/v1', '').replace(/\{(\w+)\}/g, ':$1')}`),
+    );
     expect(documented.sort()).toEqual([...new Set(routes)].sort());
   });
 
   // Downloads (the decision log export, a CV) answer bytes, not a JSON schema.
   it('gives a response schema for each declared status that has a body', () => {
-    const missing = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).flatMap(([method, op]) =>
-      Object.entries(op.responses)
-        .filter(([status, response]) => status !== '204' && !response.content && !(method === 'get' && /\/decisions\/export$|\/candidates\/\{id\}\/cv$/.test(path)))
-        .map(([status]) => `${method} ${path} ${status}`)));
+    const missing = Object.entries(paths).flatMap(([path, methods]) =>
+      Object.entries(methods).flatMap(([method, op]) =>
+        Object.entries(op.responses)
+          .filter(
+            ([status, response]) =>
+              status !== '204' && !response.content && !(method === 'get' && /\/decisions\/export$|\/candidates\/\{id\}\/cv$/.test(path)),
+          )
+          .map(([status]) => `${method} ${path} ${status}`),
+      ),
+    );
     expect(missing).toEqual([]);
   });
 });

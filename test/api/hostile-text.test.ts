@@ -32,7 +32,10 @@ function expectTextRefused(res: ApiResponse, where: string, path: (string | numb
 const noStuckWorkflow = async (m: Marketplace) => expect(await stuckWorkflows(h.temporal, `CompanyId = "${m.companyId}"`)).toEqual([]);
 
 async function proposal(m: Marketplace) {
-  const res = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Ten years of payments.' } });
+  const res = await h.request('POST', '/api/v1/proposals', {
+    actor: m.actors.recruiter,
+    body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Ten years of payments.' },
+  });
   expect(res.status, res.text).toBe(201);
   return res.body as { id: string; workflowId: string };
 }
@@ -40,7 +43,10 @@ async function proposal(m: Marketplace) {
 describe('hostile text at the edge', () => {
   it.each(HOSTILE)('refuses a proposal pitch with %s: 400 naming the pitch, no row, no workflow', async (_name, pitch) => {
     const m = await createMarketplace(h.db);
-    const res = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch } });
+    const res = await h.request('POST', '/api/v1/proposals', {
+      actor: m.actors.recruiter,
+      body: { candidateId: m.candidateId, jobId: m.jobId, pitch },
+    });
     expectTextRefused(res, 'body', ['pitch']);
     expect(await h.db('candidate_role_assignments').where({ job_id: m.jobId })).toHaveLength(0);
     const started: string[] = [];
@@ -51,7 +57,10 @@ describe('hostile text at the edge', () => {
   it('accepts ordinary Unicode: emoji, right-to-left script, accents, tabs and CRLF line breaks', async () => {
     const m = await createMarketplace(h.db);
     const pitch = 'Great fit 🚀\r\nSpeaks العربية and עברית,\tled José\u2019s team (日本語 too).';
-    const res = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch } });
+    const res = await h.request('POST', '/api/v1/proposals', {
+      actor: m.actors.recruiter,
+      body: { candidateId: m.candidateId, jobId: m.jobId, pitch },
+    });
     expect(res.status, res.text).toBe(201);
     expect(res.body.pitch).toBe(pitch);
   });
@@ -59,7 +68,10 @@ describe('hostile text at the edge', () => {
   it('refuses a decline reason with a NUL and leaves the proposal open and decidable', async () => {
     const m = await createMarketplace(h.db);
     const p = await proposal(m);
-    const declined = await h.request('POST', `/api/v1/proposals/${p.id}/decline`, { actor: m.actors.companyAdmin, body: { reason: 'not\u0000now' } });
+    const declined = await h.request('POST', `/api/v1/proposals/${p.id}/decline`, {
+      actor: m.actors.companyAdmin,
+      body: { reason: 'not\u0000now' },
+    });
     expectTextRefused(declined, 'body', ['reason']);
     const row = await h.db('candidate_role_assignments').where({ id: p.id }).first();
     expect(row!.state).toBe('proposed');
@@ -71,11 +83,24 @@ describe('hostile text at the edge', () => {
   it('refuses hostile text nested in automation conditions, in object keys, and in the rule name', async () => {
     const m = await createMarketplace(h.db);
     const before = await h.db('automation_rules').where({ company_id: m.companyId });
-    const rule = (over: Record<string, unknown>) => h.request('POST', '/api/v1/automation/rules', {
-      actor: m.actors.companyAdmin,
-      body: { name: 'Screen', trigger: 'proposal.accepted', actions: [{ type: 'create_task', title: 'Call' }], requiresApproval: false, enabled: false, ...over },
-    });
-    expectTextRefused(await rule({ conditions: { all: [{ field: 'stageTo', op: 'eq', value: 'inter\u0000view' }] } }), 'body', ['conditions', 'all', 0, 'value']);
+    const rule = (over: Record<string, unknown>) =>
+      h.request('POST', '/api/v1/automation/rules', {
+        actor: m.actors.companyAdmin,
+        body: {
+          name: 'Screen',
+          trigger: 'proposal.accepted',
+          actions: [{ type: 'create_task', title: 'Call' }],
+          requiresApproval: false,
+          enabled: false,
+          ...over,
+        },
+      });
+    expectTextRefused(await rule({ conditions: { all: [{ field: 'stageTo', op: 'eq', value: 'inter\u0000view' }] } }), 'body', [
+      'conditions',
+      'all',
+      0,
+      'value',
+    ]);
     expectTextRefused(await rule({ conditions: { 'all\u202E': [] } }), 'body', ['conditions', 'all\u202E']);
     expectTextRefused(await rule({ name: 'Screen \udfff' }), 'body', ['name']);
     expect(await h.db('automation_rules').where({ company_id: m.companyId })).toEqual(before);
@@ -85,11 +110,22 @@ describe('hostile text at the edge', () => {
     const m = await createMarketplace(h.db);
     const ai = await h.request('POST', '/api/v1/decisions', {
       actor: m.actors.companyAdmin,
-      body: { entityType: 'job', entityId: m.jobId, decisionType: 'fit', outcome: 'advance', confidence: 0.7, reasoning: 'Good fit.', modelVersion: 'm-1' },
+      body: {
+        entityType: 'job',
+        entityId: m.jobId,
+        decisionType: 'fit',
+        outcome: 'advance',
+        confidence: 0.7,
+        reasoning: 'Good fit.',
+        modelVersion: 'm-1',
+      },
     });
     expect(ai.status, ai.text).toBe(201);
     const rows = await h.db('decision_audit_log').count('* as n').first();
-    const override = await h.request('POST', `/api/v1/decisions/${ai.body.id}/override`, { actor: m.actors.companyAdmin, body: { outcome: 'reject', reason: 'bad\u001bref' } });
+    const override = await h.request('POST', `/api/v1/decisions/${ai.body.id}/override`, {
+      actor: m.actors.companyAdmin,
+      body: { outcome: 'reject', reason: 'bad\u001bref' },
+    });
     expectTextRefused(override, 'body', ['reason']);
     expect(await h.db('decision_audit_log').count('* as n').first()).toEqual(rows);
   });
@@ -97,7 +133,10 @@ describe('hostile text at the edge', () => {
   it('refuses outreach with a NUL in its subject before any e-mail is sent', async () => {
     const m = await createMarketplace(h.db);
     const sent = h.resend.emails().length;
-    const res = await h.request('POST', `/api/v1/candidates/${m.candidateId}/outreach`, { actor: m.actors.recruiter, body: { subject: 'Hi\u0000', body: 'Hello' } });
+    const res = await h.request('POST', `/api/v1/candidates/${m.candidateId}/outreach`, {
+      actor: m.actors.recruiter,
+      body: { subject: 'Hi\u0000', body: 'Hello' },
+    });
     expectTextRefused(res, 'body', ['subject']);
     expect(await h.db('candidate_outreach').where({ candidate_id: m.candidateId })).toHaveLength(0);
     expect(h.resend.emails().length).toBe(sent);
@@ -105,7 +144,10 @@ describe('hostile text at the edge', () => {
 
   it('refuses integration credentials holding an unpaired surrogate, connecting nothing', async () => {
     const m = await createMarketplace(h.db);
-    const res = await h.request('POST', '/api/v1/integrations', { actor: m.actors.companyAdmin, body: { platform: 'lever', credentials: { apiKey: 'key\ud83d' } } });
+    const res = await h.request('POST', '/api/v1/integrations', {
+      actor: m.actors.companyAdmin,
+      body: { platform: 'lever', credentials: { apiKey: 'key\ud83d' } },
+    });
     expectTextRefused(res, 'body', ['credentials', 'apiKey']);
     expect(await h.db('integrations').where({ company_id: m.companyId })).toHaveLength(0);
     await noStuckWorkflow(m);
@@ -113,11 +155,21 @@ describe('hostile text at the edge', () => {
 
   it('refuses a signed Resend webhook whose payload holds a NUL, storing no event', async () => {
     const m = await createMarketplace(h.db);
-    const sent = await h.request('POST', `/api/v1/candidates/${m.candidateId}/outreach`, { actor: m.actors.recruiter, body: { subject: 'Hi', body: 'Hello' } });
+    const sent = await h.request('POST', `/api/v1/candidates/${m.candidateId}/outreach`, {
+      actor: m.actors.recruiter,
+      body: { subject: 'Hi', body: 'Hello' },
+    });
     expect(sent.status, sent.text).toBe(201);
     const emailId = (await h.db('candidate_outreach').where({ id: sent.body.id }).first())!.provider_message_id;
-    const body = JSON.stringify({ type: 'email.delivered', created_at: new Date().toISOString(), data: { email_id: emailId, subject: 'Hi\u0000' } });
-    const res = await h.request('POST', '/api/v1/webhooks/resend', { rawBody: body, headers: { ...signWebhook(h.webhookSecret, body), 'content-type': 'application/json' } });
+    const body = JSON.stringify({
+      type: 'email.delivered',
+      created_at: new Date().toISOString(),
+      data: { email_id: emailId, subject: 'Hi\u0000' },
+    });
+    const res = await h.request('POST', '/api/v1/webhooks/resend', {
+      rawBody: body,
+      headers: { ...signWebhook(h.webhookSecret, body), 'content-type': 'application/json' },
+    });
     expectTextRefused(res, 'body', ['data', 'subject']);
     expect(await h.db('candidate_outreach_events').where({ outreach_id: sent.body.id })).toHaveLength(0);
   });
@@ -127,11 +179,17 @@ describe('hostile text at the edge', () => {
     expectTextRefused(await h.request('GET', '/api/v1/proposals?cursor=%00', { actor: m.actors.recruiter }), 'query', ['cursor']);
     expectTextRefused(await h.request('GET', '/api/v1/proposals/%E2%80%AE', { actor: m.actors.recruiter }), 'params', ['id']);
     // The streamed export is not registered through route(): it checks its query itself.
-    expectTextRefused(await h.request('GET', '/api/v1/decisions/export?format=csv%00', { actor: m.actors.companyAdmin }), 'query', ['format']);
+    expectTextRefused(await h.request('GET', '/api/v1/decisions/export?format=csv%00', { actor: m.actors.companyAdmin }), 'query', [
+      'format',
+    ]);
   });
 
   it.each([
-    ['a proposal pitch', '/api/v1/proposals', (m: Marketplace) => ({ candidateId: m.candidateId, jobId: m.jobId, pitch: 'x'.repeat(1 << 20) })],
+    [
+      'a proposal pitch',
+      '/api/v1/proposals',
+      (m: Marketplace) => ({ candidateId: m.candidateId, jobId: m.jobId, pitch: 'x'.repeat(1 << 20) }),
+    ],
     ['an outreach body', '/api/v1/candidates/{candidate}/outreach', () => ({ subject: 'Hi', body: 'x'.repeat(1 << 20) })],
     ['a rule name', '/api/v1/automation/rules', () => ({ name: 'x'.repeat(1 << 20), trigger: 'proposal.accepted', actions: [] })],
   ])('answers a 1 MB string in %s with a 4xx, not a 5xx or a hang', async (_name, path, body) => {
@@ -148,7 +206,13 @@ describe('hostile text at the edge', () => {
     const m = await createMarketplace(h.db);
     const res = await h.request('POST', '/api/v1/automation/rules', {
       actor: m.actors.companyAdmin,
-      body: { name: 'Cafe\u0301 screening', trigger: 'proposal.accepted', actions: [{ type: 'create_task', title: 'Call' }], requiresApproval: false, enabled: false },
+      body: {
+        name: 'Cafe\u0301 screening',
+        trigger: 'proposal.accepted',
+        actions: [{ type: 'create_task', title: 'Call' }],
+        requiresApproval: false,
+        enabled: false,
+      },
     });
     expect(res.status, res.text).toBe(201);
     expect(res.body.name).toBe('Caf\u00e9 screening');

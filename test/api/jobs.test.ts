@@ -15,8 +15,13 @@ afterAll(async () => {
 type Actor = Marketplace['actors']['recruiter'];
 const percent = { type: 'percentage', percentBps: 2000 } as const;
 const jobBody = (overrides: Record<string, unknown> = {}) => ({
-  title: 'Staff Engineer', description: 'Build the payments platform', location: 'Berlin', remote: 'hybrid',
-  salary: { minCents: 8_000_000, maxCents: 11_000_000, currency: 'EUR' }, fee: percent, ...overrides,
+  title: 'Staff Engineer',
+  description: 'Build the payments platform',
+  location: 'Berlin',
+  remote: 'hybrid',
+  salary: { minCents: 8_000_000, maxCents: 11_000_000, currency: 'EUR' },
+  fee: percent,
+  ...overrides,
 });
 const post = (m: Marketplace, body: unknown, actor: Actor = m.actors.companyAdmin, headers?: Record<string, string>) =>
   h.request('POST', '/api/v1/jobs', { actor, body, headers });
@@ -27,7 +32,8 @@ const create = async (m: Marketplace, overrides: Record<string, unknown> = {}) =
 };
 const command = (m: Marketplace, id: string, cmd: 'open' | 'pause' | 'close', actor: Actor = m.actors.companyAdmin) =>
   h.request('POST', `/api/v1/jobs/${id}/${cmd}`, { actor, body: {} });
-const patch = (m: Marketplace, id: string, body: unknown, actor: Actor = m.actors.companyAdmin) => h.request('PATCH', `/api/v1/jobs/${id}`, { actor, body });
+const patch = (m: Marketplace, id: string, body: unknown, actor: Actor = m.actors.companyAdmin) =>
+  h.request('PATCH', `/api/v1/jobs/${id}`, { actor, body });
 const list = async (actor: Actor, query: string) => {
   const res = await h.request('GET', `/api/v1/jobs?${query}`, { actor });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -35,10 +41,15 @@ const list = async (actor: Actor, query: string) => {
 };
 const counts = async (m: Marketplace) => ({
   jobs: Number((await h.db('jobs').where({ company_id: m.companyId }).count({ n: '*' }))[0]!.n),
-  changes: Number((await h.db('job_changes').join('jobs', 'jobs.id', 'job_changes.job_id').where('jobs.company_id', m.companyId).count({ n: '*' }))[0]!.n),
+  changes: Number(
+    (await h.db('job_changes').join('jobs', 'jobs.id', 'job_changes.job_id').where('jobs.company_id', m.companyId).count({ n: '*' }))[0]!.n,
+  ),
 });
 /** A word no other test's jobs contain, for searches in the shared database. */
-const word = () => `quokka${randomUUID().replace(/[^a-f]/g, '').slice(0, 10)}`;
+const word = () =>
+  `quokka${randomUUID()
+    .replace(/[^a-f]/g, '')
+    .slice(0, 10)}`;
 
 describe('posting and editing jobs', () => {
   it('lets a company admin post a job with its terms; others are refused before the body is judged', async () => {
@@ -46,8 +57,16 @@ describe('posting and editing jobs', () => {
     const res = await post(m, jobBody());
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
-      companyId: m.companyId, companyName: expect.stringContaining('Acme'), title: 'Staff Engineer', status: 'open', remote: 'hybrid', location: 'Berlin',
-      salary: { minCents: 8_000_000, maxCents: 11_000_000, currency: 'EUR' }, fee: percent, sharedWithMarketplace: true, atsSynced: false,
+      companyId: m.companyId,
+      companyName: expect.stringContaining('Acme'),
+      title: 'Staff Engineer',
+      status: 'open',
+      remote: 'hybrid',
+      location: 'Berlin',
+      salary: { minCents: 8_000_000, maxCents: 11_000_000, currency: 'EUR' },
+      fee: percent,
+      sharedWithMarketplace: true,
+      atsSynced: false,
     });
     for (const actor of [m.actors.recruiter, m.actors.hiringManager, m.actors.platformAdmin]) {
       expect((await post(m, jobBody(), actor)).status).toBe(403);
@@ -58,7 +77,7 @@ describe('posting and editing jobs', () => {
     expect((await h.request('GET', `/api/v1/jobs/${res.body.id}/changes`, { actor: m.actors.recruiter })).status).toBe(403);
   });
 
-  it('answers 404 for another company\'s job and for unknown ids, changing nothing', async () => {
+  it("answers 404 for another company's job and for unknown ids, changing nothing", async () => {
     const m = await createMarketplace(h.db);
     const job = await create(m, { sharedWithMarketplace: false });
     const foreign = m.actors.foreignAdmin;
@@ -69,7 +88,10 @@ describe('posting and editing jobs', () => {
     expect((await patch(m, randomUUID(), { title: 'Nobody' })).status).toBe(404);
     // Not shared: recruiters neither see it nor may propose for it.
     expect((await h.request('GET', `/api/v1/jobs/${job.id}`, { actor: m.actors.recruiter })).status).toBe(404);
-    const proposal = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: job.id, pitch: 'A match' } });
+    const proposal = await h.request('POST', '/api/v1/proposals', {
+      actor: m.actors.recruiter,
+      body: { candidateId: m.candidateId, jobId: job.id, pitch: 'A match' },
+    });
     expect(proposal.status).toBe(404);
     expect(await h.db('jobs').where({ id: job.id }).first()).toMatchObject({ title: 'Staff Engineer', status: 'open' });
   });
@@ -92,7 +114,10 @@ describe('posting and editing jobs', () => {
     for (const [overrides, path] of bad) {
       const res = await post(m, jobBody(overrides));
       expect(res.status, path).toBe(400);
-      expect((res.body.error.details as { path: string[] }[]).map((d) => d.path.join('.')), path).toContain(path);
+      expect(
+        (res.body.error.details as { path: string[] }[]).map((d) => d.path.join('.')),
+        path,
+      ).toContain(path);
     }
     const job = await create(m);
     const after = await counts(m);
@@ -117,7 +142,12 @@ describe('posting and editing jobs', () => {
     const edited = await patch(m, id, { fee: fixed, location: null, title: 'Principal Engineer' });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ fee: fixed, location: null, title: 'Principal Engineer' });
-    expect(await h.db('jobs').where({ id }).first()).toMatchObject({ fee_percent_bps: null, fee_fixed_cents: 1_500_000, fee_currency: 'USD', location: null });
+    expect(await h.db('jobs').where({ id }).first()).toMatchObject({
+      fee_percent_bps: null,
+      fee_fixed_cents: 1_500_000,
+      fee_currency: 'USD',
+      location: null,
+    });
     // The same values again change nothing and write no audit row.
     expect((await patch(m, id, { fee: fixed })).status).toBe(200);
     await command(m, id, 'pause');
@@ -126,7 +156,12 @@ describe('posting and editing jobs', () => {
     expect(changes.status).toBe(200);
     expect(changes.body.data.map((c: { change: string }) => c.change)).toEqual(['paused', 'edited', 'created']);
     const [paused, edit, created] = changes.body.data;
-    expect(paused).toMatchObject({ changes: { status: ['open', 'paused'] }, actorName: 'Admin', actorRole: 'company_admin', actorUserId: m.actors.companyAdmin.userId });
+    expect(paused).toMatchObject({
+      changes: { status: ['open', 'paused'] },
+      actorName: 'Admin',
+      actorRole: 'company_admin',
+      actorUserId: m.actors.companyAdmin.userId,
+    });
     expect(edit.changes).toEqual({ title: ['Staff Engineer', 'Principal Engineer'], location: ['Berlin', null], fee: [percent, fixed] });
     expect(created.changes).toMatchObject({ title: [null, 'Staff Engineer'], fee: [null, percent] });
     await expect(h.db('job_changes').where({ job_id: id }).update({ change: 'closed' })).rejects.toThrow(/append-only/);
@@ -138,7 +173,11 @@ describe('job status', () => {
     const m = await createMarketplace(h.db);
     const kw = word();
     const job = await create(m, { title: `Data Engineer ${kw}` });
-    const proposeFor = () => h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: job.id, pitch: 'A match' } });
+    const proposeFor = () =>
+      h.request('POST', '/api/v1/proposals', {
+        actor: m.actors.recruiter,
+        body: { candidateId: m.candidateId, jobId: job.id, pitch: 'A match' },
+      });
     const browse = async () => (await list(m.actors.recruiter, `q=${kw}`)).data.map((j) => j.id);
 
     expect((await command(m, job.id, 'open')).status).toBe(409);
@@ -159,26 +198,50 @@ describe('job status', () => {
     expect((await command(m, job.id, 'close')).body.status).toBe('closed');
     for (const cmd of ['open', 'pause', 'close'] as const) expect((await command(m, job.id, cmd)).status).toBe(409);
     expect((await patch(m, job.id, { title: 'Reborn' })).status).toBe(409);
-    expect((await h.db('job_changes').where({ job_id: job.id }).orderBy('id')).map((c) => c.change)).toEqual(['created', 'paused', 'opened', 'closed']);
+    expect((await h.db('job_changes').where({ job_id: job.id }).orderBy('id')).map((c) => c.change)).toEqual([
+      'created',
+      'paused',
+      'opened',
+      'closed',
+    ]);
   });
 
   it('keeps an ATS-synced job read-only except its marketplace settings', async () => {
     const m = await createMarketplace(h.db);
     const integrationId = randomUUID();
     await h.db('integrations').insert({
-      id: integrationId, company_id: m.companyId, platform: 'lever', name: 'Lever', credentials_sealed: 'x', credentials_key_id: 'k1', webhook_secret_sealed: 'x',
-      workflow_id: `ats-sync-${integrationId}`, created_at: new Date(), updated_at: new Date(),
+      id: integrationId,
+      company_id: m.companyId,
+      platform: 'lever',
+      name: 'Lever',
+      credentials_sealed: 'x',
+      credentials_key_id: 'k1',
+      webhook_secret_sealed: 'x',
+      workflow_id: `ats-sync-${integrationId}`,
+      created_at: new Date(),
+      updated_at: new Date(),
     });
-    const [{ id }] = (await h.db('jobs').insert({ company_id: m.companyId, title: 'Synced role', source_integration_id: integrationId }).returning('id')) as [{ id: string }];
+    const [{ id }] = (await h
+      .db('jobs')
+      .insert({ company_id: m.companyId, title: 'Synced role', source_integration_id: integrationId })
+      .returning('id')) as [{ id: string }];
     const refused = await patch(m, id, { title: 'Renamed', fee: percent });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({ code: 'conflict', details: { fields: ['title'] } });
-    expect(refused.body.error.message).toContain('synced from the company\'s ATS');
+    expect(refused.body.error.message).toContain("synced from the company's ATS");
     expect((await command(m, id, 'pause')).status).toBe(409);
     const settings = await patch(m, id, { fee: percent, sharedWithMarketplace: false });
     expect(settings.status).toBe(200);
-    expect(settings.body).toMatchObject({ title: 'Synced role', atsSynced: true, fee: percent, sharedWithMarketplace: false, status: 'open' });
-    expect((await h.db('job_changes').where({ job_id: id })).map((c) => c.changes)).toEqual([{ fee: [null, percent], sharedWithMarketplace: [true, false] }]);
+    expect(settings.body).toMatchObject({
+      title: 'Synced role',
+      atsSynced: true,
+      fee: percent,
+      sharedWithMarketplace: false,
+      status: 'open',
+    });
+    expect((await h.db('job_changes').where({ job_id: id })).map((c) => c.changes)).toEqual([
+      { fee: [null, percent], sharedWithMarketplace: [true, false] },
+    ]);
   });
 });
 
@@ -212,8 +275,19 @@ describe('browsing and searching jobs', () => {
     const m = await createMarketplace(h.db);
     const other = await createMarketplace(h.db);
     const kw = word();
-    const remote = await create(m, { title: `Remote ${kw}`, remote: 'remote', location: 'Lisbon', salary: { minCents: 5_000_000, maxCents: 7_000_000, currency: 'EUR' } });
-    const onsite = await create(other, { title: `Onsite ${kw}`, remote: 'on_site', location: 'New York', fee: { type: 'fixed', amountCents: 2_000_000, currency: 'USD' }, salary: undefined });
+    const remote = await create(m, {
+      title: `Remote ${kw}`,
+      remote: 'remote',
+      location: 'Lisbon',
+      salary: { minCents: 5_000_000, maxCents: 7_000_000, currency: 'EUR' },
+    });
+    const onsite = await create(other, {
+      title: `Onsite ${kw}`,
+      remote: 'on_site',
+      location: 'New York',
+      fee: { type: 'fixed', amountCents: 2_000_000, currency: 'USD' },
+      salary: undefined,
+    });
     const hidden = await create(m, { title: `Hidden ${kw}`, sharedWithMarketplace: false });
     const closed = await create(other, { title: `Closed ${kw}` });
     await command(other, closed.id, 'close');
@@ -231,7 +305,10 @@ describe('browsing and searching jobs', () => {
     expect(await found(other.actors.hiringManager, 'status=closed')).toEqual([closed.id]);
     expect(await found(m.actors.platformAdmin, `companyId=${other.companyId}`)).toEqual([onsite.id, closed.id].sort());
     const seen = (await list(m.actors.recruiter, `q=${kw}&feeType=fixed`)).data[0];
-    expect(seen).toMatchObject({ fee: { type: 'fixed', amountCents: 2_000_000, currency: 'USD' }, companyName: expect.stringContaining('Acme') });
+    expect(seen).toMatchObject({
+      fee: { type: 'fixed', amountCents: 2_000_000, currency: 'USD' },
+      companyName: expect.stringContaining('Acme'),
+    });
     for (const bad of ['remote=space', 'salaryAtLeast=-1', 'feeType=free', 'q=', 'cursor=nope', 'currency=usd']) {
       expect((await h.request('GET', `/api/v1/jobs?${bad}`, { actor: m.actors.recruiter })).status, bad).toBe(400);
     }

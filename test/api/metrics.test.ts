@@ -24,10 +24,13 @@ async function scrape(baseUrl: string, headers: Record<string, string> = {}) {
 
 /** `name{labels} value` lines of one metric, labels parsed. */
 function samples(text: string, name: string) {
-  return text.split('\n').filter((l) => l.startsWith(`${name}{`)).map((line) => {
-    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
-    return { labels, value: Number(line.slice(line.lastIndexOf(' ') + 1)) };
-  });
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`))
+    .map((line) => {
+      const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+      return { labels, value: Number(line.slice(line.lastIndexOf(' ') + 1)) };
+    });
 }
 
 describe('GET /metrics', () => {
@@ -45,15 +48,17 @@ describe('GET /metrics', () => {
     expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
 
     const totals = samples(text, 'http_requests_total');
-    const byRoute = (route: string, s: string) => totals.find((t) => t.labels.method === 'GET' && t.labels.route === route && t.labels.status === s)?.value;
+    const byRoute = (route: string, s: string) =>
+      totals.find((t) => t.labels.method === 'GET' && t.labels.route === route && t.labels.status === s)?.value;
     expect(byRoute('/api/v1/proposals/:id', '404')).toBe(2);
     expect(byRoute('/api/v1/proposals', '200')).toBe(1);
     // Rejected before routing (authentication) or by no route at all: one label value.
     expect(byRoute('unmatched', '401')).toBe(1);
     expect(byRoute('unmatched', '404')).toBe(1);
 
-    const buckets = samples(text, 'http_request_duration_seconds_bucket')
-      .filter((b) => b.labels.route === '/api/v1/proposals/:id' && b.labels.status === '404');
+    const buckets = samples(text, 'http_request_duration_seconds_bucket').filter(
+      (b) => b.labels.route === '/api/v1/proposals/:id' && b.labels.status === '404',
+    );
     expect(buckets.find((b) => b.labels.le === '+Inf')?.value).toBe(2);
     expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/proposals\/:id",status="404"\} 2/);
     expect(text).toMatch(/http_request_duration_seconds_sum\{/);

@@ -54,21 +54,32 @@ describe('POST /api/v1/candidates/:id/outreach', () => {
     const res = await send(m);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
-      candidateId: m.candidateId, recruiterId: m.recruiterId, to: candidate!.email,
-      subject: 'A staff role at Acme', body: 'Hi Ada,\n\nwould you talk about a staff role?',
+      candidateId: m.candidateId,
+      recruiterId: m.recruiterId,
+      to: candidate!.email,
+      subject: 'A staff role at Acme',
+      body: 'Hi Ada,\n\nwould you talk about a staff role?',
     });
     const emails = emailsOf(res.body.id);
     expect(emails).toHaveLength(1);
     expect(emails[0]).toMatchObject({
-      id: res.body.providerMessageId, to: [res.body.to], subject: 'A staff role at Acme',
-      text: 'Hi Ada,\n\nwould you talk about a staff role?', reply_to: [m.emails.recruiter],
+      id: res.body.providerMessageId,
+      to: [res.body.to],
+      subject: 'A staff role at Acme',
+      text: 'Hi Ada,\n\nwould you talk about a staff role?',
+      reply_to: [m.emails.recruiter],
     });
     expect(await outreachRows(m)).toMatchObject([
-      { id: res.body.id, recruiter_id: m.recruiterId, provider_message_id: res.body.providerMessageId, idempotency_key: `outreach-${res.body.id}` },
+      {
+        id: res.body.id,
+        recruiter_id: m.recruiterId,
+        provider_message_id: res.body.providerMessageId,
+        idempotency_key: `outreach-${res.body.id}`,
+      },
     ]);
   });
 
-  it('sends only to the candidate\'s own address: a `to` the caller types is refused, as is a candidate without any address', async () => {
+  it("sends only to the candidate's own address: a `to` the caller types is refused, as is a candidate without any address", async () => {
     const m = await createMarketplace(h.db);
     const before = h.resend.emails().length;
     const typed = await send(m, { to: 'someone.else@example.org' });
@@ -79,7 +90,8 @@ describe('POST /api/v1/candidates/:id/outreach', () => {
 
     const noEmail = await createCandidate(h.db);
     const refused = await h.request('POST', `/api/v1/candidates/${noEmail}/outreach`, {
-      actor: m.actors.recruiter, body: { subject: 'Hello', body: 'Hi' },
+      actor: m.actors.recruiter,
+      body: { subject: 'Hello', body: 'Hi' },
     });
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('no_recipient');
@@ -187,15 +199,16 @@ describe('POST /api/v1/candidates/:id/outreach', () => {
     });
   });
 
-  describe('inside another recruiter\'s protection window', () => {
-    it('answers 409 with the window\'s end and no owner, sends and records no e-mail, and records the attempt as a marketplace event', async () => {
+  describe("inside another recruiter's protection window", () => {
+    it("answers 409 with the window's end and no owner, sends and records no e-mail, and records the attempt as a marketplace event", async () => {
       const m = await createMarketplace(h.db);
       const claim = await h.request('POST', `/api/v1/candidates/${m.candidateId}/source`, { actor: m.actors.recruiter, body: {} });
       expect(claim.status).toBe(201);
       const before = h.resend.emails().length;
 
       const res = await h.request('POST', `/api/v1/candidates/${m.candidateId}/outreach`, {
-        actor: m.actors.otherRecruiter, body: { subject: 'Poaching', body: 'Hi Ada' },
+        actor: m.actors.otherRecruiter,
+        body: { subject: 'Poaching', body: 'Hi Ada' },
       });
       expect(res.status).toBe(409);
       expect(res.body.error).toMatchObject({ code: 'candidate_protected', details: { protectedUntil: claim.body.protectionEndsAt } });
@@ -203,10 +216,20 @@ describe('POST /api/v1/candidates/:id/outreach', () => {
       expect(h.resend.emails()).toHaveLength(before);
       expect(await outreachRows(m)).toHaveLength(0);
 
-      const event = await eventually(async () => (await h.request('GET', `/api/v1/marketplace-events?candidateId=${m.candidateId}&type=protected_outreach_blocked`, {
-        actor: m.actors.platformAdmin,
-      })).body.data[0]);
-      expect(event).toMatchObject({ type: 'protected_outreach_blocked', candidateId: m.candidateId, recruiterId: m.otherRecruiterId, details: { via: 'outreach' } });
+      const event = await eventually(
+        async () =>
+          (
+            await h.request('GET', `/api/v1/marketplace-events?candidateId=${m.candidateId}&type=protected_outreach_blocked`, {
+              actor: m.actors.platformAdmin,
+            })
+          ).body.data[0],
+      );
+      expect(event).toMatchObject({
+        type: 'protected_outreach_blocked',
+        candidateId: m.candidateId,
+        recruiterId: m.otherRecruiterId,
+        details: { via: 'outreach' },
+      });
 
       // The candidate page's first-contact evidence never shows the refused attempt.
       for (const actor of [m.actors.recruiter, m.actors.otherRecruiter, m.actors.platformAdmin]) {
@@ -221,14 +244,22 @@ describe('POST /api/v1/candidates/:id/outreach', () => {
     const m = await createMarketplace(h.db);
     const before = h.resend.emails().length;
     const asAdmin = await h.request('POST', `/api/v1/candidates/${m.candidateId}/outreach`, {
-      actor: m.actors.companyAdmin, body: { subject: 'Hi', body: 'Hi' },
+      actor: m.actors.companyAdmin,
+      body: { subject: 'Hi', body: 'Hi' },
     });
     expect(asAdmin.status).toBe(403);
     const unknown = await h.request('POST', `/api/v1/candidates/${randomUUID()}/outreach`, {
-      actor: m.actors.recruiter, body: { subject: 'Hi', body: 'Hi' },
+      actor: m.actors.recruiter,
+      body: { subject: 'Hi', body: 'Hi' },
     });
     expect(unknown.status).toBe(404);
-    for (const body of [{ subject: 'x'.repeat(201) }, { body: ' ' }, { body: 'x'.repeat(10_001) }, { to: 'not-an-address' }, { subject: 'two\nlines' }]) {
+    for (const body of [
+      { subject: 'x'.repeat(201) },
+      { body: ' ' },
+      { body: 'x'.repeat(10_001) },
+      { to: 'not-an-address' },
+      { subject: 'two\nlines' },
+    ]) {
       const res = await send(m, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe('validation_error');
@@ -276,12 +307,20 @@ describe('POST /api/v1/webhooks/resend', () => {
     const cases: [string, Promise<{ status: number; body: any }>, number][] = [
       ['another secret', deliver(event, { secret: `whsec_${Buffer.from('not-the-secret').toString('base64')}` }), 401],
       ['a tampered body', deliver(body.replace('email.opened', 'email.clicked'), { headers: signed }), 401],
-      ['a signature that is not v1', deliver(body, { headers: { ...signed, 'svix-signature': signed['svix-signature']!.replace('v1,', 'v2,') } }), 401],
+      [
+        'a signature that is not v1',
+        deliver(body, { headers: { ...signed, 'svix-signature': signed['svix-signature']!.replace('v1,', 'v2,') } }),
+        401,
+      ],
       ['a stale timestamp', deliver(event, { timestamp: new Date(Date.now() - 6 * 60_000) }), 400],
       ['a future timestamp', deliver(event, { timestamp: new Date(Date.now() + 6 * 60_000) }), 400],
       ['a malformed timestamp', deliver(body, { headers: { ...signed, 'svix-timestamp': 'yesterday' } }), 400],
       ['no signature headers', deliver(event, { headers: {} }), 401],
-      ['no svix-id', deliver(body, { headers: { 'svix-timestamp': signed['svix-timestamp']!, 'svix-signature': signed['svix-signature']! } }), 401],
+      [
+        'no svix-id',
+        deliver(body, { headers: { 'svix-timestamp': signed['svix-timestamp']!, 'svix-signature': signed['svix-signature']! } }),
+        401,
+      ],
       ['a signed body that is not JSON', deliver('{"type": "email.opened",'), 400],
     ];
     for (const [what, response, status] of cases) {
@@ -304,7 +343,10 @@ describe('POST /api/v1/webhooks/resend', () => {
 
   it('answers 503 while RESEND_WEBHOOK_SECRET is unset', async () => {
     const app = createApp({
-      temporal: h.temporal, db: h.db, config: { JWT_SECRET: 'x'.repeat(32), JWT_ISSUER: 'test' }, logger: createLogger('api-test', 'silent'),
+      temporal: h.temporal,
+      db: h.db,
+      config: { JWT_SECRET: 'x'.repeat(32), JWT_ISSUER: 'test' },
+      logger: createLogger('api-test', 'silent'),
     });
     const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -312,7 +354,9 @@ describe('POST /api/v1/webhooks/resend', () => {
     try {
       const body = JSON.stringify({ type: 'email.delivered', data: { email_id: randomUUID() } });
       const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/webhooks/resend`, {
-        method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(h.webhookSecret, body) }, body,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signWebhook(h.webhookSecret, body) },
+        body,
       });
       expect(res.status).toBe(503);
       expect(((await res.json()) as any).error.code).toBe('webhook_not_configured');
@@ -326,7 +370,8 @@ describe('GET /api/v1/candidates/:id/outreach', () => {
   it('shows recruiters their own outreach and platform admins all, with the first contact of anyone', async () => {
     const { m, outreach } = await sentOutreach();
     const other = await h.request('POST', `/api/v1/candidates/${m.candidateId}/outreach`, {
-      actor: m.actors.otherRecruiter, body: { subject: 'Me too', body: 'Hello Ada' },
+      actor: m.actors.otherRecruiter,
+      body: { subject: 'Me too', body: 'Hello Ada' },
     });
     expect(other.status).toBe(201);
 
@@ -359,8 +404,14 @@ describe('GET /api/v1/marketplace-events', () => {
     const start = Date.now() - 3_600_000;
     const types = ['sourcing_conflict', 'protected_submission_blocked', 'sourcing_conflict'];
     const rows = types.map((type, i) => ({
-      type, candidate_id: m.candidateId, recruiter_id: m.otherRecruiterId, actor_user_id: m.actors.otherRecruiter.userId,
-      actor_role: 'recruiter', details: JSON.stringify({ n: i }), occurred_at: new Date(start + i * 60_000), event_key: `test-${randomUUID()}`,
+      type,
+      candidate_id: m.candidateId,
+      recruiter_id: m.otherRecruiterId,
+      actor_user_id: m.actors.otherRecruiter.userId,
+      actor_role: 'recruiter',
+      details: JSON.stringify({ n: i }),
+      occurred_at: new Date(start + i * 60_000),
+      event_key: `test-${randomUUID()}`,
     }));
     await h.db('marketplace_events').insert(rows);
     return rows;
@@ -368,15 +419,19 @@ describe('GET /api/v1/marketplace-events', () => {
   const list = (m: Marketplace, query: string, actor = m.actors.platformAdmin) =>
     h.request('GET', `/api/v1/marketplace-events?candidateId=${m.candidateId}&${query}`, { actor });
 
-  it('lists a candidate\'s events newest first, page by page', async () => {
+  it("lists a candidate's events newest first, page by page", async () => {
     const m = await createMarketplace(h.db);
     const rows = await recordEvents(m);
     const first = await list(m, 'limit=2');
     expect(first.status).toBe(200);
     expect(first.body.data.map((e: any) => e.details)).toEqual([{ n: 2 }, { n: 1 }]);
     expect(first.body.data[0]).toMatchObject({
-      type: 'sourcing_conflict', candidateId: m.candidateId, recruiterId: m.otherRecruiterId,
-      actorUserId: m.actors.otherRecruiter.userId, actorRole: 'recruiter', occurredAt: rows[2]!.occurred_at.toISOString(),
+      type: 'sourcing_conflict',
+      candidateId: m.candidateId,
+      recruiterId: m.otherRecruiterId,
+      actorUserId: m.actors.otherRecruiter.userId,
+      actorRole: 'recruiter',
+      occurredAt: rows[2]!.occurred_at.toISOString(),
     });
     expect(first.body.nextCursor).toEqual(expect.any(String));
 

@@ -24,14 +24,20 @@ async function blockedPayout() {
     connectAccount(h.db, h.stripe, m.otherRecruiterId),
   ]);
   const { body: placement } = await h.request('POST', '/api/v1/placements', { actor: m.actors.companyAdmin, body: placementBody(m) });
-  expect((await h.request('POST', `/api/v1/placements/${placement.id}/activate`, { actor: m.actors.companyAdmin, body: {} })).status).toBe(200);
+  expect((await h.request('POST', `/api/v1/placements/${placement.id}/activate`, { actor: m.actors.companyAdmin, body: {} })).status).toBe(
+    200,
+  );
   const payout = await eventually(async () => {
-    const { body } = await h.request('GET', `/api/v1/payouts?status=blocked&placementId=${placement.id}`, { actor: m.actors.platformAdmin });
+    const { body } = await h.request('GET', `/api/v1/payouts?status=blocked&placementId=${placement.id}`, {
+      actor: m.actors.platformAdmin,
+    });
     return body.data[0];
   });
   expect(payout).toBeDefined();
   // The workflow has seen the refusal too: it waits for an admin (its validators read its own state).
-  expect(await eventually(async () => (await h.temporal.workflow.getHandle(payout.workflowId).query(payoutStateQuery)).status === 'blocked')).toBe(true);
+  expect(
+    await eventually(async () => (await h.temporal.workflow.getHandle(payout.workflowId).query(payoutStateQuery)).status === 'blocked'),
+  ).toBe(true);
   const blocked = payout.splits.find((s: { recruiterId: string }) => s.recruiterId === m.recruiterId);
   return { m, placementId: placement.id as string, payout, blocked, disabledAccount };
 }
@@ -47,28 +53,44 @@ describe('blocked payouts', () => {
     expect(payout.splits.find((s: { recruiterId: string }) => s.recruiterId === m.otherRecruiterId)).toMatchObject({ status: 'paid' });
 
     const newAccount = h.stripe.createAccount({ payoutsEnabled: true }).id;
-    const changed = await action(m, payout, blocked.id, 'change-account', { stripeAccountId: newAccount, updateRecruiterAccount: false, reason: 'recruiter onboarded a new account' });
+    const changed = await action(m, payout, blocked.id, 'change-account', {
+      stripeAccountId: newAccount,
+      updateRecruiterAccount: false,
+      reason: 'recruiter onboarded a new account',
+    });
     expect(changed.status).toBe(200);
-    expect(changed.body.splits.find((s: { id: string }) => s.id === blocked.id)).toMatchObject({ stripeAccountId: newAccount, transferAttempt: 2 });
+    expect(changed.body.splits.find((s: { id: string }) => s.id === blocked.id)).toMatchObject({
+      stripeAccountId: newAccount,
+      transferAttempt: 2,
+    });
 
     const paid = await eventually(async () => {
       const { body } = await h.request('GET', `/api/v1/payouts/${payout.id}`, { actor: m.actors.companyAdmin });
       return body.status === 'paid' ? body : undefined;
     });
     expect(paid.splits.map((s: { status: string }) => s.status)).toEqual(['paid', 'paid']);
-    expect(h.stripe.transfers().filter((t) => t.destination === newAccount).map((t) => t.amount)).toEqual([blocked.amountCents]);
-    const stillBlocked = await h.request('GET', `/api/v1/payouts?status=blocked&placementId=${payout.placementId}`, { actor: m.actors.platformAdmin });
+    expect(
+      h.stripe
+        .transfers()
+        .filter((t) => t.destination === newAccount)
+        .map((t) => t.amount),
+    ).toEqual([blocked.amountCents]);
+    const stillBlocked = await h.request('GET', `/api/v1/payouts?status=blocked&placementId=${payout.placementId}`, {
+      actor: m.actors.platformAdmin,
+    });
     expect(stillBlocked.body.data).toEqual([]);
     // Answered once: a second answer to the same split is late.
     expect((await action(m, payout, blocked.id, 'retry', {})).status).toBe(409);
     expect(await h.db('payout_audit_log').where({ split_id: blocked.id, event: 'split_change_account' }).first()).toMatchObject({
-      actor_user_id: m.actors.platformAdmin.userId, reason: 'recruiter onboarded a new account', details: { recruiterAccount: null },
+      actor_user_id: m.actors.platformAdmin.userId,
+      reason: 'recruiter onboarded a new account',
+      details: { recruiterAccount: null },
     });
     // Only this split: the recruiter's own account is unchanged.
     expect(await h.db('recruiters').where({ id: m.recruiterId }).first()).toMatchObject({ stripe_account_id: disabledAccount });
   });
 
-  it('makes the new account the recruiter\'s when the admin chooses so: the next tranche is paid there, not blocked again (audited)', async () => {
+  it("makes the new account the recruiter's when the admin chooses so: the next tranche is paid there, not blocked again (audited)", async () => {
     const { m, placementId, payout, blocked, disabledAccount } = await blockedPayout();
     const newAccount = h.stripe.createAccount({ payoutsEnabled: true }).id; // not yet the recruiter's
     expect((await action(m, payout, blocked.id, 'change-account', { stripeAccountId: newAccount })).status).toBe(400); // the choice is required
@@ -77,19 +99,31 @@ describe('blocked payouts', () => {
     expect(await h.db('recruiters').where({ id: m.recruiterId }).first()).toMatchObject({ stripe_account_id: newAccount });
     expect(await h.db('payout_audit_log').where({ split_id: blocked.id, event: 'split_change_account' }).first()).toMatchObject({
       actor_user_id: m.actors.platformAdmin.userId,
-      details: { from: disabledAccount, to: newAccount, recruiterAccount: { recruiterId: m.recruiterId, from: disabledAccount, to: newAccount } },
+      details: {
+        from: disabledAccount,
+        to: newAccount,
+        recruiterAccount: { recruiterId: m.recruiterId, from: disabledAccount, to: newAccount },
+      },
     });
-    await eventually(async () => (await h.request('GET', `/api/v1/payouts/${payout.id}`, { actor: m.actors.platformAdmin })).body.status === 'paid');
+    await eventually(
+      async () => (await h.request('GET', `/api/v1/payouts/${payout.id}`, { actor: m.actors.platformAdmin })).body.status === 'paid',
+    );
 
     // The holdback tranche: paid to the new account at once.
-    const released = await h.request('POST', `/api/v1/placements/${placementId}/release-early`, { actor: m.actors.platformAdmin, body: { reason: 'test: next tranche' } });
+    const released = await h.request('POST', `/api/v1/placements/${placementId}/release-early`, {
+      actor: m.actors.platformAdmin,
+      body: { reason: 'test: next tranche' },
+    });
     expect(released.status).toBe(200);
     const holdback = await eventually(async () => {
       const { body } = await h.request('GET', `/api/v1/payouts?placementId=${placementId}`, { actor: m.actors.platformAdmin });
       return body.data.find((p: { tranche: string; status: string }) => p.tranche === 'holdback' && p.status !== 'processing');
     });
     expect(holdback.status).toBe('paid');
-    expect(holdback.splits.find((s: { recruiterId: string }) => s.recruiterId === m.recruiterId)).toMatchObject({ status: 'paid', stripeAccountId: newAccount });
+    expect(holdback.splits.find((s: { recruiterId: string }) => s.recruiterId === m.recruiterId)).toMatchObject({
+      status: 'paid',
+      stripeAccountId: newAccount,
+    });
   });
 
   it('cancels a blocked split only with a reason', async () => {
@@ -122,10 +156,12 @@ describe('blocked payouts', () => {
 });
 
 describe('GET /api/v1/payouts', () => {
-  it('shows payouts to the placement\'s company and collaborators only', async () => {
+  it("shows payouts to the placement's company and collaborators only", async () => {
     const { m, payout } = await blockedPayout();
     const ids = async (actor: Actor, query = '') =>
-      (await h.request('GET', `/api/v1/payouts?placementId=${payout.placementId}${query}`, { actor })).body.data.map((p: { id: string }) => p.id);
+      (await h.request('GET', `/api/v1/payouts?placementId=${payout.placementId}${query}`, { actor })).body.data.map(
+        (p: { id: string }) => p.id,
+      );
     expect(await ids(m.actors.companyAdmin)).toEqual([payout.id]);
     expect(await ids(m.actors.hiringManager, '&status=blocked')).toEqual([payout.id]);
     expect(await ids(m.actors.recruiter)).toEqual([payout.id]);
@@ -141,7 +177,7 @@ describe('GET /api/v1/payouts', () => {
     expect((await h.request('GET', '/api/v1/payouts?status=stuck', { actor: m.actors.platformAdmin })).status).toBe(400);
   });
 
-  it('shows each recruiter only their own split\'s account, transfer and block reason; co-collaborators and the company see amount and status', async () => {
+  it("shows each recruiter only their own split's account, transfer and block reason; co-collaborators and the company see amount and status", async () => {
     const { m, placementId, payout, blocked, disabledAccount } = await blockedPayout();
     const splitsAs = async (actor: Actor) => {
       const [list, one, placement] = await Promise.all([
@@ -153,14 +189,22 @@ describe('GET /api/v1/payouts', () => {
       expect(list.body.data[0].splits).toEqual(one.body.splits);
       expect(placement.body.payouts[0].splits).toEqual(one.body.splits);
       const byRecruiter = (id: string) => one.body.splits.find((s: { recruiterId: string }) => s.recruiterId === id);
-      return { blockedOne: byRecruiter(m.recruiterId), paidOne: byRecruiter(m.otherRecruiterId), text: JSON.stringify([list.body, one.body, placement.body]) };
+      return {
+        blockedOne: byRecruiter(m.recruiterId),
+        paidOne: byRecruiter(m.otherRecruiterId),
+        text: JSON.stringify([list.body, one.body, placement.body]),
+      };
     };
     const hidden = { stripeAccountId: null, stripeTransferId: null, blockReason: null };
 
     // The colleague sees the blocked recruiter's amount and status, nothing of their account or why it blocked.
     const colleague = await splitsAs(m.actors.otherRecruiter);
     expect(colleague.blockedOne).toMatchObject({ status: 'blocked', amountCents: blocked.amountCents, ...hidden });
-    expect(colleague.paidOne).toMatchObject({ status: 'paid', stripeAccountId: expect.stringMatching(/^acct_/), stripeTransferId: expect.stringMatching(/^tr_/) });
+    expect(colleague.paidOne).toMatchObject({
+      status: 'paid',
+      stripeAccountId: expect.stringMatching(/^acct_/),
+      stripeTransferId: expect.stringMatching(/^tr_/),
+    });
     expect(colleague.text).not.toContain(disabledAccount);
     expect(colleague.text).not.toContain(blocked.blockReason);
 

@@ -16,7 +16,11 @@ const DAY = 86_400_000;
 const ADMIN: Actor = { userId: randomUUID(), role: 'platform_admin' };
 const calculate = (body: unknown, actor = ADMIN) => h.request('POST', '/api/v1/placements/calculate-splits', { actor, body });
 const hire = (m: Marketplace, overrides: Record<string, unknown> = {}, opts: { actor?: Actor; headers?: Record<string, string> } = {}) =>
-  h.request('POST', '/api/v1/placements', { actor: opts.actor ?? m.actors.companyAdmin, body: placementBody(m, overrides), headers: opts.headers });
+  h.request('POST', '/api/v1/placements', {
+    actor: opts.actor ?? m.actors.companyAdmin,
+    body: placementBody(m, overrides),
+    headers: opts.headers,
+  });
 const command = (id: string, path: string, actor: Actor, body: unknown = {}) =>
   h.request('POST', `/api/v1/placements/${id}/${path}`, { actor, body });
 const placementRows = (m: Marketplace) => h.db('placements').where({ job_id: m.jobId });
@@ -27,7 +31,10 @@ describe('POST /api/v1/placements/calculate-splits', () => {
     const res = await calculate({ feeCents: 1_000_000, collaborators: roles('sourcer', 'submitter', 'closer', 'support') });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      feeCents: 1_000_000, holdbackBps: 2000, activationCents: 800_000, holdbackCents: 200_000,
+      feeCents: 1_000_000,
+      holdbackBps: 2000,
+      activationCents: 800_000,
+      holdbackCents: 200_000,
       collaborators: [
         { role: 'sourcer', splitBps: 4000, splitPercent: '40', activationCents: 320_000, holdbackCents: 80_000 },
         { role: 'submitter', splitBps: 3000, splitPercent: '30', activationCents: 240_000, holdbackCents: 60_000 },
@@ -49,17 +56,24 @@ describe('POST /api/v1/placements/calculate-splits', () => {
 
   it('takes custom splits and a custom holdback as decimal text or numbers', async () => {
     const res = await calculate({
-      feeCents: 100_000, holdbackPercent: '10',
-      collaborators: [{ role: 'sourcer', splitPercent: '33.33' }, { role: 'closer', splitPercent: 33.33 }, { role: 'support', splitPercent: '33.34' }],
+      feeCents: 100_000,
+      holdbackPercent: '10',
+      collaborators: [
+        { role: 'sourcer', splitPercent: '33.33' },
+        { role: 'closer', splitPercent: 33.33 },
+        { role: 'support', splitPercent: '33.34' },
+      ],
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ holdbackBps: 1000, activationCents: 90_000, holdbackCents: 10_000 });
     expect(res.body.collaborators.map((c: any) => [c.splitBps, c.activationCents, c.holdbackCents])).toEqual([
-      [3333, 29_997, 3333], [3333, 29_997, 3333], [3334, 30_006, 3334],
+      [3333, 29_997, 3333],
+      [3333, 29_997, 3333],
+      [3334, 30_006, 3334],
     ]);
   });
 
-  it('uses the company\'s own holdback when it has one', async () => {
+  it("uses the company's own holdback when it has one", async () => {
     const m = await createMarketplace(h.db);
     await h.db('placement_guarantee_config').insert({ company_id: m.companyId, holdback_bps: 1500 });
     const res = await calculate({ feeCents: 10_000, collaborators: roles('closer') }, m.actors.hiringManager);
@@ -67,8 +81,22 @@ describe('POST /api/v1/placements/calculate-splits', () => {
   });
 
   it.each([
-    ['a sum other than 100 %', [{ role: 'sourcer', splitPercent: 50 }, { role: 'closer', splitPercent: 40 }], 'must sum to exactly 100 %'],
-    ['a split under 5 %', [{ role: 'sourcer', splitPercent: 97 }, { role: 'closer', splitPercent: 3 }], 'at least 5 %'],
+    [
+      'a sum other than 100 %',
+      [
+        { role: 'sourcer', splitPercent: 50 },
+        { role: 'closer', splitPercent: 40 },
+      ],
+      'must sum to exactly 100 %',
+    ],
+    [
+      'a split under 5 %',
+      [
+        { role: 'sourcer', splitPercent: 97 },
+        { role: 'closer', splitPercent: 3 },
+      ],
+      'at least 5 %',
+    ],
     ['default splits under 5 % (one sourcer, nine support)', roles('sourcer', ...Array<string>(9).fill('support')), 'at least 5 %'],
   ])('refuses %s with 422 invalid_splits and the problems as details', async (_name, collaborators, message) => {
     const res = await calculate({ feeCents: 100_000, collaborators });
@@ -80,7 +108,11 @@ describe('POST /api/v1/placements/calculate-splits', () => {
   it.each([
     ['11 collaborators', { collaborators: roles(...Array<string>(11).fill('support')) }, 'collaborators'],
     ['no collaborators', { collaborators: [] }, 'collaborators'],
-    ['splits given for some collaborators only', { collaborators: [{ role: 'sourcer', splitPercent: 60 }, { role: 'closer' }] }, 'collaborators'],
+    [
+      'splits given for some collaborators only',
+      { collaborators: [{ role: 'sourcer', splitPercent: 60 }, { role: 'closer' }] },
+      'collaborators',
+    ],
     ['a split with three decimals', { collaborators: [{ role: 'sourcer', splitPercent: '33.333' }] }, 'collaborators.0.splitPercent'],
     ['an unknown role', { collaborators: roles('manager') }, 'collaborators.0.role'],
     ['a fee with cents fractions', { feeCents: 1000.5 }, 'feeCents'],
@@ -109,8 +141,17 @@ describe('POST /api/v1/placements', () => {
     const id = res.body.id;
     expect(res.headers.get('location')).toBe(`/api/v1/placements/${id}`);
     expect(res.body).toMatchObject({
-      companyId: m.companyId, jobId: m.jobId, candidateId: m.candidateId, feeCents: 2_500_000, currency: 'USD', state: 'hired',
-      startDate: placementBody(m).startDate, guaranteeDays: 90, guaranteeEndsAt: null, holdbackBps: 2000, splitsLockedAt: null,
+      companyId: m.companyId,
+      jobId: m.jobId,
+      candidateId: m.candidateId,
+      feeCents: 2_500_000,
+      currency: 'USD',
+      state: 'hired',
+      startDate: placementBody(m).startDate,
+      guaranteeDays: 90,
+      guaranteeEndsAt: null,
+      holdbackBps: 2000,
+      splitsLockedAt: null,
       workflowId: `placement-${id}`,
       history: [{ oldState: null, newState: 'hired', actorUserId: m.actors.companyAdmin.userId, actorRole: 'company_admin' }],
       escrow: { amountCents: 500_000, currency: 'USD', status: 'held', settledAt: null },
@@ -118,7 +159,8 @@ describe('POST /api/v1/placements', () => {
     });
     // Two of the four roles: 40/30 renormalised.
     expect(res.body.collaborators.map((c: any) => [c.recruiterId, c.role, c.splitBps])).toEqual([
-      [m.recruiterId, 'sourcer', 5714], [m.otherRecruiterId, 'submitter', 4286],
+      [m.recruiterId, 'sourcer', 5714],
+      [m.otherRecruiterId, 'submitter', 4286],
     ]);
 
     expect(await placementRows(m)).toHaveLength(1);
@@ -126,7 +168,8 @@ describe('POST /api/v1/placements', () => {
     expect(await h.db('escrow_holds').where({ placement_id: id, status: 'held', amount_cents: 500_000 })).toHaveLength(1);
     const found = await eventually(async () => {
       const ids: string[] = [];
-      for await (const wf of h.temporal.workflow.list({ query: `PlacementState = "hired" AND CompanyId = "${m.companyId}"` })) ids.push(wf.workflowId);
+      for await (const wf of h.temporal.workflow.list({ query: `PlacementState = "hired" AND CompanyId = "${m.companyId}"` }))
+        ids.push(wf.workflowId);
       return ids.length === 1 ? ids : undefined;
     });
     expect(found).toEqual([`placement-${id}`]);
@@ -137,7 +180,10 @@ describe('POST /api/v1/placements', () => {
   it('stores custom splits as basis points', async () => {
     const m = await createMarketplace(h.db);
     const res = await hire(m, {
-      collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer', splitPercent: '62.5' }, { recruiterId: m.otherRecruiterId, role: 'closer', splitPercent: 37.5 }],
+      collaborators: [
+        { recruiterId: m.recruiterId, role: 'sourcer', splitPercent: '62.5' },
+        { recruiterId: m.otherRecruiterId, role: 'closer', splitPercent: 37.5 },
+      ],
     });
     expect(res.status).toBe(201);
     expect(res.body.collaborators.map((c: any) => c.splitBps)).toEqual([6250, 3750]);
@@ -158,11 +204,31 @@ describe('POST /api/v1/placements', () => {
     ['an unknown job', () => ({ jobId: randomUUID() }), 404],
     ['an unknown candidate', () => ({ candidateId: randomUUID() }), 404],
     ['an unknown recruiter', () => ({ collaborators: [{ recruiterId: randomUUID(), role: 'closer' }] }), 404],
-    ['splits not summing to 100 %', (m: Marketplace) => ({ collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer', splitPercent: 50 }] }), 422],
-    ['a recruiter twice in one role', (m: Marketplace) => ({ collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer' }, { recruiterId: m.recruiterId, role: 'sourcer' }] }), 422],
-    ['one recruiter twice in two roles (sourcer 50 + closer 50)', (m: Marketplace) => ({
-      collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer', splitPercent: 50 }, { recruiterId: m.recruiterId, role: 'closer', splitPercent: 50 }],
-    }), 422],
+    [
+      'splits not summing to 100 %',
+      (m: Marketplace) => ({ collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer', splitPercent: 50 }] }),
+      422,
+    ],
+    [
+      'a recruiter twice in one role',
+      (m: Marketplace) => ({
+        collaborators: [
+          { recruiterId: m.recruiterId, role: 'sourcer' },
+          { recruiterId: m.recruiterId, role: 'sourcer' },
+        ],
+      }),
+      422,
+    ],
+    [
+      'one recruiter twice in two roles (sourcer 50 + closer 50)',
+      (m: Marketplace) => ({
+        collaborators: [
+          { recruiterId: m.recruiterId, role: 'sourcer', splitPercent: 50 },
+          { recruiterId: m.recruiterId, role: 'closer', splitPercent: 50 },
+        ],
+      }),
+      422,
+    ],
     ['a lower-case currency', () => ({ currency: 'usd' }), 400],
     ['three letters that are no currency (XXQ)', () => ({ currency: 'XXQ' }), 400],
     ['a retired currency (VEF)', () => ({ currency: 'VEF' }), 400],
@@ -197,7 +263,10 @@ describe('POST /api/v1/placements', () => {
     const first = await hire(m);
     const row = await h.db('placements').where({ id: first.body.id }).first();
     const copy = { ...row, id: randomUUID(), workflow_id: `placement-${randomUUID()}` };
-    await expect(h.db('placements').insert(copy)).rejects.toMatchObject({ code: '23505', constraint: 'placements_one_live_per_candidate_job' });
+    await expect(h.db('placements').insert(copy)).rejects.toMatchObject({
+      code: '23505',
+      constraint: 'placements_one_live_per_candidate_job',
+    });
     // A failed (refunded) placement frees the pair.
     await expect(h.db('placements').insert({ ...copy, state: 'failed' })).resolves.toBeDefined();
   });
@@ -233,7 +302,9 @@ describe('GET /api/v1/placements', () => {
     expect((await h.request('GET', '/api/v1/placements', { actor: m.actors.otherRecruiter })).body.data).toEqual([]);
     expect((await h.request('GET', '/api/v1/placements', { actor: m.actors.foreignAdmin })).body.data).toEqual([]);
     expect((await h.request('GET', '/api/v1/placements?state=active', { actor: m.actors.companyAdmin })).body.data).toEqual([]);
-    expect((await h.request('GET', '/api/v1/placements?state=hired&state=active', { actor: m.actors.hiringManager })).body.data).toHaveLength(3);
+    expect(
+      (await h.request('GET', '/api/v1/placements?state=hired&state=active', { actor: m.actors.hiringManager })).body.data,
+    ).toHaveLength(3);
     expect((await h.request('GET', '/api/v1/placements?state=paid', { actor: m.actors.companyAdmin })).status).toBe(400);
   });
 
@@ -244,10 +315,17 @@ describe('GET /api/v1/placements', () => {
     const { body: held } = await listed('escrowStatus=held');
     const job = await h.db('jobs').where({ id: m.jobId }).first();
     const candidate = await h.db('candidates').where({ id: m.candidateId }).first();
-    expect(held.data).toEqual([expect.objectContaining({ id: created.id, jobTitle: job!.title, candidateName: candidate!.full_name, escrowStatus: 'held' })]);
+    expect(held.data).toEqual([
+      expect.objectContaining({ id: created.id, jobTitle: job!.title, candidateName: candidate!.full_name, escrowStatus: 'held' }),
+    ]);
     expect((await listed('escrowStatus=released')).body.data).toEqual([]);
     expect((await listed('escrowStatus=lost')).status).toBe(400);
-    expect(created).toMatchObject({ jobTitle: job!.title, candidateName: candidate!.full_name, escrowStatus: 'held', failurePending: false });
+    expect(created).toMatchObject({
+      jobTitle: job!.title,
+      candidateName: candidate!.full_name,
+      escrowStatus: 'held',
+      failurePending: false,
+    });
   });
 
   it('answers 404 for a placement the caller is not part of', async () => {
@@ -298,7 +376,8 @@ describe('placement commands', () => {
     expect(paid.payouts[0].splits.map((s: any) => s.amountCents)).toEqual([1_142_800, 857_200]);
 
     const edit = await h.request('PUT', `/api/v1/placements/${id}/collaborators`, {
-      actor: m.actors.companyAdmin, body: { collaborators: [{ recruiterId: m.recruiterId, role: 'closer' }] },
+      actor: m.actors.companyAdmin,
+      body: { collaborators: [{ recruiterId: m.recruiterId, role: 'closer' }] },
     });
     expect(edit.status).toBe(409);
     expect(edit.body.error.code).toBe('splits_locked');
@@ -307,14 +386,21 @@ describe('placement commands', () => {
   it('replaces the collaborators while the placement is hired', async () => {
     const m = await createMarketplace(h.db);
     const { body: created } = await hire(m);
-    const collaborators = [{ recruiterId: m.otherRecruiterId, role: 'closer', splitPercent: '75' }, { recruiterId: m.recruiterId, role: 'support', splitPercent: '25' }];
+    const collaborators = [
+      { recruiterId: m.otherRecruiterId, role: 'closer', splitPercent: '75' },
+      { recruiterId: m.recruiterId, role: 'support', splitPercent: '25' },
+    ];
     const path = `/api/v1/placements/${created.id}/collaborators`;
     expect((await h.request('PUT', path, { actor: m.actors.hiringManager, body: { collaborators } })).status).toBe(403);
-    expect((await h.request('PUT', path, { actor: m.actors.companyAdmin, body: { collaborators: [{ ...collaborators[0], splitPercent: 75 }] } })).status).toBe(422);
+    expect(
+      (await h.request('PUT', path, { actor: m.actors.companyAdmin, body: { collaborators: [{ ...collaborators[0], splitPercent: 75 }] } }))
+        .status,
+    ).toBe(422);
     const res = await h.request('PUT', path, { actor: m.actors.companyAdmin, body: { collaborators } });
     expect(res.status).toBe(200);
     expect(res.body.collaborators.map((c: any) => [c.recruiterId, c.role, c.splitBps])).toEqual([
-      [m.otherRecruiterId, 'closer', 7500], [m.recruiterId, 'support', 2500],
+      [m.otherRecruiterId, 'closer', 7500],
+      [m.recruiterId, 'support', 2500],
     ]);
   });
 
@@ -367,9 +453,19 @@ describe('OpenAPI', () => {
   it('documents the placement and payout routes from their schemas', async () => {
     const { body } = await h.request('GET', '/api/v1/openapi.json');
     const create = body.paths['/api/v1/placements'].post;
-    expect(create.requestBody.content['application/json'].schema.required).toEqual(['jobId', 'candidateId', 'feeCents', 'currency', 'startDate', 'collaborators']);
+    expect(create.requestBody.content['application/json'].schema.required).toEqual([
+      'jobId',
+      'candidateId',
+      'feeCents',
+      'currency',
+      'startDate',
+      'collaborators',
+    ]);
     expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '403', '404', '422']));
     expect(body.paths['/api/v1/placements/{id}/collaborators'].put).toBeDefined();
-    expect(body.paths['/api/v1/payouts/{id}/splits/{splitId}/cancel'].post.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'splitId']);
+    expect(body.paths['/api/v1/payouts/{id}/splits/{splitId}/cancel'].post.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'id',
+      'splitId',
+    ]);
   });
 });

@@ -36,8 +36,13 @@ describe('POST /api/v1/proposals', () => {
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/api/v1/proposals/${res.body.id}`);
     expect(res.body).toMatchObject({
-      candidateId: m.candidateId, jobId: m.jobId, companyId: m.companyId, recruiterId: m.recruiterId,
-      state: 'proposed', workflowId: `proposal-${res.body.id}`, applicationId: null,
+      candidateId: m.candidateId,
+      jobId: m.jobId,
+      companyId: m.companyId,
+      recruiterId: m.recruiterId,
+      state: 'proposed',
+      workflowId: `proposal-${res.body.id}`,
+      applicationId: null,
       history: [{ oldState: null, newState: 'proposed', actorRole: 'recruiter' }],
     });
     const deadline = new Date(res.body.decisionDeadline).getTime();
@@ -48,7 +53,8 @@ describe('POST /api/v1/proposals', () => {
     expect((await handle.query(proposalStateQuery)).state).toBe('proposed');
     const found = await eventually(async () => {
       const ids: string[] = [];
-      for await (const wf of h.temporal.workflow.list({ query: `ProposalState = "proposed" AND CompanyId = "${m.companyId}"` })) ids.push(wf.workflowId);
+      for await (const wf of h.temporal.workflow.list({ query: `ProposalState = "proposed" AND CompanyId = "${m.companyId}"` }))
+        ids.push(wf.workflowId);
       return ids.length === 1 ? ids : undefined;
     });
     expect(found).toEqual([res.body.workflowId]);
@@ -77,8 +83,9 @@ describe('POST /api/v1/proposals', () => {
     expect(await proposalRows(m)).toHaveLength(1);
     // The database backs it: a second accepted row for the pair is refused (a race past the API check fails in the activity, non-retryably).
     const row = await h.db('candidate_role_assignments').where({ id: first.id }).first();
-    await expect(h.db('candidate_role_assignments').insert({ ...row, id: randomUUID(), workflow_id: `proposal-${randomUUID()}` }))
-      .rejects.toMatchObject({ code: '23505', constraint: 'cra_one_live_per_candidate_job' });
+    await expect(
+      h.db('candidate_role_assignments').insert({ ...row, id: randomUUID(), workflow_id: `proposal-${randomUUID()}` }),
+    ).rejects.toMatchObject({ code: '23505', constraint: 'cra_one_live_per_candidate_job' });
   });
 
   it('lets exactly one of many concurrent identical proposals win', async () => {
@@ -150,7 +157,10 @@ describe('Idempotency-Key recovery', () => {
     const key = randomUUID();
     const first = await propose(m, {}, { 'Idempotency-Key': key });
     // The API died after the workflow started but before it stored the response.
-    await h.db('api_idempotency_keys').where({ key }).update({ status_code: null, response_body: null, created_at: h.db.raw("now() - interval '2 minutes'") });
+    await h
+      .db('api_idempotency_keys')
+      .where({ key })
+      .update({ status_code: null, response_body: null, created_at: h.db.raw("now() - interval '2 minutes'") });
     const retry = await propose(m, {}, { 'Idempotency-Key': key });
     expect(retry.status).toBe(201);
     expect(retry.body.id).toBe(first.body.id);
@@ -162,7 +172,11 @@ describe('Idempotency-Key recovery', () => {
     const key = randomUUID();
     const body = { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Ten years of distributed systems.' };
     await h.db('api_idempotency_keys').insert({
-      user_id: m.actors.recruiter.userId!, key, method: 'POST', path: '/api/v1/proposals', request_hash: hashRequest('POST', '/api/v1/proposals', body),
+      user_id: m.actors.recruiter.userId!,
+      key,
+      method: 'POST',
+      path: '/api/v1/proposals',
+      request_hash: hashRequest('POST', '/api/v1/proposals', body),
     });
     const res = await propose(m, {}, { 'Idempotency-Key': key });
     expect(res.status).toBe(409);
@@ -201,9 +215,17 @@ describe('Idempotency-Key recovery', () => {
       expect(res.body.error).toEqual({ code: expect.any(String), message: expect.any(String) });
     }
     // JSON is UTF-8 (a one-byte body in "UTF-16" decoded to nothing and was taken as {}), and shallow.
-    const reviewed = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, rawBody: '{', headers: { 'content-type': 'application/json; charset=utf-16' } });
+    const reviewed = await h.request('POST', '/api/v1/proposals', {
+      actor: m.actors.recruiter,
+      rawBody: '{',
+      headers: { 'content-type': 'application/json; charset=utf-16' },
+    });
     expect(reviewed.status).toBe(415);
-    const deep = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, rawBody: `${'['.repeat(40_000)}${']'.repeat(40_000)}`, headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() } });
+    const deep = await h.request('POST', '/api/v1/proposals', {
+      actor: m.actors.recruiter,
+      rawBody: `${'['.repeat(40_000)}${']'.repeat(40_000)}`,
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    });
     expect(deep.status).toBe(400);
     expect(deep.body.error.message).toMatch(/nested/);
     const codec = await h.request('GET', '/codec/decode');
@@ -226,7 +248,10 @@ describe('proposal commands', () => {
     expect(accepted.body.applicationId).toEqual(expect.any(String));
     expect(accepted.body.history.map((x: { newState: string }) => x.newState)).toEqual(['proposed', 'company_reviewing', 'accepted']);
 
-    const late = await h.request('POST', `/api/v1/proposals/${created.id}/decline`, { actor: m.actors.companyAdmin, body: { reason: 'changed mind' } });
+    const late = await h.request('POST', `/api/v1/proposals/${created.id}/decline`, {
+      actor: m.actors.companyAdmin,
+      body: { reason: 'changed mind' },
+    });
     expect(late.status).toBe(409);
     const again = await h.request('POST', `/api/v1/proposals/${created.id}/accept`, { actor: m.actors.companyAdmin, body: {} });
     expect(again.status).toBe(409);
@@ -242,7 +267,9 @@ describe('proposal commands', () => {
     const m = await createMarketplace(h.db);
     const { body: created } = await propose(m);
     expect((await h.request('GET', `/api/v1/proposals/${created.id}`, { actor: m.actors.otherRecruiter })).status).toBe(404);
-    expect((await h.request('POST', `/api/v1/proposals/${created.id}/accept`, { actor: m.actors.foreignAdmin, body: {} })).status).toBe(404);
+    expect((await h.request('POST', `/api/v1/proposals/${created.id}/accept`, { actor: m.actors.foreignAdmin, body: {} })).status).toBe(
+      404,
+    );
     const selfAccept = await h.request('POST', `/api/v1/proposals/${created.id}/accept`, { actor: m.actors.recruiter, body: {} });
     expect(selfAccept.status).toBe(403);
     const companyWithdraw = await h.request('POST', `/api/v1/proposals/${created.id}/withdraw`, { actor: m.actors.companyAdmin, body: {} });
@@ -255,10 +282,15 @@ describe('proposal commands', () => {
   it('lets the recruiter withdraw an open proposal, after which commands are refused', async () => {
     const m = await createMarketplace(h.db);
     const { body: created } = await propose(m);
-    const withdrawn = await h.request('POST', `/api/v1/proposals/${created.id}/withdraw`, { actor: m.actors.recruiter, body: { reason: 'Candidate accepted another offer' } });
+    const withdrawn = await h.request('POST', `/api/v1/proposals/${created.id}/withdraw`, {
+      actor: m.actors.recruiter,
+      body: { reason: 'Candidate accepted another offer' },
+    });
     expect(withdrawn.status).toBe(200);
     expect(withdrawn.body).toMatchObject({ state: 'withdrawn', decisionReason: 'Candidate accepted another offer' });
-    expect((await h.request('POST', `/api/v1/proposals/${created.id}/accept`, { actor: m.actors.companyAdmin, body: {} })).status).toBe(409);
+    expect((await h.request('POST', `/api/v1/proposals/${created.id}/accept`, { actor: m.actors.companyAdmin, body: {} })).status).toBe(
+      409,
+    );
     // The candidate can be proposed again once nothing is open.
     expect((await propose(m)).status).toBe(201);
   });
@@ -270,7 +302,8 @@ describe('GET /api/v1/proposals', () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await propose(m, { candidateId: await createCandidate(h.db) })).body.id);
     const other = await h.request('POST', '/api/v1/proposals', {
-      actor: m.actors.otherRecruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Other recruiter' },
+      actor: m.actors.otherRecruiter,
+      body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Other recruiter' },
     });
     expect(other.status).toBe(201);
 

@@ -16,9 +16,16 @@ describe('the API process on SIGTERM', () => {
       stdio: 'ignore',
       env: {
         ...process.env,
-        DATABASE_URL: databaseUrl(), TEMPORAL_ADDRESS: temporalAddress(), API_PORT: String(port), API_DRAIN_DELAY: String(DRAIN_SECONDS),
-        JWT_SECRET: 'shutdown-test-secret-at-least-32-characters', STRIPE_SECRET_KEY: 'sk_test_shutdown', RESEND_API_KEY: 're_test_shutdown',
-        LOG_LEVEL: 'silent', OTEL_TRACES_EXPORTER: '', OTEL_EXPORTER_OTLP_ENDPOINT: '',
+        DATABASE_URL: databaseUrl(),
+        TEMPORAL_ADDRESS: temporalAddress(),
+        API_PORT: String(port),
+        API_DRAIN_DELAY: String(DRAIN_SECONDS),
+        JWT_SECRET: 'shutdown-test-secret-at-least-32-characters',
+        STRIPE_SECRET_KEY: 'sk_test_shutdown',
+        RESEND_API_KEY: 're_test_shutdown',
+        LOG_LEVEL: 'silent',
+        OTEL_TRACES_EXPORTER: '',
+        OTEL_EXPORTER_OTLP_ENDPOINT: '',
       },
     });
     const exit = exited(api);
@@ -27,10 +34,14 @@ describe('the API process on SIGTERM', () => {
       await eventually(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200, 30_000);
       api.kill('SIGTERM');
       const signalledAt = Date.now();
-      const health = await eventually(async () => {
-        const res = await fetch(`${url}/healthz`);
-        return res.status === 503 ? res : undefined;
-      }, 5_000, 50);
+      const health = await eventually(
+        async () => {
+          const res = await fetch(`${url}/healthz`);
+          return res.status === 503 ? res : undefined;
+        },
+        5_000,
+        50,
+      );
       expect(await health!.json()).toEqual({ status: 'draining' });
       // The load balancer needs time to notice: until the drain is over, requests are still answered.
       expect((await fetch(`${url}/api/v1/openapi.json`)).status).toBe(200);

@@ -21,7 +21,11 @@ const verify = (token: string) => h.request('POST', '/api/v1/auth/verify', { bod
 const me = (s: BrowserSession) => h.request('GET', '/api/v1/me', { headers: { cookie: s.cookie } });
 const write = (s: BrowserSession, headers: Record<string, string> = { 'x-csrf-token': s.csrf }) =>
   h.request('POST', '/api/v1/me/api-keys', { body: { name: 'from the browser' }, headers: { cookie: s.cookie, ...headers } });
-const sessionRow = async (s: BrowserSession) => (await h.db('sessions').where({ id: sha256(s.cookie.match(/splits_session=([^;]+)/)![1]!) }).first())!;
+const sessionRow = async (s: BrowserSession) =>
+  (await h
+    .db('sessions')
+    .where({ id: sha256(s.cookie.match(/splits_session=([^;]+)/)![1]!) })
+    .first())!;
 
 describe('magic links', () => {
   it('answers the same 202 whether or not the address has an account, and e-mails only real users a single-use link', async () => {
@@ -34,7 +38,10 @@ describe('magic links', () => {
     const token = await linkTokenFor(h, m.emails.companyAdmin);
     expect(h.resend.emails().length).toBe(before + 1);
     // Stored hashed, with the requesting IP; never the token itself.
-    const row = (await h.db('magic_links').where({ token_hash: sha256(token) }).first())!;
+    const row = (await h
+      .db('magic_links')
+      .where({ token_hash: sha256(token) })
+      .first())!;
     expect(row).toMatchObject({ user_id: m.actors.companyAdmin.userId, used_at: null });
     expect(JSON.stringify(await h.db('magic_links').where({ user_id: m.actors.companyAdmin.userId! }))).not.toContain(token);
 
@@ -57,7 +64,10 @@ describe('magic links', () => {
     const asked = new Date();
     await askLink(m.emails.hiringManager);
     const token = await linkTokenFor(h, m.emails.hiringManager, asked);
-    await h.db('magic_links').where({ token_hash: sha256(token) }).update({ expires_at: new Date(Date.now() - 1000) });
+    await h
+      .db('magic_links')
+      .where({ token_hash: sha256(token) })
+      .update({ expires_at: new Date(Date.now() - 1000) });
     expect((await verify(token)).body.error.code).toBe('invalid_link');
   });
 
@@ -74,7 +84,10 @@ describe('magic links', () => {
     for (let i = 0; i < 5; i += 1) expect((await askLink(`ip-${i}-${Date.now()}@nowhere.test`, ip)).status).toBe(202);
     expect((await askLink(`ip-last-${Date.now()}@nowhere.test`, ip)).status).toBe(429);
     // The window slides: once the oldest request is out of it, the address may ask again.
-    await h.db('sign_in_requests').where({ ip }).update({ created_at: new Date(Date.now() - 16 * 60_000) });
+    await h
+      .db('sign_in_requests')
+      .where({ ip })
+      .update({ created_at: new Date(Date.now() - 16 * 60_000) });
     expect((await askLink(`ip-after-${Date.now()}@nowhere.test`, ip)).status).toBe(202);
   });
 
@@ -90,15 +103,24 @@ describe('sessions', () => {
   it('end at their absolute expiry and after the idle timeout; activity keeps them alive', async () => {
     const m = await createMarketplace(h.db);
     const expired = await signInByEmail(h, m.emails.companyAdmin);
-    await h.db('sessions').where({ id: (await sessionRow(expired)).id }).update({ expires_at: new Date(Date.now() - 1000) });
+    await h
+      .db('sessions')
+      .where({ id: (await sessionRow(expired)).id })
+      .update({ expires_at: new Date(Date.now() - 1000) });
     expect((await me(expired)).status).toBe(401);
 
     const idle = await signInByEmail(h, m.emails.companyAdmin);
-    await h.db('sessions').where({ id: (await sessionRow(idle)).id }).update({ last_seen_at: new Date(Date.now() - 12 * 3600_000 - 1000) });
+    await h
+      .db('sessions')
+      .where({ id: (await sessionRow(idle)).id })
+      .update({ last_seen_at: new Date(Date.now() - 12 * 3600_000 - 1000) });
     expect((await me(idle)).status).toBe(401);
 
     const active = await signInByEmail(h, m.emails.companyAdmin);
-    await h.db('sessions').where({ id: (await sessionRow(active)).id }).update({ last_seen_at: new Date(Date.now() - 11 * 3600_000) });
+    await h
+      .db('sessions')
+      .where({ id: (await sessionRow(active)).id })
+      .update({ last_seen_at: new Date(Date.now() - 11 * 3600_000) });
     expect((await me(active)).status).toBe(200);
     expect((await sessionRow(active)).last_seen_at.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -115,13 +137,15 @@ describe('sessions', () => {
     expect((await me(b)).status).toBe(200);
 
     const key = (await write(b)).body.key as string;
-    expect((await h.request('POST', '/api/v1/auth/sign-out-everywhere', { headers: { cookie: b.cookie, 'x-csrf-token': b.csrf } })).status).toBe(204);
+    expect(
+      (await h.request('POST', '/api/v1/auth/sign-out-everywhere', { headers: { cookie: b.cookie, 'x-csrf-token': b.csrf } })).status,
+    ).toBe(204);
     expect((await me(b)).status).toBe(401);
     expect((await me(c)).status).toBe(401);
     expect((await h.request('GET', '/api/v1/me', { token: key })).status).toBe(200);
   });
 
-  it('a deactivated user\'s sessions and API keys stop working at once, and no new link is honoured', async () => {
+  it("a deactivated user's sessions and API keys stop working at once, and no new link is honoured", async () => {
     const mk = await createMarketplace(h.db);
     const session = await signInByEmail(h, mk.emails.recruiter);
     const key = (await write(session)).body.key as string;
@@ -169,7 +193,7 @@ describe('CSRF protection of cookie-authenticated writes', () => {
   });
 });
 
-describe('the platform admin\'s operator cookie under a browser session', () => {
+describe("the platform admin's operator cookie under a browser session", () => {
   it('is a JWT minted for the admin (the session cookie itself is never handed to /codec)', async () => {
     const email = (await h.db('users').where({ id: m.actors.platformAdmin.userId! }).first())!.email as string;
     const s = await signInByEmail(h, email);

@@ -19,7 +19,13 @@ import { proposalInput } from '../../testkit/harness/proposal-harness.js';
 const BOUND_MS = 1_500;
 /** Task queues no worker polls: every workflow there is a workflow that does not answer. */
 const deadQueue = () => `nobody-polls-${randomUUID()}`;
-const taskQueues: TaskQueues = { proposals: deadQueue(), placements: deadQueue(), ownership: deadQueue(), automation: deadQueue(), atsSync: deadQueue() };
+const taskQueues: TaskQueues = {
+  proposals: deadQueue(),
+  placements: deadQueue(),
+  ownership: deadQueue(),
+  automation: deadQueue(),
+  atsSync: deadQueue(),
+};
 
 let db: Db;
 let connection: Connection;
@@ -31,7 +37,10 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: temporalAddress() });
   temporal = new Client({ connection });
   const app = createApp({
-    temporal, db, taskQueues, logger: createLogger('api-test', 'silent'),
+    temporal,
+    db,
+    taskQueues,
+    logger: createLogger('api-test', 'silent'),
     config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, WORKFLOW_UPDATE_TIMEOUT_MS: BOUND_MS },
   });
   server = await new Promise((resolve) => {
@@ -45,12 +54,22 @@ afterAll(async () => {
 });
 
 async function post(path: string, actor: Actor, body: unknown) {
-  const token = await signToken({ sub: actor.userId!, role: actor.role as 'recruiter', companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null }, JWT);
+  const token = await signToken(
+    { sub: actor.userId!, role: actor.role as 'recruiter', companyId: actor.companyId ?? null, recruiterId: actor.recruiterId ?? null },
+    JWT,
+  );
   const started = Date.now();
   const res = await fetch(`${baseUrl}${path}`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000),
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
   });
-  return { status: res.status, body: await res.json() as { error: { code: string; message: string; details: { workflowId: string } } }, ms: Date.now() - started };
+  return {
+    status: res.status,
+    body: (await res.json()) as { error: { code: string; message: string; details: { workflowId: string } } },
+    ms: Date.now() - started,
+  };
 }
 
 describe('a workflow that does not answer an update', () => {
@@ -64,12 +83,16 @@ describe('a workflow that does not answer an update', () => {
     await temporal.workflow.getHandle(res.body.error.details.workflowId).terminate('test over');
   });
 
-  it('answers a decline with 504 workflow_timeout when the proposal\'s worker is down', async () => {
+  it("answers a decline with 504 workflow_timeout when the proposal's worker is down", async () => {
     const m = await createMarketplace(db);
     const input = proposalInput(m);
     const workflowId = workflowIds.proposal(input.proposalId);
     await createProposalDbActivities({ db }).createProposal({ ...input, workflowId, createdAt: new Date().toISOString() });
-    const handle = await temporal.workflow.start<ProposalWorkflow>(WORKFLOW_TYPES.proposal, { workflowId, taskQueue: taskQueues.proposals, args: [input] });
+    const handle = await temporal.workflow.start<ProposalWorkflow>(WORKFLOW_TYPES.proposal, {
+      workflowId,
+      taskQueue: taskQueues.proposals,
+      args: [input],
+    });
     const res = await post(`/api/v1/proposals/${input.proposalId}/decline`, m.actors.companyAdmin, { reason: 'Not now' });
     expect(res.status).toBe(504);
     expect(res.body.error).toMatchObject({ code: 'workflow_timeout', details: { workflowId } });

@@ -28,7 +28,8 @@ beforeAll(async () => {
     select c.relname as "table", k.conname as name, pg_get_constraintdef(k.oid) as def
       from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
      where k.contype = 'c' and n.nspname = 'public'`);
-  for (const { table, name, def } of rows as { table: string; name: string; def: string }[]) checks.set(table, [...(checks.get(table) ?? []), { name, def }]);
+  for (const { table, name, def } of rows as { table: string; name: string; def: string }[])
+    checks.set(table, [...(checks.get(table) ?? []), { name, def }]);
 });
 afterAll(async () => {
   await db?.destroy();
@@ -38,7 +39,10 @@ afterAll(async () => {
 /** The values the check constraint on `table` (or the one named `constraint`) allows in `column` (`column in (…)`), sorted. */
 function allowed(table: string, column: string, constraint?: string): string[] {
   const pattern = new RegExp(`(?<![\\w.])\\(?${column}\\)?(?:::text)? = ANY \\(\\(?ARRAY\\[([^\\]]*)\\]`);
-  const found = (checks.get(table) ?? []).filter((c) => !constraint || c.name === constraint).map((c) => pattern.exec(c.def)).filter((m) => m !== null);
+  const found = (checks.get(table) ?? [])
+    .filter((c) => !constraint || c.name === constraint)
+    .map((c) => pattern.exec(c.def))
+    .filter((m) => m !== null);
   expect(found, `one check constraint on ${table}.${column} lists its values`).toHaveLength(1);
   return [...found[0]![1]!.matchAll(/'([^']*)'/g)].map((m) => m[1]!).sort();
 }

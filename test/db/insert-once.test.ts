@@ -6,7 +6,13 @@ import { testDb } from '../support/context.js';
 const db = testDb();
 afterAll(() => db.destroy());
 
-const event = (key: string, type = 'test.once') => ({ type, actor_role: 'system', occurred_at: new Date(), event_key: key, details: JSON.stringify({ by: type }) });
+const event = (key: string, type = 'test.once') => ({
+  type,
+  actor_role: 'system',
+  occurred_at: new Date(),
+  event_key: key,
+  details: JSON.stringify({ by: type }),
+});
 
 describe('insertOnce', () => {
   it('writes a row once by its key: the second call gets the first row back, not its own', async () => {

@@ -30,7 +30,9 @@ describe('migrations', () => {
       const applied = await migrateLatest(db);
       expect(applied.length).toBeGreaterThanOrEqual(4);
       await db.migrate.rollback(undefined, true);
-      const left = await db.raw(`select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name not like 'knex_%'`);
+      const left = await db.raw(
+        `select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name not like 'knex_%'`,
+      );
       expect(left.rows[0].n).toBe(0);
       expect(await migrateLatest(db)).toEqual(applied);
     } finally {
@@ -44,27 +46,56 @@ describe('migrations', () => {
       await db.migrate.down({ name: MIGRATION });
       const [company] = (await db('companies').insert({ name: 'Acme' }).returning('id')) as [{ id: string }];
       const [job] = await db('jobs').insert({ company_id: company!.id, title: 'Engineer' }).returning('id');
-      const candidates = await db('candidates').insert([{ full_name: 'A' }, { full_name: 'B' }, { full_name: 'C' }]).returning('id');
-      const rows = [['Recruiter Screen', 'active'], ['Onsite', 'rejected'], ['screening', 'active']] as const;
-      await db('applications').insert(rows.map(([stage, status], i) => ({ candidate_id: candidates[i]!.id, job_id: job!.id, stage, status })));
-      const stages = async () => (await db('applications').orderBy('candidate_id').select('candidate_id', 'stage', 'stage_label'))
-        .map((a) => [candidates.findIndex((c: { id: string }) => c.id === a.candidate_id), a.stage, a.stage_label ?? null]).sort();
+      const candidates = await db('candidates')
+        .insert([{ full_name: 'A' }, { full_name: 'B' }, { full_name: 'C' }])
+        .returning('id');
+      const rows = [
+        ['Recruiter Screen', 'active'],
+        ['Onsite', 'rejected'],
+        ['screening', 'active'],
+      ] as const;
+      await db('applications').insert(
+        rows.map(([stage, status], i) => ({ candidate_id: candidates[i]!.id, job_id: job!.id, stage, status })),
+      );
+      const stages = async () =>
+        (await db('applications').orderBy('candidate_id').select('candidate_id', 'stage', 'stage_label'))
+          .map((a) => [candidates.findIndex((c: { id: string }) => c.id === a.candidate_id), a.stage, a.stage_label ?? null])
+          .sort();
       await db.migrate.up({ name: MIGRATION });
-      expect(await stages()).toEqual([[0, 'screening', 'Recruiter Screen'], [1, 'rejected', 'Onsite'], [2, 'screening', null]]);
+      expect(await stages()).toEqual([
+        [0, 'screening', 'Recruiter Screen'],
+        [1, 'rejected', 'Onsite'],
+        [2, 'screening', null],
+      ]);
       await db.migrate.down({ name: MIGRATION });
       expect((await db('applications').select('stage')).map((a) => a.stage).sort()).toEqual(['Onsite', 'Recruiter Screen', 'screening']);
     });
   });
   it('011 adds the sign-in tables and users.deactivated_at, refuses a second session or key with the same hash, and its down removes them all', async () => {
     await scratch('sign_in', async (db) => {
-      const [user] = (await db('users').insert({ email: 'a@b.test', name: 'A', role: 'platform_admin' }).returning('id')) as [{ id: string }];
+      const [user] = (await db('users').insert({ email: 'a@b.test', name: 'A', role: 'platform_admin' }).returning('id')) as [
+        { id: string },
+      ];
       await db('sessions').insert({ id: 'h1', user_id: user.id, csrf_hash: 'c', expires_at: new Date(Date.now() + 1000) });
-      await expect(db('sessions').insert({ id: 'h1', user_id: user.id, csrf_hash: 'd', expires_at: new Date() })).rejects.toThrow(/duplicate key/);
+      await expect(db('sessions').insert({ id: 'h1', user_id: user.id, csrf_hash: 'd', expires_at: new Date() })).rejects.toThrow(
+        /duplicate key/,
+      );
       await db('api_keys').insert({ user_id: user.id, name: 'k', prefix: 'spk_x', key_hash: 'k1' });
-      await expect(db('api_keys').insert({ user_id: user.id, name: 'k2', prefix: 'spk_y', key_hash: 'k1' })).rejects.toThrow(/duplicate key/);
-      await expect(db('api_keys').insert({ user_id: user.id, name: '', prefix: 'spk_z', key_hash: 'k3' })).rejects.toThrow(/api_keys_name_length/);
-      const tables = async () => (await db('information_schema.tables').where({ table_schema: 'public' })
-        .whereIn('table_name', ['magic_links', 'sessions', 'api_keys', 'sign_in_requests']).select('table_name')).map((t) => t.table_name).sort();
+      await expect(db('api_keys').insert({ user_id: user.id, name: 'k2', prefix: 'spk_y', key_hash: 'k1' })).rejects.toThrow(
+        /duplicate key/,
+      );
+      await expect(db('api_keys').insert({ user_id: user.id, name: '', prefix: 'spk_z', key_hash: 'k3' })).rejects.toThrow(
+        /api_keys_name_length/,
+      );
+      const tables = async () =>
+        (
+          await db('information_schema.tables')
+            .where({ table_schema: 'public' })
+            .whereIn('table_name', ['magic_links', 'sessions', 'api_keys', 'sign_in_requests'])
+            .select('table_name')
+        )
+          .map((t) => t.table_name)
+          .sort();
       expect(await tables()).toEqual(['api_keys', 'magic_links', 'sessions', 'sign_in_requests']);
       await db.migrate.down({ name: '011_sign_in' });
       expect(await tables()).toEqual([]);
@@ -77,7 +108,12 @@ describe('migrations', () => {
       const MIGRATION = '012_jobs_posting';
       await db.migrate.down({ name: MIGRATION });
       const [company] = (await db('companies').insert({ name: 'Acme' }).returning('id')) as [{ id: string }];
-      const [open, closed] = (await db('jobs').insert([{ company_id: company.id, title: 'Open' }, { company_id: company.id, title: 'Closed', status: 'closed' }]).returning('id')) as [{ id: string }, { id: string }];
+      const [open, closed] = (await db('jobs')
+        .insert([
+          { company_id: company.id, title: 'Open' },
+          { company_id: company.id, title: 'Closed', status: 'closed' },
+        ])
+        .returning('id')) as [{ id: string }, { id: string }];
       await db.migrate.up({ name: MIGRATION });
       const rows = await db('jobs').orderBy('title', 'desc').select('id', 'status', 'shared_with_marketplace', 'fee_percent_bps');
       expect(rows).toEqual([
@@ -87,8 +123,12 @@ describe('migrations', () => {
       await db('jobs').where({ id: open.id }).update({ status: 'paused', description: 'Rust and Postgres' });
       // The generated search vector follows the row; both fee forms at once are refused.
       expect(await db('jobs').whereRaw(`search @@ websearch_to_tsquery('english', 'postgres')`).pluck('id')).toEqual([open.id]);
-      await expect(db('jobs').where({ id: open.id }).update({ fee_percent_bps: 2000, fee_fixed_cents: 100, fee_currency: 'USD' })).rejects.toThrow(/jobs_fee_terms/);
-      await expect(db('jobs').where({ id: open.id }).update({ salary_min_cents: 10, salary_max_cents: 5, salary_currency: 'USD' })).rejects.toThrow(/jobs_salary_range/);
+      await expect(
+        db('jobs').where({ id: open.id }).update({ fee_percent_bps: 2000, fee_fixed_cents: 100, fee_currency: 'USD' }),
+      ).rejects.toThrow(/jobs_fee_terms/);
+      await expect(
+        db('jobs').where({ id: open.id }).update({ salary_min_cents: 10, salary_max_cents: 5, salary_currency: 'USD' }),
+      ).rejects.toThrow(/jobs_salary_range/);
       await db.migrate.down({ name: MIGRATION });
       expect((await db('jobs').orderBy('title', 'desc').select('status')).map((j) => j.status)).toEqual(['closed', 'closed']);
       await expect(db('jobs').insert({ company_id: company.id, title: 'Paused', status: 'paused' })).rejects.toThrow(/jobs_status_valid/);
@@ -100,10 +140,14 @@ describe('migrations', () => {
       const MIGRATION = '013_candidate_profiles';
       await db.migrate.down({ name: MIGRATION });
       // A synced name longer than the hand-entered limit, and an e-mail as an ATS might send it.
-      const [synced] = (await db('candidates').insert({ full_name: 'N'.repeat(300), email: '  Ada@Example.COM ' }).returning('id')) as [{ id: string }];
+      const [synced] = (await db('candidates')
+        .insert({ full_name: 'N'.repeat(300), email: '  Ada@Example.COM ' })
+        .returning('id')) as [{ id: string }];
       const [plain] = (await db('candidates').insert({ full_name: 'Grace', email: null }).returning('id')) as [{ id: string }];
       await db.migrate.up({ name: MIGRATION });
-      const rows = await db('candidates').orderBy('full_name').select('id', 'email_normalized', 'skills', 'erased_at', 'created_by_recruiter_id');
+      const rows = await db('candidates')
+        .orderBy('full_name')
+        .select('id', 'email_normalized', 'skills', 'erased_at', 'created_by_recruiter_id');
       expect(rows).toEqual([
         { id: plain.id, email_normalized: null, skills: [], erased_at: null, created_by_recruiter_id: null },
         { id: synced.id, email_normalized: 'ada@example.com', skills: [], erased_at: null, created_by_recruiter_id: null },
@@ -111,13 +155,16 @@ describe('migrations', () => {
       const found = await db.raw(`select id from candidates where search_vector @@ to_tsquery('simple', 'ada:*')`);
       expect(found.rows.map((r: { id: string }) => r.id)).toEqual([synced.id]);
       // A recruiter-added name over the limit is refused by the database too.
-      const [user] = (await db('users').insert({ email: 'r@example.com', name: 'R', role: 'recruiter' }).returning('id')) as [{ id: string }];
+      const [user] = (await db('users').insert({ email: 'r@example.com', name: 'R', role: 'recruiter' }).returning('id')) as [
+        { id: string },
+      ];
       const [recruiter] = (await db('recruiters').insert({ user_id: user.id, display_name: 'R' }).returning('id')) as [{ id: string }];
-      await expect(db('candidates').insert({ full_name: 'x'.repeat(201), created_by_recruiter_id: recruiter.id })).rejects.toThrow(/candidates_name_length/);
+      await expect(db('candidates').insert({ full_name: 'x'.repeat(201), created_by_recruiter_id: recruiter.id })).rejects.toThrow(
+        /candidates_name_length/,
+      );
       await db.migrate.down({ name: MIGRATION });
       expect((await db('candidates').orderBy('id').select('id', 'full_name', 'email')).length).toBe(2);
       expect(await db.schema.hasTable('candidate_files')).toBe(false);
     });
   });
 });
-

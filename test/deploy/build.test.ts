@@ -16,22 +16,41 @@ const run = promisify(execFile);
 const out = mkdtempSync(path.join(DATA_DIR, 'build-test-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-const ENTRY_POINTS = ['api/server.js', 'db/migrate.js', 'workers/proposals.js', 'workers/placements.js', 'workers/ownership.js', 'workers/automation.js', 'workers/ats-sync.js'];
+const ENTRY_POINTS = [
+  'api/server.js',
+  'db/migrate.js',
+  'workers/proposals.js',
+  'workers/placements.js',
+  'workers/ownership.js',
+  'workers/automation.js',
+  'workers/ats-sync.js',
+];
 
 describe('the image build', () => {
   it('compiles the app to JavaScript whose ESM imports all resolve, without tsx', async () => {
     const dist = path.join(out, 'dist');
-    await run(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dist], { cwd: PROJECT_ROOT });
+    await run(
+      process.execPath,
+      [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dist],
+      { cwd: PROJECT_ROOT },
+    );
     // Laid out as the runtime stage copies it: the compiled tree plus the one CommonJS file tsc does not emit.
     for (const entry of ENTRY_POINTS) expect(existsSync(path.join(dist, entry)), entry).toBe(true);
-    expect(existsSync(path.join(dist, 'test')) || existsSync(path.join(dist, 'testkit')) || existsSync(path.join(dist, 'bench')) || existsSync(path.join(dist, 'scripts'))).toBe(false);
+    expect(
+      existsSync(path.join(dist, 'test')) ||
+        existsSync(path.join(dist, 'testkit')) ||
+        existsSync(path.join(dist, 'bench')) ||
+        existsSync(path.join(dist, 'scripts')),
+    ).toBe(false);
     const dockerfile = readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('COPY lib/failure-converter.cjs ./lib/');
     const imports = ENTRY_POINTS.map((e) => `await import(${JSON.stringify(path.join(dist, e))});`).join('\n');
     await run(process.execPath, ['--input-type=module', '-e', imports], { cwd: out, env: { PATH: process.env.PATH ?? '' } });
     // The compiled gate runs as the migrate Job and service run it, and refuses an empty configuration.
-    const failed = await run(process.execPath, [path.join(dist, 'db/migrate.js'), '--check-config'], { cwd: out, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' } })
-      .catch((err: { code: number; stderr: string }) => err);
+    const failed = await run(process.execPath, [path.join(dist, 'db/migrate.js'), '--check-config'], {
+      cwd: out,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
+    }).catch((err: { code: number; stderr: string }) => err);
     expect('code' in failed && failed.code).toBe(1);
     expect((failed as { stderr: string }).stderr).toMatch(/^Invalid configuration:\n {2}DATABASE_URL: not set/);
   }, 240_000);

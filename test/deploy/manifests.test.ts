@@ -57,13 +57,19 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** YAML documents as objects, through the tools' own Python (PyYAML comes with checkov). */
 async function parseYaml(file: string): Promise<Resource[]> {
-  const { stdout } = await run(deployTool('python'), ['-c', 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d]))', file]);
+  const { stdout } = await run(deployTool('python'), [
+    '-c',
+    'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d]))',
+    file,
+  ]);
   return JSON.parse(stdout) as Resource[];
 }
 
 beforeAll(async () => {
   for (const overlay of OVERLAYS) {
-    const { stdout } = await run(deployTool('kubectl'), ['kustomize', path.join(PROJECT_ROOT, 'deploy/k8s/overlays', overlay)], { maxBuffer: 16 << 20 });
+    const { stdout } = await run(deployTool('kubectl'), ['kustomize', path.join(PROJECT_ROOT, 'deploy/k8s/overlays', overlay)], {
+      maxBuffer: 16 << 20,
+    });
     renderedFiles[overlay] = path.join(tmp, `${overlay}.yaml`);
     writeFileSync(renderedFiles[overlay], stdout);
     rendered[overlay] = await parseYaml(renderedFiles[overlay]);
@@ -91,7 +97,9 @@ describe('the Kubernetes manifests', () => {
     expect(passed.length).toBe(rendered[overlay]!.length);
     // Referenced, never inlined: no Secret object, no secret value in the manifests.
     expect(rendered[overlay]!.filter((r) => r.kind === 'Secret')).toEqual([]);
-    expect(new Set(rendered[overlay]!.map((r) => r.metadata.namespace ?? (r.kind === 'Namespace' ? r.metadata.name : undefined)))).toEqual(new Set(['splits']));
+    expect(new Set(rendered[overlay]!.map((r) => r.metadata.namespace ?? (r.kind === 'Namespace' ? r.metadata.name : undefined)))).toEqual(
+      new Set(['splits']),
+    );
   });
 
   it.each(OVERLAYS)('%s: gives each process the settings it requires, its secrets by reference from the Secret', (overlay) => {
@@ -100,46 +108,51 @@ describe('the Kubernetes manifests', () => {
       const [container] = find(overlay, kind, name).spec!.template!.spec.containers;
       const env = new Map((container!.env ?? []).map((e) => [e.name, e]));
       expect(container!.envFrom?.[0]?.configMapRef?.name).toBe(config.metadata.name);
-      const required = process === 'migrate'
-        ? PROCESS_NAMES.flatMap((p) => [...PROCESS_REQUIREMENTS[p].always, ...PROCESS_REQUIREMENTS[p].production])
-        : [...PROCESS_REQUIREMENTS[process].always, ...PROCESS_REQUIREMENTS[process].production];
+      const required =
+        process === 'migrate'
+          ? PROCESS_NAMES.flatMap((p) => [...PROCESS_REQUIREMENTS[p].always, ...PROCESS_REQUIREMENTS[p].production])
+          : [...PROCESS_REQUIREMENTS[process].always, ...PROCESS_REQUIREMENTS[process].production];
       for (const setting of ['DATABASE_URL', ...required]) {
         expect(env.get(setting)?.valueFrom?.secretKeyRef, `${name} ${setting}`).toEqual({ name: 'splits-app', key: setting });
       }
       // Secrets only by reference, and Stripe only where it is used.
-      for (const e of env.values()) if (/KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL/.test(e.name)) expect(e.value, `${name} ${e.name}`).toBeUndefined();
+      for (const e of env.values())
+        if (/KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL/.test(e.name)) expect(e.value, `${name} ${e.name}`).toBeUndefined();
       expect(env.has('STRIPE_SECRET_KEY'), name).toBe(['worker-placements', 'migrate'].includes(process));
       expect(config.data!.NODE_ENV).toBe('production');
     }
     expect(find(overlay, 'Job', 'splits-migrate').spec!.template!.spec.containers[0]!.args).toEqual(['db/migrate.js', '--check-config']);
   });
 
-  it.each(OVERLAYS)('%s: runs one probed, autoscaled, disruption-budgeted worker Deployment per task queue that outlives its shutdown grace', (overlay) => {
-    for (const queue of workers) {
-      const name = `splits-worker-${queue}`;
-      const deployment = find(overlay, 'Deployment', name);
-      const pod = deployment.spec!.template!;
-      const [container] = pod.spec.containers;
-      expect(container!.args).toEqual([`workers/${queue}.js`]);
-      const env = Object.fromEntries((container!.env ?? []).map((e) => [e.name, e.value]));
-      expect(pod.spec.terminationGracePeriodSeconds!, name).toBeGreaterThan(seconds(env.WORKER_SHUTDOWN_GRACE!) + 30);
-      expect(container!.readinessProbe?.httpGet?.path).toBe('/healthz');
-      expect(container!.livenessProbe?.httpGet?.path).toBe('/livez');
-      expect(env.WORKER_HEALTH_PORT).toBeDefined();
-      // The V8 heap (which sizes the sticky cache) fits in the memory limit with room for the Rust core.
-      const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS!)![1]);
-      expect(heapMiB * 2, name).toBeLessThanOrEqual(Number(/^(\d+)Gi$/.exec(container!.resources!.limits!.memory!)![1]) * 1024);
-      // Each selector picks this queue's pods only.
-      const labels = pod.metadata!.labels!;
-      expect(labels['app.kubernetes.io/component']).toBe(`worker-${queue}`);
-      expect(deployment.spec!.selector!.matchLabels).toMatchObject({ 'app.kubernetes.io/component': `worker-${queue}` });
-      expect(find(overlay, 'PodDisruptionBudget', name).spec!.selector!.matchLabels).toEqual(deployment.spec!.selector!.matchLabels);
-      expect(find(overlay, 'NetworkPolicy', name).spec!.podSelector!.matchLabels).toEqual(deployment.spec!.selector!.matchLabels);
-      const hpa = find(overlay, 'HorizontalPodAutoscaler', name);
-      expect(hpa.spec!.scaleTargetRef).toMatchObject({ kind: 'Deployment', name });
-      expect(hpa.spec!.metrics!.map((m) => m.resource?.name)).toEqual(['cpu']);
-    }
-  });
+  it.each(OVERLAYS)(
+    '%s: runs one probed, autoscaled, disruption-budgeted worker Deployment per task queue that outlives its shutdown grace',
+    (overlay) => {
+      for (const queue of workers) {
+        const name = `splits-worker-${queue}`;
+        const deployment = find(overlay, 'Deployment', name);
+        const pod = deployment.spec!.template!;
+        const [container] = pod.spec.containers;
+        expect(container!.args).toEqual([`workers/${queue}.js`]);
+        const env = Object.fromEntries((container!.env ?? []).map((e) => [e.name, e.value]));
+        expect(pod.spec.terminationGracePeriodSeconds!, name).toBeGreaterThan(seconds(env.WORKER_SHUTDOWN_GRACE!) + 30);
+        expect(container!.readinessProbe?.httpGet?.path).toBe('/healthz');
+        expect(container!.livenessProbe?.httpGet?.path).toBe('/livez');
+        expect(env.WORKER_HEALTH_PORT).toBeDefined();
+        // The V8 heap (which sizes the sticky cache) fits in the memory limit with room for the Rust core.
+        const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS!)![1]);
+        expect(heapMiB * 2, name).toBeLessThanOrEqual(Number(/^(\d+)Gi$/.exec(container!.resources!.limits!.memory!)![1]) * 1024);
+        // Each selector picks this queue's pods only.
+        const labels = pod.metadata!.labels!;
+        expect(labels['app.kubernetes.io/component']).toBe(`worker-${queue}`);
+        expect(deployment.spec!.selector!.matchLabels).toMatchObject({ 'app.kubernetes.io/component': `worker-${queue}` });
+        expect(find(overlay, 'PodDisruptionBudget', name).spec!.selector!.matchLabels).toEqual(deployment.spec!.selector!.matchLabels);
+        expect(find(overlay, 'NetworkPolicy', name).spec!.podSelector!.matchLabels).toEqual(deployment.spec!.selector!.matchLabels);
+        const hpa = find(overlay, 'HorizontalPodAutoscaler', name);
+        expect(hpa.spec!.scaleTargetRef).toMatchObject({ kind: 'Deployment', name });
+        expect(hpa.spec!.metrics!.map((m) => m.resource?.name)).toEqual(['cpu']);
+      }
+    },
+  );
 
   it.each(OVERLAYS)('%s: serves the API through a Service and an Ingress, ready on /healthz only, alive on /livez', (overlay) => {
     const api = find(overlay, 'Deployment', 'splits-api');
@@ -153,20 +166,27 @@ describe('the Kubernetes manifests', () => {
     find(overlay, 'PodDisruptionBudget', 'splits-api');
   });
 
-  it.each(OVERLAYS)('%s: runs every pod as non-root on a read-only root filesystem, with /tmp on an emptyDir and resources set', (overlay) => {
-    for (const [kind, name] of workloads) {
-      const spec = find(overlay, kind, name).spec!.template!.spec;
-      expect(spec.securityContext?.runAsNonRoot, name).toBe(true);
-      expect(spec.automountServiceAccountToken, name).toBe(false);
-      for (const c of spec.containers) {
-        expect(c.securityContext, name).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-        const tmpMount = c.volumeMounts!.find((m) => m.mountPath === '/tmp')!;
-        expect(spec.volumes!.find((v) => v.name === tmpMount.name)?.emptyDir, name).toBeDefined();
-        expect(Object.keys(c.resources?.requests ?? {}).sort(), name).toEqual(['cpu', 'memory']);
-        expect(c.resources?.limits?.memory, name).toBeDefined();
+  it.each(OVERLAYS)(
+    '%s: runs every pod as non-root on a read-only root filesystem, with /tmp on an emptyDir and resources set',
+    (overlay) => {
+      for (const [kind, name] of workloads) {
+        const spec = find(overlay, kind, name).spec!.template!.spec;
+        expect(spec.securityContext?.runAsNonRoot, name).toBe(true);
+        expect(spec.automountServiceAccountToken, name).toBe(false);
+        for (const c of spec.containers) {
+          expect(c.securityContext, name).toMatchObject({
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ['ALL'] },
+          });
+          const tmpMount = c.volumeMounts!.find((m) => m.mountPath === '/tmp')!;
+          expect(spec.volumes!.find((v) => v.name === tmpMount.name)?.emptyDir, name).toBeDefined();
+          expect(Object.keys(c.resources?.requests ?? {}).sort(), name).toEqual(['cpu', 'memory']);
+          expect(c.resources?.limits?.memory, name).toBeDefined();
+        }
       }
-    }
-  });
+    },
+  );
 
   it('points the self-hosted overlay at the Helm chart frontend, and the Cloud one at Cloud with the mTLS files mounted', () => {
     const configOf = (overlay: string) => rendered[overlay]!.find((r) => r.kind === 'ConfigMap')!.data!;
@@ -180,7 +200,10 @@ describe('the Kubernetes manifests', () => {
       const mount = spec.containers[0]!.volumeMounts!.find((m) => m.name === volume!.name)!;
       expect(cloud.TEMPORAL_TLS_CERT_PATH).toBe(`${mount.mountPath}/tls.crt`);
       expect(cloud.TEMPORAL_TLS_KEY_PATH).toBe(`${mount.mountPath}/tls.key`);
-      expect(find('self-hosted', kind, name).spec!.template!.spec.volumes!.some((v) => v.secret), name).toBe(false);
+      expect(
+        find('self-hosted', kind, name).spec!.template!.spec.volumes!.some((v) => v.secret),
+        name,
+      ).toBe(false);
     }
   });
 });
@@ -194,17 +217,33 @@ describe('the image and IaC checks', () => {
   it('has checkov find nothing unexplained in the rendered manifests, the Dockerfile and the compose files, and catch a planted secret', async () => {
     // Control: a real-looking Stripe key in a copy of the compose file must be reported.
     const planted = path.join(tmp, 'planted-compose.yml');
-    writeFileSync(planted, 'services:\n  api:\n    environment:\n      STRIPE_SECRET_KEY: sk_live_51H8x2aLkdjfKJDFkjdfkjdfKJDKFJdkfjdkfjKDJFkdjfkdjfkdjfkDJFKDJFkdjfkd\n');
-    const files = [...Object.values(renderedFiles), path.join(PROJECT_ROOT, 'Dockerfile'), ...COMPOSE_FILES.map((f) => path.join(PROJECT_ROOT, f)), planted];
+    writeFileSync(
+      planted,
+      'services:\n  api:\n    environment:\n      STRIPE_SECRET_KEY: sk_live_51H8x2aLkdjfKJDFkjdfkjdfKJDKFJdkfjdkfjKDJFkdjfkdjfkdjfkDJFKDJFkdjfkd\n',
+    );
+    const files = [
+      ...Object.values(renderedFiles),
+      path.join(PROJECT_ROOT, 'Dockerfile'),
+      ...COMPOSE_FILES.map((f) => path.join(PROJECT_ROOT, f)),
+      planted,
+    ];
     const started = Date.now();
     // No compose framework exists in checkov: compose files get the secrets scan (hard-coded keys);
     // their hardening is asserted by compose.test.ts.
-    const result = await run(deployTool('checkov'), [
-      ...files.flatMap((f) => ['-f', f]), '--framework', 'kubernetes', 'dockerfile', 'secrets',
-      '--skip-download', '--output', 'json',
-    ], { cwd: tmp, maxBuffer: 64 << 20 }).catch((err: { stdout: string; code: number }) => err);
+    const result = await run(
+      deployTool('checkov'),
+      [...files.flatMap((f) => ['-f', f]), '--framework', 'kubernetes', 'dockerfile', 'secrets', '--skip-download', '--output', 'json'],
+      { cwd: tmp, maxBuffer: 64 << 20 },
+    ).catch((err: { stdout: string; code: number }) => err);
     const elapsed = (Date.now() - started) / 1000;
-    const reports = [JSON.parse(result.stdout) as object].flat() as { check_type: string; results: { failed_checks: { check_id: string; file_path: string }[]; skipped_checks: { check_id: string }[]; passed_checks: unknown[] } }[];
+    const reports = [JSON.parse(result.stdout) as object].flat() as {
+      check_type: string;
+      results: {
+        failed_checks: { check_id: string; file_path: string }[];
+        skipped_checks: { check_id: string }[];
+        passed_checks: unknown[];
+      };
+    }[];
     const byType = Object.fromEntries(reports.map((r) => [r.check_type, r.results]));
     const failed = reports.flatMap((r) => r.results.failed_checks.map((c) => `${r.check_type} ${c.check_id} ${c.file_path}`));
     // Only the planted key fails (a Stripe-key rule and an entropy rule may both fire on it).
@@ -213,8 +252,13 @@ describe('the image and IaC checks', () => {
     expect(byType.kubernetes!.passed_checks.length).toBeGreaterThan(100);
     expect(byType.dockerfile!.passed_checks.length).toBeGreaterThan(10);
     // Every accepted finding says why, in a `checkov.io/skipN: <check>=<reason>` annotation of the workload.
-    const reasons = new Map(Object.values(rendered).flat().flatMap((r) => Object.entries(r.metadata.annotations ?? {}))
-      .filter(([k]) => k.startsWith('checkov.io/skip')).map(([, v]) => /^([^=]+)=(.*)$/.exec(v)!.slice(1) as [string, string]));
+    const reasons = new Map(
+      Object.values(rendered)
+        .flat()
+        .flatMap((r) => Object.entries(r.metadata.annotations ?? {}))
+        .filter(([k]) => k.startsWith('checkov.io/skip'))
+        .map(([, v]) => /^([^=]+)=(.*)$/.exec(v)!.slice(1) as [string, string]),
+    );
     const accepted = new Set(byType.kubernetes!.skipped_checks.map((c) => c.check_id));
     expect(accepted).toEqual(new Set(['CKV_K8S_43', 'CKV_K8S_35']));
     for (const id of accepted) expect(reasons.get(id)?.length ?? 0, id).toBeGreaterThan(60);

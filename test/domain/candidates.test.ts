@@ -6,8 +6,12 @@ import { prefixQuery } from '../../db/dal/candidates.js';
 /** A ZIP holding one central-directory entry named `name` (all the sniffing reads). */
 function zipNaming(name: string): Buffer {
   const n = Buffer.from(name);
-  const local = Buffer.alloc(30); local.write('PK\x03\x04', 0, 'latin1'); local.writeUInt16LE(n.length, 26);
-  const central = Buffer.alloc(46); central.write('PK\x01\x02', 0, 'latin1'); central.writeUInt16LE(n.length, 28);
+  const local = Buffer.alloc(30);
+  local.write('PK\x03\x04', 0, 'latin1');
+  local.writeUInt16LE(n.length, 26);
+  const central = Buffer.alloc(46);
+  central.write('PK\x01\x02', 0, 'latin1');
+  central.writeUInt16LE(n.length, 28);
   return Buffer.concat([local, n, central, n]);
 }
 
@@ -29,12 +33,14 @@ describe('candidate normalisation', () => {
     expect(normalizeSkills([' Go ', 'go', 'Rust', ''])).toEqual(['Go', 'Rust']);
   });
 
-  it('keeps a file name\'s last segment without control or quoting characters', () => {
+  it("keeps a file name's last segment without control or quoting characters", () => {
     expect(sanitizeFilename('../../etc/passwd')).toBe('passwd');
     expect(sanitizeFilename('C:\\Users\\me\\"cv"\u0000.pdf')).toBe('cv.pdf');
     expect(sanitizeFilename('...')).toBe('cv');
     expect(sanitizeFilename('x'.repeat(300))).toHaveLength(200);
-    expect(attachmentHeader('Lebenslauf (final).pdf')).toBe(`attachment; filename="Lebenslauf (final).pdf"; filename*=UTF-8''Lebenslauf%20%28final%29.pdf`);
+    expect(attachmentHeader('Lebenslauf (final).pdf')).toBe(
+      `attachment; filename="Lebenslauf (final).pdf"; filename*=UTF-8''Lebenslauf%20%28final%29.pdf`,
+    );
   });
 
   it('turns search words into a prefix query of letters and digits only', () => {

@@ -30,7 +30,10 @@ describe('WORKFLOW_TYPES', () => {
   });
 
   it('names every workflow function workflows/index.ts exports', () => {
-    const functions = Object.entries(workflows).filter(([, v]) => typeof v === 'function').map(([k]) => k).sort();
+    const functions = Object.entries(workflows)
+      .filter(([, v]) => typeof v === 'function')
+      .map(([k]) => k)
+      .sort();
     expect(functions).toEqual(Object.values(WORKFLOW_TYPES).sort());
   });
 });

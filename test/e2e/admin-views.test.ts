@@ -23,13 +23,22 @@ describe('the admin views in the browser', () => {
     const m = await createMarketplace(h.db);
     const rule = await h.request('POST', '/api/v1/automation/rules', {
       actor: m.actors.companyAdmin,
-      body: { name: 'Call accepted candidates', trigger: 'proposal.accepted', actions: [{ type: 'create_task', title: 'Call the candidate', dueInDays: 2 }] },
+      body: {
+        name: 'Call accepted candidates',
+        trigger: 'proposal.accepted',
+        actions: [{ type: 'create_task', title: 'Call the candidate', dueInDays: 2 }],
+      },
     });
     expect(rule.status).toBe(201);
     expect(rule.body.requiresApproval).toBe(false);
-    const proposal = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Great fit.' } });
+    const proposal = await h.request('POST', '/api/v1/proposals', {
+      actor: m.actors.recruiter,
+      body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Great fit.' },
+    });
     expect(proposal.status).toBe(201);
-    expect((await h.request('POST', `/api/v1/proposals/${proposal.body.id}/accept`, { actor: m.actors.companyAdmin, body: {} })).status).toBe(200);
+    expect(
+      (await h.request('POST', `/api/v1/proposals/${proposal.body.id}/accept`, { actor: m.actors.companyAdmin, body: {} })).status,
+    ).toBe(200);
     const execution = await eventually(async () => {
       const { body } = await h.request('GET', `/api/v1/automation/executions?ruleId=${rule.body.id}`, { actor: m.actors.platformAdmin });
       return body.data.find((e: { status: string }) => e.status === 'succeeded');
@@ -71,7 +80,15 @@ describe('the admin views in the browser', () => {
     const m = await createMarketplace(h.db);
     const ai = await h.request('POST', '/api/v1/decisions', {
       actor: m.actors.companyAdmin,
-      body: { entityType: 'job', entityId: m.jobId, decisionType: 'shortlist', outcome: 'advance', confidence: 0.87, reasoning: 'Strong match on Go and payments.', modelVersion: 'ranker-2024-06' },
+      body: {
+        entityType: 'job',
+        entityId: m.jobId,
+        decisionType: 'shortlist',
+        outcome: 'advance',
+        confidence: 0.87,
+        reasoning: 'Strong match on Go and payments.',
+        modelVersion: 'ranker-2024-06',
+      },
     });
     expect(ai.status).toBe(201);
 
@@ -117,12 +134,19 @@ describe('the admin views in the browser', () => {
     expect(lines.slice(1).every((l) => l.includes(',ai,'))).toBe(true); // the source filter applies
   });
 
-  it('a platform admin sees a submission blocked by another recruiter\'s protection in the events', async () => {
+  it("a platform admin sees a submission blocked by another recruiter's protection in the events", async () => {
     const m = await createMarketplace(h.db);
-    expect((await h.request('POST', `/api/v1/candidates/${m.candidateId}/source`, { actor: m.actors.recruiter, body: {} })).status).toBe(201);
-    const blocked = await h.request('POST', '/api/v1/proposals', { actor: m.actors.otherRecruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Mine too.' } });
+    expect((await h.request('POST', `/api/v1/candidates/${m.candidateId}/source`, { actor: m.actors.recruiter, body: {} })).status).toBe(
+      201,
+    );
+    const blocked = await h.request('POST', '/api/v1/proposals', {
+      actor: m.actors.otherRecruiter,
+      body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Mine too.' },
+    });
     expect(blocked.status).toBe(409);
-    const event = await eventually(() => h.db('marketplace_events').where({ candidate_id: m.candidateId, type: 'protected_submission_blocked' }).first());
+    const event = await eventually(() =>
+      h.db('marketplace_events').where({ candidate_id: m.candidateId, type: 'protected_submission_blocked' }).first(),
+    );
     expect(event).toBeTruthy();
 
     const admin = await signedIn(m.actors.platformAdmin);
@@ -147,7 +171,9 @@ describe('the admin views in the browser', () => {
     await row.getByTestId('event-candidate').click();
     await admin.waitForURL(new RegExp(`candidate=${m.candidateId}`));
     await admin.getByTestId('candidate-filter').waitFor();
-    expect(await admin.locator('[data-testid="event-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-candidate-id')))).toSatisfy((ids: string[]) => ids.every((id) => id === m.candidateId));
+    expect(
+      await admin.locator('[data-testid="event-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-candidate-id'))),
+    ).toSatisfy((ids: string[]) => ids.every((id) => id === m.candidateId));
     // A company admin has no events in the navigation.
     const company = await signedIn(m.actors.companyAdmin);
     expect(await company.getByTestId('nav-events').count()).toBe(0);

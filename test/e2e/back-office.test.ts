@@ -28,17 +28,41 @@ describe('the back office in the browser', () => {
     const m = await createMarketplace(h.db);
     const menus = {
       recruiter: ['nav-proposals', 'nav-new-proposal', 'nav-jobs', 'nav-candidates', 'nav-placements', 'nav-payouts'],
-      companyAdmin: ['nav-proposals', 'nav-jobs', 'nav-placements', 'nav-payouts', 'nav-approvals', 'nav-automation', 'nav-decisions', 'nav-integrations'],
+      companyAdmin: [
+        'nav-proposals',
+        'nav-jobs',
+        'nav-placements',
+        'nav-payouts',
+        'nav-approvals',
+        'nav-automation',
+        'nav-decisions',
+        'nav-integrations',
+      ],
       hiringManager: ['nav-proposals', 'nav-jobs', 'nav-placements', 'nav-approvals'],
-      platformAdmin: ['nav-proposals', 'nav-candidates', 'nav-placements', 'nav-escrow', 'nav-payouts', 'nav-approvals', 'nav-automation', 'nav-decisions', 'nav-events', 'nav-integrations'],
+      platformAdmin: [
+        'nav-proposals',
+        'nav-candidates',
+        'nav-placements',
+        'nav-escrow',
+        'nav-payouts',
+        'nav-approvals',
+        'nav-automation',
+        'nav-decisions',
+        'nav-events',
+        'nav-integrations',
+      ],
     } as const;
     for (const [role, links] of Object.entries(menus)) {
       const page = await signedIn(m.actors[role as keyof typeof menus]);
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       // A refused request is named by its response (the console says only "Failed to load resource").
-      page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.request().method()} ${r.url()}`); });
-      page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+      page.on('response', (r) => {
+        if (r.status() >= 400) errors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+      });
+      page.on('console', (msg) => {
+        if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text());
+      });
       const shown = await page.locator('#nav a').evaluateAll((as) => as.map((a) => a.getAttribute('data-testid')));
       expect(shown, role).toEqual(links);
       for (const link of links) {
@@ -104,14 +128,22 @@ describe('the back office in the browser', () => {
     await company.locator('[data-testid="placement-state"][data-state="hired"]').waitFor();
     const placementId = company.url().split('/').pop()!;
     const saved = await h.db('placement_collaborators').where({ placement_id: placementId }).orderBy('split_bps', 'desc');
-    expect(saved.map((c) => [c.recruiter_id, c.role, c.split_bps])).toEqual([[m.recruiterId, 'sourcer', 5000], [m.otherRecruiterId, 'submitter', 3000], [third, 'closer', 2000]]);
+    expect(saved.map((c) => [c.recruiter_id, c.role, c.split_bps])).toEqual([
+      [m.recruiterId, 'sourcer', 5000],
+      [m.otherRecruiterId, 'submitter', 3000],
+      [third, 'closer', 2000],
+    ]);
     expect(await company.getByTestId('temporal-link').count()).toBe(0); // operators only
 
     // Activation pays the first tranche to all three and locks the splits.
     await company.getByTestId('action-activate').click();
     await company.locator('[data-testid="placement-state"][data-state="active"]').waitFor();
     await company.locator('[data-testid="placement-payout"][data-tranche="activation"][data-status="paid"]').waitFor({ timeout: 30_000 });
-    expect(await company.locator('[data-testid="placement-payout"][data-tranche="activation"] [data-testid="payout-split"][data-status="paid"]').count()).toBe(3);
+    expect(
+      await company
+        .locator('[data-testid="placement-payout"][data-tranche="activation"] [data-testid="payout-split"][data-status="paid"]')
+        .count(),
+    ).toBe(3);
     await company.getByTestId('collaborators-locked').waitFor();
     await company.screenshot({ path: path.join(SHOTS, 'placement-detail.png'), fullPage: true });
 
@@ -122,7 +154,9 @@ describe('the back office in the browser', () => {
     await row.waitFor();
     await admin.screenshot({ path: path.join(SHOTS, 'placements-escrow.png'), fullPage: true });
     await row.getByRole('link').click();
-    await expect(admin.getByTestId('temporal-link').getAttribute('href')).resolves.toBe(`${TEMPORAL_UI}/namespaces/default/workflows/placement-${placementId}`);
+    await expect(admin.getByTestId('temporal-link').getAttribute('href')).resolves.toBe(
+      `${TEMPORAL_UI}/namespaces/default/workflows/placement-${placementId}`,
+    );
     await admin.getByTestId('action-release-early').click();
     await admin.getByTestId('confirm-release-early').click();
     await admin.locator('[data-testid="field-error-reason"]:not([hidden])').waitFor();
@@ -134,14 +168,22 @@ describe('the back office in the browser', () => {
     await admin.locator('[data-testid="placement-payout"][data-tranche="holdback"][data-status="paid"]').waitFor({ timeout: 30_000 });
   });
 
-  it('a proposal accepted in the company\'s view triggers a rule; the admin approves it in the inbox and the application moves', async () => {
+  it("a proposal accepted in the company's view triggers a rule; the admin approves it in the inbox and the application moves", async () => {
     const m = await createMarketplace(h.db);
     const rule = await h.request('POST', '/api/v1/automation/rules', {
       actor: m.actors.companyAdmin,
-      body: { name: 'Screen accepted candidates', trigger: 'proposal.accepted', actions: [{ type: 'advance_stage', stage: 'screening' }], requiresApproval: true },
+      body: {
+        name: 'Screen accepted candidates',
+        trigger: 'proposal.accepted',
+        actions: [{ type: 'advance_stage', stage: 'screening' }],
+        requiresApproval: true,
+      },
     });
     expect(rule.status).toBe(201);
-    const proposal = await h.request('POST', '/api/v1/proposals', { actor: m.actors.recruiter, body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Great fit.' } });
+    const proposal = await h.request('POST', '/api/v1/proposals', {
+      actor: m.actors.recruiter,
+      body: { candidateId: m.candidateId, jobId: m.jobId, pitch: 'Great fit.' },
+    });
 
     // The company admin accepts in the proposal's page.
     const admin = await signedIn(m.actors.companyAdmin);
@@ -177,8 +219,15 @@ describe('the back office in the browser', () => {
     const m = await createMarketplace(h.db);
     await Promise.all([connectAccount(h.db, h.stripe, m.recruiterId, false), connectAccount(h.db, h.stripe, m.otherRecruiterId)]);
     const { body: placement } = await h.request('POST', '/api/v1/placements', { actor: m.actors.companyAdmin, body: placementBody(m) });
-    expect((await h.request('POST', `/api/v1/placements/${placement.id}/activate`, { actor: m.actors.companyAdmin, body: {} })).status).toBe(200);
-    const payout = await eventually(async () => (await h.request('GET', `/api/v1/payouts?status=blocked&placementId=${placement.id}`, { actor: m.actors.platformAdmin })).body.data[0], 20_000);
+    expect(
+      (await h.request('POST', `/api/v1/placements/${placement.id}/activate`, { actor: m.actors.companyAdmin, body: {} })).status,
+    ).toBe(200);
+    const payout = await eventually(
+      async () =>
+        (await h.request('GET', `/api/v1/payouts?status=blocked&placementId=${placement.id}`, { actor: m.actors.platformAdmin })).body
+          .data[0],
+      20_000,
+    );
 
     const admin = await signedIn(m.actors.platformAdmin);
     await admin.getByTestId('nav-payouts').click();
@@ -229,7 +278,9 @@ describe('the back office in the browser', () => {
       await expect(admin.getByTestId('notice').textContent()).resolves.toContain('webhook secret (shown once)');
       const card = admin.getByTestId('integration-card');
       await admin.locator('[data-testid="integration-card"][data-runs="1"]').waitFor({ timeout: 20_000 });
-      await expect(card.locator('[data-testid="entity-row"][data-entity="applications"]').textContent()).resolves.not.toMatch(/^applications—/); // a last success is shown
+      await expect(card.locator('[data-testid="entity-row"][data-entity="applications"]').textContent()).resolves.not.toMatch(
+        /^applications—/,
+      ); // a last success is shown
       expect(await admin.content()).not.toContain(ats.config.credentials.clientSecret!);
       await admin.screenshot({ path: path.join(SHOTS, 'integrations.png'), fullPage: true });
       await card.getByTestId('pause').click();

@@ -27,13 +27,22 @@ describe('candidates added by hand in the browser', () => {
     await page.getByTestId('field-phone').fill(`+44 20 ${Math.floor(Math.random() * 9_000_000) + 1_000_000}`);
     await page.getByTestId('field-skills').fill(`Analysis, ${word}skill`);
     // Too big is said before anything is sent; the server judges the real file.
-    await page.getByTestId('cv-input').setInputFiles({ name: 'big.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(5 * 1024 * 1024 + 1, 0x20) });
+    await page
+      .getByTestId('cv-input')
+      .setInputFiles({ name: 'big.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(5 * 1024 * 1024 + 1, 0x20) });
     await expect.poll(() => page.getByTestId('cv-hint').textContent()).toContain('at most 5 MiB');
     await expect(page.getByTestId('cv-hint').getAttribute('class')).resolves.toContain('field-error');
     await page.getByTestId('cv-input').setInputFiles({ name: 'Ada CV.pdf', mimeType: 'application/pdf', buffer: PDF });
     await page.getByTestId('submit-candidate').click();
 
-    await expect.poll(() => page.getByTestId('candidate-name').textContent().catch(() => null)).toBe(`Ada ${word}`);
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('candidate-name')
+          .textContent()
+          .catch(() => null),
+      )
+      .toBe(`Ada ${word}`);
     await expect(page.getByTestId('notice').first().textContent()).resolves.toContain('Candidate added.');
     await expect(page.getByTestId('cv-download').textContent()).resolves.toContain('Ada CV.pdf');
     const firstUrl = page.url();
@@ -54,7 +63,14 @@ describe('candidates added by hand in the browser', () => {
     await page.screenshot({ path: path.join(SHOTS, 'candidate-duplicate.png'), fullPage: true });
     expect(await h.db('candidates').where({ email_normalized: `ada.${word}@example.com` })).toHaveLength(1);
     await page.getByTestId('duplicate-link').click();
-    await expect.poll(() => page.getByTestId('candidate-name').textContent().catch(() => null)).toBe(`Ada ${word}`);
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('candidate-name')
+          .textContent()
+          .catch(() => null),
+      )
+      .toBe(`Ada ${word}`);
 
     // Search by a skill's prefix finds her, linking to the profile.
     await page.getByTestId('nav-candidates').click();
@@ -66,6 +82,13 @@ describe('candidates added by hand in the browser', () => {
     await expect(page.getByTestId('candidate-hit').count()).resolves.toBe(1);
     await page.screenshot({ path: path.join(SHOTS, 'candidate-search.png'), fullPage: true });
     await hit.locator('a').click();
-    await expect.poll(() => page.getByTestId('candidate-name').textContent().catch(() => null)).toBe(`Ada ${word}`);
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('candidate-name')
+          .textContent()
+          .catch(() => null),
+      )
+      .toBe(`Ada ${word}`);
   });
 });

@@ -79,7 +79,9 @@ describe('candidates in the browser', () => {
     const subject = `A staff role at Acme ${m.candidateId.slice(0, 8)}`;
     await rita.getByTestId('field-outreach-subject').fill(subject);
     await rita.getByTestId('send-outreach').click();
-    await expect(rita.getByTestId('outreach-card').getByTestId('notice').textContent()).resolves.toContain(`E-mail sent to ${candidate!.email}`);
+    await expect(rita.getByTestId('outreach-card').getByTestId('notice').textContent()).resolves.toContain(
+      `E-mail sent to ${candidate!.email}`,
+    );
     expect(await subjectError.isHidden()).toBe(true);
     const entry = rita.locator('[data-testid="outreach-entry"]', { hasText: subject });
     await entry.waitFor();
@@ -92,7 +94,9 @@ describe('candidates in the browser', () => {
     const hook = await h.request('POST', '/api/v1/webhooks/resend', { rawBody: payload, headers: signWebhook(h.webhookSecret, payload) });
     expect(hook.status).toBe(200);
     await rita.locator(`[data-testid="outreach-entry"][data-status="delivered"]`).waitFor({ timeout: 20_000 });
-    await expect(entry.locator('[data-testid="outreach-event"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-type')))).resolves.toEqual(['email.delivered']);
+    await expect(
+      entry.locator('[data-testid="outreach-event"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-type'))),
+    ).resolves.toEqual(['email.delivered']);
     await rita.screenshot({ path: path.join(SHOTS, 'candidates-detail.png'), fullPage: true });
 
     // A platform admin sees the owner, and extends the protection (a reason is required, shown beside its field).

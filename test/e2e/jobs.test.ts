@@ -13,10 +13,12 @@ beforeAll(() => {
 });
 
 describe('jobs in the browser', () => {
-  it('a company admin posts a job (the form shows the API\'s errors by their fields), pauses and reopens it; a recruiter finds it by full-text search and opens it', async () => {
+  it("a company admin posts a job (the form shows the API's errors by their fields), pauses and reopens it; a recruiter finds it by full-text search and opens it", async () => {
     const m = await createMarketplace(h.db);
     // A word no other job in the shared database has, so the search finds this one.
-    const word = `wombat${randomUUID().replace(/[^a-f]/g, '').slice(0, 8)}`;
+    const word = `wombat${randomUUID()
+      .replace(/[^a-f]/g, '')
+      .slice(0, 8)}`;
 
     const admin = await browser.signedIn(m.actors.companyAdmin);
     await admin.getByTestId('nav-jobs').click();
@@ -49,7 +51,11 @@ describe('jobs in the browser', () => {
     await admin.locator('[data-testid="job-status"][data-state="paused"]').waitFor();
     await admin.getByTestId('job-open').click();
     await admin.locator('[data-testid="job-status"][data-state="open"]').waitFor();
-    await expect(admin.getByTestId('job-change').evaluateAll((els) => els.map((e) => e.getAttribute('data-change')))).resolves.toEqual(['opened', 'paused', 'created']);
+    await expect(admin.getByTestId('job-change').evaluateAll((els) => els.map((e) => e.getAttribute('data-change')))).resolves.toEqual([
+      'opened',
+      'paused',
+      'created',
+    ]);
     await admin.screenshot({ path: path.join(SHOTS, 'job-detail-company.png'), fullPage: true });
     expect((await h.db('jobs').where({ id: jobId }).first())!.status).toBe('open');
 

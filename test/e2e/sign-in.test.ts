@@ -46,7 +46,10 @@ describe('signing in by e-mail', () => {
     await page.getByTestId('api-key-row').filter({ hasText: 'Nightly export' }).waitFor();
     await expect(page.getByTestId('api-keys').textContent()).resolves.not.toContain(key);
     await page.screenshot({ path: path.join(SHOTS, 'account-api-keys.png') });
-    expect((await h.request('GET', '/api/v1/me', { token: key })).body).toMatchObject({ userId: m.actors.companyAdmin.userId, role: 'company_admin' });
+    expect((await h.request('GET', '/api/v1/me', { token: key })).body).toMatchObject({
+      userId: m.actors.companyAdmin.userId,
+      role: 'company_admin',
+    });
 
     await page.getByTestId('user-menu').locator('summary').click();
     await page.getByTestId('sign-out').click();

@@ -7,13 +7,18 @@ import { SHOTS, useBrowser } from '../support/browser.js';
 const browser = useBrowser();
 
 describe('the Temporal Web UI with the codec server', () => {
-  it('shows a blocked payout\'s input decrypted to a signed-in platform admin, and encrypted to anyone else, with no setting to change', async () => {
+  it("shows a blocked payout's input decrypted to a signed-in platform admin, and encrypted to anyone else, with no setting to change", async () => {
     const { h } = browser;
     const m = await createMarketplace(h.db);
     await Promise.all([connectAccount(h.db, h.stripe, m.recruiterId, false), connectAccount(h.db, h.stripe, m.otherRecruiterId)]);
     const { body: placement } = await h.request('POST', '/api/v1/placements', { actor: m.actors.companyAdmin, body: placementBody(m) });
     await h.request('POST', `/api/v1/placements/${placement.id}/activate`, { actor: m.actors.companyAdmin, body: {} });
-    const payout = await eventually(async () => (await h.request('GET', `/api/v1/payouts?status=blocked&placementId=${placement.id}`, { actor: m.actors.platformAdmin })).body.data[0], 20_000);
+    const payout = await eventually(
+      async () =>
+        (await h.request('GET', `/api/v1/payouts?status=blocked&placementId=${placement.id}`, { actor: m.actors.platformAdmin })).body
+          .data[0],
+      20_000,
+    );
     // The Web UI as `npm run dev` serves it: nobody touches its codec settings.
     const workflowPage = `${h.temporalUi}/namespaces/default/workflows/${payout.workflowId}`;
     const decrypted = `"payoutId": "${payout.id}"`;

@@ -58,10 +58,7 @@ describe('fake Resend, driven by the real resend SDK', () => {
 
   it('returns a 409 invalid_idempotent_request error object when a key is reused with a different body', async () => {
     await resend.emails.send(feePaid, { idempotencyKey: 'fee-paid/placement-42' });
-    const conflict = await resend.emails.send(
-      { ...feePaid, subject: 'Something else' },
-      { idempotencyKey: 'fee-paid/placement-42' },
-    );
+    const conflict = await resend.emails.send({ ...feePaid, subject: 'Something else' }, { idempotencyKey: 'fee-paid/placement-42' });
 
     expect(conflict.data).toBeNull();
     expect(conflict.error).toMatchObject({ statusCode: 409, name: 'invalid_idempotent_request' });

@@ -3,9 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { configProblems, loadConfig, PROCESS_NAMES, PROCESS_REQUIREMENTS } from '../../lib/config.js';
 
 const key = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
-const valid = { DATABASE_URL: 'postgres://localhost/x', JWT_SECRET: 's'.repeat(32), STRIPE_SECRET_KEY: 'sk_test', RESEND_API_KEY: 're_test' };
+const valid = {
+  DATABASE_URL: 'postgres://localhost/x',
+  JWT_SECRET: 's'.repeat(32),
+  STRIPE_SECRET_KEY: 'sk_test',
+  RESEND_API_KEY: 're_test',
+};
 /** Everything every process needs, in production. */
-const production = { ...valid, NODE_ENV: 'production', PAYLOAD_CODEC_KEYS: key('p1'), ATS_CREDENTIALS_KEYS: key('k1'), METRICS_TOKEN: 'm'.repeat(32) };
+const production = {
+  ...valid,
+  NODE_ENV: 'production',
+  PAYLOAD_CODEC_KEYS: key('p1'),
+  ATS_CREDENTIALS_KEYS: key('k1'),
+  METRICS_TOKEN: 'm'.repeat(32),
+};
 const without = (env: Record<string, string>, name: string) => Object.fromEntries(Object.entries(env).filter(([k]) => k !== name));
 
 describe('configuration', () => {
@@ -14,29 +25,40 @@ describe('configuration', () => {
   });
 
   it('names every problem at once, an empty variable counting as not set', () => {
-    const attempt = () => loadConfig('api', { NODE_ENV: 'production', DATABASE_URL: 'postgres://localhost/x', JWT_SECRET: 'short', RESEND_API_KEY: '' });
-    expect(attempt).toThrow([
-      'Invalid configuration:',
-      '  JWT_SECRET: JWT_SECRET must be at least 32 characters',
-      '  RESEND_API_KEY: not set (required by api)',
-      '  PAYLOAD_CODEC_KEYS: required in production by api: workflow payloads carry personal data',
-      '  METRICS_TOKEN: required in production by api: /metrics must not be public',
-    ].join('\n'));
+    const attempt = () =>
+      loadConfig('api', { NODE_ENV: 'production', DATABASE_URL: 'postgres://localhost/x', JWT_SECRET: 'short', RESEND_API_KEY: '' });
+    expect(attempt).toThrow(
+      [
+        'Invalid configuration:',
+        '  JWT_SECRET: JWT_SECRET must be at least 32 characters',
+        '  RESEND_API_KEY: not set (required by api)',
+        '  PAYLOAD_CODEC_KEYS: required in production by api: workflow payloads carry personal data',
+        '  METRICS_TOKEN: required in production by api: /metrics must not be public',
+      ].join('\n'),
+    );
   });
 
   it('requires the payload keys in production only', () => {
-    expect(() => loadConfig('worker-proposals', { ...valid, NODE_ENV: 'production' })).toThrow(/PAYLOAD_CODEC_KEYS: required in production by worker-proposals/);
+    expect(() => loadConfig('worker-proposals', { ...valid, NODE_ENV: 'production' })).toThrow(
+      /PAYLOAD_CODEC_KEYS: required in production by worker-proposals/,
+    );
     const keys = key('p1');
     expect(loadConfig('worker-proposals', { ...valid, NODE_ENV: 'production', PAYLOAD_CODEC_KEYS: keys }).PAYLOAD_CODEC_KEYS).toBe(keys);
   });
 
   it('rejects a malformed key ring at start instead of when the first payload is sealed', () => {
-    expect(() => loadConfig('worker-proposals', { ...valid, PAYLOAD_CODEC_KEYS: 'p1:key' })).toThrow(/PAYLOAD_CODEC_KEYS: invalid key "p1": expected id:base64 of 32 bytes/);
-    expect(() => loadConfig('worker-ats-sync', { ...valid, ATS_CREDENTIALS_KEYS: `${key('k2')},broken` })).toThrow(/ATS_CREDENTIALS_KEYS: invalid key "broken"/);
+    expect(() => loadConfig('worker-proposals', { ...valid, PAYLOAD_CODEC_KEYS: 'p1:key' })).toThrow(
+      /PAYLOAD_CODEC_KEYS: invalid key "p1": expected id:base64 of 32 bytes/,
+    );
+    expect(() => loadConfig('worker-ats-sync', { ...valid, ATS_CREDENTIALS_KEYS: `${key('k2')},broken` })).toThrow(
+      /ATS_CREDENTIALS_KEYS: invalid key "broken"/,
+    );
   });
 
   it('requires the ATS credential keys of the ats-sync worker, which cannot start without them, and not of the API, which answers 503', () => {
-    expect(() => loadConfig('worker-ats-sync', without(production, 'ATS_CREDENTIALS_KEYS'))).toThrow('ATS_CREDENTIALS_KEYS: not set (required by worker-ats-sync)');
+    expect(() => loadConfig('worker-ats-sync', without(production, 'ATS_CREDENTIALS_KEYS'))).toThrow(
+      'ATS_CREDENTIALS_KEYS: not set (required by worker-ats-sync)',
+    );
     expect(loadConfig('api', without(production, 'ATS_CREDENTIALS_KEYS')).ATS_CREDENTIALS_KEYS).toBeUndefined();
   });
 
@@ -50,7 +72,11 @@ describe('configuration', () => {
     expect(() => loadConfig('api', { ...production, ...inbox })).toThrow(/DEV_SIGN_IN_INBOX_URL: must not be set in production/);
     expect(loadConfig('api', { ...valid, ...inbox }).DEV_SIGN_IN_INBOX_URL).toBe(inbox.DEV_SIGN_IN_INBOX_URL);
     expect(loadConfig('api', valid)).toMatchObject({
-      MAGIC_LINK_TTL_MINUTES: 15, SIGN_IN_RATE_LIMIT: 5, SIGN_IN_RATE_WINDOW_MINUTES: 15, SESSION_MAX_AGE_HOURS: 168, SESSION_IDLE_HOURS: 12,
+      MAGIC_LINK_TTL_MINUTES: 15,
+      SIGN_IN_RATE_LIMIT: 5,
+      SIGN_IN_RATE_WINDOW_MINUTES: 15,
+      SESSION_MAX_AGE_HOURS: 168,
+      SESSION_IDLE_HOURS: 12,
     });
     expect(() => loadConfig('api', { ...valid, MAGIC_LINK_TTL_MINUTES: '0' })).toThrow(/MAGIC_LINK_TTL_MINUTES/);
   });
@@ -61,7 +87,9 @@ describe('configuration', () => {
       const { always, production: inProduction } = PROCESS_REQUIREMENTS[name];
       for (const setting of [...always, ...inProduction]) {
         const failing = PROCESS_NAMES.filter((p) => configProblems([p], without(production, setting)).length > 0);
-        const needing = PROCESS_NAMES.filter((p) => ([...PROCESS_REQUIREMENTS[p].always, ...PROCESS_REQUIREMENTS[p].production] as string[]).includes(setting));
+        const needing = PROCESS_NAMES.filter((p) =>
+          ([...PROCESS_REQUIREMENTS[p].always, ...PROCESS_REQUIREMENTS[p].production] as string[]).includes(setting),
+        );
         expect(failing, setting).toEqual(needing);
       }
     }
@@ -71,13 +99,18 @@ describe('configuration', () => {
   });
 
   it('refuses an mTLS certificate without its key, which would silently connect without a client certificate', () => {
-    expect(() => loadConfig('worker-proposals', { ...valid, TEMPORAL_TLS_CERT_PATH: '/run/secrets/temporal-tls-cert' }))
-      .toThrow('TEMPORAL_TLS_CERT_PATH: set without TEMPORAL_TLS_KEY_PATH (mTLS needs both)');
-    expect(loadConfig('worker-proposals', { ...valid, TEMPORAL_TLS_CERT_PATH: '/c', TEMPORAL_TLS_KEY_PATH: '/k' }).TEMPORAL_TLS_KEY_PATH).toBe('/k');
+    expect(() => loadConfig('worker-proposals', { ...valid, TEMPORAL_TLS_CERT_PATH: '/run/secrets/temporal-tls-cert' })).toThrow(
+      'TEMPORAL_TLS_CERT_PATH: set without TEMPORAL_TLS_KEY_PATH (mTLS needs both)',
+    );
+    expect(
+      loadConfig('worker-proposals', { ...valid, TEMPORAL_TLS_CERT_PATH: '/c', TEMPORAL_TLS_KEY_PATH: '/k' }).TEMPORAL_TLS_KEY_PATH,
+    ).toBe('/k');
   });
 
   it('checks several processes at once, naming each process a missing setting is for', () => {
-    expect(configProblems(['worker-placements', 'worker-ats-sync'], { DATABASE_URL: 'postgres://localhost/x', RESEND_API_KEY: 're' })).toEqual([
+    expect(
+      configProblems(['worker-placements', 'worker-ats-sync'], { DATABASE_URL: 'postgres://localhost/x', RESEND_API_KEY: 're' }),
+    ).toEqual([
       '  STRIPE_SECRET_KEY: not set (required by worker-placements)',
       '  ATS_CREDENTIALS_KEYS: not set (required by worker-ats-sync)',
     ]);

@@ -20,7 +20,7 @@ describe('the payload codec', () => {
     expect(text(opened!.metadata!.encoding)).toBe('json/plain');
   });
 
-  it('decrypts payloads sealed with an older key after rotation; a retired key\'s payloads fail loudly', async () => {
+  it("decrypts payloads sealed with an older key after rotation; a retired key's payloads fail loudly", async () => {
     const [old] = await new EncryptionCodec(parseKeyRing(`k1:${key(1)}`)).encode([defaultPayloadConverter.toPayload(personal)]);
     const rotated = new EncryptionCodec(parseKeyRing(`k2:${key(2)},k1:${key(1)}`));
     expect(defaultPayloadConverter.fromPayload((await rotated.decode([old!]))[0]!)).toEqual(personal);

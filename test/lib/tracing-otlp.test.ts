@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupTracing } from '../../lib/tracing.js';
 
 interface OtlpExport {
-  resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: { name: string; traceId: string; spanId: string; parentSpanId?: string }[] }[] }[];
+  resourceSpans: {
+    resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+    scopeSpans: { spans: { name: string; traceId: string; spanId: string; parentSpanId?: string }[] }[];
+  }[];
 }
 
 /** An OpenTelemetry collector's OTLP/HTTP receiver, as far as traces go: it keeps what it is sent. */
@@ -13,7 +16,11 @@ const collector = http.createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    received.push({ path: req.url ?? '', contentType: req.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString()) as OtlpExport });
+    received.push({
+      path: req.url ?? '',
+      contentType: req.headers['content-type'],
+      body: JSON.parse(Buffer.concat(chunks).toString()) as OtlpExport,
+    });
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
 });
@@ -25,7 +32,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => collector.close(() => resolve())));
 
 describe('tracing exported to a collector', () => {
-  it('sends the process\'s spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces, named by its service, parents linked', async () => {
+  it("sends the process's spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces, named by its service, parents linked", async () => {
     const tracing = setupTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }, 'splits-api')!;
     tracing.tracer.startActiveSpan('POST /api/v1/proposals', (parent) => {
       tracing.tracer.startSpan('StartWorkflow:proposal').end();

@@ -32,10 +32,17 @@ beforeAll(async () => {
   tracing = createTracing({ serviceName: 'splits-test', spanProcessor: new SimpleSpanProcessor(exporter) });
   db = testDb();
   [stripe, resend, connection, nativeConnection] = await Promise.all([
-    startFakeStripe(), startFakeResend(), Connection.connect({ address: temporalAddress() }), NativeConnection.connect({ address: temporalAddress() }),
+    startFakeStripe(),
+    startFakeResend(),
+    Connection.connect({ address: temporalAddress() }),
+    NativeConnection.connect({ address: temporalAddress() }),
   ]);
   // The shared test bundle has no tracing interceptors: this one has them, as a worker bundling at start would.
-  ({ code: bundleCode } = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_SOURCES, workflowInterceptorModules: [WORKFLOW_TRACING_MODULE], logger: quietLogger }));
+  ({ code: bundleCode } = await bundleWorkflowCode({
+    ...WORKFLOW_BUNDLE_SOURCES,
+    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+    logger: quietLogger,
+  }));
 }, 180_000);
 afterAll(async () => {
   await tracing?.shutdown();
@@ -58,18 +65,40 @@ describe('tracing across client, workflow and activities', () => {
     const converter = dataConverter(TEST_PAYLOAD_KEYS);
     const client = new Client({ connection, dataConverter: converter, interceptors: tracing.clientInterceptors() });
     const worker = await createPlacementsWorker({
-      connection: nativeConnection, namespace: 'default', db, stripe: stripe.client(), resend: resend.client(),
-      emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: client, automationTaskQueue: `automation-tracing-${randomUUID()}`,
-      dataConverter: converter, workflowBundle: { code: bundleCode }, taskQueue, tracing,
+      connection: nativeConnection,
+      namespace: 'default',
+      db,
+      stripe: stripe.client(),
+      resend: resend.client(),
+      emailFrom: 'test@splits.test',
+      appUrl: 'http://app.test',
+      temporal: client,
+      automationTaskQueue: `automation-tracing-${randomUUID()}`,
+      dataConverter: converter,
+      workflowBundle: { code: bundleCode },
+      taskQueue,
+      tracing,
     });
     const p = await createPlacement(db, stripe, [{ role: 'sourcer', splitBps: 10_000 }]);
     const payoutId = randomUUID();
     const workflowId = workflowIds.payout(payoutId);
 
-    const result = await worker.runUntil(client.workflow.execute<PayoutWorkflow>(WORKFLOW_TYPES.payout, {
-      workflowId, taskQueue,
-      args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 100_000, currency: 'USD' }],
-    }));
+    const result = await worker.runUntil(
+      client.workflow.execute<PayoutWorkflow>(WORKFLOW_TYPES.payout, {
+        workflowId,
+        taskQueue,
+        args: [
+          {
+            payoutId,
+            placementId: p.placementId,
+            companyId: p.marketplace.companyId,
+            tranche: 'activation',
+            amountCents: 100_000,
+            currency: 'USD',
+          },
+        ],
+      }),
+    );
     expect(result.status).toBe('paid');
 
     const find = (spans: ReadableSpan[], name: string) => spans.filter((s) => s.name === name);
@@ -77,7 +106,13 @@ describe('tracing across client, workflow and activities', () => {
       const all = exporter.getFinishedSpans();
       return find(all, 'RunWorkflow:payoutWorkflow').length && find(all, 'RunActivity:transferSplit').length ? all : undefined;
     });
-    expect(spans, `spans: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`).toBeDefined();
+    expect(
+      spans,
+      `spans: ${exporter
+        .getFinishedSpans()
+        .map((s) => s.name)
+        .join(', ')}`,
+    ).toBeDefined();
 
     const [start] = find(spans!, 'StartWorkflow:payoutWorkflow');
     const [run] = find(spans!, 'RunWorkflow:payoutWorkflow');

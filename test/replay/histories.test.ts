@@ -12,7 +12,9 @@ const workflowTypeOf = (history: Awaited<ReturnType<typeof recordedHistories>>[n
 describe('recorded workflow histories', () => {
   it('cover every workflow type with at least two paths', async () => {
     const histories = await recordedHistories();
-    const workflowTypes = Object.entries(workflows).filter(([name, v]) => typeof v === 'function' && name.endsWith('Workflow')).map(([name]) => name);
+    const workflowTypes = Object.entries(workflows)
+      .filter(([name, v]) => typeof v === 'function' && name.endsWith('Workflow'))
+      .map(([name]) => name);
     for (const type of workflowTypes) {
       expect(histories.filter((h) => workflowTypeOf(h.history) === type).length, type).toBeGreaterThanOrEqual(2);
     }
@@ -29,8 +31,17 @@ describe('recorded workflow histories', () => {
   async function aroundPatch(type: string, patch: string) {
     const histories = (await recordedHistories()).filter((h) => workflowTypeOf(h.history) === type);
     const patchedRun = (h: (typeof histories)[number]) =>
-      h.history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch'
-        && Object.values(e.markerRecordedEventAttributes.details ?? {}).some((d) => d.payloads?.some((p) => Buffer.from(p.data ?? []).toString().includes(patch))));
+      h.history.events?.some(
+        (e) =>
+          e.markerRecordedEventAttributes?.markerName === 'core_patch' &&
+          Object.values(e.markerRecordedEventAttributes.details ?? {}).some((d) =>
+            d.payloads?.some((p) =>
+              Buffer.from(p.data ?? [])
+                .toString()
+                .includes(patch),
+            ),
+          ),
+      );
     return { before: histories.filter((h) => !patchedRun(h)), after: histories.filter(patchedRun) };
   }
 
@@ -44,8 +55,13 @@ describe('recorded workflow histories', () => {
 
   it('include placements from before and after they moved the application (APPLICATION_STAGE_PATCH), and both replay', async () => {
     const { before, after } = await aroundPatch('placementWorkflow', APPLICATION_STAGE_PATCH);
-    expect(before.map((h) => h.workflowId)).toEqual(expect.arrayContaining(['placement-refunded-after-failure', 'placement-replaced-then-released-early']));
-    expect(after.map((h) => h.workflowId).sort()).toEqual(['placement-moves-application-hired-left-then-refunded', 'placement-moves-application-to-replacement-then-released']);
+    expect(before.map((h) => h.workflowId)).toEqual(
+      expect.arrayContaining(['placement-refunded-after-failure', 'placement-replaced-then-released-early']),
+    );
+    expect(after.map((h) => h.workflowId).sort()).toEqual([
+      'placement-moves-application-hired-left-then-refunded',
+      'placement-moves-application-to-replacement-then-released',
+    ]);
     expect((await replay([...before, ...after])).failures).toEqual([]);
   });
 

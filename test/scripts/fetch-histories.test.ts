@@ -44,13 +44,25 @@ async function releasedProtection(converter?: DataConverter): Promise<string> {
   const taskQueue = `ownership-fetch-${randomUUID()}`;
   const client = new Client({ connection, ...(converter && { dataConverter: converter }) });
   const worker = await createOwnershipWorker({
-    connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle: workflowBundle(), dataConverter: converter,
-    db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: client,
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    dataConverter: converter,
+    db,
+    resend: resend.client(),
+    emailFrom: 'test@splits.test',
+    appUrl: 'http://app.test',
+    temporal: client,
   });
   workers.push({ worker, running: worker.run() });
   const m = await createMarketplace(db);
   const id = workflowIds.protection(m.candidateId);
-  const handle = await client.workflow.start<ProtectionWorkflow>(WORKFLOW_TYPES.protection, { workflowId: id, taskQueue, args: [{ candidateId: m.candidateId }] });
+  const handle = await client.workflow.start<ProtectionWorkflow>(WORKFLOW_TYPES.protection, {
+    workflowId: id,
+    taskQueue,
+    args: [{ candidateId: m.candidateId }],
+  });
   await handle.executeUpdate(claimCandidateUpdate, { args: [{ recruiterId: m.recruiterId, actor: m.actors.recruiter }] });
   await handle.executeUpdate(releaseProtectionUpdate, { args: [{ actor: m.actors.recruiter, reason: 'not a fit' }] });
   expect((await handle.result()).state).toBe('released');
@@ -60,7 +72,10 @@ async function releasedProtection(converter?: DataConverter): Promise<string> {
 beforeAll(async () => {
   db = testDb();
   resend = await startFakeResend();
-  [connection, nativeConnection] = await Promise.all([Connection.connect({ address: temporalAddress() }), NativeConnection.connect({ address: temporalAddress() })]);
+  [connection, nativeConnection] = await Promise.all([
+    Connection.connect({ address: temporalAddress() }),
+    NativeConnection.connect({ address: temporalAddress() }),
+  ]);
   out = await mkdtemp(path.join(tmpdir(), 'fetch-histories-'));
   [workflowId, encryptedWorkflowId] = await Promise.all([releasedProtection(), releasedProtection(encrypting)]);
 });
@@ -68,15 +83,27 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const { worker } of workers) worker.shutdown();
   await Promise.all(workers.map((w) => w.running));
-  await Promise.all([connection?.close(), nativeConnection?.close(), resend?.close(), db?.destroy(), out && rm(out, { recursive: true, force: true })]);
+  await Promise.all([
+    connection?.close(),
+    nativeConnection?.close(),
+    resend?.close(),
+    db?.destroy(),
+    out && rm(out, { recursive: true, force: true }),
+  ]);
 });
 
 const readHistory = async (file: string) => historyFromJSON(JSON.parse(await readFile(file, 'utf8')));
 
 describe('npm run fetch-histories', () => {
-  it('writes a closed execution\'s history by workflow id, in the replay corpus format', async () => {
+  it("writes a closed execution's history by workflow id, in the replay corpus format", async () => {
     const lines: string[] = [];
-    const written = await fetchHistories({ address: temporalAddress(), namespace: 'default', workflowIds: [workflowId], out, log: (l) => lines.push(l) });
+    const written = await fetchHistories({
+      address: temporalAddress(),
+      namespace: 'default',
+      workflowIds: [workflowId],
+      out,
+      log: (l) => lines.push(l),
+    });
 
     const file = path.join(out, `${workflowId}.json`);
     expect(written).toEqual([expect.objectContaining({ workflowId, workflowType: 'protectionWorkflow', status: 'COMPLETED', file })]);
@@ -90,7 +117,9 @@ describe('npm run fetch-histories', () => {
     expect(written[0]!.events).toBe(events.length);
     // Exactly as stored: the payloads keep their encoding metadata (never decoded or re-encoded).
     expect((await readFile(file, 'utf8')).endsWith('}\n')).toBe(true);
-    expect(Buffer.from(events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.metadata!.encoding!).toString()).toBe('json/plain');
+    expect(Buffer.from(events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.metadata!.encoding!).toString()).toBe(
+      'json/plain',
+    );
   });
 
   it('refuses to overwrite an existing file unless --force, and writes nothing when it refuses', async () => {
@@ -99,7 +128,13 @@ describe('npm run fetch-histories', () => {
     await writeFile(file, before.replace('"eventId": "1"', '"eventId": "1" '));
     const marked = await readFile(file, 'utf8');
 
-    const refused = await fetchHistories({ address: temporalAddress(), namespace: 'default', workflowIds: [workflowId], out, log: quiet }).catch((e: unknown) => e);
+    const refused = await fetchHistories({
+      address: temporalAddress(),
+      namespace: 'default',
+      workflowIds: [workflowId],
+      out,
+      log: quiet,
+    }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(HistoryExistsError);
     expect((refused as Error).message).toMatch(/--force/);
     expect(await readFile(file, 'utf8')).toBe(marked);
@@ -113,8 +148,15 @@ describe('npm run fetch-histories', () => {
 
   it('writes nothing when one of the executions cannot be fetched', async () => {
     const dir = path.join(out, 'partial');
-    await expect(fetchHistories({ address: temporalAddress(), namespace: 'default', workflowIds: [workflowId, `protection-${randomUUID()}`], out: dir, log: quiet }))
-      .rejects.toThrow(/not found/i);
+    await expect(
+      fetchHistories({
+        address: temporalAddress(),
+        namespace: 'default',
+        workflowIds: [workflowId, `protection-${randomUUID()}`],
+        out: dir,
+        log: quiet,
+      }),
+    ).rejects.toThrow(/not found/i);
     expect(await readdir(dir).catch(() => [])).toEqual([]);
   });
 
@@ -126,17 +168,38 @@ describe('npm run fetch-histories', () => {
       if (i > 100) throw new Error(`no execution matches ${query}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const written = await fetchHistories({ address: temporalAddress(), namespace: 'default', query, limit: 5, name: 'protection-released-by-sourcer', out, log: quiet });
+    const written = await fetchHistories({
+      address: temporalAddress(),
+      namespace: 'default',
+      query,
+      limit: 5,
+      name: 'protection-released-by-sourcer',
+      out,
+      log: quiet,
+    });
     expect(written.map((w) => path.basename(w.file))).toEqual(['protection-released-by-sourcer.json']);
     const history = await readHistory(written[0]!.file);
     expect(history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name).toBe('protectionWorkflow');
 
-    await expect(fetchHistories({ address: temporalAddress(), namespace: 'default', query: `WorkflowId = "no-such-${randomUUID()}"`, out, log: quiet }))
-      .rejects.toThrow(/no execution matches/);
+    await expect(
+      fetchHistories({
+        address: temporalAddress(),
+        namespace: 'default',
+        query: `WorkflowId = "no-such-${randomUUID()}"`,
+        out,
+        log: quiet,
+      }),
+    ).rejects.toThrow(/no execution matches/);
   });
 
-  it('keeps payloads encrypted by the payload codec exactly as stored; they replay through the workers\' data converter', async () => {
-    const [written] = await fetchHistories({ address: temporalAddress(), namespace: 'default', workflowIds: [encryptedWorkflowId], out: path.join(out, 'encrypted'), log: quiet });
+  it("keeps payloads encrypted by the payload codec exactly as stored; they replay through the workers' data converter", async () => {
+    const [written] = await fetchHistories({
+      address: temporalAddress(),
+      namespace: 'default',
+      workflowIds: [encryptedWorkflowId],
+      out: path.join(out, 'encrypted'),
+      log: quiet,
+    });
     const history = await readHistory(written!.file);
     const payloads = (history.events ?? []).flatMap((e) => [
       ...(e.workflowExecutionStartedEventAttributes?.input?.payloads ?? []),
@@ -158,7 +221,9 @@ describe('npm run fetch-histories', () => {
   it('writes histories that replay against the current workflow code', async () => {
     const files = (await readdir(out)).filter((f) => f.endsWith('.json')).sort(); // the plain ones
     expect(files).toEqual(['protection-released-by-sourcer.json', `${workflowId}.json`].sort());
-    const histories = await Promise.all(files.map(async (f) => ({ workflowId: path.basename(f, '.json'), history: await readHistory(path.join(out, f)) })));
+    const histories = await Promise.all(
+      files.map(async (f) => ({ workflowId: path.basename(f, '.json'), history: await readHistory(path.join(out, f)) })),
+    );
     const { results, failures } = await replay(histories);
     expect(failures).toEqual([]);
     expect(results).toHaveLength(histories.length);
@@ -167,10 +232,18 @@ describe('npm run fetch-histories', () => {
   it('parses its command line: ids or a query, never both', async () => {
     const env = { TEMPORAL_ADDRESS: '10.0.0.1:7233' };
     await expect(parseFetchArgs(['--workflow-id', 'a', '--workflow-id', 'b', '--name', 'x', '--force'], env)).resolves.toMatchObject({
-      address: '10.0.0.1:7233', namespace: 'default', workflowIds: ['a', 'b'], name: 'x', force: true,
+      address: '10.0.0.1:7233',
+      namespace: 'default',
+      workflowIds: ['a', 'b'],
+      name: 'x',
+      force: true,
     });
     await expect(parseFetchArgs(['--query', 'PayoutStatus = "blocked"', '--address', 'h:1', '--out', 'o'], env)).resolves.toMatchObject({
-      address: 'h:1', query: 'PayoutStatus = "blocked"', limit: 20, out: 'o', force: false,
+      address: 'h:1',
+      query: 'PayoutStatus = "blocked"',
+      limit: 20,
+      out: 'o',
+      force: false,
     });
     await expect(parseFetchArgs([], env)).rejects.toThrow(/--workflow-id or --query/);
     await expect(parseFetchArgs(['--workflow-id', 'a', '--query', 'x'], env)).rejects.toThrow(/--workflow-id or --query/);

@@ -19,7 +19,9 @@ describe('the Web UI codec proxy of `npm run dev`', () => {
   it('passes every other request through unchanged, compressed or not', async () => {
     for (const path of ['/', '/namespaces/default/workflows', '/api/v1/namespaces/default/workflows?query=']) {
       for (const encoding of ['gzip', 'identity']) {
-        const [direct, proxied] = await Promise.all([temporalUiUrl(), proxy.url].map((base) => fetch(`${base}${path}`, { headers: { 'accept-encoding': encoding } }))) as [Response, Response];
+        const [direct, proxied] = (await Promise.all(
+          [temporalUiUrl(), proxy.url].map((base) => fetch(`${base}${path}`, { headers: { 'accept-encoding': encoding } })),
+        )) as [Response, Response];
         expect(proxied.status, path).toBe(direct.status);
         expect(proxied.headers.get('content-type'), path).toBe(direct.headers.get('content-type'));
         const [a, b] = await Promise.all([direct.text(), proxied.text()]);

@@ -34,7 +34,10 @@ export function useBrowser(): BrowserHarness {
   let browser: Browser | undefined;
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
-    [h, browser] = await Promise.all([startApiHarness(), chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] })]);
+    [h, browser] = await Promise.all([
+      startApiHarness(),
+      chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] }),
+    ]);
   });
   afterAll(async () => {
     await browser?.close();

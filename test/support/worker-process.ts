@@ -33,7 +33,9 @@ export function spawnWorkerProcess(name: string, opts: { taskQueue: string; stri
 
 /** Resolves with the exit code (null when killed by a signal) once the process has ended. */
 export const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 
 export interface WorkerProcessTestServers {
   db: Db;

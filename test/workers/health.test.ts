@@ -16,7 +16,13 @@ describe('worker probes', () => {
         state = s;
         seen[s] = [await status('/healthz'), await status('/livez')];
       }
-      expect(seen).toEqual({ INITIALIZED: [503, 200], RUNNING: [200, 200], DRAINING: [503, 200], STOPPING: [503, 200], FAILED: [503, 503] });
+      expect(seen).toEqual({
+        INITIALIZED: [503, 200],
+        RUNNING: [200, 200],
+        DRAINING: [503, 200],
+        STOPPING: [503, 200],
+        FAILED: [503, 503],
+      });
       expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ state: 'FAILED' });
       expect(await status('/metrics')).toBe(404);
     } finally {

@@ -28,12 +28,23 @@ const taskQueue = `proposals-permanent-${randomUUID()}`;
 beforeAll(async () => {
   db = testDb();
   resend = await startFakeResend();
-  [connection, native] = await Promise.all([Connection.connect({ address: temporalAddress() }), NativeConnection.connect({ address: temporalAddress() })]);
+  [connection, native] = await Promise.all([
+    Connection.connect({ address: temporalAddress() }),
+    NativeConnection.connect({ address: temporalAddress() }),
+  ]);
   client = new Client({ connection });
   // The production factory: what every worker process registers.
   worker = await createProposalsWorker({
-    connection: native, namespace: 'default', temporal: client, db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test',
-    workflowBundle: workflowBundle(), taskQueue, automationTaskQueue: `automation-permanent-${randomUUID()}`,
+    connection: native,
+    namespace: 'default',
+    temporal: client,
+    db,
+    resend: resend.client(),
+    emailFrom: 'test@splits.test',
+    appUrl: 'http://app.test',
+    workflowBundle: workflowBundle(),
+    taskQueue,
+    automationTaskQueue: `automation-permanent-${randomUUID()}`,
   });
   running = worker.run();
 });
@@ -43,7 +54,13 @@ afterAll(async () => {
   await Promise.all([connection?.close(), native?.close(), resend?.close(), db?.destroy()]);
 });
 
-const sqlError = (sql: string, bindings: unknown[]) => db.raw(sql, bindings as never).then(() => { throw new Error('expected the database to refuse'); }, (err: unknown) => err);
+const sqlError = (sql: string, bindings: unknown[]) =>
+  db.raw(sql, bindings as never).then(
+    () => {
+      throw new Error('expected the database to refuse');
+    },
+    (err: unknown) => err,
+  );
 
 describe('activities failing on bad data', () => {
   it('turn a Postgres data exception (class 22) and a check violation into a non-retryable InvalidData failure', async () => {
@@ -51,9 +68,15 @@ describe('activities failing on bad data', () => {
     expect(nul).toBeInstanceOf(ApplicationFailure);
     expect(nul).toMatchObject({ type: FAILURE_TYPES.InvalidData, nonRetryable: true });
     expect((nul as ApplicationFailure).details).toEqual([{ sqlState: '22021' }]);
-    expect(asPermanentFailure(await sqlError("select 'x'::uuid", []))).toMatchObject({ type: FAILURE_TYPES.InvalidData, details: [{ sqlState: '22P02' }] });
+    expect(asPermanentFailure(await sqlError("select 'x'::uuid", []))).toMatchObject({
+      type: FAILURE_TYPES.InvalidData,
+      details: [{ sqlState: '22P02' }],
+    });
     await db.raw('create temporary table permanent_check (n int check (n > 0))');
-    expect(asPermanentFailure(await sqlError('insert into permanent_check values (?)', [-1]))).toMatchObject({ nonRetryable: true, details: [{ sqlState: '23514' }] });
+    expect(asPermanentFailure(await sqlError('insert into permanent_check values (?)', [-1]))).toMatchObject({
+      nonRetryable: true,
+      details: [{ sqlState: '23514' }],
+    });
   });
 
   it('leave a unique violation, a connection error and an ApplicationFailure as they are', async () => {
@@ -72,14 +95,27 @@ describe('activities failing on bad data', () => {
     const input = proposalInput(m, { pitch: 'a\u0000b' });
     const workflowId = workflowIds.proposal(input.proposalId);
     const recorded = client.workflow.executeUpdateWithStart(proposalRecordedUpdate, {
-      startWorkflowOperation: new WithStartWorkflowOperation<ProposalWorkflow>(WORKFLOW_TYPES.proposal, { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', args: [input] }),
+      startWorkflowOperation: new WithStartWorkflowOperation<ProposalWorkflow>(WORKFLOW_TYPES.proposal, {
+        workflowId,
+        taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [input],
+      }),
     });
-    const outcome = await Promise.race([recorded.then(() => 'recorded', (err: unknown) => err), new Promise((r) => setTimeout(() => r('no answer in 20 s'), 20_000))]);
+    const outcome = await Promise.race([
+      recorded.then(
+        () => 'recorded',
+        (err: unknown) => err,
+      ),
+      new Promise((r) => setTimeout(() => r('no answer in 20 s'), 20_000)),
+    ]);
     expect(outcome).toBeInstanceOf(WorkflowUpdateFailedError);
     expect((outcome as WorkflowUpdateFailedError).cause).toMatchObject({ type: FAILURE_TYPES.InvalidData });
     expect(await db('candidate_role_assignments').where({ id: input.proposalId })).toHaveLength(0);
     expect(await stuckWorkflows(client, `WorkflowId = "${workflowId}"`)).toEqual([]);
     const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
-    expect(events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1]);
+    expect(events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([
+      1,
+    ]);
   });
 });

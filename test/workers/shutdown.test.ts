@@ -11,16 +11,29 @@ const taskQueue = `placements-shutdown-${randomUUID()}`;
 const STRIPE_LATENCY_MS = 3_000;
 const servers = useWorkerProcessServers();
 
-const startWorker = (metricsPort: number, healthPort: number) => spawnWorkerProcess('placements', {
-  taskQueue, stripeUrl: servers.stripe.url,
-  env: { WORKER_SHUTDOWN_GRACE: '30s', WORKER_METRICS_PORT: String(metricsPort), WORKER_HEALTH_PORT: String(healthPort), WORKER_METRICS_HOST: '127.0.0.1', OTEL_TRACES_EXPORTER: '', OTEL_EXPORTER_OTLP_ENDPOINT: '' },
-});
+const startWorker = (metricsPort: number, healthPort: number) =>
+  spawnWorkerProcess('placements', {
+    taskQueue,
+    stripeUrl: servers.stripe.url,
+    env: {
+      WORKER_SHUTDOWN_GRACE: '30s',
+      WORKER_METRICS_PORT: String(metricsPort),
+      WORKER_HEALTH_PORT: String(healthPort),
+      WORKER_METRICS_HOST: '127.0.0.1',
+      OTEL_TRACES_EXPORTER: '',
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+    },
+  });
 
 describe('worker process shutdown', () => {
   it('serves runtime metrics and its probes, and on SIGTERM turns unready but stays alive while the in-flight activity completes, then exits', async () => {
     const { db, stripe, client } = servers;
     const [metricsPort, healthPort] = [await freePort(), await freePort()];
-    const probe = (path: string) => fetch(`http://127.0.0.1:${healthPort}${path}`).then((r) => r.status, () => 0);
+    const probe = (path: string) =>
+      fetch(`http://127.0.0.1:${healthPort}${path}`).then(
+        (r) => r.status,
+        () => 0,
+      );
     const worker = startWorker(metricsPort, healthPort);
     const exit = exited(worker);
     try {
@@ -31,13 +44,26 @@ describe('worker process shutdown', () => {
       const payoutId = randomUUID();
       const workflowId = workflowIds.payout(payoutId);
       const handle = await client.workflow.start<PayoutWorkflow>(WORKFLOW_TYPES.payout, {
-        workflowId, taskQueue,
-        args: [{ payoutId, placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents: 500_000, currency: 'USD' }],
+        workflowId,
+        taskQueue,
+        args: [
+          {
+            payoutId,
+            placementId: p.placementId,
+            companyId: p.marketplace.companyId,
+            tranche: 'activation',
+            amountCents: 500_000,
+            currency: 'USD',
+          },
+        ],
       });
 
       // The Temporal runtime's Prometheus endpoint of this process.
       const metrics = await eventually(async () => {
-        const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => '');
+        const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+          (r) => r.text(),
+          () => '',
+        );
         return text.includes('temporal_') ? text : undefined;
       }, 30_000);
       expect(metrics).toMatch(/temporal_\w+/);
@@ -59,8 +85,13 @@ describe('worker process shutdown', () => {
       const scheduled = events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'transferSplit');
       expect(scheduled).toBeDefined();
       const outcome = events!.find((e) =>
-        [e.activityTaskCompletedEventAttributes, e.activityTaskFailedEventAttributes, e.activityTaskTimedOutEventAttributes, e.activityTaskCanceledEventAttributes]
-          .some((a) => a?.scheduledEventId?.toString() === scheduled!.eventId!.toString()));
+        [
+          e.activityTaskCompletedEventAttributes,
+          e.activityTaskFailedEventAttributes,
+          e.activityTaskTimedOutEventAttributes,
+          e.activityTaskCanceledEventAttributes,
+        ].some((a) => a?.scheduledEventId?.toString() === scheduled!.eventId!.toString()),
+      );
       expect(outcome?.activityTaskCompletedEventAttributes, 'the transfer activity completed (not failed or cancelled)').toBeTruthy();
       expect(stripe.transfers().filter((t) => t.transfer_group === p.placementId)).toHaveLength(1);
       await handle.terminate('test over');

@@ -23,12 +23,24 @@ import { atsTestWorker, connect, seedSmall, syncRunsFinished } from '../../testk
 
 /** Each platform's fake, in the form the published docs leave open where it matters (Greenhouse: stage ids only). */
 const PLATFORMS: Record<AtsPlatform, { start: () => Promise<FakeAts>; listPath: RegExp; throttle: () => Record<string, string> }> = {
-  greenhouse: { start: () => startGreenhouseFake({ stageForm: 'id_only' }), listPath: /^\/v3\/applications$/, throttle: () => ({ 'Retry-After': '30' }) },
+  greenhouse: {
+    start: () => startGreenhouseFake({ stageForm: 'id_only' }),
+    listPath: /^\/v3\/applications$/,
+    throttle: () => ({ 'Retry-After': '30' }),
+  },
   lever: { start: () => startLeverFake(), listPath: /^\/v1\/opportunities$/, throttle: () => ({ 'Retry-After': '30' }) },
   // Workable's reset header in epoch milliseconds, the form that used to mean a 10^15 ms wait.
-  workable: { start: () => startWorkableFake(), listPath: /^\/spi\/v3\/candidates$/, throttle: () => ({ 'X-Rate-Limit-Reset': String(Date.now() + 30_000) }) },
+  workable: {
+    start: () => startWorkableFake(),
+    listPath: /^\/spi\/v3\/candidates$/,
+    throttle: () => ({ 'X-Rate-Limit-Reset': String(Date.now() + 30_000) }),
+  },
   ashby: { start: () => startAshbyFake(), listPath: /^\/application\.list$/, throttle: () => ({ 'Retry-After': '30' }) },
-  bamboohr: { start: () => startBambooHrFake(), listPath: /\/applicant_tracking\/applications$/, throttle: () => ({ 'Retry-After': '30' }) },
+  bamboohr: {
+    start: () => startBambooHrFake(),
+    listPath: /\/applicant_tracking\/applications$/,
+    throttle: () => ({ 'Retry-After': '30' }),
+  },
 };
 
 let env: TestWorkflowEnvironment;
@@ -57,8 +69,6 @@ afterEach(async () => {
   await env?.teardown();
 });
 
-
-
 describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end to end', (platform) => {
   it('syncs jobs, candidates and applications with their stage names, sees moves incrementally and by webhook, a webhook deletion, and honours a 429', async () => {
     const { start, listPath, throttle } = PLATFORMS[platform];
@@ -70,11 +80,16 @@ describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end 
     const { integrationId, handle } = await connect(env, taskQueue, m, ats);
     expect((await syncRunsFinished(handle, 1)).lastError).toBeNull();
 
-    const mapped = (type: 'job' | 'candidate' | 'application', externalId: string) => db('external_entity_map').where({ integration_id: integrationId, entity_type: type, external_id: externalId }).first();
+    const mapped = (type: 'job' | 'candidate' | 'application', externalId: string) =>
+      db('external_entity_map').where({ integration_id: integrationId, entity_type: type, external_id: externalId }).first();
     // The ATS's own stage name is kept as the application's label beside our canonical stage.
-    const stageOf = async (externalId: string) => (await db('applications').where({ id: (await mapped('application', externalId))!.internal_id }).first())!.stage_label;
+    const stageOf = async (externalId: string) =>
+      (await db('applications')
+        .where({ id: (await mapped('application', externalId))!.internal_id })
+        .first())!.stage_label;
     expect(await Promise.all(seeded.applications.map(stageOf))).toEqual([ats.stages[0], ats.stages[0], ats.stages[1], ats.stages[0]]);
-    if (platform === 'workable') expect((ats as WorkableFake).subscriptions().map((s) => s.event)).toEqual(['candidate_created', 'candidate_moved']);
+    if (platform === 'workable')
+      expect((ats as WorkableFake).subscriptions().map((s) => s.event)).toEqual(['candidate_created', 'candidate_moved']);
 
     // A move seen by the next incremental run.
     ats.moveApplication(seeded.applications[1]!, ats.stages[2]!);
@@ -86,13 +101,18 @@ describe.each(Object.keys(PLATFORMS) as AtsPlatform[])('a %s account synced end 
     const connector = connectorFor(platform, ats.config);
     const deliver = async (delivery: { body: string; headers: Record<string, string> }) => {
       const rawBody = Buffer.from(delivery.body);
-      expect(connector.verifyWebhook({ rawBody, headers: delivery.headers, secret: ats.webhookSecret, now: new Date() })).toEqual({ ok: true });
+      expect(connector.verifyWebhook({ rawBody, headers: delivery.headers, secret: ats.webhookSecret, now: new Date() })).toEqual({
+        ok: true,
+      });
       await handle.signal(webhookEventsSignal, connector.parseWebhook(rawBody, delivery.headers));
     };
-    if (platform !== 'bamboohr') { // BambooHR sends no applicant-tracking webhooks
+    if (platform !== 'bamboohr') {
+      // BambooHR sends no applicant-tracking webhooks
       ats.moveApplication(seeded.applications[0]!, ats.stages[3]!);
       await deliver(ats.stageChangeWebhook(seeded.applications[0]!, { deliveryId: `${platform}-move` }));
-      await eventually(async () => (await db('ats_events').where({ integration_id: integrationId, provider_event_id: `${platform}-move` })).length === 1);
+      await eventually(
+        async () => (await db('ats_events').where({ integration_id: integrationId, provider_event_id: `${platform}-move` })).length === 1,
+      );
       // Lever names the stage by id only: the ingestion names it through the platform's stages.
       await eventually(async () => (await stageOf(seeded.applications[0]!)) === ats.stages[3]);
       await handle.signal(syncNowSignal);

@@ -4,7 +4,15 @@ import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
 import type { AtsConnector, AtsPlatform, CanonicalEvent } from '../../activities/ats/types.js';
 import { canonicalStage } from '../../domain/ats-stages.js';
-import { disconnectUpdate, fullResyncSignal, pauseSyncUpdate, resumeSyncUpdate, syncNowSignal, syncStatusQuery, webhookEventsSignal } from '../../domain/ats.js';
+import {
+  disconnectUpdate,
+  fullResyncSignal,
+  pauseSyncUpdate,
+  resumeSyncUpdate,
+  syncNowSignal,
+  syncStatusQuery,
+  webhookEventsSignal,
+} from '../../domain/ats.js';
 import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
 import type { FakeAts } from '../../testkit/fakes/ats/types.js';
 import { startTimeSkippingEnv, testDb } from '../support/context.js';
@@ -43,13 +51,11 @@ afterEach(async () => {
   await env?.teardown();
 });
 
-
 async function fake(platform: AtsPlatform) {
   const f = await FAKES[platform]();
   fakes.push(f);
   return f;
 }
-
 
 describe.each(Object.keys(FAKES) as AtsPlatform[])('ats sync workflow on %s', (platform) => {
   it('syncs everything at once when connected, then only what changed, mapping each record once', async () => {
@@ -74,8 +80,13 @@ describe.each(Object.keys(FAKES) as AtsPlatform[])('ats sync workflow on %s', (p
     const second = await syncRunsFinished(handle, 2);
     expect(second.lastError).toBeNull();
     expect(await mappedCounts(db, integrationId)).toEqual({ job: 2, candidate: people + 1, application: 5 });
-    const moved = await db('external_entity_map').where({ integration_id: integrationId, entity_type: 'application', external_id: seeded.applications[1] }).first();
-    expect(await db('applications').where({ id: moved!.internal_id }).first()).toMatchObject({ stage: canonicalStage(stage), stage_label: stage });
+    const moved = await db('external_entity_map')
+      .where({ integration_id: integrationId, entity_type: 'application', external_id: seeded.applications[1] })
+      .first();
+    expect(await db('applications').where({ id: moved!.internal_id }).first()).toMatchObject({
+      stage: canonicalStage(stage),
+      stage_label: stage,
+    });
     expect(await db('application_stage_history').where({ application_id: moved!.internal_id, source: 'ats' })).toHaveLength(1);
     expect(await db('ats_events').where({ integration_id: integrationId, event_type: 'application.stage_changed' })).toHaveLength(1);
     const logs = await db('sync_logs').where({ integration_id: integrationId, entity: 'applications' }).orderBy('id');
@@ -89,7 +100,9 @@ describe.each(Object.keys(FAKES) as AtsPlatform[])('ats sync workflow on %s', (p
     ats.deleteApplication(seeded.applications[3]!);
     await handle.signal(fullResyncSignal);
     await syncRunsFinished(handle, 3);
-    const gone = await db('external_entity_map').where({ integration_id: integrationId, entity_type: 'application', external_id: seeded.applications[3] }).first();
+    const gone = await db('external_entity_map')
+      .where({ integration_id: integrationId, entity_type: 'application', external_id: seeded.applications[3] })
+      .first();
     expect(gone!.deleted_at).not.toBeNull();
     expect((await db('applications').where({ id: gone!.internal_id }).first())!.deleted_at).not.toBeNull();
     await handle.executeUpdate(disconnectUpdate, { args: [{ actor: m.actors.companyAdmin }] });
@@ -105,14 +118,27 @@ describe('ats sync workflow, webhook events the database refuses', () => {
     const { integrationId, handle } = await connect(env, taskQueue, m, ats);
     await syncRunsFinished(handle, 1);
     const event = (id: string, note: string): CanonicalEvent => ({
-      eventType: 'candidate.updated', providerEventId: id, provider: 'greenhouse', candidateExternalId: null, applicationExternalId: null,
-      jobExternalId: null, stageFrom: null, stageTo: null, actor: null, timestamp: new Date().toISOString(), metadata: { note },
+      eventType: 'candidate.updated',
+      providerEventId: id,
+      provider: 'greenhouse',
+      candidateExternalId: null,
+      applicationExternalId: null,
+      jobExternalId: null,
+      stageFrom: null,
+      stageTo: null,
+      actor: null,
+      timestamp: new Date().toISOString(),
+      metadata: { note },
     });
     await handle.signal(webhookEventsSignal, [event('bad-1', 'a\u0000b')]);
-    const refused = await eventually(async () => {
-      const status = await handle.query(syncStatusQuery);
-      return status.lastError?.includes('not stored') ? status : undefined;
-    }, 20_000, 100);
+    const refused = await eventually(
+      async () => {
+        const status = await handle.query(syncStatusQuery);
+        return status.lastError?.includes('not stored') ? status : undefined;
+      },
+      20_000,
+      100,
+    );
     expect(refused).toMatchObject({ state: 'active', webhookEvents: { received: 1, stored: 0 } });
     expect((await handle.describe()).status.name).toBe('RUNNING');
     await handle.signal(webhookEventsSignal, [event('good-1', 'fine')]);
@@ -148,9 +174,15 @@ describe('ats sync workflow (greenhouse)', () => {
     const cursorsAsked: (string | null)[] = [];
     let crashed = false;
     wrap = (c) => ({
-      ...c, capabilities: c.capabilities, platform: c.platform,
-      listJobs: c.listJobs.bind(c), listCandidates: c.listCandidates.bind(c), testConnection: c.testConnection.bind(c),
-      pushApplication: c.pushApplication.bind(c), verifyWebhook: c.verifyWebhook.bind(c), parseWebhook: c.parseWebhook.bind(c),
+      ...c,
+      capabilities: c.capabilities,
+      platform: c.platform,
+      listJobs: c.listJobs.bind(c),
+      listCandidates: c.listCandidates.bind(c),
+      testConnection: c.testConnection.bind(c),
+      pushApplication: c.pushApplication.bind(c),
+      verifyWebhook: c.verifyWebhook.bind(c),
+      parseWebhook: c.parseWebhook.bind(c),
       async listApplications(req) {
         cursorsAsked.push(req.cursor);
         if (cursorsAsked.length === 3 && !crashed) {
@@ -203,7 +235,8 @@ describe('ats sync workflow (greenhouse)', () => {
     ats.injectFailure({ method: 'GET', path: '/v3/candidates', status: 429, headers: { 'Retry-After': '120' }, times: 1 });
     const m = await createMarketplace(db);
     const { integrationId, handle } = await connect(env, taskQueue, m, ats);
-    for (let i = 0; i < 100 && !ats.requests().some((r) => r.path.startsWith('/v3/candidates')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !ats.requests().some((r) => r.path.startsWith('/v3/candidates')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     // A fixed backoff would have retried within seconds; the platform asked for 120.
     await env.sleep(60_000);
     expect((await mappedCounts(db, integrationId)).candidate).toBeUndefined();

@@ -66,7 +66,10 @@ async function awaitingApproval(handle: Handle) {
 }
 
 async function refusal(promise: Promise<unknown>) {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   return ((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
 }
@@ -86,26 +89,48 @@ describe('automation execution workflow', () => {
     const request = resend.emails().find((e) => e.idempotencyKey === `approval-${executionId}-requested`);
     expect(request?.to).toEqual([m.emails.companyAdmin]);
 
-    const view = await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'strong interview' }] });
+    const view = await handle.executeUpdate(approveExecutionUpdate, {
+      args: [{ actor: m.actors.companyAdmin, comment: 'strong interview' }],
+    });
     expect(view.approval).toMatchObject({ status: 'approved', decidedBy: m.actors.companyAdmin.userId, comment: 'strong interview' });
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'succeeded', conditionsMet: true, error: null });
-    expect(result.actionsTaken).toEqual([{ type: 'advance_stage', status: 'done', result: { applicationId, from: 'interview', to: 'offer' } }]);
+    expect(result.actionsTaken).toEqual([
+      { type: 'advance_stage', status: 'done', result: { applicationId, from: 'interview', to: 'offer' } },
+    ]);
 
     expect(await stageOf(applicationId)).toBe('offer');
     const history = await db('application_stage_history').where({ application_id: applicationId });
     expect(history).toHaveLength(1);
-    expect(history[0]).toMatchObject({ from_stage: 'interview', to_stage: 'offer', source: 'automation', actor_user_id: m.actors.companyAdmin.userId });
+    expect(history[0]).toMatchObject({
+      from_stage: 'interview',
+      to_stage: 'offer',
+      source: 'automation',
+      actor_user_id: m.actors.companyAdmin.userId,
+    });
     const record = await executionRow(executionId);
-    expect(record).toMatchObject({ status: 'succeeded', conditions_met: true, error: null, trigger_event: 'application.stage_changed', entity_id: applicationId });
+    expect(record).toMatchObject({
+      status: 'succeeded',
+      conditions_met: true,
+      error: null,
+      trigger_event: 'application.stage_changed',
+      entity_id: applicationId,
+    });
     expect(record!.condition_trace).toEqual([{ field: 'stageTo', op: 'eq', expected: 'interview', actual: 'interview', met: true }]);
     expect(record!.finished_at).not.toBeNull();
     expect(record!.duration_ms).toBeGreaterThanOrEqual(0);
     const audit = await db('decision_audit_log').where({ entity_type: 'automation_execution', entity_id: executionId });
-    expect(audit).toMatchObject([{ decision: 'approval_approved', actor_user_id: m.actors.companyAdmin.userId, reason: 'strong interview', source: 'human' }]);
+    expect(audit).toMatchObject([
+      { decision: 'approval_approved', actor_user_id: m.actors.companyAdmin.userId, reason: 'strong interview', source: 'human' },
+    ]);
     // The move raised its own event, one automation step deeper.
-    const raised = await db<DomainEventRow>('domain_events').where({ entity_id: applicationId, type: 'application.stage_changed' }).orderBy('depth');
-    expect(raised.map((e) => [e.depth, e.data.stageTo])).toEqual([[0, 'interview'], [1, 'offer']]);
+    const raised = await db<DomainEventRow>('domain_events')
+      .where({ entity_id: applicationId, type: 'application.stage_changed' })
+      .orderBy('depth');
+    expect(raised.map((e) => [e.depth, e.data.stageTo])).toEqual([
+      [0, 'interview'],
+      [1, 'offer'],
+    ]);
   });
 
   it('does nothing when the approver rejects, and records who rejected', async () => {
@@ -115,17 +140,29 @@ describe('automation execution workflow', () => {
     expect(await handle.result()).toMatchObject({ status: 'rejected', actionsTaken: [] });
     expect(await stageOf(applicationId)).toBe('interview');
     expect(await executionRow(executionId)).toMatchObject({ status: 'rejected', actions_taken: [] });
-    expect(await db('automation_approvals').where({ id: executionId }).first()).toMatchObject({ status: 'rejected', decided_by_user_id: m.actors.companyAdmin.userId });
+    expect(await db('automation_approvals').where({ id: executionId }).first()).toMatchObject({
+      status: 'rejected',
+      decided_by_user_id: m.actors.companyAdmin.userId,
+    });
   });
 
-  it('keeps the approval pending when the database refuses an answer\'s comment: the update fails, NeedsAttention stays, a later answer works', async () => {
+  it("keeps the approval pending when the database refuses an answer's comment: the update fails, NeedsAttention stays, a later answer works", async () => {
     const { m, applicationId, executionId, handle } = await interviewTriggersOffer();
     await awaitingApproval(handle);
     const approve = handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin, comment: 'go\u0000' }] });
-    const outcome = await Promise.race([approve.then(() => 'approved', (err: unknown) => err), new Promise((r) => setTimeout(() => r('no answer in 20 s'), 20_000))]);
+    const outcome = await Promise.race([
+      approve.then(
+        () => 'approved',
+        (err: unknown) => err,
+      ),
+      new Promise((r) => setTimeout(() => r('no answer in 20 s'), 20_000)),
+    ]);
     expect(outcome).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(((outcome as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FAILURE_TYPES.InvalidData);
-    expect(await handle.query(automationStateQuery)).toMatchObject({ status: 'awaiting_approval', approval: { status: 'pending', decidedBy: null } });
+    expect(await handle.query(automationStateQuery)).toMatchObject({
+      status: 'awaiting_approval',
+      approval: { status: 'pending', decidedBy: null },
+    });
     expect(await db('automation_approvals').where({ id: executionId }).first()).toMatchObject({ status: 'pending' });
     expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.NeedsAttention)).toBe(true);
     expect(await stageOf(applicationId)).toBe('interview');
@@ -143,7 +180,9 @@ describe('automation execution workflow', () => {
     }
     expect((await handle.query(automationStateQuery)).status).toBe('awaiting_approval');
     await handle.executeUpdate(rejectExecutionUpdate, { args: [{ actor: m.actors.platformAdmin }] });
-    expect(await refusal(handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin }] }))).toBe(FAILURE_TYPES.InvalidState);
+    expect(await refusal(handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin }] }))).toBe(
+      FAILURE_TYPES.InvalidState,
+    );
     expect(await handle.result()).toMatchObject({ status: 'rejected' });
     expect(await stageOf(applicationId)).toBe('interview');
   });
@@ -155,9 +194,18 @@ describe('automation execution workflow', () => {
     expect((await handle.query(automationStateQuery)).status).toBe('awaiting_approval');
     expect(await handle.result()).toMatchObject({ status: 'expired', approval: { status: 'expired' }, actionsTaken: [] });
     expect(await stageOf(applicationId)).toBe('interview');
-    expect(await db('automation_approvals').where({ id: executionId }).first()).toMatchObject({ status: 'expired', decided_by_role: 'system' });
-    expect(await db('decision_audit_log').where({ entity_id: executionId }).first()).toMatchObject({ decision: 'approval_expired', source: 'system' });
-    const late = await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin }] }).then(() => 'accepted', () => 'refused');
+    expect(await db('automation_approvals').where({ id: executionId }).first()).toMatchObject({
+      status: 'expired',
+      decided_by_role: 'system',
+    });
+    expect(await db('decision_audit_log').where({ entity_id: executionId }).first()).toMatchObject({
+      decision: 'approval_expired',
+      source: 'system',
+    });
+    const late = await handle.executeUpdate(approveExecutionUpdate, { args: [{ actor: m.actors.companyAdmin }] }).then(
+      () => 'accepted',
+      () => 'refused',
+    );
     expect(late).toBe('refused');
     expect(await stageOf(applicationId)).toBe('interview');
   });
@@ -173,7 +221,9 @@ describe('automation execution workflow', () => {
   });
 
   it('skips without asking anyone when the conditions do not match', async () => {
-    const { applicationId, executionId, handle } = await interviewTriggersOffer({ conditions: { field: 'stageTo', op: 'eq', value: 'hired' } });
+    const { applicationId, executionId, handle } = await interviewTriggersOffer({
+      conditions: { field: 'stageTo', op: 'eq', value: 'hired' },
+    });
     expect(await handle.result()).toMatchObject({ status: 'skipped', conditionsMet: false, approval: null });
     expect(await db('automation_approvals').where({ id: executionId }).first()).toBeUndefined();
     expect(await stageOf(applicationId)).toBe('interview');
@@ -182,13 +232,26 @@ describe('automation execution workflow', () => {
   it('runs a low-impact rule at once, and a repeated event changes nothing more', async () => {
     const m = await createMarketplace(db);
     const applicationId = await createApplication(db, m, 'screening');
-    await createRule(db, m, { requires_approval: false, conditions: null, actions: [{ type: 'create_task', title: 'Prepare the candidate', dueInDays: 2 }, { type: 'send_email', template: 'stage_update', to: 'recruiter' }] });
+    await createRule(db, m, {
+      requires_approval: false,
+      conditions: null,
+      actions: [
+        { type: 'create_task', title: 'Prepare the candidate', dueInDays: 2 },
+        { type: 'send_email', template: 'stage_update', to: 'recruiter' },
+      ],
+    });
     const event = stageChanged(m, applicationId, 'interview');
     const first = await publisher.publishDomainEvent(event);
     const again = await publisher.publishDomainEvent(event);
     expect(again).toEqual(first);
     const handle: Handle = env.client.workflow.getHandle(`automation-${first.executionIds[0]}`);
-    expect(await handle.result()).toMatchObject({ status: 'succeeded', actionsTaken: [{ type: 'create_task', status: 'done' }, { type: 'send_email', status: 'done' }] });
+    expect(await handle.result()).toMatchObject({
+      status: 'succeeded',
+      actionsTaken: [
+        { type: 'create_task', status: 'done' },
+        { type: 'send_email', status: 'done' },
+      ],
+    });
     const tasks = await db('recruiter_tasks').where({ recruiter_id: m.recruiterId });
     expect(tasks).toMatchObject([{ title: 'Prepare the candidate', entity_id: applicationId, status: 'open' }]);
     expect(resend.emails().filter((e) => e.to.includes(m.emails.recruiter))).toHaveLength(1);
@@ -198,7 +261,14 @@ describe('automation execution workflow', () => {
   it('records a failed action with its error and takes none after it', async () => {
     const m = await createMarketplace(db);
     const applicationId = await createApplication(db, m, 'rejected');
-    await createRule(db, m, { requires_approval: false, conditions: null, actions: [{ type: 'advance_stage', stage: 'screening' }, { type: 'create_task', title: 'never', dueInDays: 1 }] });
+    await createRule(db, m, {
+      requires_approval: false,
+      conditions: null,
+      actions: [
+        { type: 'advance_stage', stage: 'screening' },
+        { type: 'create_task', title: 'never', dueInDays: 1 },
+      ],
+    });
     const { executionIds } = await publisher.publishDomainEvent(stageChanged(m, applicationId, 'rejected'));
     const result = await env.client.workflow.getHandle(`automation-${executionIds[0]}`).result();
     expect(result).toMatchObject({ status: 'failed', actionsTaken: [{ type: 'advance_stage', status: 'failed' }] });
@@ -211,8 +281,16 @@ describe('automation execution workflow', () => {
     const m = await createMarketplace(db);
     const applicationId = await createApplication(db, m, 'submitted');
     // Two rules that bounce the application between stages forever, if nothing stopped them.
-    await createRule(db, m, { requires_approval: false, conditions: { field: 'stageTo', op: 'eq', value: 'screening' }, actions: [{ type: 'advance_stage', stage: 'interview' }] });
-    await createRule(db, m, { requires_approval: false, conditions: { field: 'stageTo', op: 'eq', value: 'interview' }, actions: [{ type: 'advance_stage', stage: 'screening' }] });
+    await createRule(db, m, {
+      requires_approval: false,
+      conditions: { field: 'stageTo', op: 'eq', value: 'screening' },
+      actions: [{ type: 'advance_stage', stage: 'interview' }],
+    });
+    await createRule(db, m, {
+      requires_approval: false,
+      conditions: { field: 'stageTo', op: 'eq', value: 'interview' },
+      actions: [{ type: 'advance_stage', stage: 'screening' }],
+    });
     await publisher.publishDomainEvent(stageChanged(m, applicationId, 'screening'));
     for (let i = 0; i < 200; i++) {
       const deepest = await db('domain_events').where({ entity_id: applicationId }).max<{ depth: number }[]>('depth as depth').first();

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CONDITION_LIMITS, evaluateCondition, isHighImpact, parseCondition, ruleIssues, type Condition } from '../../domain/automation-rules.js';
+import {
+  CONDITION_LIMITS,
+  evaluateCondition,
+  isHighImpact,
+  parseCondition,
+  ruleIssues,
+  type Condition,
+} from '../../domain/automation-rules.js';
 
 const data = { stageTo: 'interview', stageFrom: 'screening', feeCents: 150_000, source: 'ats', recruiterId: 'r-1', empty: null };
 const met = (c: Condition | null) => evaluateCondition(c, data).met;
@@ -20,10 +27,19 @@ describe('condition language: evaluation', () => {
   });
 
   it('joins with all / any / not, treats no condition as always, and traces each comparison', () => {
-    const c: Condition = { all: [{ field: 'source', op: 'eq', value: 'ats' }, { any: [{ field: 'stageTo', op: 'eq', value: 'offer' }, { not: { field: 'feeCents', op: 'lt', value: 1 } }] }] };
+    const c: Condition = {
+      all: [
+        { field: 'source', op: 'eq', value: 'ats' },
+        { any: [{ field: 'stageTo', op: 'eq', value: 'offer' }, { not: { field: 'feeCents', op: 'lt', value: 1 } }] },
+      ],
+    };
     const result = evaluateCondition(c, data);
     expect(result.met).toBe(true);
-    expect(result.trace.map((t) => [t.field, t.met])).toEqual([['source', true], ['stageTo', false], ['feeCents', false]]);
+    expect(result.trace.map((t) => [t.field, t.met])).toEqual([
+      ['source', true],
+      ['stageTo', false],
+      ['feeCents', false],
+    ]);
     expect(met(null)).toBe(true);
   });
 
@@ -61,7 +77,14 @@ describe('condition language: hostile input', () => {
 
   it('refuses too many parts, unknown operators, extra keys, empty groups and non-objects, pointing at the part', () => {
     refused({ any: Array.from({ length: CONDITION_LIMITS.maxNodes + 1 }, () => ({ field: 'stageTo', op: 'exists' })) });
-    expect(refused({ all: [{ field: 'stageTo', op: 'eq', value: 'x' }, { field: 'stageTo', op: '$where', value: 'sleep(1)' }] })[0]!.path).toEqual(['all', 1, 'op']);
+    expect(
+      refused({
+        all: [
+          { field: 'stageTo', op: 'eq', value: 'x' },
+          { field: 'stageTo', op: '$where', value: 'sleep(1)' },
+        ],
+      })[0]!.path,
+    ).toEqual(['all', 1, 'op']);
     refused({ field: 'stageTo', op: 'eq', value: 'x', $where: 'x' });
     refused({ all: [] });
     refused({ all: ['stageTo == interview'] });
@@ -88,20 +111,39 @@ describe('condition language: hostile input', () => {
   });
 
   it('never throws on any JSON, and what it accepts evaluates to a boolean on any data', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 8 }), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })), (value, record) => {
-      const { condition, issues } = parseCondition(value);
-      expect(condition === null ? issues.length > 0 || value === null : issues.length === 0).toBe(true);
-      if (condition) expect(typeof evaluateCondition(condition, record).met).toBe('boolean');
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 8 }), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })), (value, record) => {
+        const { condition, issues } = parseCondition(value);
+        expect(condition === null ? issues.length > 0 || value === null : issues.length === 0).toBe(true);
+        if (condition) expect(typeof evaluateCondition(condition, record).met).toBe('boolean');
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
 describe('rule checks', () => {
   it('reports condition fields and action needs the trigger cannot supply', () => {
-    expect(ruleIssues({ trigger: 'application.stage_changed', conditions: { field: 'stageTo', op: 'eq', value: 'x' }, actions: [{ type: 'advance_stage', stage: 'offer' }] })).toEqual([]);
-    expect(ruleIssues({ trigger: 'application.stage_changed', conditions: { field: 'salary', op: 'gt', value: 1 }, actions: [] })[0]!.message).toContain('no field "salary"');
-    expect(ruleIssues({ trigger: 'sourcing.conflict', conditions: null, actions: [{ type: 'advance_stage', stage: 'offer' }] })[0]!.message).toContain('applicationId');
-    expect(ruleIssues({ trigger: 'protection.expired', conditions: null, actions: [{ type: 'send_email', template: 'follow_up', to: 'hiring_manager' }] })[0]!.message).toContain('jobId');
+    expect(
+      ruleIssues({
+        trigger: 'application.stage_changed',
+        conditions: { field: 'stageTo', op: 'eq', value: 'x' },
+        actions: [{ type: 'advance_stage', stage: 'offer' }],
+      }),
+    ).toEqual([]);
+    expect(
+      ruleIssues({ trigger: 'application.stage_changed', conditions: { field: 'salary', op: 'gt', value: 1 }, actions: [] })[0]!.message,
+    ).toContain('no field "salary"');
+    expect(
+      ruleIssues({ trigger: 'sourcing.conflict', conditions: null, actions: [{ type: 'advance_stage', stage: 'offer' }] })[0]!.message,
+    ).toContain('applicationId');
+    expect(
+      ruleIssues({
+        trigger: 'protection.expired',
+        conditions: null,
+        actions: [{ type: 'send_email', template: 'follow_up', to: 'hiring_manager' }],
+      })[0]!.message,
+    ).toContain('jobId');
   });
 
   it('marks the high-impact actions that must wait for approval', () => {

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_SPLIT_BPS, ROLE_WEIGHTS, TOTAL_BPS, allocateTranche, apportion, bpsToPercent, defaultSplitBps, percentToBps, splitProblems, tranches, type CollaboratorRole } from '../../domain/money.js';
+import {
+  COLLABORATOR_ROLES,
+  MAX_COLLABORATORS,
+  MIN_SPLIT_BPS,
+  ROLE_WEIGHTS,
+  TOTAL_BPS,
+  allocateTranche,
+  apportion,
+  bpsToPercent,
+  defaultSplitBps,
+  percentToBps,
+  splitProblems,
+  tranches,
+  type CollaboratorRole,
+} from '../../domain/money.js';
 
 const RUNS = { numRuns: 1000 };
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
@@ -43,7 +57,10 @@ describe('split arithmetic examples', () => {
   });
 
   it('lets a default share fall below 5 % (1 sourcer + 9 support) and splitProblems reports each one', () => {
-    const collaborators: { role: CollaboratorRole }[] = [{ role: 'sourcer' }, ...Array.from({ length: 9 }, () => ({ role: 'support' as const }))];
+    const collaborators: { role: CollaboratorRole }[] = [
+      { role: 'sourcer' },
+      ...Array.from({ length: 9 }, () => ({ role: 'support' as const })),
+    ];
     const bps = defaultSplitBps(collaborators);
     expect(bps).toEqual([8000, 223, 223, 222, 222, 222, 222, 222, 222, 222]);
     const problems = splitProblems(collaborators.map((c, i) => ({ ...c, splitBps: bps[i]! })));
@@ -68,21 +85,50 @@ describe('split arithmetic examples', () => {
   });
 
   it('reads percentages from their decimal text, including numbers that float multiplication misrounds', () => {
-    expect([percentToBps('33.33'), percentToBps('0.07'), percentToBps(12.5), percentToBps('5'), percentToBps(' 40 ')]).toEqual([3333, 7, 1250, 500, 4000]);
-    expect([percentToBps('0'), percentToBps('100'), percentToBps('100.00'), percentToBps('5.5'), percentToBps(33.33)]).toEqual([0, 10_000, 10_000, 550, 3333]);
+    expect([percentToBps('33.33'), percentToBps('0.07'), percentToBps(12.5), percentToBps('5'), percentToBps(' 40 ')]).toEqual([
+      3333, 7, 1250, 500, 4000,
+    ]);
+    expect([percentToBps('0'), percentToBps('100'), percentToBps('100.00'), percentToBps('5.5'), percentToBps(33.33)]).toEqual([
+      0, 10_000, 10_000, 550, 3333,
+    ]);
     // 0.29 * 100 === 28.999999999999996 and 4.35 * 100 === 434.99999999999994.
     expect([percentToBps(0.29), percentToBps(4.35), percentToBps(0.57)]).toEqual([29, 435, 57]);
   });
 
-  it.each(['33.333', '-1', '101', 'abc', '', '100.01', '1e2', '.5', '5.', '5 %', 'NaN', '1'.repeat(40), 33.333, -1, 101, Number.NaN, Infinity, 1e-7])(
-    'rejects the percentage %j',
-    (bad) => {
-      expect(() => percentToBps(bad)).toThrow(RangeError);
-    },
-  );
+  it.each([
+    '33.333',
+    '-1',
+    '101',
+    'abc',
+    '',
+    '100.01',
+    '1e2',
+    '.5',
+    '5.',
+    '5 %',
+    'NaN',
+    '1'.repeat(40),
+    33.333,
+    -1,
+    101,
+    Number.NaN,
+    Infinity,
+    1e-7,
+  ])('rejects the percentage %j', (bad) => {
+    expect(() => percentToBps(bad)).toThrow(RangeError);
+  });
 
   it('formats basis points as percentages without trailing zeros', () => {
-    expect([3333, 4000, 550, 7, 0, 10_000, -50, -150].map(bpsToPercent)).toEqual(['33.33', '40', '5.5', '0.07', '0', '100', '-0.5', '-1.5']);
+    expect([3333, 4000, 550, 7, 0, 10_000, -50, -150].map(bpsToPercent)).toEqual([
+      '33.33',
+      '40',
+      '5.5',
+      '0.07',
+      '0',
+      '100',
+      '-0.5',
+      '-1.5',
+    ]);
     expect(() => bpsToPercent(12.5)).toThrow(RangeError);
   });
 
@@ -101,7 +147,15 @@ describe('split arithmetic examples', () => {
   });
 
   it('refuses to apportion a negative or fractional total, or by no, negative, fractional or all-zero weights', () => {
-    for (const [total, weights] of [[-1, [1]], [1.5, [1]], [10, []], [10, [0, 0]], [10, [-1, 2]], [10, [1.5, 1]], [10, [Number.NaN]]] as const) {
+    for (const [total, weights] of [
+      [-1, [1]],
+      [1.5, [1]],
+      [10, []],
+      [10, [0, 0]],
+      [10, [-1, 2]],
+      [10, [1.5, 1]],
+      [10, [Number.NaN]],
+    ] as const) {
       expect(() => apportion(total, weights), `${total} by [${weights.join()}]`).toThrow(RangeError);
     }
     expect(() => defaultSplitBps([])).toThrow(RangeError);
@@ -123,13 +177,27 @@ describe('split validation', () => {
     [
       'non-integer basis points (and no total until they are whole)',
       sourcers([5000.5, 4999.5]),
-      [problem(['collaborators', 0, 'splitBps'], /whole number of basis points/), problem(['collaborators', 1, 'splitBps'], /whole number of basis points/)],
+      [
+        problem(['collaborators', 0, 'splitBps'], /whole number of basis points/),
+        problem(['collaborators', 1, 'splitBps'], /whole number of basis points/),
+      ],
     ],
-    ['an unknown role', [{ role: 'cheerleader', splitBps: 10_000 }], [problem(['collaborators', 0, 'role'], /role must be one of sourcer, submitter, closer, support/)]],
+    [
+      'an unknown role',
+      [{ role: 'cheerleader', splitBps: 10_000 }],
+      [problem(['collaborators', 0, 'role'], /role must be one of sourcer, submitter, closer, support/)],
+    ],
     [
       'every problem at once',
-      [{ role: 'intern', splitBps: 400 }, { role: 'closer', splitBps: 9000 }],
-      [problem(['collaborators', 0, 'role'], /role must be one of/), problem(['collaborators', 0, 'splitBps'], /at least 5 %, got 4 %/), problem(['collaborators'], /got 94 %/)],
+      [
+        { role: 'intern', splitBps: 400 },
+        { role: 'closer', splitBps: 9000 },
+      ],
+      [
+        problem(['collaborators', 0, 'role'], /role must be one of/),
+        problem(['collaborators', 0, 'splitBps'], /at least 5 %, got 4 %/),
+        problem(['collaborators'], /got 94 %/),
+      ],
     ],
   ])('reports %s', (_name, collaborators, expected) => {
     expect(splitProblems(collaborators)).toEqual(expected);
@@ -201,13 +269,17 @@ describe('split arithmetic properties', () => {
 
   it('tranches always sum to the fee, the holdback being floor(fee * holdbackBps / 10000)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: 1, max: 1e12 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })), fc.integer({ min: 0, max: TOTAL_BPS }), (fee, holdbackBps) => {
-        const { activationCents, holdbackCents } = tranches(fee, holdbackBps);
-        expect(activationCents + holdbackCents).toBe(fee);
-        expect(Number.isSafeInteger(activationCents) && activationCents >= 0 && Number.isSafeInteger(holdbackCents)).toBe(true);
-        const exact = BigInt(fee) * BigInt(holdbackBps);
-        expect(BigInt(holdbackCents) * 10_000n <= exact && exact < BigInt(holdbackCents + 1) * 10_000n).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(fc.integer({ min: 1, max: 1e12 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })),
+        fc.integer({ min: 0, max: TOTAL_BPS }),
+        (fee, holdbackBps) => {
+          const { activationCents, holdbackCents } = tranches(fee, holdbackBps);
+          expect(activationCents + holdbackCents).toBe(fee);
+          expect(Number.isSafeInteger(activationCents) && activationCents >= 0 && Number.isSafeInteger(holdbackCents)).toBe(true);
+          const exact = BigInt(fee) * BigInt(holdbackBps);
+          expect(BigInt(holdbackCents) * 10_000n <= exact && exact < BigInt(holdbackCents + 1) * 10_000n).toBe(true);
+        },
+      ),
       RUNS,
     );
   });
@@ -230,7 +302,13 @@ describe('split arithmetic properties', () => {
     type Collaborator = { role: string; splitBps: number };
     // Valid splits nudged across a rule (or not: moving bps between two shares keeps the sum).
     const nudged = fc
-      .tuple(validCollaborators, fc.nat(), fc.nat(), fc.integer({ min: -600, max: 600 }), fc.constantFrom('bump', 'move', 'fraction', 'role', 'add', 'drop'))
+      .tuple(
+        validCollaborators,
+        fc.nat(),
+        fc.nat(),
+        fc.integer({ min: -600, max: 600 }),
+        fc.constantFrom('bump', 'move', 'fraction', 'role', 'add', 'drop'),
+      )
       .map(([cs, x, y, delta, how]): Collaborator[] => {
         const out = cs.map((c) => ({ ...c }));
         const [a, b] = [out[x % out.length]!, out[y % out.length]!];
@@ -254,14 +332,17 @@ describe('split arithmetic properties', () => {
         const valid =
           collaborators.length >= 1 &&
           collaborators.length <= 10 &&
-          collaborators.every((c) => (COLLABORATOR_ROLES as readonly string[]).includes(c.role) && Number.isInteger(c.splitBps) && c.splitBps >= 500) &&
+          collaborators.every(
+            (c) => (COLLABORATOR_ROLES as readonly string[]).includes(c.role) && Number.isInteger(c.splitBps) && c.splitBps >= 500,
+          ) &&
           sum(collaborators.map((c) => c.splitBps)) === 10_000;
         const problems = splitProblems(collaborators);
         expect(problems.length === 0, JSON.stringify(problems)).toBe(valid);
         for (const { path } of problems) {
           const [root, i, field] = path;
           expect(root).toBe('collaborators');
-          if (path.length > 1) expect(typeof i === 'number' && i < collaborators.length && (field === 'role' || field === 'splitBps')).toBe(true);
+          if (path.length > 1)
+            expect(typeof i === 'number' && i < collaborators.length && (field === 'role' || field === 'splitBps')).toBe(true);
         }
       }),
       { numRuns: 3000 },

@@ -49,8 +49,19 @@ const THREE: CollaboratorSpec[] = [
 ];
 
 async function startPayout(p: PlacementFixture, amountCents: number) {
-  const input: PayoutInput = { payoutId: randomUUID(), placementId: p.placementId, companyId: p.marketplace.companyId, tranche: 'activation', amountCents, currency: 'USD' };
-  const handle = await env.client.workflow.start(payoutWorkflow, { workflowId: workflowIds.payout(input.payoutId), taskQueue, args: [input] });
+  const input: PayoutInput = {
+    payoutId: randomUUID(),
+    placementId: p.placementId,
+    companyId: p.marketplace.companyId,
+    tranche: 'activation',
+    amountCents,
+    currency: 'USD',
+  };
+  const handle = await env.client.workflow.start(payoutWorkflow, {
+    workflowId: workflowIds.payout(input.payoutId),
+    taskQueue,
+    args: [input],
+  });
   return { input, handle };
 }
 
@@ -66,7 +77,10 @@ async function untilStatus(handle: Awaited<ReturnType<typeof startPayout>>['hand
 }
 
 async function refusal(promise: Promise<unknown>) {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   return ((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
 }
@@ -105,7 +119,10 @@ describe('payout workflow', () => {
   });
 
   it('blocks a split Stripe refuses, waits for an admin, and pays it after the account is changed', async () => {
-    const p = await createPlacement(db, stripe, [{ role: 'sourcer', splitBps: 6000 }, { role: 'closer', splitBps: 4000, account: 'disabled' }]);
+    const p = await createPlacement(db, stripe, [
+      { role: 'sourcer', splitBps: 6000 },
+      { role: 'closer', splitBps: 4000, account: 'disabled' },
+    ]);
     const { input, handle } = await startPayout(p, 100_000);
     const blocked = await untilStatus(handle, 'blocked');
     const split = blocked.splits.find((s) => s.status === 'blocked')!;
@@ -115,41 +132,66 @@ describe('payout workflow', () => {
     expect((await db('payout_schedules').where({ id: input.payoutId }).first())!.status).toBe('blocked');
 
     const recruiter = { userId: randomUUID(), role: 'recruiter' as const };
-    expect(await refusal(handle.executeUpdate(retrySplitUpdate, { args: [{ splitId: split.splitId, actor: recruiter }] }))).toBe(FAILURE_TYPES.Forbidden);
-    expect(await refusal(handle.executeUpdate(changeSplitAccountUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: 'not-an-account', updateRecruiterAccount: true }] }))).toBe(FAILURE_TYPES.InvalidState);
-    expect(await refusal(handle.executeUpdate(cancelSplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, reason: ' ' }] }))).toBe(FAILURE_TYPES.InvalidState);
+    expect(await refusal(handle.executeUpdate(retrySplitUpdate, { args: [{ splitId: split.splitId, actor: recruiter }] }))).toBe(
+      FAILURE_TYPES.Forbidden,
+    );
+    expect(
+      await refusal(
+        handle.executeUpdate(changeSplitAccountUpdate, {
+          args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: 'not-an-account', updateRecruiterAccount: true }],
+        }),
+      ),
+    ).toBe(FAILURE_TYPES.InvalidState);
+    expect(await refusal(handle.executeUpdate(cancelSplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, reason: ' ' }] }))).toBe(
+      FAILURE_TYPES.InvalidState,
+    );
 
     // Retrying against the same broken account blocks it again, on a new attempt.
-    await handle.executeUpdate(retrySplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter says it is fixed' }] });
+    await handle.executeUpdate(retrySplitUpdate, {
+      args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter says it is fixed' }],
+    });
     await untilStatus(handle, 'blocked');
     const good = stripe.createAccount({ payoutsEnabled: true });
     const closer = p.collaborators[1]!;
-    const changed = await handle.executeUpdate(changeSplitAccountUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: good.id, updateRecruiterAccount: true, reason: 'new account' }] });
+    const changed = await handle.executeUpdate(changeSplitAccountUpdate, {
+      args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: good.id, updateRecruiterAccount: true, reason: 'new account' }],
+    });
     expect(changed.status).toBe('pending');
     // The admin chose so: the new account is the recruiter's for future payouts too.
     expect(await db('recruiters').where({ id: split.recruiterId }).first()).toMatchObject({ stripe_account_id: good.id });
 
     expect((await handle.result()).status).toBe('paid');
     const transfers = transfersOf(p.placementId).sort((a, b) => b.amount - a.amount);
-    expect(transfers.map((t) => [t.destination, t.amount])).toEqual([[p.collaborators[0]!.stripeAccountId, 60_000], [good.id, 40_000]]);
+    expect(transfers.map((t) => [t.destination, t.amount])).toEqual([
+      [p.collaborators[0]!.stripeAccountId, 60_000],
+      [good.id, 40_000],
+    ]);
     const audit = await db('payout_audit_log').where({ payout_id: input.payoutId }).orderBy('id');
     const blockedSplitEvents = audit.filter((a) => a.split_id === split.splitId).map((a) => a.event);
     expect(blockedSplitEvents).toEqual(['split_blocked', 'split_retry', 'split_blocked', 'split_change_account', 'split_paid']);
     expect([audit[0]!.event, audit.at(-1)!.event]).toEqual(['payout_created', 'payout_paid']);
     expect(audit.find((a) => a.event === 'split_change_account')).toMatchObject({
-      actor_role: 'platform_admin', actor_user_id: ADMIN.userId,
+      actor_role: 'platform_admin',
+      actor_user_id: ADMIN.userId,
       details: { to: good.id, recruiterAccount: { recruiterId: split.recruiterId, from: closer.stripeAccountId, to: good.id } },
     });
   });
 
   it('lets an admin cancel a blocked split with a reason; the payout closes without it', async () => {
-    const p = await createPlacement(db, stripe, [{ role: 'sourcer', splitBps: 7000 }, { role: 'support', splitBps: 3000, account: 'none' }]);
+    const p = await createPlacement(db, stripe, [
+      { role: 'sourcer', splitBps: 7000 },
+      { role: 'support', splitBps: 3000, account: 'none' },
+    ]);
     const { input, handle } = await startPayout(p, 50_000);
     const blocked = await untilStatus(handle, 'blocked');
     const split = blocked.splits.find((s) => s.status === 'blocked')!;
     expect(split.blockReason).toMatch(/no connected Stripe account/);
-    await handle.executeUpdate(cancelSplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter left the marketplace' }] });
-    expect(await refusal(handle.executeUpdate(retrySplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN }] }))).toBe(FAILURE_TYPES.InvalidState);
+    await handle.executeUpdate(cancelSplitUpdate, {
+      args: [{ splitId: split.splitId, actor: ADMIN, reason: 'recruiter left the marketplace' }],
+    });
+    expect(await refusal(handle.executeUpdate(retrySplitUpdate, { args: [{ splitId: split.splitId, actor: ADMIN }] }))).toBe(
+      FAILURE_TYPES.InvalidState,
+    );
     const result = await handle.result();
     expect(result.status).toBe('paid');
     expect(transfersOf(p.placementId)).toHaveLength(1);

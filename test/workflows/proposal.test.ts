@@ -4,7 +4,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db.js';
-import { acceptProposalUpdate, declineProposalUpdate, proposalRecordedUpdate, proposalStateQuery, reviewProposalUpdate, withdrawProposalUpdate } from '../../domain/proposal.js';
+import {
+  acceptProposalUpdate,
+  declineProposalUpdate,
+  proposalRecordedUpdate,
+  proposalStateQuery,
+  reviewProposalUpdate,
+  withdrawProposalUpdate,
+} from '../../domain/proposal.js';
 import { FAILURE_TYPES } from '../../domain/failure-types.js';
 import { SEARCH_ATTRIBUTES } from '../../domain/temporal.js';
 import { startFakeResend, type FakeResend } from '../../testkit/fakes/resend.js';
@@ -34,10 +41,16 @@ afterAll(async () => {
 });
 
 const emailsFor = (proposalId: string) =>
-  resend.emails().filter((e) => e.idempotencyKey?.startsWith(`proposal-${proposalId}-`)).map((e) => ({ key: e.idempotencyKey, to: e.to }));
+  resend
+    .emails()
+    .filter((e) => e.idempotencyKey?.startsWith(`proposal-${proposalId}-`))
+    .map((e) => ({ key: e.idempotencyKey, to: e.to }));
 
 async function failureType(promise: Promise<unknown>): Promise<string | undefined> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   const cause = (err as WorkflowUpdateFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
@@ -72,7 +85,7 @@ describe('proposal workflow', () => {
     ]);
   });
 
-  it('uses the company\'s own decision window and skips a reminder that would come before creation', async () => {
+  it("uses the company's own decision window and skips a reminder that would come before creation", async () => {
     const m = await createMarketplace(db, { proposalTimeoutHours: 12 });
     const input = proposalInput(m);
     const handle = await startProposal(env, taskQueue, input);
@@ -113,8 +126,12 @@ describe('proposal workflow', () => {
     expect(accepted.state).toBe('accepted');
     expect(accepted.applicationId).toEqual(expect.any(String));
 
-    expect(await failureType(handle.executeUpdate(acceptProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] }))).toBe(FAILURE_TYPES.InvalidState);
-    expect(await failureType(handle.executeUpdate(declineProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] }))).toBe(FAILURE_TYPES.InvalidState);
+    expect(await failureType(handle.executeUpdate(acceptProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] }))).toBe(
+      FAILURE_TYPES.InvalidState,
+    );
+    expect(await failureType(handle.executeUpdate(declineProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] }))).toBe(
+      FAILURE_TYPES.InvalidState,
+    );
 
     expect((await handle.result()).state).toBe('accepted');
     const apps = await db('applications').where({ source_proposal_id: input.proposalId });
@@ -139,10 +156,14 @@ describe('proposal workflow', () => {
     expect(refusals).toEqual(Array(4).fill(FAILURE_TYPES.Forbidden));
 
     await handle.executeUpdate(reviewProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] });
-    expect(await failureType(handle.executeUpdate(reviewProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] }))).toBe(FAILURE_TYPES.InvalidState);
+    expect(await failureType(handle.executeUpdate(reviewProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] }))).toBe(
+      FAILURE_TYPES.InvalidState,
+    );
     expect((await handle.query(proposalStateQuery)).state).toBe('company_reviewing');
 
-    const declined = await handle.executeUpdate(declineProposalUpdate, { args: [{ actor: m.actors.hiringManager, reason: 'Needs more Go experience' }] });
+    const declined = await handle.executeUpdate(declineProposalUpdate, {
+      args: [{ actor: m.actors.hiringManager, reason: 'Needs more Go experience' }],
+    });
     expect(declined.state).toBe('declined');
     await handle.result();
     const row = await db('candidate_role_assignments').where({ id: declined.proposalId }).first();
@@ -155,7 +176,9 @@ describe('proposal workflow', () => {
     const input = proposalInput(m);
     const handle = await startProposal(env, taskQueue, input);
     await handle.executeUpdate(proposalRecordedUpdate);
-    const withdrawn = await handle.executeUpdate(withdrawProposalUpdate, { args: [{ actor: m.actors.recruiter, reason: 'Candidate took another offer' }] });
+    const withdrawn = await handle.executeUpdate(withdrawProposalUpdate, {
+      args: [{ actor: m.actors.recruiter, reason: 'Candidate took another offer' }],
+    });
     expect(withdrawn.state).toBe('withdrawn');
     expect((await handle.result()).state).toBe('withdrawn');
     expect(emailsFor(input.proposalId).map((e) => e.key)).toEqual([`proposal-${input.proposalId}-created`]);
@@ -184,7 +207,13 @@ describe('proposal workflow', () => {
 
     // A NUL in the reason reaches the database only past the API's edge check: the write fails once, for good.
     const decline = handle.executeUpdate(declineProposalUpdate, { args: [{ actor: m.actors.companyAdmin, reason: 'not\u0000now' }] });
-    const outcome = await Promise.race([decline.then(() => 'declined', (err: unknown) => err), new Promise((r) => setTimeout(() => r('no answer in 20 s'), 20_000))]);
+    const outcome = await Promise.race([
+      decline.then(
+        () => 'declined',
+        (err: unknown) => err,
+      ),
+      new Promise((r) => setTimeout(() => r('no answer in 20 s'), 20_000)),
+    ]);
     expect(outcome).toBeInstanceOf(WorkflowUpdateFailedError);
     expect((outcome as WorkflowUpdateFailedError).cause).toMatchObject({ type: FAILURE_TYPES.InvalidData });
 
@@ -193,7 +222,10 @@ describe('proposal workflow', () => {
     expect(view.failure).toMatchObject({ command: 'decline', type: FAILURE_TYPES.InvalidData });
     expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.NeedsAttention)).toBe(true);
     expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.ProposalState)).toBe('proposed');
-    expect(await db('candidate_role_assignments').where({ id: input.proposalId }).first()).toMatchObject({ state: 'proposed', decision_reason: null });
+    expect(await db('candidate_role_assignments').where({ id: input.proposalId }).first()).toMatchObject({
+      state: 'proposed',
+      decision_reason: null,
+    });
 
     const accepted = await handle.executeUpdate(acceptProposalUpdate, { args: [{ actor: m.actors.companyAdmin }] });
     expect(accepted.state).toBe('accepted');

@@ -79,23 +79,29 @@ export const DEV_SERVER_LOG = path.join('test-results', `temporal-dev-server-${p
  * then find a server instead of 25 suites failing on a refused connection. Its output goes to
  * DEV_SERVER_LOG, so such an exit can be explained.
  */
-export async function startSupervisedDevServer(): Promise<Pick<TemporalDevServer, 'address' | 'uiUrl' | 'stop'> & { readonly pid: number | undefined }> {
+export async function startSupervisedDevServer(): Promise<
+  Pick<TemporalDevServer, 'address' | 'uiUrl' | 'stop'> & { readonly pid: number | undefined }
+> {
   mkdirSync(path.dirname(DEV_SERVER_LOG), { recursive: true });
   writeFileSync(DEV_SERVER_LOG, '');
   const log = (line: string) => appendFileSync(DEV_SERVER_LOG, `${line}\n`);
   const ports = { port: await freePort(), uiPort: await freePort() };
   let stopping = false;
   let current = await startTemporalDevServer({ ...ports, log });
-  const supervise = (server: TemporalDevServer) => server.process.once('exit', (code, signal) => {
-    if (stopping) return;
-    const why = `the Temporal dev server exited by itself (code ${code}, signal ${signal}); restarting it on port ${ports.port} (its output: ${DEV_SERVER_LOG})`;
-    log(why);
-    console.warn(`[test infra] ${why}`);
-    startTemporalDevServer({ ...ports, log }).then((next) => {
-      current = next;
-      supervise(next);
-    }, (err: unknown) => console.error('[test infra] the Temporal dev server could not be restarted', err));
-  });
+  const supervise = (server: TemporalDevServer) =>
+    server.process.once('exit', (code, signal) => {
+      if (stopping) return;
+      const why = `the Temporal dev server exited by itself (code ${code}, signal ${signal}); restarting it on port ${ports.port} (its output: ${DEV_SERVER_LOG})`;
+      log(why);
+      console.warn(`[test infra] ${why}`);
+      startTemporalDevServer({ ...ports, log }).then(
+        (next) => {
+          current = next;
+          supervise(next);
+        },
+        (err: unknown) => console.error('[test infra] the Temporal dev server could not be restarted', err),
+      );
+    });
   supervise(current);
   return {
     address: current.address,

@@ -100,7 +100,8 @@ export async function startFakeResend(opts: { port?: number } = {}): Promise<Fak
     const reply = (r: Result): void => sendJson(res, r.status, r.body, r.headers);
 
     // Readable from any page: the development sign-in page (another origin) follows links from here.
-    if (method === 'GET' && path === '/_fake/emails') return reply({ status: 200, body: sent(), headers: { 'Access-Control-Allow-Origin': '*' } });
+    if (method === 'GET' && path === '/_fake/emails')
+      return reply({ status: 200, body: sent(), headers: { 'Access-Control-Allow-Origin': '*' } });
 
     const failure = failures.take(method, path);
     if (failure) {

@@ -51,7 +51,11 @@ export interface ApiHarness {
   /** Responses that did not match their declared schemas (each also answered 500); stop() fails when any. */
   contractViolations: ContractViolation[];
   token(actor: Actor): Promise<string>;
-  request<T = any>(method: string, path: string, opts?: { actor?: Actor; token?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  request<T = any>(
+    method: string,
+    path: string,
+    opts?: { actor?: Actor; token?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string> },
+  ): Promise<ApiResponse<T>>;
   stop(): Promise<void>;
 }
 
@@ -66,7 +70,10 @@ export const TEST_KEY_RING = parseKeyRing(`k2:${Buffer.alloc(32, 2).toString('ba
 export type HarnessInfra = Pick<TestInfra, 'databaseUrl' | 'temporalAddress' | 'workflowBundlePath' | 'temporalUiUrl'>;
 
 const testRunInfra = (): HarnessInfra => ({
-  databaseUrl: databaseUrl(), temporalAddress: temporalAddress(), workflowBundlePath: workflowBundle().codePath, temporalUiUrl: temporalUiUrl(),
+  databaseUrl: databaseUrl(),
+  temporalAddress: temporalAddress(),
+  workflowBundlePath: workflowBundle().codePath,
+  temporalUiUrl: temporalUiUrl(),
 });
 
 /**
@@ -83,20 +90,64 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
   const converter = dataConverter(TEST_PAYLOAD_KEYS);
   const temporal = new Client({ connection, dataConverter: converter });
   const taskQueues: TaskQueues = {
-    proposals: `proposals-api-${randomUUID()}`, placements: `placements-api-${randomUUID()}`,
-    ownership: `ownership-api-${randomUUID()}`, automation: `automation-api-${randomUUID()}`, atsSync: `ats-sync-api-${randomUUID()}`,
+    proposals: `proposals-api-${randomUUID()}`,
+    placements: `placements-api-${randomUUID()}`,
+    ownership: `ownership-api-${randomUUID()}`,
+    automation: `automation-api-${randomUUID()}`,
+    atsSync: `ats-sync-api-${randomUUID()}`,
   };
   const bundle = { codePath: infra.workflowBundlePath };
-  const email = { resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal, automationTaskQueue: taskQueues.automation, dataConverter: converter };
+  const email = {
+    resend: resend.client(),
+    emailFrom: 'test@splits.test',
+    appUrl: 'http://app.test',
+    temporal,
+    automationTaskQueue: taskQueues.automation,
+    dataConverter: converter,
+  };
   const workers = await Promise.all([
-    createProposalsWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: bundle, taskQueue: taskQueues.proposals }),
-    createPlacementsWorker({
-      connection: nativeConnection, namespace: 'default', db, stripe: stripe.client(), ...email,
-      workflowBundle: bundle, taskQueue: taskQueues.placements,
+    createProposalsWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      db,
+      ...email,
+      workflowBundle: bundle,
+      taskQueue: taskQueues.proposals,
     }),
-    createOwnershipWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: bundle, taskQueue: taskQueues.ownership }),
-    createAutomationWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: bundle, taskQueue: taskQueues.automation }),
-    createAtsSyncWorker({ connection: nativeConnection, namespace: 'default', db, ...email, workflowBundle: bundle, taskQueue: taskQueues.atsSync, keyRing: TEST_KEY_RING }),
+    createPlacementsWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      db,
+      stripe: stripe.client(),
+      ...email,
+      workflowBundle: bundle,
+      taskQueue: taskQueues.placements,
+    }),
+    createOwnershipWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      db,
+      ...email,
+      workflowBundle: bundle,
+      taskQueue: taskQueues.ownership,
+    }),
+    createAutomationWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      db,
+      ...email,
+      workflowBundle: bundle,
+      taskQueue: taskQueues.automation,
+    }),
+    createAtsSyncWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      db,
+      ...email,
+      workflowBundle: bundle,
+      taskQueue: taskQueues.atsSync,
+      keyRing: TEST_KEY_RING,
+    }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
   const contractViolations: ContractViolation[] = [];
@@ -105,7 +156,11 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
     temporal,
     db,
     config: {
-      JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, EMAIL_FROM: email.emailFrom, RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET, TEMPORAL_UI_URL: TEMPORAL_UI,
+      JWT_SECRET: JWT.secret,
+      JWT_ISSUER: JWT.issuer,
+      EMAIL_FROM: email.emailFrom,
+      RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      TEMPORAL_UI_URL: TEMPORAL_UI,
       // The links' fake UI, and the test server's real one (the browser test of the codec server).
       CODEC_CORS_ORIGINS: [TEMPORAL_UI, ...(uiOrigin ? [uiOrigin] : [])].join(','),
       // The sign-in tests give each case its own client IP (X-Forwarded-For from the loopback test client).
@@ -133,13 +188,23 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
     );
 
   return {
-    db, temporal, resend, stripe, taskQueues, baseUrl, temporalUi: ui?.url ?? null, token, webhookSecret: WEBHOOK_SECRET, contractViolations,
+    db,
+    temporal,
+    resend,
+    stripe,
+    taskQueues,
+    baseUrl,
+    temporalUi: ui?.url ?? null,
+    token,
+    webhookSecret: WEBHOOK_SECRET,
+    contractViolations,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       const bearer = opts.token ?? (opts.actor ? await token(opts.actor) : undefined);
       if (bearer) headers.authorization = `Bearer ${bearer}`;
       const body = opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-      if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+      if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
+        headers['content-type'] = 'application/json';
       const res = await fetch(`${baseUrl}${path}`, { method, headers, body, signal: AbortSignal.timeout(60_000) });
       const text = await res.text();
       return { status: res.status, body: parseJson(text) as never, text, headers: res.headers };

@@ -14,8 +14,16 @@ export async function automationTestWorker(env: TestWorkflowEnvironment, db: Db,
   const taskQueue = `automation-test-${randomUUID()}`;
   // The production factory: the same activities and activity interceptor as a worker process.
   const worker = await createAutomationWorker({
-    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: workflowBundle(),
-    db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue: taskQueue,
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    db,
+    resend: resend.client(),
+    emailFrom: 'test@splits.test',
+    appUrl: 'http://app.test',
+    temporal: env.client,
+    automationTaskQueue: taskQueue,
   });
   const publisher = createEventPublisher({ db, temporal: env.client, taskQueue });
   return { worker, taskQueue, publisher };
@@ -29,20 +37,48 @@ export async function createApplication(db: Db, m: Marketplace, stage = 'submitt
 }
 
 /** A rule of the marketplace's company, stored directly (the API's checks are tested on the API). */
-export async function createRule(db: Db, m: Marketplace, overrides: Partial<RuleRow> & { actions?: AutomationAction[] } = {}): Promise<RuleRow> {
+export async function createRule(
+  db: Db,
+  m: Marketplace,
+  overrides: Partial<RuleRow> & { actions?: AutomationAction[] } = {},
+): Promise<RuleRow> {
   const now = new Date();
   return automationDal(db).insertRule({
-    id: randomUUID(), company_id: m.companyId, name: 'Offer strong candidates', trigger_event: 'application.stage_changed',
-    conditions: { field: 'stageTo', op: 'eq', value: 'interview' }, actions: [{ type: 'advance_stage', stage: 'offer' }],
-    requires_approval: true, approval_timeout_hours: 24, approver_role: 'company_admin', enabled: true,
-    created_by_user_id: m.actors.companyAdmin.userId, created_at: now, updated_at: now, ...overrides,
+    id: randomUUID(),
+    company_id: m.companyId,
+    name: 'Offer strong candidates',
+    trigger_event: 'application.stage_changed',
+    conditions: { field: 'stageTo', op: 'eq', value: 'interview' },
+    actions: [{ type: 'advance_stage', stage: 'offer' }],
+    requires_approval: true,
+    approval_timeout_hours: 24,
+    approver_role: 'company_admin',
+    enabled: true,
+    created_by_user_id: m.actors.companyAdmin.userId,
+    created_at: now,
+    updated_at: now,
+    ...overrides,
   });
 }
 
 /** The event an ATS or a person moving the application to `stageTo` raises. */
 export function stageChanged(m: Marketplace, applicationId: string, stageTo: string, key = randomUUID()): DomainEventInput {
   return {
-    key, type: 'application.stage_changed', companyId: m.companyId, entityType: 'application', entityId: applicationId, occurredAt: new Date().toISOString(),
-    data: { applicationId, candidateId: m.candidateId, jobId: m.jobId, companyId: m.companyId, recruiterId: m.recruiterId, stageFrom: 'screening', stageTo, source: 'test' },
+    key,
+    type: 'application.stage_changed',
+    companyId: m.companyId,
+    entityType: 'application',
+    entityId: applicationId,
+    occurredAt: new Date().toISOString(),
+    data: {
+      applicationId,
+      candidateId: m.candidateId,
+      jobId: m.jobId,
+      companyId: m.companyId,
+      recruiterId: m.recruiterId,
+      stageFrom: 'screening',
+      stageTo,
+      source: 'test',
+    },
   };
 }

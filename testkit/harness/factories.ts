@@ -24,7 +24,10 @@ export async function createMarketplace(db: Db, opts: { proposalTimeoutHours?: n
   const [recruiterId, otherRecruiterId] = [id(), id()];
   const emails = { companyAdmin: `admin-${tag}@acme.test`, hiringManager: `hm-${tag}@acme.test`, recruiter: `rec-${tag}@recruiters.test` };
 
-  await db('companies').insert([{ id: companyId, name: `Acme ${tag}` }, { id: foreignCompanyId, name: `Foreign ${tag}` }]);
+  await db('companies').insert([
+    { id: companyId, name: `Acme ${tag}` },
+    { id: foreignCompanyId, name: `Foreign ${tag}` },
+  ]);
   if (opts.proposalTimeoutHours) {
     await db('company_settings').insert({ company_id: companyId, proposal_timeout_hours: opts.proposalTimeoutHours });
   }
@@ -44,7 +47,12 @@ export async function createMarketplace(db: Db, opts: { proposalTimeoutHours?: n
   await db('candidates').insert({ id: candidateId, full_name: `Ada ${tag}`, email: `ada-${tag}@example.com` });
 
   return {
-    companyId, jobId, candidateId, recruiterId, otherRecruiterId, emails,
+    companyId,
+    jobId,
+    candidateId,
+    recruiterId,
+    otherRecruiterId,
+    emails,
     actors: {
       recruiter: { userId: users.rec, role: 'recruiter', recruiterId },
       otherRecruiter: { userId: users.rec2, role: 'recruiter', recruiterId: otherRecruiterId },
@@ -87,27 +95,58 @@ export async function createCollaborators(db: Db, stripe: AccountMaker, specs: C
     const recruiterId = randomUUID();
     const account = spec.account ?? 'enabled';
     const stripeAccountId = account === 'none' ? null : (await stripe.createAccount({ payoutsEnabled: account === 'enabled' })).id;
-    await db('users').insert({ id: userId, email: `collab-${i}-${userId.slice(0, 8)}@recruiters.test`, name: `Collaborator ${i}`, role: 'recruiter' });
-    await db('recruiters').insert({ id: recruiterId, user_id: userId, display_name: `Collaborator ${i}`, stripe_account_id: stripeAccountId });
+    await db('users').insert({
+      id: userId,
+      email: `collab-${i}-${userId.slice(0, 8)}@recruiters.test`,
+      name: `Collaborator ${i}`,
+      role: 'recruiter',
+    });
+    await db('recruiters').insert({
+      id: recruiterId,
+      user_id: userId,
+      display_name: `Collaborator ${i}`,
+      stripe_account_id: stripeAccountId,
+    });
     recruiters.push({ recruiterId, stripeAccountId, spec });
   }
   return { marketplace, recruiters };
 }
 
 /** A hired placement row (as the placement workflow would write it) with its collaborators. */
-export async function createPlacement(db: Db, stripe: AccountMaker, specs: CollaboratorSpec[], opts: { feeCents?: number; currency?: string } = {}): Promise<PlacementFixture> {
+export async function createPlacement(
+  db: Db,
+  stripe: AccountMaker,
+  specs: CollaboratorSpec[],
+  opts: { feeCents?: number; currency?: string } = {},
+): Promise<PlacementFixture> {
   const { marketplace: m, recruiters } = await createCollaborators(db, stripe, specs);
   const placementId = randomUUID();
   const now = new Date();
   await db('placements').insert({
-    id: placementId, company_id: m.companyId, job_id: m.jobId, candidate_id: m.candidateId, fee_cents: opts.feeCents ?? 2_500_000,
-    currency: opts.currency ?? 'USD', holdback_bps: 2000, start_date: now.toISOString().slice(0, 10), guarantee_days: 90, state: 'hired',
-    workflow_id: `placement-${placementId}`, created_at: now, updated_at: now,
+    id: placementId,
+    company_id: m.companyId,
+    job_id: m.jobId,
+    candidate_id: m.candidateId,
+    fee_cents: opts.feeCents ?? 2_500_000,
+    currency: opts.currency ?? 'USD',
+    holdback_bps: 2000,
+    start_date: now.toISOString().slice(0, 10),
+    guarantee_days: 90,
+    state: 'hired',
+    workflow_id: `placement-${placementId}`,
+    created_at: now,
+    updated_at: now,
   });
   const collaborators = [];
   for (const [i, r] of recruiters.entries()) {
     const [row] = await db('placement_collaborators')
-      .insert({ placement_id: placementId, recruiter_id: r.recruiterId, role: r.spec.role, split_bps: r.spec.splitBps, created_at: new Date(now.getTime() + i) })
+      .insert({
+        placement_id: placementId,
+        recruiter_id: r.recruiterId,
+        role: r.spec.role,
+        split_bps: r.spec.splitBps,
+        created_at: new Date(now.getTime() + i),
+      })
       .returning('id');
     collaborators.push({ id: row!.id as string, ...r });
   }
@@ -122,13 +161,21 @@ export function placementBody(m: Marketplace, overrides: Record<string, unknown>
     feeCents: 2_500_000,
     currency: 'USD',
     startDate: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
-    collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer' }, { recruiterId: m.otherRecruiterId, role: 'submitter' }],
+    collaborators: [
+      { recruiterId: m.recruiterId, role: 'sourcer' },
+      { recruiterId: m.otherRecruiterId, role: 'submitter' },
+    ],
     ...overrides,
   };
 }
 
 /** Gives a recruiter a connected account in the fake Stripe; `payoutsEnabled: false` gives one that cannot take transfers. */
-export async function connectAccount(db: Db, stripe: { createAccount(opts?: { payoutsEnabled?: boolean }): { id: string } }, recruiterId: string, payoutsEnabled = true): Promise<string> {
+export async function connectAccount(
+  db: Db,
+  stripe: { createAccount(opts?: { payoutsEnabled?: boolean }): { id: string } },
+  recruiterId: string,
+  payoutsEnabled = true,
+): Promise<string> {
   const { id } = stripe.createAccount({ payoutsEnabled });
   await db('recruiters').where({ id: recruiterId }).update({ stripe_account_id: id });
   return id;

@@ -30,12 +30,27 @@ export async function startPlacementHarness(wrap: (a: PlacementActivities) => Pl
   const automationTaskQueue = `automation-test-${randomUUID()}`;
   // The production factory: the same activities and activity interceptor as a worker process.
   const worker = await createPlacementsWorker({
-    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: workflowBundle(), wrapActivities: wrap,
-    db, stripe: stripe.client(), resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue,
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    wrapActivities: wrap,
+    db,
+    stripe: stripe.client(),
+    resend: resend.client(),
+    emailFrom: 'test@splits.test',
+    appUrl: 'http://app.test',
+    temporal: env.client,
+    automationTaskQueue,
   });
   const running = worker.run();
   return {
-    env, db, stripe, resend, taskQueue, automationTaskQueue,
+    env,
+    db,
+    stripe,
+    resend,
+    taskQueue,
+    automationTaskQueue,
     async stop() {
       worker.shutdown();
       await running;

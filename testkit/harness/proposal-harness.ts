@@ -10,12 +10,26 @@ import type { ProposalWorkflow } from '../../domain/proposal.js';
 
 /** A worker on a private task queue with the real activities (test database, fake Resend). */
 /** `automationTaskQueue`: where the proposal's domain events start rule executions (private unless given). */
-export async function proposalTestWorker(env: TestWorkflowEnvironment, db: Db, resend: FakeResend, bundle: { codePath: string }, automationTaskQueue = `automation-test-${randomUUID()}`) {
+export async function proposalTestWorker(
+  env: TestWorkflowEnvironment,
+  db: Db,
+  resend: FakeResend,
+  bundle: { codePath: string },
+  automationTaskQueue = `automation-test-${randomUUID()}`,
+) {
   const taskQueue = `proposals-test-${randomUUID()}`;
   // The production factory (its activity interceptors included).
   const worker = await createProposalsWorker({
-    connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: bundle,
-    db, resend: resend.client(), emailFrom: 'test@splits.test', appUrl: 'http://app.test', temporal: env.client, automationTaskQueue,
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: bundle,
+    db,
+    resend: resend.client(),
+    emailFrom: 'test@splits.test',
+    appUrl: 'http://app.test',
+    temporal: env.client,
+    automationTaskQueue,
   });
   return { worker, taskQueue };
 }

@@ -8,7 +8,8 @@ export const freshIp = () => `198.51.${randomInt(0, 256)}.${randomInt(1, 255)}`;
 /** The token of the newest sign-in link the Resend fake holds for `email` (waits for it: the API sends after answering). */
 export async function linkTokenFor(h: ApiHarness, email: string, after = new Date(0)): Promise<string> {
   const token = await eventually(async () => {
-    const mail = h.resend.emails()
+    const mail = h.resend
+      .emails()
       .filter((e) => e.to?.includes(email) && e.tags?.some((t) => t.value === 'magic_link') && new Date(e.created_at) >= after)
       // Newest first; equal times are told apart by the order of sending.
       .reverse()[0];

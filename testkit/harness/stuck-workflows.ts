@@ -18,12 +18,16 @@ export async function stuckWorkflows(temporal: Client, query?: string): Promise<
     const { raw } = await handle.describe();
     for (const a of raw.pendingActivities ?? []) {
       if ((a.attempt ?? 1) > 1 || a.lastFailure) {
-        stuck.push({ workflowId: wf.workflowId, problem: `activity ${a.activityType?.name} at attempt ${a.attempt}: ${a.lastFailure?.message ?? 'no failure recorded'}` });
+        stuck.push({
+          workflowId: wf.workflowId,
+          problem: `activity ${a.activityType?.name} at attempt ${a.attempt}: ${a.lastFailure?.message ?? 'no failure recorded'}`,
+        });
       }
     }
     const accepted = new Set<string>();
     for (const e of (await handle.fetchHistory()).events ?? []) {
-      if (e.workflowExecutionUpdateAcceptedEventAttributes) accepted.add(e.workflowExecutionUpdateAcceptedEventAttributes.protocolInstanceId!);
+      if (e.workflowExecutionUpdateAcceptedEventAttributes)
+        accepted.add(e.workflowExecutionUpdateAcceptedEventAttributes.protocolInstanceId!);
       const completed = e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId;
       if (completed) accepted.delete(completed);
     }

@@ -17,30 +17,65 @@ export async function accountView(root, { me, signal }) {
       fill(keysSlot, emptyState('No API keys', 'Create one for a script or an integration; it acts as you, with your role.'));
       return;
     }
-    fill(keysSlot, h('table', { class: 'table' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Key'), h('th', {}, 'Created'), h('th', {}, 'Last used'), h('th', {}, ''))),
-      h('tbody', {}, ...data.map((key) => h('tr', { 'data-testid': 'api-key-row', 'data-id': key.id },
-        h('td', {}, key.name),
-        h('td', {}, h('code', {}, `${key.prefix}…`)),
-        h('td', {}, formatDateTime(key.createdAt)),
-        h('td', {}, key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'Never'),
-        h('td', {}, h('button', {
-          type: 'button', class: 'button button-ghost', 'data-testid': 'revoke-api-key',
-          onclick: async () => {
-            if (!confirm(`Revoke "${key.name}"? Scripts using it stop working at once.`)) return;
-            try {
-              await api.revokeApiKey(key.id);
-              fill(alertSlot, notice(`"${key.name}" is revoked.`));
-              await showKeys();
-            } catch (caught) {
-              fill(alertSlot, errorAlert(asError(caught).message));
-            }
-          },
-        }, 'Revoke')),
-      )))));
+    fill(
+      keysSlot,
+      h(
+        'table',
+        { class: 'table' },
+        h(
+          'thead',
+          {},
+          h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Key'), h('th', {}, 'Created'), h('th', {}, 'Last used'), h('th', {}, '')),
+        ),
+        h(
+          'tbody',
+          {},
+          ...data.map((key) =>
+            h(
+              'tr',
+              { 'data-testid': 'api-key-row', 'data-id': key.id },
+              h('td', {}, key.name),
+              h('td', {}, h('code', {}, `${key.prefix}…`)),
+              h('td', {}, formatDateTime(key.createdAt)),
+              h('td', {}, key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'Never'),
+              h(
+                'td',
+                {},
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'button button-ghost',
+                    'data-testid': 'revoke-api-key',
+                    onclick: async () => {
+                      if (!confirm(`Revoke "${key.name}"? Scripts using it stop working at once.`)) return;
+                      try {
+                        await api.revokeApiKey(key.id);
+                        fill(alertSlot, notice(`"${key.name}" is revoked.`));
+                        await showKeys();
+                      } catch (caught) {
+                        fill(alertSlot, errorAlert(asError(caught).message));
+                      }
+                    },
+                  },
+                  'Revoke',
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
   }
 
-  const name = h('input', { id: 'key-name', name: 'name', required: true, maxlength: 100, placeholder: 'e.g. Weekly report script', 'data-testid': 'api-key-name' });
+  const name = h('input', {
+    id: 'key-name',
+    name: 'name',
+    required: true,
+    maxlength: 100,
+    placeholder: 'e.g. Weekly report script',
+    'data-testid': 'api-key-name',
+  });
   const create = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'create-api-key' }, 'Create key');
   /** @param {SubmitEvent} event */
   async function submit(event) {
@@ -54,16 +89,28 @@ export async function accountView(root, { me, signal }) {
       const created = await api.createApiKey(name.value.trim());
       name.value = '';
       const secret = h('code', { class: 'secret', 'data-testid': 'new-api-key' }, created.key);
-      const copy = h('button', {
-        type: 'button', class: 'button', 'data-testid': 'copy-api-key',
-        onclick: async () => {
-          await navigator.clipboard?.writeText(created.key).catch(() => undefined);
-          copy.textContent = 'Copied';
+      const copy = h(
+        'button',
+        {
+          type: 'button',
+          class: 'button',
+          'data-testid': 'copy-api-key',
+          onclick: async () => {
+            await navigator.clipboard?.writeText(created.key).catch(() => undefined);
+            copy.textContent = 'Copied';
+          },
         },
-      }, 'Copy');
-      fill(createdSlot, h('div', { class: 'alert alert-success', role: 'status' },
-        h('p', {}, h('strong', {}, `"${created.name}" is ready. `), 'Copy it now: it is shown only this once.'),
-        h('p', {}, secret, ' ', copy)));
+        'Copy',
+      );
+      fill(
+        createdSlot,
+        h(
+          'div',
+          { class: 'alert alert-success', role: 'status' },
+          h('p', {}, h('strong', {}, `"${created.name}" is ready. `), 'Copy it now: it is shown only this once.'),
+          h('p', {}, secret, ' ', copy),
+        ),
+      );
       fill(alertSlot);
       await showKeys();
     } catch (caught) {
@@ -75,22 +122,43 @@ export async function accountView(root, { me, signal }) {
 
   root.append(
     h('h1', {}, 'Your account'),
-    h('section', { class: 'card', 'data-testid': 'profile' },
+    h(
+      'section',
+      { class: 'card', 'data-testid': 'profile' },
       h('h2', {}, 'Profile'),
-      h('dl', { class: 'facts' },
-        h('dt', {}, 'Name'), h('dd', { 'data-testid': 'profile-name' }, me.name ?? '—'),
-        h('dt', {}, 'E-mail'), h('dd', { 'data-testid': 'profile-email' }, me.email ?? '—'),
-        h('dt', {}, 'Role'), h('dd', {}, roleLabel(me.role)),
-        ...(me.companyName ? [h('dt', {}, 'Company'), h('dd', {}, me.companyName)] : []))),
-    h('section', { class: 'card' },
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', {}, 'Name'),
+        h('dd', { 'data-testid': 'profile-name' }, me.name ?? '—'),
+        h('dt', {}, 'E-mail'),
+        h('dd', { 'data-testid': 'profile-email' }, me.email ?? '—'),
+        h('dt', {}, 'Role'),
+        h('dd', {}, roleLabel(me.role)),
+        ...(me.companyName ? [h('dt', {}, 'Company'), h('dd', {}, me.companyName)] : []),
+      ),
+    ),
+    h(
+      'section',
+      { class: 'card' },
       h('h2', {}, 'API keys'),
-      h('p', { class: 'muted' }, 'For scripts: send ', h('code', {}, 'Authorization: Bearer <key>'), '. A key acts as you, with your current role; revoke it when it is no longer needed.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'For scripts: send ',
+        h('code', {}, 'Authorization: Bearer <key>'),
+        '. A key acts as you, with your current role; revoke it when it is no longer needed.',
+      ),
       alertSlot,
       createdSlot,
-      h('form', { onsubmit: submit, novalidate: true, class: 'inline-form' },
-        h('div', { class: 'field' }, h('label', { for: 'key-name' }, 'New key\'s name'), name),
-        h('div', { class: 'actions' }, create)),
-      keysSlot),
+      h(
+        'form',
+        { onsubmit: submit, novalidate: true, class: 'inline-form' },
+        h('div', { class: 'field' }, h('label', { for: 'key-name' }, "New key's name"), name),
+        h('div', { class: 'actions' }, create),
+      ),
+      keysSlot,
+    ),
   );
   await showKeys();
 }

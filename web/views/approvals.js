@@ -36,7 +36,10 @@ export async function approvalsView(root, { query, signal, navigate, uiConfig })
     empty: [status === 'pending' ? 'Nothing is waiting for you.' : `No ${status} approvals.`],
   });
   const filter = filterSelect({
-    id: 'approval-status-filter', label: 'Status', value: status, navigate,
+    id: 'approval-status-filter',
+    label: 'Status',
+    value: status,
+    navigate,
     options: STATUSES.map((s) => [s, s.charAt(0).toUpperCase() + s.slice(1)]),
     pathFor: (v) => `/approvals?status=${v}`,
   });
@@ -47,7 +50,7 @@ export async function approvalsView(root, { query, signal, navigate, uiConfig })
     button.disabled = true;
     try {
       await api.decideApproval(approval.executionId, verb);
-      fill(alertSlot, notice(verb === 'approve' ? 'Approved: the rule\'s actions are running.' : 'Rejected: nothing will be done.'));
+      fill(alertSlot, notice(verb === 'approve' ? "Approved: the rule's actions are running." : 'Rejected: nothing will be done.'));
       await list.refresh();
     } catch (caught) {
       const err = asError(caught);
@@ -64,14 +67,25 @@ export async function approvalsView(root, { query, signal, navigate, uiConfig })
     const reject = h('button', { type: 'button', class: 'button button-danger', 'data-testid': 'reject' }, 'Reject');
     approve.onclick = () => decide(a, 'approve', approve);
     reject.onclick = () => decide(a, 'reject', reject);
-    return h('article', { class: 'card', 'data-testid': 'approval-card', 'data-execution-id': a.executionId, 'data-status': a.status },
+    return h(
+      'article',
+      { class: 'card', 'data-testid': 'approval-card', 'data-execution-id': a.executionId, 'data-status': a.status },
       h('h2', {}, s.ruleName ?? 'Automation rule'),
       h('p', { class: 'muted' }, `On ${s.trigger} · ${s.entityType} ${s.entityId ?? ''} `, temporalLink(uiConfig, a.workflowId)),
-      h('ul', {}, (s.actions ?? []).map((action) => h('li', {}, describeAction(action)))),
+      h(
+        'ul',
+        {},
+        (s.actions ?? []).map((action) => h('li', {}, describeAction(action))),
+      ),
       pending
         ? h('p', {}, 'Expires in ', countdown(a.expiresAt), ` (${formatDateTime(a.expiresAt)})`)
-        : h('p', { class: 'muted', 'data-testid': 'approval-outcome' }, `${a.status} ${a.decidedAt ? formatDateTime(a.decidedAt) : ''}${a.comment ? ` — ${a.comment}` : ''}`),
-      pending && h('div', { class: 'actions' }, approve, reject));
+        : h(
+            'p',
+            { class: 'muted', 'data-testid': 'approval-outcome' },
+            `${a.status} ${a.decidedAt ? formatDateTime(a.decidedAt) : ''}${a.comment ? ` — ${a.comment}` : ''}`,
+          ),
+      pending && h('div', { class: 'actions' }, approve, reject),
+    );
   }
 
   await list.reload();

@@ -48,7 +48,6 @@ function emailStatus(o) {
   return last ? { key: last.type.replace(/^email\./, ''), label: eventLabel(last.type) } : { key: 'sent', label: 'Sent' };
 }
 
-
 /** A term and its value; an empty value shows as a dash. */
 /** @param {string} label @param {string} testid @param {...import('../dom.js').Child} value */
 function field(label, testid, ...value) {
@@ -73,7 +72,8 @@ function idempotencyKeys() {
   };
 }
 
-const submitButton = (/** @type {string} */ testid, /** @type {string} */ label) => h('button', { type: 'submit', class: 'button button-primary', 'data-testid': testid }, label);
+const submitButton = (/** @type {string} */ testid, /** @type {string} */ label) =>
+  h('button', { type: 'submit', class: 'button button-primary', 'data-testid': testid }, label);
 
 /**
  * A form whose fields' API errors appear beside them. `send(values)` performs the request;
@@ -137,7 +137,10 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
   /** @type {Timeline} */
   let timeline;
   try {
-    [sourcing, timeline] = await Promise.all([request('/candidates/{id}/sourcing', { params: { id }, signal }), request('/candidates/{id}/outreach', { params: { id }, signal })]);
+    [sourcing, timeline] = await Promise.all([
+      request('/candidates/{id}/sourcing', { params: { id }, signal }),
+      request('/candidates/{id}/outreach', { params: { id }, signal }),
+    ]);
   } catch (caught) {
     const err = asError(caught);
     if (isAbort(err)) return;
@@ -163,7 +166,11 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
   );
   const firstContact = h('p', { class: 'muted', 'data-testid': 'first-contact' });
   const entries = h('ol', { class: 'timeline', 'data-testid': 'outreach-timeline' });
-  const noEntries = h('p', { class: 'muted', 'data-testid': 'outreach-empty' }, recruiter ? 'You have not e-mailed this candidate yet.' : 'No outreach e-mails yet.');
+  const noEntries = h(
+    'p',
+    { class: 'muted', 'data-testid': 'outreach-empty' },
+    recruiter ? 'You have not e-mailed this candidate yet.' : 'No outreach e-mails yet.',
+  );
   const timelineAlert = h('div', { class: 'slot' });
   // Another recruiter's protection window closes outreach too (the API answers 409): the form gives way to a note.
   const outreachBlocked = h('p', { class: 'muted', 'data-testid': 'outreach-blocked', hidden: true });
@@ -193,8 +200,14 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
     .then((c) => {
       title.textContent = c.fullName;
       document.title = `${c.fullName} · Splits`;
-      fill(subtitle, c.email ?? 'No e-mail address', ` · added ${formatDateTime(c.createdAt)} · `, h('code', { title: id }, shortId(id)),
-        ' · ', h('a', { href: `#/candidates/${encodeURIComponent(id)}/profile`, 'data-testid': 'candidate-profile-link' }, 'Profile and CV'));
+      fill(
+        subtitle,
+        c.email ?? 'No e-mail address',
+        ` · added ${formatDateTime(c.createdAt)} · `,
+        h('code', { title: id }, shortId(id)),
+        ' · ',
+        h('a', { href: `#/candidates/${encodeURIComponent(id)}/profile`, 'data-testid': 'candidate-profile-link' }, 'Profile and CV'),
+      );
     })
     .catch(() => {
       // The id stays as the title (a missing candidate shows in the sourcing card's error).
@@ -230,14 +243,24 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       field('Status', 'sourcing-state', sourcingBadge(s)),
       field('Sourcer', 'sourcing-owner', sourcerValue(s)),
       field('Claimed', 'sourcing-claimed-at', s.claimedAt && formatDateTime(s.claimedAt)),
-      field('Protected until', 'sourcing-ends-at', s.protectionEndsAt && formatDateTime(s.protectionEndsAt), s.protectedNow && s.protectionEndsAt && [' · ', countdown(s.protectionEndsAt, 'Protection ends')]),
+      field(
+        'Protected until',
+        'sourcing-ends-at',
+        s.protectionEndsAt && formatDateTime(s.protectionEndsAt),
+        s.protectedNow && s.protectionEndsAt && [' · ', countdown(s.protectionEndsAt, 'Protection ends')],
+      ),
       admin && s.workflowId && field('Workflow', 'sourcing-workflow', temporalLink(uiConfig, s.workflowId)),
     );
     if (outreachSection) {
       const blocked = s.protectedNow && !s.ownedByYou;
       /** @type {HTMLElement} */ (outreachSection.querySelector('[data-testid="outreach-form"]')).hidden = blocked;
       outreachBlocked.hidden = !blocked;
-      fill(outreachBlocked, blocked ? `Another recruiter's protection window covers this candidate until ${formatDateTime(s.protectionEndsAt)}: no outreach until then.` : '');
+      fill(
+        outreachBlocked,
+        blocked
+          ? `Another recruiter's protection window covers this candidate until ${formatDateTime(s.protectionEndsAt)}: no outreach until then.`
+          : '',
+      );
     }
     // The commands' forms are rebuilt only when what one may do changes, so typing survives refreshes.
     const key = sourcingKey(s);
@@ -297,7 +320,13 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       fill(panel);
       open.hidden = false;
     };
-    return h('div', {}, h('p', { class: 'muted' }, 'Releasing lets other recruiters propose this candidate; it cannot be undone.'), h('div', { class: 'actions' }, open), panel);
+    return h(
+      'div',
+      {},
+      h('p', { class: 'muted' }, 'Releasing lets other recruiters propose this candidate; it cannot be undone.'),
+      h('div', { class: 'actions' }, open),
+      panel,
+    );
   }
 
   function extendForm() {
@@ -320,7 +349,10 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
           method: 'post',
           params: { id },
           // An empty field is sent as missing on purpose: the API's 400 names it and the form shows it there.
-          body: /** @type {{ days: number, reason: string }} */ ({ days: days === '' ? undefined : Number(days), reason: fields.reason.input.value }),
+          body: /** @type {{ days: number, reason: string }} */ ({
+            days: days === '' ? undefined : Number(days),
+            reason: fields.reason.input.value,
+          }),
           idempotencyKey: newIdempotencyKey(),
         });
       },
@@ -333,11 +365,12 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
 
   function overrideForm() {
     if (!recruiters) {
-      return recruitersError
-        ? errorAlert(`Could not load the recruiters: ${recruitersError.message}`)
-        : loading('Loading recruiters…');
+      return recruitersError ? errorAlert(`Could not load the recruiters: ${recruitersError.message}`) : loading('Loading recruiters…');
     }
-    const options = recruiters.map((r) => [r.id, `${r.displayName} (${shortId(r.id)})${r.id === sourcing.recruiterId ? ' · current sourcer' : ''}`]);
+    const options = recruiters.map((r) => [
+      r.id,
+      `${r.displayName} (${shortId(r.id)})${r.id === sourcing.recruiterId ? ' · current sourcer' : ''}`,
+    ]);
     const fields = {
       recruiterId: formField({ name: 'override-recruiter', label: 'Recruiter', control: select('Choose a recruiter…', options) }),
       reason: reasonField('override-reason', 'Reason', true),
@@ -350,7 +383,10 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
         request('/candidates/{id}/source/override', {
           method: 'post',
           params: { id },
-          body: /** @type {{ recruiterId: string, reason: string }} */ ({ recruiterId: fields.recruiterId.input.value || undefined, reason: fields.reason.input.value }),
+          body: /** @type {{ recruiterId: string, reason: string }} */ ({
+            recruiterId: fields.recruiterId.input.value || undefined,
+            reason: fields.reason.input.value,
+          }),
           idempotencyKey: newIdempotencyKey(),
         }),
       done: (s) => {
@@ -372,9 +408,18 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
         (overrideSlot = h('div', { 'data-testid': 'override-section' }, overrideForm())),
       ];
     }
-    if (admin) return h('p', { class: 'muted', 'data-testid': 'no-sourcing-actions' }, `The candidate is ${sourcingLabel(s).toLowerCase()}: there is no protection to extend or give away.`);
+    if (admin)
+      return h(
+        'p',
+        { class: 'muted', 'data-testid': 'no-sourcing-actions' },
+        `The candidate is ${sourcingLabel(s).toLowerCase()}: there is no protection to extend or give away.`,
+      );
     if (recruiter && s.state === 'protected') {
-      return h('p', { class: 'muted', 'data-testid': 'no-sourcing-actions' }, 'Another recruiter sourced this candidate; only they can propose them until the protection ends.');
+      return h(
+        'p',
+        { class: 'muted', 'data-testid': 'no-sourcing-actions' },
+        'Another recruiter sourced this candidate; only they can propose them until the protection ends.',
+      );
     }
     return null;
   }
@@ -418,7 +463,13 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
           'ul',
           { class: 'outreach-events', 'data-testid': 'outreach-events' },
           o.events.map((e) =>
-            h('li', { 'data-testid': 'outreach-event', 'data-type': e.type }, eventLabel(e.type), ' · ', h('time', { datetime: e.occurredAt, class: 'muted' }, formatDateTime(e.occurredAt))),
+            h(
+              'li',
+              { 'data-testid': 'outreach-event', 'data-type': e.type },
+              eventLabel(e.type),
+              ' · ',
+              h('time', { datetime: e.occurredAt, class: 'muted' }, formatDateTime(e.occurredAt)),
+            ),
           ),
         ),
       h('details', {}, h('summary', {}, 'Message'), h('p', { class: 'pitch', 'data-testid': 'outreach-body' }, o.body)),
@@ -438,7 +489,12 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
   /** @param {Timeline} t */
   function renderTimeline(t) {
     timeline = t;
-    fill(firstContact, t.firstContactAt ? ['First contacted by any recruiter ', h('time', { datetime: t.firstContactAt }, formatDateTime(t.firstContactAt)), '.'] : 'Nobody has e-mailed this candidate yet.');
+    fill(
+      firstContact,
+      t.firstContactAt
+        ? ['First contacted by any recruiter ', h('time', { datetime: t.firstContactAt }, formatDateTime(t.firstContactAt)), '.']
+        : 'Nobody has e-mailed this candidate yet.',
+    );
     noEntries.hidden = t.outreach.length > 0;
     entries.hidden = t.outreach.length === 0;
     syncChildren(entries, t.outreach.map(entryFor));
@@ -450,7 +506,8 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       fill(timelineAlert);
     } catch (caught) {
       const err = asError(caught);
-      if (!isAbort(err)) fill(timelineAlert, errorAlert(`Could not refresh the outreach (${err.message}). Showing what was last loaded; retrying shortly.`));
+      if (!isAbort(err))
+        fill(timelineAlert, errorAlert(`Could not refresh the outreach (${err.message}). Showing what was last loaded; retrying shortly.`));
     }
   }
 

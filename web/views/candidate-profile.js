@@ -16,17 +16,32 @@ import { formErrors, formField } from './form.js';
 /** @typedef {Body<'/candidates', 'post'>} NewCandidate */
 
 // domain/candidates.ts's limits, repeated for hints and maxlength; the API enforces them.
-const LIMITS = { name: 200, email: 254, phone: 40, location: 200, headline: 300, linkedinUrl: 500, notes: 10_000, skills: 50, cvBytes: 5 * 1024 * 1024 };
+const LIMITS = {
+  name: 200,
+  email: 254,
+  phone: 40,
+  location: 200,
+  headline: 300,
+  linkedinUrl: 500,
+  notes: 10_000,
+  skills: 50,
+  cvBytes: 5 * 1024 * 1024,
+};
 const CV_TYPES = {
   'application/pdf': 'PDF',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'Word (.docx)',
   'text/plain': 'plain text',
 };
 /** The type to declare for a file the browser could not type (a .txt or .docx without a registered type). */
-const BY_EXTENSION = /** @type {Record<string, string>} */ ({ pdf: 'application/pdf', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', txt: 'text/plain' });
+const BY_EXTENSION = /** @type {Record<string, string>} */ ({
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  txt: 'text/plain',
+});
 
 /** @param {File} file */
-const declaredType = (file) => (file.type in CV_TYPES ? file.type : BY_EXTENSION[file.name.split('.').pop()?.toLowerCase() ?? ''] ?? file.type);
+const declaredType = (file) =>
+  file.type in CV_TYPES ? file.type : (BY_EXTENSION[file.name.split('.').pop()?.toLowerCase() ?? ''] ?? file.type);
 
 /**
  * The client-side hint: too big or of another type is said at once (the server still judges the bytes).
@@ -48,7 +63,10 @@ async function apiErrorOf(res) {
 /** The CV as the raw request body (not JSON, so not through `request`). @param {string} id @param {File} file */
 async function uploadCv(id, file) {
   const res = await fetch(`/api/v1/candidates/${encodeURIComponent(id)}/cv?filename=${encodeURIComponent(file.name)}`, {
-    method: 'POST', headers: { ...authHeaders('POST'), 'Content-Type': declaredType(file), Accept: 'application/json' }, body: file, credentials: 'same-origin',
+    method: 'POST',
+    headers: { ...authHeaders('POST'), 'Content-Type': declaredType(file), Accept: 'application/json' },
+    body: file,
+    credentials: 'same-origin',
   });
   if (!res.ok) throw await apiErrorOf(res);
   return /** @type {Promise<Ok<'/candidates/{id}/cv', 'post'>>} */ (res.json());
@@ -72,17 +90,33 @@ async function download(url, fallbackName) {
  * @param {ApiError} err
  */
 function duplicatePrompt(err) {
-  const details = /** @type {{ candidateId?: string, fullName?: string, matchedOn?: string[], protectedUntil?: string }} */ (err.details ?? {});
+  const details = /** @type {{ candidateId?: string, fullName?: string, matchedOn?: string[], protectedUntil?: string }} */ (
+    err.details ?? {}
+  );
   if (err.code === 'candidate_protected' && details.protectedUntil) {
-    return h('div', { class: 'alert alert-info', role: 'alert', 'data-testid': 'protected-prompt' },
+    return h(
+      'div',
+      { class: 'alert alert-info', role: 'alert', 'data-testid': 'protected-prompt' },
       h('p', {}, `This person is already a candidate, protected by another recruiter until ${formatDateTime(details.protectedUntil)}.`),
-      h('p', { class: 'muted' }, 'You can propose them after the protection window ends.'));
+      h('p', { class: 'muted' }, 'You can propose them after the protection window ends.'),
+    );
   }
   if (err.code === 'duplicate_candidate' && details.candidateId) {
-    return h('div', { class: 'alert alert-info', role: 'alert', 'data-testid': 'duplicate-prompt' },
-      h('p', {}, `A candidate with the same ${(details.matchedOn ?? ['e-mail']).join(' and ').replace('email', 'e-mail')} already exists: `,
-        h('a', { href: `#/candidates/${encodeURIComponent(details.candidateId)}/profile`, 'data-testid': 'duplicate-link' }, details.fullName ?? 'open it')),
-      h('p', { class: 'muted' }, 'Use that record instead of adding a second one.'));
+    return h(
+      'div',
+      { class: 'alert alert-info', role: 'alert', 'data-testid': 'duplicate-prompt' },
+      h(
+        'p',
+        {},
+        `A candidate with the same ${(details.matchedOn ?? ['e-mail']).join(' and ').replace('email', 'e-mail')} already exists: `,
+        h(
+          'a',
+          { href: `#/candidates/${encodeURIComponent(details.candidateId)}/profile`, 'data-testid': 'duplicate-link' },
+          details.fullName ?? 'open it',
+        ),
+      ),
+      h('p', { class: 'muted' }, 'Use that record instead of adding a second one.'),
+    );
   }
   return null;
 }
@@ -93,7 +127,8 @@ function duplicatePrompt(err) {
  */
 function candidateForm({ profile, navigate }) {
   /** @param {string} name @param {string} label @param {number} max @param {string} [hint] @param {string} [type] */
-  const input = (name, label, max, hint, type = 'text') => formField({ name, label, hint, control: (attrs) => h('input', { ...attrs, type, maxlength: max }) });
+  const input = (name, label, max, hint, type = 'text') =>
+    formField({ name, label, hint, control: (attrs) => h('input', { ...attrs, type, maxlength: max }) });
   const fields = {
     fullName: input('fullName', 'Full name', LIMITS.name),
     email: input('email', 'E-mail', LIMITS.email, 'Duplicates are found by e-mail and phone.', 'email'),
@@ -102,7 +137,12 @@ function candidateForm({ profile, navigate }) {
     headline: input('headline', 'Headline', LIMITS.headline),
     linkedinUrl: input('linkedinUrl', 'LinkedIn URL', LIMITS.linkedinUrl, 'https://www.linkedin.com/in/…', 'url'),
     skills: input('skills', 'Skills', 2000, `Comma-separated, up to ${LIMITS.skills}.`),
-    notes: formField({ name: 'notes', label: 'Notes', hint: 'Only you and platform admins see them.', control: (attrs) => h('textarea', { ...attrs, rows: 5, maxlength: LIMITS.notes }) }),
+    notes: formField({
+      name: 'notes',
+      label: 'Notes',
+      hint: 'Only you and platform admins see them.',
+      control: (attrs) => h('textarea', { ...attrs, rows: 5, maxlength: LIMITS.notes }),
+    }),
   };
   if (profile) {
     for (const [name, f] of Object.entries(fields)) {
@@ -110,7 +150,9 @@ function candidateForm({ profile, navigate }) {
       f.input.value = typeof value === 'string' ? value : '';
     }
   }
-  const cvInput = /** @type {HTMLInputElement} */ (h('input', { type: 'file', id: 'cv', accept: '.pdf,.docx,.txt,application/pdf,text/plain', 'data-testid': 'cv-input' }));
+  const cvInput = /** @type {HTMLInputElement} */ (
+    h('input', { type: 'file', id: 'cv', accept: '.pdf,.docx,.txt,application/pdf,text/plain', 'data-testid': 'cv-input' })
+  );
   const cvHint = h('p', { class: 'hint', 'data-testid': 'cv-hint' }, 'PDF, Word (.docx) or plain text, at most 5 MiB.');
   cvInput.addEventListener('change', () => {
     const file = cvInput.files?.[0];
@@ -137,11 +179,20 @@ function candidateForm({ profile, navigate }) {
     }
     const value = (/** @type {keyof typeof fields} */ name) => fields[name].input.value.trim();
     const body = {
-      fullName: value('fullName'), email: value('email'), phone: value('phone'), location: value('location'), headline: value('headline'),
-      linkedinUrl: value('linkedinUrl'), notes: fields.notes.input.value, skills: value('skills').split(',').map((s) => s.trim()).filter(Boolean),
+      fullName: value('fullName'),
+      email: value('email'),
+      phone: value('phone'),
+      location: value('location'),
+      headline: value('headline'),
+      linkedinUrl: value('linkedinUrl'),
+      notes: fields.notes.input.value,
+      skills: value('skills')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
     };
     if (!body.fullName) {
-      errors.showIssues([{ path: ['fullName'], message: 'Enter the candidate\'s name.' }]);
+      errors.showIssues([{ path: ['fullName'], message: "Enter the candidate's name." }]);
       return;
     }
     submitButton.disabled = true;
@@ -172,11 +223,14 @@ function candidateForm({ profile, navigate }) {
     }
   }
 
-  return h('form', { class: 'card form', novalidate: true, onsubmit: submit, 'data-testid': 'candidate-form' },
+  return h(
+    'form',
+    { class: 'card form', novalidate: true, onsubmit: submit, 'data-testid': 'candidate-form' },
     alertSlot,
     Object.values(fields).map((f) => f.el),
     h('div', { class: 'field' }, h('label', { for: 'cv' }, profile?.cv ? 'Replace the CV' : 'CV'), cvInput, cvHint),
-    h('div', { class: 'actions' }, submitButton, h('a', { href: '#/candidates/search', class: 'button button-ghost' }, 'Cancel')));
+    h('div', { class: 'actions' }, submitButton, h('a', { href: '#/candidates/search', class: 'button button-ghost' }, 'Cancel')),
+  );
 }
 
 /** @param {HTMLElement} root @param {ViewContext} ctx */
@@ -198,21 +252,38 @@ function adminActions(profile, navigate) {
   const slot = h('div', { class: 'slot' });
   const exportButton = h('button', { type: 'button', class: 'button', 'data-testid': 'export-candidate' }, 'Export personal data');
   exportButton.addEventListener('click', () => {
-    download(`/api/v1/candidates/${encodeURIComponent(profile.id)}/export`, `candidate-${profile.id}.json`).catch((err) => fill(slot, errorAlert(asError(err).message)));
+    download(`/api/v1/candidates/${encodeURIComponent(profile.id)}/export`, `candidate-${profile.id}.json`).catch((err) =>
+      fill(slot, errorAlert(asError(err).message)),
+    );
   });
-  const eraseButton = h('button', { type: 'button', class: 'button button-danger', 'data-testid': 'erase-candidate', disabled: !!profile.erasedAt }, 'Erase personal data');
+  const eraseButton = h(
+    'button',
+    { type: 'button', class: 'button button-danger', 'data-testid': 'erase-candidate', disabled: !!profile.erasedAt },
+    'Erase personal data',
+  );
   eraseButton.addEventListener('click', async () => {
-    if (!window.confirm(`Erase ${profile.fullName}'s personal data? Name, contact details, notes and files are removed for good; placements and payouts stay, anonymised.`)) return;
+    if (
+      !window.confirm(
+        `Erase ${profile.fullName}'s personal data? Name, contact details, notes and files are removed for good; placements and payouts stay, anonymised.`,
+      )
+    )
+      return;
     eraseButton.disabled = true;
     try {
       await request('/candidates/{id}/erase', { method: 'post', params: { id: profile.id } });
-      navigate(`/candidates/${profile.id}/profile`, { notice: 'The candidate\'s personal data was erased.' });
+      navigate(`/candidates/${profile.id}/profile`, { notice: "The candidate's personal data was erased." });
     } catch (err) {
       fill(slot, errorAlert(asError(err).message));
       eraseButton.disabled = false;
     }
   });
-  return h('section', { class: 'card', 'data-testid': 'candidate-admin' }, h('h2', {}, 'Personal data (GDPR)'), slot, h('div', { class: 'actions' }, exportButton, eraseButton));
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'candidate-admin' },
+    h('h2', {}, 'Personal data (GDPR)'),
+    slot,
+    h('div', { class: 'actions' }, exportButton, eraseButton),
+  );
 }
 
 /** @param {HTMLElement} root @param {ViewContext} ctx */
@@ -234,38 +305,93 @@ export async function candidateProfileView(root, { me, params, signal, navigate,
   const editable = !profile.erasedAt && !profile.fromAts && (profile.addedByYou || me.role === 'platform_admin');
   const cvSlot = h('div', { class: 'slot' });
   const cv = profile.cv;
-  const facts = h('dl', { class: 'facts', 'data-testid': 'candidate-facts' },
-    [['E-mail', profile.email], ['Phone', profile.phone], ['Location', profile.location], ['Headline', profile.headline], ['Skills', profile.skills.join(', ')]]
-      .map(([k, v]) => [h('dt', {}, k), h('dd', {}, v || '—')]),
+  const facts = h(
+    'dl',
+    { class: 'facts', 'data-testid': 'candidate-facts' },
+    [
+      ['E-mail', profile.email],
+      ['Phone', profile.phone],
+      ['Location', profile.location],
+      ['Headline', profile.headline],
+      ['Skills', profile.skills.join(', ')],
+    ].map(([k, v]) => [h('dt', {}, k), h('dd', {}, v || '—')]),
     h('dt', {}, 'CV'),
-    h('dd', {}, cv
-      ? h('button', {
-        type: 'button', class: 'button button-ghost', 'data-testid': 'cv-download',
-        onclick: () => download(`/api/v1/candidates/${encodeURIComponent(profile.id)}/cv`, cv.fileName).catch((err) => fill(cvSlot, errorAlert(asError(err).message))),
-      }, `${cv.fileName} (${Math.ceil(cv.sizeBytes / 1024)} KiB)`)
-      : '—'));
-  status.replaceWith(h('div', { 'data-testid': 'candidate-profile' },
-    h('h1', { 'data-testid': 'candidate-name' }, profile.fullName),
-    h('p', {}, h('a', { href: `#/candidates/${encodeURIComponent(profile.id)}`, 'data-testid': 'candidate-sourcing-link' }, 'Sourcing and outreach')),
-    profile.erasedAt ? notice(`Personal data erased ${formatDateTime(profile.erasedAt)}.`, 'info') : null,
-    profile.fromAts ? notice('Synced from an ATS: edit it there.', 'info') : null,
-    facts, cvSlot,
-    editable ? [h('h2', {}, 'Edit'), candidateForm({ profile, navigate })] : null,
-    me.role === 'platform_admin' ? adminActions(profile, navigate) : null,
-  ));
+    h(
+      'dd',
+      {},
+      cv
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'button button-ghost',
+              'data-testid': 'cv-download',
+              onclick: () =>
+                download(`/api/v1/candidates/${encodeURIComponent(profile.id)}/cv`, cv.fileName).catch((err) =>
+                  fill(cvSlot, errorAlert(asError(err).message)),
+                ),
+            },
+            `${cv.fileName} (${Math.ceil(cv.sizeBytes / 1024)} KiB)`,
+          )
+        : '—',
+    ),
+  );
+  status.replaceWith(
+    h(
+      'div',
+      { 'data-testid': 'candidate-profile' },
+      h('h1', { 'data-testid': 'candidate-name' }, profile.fullName),
+      h(
+        'p',
+        {},
+        h(
+          'a',
+          { href: `#/candidates/${encodeURIComponent(profile.id)}`, 'data-testid': 'candidate-sourcing-link' },
+          'Sourcing and outreach',
+        ),
+      ),
+      profile.erasedAt ? notice(`Personal data erased ${formatDateTime(profile.erasedAt)}.`, 'info') : null,
+      profile.fromAts ? notice('Synced from an ATS: edit it there.', 'info') : null,
+      facts,
+      cvSlot,
+      editable ? [h('h2', {}, 'Edit'), candidateForm({ profile, navigate })] : null,
+      me.role === 'platform_admin' ? adminActions(profile, navigate) : null,
+    ),
+  );
 }
 
 /** @param {HTMLElement} root @param {ViewContext} ctx */
 export async function candidateSearchView(root, { me, query, signal, navigate }) {
   document.title = 'Search candidates · Splits';
   const q = query.get('q') ?? '';
-  const box = /** @type {HTMLInputElement} */ (h('input', { type: 'search', name: 'q', value: q, maxlength: 200, placeholder: 'Name, e-mail or skill', 'data-testid': 'candidate-search-input', 'aria-label': 'Search candidates' }));
-  const form = h('form', {
-    class: 'toolbar', role: 'search', 'data-testid': 'candidate-search',
-    onsubmit: (/** @type {SubmitEvent} */ e) => { e.preventDefault(); navigate(`/candidates/search?q=${encodeURIComponent(box.value.trim())}`); },
-  }, box, h('button', { type: 'submit', class: 'button button-primary' }, 'Search'));
+  const box = /** @type {HTMLInputElement} */ (
+    h('input', {
+      type: 'search',
+      name: 'q',
+      value: q,
+      maxlength: 200,
+      placeholder: 'Name, e-mail or skill',
+      'data-testid': 'candidate-search-input',
+      'aria-label': 'Search candidates',
+    })
+  );
+  const form = h(
+    'form',
+    {
+      class: 'toolbar',
+      role: 'search',
+      'data-testid': 'candidate-search',
+      onsubmit: (/** @type {SubmitEvent} */ e) => {
+        e.preventDefault();
+        navigate(`/candidates/search?q=${encodeURIComponent(box.value.trim())}`);
+      },
+    },
+    box,
+    h('button', { type: 'submit', class: 'button button-primary' }, 'Search'),
+  );
   root.append(h('h1', {}, 'Search candidates'), form);
-  if (me.role === 'recruiter') root.append(h('p', {}, h('a', { href: '#/candidates/new', class: 'button', 'data-testid': 'add-candidate' }, 'Add a candidate')));
+  if (me.role === 'recruiter')
+    root.append(h('p', {}, h('a', { href: '#/candidates/new', class: 'button', 'data-testid': 'add-candidate' }, 'Add a candidate')));
   if (!q.trim()) return;
 
   const list = h('ul', { class: 'hits', 'data-testid': 'candidate-hits' });
@@ -277,11 +403,18 @@ export async function candidateSearchView(root, { me, query, signal, navigate })
     try {
       const page = await request('/candidates/search', { query: { q, limit: 20, cursor }, signal });
       fill(slot, !cursor && !page.data.length ? emptyState('No candidates found', 'Try another name, e-mail or skill.') : null);
-      list.append(...page.data.map((c) => h('li', { class: 'hit', 'data-testid': 'candidate-hit', 'data-id': c.id },
-        h('a', { href: `#/candidates/${encodeURIComponent(c.id)}/profile` }, c.fullName),
-        c.email ? h('span', { class: 'muted' }, ` · ${c.email}`) : null,
-        c.headline ? h('p', {}, c.headline) : null,
-        c.skills.length ? h('p', { class: 'muted' }, c.skills.join(', ')) : null)));
+      list.append(
+        ...page.data.map((c) =>
+          h(
+            'li',
+            { class: 'hit', 'data-testid': 'candidate-hit', 'data-id': c.id },
+            h('a', { href: `#/candidates/${encodeURIComponent(c.id)}/profile` }, c.fullName),
+            c.email ? h('span', { class: 'muted' }, ` · ${c.email}`) : null,
+            c.headline ? h('p', {}, c.headline) : null,
+            c.skills.length ? h('p', { class: 'muted' }, c.skills.join(', ')) : null,
+          ),
+        ),
+      );
       more.hidden = !page.nextCursor;
       more.onclick = () => load(page.nextCursor ?? undefined);
     } catch (caught) {

@@ -91,7 +91,9 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
   const asked = query.get('scope');
   const scope = recruiter && asked !== null && SCOPES.includes(asked) ? asked : recruiter ? 'mine' : 'all';
   const alertSlot = h('div', { class: 'slot', 'data-testid': 'messages' });
-  const headings = /** @type {string[]} */ (['Candidate', 'E-mail', 'Sourcing', 'Protection', admin && 'Sourcer', recruiter && 'Actions'].filter(Boolean));
+  const headings = /** @type {string[]} */ (
+    ['Candidate', 'E-mail', 'Sourcing', 'Protection', admin && 'Sourcer', recruiter && 'Actions'].filter(Boolean)
+  );
   const { table, tbody } = listTable('candidate-list', headings);
   const list = liveList({
     path: '/candidates',
@@ -101,20 +103,32 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
     container: tbody,
     frame: table,
     noun: 'candidates',
-    empty: scope === 'mine'
-      ? ['You have not sourced anyone yet', 'Claim a candidate in "All candidates" to protect them for the protection window.']
-      : ['No candidates yet'],
+    empty:
+      scope === 'mine'
+        ? ['You have not sourced anyone yet', 'Claim a candidate in "All candidates" to protect them for the protection window.']
+        : ['No candidates yet'],
   });
 
-  const filter = recruiter && filterSelect({
-    id: 'candidate-scope-filter', label: 'Show', value: scope, navigate,
-    options: [['mine', 'Mine'], ['all', 'All candidates']],
-    pathFor: (/** @type {string} */ v) => (v === 'all' ? '/candidates?scope=all' : '/candidates'),
-  });
+  const filter =
+    recruiter &&
+    filterSelect({
+      id: 'candidate-scope-filter',
+      label: 'Show',
+      value: scope,
+      navigate,
+      options: [
+        ['mine', 'Mine'],
+        ['all', 'All candidates'],
+      ],
+      pathFor: (/** @type {string} */ v) => (v === 'all' ? '/candidates?scope=all' : '/candidates'),
+    });
   // Search and add live on their own pages (candidate-profile.js), reached from here so the header stays short.
-  const links = h('div', { class: 'actions' },
+  const links = h(
+    'div',
+    { class: 'actions' },
     h('a', { href: '#/candidates/search', class: 'button', 'data-testid': 'search-candidates' }, 'Search'),
-    recruiter && h('a', { href: '#/candidates/new', class: 'button button-primary', 'data-testid': 'new-candidate' }, 'Add a candidate'));
+    recruiter && h('a', { href: '#/candidates/new', class: 'button button-primary', 'data-testid': 'new-candidate' }, 'Add a candidate'),
+  );
   fill(root, h('section', {}, h('div', { class: 'page-header' }, h('h1', {}, 'Candidates'), filter, links), alertSlot, list.element));
 
   /** @param {Candidate} candidate @param {'claim' | 'release'} command @param {HTMLButtonElement} button */
@@ -123,13 +137,26 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
     fill(alertSlot);
     try {
       const s = await sourcingCommand(candidate.id, command);
-      fill(alertSlot, notice(command === 'claim'
-        ? `${candidate.fullName} is yours: protected until ${formatDateTime(s.protectionEndsAt)}.`
-        : `You released ${candidate.fullName}: other recruiters may now propose them.`));
+      fill(
+        alertSlot,
+        notice(
+          command === 'claim'
+            ? `${candidate.fullName} is yours: protected until ${formatDateTime(s.protectionEndsAt)}.`
+            : `You released ${candidate.fullName}: other recruiters may now propose them.`,
+        ),
+      );
     } catch (caught) {
       const err = asError(caught);
       if (signal.aborted) return;
-      fill(alertSlot, errorAlert(command === 'claim' ? `Could not claim ${candidate.fullName}: ${err.message}` : `Could not release ${candidate.fullName}: ${err.message}`, issueList(err)));
+      fill(
+        alertSlot,
+        errorAlert(
+          command === 'claim'
+            ? `Could not claim ${candidate.fullName}: ${err.message}`
+            : `Could not release ${candidate.fullName}: ${err.message}`,
+          issueList(err),
+        ),
+      );
       button.disabled = false;
     }
     // Whatever happened, show the candidate's current status (a refused claim means someone else has them).
@@ -166,7 +193,11 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
     return h(
       'tr',
       { 'data-testid': 'candidate-row', 'data-candidate-id': c.id, 'data-state': s.state, 'data-owned': String(s.ownedByYou) },
-      h('td', {}, h('a', { href: `#/candidates/${encodeURIComponent(c.id)}`, class: 'row-link', 'data-testid': 'candidate-link' }, c.fullName)),
+      h(
+        'td',
+        {},
+        h('a', { href: `#/candidates/${encodeURIComponent(c.id)}`, class: 'row-link', 'data-testid': 'candidate-link' }, c.fullName),
+      ),
       h('td', {}, c.email ?? h('span', { class: 'muted' }, '—')),
       h('td', {}, sourcingBadge(s)),
       h('td', {}, protectionCell(s)),

@@ -8,7 +8,12 @@ export function stateBadge(state, testid = 'state-badge') {
 }
 
 export function loading(text = 'Loading…') {
-  return h('p', { class: 'loading', role: 'status', 'data-testid': 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
+  return h(
+    'p',
+    { class: 'loading', role: 'status', 'data-testid': 'loading' },
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    text,
+  );
 }
 
 /** @param {string} title @param {string | null} [hint] */
@@ -111,5 +116,7 @@ const ENTITY_PAGES = { proposal: 'proposals', placement: 'placements', candidate
 export function entityLink(type, id) {
   const label = `${type.replace(/_/g, ' ')} ${shortId(id)}`;
   const page = ENTITY_PAGES[type];
-  return page && /^[0-9a-f-]{36}$/i.test(id) ? h('a', { href: `#/${page}/${encodeURIComponent(id)}`, title: id }, label) : h('span', { title: id }, label);
+  return page && /^[0-9a-f-]{36}$/i.test(id)
+    ? h('a', { href: `#/${page}/${encodeURIComponent(id)}`, title: id }, label)
+    : h('span', { title: id }, label);
 }

@@ -23,7 +23,6 @@ const SOURCES = /** @type {[Source, string][]} */ (Object.entries(SOURCE_LABELS)
 /** Filters other pages may link with (`#/decisions?entityType=proposal&entityId=…`), passed to the list and the export. */
 const PASSED_FILTERS = ['entityType', 'entityId', 'decisionType'];
 
-
 const confidenceText = (/** @type {number | null | undefined} */ c) => (c === null || c === undefined ? '—' : `${Math.round(c * 100)}%`);
 
 /** `approval_approved` with outcome `approved` → "Approval: approved": the outcome is said once. */
@@ -37,7 +36,11 @@ function decisionTitle(d) {
 
 /** @param {string} source */
 function sourceBadge(source) {
-  return h('span', { class: `badge badge-source-${source}`, 'data-testid': 'decision-source', 'data-source': source }, /** @type {Record<string, string>} */ (SOURCE_LABELS)[source] ?? source);
+  return h(
+    'span',
+    { class: `badge badge-source-${source}`, 'data-testid': 'decision-source', 'data-source': source },
+    /** @type {Record<string, string>} */ (SOURCE_LABELS)[source] ?? source,
+  );
 }
 
 /** The file name the server suggests in Content-Disposition, else ours. */
@@ -63,7 +66,12 @@ function saveBlob(blob, name) {
 export async function decisionsView(root, { query, signal, navigate }) {
   document.title = 'Decisions · Splits';
   const asked = query.get('source');
-  const source = isOneOf(SOURCES.map(([s]) => s), asked) ? asked : '';
+  const source = isOneOf(
+    SOURCES.map(([s]) => s),
+    asked,
+  )
+    ? asked
+    : '';
   /** @type {{ entityType?: string, entityId?: string, decisionType?: string }} */
   const passed = Object.fromEntries(PASSED_FILTERS.map((k) => [k, query.get(k)?.trim() || '']).filter(([, v]) => v));
   const filter = { source, ...passed };
@@ -84,7 +92,10 @@ export async function decisionsView(root, { query, signal, navigate }) {
     render: card,
     container: h('div', { class: 'stack', 'data-testid': 'decision-list' }),
     noun: 'decisions',
-    empty: [source ? `No ${SOURCE_LABELS[source]} decisions.` : 'No decisions recorded yet.', 'AI suggestions, overrides and admin decisions are recorded here as they happen.'],
+    empty: [
+      source ? `No ${SOURCE_LABELS[source]} decisions.` : 'No decisions recorded yet.',
+      'AI suggestions, overrides and admin decisions are recorded here as they happen.',
+    ],
   });
 
   const exportCsv = h('button', { type: 'button', class: 'button', 'data-testid': 'export-csv' }, 'Export CSV');
@@ -92,15 +103,21 @@ export async function decisionsView(root, { query, signal, navigate }) {
   exportCsv.onclick = () => download('csv', exportCsv);
   exportJson.onclick = () => download('json', exportJson);
 
-  const passedNote = Object.keys(passed).length > 0 && h(
-    'p',
-    { 'data-testid': 'passed-filters' },
-    'Only ',
-    passed.decisionType && [h('strong', {}, passed.decisionType), ' decisions '],
-    (passed.entityType || passed.entityId) && ['about ', passed.entityId ? entityLink(passed.entityType || 'entity', passed.entityId) : `${passed.entityType}s`, ' '],
-    '· ',
-    h('a', { href: `#${pathWith(Object.fromEntries(PASSED_FILTERS.map((k) => [k, ''])))}` }, 'Show all'),
-  );
+  const passedNote =
+    Object.keys(passed).length > 0 &&
+    h(
+      'p',
+      { 'data-testid': 'passed-filters' },
+      'Only ',
+      passed.decisionType && [h('strong', {}, passed.decisionType), ' decisions '],
+      (passed.entityType || passed.entityId) && [
+        'about ',
+        passed.entityId ? entityLink(passed.entityType || 'entity', passed.entityId) : `${passed.entityType}s`,
+        ' ',
+      ],
+      '· ',
+      h('a', { href: `#${pathWith(Object.fromEntries(PASSED_FILTERS.map((k) => [k, ''])))}` }, 'Show all'),
+    );
 
   fill(
     root,
@@ -115,7 +132,10 @@ export async function decisionsView(root, { query, signal, navigate }) {
           'div',
           { class: 'toolbar' },
           filterSelect({
-            id: 'decision-source-filter', label: 'Source', value: source, navigate,
+            id: 'decision-source-filter',
+            label: 'Source',
+            value: source,
+            navigate,
             options: [['', 'All sources'], ...SOURCES],
             pathFor: (v) => pathWith({ source: v }),
           }),
@@ -167,7 +187,13 @@ export async function decisionsView(root, { query, signal, navigate }) {
       'div',
       { class: 'decision-override', 'data-testid': 'decision-override', 'data-decision-id': o.id },
       h('h3', {}, 'Overridden'),
-      h('p', {}, 'Outcome ', h('strong', { 'data-testid': 'override-outcome' }, o.outcome ?? '—'), ` · by ${actorLabel(o)} · ${formatDateTime(o.occurredAt)}`),
+      h(
+        'p',
+        {},
+        'Outcome ',
+        h('strong', { 'data-testid': 'override-outcome' }, o.outcome ?? '—'),
+        ` · by ${actorLabel(o)} · ${formatDateTime(o.occurredAt)}`,
+      ),
       o.reasoning && h('p', { class: 'reason', 'data-testid': 'override-reason' }, o.reasoning),
     );
   }
@@ -177,11 +203,15 @@ export async function decisionsView(root, { query, signal, navigate }) {
   function overrideForm(d) {
     const fields = {
       outcome: formField({
-        name: `override-${d.id}-outcome`, label: 'Your outcome', hint: `The AI suggested "${d.outcome ?? '—'}".`,
-        control: (attrs) => h('input', { ...attrs, type: 'text', maxlength: 200, autocomplete: 'off', 'data-testid': 'override-outcome-input' }),
+        name: `override-${d.id}-outcome`,
+        label: 'Your outcome',
+        hint: `The AI suggested "${d.outcome ?? '—'}".`,
+        control: (attrs) =>
+          h('input', { ...attrs, type: 'text', maxlength: 200, autocomplete: 'off', 'data-testid': 'override-outcome-input' }),
       }),
       reason: formField({
-        name: `override-${d.id}-reason`, label: 'Reason',
+        name: `override-${d.id}-reason`,
+        label: 'Reason',
         control: (attrs) => h('textarea', { ...attrs, rows: 3, maxlength: 2000, 'data-testid': 'override-reason-input' }),
       }),
     };
@@ -220,7 +250,7 @@ export async function decisionsView(root, { query, signal, navigate }) {
       const body = { outcome: fields.outcome.input.value.trim(), reason: fields.reason.input.value.trim() };
       const missing = [
         !body.outcome && { path: ['outcome'], message: 'Enter the outcome you decided on.' },
-        !body.reason && { path: ['reason'], message: 'Say why you override the AI\'s suggestion.' },
+        !body.reason && { path: ['reason'], message: "Say why you override the AI's suggestion." },
       ].filter((i) => i !== false);
       if (missing.length) {
         errors.showIssues(missing);
@@ -255,17 +285,37 @@ export async function decisionsView(root, { query, signal, navigate }) {
     const overridable = d.source === 'ai' && !d.override;
     return h(
       'article',
-      { class: 'card', 'data-testid': 'decision-card', 'data-decision-id': d.id, 'data-source': d.source, 'data-overridden': String(!!d.override) },
+      {
+        class: 'card',
+        'data-testid': 'decision-card',
+        'data-decision-id': d.id,
+        'data-source': d.source,
+        'data-overridden': String(!!d.override),
+      },
       h('h2', {}, decisionTitle(d), ' ', sourceBadge(d.source)),
-      h('dl', { class: 'fields' },
-        h('dt', {}, 'Entity'), h('dd', {}, entityLink(d.entityType, d.entityId)),
-        h('dt', {}, 'Decided'), h('dd', {}, h('time', { datetime: d.occurredAt }, formatDateTime(d.occurredAt)), ' by ', h('span', { 'data-testid': 'decision-actor' }, actorLabel(d))),
+      h(
+        'dl',
+        { class: 'fields' },
+        h('dt', {}, 'Entity'),
+        h('dd', {}, entityLink(d.entityType, d.entityId)),
+        h('dt', {}, 'Decided'),
+        h(
+          'dd',
+          {},
+          h('time', { datetime: d.occurredAt }, formatDateTime(d.occurredAt)),
+          ' by ',
+          h('span', { 'data-testid': 'decision-actor' }, actorLabel(d)),
+        ),
         d.source === 'ai' && [
-          h('dt', {}, 'Confidence'), h('dd', { 'data-testid': 'decision-confidence' }, confidenceText(d.confidence)),
-          h('dt', {}, 'Model'), h('dd', { 'data-testid': 'decision-model' }, d.modelVersion ?? '—'),
+          h('dt', {}, 'Confidence'),
+          h('dd', { 'data-testid': 'decision-confidence' }, confidenceText(d.confidence)),
+          h('dt', {}, 'Model'),
+          h('dd', { 'data-testid': 'decision-model' }, d.modelVersion ?? '—'),
         ],
         d.overridesDecisionId !== null && [h('dt', {}, 'Overrides'), h('dd', {}, `decision #${d.overridesDecisionId}`)],
-        h('dt', {}, 'Decision'), h('dd', { class: 'muted' }, `#${d.id}`)),
+        h('dt', {}, 'Decision'),
+        h('dd', { class: 'muted' }, `#${d.id}`),
+      ),
       d.reasoning && h('p', { class: 'reason', 'data-testid': 'decision-reasoning' }, d.reasoning),
       d.override && overrideSection(d.override),
       overridable && overrideForm(d),

@@ -13,7 +13,9 @@ async function linkFrom(/** @type {string} */ inboxUrl, /** @type {string} */ em
     const res = await fetch(inboxUrl);
     /** @type {{ to: string[], text: string | null, created_at: string }[]} */
     const mails = await res.json();
-    const mail = mails.filter((m) => m.to.includes(email) && Date.parse(m.created_at) >= since && m.text?.includes('#/sign-in/verify?token=')).pop();
+    const mail = mails
+      .filter((m) => m.to.includes(email) && Date.parse(m.created_at) >= since && m.text?.includes('#/sign-in/verify?token='))
+      .pop();
     const link = mail?.text?.match(/https?:\/\/\S+#\/sign-in\/verify\?token=[A-Za-z0-9_-]+/)?.[0];
     if (link) return link;
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -28,7 +30,14 @@ export async function devSignInView(root, { signal, navigate }) {
   const { devSignIn } = await api.authOptions(signal);
   root.replaceChildren();
   if (!devSignIn) {
-    root.append(h('section', { class: 'card narrow' }, h('h1', {}, 'Not available'), h('p', {}, 'One-click sign-in exists only in development. ', h('a', { href: '#/sign-in' }, 'Sign in by e-mail'), '.')));
+    root.append(
+      h(
+        'section',
+        { class: 'card narrow' },
+        h('h1', {}, 'Not available'),
+        h('p', {}, 'One-click sign-in exists only in development. ', h('a', { href: '#/sign-in' }, 'Sign in by e-mail'), '.'),
+      ),
+    );
     return;
   }
   const { inboxUrl } = devSignIn;
@@ -50,12 +59,28 @@ export async function devSignInView(root, { signal, navigate }) {
       'section',
       { class: 'card narrow' },
       h('h1', {}, 'Development sign-in'),
-      h('p', { class: 'muted' }, 'Each button asks for a sign-in link, reads it from the local Resend fake and follows it, as the e-mail would.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Each button asks for a sign-in link, reads it from the local Resend fake and follows it, as the e-mail would.',
+      ),
       alertSlot,
-      h('ul', { class: 'dev-users' }, ...devSignIn.users.map((u) => h('li', {},
-        h('button', { type: 'button', class: 'button', 'data-testid': 'dev-sign-in-user', 'data-email': u.email, onclick: () => signIn(u.email) },
-          `${u.name} · ${roleLabel(u.role)}`),
-        h('span', { class: 'muted' }, ` ${u.email}`)))),
+      h(
+        'ul',
+        { class: 'dev-users' },
+        ...devSignIn.users.map((u) =>
+          h(
+            'li',
+            {},
+            h(
+              'button',
+              { type: 'button', class: 'button', 'data-testid': 'dev-sign-in-user', 'data-email': u.email, onclick: () => signIn(u.email) },
+              `${u.name} · ${roleLabel(u.role)}`,
+            ),
+            h('span', { class: 'muted' }, ` ${u.email}`),
+          ),
+        ),
+      ),
     ),
   );
 }

@@ -81,7 +81,8 @@ export async function eventsView(root, { me, query, signal, navigate }) {
     if (value === null || value === undefined || value === '') return '—';
     if (typeof value === 'boolean') return value ? 'yes' : 'no';
     if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ');
-    if (typeof value === 'string' && ISO_TIME.test(value) && !Number.isNaN(Date.parse(value))) return h('time', { datetime: value }, formatDateTime(value));
+    if (typeof value === 'string' && ISO_TIME.test(value) && !Number.isNaN(Date.parse(value)))
+      return h('time', { datetime: value }, formatDateTime(value));
     if (typeof value === 'string' && UUID.test(value)) {
       if (/recruiter|owner/i.test(key)) return recruiterName(value);
       if (/job/i.test(key)) return h('span', { title: value }, `job ${shortId(value)}`);
@@ -96,8 +97,11 @@ export async function eventsView(root, { me, query, signal, navigate }) {
     const pairs = flatten(e.details);
     if (pairs.length === 0) return h('span', { class: 'muted' }, '—');
     // Lines, not a grid: a table cell sizes a grid to its narrowest content.
-    return h('div', { class: 'event-details', 'data-testid': 'event-details' },
-      pairs.map(([label, value]) => h('div', {}, h('span', { class: 'muted' }, `${label}: `), showValue(label, value))));
+    return h(
+      'div',
+      { class: 'event-details', 'data-testid': 'event-details' },
+      pairs.map(([label, value]) => h('div', {}, h('span', { class: 'muted' }, `${label}: `), showValue(label, value))),
+    );
   }
 
   /** @param {MarketplaceEvent} e */
@@ -105,13 +109,39 @@ export async function eventsView(root, { me, query, signal, navigate }) {
     return h(
       'tr',
       { 'data-testid': 'event-row', 'data-event-id': e.id, 'data-type': e.type, 'data-candidate-id': e.candidateId ?? '' },
-      h('td', {},
+      h(
+        'td',
+        {},
         h('strong', { 'data-testid': 'event-type', title: e.type }, typeLabel(e.type)),
-        h('div', { class: 'muted' }, h('time', { datetime: e.occurredAt }, formatDateTime(e.occurredAt)))),
-      h('td', {}, e.candidateId ? h('a', { href: `#${pathWith({ candidate: e.candidateId })}`, title: `Only the events of candidate ${e.candidateId}`, 'data-testid': 'event-candidate' }, shortId(e.candidateId)) : '—'),
-      h('td', {},
+        h('div', { class: 'muted' }, h('time', { datetime: e.occurredAt }, formatDateTime(e.occurredAt))),
+      ),
+      h(
+        'td',
+        {},
+        e.candidateId
+          ? h(
+              'a',
+              {
+                href: `#${pathWith({ candidate: e.candidateId })}`,
+                title: `Only the events of candidate ${e.candidateId}`,
+                'data-testid': 'event-candidate',
+              },
+              shortId(e.candidateId),
+            )
+          : '—',
+      ),
+      h(
+        'td',
+        {},
         h('div', { 'data-testid': 'event-recruiter' }, e.recruiterId ? recruiterName(e.recruiterId) : '—'),
-        h('div', { class: 'muted', 'data-testid': 'event-actor' }, 'by ', roleLabel(e.actorRole).toLowerCase(), e.actorUserId && h('span', { title: e.actorUserId }, ` ${shortId(e.actorUserId)}`))),
+        h(
+          'div',
+          { class: 'muted', 'data-testid': 'event-actor' },
+          'by ',
+          roleLabel(e.actorRole).toLowerCase(),
+          e.actorUserId && h('span', { title: e.actorUserId }, ` ${shortId(e.actorUserId)}`),
+        ),
+      ),
       h('td', { class: 'wrap' }, details(e)),
     );
   }
@@ -125,7 +155,10 @@ export async function eventsView(root, { me, query, signal, navigate }) {
     container: tbody,
     frame: table,
     noun: 'events',
-    empty: [type ? `No "${typeLabel(type)}" events.` : 'No marketplace events yet.', 'Sourcing claims, conflicts and blocked submissions are recorded here.'],
+    empty: [
+      type ? `No "${typeLabel(type)}" events.` : 'No marketplace events yet.',
+      'Sourcing claims, conflicts and blocked submissions are recorded here.',
+    ],
   });
   const options = [['', 'All types'], ...TYPES];
   if (type && !TYPE_LABELS[type]) options.push([type, type]);
@@ -139,9 +172,21 @@ export async function eventsView(root, { me, query, signal, navigate }) {
         'div',
         { class: 'page-header' },
         h('h1', {}, 'Marketplace events'),
-        h('div', { class: 'toolbar' }, filterSelect({ id: 'event-type-filter', label: 'Type', value: type, navigate, options, pathFor: (v) => pathWith({ type: v }) })),
+        h(
+          'div',
+          { class: 'toolbar' },
+          filterSelect({ id: 'event-type-filter', label: 'Type', value: type, navigate, options, pathFor: (v) => pathWith({ type: v }) }),
+        ),
       ),
-      candidateId && h('p', { 'data-testid': 'candidate-filter' }, 'Only events of ', h('a', { href: `#/candidates/${candidateId}` }, `candidate ${shortId(candidateId)}`), ' · ', h('a', { href: `#${pathWith({ candidate: '' })}` }, 'Show all candidates')),
+      candidateId &&
+        h(
+          'p',
+          { 'data-testid': 'candidate-filter' },
+          'Only events of ',
+          h('a', { href: `#/candidates/${candidateId}` }, `candidate ${shortId(candidateId)}`),
+          ' · ',
+          h('a', { href: `#${pathWith({ candidate: '' })}` }, 'Show all candidates'),
+        ),
       list.element,
     ),
   );

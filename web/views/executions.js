@@ -36,7 +36,12 @@ const STATUS_LABELS = {
 };
 const STATUSES = /** @type {Execution['status'][]} */ (Object.keys(STATUS_LABELS));
 /** @satisfies {Record<Approval['status'], string>} */
-const APPROVAL_LABELS = { pending: 'Waiting for a decision', approved: 'Approved', rejected: 'Rejected', expired: 'Expired (nobody decided in time)' };
+const APPROVAL_LABELS = {
+  pending: 'Waiting for a decision',
+  approved: 'Approved',
+  rejected: 'Rejected',
+  expired: 'Expired (nobody decided in time)',
+};
 const UUID = /^[0-9a-f-]{36}$/i;
 const HEADINGS = ['Rule', 'Entity', 'Status', 'When', ''];
 /** @type {Record<string, string>} */
@@ -87,12 +92,15 @@ function resultList(result) {
   if (typeof result !== 'object' || Array.isArray(result)) return h('span', {}, JSON.stringify(result));
   const entries = Object.entries(result);
   if (entries.length === 0) return null;
-  return h('dl', { class: 'fields', 'data-testid': 'action-result' }, entries.map(([key, value]) => [
-    h('dt', {}, humanize(key)),
-    h('dd', {}, value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value ?? '—')),
-  ]));
+  return h(
+    'dl',
+    { class: 'fields', 'data-testid': 'action-result' },
+    entries.map(([key, value]) => [
+      h('dt', {}, humanize(key)),
+      h('dd', {}, value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value ?? '—')),
+    ]),
+  );
 }
-
 
 /** The rule's workflow id, from the execution (or derived as workflows/constants.ts does). */
 const workflowIdOf = (/** @type {ExecutionDetail} */ e) =>
@@ -118,39 +126,65 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
   const current = { status, rule: ruleId, entityType, entityId };
 
   /** Rule names: the rules list, then (retired rules, marketplace-wide ones) the execution's own snapshot. */
-  const rulesLoaded = fetchItems('/automation/rules', { count: 200, signal }).then((r) => r.items, () => []);
+  const rulesLoaded = fetchItems('/automation/rules', { count: 200, signal }).then(
+    (r) => r.items,
+    () => [],
+  );
   /** @type {Map<string, Promise<string>>} */
   const names = new Map();
   /** @param {Execution} e */
   function ruleName(e) {
     if (!names.has(e.ruleId)) {
-      names.set(e.ruleId, rulesLoaded.then(async (rules) => {
-        const rule = rules.find((r) => r.id === e.ruleId);
-        if (rule) return rule.name;
-        const detail = await request('/automation/executions/{id}', { params: { id: e.id }, signal });
-        return /** @type {RuleSnapshot | null} */ (detail.rule)?.ruleName ?? `Rule ${shortId(e.ruleId)}`;
-      }).catch(() => `Rule ${shortId(e.ruleId)}`));
+      names.set(
+        e.ruleId,
+        rulesLoaded
+          .then(async (rules) => {
+            const rule = rules.find((r) => r.id === e.ruleId);
+            if (rule) return rule.name;
+            const detail = await request('/automation/executions/{id}', { params: { id: e.id }, signal });
+            return /** @type {RuleSnapshot | null} */ (detail.rule)?.ruleName ?? `Rule ${shortId(e.ruleId)}`;
+          })
+          .catch(() => `Rule ${shortId(e.ruleId)}`),
+      );
     }
     const el = h('span', { 'data-testid': 'execution-rule', title: `rule ${e.ruleId}` }, '…');
-    void names.get(e.ruleId)?.then((name) => { el.textContent = name; });
+    void names.get(e.ruleId)?.then((name) => {
+      el.textContent = name;
+    });
     return el;
   }
 
   /** @type {Set<string>} */
   const expanded = new Set(); // execution ids whose detail is open, kept across refreshes
-  const thead = h('thead', {}, h('tr', {}, HEADINGS.map((t) => h('th', { scope: 'col' }, t))));
+  const thead = h(
+    'thead',
+    {},
+    h(
+      'tr',
+      {},
+      HEADINGS.map((t) => h('th', { scope: 'col' }, t)),
+    ),
+  );
   // One <tbody> per execution (its row and the detail under it), so the live list's
   // container is the table itself, after its head.
   const table = h('table', { class: 'table', 'data-testid': 'execution-list' }, thead);
   const list = liveList({
     path: '/automation/executions',
-    query: { status: status || undefined, ruleId: ruleId || undefined, entityType: entityType || undefined, entityId: entityId || undefined },
+    query: {
+      status: status || undefined,
+      ruleId: ruleId || undefined,
+      entityType: entityType || undefined,
+      entityId: entityId || undefined,
+    },
     signal,
     render: executionGroup,
     container: table,
     frame: h('div', {}, table),
     noun: 'executions',
-    empty: [status ? `No ${statusLabel(status).toLowerCase()} executions.` : 'No automation executions yet.', 'An execution is recorded each time an event triggers an enabled rule.'],
+    empty: [
+      status ? `No ${statusLabel(status).toLowerCase()} executions.` : 'No automation executions yet.',
+      'An execution is recorded each time an event triggers an enabled rule.',
+    ],
     head: thead,
   });
 
@@ -159,7 +193,10 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
     'div',
     { class: 'toolbar' },
     filterSelect({
-      id: 'execution-status-filter', label: 'Status', value: status, navigate,
+      id: 'execution-status-filter',
+      label: 'Status',
+      value: status,
+      navigate,
       options: [['', 'All'], ...STATUSES.map((s) => [s, statusLabel(s)])],
       pathFor: (v) => pathWith(current, { status: v }),
     }),
@@ -171,8 +208,20 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
       'section',
       {},
       h('div', { class: 'page-header' }, h('h1', {}, 'Automation'), filters),
-      h('p', { class: 'muted' }, 'Every run of an automation rule, newest first. Open a run to see what its conditions found and what its actions did.'),
-      entityId && h('p', { 'data-testid': 'entity-filter' }, 'Runs for ', entityLink(entityType || 'entity', entityId), ' · ', h('a', { href: `#${pathWith(current, { entityType: '', entityId: '' })}` }, 'Show all')),
+      h(
+        'p',
+        { class: 'muted' },
+        'Every run of an automation rule, newest first. Open a run to see what its conditions found and what its actions did.',
+      ),
+      entityId &&
+        h(
+          'p',
+          { 'data-testid': 'entity-filter' },
+          'Runs for ',
+          entityLink(entityType || 'entity', entityId),
+          ' · ',
+          h('a', { href: `#${pathWith(current, { entityType: '', entityId: '' })}` }, 'Show all'),
+        ),
       list.element,
     ),
   );
@@ -180,11 +229,17 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
     if (signal.aborted) return;
     const options = rules.map((r) => [r.id, r.enabled ? r.name : `${r.name} (disabled)`]);
     if (ruleId && !rules.some((r) => r.id === ruleId)) options.push([ruleId, `Rule ${shortId(ruleId)}`]);
-    fill(ruleSlot, filterSelect({
-      id: 'execution-rule-filter', label: 'Rule', value: ruleId, navigate,
-      options: [['', 'All rules'], ...options],
-      pathFor: (v) => pathWith(current, { rule: v }),
-    }));
+    fill(
+      ruleSlot,
+      filterSelect({
+        id: 'execution-rule-filter',
+        label: 'Rule',
+        value: ruleId,
+        navigate,
+        options: [['', 'All rules'], ...options],
+        pathFor: (v) => pathWith(current, { rule: v }),
+      }),
+    );
   });
 
   /** @param {Execution} e */
@@ -192,7 +247,11 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
     const detailId = `execution-detail-${e.id}`;
     const cell = h('td', { colspan: HEADINGS.length, class: 'wrap execution-detail-cell' });
     const detailRow = h('tr', { id: detailId, 'data-testid': 'execution-detail', 'data-execution-id': e.id, hidden: true }, cell);
-    const toggle = h('button', { type: 'button', class: 'button', 'data-testid': 'execution-details-toggle', 'aria-expanded': 'false', 'aria-controls': detailId }, 'Details');
+    const toggle = h(
+      'button',
+      { type: 'button', class: 'button', 'data-testid': 'execution-details-toggle', 'aria-expanded': 'false', 'aria-controls': detailId },
+      'Details',
+    );
 
     /** @param {boolean} isOpen */
     function open(isOpen) {
@@ -215,14 +274,27 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
         'data-execution-id': e.id,
         'data-status': e.status,
         onclick: (/** @type {MouseEvent} */ event) => {
-          if (!/** @type {Element} */ (event.target).closest('a, button')) open(detailRow.hidden);
+          if (!(/** @type {Element} */ (event.target).closest('a, button'))) open(detailRow.hidden);
         },
       },
-      h('td', {}, h('strong', {}, ruleName(e)), h('div', { class: 'muted' }, 'on ', h('code', { 'data-testid': 'execution-trigger' }, e.trigger))),
+      h(
+        'td',
+        {},
+        h('strong', {}, ruleName(e)),
+        h('div', { class: 'muted' }, 'on ', h('code', { 'data-testid': 'execution-trigger' }, e.trigger)),
+      ),
       h('td', {}, entityLink(e.entityType, e.entityId)),
       h('td', {}, statusBadge(e.status)),
-      h('td', {}, h('time', { datetime: e.createdAt }, formatDateTime(e.createdAt)),
-        h('div', { class: 'muted', 'data-testid': 'execution-duration' }, e.durationMs === null ? 'not finished' : `took ${formatElapsed(e.durationMs)}`)),
+      h(
+        'td',
+        {},
+        h('time', { datetime: e.createdAt }, formatDateTime(e.createdAt)),
+        h(
+          'div',
+          { class: 'muted', 'data-testid': 'execution-duration' },
+          e.durationMs === null ? 'not finished' : `took ${formatElapsed(e.durationMs)}`,
+        ),
+      ),
       h('td', {}, toggle),
     );
     if (expanded.has(e.id)) open(true);
@@ -238,7 +310,13 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
     } catch (caught) {
       const err = asError(caught);
       if (isAbort(err)) return;
-      fill(cell, errorAlert(`Could not load the execution: ${err.message}`, h('button', { type: 'button', class: 'button', onclick: () => loadDetail(e, cell) }, 'Try again')));
+      fill(
+        cell,
+        errorAlert(
+          `Could not load the execution: ${err.message}`,
+          h('button', { type: 'button', class: 'button', onclick: () => loadDetail(e, cell) }, 'Try again'),
+        ),
+      );
     }
   }
 
@@ -248,13 +326,22 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
     return h(
       'div',
       { class: 'execution-detail', 'data-testid': 'execution-detail-body' },
-      h('dl', { class: 'fields' },
-        h('dt', {}, 'Rule'), h('dd', {}, rule.ruleName ?? shortId(d.ruleId), rule.requiresApproval ? ' · needs approval' : ''),
-        h('dt', {}, 'Trigger'), h('dd', {}, h('code', {}, d.trigger), ' on ', entityLink(d.entityType, d.entityId)),
-        h('dt', {}, 'Conditions'), h('dd', {}, describeCondition(rule.conditions)),
-        h('dt', {}, 'Started'), h('dd', {}, formatDateTime(d.createdAt)),
-        h('dt', {}, 'Finished'), h('dd', {}, d.finishedAt ? `${formatDateTime(d.finishedAt)} (${formatElapsed(d.durationMs)})` : 'not yet'),
-        h('dt', {}, 'Workflow'), h('dd', {}, h('code', {}, workflowIdOf(d)), ' ', temporalLink(uiConfig, workflowIdOf(d)))),
+      h(
+        'dl',
+        { class: 'fields' },
+        h('dt', {}, 'Rule'),
+        h('dd', {}, rule.ruleName ?? shortId(d.ruleId), rule.requiresApproval ? ' · needs approval' : ''),
+        h('dt', {}, 'Trigger'),
+        h('dd', {}, h('code', {}, d.trigger), ' on ', entityLink(d.entityType, d.entityId)),
+        h('dt', {}, 'Conditions'),
+        h('dd', {}, describeCondition(rule.conditions)),
+        h('dt', {}, 'Started'),
+        h('dd', {}, formatDateTime(d.createdAt)),
+        h('dt', {}, 'Finished'),
+        h('dd', {}, d.finishedAt ? `${formatDateTime(d.finishedAt)} (${formatElapsed(d.durationMs)})` : 'not yet'),
+        h('dt', {}, 'Workflow'),
+        h('dd', {}, h('code', {}, workflowIdOf(d)), ' ', temporalLink(uiConfig, workflowIdOf(d))),
+      ),
       d.error && h('div', { class: 'alert alert-error', 'data-testid': 'execution-error' }, h('p', {}, d.error)),
       conditionSection(d, rule),
       approvalSection(d.approval),
@@ -264,7 +351,12 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
 
   /** @param {ExecutionDetail} d @param {RuleSnapshot} rule */
   function conditionSection(d, rule) {
-    const verdict = d.conditionsMet === null ? 'Not evaluated yet.' : d.conditionsMet ? 'The conditions were met.' : 'The conditions were not met: no action was taken.';
+    const verdict =
+      d.conditionsMet === null
+        ? 'Not evaluated yet.'
+        : d.conditionsMet
+          ? 'The conditions were met.'
+          : 'The conditions were not met: no action was taken.';
     const trace = /** @type {TraceRow[]} */ (Array.isArray(d.conditionTrace) ? d.conditionTrace : []);
     return h(
       'div',
@@ -272,13 +364,33 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
       h('h3', {}, 'Conditions'),
       h('p', {}, verdict),
       trace.length > 0
-        ? h('table', { class: 'table' },
-          h('thead', {}, h('tr', {}, ['Field', 'Test', 'Found', 'Result'].map((t) => h('th', { scope: 'col' }, t)))),
-          h('tbody', {}, trace.map((t) => h('tr', { 'data-testid': 'condition-row', 'data-met': String(t.met) },
-            h('td', {}, h('code', {}, t.field)),
-            h('td', {}, t.op === 'exists' ? 'is present' : `${OPS[t.op] ?? t.op} ${showValue(t.expected)}`),
-            h('td', {}, showValue(t.actual)),
-            h('td', {}, t.met ? '✓ met' : '✗ not met')))))
+        ? h(
+            'table',
+            { class: 'table' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['Field', 'Test', 'Found', 'Result'].map((t) => h('th', { scope: 'col' }, t)),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              trace.map((t) =>
+                h(
+                  'tr',
+                  { 'data-testid': 'condition-row', 'data-met': String(t.met) },
+                  h('td', {}, h('code', {}, t.field)),
+                  h('td', {}, t.op === 'exists' ? 'is present' : `${OPS[t.op] ?? t.op} ${showValue(t.expected)}`),
+                  h('td', {}, showValue(t.actual)),
+                  h('td', {}, t.met ? '✓ met' : '✗ not met'),
+                ),
+              ),
+            ),
+          )
         : h('p', { class: 'muted' }, rule.conditions ? 'No comparison was recorded.' : 'The rule has no conditions: it always runs.'),
     );
   }
@@ -287,18 +399,40 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
   function approvalSection(a) {
     if (!a) return null;
     const decided = a.decidedAt
-      ? [h('dt', {}, 'Decided'), h('dd', {}, `${formatDateTime(a.decidedAt)} by ${a.decidedByRole ? roleLabel(a.decidedByRole) : 'someone'}${a.decidedByUserId ? ` ${shortId(a.decidedByUserId)}` : ''}`)]
-      : [h('dt', {}, 'Expires'), h('dd', {}, a.status === 'pending' ? [countdown(a.expiresAt), ' · ', h('a', { href: '#/approvals' }, 'Open the approvals inbox')] : formatDateTime(a.expiresAt))];
+      ? [
+          h('dt', {}, 'Decided'),
+          h(
+            'dd',
+            {},
+            `${formatDateTime(a.decidedAt)} by ${a.decidedByRole ? roleLabel(a.decidedByRole) : 'someone'}${a.decidedByUserId ? ` ${shortId(a.decidedByUserId)}` : ''}`,
+          ),
+        ]
+      : [
+          h('dt', {}, 'Expires'),
+          h(
+            'dd',
+            {},
+            a.status === 'pending'
+              ? [countdown(a.expiresAt), ' · ', h('a', { href: '#/approvals' }, 'Open the approvals inbox')]
+              : formatDateTime(a.expiresAt),
+          ),
+        ];
     return h(
       'div',
       { 'data-testid': 'execution-approval', 'data-status': a.status },
       h('h3', {}, 'Approval'),
-      h('dl', { class: 'fields' },
-        h('dt', {}, 'Status'), h('dd', {}, APPROVAL_LABELS[a.status] ?? a.status),
-        h('dt', {}, 'Approver'), h('dd', {}, roleLabel(a.approverRole)),
-        h('dt', {}, 'Requested'), h('dd', {}, formatDateTime(a.requestedAt)),
+      h(
+        'dl',
+        { class: 'fields' },
+        h('dt', {}, 'Status'),
+        h('dd', {}, APPROVAL_LABELS[a.status] ?? a.status),
+        h('dt', {}, 'Approver'),
+        h('dd', {}, roleLabel(a.approverRole)),
+        h('dt', {}, 'Requested'),
+        h('dd', {}, formatDateTime(a.requestedAt)),
         decided,
-        a.comment && [h('dt', {}, 'Comment'), h('dd', { 'data-testid': 'approval-comment' }, a.comment)]),
+        a.comment && [h('dt', {}, 'Comment'), h('dd', { 'data-testid': 'approval-comment' }, a.comment)],
+      ),
     );
   }
 
@@ -314,15 +448,25 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
       h('h3', {}, 'Actions'),
       rows === 0
         ? h('p', { class: 'muted' }, 'The rule has no actions.')
-        : h('ol', {}, Array.from({ length: rows }, (_, i) => {
-          const outcome = taken[i];
-          const state = outcome?.status ?? (finished ? 'not_taken' : 'waiting');
-          const label = /** @type {Record<string, string>} */ ({ done: '✓ Done', failed: '✗ Failed', not_taken: 'Not taken', waiting: 'Waiting' })[state] ?? state;
-          return h('li', { 'data-testid': 'action-outcome', 'data-action-type': actions[i]?.type ?? outcome?.type, 'data-status': state },
-            h('p', {}, h('strong', {}, describeAction(actions[i] ?? { type: outcome?.type })), ` — ${label}`),
-            outcome?.error && h('p', { class: 'field-error' }, outcome.error),
-            resultList(outcome?.result));
-        })),
+        : h(
+            'ol',
+            {},
+            Array.from({ length: rows }, (_, i) => {
+              const outcome = taken[i];
+              const state = outcome?.status ?? (finished ? 'not_taken' : 'waiting');
+              const label =
+                /** @type {Record<string, string>} */ ({ done: '✓ Done', failed: '✗ Failed', not_taken: 'Not taken', waiting: 'Waiting' })[
+                  state
+                ] ?? state;
+              return h(
+                'li',
+                { 'data-testid': 'action-outcome', 'data-action-type': actions[i]?.type ?? outcome?.type, 'data-status': state },
+                h('p', {}, h('strong', {}, describeAction(actions[i] ?? { type: outcome?.type })), ` — ${label}`),
+                outcome?.error && h('p', { class: 'field-error' }, outcome.error),
+                resultList(outcome?.result),
+              );
+            }),
+          ),
     );
   }
 

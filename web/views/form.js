@@ -24,7 +24,9 @@ export function formField({ name, label, hint, control }) {
   const id = name.replace(/[^A-Za-z0-9_-]/g, '-');
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
-  const input = /** @type {HTMLInputElement} */ (control({ id, name, 'data-testid': `field-${id}`, 'aria-describedby': hint ? hintId : undefined }));
+  const input = /** @type {HTMLInputElement} */ (
+    control({ id, name, 'data-testid': `field-${id}`, 'aria-describedby': hint ? hintId : undefined })
+  );
   const error = h('p', { id: errorId, class: 'field-error', 'data-testid': `field-error-${id}`, hidden: true });
   const describedBy = [hint && hintId, errorId].filter(Boolean).join(' ');
   return {
@@ -51,7 +53,12 @@ export function formField({ name, label, hint, control }) {
  * @param {string[][]} options
  */
 export const select = (placeholder, options) => (/** @type {Record<string, string | undefined>} */ attrs) =>
-  h('select', attrs, placeholder !== null && h('option', { value: '' }, placeholder), options.map(([value, label]) => h('option', { value }, label)));
+  h(
+    'select',
+    attrs,
+    placeholder !== null && h('option', { value: '' }, placeholder),
+    options.map(([value, label]) => h('option', { value }, label)),
+  );
 
 const issueText = (/** @type {Issue} */ i) => (i.path?.length ? `${i.path.join('.')}: ${i.message}` : i.message);
 
@@ -90,7 +97,9 @@ export function formErrors(alertSlot, fields) {
       if (field) field.setError(issue.message);
       else unmatched.push(issue);
     }
-    Object.values(fields()).find((f) => f.input.hasAttribute('aria-invalid'))?.input.focus();
+    Object.values(fields())
+      .find((f) => f.input.hasAttribute('aria-invalid'))
+      ?.input.focus();
     return unmatched;
   }
 
@@ -102,8 +111,17 @@ export function formErrors(alertSlot, fields) {
   function show(err, ...extra) {
     if ((err.status === 400 || err.status === 422) && Array.isArray(err.details) && err.details.length) {
       const unmatched = showIssues(err.details);
-      const list = unmatched.length > 0 && h('ul', {}, unmatched.map((i) => h('li', {}, issueText(i))));
-      fill(alertSlot, errorAlert(unmatched.length < err.details.length ? 'Please correct the highlighted fields.' : err.message, list, extra));
+      const list =
+        unmatched.length > 0 &&
+        h(
+          'ul',
+          {},
+          unmatched.map((i) => h('li', {}, issueText(i))),
+        );
+      fill(
+        alertSlot,
+        errorAlert(unmatched.length < err.details.length ? 'Please correct the highlighted fields.' : err.message, list, extra),
+      );
     } else {
       fill(alertSlot, errorAlert(err.message, extra));
     }
@@ -119,5 +137,11 @@ export function formErrors(alertSlot, fields) {
  */
 export function issueList(err) {
   const details = err instanceof Error && 'details' in err ? err.details : undefined;
-  return Array.isArray(details) && details.length ? h('ul', {}, details.map((i) => h('li', {}, issueText(i)))) : null;
+  return Array.isArray(details) && details.length
+    ? h(
+        'ul',
+        {},
+        details.map((i) => h('li', {}, issueText(i))),
+      )
+    : null;
 }

@@ -38,7 +38,9 @@ export async function jobDetailView(root, { me, params, signal, flash }) {
     try {
       const [job, changes] = await Promise.all([
         request('/jobs/{id}', { params: { id: params.id }, signal }),
-        seesAudit ? fetchItems('/jobs/{id}/changes', { params: { id: params.id }, count: 50, signal }).then((r) => r.items) : Promise.resolve([]),
+        seesAudit
+          ? fetchItems('/jobs/{id}/changes', { params: { id: params.id }, count: 50, signal }).then((r) => r.items)
+          : Promise.resolve([]),
       ]);
       render(job, changes);
     } catch (caught) {
@@ -64,34 +66,93 @@ export async function jobDetailView(root, { me, params, signal, flash }) {
   /** @param {Job} job @param {JobChange[]} changes */
   function render(job, changes) {
     document.title = `${job.title} · Splits`;
-    const term = (/** @type {string} */ label, /** @type {string} */ value, /** @type {string} */ testid) => [h('dt', {}, label), h('dd', { 'data-testid': testid }, value)];
-    const commands = admin && !job.atsSynced && commandsFor(job.status).map(([command, label]) => {
-      const button = h('button', { type: 'button', class: `button ${command === 'close' ? 'button-danger' : ''}`, 'data-testid': `job-${command}` }, label);
-      button.onclick = () => act(job, command, button);
-      return button;
-    });
-    fill(body,
-      h('div', { class: 'page-header' },
+    const term = (/** @type {string} */ label, /** @type {string} */ value, /** @type {string} */ testid) => [
+      h('dt', {}, label),
+      h('dd', { 'data-testid': testid }, value),
+    ];
+    const commands =
+      admin &&
+      !job.atsSynced &&
+      commandsFor(job.status).map(([command, label]) => {
+        const button = h(
+          'button',
+          { type: 'button', class: `button ${command === 'close' ? 'button-danger' : ''}`, 'data-testid': `job-${command}` },
+          label,
+        );
+        button.onclick = () => act(job, command, button);
+        return button;
+      });
+    fill(
+      body,
+      h(
+        'div',
+        { class: 'page-header' },
         h('h1', { 'data-testid': 'job-title' }, job.title),
         jobStatusBadge(job.status),
-        h('div', { class: 'actions' },
-          admin && job.status !== 'closed' && h('a', { href: `#/jobs/${job.id}/edit`, class: 'button', 'data-testid': 'edit-job' }, job.atsSynced ? 'Marketplace settings' : 'Edit'),
+        h(
+          'div',
+          { class: 'actions' },
+          admin &&
+            job.status !== 'closed' &&
+            h(
+              'a',
+              { href: `#/jobs/${job.id}/edit`, class: 'button', 'data-testid': 'edit-job' },
+              job.atsSynced ? 'Marketplace settings' : 'Edit',
+            ),
           commands,
-          me.role === 'recruiter' && job.status === 'open' && h('a', { href: `#/proposals/new?job=${job.id}`, class: 'button button-primary', 'data-testid': 'propose-for-job' }, 'Propose a candidate'))),
-      job.atsSynced && h('p', { class: 'muted' }, 'Synced from the company\'s ATS.'),
-      h('dl', { class: 'card details', 'data-testid': 'job-details' },
+          me.role === 'recruiter' &&
+            job.status === 'open' &&
+            h(
+              'a',
+              { href: `#/proposals/new?job=${job.id}`, class: 'button button-primary', 'data-testid': 'propose-for-job' },
+              'Propose a candidate',
+            ),
+        ),
+      ),
+      job.atsSynced && h('p', { class: 'muted' }, "Synced from the company's ATS."),
+      h(
+        'dl',
+        { class: 'card details', 'data-testid': 'job-details' },
         term('Company', job.companyName ?? '—', 'job-company'),
         term('Location', [job.location, job.remote && REMOTE_LABELS[job.remote]].filter(Boolean).join(' · ') || '—', 'job-location'),
         term('Salary', salaryText(job.salary), 'job-salary'),
         term('Fee', feeText(job.fee), 'job-fee'),
         me.role !== 'recruiter' && term('Shared with the marketplace', job.sharedWithMarketplace ? 'Yes' : 'No', 'job-shared'),
-        term('Posted', formatDateTime(job.createdAt), 'job-created')),
-      job.description && h('section', { class: 'card' }, h('h2', {}, 'Description'), h('p', { class: 'prewrap', 'data-testid': 'job-description' }, job.description)),
-      seesAudit && h('section', {}, h('h2', {}, 'History'),
-        h('ol', { class: 'timeline', 'data-testid': 'job-history' }, changes.map((c) => h('li', { class: 'timeline-entry', 'data-testid': 'job-change', 'data-change': c.change },
-          h('strong', {}, humanize(c.change)), ` by ${c.actorName ?? c.actorRole} · ${formatDateTime(c.occurredAt)}`,
-          c.change !== 'created' && h('ul', {}, Object.entries(c.changes).map(([field, [was, now]]) =>
-            h('li', {}, `${humanize(field)}: ${valueText(field, was)} → ${valueText(field, now)}`))))))),
+        term('Posted', formatDateTime(job.createdAt), 'job-created'),
+      ),
+      job.description &&
+        h(
+          'section',
+          { class: 'card' },
+          h('h2', {}, 'Description'),
+          h('p', { class: 'prewrap', 'data-testid': 'job-description' }, job.description),
+        ),
+      seesAudit &&
+        h(
+          'section',
+          {},
+          h('h2', {}, 'History'),
+          h(
+            'ol',
+            { class: 'timeline', 'data-testid': 'job-history' },
+            changes.map((c) =>
+              h(
+                'li',
+                { class: 'timeline-entry', 'data-testid': 'job-change', 'data-change': c.change },
+                h('strong', {}, humanize(c.change)),
+                ` by ${c.actorName ?? c.actorRole} · ${formatDateTime(c.occurredAt)}`,
+                c.change !== 'created' &&
+                  h(
+                    'ul',
+                    {},
+                    Object.entries(c.changes).map(([field, [was, now]]) =>
+                      h('li', {}, `${humanize(field)}: ${valueText(field, was)} → ${valueText(field, now)}`),
+                    ),
+                  ),
+              ),
+            ),
+          ),
+        ),
     );
   }
 

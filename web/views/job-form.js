@@ -27,7 +27,14 @@ export function percentTextToBps(text) {
 }
 
 /** 1250 → "12.5". @param {number} bps */
-const bpsToText = (bps) => `${Math.trunc(bps / 100)}${bps % 100 ? `.${String(bps % 100).padStart(2, '0').replace(/0$/, '')}` : ''}`;
+const bpsToText = (bps) =>
+  `${Math.trunc(bps / 100)}${
+    bps % 100
+      ? `.${String(bps % 100)
+          .padStart(2, '0')
+          .replace(/0$/, '')}`
+      : ''
+  }`;
 /** 2500050 → "25000.50". @param {number} cents */
 const centsToText = (cents) => `${Math.trunc(cents / 100)}${cents % 100 ? `.${String(cents % 100).padStart(2, '0')}` : ''}`;
 
@@ -54,29 +61,75 @@ export async function jobFormView(root, { me, params, signal, navigate }) {
   }
   const atsOnly = job?.atsSynced ?? false;
 
-  const text = (/** @type {string} */ type, /** @type {Record<string, string>} */ extra = {}) => (/** @type {Record<string, string | undefined>} */ a) => h('input', { ...a, type, autocomplete: 'off', ...extra });
+  const text =
+    (/** @type {string} */ type, /** @type {Record<string, string>} */ extra = {}) =>
+    (/** @type {Record<string, string | undefined>} */ a) =>
+      h('input', { ...a, type, autocomplete: 'off', ...extra });
   const fields = {
     title: formField({ name: 'title', label: 'Title', control: text('text', { maxlength: '200' }) }),
-    description: formField({ name: 'description', label: 'Description', hint: 'What the role is, for recruiters to pitch it; searched with the title and location.', control: (a) => h('textarea', { ...a, rows: '8' }) }),
+    description: formField({
+      name: 'description',
+      label: 'Description',
+      hint: 'What the role is, for recruiters to pitch it; searched with the title and location.',
+      control: (a) => h('textarea', { ...a, rows: '8' }),
+    }),
     location: formField({ name: 'location', label: 'Location', control: text('text') }),
     remote: formField({ name: 'remote', label: 'Remote', control: select('Not said', Object.entries(REMOTE_LABELS)) }),
-    'salary.minCents': formField({ name: 'salary.minCents', label: 'Salary from', hint: 'A year, e.g. 80000.', control: text('text', { inputmode: 'decimal' }) }),
+    'salary.minCents': formField({
+      name: 'salary.minCents',
+      label: 'Salary from',
+      hint: 'A year, e.g. 80000.',
+      control: text('text', { inputmode: 'decimal' }),
+    }),
     'salary.maxCents': formField({ name: 'salary.maxCents', label: 'Salary to', control: text('text', { inputmode: 'decimal' }) }),
-    'salary.currency': formField({ name: 'salary.currency', label: 'Currency', control: select(null, CURRENCIES.map((c) => [c, c])) }),
-    fee: formField({ name: 'fee', label: 'Fee', control: select(null, [['percentage', 'Percentage of first-year salary'], ['fixed', 'Fixed fee']]) }),
-    'fee.percentBps': formField({ name: 'fee.percentBps', label: 'Percentage', hint: 'e.g. 20 for 20 %.', control: text('text', { inputmode: 'decimal' }) }),
+    'salary.currency': formField({
+      name: 'salary.currency',
+      label: 'Currency',
+      control: select(
+        null,
+        CURRENCIES.map((c) => [c, c]),
+      ),
+    }),
+    fee: formField({
+      name: 'fee',
+      label: 'Fee',
+      control: select(null, [
+        ['percentage', 'Percentage of first-year salary'],
+        ['fixed', 'Fixed fee'],
+      ]),
+    }),
+    'fee.percentBps': formField({
+      name: 'fee.percentBps',
+      label: 'Percentage',
+      hint: 'e.g. 20 for 20 %.',
+      control: text('text', { inputmode: 'decimal' }),
+    }),
     'fee.amountCents': formField({ name: 'fee.amountCents', label: 'Fixed fee', control: text('text', { inputmode: 'decimal' }) }),
-    'fee.currency': formField({ name: 'fee.currency', label: 'Fee currency', control: select(null, CURRENCIES.map((c) => [c, c])) }),
+    'fee.currency': formField({
+      name: 'fee.currency',
+      label: 'Fee currency',
+      control: select(
+        null,
+        CURRENCIES.map((c) => [c, c]),
+      ),
+    }),
   };
   const share = h('input', { type: 'checkbox', id: 'sharedWithMarketplace', 'data-testid': 'field-sharedWithMarketplace' });
   const shareError = h('p', { class: 'field-error', hidden: true });
   const shareField = {
     input: share,
-    setError: (/** @type {string | null | undefined} */ m) => { shareError.textContent = m ?? ''; shareError.hidden = !m; },
+    setError: (/** @type {string | null | undefined} */ m) => {
+      shareError.textContent = m ?? '';
+      shareError.hidden = !m;
+    },
   };
   const alertSlot = h('div', { class: 'slot' });
   const errors = formErrors(alertSlot, () => ({ ...fields, sharedWithMarketplace: shareField }));
-  const submit = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'submit-job' }, editing ? 'Save' : 'Post the job');
+  const submit = h(
+    'button',
+    { type: 'submit', class: 'button button-primary', 'data-testid': 'submit-job' },
+    editing ? 'Save' : 'Post the job',
+  );
   const percentRow = h('div', { class: 'field-row' }, fields['fee.percentBps'].el);
   const fixedRow = h('div', { class: 'field-row' }, fields['fee.amountCents'].el, fields['fee.currency'].el);
   const showFeeForm = () => {
@@ -107,7 +160,16 @@ export async function jobFormView(root, { me, params, signal, navigate }) {
   }
   showFeeForm();
   if (atsOnly) {
-    for (const name of /** @type {(keyof typeof fields)[]} */ (['title', 'description', 'location', 'remote', 'salary.minCents', 'salary.maxCents', 'salary.currency'])) fields[name].input.disabled = true;
+    for (const name of /** @type {(keyof typeof fields)[]} */ ([
+      'title',
+      'description',
+      'location',
+      'remote',
+      'salary.minCents',
+      'salary.maxCents',
+      'salary.currency',
+    ]))
+      fields[name].input.disabled = true;
   }
 
   /** The form as a request body, or the issues that keep it from being one. */
@@ -126,16 +188,30 @@ export async function jobFormView(root, { me, params, signal, navigate }) {
       if (bps === null) issues.push({ path: ['fee', 'percentBps'], message: 'A percentage from 0.01 to 100, with at most two decimals.' });
       fee = { type: 'percentage', percentBps: bps ?? 0 };
     } else {
-      fee = { type: 'fixed', amountCents: amount('fee.amountCents', fields['fee.amountCents'].input.value), currency: /** @type {Currency} */ (fields['fee.currency'].input.value) };
+      fee = {
+        type: 'fixed',
+        amountCents: amount('fee.amountCents', fields['fee.amountCents'].input.value),
+        currency: /** @type {Currency} */ (fields['fee.currency'].input.value),
+      };
     }
     const [min, max] = [fields['salary.minCents'].input.value.trim(), fields['salary.maxCents'].input.value.trim()];
-    const salary = min || max
-      ? { minCents: amount('salary.minCents', min), maxCents: amount('salary.maxCents', max), currency: /** @type {Currency} */ (fields['salary.currency'].input.value) }
-      : null;
+    const salary =
+      min || max
+        ? {
+            minCents: amount('salary.minCents', min),
+            maxCents: amount('salary.maxCents', max),
+            currency: /** @type {Currency} */ (fields['salary.currency'].input.value),
+          }
+        : null;
     const remote = /** @type {Job['remote']} */ (fields.remote.input.value || null);
     const body = {
-      title: fields.title.input.value, description: fields.description.input.value, location: fields.location.input.value.trim() || null,
-      remote, salary, fee, sharedWithMarketplace: share.checked,
+      title: fields.title.input.value,
+      description: fields.description.input.value,
+      location: fields.location.input.value.trim() || null,
+      remote,
+      salary,
+      fee,
+      sharedWithMarketplace: share.checked,
     };
     return { issues, body };
   }
@@ -159,7 +235,8 @@ export async function jobFormView(root, { me, params, signal, navigate }) {
       } else {
         const { location, remote, salary, ...rest } = body;
         saved = await request('/jobs', {
-          method: 'post', idempotencyKey: newIdempotencyKey(),
+          method: 'post',
+          idempotencyKey: newIdempotencyKey(),
           body: { ...rest, ...(location && { location }), ...(remote && { remote }), ...(salary && { salary }) },
         });
       }
@@ -174,16 +251,32 @@ export async function jobFormView(root, { me, params, signal, navigate }) {
     root,
     h('a', { href: job ? `#/jobs/${job.id}` : '#/jobs', class: 'back-link' }, job ? '← The job' : '← Jobs'),
     h('h1', {}, job ? `Edit ${job.title}` : 'Post a job'),
-    atsOnly && h('p', { class: 'muted', 'data-testid': 'ats-note' }, 'This job is synced from your ATS: edit its details there. Here you set whether the marketplace sees it and its fee terms.'),
+    atsOnly &&
+      h(
+        'p',
+        { class: 'muted', 'data-testid': 'ats-note' },
+        'This job is synced from your ATS: edit its details there. Here you set whether the marketplace sees it and its fee terms.',
+      ),
     alertSlot,
-    h('form', { class: 'card form', novalidate: true, onsubmit: onSubmit, 'data-testid': 'job-form' },
-      fields.title.el, fields.description.el,
+    h(
+      'form',
+      { class: 'card form', novalidate: true, onsubmit: onSubmit, 'data-testid': 'job-form' },
+      fields.title.el,
+      fields.description.el,
       h('div', { class: 'field-row' }, fields.location.el, fields.remote.el),
       h('h2', {}, 'Salary'),
       h('div', { class: 'field-row' }, fields['salary.minCents'].el, fields['salary.maxCents'].el, fields['salary.currency'].el),
       h('h2', {}, 'Fee terms'),
-      fields.fee.el, percentRow, fixedRow,
-      h('div', { class: 'field' }, h('label', { class: 'checkbox', for: 'sharedWithMarketplace' }, share, ' Shared with the marketplace\'s recruiters'), shareError),
-      h('div', { class: 'actions' }, submit)),
+      fields.fee.el,
+      percentRow,
+      fixedRow,
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { class: 'checkbox', for: 'sharedWithMarketplace' }, share, " Shared with the marketplace's recruiters"),
+        shareError,
+      ),
+      h('div', { class: 'actions' }, submit),
+    ),
   );
 }

@@ -20,7 +20,8 @@ export const JOB_STATUS_LABELS = { open: 'Open', paused: 'Paused', closed: 'Clos
 export const REMOTE_LABELS = { on_site: 'On-site', hybrid: 'Hybrid', remote: 'Remote' };
 
 /** @param {Job['status']} status */
-export const jobStatusBadge = (status) => h('span', { class: `badge badge-job-${status}`, 'data-testid': 'job-status', 'data-state': status }, JOB_STATUS_LABELS[status] ?? status);
+export const jobStatusBadge = (status) =>
+  h('span', { class: `badge badge-job-${status}`, 'data-testid': 'job-status', 'data-state': status }, JOB_STATUS_LABELS[status] ?? status);
 
 /** "20 % of first-year salary" or "USD 15,000.00 fixed"; a dash without terms. @param {Job['fee']} fee */
 export function feeText(fee) {
@@ -30,7 +31,8 @@ export function feeText(fee) {
 }
 
 /** @param {Job['salary']} salary */
-export const salaryText = (salary) => (salary ? `${formatMoney(salary.minCents, salary.currency)} – ${formatMoney(salary.maxCents, salary.currency)}` : '—');
+export const salaryText = (salary) =>
+  salary ? `${formatMoney(salary.minCents, salary.currency)} – ${formatMoney(salary.maxCents, salary.currency)}` : '—';
 
 /**
  * POST /jobs/:id/open|pause|close; resolves with the job.
@@ -42,7 +44,18 @@ export function jobCommand(id, command) {
 }
 
 /** The commands a job in `status` offers (a closed job is final). @param {Job['status']} status @returns {[JobCommand, string][]} */
-export const commandsFor = (status) => (status === 'open' ? [['pause', 'Pause'], ['close', 'Close']] : status === 'paused' ? [['open', 'Reopen'], ['close', 'Close']] : []);
+export const commandsFor = (status) =>
+  status === 'open'
+    ? [
+        ['pause', 'Pause'],
+        ['close', 'Close'],
+      ]
+    : status === 'paused'
+      ? [
+          ['open', 'Reopen'],
+          ['close', 'Close'],
+        ]
+      : [];
 
 const FILTERS = ['q', 'remote', 'location', 'salaryAtLeast', 'feeType', 'status'];
 
@@ -56,7 +69,8 @@ export async function jobsView(root, { me, query, signal, navigate }) {
   const salary = Number(given.salaryAtLeast);
   /** @type {Query<'/jobs', 'get'>} */
   const apiQuery = {
-    q: given.q, location: given.location,
+    q: given.q,
+    location: given.location,
     remote: /** @type {Query<'/jobs', 'get'>['remote']} */ (given.remote || undefined),
     feeType: /** @type {Query<'/jobs', 'get'>['feeType']} */ (given.feeType || undefined),
     status: /** @type {Query<'/jobs', 'get'>['status']} */ (given.status || undefined),
@@ -64,24 +78,43 @@ export async function jobsView(root, { me, query, signal, navigate }) {
     salaryAtLeast: Number.isFinite(salary) && salary > 0 ? Math.round(salary * 100) : undefined,
   };
   const alertSlot = h('div', { class: 'slot', 'data-testid': 'messages' });
-  const headings = /** @type {string[]} */ ([
-    // Recruiters see open jobs only: no status column for them.
-    'Job', (recruiter || me.role === 'platform_admin') && 'Company', 'Location', 'Salary', 'Fee', !recruiter && 'Status', admin && 'Actions',
-  ].filter(Boolean));
+  const headings = /** @type {string[]} */ (
+    [
+      // Recruiters see open jobs only: no status column for them.
+      'Job',
+      (recruiter || me.role === 'platform_admin') && 'Company',
+      'Location',
+      'Salary',
+      'Fee',
+      !recruiter && 'Status',
+      admin && 'Actions',
+    ].filter(Boolean)
+  );
   const { table, tbody } = listTable('job-list', headings);
   const list = liveList({
-    path: '/jobs', query: apiQuery, signal, render: row, container: tbody, frame: table, noun: 'jobs',
+    path: '/jobs',
+    query: apiQuery,
+    signal,
+    render: row,
+    container: tbody,
+    frame: table,
+    noun: 'jobs',
     empty: recruiter
       ? ['No open jobs match', given.q ? 'Try other words or fewer filters.' : 'Companies have not shared any open jobs yet.']
       : ['No jobs yet', admin ? 'Post your first job to start receiving proposals.' : null],
   });
 
   /** @param {string} name @param {string} label @param {HTMLElement} control */
-  const field = (name, label, control) => h('div', { class: 'field field-inline' }, h('label', { for: `job-filter-${name}` }, label), control);
+  const field = (name, label, control) =>
+    h('div', { class: 'field field-inline' }, h('label', { for: `job-filter-${name}` }, label), control);
   const input = (/** @type {string} */ name, /** @type {Record<string, string>} */ attrs = {}) =>
     h('input', { id: `job-filter-${name}`, name, 'data-testid': `job-filter-${name}`, value: given[name] ?? '', ...attrs });
   const choice = (/** @type {string} */ name, /** @type {string[][]} */ options) =>
-    h('select', { id: `job-filter-${name}`, name, 'data-testid': `job-filter-${name}` }, options.map(([v, t]) => h('option', { value: v, selected: v === (given[name] ?? '') }, t)));
+    h(
+      'select',
+      { id: `job-filter-${name}`, name, 'data-testid': `job-filter-${name}` },
+      options.map(([v, t]) => h('option', { value: v, selected: v === (given[name] ?? '') }, t)),
+    );
 
   /** @param {SubmitEvent} event */
   function onFilter(event) {
@@ -92,20 +125,42 @@ export async function jobsView(root, { me, query, signal, navigate }) {
     const qs = params.toString();
     navigate(qs ? `/jobs?${qs}` : '/jobs');
   }
-  const filters = h('form', { class: 'card filters', role: 'search', 'data-testid': 'job-filters', onsubmit: onFilter },
+  const filters = h(
+    'form',
+    { class: 'card filters', role: 'search', 'data-testid': 'job-filters', onsubmit: onFilter },
     field('q', 'Search', input('q', { type: 'search', placeholder: 'Title, location, description…' })),
     field('remote', 'Remote', choice('remote', [['', 'Any'], ...Object.entries(REMOTE_LABELS)])),
     field('location', 'Location', input('location', { type: 'text' })),
     field('salaryAtLeast', 'Salary at least', input('salaryAtLeast', { type: 'number', min: '0', step: '1000' })),
-    field('feeType', 'Fee', choice('feeType', [['', 'Any'], ['percentage', 'Percentage'], ['fixed', 'Fixed']])),
+    field(
+      'feeType',
+      'Fee',
+      choice('feeType', [
+        ['', 'Any'],
+        ['percentage', 'Percentage'],
+        ['fixed', 'Fixed'],
+      ]),
+    ),
     !recruiter && field('status', 'Status', choice('status', [['', 'Any'], ...Object.entries(JOB_STATUS_LABELS)])),
     h('button', { type: 'submit', class: 'button', 'data-testid': 'job-search' }, 'Search'),
   );
 
-  fill(root, h('section', {},
-    h('div', { class: 'page-header' }, h('h1', {}, recruiter ? 'Marketplace jobs' : 'Jobs'),
-      admin && h('a', { href: '#/jobs/new', class: 'button button-primary', 'data-testid': 'post-job' }, 'Post a job')),
-    filters, alertSlot, list.element));
+  fill(
+    root,
+    h(
+      'section',
+      {},
+      h(
+        'div',
+        { class: 'page-header' },
+        h('h1', {}, recruiter ? 'Marketplace jobs' : 'Jobs'),
+        admin && h('a', { href: '#/jobs/new', class: 'button button-primary', 'data-testid': 'post-job' }, 'Post a job'),
+      ),
+      filters,
+      alertSlot,
+      list.element,
+    ),
+  );
 
   /** @param {Job} job @param {JobCommand} command @param {HTMLButtonElement} button */
   async function act(job, command, button) {
@@ -126,16 +181,26 @@ export async function jobsView(root, { me, query, signal, navigate }) {
   /** @param {Job} job */
   function actions(job) {
     if (job.atsSynced) return h('span', { class: 'muted' }, 'Synced from your ATS');
-    return h('div', { class: 'actions' }, commandsFor(job.status).map(([command, label]) => {
-      const button = h('button', { type: 'button', class: `button ${command === 'close' ? 'button-danger' : ''}`, 'data-testid': `job-${command}` }, label);
-      button.onclick = () => act(job, command, button);
-      return button;
-    }));
+    return h(
+      'div',
+      { class: 'actions' },
+      commandsFor(job.status).map(([command, label]) => {
+        const button = h(
+          'button',
+          { type: 'button', class: `button ${command === 'close' ? 'button-danger' : ''}`, 'data-testid': `job-${command}` },
+          label,
+        );
+        button.onclick = () => act(job, command, button);
+        return button;
+      }),
+    );
   }
 
   /** @param {Job} job */
   function row(job) {
-    return h('tr', { 'data-testid': 'job-row', 'data-job-id': job.id, 'data-state': job.status },
+    return h(
+      'tr',
+      { 'data-testid': 'job-row', 'data-job-id': job.id, 'data-state': job.status },
       h('td', {}, h('a', { href: `#/jobs/${encodeURIComponent(job.id)}`, class: 'row-link', 'data-testid': 'job-link' }, job.title)),
       headings.includes('Company') && h('td', {}, job.companyName ?? '—'),
       h('td', {}, [job.location, job.remote && REMOTE_LABELS[job.remote]].filter(Boolean).join(' · ') || '—'),

@@ -21,7 +21,19 @@ import { emptyState, errorAlert, every, loading } from './components.js';
  *   noun?: string, pageSize?: number, refreshMs?: number,
  * }} options
  */
-export function liveList({ path, query = {}, signal, render, container, frame = container, head, empty, noun = 'items', pageSize = 20, refreshMs = 10_000 }) {
+export function liveList({
+  path,
+  query = {},
+  signal,
+  render,
+  container,
+  frame = container,
+  head,
+  empty,
+  noun = 'items',
+  pageSize = 20,
+  refreshMs = 10_000,
+}) {
   /** @type {Item<P>[]} */
   let items = [];
   /** @type {string | null} */
@@ -35,12 +47,16 @@ export function liveList({ path, query = {}, signal, render, container, frame = 
 
   const alertSlot = h('div', { class: 'slot' });
   const statusSlot = h('div', { class: 'slot' });
-  const loadMore = h('button', { type: 'button', class: 'button', 'data-testid': 'load-more', hidden: true, onclick: () => serial(more) }, 'Load more');
+  const loadMore = h(
+    'button',
+    { type: 'button', class: 'button', 'data-testid': 'load-more', hidden: true, onclick: () => serial(more) },
+    'Load more',
+  );
 
   /** @param {Item<P>} item */
   function elementFor(item) {
     const json = JSON.stringify(item);
-    const key = (/** @type {{ id?: string }} */ (item)).id ?? json;
+    const key = /** @type {{ id?: string }} */ (item).id ?? json;
     const hit = cache.get(key);
     if (hit?.json === json) return hit.el;
     const el = render(item);
@@ -93,7 +109,14 @@ export function liveList({ path, query = {}, signal, render, container, frame = 
     return current(
       () => fetchFirst(pageSize),
       (first) => show(first.items, first.nextCursor),
-      (err) => fill(statusSlot, errorAlert(`Could not load ${noun}: ${err.message}`, h('button', { type: 'button', class: 'button', onclick: reload }, 'Try again'))),
+      (err) =>
+        fill(
+          statusSlot,
+          errorAlert(
+            `Could not load ${noun}: ${err.message}`,
+            h('button', { type: 'button', class: 'button', onclick: reload }, 'Try again'),
+          ),
+        ),
     );
   }
 
@@ -118,13 +141,21 @@ export function liveList({ path, query = {}, signal, render, container, frame = 
         fill(alertSlot);
         show(fresh.items, fresh.nextCursor);
       },
-      (err) => fill(alertSlot, errorAlert(`Could not refresh the ${noun} (${err.message}). Showing what was last loaded; retrying shortly.`)),
+      (err) =>
+        fill(alertSlot, errorAlert(`Could not refresh the ${noun} (${err.message}). Showing what was last loaded; retrying shortly.`)),
     );
   }
 
   every(refreshMs, signal, () => serial(refresh));
   frame.hidden = true;
-  const element = h('div', { class: 'live-list' }, alertSlot, statusSlot, frame === container ? frame : h('div', { class: 'table-wrap' }, frame), h('div', { class: 'list-footer' }, loadMore));
+  const element = h(
+    'div',
+    { class: 'live-list' },
+    alertSlot,
+    statusSlot,
+    frame === container ? frame : h('div', { class: 'table-wrap' }, frame),
+    h('div', { class: 'list-footer' }, loadMore),
+  );
   return { element, reload: () => serial(reload), refresh: () => serial(refresh) };
 }
 
@@ -135,7 +166,20 @@ export function liveList({ path, query = {}, signal, render, container, frame = 
  */
 export function listTable(testid, headings) {
   const tbody = h('tbody');
-  const table = h('table', { class: 'table', 'data-testid': testid }, h('thead', {}, h('tr', {}, headings.map((t) => h('th', { scope: 'col' }, t)))), tbody);
+  const table = h(
+    'table',
+    { class: 'table', 'data-testid': testid },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headings.map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
+    tbody,
+  );
   return { table, tbody };
 }
 

@@ -33,10 +33,16 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
     render: card,
     container: h('div', { class: 'stack', 'data-testid': 'payout-list' }),
     noun: 'payouts',
-    empty: [status ? `No ${status} payouts.` : 'No payouts yet.', 'Payouts appear when a placement is activated and when its guarantee ends.'],
+    empty: [
+      status ? `No ${status} payouts.` : 'No payouts yet.',
+      'Payouts appear when a placement is activated and when its guarantee ends.',
+    ],
   });
   const filter = filterSelect({
-    id: 'payout-status-filter', label: 'Status', value: status, navigate,
+    id: 'payout-status-filter',
+    label: 'Status',
+    value: status,
+    navigate,
     options: [['', 'All'], ...STATUSES.map((s) => [s, s.charAt(0).toUpperCase() + s.slice(1)])],
     pathFor: (v) => `/payouts?status=${v}`,
   });
@@ -64,15 +70,26 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
 
   /** @param {Payout} payout @param {Split} split */
   function blockedActions(payout, split) {
-    const account = h('input', { type: 'text', placeholder: 'acct_…', 'data-testid': 'new-account', 'aria-label': 'New connected account' });
-    const reason = h('input', { type: 'text', placeholder: 'Reason', 'data-testid': 'cancel-reason', 'aria-label': 'Reason for cancelling' });
+    const account = h('input', {
+      type: 'text',
+      placeholder: 'acct_…',
+      'data-testid': 'new-account',
+      'aria-label': 'New connected account',
+    });
+    const reason = h('input', {
+      type: 'text',
+      placeholder: 'Reason',
+      'data-testid': 'cancel-reason',
+      'aria-label': 'Reason for cancelling',
+    });
     const retry = h('button', { type: 'button', class: 'button', 'data-testid': 'retry-split' }, 'Retry');
     const forFuture = h('input', { type: 'checkbox', 'data-testid': 'update-recruiter-account' });
     const forFutureLabel = h('label', { class: 'checkbox' }, forFuture, ' Also for future payouts');
     const change = h('button', { type: 'button', class: 'button button-primary', 'data-testid': 'change-account' }, 'Pay to this account');
     const cancel = h('button', { type: 'button', class: 'button button-danger', 'data-testid': 'cancel-split' }, 'Cancel split');
     retry.onclick = () => act(payout, split, 'retry', {}, retry);
-    change.onclick = () => act(payout, split, 'change-account', { stripeAccountId: account.value.trim(), updateRecruiterAccount: forFuture.checked }, change);
+    change.onclick = () =>
+      act(payout, split, 'change-account', { stripeAccountId: account.value.trim(), updateRecruiterAccount: forFuture.checked }, change);
     cancel.onclick = () => act(payout, split, 'cancel', { reason: reason.value.trim() }, cancel);
     return h('div', { class: 'actions split-actions' }, retry, account, forFutureLabel, change, reason, cancel);
   }
@@ -80,11 +97,14 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
   /** A split's row; a blocked split's admin actions sit in a full-width row under it. */
   /** @param {Payout} payout @param {Split} s */
   function splitRows(payout, s) {
-    const row = h('tr', { 'data-testid': 'split-row', 'data-split-id': s.id, 'data-status': s.status },
+    const row = h(
+      'tr',
+      { 'data-testid': 'split-row', 'data-split-id': s.id, 'data-status': s.status },
       h('td', {}, s.recruiterName),
       h('td', {}, formatMoney(s.amountCents, payout.currency)),
       h('td', { class: 'wrap' }, s.status, s.blockReason && h('div', { class: 'muted', 'data-testid': 'block-reason' }, s.blockReason)),
-      h('td', {}, s.stripeAccountId ?? '—'));
+      h('td', {}, s.stripeAccountId ?? '—'),
+    );
     if (!(admin && s.status === 'blocked')) return [row];
     const actions = h('tr', { 'data-testid': 'split-actions', 'data-split-id': s.id }, h('td', { colspan: 4 }, blockedActions(payout, s)));
     return [row, actions];
@@ -92,12 +112,37 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
 
   /** @param {Payout} p */
   function card(p) {
-    return h('article', { class: 'card', 'data-testid': 'payout-card', 'data-payout-id': p.id, 'data-status': p.status },
+    return h(
+      'article',
+      { class: 'card', 'data-testid': 'payout-card', 'data-payout-id': p.id, 'data-status': p.status },
       h('h2', {}, `${p.tranche === 'activation' ? 'Activation' : 'Holdback'} tranche · ${formatMoney(p.amountCents, p.currency)}`),
-      h('p', { class: 'muted' }, `Status ${p.status} · `, h('a', { href: `#/placements/${p.placementId}` }, `placement ${p.placementId.slice(0, 8)}`), ` · ${formatDateTime(p.createdAt)} · `, temporalLink(uiConfig, p.workflowId)),
-      h('table', { class: 'table' },
-        h('thead', {}, h('tr', {}, ['Recruiter', 'Amount', 'Status', 'Account'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, p.splits.map((s) => splitRows(p, s)))));
+      h(
+        'p',
+        { class: 'muted' },
+        `Status ${p.status} · `,
+        h('a', { href: `#/placements/${p.placementId}` }, `placement ${p.placementId.slice(0, 8)}`),
+        ` · ${formatDateTime(p.createdAt)} · `,
+        temporalLink(uiConfig, p.workflowId),
+      ),
+      h(
+        'table',
+        { class: 'table' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Recruiter', 'Amount', 'Status', 'Account'].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          p.splits.map((s) => splitRows(p, s)),
+        ),
+      ),
+    );
   }
 
   await list.reload();

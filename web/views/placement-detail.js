@@ -60,45 +60,115 @@ const field = (label, ...value) => {
 /** @param {Placement} p */
 function summaryCard(p) {
   const e = p.escrow;
-  return h('section', { class: 'card', 'data-testid': 'placement-summary' },
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'placement-summary' },
     h('h2', {}, 'Guarantee and escrow'),
-    h('dl', { class: 'fields' },
+    h(
+      'dl',
+      { class: 'fields' },
       field('Fee', formatMoney(p.feeCents, p.currency)),
       field('Start date', p.startDate),
       field('Guarantee', `${p.guaranteeDays} days`, ' · ', guaranteeCell(p)),
       field('Holdback', `${p.holdbackBps / 100} % in escrow`),
-      field('Escrow', e && h('span', { 'data-testid': 'escrow-status', 'data-status': e.status }, `${formatMoney(e.amountCents, e.currency)} · ${e.status}`),
-        e?.settledAt && ` ${formatDateTime(e.settledAt)}`, e?.reason && h('span', { class: 'muted' }, ` — ${e.reason}`)),
-      field('Failure', p.failurePending && h('strong', { 'data-testid': 'failure-pending' }, 'Reported: waiting for a replacement or a refund')),
+      field(
+        'Escrow',
+        e &&
+          h('span', { 'data-testid': 'escrow-status', 'data-status': e.status }, `${formatMoney(e.amountCents, e.currency)} · ${e.status}`),
+        e?.settledAt && ` ${formatDateTime(e.settledAt)}`,
+        e?.reason && h('span', { class: 'muted' }, ` — ${e.reason}`),
+      ),
+      field(
+        'Failure',
+        p.failurePending && h('strong', { 'data-testid': 'failure-pending' }, 'Reported: waiting for a replacement or a refund'),
+      ),
       field('Splits locked', p.splitsLockedAt && formatDateTime(p.splitsLockedAt)),
       field('Recorded', formatDateTime(p.createdAt)),
-      field('Workflow', h('code', {}, p.workflowId))));
+      field('Workflow', h('code', {}, p.workflowId)),
+    ),
+  );
 }
 
 /** @param {Placement} p */
 function payoutsCard(p) {
-  return h('section', { class: 'card', 'data-testid': 'placement-payouts' },
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'placement-payouts' },
     h('h2', {}, 'Payouts'),
     p.payouts.length === 0
-      ? h('p', { class: 'muted' }, 'Nothing paid yet: the activation tranche is paid when the placement becomes active, the holdback when the guarantee ends.')
-      : p.payouts.map((payout) => h('div', { class: 'payout', 'data-testid': 'placement-payout', 'data-tranche': payout.tranche, 'data-status': payout.status },
-        h('h3', {}, `${payout.tranche === 'activation' ? 'Activation' : 'Holdback'} tranche · ${formatMoney(payout.amountCents, payout.currency)} · ${payout.status}`),
-        h('table', { class: 'table' },
-          h('thead', {}, h('tr', {}, ['Recruiter', 'Amount', 'Status'].map((t) => h('th', { scope: 'col' }, t)))),
-          h('tbody', {}, payout.splits.map((s) => h('tr', { 'data-testid': 'payout-split', 'data-status': s.status },
-            h('td', {}, s.recruiterName), h('td', { class: 'num' }, formatMoney(s.amountCents, payout.currency)),
-            h('td', { class: 'wrap' }, s.status, s.blockReason && h('div', { class: 'muted block-reason' }, s.blockReason)))))))),
-    p.payouts.length > 0 && h('p', {}, h('a', { href: `#/payouts?placement=${p.id}` }, 'See these payouts in the payouts view')));
+      ? h(
+          'p',
+          { class: 'muted' },
+          'Nothing paid yet: the activation tranche is paid when the placement becomes active, the holdback when the guarantee ends.',
+        )
+      : p.payouts.map((payout) =>
+          h(
+            'div',
+            { class: 'payout', 'data-testid': 'placement-payout', 'data-tranche': payout.tranche, 'data-status': payout.status },
+            h(
+              'h3',
+              {},
+              `${payout.tranche === 'activation' ? 'Activation' : 'Holdback'} tranche · ${formatMoney(payout.amountCents, payout.currency)} · ${payout.status}`,
+            ),
+            h(
+              'table',
+              { class: 'table' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ['Recruiter', 'Amount', 'Status'].map((t) => h('th', { scope: 'col' }, t)),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                payout.splits.map((s) =>
+                  h(
+                    'tr',
+                    { 'data-testid': 'payout-split', 'data-status': s.status },
+                    h('td', {}, s.recruiterName),
+                    h('td', { class: 'num' }, formatMoney(s.amountCents, payout.currency)),
+                    h('td', { class: 'wrap' }, s.status, s.blockReason && h('div', { class: 'muted block-reason' }, s.blockReason)),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+    p.payouts.length > 0 && h('p', {}, h('a', { href: `#/payouts?placement=${p.id}` }, 'See these payouts in the payouts view')),
+  );
 }
 
 /** @param {Placement} p */
 function historyCard(p) {
-  return h('section', { class: 'card' },
+  return h(
+    'section',
+    { class: 'card' },
     h('h2', {}, 'History'),
-    h('ol', { class: 'timeline', 'data-testid': 'history' }, p.history.map((e) => h('li', { class: 'timeline-entry', 'data-testid': 'history-entry' },
-      h('p', { class: 'timeline-change' }, e.oldState ? [stateBadge(e.oldState, 'history-state'), h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→')] : 'Created as ', stateBadge(e.newState, 'history-state')),
-      h('p', { class: 'muted' }, h('span', { 'data-testid': 'history-actor' }, actorLabel(e)), ' · ', formatDateTime(e.occurredAt)),
-      e.reason && h('blockquote', { class: 'reason' }, e.reason)))));
+    h(
+      'ol',
+      { class: 'timeline', 'data-testid': 'history' },
+      p.history.map((e) =>
+        h(
+          'li',
+          { class: 'timeline-entry', 'data-testid': 'history-entry' },
+          h(
+            'p',
+            { class: 'timeline-change' },
+            e.oldState
+              ? [stateBadge(e.oldState, 'history-state'), h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→')]
+              : 'Created as ',
+            stateBadge(e.newState, 'history-state'),
+          ),
+          h('p', { class: 'muted' }, h('span', { 'data-testid': 'history-actor' }, actorLabel(e)), ' · ', formatDateTime(e.occurredAt)),
+          e.reason && h('blockquote', { class: 'reason' }, e.reason),
+        ),
+      ),
+    ),
+  );
 }
 
 /**
@@ -111,26 +181,48 @@ function historyCard(p) {
 function commandForm({ command, fields, label, danger, onSubmit, onCancel }) {
   const alertSlot = h('div', { class: 'slot' });
   const errors = formErrors(alertSlot, () => fields);
-  const submit = h('button', { type: 'submit', class: `button ${danger ? 'button-danger' : 'button-primary'}`, 'data-testid': `confirm-${command}` }, label);
-  const form = h('form', {
-    class: 'reason-form', novalidate: true, 'data-testid': `${command}-form`,
-    onsubmit: async (/** @type {SubmitEvent} */ event) => {
-      event.preventDefault();
-      errors.clear();
-      submit.disabled = true;
-      // The fields are named after the command's body properties; the API validates what they hold.
-      const body = /** @type {CommandBody} */ (/** @type {unknown} */ (Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.input.type === 'number' ? Number(f.input.value) : f.input.value.trim()]).filter(([, v]) => v !== ''))));
-      await onSubmit(body, errors);
-      submit.disabled = false;
+  const submit = h(
+    'button',
+    { type: 'submit', class: `button ${danger ? 'button-danger' : 'button-primary'}`, 'data-testid': `confirm-${command}` },
+    label,
+  );
+  const form = h(
+    'form',
+    {
+      class: 'reason-form',
+      novalidate: true,
+      'data-testid': `${command}-form`,
+      onsubmit: async (/** @type {SubmitEvent} */ event) => {
+        event.preventDefault();
+        errors.clear();
+        submit.disabled = true;
+        // The fields are named after the command's body properties; the API validates what they hold.
+        const body = /** @type {CommandBody} */ (
+          /** @type {unknown} */ (
+            Object.fromEntries(
+              Object.entries(fields)
+                .map(([k, f]) => [k, f.input.type === 'number' ? Number(f.input.value) : f.input.value.trim()])
+                .filter(([, v]) => v !== ''),
+            )
+          )
+        );
+        await onSubmit(body, errors);
+        submit.disabled = false;
+      },
     },
-  }, alertSlot, Object.values(fields).map((f) => f.el), h('div', { class: 'actions' }, submit, h('button', { type: 'button', class: 'button button-ghost', onclick: onCancel }, 'Cancel')));
+    alertSlot,
+    Object.values(fields).map((f) => f.el),
+    h('div', { class: 'actions' }, submit, h('button', { type: 'button', class: 'button button-ghost', onclick: onCancel }, 'Cancel')),
+  );
   return form;
 }
 
-const reasonField = (/** @type {boolean} */ optional) => formField({
-  name: 'reason', label: optional ? 'Reason (optional)' : 'Reason',
-  control: (a) => h('textarea', { ...a, rows: 3, maxlength: 2000 }),
-});
+const reasonField = (/** @type {boolean} */ optional) =>
+  formField({
+    name: 'reason',
+    label: optional ? 'Reason (optional)' : 'Reason',
+    control: (a) => h('textarea', { ...a, rows: 3, maxlength: 2000 }),
+  });
 
 /** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function placementDetailView(root, { me, uiConfig, params, signal, flash }) {
@@ -148,7 +240,15 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
   } catch (caught) {
     const err = asError(caught);
     if (isAbort(err)) return;
-    fill(root, back(), errorAlert(err.status === 404 ? 'This placement does not exist, or you are not allowed to see it.' : `Could not load the placement: ${err.message}`));
+    fill(
+      root,
+      back(),
+      errorAlert(
+        err.status === 404
+          ? 'This placement does not exist, or you are not allowed to see it.'
+          : `Could not load the placement: ${err.message}`,
+      ),
+    );
     return;
   }
   const messages = h('div', { class: 'slot', 'data-testid': 'messages' });
@@ -165,7 +265,11 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
       const err = asError(caught);
       if (signal.aborted) return;
       if (errors && (err.status === 400 || err.status === 422)) errors.show(err);
-      else render(await api.getPlacement(placement.id, signal).catch(() => placement), errorAlert(err.status === 409 ? `${err.message}. The placement has been reloaded.` : err.message));
+      else
+        render(
+          await api.getPlacement(placement.id, signal).catch(() => placement),
+          errorAlert(err.status === 409 ? `${err.message}. The placement has been reloaded.` : err.message),
+        );
     } finally {
       busy = false;
     }
@@ -174,76 +278,155 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
   /** @param {Command} command @param {Record<string, FormField>} fields @param {string} label @param {boolean} [danger] */
   function openForm(command, fields, label, danger) {
     formOpen = true;
-    fill(panel, commandForm({
-      command, fields, label, danger,
-      onSubmit: (body, errors) => run(command, body, errors),
-      onCancel: () => {
-        fill(panel);
-        formOpen = false;
-      },
-    }));
+    fill(
+      panel,
+      commandForm({
+        command,
+        fields,
+        label,
+        danger,
+        onSubmit: (body, errors) => run(command, body, errors),
+        onCancel: () => {
+          fill(panel);
+          formOpen = false;
+        },
+      }),
+    );
     panel.querySelector(/** @type {'input'} */ ('input, textarea, select'))?.focus();
   }
 
   async function replacementForm() {
     // The replacement is another candidate accepted for this job.
     const { items } = await api.acceptedProposals(signal);
-    const options = items.filter((p) => p.jobId === placement.jobId && p.candidateId !== placement.candidateId).map((p) => [p.candidateId, p.candidateName]);
-    openForm('replacement', {
-      candidateId: formField({ name: 'candidateId', label: 'Replacement candidate', hint: options.length ? 'Candidates accepted for this job.' : 'No other candidate has been accepted for this job yet.', control: select('Choose a candidate…', options) }),
-    }, 'Record the replacement');
+    const options = items
+      .filter((p) => p.jobId === placement.jobId && p.candidateId !== placement.candidateId)
+      .map((p) => [p.candidateId, p.candidateName]);
+    openForm(
+      'replacement',
+      {
+        candidateId: formField({
+          name: 'candidateId',
+          label: 'Replacement candidate',
+          hint: options.length ? 'Candidates accepted for this job.' : 'No other candidate has been accepted for this job yet.',
+          control: select('Choose a candidate…', options),
+        }),
+      },
+      'Record the replacement',
+    );
   }
 
   /** @type {Record<Exclude<Command, 'collaborators'>, () => [string, string, () => unknown]>} */
   const BUTTONS = {
     activate: () => ['Activate now', 'button-primary', () => run('activate', {})],
-    'report-failure': () => ['Report failure…', 'button-danger', () => openForm('report-failure', { reason: reasonField(false) }, 'Report the failure', true)],
+    'report-failure': () => [
+      'Report failure…',
+      'button-danger',
+      () => openForm('report-failure', { reason: reasonField(false) }, 'Report the failure', true),
+    ],
     replacement: () => ['Replacement…', 'button-primary', replacementForm],
     refund: () => ['Refund…', 'button-danger', () => openForm('refund', { reason: reasonField(true) }, 'Refund the escrow', true)],
-    'release-early': () => ['Release escrow early…', '', () => openForm('release-early', { reason: reasonField(false) }, 'Release the escrow')],
-    'extend-guarantee': () => ['Extend guarantee…', '', () => openForm('extend-guarantee', {
-      days: formField({ name: 'days', label: 'Days to add (1–365)', control: (a) => h('input', { ...a, type: 'number', min: 1, max: 365 }) }),
-      reason: reasonField(false),
-    }, 'Extend the guarantee')],
+    'release-early': () => [
+      'Release escrow early…',
+      '',
+      () => openForm('release-early', { reason: reasonField(false) }, 'Release the escrow'),
+    ],
+    'extend-guarantee': () => [
+      'Extend guarantee…',
+      '',
+      () =>
+        openForm(
+          'extend-guarantee',
+          {
+            days: formField({
+              name: 'days',
+              label: 'Days to add (1–365)',
+              control: (a) => h('input', { ...a, type: 'number', min: 1, max: 365 }),
+            }),
+            reason: reasonField(false),
+          },
+          'Extend the guarantee',
+        ),
+    ],
   };
 
   /** @param {Placement} p */
   function actionsCard(p) {
     const actions = placementActions(me, p);
-    return h('section', { class: 'card actions-card', 'data-testid': 'actions' },
+    return h(
+      'section',
+      { class: 'card actions-card', 'data-testid': 'actions' },
       h('h2', {}, 'Actions'),
       actions.length
-        ? [h('div', { class: 'actions' }, actions.map((command) => {
-          const [label, style, onclick] = BUTTONS[command]();
-          return h('button', { type: 'button', class: `button ${style}`, 'data-testid': `action-${command}`, onclick }, label);
-        })), panel]
-        : h('p', { class: 'muted', 'data-testid': 'no-actions' }, `Nothing to do here now (${p.state}).`));
+        ? [
+            h(
+              'div',
+              { class: 'actions' },
+              actions.map((command) => {
+                const [label, style, onclick] = BUTTONS[command]();
+                return h('button', { type: 'button', class: `button ${style}`, 'data-testid': `action-${command}`, onclick }, label);
+              }),
+            ),
+            panel,
+          ]
+        : h('p', { class: 'muted', 'data-testid': 'no-actions' }, `Nothing to do here now (${p.state}).`),
+    );
   }
 
   /** @param {Placement} p */
   function collaboratorsCard(p) {
     const editable = p.state === 'hired' && !p.splitsLockedAt && placementActions(me, p).includes('activate');
-    const editor = splitEditor({ recruiters, initial: p.collaborators, locked: !editable, feeCents: p.feeCents, currency: p.currency, signal });
+    const editor = splitEditor({
+      recruiters,
+      initial: p.collaborators,
+      locked: !editable,
+      feeCents: p.feeCents,
+      currency: p.currency,
+      signal,
+    });
     if (!editable) {
-      return h('section', { class: 'card', 'data-testid': 'collaborators' }, h('h2', {}, 'Collaborators and splits'), editor.el,
-        h('p', { class: 'muted' }, p.splitsLockedAt ? `Locked by the first payout on ${formatDateTime(p.splitsLockedAt)}.` : 'Only the company\'s admins change the splits, before the first payout.'));
+      return h(
+        'section',
+        { class: 'card', 'data-testid': 'collaborators' },
+        h('h2', {}, 'Collaborators and splits'),
+        editor.el,
+        h(
+          'p',
+          { class: 'muted' },
+          p.splitsLockedAt
+            ? `Locked by the first payout on ${formatDateTime(p.splitsLockedAt)}.`
+            : "Only the company's admins change the splits, before the first payout.",
+        ),
+      );
     }
     const alertSlot = h('div', { class: 'slot' });
     const errors = formErrors(alertSlot, editor.fields);
     editor.el.addEventListener('focusin', () => (formOpen = true));
-    return h('section', { class: 'card', 'data-testid': 'collaborators' },
+    return h(
+      'section',
+      { class: 'card', 'data-testid': 'collaborators' },
       h('h2', {}, 'Collaborators and splits'),
       alertSlot,
-      h('form', {
-        novalidate: true, 'data-testid': 'collaborators-form',
-        onsubmit: (/** @type {SubmitEvent} */ event) => {
-          event.preventDefault();
-          errors.clear();
-          const issues = editor.issues();
-          if (issues.length) errors.showIssues(issues);
-          else void run('collaborators', { collaborators: editor.value() }, errors);
+      h(
+        'form',
+        {
+          novalidate: true,
+          'data-testid': 'collaborators-form',
+          onsubmit: (/** @type {SubmitEvent} */ event) => {
+            event.preventDefault();
+            errors.clear();
+            const issues = editor.issues();
+            if (issues.length) errors.showIssues(issues);
+            else void run('collaborators', { collaborators: editor.value() }, errors);
+          },
         },
-      }, editor.el, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'save-splits' }, 'Save splits'))));
+        editor.el,
+        h(
+          'div',
+          { class: 'actions' },
+          h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'save-splits' }, 'Save splits'),
+        ),
+      ),
+    );
   }
 
   /** @param {Placement} p @param {...import('../dom.js').Child} notes */
@@ -253,25 +436,31 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
     fill(panel);
     document.title = `${p.candidateName} · Placement · Splits`;
     fill(messages, notes);
-    fill(root,
+    fill(
+      root,
       back(),
-      h('div', { class: 'title-row' },
+      h(
+        'div',
+        { class: 'title-row' },
         h('h1', { 'data-testid': 'placement-title' }, `${p.candidateName} — ${p.jobTitle}`),
         h('span', { 'data-testid': 'placement-state', 'data-state': p.state }, stateBadge(p.state)),
-        temporalLink(uiConfig, p.workflowId)),
+        temporalLink(uiConfig, p.workflowId),
+      ),
       messages,
       actionsCard(p),
       summaryCard(p),
       collaboratorsCard(p),
       payoutsCard(p),
-      historyCard(p));
+      historyCard(p),
+    );
   }
 
   async function refresh() {
     if (busy || formOpen) return;
     try {
       const fresh = await api.getPlacement(placement.id, signal);
-      if (JSON.stringify(fresh) !== JSON.stringify(placement) && !busy && !formOpen) render(fresh, notice('This placement was updated.', 'info'));
+      if (JSON.stringify(fresh) !== JSON.stringify(placement) && !busy && !formOpen)
+        render(fresh, notice('This placement was updated.', 'info'));
     } catch {
       // Retried on the next tick; the page keeps the last state.
     }
@@ -280,4 +469,3 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
   render(placement, flash && notice(flash));
   every(REFRESH_MS, signal, refresh);
 }
-

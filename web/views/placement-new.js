@@ -53,9 +53,22 @@ async function chooseProposal(root, { signal }) {
     h('h1', {}, 'Record a hire'),
     h('p', { class: 'muted' }, 'A placement starts from an accepted proposal: choose the candidate who was hired.'),
     items.length
-      ? h('ul', { class: 'stack', 'data-testid': 'accepted-proposals' }, items.map((p) => h('li', {},
-        h('a', { href: `#/placements/new?proposal=${p.id}`, 'data-testid': 'hire-from-proposal' }, `${p.candidateName} for ${p.jobTitle}`),
-        h('span', { class: 'muted' }, ` · accepted ${formatDateTime(p.decidedAt)}`))))
+      ? h(
+          'ul',
+          { class: 'stack', 'data-testid': 'accepted-proposals' },
+          items.map((p) =>
+            h(
+              'li',
+              {},
+              h(
+                'a',
+                { href: `#/placements/new?proposal=${p.id}`, 'data-testid': 'hire-from-proposal' },
+                `${p.candidateName} for ${p.jobTitle}`,
+              ),
+              h('span', { class: 'muted' }, ` · accepted ${formatDateTime(p.decidedAt)}`),
+            ),
+          ),
+        )
       : emptyState('No accepted proposals yet.', 'Accept a proposal first; then record the hire here.'),
   );
 }
@@ -77,18 +90,45 @@ export async function newPlacementView(root, ctx) {
   } catch (caught) {
     const err = asError(caught);
     if (isAbort(err)) return undefined;
-    fill(root, h('a', { href: '#/placements/new', class: 'back-link' }, '← Accepted proposals'), errorAlert(`Could not load the proposal: ${err.message}`));
+    fill(
+      root,
+      h('a', { href: '#/placements/new', class: 'back-link' }, '← Accepted proposals'),
+      errorAlert(`Could not load the proposal: ${err.message}`),
+    );
     return undefined;
   }
   if (proposal.state !== 'accepted') {
-    fill(root, errorAlert(`Only an accepted proposal becomes a placement; this one is ${proposal.state}.`, h('a', { href: `#/proposals/${proposal.id}` }, 'Open the proposal')));
+    fill(
+      root,
+      errorAlert(
+        `Only an accepted proposal becomes a placement; this one is ${proposal.state}.`,
+        h('a', { href: `#/proposals/${proposal.id}` }, 'Open the proposal'),
+      ),
+    );
     return undefined;
   }
 
   const fields = {
-    feeCents: formField({ name: 'feeCents', label: 'Placement fee', hint: 'The fee the company pays, e.g. 25000.00.', control: (a) => h('input', { ...a, type: 'text', inputmode: 'decimal', autocomplete: 'off' }) }),
-    currency: formField({ name: 'currency', label: 'Currency', control: select(null, CURRENCIES.map((c) => [c, c])) }),
-    startDate: formField({ name: 'startDate', label: 'Start date', hint: 'The guarantee starts on this day.', control: (a) => h('input', { ...a, type: 'date', value: today() }) }),
+    feeCents: formField({
+      name: 'feeCents',
+      label: 'Placement fee',
+      hint: 'The fee the company pays, e.g. 25000.00.',
+      control: (a) => h('input', { ...a, type: 'text', inputmode: 'decimal', autocomplete: 'off' }),
+    }),
+    currency: formField({
+      name: 'currency',
+      label: 'Currency',
+      control: select(
+        null,
+        CURRENCIES.map((c) => [c, c]),
+      ),
+    }),
+    startDate: formField({
+      name: 'startDate',
+      label: 'Start date',
+      hint: 'The guarantee starts on this day.',
+      control: (a) => h('input', { ...a, type: 'date', value: today() }),
+    }),
   };
   const editor = splitEditor({ recruiters, initial: [{ recruiterId: proposal.recruiterId, role: 'sourcer', splitBps: 10_000 }], signal });
   const alertSlot = h('div', { class: 'slot' });
@@ -116,9 +156,12 @@ export async function newPlacementView(root, ctx) {
     }
     if (feeCents === null) return; // reported among the issues above
     const body = {
-      jobId: proposal.jobId, candidateId: proposal.candidateId, feeCents,
+      jobId: proposal.jobId,
+      candidateId: proposal.candidateId,
+      feeCents,
       currency: /** @type {Currency} */ (fields.currency.input.value), // the <select> offers only CURRENCIES
-      startDate: fields.startDate.input.value, collaborators: editor.value(),
+      startDate: fields.startDate.input.value,
+      collaborators: editor.value(),
     };
     const text = JSON.stringify(body);
     if (idempotency.body !== text) idempotency = { key: newIdempotencyKey(), body: text };
@@ -138,11 +181,14 @@ export async function newPlacementView(root, ctx) {
     h('h1', {}, `Record the hire of ${proposal.candidateName}`),
     h('p', { class: 'muted' }, `For ${proposal.jobTitle}, proposed by ${proposal.recruiterName}.`),
     alertSlot,
-    h('form', { class: 'card form', novalidate: true, onsubmit: onSubmit, 'data-testid': 'placement-form' },
+    h(
+      'form',
+      { class: 'card form', novalidate: true, onsubmit: onSubmit, 'data-testid': 'placement-form' },
       h('div', { class: 'field-row' }, fields.feeCents.el, fields.currency.el, fields.startDate.el),
       h('h2', {}, 'Collaborators and splits'),
       editor.el,
-      h('div', { class: 'actions' }, submit)),
+      h('div', { class: 'actions' }, submit),
+    ),
   );
   return undefined;
 }

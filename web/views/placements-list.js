@@ -42,7 +42,7 @@ function placementRow(p, navigate) {
       'data-state': p.state,
       'data-escrow': p.escrowStatus ?? '',
       onclick: (/** @type {MouseEvent} */ event) => {
-        if (!/** @type {Element} */ (event.target).closest('a')) navigate(`/placements/${p.id}`);
+        if (!(/** @type {Element} */ (event.target).closest('a'))) navigate(`/placements/${p.id}`);
       },
     },
     h('td', {}, h('a', { href: `#/placements/${p.id}`, class: 'row-link' }, p.candidateName)),
@@ -88,11 +88,26 @@ export async function placementsListView(root, { me, query, signal, navigate }) 
       h(
         'div',
         { class: 'toolbar' },
-        filterSelect({ id: 'placement-state-filter', label: 'State', value: state, navigate, options: [['', 'All states'], ...PLACEMENT_STATES.map((s) => [s, s])], pathFor: (v) => pathFor(v, escrow) }),
-        filterSelect({ id: 'placement-escrow-filter', label: 'Escrow', value: escrow, navigate, options: [['', 'Any'], ...ESCROW_STATUSES.map((s) => [s, s])], pathFor: (v) => pathFor(state, v) }),
+        filterSelect({
+          id: 'placement-state-filter',
+          label: 'State',
+          value: state,
+          navigate,
+          options: [['', 'All states'], ...PLACEMENT_STATES.map((s) => [s, s])],
+          pathFor: (v) => pathFor(v, escrow),
+        }),
+        filterSelect({
+          id: 'placement-escrow-filter',
+          label: 'Escrow',
+          value: escrow,
+          navigate,
+          options: [['', 'Any'], ...ESCROW_STATUSES.map((s) => [s, s])],
+          pathFor: (v) => pathFor(state, v),
+        }),
       ),
     ),
-    heldOnly && h('p', { class: 'muted' }, 'Holdbacks still in escrow. Open one to release it early (with a reason) or to extend its guarantee.'),
+    heldOnly &&
+      h('p', { class: 'muted' }, 'Holdbacks still in escrow. Open one to release it early (with a reason) or to extend its guarantee.'),
     list.element,
   );
   await list.reload();

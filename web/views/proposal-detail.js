@@ -90,7 +90,13 @@ function historyEntry(entry) {
     h(
       'p',
       { class: 'timeline-change' },
-      entry.oldState ? [stateBadge(entry.oldState, 'history-state'), h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→'), h('span', { class: 'visually-hidden' }, 'to')] : 'Created as ',
+      entry.oldState
+        ? [
+            stateBadge(entry.oldState, 'history-state'),
+            h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→'),
+            h('span', { class: 'visually-hidden' }, 'to'),
+          ]
+        : 'Created as ',
       stateBadge(entry.newState, 'history-state'),
     ),
     h(
@@ -146,7 +152,8 @@ function reasonForm(command, { onConfirm, onCancel }) {
 
 /** @param {Shown} p */
 function noActionsText(p) {
-  if (p.stuck) return `Its process refused the last command although this record still says ${stateLabel(p.state).toLowerCase()}: it is out of step and needs an operator before anyone can act on it.`;
+  if (p.stuck)
+    return `Its process refused the last command although this record still says ${stateLabel(p.state).toLowerCase()}: it is out of step and needs an operator before anyone can act on it.`;
   if (!isOpenState(p.state)) return `This proposal is closed (${stateLabel(p.state).toLowerCase()}); no further actions.`;
   return 'You can view this proposal but not act on it.';
 }
@@ -175,8 +182,12 @@ function actionsCard(p, actions, { run, onReasonToggle }) {
     focus();
   }
 
-  const button = (/** @type {Command} */ command, /** @type {string} */ label, /** @type {string} */ style, /** @type {() => void} */ onclick) =>
-    h('button', { type: 'button', class: `button ${style}`, 'data-testid': `action-${command}`, onclick }, label);
+  const button = (
+    /** @type {Command} */ command,
+    /** @type {string} */ label,
+    /** @type {string} */ style,
+    /** @type {() => void} */ onclick,
+  ) => h('button', { type: 'button', class: `button ${style}`, 'data-testid': `action-${command}`, onclick }, label);
   /** @type {Record<Command, () => HTMLButtonElement>} */
   const byCommand = {
     review: () => button('review', 'Mark reviewed', '', () => run('review')),
@@ -184,7 +195,10 @@ function actionsCard(p, actions, { run, onReasonToggle }) {
     decline: () => button('decline', 'Decline…', 'button-danger', () => openReason('decline')),
     withdraw: () => button('withdraw', 'Withdraw…', 'button-danger', () => openReason('withdraw')),
   };
-  fill(buttons, actions.map((command) => byCommand[command]()));
+  fill(
+    buttons,
+    actions.map((command) => byCommand[command]()),
+  );
 
   return h(
     'section',
@@ -198,21 +212,29 @@ function actionsCard(p, actions, { run, onReasonToggle }) {
 
 /** @param {Error & { status?: number }} err */
 function notFoundMessage(err) {
-  return err.status === 404 ? 'This proposal does not exist, or you are not allowed to see it.' : `Could not load the proposal: ${err.message}`;
+  return err.status === 404
+    ? 'This proposal does not exist, or you are not allowed to see it.'
+    : `Could not load the proposal: ${err.message}`;
 }
 
 /**
  * A state conflict (409) from the process while the record still says open: the two
  * disagree (a wedged proposal), so it is shown as stuck, without countdown or actions.
  */
-const stuckAfter = (/** @type {Error & { status?: number }} */ err, /** @type {Proposal} */ fresh) => (err.status === 409 && isOpenState(fresh.state) ? { ...fresh, stuck: true } : fresh);
+const stuckAfter = (/** @type {Error & { status?: number }} */ err, /** @type {Proposal} */ fresh) =>
+  err.status === 409 && isOpenState(fresh.state) ? { ...fresh, stuck: true } : fresh;
 
 const backLink = () => h('a', { href: '#/proposals', class: 'back-link' }, '← All proposals');
 
 /** Company admins record the hire of an accepted candidate as a placement. */
 const hireLink = (/** @type {Me} */ me, /** @type {Shown} */ p) =>
-  p.state === 'accepted' && (me.role === 'platform_admin' || (me.role === 'company_admin' && me.companyId === p.companyId)) &&
-  h('a', { href: `#/placements/new?proposal=${encodeURIComponent(p.id)}`, class: 'button button-primary', 'data-testid': 'record-hire' }, 'Record the hire');
+  p.state === 'accepted' &&
+  (me.role === 'platform_admin' || (me.role === 'company_admin' && me.companyId === p.companyId)) &&
+  h(
+    'a',
+    { href: `#/placements/new?proposal=${encodeURIComponent(p.id)}`, class: 'button button-primary', 'data-testid': 'record-hire' },
+    'Record the hire',
+  );
 
 /** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function proposalDetailView(root, { me, uiConfig, params, signal, flash }) {
@@ -242,7 +264,14 @@ export async function proposalDetailView(root, { me, uiConfig, params, signal, f
     fill(
       root,
       backLink(),
-      h('div', { class: 'title-row' }, h('h1', { tabindex: -1, 'data-testid': 'proposal-title' }, title), stateBadge(p.state), hireLink(me, p), temporalLink(uiConfig, p.workflowId)),
+      h(
+        'div',
+        { class: 'title-row' },
+        h('h1', { tabindex: -1, 'data-testid': 'proposal-title' }, title),
+        stateBadge(p.state),
+        hireLink(me, p),
+        temporalLink(uiConfig, p.workflowId),
+      ),
       h('div', { class: 'slot', 'data-testid': 'messages' }, messages),
       actionsCard(p, availableActions(me, p), { run, onReasonToggle: (open) => (reasonOpen = open) }),
       h('div', { class: 'columns' }, detailsCard(p), historyCard(p.history)),
@@ -252,7 +281,9 @@ export async function proposalDetailView(root, { me, uiConfig, params, signal, f
   /** @param {boolean} value */
   function setBusy(value) {
     busy = value;
-    root.querySelectorAll('[data-testid="actions"] button').forEach((b) => (/** @type {HTMLButtonElement} */ (b).disabled = value));
+    for (const b of root.querySelectorAll('[data-testid="actions"] button')) {
+      if (b instanceof HTMLButtonElement) b.disabled = value;
+    }
     root.querySelector('[data-testid="actions"]')?.setAttribute('aria-busy', String(value));
   }
 

@@ -33,12 +33,18 @@ function proposalForm({ jobs, candidates, navigate, jobId }) {
       name: 'jobId',
       label: 'Job',
       hint: 'Only open jobs take proposals.',
-      control: select('Choose a job…', jobs.map((j) => [j.id, j.title])),
+      control: select(
+        'Choose a job…',
+        jobs.map((j) => [j.id, j.title]),
+      ),
     }),
     candidateId: formField({
       name: 'candidateId',
       label: 'Candidate',
-      control: select('Choose a candidate…', candidates.map((c) => [c.id, c.email ? `${c.fullName} (${c.email})` : c.fullName])),
+      control: select(
+        'Choose a candidate…',
+        candidates.map((c) => [c.id, c.email ? `${c.fullName} (${c.email})` : c.fullName]),
+      ),
     }),
     pitch: formField({
       name: 'pitch',
@@ -127,7 +133,11 @@ export async function newProposalView(root, { me, query, signal, navigate }) {
     return;
   }
   if (!jobs.length || !candidates.length) {
-    status.replaceWith(jobs.length ? emptyState('No candidates yet', 'There is nobody to propose yet.') : emptyState('No open jobs', 'A proposal needs an open job.'));
+    status.replaceWith(
+      jobs.length
+        ? emptyState('No candidates yet', 'There is nobody to propose yet.')
+        : emptyState('No open jobs', 'A proposal needs an open job.'),
+    );
     return;
   }
   status.replaceWith(proposalForm({ jobs, candidates, navigate, jobId: query.get('job') }));

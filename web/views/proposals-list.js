@@ -26,7 +26,7 @@ function proposalRow(p, navigate) {
       'data-proposal-id': p.id,
       'data-state': p.state,
       onclick: (/** @type {MouseEvent} */ event) => {
-        if (!/** @type {Element} */ (event.target).closest('a')) navigate(`/proposals/${p.id}`);
+        if (!(/** @type {Element} */ (event.target).closest('a'))) navigate(`/proposals/${p.id}`);
       },
     },
     h('td', {}, h('a', { href, class: 'row-link' }, p.candidateName)),
@@ -65,11 +65,15 @@ export async function proposalsListView(root, { me, query, signal, navigate }) {
         'div',
         { class: 'toolbar' },
         filterSelect({
-          id: 'state-filter', label: 'State', value: state, navigate,
+          id: 'state-filter',
+          label: 'State',
+          value: state,
+          navigate,
           options: [['', 'All states'], ...STATES.map((s) => [s, stateLabel(s)])],
           pathFor: (v) => `/proposals${v ? `?state=${encodeURIComponent(v)}` : ''}`,
         }),
-        me.role === 'recruiter' && h('a', { href: '#/proposals/new', class: 'button button-primary', 'data-testid': 'new-proposal-link' }, 'New proposal'),
+        me.role === 'recruiter' &&
+          h('a', { href: '#/proposals/new', class: 'button button-primary', 'data-testid': 'new-proposal-link' }, 'New proposal'),
       ),
     ),
     list.element,

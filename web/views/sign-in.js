@@ -15,7 +15,8 @@ function explainToken(err) {
 
 /** @param {Error & { status?: number, code?: string }} err */
 function explainEmail(err) {
-  if (err.status === 429) return 'Too many sign-in links were asked for this address or from this network. Wait a few minutes and try again.';
+  if (err.status === 429)
+    return 'Too many sign-in links were asked for this address or from this network. Wait a few minutes and try again.';
   if (err.status === 400) return 'Enter a valid e-mail address.';
   return err.message;
 }
@@ -25,10 +26,22 @@ export function signInView(root, { flash, onSignedIn }) {
   document.title = 'Sign in · Splits';
   const alertSlot = h('div', { class: 'slot' }, flash && notice(flash, 'info'));
   const email = h('input', {
-    id: 'email', name: 'email', type: 'email', required: true, autocomplete: 'email', autocapitalize: 'off', spellcheck: 'false',
-    placeholder: 'you@company.com', 'aria-describedby': 'email-hint', 'data-testid': 'sign-in-email',
+    id: 'email',
+    name: 'email',
+    type: 'email',
+    required: true,
+    autocomplete: 'email',
+    autocapitalize: 'off',
+    spellcheck: 'false',
+    placeholder: 'you@company.com',
+    'aria-describedby': 'email-hint',
+    'data-testid': 'sign-in-email',
   });
-  const send = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'sign-in-email-submit' }, 'E-mail me a sign-in link');
+  const send = h(
+    'button',
+    { type: 'submit', class: 'button button-primary', 'data-testid': 'sign-in-email-submit' },
+    'E-mail me a sign-in link',
+  );
 
   /** @param {SubmitEvent} event */
   async function submitEmail(event) {
@@ -43,9 +56,15 @@ export function signInView(root, { flash, onSignedIn }) {
     send.textContent = 'Sending…';
     try {
       await api.requestMagicLink(address);
-      fill(alertSlot, h('div', { class: 'alert alert-success', role: 'status', 'data-testid': 'sign-in-sent' },
-        h('strong', {}, 'Check your inbox. '),
-        `If ${address} belongs to an account, a sign-in link is on its way. It works once, for a few minutes.`));
+      fill(
+        alertSlot,
+        h(
+          'div',
+          { class: 'alert alert-success', role: 'status', 'data-testid': 'sign-in-sent' },
+          h('strong', {}, 'Check your inbox. '),
+          `If ${address} belongs to an account, a sign-in link is on its way. It works once, for a few minutes.`,
+        ),
+      );
     } catch (caught) {
       fill(alertSlot, errorAlert(explainEmail(asError(caught))));
     } finally {
@@ -55,8 +74,15 @@ export function signInView(root, { flash, onSignedIn }) {
   }
 
   const token = h('textarea', {
-    id: 'token', name: 'token', rows: 4, autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false',
-    placeholder: 'eyJhbGciOi… or spk_…', 'aria-describedby': 'token-hint', 'data-testid': 'sign-in-token',
+    id: 'token',
+    name: 'token',
+    rows: 4,
+    autocomplete: 'off',
+    autocapitalize: 'off',
+    spellcheck: 'false',
+    placeholder: 'eyJhbGciOi… or spk_…',
+    'aria-describedby': 'token-hint',
+    'data-testid': 'sign-in-token',
   });
   const useToken = h('button', { type: 'submit', class: 'button', 'data-testid': 'sign-in-submit' }, 'Sign in with the token');
 
@@ -91,8 +117,13 @@ export function signInView(root, { flash, onSignedIn }) {
       h(
         'form',
         { onsubmit: submitEmail, novalidate: true, 'data-testid': 'sign-in-email-form' },
-        h('div', { class: 'field' }, h('label', { for: 'email' }, 'Work e-mail'), email,
-          h('p', { id: 'email-hint', class: 'hint' }, 'The address your company or the marketplace registered for you.')),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: 'email' }, 'Work e-mail'),
+          email,
+          h('p', { id: 'email-hint', class: 'hint' }, 'The address your company or the marketplace registered for you.'),
+        ),
         h('div', { class: 'actions' }, send),
       ),
       h(
@@ -102,8 +133,13 @@ export function signInView(root, { flash, onSignedIn }) {
         h(
           'form',
           { onsubmit: submitToken, novalidate: true, 'data-testid': 'sign-in-form' },
-          h('div', { class: 'field' }, h('label', { for: 'token' }, 'Access token'), token,
-            h('p', { id: 'token-hint', class: 'hint' }, 'A personal API key or a bearer token issued for this server.')),
+          h(
+            'div',
+            { class: 'field' },
+            h('label', { for: 'token' }, 'Access token'),
+            token,
+            h('p', { id: 'token-hint', class: 'hint' }, 'A personal API key or a bearer token issued for this server.'),
+          ),
           h('div', { class: 'actions' }, useToken),
         ),
       ),

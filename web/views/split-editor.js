@@ -10,7 +10,14 @@ import { api, isAbort } from '../api.js';
 import { h } from '../dom.js';
 import { formatMoney } from '../format.js';
 import { formField, select } from './form.js';
-import { COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_SPLIT_BPS, TOTAL_BPS, bpsToPercent, percentToBps as sharedPercentToBps } from '@domain/split-rules.js';
+import {
+  COLLABORATOR_ROLES,
+  MAX_COLLABORATORS,
+  MIN_SPLIT_BPS,
+  TOTAL_BPS,
+  bpsToPercent,
+  percentToBps as sharedPercentToBps,
+} from '@domain/split-rules.js';
 /** @import { ErrorTarget, FormField } from './form.js' */
 /** @import { Recruiter } from './types' */
 /** @typedef {{ recruiterId: string, role: Collaborator['role'], splitPercent: string }} RowValue a row as typed */
@@ -42,16 +49,23 @@ export function splitIssues(rows) {
   rows.forEach((r, i) => {
     if (!r.recruiterId) issues.push({ path: ['collaborators', i, 'recruiterId'], message: 'Choose a recruiter.' });
     const key = `${r.recruiterId}:${r.role}`;
-    if (r.recruiterId && seen.has(key)) issues.push({ path: ['collaborators', i, 'role'], message: 'This recruiter already has this role.' });
+    if (r.recruiterId && seen.has(key))
+      issues.push({ path: ['collaborators', i, 'role'], message: 'This recruiter already has this role.' });
     seen.add(key);
     const bps = percentToBps(r.splitPercent);
-    if (bps === null) issues.push({ path: ['collaborators', i, 'splitPercent'], message: 'A percentage from 0 to 100 with at most two decimals, e.g. 33.33.' });
-    else if (bps < MIN_SPLIT_BPS) issues.push({ path: ['collaborators', i, 'splitPercent'], message: `Each split is at least ${bpsToPercent(MIN_SPLIT_BPS)} %.` });
+    if (bps === null)
+      issues.push({
+        path: ['collaborators', i, 'splitPercent'],
+        message: 'A percentage from 0 to 100 with at most two decimals, e.g. 33.33.',
+      });
+    else if (bps < MIN_SPLIT_BPS)
+      issues.push({ path: ['collaborators', i, 'splitPercent'], message: `Each split is at least ${bpsToPercent(MIN_SPLIT_BPS)} %.` });
   });
   const all = rows.map((r) => percentToBps(r.splitPercent));
   if (rows.length && all.every((b) => b !== null)) {
     const sum = /** @type {number[]} */ (all).reduce((a, b) => a + b, 0);
-    if (sum !== TOTAL_BPS) issues.push({ path: ['collaborators'], message: `The splits must add up to exactly 100 % (now ${bpsToPercent(sum)} %).` });
+    if (sum !== TOTAL_BPS)
+      issues.push({ path: ['collaborators'], message: `The splits must add up to exactly 100 % (now ${bpsToPercent(sum)} %).` });
   }
   return issues;
 }
@@ -71,7 +85,11 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
   const tbody = h('tbody');
   const total = h('span', { 'data-testid': 'split-total' });
   const totalError = h('p', { class: 'field-error', 'data-testid': 'field-error-collaborators', role: 'alert', hidden: true });
-  const addButton = h('button', { type: 'button', class: 'button', 'data-testid': 'add-collaborator', onclick: () => addRow({ role: 'support', splitPercent: '' }) }, 'Add collaborator');
+  const addButton = h(
+    'button',
+    { type: 'button', class: 'button', 'data-testid': 'add-collaborator', onclick: () => addRow({ role: 'support', splitPercent: '' }) },
+    'Add collaborator',
+  );
   const totalField = {
     input: addButton,
     /** @param {string | null | undefined} message */
@@ -85,20 +103,44 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
   function addRow(value) {
     const index = rows.length;
     const recruiter = formField({
-      name: `collaborators.${index}.recruiterId`, label: 'Recruiter',
-      control: select('Choose a recruiter…', recruiters.map((r) => [r.id, r.displayName])),
+      name: `collaborators.${index}.recruiterId`,
+      label: 'Recruiter',
+      control: select(
+        'Choose a recruiter…',
+        recruiters.map((r) => [r.id, r.displayName]),
+      ),
     });
-    const role = formField({ name: `collaborators.${index}.role`, label: 'Role', control: select(null, ROLES.map((r) => [r, r.charAt(0).toUpperCase() + r.slice(1)])) });
+    const role = formField({
+      name: `collaborators.${index}.role`,
+      label: 'Role',
+      control: select(
+        null,
+        ROLES.map((r) => [r, r.charAt(0).toUpperCase() + r.slice(1)]),
+      ),
+    });
     const percent = formField({
-      name: `collaborators.${index}.splitPercent`, label: 'Split %',
+      name: `collaborators.${index}.splitPercent`,
+      label: 'Split %',
       control: (attrs) => h('input', { ...attrs, type: 'text', inputmode: 'decimal', size: 6, placeholder: '0.00' }),
     });
     recruiter.input.value = value.recruiterId ?? '';
     role.input.value = value.role;
     percent.input.value = value.splitPercent ?? '';
     const amounts = h('td', { class: 'muted', 'data-testid': 'split-amounts' });
-    const remove = h('button', { type: 'button', class: 'button button-ghost', 'aria-label': 'Remove this collaborator', 'data-testid': 'remove-collaborator' }, 'Remove');
-    const tr = h('tr', { 'data-testid': 'collaborator-row' }, h('td', {}, recruiter.el), h('td', {}, role.el), h('td', {}, percent.el), amounts, h('td', {}, remove));
+    const remove = h(
+      'button',
+      { type: 'button', class: 'button button-ghost', 'aria-label': 'Remove this collaborator', 'data-testid': 'remove-collaborator' },
+      'Remove',
+    );
+    const tr = h(
+      'tr',
+      { 'data-testid': 'collaborator-row' },
+      h('td', {}, recruiter.el),
+      h('td', {}, role.el),
+      h('td', {}, percent.el),
+      amounts,
+      h('td', {}, remove),
+    );
     const row = { tr, recruiter, role, percent, amounts };
     remove.onclick = () => {
       rows = rows.filter((r) => r !== row);
@@ -112,7 +154,12 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
   }
 
   /** @returns {RowValue[]} the rows as typed (the <select> offers only ROLES) */
-  const value = () => rows.map((r) => ({ recruiterId: r.recruiter.input.value, role: /** @type {Collaborator['role']} */ (r.role.input.value), splitPercent: r.percent.input.value.trim() }));
+  const value = () =>
+    rows.map((r) => ({
+      recruiterId: r.recruiter.input.value,
+      role: /** @type {Collaborator['role']} */ (r.role.input.value),
+      splitPercent: r.percent.input.value.trim(),
+    }));
 
   function changed() {
     const sum = rows.map((r) => percentToBps(r.percent.input.value)).reduce((/** @type {number} */ a, b) => a + (b ?? 0), 0);
@@ -131,10 +178,14 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
     const collaborators = value();
     if (!fee || splitIssues(collaborators).some((i) => i.path.length === 1 || i.path[2] === 'splitPercent')) return;
     try {
-      const calc = await api.calculateSplits({ feeCents: fee, collaborators: collaborators.map(({ role, splitPercent }) => ({ role, splitPercent })) }, signal);
+      const calc = await api.calculateSplits(
+        { feeCents: fee, collaborators: collaborators.map(({ role, splitPercent }) => ({ role, splitPercent })) },
+        signal,
+      );
       if (gen !== previewGen) return;
       calc.collaborators.forEach((c, i) => {
-        if (rows[i]) rows[i].amounts.textContent = `${formatMoney(c.activationCents, currency)} + ${formatMoney(c.holdbackCents, currency)}`;
+        if (rows[i])
+          rows[i].amounts.textContent = `${formatMoney(c.activationCents, currency)} + ${formatMoney(c.holdbackCents, currency)}`;
       });
     } catch (err) {
       if (!isAbort(err) && gen === previewGen) rows.forEach((r) => (r.amounts.textContent = '—'));
@@ -142,21 +193,61 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
   }
 
   if (locked) {
-    const el = h('table', { class: 'table', 'data-testid': 'collaborators-locked' },
-      h('thead', {}, h('tr', {}, ['Recruiter', 'Role', 'Split'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, initial.map((c) => h('tr', { 'data-testid': 'collaborator-row' },
-        h('td', {}, c.recruiterName ?? nameOf.get(c.recruiterId) ?? c.recruiterId), h('td', {}, c.role), h('td', {}, `${bpsToPercent(c.splitBps)} %`)))));
+    const el = h(
+      'table',
+      { class: 'table', 'data-testid': 'collaborators-locked' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Recruiter', 'Role', 'Split'].map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        initial.map((c) =>
+          h(
+            'tr',
+            { 'data-testid': 'collaborator-row' },
+            h('td', {}, c.recruiterName ?? nameOf.get(c.recruiterId) ?? c.recruiterId),
+            h('td', {}, c.role),
+            h('td', {}, `${bpsToPercent(c.splitBps)} %`),
+          ),
+        ),
+      ),
+    );
     return { el, value, fields: () => /** @type {Record<string, ErrorTarget>} */ ({}), issues: () => [], setFee() {} };
   }
 
   for (const c of initial) addRow({ recruiterId: c.recruiterId, role: c.role, splitPercent: bpsToPercent(c.splitBps) });
-  const el = h('div', { class: 'split-editor', 'data-testid': 'split-editor' },
-    h('table', { class: 'table' },
-      h('thead', {}, h('tr', {}, ['Recruiter', 'Role', 'Split', 'Activation + holdback', ''].map((t) => h('th', { scope: 'col' }, t)))),
-      tbody),
+  const el = h(
+    'div',
+    { class: 'split-editor', 'data-testid': 'split-editor' },
+    h(
+      'table',
+      { class: 'table' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Recruiter', 'Role', 'Split', 'Activation + holdback', ''].map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
+      tbody,
+    ),
     h('div', { class: 'actions' }, addButton, total),
     totalError,
-    h('p', { class: 'hint' }, `Each split is at least ${bpsToPercent(MIN_SPLIT_BPS)} % and they add up to exactly 100 %. The splits lock when the first payout is made.`));
+    h(
+      'p',
+      { class: 'hint' },
+      `Each split is at least ${bpsToPercent(MIN_SPLIT_BPS)} % and they add up to exactly 100 %. The splits lock when the first payout is made.`,
+    ),
+  );
 
   return {
     el,

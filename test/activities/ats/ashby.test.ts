@@ -20,7 +20,11 @@ async function fake(opts: Parameters<typeof startAshbyFake>[0] = {}) {
 afterAll(() => Promise.all(fakes.map((f) => f.close())));
 
 /** Every page of one run, as the sync activity reads them: the checkpoint on every page, the cursor of the previous one. */
-async function run<T extends { externalId: string }>(list: (req: ListRequest) => Promise<Page<T>>, checkpoint: string | null, pageSize: number) {
+async function run<T extends { externalId: string }>(
+  list: (req: ListRequest) => Promise<Page<T>>,
+  checkpoint: string | null,
+  pageSize: number,
+) {
   const items: T[] = [];
   const checkpoints: (string | null | undefined)[] = [];
   let cursor: string | null = null;
@@ -33,7 +37,11 @@ async function run<T extends { externalId: string }>(list: (req: ListRequest) =>
   return { items, token: checkpoints.at(-1) ?? null, checkpoints };
 }
 const tick = () => new Promise((r) => setTimeout(r, 3));
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 let ats: AshbyFake;
 let ashby: AtsConnector;
@@ -55,7 +63,12 @@ describe('Ashby connector: listing', () => {
     expect(applications.items).toHaveLength(90);
     expect(new Set(applications.items.map((a) => a.externalId)).size).toBe(90);
     expect(applications.checkpoints).toHaveLength(3);
-    expect(applications.items[0]).toMatchObject({ stage: 'Application Review', status: 'active', jobExternalId: expect.any(String), candidateExternalId: expect.any(String) });
+    expect(applications.items[0]).toMatchObject({
+      stage: 'Application Review',
+      status: 'active',
+      jobExternalId: expect.any(String),
+      candidateExternalId: expect.any(String),
+    });
   });
 
   it('hands out the syncToken (as platformCheckpoint) only on the last page', async () => {
@@ -73,7 +86,7 @@ describe('Ashby connector: listing', () => {
     expect(calls.slice(1).every((c) => Object.keys(c.query).sort().join() === 'cursor,limit')).toBe(true);
   });
 
-  it('with the last page\'s syncToken lists only what changed since, sending the token on every page of the run', async () => {
+  it("with the last page's syncToken lists only what changed since, sending the token on every page of the run", async () => {
     const apps = await run(ashby.listApplications, null, 100);
     const candidates = await run(ashby.listCandidates, null, 100);
     await tick();
@@ -100,20 +113,39 @@ describe('Ashby connector: listing', () => {
     const before = ats.requests().length;
     const { items } = await run(ashby.listJobs, new Date().toISOString(), 100);
     expect(items).toHaveLength(3);
-    expect(ats.requests().slice(before).every((c) => !('syncToken' in c.query))).toBe(true);
+    expect(
+      ats
+        .requests()
+        .slice(before)
+        .every((c) => !('syncToken' in c.query)),
+    ).toBe(true);
   });
 });
 
 describe('Ashby connector: refusals', () => {
   it('treats {success:false} with HTTP 200 as an error: permanent, unless the code says transient', async () => {
-    ats.injectFailure({ path: '/job.list', status: 200, body: { success: false, errors: ['invalid_input'], errorInfo: { code: 'invalid_input', message: 'bad limit' } } });
+    ats.injectFailure({
+      path: '/job.list',
+      status: 200,
+      body: { success: false, errors: ['invalid_input'], errorInfo: { code: 'invalid_input', message: 'bad limit' } },
+    });
     const refused = await failure(ashby.listJobs({ checkpoint: null, cursor: null, pageSize: 10 }));
     expect(refused).toBeInstanceOf(AtsRequestError);
     expect(refused).toMatchObject({ permanent: true, message: expect.stringContaining('invalid_input') });
-    ats.injectFailure({ path: '/job.list', status: 200, body: { success: false, errors: [{ code: 'internal_server_error', message: 'oops' }] } });
-    expect(await failure(ashby.listJobs({ checkpoint: null, cursor: null, pageSize: 10 }))).toMatchObject({ name: 'AtsRequestError', permanent: false });
+    ats.injectFailure({
+      path: '/job.list',
+      status: 200,
+      body: { success: false, errors: [{ code: 'internal_server_error', message: 'oops' }] },
+    });
+    expect(await failure(ashby.listJobs({ checkpoint: null, cursor: null, pageSize: 10 }))).toMatchObject({
+      name: 'AtsRequestError',
+      permanent: false,
+    });
     ats.injectFailure({ path: '/job.list', status: 200, body: { success: false } });
-    expect(await failure(ashby.listJobs({ checkpoint: null, cursor: null, pageSize: 10 }))).toMatchObject({ name: 'AtsRequestError', permanent: false });
+    expect(await failure(ashby.listJobs({ checkpoint: null, cursor: null, pageSize: 10 }))).toMatchObject({
+      name: 'AtsRequestError',
+      permanent: false,
+    });
   });
 
   it('turns incremental_sync_too_large and sync_token_expired (HTTP 200) into AtsResyncRequiredError', async () => {
@@ -127,7 +159,7 @@ describe('Ashby connector: refusals', () => {
     expect((await run(ashby.listApplications, null, 100)).items).toHaveLength(90);
   });
 
-  it('gets AtsResyncRequiredError mid-run when an incremental sync runs past Ashby\'s page limit', async () => {
+  it("gets AtsResyncRequiredError mid-run when an incremental sync runs past Ashby's page limit", async () => {
     const small = await fake({ incrementalPageLimit: 2 });
     small.ats.seedBulk({ jobs: 1, candidates: 10, applicationsPerCandidate: 1, ageMs: 60_000 });
     const full = await run(small.ashby.listApplications, null, 2); // 5 pages: the limit is for incremental runs only
@@ -136,13 +168,18 @@ describe('Ashby connector: refusals', () => {
     for (const a of full.items.slice(0, 6)) small.ats.moveApplication(a.externalId, 'Offer');
     const page1 = await small.ashby.listApplications({ checkpoint: full.token, cursor: null, pageSize: 2 });
     const page2 = await small.ashby.listApplications({ checkpoint: full.token, cursor: page1.nextCursor, pageSize: 2 });
-    expect(await failure(small.ashby.listApplications({ checkpoint: full.token, cursor: page2.nextCursor, pageSize: 2 }))).toBeInstanceOf(AtsResyncRequiredError);
+    expect(await failure(small.ashby.listApplications({ checkpoint: full.token, cursor: page2.nextCursor, pageSize: 2 }))).toBeInstanceOf(
+      AtsResyncRequiredError,
+    );
   });
 
   it('reports a missing key (401), a wrong key (401) and a key without the permission (403) as AtsAuthError', async () => {
     const as = (apiKey: string) => createAshbyConnector({ ...ats.config, credentials: { apiKey } });
     expect(await failure(as('').testConnection())).toMatchObject({ name: 'AtsAuthError', status: 401 });
-    expect(await failure(as('wrong').listJobs({ checkpoint: null, cursor: null, pageSize: 1 }))).toMatchObject({ name: 'AtsAuthError', status: 401 });
+    expect(await failure(as('wrong').listJobs({ checkpoint: null, cursor: null, pageSize: 1 }))).toMatchObject({
+      name: 'AtsAuthError',
+      status: 401,
+    });
     await as(ASHBY_READ_ONLY_KEY).listJobs({ checkpoint: null, cursor: null, pageSize: 1 }); // job.list is allowed
     const forbidden = await failure(as(ASHBY_READ_ONLY_KEY).listCandidates({ checkpoint: null, cursor: null, pageSize: 1 }));
     expect(forbidden).toBeInstanceOf(AtsAuthError);
@@ -154,7 +191,10 @@ describe('Ashby connector: refusals', () => {
 
   it('reports a permission refusal sent with HTTP 200 as AtsAuthError', async () => {
     ats.injectFailure({ path: '/candidate.list', status: 200, body: { success: false, errors: ['missing_endpoint_permission'] } });
-    expect(await failure(ashby.listCandidates({ checkpoint: null, cursor: null, pageSize: 1 }))).toMatchObject({ name: 'AtsAuthError', status: 403 });
+    expect(await failure(ashby.listCandidates({ checkpoint: null, cursor: null, pageSize: 1 }))).toMatchObject({
+      name: 'AtsAuthError',
+      status: 403,
+    });
   });
 
   it('reports 429 as AtsRateLimitError with the Retry-After wait', async () => {
@@ -175,7 +215,10 @@ describe('Ashby connector: webhooks', () => {
     expect(verify(delivery.headers, new Date(Date.now() + 86_400_000))).toEqual({ ok: true });
     expect(verify(ats.signWebhook(delivery.body, { secret: 'someone-else' }))).toEqual({ ok: false, reason: 'bad_signature' });
     expect(verify(ats.signWebhook(`${delivery.body} `))).toEqual({ ok: false, reason: 'bad_signature' });
-    expect(verify({ 'ashby-signature': delivery.headers['ashby-signature']!.replace('sha256=', '') })).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verify({ 'ashby-signature': delivery.headers['ashby-signature']!.replace('sha256=', '') })).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
     expect(verify({})).toEqual({ ok: false, reason: 'missing_signature' });
   });
 
@@ -183,22 +226,52 @@ describe('Ashby connector: webhooks', () => {
     const app = (await run(ashby.listApplications, null, 100)).items[3]!;
     ats.moveApplication(app.externalId, 'Offer', 'hm@ashby');
     const delivery = ats.stageChangeWebhook(app.externalId, { deliveryId: 'wh-2' });
-    expect(ashby.parseWebhook(Buffer.from(delivery.body), delivery.headers)).toEqual([{
-      eventType: 'application.stage_changed', providerEventId: 'wh-2', provider: 'ashby',
-      candidateExternalId: app.candidateExternalId, applicationExternalId: app.externalId, jobExternalId: app.jobExternalId,
-      stageFrom: null, stageTo: 'Offer', actor: null, timestamp: expect.any(String), metadata: { action: 'candidateStageChange', status: 'Active' },
-    }]);
+    expect(ashby.parseWebhook(Buffer.from(delivery.body), delivery.headers)).toEqual([
+      {
+        eventType: 'application.stage_changed',
+        providerEventId: 'wh-2',
+        provider: 'ashby',
+        candidateExternalId: app.candidateExternalId,
+        applicationExternalId: app.externalId,
+        jobExternalId: app.jobExternalId,
+        stageFrom: null,
+        stageTo: 'Offer',
+        actor: null,
+        timestamp: expect.any(String),
+        metadata: { action: 'candidateStageChange', status: 'Active' },
+      },
+    ]);
   });
 
   it('derives a stable event id from the body when a delivery has none, maps hires and deletions, and ignores ping', () => {
-    const hire = Buffer.from(JSON.stringify({ action: 'candidateHire', data: { application: { id: 'a1', status: 'Hired', candidate: { id: 'c1' }, job: { id: 'j1' }, currentInterviewStage: { title: 'Hired' } } } }));
+    const hire = Buffer.from(
+      JSON.stringify({
+        action: 'candidateHire',
+        data: {
+          application: { id: 'a1', status: 'Hired', candidate: { id: 'c1' }, job: { id: 'j1' }, currentInterviewStage: { title: 'Hired' } },
+        },
+      }),
+    );
     const [event] = ashby.parseWebhook(hire, {});
-    expect(event).toMatchObject({ eventType: 'application.hired', applicationExternalId: 'a1', stageTo: 'Hired', providerEventId: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(event).toMatchObject({
+      eventType: 'application.hired',
+      applicationExternalId: 'a1',
+      stageTo: 'Hired',
+      providerEventId: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(ashby.parseWebhook(hire, {})[0]!.providerEventId).toBe(event!.providerEventId);
-    const archived = Buffer.from(JSON.stringify({ action: 'applicationUpdate', webhookActionId: 'wh-3', data: { application: { id: 'a2', status: 'Archived', candidate: { id: 'c2' }, job: null, currentInterviewStage: null } } }));
+    const archived = Buffer.from(
+      JSON.stringify({
+        action: 'applicationUpdate',
+        webhookActionId: 'wh-3',
+        data: { application: { id: 'a2', status: 'Archived', candidate: { id: 'c2' }, job: null, currentInterviewStage: null } },
+      }),
+    );
     expect(ashby.parseWebhook(archived, {})).toMatchObject([{ eventType: 'application.rejected', applicationExternalId: 'a2' }]);
     const deleted = Buffer.from(JSON.stringify({ action: 'candidateDelete', webhookActionId: 'wh-4', data: { candidate: { id: 'c3' } } }));
-    expect(ashby.parseWebhook(deleted, {})).toMatchObject([{ eventType: 'candidate.deleted', candidateExternalId: 'c3', applicationExternalId: null }]);
+    expect(ashby.parseWebhook(deleted, {})).toMatchObject([
+      { eventType: 'candidate.deleted', candidateExternalId: 'c3', applicationExternalId: null },
+    ]);
     expect(ashby.parseWebhook(Buffer.from(JSON.stringify({ action: 'ping', data: {} })), {})).toEqual([]);
   });
 });
@@ -206,27 +279,51 @@ describe('Ashby connector: webhooks', () => {
 describe('Ashby connector: push', () => {
   it('pushes an application once per reference: a second call returns the first', async () => {
     const job = (await run(ashby.listJobs, null, 100)).items[0]!;
-    const input = { reference: 'prop-a', jobExternalId: job.externalId, candidate: { fullName: 'Annie Easley', email: 'annie@example.com' }, note: 'Strong systems background.' };
+    const input = {
+      reference: 'prop-a',
+      jobExternalId: job.externalId,
+      candidate: { fullName: 'Annie Easley', email: 'annie@example.com' },
+      note: 'Strong systems background.',
+    };
     const first = await ashby.pushApplication(input);
     expect(await ashby.pushApplication(input)).toEqual(first);
-    expect(ats.pushed().filter((p) => p.reference === 'prop-a')).toEqual([{ ...first, jobExternalId: job.externalId, reference: 'prop-a' }]);
+    expect(ats.pushed().filter((p) => p.reference === 'prop-a')).toEqual([
+      { ...first, jobExternalId: job.externalId, reference: 'prop-a' },
+    ]);
     // Another proposal of the same person is another application of the same candidate.
-    const other = await ashby.pushApplication({ ...input, reference: 'prop-a2', jobExternalId: (await run(ashby.listJobs, null, 100)).items[1]!.externalId });
+    const other = await ashby.pushApplication({
+      ...input,
+      reference: 'prop-a2',
+      jobExternalId: (await run(ashby.listJobs, null, 100)).items[1]!.externalId,
+    });
     expect(other.applicationExternalId).not.toBe(first.applicationExternalId);
     expect(other.candidateExternalId).toBe(first.candidateExternalId);
-    expect(ats.pushed().filter((p) => p.reference.startsWith('prop-a')).map((p) => p.reference)).toEqual(['prop-a', 'prop-a2']);
+    expect(
+      ats
+        .pushed()
+        .filter((p) => p.reference.startsWith('prop-a'))
+        .map((p) => p.reference),
+    ).toEqual(['prop-a', 'prop-a2']);
   });
 
   it('finds a pushed candidate without an email by name', async () => {
     const job = (await run(ashby.listJobs, null, 100)).items[0]!;
-    const input = { reference: 'prop-noemail', jobExternalId: job.externalId, candidate: { fullName: 'Dorothy Vaughan', email: null }, note: '' };
+    const input = {
+      reference: 'prop-noemail',
+      jobExternalId: job.externalId,
+      candidate: { fullName: 'Dorothy Vaughan', email: null },
+      note: '',
+    };
     expect(await ashby.pushApplication(input)).toEqual(await ashby.pushApplication(input));
     expect(ats.pushed().filter((p) => p.reference === 'prop-noemail')).toHaveLength(1);
   });
 
   it('completes a push that died after creating the candidate (before or after tagging it), without a second candidate', async () => {
     const job = (await run(ashby.listJobs, null, 100)).items[2]!;
-    for (const [reference, email, dies] of [['prop-retry-1', 'evelyn@example.com', '/candidate.addTag'], ['prop-retry-2', 'melba@example.com', '/application.create']] as const) {
+    for (const [reference, email, dies] of [
+      ['prop-retry-1', 'evelyn@example.com', '/candidate.addTag'],
+      ['prop-retry-2', 'melba@example.com', '/application.create'],
+    ] as const) {
       const input = { reference, jobExternalId: job.externalId, candidate: { fullName: 'Retried Person', email }, note: '' };
       ats.injectFailure({ path: dies, status: 503 });
       expect(await failure(ashby.pushApplication(input))).toBeInstanceOf(AtsRateLimitError);
@@ -237,6 +334,10 @@ describe('Ashby connector: push', () => {
   });
 
   it('declares token-based incremental sync for all three lists, webhooks and push', () => {
-    expect(ashby.capabilities).toEqual({ incremental: { jobs: 'updated_since', candidates: 'updated_since', applications: 'updated_since' }, webhooks: true, push: true });
+    expect(ashby.capabilities).toEqual({
+      incremental: { jobs: 'updated_since', candidates: 'updated_since', applications: 'updated_since' },
+      webhooks: true,
+      push: true,
+    });
   });
 });

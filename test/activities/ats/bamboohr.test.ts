@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBambooHrConnector } from '../../../activities/ats/bamboohr.js';
-import { AtsAuthError, AtsRateLimitError, AtsRequestError, type AtsConnector, type ListRequest, type Page } from '../../../activities/ats/types.js';
+import {
+  AtsAuthError,
+  AtsRateLimitError,
+  AtsRequestError,
+  type AtsConnector,
+  type ListRequest,
+  type Page,
+} from '../../../activities/ats/types.js';
 import { BAMBOO_NO_ATS_KEY, startBambooHrFake, type BambooHrFake } from '../../../testkit/fakes/ats/bamboohr.js';
 
 const APPLICATIONS = '/api/gateway.php/acme/v1/applicant_tracking/applications';
@@ -15,7 +22,10 @@ async function fake(opts: Parameters<typeof startBambooHrFake>[0] = {}) {
 afterAll(() => Promise.all(fakes.map((f) => f.close())));
 
 /** Every page of one run, as the sync activity reads them (a checkpoint given, as an incremental run would). */
-async function run<T extends { externalId: string }>(list: (req: ListRequest) => Promise<Page<T>>, checkpoint: string | null = '2026-01-01T00:00:00.000Z') {
+async function run<T extends { externalId: string }>(
+  list: (req: ListRequest) => Promise<Page<T>>,
+  checkpoint: string | null = '2026-01-01T00:00:00.000Z',
+) {
   const pages: T[][] = [];
   let cursor: string | null = null;
   do {
@@ -25,7 +35,11 @@ async function run<T extends { externalId: string }>(list: (req: ListRequest) =>
   } while (cursor);
   return { items: pages.flat(), pages };
 }
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 let ats: BambooHrFake;
 let bamboo: AtsConnector;
@@ -36,7 +50,11 @@ beforeAll(async () => {
 
 describe('BambooHR connector: full scans', () => {
   it('declares full_scan for all three entities and no webhooks', () => {
-    expect(bamboo.capabilities).toEqual({ incremental: { jobs: 'full_scan', candidates: 'full_scan', applications: 'full_scan' }, webhooks: false, push: true });
+    expect(bamboo.capabilities).toEqual({
+      incremental: { jobs: 'full_scan', candidates: 'full_scan', applications: 'full_scan' },
+      webhooks: false,
+      push: true,
+    });
   });
 
   it('lists every application exactly once across numbered pages, following paginationComplete', async () => {
@@ -45,7 +63,12 @@ describe('BambooHR connector: full scans', () => {
     expect(pages.map((p) => p.length)).toEqual([50, 50, 20]);
     expect(items).toHaveLength(120);
     expect(new Set(items.map((a) => a.externalId)).size).toBe(120);
-    expect(items[0]).toMatchObject({ stage: 'New', status: 'active', candidateExternalId: expect.any(String), jobExternalId: expect.any(String) });
+    expect(items[0]).toMatchObject({
+      stage: 'New',
+      status: 'active',
+      candidateExternalId: expect.any(String),
+      jobExternalId: expect.any(String),
+    });
     const calls = ats.requests().slice(before);
     expect(calls.map((c) => c.query.page)).toEqual(['1', '2', '3']);
   });
@@ -54,7 +77,9 @@ describe('BambooHR connector: full scans', () => {
     const before = ats.requests().length;
     await run((r) => bamboo.listApplications(r), new Date().toISOString());
     const calls = ats.requests().slice(before);
-    expect(calls.every((c) => !('newSince' in c.query) && c.query.applicationStatus === 'ALL' && c.query.jobStatusGroups === 'ALL')).toBe(true);
+    expect(calls.every((c) => !('newSince' in c.query) && c.query.applicationStatus === 'ALL' && c.query.jobStatusGroups === 'ALL')).toBe(
+      true,
+    );
   });
 
   it('lists hired and rejected applications too (a default status filter would leave them out), mapping their status', async () => {
@@ -93,7 +118,11 @@ describe('BambooHR connector: full scans', () => {
     small.ats.addJob({ title: 'Draft role', status: 'draft' });
     const page = await small.bamboo.listJobs({ checkpoint: null, cursor: null, pageSize: 1 });
     expect(page.nextCursor).toBeNull();
-    expect(page.items.map((j) => [j.title, j.status])).toEqual([['Open role', 'open'], ['Filled role', 'closed'], ['Draft role', 'draft']]);
+    expect(page.items.map((j) => [j.title, j.status])).toEqual([
+      ['Open role', 'open'],
+      ['Filled role', 'closed'],
+      ['Draft role', 'draft'],
+    ]);
   });
 
   it('refuses to end a run on an empty page that says pagination is not complete', async () => {
@@ -118,7 +147,10 @@ describe('BambooHR connector: refusals', () => {
     expect(throttled).toBeInstanceOf(AtsRateLimitError);
     expect((throttled as AtsRateLimitError).retryAfterMs).toBe(9000);
     ats.injectFailure({ path: APPLICATIONS, status: 503, headers: { 'Retry-After': '4' } });
-    expect(await failure(bamboo.listCandidates({ checkpoint: null, cursor: null, pageSize: 100 }))).toMatchObject({ name: 'AtsRateLimitError', retryAfterMs: 4000 });
+    expect(await failure(bamboo.listCandidates({ checkpoint: null, cursor: null, pageSize: 100 }))).toMatchObject({
+      name: 'AtsRateLimitError',
+      retryAfterMs: 4000,
+    });
   });
 
   it('reports a wrong key (401) and a key without applicant-tracking access (403) as AtsAuthError', async () => {
@@ -126,14 +158,18 @@ describe('BambooHR connector: refusals', () => {
     const wrong = await failure(as('nope').testConnection());
     expect(wrong).toBeInstanceOf(AtsAuthError);
     expect(wrong).toMatchObject({ status: 401 });
-    expect(await failure(as(BAMBOO_NO_ATS_KEY).listApplications({ checkpoint: null, cursor: null, pageSize: 100 }))).toMatchObject({ name: 'AtsAuthError', status: 403 });
+    expect(await failure(as(BAMBOO_NO_ATS_KEY).listApplications({ checkpoint: null, cursor: null, pageSize: 100 }))).toMatchObject({
+      name: 'AtsAuthError',
+      status: 403,
+    });
     await bamboo.testConnection();
   });
 });
 
 describe('BambooHR connector: webhooks', () => {
   const body = JSON.stringify({ employees: [{ id: '1', action: 'Updated', changedFields: ['department'] }] });
-  const verify = (headers: Record<string, string>, now = new Date()) => bamboo.verifyWebhook({ rawBody: Buffer.from(body), headers, secret: ats.webhookSecret, now });
+  const verify = (headers: Record<string, string>, now = new Date()) =>
+    bamboo.verifyWebhook({ rawBody: Buffer.from(body), headers, secret: ats.webhookSecret, now });
 
   it('verifies X-BambooHR-Signature over body + timestamp', () => {
     expect(verify(ats.signWebhook(body))).toEqual({ ok: true });
@@ -144,7 +180,10 @@ describe('BambooHR connector: webhooks', () => {
     expect(verify(ats.signWebhook(`${body}\n`))).toEqual({ ok: false, reason: 'bad_signature' });
     const signed = ats.signWebhook(body);
     // The timestamp is signed too: changing it breaks the signature.
-    expect(verify({ ...signed, 'x-bamboohr-timestamp': String(Number(signed['x-bamboohr-timestamp']) + 1) })).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verify({ ...signed, 'x-bamboohr-timestamp': String(Number(signed['x-bamboohr-timestamp']) + 1) })).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
     expect(verify({})).toEqual({ ok: false, reason: 'missing_signature' });
     expect(verify({ 'x-bamboohr-signature': signed['x-bamboohr-signature']! })).toEqual({ ok: false, reason: 'missing_signature' });
   });
@@ -165,44 +204,83 @@ describe('BambooHR connector: webhooks', () => {
 describe('BambooHR connector: push', () => {
   it('pushes a multipart application once (found again by applicant and job), with the note as a comment', async () => {
     const job = (await bamboo.listJobs({ checkpoint: null, cursor: null, pageSize: 10 })).items[0]!;
-    const input = { reference: 'prop-b', jobExternalId: job.externalId, candidate: { fullName: 'Gladys Mae West', email: 'gw@example.com' }, note: 'Geodesy expert.' };
+    const input = {
+      reference: 'prop-b',
+      jobExternalId: job.externalId,
+      candidate: { fullName: 'Gladys Mae West', email: 'gw@example.com' },
+      note: 'Geodesy expert.',
+    };
     const first = await bamboo.pushApplication(input);
     expect(await bamboo.pushApplication(input)).toEqual(first);
-    expect(ats.pushed().filter((p) => p.reference === 'prop-b')).toEqual([{ ...first, jobExternalId: job.externalId, reference: 'prop-b' }]);
+    expect(ats.pushed().filter((p) => p.reference === 'prop-b')).toEqual([
+      { ...first, jobExternalId: job.externalId, reference: 'prop-b' },
+    ]);
     expect(ats.comments()).toEqual([{ applicationExternalId: first.applicationExternalId, comment: 'Geodesy expert.' }]);
     const listed = (await run((r) => bamboo.listApplications(r))).items.find((a) => a.externalId === first.applicationExternalId);
     expect(listed).toMatchObject({ candidateExternalId: first.candidateExternalId, jobExternalId: job.externalId, stage: 'New' });
-    expect((await run((r) => bamboo.listCandidates(r))).items.find((c) => c.externalId === first.candidateExternalId)).toMatchObject({ fullName: 'Gladys Mae West' });
+    expect((await run((r) => bamboo.listCandidates(r))).items.find((c) => c.externalId === first.candidateExternalId)).toMatchObject({
+      fullName: 'Gladys Mae West',
+    });
   });
 
-  it('finds the person\'s existing application to the job instead of creating a second one', async () => {
+  it("finds the person's existing application to the job instead of creating a second one", async () => {
     const job = (await bamboo.listJobs({ checkpoint: null, cursor: null, pageSize: 10 })).items[1]!;
     const person = { fullName: 'Mary Jackson', email: 'mj@example.com' };
     const a = await bamboo.pushApplication({ reference: 'prop-c1', jobExternalId: job.externalId, candidate: person, note: '' });
-    const b = await bamboo.pushApplication({ reference: 'prop-c2', jobExternalId: job.externalId, candidate: { ...person, email: 'MJ@example.com ' }, note: '' });
+    const b = await bamboo.pushApplication({
+      reference: 'prop-c2',
+      jobExternalId: job.externalId,
+      candidate: { ...person, email: 'MJ@example.com ' },
+      note: '',
+    });
     expect(b).toEqual(a);
-    expect(ats.pushed().filter((p) => p.reference.startsWith('prop-c')).map((p) => p.reference)).toEqual(['prop-c1']);
+    expect(
+      ats
+        .pushed()
+        .filter((p) => p.reference.startsWith('prop-c'))
+        .map((p) => p.reference),
+    ).toEqual(['prop-c1']);
   });
 
   it('takes an id-only create answer as success, and three attempts whose answers were lost make one application', async () => {
     const job = (await bamboo.listJobs({ checkpoint: null, cursor: null, pageSize: 10 })).items[0]!;
-    const input = { reference: 'prop-e', jobExternalId: job.externalId, candidate: { fullName: 'Katherine Johnson', email: 'kj@example.com' }, note: '' };
+    const input = {
+      reference: 'prop-e',
+      jobExternalId: job.externalId,
+      candidate: { fullName: 'Katherine Johnson', email: 'kj@example.com' },
+      note: '',
+    };
     ats.dropCreateAnswers(1);
     const attempts = [];
     for (let i = 0; i < 3; i++) attempts.push(await bamboo.pushApplication(input).catch((e: unknown) => e));
     expect(attempts[0]).toMatchObject({ name: 'AtsRequestError', permanent: false });
     expect(attempts[1]).toEqual(attempts[2]);
-    expect(ats.pushed().filter((p) => p.reference === 'prop-e')).toEqual([{ ...(attempts[1] as object), jobExternalId: job.externalId, reference: 'prop-e' }]);
-    const idOnly = await bamboo.pushApplication({ ...input, reference: 'prop-f', candidate: { fullName: 'Dorothy Vaughan', email: 'dv@example.com' } });
-    expect(ats.pushed().filter((p) => p.reference === 'prop-f')).toEqual([{ ...idOnly, jobExternalId: job.externalId, reference: 'prop-f' }]);
+    expect(ats.pushed().filter((p) => p.reference === 'prop-e')).toEqual([
+      { ...(attempts[1] as object), jobExternalId: job.externalId, reference: 'prop-e' },
+    ]);
+    const idOnly = await bamboo.pushApplication({
+      ...input,
+      reference: 'prop-f',
+      candidate: { fullName: 'Dorothy Vaughan', email: 'dv@example.com' },
+    });
+    expect(ats.pushed().filter((p) => p.reference === 'prop-f')).toEqual([
+      { ...idOnly, jobExternalId: job.externalId, reference: 'prop-f' },
+    ]);
   });
 
   it('a push retried after failing behind the creation (the comment) does not create a second application', async () => {
     const job = (await bamboo.listJobs({ checkpoint: null, cursor: null, pageSize: 10 })).items[0]!;
-    const input = { reference: 'prop-d', jobExternalId: job.externalId, candidate: { fullName: 'Christine Darden', email: null }, note: 'Sonic boom research.' };
+    const input = {
+      reference: 'prop-d',
+      jobExternalId: job.externalId,
+      candidate: { fullName: 'Christine Darden', email: null },
+      note: 'Sonic boom research.',
+    };
     ats.injectFailure({ method: 'POST', path: /\/comments$/, status: 500 });
     expect(await failure(bamboo.pushApplication(input))).toMatchObject({ name: 'AtsRequestError', permanent: false });
     const again = await bamboo.pushApplication(input);
-    expect(ats.pushed().filter((p) => p.reference === 'prop-d')).toEqual([{ ...again, jobExternalId: job.externalId, reference: 'prop-d' }]);
+    expect(ats.pushed().filter((p) => p.reference === 'prop-d')).toEqual([
+      { ...again, jobExternalId: job.externalId, reference: 'prop-d' },
+    ]);
   });
 });

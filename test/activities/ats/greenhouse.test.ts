@@ -27,15 +27,20 @@ async function all<T extends { externalId: string }>(page: (cursor: string | nul
 }
 
 describe('Greenhouse Harvest v3 connector (as the published docs leave it open)', () => {
-  it('names stages from stage_name, or through the job\'s stages when an application gives only stage_id, and maps v3 statuses', async () => {
+  it("names stages from stage_name, or through the job's stages when an application gives only stage_id, and maps v3 statuses", async () => {
     for (const stageForm of ['named', 'id_only'] as const) {
       const fake = await startGreenhouseFake({ stageForm });
       try {
         const job = fake.addJob({ title: 'Engineer' });
-        const apps = ['Ada', 'Bob'].map((n) => fake.addApplication({ candidateExternalId: fake.addCandidate({ fullName: `${n} X` }), jobExternalId: job }));
+        const apps = ['Ada', 'Bob'].map((n) =>
+          fake.addApplication({ candidateExternalId: fake.addCandidate({ fullName: `${n} X` }), jobExternalId: job }),
+        );
         fake.moveApplication(apps[1]!, 'Onsite');
         const page = await createGreenhouseConnector(fake.config).listApplications({ checkpoint: null, cursor: null, pageSize: 10 });
-        expect(page.items.map((a) => [a.stage, a.status])).toEqual([['Application Review', 'active'], ['Onsite', 'active']]);
+        expect(page.items.map((a) => [a.stage, a.status])).toEqual([
+          ['Application Review', 'active'],
+          ['Onsite', 'active'],
+        ]);
         expect(fake.requests().filter((r) => r.path === '/v3/job_stages')).toHaveLength(stageForm === 'id_only' ? 1 : 0);
       } finally {
         await fake.close();
@@ -64,7 +69,10 @@ describe('Greenhouse Harvest v3 connector', () => {
     expect(items).toHaveLength(240);
     expect(new Set(items.map((a) => a.externalId)).size).toBe(240);
     expect(pages).toBe(5);
-    const lists = ats.requests().slice(before).filter((r) => r.path === '/v3/applications');
+    const lists = ats
+      .requests()
+      .slice(before)
+      .filter((r) => r.path === '/v3/applications');
     expect(lists[0]!.query).toEqual({ per_page: '50' });
     expect(lists.slice(1).every((r) => Object.keys(r.query).join() === 'cursor')).toBe(true);
   });
@@ -76,7 +84,12 @@ describe('Greenhouse Harvest v3 connector', () => {
     ats.moveApplication(apps[7]!.externalId, 'Onsite', 'a recruiter');
     const { items } = await all((cursor) => connector.listApplications({ checkpoint, cursor, pageSize: 100 }));
     expect(items.map((a) => [a.externalId, a.stage])).toEqual([[apps[7]!.externalId, 'Onsite']]);
-    expect(ats.requests().filter((r) => r.query.updated_at).at(-1)!.query.updated_at).toBe(`gte|${checkpoint}`);
+    expect(
+      ats
+        .requests()
+        .filter((r) => r.query.updated_at)
+        .at(-1)!.query.updated_at,
+    ).toBe(`gte|${checkpoint}`);
   });
 
   it('maps jobs and candidates to the canonical shapes', async () => {
@@ -116,24 +129,34 @@ describe('Greenhouse Harvest v3 connector', () => {
     ats.moveApplication(items[0]!.externalId, 'Technical Interview');
     const delivery = ats.stageChangeWebhook(items[0]!.externalId, { deliveryId: 'evt-1' });
     const now = new Date();
-    const verify = (headers: Record<string, string>) => connector.verifyWebhook({ rawBody: Buffer.from(delivery.body), headers, secret: ats.webhookSecret, now });
+    const verify = (headers: Record<string, string>) =>
+      connector.verifyWebhook({ rawBody: Buffer.from(delivery.body), headers, secret: ats.webhookSecret, now });
     expect(verify(delivery.headers)).toEqual({ ok: true });
     expect(verify(ats.signWebhook(delivery.body, { secret: 'other' }))).toEqual({ ok: false, reason: 'bad_signature' });
     expect(verify({})).toEqual({ ok: false, reason: 'missing_signature' });
-    expect(connector.parseWebhook(Buffer.from(delivery.body), delivery.headers)).toMatchObject([{
-      eventType: 'application.stage_changed', providerEventId: 'evt-1', provider: 'greenhouse', applicationExternalId: items[0]!.externalId,
-      stageTo: 'Technical Interview', stageFrom: null,
-    }]);
+    expect(connector.parseWebhook(Buffer.from(delivery.body), delivery.headers)).toMatchObject([
+      {
+        eventType: 'application.stage_changed',
+        providerEventId: 'evt-1',
+        provider: 'greenhouse',
+        applicationExternalId: items[0]!.externalId,
+        stageTo: 'Technical Interview',
+        stageFrom: null,
+      },
+    ]);
     expect(connector.parseWebhook(Buffer.from(JSON.stringify({ action: 'prospect_created', payload: {} })), {})).toEqual([]);
   });
 
-  it('takes a webhook\'s time from the payload\'s own activity time, and reads delete_candidate as the person and their applications', async () => {
+  it("takes a webhook's time from the payload's own activity time, and reads delete_candidate as the person and their applications", async () => {
     const { items } = await all((cursor) => connector.listApplications({ checkpoint: null, cursor, pageSize: 500 }));
     const at = new Date(Date.now() - 3_600_000);
     const moved = ats.stageChangeWebhook(items[1]!.externalId, { deliveryId: 'evt-at', at });
     expect(connector.parseWebhook(Buffer.from(moved.body), moved.headers)[0]!.timestamp).toBe(at.toISOString());
     const target = items[2]!;
-    const siblings = items.filter((a) => a.candidateExternalId === target.candidateExternalId).map((a) => a.externalId).sort();
+    const siblings = items
+      .filter((a) => a.candidateExternalId === target.candidateExternalId)
+      .map((a) => a.externalId)
+      .sort();
     const deleted = ats.deletionWebhook!(target.externalId, { deliveryId: 'evt-del' });
     const events = connector.parseWebhook(Buffer.from(deleted.body), deleted.headers);
     expect(events.map((e) => [e.eventType, e.candidateExternalId, e.applicationExternalId])).toEqual([
@@ -145,16 +168,28 @@ describe('Greenhouse Harvest v3 connector', () => {
 
   it('pushes an application once per reference, and reports a validation error as permanent', async () => {
     const jobs = await connector.listJobs({ checkpoint: null, cursor: null, pageSize: 10 });
-    const input = { reference: 'proposal-123', jobExternalId: jobs.items[0]!.externalId, candidate: { fullName: 'Mary Jackson', email: 'mj@example.com' }, note: 'pitch' };
+    const input = {
+      reference: 'proposal-123',
+      jobExternalId: jobs.items[0]!.externalId,
+      candidate: { fullName: 'Mary Jackson', email: 'mj@example.com' },
+      note: 'pitch',
+    };
     // Someone else applied to that job first: a lookup whose candidate filter the platform ignored would find theirs.
     const other = ats.addCandidate({ fullName: 'Other Person', email: 'other@example.com' });
     ats.addApplication({ candidateExternalId: other, jobExternalId: input.jobExternalId });
     const first = await connector.pushApplication(input);
     const again = await connector.pushApplication(input);
     expect(again).toEqual(first);
-    const pushed = (await all((cursor) => connector.listApplications({ checkpoint: null, cursor, pageSize: 500 }))).items.find((a) => a.externalId === first.applicationExternalId);
+    const pushed = (await all((cursor) => connector.listApplications({ checkpoint: null, cursor, pageSize: 500 }))).items.find(
+      (a) => a.externalId === first.applicationExternalId,
+    );
     expect(pushed).toMatchObject({ candidateExternalId: first.candidateExternalId, jobExternalId: input.jobExternalId });
-    expect(ats.requests().filter((r) => r.path === '/v3/applications' && r.query.candidate_ids).at(-1)!.query).toMatchObject({ candidate_ids: first.candidateExternalId });
+    expect(
+      ats
+        .requests()
+        .filter((r) => r.path === '/v3/applications' && r.query.candidate_ids)
+        .at(-1)!.query,
+    ).toMatchObject({ candidate_ids: first.candidateExternalId });
     expect(ats.pushed().filter((p) => p.reference === 'proposal-123')).toHaveLength(1);
     const err = await connector.pushApplication({ ...input, reference: 'proposal-456', jobExternalId: '999999' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AtsRequestError);

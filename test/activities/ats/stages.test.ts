@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalStage } from '../../../domain/ats-stages.js';
 
 describe('canonical stages of ATS stage names', () => {
-  it('maps each platform\'s pipeline onto submitted → screening → interview → offer → hired', () => {
+  it("maps each platform's pipeline onto submitted → screening → interview → offer → hired", () => {
     const pipelines = {
       greenhouse: ['Application Review', 'Recruiter Screen', 'Technical Interview', 'Onsite', 'Offer'],
       lever: ['New lead', 'Phone screen', 'On-site interview', 'Offer', 'Hired'],
@@ -17,7 +17,7 @@ describe('canonical stages of ATS stage names', () => {
     });
   });
 
-  it('lets the platform\'s status win over the stage name', () => {
+  it("lets the platform's status win over the stage name", () => {
     expect(canonicalStage('Onsite', 'rejected')).toBe('rejected');
     expect(canonicalStage('Offer', 'hired')).toBe('hired');
   });

@@ -42,7 +42,9 @@ describe('fake Stripe invoices', () => {
     expect(open.number).toBeTruthy();
     expect(open.hosted_invoice_url).toContain(`/_fake/invoices/${draft.id}`);
     expect(open.due_date).toBe((open.status_transitions.finalized_at as number) + 30 * DAY);
-    expect(open.payments?.data).toMatchObject([{ object: 'invoice_payment', is_default: true, status: 'open', payment: { type: 'payment_intent' } }]);
+    expect(open.payments?.data).toMatchObject([
+      { object: 'invoice_payment', is_default: true, status: 'open', payment: { type: 'payment_intent' } },
+    ]);
 
     const paid = await kit.stripe.invoices.pay(draft.id, { payment_method: 'pm_card_visa' });
     expect(paid).toMatchObject({ status: 'paid', amount_paid: 250_000, amount_remaining: 0, attempt_count: 1, attempted: true });
@@ -105,7 +107,9 @@ describe('fake Stripe invoices', () => {
 
     const paid = await kit.stripe.invoices.pay(draft.id, { payment_method: 'pm_card_visa' });
     expect(paid).toMatchObject({ status: 'paid', attempt_count: 2 });
-    expect(await kit.stripe.invoices.pay(draft.id, { payment_method: 'pm_card_visa' }).catch((e: unknown) => e)).toMatchObject({ statusCode: 400 });
+    expect(await kit.stripe.invoices.pay(draft.id, { payment_method: 'pm_card_visa' }).catch((e: unknown) => e)).toMatchObject({
+      statusCode: 400,
+    });
   });
 
   it('pays through the fake’s control endpoint as the company would on the hosted page, failing or succeeding', async () => {
@@ -114,7 +118,10 @@ describe('fake Stripe invoices', () => {
     const page = await fetch(`${kit.fake.url}/_fake/invoices/${draft.id}`);
     expect(await page.text()).toContain('Pay');
 
-    const failed = await fetch(`${kit.fake.url}/_fake/invoices/${draft.id}/pay`, { method: 'POST', body: new URLSearchParams({ outcome: 'fail' }) });
+    const failed = await fetch(`${kit.fake.url}/_fake/invoices/${draft.id}/pay`, {
+      method: 'POST',
+      body: new URLSearchParams({ outcome: 'fail' }),
+    });
     expect(failed.status).toBe(402);
     // A browser page on another origin (the web app's demo button) may call it and read the answer.
     expect(failed.headers.get('access-control-allow-origin')).toBe('*');
@@ -123,7 +130,10 @@ describe('fake Stripe invoices', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toBe('Content-Type');
     expect(await kit.stripe.invoices.retrieve(draft.id)).toMatchObject({ status: 'open' });
 
-    const paid = await fetch(`${kit.fake.url}/_fake/invoices/${draft.id}/pay`, { method: 'POST', body: new URLSearchParams({ outcome: 'succeed' }) });
+    const paid = await fetch(`${kit.fake.url}/_fake/invoices/${draft.id}/pay`, {
+      method: 'POST',
+      body: new URLSearchParams({ outcome: 'succeed' }),
+    });
     expect(await paid.json()).toMatchObject({ id: draft.id, status: 'paid' });
     const paidEvent = kit.fake.events().find((e) => e.type === 'invoice.paid');
     expect(paidEvent?.request).toEqual({ id: null, idempotency_key: null });
@@ -172,11 +182,21 @@ describe('fake Stripe credit notes', () => {
     await kit.stripe.invoices.finalizeInvoice(draft.id);
 
     const note = await kit.stripe.creditNotes.create({ invoice: draft.id, amount: 40_000, reason: 'order_change' });
-    expect(note).toMatchObject({ object: 'credit_note', type: 'pre_payment', pre_payment_amount: 40_000, post_payment_amount: 0, status: 'issued' });
+    expect(note).toMatchObject({
+      object: 'credit_note',
+      type: 'pre_payment',
+      pre_payment_amount: 40_000,
+      post_payment_amount: 0,
+      status: 'issued',
+    });
     expect(await kit.stripe.invoices.retrieve(draft.id)).toMatchObject({ status: 'open', amount_due: 60_000, amount_remaining: 60_000 });
 
     await kit.stripe.creditNotes.create({ invoice: draft.id, amount: 60_000 });
-    expect(await kit.stripe.invoices.retrieve(draft.id)).toMatchObject({ status: 'paid', amount_remaining: 0, pre_payment_credit_notes_amount: 100_000 });
+    expect(await kit.stripe.invoices.retrieve(draft.id)).toMatchObject({
+      status: 'paid',
+      amount_remaining: 0,
+      pre_payment_credit_notes_amount: 100_000,
+    });
   });
 
   it('refunds part of a paid invoice through a post-payment credit note, bounded by what was paid', async () => {
@@ -188,7 +208,11 @@ describe('fake Stripe credit notes', () => {
     expect(mismatch).toMatchObject({ statusCode: 400 });
 
     const note = await kit.stripe.creditNotes.create({ invoice: draft.id, amount: 30_000, refund_amount: 30_000 });
-    expect(note).toMatchObject({ type: 'post_payment', post_payment_amount: 30_000, refunds: [{ amount_refunded: 30_000, type: 'refund' }] });
+    expect(note).toMatchObject({
+      type: 'post_payment',
+      post_payment_amount: 30_000,
+      refunds: [{ amount_refunded: 30_000, type: 'refund' }],
+    });
     const refund = await kit.stripe.refunds.retrieve(note.refunds[0]?.refund as string);
     expect(refund).toMatchObject({ object: 'refund', amount: 30_000, status: 'succeeded' });
     expect(await chargeOf(paid)).toMatchObject({ amount_refunded: 30_000, refunded: false });

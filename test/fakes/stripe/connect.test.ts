@@ -93,10 +93,13 @@ describe('fake Stripe Connect onboarding', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('complete-onboarding');
 
-    const done = await fetch(`${kit.fake.url}/_fake/accounts/${account.id}/complete-onboarding?return_url=${encodeURIComponent('http://app.test/payouts/done')}`, {
-      method: 'POST',
-      redirect: 'manual',
-    });
+    const done = await fetch(
+      `${kit.fake.url}/_fake/accounts/${account.id}/complete-onboarding?return_url=${encodeURIComponent('http://app.test/payouts/done')}`,
+      {
+        method: 'POST',
+        redirect: 'manual',
+      },
+    );
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe('http://app.test/payouts/done');
 
@@ -135,9 +138,10 @@ describe('fake Stripe Connect onboarding', () => {
       Stripe.errors.StripePermissionError,
     );
     const account = kit.fake.createAccount({ payoutsEnabled: false });
-    expect(
-      await rejection(kit.stripe.accountLinks.create({ account: account.id } as Stripe.AccountLinkCreateParams)),
-    ).toMatchObject({ statusCode: 400, param: 'type' });
+    expect(await rejection(kit.stripe.accountLinks.create({ account: account.id } as Stripe.AccountLinkCreateParams))).toMatchObject({
+      statusCode: 400,
+      param: 'type',
+    });
     expect(await rejection(kit.stripe.accountLinks.create({ account: account.id, type: 'account_update' }))).toMatchObject({
       statusCode: 400,
       param: 'type',

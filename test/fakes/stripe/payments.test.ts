@@ -11,7 +11,11 @@ async function paidCharge(amount = 10_000): Promise<Stripe.Charge> {
 
 describe('fake Stripe customers', () => {
   it('creates, retrieves and updates a customer, merging and unsetting metadata', async () => {
-    const created = await kit.stripe.customers.create({ email: 'ap@acme.test', name: 'Acme', metadata: { companyId: 'c_1', tier: 'gold' } });
+    const created = await kit.stripe.customers.create({
+      email: 'ap@acme.test',
+      name: 'Acme',
+      metadata: { companyId: 'c_1', tier: 'gold' },
+    });
     expect(created).toMatchObject({ object: 'customer', email: 'ap@acme.test', name: 'Acme', balance: 0, livemode: false });
     expect(created.id).toMatch(/^cus_/);
     expect(await kit.stripe.customers.retrieve(created.id)).toEqual(created);
@@ -20,7 +24,9 @@ describe('fake Stripe customers', () => {
     expect(updated).toMatchObject({ email: 'billing@acme.test', name: 'Acme', metadata: { companyId: 'c_1', region: 'eu' } });
     expect(updated.metadata).not.toHaveProperty('tier');
     expect(await rejection(kit.stripe.customers.retrieve('cus_missing'))).toMatchObject({ statusCode: 404, code: 'resource_missing' });
-    expect(await rejection(kit.stripe.customers.update(created.id, { invoice_settings: { default_payment_method: 'pm_nope' } }))).toMatchObject({
+    expect(
+      await rejection(kit.stripe.customers.update(created.id, { invoice_settings: { default_payment_method: 'pm_nope' } })),
+    ).toMatchObject({
       statusCode: 400,
       param: 'payment_method',
     });
@@ -60,12 +66,20 @@ describe('fake Stripe payment intents and charges', () => {
     expect(intent.status).toBe('requires_payment_method');
     const confirmed = await kit.stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
     expect(confirmed.status).toBe('succeeded');
-    expect(await rejection(kit.stripe.paymentIntents.confirm(intent.id))).toMatchObject({ statusCode: 400, code: 'payment_intent_unexpected_state' });
+    expect(await rejection(kit.stripe.paymentIntents.confirm(intent.id))).toMatchObject({
+      statusCode: 400,
+      code: 'payment_intent_unexpected_state',
+    });
   });
 
   it('declines the test card with a 402 card error and a failed charge, leaving the intent awaiting a payment method', async () => {
     const err = await rejection(
-      kit.stripe.paymentIntents.create({ amount: 500, currency: 'usd', payment_method: 'pm_card_chargeDeclinedInsufficientFunds', confirm: true }),
+      kit.stripe.paymentIntents.create({
+        amount: 500,
+        currency: 'usd',
+        payment_method: 'pm_card_chargeDeclinedInsufficientFunds',
+        confirm: true,
+      }),
     );
     expect(err).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(err).toMatchObject({ code: 'card_declined', decline_code: 'insufficient_funds' });
@@ -81,16 +95,28 @@ describe('fake Stripe refunds', () => {
   it('refunds part of a charge, refuses more than is left, then refunds the rest by default and nothing after', async () => {
     const charge = await paidCharge(10_000);
     const part = await kit.stripe.refunds.create({ charge: charge.id, amount: 3_000, reason: 'requested_by_customer' });
-    expect(part).toMatchObject({ object: 'refund', amount: 3_000, charge: charge.id, status: 'succeeded', reason: 'requested_by_customer' });
+    expect(part).toMatchObject({
+      object: 'refund',
+      amount: 3_000,
+      charge: charge.id,
+      status: 'succeeded',
+      reason: 'requested_by_customer',
+    });
 
     const tooMuch = await rejection(kit.stripe.refunds.create({ charge: charge.id, amount: 7_001 }));
     expect(tooMuch).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
-    expect(tooMuch).toMatchObject({ message: 'Refund amount ($70.01) is greater than unrefunded amount on charge ($70.00)', param: 'amount' });
+    expect(tooMuch).toMatchObject({
+      message: 'Refund amount ($70.01) is greater than unrefunded amount on charge ($70.00)',
+      param: 'amount',
+    });
 
     const rest = await kit.stripe.refunds.create({ payment_intent: charge.payment_intent as string });
     expect(rest.amount).toBe(7_000);
     expect(await kit.stripe.charges.retrieve(charge.id)).toMatchObject({ amount_refunded: 10_000, refunded: true });
-    expect(await rejection(kit.stripe.refunds.create({ charge: charge.id }))).toMatchObject({ statusCode: 400, code: 'charge_already_refunded' });
+    expect(await rejection(kit.stripe.refunds.create({ charge: charge.id }))).toMatchObject({
+      statusCode: 400,
+      code: 'charge_already_refunded',
+    });
 
     const refunded = kit.fake.events().filter((e) => e.type === 'charge.refunded');
     expect(refunded.map((e) => (e.data.object as Stripe.Charge).amount_refunded)).toEqual([3_000, 10_000]);

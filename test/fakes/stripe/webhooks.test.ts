@@ -27,7 +27,13 @@ beforeEach(() => {
 async function openInvoice(): Promise<Stripe.Invoice> {
   const customer = await stripe.customers.create({ email: 'ap@acme.test', name: 'Acme' });
   const draft = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 30 });
-  await stripe.invoiceItems.create({ customer: customer.id, invoice: draft.id, amount: 250_000, currency: 'usd', description: 'Placement fee' });
+  await stripe.invoiceItems.create({
+    customer: customer.id,
+    invoice: draft.id,
+    amount: 250_000,
+    currency: 'usd',
+    description: 'Placement fee',
+  });
   return stripe.invoices.finalizeInvoice(draft.id);
 }
 
@@ -81,12 +87,12 @@ describe('fake Stripe webhooks', () => {
       Stripe.errors.StripeSignatureVerificationError,
     );
     // Received six minutes after signing (receivedAt is in ms): outside the SDK's default 300 s tolerance.
-    expect(() => stripe.webhooks.constructEvent(delivery.body, delivery.signature, endpoint.secret, undefined, undefined, (t + 360) * 1000)).toThrow(
-      /Timestamp outside the tolerance zone/,
-    );
-    expect(stripe.webhooks.constructEvent(delivery.body, delivery.signature, endpoint.secret, undefined, undefined, (t + 60) * 1000).type).toBe(
-      'invoice.voided',
-    );
+    expect(() =>
+      stripe.webhooks.constructEvent(delivery.body, delivery.signature, endpoint.secret, undefined, undefined, (t + 360) * 1000),
+    ).toThrow(/Timestamp outside the tolerance zone/);
+    expect(
+      stripe.webhooks.constructEvent(delivery.body, delivery.signature, endpoint.secret, undefined, undefined, (t + 60) * 1000).type,
+    ).toBe('invoice.voided');
   });
 
   it('redelivers an event as a duplicate: same id and payload, freshly signed', async () => {

@@ -32,10 +32,19 @@ export interface AshbyFake extends FakeAts {
   refuseNextIncremental(code?: string): void;
 }
 
-interface RunState { pos: number; since: number; started: number; page: number }
+interface RunState {
+  pos: number;
+  since: number;
+  started: number;
+  page: number;
+}
 type Body = Record<string, unknown>;
 class Refusal extends Error {
-  constructor(readonly code: string, message: string, readonly status = 200) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 200,
+  ) {
     super(message);
   }
 }
@@ -60,22 +69,35 @@ export async function startAshbyFake(opts: { port?: number; incrementalPageLimit
 
   const liveApplicationsOf = (candidateId: number) => store.applications.filter((a) => a.candidateId === candidateId && !a.deleted);
   const jobDto = (j: StoredJob) => ({
-    id: String(j.id), title: j.title, status: j.status === 'open' ? 'Open' : j.status === 'draft' ? 'Draft' : 'Closed', updatedAt: iso(j.updatedAt),
+    id: String(j.id),
+    title: j.title,
+    status: j.status === 'open' ? 'Open' : j.status === 'draft' ? 'Draft' : 'Closed',
+    updatedAt: iso(j.updatedAt),
   });
   const emailDto = (email: string | null) => (email ? { value: email, type: 'Personal', isPrimary: true } : null);
   const candidateDto = (c: StoredCandidate) => ({
-    id: String(c.id), name: `${c.firstName} ${c.lastName}`.trim(), primaryEmailAddress: emailDto(c.email), emailAddresses: c.email ? [emailDto(c.email)] : [],
+    id: String(c.id),
+    name: `${c.firstName} ${c.lastName}`.trim(),
+    primaryEmailAddress: emailDto(c.email),
+    emailAddresses: c.email ? [emailDto(c.email)] : [],
     tags: (tagsOf.get(c.id) ?? []).map((id) => [...tagsByTitle.values()].find((t) => t.id === id)!),
-    applicationIds: liveApplicationsOf(c.id).map((a) => String(a.id)), updatedAt: iso(c.updatedAt),
+    applicationIds: liveApplicationsOf(c.id).map((a) => String(a.id)),
+    updatedAt: iso(c.updatedAt),
   });
   const applicationDto = (a: StoredApplication) => {
     const c = store.candidate.get(a.candidateId)!;
     const job = store.job.get(a.jobId)!;
     return {
-      id: String(a.id), createdAt: iso(a.createdAt), updatedAt: iso(a.updatedAt),
+      id: String(a.id),
+      createdAt: iso(a.createdAt),
+      updatedAt: iso(a.updatedAt),
       status: a.status === 'hired' ? 'Hired' : a.status === 'rejected' ? 'Archived' : 'Active',
       candidate: { id: String(c.id), name: `${c.firstName} ${c.lastName}`.trim(), primaryEmailAddress: emailDto(c.email) },
-      currentInterviewStage: { id: `stage-${STAGES.indexOf(a.stage as (typeof STAGES)[number])}`, title: a.stage, type: /hired/i.test(a.stage) ? 'Hired' : 'Active' },
+      currentInterviewStage: {
+        id: `stage-${STAGES.indexOf(a.stage as (typeof STAGES)[number])}`,
+        title: a.stage,
+        type: /hired/i.test(a.stage) ? 'Hired' : 'Active',
+      },
       job: { id: String(job.id), title: job.title },
     };
   };
@@ -100,7 +122,8 @@ export async function startAshbyFake(opts: { port?: number; incrementalPageLimit
     let state: RunState;
     if (cursor) {
       state = decode<RunState>(cursor, 'invalid_next_cursor');
-      if (typeof state.pos !== 'number' || typeof state.since !== 'number') throw new Refusal('invalid_next_cursor', 'the cursor is not one this endpoint handed out');
+      if (typeof state.pos !== 'number' || typeof state.since !== 'number')
+        throw new Refusal('invalid_next_cursor', 'the cursor is not one this endpoint handed out');
     } else {
       const since = syncToken ? decode<{ at?: unknown }>(syncToken, 'sync_token_invalid').at : 0;
       if (typeof since !== 'number') throw new Refusal('sync_token_invalid', 'the syncToken is not one this endpoint handed out');
@@ -108,7 +131,10 @@ export async function startAshbyFake(opts: { port?: number; incrementalPageLimit
     }
     state = { ...state, page: state.page + 1 };
     if (state.since > 0 && opts.incrementalPageLimit !== undefined && state.page > opts.incrementalPageLimit) {
-      throw new Refusal('incremental_sync_too_large', `an incremental sync may read at most ${opts.incrementalPageLimit} pages: sync fully`);
+      throw new Refusal(
+        'incremental_sync_too_large',
+        `an incremental sync may read at most ${opts.incrementalPageLimit} pages: sync fully`,
+      );
     }
     const rows = all();
     // A full run lists what exists; a run with a syncToken what changed since it was issued.
@@ -118,7 +144,9 @@ export async function startAshbyFake(opts: { port?: number; incrementalPageLimit
     while (ahead < rows.length && !keep(rows[ahead]!)) ahead++;
     const more = ahead < rows.length;
     return {
-      success: true, results: found.map((r) => dto(r as never)), moreDataAvailable: more,
+      success: true,
+      results: found.map((r) => dto(r as never)),
+      moreDataAvailable: more,
       ...(more ? { nextCursor: encode({ ...state, pos: ahead }) } : { syncToken: encode({ at: state.started }) }),
     };
   }
@@ -134,7 +162,9 @@ export async function startAshbyFake(opts: { port?: number; incrementalPageLimit
       const email = str(body.email)?.toLowerCase();
       const name = str(body.name)?.toLowerCase();
       if (!email && !name) throw new Refusal('invalid_input', 'give an email or a name to search by');
-      const found = store.candidates.filter((c) => !c.deleted && (email ? c.email?.toLowerCase() === email : `${c.firstName} ${c.lastName}`.trim().toLowerCase() === name));
+      const found = store.candidates.filter(
+        (c) => !c.deleted && (email ? c.email?.toLowerCase() === email : `${c.firstName} ${c.lastName}`.trim().toLowerCase() === name),
+      );
       return { success: true, results: found.map(candidateDto) };
     },
     'candidateTag.create': (body) => {
@@ -168,14 +198,22 @@ export async function startAshbyFake(opts: { port?: number; incrementalPageLimit
       const job = store.job.get(Number(body.jobId));
       if (!job || job.deleted) throw new Refusal('job_not_found', `no job ${String(body.jobId)}`);
       // (unverified) one live application per candidate and job.
-      if (liveApplicationsOf(c.id).some((a) => a.jobId === job.id)) throw new Refusal('application_already_exists', 'the candidate already applied to this job');
+      if (liveApplicationsOf(c.id).some((a) => a.jobId === job.id))
+        throw new Refusal('application_already_exists', 'the candidate already applied to this job');
       // The reference a push carries: the candidate's `splits:<reference>` tag not yet used by another pushed application.
       const used = new Set(store.pushes.filter((p) => p.candidateExternalId === String(c.id)).map((p) => p.reference));
-      const reference = (tagsOf.get(c.id) ?? [])
-        .map((id) => REFERENCE_TAG.exec([...tagsByTitle.values()].find((t) => t.id === id)!.title)?.[1])
-        .find((r): r is string => r !== undefined && !used.has(r)) ?? null;
+      const reference =
+        (tagsOf.get(c.id) ?? [])
+          .map((id) => REFERENCE_TAG.exec([...tagsByTitle.values()].find((t) => t.id === id)!.title)?.[1])
+          .find((r): r is string => r !== undefined && !used.has(r)) ?? null;
       const a = store.addApplication(c.id, job.id, STAGES[0], reference);
-      if (reference) store.pushes.push({ applicationExternalId: String(a.id), candidateExternalId: String(c.id), jobExternalId: String(job.id), reference });
+      if (reference)
+        store.pushes.push({
+          applicationExternalId: String(a.id),
+          candidateExternalId: String(c.id),
+          jobExternalId: String(job.id),
+          reference,
+        });
       return { success: true, results: applicationDto(a) };
     },
     'application.info': (body) => {
@@ -193,13 +231,23 @@ export async function startAshbyFake(opts: { port?: number; incrementalPageLimit
     try {
       body = raw ? (JSON.parse(raw) as Body) : {};
     } catch {
-      return sendJson(res, 400, { success: false, errors: ['invalid_json'], errorInfo: { code: 'invalid_json', message: 'the body is not JSON' } });
+      return sendJson(res, 400, {
+        success: false,
+        errors: ['invalid_json'],
+        errorInfo: { code: 'invalid_json', message: 'the body is not JSON' },
+      });
     }
     // The request log's "query" of an RPC call is its JSON body (values as strings).
-    store.log.push({ method, path: url.pathname, query: Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])) });
+    store.log.push({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
+    });
     const failure = store.failures.take(method, url.pathname);
-    if (failure) return sendJson(res, failure.status, failure.body ?? { success: false, errors: [`injected_${failure.status}`] }, failure.headers);
-    const refuse = (status: number, code: string, message: string) => sendJson(res, status, { success: false, errors: [code], errorInfo: { code, message } });
+    if (failure)
+      return sendJson(res, failure.status, failure.body ?? { success: false, errors: [`injected_${failure.status}`] }, failure.headers);
+    const refuse = (status: number, code: string, message: string) =>
+      sendJson(res, status, { success: false, errors: [code], errorInfo: { code, message } });
 
     const key = apiKeyOf(req);
     if (!key) return refuse(401, 'unauthenticated', 'send your API key as the Basic auth username');
@@ -208,7 +256,8 @@ export async function startAshbyFake(opts: { port?: number; incrementalPageLimit
     if (method !== 'POST') return refuse(405, 'method_not_allowed', 'every endpoint is a POST');
     const run = LISTS[endpoint] ? (b: Body) => list(endpoint, b) : RPC[endpoint];
     if (!run) return refuse(404, 'endpoint_not_found', `no endpoint ${endpoint}`);
-    if (key === ASHBY_READ_ONLY_KEY && endpoint !== 'job.list') return refuse(403, 'missing_endpoint_permission', `the API key lacks the permission for ${endpoint}`);
+    if (key === ASHBY_READ_ONLY_KEY && endpoint !== 'job.list')
+      return refuse(403, 'missing_endpoint_permission', `the API key lacks the permission for ${endpoint}`);
     try {
       return sendJson(res, 200, run(body));
     } catch (err) {
@@ -218,7 +267,10 @@ export async function startAshbyFake(opts: { port?: number; incrementalPageLimit
   }
 
   const server = await listen(handle, opts.port);
-  const sign = (body: string, secret = webhookSecret) => ({ 'ashby-signature': `sha256=${hmacSha256Hex(secret, body)}`, 'content-type': 'application/json' });
+  const sign = (body: string, secret = webhookSecret) => ({
+    'ashby-signature': `sha256=${hmacSha256Hex(secret, body)}`,
+    'content-type': 'application/json',
+  });
   return {
     platform: 'ashby',
     url: server.url,
@@ -230,14 +282,22 @@ export async function startAshbyFake(opts: { port?: number; incrementalPageLimit
     },
     // Ashby's deliveries carry no time: `at` has nothing to set.
     stageChangeWebhook: (id, o = {}) => {
-      const body = JSON.stringify({ action: 'candidateStageChange', webhookActionId: o.deliveryId ?? randomBytes(8).toString('hex'), data: { application: applicationDto(store.get(id)) } });
+      const body = JSON.stringify({
+        action: 'candidateStageChange',
+        webhookActionId: o.deliveryId ?? randomBytes(8).toString('hex'),
+        data: { application: applicationDto(store.get(id)) },
+      });
       return { body, headers: sign(body) };
     },
     // Ashby webhooks, candidateDelete: the deleted candidate (payload beyond its id unconfirmed).
     deletionWebhook: (id, o = {}) => {
       const candidateId = String(store.get(id).candidateId);
       store.controls().deleteCandidate(candidateId);
-      const body = JSON.stringify({ action: 'candidateDelete', webhookActionId: o.deliveryId ?? randomBytes(8).toString('hex'), data: { candidate: { id: candidateId } } });
+      const body = JSON.stringify({
+        action: 'candidateDelete',
+        webhookActionId: o.deliveryId ?? randomBytes(8).toString('hex'),
+        data: { candidate: { id: candidateId } },
+      });
       return { body, headers: sign(body) };
     },
     signWebhook: (body, o = {}) => sign(body, o.secret),

@@ -53,7 +53,9 @@ const STATUS_GROUPS: Record<string, (stage: string, isNew: boolean) => boolean> 
   HIRED: (s) => HIRED.test(s),
 };
 
-export async function startBambooHrFake(opts: { port?: number; pageSize?: number; createAnswer?: 'id_only' | 'ids' } = {}): Promise<BambooHrFake> {
+export async function startBambooHrFake(
+  opts: { port?: number; pageSize?: number; createAnswer?: 'id_only' | 'ids' } = {},
+): Promise<BambooHrFake> {
   let lostAnswers = 0;
   const store = new AtsStore(STAGES);
   const webhookSecret = `bamboo_${randomBytes(12).toString('hex')}`;
@@ -68,12 +70,19 @@ export async function startBambooHrFake(opts: { port?: number; pageSize?: number
   const applicationRow = (a: StoredApplication) => {
     const job = store.job.get(a.jobId)!;
     return {
-      id: a.id, appliedDate: new Date(a.createdAt).toISOString(), lastUpdatedDate: new Date(a.updatedAt).toISOString(),
-      status: { id: STAGES.indexOf(a.stage as (typeof STAGES)[number]) + 1 || null, label: a.stage }, rating: null,
-      applicant: applicant(a), job: { id: job.id, title: { id: null, label: job.title } },
+      id: a.id,
+      appliedDate: new Date(a.createdAt).toISOString(),
+      lastUpdatedDate: new Date(a.updatedAt).toISOString(),
+      status: { id: STAGES.indexOf(a.stage as (typeof STAGES)[number]) + 1 || null, label: a.stage },
+      rating: null,
+      applicant: applicant(a),
+      job: { id: job.id, title: { id: null, label: job.title } },
     };
   };
-  const applicationDetail = (a: StoredApplication) => ({ ...applicationRow(a), applicant: { ...applicant(a), phoneNumber: null, address: null, education: null } });
+  const applicationDetail = (a: StoredApplication) => ({
+    ...applicationRow(a),
+    applicant: { ...applicant(a), phoneNumber: null, address: null, education: null },
+  });
 
   /** `newSince`: `YYYY-MM-DD HH:MM:SS` in UTC (or ISO). */
   const parseSince = (v: string) => Date.parse(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(v) ? `${v.replace(' ', 'T')}Z` : v);
@@ -89,18 +98,29 @@ export async function startBambooHrFake(opts: { port?: number; pageSize?: number
     const gateway = /^\/api\/gateway\.php\/([^/]+)\/v1\/applicant_tracking(\/.*)$/.exec(url.pathname);
     if (!gateway) return sendJson(res, 404, { error: 'Not found' });
     const key = apiKeyOf(req);
-    if (key !== API_KEY && key !== BAMBOO_NO_ATS_KEY) return sendJson(res, 401, { error: 'Unauthorized' }, { 'WWW-Authenticate': 'Basic realm="api"' });
+    if (key !== API_KEY && key !== BAMBOO_NO_ATS_KEY)
+      return sendJson(res, 401, { error: 'Unauthorized' }, { 'WWW-Authenticate': 'Basic realm="api"' });
     if (gateway[1] !== DOMAIN) return sendJson(res, 404, { error: `No company ${gateway[1]}` });
     if (key === BAMBOO_NO_ATS_KEY) return sendJson(res, 403, { error: 'The API user has no access to applicant tracking' });
     const path = gateway[2]!;
 
     if (method === 'GET' && path === '/jobs') {
       const group = query.statusGroups ?? 'DRAFT_AND_OPEN'; // (unverified) default
-      const shown = store.jobs.filter((j) => group === 'ALL' || (group === 'DRAFT_AND_OPEN' ? ['Open', 'Draft'].includes(jobStatus(j)) : jobStatus(j) === group));
-      return sendJson(res, 200, shown.map((j) => ({
-        id: j.id, title: { id: null, label: j.title }, postedDate: null, status: { id: null, label: jobStatus(j) }, lastUpdatedDate: new Date(j.updatedAt).toISOString(),
-        totalApplicantsCount: store.applications.filter((a) => a.jobId === j.id && !a.deleted).length,
-      })));
+      const shown = store.jobs.filter(
+        (j) => group === 'ALL' || (group === 'DRAFT_AND_OPEN' ? ['Open', 'Draft'].includes(jobStatus(j)) : jobStatus(j) === group),
+      );
+      return sendJson(
+        res,
+        200,
+        shown.map((j) => ({
+          id: j.id,
+          title: { id: null, label: j.title },
+          postedDate: null,
+          status: { id: null, label: jobStatus(j) },
+          lastUpdatedDate: new Date(j.updatedAt).toISOString(),
+          totalApplicantsCount: store.applications.filter((a) => a.jobId === j.id && !a.deleted).length,
+        })),
+      );
     }
 
     if (method === 'GET' && path === '/applications') {
@@ -109,7 +129,8 @@ export async function startBambooHrFake(opts: { port?: number; pageSize?: number
       const inGroup = STATUS_GROUPS[query.applicationStatus ?? 'ALL_ACTIVE'];
       if (!inGroup) return sendJson(res, 400, { error: `unknown applicationStatus ${query.applicationStatus}` });
       const since = query.newSince ? parseSince(query.newSince) : null;
-      if (since !== null && Number.isNaN(since)) return sendJson(res, 400, { error: 'newSince must be a UTC time like 2024-01-01 13:00:00' });
+      if (since !== null && Number.isNaN(since))
+        return sendJson(res, 400, { error: 'newSince must be a UTC time like 2024-01-01 13:00:00' });
       const search = query.searchString?.toLowerCase();
       const matches = (a: StoredApplication) => {
         if (a.deleted || !inGroup(a.stage, a.stage === STAGES[0])) return false;
@@ -170,12 +191,22 @@ export async function startBambooHrFake(opts: { port?: number; pageSize?: number
       const c = store.addCandidate([firstName, field('lastName')].filter(Boolean).join(' '), field('email'));
       const a = store.addApplication(c.id, job.id, STAGES[0], source);
       const reference = source ? REFERENCE_SOURCE.exec(source)?.[1] : undefined;
-      if (reference) store.pushes.push({ applicationExternalId: String(a.id), candidateExternalId: String(c.id), jobExternalId: String(job.id), reference });
+      if (reference)
+        store.pushes.push({
+          applicationExternalId: String(a.id),
+          candidateExternalId: String(c.id),
+          jobExternalId: String(job.id),
+          reference,
+        });
       if (lostAnswers > 0) {
         lostAnswers--;
         return sendJson(res, 502, { error: 'Bad gateway' });
       }
-      return sendJson(res, 200, opts.createAnswer === 'ids' ? { result: 'success', candidateId: c.id, applicationId: a.id } : { candidateId: c.id });
+      return sendJson(
+        res,
+        200,
+        opts.createAnswer === 'ids' ? { result: 'success', candidateId: c.id, applicationId: a.id } : { candidateId: c.id },
+      );
     }
     return sendJson(res, 404, { error: 'Not found' });
   }
@@ -184,7 +215,11 @@ export async function startBambooHrFake(opts: { port?: number; pageSize?: number
   root = server.url;
   const sign = (body: string, at: Date, secret = webhookSecret) => {
     const timestamp = String(Math.floor(at.getTime() / 1000));
-    return { 'x-bamboohr-timestamp': timestamp, 'x-bamboohr-signature': hmacSha256Hex(secret, `${body}${timestamp}`), 'content-type': 'application/json' };
+    return {
+      'x-bamboohr-timestamp': timestamp,
+      'x-bamboohr-signature': hmacSha256Hex(secret, `${body}${timestamp}`),
+      'content-type': 'application/json',
+    };
   };
   return {
     platform: 'bamboohr',

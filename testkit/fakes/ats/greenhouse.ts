@@ -27,11 +27,32 @@ interface Failure extends FailureMatch {
   body?: unknown;
 }
 
-interface Job { id: number; name: string; status: 'open' | 'closed' | 'draft'; updated_at: string; deleted: boolean }
-interface Candidate { id: number; first_name: string; last_name: string; email_addresses: { value: string; type: string }[]; tags: string[]; updated_at: string; deleted: boolean }
+interface Job {
+  id: number;
+  name: string;
+  status: 'open' | 'closed' | 'draft';
+  updated_at: string;
+  deleted: boolean;
+}
+interface Candidate {
+  id: number;
+  first_name: string;
+  last_name: string;
+  email_addresses: { value: string; type: string }[];
+  tags: string[];
+  updated_at: string;
+  deleted: boolean;
+}
 interface Application {
-  id: number; candidate_id: number; job_id: number; status: 'in_process' | 'rejected' | 'hired'; stage: string;
-  stage_history: { from: string | null; to: string; at: string; by: string | null }[]; applied_at: string; updated_at: string; deleted: boolean;
+  id: number;
+  candidate_id: number;
+  job_id: number;
+  status: 'in_process' | 'rejected' | 'hired';
+  stage: string;
+  stage_history: { from: string | null; to: string; at: string; by: string | null }[];
+  applied_at: string;
+  updated_at: string;
+  deleted: boolean;
 }
 
 export interface GreenhouseFakeOptions {
@@ -65,10 +86,24 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
   // Every job has its own interview plan: stage ids differ per job.
   const stageId = (jobId: number, name: string) => jobId * 100 + Math.max(0, STAGES.indexOf(name as (typeof STAGES)[number]));
   const jobDto = (j: Job) => ({ id: j.id, name: j.name, status: j.status, updated_at: j.updated_at });
-  const candidateDto = (c: Candidate) => ({ id: c.id, first_name: c.first_name, last_name: c.last_name, email_addresses: c.email_addresses, tags: c.tags, updated_at: c.updated_at });
+  const candidateDto = (c: Candidate) => ({
+    id: c.id,
+    first_name: c.first_name,
+    last_name: c.last_name,
+    email_addresses: c.email_addresses,
+    tags: c.tags,
+    updated_at: c.updated_at,
+  });
   const applicationDto = (a: Application) => ({
-    id: a.id, candidate_id: a.candidate_id, job_id: a.job_id, status: a.status, stage_id: stageId(a.job_id, a.stage),
-    ...(opts.stageForm !== 'id_only' && { stage_name: a.stage }), applied_at: a.applied_at, last_activity_at: a.updated_at, updated_at: a.updated_at,
+    id: a.id,
+    candidate_id: a.candidate_id,
+    job_id: a.job_id,
+    status: a.status,
+    stage_id: stageId(a.job_id, a.stage),
+    ...(opts.stageForm !== 'id_only' && { stage_name: a.stage }),
+    applied_at: a.applied_at,
+    last_activity_at: a.updated_at,
+    updated_at: a.updated_at,
   });
   const LISTS = {
     jobs: { rows: jobs as { id: number; updated_at: string; deleted: boolean }[], dto: jobDto as (r: never) => unknown },
@@ -77,7 +112,15 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
   };
 
   const ids = (v: string | undefined) => (v === undefined ? null : v.split(',').map(Number));
-  type ListState = { list: string; pos: number; since: string | null; perPage: number; tag: string | null; candidateIds: number[] | null; jobIds: number[] | null };
+  type ListState = {
+    list: string;
+    pos: number;
+    since: string | null;
+    perPage: number;
+    tag: string | null;
+    candidateIds: number[] | null;
+    jobIds: number[] | null;
+  };
   function cursorOf(state: ListState) {
     return Buffer.from(JSON.stringify(state)).toString('base64url');
   }
@@ -92,10 +135,14 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
     // harvestdocs.greenhouse.io/docs/authentication, "Step 2: Generate an access token".
     if (req.method === 'POST' && url.pathname === '/token') {
       const [scheme, value] = (req.headers.authorization ?? '').split(' ');
-      const [id, secret] = Buffer.from(value ?? '', 'base64').toString().split(':');
+      const [id, secret] = Buffer.from(value ?? '', 'base64')
+        .toString()
+        .split(':');
       const form = new URLSearchParams(await readBody(req));
-      if (scheme !== 'Basic' || id !== CLIENT.clientId || secret !== CLIENT.clientSecret) return sendJson(res, 401, { error: 'invalid_client' });
-      if (form.get('grant_type') !== 'client_credentials' || form.get('sub') !== CLIENT.userId) return sendJson(res, 400, { error: 'invalid_request' });
+      if (scheme !== 'Basic' || id !== CLIENT.clientId || secret !== CLIENT.clientSecret)
+        return sendJson(res, 401, { error: 'invalid_client' });
+      if (form.get('grant_type') !== 'client_credentials' || form.get('sub') !== CLIENT.userId)
+        return sendJson(res, 400, { error: 'invalid_request' });
       const token = randomBytes(16).toString('hex');
       const until = Date.now() + 3_600_000;
       tokens.set(token, until);
@@ -120,13 +167,20 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
         if (state.list !== list) return sendJson(res, 400, { message: 'cursor belongs to another list' });
       } else {
         const perPage = Number(query.per_page ?? 100);
-        if (!Number.isInteger(perPage) || perPage < 1 || perPage > perPageMax) return sendJson(res, 422, { message: 'Validation error', errors: [{ field: 'per_page', message: `1 to ${perPageMax}` }] });
+        if (!Number.isInteger(perPage) || perPage < 1 || perPage > perPageMax)
+          return sendJson(res, 422, { message: 'Validation error', errors: [{ field: 'per_page', message: `1 to ${perPageMax}` }] });
         const filter = query.updated_at;
-        if (filter !== undefined && !/^gte\|.+/.test(filter)) return sendJson(res, 422, { message: 'Validation error', errors: [{ field: 'updated_at', message: 'gte|<ISO 8601>' }] });
+        if (filter !== undefined && !/^gte\|.+/.test(filter))
+          return sendJson(res, 422, { message: 'Validation error', errors: [{ field: 'updated_at', message: 'gte|<ISO 8601>' }] });
         // Only the filters this list knows; any other parameter (e.g. a singular candidate_id) is ignored.
         state = {
-          list, pos: 0, since: filter ? filter.slice(4) : null, perPage, tag: list === 'candidates' ? query.tag ?? null : null,
-          candidateIds: list === 'applications' ? ids(query.candidate_ids) : null, jobIds: list === 'applications' ? ids(query.job_ids) : null,
+          list,
+          pos: 0,
+          since: filter ? filter.slice(4) : null,
+          perPage,
+          tag: list === 'candidates' ? (query.tag ?? null) : null,
+          candidateIds: list === 'applications' ? ids(query.candidate_ids) : null,
+          jobIds: list === 'applications' ? ids(query.job_ids) : null,
         };
       }
       const rows = LISTS[list].rows;
@@ -141,9 +195,8 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
         page.push(LISTS[list].dto(r as never));
       }
       // More rows to look at: a next link (a page may come back short when the filter skips rows).
-      const headers: Record<string, string> = pos < rows.length
-        ? { Link: `<http://${req.headers.host}${url.pathname}?cursor=${cursorOf({ ...state, pos })}>; rel="next"` }
-        : {};
+      const headers: Record<string, string> =
+        pos < rows.length ? { Link: `<http://${req.headers.host}${url.pathname}?cursor=${cursorOf({ ...state, pos })}>; rel="next"` } : {};
       return sendJson(res, 200, page, headers);
     }
 
@@ -151,12 +204,17 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
     if (req.method === 'GET' && url.pathname === '/v3/job_stages') {
       const jobIds = ids(query.job_ids);
       const shown = jobs.filter((j) => !jobIds || jobIds.includes(j.id));
-      return sendJson(res, 200, shown.flatMap((j) => STAGES.map((name, priority) => ({ id: stageId(j.id, name), name, job_id: j.id, priority }))));
+      return sendJson(
+        res,
+        200,
+        shown.flatMap((j) => STAGES.map((name, priority) => ({ id: stageId(j.id, name), name, job_id: j.id, priority }))),
+      );
     }
 
     if (req.method === 'POST' && url.pathname === '/v3/candidates') {
       const body = JSON.parse((await readBody(req)) || '{}');
-      if (!body.first_name) return sendJson(res, 422, { message: 'Validation error', errors: [{ field: 'first_name', message: 'is required' }] });
+      if (!body.first_name)
+        return sendJson(res, 422, { message: 'Validation error', errors: [{ field: 'first_name', message: 'is required' }] });
       const c = addCandidateRow(body.first_name, body.last_name ?? '', body.email_addresses?.[0]?.value ?? null, body.tags ?? []);
       return sendJson(res, 201, candidateDto(c));
     }
@@ -164,18 +222,33 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
       const body = JSON.parse((await readBody(req)) || '{}');
       const job = byId.job.get(Number(body.job_id));
       const candidate = byId.candidate.get(Number(body.candidate_id));
-      if (!job || job.deleted) return sendJson(res, 422, { message: 'Validation error', errors: [{ field: 'job_id', message: 'job not found' }] });
-      if (!candidate) return sendJson(res, 422, { message: 'Validation error', errors: [{ field: 'candidate_id', message: 'candidate not found' }] });
+      if (!job || job.deleted)
+        return sendJson(res, 422, { message: 'Validation error', errors: [{ field: 'job_id', message: 'job not found' }] });
+      if (!candidate)
+        return sendJson(res, 422, { message: 'Validation error', errors: [{ field: 'candidate_id', message: 'candidate not found' }] });
       const a = addApplicationRow(candidate.id, job.id, STAGES[0]);
       const reference = candidate.tags.find((t) => t.startsWith('splits:'))?.slice(7) ?? '';
-      pushes.push({ applicationExternalId: String(a.id), candidateExternalId: String(candidate.id), jobExternalId: String(job.id), reference });
+      pushes.push({
+        applicationExternalId: String(a.id),
+        candidateExternalId: String(candidate.id),
+        jobExternalId: String(job.id),
+        reference,
+      });
       return sendJson(res, 201, applicationDto(a));
     }
     return sendJson(res, 404, { message: 'Not found' });
   }
 
   function addCandidateRow(first: string, last: string, email: string | null, tags: string[] = []): Candidate {
-    const c: Candidate = { id: nextId++, first_name: first, last_name: last, email_addresses: email ? [{ value: email, type: 'personal' }] : [], tags, updated_at: tick(), deleted: false };
+    const c: Candidate = {
+      id: nextId++,
+      first_name: first,
+      last_name: last,
+      email_addresses: email ? [{ value: email, type: 'personal' }] : [],
+      tags,
+      updated_at: tick(),
+      deleted: false,
+    };
     candidates.push(c);
     byId.candidate.set(c.id, c);
     return c;
@@ -183,8 +256,15 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
   function addApplicationRow(candidateId: number, jobId: number, stage: string): Application {
     const at = tick();
     const a: Application = {
-      id: nextId++, candidate_id: candidateId, job_id: jobId, status: 'in_process', stage,
-      stage_history: [{ from: null, to: stage, at, by: null }], applied_at: at, updated_at: at, deleted: false,
+      id: nextId++,
+      candidate_id: candidateId,
+      job_id: jobId,
+      status: 'in_process',
+      stage,
+      stage_history: [{ from: null, to: stage, at, by: null }],
+      applied_at: at,
+      updated_at: at,
+      deleted: false,
     };
     applications.push(a);
     byId.application.set(a.id, a);
@@ -215,7 +295,8 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
       const [first, ...rest] = fullName.split(' ');
       return String(addCandidateRow(first ?? fullName, rest.join(' '), email).id);
     },
-    addApplication: ({ candidateExternalId, jobExternalId, stage = STAGES[0] }) => String(addApplicationRow(Number(candidateExternalId), Number(jobExternalId), stage).id),
+    addApplication: ({ candidateExternalId, jobExternalId, stage = STAGES[0] }) =>
+      String(addApplicationRow(Number(candidateExternalId), Number(jobExternalId), stage).id),
     moveApplication: (id, stage, actor = null as unknown as string) => {
       const a = application(id);
       const at = tick();
@@ -256,7 +337,8 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
       }
       if (ageMs > 0) {
         const past = new Date(Date.now() - ageMs).toISOString();
-        for (const rows of [jobs.slice(fromJobs), candidates.slice(from), applications.slice(fromApps)]) for (const r of rows) r.updated_at = past;
+        for (const rows of [jobs.slice(fromJobs), candidates.slice(from), applications.slice(fromApps)])
+          for (const r of rows) r.updated_at = past;
       }
     },
     touch: (fraction) => {
@@ -278,8 +360,13 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
         action: 'candidate_stage_change',
         payload: {
           application: {
-            id: a.id, candidate: { id: a.candidate_id }, jobs: [{ id: a.job_id }], status: a.status === 'in_process' ? 'active' : a.status,
-            current_stage: { id: stageId(a.job_id, a.stage), name: a.stage }, applied_at: a.applied_at, last_activity_at: (o.at ?? new Date(a.updated_at)).toISOString(),
+            id: a.id,
+            candidate: { id: a.candidate_id },
+            jobs: [{ id: a.job_id }],
+            status: a.status === 'in_process' ? 'active' : a.status,
+            current_stage: { id: stageId(a.job_id, a.stage), name: a.stage },
+            applied_at: a.applied_at,
+            last_activity_at: (o.at ?? new Date(a.updated_at)).toISOString(),
           },
         },
       });
@@ -293,11 +380,16 @@ export async function startGreenhouseFake(opts: GreenhouseFakeOptions = {}): Pro
       // Web hooks, "Candidate deleted": the person, with the applications deleted along with it.
       const body = JSON.stringify({
         action: 'delete_candidate',
-        payload: { person: { id: c.id, first_name: c.first_name, last_name: c.last_name, deleted_application_ids: deleted.map((a) => a.id) } },
+        payload: {
+          person: { id: c.id, first_name: c.first_name, last_name: c.last_name, deleted_application_ids: deleted.map((a) => a.id) },
+        },
       });
       return { body, headers: { signature: sign(body), 'greenhouse-event-id': o.deliveryId ?? randomBytes(8).toString('hex') } };
     },
-    signWebhook: (body, o = {}) => ({ signature: sign(body, o.secret), 'greenhouse-event-id': o.deliveryId ?? randomBytes(8).toString('hex') }),
+    signWebhook: (body, o = {}) => ({
+      signature: sign(body, o.secret),
+      'greenhouse-event-id': o.deliveryId ?? randomBytes(8).toString('hex'),
+    }),
     pushed: () => pushes.map((p) => ({ ...p })),
     injectFailure: (f) => failures.add(f),
     requests: () => log.map((r) => ({ ...r, query: { ...r.query } })),

@@ -5,11 +5,34 @@
 import { FailureQueue, type FailureMatch } from '../http.js';
 import type { FakeAts } from './types.js';
 
-export interface StoredJob { id: number; title: string; status: 'open' | 'closed' | 'draft'; updatedAt: number; deleted: boolean }
-export interface StoredCandidate { id: number; firstName: string; lastName: string; email: string | null; reference: string | null; updatedAt: number; deleted: boolean }
+export interface StoredJob {
+  id: number;
+  title: string;
+  status: 'open' | 'closed' | 'draft';
+  updatedAt: number;
+  deleted: boolean;
+}
+export interface StoredCandidate {
+  id: number;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  reference: string | null;
+  updatedAt: number;
+  deleted: boolean;
+}
 export interface StoredApplication {
-  id: number; candidateId: number; jobId: number; stage: string; status: 'active' | 'rejected' | 'hired';
-  history: { from: string | null; to: string; at: number; by: string | null }[]; reference: string | null; createdAt: number; updatedAt: number; deleted: boolean; deletedAt: number | null;
+  id: number;
+  candidateId: number;
+  jobId: number;
+  stage: string;
+  status: 'active' | 'rejected' | 'hired';
+  history: { from: string | null; to: string; at: number; by: string | null }[];
+  reference: string | null;
+  createdAt: number;
+  updatedAt: number;
+  deleted: boolean;
+  deletedAt: number | null;
 }
 
 export interface Failure extends FailureMatch {
@@ -48,7 +71,15 @@ export class AtsStore {
 
   addCandidate(fullName: string, email: string | null, reference: string | null = null): StoredCandidate {
     const [first, ...rest] = fullName.split(' ');
-    const c = { id: this.nextId++, firstName: first ?? fullName, lastName: rest.join(' '), email, reference, updatedAt: this.tick(), deleted: false };
+    const c = {
+      id: this.nextId++,
+      firstName: first ?? fullName,
+      lastName: rest.join(' '),
+      email,
+      reference,
+      updatedAt: this.tick(),
+      deleted: false,
+    };
     this.candidates.push(c);
     this.candidate.set(c.id, c);
     return c;
@@ -57,7 +88,17 @@ export class AtsStore {
   addApplication(candidateId: number, jobId: number, stage = this.stages[0]!, reference: string | null = null): StoredApplication {
     const at = this.tick();
     const a: StoredApplication = {
-      id: this.nextId++, candidateId, jobId, stage, status: 'active', history: [{ from: null, to: stage, at, by: null }], reference, createdAt: at, updatedAt: at, deleted: false, deletedAt: null,
+      id: this.nextId++,
+      candidateId,
+      jobId,
+      stage,
+      status: 'active',
+      history: [{ from: null, to: stage, at, by: null }],
+      reference,
+      createdAt: at,
+      updatedAt: at,
+      deleted: false,
+      deletedAt: null,
     };
     this.applications.push(a);
     this.application.set(a.id, a);
@@ -79,12 +120,22 @@ export class AtsStore {
   }
 
   /** The application created through the API, with its reference, once per reference. */
-  push(reference: string, jobId: number, fullName: string, email: string | null): { application: StoredApplication; candidate: StoredCandidate; created: boolean } {
+  push(
+    reference: string,
+    jobId: number,
+    fullName: string,
+    email: string | null,
+  ): { application: StoredApplication; candidate: StoredCandidate; created: boolean } {
     const existing = this.applications.find((a) => a.reference === reference && !a.deleted);
     if (existing) return { application: existing, candidate: this.candidate.get(existing.candidateId)!, created: false };
     const candidate = this.addCandidate(fullName, email, reference);
     const application = this.addApplication(candidate.id, jobId, this.stages[0], reference);
-    this.pushes.push({ applicationExternalId: String(application.id), candidateExternalId: String(candidate.id), jobExternalId: String(jobId), reference });
+    this.pushes.push({
+      applicationExternalId: String(application.id),
+      candidateExternalId: String(candidate.id),
+      jobExternalId: String(jobId),
+      reference,
+    });
     return { application, candidate, created: true };
   }
 
@@ -102,7 +153,8 @@ export class AtsStore {
       stages: this.stages,
       addJob: ({ title, status }) => String(this.addJob(title, status).id),
       addCandidate: ({ fullName, email = null }) => String(this.addCandidate(fullName, email).id),
-      addApplication: ({ candidateExternalId, jobExternalId, stage }) => String(this.addApplication(Number(candidateExternalId), Number(jobExternalId), stage).id),
+      addApplication: ({ candidateExternalId, jobExternalId, stage }) =>
+        String(this.addApplication(Number(candidateExternalId), Number(jobExternalId), stage).id),
       moveApplication: (id, stage, actor) => this.move(this.get(id), stage, actor ?? null),
       updateCandidate: (id, patch) => {
         const c = this.candidate.get(Number(id))!;
@@ -119,7 +171,8 @@ export class AtsStore {
         const c = this.candidate.get(Number(id))!;
         c.deleted = true;
         c.updatedAt = this.tick();
-        for (const a of this.applications) if (a.candidateId === c.id && !a.deleted) Object.assign(a, { deleted: true, deletedAt: this.tick(), updatedAt: this.tick() });
+        for (const a of this.applications)
+          if (a.candidateId === c.id && !a.deleted) Object.assign(a, { deleted: true, deletedAt: this.tick(), updatedAt: this.tick() });
       },
       seedBulk: ({ jobs, candidates, applicationsPerCandidate, ageMs = 0 }) => {
         const jobIds = Array.from({ length: jobs }, (_, i) => this.addJob(`Bulk job ${i}`).id);

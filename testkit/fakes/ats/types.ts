@@ -34,7 +34,10 @@ export interface FakeAts {
   touch(fraction: number): void;
 
   /** A webhook delivery about an application's stage move, as the platform would send it. */
-  stageChangeWebhook(applicationExternalId: string, opts?: { deliveryId?: string; at?: Date }): { body: string; headers: Record<string, string> };
+  stageChangeWebhook(
+    applicationExternalId: string,
+    opts?: { deliveryId?: string; at?: Date },
+  ): { body: string; headers: Record<string, string> };
   /**
    * Deletes the application (and, where the platform deletes whole people, its candidate) and returns the
    * webhook delivery the platform sends about it; absent where the platform sends no deletion webhook.
@@ -46,7 +49,14 @@ export interface FakeAts {
   /** Applications created through the API (pushes), with the reference they carried. */
   pushed(): { applicationExternalId: string; candidateExternalId: string; jobExternalId: string; reference: string }[];
   /** Fail the next matching requests (status, optional headers such as Retry-After, optional body). */
-  injectFailure(failure: { method?: string; path: string | RegExp; status: number; headers?: Record<string, string>; body?: unknown; times?: number }): void;
+  injectFailure(failure: {
+    method?: string;
+    path: string | RegExp;
+    status: number;
+    headers?: Record<string, string>;
+    body?: unknown;
+    times?: number;
+  }): void;
   /** Every request received: method, path and query. */
   requests(): { method: string; path: string; query: Record<string, string> }[];
   close(): Promise<void>;

@@ -58,8 +58,15 @@ export async function startWorkableFake(opts: WorkableFakeOptions = {}): Promise
     const c = store.candidate.get(a.candidateId)!;
     const job = store.job.get(a.jobId)!;
     return {
-      id: String(a.id), name: `${c.firstName} ${c.lastName}`.trim(), firstname: c.firstName, lastname: c.lastName, email: c.email,
-      stage: a.stage, disqualified: a.status === 'rejected', job: { shortcode: shortcode(job.id), title: job.title }, tags: a.reference ? [a.reference] : [],
+      id: String(a.id),
+      name: `${c.firstName} ${c.lastName}`.trim(),
+      firstname: c.firstName,
+      lastname: c.lastName,
+      email: c.email,
+      stage: a.stage,
+      disqualified: a.status === 'rejected',
+      job: { shortcode: shortcode(job.id), title: job.title },
+      tags: a.reference ? [a.reference] : [],
       updated_at: new Date(a.updatedAt).toISOString(),
     };
   };
@@ -72,11 +79,13 @@ export async function startWorkableFake(opts: WorkableFakeOptions = {}): Promise
     if (Date.now() - window.start >= WINDOW_MS) window = { start: Date.now(), used: 0 };
     window.used++;
     const limits = {
-      'X-Rate-Limit-Limit': String(PER_WINDOW), 'X-Rate-Limit-Remaining': String(Math.max(0, PER_WINDOW - window.used)),
+      'X-Rate-Limit-Limit': String(PER_WINDOW),
+      'X-Rate-Limit-Remaining': String(Math.max(0, PER_WINDOW - window.used)),
       'X-Rate-Limit-Reset': String(opts.resetUnit === 'ms' ? window.start + WINDOW_MS : Math.ceil((window.start + WINDOW_MS) / 1000)),
     };
     const failure = store.failures.take(req.method ?? 'GET', url.pathname);
-    if (failure) return sendJson(res, failure.status, failure.body ?? { error: `injected ${failure.status}` }, { ...limits, ...failure.headers });
+    if (failure)
+      return sendJson(res, failure.status, failure.body ?? { error: `injected ${failure.status}` }, { ...limits, ...failure.headers });
     // workable.readme.io/reference/rate-limits: 10 requests per 10 s for an account token, then 429.
     if (opts.rateLimit && window.used > PER_WINDOW) return sendJson(res, 429, { error: 'Too many requests' }, limits);
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return sendJson(res, 401, { error: 'Not authorized' }, limits);
@@ -85,17 +94,20 @@ export async function startWorkableFake(opts: WorkableFakeOptions = {}): Promise
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) return sendJson(res, 422, { error: 'limit must be 1 to 100' }, limits);
     const after = query.updated_after ? Date.parse(query.updated_after) : 0;
     const sinceId = Number(query.since_id ?? 0);
-    const pageBase = opts.pagingHost === 'account'
-      ? `https://www.workable.com${url.pathname.replace('/spi/v3/', `/spi/v3/accounts/${SUBDOMAIN}/`)}`
-      : `${base}${url.pathname}`;
+    const pageBase =
+      opts.pagingHost === 'account'
+        ? `https://www.workable.com${url.pathname.replace('/spi/v3/', `/spi/v3/accounts/${SUBDOMAIN}/`)}`
+        : `${base}${url.pathname}`;
     const next = (lastId: number | undefined, more: boolean) =>
       more && lastId !== undefined ? `${pageBase}?${new URLSearchParams({ ...query, since_id: String(lastId + 1) })}` : undefined;
 
     // workable.readme.io/reference/webhook-subscriptions: one target per subscription (409 when taken).
     if (url.pathname === '/spi/v3/subscriptions' && req.method === 'POST') {
       const body = JSON.parse((await readBody(req)) || '{}') as { target?: string; event?: string };
-      if (!body.target || !EVENTS.includes(body.event ?? '')) return sendJson(res, 422, { error: 'target and a known event are required' }, limits);
-      if (subscriptions.some((sub) => sub.target === body.target)) return sendJson(res, 409, { error: 'target already registered' }, limits);
+      if (!body.target || !EVENTS.includes(body.event ?? ''))
+        return sendJson(res, 422, { error: 'target and a known event are required' }, limits);
+      if (subscriptions.some((sub) => sub.target === body.target))
+        return sendJson(res, 409, { error: 'target already registered' }, limits);
       const sub = { id: String(nextSubscription++), target: body.target, event: body.event! };
       subscriptions.push(sub);
       return sendJson(res, 201, sub, limits);
@@ -113,16 +125,36 @@ export async function startWorkableFake(opts: WorkableFakeOptions = {}): Promise
     if (req.method === 'GET' && url.pathname === '/spi/v3/jobs') {
       const { rows, next: pos } = AtsStore.page(store.jobs, 0, limit, (j) => !j.deleted && j.id >= sinceId && j.updatedAt >= after);
       const more = pos < store.jobs.length;
-      return sendJson(res, 200, {
-        jobs: rows.map((j) => ({ id: String(j.id), shortcode: shortcode(j.id), title: j.title, state: j.status === 'open' ? 'published' : j.status, updated_at: new Date(j.updatedAt).toISOString() })),
-        paging: { next: next(rows.at(-1)?.id, more) },
-      }, limits);
+      return sendJson(
+        res,
+        200,
+        {
+          jobs: rows.map((j) => ({
+            id: String(j.id),
+            shortcode: shortcode(j.id),
+            title: j.title,
+            state: j.status === 'open' ? 'published' : j.status,
+            updated_at: new Date(j.updatedAt).toISOString(),
+          })),
+          paging: { next: next(rows.at(-1)?.id, more) },
+        },
+        limits,
+      );
     }
     if (req.method === 'GET' && url.pathname === '/spi/v3/candidates') {
       const start = sinceId ? store.applications.findIndex((a) => a.id >= sinceId) : 0;
-      const { rows, next: pos } = AtsStore.page(store.applications, start < 0 ? store.applications.length : start, limit,
-        (a) => !a.deleted && a.updatedAt >= after && (!query.tag || a.reference === query.tag));
-      return sendJson(res, 200, { candidates: rows.map(candidateDto), paging: { next: next(rows.at(-1)?.id, pos < store.applications.length) } }, limits);
+      const { rows, next: pos } = AtsStore.page(
+        store.applications,
+        start < 0 ? store.applications.length : start,
+        limit,
+        (a) => !a.deleted && a.updatedAt >= after && (!query.tag || a.reference === query.tag),
+      );
+      return sendJson(
+        res,
+        200,
+        { candidates: rows.map(candidateDto), paging: { next: next(rows.at(-1)?.id, pos < store.applications.length) } },
+        limits,
+      );
     }
     const push = /^\/spi\/v3\/jobs\/J(\d+)\/candidates$/.exec(url.pathname);
     if (req.method === 'POST' && push) {
@@ -140,8 +172,7 @@ export async function startWorkableFake(opts: WorkableFakeOptions = {}): Promise
   base = server.url;
   const sign = (body: string, secret = signingKey) => hmacSha256Hex(secret, body);
   // The platform's own hosts, reached on this server (for pagingHost 'account', where paging leaves the configured host).
-  const publicHosts: typeof fetch = (input, init) =>
-    fetch(String(input).replace(/^https:\/\/(www|acme)\.workable\.com/, server.url), init);
+  const publicHosts: typeof fetch = (input, init) => fetch(String(input).replace(/^https:\/\/(www|acme)\.workable\.com/, server.url), init);
   const credentials = { subdomain: SUBDOMAIN, token: TOKEN, ...(opts.clientSecret && { clientSecret: opts.clientSecret }) };
   return {
     platform: 'workable',
@@ -153,7 +184,10 @@ export async function startWorkableFake(opts: WorkableFakeOptions = {}): Promise
     stageChangeWebhook: (id, o = {}) => {
       const a = store.get(id);
       const body = JSON.stringify({
-        id: o.deliveryId ?? randomBytes(8).toString('hex'), event_type: 'candidate_moved', resource_type: 'candidate', fired_at: (o.at ?? new Date()).toISOString(),
+        id: o.deliveryId ?? randomBytes(8).toString('hex'),
+        event_type: 'candidate_moved',
+        resource_type: 'candidate',
+        fired_at: (o.at ?? new Date()).toISOString(),
         data: { ...candidateDto(a), previous_stage: a.history.at(-2)?.to ?? null },
       });
       return { body, headers: { 'x-workable-signature': sign(body), 'content-type': 'application/json' } };

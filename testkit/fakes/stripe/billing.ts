@@ -330,9 +330,12 @@ export function billingRoutes(s: State): Route[] {
     }
     const creditable = inv.total - inv.pre_payment_credit_notes_amount - inv.post_payment_credit_notes_amount;
     if (amount > creditable) {
-      return invalid(`The credit note amount (${amount}) exceeds the amount that can still be credited on invoice ${inv.id} (${creditable}).`, {
-        param: 'amount',
-      });
+      return invalid(
+        `The credit note amount (${amount}) exceeds the amount that can still be credited on invoice ${inv.id} (${creditable}).`,
+        {
+          param: 'amount',
+        },
+      );
     }
     const pre = Math.min(amount, inv.amount_remaining);
     const post = amount - pre;

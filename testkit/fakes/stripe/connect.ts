@@ -75,7 +75,9 @@ export function newAccount(s: State, payoutsEnabled: boolean, p: Params = {}): A
   // https://docs.stripe.com/api/accounts/create: either `type` or `controller` properties. The
   // reference does not say what `type` reads for a controller-created account; an account whose
   // dashboard is Express is served as `express`, any other as `none`.
-  const type = optEnum(p, 'type', ['express', 'standard', 'custom'] as const) ?? (controller ? (dashboard === 'express' ? 'express' : 'none') : 'express');
+  const type =
+    optEnum(p, 'type', ['express', 'standard', 'custom'] as const) ??
+    (controller ? (dashboard === 'express' ? 'express' : 'none') : 'express');
   const requested = Object.keys(optObject(p, 'capabilities') ?? {});
   const account: Account = {
     id: randomId('acct', 16),

@@ -136,7 +136,11 @@ export async function startFakeStripe(opts: { port?: number; webhook?: { url: st
     const body = await readBody(req);
     requests[`${method} ${path}`] = (requests[`${method} ${path}`] ?? 0) + 1;
     if (control && method === 'OPTIONS') {
-      return reply({ status: 204, body: '', headers: { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Content-Type' } });
+      return reply({
+        status: 204,
+        body: '',
+        headers: { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Content-Type' },
+      });
     }
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
 

@@ -161,7 +161,8 @@ export function paymentRoutes(s: State): Route[] {
   function createRefundRoute(p: Params, req: Req): Result {
     const chargeId = optString(p, 'charge');
     const intentId = optString(p, 'payment_intent');
-    if (!chargeId && !intentId) return invalid('One of the following params should be provided for this request: payment_intent or charge.');
+    if (!chargeId && !intentId)
+      return invalid('One of the following params should be provided for this request: payment_intent or charge.');
     let charge: Charge | undefined;
     if (chargeId) {
       charge = s.charges.get(chargeId);
@@ -326,10 +327,9 @@ export function refundCharge(
   if (requested > left) {
     const dollars = (cents: number) => `$${(cents / 100).toFixed(2)}`;
     // Wording reported by Stripe users (not on the API reference page).
-    return invalid(
-      `Refund amount (${dollars(requested)}) is greater than unrefunded amount on charge (${dollars(left)})`,
-      { param: 'amount' },
-    );
+    return invalid(`Refund amount (${dollars(requested)}) is greater than unrefunded amount on charge (${dollars(left)})`, {
+      param: 'amount',
+    });
   }
   const refund: Refund = {
     id: randomId('re'),

@@ -57,11 +57,7 @@ export class Webhooks {
   }
 
   /** Records an event (snapshotting `object`) and sends it to the endpoint, if one is configured. */
-  emit(
-    type: string,
-    object: unknown,
-    opts: { req?: Req | null; previous?: Record<string, unknown>; account?: string } = {},
-  ): FakeEvent {
+  emit(type: string, object: unknown, opts: { req?: Req | null; previous?: Record<string, unknown>; account?: string } = {}): FakeEvent {
     const event: FakeEvent = {
       id: randomId('evt'),
       object: 'event',

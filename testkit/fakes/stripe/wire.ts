@@ -145,7 +145,11 @@ export const lister =
   <T extends { id: string }>(map: Map<string, T>, url: string, filters: readonly (keyof T & string)[] = []) =>
   (_id: string, p: Params): Result => {
     const wanted = filters.map((f) => [f, optString(p, f)] as const).filter(([, v]) => v !== undefined);
-    return list([...map.values()].filter((item) => wanted.every(([f, v]) => item[f] === v)), p, url);
+    return list(
+      [...map.values()].filter((item) => wanted.every(([f, v]) => item[f] === v)),
+      p,
+      url,
+    );
   };
 
 /** A retrieve endpoint: the stored object, or Stripe's `resource_missing` 404. */
