@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Db } from '../lib/db.js';
 import { idempotencyDal } from '../db/dal/idempotency.js';
 import { actorOf } from './auth.js';
@@ -16,6 +16,13 @@ export function hashRequest(method: string, url: string, body: unknown): string 
     .digest('hex');
 }
 
+/** A request body that is not JSON (an empty body, e.g. a bodiless command POST, is none). */
+function hasRawBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return hasBody && !req.is('application/json');
+}
+
 /**
  * `Idempotency-Key` on state-changing POSTs (product §4): a retry with the same key and
  * body gets the first response; the same key with another body → 422. Only successful
@@ -29,8 +36,7 @@ export function idempotency(db: Db): RequestHandler {
     if (!KEY_PATTERN.test(key)) throw new ApiError(400, 'validation_error', 'Idempotency-Key must be 1-255 characters of [A-Za-z0-9_-:.]');
     // "The same request" is judged by its JSON body; a raw body (a CV upload) is not read yet
     // here, so a key could replay one file's answer for another: refused instead.
-    // (`req.is` is null for a request without a body, false for a body of another type.)
-    if (req.is('application/json') === false) {
+    if (hasRawBody(req)) {
       throw new ApiError(
         400,
         'validation_error',

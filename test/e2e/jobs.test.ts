@@ -47,6 +47,8 @@ describe('jobs in the browser', () => {
     await expect(admin.getByTestId('job-fee').textContent()).resolves.toBe('18.5 % of first-year salary');
     await expect(admin.getByTestId('job-salary').textContent()).resolves.toBe('EUR 90,000.00 – EUR 120,000.00');
 
+    // The detail has loaded its history too (its last render), so the button clicked is the one shown.
+    await admin.getByTestId('job-change').first().waitFor();
     await admin.getByTestId('job-pause').click();
     await admin.locator('[data-testid="job-status"][data-state="paused"]').waitFor();
     await admin.getByTestId('job-open').click();

@@ -86,8 +86,10 @@ describe('automation execution workflow', () => {
     const approval = await db('automation_approvals').where({ id: executionId }).first();
     expect(approval).toMatchObject({ status: 'pending', approver_role: 'company_admin', company_id: m.companyId });
     expect(approval!.expires_at.getTime() - approval!.requested_at.getTime()).toBe(24 * HOUR);
-    const request = resend.emails().find((e) => e.idempotencyKey === `approval-${executionId}-requested`);
-    expect(request?.to).toEqual([m.emails.companyAdmin]);
+    // The request e-mail is sent after the execution shows awaiting_approval: wait for it.
+    await expect
+      .poll(() => resend.emails().find((e) => e.idempotencyKey === `approval-${executionId}-requested`)?.to)
+      .toEqual([m.emails.companyAdmin]);
 
     const view = await handle.executeUpdate(approveExecutionUpdate, {
       args: [{ actor: m.actors.companyAdmin, comment: 'strong interview' }],
