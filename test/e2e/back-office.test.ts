@@ -77,7 +77,8 @@ describe('the back office in the browser', () => {
       expect(errors, role).toEqual([]);
       await page.close();
     }
-  });
+    // About 25 views, each loaded and screenshotted: beyond the default 60 s on a loaded 2-core machine.
+  }, 150_000);
 
   it('a recruiter proposes in the form; the company accepts and records the hire with three collaborators; an admin releases the escrow early', async () => {
     const m = await createMarketplace(h.db);
