@@ -11,10 +11,12 @@ export function sourcingView(
   now = new Date(),
 ): z.infer<typeof sourcingDto> {
   const mine = !!row && actor.recruiterId === row.recruiter_id;
+  const named = row && (mine || actor.role === 'platform_admin');
   return {
     candidateId,
     state: row?.protection_state ?? 'unclaimed',
-    recruiterId: row && (mine || actor.role === 'platform_admin') ? row.recruiter_id : null,
+    recruiterId: named ? row.recruiter_id : null,
+    recruiterName: named ? (row.recruiter_name ?? null) : null,
     ownedByYou: mine,
     claimedAt: row?.claimed_at.toISOString() ?? null,
     protectionEndsAt: row?.protection_ends_at.toISOString() ?? null,

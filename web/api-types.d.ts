@@ -1115,6 +1115,7 @@ export interface paths {
                                 jobTitle: string;
                                 /** Format: uuid */
                                 companyId: string;
+                                companyName: string;
                                 /** Format: uuid */
                                 recruiterId: string;
                                 recruiterName: string;
@@ -1213,6 +1214,7 @@ export interface paths {
                             jobTitle: string;
                             /** Format: uuid */
                             companyId: string;
+                            companyName: string;
                             /** Format: uuid */
                             recruiterId: string;
                             recruiterName: string;
@@ -1398,6 +1400,7 @@ export interface paths {
                             jobTitle: string;
                             /** Format: uuid */
                             companyId: string;
+                            companyName: string;
                             /** Format: uuid */
                             recruiterId: string;
                             recruiterName: string;
@@ -1536,6 +1539,7 @@ export interface paths {
                             jobTitle: string;
                             /** Format: uuid */
                             companyId: string;
+                            companyName: string;
                             /** Format: uuid */
                             recruiterId: string;
                             recruiterName: string;
@@ -1717,6 +1721,7 @@ export interface paths {
                             jobTitle: string;
                             /** Format: uuid */
                             companyId: string;
+                            companyName: string;
                             /** Format: uuid */
                             recruiterId: string;
                             recruiterName: string;
@@ -1898,6 +1903,7 @@ export interface paths {
                             jobTitle: string;
                             /** Format: uuid */
                             companyId: string;
+                            companyName: string;
                             /** Format: uuid */
                             recruiterId: string;
                             recruiterName: string;
@@ -2079,6 +2085,7 @@ export interface paths {
                             jobTitle: string;
                             /** Format: uuid */
                             companyId: string;
+                            companyName: string;
                             /** Format: uuid */
                             recruiterId: string;
                             recruiterName: string;
@@ -4621,6 +4628,7 @@ export interface paths {
                             state: "unclaimed" | "protected" | "released" | "expired";
                             /** Format: uuid */
                             recruiterId: string | null;
+                            recruiterName: string | null;
                             ownedByYou: boolean;
                             /** Format: date-time */
                             claimedAt: string | null;
@@ -4761,6 +4769,7 @@ export interface paths {
                             state: "unclaimed" | "protected" | "released" | "expired";
                             /** Format: uuid */
                             recruiterId: string | null;
+                            recruiterName: string | null;
                             ownedByYou: boolean;
                             /** Format: date-time */
                             claimedAt: string | null;
@@ -4869,6 +4878,7 @@ export interface paths {
                             state: "unclaimed" | "protected" | "released" | "expired";
                             /** Format: uuid */
                             recruiterId: string | null;
+                            recruiterName: string | null;
                             ownedByYou: boolean;
                             /** Format: date-time */
                             claimedAt: string | null;
@@ -5022,6 +5032,7 @@ export interface paths {
                             state: "unclaimed" | "protected" | "released" | "expired";
                             /** Format: uuid */
                             recruiterId: string | null;
+                            recruiterName: string | null;
                             ownedByYou: boolean;
                             /** Format: date-time */
                             claimedAt: string | null;
@@ -5174,6 +5185,7 @@ export interface paths {
                             state: "unclaimed" | "protected" | "released" | "expired";
                             /** Format: uuid */
                             recruiterId: string | null;
+                            recruiterName: string | null;
                             ownedByYou: boolean;
                             /** Format: date-time */
                             claimedAt: string | null;
@@ -5429,6 +5441,7 @@ export interface paths {
                                     state: "unclaimed" | "protected" | "released" | "expired";
                                     /** Format: uuid */
                                     recruiterId: string | null;
+                                    recruiterName: string | null;
                                     ownedByYou: boolean;
                                     /** Format: date-time */
                                     claimedAt: string | null;
@@ -5800,6 +5813,7 @@ export interface paths {
                                 state: "unclaimed" | "protected" | "released" | "expired";
                                 /** Format: uuid */
                                 recruiterId: string | null;
+                                recruiterName: string | null;
                                 ownedByYou: boolean;
                                 /** Format: date-time */
                                 claimedAt: string | null;
@@ -8526,6 +8540,7 @@ export interface paths {
                                 candidateId: string;
                                 /** Format: uuid */
                                 recruiterId: string;
+                                recruiterName: string | null;
                                 to: string;
                                 subject: string;
                                 body: string;
@@ -8639,6 +8654,7 @@ export interface paths {
                             candidateId: string;
                             /** Format: uuid */
                             recruiterId: string;
+                            recruiterName: string | null;
                             to: string;
                             subject: string;
                             body: string;
@@ -8798,12 +8814,18 @@ export interface paths {
                                 type: string;
                                 /** Format: uuid */
                                 candidateId: string | null;
+                                candidateName: string | null;
                                 /** Format: uuid */
                                 recruiterId: string | null;
+                                recruiterName: string | null;
                                 /** Format: uuid */
                                 actorUserId: string | null;
+                                actorName: string | null;
                                 actorRole: string;
                                 details: unknown;
+                                detailNames: {
+                                    [key: string]: string;
+                                };
                                 /** Format: date-time */
                                 occurredAt: string;
                             }[];
@@ -9686,6 +9708,7 @@ export interface paths {
                                 expiresAt: string;
                                 /** Format: uuid */
                                 decidedByUserId: string | null;
+                                decidedByName: string | null;
                                 decidedByRole: string | null;
                                 comment: string | null;
                                 /** Format: date-time */
@@ -9797,6 +9820,7 @@ export interface paths {
                                 expiresAt: string;
                                 /** Format: uuid */
                                 decidedByUserId: string | null;
+                                decidedByName: string | null;
                                 decidedByRole: string | null;
                                 comment: string | null;
                                 /** Format: date-time */
@@ -9914,6 +9938,7 @@ export interface paths {
                             expiresAt: string;
                             /** Format: uuid */
                             decidedByUserId: string | null;
+                            decidedByName: string | null;
                             decidedByRole: string | null;
                             comment: string | null;
                             /** Format: date-time */
@@ -10072,6 +10097,7 @@ export interface paths {
                             expiresAt: string;
                             /** Format: uuid */
                             decidedByUserId: string | null;
+                            decidedByName: string | null;
                             decidedByRole: string | null;
                             comment: string | null;
                             /** Format: date-time */

@@ -113,6 +113,8 @@ export const approvalDto = z.object({
   requestedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
   decidedByUserId: uuid.nullable(),
+  /** Who decided, by name; null while pending, for the system (an expiry) or a user the directory does not know. */
+  decidedByName: z.string().nullable(),
   decidedByRole: z.string().nullable(),
   comment: z.string().nullable(),
   decidedAt: z.iso.datetime().nullable(),

@@ -4,6 +4,7 @@ import { Router } from 'express';
 import { workflowIds } from '../../domain/temporal.js';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../lib/db.js';
+import { namesDal } from '../../db/dal/names.js';
 import { automationDal, type ApprovalRow, type ExecutionRow, type RuleRow, type TaskRow } from '../../db/dal/automation.js';
 import {
   TRIGGERS,
@@ -76,7 +77,8 @@ const executionToDto = (e: ExecutionRow): z.infer<typeof executionDto> => ({
   finishedAt: iso(e.finished_at),
   durationMs: e.duration_ms,
 });
-const approvalToDto = (a: ApprovalRow): z.infer<typeof approvalDto> => ({
+/** `people` names the deciders (namesDal.people). */
+const approvalToDto = (a: ApprovalRow, people: Map<string, string>): z.infer<typeof approvalDto> => ({
   executionId: a.id,
   workflowId: workflowIds.automation(a.id, true),
   companyId: a.company_id,
@@ -86,6 +88,7 @@ const approvalToDto = (a: ApprovalRow): z.infer<typeof approvalDto> => ({
   requestedAt: a.requested_at.toISOString(),
   expiresAt: a.expires_at.toISOString(),
   decidedByUserId: a.decided_by_user_id,
+  decidedByName: people.get(a.decided_by_user_id ?? '') ?? null,
   decidedByRole: a.decided_by_role,
   comment: a.comment,
   decidedAt: iso(a.decided_at),
@@ -135,6 +138,11 @@ function settleRule(draft: RuleDraft): boolean {
 export function automationRoutes({ temporal, db, registry }: { temporal: Client; db: Db; registry: Operation[] }): Router {
   const router = Router();
   const automation = automationDal(db);
+  const names = namesDal(db);
+  const approvalsToDto = async (rows: ApprovalRow[]) => {
+    const people = await names.people(rows.map((a) => a.decided_by_user_id));
+    return (a: ApprovalRow) => approvalToDto(a, people);
+  };
 
   /** Rule admins: platform admins (any company) and company admins (their own). */
   const RULE_ADMINS = ['platform_admin', 'company_admin'] as const;
@@ -347,7 +355,11 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
       if (!execution || !visible) throw notFound('execution');
       return {
         status: 200,
-        body: { ...executionToDto(execution), rule: execution.rule_snapshot, approval: approval ? approvalToDto(approval) : null },
+        body: {
+          ...executionToDto(execution),
+          rule: execution.rule_snapshot,
+          approval: approval ? (await approvalsToDto([approval]))(approval) : null,
+        },
       };
     },
   );
@@ -380,7 +392,7 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
         before: decodeCursor(query.cursor),
         limit: query.limit + 1,
       });
-      return { status: 200, body: page(rows, query.limit, approvalToDto, 'requested_at') };
+      return { status: 200, body: page(rows, query.limit, await approvalsToDto(rows), 'requested_at') };
     },
   );
 
@@ -415,7 +427,8 @@ export function automationRoutes({ temporal, db, registry }: { temporal: Client;
         await awaitWorkflow(temporal, res, execution.workflow_id, () =>
           temporal.workflow.getHandle(execution.workflow_id).executeUpdate(update, { args: [{ actor, comment: body.comment }] }),
         );
-        return { status: 200, body: approvalToDto((await automation.findApproval(approval.id))!) };
+        const decided = (await automation.findApproval(approval.id))!;
+        return { status: 200, body: (await approvalsToDto([decided]))(decided) };
       },
     );
   }

@@ -10,6 +10,8 @@ export const sourcingDto = z.object({
   state: z.enum(['unclaimed', 'protected', 'released', 'expired']),
   /** The sourcer: shown to the sourcer and platform admins; null for everyone else (owner-neutral). */
   recruiterId: uuid.nullable(),
+  /** The sourcer's name, under the same rule as `recruiterId`. */
+  recruiterName: z.string().nullable(),
   ownedByYou: z.boolean(),
   claimedAt: z.iso.datetime().nullable(),
   protectionEndsAt: z.iso.datetime().nullable(),

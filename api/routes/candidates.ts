@@ -93,7 +93,7 @@ export function candidateRoutes({
           }),
         }),
       );
-      return { status: 201, body: sourcingView(params.id, await sourcing.find(params.id), actor) };
+      return { status: 201, body: sourcingView(params.id, await sourcing.findNamed(params.id), actor) };
     },
   );
 
@@ -110,7 +110,7 @@ export function candidateRoutes({
     async ({ params, res }) => {
       const actor = actorOf(res);
       if (!(await directory.candidate(params.id))) throw notFound('candidate');
-      return { status: 200, body: sourcingView(params.id, await sourcing.find(params.id), actor) };
+      return { status: 200, body: sourcingView(params.id, await sourcing.findNamed(params.id), actor) };
     },
   );
 
@@ -163,7 +163,7 @@ export function candidateRoutes({
         await awaitWorkflow(temporal, res, row.workflow_id, () =>
           temporal.workflow.getHandle(row.workflow_id).executeUpdate(c.update, { args: [c.args(actor, body as never)] as never }),
         );
-        return { status: 200, body: sourcingView(params.id, await sourcing.find(params.id), actor) };
+        return { status: 200, body: sourcingView(params.id, await sourcing.findNamed(params.id), actor) };
       },
     );
   }

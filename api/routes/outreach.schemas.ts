@@ -12,6 +12,8 @@ export const outreachDto = z.object({
   id: uuid,
   candidateId: uuid,
   recruiterId: uuid,
+  /** The sender's display name. */
+  recruiterName: z.string().nullable(),
   to: z.string(),
   subject: z.string(),
   body: z.string(),

@@ -7,6 +7,7 @@ import type { Db } from '../../lib/db.js';
 import { nameBasedUuid } from '../../lib/ids.js';
 import { verifySvix } from '../../lib/svix.js';
 import { directoryDal } from '../../db/dal/directory.js';
+import { namesDal } from '../../db/dal/names.js';
 import { outreachDal, type SentOutreachRow } from '../../db/dal/outreach.js';
 import { actorOf } from '../auth.js';
 import { type ApiError, badRequest, forbidden, notFound, unauthorized, unavailable, unprocessable } from '../errors.js';
@@ -23,11 +24,13 @@ export interface OutreachEmail {
   from: string;
 }
 
-function toDto(row: SentOutreachRow): z.infer<typeof outreachDto> {
+/** `recruiters` names the senders (namesDal.recruiters). */
+function toDto(row: SentOutreachRow, recruiters: Map<string, string>): z.infer<typeof outreachDto> {
   return {
     id: row.id,
     candidateId: row.candidate_id,
     recruiterId: row.recruiter_id,
+    recruiterName: recruiters.get(row.recruiter_id) ?? null,
     to: row.to_email,
     subject: row.subject,
     body: row.body,
@@ -62,6 +65,7 @@ export function outreachRoutes({
 }): Router {
   const router = Router();
   const outreach = outreachDal(db);
+  const names = namesDal(db);
   const directory = directoryDal(db);
   const refuseIfProtected = protectionGuard({ temporal, db });
 
@@ -113,7 +117,8 @@ export function outreachRoutes({
         idempotency_key: `outreach-${id}`,
         created_at: new Date(),
       });
-      if (row.status === 'sent') return { status: 201, body: toDto(row as SentOutreachRow) };
+      const senderName = await names.recruiters([row.recruiter_id]);
+      if (row.status === 'sent') return { status: 201, body: toDto(row as SentOutreachRow, senderName) };
 
       const sender = await directory.recruiterUser(actor.recruiterId);
       const { data, error } = await email.resend.emails.send(
@@ -134,7 +139,7 @@ export function outreachRoutes({
         if (failure.status === 422) await outreach.markFailed(id);
         throw failure;
       }
-      return { status: 201, body: toDto(await outreach.markSent(id, data.id, new Date())) };
+      return { status: 201, body: toDto(await outreach.markSent(id, data.id, new Date()), senderName) };
     },
   );
 
@@ -162,14 +167,17 @@ export function outreachRoutes({
         outreach.listForCandidate(params.id, { recruiterId }),
         outreach.firstContactAt(params.id),
       ]);
-      const events = await outreach.events(rows.map((r) => r.id));
+      const [events, senders] = await Promise.all([
+        outreach.events(rows.map((r) => r.id)),
+        names.recruiters(rows.map((r) => r.recruiter_id)),
+      ]);
       return {
         status: 200,
         body: {
           candidateId: params.id,
           firstContactAt: firstContactAt?.toISOString() ?? null,
           outreach: rows.map((row) => ({
-            ...toDto(row),
+            ...toDto(row, senders),
             events: events.filter((e) => e.outreach_id === row.id).map((e) => ({ type: e.type, occurredAt: e.occurred_at.toISOString() })),
           })),
         },

@@ -30,6 +30,7 @@ export const proposalDto = z.object({
   jobId: uuid,
   jobTitle: z.string(),
   companyId: uuid,
+  companyName: z.string(),
   recruiterId: uuid,
   recruiterName: z.string(),
   pitch: z.string(),

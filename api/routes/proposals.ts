@@ -38,6 +38,7 @@ function toDto(row: ProposalView, applicationId: string | null = null): z.infer<
     jobId: row.job_id,
     jobTitle: row.job_title,
     companyId: row.company_id,
+    companyName: row.company_name,
     recruiterId: row.recruiter_id,
     recruiterName: row.recruiter_name,
     pitch: row.pitch,

@@ -35,8 +35,14 @@ type SourcerJson = Omit<SourcerRow, 'claimed_at' | 'protection_ends_at'> & { cla
 const withSourcer = (trx: Executor) =>
   table(trx, 'candidates')
     .leftJoin('candidate_sourcers as cs', 'cs.candidate_id', 'candidates.id')
+    .leftJoin('recruiters as sourcer', 'sourcer.id', 'cs.recruiter_id')
     .whereNull('candidates.deleted_at')
-    .select('candidates.*', trx.raw('case when cs.candidate_id is null then null else to_jsonb(cs) end as sourcer'));
+    .select(
+      'candidates.*',
+      trx.raw(
+        "case when cs.candidate_id is null then null else to_jsonb(cs) || jsonb_build_object('recruiter_name', sourcer.display_name) end as sourcer",
+      ),
+    );
 
 /** jsonb carries timestamps as strings; the sourcing rules compare Dates. */
 const sourcerDates = ({ sourcer, ...c }: CandidateRow & { sourcer: SourcerJson | null }): CandidateWithSourcer => ({

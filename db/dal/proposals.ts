@@ -10,6 +10,7 @@ export type ProposalRow = AllTables['candidate_role_assignments'];
 export interface ProposalView extends ProposalRow {
   candidate_name: string;
   job_title: string;
+  company_name: string;
   recruiter_name: string;
 }
 
@@ -85,9 +86,11 @@ const withNames = (trx: Executor) =>
     .join('candidates', 'candidates.id', `${TABLE}.candidate_id`)
     .join('jobs', 'jobs.id', `${TABLE}.job_id`)
     .join('recruiters', 'recruiters.id', `${TABLE}.recruiter_id`)
+    .join('companies', 'companies.id', `${TABLE}.company_id`)
     .select<ProposalView[]>(
       `${TABLE}.*`,
       'candidates.full_name as candidate_name',
       'jobs.title as job_title',
+      'companies.name as company_name',
       'recruiters.display_name as recruiter_name',
     );

@@ -10,10 +10,19 @@ export interface SourcerRow {
   protection_ends_at: Date;
   protection_state: 'protected' | 'released' | 'expired';
   workflow_id: string;
+  /** The sourcer's display name, where the read joined it (for people, not ids). */
+  recruiter_name?: string;
 }
 
 export const sourcingDal = (db: Db) => ({
   find: (candidateId: string, trx: Executor = db) => table(trx, 'candidate_sourcers').where({ candidate_id: candidateId }).first(),
+
+  /** The candidate's sourcer with their display name, for showing. */
+  findNamed: (candidateId: string, trx: Executor = db): Promise<SourcerRow | undefined> =>
+    table(trx, 'candidate_sourcers')
+      .join('recruiters', 'recruiters.id', 'candidate_sourcers.recruiter_id')
+      .where('candidate_sourcers.candidate_id', candidateId)
+      .first('candidate_sourcers.*', 'recruiters.display_name as recruiter_name'),
 
   /** The candidate's sourcer under a row lock, for a protection change. */
   lock: (candidateId: string, trx: Executor) => table(trx, 'candidate_sourcers').where({ candidate_id: candidateId }).forUpdate().first(),

@@ -196,7 +196,13 @@ describe('a domain event from another workflow triggers a rule that waits for ap
       body: { comment: 'go' },
     });
     expect(approved.status).toBe(200);
-    expect(approved.body).toMatchObject({ status: 'approved', decidedByUserId: m.actors.companyAdmin.userId, comment: 'go' });
+    expect(approved.body).toMatchObject({
+      status: 'approved',
+      decidedByUserId: m.actors.companyAdmin.userId,
+      decidedByName: 'Admin',
+      decidedByRole: 'company_admin',
+      comment: 'go',
+    });
     const again = await h.request('POST', `/api/v1/approvals/${approval.executionId}/reject`, { actor: m.actors.companyAdmin, body: {} });
     expect(again.status).toBe(409);
 
@@ -209,7 +215,11 @@ describe('a domain event from another workflow triggers a rule that waits for ap
       { type: 'create_task', status: 'done' },
     ]);
     expect(done.durationMs).toBeGreaterThanOrEqual(0);
-    expect(done.approval).toMatchObject({ status: 'approved' });
+    expect(done.approval).toMatchObject({ status: 'approved', decidedByName: 'Admin' });
+    const inbox = await h.request('GET', '/api/v1/approvals?status=approved', { actor: m.actors.companyAdmin });
+    expect(inbox.body.data.find((a: { executionId: string }) => a.executionId === approval.executionId)).toMatchObject({
+      decidedByName: 'Admin',
+    });
     expect((await h.db('applications').where({ id: proposal.applicationId }).first())!.stage).toBe('interview');
     const tasks = await h.request('GET', '/api/v1/tasks', { actor: m.actors.recruiter });
     expect(tasks.body.data).toMatchObject([{ title: 'Schedule the interview', recruiterId: m.recruiterId, entityId: proposal.id }]);

@@ -40,20 +40,27 @@ describe('sourcing claims', () => {
     expect(conflicts).toHaveLength(7);
   });
 
-  it('shows the protection owner-neutrally to others and names the owner to them and admins', async () => {
+  it('shows the protection owner-neutrally to others and names the owner (id and name) to them and admins', async () => {
     const m = await createMarketplace(h.db);
     const claimed = await claim(m);
     expect(claimed.status).toBe(201);
-    expect(claimed.body).toMatchObject({ state: 'protected', ownedByYou: true, recruiterId: m.recruiterId, protectedNow: true });
+    expect(claimed.body).toMatchObject({
+      state: 'protected',
+      ownedByYou: true,
+      recruiterId: m.recruiterId,
+      recruiterName: 'Rita Recruiter',
+      protectedNow: true,
+    });
     const other = await h.request('GET', `/api/v1/candidates/${m.candidateId}/sourcing`, { actor: m.actors.otherRecruiter });
     expect(other.body).toMatchObject({
       state: 'protected',
       recruiterId: null,
+      recruiterName: null,
       ownedByYou: false,
       protectionEndsAt: claimed.body.protectionEndsAt,
     });
     const admin = await h.request('GET', `/api/v1/candidates/${m.candidateId}/sourcing`, { actor: m.actors.platformAdmin });
-    expect(admin.body.recruiterId).toBe(m.recruiterId);
+    expect(admin.body).toMatchObject({ recruiterId: m.recruiterId, recruiterName: 'Rita Recruiter' });
   });
 
   it('refuses claims of unknown candidates, a second claim, and bad admin input, writing nothing', async () => {
@@ -97,10 +104,17 @@ describe('candidate and recruiter lists', () => {
     const mine = await list(m.actors.recruiter, 'sourcedByMe=true');
     expect(mine).toEqual([expect.objectContaining({ id: m.candidateId, sourcing: { ...claimed } })]);
     const others = (await list(m.actors.otherRecruiter)).find((c) => c.id === m.candidateId);
-    expect(others?.sourcing).toMatchObject({ state: 'protected', recruiterId: null, ownedByYou: false, protectedNow: true });
+    expect(others?.sourcing).toMatchObject({
+      state: 'protected',
+      recruiterId: null,
+      recruiterName: null,
+      ownedByYou: false,
+      protectedNow: true,
+    });
     expect(await list(m.actors.otherRecruiter, 'sourcedByMe=true')).toEqual([]);
     expect((await list(m.actors.platformAdmin)).find((c) => c.id === m.candidateId)?.sourcing).toMatchObject({
       recruiterId: m.recruiterId,
+      recruiterName: 'Rita Recruiter',
       workflowId: `protection-${m.candidateId}`,
     });
     expect(others?.sourcing.workflowId).toBeNull();

@@ -56,6 +56,7 @@ describe('POST /api/v1/candidates/:id/outreach', () => {
     expect(res.body).toMatchObject({
       candidateId: m.candidateId,
       recruiterId: m.recruiterId,
+      recruiterName: 'Rita Recruiter',
       to: candidate!.email,
       subject: 'A staff role at Acme',
       body: 'Hi Ada,\n\nwould you talk about a staff role?',
@@ -425,12 +426,17 @@ describe('GET /api/v1/marketplace-events', () => {
     const first = await list(m, 'limit=2');
     expect(first.status).toBe(200);
     expect(first.body.data.map((e: any) => e.details)).toEqual([{ n: 2 }, { n: 1 }]);
+    const candidate = await h.db('candidates').where({ id: m.candidateId }).first();
     expect(first.body.data[0]).toMatchObject({
       type: 'sourcing_conflict',
       candidateId: m.candidateId,
+      candidateName: candidate!.full_name,
       recruiterId: m.otherRecruiterId,
+      recruiterName: 'Otto Recruiter',
       actorUserId: m.actors.otherRecruiter.userId,
+      actorName: 'Otto Recruiter',
       actorRole: 'recruiter',
+      detailNames: {},
       occurredAt: rows[2]!.occurred_at.toISOString(),
     });
     expect(first.body.nextCursor).toEqual(expect.any(String));
@@ -438,6 +444,26 @@ describe('GET /api/v1/marketplace-events', () => {
     const second = await list(m, `limit=2&cursor=${first.body.nextCursor}`);
     expect(second.body.data.map((e: any) => e.details)).toEqual([{ n: 0 }]);
     expect(second.body.nextCursor).toBeNull();
+  });
+
+  it('names the people, the candidate and what the details refer to; the system acts without a name', async () => {
+    const m = await createMarketplace(h.db);
+    const job = await h.db('jobs').where({ id: m.jobId }).first();
+    const unknown = randomUUID();
+    await h.db('marketplace_events').insert({
+      type: 'protection_expired',
+      candidate_id: m.candidateId,
+      recruiter_id: m.recruiterId,
+      actor_user_id: null,
+      actor_role: 'system',
+      details: JSON.stringify({ owner: m.recruiterId, jobId: m.jobId, from: { recruiterId: m.otherRecruiterId }, other: unknown }),
+      occurred_at: new Date(),
+      event_key: `test-${randomUUID()}`,
+    });
+    const [event] = (await list(m, 'type=protection_expired')).body.data;
+    expect(event).toMatchObject({ recruiterName: 'Rita Recruiter', actorUserId: null, actorName: null, actorRole: 'system' });
+    // Every id inside the details that names something known is named; an unknown id is left out.
+    expect(event.detailNames).toEqual({ [m.recruiterId]: 'Rita Recruiter', [m.jobId]: job!.title, [m.otherRecruiterId]: 'Otto Recruiter' });
   });
 
   it('filters by type', async () => {

@@ -35,15 +35,18 @@ describe('POST /api/v1/proposals', () => {
     const res = await propose(m);
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/api/v1/proposals/${res.body.id}`);
+    const company = await h.db('companies').where({ id: m.companyId }).first();
     expect(res.body).toMatchObject({
       candidateId: m.candidateId,
       jobId: m.jobId,
       companyId: m.companyId,
+      companyName: company!.name,
       recruiterId: m.recruiterId,
+      recruiterName: 'Rita Recruiter',
       state: 'proposed',
       workflowId: `proposal-${res.body.id}`,
       applicationId: null,
-      history: [{ oldState: null, newState: 'proposed', actorRole: 'recruiter' }],
+      history: [{ oldState: null, newState: 'proposed', actorRole: 'recruiter', actorName: 'Rita Recruiter' }],
     });
     const deadline = new Date(res.body.decisionDeadline).getTime();
     expect(deadline - before).toBeGreaterThanOrEqual(72 * HOUR - 5_000);
