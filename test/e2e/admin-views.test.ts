@@ -66,7 +66,13 @@ describe('the admin views in the browser', () => {
     await action.waitFor();
     await expect(action.getAttribute('data-status')).resolves.toBe('done');
     await expect(action.textContent()).resolves.toContain('Call the candidate');
-    await expect(action.getByTestId('action-result').textContent()).resolves.toContain(task?.id ?? 'taskId');
+    // The task it created, named by its kind and short id (the full id on hover).
+    await expect(
+      action
+        .getByTestId('action-result')
+        .locator(`[title="${task?.id ?? 'taskId'}"]`)
+        .textContent(),
+    ).resolves.toMatch(/^task /);
     await expect(detail.getByTestId('condition-trace').textContent()).resolves.toContain('The conditions were met');
     await expect(detail.textContent()).resolves.toContain(`automation-${execution.id}`);
     await admin.screenshot({ path: path.join(SHOTS, 'admin-automation.png'), fullPage: true });

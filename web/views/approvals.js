@@ -5,8 +5,8 @@
  */
 import { api, asError } from '../api.js';
 import { fill, h } from '../dom.js';
-import { describeAction, formatDateTime, isOneOf } from '../format.js';
-import { countdown, errorAlert, notice, temporalLink } from './components.js';
+import { actorLabel, describeAction, formatDateTime, isOneOf } from '../format.js';
+import { countdown, entityLink, errorAlert, notice, temporalLink } from './components.js';
 import { filterSelect, liveList } from './live-list.js';
 
 /** @import { Item } from '../api-client' */
@@ -71,7 +71,14 @@ export async function approvalsView(root, { query, signal, navigate, uiConfig })
       'article',
       { class: 'card', 'data-testid': 'approval-card', 'data-execution-id': a.executionId, 'data-status': a.status },
       h('h2', {}, s.ruleName ?? 'Automation rule'),
-      h('p', { class: 'muted' }, `On ${s.trigger} · ${s.entityType} ${s.entityId ?? ''} `, temporalLink(uiConfig, a.workflowId)),
+      h(
+        'p',
+        { class: 'muted' },
+        `On ${s.trigger} · `,
+        s.entityId ? entityLink(s.entityType ?? 'entity', s.entityId) : s.entityType,
+        ' ',
+        temporalLink(uiConfig, a.workflowId),
+      ),
       h(
         'ul',
         {},
@@ -82,7 +89,7 @@ export async function approvalsView(root, { query, signal, navigate, uiConfig })
         : h(
             'p',
             { class: 'muted', 'data-testid': 'approval-outcome' },
-            `${a.status} ${a.decidedAt ? formatDateTime(a.decidedAt) : ''}${a.comment ? ` — ${a.comment}` : ''}`,
+            `${a.status} ${a.decidedAt ? `${formatDateTime(a.decidedAt)} by ${actorLabel({ actorName: a.decidedByName, actorRole: a.decidedByRole ?? 'system' })}` : ''}${a.comment ? ` — ${a.comment}` : ''}`,
           ),
       pending && h('div', { class: 'actions' }, approve, reject),
     );

@@ -227,7 +227,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
   /** @param {Sourcing} s */
   function sourcerValue(s) {
     if (s.ownedByYou) return h('span', { 'data-testid': 'sourcer' }, 'You');
-    if (s.recruiterId) return recruiterText(s.recruiterId, new Map((recruiters ?? []).map((r) => [r.id, r.displayName])));
+    if (s.recruiterId) return recruiterText(s.recruiterId, s.recruiterName);
     if (s.state !== 'unclaimed') return h('span', { class: 'muted', 'data-testid': 'sourcer' }, 'Another recruiter');
     return null;
   }
@@ -390,7 +390,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
           idempotencyKey: newIdempotencyKey(),
         }),
       done: (s) => {
-        const name = recruiters?.find((r) => r.id === s.recruiterId)?.displayName ?? shortId(s.recruiterId);
+        const name = s.recruiterName ?? recruiters?.find((r) => r.id === s.recruiterId)?.displayName ?? shortId(s.recruiterId);
         done(s, `The candidate now belongs to ${name}.`);
       },
     });
@@ -456,7 +456,7 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
         'Sent ',
         h('time', { datetime: o.sentAt }, formatDateTime(o.sentAt)),
         ` to ${o.to}`,
-        admin && [' by ', recruiterText(o.recruiterId, new Map((recruiters ?? []).map((r) => [r.id, r.displayName])))],
+        admin && [' by ', recruiterText(o.recruiterId, o.recruiterName)],
       ),
       o.events.length > 0 &&
         h(
@@ -555,7 +555,6 @@ export async function candidateDetailView(root, { me, uiConfig, params, signal, 
       .finally(() => {
         if (signal.aborted) return;
         if (overrideSlot?.isConnected) fill(overrideSlot, overrideForm());
-        renderSourcing(sourcing); // the sourcer's name
         entryCache.clear();
         renderTimeline(timeline);
       });

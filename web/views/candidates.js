@@ -58,14 +58,14 @@ export function protectionCell(s) {
 }
 
 /**
- * A recruiter id as short code (full id on hover), with their display name when known.
+ * A recruiter by their display name (the id stays on the element, for tests and hover); a
+ * short id only if the API could not name them.
  * @param {string | null} id
- * @param {Map<string, string>} [names]
+ * @param {string | null | undefined} name
  */
-export function recruiterText(id, names) {
+export function recruiterText(id, name) {
   if (!id) return null;
-  const name = names?.get(id);
-  return h('span', { 'data-testid': 'sourcer', 'data-recruiter-id': id }, name && `${name} `, h('code', { title: id }, shortId(id)));
+  return h('span', { 'data-testid': 'sourcer', 'data-recruiter-id': id, title: id }, name ?? shortId(id));
 }
 
 /**
@@ -201,7 +201,7 @@ export async function candidatesView(root, { me, query, signal, navigate }) {
       h('td', {}, c.email ?? h('span', { class: 'muted' }, '—')),
       h('td', {}, sourcingBadge(s)),
       h('td', {}, protectionCell(s)),
-      admin && h('td', {}, recruiterText(s.recruiterId) ?? h('span', { class: 'muted' }, '—')),
+      admin && h('td', {}, recruiterText(s.recruiterId, s.recruiterName) ?? h('span', { class: 'muted' }, '—')),
       recruiter && h('td', {}, actionsCell(c)),
     );
   }

@@ -4,9 +4,8 @@
  * by type (and by candidate, from a link), kept in the URL; a live list. Each event's
  * details read as `key: value` pairs.
  */
-import { fetchItems } from '../api.js';
 import { fill, h } from '../dom.js';
-import { formatDateTime, humanize, roleLabel, shortId } from '../format.js';
+import { actorLabel, formatDateTime, humanize, shortId } from '../format.js';
 import { errorAlert } from './components.js';
 import { filterSelect, listTable, liveList } from './live-list.js';
 
@@ -59,34 +58,18 @@ export async function eventsView(root, { me, query, signal, navigate }) {
     return `/events${qs ? `?${qs}` : ''}`;
   };
 
-  /** Recruiter names for ids in the events (the newest 500; others show as short ids). */
-  /** @type {Map<string, string>} */
-  const recruiters = new Map();
-  const recruitersLoaded = fetchItems('/recruiters', { count: 500, signal }).then(
-    (r) => r.items.forEach((x) => recruiters.set(x.id, x.displayName)),
-    () => undefined,
-  );
-  const recruiterName = (/** @type {string} */ id) => {
-    const el = h('span', { title: id, 'data-recruiter-id': id }, shortId(id));
-    void recruitersLoaded.then(() => {
-      const name = recruiters.get(id);
-      if (name !== undefined) el.textContent = name;
-    });
-    return el;
-  };
-
-  /** A value made readable: times formatted, ids shortened (recruiters named), nothing as —. */
-  /** @param {string} key @param {unknown} value */
-  function showValue(key, value) {
+  /** A value made readable: times formatted, ids named (the API's `detailNames`), nothing as —. */
+  /** @param {MarketplaceEvent} e @param {string} key @param {unknown} value */
+  function showValue(e, key, value) {
     if (value === null || value === undefined || value === '') return '—';
     if (typeof value === 'boolean') return value ? 'yes' : 'no';
     if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ');
     if (typeof value === 'string' && ISO_TIME.test(value) && !Number.isNaN(Date.parse(value)))
       return h('time', { datetime: value }, formatDateTime(value));
     if (typeof value === 'string' && UUID.test(value)) {
-      if (/recruiter|owner/i.test(key)) return recruiterName(value);
-      if (/job/i.test(key)) return h('span', { title: value }, `job ${shortId(value)}`);
-      return h('span', { title: value }, shortId(value));
+      const name = e.detailNames[value];
+      if (name !== undefined) return h('span', { title: value, 'data-id': value }, name);
+      return h('span', { title: value }, /job/i.test(key) ? `job ${shortId(value)}` : shortId(value));
     }
     return String(value);
   }
@@ -100,7 +83,7 @@ export async function eventsView(root, { me, query, signal, navigate }) {
     return h(
       'div',
       { class: 'event-details', 'data-testid': 'event-details' },
-      pairs.map(([label, value]) => h('div', {}, h('span', { class: 'muted' }, `${label}: `), showValue(label, value))),
+      pairs.map(([label, value]) => h('div', {}, h('span', { class: 'muted' }, `${label}: `), showValue(e, label, value))),
     );
   }
 
@@ -126,21 +109,19 @@ export async function eventsView(root, { me, query, signal, navigate }) {
                 title: `Only the events of candidate ${e.candidateId}`,
                 'data-testid': 'event-candidate',
               },
-              shortId(e.candidateId),
+              e.candidateName ?? shortId(e.candidateId),
             )
           : '—',
       ),
       h(
         'td',
         {},
-        h('div', { 'data-testid': 'event-recruiter' }, e.recruiterId ? recruiterName(e.recruiterId) : '—'),
         h(
           'div',
-          { class: 'muted', 'data-testid': 'event-actor' },
-          'by ',
-          roleLabel(e.actorRole).toLowerCase(),
-          e.actorUserId && h('span', { title: e.actorUserId }, ` ${shortId(e.actorUserId)}`),
+          { 'data-testid': 'event-recruiter', 'data-recruiter-id': e.recruiterId ?? '' },
+          e.recruiterId ? (e.recruiterName ?? shortId(e.recruiterId)) : '—',
         ),
+        h('div', { class: 'muted', 'data-testid': 'event-actor' }, 'by ', actorLabel(e)),
       ),
       h('td', { class: 'wrap' }, details(e)),
     );

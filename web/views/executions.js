@@ -6,7 +6,7 @@
  */
 import { asError, fetchItems, isAbort, request } from '../api.js';
 import { fill, h } from '../dom.js';
-import { describeAction, formatDateTime, formatDuration, humanize, isOneOf, roleLabel, shortId } from '../format.js';
+import { actorLabel, describeAction, formatDateTime, formatDuration, humanize, isOneOf, roleLabel, shortId } from '../format.js';
 import { countdown, entityLink, errorAlert, loading, temporalLink } from './components.js';
 import { filterSelect, liveList } from './live-list.js';
 
@@ -85,6 +85,17 @@ function describeCondition(c, nested = false) {
   return c.op === 'exists' ? `${c.field} is present` : `${c.field} ${OPS[c.op ?? ''] ?? c.op} ${showValue(c.value)}`;
 }
 
+/** An action's result value: an id as the record it names (`applicationId` → `application 67b1…9556`, the full id on hover). */
+/** @param {string} key @param {unknown} value */
+function resultValue(key, value) {
+  if (typeof value === 'string' && UUID.test(value))
+    return entityLink(
+      key.replace(/Id$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      value,
+    );
+  return value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value ?? '—');
+}
+
 /** An action's result (any JSON) as `key: value` pairs. */
 /** @param {unknown} result */
 function resultList(result) {
@@ -95,10 +106,7 @@ function resultList(result) {
   return h(
     'dl',
     { class: 'fields', 'data-testid': 'action-result' },
-    entries.map(([key, value]) => [
-      h('dt', {}, humanize(key)),
-      h('dd', {}, value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value ?? '—')),
-    ]),
+    entries.map(([key, value]) => [h('dt', {}, humanize(key)), h('dd', {}, resultValue(key, value))]),
   );
 }
 
@@ -116,7 +124,8 @@ function pathWith(current, change) {
 }
 
 /** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
-export async function executionsView(root, { query, signal, navigate, uiConfig }) {
+export async function executionsView(root, { me, query, signal, navigate, uiConfig }) {
+  const operator = me.role === 'platform_admin';
   document.title = 'Automation · Splits';
   const asked = { status: query.get('status'), rule: query.get('rule') ?? '', entityId: query.get('entityId') ?? '' };
   const status = isOneOf(STATUSES, asked.status) ? asked.status : '';
@@ -339,8 +348,11 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
         h('dd', {}, formatDateTime(d.createdAt)),
         h('dt', {}, 'Finished'),
         h('dd', {}, d.finishedAt ? `${formatDateTime(d.finishedAt)} (${formatElapsed(d.durationMs)})` : 'not yet'),
-        h('dt', {}, 'Workflow'),
-        h('dd', {}, h('code', {}, workflowIdOf(d)), ' ', temporalLink(uiConfig, workflowIdOf(d))),
+        // The workflow id is an operator's key into the Temporal Web UI: platform admins only.
+        operator && [
+          h('dt', {}, 'Workflow'),
+          h('dd', {}, h('code', { 'data-testid': 'workflow-id' }, workflowIdOf(d)), ' ', temporalLink(uiConfig, workflowIdOf(d))),
+        ],
       ),
       d.error && h('div', { class: 'alert alert-error', 'data-testid': 'execution-error' }, h('p', {}, d.error)),
       conditionSection(d, rule),
@@ -403,8 +415,8 @@ export async function executionsView(root, { query, signal, navigate, uiConfig }
           h('dt', {}, 'Decided'),
           h(
             'dd',
-            {},
-            `${formatDateTime(a.decidedAt)} by ${a.decidedByRole ? roleLabel(a.decidedByRole) : 'someone'}${a.decidedByUserId ? ` ${shortId(a.decidedByUserId)}` : ''}`,
+            { 'data-testid': 'approval-decider' },
+            `${formatDateTime(a.decidedAt)} by ${actorLabel({ actorName: a.decidedByName, actorRole: a.decidedByRole ?? 'system' })}`,
           ),
         ]
       : [

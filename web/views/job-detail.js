@@ -8,7 +8,7 @@
 /** @typedef {Item<'/jobs/{id}/changes'>} JobChange */
 import { asError, fetchItems, isAbort, request } from '../api.js';
 import { fill, h } from '../dom.js';
-import { formatDateTime, humanize } from '../format.js';
+import { actorLabel, formatDateTime, humanize } from '../format.js';
 import { errorAlert, loading, notice } from './components.js';
 import { issueList } from './form.js';
 import { commandsFor, feeText, jobCommand, jobStatusBadge, JOB_STATUS_LABELS, REMOTE_LABELS, salaryText } from './jobs.js';
@@ -140,7 +140,7 @@ export async function jobDetailView(root, { me, params, signal, flash }) {
                 'li',
                 { class: 'timeline-entry', 'data-testid': 'job-change', 'data-change': c.change },
                 h('strong', {}, humanize(c.change)),
-                ` by ${c.actorName ?? c.actorRole} · ${formatDateTime(c.occurredAt)}`,
+                ` by ${actorLabel(c)} · ${formatDateTime(c.occurredAt)}`,
                 c.change !== 'created' &&
                   h(
                     'ul',

@@ -23,8 +23,9 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
   document.title = 'Payouts · Splits';
   const admin = me.role === 'platform_admin';
   const asked = query.get('status');
-  const status = isOneOf(STATUSES, asked) ? asked : admin ? 'blocked' : '';
   const placementId = query.get('placement') ?? undefined;
+  // Platform admins start on what waits for them (blocked), unless they came for one placement's payouts.
+  const status = isOneOf(STATUSES, asked) ? asked : admin && !placementId ? 'blocked' : '';
   const alertSlot = h('div', { class: 'slot' });
   const list = liveList({
     path: '/payouts',

@@ -57,8 +57,8 @@ const field = (label, ...value) => {
   return [h('dt', {}, label), h('dd', {}, present.length ? present : '—')];
 };
 
-/** @param {Placement} p */
-function summaryCard(p) {
+/** @param {Placement} p @param {boolean} operator a platform admin, who also sees the workflow id */
+function summaryCard(p, operator) {
   const e = p.escrow;
   return h(
     'section',
@@ -84,7 +84,7 @@ function summaryCard(p) {
       ),
       field('Splits locked', p.splitsLockedAt && formatDateTime(p.splitsLockedAt)),
       field('Recorded', formatDateTime(p.createdAt)),
-      field('Workflow', h('code', {}, p.workflowId)),
+      operator && field('Workflow', h('code', { 'data-testid': 'workflow-id' }, p.workflowId)),
     ),
   );
 }
@@ -448,7 +448,7 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
       ),
       messages,
       actionsCard(p),
-      summaryCard(p),
+      summaryCard(p, me.role === 'platform_admin'),
       collaboratorsCard(p),
       payoutsCard(p),
       historyCard(p),

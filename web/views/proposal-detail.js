@@ -55,8 +55,8 @@ function idText(id) {
   return id && h('code', { title: id }, shortId(id));
 }
 
-/** @param {Shown} p */
-function detailsCard(p) {
+/** @param {Shown} p @param {boolean} operator a platform admin, who also sees the workflow id */
+function detailsCard(p, operator) {
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'details-title', 'data-testid': 'proposal-fields' },
@@ -66,7 +66,7 @@ function detailsCard(p) {
       { class: 'fields' },
       field('Candidate', p.candidateName),
       field('Job', p.jobTitle),
-      field('Company', idText(p.companyId)),
+      field('Company', p.companyName),
       field('Recruiter', p.recruiterName),
       field('Decision due', formatDateTime(p.decisionDeadline), awaitsDecision(p) && [' · ', countdown(p.decisionDeadline)]),
       field('Reminder', p.reminderAt && formatDateTime(p.reminderAt)),
@@ -75,7 +75,7 @@ function detailsCard(p) {
       field('Application', idText(p.applicationId)),
       field('Proposed', formatDateTime(p.createdAt)),
       field('Last update', formatDateTime(p.updatedAt)),
-      field('Workflow', p.workflowId && h('code', {}, p.workflowId)),
+      operator && field('Workflow', p.workflowId && h('code', { 'data-testid': 'workflow-id' }, p.workflowId)),
     ),
     h('h3', {}, 'Pitch'),
     h('p', { class: 'pitch', 'data-testid': 'proposal-pitch' }, p.pitch),
@@ -274,7 +274,7 @@ export async function proposalDetailView(root, { me, uiConfig, params, signal, f
       ),
       h('div', { class: 'slot', 'data-testid': 'messages' }, messages),
       actionsCard(p, availableActions(me, p), { run, onReasonToggle: (open) => (reasonOpen = open) }),
-      h('div', { class: 'columns' }, detailsCard(p), historyCard(p.history)),
+      h('div', { class: 'columns' }, detailsCard(p, me.role === 'platform_admin'), historyCard(p.history)),
     );
   }
 
