@@ -220,13 +220,19 @@ export const signInDal = (db: Db) => ({
     return (await table(db, 'users').where({ id: userId }).first('email'))?.email;
   },
 
-  /** The active users a development sign-in page lists (never used in production). */
+  /**
+   * The active users a development sign-in page lists (never used in production): the newest
+   * `limit` (the demo seed's on a fresh dev database, and a user just added), by role and e-mail.
+   */
   async activeUsers(limit = 50): Promise<{ email: string; name: string; role: string }[]> {
-    return table(db, 'users')
+    const newest = table(db, 'users')
       .whereNull('deactivated_at' as never)
-      .orderBy('role')
-      .orderBy('email')
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
       .limit(limit)
       .select('email', 'name', 'role');
+    return db.select('email', 'name', 'role').from(newest.as('newest')).orderBy(['role', 'email']);
   },
 });

@@ -28,14 +28,15 @@ export interface BrowserHarness {
 /**
  * For a browser test file: the API stack and Debian's Chromium (never a downloaded
  * browser; CHROMIUM_PATH overrides), started before the file's tests and stopped after.
+ * `harness` options go to the API stack (e.g. the development sign-in page turned on).
  */
-export function useBrowser(): BrowserHarness {
+export function useBrowser(harness: Parameters<typeof startApiHarness>[1] = {}): BrowserHarness {
   let h: ApiHarness | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
     [h, browser] = await Promise.all([
-      startApiHarness(),
+      startApiHarness(undefined, harness),
       chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] }),
     ]);
   });

@@ -81,7 +81,13 @@ const testRunInfra = (): HarnessInfra => ({
  * proposals, placements, ownership, automation and ats-sync workers on private task queues with fake Resend and Stripe
  * servers behind the real SDKs.
  */
-export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Promise<ApiHarness> {
+export async function startApiHarness(
+  infra: HarnessInfra = testRunInfra(),
+  opts: {
+    /** Turns on the development sign-in page (DEV_SIGN_IN_INBOX_URL = this harness's Resend fake), as `npm run dev` does. */
+    devSignIn?: boolean;
+  } = {},
+): Promise<ApiHarness> {
   const db = createDb(infra.databaseUrl, { max: 5 });
   const [resend, stripe] = await Promise.all([startFakeResend(), startFakeStripe()]);
   const address = infra.temporalAddress;
@@ -165,6 +171,7 @@ export async function startApiHarness(infra: HarnessInfra = testRunInfra()): Pro
       CODEC_CORS_ORIGINS: [TEMPORAL_UI, ...(uiOrigin ? [uiOrigin] : [])].join(','),
       // The sign-in tests give each case its own client IP (X-Forwarded-For from the loopback test client).
       API_TRUST_PROXY: 'loopback',
+      ...(opts.devSignIn && { DEV_SIGN_IN_INBOX_URL: `${resend.url}/_fake/emails` }),
     },
     resend: email.resend,
     ats: { keyRing: TEST_KEY_RING, connectorFor, allowBaseUrl: true, publicUrl: 'http://api.test' },
