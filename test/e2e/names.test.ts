@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { connectAccount, createCandidate, createMarketplace, placementBody, type Marketplace } from '../../testkit/harness/factories.js';
 import { eventually, type ApiHarness } from '../../testkit/harness/api-harness.js';
-import { useBrowser, type Actor } from '../support/browser.js';
+import { shownInList, useBrowser, type Actor } from '../support/browser.js';
 
 // Product §2: names, not ids, wherever a person is shown. One marketplace with history on every
 // view that shows people; each view, as each role that sees it, must name them and show no UUID.
@@ -130,6 +130,18 @@ beforeAll(async () => {
     return body.data[0];
   }, 20_000);
 
+  // What the protection timer records: the system acts, with no one's id.
+  await h.db('marketplace_events').insert({
+    type: 'protection_expired',
+    candidate_id: contestedId,
+    recruiter_id: m.recruiterId,
+    actor_user_id: null,
+    actor_role: 'system',
+    details: JSON.stringify({ owner: m.recruiterId }),
+    occurred_at: new Date(),
+    event_key: `names-test-${contestedId}`,
+  });
+
   s = {
     m,
     company,
@@ -207,15 +219,25 @@ describe('names, not ids, wherever a person is shown', () => {
     }
   });
 
-  it('marketplace events name the candidate, the recruiters and the owner in their details; sourcers are named', async () => {
+  it('marketplace events name the candidate, the recruiters and the owner in their details; the candidates list and page name the sourcer', async () => {
     const events = await visit(s.m.actors.platformAdmin, `/events?candidate=${s.contestedId}`);
     const conflict = events.locator('[data-testid="event-row"][data-type="sourcing_conflict"]');
     await conflict.waitFor({ timeout: 20_000 });
     await expect(conflict.getByTestId('event-recruiter').innerText()).resolves.toBe(OTTO);
     await expect(conflict.getByTestId('event-actor').innerText()).resolves.toBe(`by ${OTTO} (Recruiter)`);
     await expect(conflict.getByTestId('event-details').innerText()).resolves.toContain(`Owner: ${RITA}`);
+    const expired = events.locator('[data-testid="event-row"][data-type="protection_expired"]');
+    await expired.waitFor({ timeout: 20_000 });
+    await expect(expired.getByTestId('event-actor').innerText()).resolves.toBe('by System');
     await showsNamesNotIds(events, [s.contestedName, RITA, OTTO]);
     await events.close();
+
+    const list = await visit(s.m.actors.platformAdmin, '/candidates');
+    const row = list.locator(`[data-testid="candidate-row"][data-candidate-id="${s.contestedId}"]`);
+    await shownInList(list, row);
+    await expect(row.getByTestId('sourcer').innerText()).resolves.toBe(RITA);
+    await showsNamesNotIds(list, [s.contestedName, RITA]);
+    await list.close();
 
     const admin = await visit(s.m.actors.platformAdmin, `/candidates/${s.contestedId}`);
     await admin.locator(`[data-testid="sourcing-owner"] [data-recruiter-id="${s.m.recruiterId}"]`).waitFor({ timeout: 20_000 });
