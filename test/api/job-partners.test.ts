@@ -254,6 +254,24 @@ describe('who may change the sharing', () => {
   });
 });
 
+describe('repeats', () => {
+  it('replays a share by its Idempotency-Key with the first answer, writing one partner and one audit row', async () => {
+    const { m } = await privateJob();
+    await setHolder(m, m.recruiterId);
+    const before = await state(m.jobId);
+    const headers = { 'Idempotency-Key': `share-${randomUUID()}` };
+    const send = () =>
+      h.request('POST', `${V}/jobs/${m.jobId}/partners`, { actor: m.actors.recruiter, body: { recruiterId: m.otherRecruiterId }, headers });
+    const [first, again] = [await send(), await send()];
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    const after = await state(m.jobId);
+    expect(after.changes).toBe(before.changes + 1);
+    expect(after.relations).toHaveLength(2);
+  });
+});
+
 describe('the audit', () => {
   it("records every holder and partner change in the job's history with names, and repeats write nothing", async () => {
     const { m, third } = await privateJob();
