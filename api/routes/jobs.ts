@@ -132,8 +132,9 @@ const COMMAND_CHANGE = { open: 'opened', pause: 'paused', close: 'closed' } as c
 
 /**
  * Jobs without an ATS (product §3.8): company admins post, edit, open, pause and close their
- * company's jobs; recruiters browse and search the open jobs companies share; every change
- * is audited in `job_changes`.
+ * company's jobs and choose each job's holder; holders share their jobs with partner
+ * recruiters; recruiters browse and search the open jobs companies share, and the ones they
+ * hold or partner; every change is audited in `job_changes`.
  */
 export function jobRoutes({ db, registry }: { db: Db; registry: Operation[] }): Router {
   const router = Router();
@@ -176,7 +177,7 @@ export function jobRoutes({ db, registry }: { db: Db; registry: Operation[] }): 
     return job;
   };
 
-  /** Locks the admin's company's job for a change (another company's is a 404). */
+  /** Locks a job the actor may see for a change (else 404: another company's, or a recruiter's unseen job). */
   const lockOwn = async (actor: AuthedActor, id: string, trx: Executor) => visible(actor, await jobs.find(id, trx, { lock: true }), trx);
 
   /** A recruiter who may be made a holder or partner: known, and their user not deactivated; else 422. */
