@@ -46,6 +46,7 @@ const FAILURE_STATUS: Record<string, (message: string) => ApiError> = {
   [FAILURE_TYPES.InvalidTransition]: (m) => conflict(m),
   [FAILURE_TYPES.Forbidden]: (m) => forbidden(m),
   [FAILURE_TYPES.JobNotOpen]: (m) => unprocessable(m, 'job_not_open'),
+  [FAILURE_TYPES.JobNotFound]: () => notFound('job'),
   [FAILURE_TYPES.ProposalNotFound]: () => notFound('proposal'),
   [FAILURE_TYPES.PlacementNotFound]: () => notFound('placement'),
   [FAILURE_TYPES.CandidateNotFound]: () => notFound('candidate'),

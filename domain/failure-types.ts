@@ -2,6 +2,8 @@
 export const FAILURE_TYPES = {
   DuplicateOpenProposal: 'DuplicateOpenProposal',
   JobNotOpen: 'JobNotOpen',
+  /** The job does not exist, or the recruiter may no longer see it (product §3.8): owner-neutral. */
+  JobNotFound: 'JobNotFound',
   ProposalNotFound: 'ProposalNotFound',
   InvalidTransition: 'InvalidTransition',
   Forbidden: 'Forbidden',

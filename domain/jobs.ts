@@ -45,3 +45,45 @@ export function jobCommandRefusal(command: JobCommand, status: JobStatus): strin
 
 /** What a company may still change on a job its ATS syncs: the marketplace settings only. */
 export const ATS_EDITABLE_JOB_FIELDS = ['sharedWithMarketplace', 'fee'] as const;
+
+/**
+ * A recruiter's relation to a job (product §3.8, "holders and partners"): the job's company
+ * makes one recruiter its **holder** (the agency recruiter for the role), who shares it with
+ * **partner** recruiters. Both see the job and may propose for it while it is open, even when
+ * the company does not share it with the whole marketplace.
+ */
+export const JOB_RECRUITER_RELATIONS = ['holder', 'partner'] as const;
+export type JobRecruiterRelation = (typeof JOB_RECRUITER_RELATIONS)[number];
+
+/** How a recruiter got a job: holding it, as a partner of its holder, or from the marketplace. */
+export const JOB_ACCESS = ['holder', 'partner', 'marketplace'] as const;
+export type JobAccess = (typeof JOB_ACCESS)[number];
+
+export const JOB_SHARING_LIMITS = {
+  /** Partners one job may be shared with. */
+  partnersPerJob: 50,
+} as const;
+
+/** What a job's audit (`job_changes.change`) records: its own edits and status, and who holds and shares it. */
+export const JOB_CHANGE_KINDS = [
+  'created',
+  'edited',
+  'opened',
+  'paused',
+  'closed',
+  'holder_set',
+  'holder_removed',
+  'partner_added',
+  'partner_removed',
+] as const;
+export type JobChangeKind = (typeof JOB_CHANGE_KINDS)[number];
+
+/**
+ * Why a holder may not share a job with `partnerId`, or null when they may: never with
+ * themselves, and at most `partnersPerJob` partners (`current` counts the job's partners now).
+ */
+export function partnerRefusal(holderId: string, partnerId: string, current: number): string | null {
+  if (partnerId === holderId) return 'you hold this job: share it with another recruiter';
+  if (current >= JOB_SHARING_LIMITS.partnersPerJob) return `a job is shared with at most ${JOB_SHARING_LIMITS.partnersPerJob} partners`;
+  return null;
+}

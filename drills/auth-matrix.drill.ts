@@ -321,6 +321,56 @@ function cases(): Case[] {
       path: (r) => `${V}/jobs/${r.m.jobId}/changes`,
       expect: row(403, 403, 200, 200, 404, 200),
     },
+    // holders and partners (product §3.8): the company admin sets the holder; the holder shares with partners.
+    // The matrix's job is marketplace-shared and has no holder: recruiters see it but hold nothing (403).
+    {
+      method: 'GET',
+      route: `${V}/jobs/{id}/partners`,
+      path: (r) => `${V}/jobs/${r.m.jobId}/partners`,
+      expect: row(403, 403, 200, 200, 404, 200),
+    },
+    {
+      method: 'PUT',
+      route: `${V}/jobs/{id}/holder`,
+      path: (r) => `${V}/jobs/${r.m.jobId}/holder`,
+      valid: (r) => ({ recruiterId: r.m.recruiterId }),
+      invalid: { recruiterId: 'nope' },
+      expect: row(
+        403,
+        403,
+        400,
+        403,
+        { status: 404, body: (r) => ({ recruiterId: r.m.recruiterId }), note: "a valid holder for another company's job" },
+        403,
+      ),
+    },
+    {
+      method: 'DELETE',
+      route: `${V}/jobs/{id}/holder`,
+      path: (r) => `${V}/jobs/${r.m.jobId}/holder`,
+      expect: row(403, 403, { status: 200, note: 'the job has no holder: nothing changes' }, 403, 404, 403),
+    },
+    {
+      method: 'POST',
+      route: `${V}/jobs/{id}/partners`,
+      path: (r) => `${V}/jobs/${r.m.jobId}/partners`,
+      valid: (r) => ({ recruiterId: r.m.otherRecruiterId }),
+      invalid: { recruiterId: 'nope' },
+      expect: row(400, 400, 403, 403, 403, 403),
+    },
+    {
+      method: 'DELETE',
+      route: `${V}/jobs/{id}/partners/{recruiterId}`,
+      path: (r) => `${V}/jobs/${r.m.jobId}/partners/${r.m.otherRecruiterId}`,
+      expect: row(
+        { status: 400, path: (r) => `${V}/jobs/${r.m.jobId}/partners/not-a-uuid`, note: 'allowed role, invalid recruiter id' },
+        { status: 403, note: 'sees the shared job but does not hold it' },
+        403,
+        403,
+        403,
+        403,
+      ),
+    },
     { method: 'GET', route: `${V}/candidates`, path: () => `${V}/candidates`, expect: row(200, 200, 403, 403, 403, 200) },
     {
       method: 'GET',

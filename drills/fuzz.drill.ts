@@ -468,6 +468,21 @@ function wrongRoleCases(f: Fixture): { method: Method; path: string; roles: Role
       roles: [...recruiters, 'hiringManager', 'platformAdmin'] as RoleName[],
     })),
     { method: 'GET', path: `/api/v1/jobs/${real.jobId}/changes`, roles: recruiters },
+    // Holders and partners (product §3.8): the company admin sets the holder, the holder (a recruiter) shares.
+    {
+      method: 'PUT',
+      path: `/api/v1/jobs/${real.jobId}/holder`,
+      roles: [...recruiters, 'hiringManager', 'platformAdmin'],
+      body: { recruiterId: m.recruiterId },
+    },
+    { method: 'DELETE', path: `/api/v1/jobs/${real.jobId}/holder`, roles: [...recruiters, 'hiringManager', 'platformAdmin'] },
+    {
+      method: 'POST',
+      path: `/api/v1/jobs/${real.jobId}/partners`,
+      roles: [...company, 'platformAdmin'],
+      body: { recruiterId: m.otherRecruiterId },
+    },
+    { method: 'DELETE', path: `/api/v1/jobs/${real.jobId}/partners/${m.otherRecruiterId}`, roles: [...company, 'platformAdmin'] },
     { method: 'GET', path: '/api/v1/candidates', roles: company },
     { method: 'GET', path: `/api/v1/candidates/${real.candidateId}`, roles: company },
     { method: 'GET', path: `/api/v1/candidates/${real.candidateId}/outreach`, roles: company },

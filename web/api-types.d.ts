@@ -7406,7 +7406,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Jobs: company users see their company's in every status, recruiters the open jobs shared with the marketplace, platform admins all; `q` searches them */
+        /** Jobs: company users see their company's in every status, recruiters the open jobs shared with the marketplace or that they hold or were shared as a partner, platform admins all; `q` searches them */
         get: {
             parameters: {
                 query?: {
@@ -7468,6 +7468,13 @@ export interface paths {
                                 createdAt: string;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                holder: {
+                                    /** Format: uuid */
+                                    recruiterId: string;
+                                    displayName: string;
+                                } | null;
+                                /** @enum {string|null} */
+                                access: "holder" | "partner" | "marketplace" | null;
                                 rank?: number;
                             }[];
                             nextCursor: string | null;
@@ -7589,6 +7596,13 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            holder: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                            } | null;
+                            /** @enum {string|null} */
+                            access: "holder" | "partner" | "marketplace" | null;
                             rank?: number;
                         };
                     };
@@ -7653,7 +7667,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One job, as its company, a recruiter (shared jobs) or a platform admin sees it */
+        /** One job, as its company, a recruiter (shared jobs, and jobs they hold or partner) or a platform admin sees it */
         get: {
             parameters: {
                 query?: never;
@@ -7705,6 +7719,13 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            holder: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                            } | null;
+                            /** @enum {string|null} */
+                            access: "holder" | "partner" | "marketplace" | null;
                             rank?: number;
                         };
                     };
@@ -7844,6 +7865,13 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            holder: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                            } | null;
+                            /** @enum {string|null} */
+                            access: "holder" | "partner" | "marketplace" | null;
                             rank?: number;
                         };
                     };
@@ -7991,6 +8019,13 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            holder: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                            } | null;
+                            /** @enum {string|null} */
+                            access: "holder" | "partner" | "marketplace" | null;
                             rank?: number;
                         };
                     };
@@ -8142,6 +8177,13 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            holder: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                            } | null;
+                            /** @enum {string|null} */
+                            access: "holder" | "partner" | "marketplace" | null;
                             rank?: number;
                         };
                     };
@@ -8293,6 +8335,13 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            holder: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                            } | null;
+                            /** @enum {string|null} */
+                            access: "holder" | "partner" | "marketplace" | null;
                             rank?: number;
                         };
                     };
@@ -8415,7 +8464,7 @@ export interface paths {
                             data: {
                                 id: number;
                                 /** @enum {string} */
-                                change: "created" | "edited" | "opened" | "paused" | "closed";
+                                change: "created" | "edited" | "opened" | "paused" | "closed" | "holder_set" | "holder_removed" | "partner_added" | "partner_removed";
                                 changes: {
                                     [key: string]: (unknown | unknown)[];
                                 };
@@ -8495,6 +8544,683 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who holds a job and whom its holder shares it with: the company's users, platform admins, and the holder (a partner is refused)
+         * @description Roles: company_admin, hiring_manager, platform_admin, recruiter.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The holder and the partners, in the order they were added */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            jobId: string;
+                            holder: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                            } | null;
+                            partners: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                                /** Format: date-time */
+                                addedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description A recruiter who sees the job but does not hold it (partners do not see each other) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description No such job, or not one the caller may see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Share a job you hold with a partner recruiter (its holder): they see it and may propose for it while it is open; repeating it changes nothing; accepts an Idempotency-Key
+         * @description Roles: recruiter.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        recruiterId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Already a partner: nothing changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            jobId: string;
+                            holder: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                            } | null;
+                            partners: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                                /** Format: date-time */
+                                addedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Shared: the holder and the partners */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            jobId: string;
+                            holder: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                            } | null;
+                            partners: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                                /** Format: date-time */
+                                addedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller sees the job but does not hold it */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description No such job, or not one the caller may see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The job is closed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description No such recruiter (unknown_recruiter), their account is deactivated (recruiter_deactivated), yourself, or the job has its maximum of partners (partner_refused) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/holder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make a recruiter the job's holder (company admin): a new holder starts with no partners (the previous holder's sharing ends); repeating it changes nothing
+         * @description Roles: company_admin.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        recruiterId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The job's holder and partners */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            jobId: string;
+                            holder: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                            } | null;
+                            partners: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                                /** Format: date-time */
+                                addedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller's role may not call this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description No such job in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The job is closed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description No such recruiter (unknown_recruiter), or their account is deactivated (recruiter_deactivated) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Remove the job's holder (company admin): their partners' access ends with it (unless the job is shared with the marketplace); without a holder it changes nothing
+         * @description Roles: company_admin.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The job without a holder or partners */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            jobId: string;
+                            holder: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                            } | null;
+                            partners: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                                /** Format: date-time */
+                                addedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller's role may not call this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description No such job in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The job is closed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/partners/{recruiterId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop sharing a job you hold with a partner (its holder); a recruiter who is not a partner changes nothing
+         * @description Roles: recruiter.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    recruiterId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The holder and the remaining partners */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            jobId: string;
+                            holder: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                            } | null;
+                            partners: {
+                                /** Format: uuid */
+                                recruiterId: string;
+                                displayName: string;
+                                /** Format: date-time */
+                                addedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller sees the job but does not hold it */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description No such job, or not one the caller may see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The job is closed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

@@ -6,6 +6,7 @@ import { withTransaction } from '../../db/dal/once.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { settingsDal } from '../../db/dal/settings.js';
 import { directoryDal } from '../../db/dal/directory.js';
+import { jobRecruitersDal } from '../../db/dal/job-recruiters.js';
 import { blocks, sourcingDal } from '../../db/dal/sourcing.js';
 import { FAILURE_TYPES } from '../../domain/failure-types.js';
 import type { Actor } from '../../domain/actors.js';
@@ -44,6 +45,7 @@ export function createProposalDbActivities({ db }: { db: Db }) {
   const applications = applicationsDal(db);
   const settings = settingsDal(db);
   const directory = directoryDal(db);
+  const jobRecruiters = jobRecruitersDal(db);
   const sourcing = sourcingDal(db);
 
   return {
@@ -55,7 +57,12 @@ export function createProposalDbActivities({ db }: { db: Db }) {
           if (existing) return timelineOf(existing);
 
           const job = await directory.job(input.jobId, trx);
-          if (!job || job.status !== 'open') {
+          // The recruiter must still see the job: shared with the marketplace, or held or shared
+          // with them by its holder (product §3.8); a company may have stopped either since the API checked.
+          if (!job || !(await jobRecruiters.recruiterSees(job, input.recruiterId, trx))) {
+            throw ApplicationFailure.nonRetryable(`job ${input.jobId} not found`, FAILURE_TYPES.JobNotFound);
+          }
+          if (job.status !== 'open') {
             throw ApplicationFailure.nonRetryable(`job ${input.jobId} is not open`, FAILURE_TYPES.JobNotOpen);
           }
           const createdAt = new Date(input.createdAt);

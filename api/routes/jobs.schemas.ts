@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FEE_TYPES, JOB_LIMITS, JOB_STATUSES, REMOTE_MODES } from '../../domain/jobs.js';
+import { FEE_TYPES, JOB_ACCESS, JOB_CHANGE_KINDS, JOB_LIMITS, JOB_STATUSES, REMOTE_MODES } from '../../domain/jobs.js';
 import { pageQuery, text, uuid } from '../schemas/common.js';
 import { currencyCode } from './placements.schemas.js';
 
@@ -95,13 +95,32 @@ export const jobDto = z.object({
   atsSynced: z.boolean(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /**
+   * The recruiter the company made the job's holder (product §3.8). Shown to the company's
+   * users, platform admins, and the holder and partners; null for anyone else, and when none.
+   */
+  holder: z.object({ recruiterId: uuid, displayName: z.string() }).nullable(),
+  /** Recruiters only: how they got the job — they hold it, its holder shared it with them, or the marketplace. */
+  access: z.enum(JOB_ACCESS).nullable(),
   /** Full-text searches only: the `ts_rank` the list is ordered by. */
   rank: z.number().optional(),
 });
 
+/** A recruiter to make a job's holder or partner. */
+export const jobRecruiterBody = z.strictObject({ recruiterId: uuid });
+export const jobPartnerParams = z.strictObject({ id: uuid, recruiterId: uuid });
+
+const jobRecruiterDto = z.object({ recruiterId: uuid, displayName: z.string() });
+/** Who holds a job and whom its holder shares it with (the holder, the company's users and platform admins read it). */
+export const jobSharingDto = z.object({
+  jobId: uuid,
+  holder: jobRecruiterDto.nullable(),
+  partners: z.array(jobRecruiterDto.extend({ addedAt: z.iso.datetime() })),
+});
+
 export const jobChangeDto = z.object({
   id: z.int(),
-  change: z.enum(['created', 'edited', 'opened', 'paused', 'closed']),
+  change: z.enum(JOB_CHANGE_KINDS),
   /** Field → [old, new]. */
   changes: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])),
   actorUserId: uuid.nullable(),

@@ -6,6 +6,7 @@ import type { Db } from '../../lib/db.js';
 import { nameBasedUuid } from '../../lib/ids.js';
 import { applicationsDal } from '../../db/dal/applications.js';
 import { directoryDal } from '../../db/dal/directory.js';
+import { jobRecruitersDal } from '../../db/dal/job-recruiters.js';
 import { proposalsDal, type ProposalView } from '../../db/dal/proposals.js';
 import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
 import type { ProposalWorkflow } from '../../domain/proposal.js';
@@ -72,6 +73,7 @@ export function proposalRoutes({
   const proposals = proposalsDal(db);
   const applications = applicationsDal(db);
   const directory = directoryDal(db);
+  const jobRecruiters = jobRecruitersDal(db);
   const refuseIfProtected = protectionGuard({ temporal, db });
   const names = namesDal(db);
 
@@ -109,8 +111,9 @@ export function proposalRoutes({
       const actor = actorOf(res);
       if (!actor.recruiterId) throw forbidden('this user has no recruiter profile');
       const [job, candidate] = await Promise.all([directory.job(body.jobId), directory.candidate(body.candidateId)]);
-      // A job its company does not share with the marketplace is not one a recruiter may see (product §3.8).
-      if (!job || !job.shared_with_marketplace) throw notFound('job');
+      // A job its company does not share with the marketplace is not one a recruiter may see,
+      // unless they hold it or its holder shared it with them (product §3.8).
+      if (!job || !(await jobRecruiters.recruiterSees(job, actor.recruiterId))) throw notFound('job');
       if (!candidate) throw notFound('candidate');
       if (candidate.erased_at)
         throw unprocessable("this candidate's personal data was erased; they cannot be proposed", 'candidate_erased');

@@ -38,6 +38,8 @@ export interface JobFilter {
   status?: JobStatus;
   /** The recruiters' browse: open jobs their company shares with the marketplace. */
   marketplace?: boolean;
+  /** With `marketplace`: also the open jobs this recruiter holds or was shared as a partner (product §3.8). */
+  recruiterId?: string;
   remote?: RemoteMode;
   /** A case-insensitive part of the location. */
   location?: string;
@@ -60,7 +62,16 @@ function filtered(trx: Executor, f: JobFilter): Knex.QueryBuilder {
   // Records an ATS deleted stay for history but are no longer listed.
   const q = table(trx, 'jobs').whereNull('jobs.deleted_at');
   if (f.companyId) q.where('jobs.company_id', f.companyId);
-  if (f.marketplace) q.where('jobs.status', 'open').where('jobs.shared_with_marketplace', true);
+  if (f.marketplace) {
+    q.where('jobs.status', 'open').where((shared) => {
+      shared.where('jobs.shared_with_marketplace', true);
+      if (f.recruiterId) {
+        shared.orWhereExists(
+          table(trx, 'job_recruiters').whereRaw('job_recruiters.job_id = jobs.id').where('job_recruiters.recruiter_id', f.recruiterId),
+        );
+      }
+    });
+  }
   if (f.status) q.where('jobs.status', f.status);
   if (f.remote) q.where('jobs.remote', f.remote);
   if (f.location) q.whereILike('jobs.location', containing(f.location));

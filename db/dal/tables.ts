@@ -6,12 +6,12 @@ import type { CollaboratorRole } from '../../domain/money.js';
 import type { OutreachStatus } from '../../domain/outreach.js';
 import type { PayoutStatus, SplitStatus, Tranche } from '../../domain/payout.js';
 import type { EscrowStatus, PlacementState } from '../../domain/placement.js';
-import type { JobStatus } from '../../domain/jobs.js';
+import type { JobChangeKind, JobRecruiterRelation, JobStatus } from '../../domain/jobs.js';
 import type { ProposalState } from '../../domain/proposal.js';
 import type { PROTECTION_STATES } from '../../domain/protection.js';
 
 /**
- * One row type per table, as the migrations (db/migrations/001–013) define it, used through
+ * One row type per table, as the migrations (db/migrations/001–015) define it, used through
  * `table()` below so the DAL's queries are typed per table.
  *
  * Conventions: `timestamp` columns read as Date; `bigint`/`bigIncrements` read as number
@@ -538,9 +538,17 @@ export interface JobChangesTable {
   job_id: string;
   actor_user_id: string | null;
   actor_role: string;
-  change: string;
+  change: JobChangeKind;
   changes: unknown;
   occurred_at: Date;
+}
+/** A recruiter's relation to a job: its holder, or a partner the holder shared it with (migration 015). */
+export interface JobRecruitersTable {
+  job_id: string;
+  recruiter_id: string;
+  relation: JobRecruiterRelation;
+  added_by_user_id: string | null;
+  created_at: Date;
 }
 
 /** Table name → row type; the key is the name written in queries. */
@@ -587,6 +595,7 @@ export interface AllTables {
   external_entity_map: ExternalEntityMapTable;
   ats_events: AtsEventsTable;
   job_changes: JobChangesTable;
+  job_recruiters: JobRecruitersTable;
 }
 
 export type TableName = keyof AllTables;

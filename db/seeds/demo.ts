@@ -25,6 +25,7 @@ export const DEMO = {
     acmeBackend: '10b00000-0000-4000-8000-000000000001',
     acmeDesigner: '10b00000-0000-4000-8000-000000000002',
     globexSales: '10b00000-0000-4000-8000-000000000003',
+    acmeMl: '10b00000-0000-4000-8000-000000000004',
   },
   candidates: {
     ada: 'ca4d0000-0000-4000-8000-000000000001',
@@ -105,7 +106,25 @@ export async function seedDemo(db: Db): Promise<void> {
       fee_fixed_cents: 2_500_000,
       fee_currency: 'USD',
     },
+    // Not shared with the marketplace: Alice holds it for Acme and shares it with Bob; Chloe does not see it (product §3.8).
+    {
+      id: j.acmeMl,
+      company_id: c.acme,
+      title: 'Staff Machine Learning Engineer',
+      description: 'Teach our robots to pick what they have never seen. A confidential search: ask Alice Archer.',
+      location: 'Munich',
+      remote: 'hybrid',
+      fee_percent_bps: 2500,
+      shared_with_marketplace: false,
+    },
   ]);
+  await db('job_recruiters')
+    .insert([
+      { job_id: j.acmeMl, recruiter_id: r.alice, relation: 'holder', added_by_user_id: u.acmeAdmin },
+      { job_id: j.acmeMl, recruiter_id: r.bob, relation: 'partner', added_by_user_id: u.alice },
+    ])
+    .onConflict(['job_id', 'recruiter_id'])
+    .ignore();
   await upsert('candidates', [
     { id: k.ada, full_name: 'Ada Lovelace', email: 'ada@example.com' },
     { id: k.grace, full_name: 'Grace Hopper', email: 'grace@example.com' },

@@ -68,6 +68,26 @@ describe('createProposal', () => {
       nonRetryable: true,
     });
   });
+
+  it('refuses a job the recruiter no longer sees (not marketplace-shared, not held or shared with them) as not found; a partner proposes', async () => {
+    const m = await createMarketplace(db);
+    await db('jobs').where({ id: m.jobId }).update({ shared_with_marketplace: false });
+    const outsider = input(m);
+    expect(await rejection(run(activities.createProposal, outsider))).toMatchObject({
+      type: FAILURE_TYPES.JobNotFound,
+      nonRetryable: true,
+    });
+    expect(await db('candidate_role_assignments').where({ id: outsider.proposalId })).toHaveLength(0);
+
+    // Product §3.8: the holder shared the job with this recruiter.
+    await db('job_recruiters').insert([
+      { job_id: m.jobId, recruiter_id: m.otherRecruiterId, relation: 'holder' },
+      { job_id: m.jobId, recruiter_id: m.recruiterId, relation: 'partner' },
+    ]);
+    const partner = input(m);
+    await run(activities.createProposal, partner);
+    expect(await db('candidate_role_assignments').where({ id: partner.proposalId }).first()).toMatchObject({ recruiter_id: m.recruiterId });
+  });
 });
 
 describe('transitionProposal', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, dropDatabase, ensureDatabase, migrateLatest } from '../../lib/db.js';
 import { ROLES } from '../../domain/actors.js';
 import { ATS_PLATFORMS, INTEGRATION_STATES, SYNC_INTERVAL_MINUTES } from '../../domain/ats.js';
-import { JOB_LIMITS, JOB_STATUSES, REMOTE_MODES } from '../../domain/jobs.js';
+import { JOB_CHANGE_KINDS, JOB_LIMITS, JOB_RECRUITER_RELATIONS, JOB_STATUSES, REMOTE_MODES } from '../../domain/jobs.js';
 import { APPROVAL_STATUSES, APPROVER_ROLES, DECISION_SOURCES, EXECUTION_STATUSES } from '../../domain/automation.js';
 import { COLLABORATOR_ROLES, MIN_SPLIT_BPS, TOTAL_BPS } from '../../domain/money.js';
 import { OUTREACH_STATUSES } from '../../domain/outreach.js';
@@ -80,6 +80,8 @@ describe('database check constraints equal the domain constants', () => {
     ['candidate_outreach', 'status', OUTREACH_STATUSES],
     ['jobs', 'status', JOB_STATUSES],
     ['jobs', 'remote', REMOTE_MODES],
+    ['job_changes', 'change', JOB_CHANGE_KINDS],
+    ['job_recruiters', 'relation', JOB_RECRUITER_RELATIONS],
   ] as const)('%s.%s', (table, column, domain) => {
     expect(allowed(table, column)).toEqual(sorted(domain));
   });

@@ -167,4 +167,48 @@ describe('migrations', () => {
       expect(await db.schema.hasTable('candidate_files')).toBe(false);
     });
   });
+
+  it('015 keeps one holder per job, and on the way down keeps the sharing audit as edits', async () => {
+    await scratch('partners', async (db) => {
+      const MIGRATION = '015_job_recruiters';
+      const [company] = (await db('companies').insert({ name: 'Acme' }).returning('id')) as [{ id: string }];
+      const [job] = (await db('jobs').insert({ company_id: company.id, title: 'Engineer' }).returning('id')) as [{ id: string }];
+      const users = (await db('users')
+        .insert([
+          { email: 'a@example.com', name: 'A', role: 'recruiter' },
+          { email: 'b@example.com', name: 'B', role: 'recruiter' },
+        ])
+        .returning('id')) as { id: string }[];
+      const [a, b] = (await db('recruiters')
+        .insert(users.map((u, i) => ({ user_id: u.id, display_name: `R${i}` })))
+        .returning('id')) as [{ id: string }, { id: string }];
+      await db('job_recruiters').insert({ job_id: job.id, recruiter_id: a.id, relation: 'holder' });
+      await expect(db('job_recruiters').insert({ job_id: job.id, recruiter_id: b.id, relation: 'holder' })).rejects.toThrow(
+        /job_recruiters_one_holder/,
+      );
+      // A relation the domain does not know (written raw: the typed table would not compile it).
+      await expect(
+        db.raw(`insert into job_recruiters (job_id, recruiter_id, relation) values (?, ?, 'owner')`, [job.id, b.id]),
+      ).rejects.toThrow(/job_recruiters_relation_valid/);
+      await db('job_recruiters').insert({ job_id: job.id, recruiter_id: b.id, relation: 'partner' });
+      const partner = { recruiterId: b.id, name: 'R1' };
+      await db('job_changes').insert([
+        { job_id: job.id, actor_role: 'company_admin', change: 'created', changes: JSON.stringify({ title: [null, 'Engineer'] }) },
+        { job_id: job.id, actor_role: 'recruiter', change: 'partner_added', changes: JSON.stringify({ partner: [null, partner] }) },
+      ]);
+      await db.migrate.down({ name: MIGRATION });
+      expect(await db.schema.hasTable('job_recruiters')).toBe(false);
+      expect(await db('job_changes').orderBy('id').select('change', 'changes')).toEqual([
+        { change: 'created', changes: { title: [null, 'Engineer'] } },
+        { change: 'edited', changes: { partner: [null, partner] } },
+      ]);
+      // Still append-only, and the old list of changes again.
+      await expect(db('job_changes').update({ change: 'closed' })).rejects.toThrow(/append-only/);
+      await expect(
+        db('job_changes').insert({ job_id: job.id, actor_role: 'recruiter', change: 'holder_set', changes: '{}' }),
+      ).rejects.toThrow(/job_changes_change_valid/);
+      await db.migrate.up({ name: MIGRATION });
+      expect(await db('job_recruiters')).toEqual([]);
+    });
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Jobs (product §3.8). Company users see their company's jobs in every status, company
  * admins with the status commands (pause, reopen, close) and a link to post one; recruiters
- * browse the open jobs companies share with the marketplace, with filters and a full-text
+ * browse the open jobs companies share with the marketplace, and the ones they hold or a holder
+ * shared with them (each says so: "Held by you", "Shared with you by …"), with filters and a full-text
  * search whose results come best match first; platform admins see every job.
  */
 /** @import { Item, Query } from '../api-client' */
@@ -56,6 +57,17 @@ export const commandsFor = (status) =>
           ['close', 'Close'],
         ]
       : [];
+
+/**
+ * How a recruiter got a job, as they read it: "Held by you", "Shared with you by <holder>";
+ * null for a job they see only because the marketplace shares it (and for everyone else).
+ * @param {Pick<Job, 'access' | 'holder'>} job
+ */
+export function accessText(job) {
+  if (job.access === 'holder') return 'Held by you';
+  if (job.access === 'partner') return `Shared with you by ${job.holder?.displayName ?? 'its holder'}`;
+  return null;
+}
 
 const FILTERS = ['q', 'remote', 'location', 'salaryAtLeast', 'feeType', 'status'];
 
@@ -201,7 +213,12 @@ export async function jobsView(root, { me, query, signal, navigate }) {
     return h(
       'tr',
       { 'data-testid': 'job-row', 'data-job-id': job.id, 'data-state': job.status },
-      h('td', {}, h('a', { href: `#/jobs/${encodeURIComponent(job.id)}`, class: 'row-link', 'data-testid': 'job-link' }, job.title)),
+      h(
+        'td',
+        {},
+        h('a', { href: `#/jobs/${encodeURIComponent(job.id)}`, class: 'row-link', 'data-testid': 'job-link' }, job.title),
+        accessText(job) && h('div', { class: 'muted', 'data-testid': 'job-access' }, accessText(job)),
+      ),
       headings.includes('Company') && h('td', {}, job.companyName ?? '—'),
       h('td', {}, [job.location, job.remote && REMOTE_LABELS[job.remote]].filter(Boolean).join(' · ') || '—'),
       h('td', {}, salaryText(job.salary)),
