@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../domain/actors.js';
+import { proposalStateQuery } from '../../domain/proposal.js';
 import { TERMS, TERM_NAMES } from '../../domain/terms.js';
 import { connectAccount, createCandidate, createMarketplace, placementBody, type Marketplace } from '../../testkit/harness/factories.js';
 import { startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
@@ -179,6 +180,9 @@ describe('PATCH /api/v1/companies/:id/terms', () => {
     for (const [body, what] of cases) {
       const res = await patch(m, body);
       expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBe(400);
+      expect(res.body.error.details, what).toContainEqual(
+        expect.objectContaining({ path: what === 'unknown key' || what === 'nothing to change' ? [] : ['reason'] }),
+      );
     }
     expect(await auditRows(m)).toEqual([]);
     expect(await settingsRows(m)).toEqual({ settings: undefined, guarantee: undefined });
@@ -319,11 +323,29 @@ describe('running processes keep the terms they started with', () => {
     // The first one's record and its running workflow still have the deadline it started with.
     const reread = await h.request('GET', `/api/v1/proposals/${first.body.id}`, { actor: m.actors.companyAdmin });
     expect(reread.body.decisionDeadline).toBe(firstDeadline);
-    const { proposalStateQuery } = await import('../../domain/proposal.js');
     const view = await h.temporal.workflow.getHandle(first.body.workflowId).query(proposalStateQuery);
     expect(view.decisionDeadline).toBe(firstDeadline);
     const secondView = await h.temporal.workflow.getHandle(second.body.workflowId).query(proposalStateQuery);
     expect(secondView.decisionDeadline).toBe(second.body.decisionDeadline);
+  });
+
+  it('a protection claimed before a change keeps its window; a claim after it gets the new one', async () => {
+    const m = await createMarketplace(h.db);
+    expect((await patch(m, { protectionWindowDays: 30 })).status).toBe(200);
+    const claim = (candidateId: string) =>
+      h.request('POST', `/api/v1/candidates/${candidateId}/source`, { actor: m.actors.recruiter, body: { jobId: m.jobId } });
+    const windowDays = (s: { claimedAt: string; protectionEndsAt: string }) =>
+      (new Date(s.protectionEndsAt).getTime() - new Date(s.claimedAt).getTime()) / DAY;
+    const first = await claim(m.candidateId);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(windowDays(first.body)).toBe(30);
+
+    expect((await patch(m, { protectionWindowDays: 10 })).status).toBe(200);
+    const second = await claim(await createCandidate(h.db));
+    expect(second.status, JSON.stringify(second.body)).toBe(201);
+    expect(windowDays(second.body)).toBe(10);
+    const reread = await h.request('GET', `/api/v1/candidates/${m.candidateId}/sourcing`, { actor: m.actors.recruiter });
+    expect(reread.body.protectionEndsAt).toBe(first.body.protectionEndsAt);
   });
 
   it('a placement recorded before a change keeps its guarantee days and holdback, through activation; one recorded after gets the new ones', async () => {
