@@ -469,7 +469,12 @@ function wrongRoleCases(f: Fixture): { method: Method; path: string; roles: Role
     })),
     { method: 'GET', path: `/api/v1/jobs/${real.jobId}/changes`, roles: recruiters },
     { method: 'GET', path: `/api/v1/companies/${m.companyId}/terms`, roles: recruiters },
-    { method: 'PATCH', path: `/api/v1/companies/${m.companyId}/terms`, roles: [...recruiters, 'hiringManager'], body: { guaranteeDays: 45 } },
+    {
+      method: 'PATCH',
+      path: `/api/v1/companies/${m.companyId}/terms`,
+      roles: [...recruiters, 'hiringManager'],
+      body: { guaranteeDays: 45 },
+    },
     { method: 'GET', path: `/api/v1/companies/${m.companyId}/terms/changes`, roles: recruiters },
     { method: 'GET', path: '/api/v1/marketplace/terms', roles: notPlatform },
     { method: 'PATCH', path: '/api/v1/marketplace/terms', roles: notPlatform, body: { paymentTermsDays: 45 } },
