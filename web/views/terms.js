@@ -64,7 +64,7 @@ const limitsText = (limits) =>
 /**
  * The terms form and history, for a company or the marketplace.
  * @param {HTMLElement} root
- * @param {{ title: string, subtitle?: string | null, terms: Record<TermName, TermView>, editable: (t: TermName) => boolean, readOnlyNote?: string | null,
+ * @param {{ title: string, subtitle?: string | null, terms: Record<TermName, TermView>, editable: (t: TermName) => boolean, readOnlyNote?: string | null, whose?: string,
  *   save: (body: Record<string, number | string | null>) => Promise<unknown>, canReset: boolean, changes: TermsChange[], flash?: string | null }} page
  */
 function renderTerms(root, page) {
@@ -102,7 +102,7 @@ function renderTerms(root, page) {
         'p',
         { class: 'muted', 'data-testid': `term-source-${name}`, 'data-source': term.source },
         term.source === 'company'
-          ? `Your company's own (the marketplace default is ${termValueText(limits, term.marketplaceDefault)}).`
+          ? `${page.whose ?? 'Your company'}'s own (the marketplace default is ${termValueText(limits, term.marketplaceDefault)}).`
           : 'The marketplace default.',
       );
     const reset =
@@ -278,6 +278,7 @@ export async function companyTermsView(root, { me, query, signal, flash }) {
         terms: terms.terms,
         editable: (t) => admin && (me.role === 'platform_admin' || !terms.terms[t].platformAdminOnly),
         readOnlyNote: admin ? null : 'Only your company’s admins change these terms.',
+        whose: me.role === 'platform_admin' ? 'The company' : 'Your company',
         canReset: true,
         changes: changes.items,
         flash: message,
