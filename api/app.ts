@@ -36,6 +36,7 @@ import { candidateProfileRoutes } from './routes/candidate-profiles.js';
 import { placementRoutes } from './routes/placements.js';
 import { proposalRoutes } from './routes/proposals.js';
 import { sessionRoutes } from './routes/session.js';
+import { termsRoutes } from './routes/terms.js';
 import { signInRoutes, signOutRoutes } from './routes/sign-in.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { TASK_QUEUES, type TaskQueues } from '../domain/temporal.js';
@@ -253,6 +254,7 @@ export function createApp({
   api.use(payoutRoutes({ temporal, db, registry }));
   api.use(directoryRoutes({ db, registry }));
   api.use(jobRoutes({ db, registry }));
+  api.use(termsRoutes({ db, registry }));
   api.use(outreachRoutes({ temporal, db, registry, email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined }));
   api.use(marketplaceEventRoutes({ db, registry }));
   api.use(automationRoutes({ temporal, db, registry }));

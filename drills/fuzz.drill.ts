@@ -483,6 +483,17 @@ function wrongRoleCases(f: Fixture): { method: Method; path: string; roles: Role
       body: { recruiterId: m.otherRecruiterId },
     },
     { method: 'DELETE', path: `/api/v1/jobs/${real.jobId}/partners/${m.otherRecruiterId}`, roles: [...company, 'platformAdmin'] },
+    { method: 'GET', path: `/api/v1/companies/${m.companyId}/terms`, roles: recruiters },
+    {
+      method: 'PATCH',
+      path: `/api/v1/companies/${m.companyId}/terms`,
+      roles: [...recruiters, 'hiringManager'],
+      body: { guaranteeDays: 45 },
+    },
+    { method: 'GET', path: `/api/v1/companies/${m.companyId}/terms/changes`, roles: recruiters },
+    { method: 'GET', path: '/api/v1/marketplace/terms', roles: notPlatform },
+    { method: 'PATCH', path: '/api/v1/marketplace/terms', roles: notPlatform, body: { paymentTermsDays: 45 } },
+    { method: 'GET', path: '/api/v1/marketplace/terms/changes', roles: notPlatform },
     { method: 'GET', path: '/api/v1/candidates', roles: company },
     { method: 'GET', path: `/api/v1/candidates/${real.candidateId}`, roles: company },
     { method: 'GET', path: `/api/v1/candidates/${real.candidateId}/outreach`, roles: company },
@@ -536,6 +547,7 @@ const realIdFor = (f: Fixture, path: string, pick: number, param: string): strin
   if (param === 'id' && path.startsWith('/api/v1/candidates/')) return pick % 2 ? f.real.candidateId : f.real.otherCandidateId;
   if (param === 'id' && path.startsWith('/api/v1/automation/rules/')) return f.real.ruleId;
   if (param === 'id' && path.startsWith('/api/v1/jobs/')) return f.real.jobId;
+  if (param === 'id' && path.startsWith('/api/v1/companies/')) return f.m.companyId;
   return pool[pick % pool.length]!;
 };
 const ONE_FIELD_BODIES = new Set(['POST /api/v1/me/api-keys']);

@@ -9226,6 +9226,1067 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/companies/{id}/terms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A company's terms: each term's value for processes started from now on, and whether it is the company's own or the marketplace default (its users and platform admins)
+         * @description Roles: company_admin, hiring_manager, platform_admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The company's terms */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            companyId: string;
+                            companyName: string;
+                            terms: {
+                                proposalDecisionHours: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    companyValue: number | null;
+                                    marketplaceDefault: number;
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                guaranteeDays: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    companyValue: number | null;
+                                    marketplaceDefault: number;
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                holdbackBps: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    companyValue: number | null;
+                                    marketplaceDefault: number;
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                protectionWindowDays: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    companyValue: number | null;
+                                    marketplaceDefault: number;
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                refundPolicy: {
+                                    /** @enum {string} */
+                                    value: "full" | "pro_rata" | "none";
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    /** @enum {string|null} */
+                                    companyValue: "full" | "pro_rata" | "none" | null;
+                                    /** @enum {string} */
+                                    marketplaceDefault: "full" | "pro_rata" | "none";
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                paymentTermsDays: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    companyValue: number | null;
+                                    marketplaceDefault: number;
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                platformFeeBps: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    companyValue: number | null;
+                                    marketplaceDefault: number;
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller's role may not call this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description No such company, or not the caller's */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a company's terms (its company admin, or a platform admin; the platform fee only a platform admin): only the terms given, `null` back to the marketplace default; running proposals and placements keep the terms they started with
+         * @description Roles: company_admin, platform_admin.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        proposalDecisionHours?: number | null;
+                        guaranteeDays?: number | null;
+                        holdbackBps?: number | null;
+                        protectionWindowDays?: number | null;
+                        /** @enum {string|null} */
+                        refundPolicy?: "full" | "pro_rata" | "none" | null;
+                        paymentTermsDays?: number | null;
+                        platformFeeBps?: number | null;
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The company's terms as changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            companyId: string;
+                            companyName: string;
+                            terms: {
+                                proposalDecisionHours: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    companyValue: number | null;
+                                    marketplaceDefault: number;
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                guaranteeDays: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    companyValue: number | null;
+                                    marketplaceDefault: number;
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                holdbackBps: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    companyValue: number | null;
+                                    marketplaceDefault: number;
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                protectionWindowDays: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    companyValue: number | null;
+                                    marketplaceDefault: number;
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                refundPolicy: {
+                                    /** @enum {string} */
+                                    value: "full" | "pro_rata" | "none";
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    /** @enum {string|null} */
+                                    companyValue: "full" | "pro_rata" | "none" | null;
+                                    /** @enum {string} */
+                                    marketplaceDefault: "full" | "pro_rata" | "none";
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                paymentTermsDays: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    companyValue: number | null;
+                                    marketplaceDefault: number;
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                platformFeeBps: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    source: "company" | "marketplace";
+                                    companyValue: number | null;
+                                    marketplaceDefault: number;
+                                    platformAdminOnly: boolean;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description A term outside its limits, an unknown term, or nothing to change */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description A company admin setting the platform fee */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description No such company, or not the caller's */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/companies/{id}/terms/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A company's terms audit: who changed which term, when, old → new, newest first (its users and platform admins)
+         * @description Roles: company_admin, hiring_manager, platform_admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of changes */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: number;
+                                /** @enum {string} */
+                                scope: "marketplace" | "company";
+                                /** Format: uuid */
+                                companyId: string | null;
+                                /** @enum {string} */
+                                term: "proposalDecisionHours" | "guaranteeDays" | "holdbackBps" | "protectionWindowDays" | "refundPolicy" | "paymentTermsDays" | "platformFeeBps";
+                                oldValue: (number | ("full" | "pro_rata" | "none")) | null;
+                                newValue: (number | ("full" | "pro_rata" | "none")) | null;
+                                oldEffective: number | ("full" | "pro_rata" | "none");
+                                newEffective: number | ("full" | "pro_rata" | "none");
+                                /** Format: uuid */
+                                actorUserId: string | null;
+                                actorName: string | null;
+                                actorRole: string;
+                                reason: string | null;
+                                /** Format: date-time */
+                                occurredAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller's role may not call this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description No such company, or not the caller's */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/terms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The marketplace's default terms, which every company without its own value has (platform admins)
+         * @description Roles: platform_admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The marketplace defaults */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            terms: {
+                                proposalDecisionHours: {
+                                    value: number;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                guaranteeDays: {
+                                    value: number;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                holdbackBps: {
+                                    value: number;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                protectionWindowDays: {
+                                    value: number;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                refundPolicy: {
+                                    /** @enum {string} */
+                                    value: "full" | "pro_rata" | "none";
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                paymentTermsDays: {
+                                    value: number;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                platformFeeBps: {
+                                    value: number;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller's role may not call this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change marketplace defaults (platform admins): only the terms given; companies without their own value get them for processes started from now on
+         * @description Roles: platform_admin.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        proposalDecisionHours?: number;
+                        guaranteeDays?: number;
+                        holdbackBps?: number;
+                        protectionWindowDays?: number;
+                        /** @enum {string} */
+                        refundPolicy?: "full" | "pro_rata" | "none";
+                        paymentTermsDays?: number;
+                        platformFeeBps?: number;
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The marketplace defaults as changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            terms: {
+                                proposalDecisionHours: {
+                                    value: number;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                guaranteeDays: {
+                                    value: number;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                holdbackBps: {
+                                    value: number;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                protectionWindowDays: {
+                                    value: number;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                refundPolicy: {
+                                    /** @enum {string} */
+                                    value: "full" | "pro_rata" | "none";
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                paymentTermsDays: {
+                                    value: number;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                                platformFeeBps: {
+                                    value: number;
+                                    label: string;
+                                    limits: {
+                                        min: number;
+                                        max: number;
+                                        /** @enum {string} */
+                                        unit: "hours" | "days" | "bps";
+                                    } | {
+                                        values: ("full" | "pro_rata" | "none")[];
+                                    };
+                                    inUse: boolean;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description A term outside its limits, an unknown term, or nothing to change */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller's role may not call this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/marketplace/terms/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The marketplace defaults audit: who changed which default, when, old → new, newest first (platform admins)
+         * @description Roles: platform_admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of changes */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: number;
+                                /** @enum {string} */
+                                scope: "marketplace" | "company";
+                                /** Format: uuid */
+                                companyId: string | null;
+                                /** @enum {string} */
+                                term: "proposalDecisionHours" | "guaranteeDays" | "holdbackBps" | "protectionWindowDays" | "refundPolicy" | "paymentTermsDays" | "platformFeeBps";
+                                oldValue: (number | ("full" | "pro_rata" | "none")) | null;
+                                newValue: (number | ("full" | "pro_rata" | "none")) | null;
+                                oldEffective: number | ("full" | "pro_rata" | "none");
+                                newEffective: number | ("full" | "pro_rata" | "none");
+                                /** Format: uuid */
+                                actorUserId: string | null;
+                                actorName: string | null;
+                                actorRole: string;
+                                reason: string | null;
+                                /** Format: date-time */
+                                occurredAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller's role may not call this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/candidates/{id}/outreach": {
         parameters: {
             query?: never;

@@ -35,6 +35,8 @@ const ROUTES = [
   { pattern: '/events', load: () => import('./views/events.js'), view: 'eventsView' },
   { pattern: '/integrations', load: () => import('./views/integrations.js'), view: 'integrationsView' },
   { pattern: '/account', load: () => import('./views/account.js'), view: 'accountView' },
+  { pattern: '/settings', load: () => import('./views/terms.js'), view: 'companyTermsView' },
+  { pattern: '/marketplace-settings', load: () => import('./views/terms.js'), view: 'marketplaceTermsView' },
 ].map((r) => ({ ...r, pattern: new RegExp(`^${r.pattern}$`, 'i') }));
 
 const COMPANY = ['company_admin', 'hiring_manager'];
@@ -119,6 +121,15 @@ function renderHeader() {
       'div',
       { class: 'user-menu-items' },
       h('a', { href: '#/account', 'data-testid': 'menu-account', onclick: () => menu.removeAttribute('open') }, 'Profile and API keys'),
+      // Terms live in the user menu: the main navigation is full for admins.
+      COMPANY.includes(me.role) &&
+        h('a', { href: '#/settings', 'data-testid': 'menu-settings', onclick: () => menu.removeAttribute('open') }, 'Company terms'),
+      me.role === 'platform_admin' &&
+        h(
+          'a',
+          { href: '#/marketplace-settings', 'data-testid': 'menu-marketplace-settings', onclick: () => menu.removeAttribute('open') },
+          'Marketplace terms',
+        ),
       h('button', { type: 'button', class: 'button button-ghost', 'data-testid': 'sign-out', onclick: () => void signOut() }, 'Sign out'),
       tokenStore.get() === null &&
         h(

@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
+import { TERMS } from '../../domain/terms.js';
 import { table } from './tables.js';
 
 export interface ProposalTiming {
@@ -29,7 +30,7 @@ export const settingsDal = (db: Db) => ({
     const value = await marketplaceConfig(trx, ['proposal_timeout_hours', 'proposal_reminder_hours_before']);
     const company = await table(trx, 'company_settings').where({ company_id: companyId }).first('proposal_timeout_hours');
     return {
-      timeoutHours: company?.proposal_timeout_hours ?? value('proposal_timeout_hours', 72),
+      timeoutHours: company?.proposal_timeout_hours ?? value('proposal_timeout_hours', TERMS.proposalDecisionHours.default),
       reminderHoursBefore: value('proposal_reminder_hours_before', 24),
     };
   },
@@ -39,8 +40,8 @@ export const settingsDal = (db: Db) => ({
     const value = await marketplaceConfig(trx, ['guarantee_days', 'holdback_bps', 'guarantee_reminder_days_before']);
     const company = companyId ? await table(trx, 'placement_guarantee_config').where({ company_id: companyId }).first() : undefined;
     return {
-      guaranteeDays: company?.guarantee_days ?? value('guarantee_days', 90),
-      holdbackBps: company?.holdback_bps ?? value('holdback_bps', 2000),
+      guaranteeDays: company?.guarantee_days ?? value('guarantee_days', TERMS.guaranteeDays.default),
+      holdbackBps: company?.holdback_bps ?? value('holdback_bps', TERMS.holdbackBps.default),
       reminderDaysBefore: value('guarantee_reminder_days_before', 7),
     };
   },
@@ -55,7 +56,7 @@ export const settingsDal = (db: Db) => ({
           .first('company_settings.protection_window_days')
       : undefined;
     return {
-      windowDays: company?.protection_window_days ?? value('protection_window_days', 30),
+      windowDays: company?.protection_window_days ?? value('protection_window_days', TERMS.protectionWindowDays.default),
       noticeDaysBefore: value('protection_notice_days_before', 3),
     };
   },

@@ -9,9 +9,10 @@ import type { EscrowStatus, PlacementState } from '../../domain/placement.js';
 import type { JobChangeKind, JobRecruiterRelation, JobStatus } from '../../domain/jobs.js';
 import type { ProposalState } from '../../domain/proposal.js';
 import type { PROTECTION_STATES } from '../../domain/protection.js';
+import type { RefundPolicy, TermName, TermsScope } from '../../domain/terms.js';
 
 /**
- * One row type per table, as the migrations (db/migrations/001–015) define it, used through
+ * One row type per table, as the migrations (db/migrations/001–016) define it, used through
  * `table()` below so the DAL's queries are typed per table.
  *
  * Conventions: `timestamp` columns read as Date; `bigint`/`bigIncrements` read as number
@@ -42,6 +43,10 @@ export interface CompanySettingsTable {
   proposal_timeout_hours: number | null;
   protection_window_days: number | null;
   updated_at: Date;
+  /** Migration 016: terms money in will use (product §3.11); null = the marketplace default. */
+  refund_policy: RefundPolicy | null;
+  payment_terms_days: number | null;
+  platform_fee_bps: number | null;
 }
 export interface UsersTable {
   id: string;
@@ -550,6 +555,21 @@ export interface JobRecruitersTable {
   added_by_user_id: string | null;
   created_at: Date;
 }
+/** Migration 016: the append-only audit of company terms and marketplace defaults (product §3.11). */
+export interface TermsChangesTable {
+  id: number;
+  scope: TermsScope;
+  company_id: string | null;
+  term: TermName;
+  old_value: unknown;
+  new_value: unknown;
+  old_effective: unknown;
+  new_effective: unknown;
+  actor_user_id: string | null;
+  actor_role: string;
+  reason: string | null;
+  occurred_at: Date;
+}
 
 /** Table name → row type; the key is the name written in queries. */
 export interface AllTables {
@@ -596,6 +616,7 @@ export interface AllTables {
   ats_events: AtsEventsTable;
   job_changes: JobChangesTable;
   job_recruiters: JobRecruitersTable;
+  terms_changes: TermsChangesTable;
 }
 
 export type TableName = keyof AllTables;

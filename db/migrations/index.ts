@@ -12,6 +12,7 @@ import * as m011 from './011_sign_in.js';
 import * as m012 from './012_jobs_posting.js';
 import * as m013 from './013_candidate_profiles.js';
 import * as m015 from './015_job_recruiters.js';
+import * as m016 from './016_company_terms.js';
 
 /**
  * Migrations listed statically (not discovered on disk) so the same list works under
@@ -31,6 +32,7 @@ const migrations: Record<string, Knex.Migration> = {
   '012_jobs_posting': m012,
   '013_candidate_profiles': m013,
   '015_job_recruiters': m015,
+  '016_company_terms': m016,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

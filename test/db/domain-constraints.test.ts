@@ -10,6 +10,7 @@ import { PAYOUT_STATUSES, SPLIT_STATUSES, TRANCHES } from '../../domain/payout.j
 import { ESCROW_STATUSES, PLACEMENT_STATES } from '../../domain/placement.js';
 import { PROPOSAL_STATES } from '../../domain/proposal.js';
 import { PROTECTION_STATES } from '../../domain/protection.js';
+import { REFUND_POLICIES, TERMS, TERMS_SCOPES, TERM_NAMES } from '../../domain/terms.js';
 import { databaseUrl } from '../support/context.js';
 
 // Migrations hold frozen lists (a past migration never changes); domain/ holds the current
@@ -82,6 +83,8 @@ describe('database check constraints equal the domain constants', () => {
     ['jobs', 'remote', REMOTE_MODES],
     ['job_changes', 'change', JOB_CHANGE_KINDS],
     ['job_recruiters', 'relation', JOB_RECRUITER_RELATIONS],
+    ['company_settings', 'refund_policy', REFUND_POLICIES],
+    ['terms_changes', 'term', TERM_NAMES],
   ] as const)('%s.%s', (table, column, domain) => {
     expect(allowed(table, column)).toEqual(sorted(domain));
   });
@@ -101,4 +104,55 @@ describe('database check constraints equal the domain constants', () => {
     expect(range('jobs', 'fee_percent_bps')).toEqual(JOB_LIMITS.feeBps);
     expect(range('jobs', 'fee_fixed_cents')).toEqual({ min: JOB_LIMITS.fixedFeeCents.min, max: JOB_LIMITS.fixedFeeCents.max });
   });
+
+  it('company terms: each company column and marketplace default takes exactly the limits of domain/terms.ts TERMS', async () => {
+    expect(range('company_settings', 'proposal_timeout_hours')).toEqual(limits('proposalDecisionHours'));
+    expect(range('company_settings', 'protection_window_days')).toEqual(limits('protectionWindowDays'));
+    expect(range('company_settings', 'payment_terms_days')).toEqual(limits('paymentTermsDays'));
+    expect(range('company_settings', 'platform_fee_bps')).toEqual(limits('platformFeeBps'));
+    expect(range('placement_guarantee_config', 'guarantee_days')).toEqual(limits('guaranteeDays'));
+    expect(range('placement_guarantee_config', 'holdback_bps')).toEqual(limits('holdbackBps'));
+    expect(allowed('terms_changes', 'scope')).toEqual(sorted(TERMS_SCOPES));
+
+    // marketplace_config holds jsonb, so its check is probed: each limit is accepted, one step beyond refused.
+    const KEYS = {
+      proposalDecisionHours: 'proposal_timeout_hours',
+      guaranteeDays: 'guarantee_days',
+      holdbackBps: 'holdback_bps',
+      protectionWindowDays: 'protection_window_days',
+      paymentTermsDays: 'payment_terms_days',
+      platformFeeBps: 'platform_fee_bps',
+    } as const;
+    const accepts = (key: string, value: unknown) =>
+      db.transaction(async (trx) => {
+        const ok = await trx
+          .raw('savepoint probe')
+          .then(() =>
+            trx('marketplace_config')
+              .where({ key })
+              .update({ value: JSON.stringify(value) }),
+          )
+          .then(
+            () => true,
+            () => false,
+          );
+        await trx.raw('rollback to savepoint probe');
+        return ok;
+      });
+    for (const [term, key] of Object.entries(KEYS) as [keyof typeof KEYS, string][]) {
+      const { min, max } = limits(term);
+      expect([await accepts(key, min), await accepts(key, max)], `${key} takes ${min} and ${max}`).toEqual([true, true]);
+      expect([await accepts(key, min - 1), await accepts(key, max + 1)], `${key} refuses ${min - 1} and ${max + 1}`).toEqual([
+        false,
+        false,
+      ]);
+    }
+    for (const policy of REFUND_POLICIES) expect(await accepts('refund_policy', policy), policy).toBe(true);
+    expect(await accepts('refund_policy', 'partial')).toBe(false);
+  });
 });
+
+/** An integer term's limits. */
+function limits(term: Exclude<keyof typeof TERMS, 'refundPolicy'>) {
+  return { min: TERMS[term].min, max: TERMS[term].max };
+}

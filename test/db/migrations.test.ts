@@ -211,4 +211,61 @@ describe('migrations', () => {
       expect(await db('job_recruiters')).toEqual([]);
     });
   });
+
+  it('016 keeps company settings, adds the new marketplace defaults within the same limits as company values, and rolls back', async () => {
+    await scratch('terms', async (db) => {
+      const MIGRATION = '016_company_terms';
+      await db.migrate.down({ name: MIGRATION });
+      const [company] = (await db('companies').insert({ name: 'Acme' }).returning('id')) as [{ id: string }];
+      await db('company_settings').insert({ company_id: company.id, proposal_timeout_hours: 48, protection_window_days: 60 });
+      await db.migrate.up({ name: MIGRATION });
+      expect(await db('company_settings').where({ company_id: company.id }).first()).toMatchObject({
+        proposal_timeout_hours: 48,
+        protection_window_days: 60,
+        refund_policy: null,
+        payment_terms_days: null,
+        platform_fee_bps: null,
+      });
+      const config = Object.fromEntries((await db('marketplace_config').select('key', 'value')).map((r) => [r.key, r.value]));
+      expect(config).toMatchObject({ refund_policy: 'full', payment_terms_days: 30, platform_fee_bps: 0, proposal_timeout_hours: 72 });
+      // A default outside its limits, of the wrong JSON type, or fractional is refused like a company value; other keys are free.
+      for (const [key, value] of [
+        ['proposal_timeout_hours', 721],
+        ['guarantee_days', '90'],
+        ['protection_window_days', 1.5],
+        ['payment_terms_days', 121],
+        ['refund_policy', 'partial'],
+      ] as const) {
+        await expect(
+          db('marketplace_config')
+            .where({ key })
+            .update({ value: JSON.stringify(value) }),
+          key,
+        ).rejects.toThrow(/marketplace_config_terms_valid/);
+      }
+      await db('marketplace_config')
+        .where({ key: 'proposal_reminder_hours_before' })
+        .update({ value: JSON.stringify(1000) });
+      await expect(
+        db('company_settings')
+          .where({ company_id: company.id })
+          .update({ refund_policy: 'some' as never }),
+      ).rejects.toThrow(/company_settings_refund_policy_valid/);
+      await expect(
+        db('terms_changes').insert({
+          scope: 'marketplace',
+          company_id: company.id,
+          term: 'guaranteeDays',
+          old_effective: '1',
+          new_effective: '2',
+          actor_role: 'platform_admin',
+        }),
+      ).rejects.toThrow(/terms_changes_scope_valid/);
+      await db.migrate.down({ name: MIGRATION });
+      expect(await db.schema.hasTable('terms_changes')).toBe(false);
+      expect(await db.schema.hasColumn('company_settings', 'refund_policy')).toBe(false);
+      expect(await db('marketplace_config').whereIn('key', ['refund_policy', 'payment_terms_days', 'platform_fee_bps'])).toEqual([]);
+      expect(await db('company_settings').where({ company_id: company.id }).first()).toMatchObject({ proposal_timeout_hours: 48 });
+    });
+  });
 });
