@@ -8,6 +8,7 @@ import { COLLABORATOR_ROLES, MIN_SPLIT_BPS, TOTAL_BPS } from '../../domain/money
 import { OUTREACH_STATUSES } from '../../domain/outreach.js';
 import { PAYOUT_STATUSES, SPLIT_STATUSES, TRANCHES } from '../../domain/payout.js';
 import { ESCROW_STATUSES, PLACEMENT_STATES } from '../../domain/placement.js';
+import { MAGIC_LINK_PURPOSES, PEOPLE_CHANGES, PEOPLE_LIMITS } from '../../domain/people.js';
 import { PROPOSAL_STATES } from '../../domain/proposal.js';
 import { PROTECTION_STATES } from '../../domain/protection.js';
 import { databaseUrl } from '../support/context.js';
@@ -80,6 +81,8 @@ describe('database check constraints equal the domain constants', () => {
     ['candidate_outreach', 'status', OUTREACH_STATUSES],
     ['jobs', 'status', JOB_STATUSES],
     ['jobs', 'remote', REMOTE_MODES],
+    ['people_changes', 'change', PEOPLE_CHANGES],
+    ['magic_links', 'purpose', MAGIC_LINK_PURPOSES],
   ] as const)('%s.%s', (table, column, domain) => {
     expect(allowed(table, column)).toEqual(sorted(domain));
   });
@@ -98,5 +101,13 @@ describe('database check constraints equal the domain constants', () => {
     expect(defs).toContain(`salary_max_cents <= '${JOB_LIMITS.salaryCents.max}'`);
     expect(range('jobs', 'fee_percent_bps')).toEqual(JOB_LIMITS.feeBps);
     expect(range('jobs', 'fee_fixed_cents')).toEqual({ min: JOB_LIMITS.fixedFeeCents.min, max: JOB_LIMITS.fixedFeeCents.max });
+  });
+
+  it('people: name, address and company-name lengths (domain/people.ts PEOPLE_LIMITS)', () => {
+    const defs = (table: string) => (checks.get(table) ?? []).map((c) => c.def).join(' ');
+    expect(defs('users')).toContain(`char_length(name) <= ${PEOPLE_LIMITS.name}`);
+    expect(defs('users')).toContain(`char_length(email) <= ${PEOPLE_LIMITS.email}`);
+    expect(defs('companies')).toContain(`char_length(name) <= ${PEOPLE_LIMITS.companyName}`);
+    expect(defs('recruiters')).toContain(`char_length(display_name) <= ${PEOPLE_LIMITS.name}`);
   });
 });
