@@ -16,7 +16,7 @@
 /** @typedef {ReturnType<typeof formErrors>} FormErrors */
 import { ApiError, asError, fetchItems, isAbort, newIdempotencyKey, request } from '../api.js';
 import { fill, h } from '../dom.js';
-import { actorLabel, formatDateTime, roleLabel } from '../format.js';
+import { actorLabel, formatDateTime, humanize, roleLabel } from '../format.js';
 import { errorAlert, loading, notice } from './components.js';
 import { formErrors, formField, select } from './form.js';
 import { filterSelect, listTable, liveList } from './live-list.js';
@@ -49,28 +49,41 @@ export const personStatusBadge = (status) =>
     PERSON_STATUS_LABELS[status] ?? status,
   );
 
+/** An address that may break after its `@` and before its dots, never inside a word (a long one fits a narrow column). @param {string} email */
+export const emailText = (email) => email.split(/(?<=@)|(?=\.)/).flatMap((part, i) => (i === 0 ? [part] : [h('wbr'), part]));
+
 /** "Carol · 3 Dec 2026" or a dash for someone never invited (seeded, or created with their company). @param {Person} p */
 const invitedText = (p) => (p.invitedAt ? [p.invitedByName ?? 'The platform', formatDateTime(p.invitedAt)].join(' · ') : '—');
 
-/**
- * A changed value as a person reads it: a role or status by its label, nothing as a dash.
- * @param {unknown} value
- * @returns {string}
- */
-function valueText(value) {
+/** @type {Record<string, string>} how the audit's fields read */
+const FIELD_LABELS = {
+  email: 'E-mail',
+  displayName: 'Display name',
+  sessionsRevoked: 'Sessions ended',
+  apiKeysRevoked: 'API keys revoked',
+  linksRevoked: 'Unused links revoked',
+};
+
+/** One audited value as a person reads it: a role or status by its label, nothing as a dash. @param {string} field @param {unknown} value */
+function valueText(field, value) {
   if (value === null || value === undefined || value === '') return '—';
-  if (typeof value === 'string') {
-    const role = roleLabel(value);
-    return role !== value ? role : (/** @type {Record<string, string>} */ (PERSON_STATUS_LABELS)[value] ?? value);
-  }
-  if (typeof value === 'object') {
-    const v = /** @type {Record<string, unknown>} */ (value);
-    // An audit value is an object of the fields that changed: { role }, { status }, { email } …
-    return Object.entries(v)
-      .map(([, inner]) => valueText(inner))
-      .join(', ');
-  }
-  return String(value);
+  if (field === 'role') return roleLabel(String(value));
+  if (field === 'status') return PERSON_STATUS_LABELS[/** @type {Person['status']} */ (value)] ?? String(value);
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * The fields a change touched, one line each: "Role: Hiring manager → Company admin", or the value alone when it is new.
+ * @param {PersonChange} c
+ */
+function changedFields(c) {
+  const fields = [...new Set([...Object.keys(c.old ?? {}), ...Object.keys(c.new ?? {})])];
+  return fields.map((field) => {
+    const label = FIELD_LABELS[field] ?? humanize(field);
+    const now = valueText(field, c.new?.[field]);
+    const text = c.old && field in c.old ? `${label}: ${valueText(field, c.old[field])} → ${now}` : `${label}: ${now}`;
+    return h('li', { 'data-testid': 'person-change-value', 'data-field': field }, text);
+  });
 }
 
 /**
@@ -323,6 +336,11 @@ export async function peopleView(root, { me, query, signal, navigate, flash }) {
   );
 
   const onInvited = () => void list.reload();
+  const invite = inviteForm({ companies, companyId, onInvited });
+  const onboard = platform && recruiterForm({ onInvited });
+  /** The forms sit under the list: a button in the header takes you there. @param {HTMLElement} form @param {string} label @param {string} testid */
+  const jumpTo = (form, label, testid) =>
+    h('button', { type: 'button', class: 'button', 'data-testid': testid, onclick: () => form.querySelector('input')?.focus() }, label);
   fill(
     root,
     h(
@@ -332,13 +350,19 @@ export async function peopleView(root, { me, query, signal, navigate, flash }) {
         'div',
         { class: 'page-header' },
         h('h1', {}, company ? `People at ${company.name}` : 'People'),
-        platform && h('a', { href: '#/companies', class: 'button', 'data-testid': 'open-companies' }, 'Companies'),
+        h(
+          'div',
+          { class: 'actions' },
+          jumpTo(invite, 'Invite someone', 'jump-invite'),
+          onboard && jumpTo(onboard, 'Onboard a recruiter', 'jump-recruiter'),
+          platform && h('a', { href: '#/companies', class: 'button', 'data-testid': 'open-companies' }, 'Companies'),
+        ),
       ),
       flash && notice(flash),
       filters,
       list.element,
-      inviteForm({ companies, companyId, onInvited }),
-      platform && recruiterForm({ onInvited }),
+      invite,
+      onboard,
     ),
   );
 
@@ -347,12 +371,16 @@ export async function peopleView(root, { me, query, signal, navigate, flash }) {
     return h(
       'tr',
       { 'data-testid': 'person-row', 'data-person-id': p.id, 'data-state': p.status },
-      h('td', {}, h('a', { href: `#/people/${encodeURIComponent(p.id)}`, class: 'row-link', 'data-testid': 'person-link' }, p.name)),
-      h('td', { class: 'wrap' }, p.email),
+      h(
+        'td',
+        { class: 'breakable' },
+        h('a', { href: `#/people/${encodeURIComponent(p.id)}`, class: 'row-link', 'data-testid': 'person-link' }, p.name),
+      ),
+      h('td', { class: 'breakable' }, emailText(p.email)),
       h('td', { 'data-testid': 'person-role' }, roleLabel(p.role)),
       platform && h('td', {}, p.companyName ?? '—'),
       h('td', {}, personStatusBadge(p.status)),
-      h('td', { 'data-testid': 'person-invited-by' }, invitedText(p)),
+      h('td', { class: 'breakable', 'data-testid': 'person-invited-by' }, invitedText(p)),
     );
   }
 
@@ -430,7 +458,12 @@ export async function personView(root, { me, params, signal, flash }) {
         },
       },
       h('h2', {}, 'Role'),
-      h('div', { class: 'toolbar' }, h('div', { class: 'field' }, h('label', { for: 'person-role' }, 'Role'), roleSelect), save),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('div', { class: 'field' }, h('label', { for: 'person-role', class: 'visually-hidden' }, 'Role'), roleSelect),
+        save,
+      ),
     );
   }
 
@@ -524,24 +557,17 @@ export async function personView(root, { me, params, signal, flash }) {
     } else {
       items.push(h('p', { class: 'muted' }, 'This is you: another admin can deactivate your account, you cannot.'));
     }
-    return h('section', { class: 'card', 'data-testid': 'access' }, h('h2', {}, 'Access'), items);
+    return h('section', { class: 'card', 'data-testid': 'access' }, h('h2', {}, 'Access'), h('div', { class: 'stack' }, items));
   }
 
   /** @param {PersonChange} c */
   function changeEntry(c) {
-    const moved = c.old !== null || c.new !== null;
+    const fields = changedFields(c);
     return h(
       'li',
       { class: 'timeline-entry', 'data-testid': 'person-change', 'data-change': c.change },
       h('p', {}, h('strong', {}, CHANGE_LABELS[c.change] ?? c.change)),
-      moved &&
-        h(
-          'p',
-          { class: 'timeline-change', 'data-testid': 'person-change-values' },
-          valueText(c.old),
-          h('span', { class: 'arrow', 'aria-label': 'to' }, '→'),
-          valueText(c.new),
-        ),
+      fields.length > 0 && h('ul', { class: 'change-fields' }, fields),
       h(
         'p',
         { class: 'muted' },
