@@ -155,7 +155,7 @@ describe('people in the browser', () => {
         expect(unlabelled, `${name} ${label}`).toBe(0);
         await page.screenshot({ path: path.join(SHOTS, `layout-${name}-${label}.png`), fullPage: true });
       }
-      // The platform admin's menu and session stay on one row on a wide screen.
+      // The platform admin's menu (the longest, with People) and session stay on one row on a wide screen…
       if (label === '1400') {
         const centres = await platform.locator('.topbar .brand, #nav a, #session').evaluateAll((els) =>
           els.map((el) => {
@@ -164,6 +164,8 @@ describe('people in the browser', () => {
           }),
         );
         expect(new Set(centres).size, `row centres ${centres.join(', ')}`).toBe(1);
+        // …with their name and role in full beside the longest menu.
+        expect(await overflow(platform, '#session .who')).toEqual({ page: 0, boxes: [] });
       }
       await admin.close();
       await platform.close();

@@ -188,8 +188,7 @@ function inviteForm({ companies, companyId, onInvited }) {
     { class: 'card', novalidate: true, onsubmit: onSubmit, 'data-testid': 'invite-form', 'aria-labelledby': 'invite-title' },
     h('h2', { id: 'invite-title' }, 'Invite someone'),
     alertSlot,
-    h('div', { class: 'field-row' }, fields.name.el, fields.email.el),
-    h('div', { class: 'field-row' }, fields.role.el, fields.companyId?.el),
+    h('div', { class: 'field-row' }, fields.name.el, fields.email.el, fields.role.el, fields.companyId?.el),
     h('div', { class: 'actions' }, submit),
   );
 }
