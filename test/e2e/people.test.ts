@@ -3,9 +3,10 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createMarketplace } from '../../testkit/harness/factories.js';
+import { freshIp } from '../../testkit/harness/sign-in.js';
 import type { ApiHarness } from '../../testkit/harness/api-harness.js';
 import { SHOTS, shownInList, useBrowser } from '../support/browser.js';
-import { linkFromInbox, pageFrom } from '../support/inbox.js';
+import { linkFromInbox, pageFrom, signInByLink } from '../support/inbox.js';
 
 const browser = useBrowser();
 let h: ApiHarness;
@@ -33,13 +34,14 @@ async function overflow(page: Page, selector: string) {
 }
 
 describe('people in the browser', () => {
-  it("a company admin invites a hiring manager (a bad e-mail refused by its field), changes their role and deactivates them: the deactivated person's open session is refused at its next action, and the history names who did what", async () => {
+  it("a company admin invites a hiring manager (a bad e-mail refused by its field), resends the invitation, changes their role and deactivates them: the deactivated person's open session is refused at its next action, the history names who did what; reactivated, they may sign in again", async () => {
     const m = await createMarketplace(h.db);
     const tag = randomUUID().slice(0, 8);
     const name = `Hana ${tag}`;
     const email = `hana-${tag}@acme.test`;
 
     const admin = await browser.signedIn(m.actors.companyAdmin, { viewport: DESKTOP });
+    await admin.setExtraHTTPHeaders({ 'x-forwarded-for': freshIp() }); // resending is rate-limited per address like sign-in links
     await admin.getByTestId('nav-people').click();
     await admin.getByTestId('invite-form').waitFor();
     await admin.getByTestId('field-invite-name').fill(name);
@@ -54,7 +56,6 @@ describe('people in the browser', () => {
     expect(await h.db('users').where({ name })).toHaveLength(0);
     await admin.screenshot({ path: path.join(SHOTS, 'people-invite-error.png'), fullPage: true });
 
-    const invited = new Date();
     await admin.getByTestId('field-invite-email').fill(email);
     await admin.getByTestId('submit-invite').click();
     await admin.getByTestId('invite-form').getByTestId('notice').waitFor();
@@ -67,16 +68,23 @@ describe('people in the browser', () => {
     const personId = (await row.getAttribute('data-person-id'))!;
     await admin.screenshot({ path: path.join(SHOTS, 'people-list.png'), fullPage: true });
 
+    // Her page offers to send the invitation again while it is unused (the earlier link then stops working).
+    await row.getByTestId('person-link').click();
+    await expect(admin.getByTestId('person-name').textContent()).resolves.toBe(name);
+    const resent = new Date();
+    await admin.getByTestId('resend-invitation').click();
+    await admin.getByTestId('messages').getByTestId('notice').waitFor();
+
     // Hana follows the e-mailed invitation and is signed in: her browser holds a session cookie.
     const hana = await pageFrom(() => browser.newPage());
-    await hana.goto(await linkFromInbox(h, email, invited));
+    await hana.goto(await linkFromInbox(h, email, resent));
     await hana.getByTestId('signed-in-as').waitFor();
     await expect(hana.getByTestId('signed-in-as').textContent()).resolves.toContain(name);
 
-    // The admin opens her page: active now; changes her role.
-    await row.getByTestId('person-link').click();
-    await expect(admin.getByTestId('person-name').textContent()).resolves.toBe(name);
+    // The admin sees her active now, and changes her role.
+    await admin.reload();
     await admin.locator('[data-testid="person-status"][data-state="active"]').waitFor();
+    await expect(admin.getByTestId('resend-invitation').count()).resolves.toBe(0);
     await admin.getByTestId('person-role-select').selectOption('company_admin');
     await admin.getByTestId('change-role').click();
     await expect.poll(() => admin.getByTestId('person-role').textContent()).toBe('Company admin');
@@ -104,7 +112,7 @@ describe('people in the browser', () => {
     const history = admin.getByTestId('person-history');
     await history.getByTestId('person-change').filter({ hasText: 'Deactivated' }).waitFor();
     const changes = await history.getByTestId('person-change').evaluateAll((els) => els.map((e) => e.getAttribute('data-change')));
-    expect([...changes].sort()).toEqual(['deactivated', 'invited', 'role_changed', 'signed_in_first_time']);
+    expect([...changes].sort()).toEqual(['deactivated', 'invitation_resent', 'invited', 'role_changed', 'signed_in_first_time']);
     const entry = (change: string) => history.locator(`[data-testid="person-change"][data-change="${change}"]`);
     await expect(entry('invited').getByTestId('person-change-actor').textContent()).resolves.toBe('Admin (Company admin)');
     await expect(entry('role_changed').getByTestId('person-change-actor').textContent()).resolves.toBe('Admin (Company admin)');
@@ -118,6 +126,14 @@ describe('people in the browser', () => {
     await expect(entry('signed_in_first_time').getByTestId('person-change-actor').textContent()).resolves.toContain(name);
     expect(await history.innerText()).not.toMatch(ID_TEXT);
     await admin.screenshot({ path: path.join(SHOTS, 'person-history.png'), fullPage: true });
+
+    // Reactivated, she may sign in again (by a new link: her old session stays ended).
+    await admin.getByTestId('reactivate').click();
+    await admin.locator('[data-testid="person-status"][data-state="active"]').waitFor();
+    await history.locator('[data-testid="person-change"][data-change="reactivated"]').waitFor();
+    expect((await h.db('users').where({ id: personId }).first())!.deactivated_at).toBeNull();
+    await signInByLink(hana, h, email);
+    await expect(hana.getByTestId('signed-in-as').textContent()).resolves.toContain(name);
   });
 
   it('keeps the people, person and companies pages inside the screen at 1400 px and at 390 px, every cell labelled on a phone', async () => {
