@@ -34,7 +34,7 @@ async function overflow(page: Page, selector: string) {
 }
 
 describe('people in the browser', () => {
-  it("a company admin invites a hiring manager (a bad e-mail refused by its field), resends the invitation, changes their role and deactivates them: the deactivated person's open session is refused at its next action, the history names who did what; reactivated, they may sign in again", async () => {
+  it("a company admin invites a hiring manager (a bad e-mail and one already in use refused by the field), resends the invitation, changes their role and deactivates them: the deactivated person's open session is refused at its next action, the history names who did what; reactivated, they may sign in again", async () => {
     const m = await createMarketplace(h.db);
     const tag = randomUUID().slice(0, 8);
     const name = `Hana ${tag}`;
@@ -55,6 +55,11 @@ describe('people in the browser', () => {
     await expect(admin.getByTestId('field-invite-email').getAttribute('aria-invalid')).resolves.toBe('true');
     expect(await h.db('users').where({ name })).toHaveLength(0);
     await admin.screenshot({ path: path.join(SHOTS, 'people-invite-error.png'), fullPage: true });
+    // An address that already has an account, typed in another case: refused beside the field too.
+    await admin.getByTestId('field-invite-email').fill(` ${m.emails.hiringManager.toUpperCase()} `);
+    await admin.getByTestId('submit-invite').click();
+    await expect.poll(() => emailError.textContent()).toBe('this e-mail address already belongs to an account');
+    expect(await h.db('users').where({ name })).toHaveLength(0);
 
     await admin.getByTestId('field-invite-email').fill(email);
     await admin.getByTestId('submit-invite').click();
