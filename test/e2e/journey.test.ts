@@ -41,9 +41,18 @@ describe('the marketplace from nothing, in the browser', () => {
     await shownInList(admin, companyRow);
     await shot(admin, 'companies');
 
+    // The company's people: its first admin, invited by the platform admin, by name.
+    await companyRow.getByTestId('company-people').click();
+    await admin.locator('main h1', { hasText: `People at ${company.name}` }).waitFor();
+    const coraRow = admin.getByTestId('person-row').filter({ hasText: company.email });
+    await coraRow.waitFor();
+    expect(await admin.getByTestId('person-row').count()).toBe(1);
+    await expect(coraRow.getByTestId('person-status').getAttribute('data-state')).resolves.toBe('invited');
+    await expect(coraRow.getByTestId('person-role').textContent()).resolves.toBe('Company admin');
+    await expect(coraRow.getByTestId('person-invited-by').textContent()).resolves.toMatch(new RegExp(`^${pat.name} · `));
+
     // …and onboards a recruiter.
-    await admin.getByTestId('open-people').click();
-    await admin.getByTestId('recruiter-form').waitFor();
+    await admin.getByTestId('jump-recruiter').click();
     await admin.getByTestId('field-recruiter-name').fill(recruiter.name);
     await admin.getByTestId('field-recruiter-email').fill(recruiter.email);
     const recruiterInvited = new Date();
