@@ -82,6 +82,9 @@ describe('people in the browser', () => {
 
     // Hana follows the e-mailed invitation and is signed in: her browser holds a session cookie.
     const hana = await pageFrom(() => browser.newPage());
+    // Her tab's clock holds still, so its lists never refresh by themselves: the refusal below answers her own click.
+    await hana.clock.install();
+    await hana.clock.pauseAt(new Date(Date.now() + 1000));
     await hana.goto(await linkFromInbox(h, email, resent));
     await hana.getByTestId('signed-in-as').waitFor();
     await expect(hana.getByTestId('signed-in-as').textContent()).resolves.toContain(name);
@@ -104,7 +107,9 @@ describe('people in the browser', () => {
     await admin.getByTestId('reactivate').waitFor();
 
     // Hana's tab is still open; her next action is refused and the app sends her to sign in.
-    await hana.getByTestId('nav-proposals').click();
+    const refusedClick = hana.waitForResponse((r) => r.url().includes('/api/v1/jobs') && r.status() === 401);
+    await hana.getByTestId('nav-jobs').click();
+    await refusedClick;
     await hana.getByTestId('sign-in-email').waitFor();
     await expect(hana.getByTestId('notice').textContent()).resolves.toBe('Your session has ended. Please sign in again.');
     await expect(hana.getByTestId('signed-in-as').isVisible()).resolves.toBe(false);
