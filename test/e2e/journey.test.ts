@@ -23,6 +23,10 @@ describe('the marketplace from nothing, in the browser', () => {
     const company = { name: `Journey Works ${tag}`, admin: `Cora ${tag}`, email: `cora-${tag}@journey.test` };
     const recruiter = { name: `Remy ${tag}`, email: `remy-${tag}@recruiters.test` };
     const candidate = { name: `Ada ${tag}`, email: `ada.${tag}@example.com` };
+    // A word of letters only (as jobs.test.ts makes one) that no other job has, for the marketplace's full-text search.
+    const word = `kestrel${randomUUID()
+      .replace(/[^a-f]/g, '')
+      .slice(0, 8)}`;
 
     // 1. The platform admin asks for a sign-in link, follows it, creates the company with its first admin.
     const admin = await pageFrom(() => browser.newPage());
@@ -68,7 +72,7 @@ describe('the marketplace from nothing, in the browser', () => {
     await cora.getByTestId('nav-jobs').click();
     await cora.getByTestId('post-job').click();
     await cora.getByTestId('field-title').fill(`Data Engineer ${tag}`);
-    await cora.getByTestId('field-description').fill(`Build the ${tag} pipelines.`);
+    await cora.getByTestId('field-description').fill(`Build the ${word} pipelines.`);
     await cora.getByTestId('field-fee-percentBps').fill('20');
     await expect(cora.getByTestId('field-sharedWithMarketplace').isChecked()).resolves.toBe(true);
     await cora.getByTestId('submit-job').click();
@@ -101,7 +105,7 @@ describe('the marketplace from nothing, in the browser', () => {
 
     // …finds the job in the marketplace and proposes the candidate for it.
     await remy.getByTestId('nav-jobs').click();
-    await remy.getByTestId('job-filter-q').fill(tag);
+    await remy.getByTestId('job-filter-q').fill(word);
     await remy.getByTestId('job-search').click();
     await remy.locator(`[data-testid="job-row"][data-job-id="${jobId}"]`).getByTestId('job-link').click();
     await remy.getByTestId('propose-for-job').click();
