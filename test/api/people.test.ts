@@ -174,6 +174,22 @@ describe('invitations', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('an invitation Resend refuses leaves the person invited with the e-mail recorded unsent; resending it delivers a working link', async () => {
+    const mk = await createMarketplace(h.db);
+    const email = address('refused');
+    h.resend.injectFailure({ method: 'POST', path: '/emails', status: 422, name: 'validation_error', message: 'Invalid `to` field.' });
+    const res = await invite(mk.actors.companyAdmin, { name: 'Not Yet', email, role: 'hiring_manager' });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.status).toBe('invited');
+    const [logged] = await h.db('email_log').where({ template: 'invitation' }).whereRaw('? = any(recipients)', [email]);
+    expect(logged).toMatchObject({ provider_message_id: null });
+    expect(h.resend.emails().filter((e) => e.to?.includes(email))).toHaveLength(0);
+
+    expect((await call(mk.actors.companyAdmin, 'POST', `/people/${res.body.id}/resend-invitation`)).status).toBe(202);
+    await follow(tokenIn(await invitationFor(email)));
+    expect((await call(mk.actors.companyAdmin, 'GET', `/people/${res.body.id}`)).body.status).toBe('active');
+  });
+
   it('refuses bad input with 400 and writes nothing: hostile text, too long, bad address, unknown fields, a platform admin without companyId', async () => {
     const email = address('bad');
     const bodies: [Actor, string, Record<string, unknown>][] = [
@@ -244,6 +260,22 @@ describe('roles', () => {
       }),
     ]);
     expect(invited.body.status).toBe('invited');
+  });
+
+  it('two admins demoting each other at once: one succeeds, the other is refused (409 last_admin), the company keeps an admin', async () => {
+    const mk = await createMarketplace(h.db);
+    expect(
+      (await call(mk.actors.companyAdmin, 'PATCH', `/people/${mk.actors.hiringManager.userId}`, { role: 'company_admin' })).status,
+    ).toBe(200);
+    const b = { ...mk.actors.hiringManager, role: 'company_admin' as const };
+    const answers = await Promise.all([
+      call(mk.actors.companyAdmin, 'PATCH', `/people/${b.userId}`, { role: 'hiring_manager' }),
+      call(b, 'PATCH', `/people/${mk.actors.companyAdmin.userId}`, { role: 'hiring_manager' }),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(answers.find((a) => a.status === 409)!.body.error.code).toBe('last_admin');
+    const admins = await call(mk.actors.platformAdmin, 'GET', `/people?companyId=${mk.companyId}&role=company_admin&status=active`);
+    expect(admins.body.data).toHaveLength(1);
   });
 
   it("recruiters' and platform admins' roles are not changed here (422 role_not_changeable)", async () => {
