@@ -28,6 +28,7 @@ import { integrationRoutes, integrationWebhookRoutes, type AtsApiDeps } from './
 import { pipelineRoutes } from './routes/pipeline.js';
 import { directoryRoutes } from './routes/directory.js';
 import { jobRoutes } from './routes/jobs.js';
+import { peopleRoutes } from './routes/people.js';
 import { marketplaceEventRoutes } from './routes/marketplace-events.js';
 import { outreachRoutes, resendWebhookRoutes } from './routes/outreach.js';
 import { payoutRoutes } from './routes/payouts.js';
@@ -60,6 +61,7 @@ export interface AppDeps {
         | 'NODE_ENV'
         | 'API_CHECK_RESPONSES'
         | 'MAGIC_LINK_TTL_MINUTES'
+        | 'INVITATION_TTL_HOURS'
         | 'SIGN_IN_RATE_LIMIT'
         | 'SIGN_IN_RATE_WINDOW_MINUTES'
         | 'SESSION_MAX_AGE_HOURS'
@@ -214,6 +216,12 @@ export function createApp({
     publicOrigin: new URL(publicUrl).origin,
   };
   const limit = config.SIGN_IN_RATE_LIMIT ?? SIGN_IN_DEFAULTS.SIGN_IN_RATE_LIMIT;
+  const rateLimit = {
+    perEmail: limit,
+    perIp: limit,
+    windowSeconds: (config.SIGN_IN_RATE_WINDOW_MINUTES ?? SIGN_IN_DEFAULTS.SIGN_IN_RATE_WINDOW_MINUTES) * 60,
+  };
+  const email = resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined;
   // Before authentication: signing in is how a caller gets a credential.
   api.use(
     signInRoutes({
@@ -223,12 +231,8 @@ export function createApp({
         session,
         publicUrl,
         magicLinkTtlSeconds: (config.MAGIC_LINK_TTL_MINUTES ?? SIGN_IN_DEFAULTS.MAGIC_LINK_TTL_MINUTES) * 60,
-        rateLimit: {
-          perEmail: limit,
-          perIp: limit,
-          windowSeconds: (config.SIGN_IN_RATE_WINDOW_MINUTES ?? SIGN_IN_DEFAULTS.SIGN_IN_RATE_WINDOW_MINUTES) * 60,
-        },
-        email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined,
+        rateLimit,
+        email,
         // Never in production, whatever the environment says (lib/config.ts refuses it there too).
         devInboxUrl: config.NODE_ENV === 'production' ? undefined : config.DEV_SIGN_IN_INBOX_URL,
       },
@@ -255,7 +259,19 @@ export function createApp({
   api.use(directoryRoutes({ db, registry }));
   api.use(jobRoutes({ db, registry }));
   api.use(termsRoutes({ db, registry }));
-  api.use(outreachRoutes({ temporal, db, registry, email: resend && config.EMAIL_FROM ? { resend, from: config.EMAIL_FROM } : undefined }));
+  api.use(
+    peopleRoutes({
+      db,
+      registry,
+      settings: {
+        publicUrl,
+        invitationTtlSeconds: (config.INVITATION_TTL_HOURS ?? SIGN_IN_DEFAULTS.INVITATION_TTL_HOURS) * 3600,
+        rateLimit,
+        email,
+      },
+    }),
+  );
+  api.use(outreachRoutes({ temporal, db, registry, email }));
   api.use(marketplaceEventRoutes({ db, registry }));
   api.use(automationRoutes({ temporal, db, registry }));
   api.use(decisionRoutes({ db, registry }));

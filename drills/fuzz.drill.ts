@@ -509,6 +509,40 @@ function wrongRoleCases(f: Fixture): { method: Method; path: string; roles: Role
     { method: 'GET', path: '/api/v1/decisions', roles: recruiters },
     { method: 'GET', path: '/api/v1/decisions/export', roles: recruiters },
     { method: 'POST', path: '/codec/decode', roles: notPlatform, body: { payloads: [] } },
+    // people (product §3.10): company and platform admins only; companies and recruiter onboarding: platform admins only
+    { method: 'GET', path: '/api/v1/people', roles: [...recruiters, 'hiringManager'] },
+    {
+      method: 'POST',
+      path: '/api/v1/people/invitations',
+      roles: [...recruiters, 'hiringManager'],
+      body: { name: 'Fuzz invitee', email: 'fuzz-invitee@people.test', role: 'hiring_manager' },
+    },
+    {
+      method: 'PATCH',
+      path: `/api/v1/people/${m.actors.hiringManager.userId}`,
+      roles: [...recruiters, 'hiringManager'],
+      body: { role: 'company_admin' },
+    },
+    {
+      method: 'POST',
+      path: `/api/v1/people/${m.actors.hiringManager.userId}/deactivate`,
+      roles: [...recruiters, 'hiringManager'],
+      body: {},
+    },
+    { method: 'POST', path: `/api/v1/people/${m.actors.hiringManager.userId}/reactivate`, roles: [...recruiters, 'hiringManager'] },
+    { method: 'GET', path: '/api/v1/companies', roles: notPlatform },
+    {
+      method: 'POST',
+      path: '/api/v1/companies',
+      roles: notPlatform,
+      body: { name: 'Fuzz company', firstAdmin: { name: 'Fuzz admin', email: 'fuzz-admin@people.test' } },
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/recruiters/invitations',
+      roles: notPlatform,
+      body: { name: 'Fuzz recruiter', email: 'fuzz-rec@people.test' },
+    },
   ];
 }
 

@@ -9,6 +9,8 @@ export const SIGN_IN_DEFAULTS = {
   SIGN_IN_RATE_WINDOW_MINUTES: 15,
   SESSION_MAX_AGE_HOURS: 7 * 24,
   SESSION_IDLE_HOURS: 12,
+  /** An invitation link works once within this many hours (7 days; product §3.10). */
+  INVITATION_TTL_HOURS: 168,
 } as const;
 
 /** How the API checks its responses against their declared schemas (api/contract.ts). */
@@ -54,6 +56,13 @@ const envSchema = z.object({
     .default(TOKEN_DEFAULTS.maxLifetimeSeconds),
   /** How long an e-mailed sign-in link works, in minutes (single use either way). */
   MAGIC_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(SIGN_IN_DEFAULTS.MAGIC_LINK_TTL_MINUTES),
+  /** How long an e-mailed invitation link works, in hours (single use either way). */
+  INVITATION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24)
+    .default(SIGN_IN_DEFAULTS.INVITATION_TTL_HOURS),
   /** Sign-in links one e-mail address, and one client IP, may request per SIGN_IN_RATE_WINDOW_MINUTES (then 429). */
   SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(SIGN_IN_DEFAULTS.SIGN_IN_RATE_LIMIT),
   SIGN_IN_RATE_WINDOW_MINUTES: z.coerce

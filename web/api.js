@@ -178,17 +178,16 @@ export async function request(path, { method, params, query, body, signal, idemp
 }
 
 /**
- * Follows `nextCursor` until `count` items are loaded or the list ends.
+ * Follows `nextCursor`, from `cursor` (the first page when absent), until `count` items are loaded or the list ends.
  * @template {ListPath} P
  * @param {P} path
- * @param {{ params?: PathParams<P, 'get'>, query?: Query<P, 'get'>, count?: number, signal?: AbortSignal }} [options]
+ * @param {{ params?: PathParams<P, 'get'>, query?: Query<P, 'get'>, cursor?: string, count?: number, signal?: AbortSignal }} [options]
  * @returns {Promise<{ items: Item<P>[], nextCursor: string | null }>}
  */
-export async function fetchItems(path, { params, query, count = Infinity, signal } = {}) {
+export async function fetchItems(path, { params, query, cursor: from, count = Infinity, signal } = {}) {
   /** @type {Item<P>[]} */
   const items = [];
-  /** @type {string | undefined} */
-  let cursor;
+  let cursor = from;
   do {
     const limit = Math.min(count - items.length, MAX_PAGE);
     const page = /** @type {{ data: Item<P>[], nextCursor?: string | null }} */ (

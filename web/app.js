@@ -8,7 +8,7 @@ import { verifyView } from './views/verify.js';
 import { devSignInView } from './views/dev-sign-in.js';
 
 const DEFAULT_PATH = '/proposals';
-const SESSION_EXPIRED = 'Your session has expired. Please sign in again.';
+const SESSION_EXPIRED = 'Your session has ended. Please sign in again.';
 const UUID = '([0-9a-f-]{36})';
 
 /** Each view is loaded when first opened: `view` names its export. */
@@ -34,6 +34,9 @@ const ROUTES = [
   { pattern: '/decisions', load: () => import('./views/decisions.js'), view: 'decisionsView' },
   { pattern: '/events', load: () => import('./views/events.js'), view: 'eventsView' },
   { pattern: '/integrations', load: () => import('./views/integrations.js'), view: 'integrationsView' },
+  { pattern: '/people', load: () => import('./views/people.js'), view: 'peopleView' },
+  { pattern: `/people/${UUID}`, load: () => import('./views/people.js'), view: 'personView' },
+  { pattern: '/companies', load: () => import('./views/companies.js'), view: 'companiesView' },
   { pattern: '/account', load: () => import('./views/account.js'), view: 'accountView' },
   { pattern: '/settings', load: () => import('./views/terms.js'), view: 'companyTermsView' },
   { pattern: '/marketplace-settings', load: () => import('./views/terms.js'), view: 'marketplaceTermsView' },
@@ -55,6 +58,8 @@ const NAV = [
   ['/decisions', 'Decisions', 'nav-decisions', ['company_admin', 'platform_admin']],
   ['/events', 'Events', 'nav-events', ['platform_admin']],
   ['/integrations', 'Integrations', 'nav-integrations', ['company_admin', 'platform_admin']],
+  // Platform admins reach #/companies from the people page.
+  ['/people', 'People', 'nav-people', ['company_admin', 'platform_admin']],
 ];
 
 // index.html has all three.

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Resend } from 'resend';
 import type { Db } from '../../lib/db.js';
 import { signInDal } from '../../db/dal/sign-in.js';
+import { peopleDal } from '../../db/dal/people.js';
 import { actorOf, checkOrigin, credentialOf, newSecret, sha256, type SessionSettings } from '../auth.js';
 import { ApiError, unavailable } from '../errors.js';
 import type { Operation } from '../openapi.js';
@@ -42,6 +43,7 @@ const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknow
 export function signInRoutes({ db, registry, settings }: { db: Db; registry: Operation[]; settings: SignInSettings }): Router {
   const router = Router();
   const dal = signInDal(db);
+  const people = peopleDal(db);
 
   route(
     router,
@@ -141,6 +143,8 @@ export function signInRoutes({ db, registry, settings }: { db: Db; registry: Ope
       checkOrigin(req, settings.session.publicOrigin);
       const userId = await dal.consumeMagicLink(sha256(body.token));
       if (!userId) throw invalidLink();
+      // The first sign-in turns an invitation into an active account (product §3.10).
+      await people.recordSignIn(userId);
       const session = newSecret();
       const csrf = newSecret();
       const expiresAt = await dal.createSession({

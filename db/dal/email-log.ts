@@ -18,5 +18,10 @@ export const emailLogDal = (db: Db) => ({
     await insertOnce(trx, 'email_log', row, { key: ['idempotency_key'] });
   },
 
+  /** Notes Resend's id of an e-mail recorded before it was sent. */
+  async setProviderMessageId(key: string, providerMessageId: string, trx: Executor = db): Promise<void> {
+    await table(trx, 'email_log').where({ idempotency_key: key }).update({ provider_message_id: providerMessageId });
+  },
+
   list: (trx: Executor = db) => table(trx, 'email_log').orderBy('id', 'asc'),
 });

@@ -93,13 +93,15 @@ export const signInDal = (db: Db) => ({
   },
 
   /**
-   * Uses the link once: marks it used only while unused, unexpired and its user active, in one
-   * statement, so of two concurrent uses at most one gets the user.
+   * Uses the link (a sign-in link or an invitation) once: marks it used only while unused,
+   * unrevoked, unexpired and its user active, in one statement, so of two concurrent uses at
+   * most one gets the user.
    */
   async consumeMagicLink(tokenHash: string): Promise<string | null> {
     const [row] = await table(db, 'magic_links')
       .where({ token_hash: tokenHash })
       .whereNull('used_at')
+      .whereNull('revoked_at')
       .where('expires_at', '>', db.fn.now())
       .whereIn(
         'user_id',

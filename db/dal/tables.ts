@@ -7,6 +7,7 @@ import type { OutreachStatus } from '../../domain/outreach.js';
 import type { PayoutStatus, SplitStatus, Tranche } from '../../domain/payout.js';
 import type { EscrowStatus, PlacementState } from '../../domain/placement.js';
 import type { JobChangeKind, JobRecruiterRelation, JobStatus } from '../../domain/jobs.js';
+import type { MagicLinkPurpose, PeopleChange } from '../../domain/people.js';
 import type { ProposalState } from '../../domain/proposal.js';
 import type { PROTECTION_STATES } from '../../domain/protection.js';
 import type { RefundPolicy, TermName, TermsScope } from '../../domain/terms.js';
@@ -56,6 +57,11 @@ export interface UsersTable {
   company_id: string | null;
   created_at: Date;
   deactivated_at: Date | null;
+  /** Set when the user was created by an invitation (product §3.10). */
+  invited_at: Date | null;
+  invited_by_user_id: string | null;
+  /** The last time a link signed them in; null while an invitation is unused. */
+  last_signed_in_at: Date | null;
 }
 export interface RecruitersTable {
   id: string;
@@ -510,6 +516,9 @@ export interface MagicLinksTable {
   expires_at: Date;
   used_at: Date | null;
   requested_ip: string | null;
+  purpose: MagicLinkPurpose;
+  /** Revoked unused: its user was deactivated or re-invited. */
+  revoked_at: Date | null;
 }
 export interface SessionsTable {
   id: string;
@@ -571,6 +580,19 @@ export interface TermsChangesTable {
   occurred_at: Date;
 }
 
+export interface PeopleChangesTable {
+  id: number;
+  user_id: string;
+  company_id: string | null;
+  actor_user_id: string | null;
+  actor_role: string;
+  change: PeopleChange;
+  old: Record<string, unknown> | null;
+  new: Record<string, unknown> | null;
+  reason: string | null;
+  occurred_at: Date;
+}
+
 /** Table name → row type; the key is the name written in queries. */
 export interface AllTables {
   companies: CompaniesTable;
@@ -617,6 +639,7 @@ export interface AllTables {
   job_changes: JobChangesTable;
   job_recruiters: JobRecruitersTable;
   terms_changes: TermsChangesTable;
+  people_changes: PeopleChangesTable;
 }
 
 export type TableName = keyof AllTables;

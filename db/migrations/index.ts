@@ -11,6 +11,7 @@ import * as m010 from './010_application_stage_label_time.js';
 import * as m011 from './011_sign_in.js';
 import * as m012 from './012_jobs_posting.js';
 import * as m013 from './013_candidate_profiles.js';
+import * as m014 from './014_people.js';
 import * as m015 from './015_job_recruiters.js';
 import * as m016 from './016_company_terms.js';
 
@@ -31,6 +32,7 @@ const migrations: Record<string, Knex.Migration> = {
   '011_sign_in': m011,
   '012_jobs_posting': m012,
   '013_candidate_profiles': m013,
+  '014_people': m014,
   '015_job_recruiters': m015,
   '016_company_terms': m016,
 };

@@ -8,6 +8,7 @@ import { COLLABORATOR_ROLES, MIN_SPLIT_BPS, TOTAL_BPS } from '../../domain/money
 import { OUTREACH_STATUSES } from '../../domain/outreach.js';
 import { PAYOUT_STATUSES, SPLIT_STATUSES, TRANCHES } from '../../domain/payout.js';
 import { ESCROW_STATUSES, PLACEMENT_STATES } from '../../domain/placement.js';
+import { MAGIC_LINK_PURPOSES, PEOPLE_CHANGES, PEOPLE_LIMITS } from '../../domain/people.js';
 import { PROPOSAL_STATES } from '../../domain/proposal.js';
 import { PROTECTION_STATES } from '../../domain/protection.js';
 import { REFUND_POLICIES, TERMS, TERMS_SCOPES, TERM_NAMES } from '../../domain/terms.js';
@@ -85,6 +86,8 @@ describe('database check constraints equal the domain constants', () => {
     ['job_recruiters', 'relation', JOB_RECRUITER_RELATIONS],
     ['company_settings', 'refund_policy', REFUND_POLICIES],
     ['terms_changes', 'term', TERM_NAMES],
+    ['people_changes', 'change', PEOPLE_CHANGES],
+    ['magic_links', 'purpose', MAGIC_LINK_PURPOSES],
   ] as const)('%s.%s', (table, column, domain) => {
     expect(allowed(table, column)).toEqual(sorted(domain));
   });
@@ -149,6 +152,14 @@ describe('database check constraints equal the domain constants', () => {
     }
     for (const policy of REFUND_POLICIES) expect(await accepts('refund_policy', policy), policy).toBe(true);
     expect(await accepts('refund_policy', 'partial')).toBe(false);
+  });
+
+  it('people: name, address and company-name lengths (domain/people.ts PEOPLE_LIMITS)', () => {
+    const defs = (table: string) => (checks.get(table) ?? []).map((c) => c.def).join(' ');
+    expect(defs('users')).toContain(`char_length(name) <= ${PEOPLE_LIMITS.name}`);
+    expect(defs('users')).toContain(`char_length(email) <= ${PEOPLE_LIMITS.email}`);
+    expect(defs('companies')).toContain(`char_length(name) <= ${PEOPLE_LIMITS.companyName}`);
+    expect(defs('recruiters')).toContain(`char_length(display_name) <= ${PEOPLE_LIMITS.name}`);
   });
 });
 

@@ -268,4 +268,38 @@ describe('migrations', () => {
       expect(await db('company_settings').where({ company_id: company.id }).first()).toMatchObject({ proposal_timeout_hours: 48 });
     });
   });
+
+  it('014 keeps existing users active with their long names and existing links working, refuses a second address in another case, and rolls back', async () => {
+    await scratch('people', async (db) => {
+      const MIGRATION = '014_people';
+      await db.migrate.down({ name: MIGRATION });
+      const [seeded] = (await db('users')
+        .insert({ email: 'Old@Example.com', name: 'N'.repeat(300), role: 'platform_admin' })
+        .returning('id')) as [{ id: string }];
+      await db('magic_links').insert({ token_hash: 'h1', user_id: seeded.id, expires_at: new Date(Date.now() + 60_000) });
+      await db.migrate.up({ name: MIGRATION });
+      expect(await db('users').where({ id: seeded.id }).first('invited_at', 'last_signed_in_at', 'deactivated_at')).toEqual({
+        invited_at: null,
+        last_signed_in_at: null,
+        deactivated_at: null,
+      });
+      expect(await db('magic_links').where({ token_hash: 'h1' }).first('purpose', 'revoked_at')).toEqual({
+        purpose: 'sign_in',
+        revoked_at: null,
+      });
+      await expect(db('users').insert({ email: 'old@example.COM', name: 'Twin', role: 'platform_admin' })).rejects.toThrow(
+        /users_email_lower_unique/,
+      );
+      await expect(db('users').insert({ email: 'new@example.com', name: 'x'.repeat(201), role: 'platform_admin' })).rejects.toThrow(
+        /users_name_length/,
+      );
+      await expect(
+        db('people_changes').insert({ user_id: seeded.id, actor_role: 'platform_admin', change: 'promoted' as never }),
+      ).rejects.toThrow(/people_changes_change_valid/);
+      await db.migrate.down({ name: MIGRATION });
+      expect(await db.schema.hasTable('people_changes')).toBe(false);
+      expect(await db.schema.hasColumn('users', 'invited_at')).toBe(false);
+      expect(await db.schema.hasColumn('magic_links', 'purpose')).toBe(false);
+    });
+  });
 });

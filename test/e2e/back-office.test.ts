@@ -37,6 +37,7 @@ describe('the back office in the browser', () => {
         'nav-automation',
         'nav-decisions',
         'nav-integrations',
+        'nav-people',
       ],
       hiringManager: ['nav-proposals', 'nav-jobs', 'nav-placements', 'nav-approvals'],
       platformAdmin: [
@@ -50,6 +51,7 @@ describe('the back office in the browser', () => {
         'nav-decisions',
         'nav-events',
         'nav-integrations',
+        'nav-people',
       ],
     } as const;
     for (const [role, links] of Object.entries(menus)) {

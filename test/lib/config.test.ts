@@ -77,8 +77,10 @@ describe('configuration', () => {
       SIGN_IN_RATE_WINDOW_MINUTES: 15,
       SESSION_MAX_AGE_HOURS: 168,
       SESSION_IDLE_HOURS: 12,
+      INVITATION_TTL_HOURS: 168,
     });
     expect(() => loadConfig('api', { ...valid, MAGIC_LINK_TTL_MINUTES: '0' })).toThrow(/MAGIC_LINK_TTL_MINUTES/);
+    expect(() => loadConfig('api', { ...valid, INVITATION_TTL_HOURS: '0' })).toThrow(/INVITATION_TTL_HOURS/);
   });
 
   it('asks each process for exactly what it needs: each required setting stops that process alone', () => {

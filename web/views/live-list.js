@@ -71,7 +71,10 @@ export function liveList({
     loaded = true;
     frame.hidden = items.length === 0;
     fill(statusSlot, items.length === 0 && emptyState(...empty));
-    syncChildren(container, head ? [head, ...items.map(elementFor)] : items.map(elementFor));
+    /** @type {HTMLElement[]} */
+    const elements = [];
+    for (const item of items) elements.push(elementFor(item));
+    syncChildren(container, head ? [head, ...elements] : elements);
     loadMore.hidden = !nextCursor;
   }
 
@@ -97,7 +100,12 @@ export function liveList({
     }
   }
 
-  const fetchFirst = (/** @type {number} */ count) => fetchItems(path, { query, count, signal });
+  /** @typedef {{ items: Item<P>[], nextCursor: string | null }} Page */
+  // fetchItems untyped here on purpose: since the API grew, tsc gives up (TS2590 "union type too
+  // complex") relating its P to this one; liveList's own signature types both ends.
+  const fetchAny = /** @type {(path: string, options: object) => Promise<Page>} */ (/** @type {unknown} */ (fetchItems));
+  /** @type {(count: number, cursor?: string) => Promise<Page>} */
+  const fetchPage = (count, cursor) => fetchAny(path, { query, cursor, count, signal });
 
   function reload() {
     generation += 1;
@@ -107,7 +115,7 @@ export function liveList({
     fill(alertSlot);
     fill(statusSlot, loading(`Loading ${noun}…`));
     return current(
-      () => fetchFirst(pageSize),
+      () => fetchPage(pageSize),
       (first) => show(first.items, first.nextCursor),
       (err) =>
         fill(
@@ -125,7 +133,7 @@ export function liveList({
     loadMore.disabled = true;
     loadMore.textContent = 'Loading…';
     await current(
-      () => fetchItems(path, { query: { ...query, cursor: nextCursor ?? undefined }, count: pageSize, signal }),
+      () => fetchPage(pageSize, nextCursor ?? undefined),
       (page) => show([...items, ...page.items], page.nextCursor),
       (err) => fill(alertSlot, errorAlert(`Could not load more ${noun}: ${err.message}`)),
     );
@@ -136,7 +144,7 @@ export function liveList({
   function refresh() {
     if (!loaded) return undefined;
     return current(
-      () => fetchFirst(Math.max(items.length, pageSize)),
+      () => fetchPage(Math.max(items.length, pageSize)),
       (fresh) => {
         fill(alertSlot);
         show(fresh.items, fresh.nextCursor);
