@@ -83,8 +83,13 @@ export const directoryDal = (db: Db) => ({
     return row && sourcerDates(row);
   },
 
+  /** Recruiters who can still be chosen (collaborators, holders, partners): deactivated people are left out (product §3.10). */
   listRecruiters(filter: Keyset, trx: Executor = db): Promise<RecruiterRow[]> {
-    return newestFirst(table(trx, 'recruiters'), filter);
+    const q = table(trx, 'recruiters')
+      .join('users', 'users.id', 'recruiters.user_id')
+      .whereNull('users.deactivated_at')
+      .select('recruiters.*');
+    return newestFirst(q, filter, 'recruiters');
   },
 
   recruiterUser: (recruiterId: string, trx: Executor = db) =>

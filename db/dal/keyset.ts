@@ -9,6 +9,9 @@ export interface Keyset {
 /**
  * `table` qualifies the columns when the query joins others; `column` is the time column
  * the list is ordered by (`created_at` unless the table records another, e.g. `occurred_at`).
+ * Ordered and compared on the time truncated to the millisecond a cursor carries (a JS Date):
+ * rows written by one statement share a microsecond time, and a cursor rounded below it
+ * would skip the rest of them.
  */
 export function newestFirst<TRecord extends object, TResult>(
   q: Knex.QueryBuilder<TRecord, TResult>,
@@ -17,10 +20,7 @@ export function newestFirst<TRecord extends object, TResult>(
   column = 'created_at',
 ): Knex.QueryBuilder<TRecord, TResult> {
   const [at, id] = [column, 'id'].map((c) => (table ? `${table}.${c}` : c)) as [string, string];
-  q.orderBy([
-    { column: at, order: 'desc' },
-    { column: id, order: 'desc' },
-  ]);
-  if (page.before) q.whereRaw('(??, ??) < (?, ?)', [at, id, page.before.createdAt, page.before.id]);
+  q.orderByRaw(`date_trunc('milliseconds', ??) desc, ?? desc`, [at, id]);
+  if (page.before) q.whereRaw(`(date_trunc('milliseconds', ??), ??) < (?, ?)`, [at, id, page.before.createdAt, page.before.id]);
   return q.limit(page.limit);
 }

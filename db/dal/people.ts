@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { type Db, type Executor, isUniqueViolation } from '../../lib/db.js';
 import type { Role } from '../../domain/actors.js';
 import type { PeopleChange, PersonStatus } from '../../domain/people.js';
-import type { Keyset } from './keyset.js';
+import { newestFirst, type Keyset } from './keyset.js';
 import { table, type AllTables, type CompaniesTable, type UsersTable } from './tables.js';
 
 /** A user as the people routes show them: with their company's name and recruiter profile. */
@@ -39,18 +39,6 @@ const STATUS_SQL: Record<PersonStatus, string> = {
   active: 'users.deactivated_at is null and (users.invited_at is null or users.last_signed_in_at is not null)',
 };
 
-/**
- * Newest first on (created_at, id) like `newestFirst`, but on the time truncated to the
- * millisecond a cursor carries (a JS Date): rows created in one statement share a microsecond
- * time, and a cursor rounded below it would skip the rest of them.
- */
-function newestFirstMs<Q extends Knex.QueryBuilder>(q: Q, page: Keyset, tableName: string): Q {
-  const at = `date_trunc('milliseconds', ${tableName}.created_at)`;
-  q.orderByRaw(`${at} desc, ${tableName}.id desc`);
-  if (page.before) q.whereRaw(`(${at}, ${tableName}.id) < (?, ?)`, [page.before.createdAt, page.before.id]);
-  return q.limit(page.limit) as Q;
-}
-
 const people = (x: Executor) =>
   table(x, 'users').leftJoin('companies', 'companies.id', 'users.company_id').leftJoin('recruiters', 'recruiters.user_id', 'users.id');
 
@@ -69,7 +57,7 @@ export const peopleDal = (db: Db) => ({
     if (filter.companyId) q.where('users.company_id', filter.companyId);
     if (filter.role) q.where('users.role', filter.role);
     if (filter.status) q.whereRaw(STATUS_SQL[filter.status]);
-    return newestFirstMs(q, filter, 'users') as unknown as Promise<PersonRecord[]>;
+    return newestFirst(q, filter, 'users') as unknown as Promise<PersonRecord[]>;
   },
 
   /** One person; `lock` takes the user's row for an update in `trx`. */
@@ -222,6 +210,6 @@ export const peopleDal = (db: Db) => ({
       ),
       trx.raw('(select count(*)::int from jobs where jobs.company_id = companies.id and jobs.deleted_at is null) as jobs'),
     );
-    return newestFirstMs(q, page, 'companies') as unknown as Promise<CompanySummary[]>;
+    return newestFirst(q, page, 'companies') as unknown as Promise<CompanySummary[]>;
   },
 });

@@ -539,6 +539,22 @@ describe('platform admins', () => {
       new: { name: 'Rosa Recruit', email, role: 'recruiter', displayName: 'Rosa R.' },
     });
   });
+  it('a deactivated recruiter is no longer offered as a collaborator, holder or partner (GET /recruiters); reactivated, they are again', async () => {
+    const mk = await createMarketplace(h.db);
+    const offered = async () => {
+      const res = await call(mk.actors.companyAdmin, 'GET', '/recruiters?limit=100');
+      expect(res.status, res.text).toBe(200);
+      return res.body.data.map((r: { id: string }) => r.id);
+    };
+    expect(await offered()).toEqual(expect.arrayContaining([mk.recruiterId, mk.otherRecruiterId]));
+    const off = await call(mk.actors.platformAdmin, 'POST', `/people/${mk.actors.otherRecruiter.userId}/deactivate`, {});
+    expect(off.status, off.text).toBe(200);
+    const after = await offered();
+    expect(after).toContain(mk.recruiterId);
+    expect(after).not.toContain(mk.otherRecruiterId);
+    expect((await call(mk.actors.platformAdmin, 'POST', `/people/${mk.actors.otherRecruiter.userId}/reactivate`, {})).status).toBe(200);
+    expect(await offered()).toContain(mk.otherRecruiterId);
+  });
 });
 
 describe('the audit', () => {

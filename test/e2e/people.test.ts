@@ -197,4 +197,27 @@ describe('people in the browser', () => {
       await platform.close();
     }
   });
+
+  it('"Load more" brings the next page of a list, not the first again, also past people added in one statement (one shared microsecond)', async () => {
+    const m = await createMarketplace(h.db);
+    const tag = randomUUID().slice(0, 8);
+    await h.db('users').insert(
+      Array.from({ length: 25 }, (_, i) => ({
+        name: `Bulk ${String(i).padStart(2, '0')} ${tag}`,
+        email: `bulk-${i}-${tag}@acme.test`,
+        role: 'hiring_manager' as const,
+        company_id: m.companyId,
+      })),
+    );
+    const admin = await browser.signedIn(m.actors.companyAdmin, { viewport: DESKTOP });
+    await admin.getByTestId('nav-people').click();
+    const rows = admin.getByTestId('person-row');
+    await expect.poll(() => rows.count()).toBe(20);
+    await admin.getByTestId('load-more').click();
+    await expect.poll(() => rows.count()).toBe(27); // the 25, the admin and the hiring manager
+    const ids = await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-person-id')));
+    expect(new Set(ids).size).toBe(27);
+    expect(await admin.getByTestId('load-more').isHidden()).toBe(true);
+    await admin.close();
+  });
 });
