@@ -35,6 +35,14 @@ export const newSecret = () => randomBytes(32).toString('base64url');
 /** Personal API keys read `spk_<43 characters>`: the prefix tells them from JWTs (and makes leaked keys greppable). */
 export const API_KEY_PREFIX = 'spk_';
 const API_KEY = /^spk_[A-Za-z0-9_-]{43}$/;
+/** How much of a key its list shows (the prefix and 8 characters): enough to tell keys apart, useless to sign in. */
+const SHOWN_CHARACTERS = API_KEY_PREFIX.length + 8;
+
+/** A new personal API key: the key (shown once) and what is stored of it. */
+export function newApiKey(): { key: string; prefix: string; keyHash: string } {
+  const key = `${API_KEY_PREFIX}${newSecret()}`;
+  return { key, prefix: key.slice(0, SHOWN_CHARACTERS), keyHash: sha256(key) };
+}
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of header?.split(';') ?? []) {

@@ -2,7 +2,7 @@
  * `npm run dev`: everything on one machine. Starts (or uses) Postgres, migrates and
  * seeds, starts the Temporal dev server with its Web UI and search attributes, local
  * Stripe/Resend fakes unless real keys are configured, the worker and the API (which
- * serves the web UI), then prints URLs and demo tokens. Ctrl-C stops it all.
+ * serves the web UI), then prints URLs and demo API keys. Ctrl-C stops it all.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,8 @@ import path from 'node:path';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { DEMO, DEMO_IDENTITIES, seedDemo } from '../db/seeds/demo.js';
 import { createDb, ensureDatabase, migrateLatest, type Db } from '../lib/db.js';
-import { signToken, TOKEN_DEFAULTS } from '../lib/tokens.js';
+import { signInDal } from '../db/dal/sign-in.js';
+import { newApiKey } from '../api/auth.js';
 import { startFakeResend } from '../testkit/fakes/resend.js';
 import { startFakeStripe } from '../testkit/fakes/stripe.js';
 import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
@@ -178,6 +179,7 @@ async function main() {
   const applied = await migrateLatest(db);
   say(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is up to date');
   await seedDemo(db);
+  const demoKeys = await demoApiKeys(db);
   const providerEnv = await providers(db);
   await db.destroy();
   const atsConnection = await fakeAts();
@@ -220,19 +222,6 @@ async function main() {
     120_000,
   );
 
-  const tokenOptions = {
-    secret: jwtSecret,
-    issuer: env.JWT_ISSUER ?? 'splits-orchestration',
-    audience: env.JWT_AUDIENCE ?? TOKEN_DEFAULTS.audience,
-    maxLifetimeSeconds: Number(env.JWT_MAX_LIFETIME_SECONDS ?? TOKEN_DEFAULTS.maxLifetimeSeconds),
-  };
-  const tokens = await Promise.all(
-    Object.entries(DEMO_IDENTITIES).map(async ([key, { label, ...claims }]) => ({
-      key,
-      label,
-      token: await signToken(claims, tokenOptions),
-    })),
-  );
   console.log(`
 ──────────────────────────────────────────────────────────────────────
  Splits orchestration is running
@@ -241,23 +230,38 @@ ${childEnv.DEV_SIGN_IN_INBOX_URL ? `   Sign in        ${apiUrl}/#/dev-sign-in   
    Health         ${apiUrl}/healthz
    Temporal UI    ${ui}   (payloads are encrypted: sign in to the web app as Pat, in the same
                   browser, and the UI shows them decrypted — docs/operations.md, "Payload encryption")
- Demo bearer tokens (valid ${tokenOptions.maxLifetimeSeconds / 3600} h; restart to mint new ones; for scripts,
- create a personal API key in the web app: menu under your name → Profile and API keys):
-${tokens.map((t) => `   ${t.label.padEnd(30)} ${t.token}`).join('\n')}
- Try:
-   curl -s -X POST ${apiUrl}/api/v1/proposals -H "Authorization: Bearer $RECRUITER" \\
+ Demo personal API keys (minted at each start, the previous start's revoked; also in
+ .data/dev/api-keys.json; your own: menu under your name → Profile and API keys):
+${demoKeys.map((k) => `   ${k.label.padEnd(30)} ${k.apiKey}`).join('\n')}
+ Try, with Alice's key in SPLITS_API_KEY:
+   curl -s -X POST ${apiUrl}/api/v1/proposals -H "Authorization: Bearer $SPLITS_API_KEY" \\
      -H 'Content-Type: application/json' \\
      -d '{"candidateId":"ca4d0000-0000-4000-8000-000000000001","jobId":"10b00000-0000-4000-8000-000000000001","pitch":"Strong fit"}'
 ${
   atsConnection
     ? ` Connect the local Greenhouse fake as Carol (company admin):
-   curl -s -X POST ${apiUrl}/api/v1/integrations -H "Authorization: Bearer $COMPANY_ADMIN" \\
+   curl -s -X POST ${apiUrl}/api/v1/integrations -H "Authorization: Bearer <Carol's key>" \\
      -H 'Content-Type: application/json' -d @.data/dev/fake-ats.json
 `
     : ''
 } Ctrl-C stops everything.
 ──────────────────────────────────────────────────────────────────────`);
-  writeFileSync(path.join(DEV_DIR, 'tokens.json'), JSON.stringify(Object.fromEntries(tokens.map((t) => [t.key, t.token])), null, 2));
+  writeFileSync(path.join(DEV_DIR, 'api-keys.json'), JSON.stringify(Object.fromEntries(demoKeys.map((k) => [k.key, k.apiKey])), null, 2));
+}
+
+/**
+ * One personal API key per demo user, what scripts use (README, "Calling the API"): minted at
+ * each start, since only its hash is stored, and the previous start's key revoked.
+ */
+async function demoApiKeys(db: Db) {
+  const dal = signInDal(db);
+  return Promise.all(
+    Object.entries(DEMO_IDENTITIES).map(async ([key, { label, sub }]) => {
+      const { key: apiKey, prefix, keyHash } = newApiKey();
+      await dal.replaceApiKey({ user_id: sub, name: 'npm run dev', prefix, key_hash: keyHash });
+      return { key, label, apiKey };
+    }),
+  );
 }
 
 /**

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import type { Db } from '../../lib/db.js';
 import { signInDal, type ApiKeyRow } from '../../db/dal/sign-in.js';
-import { actorOf, API_KEY_PREFIX, sha256 } from '../auth.js';
+import { actorOf, newApiKey } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
@@ -11,8 +10,6 @@ import { apiKeyListDto, apiKeyNameBody, createdApiKeyDto } from './sign-in.schem
 
 /** Enough for every script a person runs; more suggests keys are being minted instead of reused. */
 export const MAX_LIVE_API_KEYS = 20;
-/** What the list shows of a key: its prefix and the first 8 characters of the secret. */
-const SHOWN_CHARACTERS = API_KEY_PREFIX.length + 8;
 
 const toDto = (row: ApiKeyRow) => ({
   id: row.id,
@@ -58,13 +55,8 @@ export function apiKeyRoutes({ db, registry }: { db: Db; registry: Operation[] }
       const { userId } = actorOf(res);
       if ((await dal.liveApiKeyCount(userId)) >= MAX_LIVE_API_KEYS)
         throw conflict(`at most ${MAX_LIVE_API_KEYS} live API keys: revoke one first`);
-      const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-      const row = await dal.createApiKey({
-        user_id: userId,
-        name: body.name,
-        prefix: key.slice(0, SHOWN_CHARACTERS),
-        key_hash: sha256(key),
-      });
+      const { key, prefix, keyHash } = newApiKey();
+      const row = await dal.createApiKey({ user_id: userId, name: body.name, prefix, key_hash: keyHash });
       return { status: 201, body: { ...toDto(row), key } };
     },
   );

@@ -176,6 +176,18 @@ export const signInDal = (db: Db) => ({
     return created as ApiKeyRow;
   },
 
+  /** Revokes the user's live keys of this name and creates one in their place (`npm run dev`'s demo keys, minted at each start). */
+  async replaceApiKey(row: { user_id: string; name: string; prefix: string; key_hash: string }): Promise<ApiKeyRow> {
+    return withTransaction(db, async (trx) => {
+      await table(trx, 'api_keys')
+        .where({ user_id: row.user_id, name: row.name })
+        .whereNull('revoked_at')
+        .update({ revoked_at: trx.fn.now() as never });
+      const [created] = await table(trx, 'api_keys').insert(row).returning(['id', 'name', 'prefix', 'created_at', 'last_used_at']);
+      return created as ApiKeyRow;
+    });
+  },
+
   async liveApiKeyCount(userId: string): Promise<number> {
     const [row] = await table(db, 'api_keys').where({ user_id: userId }).whereNull('revoked_at').count<{ n: string }[]>('* as n');
     return Number(row?.n ?? 0);

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMarketplace, type Marketplace } from '../../testkit/harness/factories.js';
 import { startApiHarness, type ApiHarness } from '../../testkit/harness/api-harness.js';
+import { signInDal } from '../../db/dal/sign-in.js';
+import { newApiKey } from '../../api/auth.js';
 
 let h: ApiHarness;
 let m: Marketplace;
@@ -83,5 +85,22 @@ describe('personal API keys', () => {
     expect((await h.request('GET', '/api/v1/me', { token: 'spk_short' })).status).toBe(401);
     expect((await h.request('GET', KEYS)).status).toBe(401);
     expect((await h.request('DELETE', `${KEYS}/not-a-uuid`, { actor: m.actors.recruiter })).status).toBe(400);
+  });
+
+  it("npm run dev's demo keys: minting one again revokes the last of that name only, and the new one signs in", async () => {
+    const dal = signInDal(h.db);
+    const mint = () => {
+      const { key, prefix, keyHash } = newApiKey();
+      return dal
+        .replaceApiKey({ user_id: m.actors.otherRecruiter.userId!, name: 'npm run dev', prefix, key_hash: keyHash })
+        .then(() => key);
+    };
+    const own = await h.request('POST', KEYS, { actor: m.actors.otherRecruiter, body: { name: 'my script' } });
+    const first = await mint();
+    const second = await mint();
+    const me = (key: string) => h.request('GET', '/api/v1/me', { token: key });
+    expect((await me(first)).status).toBe(401);
+    expect((await me(second)).body).toMatchObject({ userId: m.actors.otherRecruiter.userId });
+    expect((await me(own.body.key)).status).toBe(200);
   });
 });
