@@ -95,23 +95,32 @@ export const signInDal = (db: Db) => ({
   /**
    * Uses the link (a sign-in link or an invitation) once: marks it used only while unused,
    * unrevoked, unexpired and its user active, in one statement, so of two concurrent uses at
-   * most one gets the user.
+   * most one gets the user. The user's other unused links are revoked with it: once they are
+   * in, a link still lying in their inbox is only something to steal.
    */
   async consumeMagicLink(tokenHash: string): Promise<string | null> {
-    const [row] = await table(db, 'magic_links')
-      .where({ token_hash: tokenHash })
-      .whereNull('used_at')
-      .whereNull('revoked_at')
-      .where('expires_at', '>', db.fn.now())
-      .whereIn(
-        'user_id',
-        table(db, 'users')
-          .whereNull('deactivated_at' as never)
-          .select('id'),
-      )
-      .update({ used_at: db.fn.now() as never })
-      .returning('user_id');
-    return row?.user_id ?? null;
+    return withTransaction(db, async (trx) => {
+      const [row] = await table(trx, 'magic_links')
+        .where({ token_hash: tokenHash })
+        .whereNull('used_at')
+        .whereNull('revoked_at')
+        .where('expires_at', '>', trx.fn.now())
+        .whereIn(
+          'user_id',
+          table(trx, 'users')
+            .whereNull('deactivated_at' as never)
+            .select('id'),
+        )
+        .update({ used_at: trx.fn.now() as never })
+        .returning('user_id');
+      if (!row) return null;
+      await table(trx, 'magic_links')
+        .where({ user_id: row.user_id })
+        .whereNull('used_at')
+        .whereNull('revoked_at')
+        .update({ revoked_at: trx.fn.now() as never });
+      return row.user_id;
+    });
   },
 
   async createSession(row: {

@@ -59,6 +59,25 @@ describe('magic links', () => {
     expect((await verify('not-a-token')).status).toBe(400);
   });
 
+  it("using one link revokes the user's other unused links", async () => {
+    const m = await createMarketplace(h.db);
+    const t0 = new Date();
+    await askLink(m.emails.hiringManager);
+    const older = await linkTokenFor(h, m.emails.hiringManager, t0);
+    const t1 = new Date();
+    await askLink(m.emails.hiringManager);
+    const newer = await linkTokenFor(h, m.emails.hiringManager, t1);
+    expect(newer).not.toBe(older);
+    expect((await verify(newer)).status).toBe(200);
+    expect((await verify(older)).body.error.code).toBe('invalid_link');
+    expect(
+      (await h
+        .db('magic_links')
+        .where({ token_hash: sha256(older) })
+        .first())!.revoked_at,
+    ).toBeInstanceOf(Date);
+  });
+
   it('refuses an expired link', async () => {
     const m = await createMarketplace(h.db);
     const asked = new Date();
