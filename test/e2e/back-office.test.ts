@@ -250,6 +250,8 @@ describe('the back office in the browser', () => {
     await card.waitFor();
     const blocked = card.locator('[data-testid="split-row"][data-status="blocked"]');
     await expect(blocked.getByTestId('block-reason').textContent()).resolves.toMatch(/capabilit/);
+    // The statement's platform fee line: none for a company without a platform fee.
+    await expect(card.getByTestId('payout-platform-fee').textContent()).resolves.toMatch(/^Platform feeUSD 0\.00kept by the platform/);
     await admin.screenshot({ path: path.join(SHOTS, 'payouts-blocked.png'), fullPage: true });
 
     // A malformed account id is refused with the API's field message; a real one pays the split.
