@@ -3,18 +3,20 @@
  * activities and the API. Money is integer cents, shares are integer basis points
  * (10000 = 100 %); products go through BigInt, so nothing is ever rounded by a float.
  */
-import { ROLE_WEIGHTS, TOTAL_BPS, isCollaboratorRole, type CollaboratorRole } from './split-rules.js';
+import { ROLE_WEIGHTS, TOTAL_BPS, isCollaboratorRole, platformFeeCents, type CollaboratorRole } from './split-rules.js';
 
 // The split rules the browser shares (roles, limits, percent ↔ bps, splitProblems) live in split-rules.js.
 export {
   COLLABORATOR_ROLES,
   MAX_COLLABORATORS,
   MIN_COLLABORATORS,
+  MAX_PLATFORM_FEE_BPS,
   MIN_SPLIT_BPS,
   ROLE_WEIGHTS,
   TOTAL_BPS,
   bpsToPercent,
   percentToBps,
+  platformFeeCents,
   splitProblems,
   type CollaboratorRole,
   type SplitProblem,
@@ -80,6 +82,21 @@ export function defaultSplitBps(collaborators: readonly { role: CollaboratorRole
  */
 export function allocateTranche(trancheCents: number, splitBps: readonly number[]): number[] {
   return apportion(trancheCents, splitBps);
+}
+
+/**
+ * One tranche shared with the platform (product §3.3): the platform fee first
+ * (platformFeeCents: the tranche × feeBps / 10000, rounded down), then the rest among the
+ * collaborators by their splits, largest remainder (allocateTranche). The collaborators'
+ * cents plus the platform fee are exactly the tranche; with feeBps 0 it is allocateTranche.
+ */
+export function allocateTrancheWithFee(
+  trancheCents: number,
+  splitBps: readonly number[],
+  feeBps: number,
+): { platformFeeCents: number; amounts: number[] } {
+  const fee = platformFeeCents(trancheCents, feeBps);
+  return { platformFeeCents: fee, amounts: allocateTranche(trancheCents - fee, splitBps) };
 }
 
 /** A fee's two tranches: the holdback (held in escrow) rounds down, the activation tranche takes the rest. */

@@ -28,6 +28,25 @@ export const TOTAL_BPS = 10_000;
  */
 export const isCollaboratorRole = (role) => /** @type {readonly string[]} */ (COLLABORATOR_ROLES).includes(role);
 
+/** The platform fee's limits in basis points (domain/terms.ts TERMS.platformFeeBps takes these). */
+export const MAX_PLATFORM_FEE_BPS = 5000;
+
+/**
+ * The platform's cut of one tranche (product §3.3): `trancheCents * feeBps / 10000` rounded
+ * down to a whole cent (floor, in the recruiters' favour, like the holdback), so a 1-cent
+ * tranche pays no fee below 100 %. Integer arithmetic only (BigInt: the product can pass 2^53).
+ * @param {number} trancheCents a non-negative whole number of cents
+ * @param {number} feeBps 0..MAX_PLATFORM_FEE_BPS
+ * @returns {number}
+ */
+export function platformFeeCents(trancheCents, feeBps) {
+  if (!Number.isSafeInteger(trancheCents) || trancheCents < 0)
+    throw new RangeError(`a tranche is a non-negative whole number of cents, got ${trancheCents}`);
+  if (!Number.isSafeInteger(feeBps) || feeBps < 0 || feeBps > MAX_PLATFORM_FEE_BPS)
+    throw new RangeError(`the platform fee is 0..${MAX_PLATFORM_FEE_BPS} bps, got ${feeBps}`);
+  return Number((BigInt(trancheCents) * BigInt(feeBps)) / BigInt(TOTAL_BPS));
+}
+
 /** @typedef {{ path: (string | number)[], message: string }} SplitProblem */
 
 /**

@@ -1,3 +1,5 @@
+import { MAX_PLATFORM_FEE_BPS } from './split-rules.js';
+
 /**
  * A company's terms (product §3.11): each term, its limits and its marketplace default, in
  * one place. The API's schemas and the web app read these; migrations 001–003 and 016 put
@@ -45,10 +47,10 @@ export const TERMS = {
   paymentTermsDays: { kind: 'integer', min: 0, max: 120, default: 30, unit: 'days', label: 'Payment terms' },
   /**
    * The platform's cut of each fee, in bps. The marketplace default is 0 (no cut until a
-   * platform admin sets one); only a platform admin overrides it per company. Recorded, not
-   * yet applied (issue 19).
+   * platform admin sets one); only a platform admin overrides it per company. A placement
+   * keeps the fee in force when it was recorded and takes it off each tranche (product §3.3).
    */
-  platformFeeBps: { kind: 'integer', min: 0, max: 5000, default: 0, unit: 'bps', label: 'Platform fee' },
+  platformFeeBps: { kind: 'integer', min: 0, max: MAX_PLATFORM_FEE_BPS, default: 0, unit: 'bps', label: 'Platform fee' },
 } as const satisfies Record<string, IntegerTerm | ChoiceTerm>;
 
 export type TermName = keyof typeof TERMS;
@@ -74,7 +76,7 @@ export const DEFAULT_TERMS: Terms = Object.fromEntries(TERM_NAMES.map((t) => [t,
 export const PLATFORM_ADMIN_TERMS: readonly TermName[] = ['platformFeeBps'];
 
 /** Terms stored and shown, but not yet used by any process (money in, issue 19). */
-export const RECORDED_ONLY_TERMS: readonly TermName[] = ['refundPolicy', 'paymentTermsDays', 'platformFeeBps'];
+export const RECORDED_ONLY_TERMS: readonly TermName[] = ['refundPolicy', 'paymentTermsDays'];
 
 /** The effective terms: each of the company's own, else the marketplace default. */
 export function effectiveTerms(own: CompanyTerms, defaults: Terms): Terms {

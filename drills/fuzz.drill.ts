@@ -180,6 +180,7 @@ const FIELD_NAMES = [
   'enabled',
   'holdbackPercent',
   'splitPercent',
+  'placementId',
 ];
 
 const junkValue: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({

@@ -147,11 +147,17 @@ async function recorder(infra: TestInfra) {
       .catch(() => undefined);
     return { m, handle };
   };
-  const hire = async () => {
+  /** A hire of the marketplace's candidate; `platformFeeBps` is the company's own platform fee (product §3.3, §3.11). */
+  const hire = async (opts: { platformFeeBps?: number } = {}) => {
     const { marketplace: m, recruiters } = await createCollaborators(db, stripe, [
       { role: 'sourcer', splitBps: 6000 },
       { role: 'closer', splitBps: 4000 },
     ]);
+    if (opts.platformFeeBps !== undefined)
+      await db('company_settings')
+        .insert({ company_id: m.companyId, platform_fee_bps: opts.platformFeeBps })
+        .onConflict('company_id')
+        .merge(['platform_fee_bps']);
     const placementId = randomUUID();
     const handle = await env.client.workflow.start<PlacementWorkflow>(WORKFLOW_TYPES.placement, {
       workflowId: workflowIds.placement(placementId),
@@ -370,6 +376,10 @@ async function recorder(infra: TestInfra) {
     },
     async 'placement-completed-after-guarantee'() {
       return (await hire()).handle;
+    },
+    // A 10 % platform fee: the payouts keep it off each tranche (the activities; the workflow is unchanged).
+    async 'placement-with-platform-fee-completed'() {
+      return (await hire({ platformFeeBps: 1000 })).handle;
     },
     'placement-refunded-after-failure': refundedAfterFailure,
     async 'placement-failure-report-refused-then-refunded'() {

@@ -2272,6 +2272,7 @@ export interface paths {
                                 /** Format: date-time */
                                 guaranteeEndsAt: string | null;
                                 holdbackBps: number;
+                                platformFeeBps: number;
                                 /** Format: date-time */
                                 splitsLockedAt: string | null;
                                 workflowId: string;
@@ -2381,6 +2382,7 @@ export interface paths {
                             /** Format: date-time */
                             guaranteeEndsAt: string | null;
                             holdbackBps: number;
+                            platformFeeBps: number;
                             /** Format: date-time */
                             splitsLockedAt: string | null;
                             workflowId: string;
@@ -2432,6 +2434,7 @@ export interface paths {
                                 /** @enum {string} */
                                 tranche: "activation" | "holdback";
                                 amountCents: number;
+                                platformFeeCents: number;
                                 currency: string;
                                 /** @enum {string} */
                                 status: "processing" | "blocked" | "paid" | "cancelled";
@@ -2586,7 +2589,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Preview the tranches and each collaborator's cents for a fee (writes nothing)
+         * Preview the tranches, the platform fee and each collaborator's cents for a fee (writes nothing)
          * @description Roles: company_admin, hiring_manager, platform_admin.
          */
         post: {
@@ -2602,6 +2605,10 @@ export interface paths {
                         feeCents: number;
                         /** @description a percentage with at most two decimals, e.g. "33.33" or 33.33 */
                         holdbackPercent?: string | number;
+                        /** Format: uuid */
+                        jobId?: string;
+                        /** Format: uuid */
+                        placementId?: string;
                         collaborators: {
                             /** @enum {string} */
                             role: "sourcer" | "submitter" | "closer" | "support";
@@ -2612,7 +2619,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description The activation and holdback tranches, split per collaborator */
+                /** @description The activation and holdback tranches, the platform fee off each, and each collaborator's share of the rest */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2623,6 +2630,12 @@ export interface paths {
                             holdbackBps: number;
                             activationCents: number;
                             holdbackCents: number;
+                            platformFeeBps: number;
+                            platformFee: {
+                                activationCents: number;
+                                holdbackCents: number;
+                                totalCents: number;
+                            };
                             collaborators: {
                                 /** @enum {string} */
                                 role: "sourcer" | "submitter" | "closer" | "support";
@@ -2666,6 +2679,21 @@ export interface paths {
                 };
                 /** @description The caller's role may not call this operation */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The job or placement is not found, or not one the caller may see or hire for */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2750,6 +2778,7 @@ export interface paths {
                             /** Format: date-time */
                             guaranteeEndsAt: string | null;
                             holdbackBps: number;
+                            platformFeeBps: number;
                             /** Format: date-time */
                             splitsLockedAt: string | null;
                             workflowId: string;
@@ -2801,6 +2830,7 @@ export interface paths {
                                 /** @enum {string} */
                                 tranche: "activation" | "holdback";
                                 amountCents: number;
+                                platformFeeCents: number;
                                 currency: string;
                                 /** @enum {string} */
                                 status: "processing" | "blocked" | "paid" | "cancelled";
@@ -2946,6 +2976,7 @@ export interface paths {
                             /** Format: date-time */
                             guaranteeEndsAt: string | null;
                             holdbackBps: number;
+                            platformFeeBps: number;
                             /** Format: date-time */
                             splitsLockedAt: string | null;
                             workflowId: string;
@@ -2997,6 +3028,7 @@ export interface paths {
                                 /** @enum {string} */
                                 tranche: "activation" | "holdback";
                                 amountCents: number;
+                                platformFeeCents: number;
                                 currency: string;
                                 /** @enum {string} */
                                 status: "processing" | "blocked" | "paid" | "cancelled";
@@ -3186,6 +3218,7 @@ export interface paths {
                             /** Format: date-time */
                             guaranteeEndsAt: string | null;
                             holdbackBps: number;
+                            platformFeeBps: number;
                             /** Format: date-time */
                             splitsLockedAt: string | null;
                             workflowId: string;
@@ -3237,6 +3270,7 @@ export interface paths {
                                 /** @enum {string} */
                                 tranche: "activation" | "holdback";
                                 amountCents: number;
+                                platformFeeCents: number;
                                 currency: string;
                                 /** @enum {string} */
                                 status: "processing" | "blocked" | "paid" | "cancelled";
@@ -3425,6 +3459,7 @@ export interface paths {
                             /** Format: date-time */
                             guaranteeEndsAt: string | null;
                             holdbackBps: number;
+                            platformFeeBps: number;
                             /** Format: date-time */
                             splitsLockedAt: string | null;
                             workflowId: string;
@@ -3476,6 +3511,7 @@ export interface paths {
                                 /** @enum {string} */
                                 tranche: "activation" | "holdback";
                                 amountCents: number;
+                                platformFeeCents: number;
                                 currency: string;
                                 /** @enum {string} */
                                 status: "processing" | "blocked" | "paid" | "cancelled";
@@ -3665,6 +3701,7 @@ export interface paths {
                             /** Format: date-time */
                             guaranteeEndsAt: string | null;
                             holdbackBps: number;
+                            platformFeeBps: number;
                             /** Format: date-time */
                             splitsLockedAt: string | null;
                             workflowId: string;
@@ -3716,6 +3753,7 @@ export interface paths {
                                 /** @enum {string} */
                                 tranche: "activation" | "holdback";
                                 amountCents: number;
+                                platformFeeCents: number;
                                 currency: string;
                                 /** @enum {string} */
                                 status: "processing" | "blocked" | "paid" | "cancelled";
@@ -3904,6 +3942,7 @@ export interface paths {
                             /** Format: date-time */
                             guaranteeEndsAt: string | null;
                             holdbackBps: number;
+                            platformFeeBps: number;
                             /** Format: date-time */
                             splitsLockedAt: string | null;
                             workflowId: string;
@@ -3955,6 +3994,7 @@ export interface paths {
                                 /** @enum {string} */
                                 tranche: "activation" | "holdback";
                                 amountCents: number;
+                                platformFeeCents: number;
                                 currency: string;
                                 /** @enum {string} */
                                 status: "processing" | "blocked" | "paid" | "cancelled";
@@ -4143,6 +4183,7 @@ export interface paths {
                             /** Format: date-time */
                             guaranteeEndsAt: string | null;
                             holdbackBps: number;
+                            platformFeeBps: number;
                             /** Format: date-time */
                             splitsLockedAt: string | null;
                             workflowId: string;
@@ -4194,6 +4235,7 @@ export interface paths {
                                 /** @enum {string} */
                                 tranche: "activation" | "holdback";
                                 amountCents: number;
+                                platformFeeCents: number;
                                 currency: string;
                                 /** @enum {string} */
                                 status: "processing" | "blocked" | "paid" | "cancelled";
@@ -4388,6 +4430,7 @@ export interface paths {
                             /** Format: date-time */
                             guaranteeEndsAt: string | null;
                             holdbackBps: number;
+                            platformFeeBps: number;
                             /** Format: date-time */
                             splitsLockedAt: string | null;
                             workflowId: string;
@@ -4439,6 +4482,7 @@ export interface paths {
                                 /** @enum {string} */
                                 tranche: "activation" | "holdback";
                                 amountCents: number;
+                                platformFeeCents: number;
                                 currency: string;
                                 /** @enum {string} */
                                 status: "processing" | "blocked" | "paid" | "cancelled";
@@ -6612,6 +6656,7 @@ export interface paths {
                                 /** @enum {string} */
                                 tranche: "activation" | "holdback";
                                 amountCents: number;
+                                platformFeeCents: number;
                                 currency: string;
                                 /** @enum {string} */
                                 status: "processing" | "blocked" | "paid" | "cancelled";
@@ -6717,6 +6762,7 @@ export interface paths {
                             /** @enum {string} */
                             tranche: "activation" | "holdback";
                             amountCents: number;
+                            platformFeeCents: number;
                             currency: string;
                             /** @enum {string} */
                             status: "processing" | "blocked" | "paid" | "cancelled";
@@ -6847,6 +6893,7 @@ export interface paths {
                             /** @enum {string} */
                             tranche: "activation" | "holdback";
                             amountCents: number;
+                            platformFeeCents: number;
                             currency: string;
                             /** @enum {string} */
                             status: "processing" | "blocked" | "paid" | "cancelled";
@@ -7022,6 +7069,7 @@ export interface paths {
                             /** @enum {string} */
                             tranche: "activation" | "holdback";
                             amountCents: number;
+                            platformFeeCents: number;
                             currency: string;
                             /** @enum {string} */
                             status: "processing" | "blocked" | "paid" | "cancelled";
@@ -7195,6 +7243,7 @@ export interface paths {
                             /** @enum {string} */
                             tranche: "activation" | "holdback";
                             amountCents: number;
+                            platformFeeCents: number;
                             currency: string;
                             /** @enum {string} */
                             status: "processing" | "blocked" | "paid" | "cancelled";

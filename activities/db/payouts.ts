@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db, Executor } from '../../lib/db.js';
 import { payoutsDal, type PayoutStatus, type SplitRow, type Tranche } from '../../db/dal/payouts.js';
 import { FAILURE_TYPES } from '../../domain/failure-types.js';
-import { allocateTranche } from '../../domain/money.js';
+import { allocateTrancheWithFee } from '../../domain/money.js';
 import type { Actor } from '../../domain/actors.js';
 import { withTransaction } from '../../db/dal/once.js';
 
@@ -53,8 +53,8 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
 
   return {
     /**
-     * Creates the payout and one split per collaborator (largest remainder, summing to the
-     * tranche) and locks the placement's splits, in one transaction; a retry returns what
+     * Creates the payout and one split per collaborator (the platform fee off the top, then
+     * largest remainder: fee and splits sum to the tranche) and locks the placement's splits, in one transaction; a retry returns what
      * the first attempt wrote.
      */
     async preparePayout(input: PreparePayoutInput): Promise<SplitState[]> {
@@ -71,9 +71,11 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
         }
         const at = new Date(input.at);
         if (!placement.splits_locked_at) await payouts.lockSplitsOf(input.placementId, at, trx);
-        const amounts = allocateTranche(
+        // The platform keeps its fee (the placement's, as recorded) on the platform balance; the splits share the rest.
+        const { platformFeeCents, amounts } = allocateTrancheWithFee(
           input.amountCents,
           collaborators.map((c) => c.split_bps),
+          placement.platform_fee_bps,
         );
         const accounts = await payouts.recruiterAccounts(
           collaborators.map((c) => c.recruiter_id),
@@ -85,6 +87,7 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
             placement_id: input.placementId,
             tranche: input.tranche,
             amount_cents: input.amountCents,
+            platform_fee_cents: platformFeeCents,
             currency: input.currency,
             status: 'processing',
             workflow_id: input.workflowId,
@@ -113,6 +116,7 @@ export function createPayoutDbActivities({ db }: { db: Db }) {
             details: {
               tranche: input.tranche,
               amountCents: input.amountCents,
+              platformFeeCents,
               currency: input.currency,
               splits: splits.map((s) => ({ splitId: s.id, collaboratorId: s.collaborator_id, amountCents: s.amount_cents })),
             },

@@ -145,6 +145,7 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
               fee_cents: input.feeCents,
               currency: input.currency,
               holdback_bps: terms.holdbackBps,
+              platform_fee_bps: terms.platformFeeBps,
               start_date: input.startDate,
               guarantee_days: terms.guaranteeDays,
               state: 'hired',
@@ -168,6 +169,7 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
               feeCents: input.feeCents,
               currency: input.currency,
               ...split,
+              platformFeeBps: terms.platformFeeBps,
               escrow: 'held',
             },
           );

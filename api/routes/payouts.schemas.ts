@@ -27,6 +27,8 @@ export const payoutDto = z.object({
   placementId: uuid,
   tranche: z.enum(TRANCHES),
   amountCents: cents,
+  /** The cents of this tranche the platform kept (product §3.3); the splits share the rest. */
+  platformFeeCents: cents,
   currency: z.string(),
   status: payoutStatus,
   workflowId: z.string(),

@@ -51,6 +51,7 @@ export async function payoutPresenter(payouts: Payouts, rows: PayoutRow[], viewe
     placementId: p.placement_id,
     tranche: p.tranche,
     amountCents: p.amount_cents,
+    platformFeeCents: p.platform_fee_cents,
     currency: p.currency,
     status: p.status,
     workflowId: p.workflow_id,

@@ -55,11 +55,17 @@ export const placementCreateBody = z.strictObject({
   collaborators: placementCollaborators,
 });
 
-export const calculateSplitsBody = z.strictObject({
-  feeCents,
-  holdbackPercent: percent.optional(),
-  collaborators: collaboratorList(z.strictObject({ role: collaboratorRole, splitPercent: percent.optional() }).transform(splitBpsOf)),
-});
+export const calculateSplitsBody = z
+  .strictObject({
+    feeCents,
+    holdbackPercent: percent.optional(),
+    /** The job a hire is for: its company's holdback and platform fee now (else the caller's company's, or the marketplace's). */
+    jobId: uuid.optional(),
+    /** A recorded placement: the holdback and platform fee it was recorded with. */
+    placementId: uuid.optional(),
+    collaborators: collaboratorList(z.strictObject({ role: collaboratorRole, splitPercent: percent.optional() }).transform(splitBpsOf)),
+  })
+  .refine((b) => !(b.jobId && b.placementId), { message: 'give jobId or placementId, not both', path: ['placementId'] });
 
 export const placementCollaboratorsBody = z.strictObject({ collaborators: placementCollaborators });
 export const extendGuaranteeBody = z.strictObject({ days: extensionDays, reason });
@@ -86,6 +92,8 @@ export const placementDto = z.object({
   guaranteeDays: z.int(),
   guaranteeEndsAt: z.iso.datetime().nullable(),
   holdbackBps: z.int(),
+  /** The platform's cut of each tranche, in force when the placement was recorded (product §3.3). */
+  platformFeeBps: z.int(),
   splitsLockedAt: z.iso.datetime().nullable(),
   workflowId: z.string(),
   createdAt: z.iso.datetime(),
@@ -127,6 +135,9 @@ export const splitCalculationDto = z.object({
   holdbackBps: z.int(),
   activationCents: cents,
   holdbackCents: cents,
+  /** The platform fee a placement recorded now would keep: its bps, and its cents off each tranche. */
+  platformFeeBps: z.int(),
+  platformFee: z.object({ activationCents: cents, holdbackCents: cents, totalCents: cents }),
   collaborators: z.array(
     z.object({ role: collaboratorRole, splitBps: z.int(), splitPercent: z.string(), activationCents: cents, holdbackCents: cents }),
   ),

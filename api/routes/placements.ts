@@ -10,7 +10,14 @@ import { payoutsDal, type CollaboratorRow, type Named } from '../../db/dal/payou
 import { placementsDal, type EscrowRow, type PlacementHistoryRow, type PlacementListRow } from '../../db/dal/placements.js';
 import { settingsDal } from '../../db/dal/settings.js';
 import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
-import { allocateTranche, bpsToPercent, type CollaboratorRole, defaultSplitBps, splitProblems, tranches } from '../../domain/money.js';
+import {
+  allocateTrancheWithFee,
+  bpsToPercent,
+  type CollaboratorRole,
+  defaultSplitBps,
+  splitProblems,
+  tranches,
+} from '../../domain/money.js';
 import type { PlacementWorkflow } from '../../domain/placement.js';
 import {
   activateEarlyUpdate,
@@ -69,6 +76,7 @@ const toDto = (row: PlacementListRow): z.infer<typeof placementDto> => ({
   guaranteeDays: row.guarantee_days,
   guaranteeEndsAt: iso(row.guarantee_ends_at),
   holdbackBps: row.holdback_bps,
+  platformFeeBps: row.platform_fee_bps,
   splitsLockedAt: iso(row.splits_locked_at),
   workflowId: row.workflow_id,
   createdAt: row.created_at.toISOString(),
@@ -229,21 +237,40 @@ export function placementRoutes({
     {
       method: 'post',
       path: '/placements/calculate-splits',
-      summary: "Preview the tranches and each collaborator's cents for a fee (writes nothing)",
+      summary: "Preview the tranches, the platform fee and each collaborator's cents for a fee (writes nothing)",
       body: calculateSplitsBody,
       roles: ['company_admin', 'hiring_manager', 'platform_admin'],
       responses: {
-        200: { description: 'The activation and holdback tranches, split per collaborator', schema: splitCalculationDto },
+        200: {
+          description: "The activation and holdback tranches, the platform fee off each, and each collaborator's share of the rest",
+          schema: splitCalculationDto,
+        },
+        404: { description: 'The job or placement is not found, or not one the caller may see or hire for' },
         422: { description: 'The splits break the split rules (details list the problems)' },
       },
     },
     async ({ body, res }) => {
       const actor = actorOf(res);
-      const holdbackBps = body.holdbackPercent ?? (await settings.placementTerms(actor.companyId ?? null)).holdbackBps;
+      // A recorded placement keeps its own terms; a job's company's apply to a hire for it (404 if the caller may not
+      // hire for it); else the caller's company's (the marketplace's for a platform admin).
+      let companyId = actor.companyId ?? null;
+      if (body.jobId) {
+        const job = await directory.job(body.jobId);
+        if (!job || (actor.role !== 'platform_admin' && job.company_id !== actor.companyId)) throw notFound('job');
+        companyId = job.company_id;
+      }
+      const placement = body.placementId ? await visiblePlacement(actor, body.placementId) : undefined;
+      const terms = placement
+        ? { holdbackBps: placement.holdback_bps, platformFeeBps: placement.platform_fee_bps }
+        : await settings.placementTerms(companyId);
+      const holdbackBps = body.holdbackPercent ?? terms.holdbackBps;
       const collaborators = resolveSplits(body.collaborators);
       const { activationCents, holdbackCents } = tranches(body.feeCents, holdbackBps);
       const bps = collaborators.map((c) => c.splitBps);
-      const [activation, holdback] = [allocateTranche(activationCents, bps), allocateTranche(holdbackCents, bps)];
+      const [activation, holdback] = [
+        allocateTrancheWithFee(activationCents, bps, terms.platformFeeBps),
+        allocateTrancheWithFee(holdbackCents, bps, terms.platformFeeBps),
+      ];
       return {
         status: 200,
         body: {
@@ -251,12 +278,18 @@ export function placementRoutes({
           holdbackBps,
           activationCents,
           holdbackCents,
+          platformFeeBps: terms.platformFeeBps,
+          platformFee: {
+            activationCents: activation.platformFeeCents,
+            holdbackCents: holdback.platformFeeCents,
+            totalCents: activation.platformFeeCents + holdback.platformFeeCents,
+          },
           collaborators: collaborators.map((c, i) => ({
             role: c.role,
             splitBps: c.splitBps,
             splitPercent: bpsToPercent(c.splitBps),
-            activationCents: activation[i]!,
-            holdbackCents: holdback[i]!,
+            activationCents: activation.amounts[i]!,
+            holdbackCents: holdback.amounts[i]!,
           })),
         },
       };

@@ -11,6 +11,7 @@ export interface PlacementRow {
   fee_cents: number;
   currency: string;
   holdback_bps: number;
+  platform_fee_bps: number;
   /** `YYYY-MM-DD`. */
   start_date: string;
   guarantee_days: number;

@@ -11,6 +11,8 @@ export interface PlacementTerms {
   guaranteeDays: number;
   holdbackBps: number;
   reminderDaysBefore: number;
+  /** The platform's cut of each tranche (product §3.3). */
+  platformFeeBps: number;
 }
 
 /** Reads marketplace-wide defaults; `value(key, fallback)` of the keys asked for. */
@@ -35,14 +37,19 @@ export const settingsDal = (db: Db) => ({
     };
   },
 
-  /** The company's guarantee and holdback, else the marketplace defaults (product §3.2: 90 days, 20 %, notice 7 days before). */
+  /**
+   * The company's guarantee, holdback and platform fee, else the marketplace defaults
+   * (product §3.2: 90 days, 20 %, notice 7 days before; §3.3: no platform fee).
+   */
   async placementTerms(companyId: string | null, trx: Executor = db): Promise<PlacementTerms> {
-    const value = await marketplaceConfig(trx, ['guarantee_days', 'holdback_bps', 'guarantee_reminder_days_before']);
+    const value = await marketplaceConfig(trx, ['guarantee_days', 'holdback_bps', 'guarantee_reminder_days_before', 'platform_fee_bps']);
     const company = companyId ? await table(trx, 'placement_guarantee_config').where({ company_id: companyId }).first() : undefined;
+    const own = companyId ? await table(trx, 'company_settings').where({ company_id: companyId }).first('platform_fee_bps') : undefined;
     return {
       guaranteeDays: company?.guarantee_days ?? value('guarantee_days', TERMS.guaranteeDays.default),
       holdbackBps: company?.holdback_bps ?? value('holdback_bps', TERMS.holdbackBps.default),
       reminderDaysBefore: value('guarantee_reminder_days_before', 7),
+      platformFeeBps: own?.platform_fee_bps ?? value('platform_fee_bps', TERMS.platformFeeBps.default),
     };
   },
 

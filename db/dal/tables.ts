@@ -201,6 +201,8 @@ export interface PlacementsTable {
   fee_cents: number;
   currency: string;
   holdback_bps: number;
+  /** The platform fee in force when the placement was recorded (migration 018; 0 before it). */
+  platform_fee_bps: number;
   /** Written as the calendar day 'YYYY-MM-DD'; pg reads a `date` as local midnight. */
   start_date: Date | string;
   guarantee_days: number;
@@ -246,6 +248,8 @@ export interface PayoutSchedulesTable {
   placement_id: string;
   tranche: Tranche;
   amount_cents: number;
+  /** The cents of the tranche the platform kept (migration 018); the splits share the rest. */
+  platform_fee_cents: number;
   currency: string;
   status: PayoutStatus;
   workflow_id: string;

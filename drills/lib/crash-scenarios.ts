@@ -411,9 +411,8 @@ async function finished<T>(ctx: Ctx, workflowId: string): Promise<T | string> {
 export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   const { db, stripe } = ctx;
   const placementIds = plan.placements.map((p) => p.placementId);
-  const payouts: { id: string; placement_id: string; status: string; amount_cents: number; tranche: string }[] = await db(
-    'payout_schedules',
-  ).whereIn('placement_id', placementIds);
+  const payouts: { id: string; placement_id: string; status: string; amount_cents: number; platform_fee_cents: number; tranche: string }[] =
+    await db('payout_schedules').whereIn('placement_id', placementIds);
   const payoutIds = payouts.map((p) => p.id);
   const splits: {
     id: string;
@@ -476,10 +475,11 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
     `payouts without exactly ${plan.collaborators} splits: ${list(shortPayouts.map((p) => p.id))}`,
   );
   for (const p of payouts) {
+    // The splits share what the platform fee leaves (product §3.3): splits + platform fee = the tranche.
     const sum = (splitsOf.get(p.id) ?? []).reduce((s, x) => s + x.amount_cents, 0);
     const expected = tranches(FEE_CENTS, 2000).activationCents;
-    if (sum !== p.amount_cents || p.amount_cents !== expected)
-      f.fail(`payout ${p.id}: splits sum to ${sum}, payout ${p.amount_cents}, expected ${expected}`);
+    if (sum + p.platform_fee_cents !== p.amount_cents || p.amount_cents !== expected)
+      f.fail(`payout ${p.id}: splits sum to ${sum} + platform fee ${p.platform_fee_cents}, payout ${p.amount_cents}, expected ${expected}`);
   }
   const transfersOf = new Map<string, typeof transfers>();
   for (const t of transfers) transfersOf.set(t.metadata.split_id ?? '?', [...(transfersOf.get(t.metadata.split_id ?? '?') ?? []), t]);

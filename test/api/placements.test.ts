@@ -35,6 +35,8 @@ describe('POST /api/v1/placements/calculate-splits', () => {
       holdbackBps: 2000,
       activationCents: 800_000,
       holdbackCents: 200_000,
+      platformFeeBps: 0,
+      platformFee: { activationCents: 0, holdbackCents: 0, totalCents: 0 },
       collaborators: [
         { role: 'sourcer', splitBps: 4000, splitPercent: '40', activationCents: 320_000, holdbackCents: 80_000 },
         { role: 'submitter', splitBps: 3000, splitPercent: '30', activationCents: 240_000, holdbackCents: 60_000 },

@@ -49,7 +49,7 @@ describe('GET /api/v1/companies/:id/terms', () => {
     });
     expect(body.terms.proposalDecisionHours.inUse).toBe(true);
     expect(body.terms.refundPolicy).toMatchObject({ limits: { values: ['full', 'pro_rata', 'none'] }, inUse: false });
-    expect(body.terms.platformFeeBps).toMatchObject({ platformAdminOnly: true, inUse: false });
+    expect(body.terms.platformFeeBps).toMatchObject({ platformAdminOnly: true, inUse: true });
   });
 
   it("refuses recruiters (403), answers 404 for another company's id and an unknown one", async () => {

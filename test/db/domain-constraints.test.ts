@@ -113,6 +113,7 @@ describe('database check constraints equal the domain constants', () => {
     expect(range('company_settings', 'protection_window_days')).toEqual(limits('protectionWindowDays'));
     expect(range('company_settings', 'payment_terms_days')).toEqual(limits('paymentTermsDays'));
     expect(range('company_settings', 'platform_fee_bps')).toEqual(limits('platformFeeBps'));
+    expect(range('placements', 'platform_fee_bps')).toEqual(limits('platformFeeBps'));
     expect(range('placement_guarantee_config', 'guarantee_days')).toEqual(limits('guaranteeDays'));
     expect(range('placement_guarantee_config', 'holdback_bps')).toEqual(limits('holdbackBps'));
     expect(allowed('terms_changes', 'scope')).toEqual(sorted(TERMS_SCOPES));

@@ -212,6 +212,64 @@ describe('migrations', () => {
     });
   });
 
+  it("018 gives existing placements and payouts no platform fee, keeps the fee within 0–50 % and a payout's cut within its amount, and rolls back", async () => {
+    await scratch('platform_fee', async (db) => {
+      const MIGRATION = '018_platform_fee';
+      await db.migrate.down({ name: MIGRATION });
+      const [company] = (await db('companies').insert({ name: 'Acme' }).returning('id')) as [{ id: string }];
+      const [job] = (await db('jobs').insert({ company_id: company.id, title: 'Engineer' }).returning('id')) as [{ id: string }];
+      const [candidate] = (await db('candidates').insert({ full_name: 'Ada' }).returning('id')) as [{ id: string }];
+      const placementId = '00000000-0000-4000-8000-000000000018';
+      const placement = {
+        company_id: company.id,
+        job_id: job.id,
+        candidate_id: candidate.id,
+        fee_cents: 1_000_000,
+        currency: 'USD',
+        holdback_bps: 2000,
+        start_date: '2026-01-05',
+        guarantee_days: 90,
+        state: 'active' as const,
+        created_at: new Date(),
+        updated_at: new Date(),
+      };
+      await db('placements').insert({ id: placementId, ...placement, workflow_id: 'placement-1' });
+      const payout = {
+        placement_id: placementId,
+        tranche: 'activation' as const,
+        amount_cents: 800_000,
+        currency: 'USD',
+        status: 'paid' as const,
+      };
+      const payoutId = '00000000-0000-4000-8000-000000000019';
+      await db('payout_schedules').insert({
+        id: payoutId,
+        ...payout,
+        workflow_id: 'payout-1',
+        created_at: new Date(),
+        updated_at: new Date(),
+      });
+      await db.migrate.up({ name: MIGRATION });
+      expect(await db('placements').where({ id: placementId }).first()).toMatchObject({ platform_fee_bps: 0, fee_cents: 1_000_000 });
+      expect(await db('payout_schedules').where({ id: payoutId }).first()).toMatchObject({ platform_fee_cents: 0, amount_cents: 800_000 });
+      await db('placements').where({ id: placementId }).update({ platform_fee_bps: 5000 });
+      await expect(db('placements').where({ id: placementId }).update({ platform_fee_bps: 5001 })).rejects.toThrow(
+        /placements_platform_fee_range/,
+      );
+      await expect(db('placements').where({ id: placementId }).update({ platform_fee_bps: -1 })).rejects.toThrow(
+        /placements_platform_fee_range/,
+      );
+      await db('payout_schedules').where({ id: payoutId }).update({ platform_fee_cents: 800_000 });
+      await expect(db('payout_schedules').where({ id: payoutId }).update({ platform_fee_cents: 800_001 })).rejects.toThrow(
+        /payout_platform_fee_within_amount/,
+      );
+      await db.migrate.down({ name: MIGRATION });
+      expect(await db.schema.hasColumn('placements', 'platform_fee_bps')).toBe(false);
+      expect(await db.schema.hasColumn('payout_schedules', 'platform_fee_cents')).toBe(false);
+      expect(await db('payout_schedules').where({ id: payoutId }).first()).toMatchObject({ amount_cents: 800_000 });
+    });
+  });
+
   it('016 keeps company settings, adds the new marketplace defaults within the same limits as company values, and rolls back', async () => {
     await scratch('terms', async (db) => {
       const MIGRATION = '016_company_terms';

@@ -82,8 +82,14 @@ describe('the back office in the browser', () => {
     // About 25 views, each loaded and screenshotted: beyond the default 60 s on a loaded 2-core machine.
   }, 150_000);
 
-  it('a recruiter proposes in the form; the company accepts and records the hire with three collaborators; an admin releases the escrow early', async () => {
+  it('a recruiter proposes in the form; the company accepts and records the hire with three collaborators, a 10 % platform fee shown in the preview, the placement and its payouts; an admin releases the escrow early', async () => {
     const m = await createMarketplace(h.db);
+    // The company's own platform fee (a platform admin sets it on the terms page): 10 % of each tranche.
+    await h
+      .db('company_settings')
+      .insert({ company_id: m.companyId, platform_fee_bps: 1000 })
+      .onConflict('company_id')
+      .merge(['platform_fee_bps']);
     const third = await thirdRecruiter();
     await Promise.all([connectAccount(h.db, h.stripe, m.recruiterId), connectAccount(h.db, h.stripe, m.otherRecruiterId)]);
 
@@ -123,8 +129,10 @@ describe('the back office in the browser', () => {
     await set(1, m.otherRecruiterId, 'submitter', '30');
     await set(2, third, 'closer', '20');
     await company.getByTestId('split-total').filter({ hasText: 'Total 100 %' }).waitFor();
-    // The API's own arithmetic previews each collaborator's cents per tranche (80 % now, 20 % held back).
-    await rows.nth(0).getByTestId('split-amounts').filter({ hasText: 'USD 12,000.00 + USD 3,000.00' }).waitFor();
+    // The API's own arithmetic previews each collaborator's cents per tranche (80 % now, 20 % held back), after the
+    // platform's 10 %: USD 24,000 − 2,400 and 6,000 − 600, the sourcer's 50 % of each rest.
+    await rows.nth(0).getByTestId('split-amounts').filter({ hasText: 'USD 10,800.00 + USD 2,700.00' }).waitFor();
+    await company.getByTestId('split-platform-fee').filter({ hasText: 'Platform fee (10 %): USD 2,400.00 + USD 600.00' }).waitFor();
     await company.screenshot({ path: path.join(SHOTS, 'placement-new.png'), fullPage: true });
     await company.getByTestId('submit-placement').click();
 
@@ -137,6 +145,7 @@ describe('the back office in the browser', () => {
       [third, 'closer', 2000],
     ]);
     expect(await company.getByTestId('temporal-link').count()).toBe(0); // operators only
+    await expect(company.getByTestId('platform-fee').textContent()).resolves.toBe('10 % of each tranche, kept by the platform');
 
     // Activation pays the first tranche to all three and locks the splits.
     await company.getByTestId('action-activate').click();
@@ -147,6 +156,9 @@ describe('the back office in the browser', () => {
         .locator('[data-testid="placement-payout"][data-tranche="activation"] [data-testid="payout-split"][data-status="paid"]')
         .count(),
     ).toBe(3);
+    await expect(
+      company.locator('[data-testid="placement-payout"][data-tranche="activation"] [data-testid="payout-platform-fee"]').textContent(),
+    ).resolves.toContain('USD 2,400.00');
     await company.getByTestId('collaborators-locked').waitFor();
     await company.screenshot({ path: path.join(SHOTS, 'placement-detail.png'), fullPage: true });
 
@@ -238,6 +250,8 @@ describe('the back office in the browser', () => {
     await card.waitFor();
     const blocked = card.locator('[data-testid="split-row"][data-status="blocked"]');
     await expect(blocked.getByTestId('block-reason').textContent()).resolves.toMatch(/capabilit/);
+    // The statement's platform fee line: none for a company without a platform fee.
+    await expect(card.getByTestId('payout-platform-fee').textContent()).resolves.toMatch(/^Platform feeUSD 0\.00kept by the platform/);
     await admin.screenshot({ path: path.join(SHOTS, 'payouts-blocked.png'), fullPage: true });
 
     // A malformed account id is refused with the API's field message; a real one pays the split.

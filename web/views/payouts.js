@@ -141,6 +141,13 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
           'tbody',
           {},
           p.splits.map((s) => splitRows(p, s)),
+          h(
+            'tr',
+            { 'data-testid': 'payout-platform-fee' },
+            h('td', {}, 'Platform fee'),
+            h('td', {}, formatMoney(p.platformFeeCents, p.currency)),
+            h('td', { class: 'muted', colspan: 2 }, 'kept by the platform, not transferred'),
+          ),
         ),
       ),
     );

@@ -12,6 +12,7 @@ import { errorAlert, every, loading, notice, stateBadge, temporalLink } from './
 import { formErrors, formField, select } from './form.js';
 import { guaranteeCell } from './placements-list.js';
 import { splitEditor } from './split-editor.js';
+import { bpsToPercent } from '@domain/split-rules.js';
 
 /** @import { FormField } from './form.js' */
 /** @import { Me, Placement, Recruiter } from './types' */
@@ -71,6 +72,14 @@ function summaryCard(p, operator) {
       field('Start date', p.startDate),
       field('Guarantee', `${p.guaranteeDays} days`, ' · ', guaranteeCell(p)),
       field('Holdback', `${p.holdbackBps / 100} % in escrow`),
+      field(
+        'Platform fee',
+        h(
+          'span',
+          { 'data-testid': 'platform-fee' },
+          p.platformFeeBps === 0 ? 'None' : `${bpsToPercent(p.platformFeeBps)} % of each tranche, kept by the platform`,
+        ),
+      ),
       field(
         'Escrow',
         e &&
@@ -133,6 +142,13 @@ function payoutsCard(p) {
                     h('td', { class: 'num' }, formatMoney(s.amountCents, payout.currency)),
                     h('td', { class: 'wrap' }, s.status, s.blockReason && h('div', { class: 'muted block-reason' }, s.blockReason)),
                   ),
+                ),
+                h(
+                  'tr',
+                  { 'data-testid': 'payout-platform-fee' },
+                  h('td', {}, 'Platform fee'),
+                  h('td', { class: 'num' }, formatMoney(payout.platformFeeCents, payout.currency)),
+                  h('td', { class: 'muted' }, 'kept by the platform'),
                 ),
               ),
             ),
@@ -381,6 +397,7 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
       locked: !editable,
       feeCents: p.feeCents,
       currency: p.currency,
+      placementId: p.id,
       signal,
     });
     if (!editable) {

@@ -130,7 +130,12 @@ export async function newPlacementView(root, ctx) {
       control: (a) => h('input', { ...a, type: 'date', value: today() }),
     }),
   };
-  const editor = splitEditor({ recruiters, initial: [{ recruiterId: proposal.recruiterId, role: 'sourcer', splitBps: 10_000 }], signal });
+  const editor = splitEditor({
+    recruiters,
+    initial: [{ recruiterId: proposal.recruiterId, role: 'sourcer', splitBps: 10_000 }],
+    jobId: proposal.jobId,
+    signal,
+  });
   const alertSlot = h('div', { class: 'slot' });
   const errors = formErrors(alertSlot, () => ({ ...fields, ...editor.fields() }));
   const submit = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'submit-placement' }, 'Record the hire');

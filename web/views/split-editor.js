@@ -71,18 +71,22 @@ export function splitIssues(rows) {
 }
 
 /**
+ * The preview's terms (holdback, platform fee): a recorded placement's own (`placementId`), else
+ * those of the job's company (`jobId`).
  * @param {{
  *   recruiters: Recruiter[], signal: AbortSignal, locked?: boolean, feeCents?: number | null, currency?: string,
  *   initial: { recruiterId: string, role: Collaborator['role'], splitBps: number, recruiterName?: string | null }[],
+ *   jobId?: string, placementId?: string,
  * }} options
  */
-export function splitEditor({ recruiters, initial, locked = false, feeCents = null, currency = 'USD', signal }) {
+export function splitEditor({ recruiters, initial, locked = false, feeCents = null, currency = 'USD', jobId, placementId, signal }) {
   const nameOf = new Map(recruiters.map((r) => [r.id, r.displayName]));
   /** @type {{ tr: HTMLElement, recruiter: FormField, role: FormField, percent: FormField, amounts: HTMLElement }[]} */
   let rows = [];
   let fee = feeCents;
   let previewGen = 0;
   const tbody = h('tbody');
+  const platformFee = h('p', { class: 'muted', 'data-testid': 'split-platform-fee', hidden: true });
   const total = h('span', { 'data-testid': 'split-total' });
   const totalError = h('p', { class: 'field-error', 'data-testid': 'field-error-collaborators', role: 'alert', hidden: true });
   const addButton = h(
@@ -175,11 +179,16 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
   async function preview() {
     const gen = ++previewGen;
     rows.forEach((r) => (r.amounts.textContent = ''));
+    platformFee.hidden = true;
     const collaborators = value();
     if (!fee || splitIssues(collaborators).some((i) => i.path.length === 1 || i.path[2] === 'splitPercent')) return;
     try {
       const calc = await api.calculateSplits(
-        { feeCents: fee, collaborators: collaborators.map(({ role, splitPercent }) => ({ role, splitPercent })) },
+        {
+          feeCents: fee,
+          ...(placementId ? { placementId } : jobId ? { jobId } : {}),
+          collaborators: collaborators.map(({ role, splitPercent }) => ({ role, splitPercent })),
+        },
         signal,
       );
       if (gen !== previewGen) return;
@@ -187,6 +196,12 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
         if (rows[i])
           rows[i].amounts.textContent = `${formatMoney(c.activationCents, currency)} + ${formatMoney(c.holdbackCents, currency)}`;
       });
+      const f = calc.platformFee;
+      platformFee.textContent =
+        calc.platformFeeBps === 0
+          ? 'Platform fee: none. The collaborators share the whole fee.'
+          : `Platform fee (${bpsToPercent(calc.platformFeeBps)} %): ${formatMoney(f.activationCents, currency)} + ${formatMoney(f.holdbackCents, currency)}, kept by the platform; the collaborators share the rest.`;
+      platformFee.hidden = false;
     } catch (err) {
       if (!isAbort(err) && gen === previewGen) rows.forEach((r) => (r.amounts.textContent = '—'));
     }
@@ -240,6 +255,7 @@ export function splitEditor({ recruiters, initial, locked = false, feeCents = nu
       ),
       tbody,
     ),
+    platformFee,
     h('div', { class: 'actions' }, addButton, total),
     totalError,
     h(

@@ -77,7 +77,7 @@ function renderTerms(root, page) {
   const rows = names.map((name) => {
     const term = page.terms[name];
     const limits = term.limits;
-    const usage = term.inUse ? null : 'Recorded and shown, not yet used: invoices, refunds and the platform fee come with money in.';
+    const usage = term.inUse ? null : 'Recorded and shown, not yet used: invoices and refunds come with money in.';
     const hint = [limitsText(limits), term.platformAdminOnly && !page.editable(name) ? 'Set by the platform.' : '', usage ?? '']
       .filter(Boolean)
       .join(' ');
