@@ -14,6 +14,7 @@ import * as m013 from './013_candidate_profiles.js';
 import * as m014 from './014_people.js';
 import * as m015 from './015_job_recruiters.js';
 import * as m016 from './016_company_terms.js';
+import * as m017 from './017_payout_accounts.js';
 
 /**
  * Migrations listed statically (not discovered on disk) so the same list works under
@@ -35,6 +36,7 @@ const migrations: Record<string, Knex.Migration> = {
   '014_people': m014,
   '015_job_recruiters': m015,
   '016_company_terms': m016,
+  '017_payout_accounts': m017,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
