@@ -145,7 +145,10 @@ export function payoutAccountRoutes({
           return_url: `${back}?onboarding=returned`,
           refresh_url: `${back}?onboarding=refresh`,
         });
-        return { status: 200, body: { url: link.url, stripeAccountId: accountId, expiresAt: new Date(link.expires_at * 1000).toISOString() } };
+        return {
+          status: 200,
+          body: { url: link.url, stripeAccountId: accountId, expiresAt: new Date(link.expires_at * 1000).toISOString() },
+        };
       } catch (err) {
         if (!(err instanceof Stripe.errors.StripeError)) throw err;
         throw unavailable('payouts_unavailable', `Stripe did not answer the onboarding request: ${err.message}`);

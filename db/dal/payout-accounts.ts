@@ -15,7 +15,8 @@ export interface BlockedSplitRef {
 
 /** Recruiters' connected accounts (product §3.3), the Stripe events received, and the audit of status changes. */
 export const payoutAccountsDal = (db: Db) => ({
-  ofRecruiter: (recruiterId: string, trx: Executor = db) => table(trx, 'recruiter_payout_accounts').where({ recruiter_id: recruiterId }).first(),
+  ofRecruiter: (recruiterId: string, trx: Executor = db) =>
+    table(trx, 'recruiter_payout_accounts').where({ recruiter_id: recruiterId }).first(),
 
   byStripeAccount: (stripeAccountId: string, trx: Executor = db) =>
     table(trx, 'recruiter_payout_accounts').where({ stripe_account_id: stripeAccountId }).first(),
@@ -30,7 +31,11 @@ export const payoutAccountsDal = (db: Db) => ({
     ),
 
   /** The account Stripe created under the row's key (the same id on every retry). */
-  async setAccount(recruiterId: string, stripeAccountId: string, actor: { userId: string | null; role: string }): Promise<PayoutAccountRow> {
+  async setAccount(
+    recruiterId: string,
+    stripeAccountId: string,
+    actor: { userId: string | null; role: string },
+  ): Promise<PayoutAccountRow> {
     return withTransaction(db, async (trx) => {
       const row = await table(trx, 'recruiter_payout_accounts').where({ recruiter_id: recruiterId }).forUpdate().first();
       if (row?.stripe_account_id) return row;
