@@ -90,6 +90,8 @@ export interface PayoutAccountInput {
   stripeAccountId: string;
   /** Set by continueAsNew when events arrived during the previous run's last sync. */
   pending?: boolean;
+  /** Set by continueAsNew: the status the previous run last read. */
+  status?: PayoutAccountStatus;
 }
 
 export interface PayoutAccountView {

@@ -8,7 +8,12 @@ import {
 } from '../domain/payout-account.js';
 import { DATABASE_ACTIVITY, STRIPE_REVERSAL_ACTIVITY } from './activity-options.js';
 
-export { accountUpdatedSignal, payoutAccountStateQuery, type PayoutAccountInput, type PayoutAccountView } from '../domain/payout-account.js';
+export {
+  accountUpdatedSignal,
+  payoutAccountStateQuery,
+  type PayoutAccountInput,
+  type PayoutAccountView,
+} from '../domain/payout-account.js';
 
 const stripe = proxyActivities<Pick<PlacementActivities, 'syncPayoutAccount'>>(STRIPE_REVERSAL_ACTIVITY);
 const db = proxyActivities<Pick<PlacementActivities, 'retryBlockedSplitsOf'>>(DATABASE_ACTIVITY);
@@ -26,7 +31,7 @@ export const PAYOUT_ACCOUNT_IDLE = '1 hour';
  * the recruiter's blocked splits are retried.
  */
 export async function payoutAccountWorkflow(input: PayoutAccountInput): Promise<PayoutAccountView> {
-  const view: PayoutAccountView = { stripeAccountId: input.stripeAccountId, status: 'not_connected', eventsSeen: 0 };
+  const view: PayoutAccountView = { stripeAccountId: input.stripeAccountId, status: input.status ?? 'not_connected', eventsSeen: 0 };
   let unseen = input.pending ? 1 : 0;
   setHandler(accountUpdatedSignal, () => {
     unseen++;
@@ -34,7 +39,7 @@ export async function payoutAccountWorkflow(input: PayoutAccountInput): Promise<
   });
   setHandler(payoutAccountStateQuery, () => view);
 
-  for (let handled = 0; handled < PAYOUT_ACCOUNT_EVENTS_PER_RUN; ) {
+  for (let handled = 0; handled < PAYOUT_ACCOUNT_EVENTS_PER_RUN;) {
     if (!(await condition(() => unseen > 0, PAYOUT_ACCOUNT_IDLE))) return view;
     handled += unseen;
     unseen = 0;
@@ -45,5 +50,5 @@ export async function payoutAccountWorkflow(input: PayoutAccountInput): Promise<
     }
   }
   // Events that arrived during the last sync are carried over as a pending wake.
-  return continueAsNew<typeof payoutAccountWorkflow>({ stripeAccountId: input.stripeAccountId, pending: unseen > 0 });
+  return continueAsNew<typeof payoutAccountWorkflow>({ stripeAccountId: input.stripeAccountId, pending: unseen > 0, status: view.status });
 }
