@@ -95,7 +95,7 @@ describe('a blocked split of a recruiter without an account', () => {
 
     const account = (await connect(m)).body.stripeAccountId as string;
     // Not yet: an account that cannot take transfers retries nothing.
-    expect((await h.db('recruiters').where({ id: m.recruiterId }).first()).stripe_account_id).toBeNull();
+    expect((await h.db('recruiters').where({ id: m.recruiterId }).first())?.stripe_account_id).toBeNull();
     const onboarded = await completeOnboarding(account);
     expect(onboarded.status).toBe(200);
 
@@ -115,7 +115,7 @@ describe('a blocked split of a recruiter without an account', () => {
         .filter((t) => t.destination === account)
         .map((t) => t.amount),
     ).toEqual([blocked.amountCents]);
-    expect((await h.db('recruiters').where({ id: m.recruiterId }).first()).stripe_account_id).toBe(account);
+    expect((await h.db('recruiters').where({ id: m.recruiterId }).first())?.stripe_account_id).toBe(account);
     expect((await me(m)).body).toMatchObject({ status: 'enabled', payoutsEnabled: true, transfersActive: true, stillDue: [] });
     const audit = await h.db('payout_audit_log').where({ split_id: blocked.id, event: 'split_change_account' });
     expect(audit.map((a) => [a.actor_role, a.details])).toEqual([['system', { from: null, to: account, recruiterAccount: null }]]);

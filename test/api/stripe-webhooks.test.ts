@@ -123,6 +123,6 @@ describe('POST /webhooks/stripe', () => {
       ['not_connected', 'onboarding'],
       ['onboarding', 'restricted'],
     ]);
-    expect((await h.db('recruiters').where({ id: m.recruiterId }).first()).stripe_account_id).toBeNull();
+    expect((await h.db('recruiters').where({ id: m.recruiterId }).first())?.stripe_account_id).toBeNull();
   });
 });

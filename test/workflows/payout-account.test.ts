@@ -90,7 +90,7 @@ describe('payoutAccountWorkflow', () => {
     ).toEqual([600_000]);
     const row = await db('recruiter_payout_accounts').where({ recruiter_id: sourcer!.recruiterId }).first();
     expect(row).toMatchObject({ status: 'enabled', transfers_active: true, payouts_enabled: true, currently_due: [] });
-    expect((await db('recruiters').where({ id: sourcer!.recruiterId }).first()).stripe_account_id).toBe(account);
+    expect((await db('recruiters').where({ id: sourcer!.recruiterId }).first())?.stripe_account_id).toBe(account);
 
     // A late duplicate after the split was paid: nothing is retried twice.
     await accountUpdated(account);
