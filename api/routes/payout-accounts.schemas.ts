@@ -22,6 +22,9 @@ export const payoutAccountDto = z.object({
 
 export const onboardingLinkDto = z.object({ url: z.url(), stripeAccountId: z.string(), expiresAt: z.iso.datetime() });
 
+/** Connecting takes no arguments: an empty object or no body. */
+export const connectBody = z.strictObject({});
+
 export const recruiterParams = z.strictObject({ id: uuid });
 
 export const stripeWebhookAckDto = z.object({

@@ -19,7 +19,7 @@ import { actorOf } from '../auth.js';
 import { badRequest, forbidden, notFound, unavailable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
-import { onboardingLinkDto, payoutAccountDto, recruiterParams, stripeWebhookAckDto } from './payout-accounts.schemas.js';
+import { connectBody, onboardingLinkDto, payoutAccountDto, recruiterParams, stripeWebhookAckDto } from './payout-accounts.schemas.js';
 
 /** The Stripe idempotency key of a recruiter's one Express account (stored before Stripe is called). */
 export const payoutAccountIdempotencyKey = (recruiterId: string) => `payout-account-${recruiterId}`;
@@ -110,9 +110,11 @@ export function payoutAccountRoutes({
       path: '/me/payout-account',
       summary:
         "Connect with Stripe: creates the recruiter's Express account once and answers a fresh onboarding link to send them to (recruiter)",
+      body: connectBody,
       roles: ['recruiter'],
       responses: {
         200: { description: 'The onboarding link (single use, expires in minutes)', schema: onboardingLinkDto },
+        400: { description: 'A body other than {} (or none)' },
         403: { description: 'Not a recruiter' },
         503: { description: 'Stripe is not configured or unavailable (payouts_unavailable); retry' },
       },
