@@ -17,11 +17,7 @@ export interface SplitSituation {
 
 /** The one check behind an admin's answer to a blocked split (product §3.3). */
 export function checkSplitCommand(call: SplitCommandCall, { split, resolving }: SplitSituation): CommandCheck {
-  return (
-    requireAdminOrSystem(call) ??
-    requireBlocked(call.splitId, split, resolving) ??
-    checkArguments(call)
-  );
+  return requireAdminOrSystem(call) ?? requireBlocked(call.splitId, split, resolving) ?? checkArguments(call);
 }
 
 /**

@@ -101,7 +101,10 @@ const envSchema = z.object({
    * `POST /api/v1/webhooks/stripe` verifies each delivery's Stripe-Signature with it and answers 503
    * while unset. Required in production when STRIPE_SECRET_KEY is set.
    */
-  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\S+$/, 'STRIPE_WEBHOOK_SECRET must start with whsec_').optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_\S+$/, 'STRIPE_WEBHOOK_SECRET must start with whsec_')
+    .optional(),
   /** Points the Stripe SDK at another host (local fake in dev and tests): http://host:port */
   STRIPE_API_BASE: z.string().url().optional(),
   RESEND_API_KEY: z.string().optional(),
@@ -250,7 +253,9 @@ export function configProblems(processes: readonly ProcessName[], env: NodeJS.Pr
   // The API connects recruiters' Stripe accounts when it has a Stripe key; it then learns their state only from signed webhooks.
   const stripeWebhook =
     production && processes.includes('api') && given.STRIPE_SECRET_KEY !== undefined && given.STRIPE_WEBHOOK_SECRET === undefined
-      ? ["  STRIPE_WEBHOOK_SECRET: required in production by api when STRIPE_SECRET_KEY is set: recruiters' payout accounts follow Stripe's signed webhooks"]
+      ? [
+          "  STRIPE_WEBHOOK_SECRET: required in production by api when STRIPE_SECRET_KEY is set: recruiters' payout accounts follow Stripe's signed webhooks",
+        ]
       : [];
   return [...invalid, ...absent, ...pair, ...devOnly, ...stripeWebhook];
 }
