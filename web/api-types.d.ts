@@ -7499,7 +7499,11 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
             responses: {
                 /** @description The onboarding link (single use, expires in minutes) */
                 200: {
@@ -7516,7 +7520,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Validation error (zod issues in details) */
+                /** @description A body other than {} (or none) */
                 400: {
                     headers: {
                         [name: string]: unknown;
