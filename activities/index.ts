@@ -8,6 +8,7 @@ import { createPayoutDbActivities } from './db/payouts.js';
 import { createPlacementDbActivities } from './db/placements.js';
 import { createProtectionDbActivities } from './db/protection.js';
 import { createStripeActivities } from './stripe.js';
+import { createPayoutAccountActivities } from './payout-account.js';
 import { createAutomationDbActivities } from './db/automation.js';
 import { createEventPublisher } from './events.js';
 import { createAtsActivities, type ConnectorFactory } from './ats/sync.js';
@@ -59,6 +60,7 @@ export function createPlacementActivities(deps: PlacementActivityDeps) {
     ...createPlacementDbActivities({ db: deps.db }),
     ...createPayoutDbActivities({ db: deps.db }),
     ...createStripeActivities({ stripe: deps.stripe, db: deps.db }),
+    ...createPayoutAccountActivities({ stripe: deps.stripe, db: deps.db, temporal: deps.temporal }),
     sendGuaranteeExpiringEmail,
     ...eventPublisher(deps),
   };

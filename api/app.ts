@@ -7,6 +7,7 @@ import * as otel from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Resend } from 'resend';
+import type Stripe from 'stripe';
 import { SIGN_IN_DEFAULTS, type AppConfig } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -32,6 +33,7 @@ import { peopleRoutes } from './routes/people.js';
 import { marketplaceEventRoutes } from './routes/marketplace-events.js';
 import { outreachRoutes, resendWebhookRoutes } from './routes/outreach.js';
 import { payoutRoutes } from './routes/payouts.js';
+import { payoutAccountRoutes, stripeWebhookRoutes } from './routes/payout-accounts.js';
 import { candidateRoutes } from './routes/candidates.js';
 import { candidateProfileRoutes } from './routes/candidate-profiles.js';
 import { placementRoutes } from './routes/placements.js';
@@ -52,6 +54,7 @@ export interface AppDeps {
         | 'JWT_MAX_LIFETIME_SECONDS'
         | 'EMAIL_FROM'
         | 'RESEND_WEBHOOK_SECRET'
+        | 'STRIPE_WEBHOOK_SECRET'
         | 'TEMPORAL_UI_URL'
         | 'TEMPORAL_NAMESPACE'
         | 'CODEC_CORS_ORIGINS'
@@ -74,6 +77,8 @@ export interface AppDeps {
   codec?: PayloadCodec;
   /** Sends candidate outreach (with config.EMAIL_FROM); without it that endpoint answers 503. */
   resend?: Resend;
+  /** Creates recruiters' connected accounts and their onboarding links; without it connecting answers 503. */
+  stripe?: Stripe;
   logger?: Logger;
   /** ATS integrations (key ring, connectors); without it those endpoints answer 503. */
   ats?: AtsApiDeps;
@@ -143,6 +148,7 @@ export function createApp({
   db,
   config,
   resend,
+  stripe,
   ats,
   codec,
   logger = createLogger('api'),
@@ -204,6 +210,15 @@ export function createApp({
   // Before the JSON parser and the JWT check: verified by its signature over the raw body.
   api.use(resendWebhookRoutes({ db, registry, secret: config.RESEND_WEBHOOK_SECRET }));
   api.use(integrationWebhookRoutes({ temporal, db, registry, ats }));
+  api.use(
+    stripeWebhookRoutes({
+      temporal,
+      db,
+      registry,
+      secret: config.STRIPE_WEBHOOK_SECRET,
+      taskQueue: taskQueues?.placements ?? TASK_QUEUES.placements,
+    }),
+  );
   api.use(utf8JsonOnly, express.json({ limit: '100kb', strict: true }), maxJsonDepth(64));
   api.get('/openapi.json', (_req, res) => {
     res.json(openApiDocumentOf(app));
@@ -256,6 +271,7 @@ export function createApp({
   // Before the directory's /candidates/:id, so /candidates/search is not read as an id.
   api.use(candidateProfileRoutes({ db, registry }));
   api.use(payoutRoutes({ temporal, db, registry }));
+  api.use(payoutAccountRoutes({ db, registry, stripe, publicUrl }));
   api.use(directoryRoutes({ db, registry }));
   api.use(jobRoutes({ db, registry }));
   api.use(termsRoutes({ db, registry }));

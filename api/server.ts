@@ -2,7 +2,7 @@ import { loadConfig } from '../lib/config.js';
 import { createDb } from '../lib/db.js';
 import { createLogger } from '../lib/logger.js';
 import { isMain, runMain } from '../lib/main.js';
-import { createResend } from '../lib/providers.js';
+import { createResend, createStripe } from '../lib/providers.js';
 import { connectClient } from '../lib/temporal.js';
 import { setupTracing } from '../lib/tracing.js';
 import { createApp } from './app.js';
@@ -26,7 +26,19 @@ if (isMain(import.meta.url)) {
       : undefined;
     const codec = temporal.options.dataConverter.payloadCodecs?.[0];
     let draining = false;
-    const app = createApp({ temporal, db, config, logger, resend: createResend(config), ats, codec, tracing, isDraining: () => draining });
+    const stripe = config.STRIPE_SECRET_KEY ? createStripe({ ...config, STRIPE_SECRET_KEY: config.STRIPE_SECRET_KEY }) : undefined;
+    const app = createApp({
+      temporal,
+      db,
+      config,
+      logger,
+      resend: createResend(config),
+      stripe,
+      ats,
+      codec,
+      tracing,
+      isDraining: () => draining,
+    });
     const server = app.listen(config.API_PORT, () =>
       logger.info({ port: config.API_PORT, tracing: tracing?.serviceName ?? 'off' }, 'API listening'),
     );

@@ -17,11 +17,17 @@ export interface SplitSituation {
 
 /** The one check behind an admin's answer to a blocked split (product §3.3). */
 export function checkSplitCommand(call: SplitCommandCall, { split, resolving }: SplitSituation): CommandCheck {
-  return (
-    requirePlatformAdmin(call.actor, 'only a platform admin can resolve a blocked split') ??
-    requireBlocked(call.splitId, split, resolving) ??
-    checkArguments(call)
-  );
+  return requireAdminOrSystem(call) ?? requireBlocked(call.splitId, split, resolving) ?? checkArguments(call);
+}
+
+/**
+ * Platform admins answer blocked splits; the system may too when a recruiter's connected account
+ * becomes able to receive transfers (retry, or the new account; never a cancel). The API never
+ * sends the system actor (it takes actors from verified credentials).
+ */
+function requireAdminOrSystem(call: SplitCommandCall): CommandCheck {
+  if (call.actor.role === 'system' && call.command !== 'cancel') return undefined;
+  return requirePlatformAdmin(call.actor, 'only a platform admin can resolve a blocked split');
 }
 
 function requireBlocked(splitId: string, split: SplitSituation['split'], resolving: boolean): CommandCheck {

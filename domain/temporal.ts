@@ -30,6 +30,8 @@ export const workflowIds = {
   proposal: (proposalId: string) => `proposal-${proposalId}`,
   placement: (placementId: string) => `placement-${placementId}`,
   payout: (payoutId: string) => `payout-${payoutId}`,
+  /** One per Stripe connected account (product §3.3): every `account.updated` of it signals this id. */
+  payoutAccount: (stripeAccountId: string) => `payout-account-${stripeAccountId}`,
   protection: (candidateId: string) => `protection-${candidateId}`,
   atsSync: (integrationId: string) => `ats-sync-${integrationId}`,
   /** `approval-…` when the execution waits for a person, so ops can tell them apart by id. */
@@ -45,6 +47,7 @@ export const WORKFLOW_TYPES = {
   proposal: 'proposalWorkflow',
   placement: 'placementWorkflow',
   payout: 'payoutWorkflow',
+  payoutAccount: 'payoutAccountWorkflow',
   protection: 'protectionWorkflow',
   automation: 'automationExecutionWorkflow',
   atsSync: 'atsSyncWorkflow',

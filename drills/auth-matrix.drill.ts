@@ -268,6 +268,22 @@ function cases(): Case[] {
     // payouts: parties read; only platform admins resolve blocked splits (checked before visibility)
     { method: 'GET', route: `${V}/payouts`, path: () => `${V}/payouts`, expect: all(200) },
     { method: 'GET', route: `${V}/payouts/{id}`, path: (r) => `${V}/payouts/${r.payoutId}`, expect: row(200, 404, 200, 200, 404, 200) },
+    // recruiters' payout accounts (product §3.3): their own; platform admins read anyone's
+    { method: 'GET', route: `${V}/me/payout-account`, path: () => `${V}/me/payout-account`, expect: row(200, 200, 403, 403, 403, 403) },
+    {
+      method: 'POST',
+      route: `${V}/me/payout-account`,
+      path: () => `${V}/me/payout-account`,
+      valid: () => ({}),
+      invalid: { unexpected: true },
+      expect: row(400, 400, 403, 403, 403, 403),
+    },
+    {
+      method: 'GET',
+      route: `${V}/recruiters/{id}/payout-account`,
+      path: (r) => `${V}/recruiters/${r.m.recruiterId}/payout-account`,
+      expect: row(403, 403, 403, 403, 403, 200),
+    },
     split('retry', {}, { reason: 7 }),
     split(
       'change-account',
@@ -769,6 +785,14 @@ function cases(): Case[] {
       path: () => `${V}/webhooks/resend`,
       valid: () => ({ type: 'email.delivered', created_at: new Date().toISOString(), data: { email_id: randomUUID() } }),
       expect: { ...all(401), none: 401, expired: 401 },
+    },
+    // Stripe's: a delivery without Stripe-Signature is refused (400) whoever sends it
+    {
+      method: 'POST',
+      route: `${V}/webhooks/stripe`,
+      path: () => `${V}/webhooks/stripe`,
+      valid: () => ({ id: 'evt_matrix', object: 'event', type: 'account.updated', data: { object: { id: 'acct_matrix' } } }),
+      expect: everyone(400),
     },
     {
       method: 'POST',

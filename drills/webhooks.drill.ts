@@ -6,12 +6,16 @@
  * - ATS (Greenhouse fake, the platform's signature): stage moves of synced applications,
  *   each delivered 3× shuffled → one ats_events row per provider event id, stage history
  *   without duplicates, final stage = the latest event's.
- * - Stripe: checks whether the API has a Stripe webhook endpoint.
+ * - Stripe (Stripe-Signature): recruiters connect payout accounts; their `account.updated` events
+ *   (onboarding done, requirements back, done again) each delivered 3× shuffled → one
+ *   stripe_webhook_events row per event id, every projection equal to Stripe's final state, no
+ *   status change audited twice in a row.
  */
 import { randomUUID } from 'node:crypto';
 import { canonicalStage } from '../domain/ats-stages.js';
 import { syncStatusQuery } from '../domain/ats.js';
 import { emailEvent, signWebhook, type SentEmail } from '../testkit/fakes/resend.js';
+import { signatureHeader } from '../testkit/fakes/stripe/webhooks.js';
 import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
 import { seedSmall } from '../testkit/harness/ats-harness.js';
 import { createMarketplace } from '../testkit/harness/factories.js';
@@ -55,6 +59,76 @@ interface Tally {
   failures: string[];
   lost: number;
   details: Record<string, unknown>;
+}
+
+const STRIPE_RECRUITERS = Number(process.env.DRILL_WEBHOOK_STRIPE_RECRUITERS ?? 3);
+
+async function stripeDrill(h: DrillStack, seed: number, t: Tally) {
+  // Deliveries are the drill's own (3× each, shuffled): the fake sends none meanwhile.
+  h.stripe.setWebhookEndpoint(null);
+  const control = (path: string, body?: URLSearchParams) => fetch(`${h.stripe.url}/_fake/accounts/${path}`, { method: 'POST', body });
+  const recruiters: { recruiterId: string; account: string }[] = [];
+  for (let i = 0; i < STRIPE_RECRUITERS; i++) {
+    const m = await createMarketplace(h.db);
+    const res = await h.request('POST', '/api/v1/me/payout-account', { actor: m.actors.recruiter, body: {} });
+    if (res.status !== 200) t.failures.push(`stripe: connecting a payout account answered ${res.status} ${JSON.stringify(res.body)}`);
+    const account = res.body.stripeAccountId as string;
+    recruiters.push({ recruiterId: m.recruiterId, account });
+    await control(`${account}/complete-onboarding`);
+    if (i % 2 === 1) {
+      await control(`${account}/require`, new URLSearchParams({ 'currently_due[0]': 'external_account' }));
+      await control(`${account}/complete-onboarding`);
+    }
+  }
+  const accounts = new Set(recruiters.map((r) => r.account));
+  const events = h.stripe.events().filter((e) => e.account && accounts.has(e.account));
+  const deliveries = shuffle(
+    events.flatMap((e) => Array.from({ length: COPIES }, () => JSON.stringify(e))),
+    seed,
+  );
+  const answers = await pool(
+    deliveries.map(
+      (payload) => () =>
+        h.request('POST', '/api/v1/webhooks/stripe', {
+          rawBody: payload,
+          headers: { 'content-type': 'application/json', 'stripe-signature': signatureHeader(payload, h.stripeWebhookSecret) },
+        }),
+    ),
+    4,
+  );
+  h.stripe.setWebhookEndpoint(`${h.baseUrl}/api/v1/webhooks/stripe`, h.stripeWebhookSecret);
+  const refused = answers.filter((a) => a.status !== 200);
+  for (const a of refused) t.failures.push(`stripe: a delivery answered ${a.status} ${JSON.stringify(a.body)}`);
+  const duplicates = answers.filter((a) => a.body?.duplicate === true).length;
+  t.checked.push(
+    `stripe: ${deliveries.length} signed deliveries (${events.length} account.updated × ${COPIES}, shuffled, 4 concurrent) answered 200 (${deliveries.length - refused.length}/${deliveries.length}); ${duplicates} answered duplicate`,
+  );
+  if (duplicates !== deliveries.length - events.length)
+    t.failures.push(`stripe: ${duplicates} duplicates answered, ${deliveries.length - events.length} expected`);
+
+  const rows = await h.db('stripe_webhook_events').whereIn(
+    'id',
+    events.map((e) => e.id),
+  );
+  if (rows.length !== events.length) t.failures.push(`stripe: ${rows.length} stored event ids for ${events.length} events`);
+  t.checked.push(`stripe: one stripe_webhook_events row per event id (${events.length} ids, ${rows.length} rows)`);
+
+  let converged = 0;
+  for (const r of recruiters) {
+    const row = await eventually(async () => {
+      const found = await h.db('recruiter_payout_accounts').where({ recruiter_id: r.recruiterId }).first();
+      return found?.status === 'enabled' ? found : undefined;
+    }, 30_000);
+    const audit = (await h.db('payout_account_changes').where({ recruiter_id: r.recruiterId }).orderBy('id')).map((a) => a.new_status);
+    const repeated = audit.some((s, i) => i > 0 && s === audit[i - 1]);
+    if (!row) t.failures.push(`stripe: recruiter ${r.recruiterId}'s account ${r.account} never read enabled (Stripe's final state)`);
+    else if (repeated) t.failures.push(`stripe: account ${r.account} audited the same status twice in a row: ${audit.join(' → ')}`);
+    else converged++;
+  }
+  t.checked.push(
+    `stripe: each payout account converged on Stripe's final state, no status change twice (${converged}/${recruiters.length})`,
+  );
+  t.details.stripe = { events: events.length, deliveries: deliveries.length, duplicates };
 }
 
 async function resendDrill(h: DrillStack, seed: number, t: Tally) {
@@ -306,16 +380,7 @@ const drill: Drill = {
     try {
       await resendDrill(h, seed, t);
       await atsDrill(h, seed, t);
-      // Stripe: the product reads Stripe's answers to its own calls; it has no webhook endpoint.
-      const doc = await h.request('GET', '/api/v1/openapi.json');
-      const stripePaths = Object.keys(doc.body?.paths ?? {}).filter((p) => /stripe/i.test(p));
-      if (stripePaths.length)
-        t.failures.push(`stripe: webhook endpoints ${stripePaths.join(', ')} exist but this drill does not cover them`);
-      t.checked.push(
-        stripePaths.length
-          ? `stripe: endpoints found (${stripePaths.join(', ')})`
-          : "stripe: no Stripe webhook endpoint in the API (none of the OpenAPI paths mentions stripe; transfers are confirmed by Stripe's API responses with idempotency keys) — nothing to redeliver",
-      );
+      await stripeDrill(h, seed, t);
       return { checked: t.checked, lost: t.lost, failures: t.failures, details: t.details };
     } finally {
       await h.stop();

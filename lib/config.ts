@@ -96,6 +96,15 @@ const envSchema = z.object({
    */
   DEV_SIGN_IN_INBOX_URL: z.url().optional(),
   STRIPE_SECRET_KEY: z.string().optional(),
+  /**
+   * Signing secret of the Stripe webhook endpoint (`whsec_…`, from the Dashboard or `stripe listen`):
+   * `POST /api/v1/webhooks/stripe` verifies each delivery's Stripe-Signature with it and answers 503
+   * while unset. Required in production when STRIPE_SECRET_KEY is set.
+   */
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_\S+$/, 'STRIPE_WEBHOOK_SECRET must start with whsec_')
+    .optional(),
   /** Points the Stripe SDK at another host (local fake in dev and tests): http://host:port */
   STRIPE_API_BASE: z.string().url().optional(),
   RESEND_API_KEY: z.string().optional(),
@@ -241,7 +250,14 @@ export function configProblems(processes: readonly ProcessName[], env: NodeJS.Pr
     production && given.DEV_SIGN_IN_INBOX_URL !== undefined
       ? ['  DEV_SIGN_IN_INBOX_URL: must not be set in production (development sign-in page)']
       : [];
-  return [...invalid, ...absent, ...pair, ...devOnly];
+  // The API connects recruiters' Stripe accounts when it has a Stripe key; it then learns their state only from signed webhooks.
+  const stripeWebhook =
+    production && processes.includes('api') && given.STRIPE_SECRET_KEY !== undefined && given.STRIPE_WEBHOOK_SECRET === undefined
+      ? [
+          "  STRIPE_WEBHOOK_SECRET: required in production by api when STRIPE_SECRET_KEY is set: recruiters' payout accounts follow Stripe's signed webhooks",
+        ]
+      : [];
+  return [...invalid, ...absent, ...pair, ...devOnly, ...stripeWebhook];
 }
 
 /** The configuration of one process; throws naming every problem at once, so a deployment is fixed in one go. */

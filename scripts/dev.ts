@@ -50,20 +50,40 @@ async function database(): Promise<string> {
 async function providers(db: Db): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   if (!env.STRIPE_SECRET_KEY) {
-    const stripe = await startFakeStripe({ port: Number(env.DEV_FAKE_STRIPE_PORT ?? 12111) });
+    // The fake signs its webhook deliveries (account.updated after onboarding) to the API's endpoint.
+    const webhook = { url: `http://localhost:${API_PORT}/api/v1/webhooks/stripe`, secret: 'whsec_local_fake_stripe_webhooks' };
+    const stripe = await startFakeStripe({ port: Number(env.DEV_FAKE_STRIPE_PORT ?? 12111), webhook });
     stops.push(() => stripe.close());
-    Object.assign(out, { STRIPE_SECRET_KEY: 'sk_test_local_fake', STRIPE_API_BASE: stripe.url });
-    say(`no STRIPE_SECRET_KEY: local Stripe fake at ${stripe.url}`);
+    Object.assign(out, { STRIPE_SECRET_KEY: 'sk_test_local_fake', STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: webhook.secret });
+    say(`no STRIPE_SECRET_KEY: local Stripe fake at ${stripe.url} (webhooks to ${webhook.url})`);
     // The fake starts empty: give the demo recruiters fresh connected accounts. Bob's has not
-    // finished onboarding, so a payout to him blocks (PayoutStatus = "blocked" in the Web UI).
-    for (const id of [DEMO.recruiters.alice, DEMO.recruiters.chloe]) {
-      await db('recruiters')
-        .where({ id })
-        .update({ stripe_account_id: stripe.createAccount({ payoutsEnabled: true }).id });
+    // finished onboarding, so a payout to him blocks (PayoutStatus = "blocked" in the Web UI)
+    // until he clicks "Continue setup" on his account page and completes the fake's onboarding.
+    const accounts = [
+      { id: DEMO.recruiters.alice, enabled: true },
+      { id: DEMO.recruiters.chloe, enabled: true },
+      { id: DEMO.recruiters.bob, enabled: false },
+    ];
+    const at = new Date();
+    for (const { id, enabled } of accounts) {
+      const account = stripe.createAccount({ payoutsEnabled: enabled });
+      await db('recruiters').where({ id }).update({ stripe_account_id: account.id });
+      await db('recruiter_payout_accounts')
+        .insert({
+          recruiter_id: id,
+          idempotency_key: `payout-account-${id}-dev-${at.getTime()}`,
+          stripe_account_id: account.id,
+          status: enabled ? 'enabled' : 'onboarding',
+          payouts_enabled: enabled,
+          transfers_active: enabled,
+          currently_due: JSON.stringify(account.requirements?.currently_due ?? []) as never,
+          disabled_reason: account.requirements?.disabled_reason ?? null,
+          created_at: at,
+          updated_at: at,
+        })
+        .onConflict('recruiter_id')
+        .merge();
     }
-    await db('recruiters')
-      .where({ id: DEMO.recruiters.bob })
-      .update({ stripe_account_id: stripe.createAccount({ payoutsEnabled: false }).id });
   }
   if (!env.RESEND_API_KEY) {
     const resend = await startFakeResend({ port: Number(env.DEV_FAKE_RESEND_PORT ?? 12112) });

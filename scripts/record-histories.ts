@@ -37,6 +37,7 @@ import type { ProtectionWorkflow } from '../domain/protection.js';
 import { claimCandidateUpdate, extendProtectionUpdate, overrideAttributionUpdate, releaseProtectionUpdate } from '../domain/protection.js';
 import { WORKFLOW_TYPES, workflowIds } from '../domain/temporal.js';
 import type { PayoutWorkflow } from '../domain/payout.js';
+import { accountUpdatedSignal, payoutAccountStateQuery, type PayoutAccountWorkflow } from '../domain/payout-account.js';
 import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, retrySplitUpdate } from '../domain/payout.js';
 import type { PlacementWorkflow } from '../domain/placement.js';
 import {
@@ -203,9 +204,60 @@ async function recorder(infra: TestInfra) {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
+  /**
+   * A split blocked for an account that has not finished onboarding; the recruiter connected it
+   * through the product and completes onboarding; `account.updated` reaches the payout-account
+   * workflow, which retries the split as the system.
+   */
+  const accountEnabledAfterBlock = async () => {
+    const p = await createPlacement(db, stripe, [
+      { role: 'sourcer', splitBps: 6000 },
+      { role: 'closer', splitBps: 4000, account: 'disabled' },
+    ]);
+    const closer = p.collaborators[1]!;
+    const account = closer.stripeAccountId!;
+    const at = new Date();
+    await db('recruiter_payout_accounts').insert({
+      recruiter_id: closer.recruiterId,
+      idempotency_key: `payout-account-${closer.recruiterId}`,
+      stripe_account_id: account,
+      created_at: at,
+      updated_at: at,
+    });
+    const payoutId = randomUUID();
+    const payout = await env.client.workflow.start<PayoutWorkflow>(WORKFLOW_TYPES.payout, {
+      workflowId: workflowIds.payout(payoutId),
+      taskQueue: placementsQueue,
+      args: [
+        {
+          payoutId,
+          placementId: p.placementId,
+          companyId: p.marketplace.companyId,
+          tranche: 'activation',
+          amountCents: 1_000_001,
+          currency: 'USD',
+        },
+      ],
+    });
+    await blockedSplit(payout);
+    const signal = (eventId: string) =>
+      env.client.workflow.signalWithStart<PayoutAccountWorkflow, [{ eventId: string }]>(WORKFLOW_TYPES.payoutAccount, {
+        workflowId: workflowIds.payoutAccount(account),
+        taskQueue: placementsQueue,
+        args: [{ stripeAccountId: account }],
+        signal: accountUpdatedSignal,
+        signalArgs: [{ eventId }],
+      });
+    const accountHandle = await signal('evt_record_before_onboarding');
+    await fetch(`${stripe.url}/_fake/accounts/${account}/complete-onboarding`, { method: 'POST' });
+    await signal('evt_record_onboarded');
+    await payout.result();
+    return { payout, accountHandle };
+  };
   type AnyHandle =
     | WorkflowHandle<ProposalWorkflow>
     | WorkflowHandle<PayoutWorkflow>
+    | WorkflowHandle<PayoutAccountWorkflow>
     | WorkflowHandle<PlacementWorkflow>
     | WorkflowHandle<ProtectionWorkflow>
     | WorkflowHandle<AutomationExecutionWorkflow>
@@ -362,6 +414,42 @@ async function recorder(infra: TestInfra) {
         args: [{ splitId: split.splitId, actor: ADMIN, stripeAccountId: account.id, updateRecruiterAccount: false, reason: 'new account' }],
       });
       return handle;
+    },
+    async 'payout-account-enabled-retries-blocked-split'() {
+      return (await accountEnabledAfterBlock()).accountHandle;
+    },
+    async 'payout-account-restricted-nothing-blocked'() {
+      // An account with nothing blocked: enabled, then Stripe asks for more (restricted); nothing to retry.
+      const { recruiters } = await createCollaborators(db, stripe, [{ role: 'sourcer', splitBps: 10_000, account: 'disabled' }]);
+      const { recruiterId, stripeAccountId } = recruiters[0]!;
+      const at = new Date();
+      await db('recruiter_payout_accounts').insert({
+        recruiter_id: recruiterId,
+        idempotency_key: `payout-account-${recruiterId}`,
+        stripe_account_id: stripeAccountId,
+        created_at: at,
+        updated_at: at,
+      });
+      const signal = (eventId: string) =>
+        env.client.workflow.signalWithStart<PayoutAccountWorkflow, [{ eventId: string }]>(WORKFLOW_TYPES.payoutAccount, {
+          workflowId: workflowIds.payoutAccount(stripeAccountId!),
+          taskQueue: placementsQueue,
+          args: [{ stripeAccountId: stripeAccountId! }],
+          signal: accountUpdatedSignal,
+          signalArgs: [{ eventId }],
+        });
+      await fetch(`${stripe.url}/_fake/accounts/${stripeAccountId}/complete-onboarding`, { method: 'POST' });
+      const handle = await signal('evt_record_onboarded');
+      while ((await handle.query(payoutAccountStateQuery)).status !== 'enabled') await new Promise((r) => setTimeout(r, 50));
+      await fetch(`${stripe.url}/_fake/accounts/${stripeAccountId}/require`, {
+        method: 'POST',
+        body: new URLSearchParams({ 'currently_due[0]': 'external_account' }),
+      });
+      await signal('evt_record_requirements_back');
+      return handle;
+    },
+    async 'payout-blocked-then-retried-when-account-enabled'() {
+      return (await accountEnabledAfterBlock()).payout;
     },
     async 'payout-blocked-then-split-cancelled'() {
       const handle = await startPayout([

@@ -216,6 +216,11 @@ export const api = {
   listApiKeys: (/** @type {Signal} */ signal) => request('/me/api-keys', { signal }),
   createApiKey: (/** @type {string} */ name) => request('/me/api-keys', { method: post, body: { name } }),
   revokeApiKey: (/** @type {string} */ id) => request('/me/api-keys/{id}', { method: 'delete', params: { id } }),
+  myPayoutAccount: (/** @type {Signal} */ signal) => request('/me/payout-account', { signal }),
+  /** Creates the recruiter's Stripe account once; answers a fresh onboarding link. */
+  connectPayoutAccount: () => request('/me/payout-account', { method: post }),
+  recruiterPayoutAccount: (/** @type {string} */ id, /** @type {Signal} */ signal) =>
+    request('/recruiters/{id}/payout-account', { params: { id }, signal }),
   acceptedProposals: (/** @type {Signal} */ signal) => fetchItems('/proposals', { query: { state: 'accepted' }, count: 50, signal }),
   getProposal: (/** @type {string} */ id, /** @type {Signal} */ signal) => request('/proposals/{id}', { params: { id }, signal }),
   createProposal: (/** @type {Body<'/proposals', 'post'>} */ body, /** @type {string} */ idempotencyKey) =>

@@ -38,6 +38,8 @@ const ROUTES = [
   { pattern: `/people/${UUID}`, load: () => import('./views/people.js'), view: 'personView' },
   { pattern: '/companies', load: () => import('./views/companies.js'), view: 'companiesView' },
   { pattern: '/account', load: () => import('./views/account.js'), view: 'accountView' },
+  // Where Stripe's onboarding sends a recruiter back (return_url / refresh_url): the same page.
+  { pattern: '/account/payouts', load: () => import('./views/account.js'), view: 'accountView' },
   { pattern: '/settings', load: () => import('./views/terms.js'), view: 'companyTermsView' },
   { pattern: '/marketplace-settings', load: () => import('./views/terms.js'), view: 'marketplaceTermsView' },
 ].map((r) => ({ ...r, pattern: new RegExp(`^${r.pattern}$`, 'i') }));

@@ -8,12 +8,13 @@ import type { PayoutStatus, SplitStatus, Tranche } from '../../domain/payout.js'
 import type { EscrowStatus, PlacementState } from '../../domain/placement.js';
 import type { JobChangeKind, JobRecruiterRelation, JobStatus } from '../../domain/jobs.js';
 import type { MagicLinkPurpose, PeopleChange } from '../../domain/people.js';
+import type { PayoutAccountStatus } from '../../domain/payout-account.js';
 import type { ProposalState } from '../../domain/proposal.js';
 import type { PROTECTION_STATES } from '../../domain/protection.js';
 import type { RefundPolicy, TermName, TermsScope } from '../../domain/terms.js';
 
 /**
- * One row type per table, as the migrations (db/migrations/001–016) define it, used through
+ * One row type per table, as the migrations (db/migrations/001–018) define it, used through
  * `table()` below so the DAL's queries are typed per table.
  *
  * Conventions: `timestamp` columns read as Date; `bigint`/`bigIncrements` read as number
@@ -598,6 +599,37 @@ export interface PeopleChangesTable {
 }
 
 /** Table name → row type; the key is the name written in queries. */
+/** Migration 017: a recruiter's Stripe connected account and what Stripe last said about it (product §3.3). */
+export interface RecruiterPayoutAccountsTable {
+  recruiter_id: string;
+  idempotency_key: string;
+  stripe_account_id: string | null;
+  status: Exclude<PayoutAccountStatus, 'not_connected'>;
+  payouts_enabled: boolean;
+  transfers_active: boolean;
+  currently_due: string[];
+  disabled_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+export interface PayoutAccountChangesTable {
+  id: number;
+  recruiter_id: string;
+  stripe_account_id: string;
+  old_status: string | null;
+  new_status: string;
+  actor_user_id: string | null;
+  actor_role: string;
+  details: unknown;
+  occurred_at: Date;
+}
+export interface StripeWebhookEventsTable {
+  id: string;
+  type: string;
+  account: string | null;
+  received_at: Date;
+}
+
 export interface AllTables {
   companies: CompaniesTable;
   marketplace_config: MarketplaceConfigTable;
@@ -644,6 +676,9 @@ export interface AllTables {
   job_recruiters: JobRecruitersTable;
   terms_changes: TermsChangesTable;
   people_changes: PeopleChangesTable;
+  recruiter_payout_accounts: RecruiterPayoutAccountsTable;
+  payout_account_changes: PayoutAccountChangesTable;
+  stripe_webhook_events: StripeWebhookEventsTable;
 }
 
 export type TableName = keyof AllTables;

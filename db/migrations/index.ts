@@ -14,6 +14,7 @@ import * as m013 from './013_candidate_profiles.js';
 import * as m014 from './014_people.js';
 import * as m015 from './015_job_recruiters.js';
 import * as m016 from './016_company_terms.js';
+import * as m017 from './017_payout_accounts.js';
 import * as m018 from './018_platform_fee.js';
 
 /**
@@ -36,6 +37,7 @@ const migrations: Record<string, Knex.Migration> = {
   '014_people': m014,
   '015_job_recruiters': m015,
   '016_company_terms': m016,
+  '017_payout_accounts': m017,
   '018_platform_fee': m018,
 };
 

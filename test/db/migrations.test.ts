@@ -327,6 +327,46 @@ describe('migrations', () => {
     });
   });
 
+  it('017 adds payout accounts (one per recruiter and per Stripe account, checked statuses), an append-only audit and Stripe event ids, and rolls back', async () => {
+    await scratch('payout_accounts', async (db) => {
+      const MIGRATION = '017_payout_accounts';
+      const [user] = (await db('users').insert({ email: 'rec@m017.test', name: 'Rec', role: 'recruiter' }).returning('id')) as [
+        { id: string },
+      ];
+      const [recruiter] = (await db('recruiters').insert({ user_id: user.id, display_name: 'Rec' }).returning('id')) as [{ id: string }];
+      const row = { recruiter_id: recruiter.id, idempotency_key: 'k1', created_at: new Date(), updated_at: new Date() };
+      await db('recruiter_payout_accounts').insert(row);
+      expect(await db('recruiter_payout_accounts').where({ recruiter_id: recruiter.id }).first()).toMatchObject({
+        status: 'onboarding',
+        stripe_account_id: null,
+        currently_due: [],
+        payouts_enabled: false,
+      });
+      await expect(
+        db('recruiter_payout_accounts')
+          .where({ recruiter_id: recruiter.id })
+          .update({ status: 'paused' as never }),
+      ).rejects.toThrow(/recruiter_payout_account_valid/);
+      await expect(
+        db('recruiter_payout_accounts').where({ recruiter_id: recruiter.id }).update({ stripe_account_id: 'ba_123' }),
+      ).rejects.toThrow(/recruiter_payout_account_valid/);
+      await db('payout_account_changes').insert({
+        recruiter_id: recruiter.id,
+        stripe_account_id: 'acct_1',
+        old_status: 'not_connected',
+        new_status: 'onboarding',
+        actor_role: 'recruiter',
+      });
+      await expect(db('payout_account_changes').update({ new_status: 'enabled' })).rejects.toThrow(/append-only/);
+      await db('stripe_webhook_events').insert({ id: 'evt_1', type: 'account.updated' });
+      await expect(db('stripe_webhook_events').insert({ id: 'evt_1', type: 'account.updated' })).rejects.toThrow(/duplicate key/);
+      await db.migrate.down({ name: MIGRATION });
+      for (const table of ['recruiter_payout_accounts', 'payout_account_changes', 'stripe_webhook_events'])
+        expect(await db.schema.hasTable(table)).toBe(false);
+      expect(await db('recruiters').where({ id: recruiter.id }).first()).toMatchObject({ display_name: 'Rec' });
+    });
+  });
+
   it('014 keeps existing users active with their long names and existing links working, refuses a second address in another case, and rolls back', async () => {
     await scratch('people', async (db) => {
       const MIGRATION = '014_people';

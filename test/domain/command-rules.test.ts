@@ -4,6 +4,7 @@ import { checkApprovalCommand, mayDecide } from '../../domain/approval-rules.js'
 import { checkIntegrationCommand } from '../../domain/ats-rules.js';
 import { actsForCompany } from '../../domain/command-rules.js';
 import { checkSplitCommand } from '../../domain/payout-rules.js';
+import { SYSTEM_ACTOR } from '../../domain/actors.js';
 import { type PlacementSituation, checkPlacementCommand } from '../../domain/placement-rules.js';
 import { checkProtectionCommand } from '../../domain/protection-rules.js';
 
@@ -85,6 +86,21 @@ describe('checkSplitCommand', () => {
     expect(
       checkSplitCommand({ command: 'changeAccount', actor: admin, splitId: 's1', stripeAccountId: 'acct_1' }, blocked),
     ).toBeUndefined();
+  });
+});
+
+describe('checkSplitCommand for the system', () => {
+  it('lets the system retry a blocked split or pay it to the account that became able to receive transfers, never cancel it', () => {
+    const blocked = { split: { status: 'blocked' as const }, resolving: false };
+    expect(checkSplitCommand({ command: 'retry', actor: SYSTEM_ACTOR, splitId: 's1' }, blocked)).toBeUndefined();
+    expect(
+      checkSplitCommand({ command: 'changeAccount', actor: SYSTEM_ACTOR, splitId: 's1', stripeAccountId: 'acct_1' }, blocked),
+    ).toBeUndefined();
+    expect(checkSplitCommand({ command: 'cancel', actor: SYSTEM_ACTOR, splitId: 's1', reason: 'x' }, blocked)?.type).toBe('Forbidden');
+    // A split no longer blocked is refused to the system as to an admin.
+    expect(
+      checkSplitCommand({ command: 'retry', actor: SYSTEM_ACTOR, splitId: 's1' }, { split: { status: 'paid' }, resolving: false })?.message,
+    ).toBe('split s1 is paid, not blocked');
   });
 });
 

@@ -3,6 +3,7 @@ import * as workflows from '../../workflows/index.js';
 import type { AtsSyncWorkflow } from '../../domain/ats.js';
 import type { AutomationExecutionWorkflow } from '../../domain/automation.js';
 import type { PayoutWorkflow } from '../../domain/payout.js';
+import type { PayoutAccountWorkflow } from '../../domain/payout-account.js';
 import type { PlacementWorkflow } from '../../domain/placement.js';
 import type { ProposalWorkflow } from '../../domain/proposal.js';
 import type { ProtectionWorkflow } from '../../domain/protection.js';
@@ -16,6 +17,7 @@ const signatures: {
   proposal: workflows.proposalWorkflow satisfies ProposalWorkflow,
   placement: workflows.placementWorkflow satisfies PlacementWorkflow,
   payout: workflows.payoutWorkflow satisfies PayoutWorkflow,
+  payoutAccount: workflows.payoutAccountWorkflow satisfies PayoutAccountWorkflow,
   protection: workflows.protectionWorkflow satisfies ProtectionWorkflow,
   automation: workflows.automationExecutionWorkflow satisfies AutomationExecutionWorkflow,
   atsSync: workflows.atsSyncWorkflow satisfies AtsSyncWorkflow,

@@ -252,6 +252,10 @@ describe('the back office in the browser', () => {
     await expect(blocked.getByTestId('block-reason').textContent()).resolves.toMatch(/capabilit/);
     // The statement's platform fee line: none for a company without a platform fee.
     await expect(card.getByTestId('payout-platform-fee').textContent()).resolves.toMatch(/^Platform feeUSD 0\.00kept by the platform/);
+    // The recruiter's own payout account (set up outside the product here): not connected through the app yet.
+    const recruiterAccount = card.getByTestId('recruiter-payout-account');
+    await card.locator('[data-testid="recruiter-payout-account"][data-status]').waitFor();
+    await expect(recruiterAccount.textContent()).resolves.toBe("Rita Recruiter's payout account: not connected yet.");
     await admin.screenshot({ path: path.join(SHOTS, 'payouts-blocked.png'), fullPage: true });
 
     // A malformed account id is refused with the API's field message; a real one pays the split.

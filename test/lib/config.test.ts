@@ -16,6 +16,7 @@ const production = {
   PAYLOAD_CODEC_KEYS: key('p1'),
   ATS_CREDENTIALS_KEYS: key('k1'),
   METRICS_TOKEN: 'm'.repeat(32),
+  STRIPE_WEBHOOK_SECRET: 'whsec_test',
 };
 const without = (env: Record<string, string>, name: string) => Object.fromEntries(Object.entries(env).filter(([k]) => k !== name));
 
@@ -65,6 +66,16 @@ describe('configuration', () => {
   it('requires a metrics token of the API in production, so /metrics is never public there', () => {
     expect(() => loadConfig('api', without(production, 'METRICS_TOKEN'))).toThrow(/METRICS_TOKEN: required in production by api/);
     expect(loadConfig('api', without(valid, 'METRICS_TOKEN')).METRICS_TOKEN).toBeUndefined();
+  });
+
+  it("requires the Stripe webhook secret of a production API that has a Stripe key (payout accounts follow Stripe's webhooks), and a whsec_ form", () => {
+    expect(() => loadConfig('api', without(production, 'STRIPE_WEBHOOK_SECRET'))).toThrow(
+      /STRIPE_WEBHOOK_SECRET: required in production by api when STRIPE_SECRET_KEY is set/,
+    );
+    const noStripe = without(without(production, 'STRIPE_WEBHOOK_SECRET'), 'STRIPE_SECRET_KEY');
+    expect(loadConfig('api', noStripe).STRIPE_WEBHOOK_SECRET).toBeUndefined();
+    expect(loadConfig('worker-placements', without(production, 'STRIPE_WEBHOOK_SECRET')).STRIPE_SECRET_KEY).toBe('sk_test');
+    expect(() => loadConfig('api', { ...valid, STRIPE_WEBHOOK_SECRET: 'secret' })).toThrow(/STRIPE_WEBHOOK_SECRET must start with whsec_/);
   });
 
   it('refuses the development sign-in page in production, and reads the sign-in defaults', () => {

@@ -28,6 +28,8 @@ import { startUiCodecProxy } from '../../scripts/lib/ui-codec-proxy.js';
 
 export const JWT = { secret: 'test-secret-that-is-at-least-32-characters-long', issuer: 'splits-test', ...TOKEN_DEFAULTS };
 const WEBHOOK_SECRET = `whsec_${Buffer.from('resend-webhook-test-secret-32byte').toString('base64')}`;
+/** The API's STRIPE_WEBHOOK_SECRET; the harness points the Stripe fake's deliveries at the API with it. */
+export const STRIPE_WEBHOOK_SECRET = 'whsec_stripe_webhook_test_secret';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -48,6 +50,8 @@ export interface ApiHarness {
   temporalUi: string | null;
   /** The API's RESEND_WEBHOOK_SECRET: sign deliveries with signWebhook() from the Resend fake. */
   webhookSecret: string;
+  /** The API's STRIPE_WEBHOOK_SECRET (the Stripe fake signs its deliveries to the API with it). */
+  stripeWebhookSecret: string;
   /** Responses that did not match their declared schemas (each also answered 500); stop() fails when any. */
   contractViolations: ContractViolation[];
   token(actor: Actor): Promise<string>;
@@ -166,6 +170,7 @@ export async function startApiHarness(
       JWT_ISSUER: JWT.issuer,
       EMAIL_FROM: email.emailFrom,
       RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      STRIPE_WEBHOOK_SECRET,
       TEMPORAL_UI_URL: TEMPORAL_UI,
       // The links' fake UI, and the test server's real one (the browser test of the codec server).
       CODEC_CORS_ORIGINS: [TEMPORAL_UI, ...(uiOrigin ? [uiOrigin] : [])].join(','),
@@ -174,6 +179,7 @@ export async function startApiHarness(
       ...(opts.devSignIn && { DEV_SIGN_IN_INBOX_URL: `${resend.url}/_fake/emails` }),
     },
     resend: email.resend,
+    stripe: stripe.client(),
     ats: { keyRing: TEST_KEY_RING, connectorFor, allowBaseUrl: true, publicUrl: 'http://api.test' },
     logger: createLogger('api-test', 'silent'),
     codec: converter?.payloadCodecs?.[0],
@@ -184,6 +190,7 @@ export async function startApiHarness(
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  stripe.setWebhookEndpoint(`${baseUrl}/api/v1/webhooks/stripe`, STRIPE_WEBHOOK_SECRET);
   const ui = uiOrigin
     ? await startUiCodecProxy({ target: infra.temporalUiUrl, codecEndpoint: `${baseUrl}/codec`, port: Number(new URL(uiOrigin).port) })
     : undefined;
@@ -204,6 +211,7 @@ export async function startApiHarness(
     temporalUi: ui?.url ?? null,
     token,
     webhookSecret: WEBHOOK_SECRET,
+    stripeWebhookSecret: STRIPE_WEBHOOK_SECRET,
     contractViolations,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };

@@ -1,11 +1,14 @@
-/** `#/account`: who the user is, and their personal API keys (create: shown once; list; revoke). */
+/**
+ * `#/account`: who the user is, a recruiter's payout account (Stripe Connect onboarding; `#/account/payouts`
+ * is where Stripe sends them back), and their personal API keys (create: shown once; list; revoke).
+ */
 import { api, asError } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatDateTime, roleLabel } from '../format.js';
 import { emptyState, errorAlert, loading, notice } from './components.js';
 
 /** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
-export async function accountView(root, { me, signal }) {
+export async function accountView(root, { me, signal, query }) {
   document.title = 'Your account · Splits';
   const keysSlot = h('div', { class: 'slot', 'data-testid': 'api-keys' }, loading());
   const createdSlot = h('div', { class: 'slot' });
@@ -120,6 +123,7 @@ export async function accountView(root, { me, signal }) {
     }
   }
 
+  const payouts = me.role === 'recruiter' ? payoutAccountSection(signal, query) : null;
   root.append(
     h('h1', {}, 'Your account'),
     h(
@@ -138,6 +142,7 @@ export async function accountView(root, { me, signal }) {
         ...(me.companyName ? [h('dt', {}, 'Company'), h('dd', {}, me.companyName)] : []),
       ),
     ),
+    ...(payouts ? [payouts.section] : []),
     h(
       'section',
       { class: 'card' },
@@ -160,5 +165,84 @@ export async function accountView(root, { me, signal }) {
       keysSlot,
     ),
   );
-  await showKeys();
+  await Promise.all([showKeys(), payouts?.show()]);
+}
+
+/** @type {Record<string, string>} */
+const PAYOUT_STATUS_LABELS = {
+  not_connected: 'Not connected',
+  onboarding: 'Onboarding not finished',
+  restricted: 'Stripe needs more information',
+  enabled: 'Enabled: payouts reach you',
+};
+
+/**
+ * The recruiter's Stripe payout account (product §3.3): its status, what Stripe still needs, and the
+ * button that sends them through Stripe's onboarding (a fresh link each time).
+ * @param {AbortSignal} signal @param {URLSearchParams} query
+ */
+function payoutAccountSection(signal, query) {
+  const body = h('div', { class: 'slot', 'data-testid': 'payout-account' }, loading());
+  const alertSlot = h('div', { class: 'slot' });
+  const returned = query.get('onboarding');
+  if (returned === 'returned') fill(alertSlot, notice('Back from Stripe. The status below updates once Stripe confirms your details.'));
+  if (returned === 'refresh') fill(alertSlot, notice('That Stripe link expired or was used: continue setup for a new one.'));
+
+  async function show() {
+    const account = await api.myPayoutAccount(signal);
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        class: 'button button-primary',
+        'data-testid': 'connect-payout-account',
+        onclick: async () => {
+          button.disabled = true;
+          try {
+            const { url } = await api.connectPayoutAccount();
+            location.assign(url);
+          } catch (caught) {
+            fill(alertSlot, errorAlert(asError(caught).message));
+            button.disabled = false;
+          }
+        },
+      },
+      account.status === 'not_connected' ? 'Connect with Stripe' : 'Continue setup',
+    );
+    fill(
+      body,
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', {}, 'Status'),
+        h(
+          'dd',
+          { 'data-testid': 'payout-account-status', 'data-status': account.status },
+          PAYOUT_STATUS_LABELS[account.status] ?? account.status,
+        ),
+        ...(account.disabledExplanation ? [h('dt', {}, 'Why'), h('dd', {}, account.disabledExplanation)] : []),
+      ),
+      ...(account.stillDue.length
+        ? [
+            h('p', {}, 'Stripe still needs:'),
+            h('ul', { 'data-testid': 'payout-account-due' }, ...account.stillDue.map((line) => h('li', {}, line))),
+          ]
+        : []),
+      ...(account.status === 'enabled' ? [] : [h('div', { class: 'actions' }, button)]),
+    );
+  }
+
+  const section = h(
+    'section',
+    { class: 'card', 'data-testid': 'payout-account-section' },
+    h('h2', {}, 'Payout account'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Your share of each placement fee is paid to your own Stripe account. Splits that could not be paid yet are paid by themselves once Stripe enables it.',
+    ),
+    alertSlot,
+    body,
+  );
+  return { section, show };
 }

@@ -92,7 +92,23 @@ export async function payoutsView(root, { me, query, signal, navigate, uiConfig 
     change.onclick = () =>
       act(payout, split, 'change-account', { stripeAccountId: account.value.trim(), updateRecruiterAccount: forFuture.checked }, change);
     cancel.onclick = () => act(payout, split, 'cancel', { reason: reason.value.trim() }, cancel);
-    return h('div', { class: 'actions split-actions' }, retry, account, forFutureLabel, change, reason, cancel);
+    // The recruiter's own payout account: once Stripe enables it, the split is retried by itself.
+    const accountStatus = h('p', { class: 'muted', 'data-testid': 'recruiter-payout-account' });
+    api
+      .recruiterPayoutAccount(split.recruiterId, signal)
+      .then((a) => {
+        const due = a.stillDue.length ? ` Stripe still needs: ${a.stillDue.join(', ')}.` : '';
+        const label = a.status === 'not_connected' ? 'not connected yet' : a.status.replace('_', ' ');
+        accountStatus.textContent = `${split.recruiterName}'s payout account: ${label}.${due}`;
+        accountStatus.dataset.status = a.status;
+      })
+      .catch(() => undefined);
+    return h(
+      'div',
+      {},
+      accountStatus,
+      h('div', { class: 'actions split-actions' }, retry, account, forFutureLabel, change, reason, cancel),
+    );
   }
 
   /** A split's row; a blocked split's admin actions sit in a full-width row under it. */

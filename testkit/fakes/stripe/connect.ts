@@ -65,7 +65,9 @@ function setOnboarded(a: Account, enabled: boolean, due: string[] = ONBOARDING_D
   a.capabilities = Object.fromEntries(Object.keys(a.capabilities ?? { transfers: 1 }).map((k) => [k, state]));
   a.charges_enabled = enabled;
   a.payouts_enabled = enabled;
-  a.details_submitted = enabled;
+  // "Whether account details have been submitted" (https://docs.stripe.com/api/accounts/object):
+  // once onboarding was submitted it stays so when Stripe later asks for more (`/require`).
+  a.details_submitted = enabled || a.details_submitted === true;
   a.requirements = requirements(enabled ? [] : due, enabled ? null : 'requirements.past_due');
 }
 
