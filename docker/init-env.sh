@@ -60,6 +60,8 @@ METRICS_TOKEN=$(hex)
 
 # From the providers' dashboards (required: compose refuses to start while empty).
 STRIPE_SECRET_KEY=
+# whsec_… of the Stripe webhook endpoint <API_PUBLIC_URL>/api/v1/webhooks/stripe (event account.updated).
+STRIPE_WEBHOOK_SECRET=
 RESEND_API_KEY=
 # Optional: whsec_… of the Resend webhook (the webhook endpoint answers 503 without it).
 RESEND_WEBHOOK_SECRET=
@@ -67,4 +69,4 @@ RESEND_WEBHOOK_SECRET=
 # Public URL of the API (behind your TLS proxy), used in e-mails and by the Temporal UI's codec.
 API_PUBLIC_URL=http://localhost:3000
 ENV
-echo "[init-env] wrote $ENV_FILE (mode 600); now set STRIPE_SECRET_KEY and RESEND_API_KEY in it"
+echo "[init-env] wrote $ENV_FILE (mode 600); now set STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET and RESEND_API_KEY in it"

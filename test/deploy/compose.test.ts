@@ -61,6 +61,7 @@ async function operatorEnv(name: string, args: string[] = [], extra = ''): Promi
     file,
     readFileSync(file, 'utf8')
       .replace(/^STRIPE_SECRET_KEY=$/m, 'STRIPE_SECRET_KEY=sk_live_x')
+      .replace(/^STRIPE_WEBHOOK_SECRET=$/m, 'STRIPE_WEBHOOK_SECRET=whsec_x')
       .replace(/^RESEND_API_KEY=$/m, 'RESEND_API_KEY=re_x') + extra,
   );
   return file;
@@ -74,6 +75,7 @@ const SECRETS = [
   'ATS_CREDENTIALS_KEYS',
   'METRICS_TOKEN',
   'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
   'RESEND_API_KEY',
   'POSTGRES_PASSWORD',
   'TEMPORAL_DB_PASSWORD',

@@ -115,10 +115,13 @@ describe('the Kubernetes manifests', () => {
       for (const setting of ['DATABASE_URL', ...required]) {
         expect(env.get(setting)?.valueFrom?.secretKeyRef, `${name} ${setting}`).toEqual({ name: 'splits-app', key: setting });
       }
-      // Secrets only by reference, and Stripe only where it is used.
+      // Secrets only by reference, and Stripe only where it is used: payouts, and the API's Connect onboarding and webhooks.
       for (const e of env.values())
         if (/KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL/.test(e.name)) expect(e.value, `${name} ${e.name}`).toBeUndefined();
-      expect(env.has('STRIPE_SECRET_KEY'), name).toBe(['worker-placements', 'migrate'].includes(process));
+      expect(env.has('STRIPE_SECRET_KEY'), name).toBe(['worker-placements', 'api', 'migrate'].includes(process));
+      expect(env.get('STRIPE_WEBHOOK_SECRET')?.valueFrom?.secretKeyRef, name).toEqual(
+        ['api', 'migrate'].includes(process) ? { name: 'splits-app', key: 'STRIPE_WEBHOOK_SECRET' } : undefined,
+      );
       expect(config.data!.NODE_ENV).toBe('production');
     }
     expect(find(overlay, 'Job', 'splits-migrate').spec!.template!.spec.containers[0]!.args).toEqual(['db/migrate.js', '--check-config']);
