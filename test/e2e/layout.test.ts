@@ -5,7 +5,7 @@ import type { ProposalState } from '../../domain/proposal.js';
 import type { Page } from 'playwright-core';
 import { connectAccount, createMarketplace, placementBody, type Marketplace } from '../../testkit/harness/factories.js';
 import { eventually, type ApiHarness } from '../../testkit/harness/api-harness.js';
-import { SHOTS, useBrowser, type Actor } from '../support/browser.js';
+import { SHOTS, overflow, useBrowser, type Actor } from '../support/browser.js';
 
 const browser = useBrowser();
 const DESKTOP = { width: 1400, height: 900 };
@@ -19,20 +19,6 @@ beforeAll(() => {
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `layout-${name}.png`), fullPage: true });
 /** `05e4…0002`, as format.js's shortId abbreviates an id. */
 const SHORT_ID = /[0-9a-f]{4}…[0-9a-f]{4}/;
-
-/** Elements under `selector` wider than their box (content cut off or scrolled sideways), and the page's own overflow. */
-async function overflow(page: Page, selector: string) {
-  return {
-    page: await page.locator('html').evaluate((html) => html.scrollWidth - html.clientWidth),
-    boxes: await page
-      .locator(selector)
-      .evaluateAll((els) =>
-        els
-          .filter((el) => el.scrollWidth > el.clientWidth + 1)
-          .map((el) => `${el.tagName.toLowerCase()}.${el.getAttribute('class')} ${el.scrollWidth} > ${el.clientWidth}`),
-      ),
-  };
-}
 
 /** A proposal row as the workflow would have written it, in `state`, due at `deadline`. */
 async function proposal(m: Marketplace, state: ProposalState, deadline: Date, decidedAt: Date | null = null): Promise<string> {

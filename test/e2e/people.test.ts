@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { createMarketplace } from '../../testkit/harness/factories.js';
 import { freshIp } from '../../testkit/harness/sign-in.js';
 import type { ApiHarness } from '../../testkit/harness/api-harness.js';
-import { SHOTS, shownInList, useBrowser } from '../support/browser.js';
+import { SHOTS, overflow, shownInList, useBrowser } from '../support/browser.js';
 import { linkFromInbox, pageFrom, signInByLink } from '../support/inbox.js';
 
 const browser = useBrowser();
@@ -18,20 +18,6 @@ const DESKTOP = { width: 1400, height: 900 };
 const PHONE = { width: 390, height: 844 };
 /** `05e4…0002` (format.js's shortId) or a whole UUID: what a page must never show in place of a name. */
 const ID_TEXT = /[0-9a-f]{4}…[0-9a-f]{4}|[0-9a-f]{8}-[0-9a-f]{4}-/;
-
-/** The page's own sideways overflow and the boxes under `selector` whose content is wider than they are (as layout.test.ts measures). */
-async function overflow(page: Page, selector: string) {
-  return {
-    page: await page.locator('html').evaluate((html) => html.scrollWidth - html.clientWidth),
-    boxes: await page
-      .locator(selector)
-      .evaluateAll((els) =>
-        els
-          .filter((el) => el.scrollWidth > el.clientWidth + 1)
-          .map((el) => `${el.tagName.toLowerCase()}.${el.getAttribute('class')} ${el.scrollWidth} > ${el.clientWidth}`),
-      ),
-  };
-}
 
 describe('people in the browser', () => {
   it("a company admin invites a hiring manager (a bad e-mail and one already in use refused by the field), resends the invitation, changes their role and deactivates them: the deactivated person's open session is refused at its next action, the history names who did what; reactivated, they may sign in again", async () => {

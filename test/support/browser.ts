@@ -79,3 +79,17 @@ export async function shownInList(page: Page, target: Locator, timeoutMs = 30_00
     await page.waitForTimeout(250);
   }
 }
+
+/** Elements under `selector` wider than their box (content cut off or scrolled sideways), and the page's own overflow. */
+export async function overflow(page: Page, selector: string) {
+  return {
+    page: await page.locator('html').evaluate((html) => html.scrollWidth - html.clientWidth),
+    boxes: await page
+      .locator(selector)
+      .evaluateAll((els) =>
+        els
+          .filter((el) => el.scrollWidth > el.clientWidth + 1)
+          .map((el) => `${el.tagName.toLowerCase()}.${el.getAttribute('class')} ${el.scrollWidth} > ${el.clientWidth}`),
+      ),
+  };
+}
