@@ -20,22 +20,7 @@ export interface CheckpointRow {
   updated_at: Date;
 }
 
-export interface SyncLogRow {
-  id: number;
-  integration_id: string;
-  run_id: string;
-  entity: SyncEntity;
-  mode: string;
-  page: number;
-  received: number;
-  created: number;
-  updated: number;
-  deleted: number;
-  unchanged: number;
-  status: 'ok' | 'error';
-  error: string | null;
-  occurred_at: Date;
-}
+export type SyncLogRow = Omit<AllTables['sync_logs'], 'log_key'>;
 
 /** Integrations, their checkpoints and sync logs. */
 export const integrationsDal = (db: Db) => ({

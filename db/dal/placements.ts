@@ -3,25 +3,8 @@ import { type AllTables, table } from './tables.js';
 import type { EscrowStatus, PlacementState } from '../../domain/placement.js';
 import { type Keyset, newestFirst } from './keyset.js';
 
-export interface PlacementRow {
-  id: string;
-  company_id: string;
-  job_id: string;
-  candidate_id: string;
-  fee_cents: number;
-  currency: string;
-  holdback_bps: number;
-  platform_fee_bps: number;
-  /** `YYYY-MM-DD`. */
-  start_date: string;
-  guarantee_days: number;
-  guarantee_ends_at: Date | null;
-  state: PlacementState;
-  splits_locked_at: Date | null;
-  workflow_id: string;
-  created_at: Date;
-  updated_at: Date;
-}
+/** A placement row as the DAL reads it: its start day as `YYYY-MM-DD`. */
+export type PlacementRow = Omit<AllTables['placements'], 'start_date'> & { start_date: string };
 
 /** A placement as listed: with its job's title, the candidate's name and the escrow's status. */
 export interface PlacementListRow extends PlacementRow {
@@ -30,17 +13,7 @@ export interface PlacementListRow extends PlacementRow {
   escrow_status: EscrowStatus | null;
 }
 
-export interface PlacementHistoryRow {
-  id: number;
-  placement_id: string;
-  old_state: PlacementState | null;
-  new_state: PlacementState;
-  actor_user_id: string | null;
-  actor_role: string;
-  reason: string | null;
-  details: unknown;
-  occurred_at: Date;
-}
+export type PlacementHistoryRow = Omit<AllTables['placement_states'], 'transition_key'>;
 
 export type EscrowRow = AllTables['escrow_holds'];
 
