@@ -95,6 +95,8 @@ export function integrationRoutes({
     return ats;
   };
   const ADMINS = ['company_admin', 'platform_admin'] as const;
+  /** How long an integration's answer waits for its sync workflow's live status. */
+  const LIVE_STATUS_TIMEOUT_MS = 2_000;
 
   async function owned(actor: AuthedActor, id: string, opts: { evenDisconnected?: boolean } = {}): Promise<IntegrationRow> {
     const row = await (opts.evenDisconnected ? integrations.findEvenDisconnected(id) : integrations.find(id));
@@ -104,9 +106,9 @@ export function integrationRoutes({
 
   async function toDto(row: IntegrationRow): Promise<z.infer<typeof integrationDto>> {
     const checkpoints = await integrations.checkpoints(row.id);
-    const live = await temporal.workflow
-      .getHandle(row.workflow_id)
-      .query(syncStatusQuery)
+    // Bounded: a list of integrations must not wait on each workflow whose worker is down (live is then unknown).
+    const live = await temporal
+      .withDeadline(Date.now() + LIVE_STATUS_TIMEOUT_MS, () => temporal.workflow.getHandle(row.workflow_id).query(syncStatusQuery))
       .catch(() => null);
     return {
       id: row.id,
