@@ -12,6 +12,7 @@ import type { PayoutAccountStatus } from '../../domain/payout-account.js';
 import type { ProposalState } from '../../domain/proposal.js';
 import type { PROTECTION_STATES } from '../../domain/protection.js';
 import type { RefundPolicy, TermName, TermsScope } from '../../domain/terms.js';
+import type { PaymentEvent, PaymentState, RefundState } from '../../domain/payment.js';
 
 /**
  * One row type per table, as the migrations (db/migrations/001–018) define it, used through
@@ -33,6 +34,8 @@ type StoredProtectionState = (typeof PROTECTION_STATES)[number];
 export interface CompaniesTable {
   id: string;
   name: string;
+  /** The company's Stripe customer (migration 019), created when its first fee is invoiced. */
+  stripe_customer_id: string | null;
   created_at: Date;
 }
 export interface MarketplaceConfigTable {
@@ -204,6 +207,9 @@ export interface PlacementsTable {
   holdback_bps: number;
   /** The platform fee in force when the placement was recorded (migration 018; 0 before it). */
   platform_fee_bps: number;
+  /** The refund policy and payment terms in force when the placement was recorded (migration 019). */
+  refund_policy: RefundPolicy;
+  payment_terms_days: number;
   /** Written as the calendar day 'YYYY-MM-DD'; pg reads a `date` as local midnight. */
   start_date: Date | string;
   guarantee_days: number;
@@ -627,7 +633,50 @@ export interface StripeWebhookEventsTable {
   id: string;
   type: string;
   account: string | null;
+  /** The placement a money-in event (invoice, charge, dispute) is about (migration 019). */
+  placement_id: string | null;
   received_at: Date;
+}
+/** One fee invoice per placement and what Stripe last said about it (migration 019). */
+export interface PlacementPaymentsTable {
+  placement_id: string;
+  company_id: string;
+  amount_cents: number;
+  currency: string;
+  state: PaymentState;
+  stripe_customer_id: string | null;
+  stripe_invoice_id: string | null;
+  hosted_invoice_url: string | null;
+  stripe_charge_id: string | null;
+  amount_paid_cents: number;
+  paid_out_of_band: boolean;
+  last_payment_error: string | null;
+  dispute_status: string | null;
+  due_at: Date | null;
+  paid_at: Date | null;
+  reminders_sent: number;
+  refund_state: RefundState;
+  refund_due_cents: number | null;
+  refunded_cents: number;
+  stripe_credit_note_id: string | null;
+  refund_block_reason: string | null;
+  refund_attempt: number;
+  created_at: Date;
+  updated_at: Date;
+}
+/** Append-only audit of a placement's payment (migration 019). */
+export interface PaymentChangesTable {
+  id: number;
+  placement_id: string;
+  event: PaymentEvent;
+  old_state: string | null;
+  new_state: string | null;
+  actor_user_id: string | null;
+  actor_role: string;
+  reason: string | null;
+  details: unknown;
+  event_key: string;
+  occurred_at: Date;
 }
 
 export interface AllTables {
@@ -679,6 +728,8 @@ export interface AllTables {
   recruiter_payout_accounts: RecruiterPayoutAccountsTable;
   payout_account_changes: PayoutAccountChangesTable;
   stripe_webhook_events: StripeWebhookEventsTable;
+  placement_payments: PlacementPaymentsTable;
+  payment_changes: PaymentChangesTable;
 }
 
 export type TableName = keyof AllTables;

@@ -16,6 +16,7 @@ import * as m015 from './015_job_recruiters.js';
 import * as m016 from './016_company_terms.js';
 import * as m017 from './017_payout_accounts.js';
 import * as m018 from './018_platform_fee.js';
+import * as m019 from './019_money_in.js';
 
 /**
  * Migrations listed statically (not discovered on disk) so the same list works under
@@ -39,6 +40,7 @@ const migrations: Record<string, Knex.Migration> = {
   '016_company_terms': m016,
   '017_payout_accounts': m017,
   '018_platform_fee': m018,
+  '019_money_in': m019,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
