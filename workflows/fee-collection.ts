@@ -88,6 +88,8 @@ export class FeeCollection {
   /** A refund or reversal Stripe refused, waiting for a platform admin. */
   private blocked = false;
   private answer: { kind: 'retry' | 'cancel'; actor: Actor; reason: string } | undefined;
+  /** Stripe refused to create the invoice. */
+  private invoiceRefused = false;
 
   constructor(private readonly host: FeeCollectionHost) {}
 
@@ -135,14 +137,23 @@ export class FeeCollection {
   /** Ops look at it: overdue past the last reminder, a dispute, a lost dispute, or a blocked refund. */
   needsAttention(now: number): boolean {
     const p = this.payment;
-    if (!p) return false;
+    if (!p) return this.invoiceRefused;
     if (this.blocked || p.disputeOpen || p.disputeLost) return true;
     return paymentStatusOf(p, now) === 'overdue' && p.remindersSent >= REMINDER_DAYS_AFTER_DUE.length;
   }
 
-  /** Creates the invoice (exactly once, the activity is idempotent). */
+  /**
+   * Creates the invoice (exactly once, the activity is idempotent). Stripe refusing it (e.g. the
+   * company's customer cannot be billed in this currency) needs a person: it is retried daily meanwhile.
+   */
   async open() {
-    this.payment = await stripe.invoiceFee(this.ids());
+    try {
+      this.payment = await stripe.invoiceFee(this.ids());
+      this.invoiceRefused = false;
+    } catch (err) {
+      if (!applicationFailureOf(err)?.nonRetryable) throw err;
+      this.invoiceRefused = true;
+    }
     this.host.changed();
   }
 
@@ -156,7 +167,7 @@ export class FeeCollection {
       const woke = await condition(() => this.unseen > 0 || this.ended, wakeAt === null ? undefined : Math.max(1, wakeAt - Date.now()));
       if (this.ended) return;
       this.unseen = 0;
-      await this.sync();
+      if (this.payment && this.payment.state !== 'creating') await this.sync();
       if (!woke) await this.remindIfDue();
       this.host.changed();
     }
@@ -254,7 +265,8 @@ export class FeeCollection {
   /** When to look again without an event: the due date, each reminder, then a weekly re-read while unpaid. */
   private nextWake(): number | null {
     const p = this.payment;
-    if (!p || p.state !== 'open' || !p.dueAt) return p?.state === 'creating' ? Date.now() + DAY_MS : null;
+    if (!p || p.state === 'creating') return Date.now() + DAY_MS;
+    if (p.state !== 'open' || !p.dueAt) return null;
     const due = new Date(p.dueAt).getTime();
     if (Date.now() < due) return due;
     const reminderDay = REMINDER_DAYS_AFTER_DUE[p.remindersSent];
