@@ -83,7 +83,9 @@ export class FeeCollection {
   /** Stripe events not yet read. */
   private unseen = 0;
   /** A payment command is being recorded: validators refuse a second one meanwhile. */
-  private busy = false;
+  private commanding = false;
+  /** The invoice is being re-read; a command waits for it (one writer of `payment` at a time). */
+  private reading = false;
   private ended = false;
   /** A refund or reversal Stripe refused, waiting for a platform admin. */
   private blocked = false;
@@ -97,7 +99,7 @@ export class FeeCollection {
     setHandler(feePaymentEventSignal, () => {
       this.unseen++;
     });
-    const paymentOpen = () => !this.busy && this.payment?.state === 'open';
+    const paymentOpen = () => !this.commanding && this.payment?.state === 'open';
     setHandler(markFeePaidUpdate, ({ actor, reason }) => this.command(() => stripe.markFeePaid({ ...this.ids(), actor, reason })), {
       validator: ({ actor, reason }) => this.host.check({ command: 'markFeePaid', actor, reason }, this.facts(paymentOpen())),
     });
@@ -166,9 +168,19 @@ export class FeeCollection {
       const wakeAt = this.nextWake();
       const woke = await condition(() => this.unseen > 0 || this.ended, wakeAt === null ? undefined : Math.max(1, wakeAt - Date.now()));
       if (this.ended) return;
+      // One writer at a time: a read that started before an admin's command must not overwrite its answer.
+      await condition(() => !this.commanding);
+      this.reading = true;
       this.unseen = 0;
-      if (this.payment && this.payment.state !== 'creating') await this.sync();
-      if (!woke) await this.remindIfDue();
+      try {
+        if (this.payment && this.payment.state !== 'creating') await this.sync();
+        if (!woke) await this.remindIfDue();
+      } catch (err) {
+        // Refused for good this time (e.g. Stripe answered something unreadable): the next event or wake reads again.
+        if (!applicationFailureOf(err)?.nonRetryable) throw err;
+      } finally {
+        this.reading = false;
+      }
       this.host.changed();
     }
   }
@@ -223,13 +235,14 @@ export class FeeCollection {
   }
 
   private async command(run: () => Promise<FeePayment>): Promise<PaymentView> {
-    this.busy = true;
+    this.commanding = true;
+    await condition(() => !this.reading); // a Stripe read in flight finishes first
     try {
       this.payment = await run();
     } catch (err) {
       throw asRefusal(err);
     } finally {
-      this.busy = false;
+      this.commanding = false;
     }
     this.host.changed();
     return this.view(Date.now())!;
