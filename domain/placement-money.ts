@@ -1,8 +1,5 @@
 import { type FeePayment, type PaymentState, type RefundState, reversalBps } from './payment.js';
 
-/** How many days an admin may add to a fee invoice's due date at once. */
-export const PAYMENT_EXTENSION_DAYS = { min: 1, max: 90 } as const;
-
 /**
  * The escrow's real numbers for one placement (product §3.3, "The escrow's numbers"), computed
  * from what is stored: the fee invoice's projection and the payouts' splits. All in cents.

@@ -4,7 +4,7 @@ import { PAYMENT_EVENTS, PAYMENT_STATUSES, REFUND_STATES } from '../../domain/pa
 import { COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_COLLABORATORS, percentToBps } from '../../domain/money.js';
 import { STRIPE_CURRENCIES } from '../../lib/currencies.js';
 import { cents, extensionDays, pageOf, pageQuery, reason, uuid } from '../schemas/common.js';
-import { PAYMENT_EXTENSION_DAYS } from '../../domain/placement-money.js';
+import { MAX_PAYMENT_EXTENSION_DAYS } from '../../domain/placement-rules.js';
 import { payoutDto } from './payouts.schemas.js';
 
 // Placements (product §3.2).
@@ -73,7 +73,7 @@ export const placementCollaboratorsBody = z.strictObject({ collaborators: placem
 export const extendGuaranteeBody = z.strictObject({ days: extensionDays, reason });
 export const replacementBody = z.strictObject({ candidateId: uuid });
 export const extendPaymentBody = z.strictObject({
-  days: z.int().min(PAYMENT_EXTENSION_DAYS.min).max(PAYMENT_EXTENSION_DAYS.max),
+  days: z.int().min(1).max(MAX_PAYMENT_EXTENSION_DAYS),
   reason,
 });
 
