@@ -11501,7 +11501,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 guaranteeDays: {
                                     value: number;
@@ -11519,7 +11518,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 holdbackBps: {
                                     value: number;
@@ -11537,7 +11535,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 protectionWindowDays: {
                                     value: number;
@@ -11555,7 +11552,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 refundPolicy: {
                                     /** @enum {string} */
@@ -11576,7 +11572,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 paymentTermsDays: {
                                     value: number;
@@ -11594,7 +11589,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 platformFeeBps: {
                                     value: number;
@@ -11612,7 +11606,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                             };
                         };
@@ -11741,7 +11734,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 guaranteeDays: {
                                     value: number;
@@ -11759,7 +11751,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 holdbackBps: {
                                     value: number;
@@ -11777,7 +11768,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 protectionWindowDays: {
                                     value: number;
@@ -11795,7 +11785,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 refundPolicy: {
                                     /** @enum {string} */
@@ -11816,7 +11805,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 paymentTermsDays: {
                                     value: number;
@@ -11834,7 +11822,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 platformFeeBps: {
                                     value: number;
@@ -11852,7 +11839,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                             };
                         };
@@ -12087,7 +12073,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 guaranteeDays: {
                                     value: number;
@@ -12100,7 +12085,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 holdbackBps: {
                                     value: number;
@@ -12113,7 +12097,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 protectionWindowDays: {
                                     value: number;
@@ -12126,7 +12109,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 refundPolicy: {
                                     /** @enum {string} */
@@ -12140,7 +12122,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 paymentTermsDays: {
                                     value: number;
@@ -12153,7 +12134,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 platformFeeBps: {
                                     value: number;
@@ -12166,7 +12146,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                             };
                         };
@@ -12270,7 +12249,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 guaranteeDays: {
                                     value: number;
@@ -12283,7 +12261,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 holdbackBps: {
                                     value: number;
@@ -12296,7 +12273,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 protectionWindowDays: {
                                     value: number;
@@ -12309,7 +12285,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 refundPolicy: {
                                     /** @enum {string} */
@@ -12323,7 +12298,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 paymentTermsDays: {
                                     value: number;
@@ -12336,7 +12310,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 platformFeeBps: {
                                     value: number;
@@ -12349,7 +12322,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                             };
                         };
