@@ -1,3 +1,4 @@
+import { TOTAL_BPS, platformFeeCents } from './money.js';
 import { type FeePayment, type PaymentState, type RefundState, reversalBps } from './payment.js';
 
 /**
@@ -39,11 +40,12 @@ export interface MoneyInputs {
 export function placementMoney(m: MoneyInputs): PlacementMoney {
   const collectedCents = m.payment?.amountPaidCents ?? 0;
   const refundedCents = m.payment?.refundedCents ?? 0;
-  const keptBps = 10_000 - (refundedCents > 0 ? reversalBps(refundedCents, collectedCents) : 0);
-  const platformFeeKept = Math.floor((m.paidPayoutsFeeCents * keptBps) / 10_000);
+  const keptBps = TOTAL_BPS - (refundedCents > 0 ? reversalBps(refundedCents, collectedCents) : 0);
+  // Products through BigInt, as in domain/money.ts: no float rounds a cent.
+  const platformFeeKept = Number((BigInt(m.paidPayoutsFeeCents) * BigInt(keptBps)) / BigInt(TOTAL_BPS));
   return {
     feeCents: m.feeCents,
-    platformFeeCents: Math.floor((m.feeCents * m.platformFeeBps) / 10_000),
+    platformFeeCents: platformFeeCents(m.feeCents, m.platformFeeBps),
     collectedCents,
     paidOutCents: m.splitsOutCents,
     refundedCents,
