@@ -142,7 +142,7 @@ export function createPaymentActivities({ stripe, db }: { stripe: Stripe; db: Db
   }
 
   /** Reads the invoice's payment, charge, refunds and dispute. */
-  async function paymentFacts(inv: Stripe.Invoice, row: PaymentRow): Promise<PaymentFacts> {
+  async function paymentFacts(inv: Stripe.Invoice): Promise<PaymentFacts> {
     const facts: PaymentFacts = { chargeId: null, failure: null, dispute: null, refundedOutsideCents: 0 };
     // An invoice names its payment through `payments` (InvoicePayment → PaymentIntent → latest_charge).
     const payment = inv.payments?.data.find((ip) => ip.status === 'paid') ?? inv.payments?.data.find((ip) => ip.is_default);
@@ -165,7 +165,7 @@ export function createPaymentActivities({ stripe, db }: { stripe: Stripe; db: Db
     if (charge.amount_refunded > 0) {
       const notes = await stripe.creditNotes.list({ invoice: inv.id, limit: 100 });
       const ours = notes.data.reduce((sum, n) => sum + n.refunds.reduce((s, r) => s + r.amount_refunded, 0), 0);
-      facts.refundedOutsideCents = Math.max(0, charge.amount_refunded - Math.max(ours, row.refunded_cents));
+      facts.refundedOutsideCents = Math.max(0, charge.amount_refunded - ours);
     }
     return facts;
   }
@@ -181,7 +181,7 @@ export function createPaymentActivities({ stripe, db }: { stripe: Stripe; db: Db
 
   /** Writes what Stripe said about the invoice into the projection, auditing each change once. */
   async function project(placementId: string, inv: Stripe.Invoice, extra: { created?: boolean } = {}): Promise<FeePayment> {
-    const facts = await paymentFacts(inv, await requirePayment(placementId));
+    const facts = await paymentFacts(inv);
     return locked(placementId, async (trx, row) => {
       const state = nextState(row.state, inv);
       const patch: Partial<PaymentRow> = { state, stripe_invoice_id: inv.id, hosted_invoice_url: inv.hosted_invoice_url ?? null };
@@ -194,7 +194,8 @@ export function createPaymentActivities({ stripe, db }: { stripe: Stripe; db: Db
         payments.audit({ placementId, event, actor: SYSTEM_ACTOR, key: `${placementId}:${key}`, ...more }, trx);
       if (extra.created) await audit('invoice_created', 'invoice_created', { newState: state, details: { invoiceId: inv.id } });
       if (state === 'paid' && row.state !== 'paid') {
-        const offStripe = (inv.amount_paid_off_stripe ?? 0) > 0 && !facts.chargeId;
+        // Paid, and no charge paid it: recorded outside Stripe (`paid_out_of_band`, e.g. from the Dashboard).
+        const offStripe = !facts.chargeId && inv.amount_paid > 0;
         Object.assign(patch, {
           stripe_charge_id: facts.chargeId,
           amount_paid_cents: Math.min(inv.amount_paid, row.amount_cents),
@@ -551,7 +552,7 @@ export function createPaymentActivities({ stripe, db }: { stripe: Stripe; db: Db
      * back) or a credit note lowering what is owed. A Stripe refusal blocks the refund.
      */
     async refundFee(input: { placementId: string; reason: string; actor: Actor }): Promise<FeePayment> {
-      const row = await requirePayment(input.placementId);
+      let row = await requirePayment(input.placementId);
       if (row.refund_state === 'refunded' || row.refund_state === 'cancelled') return toFeePayment(row);
       if (row.refund_state === 'blocked') throw refuse(row.refund_block_reason ?? 'the refund is blocked', FAILURE_TYPES.RefundRefused);
       if (row.refund_due_cents === null)
@@ -561,6 +562,11 @@ export function createPaymentActivities({ stripe, db }: { stripe: Stripe; db: Db
       let how: 'nothing_due' | 'refund' | 'out_of_band' | 'void' | 'pre_payment_credit';
       try {
         const inv = due === 0 || !row.stripe_invoice_id ? null : await retrieveInvoice(row.stripe_invoice_id);
+        if (inv?.status === 'paid' && row.state !== 'paid') {
+          // Paid since the last sync: record how (by charge or out of band) before refunding it.
+          await project(input.placementId, inv);
+          row = await requirePayment(input.placementId);
+        }
         if (!inv) {
           how = 'nothing_due';
         } else if (inv.status === 'paid') {

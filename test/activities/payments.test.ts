@@ -416,6 +416,16 @@ describe('refunds', () => {
     expect(inv).toMatchObject({ status: 'open', amount_remaining: FEE / 2, pre_payment_credit_notes_amount: FEE / 2 });
   });
 
+  it('paid since the last sync: the refund goes back to the card that paid', async () => {
+    const p = await placement({ refundPolicy: 'full' });
+    await run(pay.invoiceFee, { placementId: p.placementId });
+    await run(pay.planRefund, { placementId: p.placementId, ...fail(Date.now(), 10) });
+    await companyPays((await row(p.placementId)).stripe_invoice_id!);
+    const refunded = await run(pay.refundFee, { placementId: p.placementId, reason: 'hire left', actor: p.admin });
+    expect(refunded).toMatchObject({ state: 'paid', refundState: 'refunded', refundedCents: FEE, chargeId: expect.stringMatching(/^ch_/) });
+    expect((await client.charges.retrieve(refunded.chargeId!)).amount_refunded).toBe(FEE);
+  });
+
   it('a refund Stripe refuses blocks; an admin retry refunds, or a cancel gives it up', async () => {
     const refuseOnce = () =>
       fake.injectFailure({ method: 'POST', path: '/v1/credit_notes', status: 400, type: 'invalid_request_error', message: 'No.' });
