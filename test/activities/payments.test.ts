@@ -416,6 +416,18 @@ describe('refunds', () => {
     expect(inv).toMatchObject({ status: 'open', amount_remaining: FEE / 2, pre_payment_credit_notes_amount: FEE / 2 });
   });
 
+  it('one credit note and one refund when the answer to the first was lost', async () => {
+    const p = await paidByCard({ refundPolicy: 'full' });
+    await run(pay.planRefund, { placementId: p.placementId, ...fail(Date.now(), 10) });
+    fake.injectFailure({ method: 'POST', path: '/v1/credit_notes', status: 500, type: 'api_error', afterCommit: true });
+    const input = { placementId: p.placementId, reason: 'hire left', actor: p.admin };
+    expect(await fails(run(pay.refundFee, input))).not.toBeInstanceOf(ApplicationFailure);
+    expect((await row(p.placementId)).refund_state).toBe('none');
+    expect(await run(pay.refundFee, input)).toMatchObject({ refundState: 'refunded', refundedCents: FEE });
+    expect((await client.creditNotes.list({ invoice: p.invoiceId })).data).toHaveLength(1);
+    expect((await client.refunds.list({ charge: p.paid.chargeId! })).data).toHaveLength(1);
+  });
+
   it('paid since the last sync: the refund goes back to the card that paid', async () => {
     const p = await placement({ refundPolicy: 'full' });
     await run(pay.invoiceFee, { placementId: p.placementId });
