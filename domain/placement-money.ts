@@ -1,5 +1,5 @@
 import { TOTAL_BPS, platformFeeCents } from './money.js';
-import { type FeePayment, type PaymentState, type RefundState, reversalBps } from './payment.js';
+import { type PaymentState, reversalBps } from './payment.js';
 
 /**
  * The escrow's real numbers for one placement (product §3.3, "The escrow's numbers"), computed
@@ -51,50 +51,5 @@ export function placementMoney(m: MoneyInputs): PlacementMoney {
     refundedCents,
     outstandingCents: m.payment?.state === 'open' ? Math.max(0, m.payment.amountCents - collectedCents) : 0,
     heldCents: Math.max(0, collectedCents - refundedCents - m.splitsOutCents - platformFeeKept),
-  };
-}
-
-/**
- * Stripe's dispute statuses that end a dispute (https://docs.stripe.com/api/disputes/object#dispute_object-status):
- * `won` (funds reinstated), `lost` (the money went back to the company), `warning_closed` (an
- * inquiry that never became a dispute) and `prevented` (resolved before it became one).
- */
-const CLOSED_DISPUTE_STATUSES = new Set(['won', 'lost', 'warning_closed', 'prevented']);
-
-/** The stored payment projection as the domain reads it (`paymentStatusOf`, `isFunded`). */
-export function feePaymentOf(row: {
-  state: PaymentState;
-  amount_cents: number;
-  amount_paid_cents: number;
-  currency: string;
-  due_at: Date | null;
-  stripe_charge_id: string | null;
-  paid_out_of_band: boolean;
-  hosted_invoice_url: string | null;
-  last_payment_error: string | null;
-  dispute_status: string | null;
-  reminders_sent: number;
-  refund_state: RefundState;
-  refund_due_cents: number | null;
-  refunded_cents: number;
-  refund_block_reason: string | null;
-}): FeePayment {
-  return {
-    state: row.state,
-    amountCents: row.amount_cents,
-    amountPaidCents: row.amount_paid_cents,
-    currency: row.currency,
-    dueAt: row.due_at?.toISOString() ?? null,
-    chargeId: row.stripe_charge_id,
-    paidOutOfBand: row.paid_out_of_band,
-    hostedInvoiceUrl: row.hosted_invoice_url,
-    lastPaymentError: row.last_payment_error,
-    disputeOpen: row.dispute_status !== null && !CLOSED_DISPUTE_STATUSES.has(row.dispute_status),
-    disputeLost: row.dispute_status === 'lost',
-    remindersSent: row.reminders_sent,
-    refundState: row.refund_state,
-    refundDueCents: row.refund_due_cents,
-    refundedCents: row.refunded_cents,
-    refundBlockReason: row.refund_block_reason,
   };
 }

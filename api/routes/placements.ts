@@ -18,7 +18,8 @@ import {
   retryRefundUpdate,
   voidFeeUpdate,
 } from '../../domain/payment.js';
-import { feePaymentOf, placementMoney } from '../../domain/placement-money.js';
+import { placementMoney } from '../../domain/placement-money.js';
+import { toFeePayment } from '../../activities/payments.js';
 import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
 import {
   allocateTrancheWithFee,
@@ -118,7 +119,7 @@ const collaboratorDto = (c: Named<CollaboratorRow>): PlacementDetail['collaborat
 const paymentDto = (p: PlacementPaymentRow, viewer: AuthedActor): NonNullable<PlacementDetail['money']['payment']> => {
   const details = INVOICE_READERS.includes(viewer.role);
   return {
-    status: paymentStatusOf(feePaymentOf(p), Date.now()),
+    status: paymentStatusOf(toFeePayment(p), Date.now()),
     dueAt: iso(p.due_at),
     paidAt: iso(p.paid_at),
     paidOutOfBand: p.paid_out_of_band,

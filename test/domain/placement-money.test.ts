@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { feePaymentOf, placementMoney } from '../../domain/placement-money.js';
+import { placementMoney } from '../../domain/placement-money.js';
 
 const paid = (amountPaidCents: number, refundedCents = 0) =>
   ({ state: 'paid', amountCents: 1_000_000, amountPaidCents, refundedCents }) as const;
@@ -78,39 +78,5 @@ describe('placementMoney', () => {
         },
       ),
     );
-  });
-});
-
-describe('feePaymentOf', () => {
-  const row = {
-    state: 'paid' as const,
-    amount_cents: 100,
-    amount_paid_cents: 100,
-    currency: 'USD',
-    due_at: new Date('2031-01-01T00:00:00Z'),
-    stripe_charge_id: 'ch_1',
-    paid_out_of_band: false,
-    hosted_invoice_url: null,
-    last_payment_error: null,
-    dispute_status: null as string | null,
-    reminders_sent: 0,
-    refund_state: 'none' as const,
-    refund_due_cents: null,
-    refunded_cents: 0,
-    refund_block_reason: null,
-  };
-
-  it("reads Stripe's dispute statuses: open until won, lost, warning_closed or prevented; lost is lost", () => {
-    for (const status of ['needs_response', 'under_review', 'warning_needs_response', 'warning_under_review'])
-      expect(feePaymentOf({ ...row, dispute_status: status })).toMatchObject({ disputeOpen: true, disputeLost: false });
-    for (const status of ['won', 'warning_closed', 'prevented'])
-      expect(feePaymentOf({ ...row, dispute_status: status })).toMatchObject({ disputeOpen: false, disputeLost: false });
-    expect(feePaymentOf({ ...row, dispute_status: 'lost' })).toMatchObject({ disputeOpen: false, disputeLost: true });
-    expect(feePaymentOf(row)).toMatchObject({
-      disputeOpen: false,
-      disputeLost: false,
-      dueAt: '2031-01-01T00:00:00.000Z',
-      chargeId: 'ch_1',
-    });
   });
 });
