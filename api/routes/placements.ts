@@ -9,7 +9,8 @@ import { directoryDal } from '../../db/dal/directory.js';
 import { payoutsDal, type CollaboratorRow, type Named } from '../../db/dal/payouts.js';
 import { placementsDal, type EscrowRow, type PlacementHistoryRow, type PlacementListRow } from '../../db/dal/placements.js';
 import { settingsDal } from '../../db/dal/settings.js';
-import { placementMoneyDal, type PaymentChangeRow, type PlacementPaymentRow } from '../../db/dal/placement-money.js';
+import { paymentsDal, type PaymentRow } from '../../db/dal/payments.js';
+import { placementMoneyDal, type PaymentChangeRow } from '../../db/dal/placement-money.js';
 import {
   cancelRefundUpdate,
   extendPaymentDueUpdate,
@@ -116,7 +117,7 @@ const collaboratorDto = (c: Named<CollaboratorRow>): PlacementDetail['collaborat
   splitBps: c.split_bps,
 });
 /** The fee invoice as `viewer` may see it: recruiters get its status and amounts, not the invoice itself or its errors. */
-const paymentDto = (p: PlacementPaymentRow, viewer: AuthedActor): NonNullable<PlacementDetail['money']['payment']> => {
+const paymentDto = (p: PaymentRow, viewer: AuthedActor): NonNullable<PlacementDetail['money']['payment']> => {
   const details = INVOICE_READERS.includes(viewer.role);
   return {
     status: paymentStatusOf(toFeePayment(p), Date.now()),
@@ -184,6 +185,7 @@ export function placementRoutes({
   const settings = settingsDal(db);
   const names = namesDal(db);
   const money = placementMoneyDal(db);
+  const payments = paymentsDal(db);
 
   /** The placement if the actor may see it; otherwise 404, so other parties' placements stay invisible. */
   async function visiblePlacement(actor: AuthedActor, id: string) {
@@ -198,7 +200,7 @@ export function placementRoutes({
       placements.escrow(row.id),
       payouts.namedCollaborators(row.id),
       payouts.ofPlacement(row.id),
-      money.payment(row.id),
+      payments.find(row.id),
       money.payoutMoney(row.id),
     ]);
     const last = history[history.length - 1];

@@ -3,7 +3,6 @@ import { type Keyset, newestFirst } from './keyset.js';
 import { insertOnce } from './once.js';
 import { type AllTables, table } from './tables.js';
 
-export type PlacementPaymentRow = AllTables['placement_payments'];
 export type PaymentChangeRow = AllTables['payment_changes'];
 
 /** What the placement's payouts have moved so far (the escrow's numbers, domain/placement-money.ts). */
@@ -18,14 +17,11 @@ export interface PayoutMoneyRow {
 export type PaymentReference = { invoiceId: string } | { chargeId: string };
 
 /**
- * Reads of a placement's money for the API (the fee invoice's projection, its audit, what its
- * payouts moved) and the webhook's record of money-in events. The placement workflow's
- * activities write the payment itself (db/dal/payments.ts).
+ * Reads of a placement's money for the API (the payment's audit page by page, what its payouts
+ * moved, whose invoice or charge an event names) and the webhook's record of money-in events.
+ * The payment itself is read and written through db/dal/payments.ts.
  */
 export const placementMoneyDal = (db: Db) => ({
-  payment: (placementId: string, trx: Executor = db): Promise<PlacementPaymentRow | undefined> =>
-    table(trx, 'placement_payments').where({ placement_id: placementId }).first(),
-
   async payoutMoney(placementId: string, trx: Executor = db): Promise<PayoutMoneyRow> {
     const [splits, fees] = await Promise.all([
       table(trx, 'payout_splits')
