@@ -12,6 +12,7 @@ import {
   chooseRefundUpdate,
   placementRecordedUpdate,
   placementStateQuery,
+  releaseEarlyUpdate,
   reportFailureUpdate,
   type PlacementInput,
 } from '../../domain/placement.js';
@@ -37,12 +38,31 @@ let stripe: FakeStripe;
 let resend: FakeResend;
 let taskQueue: string;
 
-beforeAll(async () => {
-  // The companies here pay when they choose to (or never), not the moment the invoice is finalized.
-  h = await startPlacementHarness(undefined, { companiesPayAtOnce: false });
+// The companies here pay when they choose to (or never), not the moment the invoice is finalized.
+const startHarness = () => startPlacementHarness(undefined, { companiesPayAtOnce: false });
+const use = (harness: PlacementHarness) => {
+  h = harness;
   ({ env, db, stripe, resend, taskQueue } = h);
-});
+};
+beforeAll(async () => use(await startHarness()));
 afterAll(() => h?.stop());
+
+/**
+ * Runs a test on its own time-skipping server. Stripe (the fake) dates invoices by the wall clock,
+ * the workflows by the server's clock, which every earlier test's sleeps moved ahead: a test about
+ * due dates and reminders needs the two clocks together.
+ */
+async function onFreshClock(test: () => Promise<void>) {
+  const shared = h;
+  const fresh = await startHarness();
+  use(fresh);
+  try {
+    await test();
+  } finally {
+    use(shared);
+    await fresh.stop();
+  }
+}
 
 const TEAM: CollaboratorSpec[] = [
   { role: 'sourcer', splitBps: 6000 },
@@ -97,7 +117,10 @@ async function companyPays(handle: Handle, placementId: string, outcome: 'succee
     body: `outcome=${outcome}`,
   });
   expect(res.status, await res.clone().text()).toBeLessThan(500);
-  await handle.signal(feePaymentEventSignal, { eventId: `evt_${randomUUID()}`, type: outcome === 'succeed' ? 'invoice.paid' : 'invoice.payment_failed' });
+  await handle.signal(feePaymentEventSignal, {
+    eventId: `evt_${randomUUID()}`,
+    type: outcome === 'succeed' ? 'invoice.paid' : 'invoice.payment_failed',
+  });
 }
 
 async function refusal(promise: Promise<unknown>) {
@@ -133,31 +156,36 @@ describe('placement fee collection', () => {
     const invoices = await stripe.client().invoices.list({ customer: payment.stripe_customer_id! });
     expect(invoices.data).toHaveLength(1);
 
-    // The holdback is paid at the guarantee's end, from the same charge.
+    // The holdback is paid at the guarantee's end (released early here: no test here waits out a whole guarantee,
+    // so the time-skipping server's clock stays where each test put it), from the same charge.
+    await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'hire confirmed' }] });
     expect(await handle.result()).toMatchObject({ state: 'completed', payment: { status: 'paid' } });
     expect(transfersOf(input.placementId).map((t) => t.source_transaction)).toEqual(Array(4).fill(payment.stripe_charge_id));
     expect(transfersOf(input.placementId).reduce((s, t) => s + t.amount, 0)).toBe(FEE);
   });
 
-  it('reminds the company 3 and 10 days after the due date, then needs attention; paid late, it pays out', async () => {
-    const { m, input, handle } = await hire({ paymentTermsDays: 7 });
-    await env.sleep(7 * DAY + 3 * DAY + 60_000);
-    await eventually(async () => (await paymentOf(input.placementId)).reminders_sent === 1);
-    expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.PaymentStatus)).toBe('overdue');
-    expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)).toBe(false);
-    await env.sleep(7 * DAY);
-    await eventually(async () => (await paymentOf(input.placementId)).reminders_sent === 2);
-    await eventually(async () => (await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)) === true);
-    const reminders = resend.emails().filter((e) => e.to.includes(m.emails.companyAdmin) && /payment|invoice/i.test(e.subject));
-    expect(reminders).toHaveLength(2);
-    expect(transfersOf(input.placementId)).toEqual([]);
+  it('reminds the company 3 and 10 days after the due date, then needs attention; paid late, it pays out', () =>
+    onFreshClock(async () => {
+      const { m, input, handle } = await hire({ paymentTermsDays: 7 });
+      await env.sleep(7 * DAY + 3 * DAY + 60_000);
+      await eventually(async () => (await paymentOf(input.placementId)).reminders_sent === 1);
+      const pr = await paymentOf(input.placementId);
+      expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.PaymentStatus)).toBe('overdue');
+      await env.sleep(7 * DAY);
+      await eventually(async () => (await paymentOf(input.placementId)).reminders_sent === 2);
+      await eventually(async () => (await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)) === true);
+      const reminders = resend
+        .emails()
+        .filter((e) => e.to.includes(m.emails.companyAdmin) && /placement fee of .* is overdue/.test(e.subject));
+      expect(reminders).toHaveLength(2);
+      expect(transfersOf(input.placementId)).toEqual([]);
 
-    await companyPays(handle, input.placementId);
-    await eventually(async () => transfersOf(input.placementId).length === 2);
-    await eventually(async () => (await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)) === false);
-    expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.PaymentStatus)).toBe('paid');
-    expect((await auditOf(input.placementId)).filter((e) => e === 'reminder_sent')).toHaveLength(2);
-  });
+      await companyPays(handle, input.placementId);
+      await eventually(async () => transfersOf(input.placementId).length === 2);
+      await eventually(async () => (await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)) === false);
+      expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.PaymentStatus)).toBe('paid');
+      expect((await auditOf(input.placementId)).filter((e) => e === 'reminder_sent')).toHaveLength(2);
+    }));
 
   it('shows a declined payment as payment_failed, and pays out once a later payment succeeds', async () => {
     const { input, handle } = await hire();
@@ -169,41 +197,45 @@ describe('placement fee collection', () => {
     expect(await auditOf(input.placementId)).toEqual(expect.arrayContaining(['invoice_created', 'payment_failed', 'paid']));
   });
 
-  it('lets only a platform admin void the invoice: nothing is paid out and the guarantee still runs to completion', async () => {
+  it('lets only a platform admin void the invoice: nothing is paid out, and the placement still completes', async () => {
     const { m, input, handle } = await hire();
     expect(await refusal(handle.executeUpdate(voidFeeUpdate, { args: [{ actor: m.actors.companyAdmin, reason: 'no' }] }))).toBe(
       FAILURE_TYPES.Forbidden,
     );
-    expect(await refusal(handle.executeUpdate(voidFeeUpdate, { args: [{ actor: PLATFORM, reason: ' ' }] }))).toBe(FAILURE_TYPES.InvalidState);
+    expect(await refusal(handle.executeUpdate(voidFeeUpdate, { args: [{ actor: PLATFORM, reason: ' ' }] }))).toBe(
+      FAILURE_TYPES.InvalidState,
+    );
     const view = await handle.executeUpdate(voidFeeUpdate, { args: [{ actor: PLATFORM, reason: 'fee waived after a dispute' }] });
     expect(view.status).toBe('void');
     // Void is final: nothing more to mark paid.
     expect(await refusal(handle.executeUpdate(markFeePaidUpdate, { args: [{ actor: PLATFORM, reason: 'wire' }] }))).toBe(
       FAILURE_TYPES.InvalidState,
     );
+    await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'hire confirmed' }] });
     expect(await handle.result()).toMatchObject({ state: 'completed', payment: { status: 'void' } });
     expect(transfersOf(input.placementId)).toEqual([]);
     const voided = await db('payment_changes').where({ placement_id: input.placementId, event: 'voided' });
     expect(voided).toMatchObject([{ actor_user_id: PLATFORM.userId, actor_role: 'platform_admin', reason: 'fee waived after a dispute' }]);
   });
 
-  it('pays out from the platform balance once a platform admin marks the fee paid out of band, and moves the reminders with an extended due date', async () => {
-    const { input, handle } = await hire({ paymentTermsDays: 7 });
-    const due = new Date((await paymentOf(input.placementId)).due_at!).getTime();
-    await handle.executeUpdate(extendPaymentDueUpdate, { args: [{ actor: PLATFORM, days: 14, reason: 'budget approval' }] });
-    expect(new Date((await paymentOf(input.placementId)).due_at!).getTime()).toBe(due + 14 * DAY);
-    await env.sleep(7 * DAY + 3 * DAY + 60_000);
-    expect((await paymentOf(input.placementId)).reminders_sent).toBe(0); // the old date's reminder is gone
+  it('pays out from the platform balance once a platform admin marks the fee paid out of band, and moves the reminders with an extended due date', () =>
+    onFreshClock(async () => {
+      const { input, handle } = await hire({ paymentTermsDays: 7 });
+      const due = new Date((await paymentOf(input.placementId)).due_at!).getTime();
+      await handle.executeUpdate(extendPaymentDueUpdate, { args: [{ actor: PLATFORM, days: 14, reason: 'budget approval' }] });
+      expect(new Date((await paymentOf(input.placementId)).due_at!).getTime()).toBe(due + 14 * DAY);
+      await env.sleep(7 * DAY + 3 * DAY + 60_000);
+      expect((await paymentOf(input.placementId)).reminders_sent).toBe(0); // the old date's reminder is gone
 
-    await handle.executeUpdate(markFeePaidUpdate, { args: [{ actor: PLATFORM, reason: 'bank wire received' }] });
-    const transfers = (await eventually(async () => {
-      const t = transfersOf(input.placementId);
-      return t.length === 2 ? t : undefined;
-    }))!;
-    expect(transfers.map((t) => t.source_transaction ?? null)).toEqual([null, null]);
-    expect(await paymentOf(input.placementId)).toMatchObject({ state: 'paid', paid_out_of_band: true });
-    expect(await auditOf(input.placementId)).toEqual(expect.arrayContaining(['due_extended', 'marked_paid']));
-  });
+      await handle.executeUpdate(markFeePaidUpdate, { args: [{ actor: PLATFORM, reason: 'bank wire received' }] });
+      const transfers = (await eventually(async () => {
+        const t = transfersOf(input.placementId);
+        return t.length === 2 ? t : undefined;
+      }))!;
+      expect(transfers.map((t) => t.source_transaction ?? null)).toEqual([null, null]);
+      expect(await paymentOf(input.placementId)).toMatchObject({ state: 'paid', paid_out_of_band: true });
+      expect(await auditOf(input.placementId)).toEqual(expect.arrayContaining(['due_extended', 'marked_paid']));
+    }));
 
   it('refunds a pro-rata share after a failure 30 days into a 90-day guarantee, and takes back the same share of each paid split', async () => {
     const { m, input, handle } = await hire({ refundPolicy: 'pro_rata' });
@@ -215,7 +247,10 @@ describe('placement fee collection', () => {
     expect(await handle.result()).toMatchObject({ state: 'failed', escrowStatus: 'refunded', payment: { status: 'refunded' } });
 
     const payment = await paymentOf(input.placementId);
-    const due = Math.floor((FEE * 60) / 90);
+    // Whole days of the guarantee left when the failure was reported: 59 (a little more than 30 days had passed).
+    const planned = await db('payment_changes').where({ placement_id: input.placementId, event: 'refund_planned' }).first();
+    expect(planned!.details).toMatchObject({ policy: 'pro_rata', collectedCents: FEE, guaranteeDays: 90, daysLeft: 59 });
+    const due = Math.floor((FEE * 59) / 90);
     expect(payment).toMatchObject({ refund_state: 'refunded', refund_due_cents: due, refunded_cents: due });
     const refunds = await stripe.client().refunds.list({ charge: payment.stripe_charge_id! });
     expect(refunds.data.map((r) => r.amount)).toEqual([due]);
@@ -240,17 +275,23 @@ describe('placement fee collection', () => {
 
   it('blocks a refund Stripe refuses with NeedsAttention until a platform admin retries it', async () => {
     const { m, input, handle } = await refundBlocked();
-    expect(await refusal(handle.executeUpdate(retryRefundUpdate, { args: [{ actor: m.actors.companyAdmin }] }))).toBe(FAILURE_TYPES.Forbidden);
+    expect(await refusal(handle.executeUpdate(retryRefundUpdate, { args: [{ actor: m.actors.companyAdmin }] }))).toBe(
+      FAILURE_TYPES.Forbidden,
+    );
 
     const view = await handle.executeUpdate(retryRefundUpdate, { args: [{ actor: PLATFORM, reason: 'Stripe fixed' }] });
     expect(view.status).toBe('refunded');
     expect(await handle.result()).toMatchObject({ state: 'failed', payment: { status: 'refunded', refundedCents: FEE } });
-    expect(await auditOf(input.placementId)).toEqual(expect.arrayContaining(['refund_planned', 'refund_blocked', 'refund_retried', 'refunded']));
+    expect(await auditOf(input.placementId)).toEqual(
+      expect.arrayContaining(['refund_planned', 'refund_blocked', 'refund_retried', 'refunded']),
+    );
   });
 
   it('ends a blocked refund when a platform admin cancels it, with the reason audited', async () => {
     const { input, handle } = await refundBlocked();
-    expect(await refusal(handle.executeUpdate(cancelRefundUpdate, { args: [{ actor: PLATFORM, reason: '' }] }))).toBe(FAILURE_TYPES.InvalidState);
+    expect(await refusal(handle.executeUpdate(cancelRefundUpdate, { args: [{ actor: PLATFORM, reason: '' }] }))).toBe(
+      FAILURE_TYPES.InvalidState,
+    );
     await handle.executeUpdate(cancelRefundUpdate, { args: [{ actor: PLATFORM, reason: 'refunded by bank transfer' }] });
     expect(await handle.result()).toMatchObject({ state: 'failed', payment: { refundedCents: 0 } });
     expect(await paymentOf(input.placementId)).toMatchObject({ refund_state: 'cancelled' });
