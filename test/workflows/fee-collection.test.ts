@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
@@ -38,31 +38,17 @@ let stripe: FakeStripe;
 let resend: FakeResend;
 let taskQueue: string;
 
-// The companies here pay when they choose to (or never), not the moment the invoice is finalized.
-const startHarness = () => startPlacementHarness(undefined, { companiesPayAtOnce: false });
-const use = (harness: PlacementHarness) => {
-  h = harness;
-  ({ env, db, stripe, resend, taskQueue } = h);
-};
-beforeAll(async () => use(await startHarness()));
-afterAll(() => h?.stop());
-
 /**
- * Runs a test on its own time-skipping server. Stripe (the fake) dates invoices by the wall clock,
- * the workflows by the server's clock, which every earlier test's sleeps moved ahead: a test about
- * due dates and reminders needs the two clocks together.
+ * Each test on its own time-skipping server, whose companies pay when they choose to (or never),
+ * not the moment the invoice is finalized. Stripe (the fake) dates invoices by the wall clock and
+ * the workflows by the server's clock, which a shared server moves ahead (other tests' sleeps, and
+ * skips while any result is awaited): tests about due dates need the two clocks together.
  */
-async function onFreshClock(test: () => Promise<void>) {
-  const shared = h;
-  const fresh = await startHarness();
-  use(fresh);
-  try {
-    await test();
-  } finally {
-    use(shared);
-    await fresh.stop();
-  }
-}
+beforeEach(async () => {
+  h = await startPlacementHarness(undefined, { companiesPayAtOnce: false });
+  ({ env, db, stripe, resend, taskQueue } = h);
+});
+afterEach(() => h?.stop());
 
 const TEAM: CollaboratorSpec[] = [
   { role: 'sourcer', splitBps: 6000 },
@@ -164,28 +150,26 @@ describe('placement fee collection', () => {
     expect(transfersOf(input.placementId).reduce((s, t) => s + t.amount, 0)).toBe(FEE);
   });
 
-  it('reminds the company 3 and 10 days after the due date, then needs attention; paid late, it pays out', () =>
-    onFreshClock(async () => {
-      const { m, input, handle } = await hire({ paymentTermsDays: 7 });
-      await env.sleep(7 * DAY + 3 * DAY + 60_000);
-      await eventually(async () => (await paymentOf(input.placementId)).reminders_sent === 1);
-      const pr = await paymentOf(input.placementId);
-      expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.PaymentStatus)).toBe('overdue');
-      await env.sleep(7 * DAY);
-      await eventually(async () => (await paymentOf(input.placementId)).reminders_sent === 2);
-      await eventually(async () => (await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)) === true);
-      const reminders = resend
-        .emails()
-        .filter((e) => e.to.includes(m.emails.companyAdmin) && /placement fee of .* is overdue/.test(e.subject));
-      expect(reminders).toHaveLength(2);
-      expect(transfersOf(input.placementId)).toEqual([]);
+  it('reminds the company 3 and 10 days after the due date, then needs attention; paid late, it pays out', async () => {
+    const { m, input, handle } = await hire({ paymentTermsDays: 7 });
+    await env.sleep(7 * DAY + 3 * DAY + 60_000);
+    await eventually(async () => (await paymentOf(input.placementId)).reminders_sent === 1);
+    expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.PaymentStatus)).toBe('overdue');
+    await env.sleep(7 * DAY);
+    await eventually(async () => (await paymentOf(input.placementId)).reminders_sent === 2);
+    await eventually(async () => (await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)) === true);
+    const reminders = resend
+      .emails()
+      .filter((e) => e.to.includes(m.emails.companyAdmin) && /placement fee of .* is overdue/.test(e.subject));
+    expect(reminders).toHaveLength(2);
+    expect(transfersOf(input.placementId)).toEqual([]);
 
-      await companyPays(handle, input.placementId);
-      await eventually(async () => transfersOf(input.placementId).length === 2);
-      await eventually(async () => (await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)) === false);
-      expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.PaymentStatus)).toBe('paid');
-      expect((await auditOf(input.placementId)).filter((e) => e === 'reminder_sent')).toHaveLength(2);
-    }));
+    await companyPays(handle, input.placementId);
+    await eventually(async () => transfersOf(input.placementId).length === 2);
+    await eventually(async () => (await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)) === false);
+    expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.PaymentStatus)).toBe('paid');
+    expect((await auditOf(input.placementId)).filter((e) => e === 'reminder_sent')).toHaveLength(2);
+  });
 
   it('shows a declined payment as payment_failed, and pays out once a later payment succeeds', async () => {
     const { input, handle } = await hire();
@@ -218,24 +202,23 @@ describe('placement fee collection', () => {
     expect(voided).toMatchObject([{ actor_user_id: PLATFORM.userId, actor_role: 'platform_admin', reason: 'fee waived after a dispute' }]);
   });
 
-  it('pays out from the platform balance once a platform admin marks the fee paid out of band, and moves the reminders with an extended due date', () =>
-    onFreshClock(async () => {
-      const { input, handle } = await hire({ paymentTermsDays: 7 });
-      const due = new Date((await paymentOf(input.placementId)).due_at!).getTime();
-      await handle.executeUpdate(extendPaymentDueUpdate, { args: [{ actor: PLATFORM, days: 14, reason: 'budget approval' }] });
-      expect(new Date((await paymentOf(input.placementId)).due_at!).getTime()).toBe(due + 14 * DAY);
-      await env.sleep(7 * DAY + 3 * DAY + 60_000);
-      expect((await paymentOf(input.placementId)).reminders_sent).toBe(0); // the old date's reminder is gone
+  it('pays out from the platform balance once a platform admin marks the fee paid out of band, and moves the reminders with an extended due date', async () => {
+    const { input, handle } = await hire({ paymentTermsDays: 7 });
+    const due = new Date((await paymentOf(input.placementId)).due_at!).getTime();
+    await handle.executeUpdate(extendPaymentDueUpdate, { args: [{ actor: PLATFORM, days: 14, reason: 'budget approval' }] });
+    expect(new Date((await paymentOf(input.placementId)).due_at!).getTime()).toBe(due + 14 * DAY);
+    await env.sleep(7 * DAY + 3 * DAY + 60_000);
+    expect((await paymentOf(input.placementId)).reminders_sent).toBe(0); // the old date's reminder is gone
 
-      await handle.executeUpdate(markFeePaidUpdate, { args: [{ actor: PLATFORM, reason: 'bank wire received' }] });
-      const transfers = (await eventually(async () => {
-        const t = transfersOf(input.placementId);
-        return t.length === 2 ? t : undefined;
-      }))!;
-      expect(transfers.map((t) => t.source_transaction ?? null)).toEqual([null, null]);
-      expect(await paymentOf(input.placementId)).toMatchObject({ state: 'paid', paid_out_of_band: true });
-      expect(await auditOf(input.placementId)).toEqual(expect.arrayContaining(['due_extended', 'marked_paid']));
-    }));
+    await handle.executeUpdate(markFeePaidUpdate, { args: [{ actor: PLATFORM, reason: 'bank wire received' }] });
+    const transfers = (await eventually(async () => {
+      const t = transfersOf(input.placementId);
+      return t.length === 2 ? t : undefined;
+    }))!;
+    expect(transfers.map((t) => t.source_transaction ?? null)).toEqual([null, null]);
+    expect(await paymentOf(input.placementId)).toMatchObject({ state: 'paid', paid_out_of_band: true });
+    expect(await auditOf(input.placementId)).toEqual(expect.arrayContaining(['due_extended', 'marked_paid']));
+  });
 
   it('refunds a pro-rata share after a failure 30 days into a 90-day guarantee, and takes back the same share of each paid split', async () => {
     const { m, input, handle } = await hire({ refundPolicy: 'pro_rata' });
