@@ -181,6 +181,40 @@ describe('placement fee collection', () => {
     expect(await auditOf(input.placementId)).toEqual(expect.arrayContaining(['invoice_created', 'payment_failed', 'paid']));
   });
 
+  /** The fake's control endpoints: what the card holder's bank does. */
+  async function bank(path: string, body = '') {
+    const res = await fetch(`${stripe.url}/_fake/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    expect(res.status, await res.clone().text()).toBeLessThan(300);
+    return (await res.json()) as { id: string };
+  }
+
+  it('holds payouts not yet made while a dispute is open; a won dispute releases them, a lost one stops them', async () => {
+    for (const outcome of ['won', 'lost'] as const) {
+      const { input, handle } = await hire();
+      await companyPays(handle, input.placementId);
+      await eventually(async () => transfersOf(input.placementId).length === 2);
+      const dispute = await bank(`charges/${(await paymentOf(input.placementId)).stripe_charge_id}/dispute`);
+      await handle.signal(feePaymentEventSignal, { eventId: `evt_${randomUUID()}`, type: 'charge.dispute.created' });
+      await eventually(async () => (await searchAttribute(handle, SEARCH_ATTRIBUTES.PaymentStatus)) === 'disputed');
+      expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)).toBe(true);
+
+      // The guarantee ends (released early here); the holdback waits for the bank's decision.
+      await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'hire confirmed' }] });
+      await env.sleep(DAY);
+      expect(transfersOf(input.placementId)).toHaveLength(2);
+
+      await bank(`disputes/${dispute.id}/close`, `outcome=${outcome}`);
+      await handle.signal(feePaymentEventSignal, { eventId: `evt_${randomUUID()}`, type: 'charge.dispute.closed' });
+      expect(await handle.result()).toMatchObject({ state: 'completed' });
+      expect(transfersOf(input.placementId)).toHaveLength(outcome === 'won' ? 4 : 2);
+      expect(await auditOf(input.placementId)).toEqual(expect.arrayContaining(['disputed', 'dispute_closed']));
+    }
+  });
+
   it('lets only a platform admin void the invoice: nothing is paid out, and the placement still completes', async () => {
     const { m, input, handle } = await hire();
     expect(await refusal(handle.executeUpdate(voidFeeUpdate, { args: [{ actor: m.actors.companyAdmin, reason: 'no' }] }))).toBe(
