@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { ApplicationFailure } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../lib/db.js';
 import { FAILURE_TYPES } from '../../domain/failure-types.js';
@@ -29,6 +28,7 @@ import type { FakeStripe } from '../../testkit/fakes/stripe.js';
 import { startPlacementHarness, type PlacementHarness } from '../../testkit/harness/placement-harness.js';
 import { eventually } from '../../testkit/harness/api-harness.js';
 import { createCollaborators, type CollaboratorSpec } from '../../testkit/harness/factories.js';
+import { refusal } from '../support/updates.js';
 
 const DAY = 86_400_000;
 let h: PlacementHarness;
@@ -107,15 +107,6 @@ async function companyPays(handle: Handle, placementId: string, outcome: 'succee
     eventId: `evt_${randomUUID()}`,
     type: outcome === 'succeed' ? 'invoice.paid' : 'invoice.payment_failed',
   });
-}
-
-async function refusal(promise: Promise<unknown>) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  return ((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
 }
 
 describe('placement fee collection', () => {

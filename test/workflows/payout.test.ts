@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../lib/db.js';
 import { FAILURE_TYPES } from '../../domain/failure-types.js';
@@ -11,6 +9,7 @@ import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, retrySpl
 import type { FakeStripe } from '../../testkit/fakes/stripe.js';
 import { startPlacementHarness, type PlacementHarness } from '../../testkit/harness/placement-harness.js';
 import { createPlacement, type CollaboratorSpec, type PlacementFixture } from '../../testkit/harness/factories.js';
+import { refusal } from '../support/updates.js';
 
 let h: PlacementHarness;
 let env: TestWorkflowEnvironment;
@@ -74,15 +73,6 @@ async function untilStatus(handle: Awaited<ReturnType<typeof startPayout>>['hand
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`payout never became ${status}`);
-}
-
-async function refusal(promise: Promise<unknown>) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  return ((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
 }
 
 describe('payout workflow', () => {

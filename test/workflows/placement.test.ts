@@ -23,6 +23,7 @@ import type { FakeResend } from '../../testkit/fakes/resend.js';
 import type { FakeStripe } from '../../testkit/fakes/stripe.js';
 import { startPlacementHarness, type PlacementHarness } from '../../testkit/harness/placement-harness.js';
 import { createCandidate, createCollaborators, type CollaboratorSpec } from '../../testkit/harness/factories.js';
+import { refusal } from '../support/updates.js';
 
 const DAY = 86_400_000;
 let h: PlacementHarness;
@@ -78,14 +79,6 @@ async function hire(opts: { startInDays?: number; feeCents?: number } = {}) {
 const transfersOf = (placementId: string) => stripe.transfers().filter((t) => t.transfer_group === placementId);
 const historyOf = async (placementId: string) =>
   (await db('placement_states').where({ placement_id: placementId }).orderBy('id')).map((h) => h.new_state);
-async function refusal(promise: Promise<unknown>) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  return ((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
-}
 
 describe('placement workflow', () => {
   it('runs the whole 90-day guarantee: activation payout, expiry notice, completion, escrow released with the holdback payout', async () => {
