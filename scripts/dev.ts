@@ -50,7 +50,9 @@ async function database(): Promise<string> {
 async function providers(db: Db): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   if (!env.STRIPE_SECRET_KEY) {
-    // The fake signs its webhook deliveries (account.updated after onboarding) to the API's endpoint.
+    // The fake signs its webhook deliveries to the API's endpoint: account.updated after onboarding,
+    // invoice.paid / invoice.payment_failed when the placement page's demo buttons pay a company's
+    // invoice (they call the fake's /_fake/invoices/:id/pay, found from the invoice's hosted page).
     const webhook = { url: `http://localhost:${API_PORT}/api/v1/webhooks/stripe`, secret: 'whsec_local_fake_stripe_webhooks' };
     const stripe = await startFakeStripe({ port: Number(env.DEV_FAKE_STRIPE_PORT ?? 12111), webhook });
     stops.push(() => stripe.close());
