@@ -170,7 +170,6 @@ const field = (label, ...value) => {
 function figures(money) {
   /** @type {[key: string, label: string, cents: number, hint: string][]} */
   const rows = [
-    ['fee', 'Fee', money.feeCents, 'charged to the company'],
     ['collected', 'Collected', money.collectedCents, 'paid by the company'],
     ['paid-out', 'Paid out', money.paidOutCents, 'to the recruiters'],
     ['held', 'Held', money.heldCents, 'in escrow until the guarantee ends'],
@@ -435,7 +434,7 @@ export function moneyCard(p, { me, signal, setFormOpen, reload }) {
   return h(
     'section',
     { class: 'card', 'data-testid': 'placement-money' },
-    h('h2', {}, 'Escrow'),
+    h('h2', {}, 'Money'),
     h(
       'p',
       { class: 'muted' },
