@@ -22,6 +22,10 @@ export interface PlacementSituation {
   guaranteeRunning: boolean;
   /** A reported failure waits for the company's replacement or refund (none chosen yet). */
   failureAwaitingDecision: boolean;
+  /** The fee invoice is open (not paid, not void) and no payment command is being recorded. */
+  paymentOpen?: boolean;
+  /** A refund or reversal Stripe refused waits for a platform admin's retry or cancel. */
+  refundBlocked?: boolean;
 }
 
 /** A placement command and its arguments, as the update carries them. */
@@ -32,7 +36,11 @@ export type PlacementCommandCall =
   | { command: 'chooseReplacement'; actor: Actor; candidateId: string }
   | { command: 'chooseRefund'; actor: Actor; reason?: string }
   | { command: 'releaseEarly'; actor: Actor; reason: string }
-  | { command: 'replaceCollaborators'; actor: Actor; collaborators: PlacementInput['collaborators'] };
+  | { command: 'replaceCollaborators'; actor: Actor; collaborators: PlacementInput['collaborators'] }
+  | { command: 'markFeePaid' | 'voidFee'; actor: Actor; reason: string }
+  | { command: 'extendPaymentDue'; actor: Actor; days: number; reason: string }
+  | { command: 'retryRefund'; actor: Actor; reason?: string }
+  | { command: 'cancelRefund'; actor: Actor; reason: string };
 
 const UUID = /^[0-9a-f-]{36}$/i;
 
@@ -74,7 +82,39 @@ export function checkPlacementCommand(call: PlacementCommandCall, placement: Pla
         requireRole(call.actor, COMPANY_ROLES, placement) ??
         requireThat(placement.state === 'hired', 'collaborators can change only before the first payout')
       );
+    // Money in (product §3.3): platform admins settle what Stripe cannot.
+    case 'markFeePaid':
+    case 'voidFee':
+      return requirePaymentCommand(call.actor, placement) ?? requireReason(call.reason) ?? requireStorableReason(call.reason);
+    case 'extendPaymentDue':
+      return (
+        requirePaymentCommand(call.actor, placement) ??
+        requireThat(Number.isInteger(call.days) && call.days >= 1 && call.days <= MAX_PAYMENT_EXTENSION_DAYS, `days must be a whole number from 1 to ${MAX_PAYMENT_EXTENSION_DAYS}`) ??
+        requireReason(call.reason) ??
+        requireStorableReason(call.reason)
+      );
+    case 'retryRefund':
+      return requireBlockedRefund(call.actor, placement) ?? requireStorableReason(call.reason);
+    case 'cancelRefund':
+      return requireBlockedRefund(call.actor, placement) ?? requireReason(call.reason) ?? requireStorableReason(call.reason);
   }
+}
+
+/** The most days one extension adds to a fee invoice's due date. */
+export const MAX_PAYMENT_EXTENSION_DAYS = 90;
+
+function requirePaymentCommand(actor: Actor, placement: PlacementSituation): CommandCheck {
+  return (
+    requireRole(actor, ADMIN_ROLES, placement) ??
+    requireThat(placement.paymentOpen === true, 'the fee invoice is not open (paid, void, or not created yet)')
+  );
+}
+
+function requireBlockedRefund(actor: Actor, placement: PlacementSituation): CommandCheck {
+  return (
+    requireRole(actor, ADMIN_ROLES, placement) ??
+    requireThat(placement.refundBlocked === true, 'no refund or reversal is blocked')
+  );
 }
 
 function requireRole(actor: Actor, roles: readonly string[], placement: PlacementSituation): CommandCheck {

@@ -1,6 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Actor } from './actors.js';
 import type { CollaboratorRole } from './money.js';
+import type { PaymentView } from './payment.js';
 
 /** A placement and its escrow (product §3.2): states, input, view, commands and their limits. */
 export const PLACEMENT_STATES = ['hired', 'active', 'completed', 'failed'] as const;
@@ -30,6 +31,8 @@ export interface PlacementView {
   /** A failure reported inside the guarantee, waiting for the company's choice. */
   failurePending: boolean;
   payoutIds: string[];
+  /** The company's fee payment (null: a placement recorded before money in, or not invoiced yet). */
+  payment?: PaymentView | null;
 }
 
 export interface PlacementCommand {

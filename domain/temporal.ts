@@ -23,6 +23,8 @@ export const SEARCH_ATTRIBUTES = {
   ProtectionEndsAt: defineSearchAttributeKey('ProtectionEndsAt', SearchAttributeType.DATETIME),
   AutomationStatus: defineSearchAttributeKey('AutomationStatus', SearchAttributeType.KEYWORD),
   IntegrationState: defineSearchAttributeKey('IntegrationState', SearchAttributeType.KEYWORD),
+  /** A placement's fee payment (domain/payment.ts PAYMENT_STATUSES). */
+  PaymentStatus: defineSearchAttributeKey('PaymentStatus', SearchAttributeType.KEYWORD),
 } as const;
 
 /** Deterministic workflow ids (product §4): a repeated request cannot start a second process. */

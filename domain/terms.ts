@@ -41,9 +41,9 @@ export const TERMS = {
   holdbackBps: { kind: 'integer', min: 0, max: 10_000, default: 2000, unit: 'bps', label: 'Holdback' },
   /** Days a sourced candidate is protected for the recruiter who sourced them (product §3.4). */
   protectionWindowDays: { kind: 'integer', min: 1, max: 365, default: 30, unit: 'days', label: 'Protection window' },
-  /** What a failed hire refunds to the company. Recorded, not yet applied (issue 19). */
+  /** What a failed hire refunds to the company (product §3.3, "Collecting the fee"). */
   refundPolicy: { kind: 'choice', values: REFUND_POLICIES, default: 'full', label: 'Refund policy' },
-  /** Days until the company's invoice is due; 0 = pay at once. Recorded, not yet applied (issue 19). */
+  /** Days until the company's fee invoice is due; 0 = charged at once (product §3.3). */
   paymentTermsDays: { kind: 'integer', min: 0, max: 120, default: 30, unit: 'days', label: 'Payment terms' },
   /**
    * The platform's cut of each fee, in bps. The marketplace default is 0 (no cut until a
@@ -74,9 +74,6 @@ export const DEFAULT_TERMS: Terms = Object.fromEntries(TERM_NAMES.map((t) => [t,
 
 /** Terms only a platform admin may set for a company (company admins read them). */
 export const PLATFORM_ADMIN_TERMS: readonly TermName[] = ['platformFeeBps'];
-
-/** Terms stored and shown, but not yet used by any process (money in, issue 19). */
-export const RECORDED_ONLY_TERMS: readonly TermName[] = ['refundPolicy', 'paymentTermsDays'];
 
 /** The effective terms: each of the company's own, else the marketplace default. */
 export function effectiveTerms(own: CompanyTerms, defaults: Terms): Terms {

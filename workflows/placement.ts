@@ -34,6 +34,7 @@ import { answerWhenRecorded, refuseIf } from './commands.js';
 import { payoutWorkflow } from './payout.js';
 import { asRefusal, commandWriter } from './failures.js';
 import { raiseDomainEvent } from './domain-events.js';
+import { FEE_COLLECTION_PATCH, FeeCollection, type PaymentFacts } from './fee-collection.js';
 
 // The messages live in domain/ (the API sends them without loading workflow code); re-exported beside the workflow.
 export {
@@ -123,6 +124,16 @@ class Placement {
   /** Numbers the application moves apart, so the steps keep their numbers. */
   private stageMoves = 0;
   private readonly children: ChildWorkflowHandle<typeof payoutWorkflow>[] = [];
+  /** The fee the company pays; followed only by placements recorded with FEE_COLLECTION_PATCH. */
+  private readonly fee: FeeCollection;
+  private collecting = false;
+  private following: Promise<void> | undefined;
+  /** Payouts waiting for the fee to be paid. */
+  private readonly funding: Promise<void>[] = [];
+  /** The placement failed: payouts still waiting for the fee never start. */
+  private payoutsStopped = false;
+  /** When the failure being decided was reported (a pro-rata refund counts the guarantee days left from here). */
+  private failureReportedAt: string | undefined;
 
   constructor(private readonly input: PlacementInput) {
     this.view = {
@@ -133,7 +144,13 @@ class Placement {
       guaranteeEndsAt: null,
       failurePending: false,
       payoutIds: [],
+      payment: null,
     };
+    this.fee = new FeeCollection({
+      placementId: input.placementId,
+      check: (call, facts) => this.check(call, facts),
+      changed: () => this.show(),
+    });
   }
 
   // ── Commands ────────────────────────────────────────────────────────────────────────
@@ -171,10 +188,11 @@ class Placement {
     setHandler(replaceCollaboratorsUpdate, (cmd) => this.replaceCollaborators(cmd), {
       validator: ({ actor, collaborators }) => this.check({ command: 'replaceCollaborators', actor, collaborators }),
     });
+    this.fee.acceptCommands();
   }
 
-  private check(call: PlacementCommandCall) {
-    refuseIf(checkPlacementCommand(call, this.situation()));
+  private check(call: PlacementCommandCall, payment?: PaymentFacts) {
+    refuseIf(checkPlacementCommand(call, { ...this.situation(), ...payment }));
   }
 
   private situation(): PlacementSituation {
@@ -222,6 +240,7 @@ class Placement {
       () => db.transitionPlacement({ ...this.stepOf('failure-reported', actor, reason), to: 'active', details: { failureReported: true } }),
       () => {
         this.view.failurePending = true;
+        this.failureReportedAt = this.now();
         this.show();
       },
     );
@@ -276,6 +295,10 @@ class Placement {
     await this.moveApplication(this.input.candidateId, 'hired', this.input.actor, 'placement recorded');
     this.view.state = 'hired';
     this.show();
+    if (!patched(FEE_COLLECTION_PATCH)) return;
+    this.collecting = true;
+    await this.fee.open();
+    this.following = this.fee.follow();
   }
 
   /** Hired → active at the start date, or earlier on request; the activation tranche is paid. */
@@ -291,7 +314,13 @@ class Placement {
     });
     this.view.state = 'active';
     this.show();
-    await this.payOut('activation', created.activationCents);
+    if (!this.collecting) return this.payOut('activation', created.activationCents);
+    // Paid once the company's money is in; the guarantee runs meanwhile.
+    this.funding.push(
+      this.fee.funded().then(async (funded) => {
+        if (funded && !this.payoutsStopped) await this.payOut('activation', created.activationCents);
+      }),
+    );
   }
 
   /**
@@ -329,15 +358,25 @@ class Placement {
     await db.transitionPlacement({ ...this.stepOf('completed', actor, reason), to: 'completed' });
     this.view.state = 'completed';
     this.show();
-    await this.payOut('holdback', this.created!.holdbackCents);
+    // The holdback waits for the fee too (nothing is paid out of funds not collected).
+    if (!this.collecting || (await this.fee.funded())) {
+      await Promise.all(this.funding);
+      await this.payOut('holdback', this.created!.holdbackCents);
+    }
     await Promise.all(this.children.map((c) => c.result()));
+    await this.stopFollowingFee();
   }
 
   /** Failed: paid splits reversed (once the activation payout settled), the escrow refunded, `placement.failed` raised. */
   async refund({ reason, actor }: Resolution) {
     const { input, view } = this;
+    this.payoutsStopped = true;
+    await this.stopFollowingFee();
     const settled: PayoutView[] = await Promise.all(this.children.map((c) => c.result()));
-    const reversal = await stripe.reversePaidSplits({ placementId: input.placementId, reason });
+    // The company's refund policy decides how much comes back, and so the share taken back from each split.
+    const plan = this.collecting ? await this.fee.planRefund(this.failureReportedAt ?? this.now(), view.guaranteeEndsAt) : undefined;
+    const reverse = () => stripe.reversePaidSplits({ placementId: input.placementId, reason, ...(plan && { reverseBps: plan.reverseBps }) });
+    const reversal = await reverse();
     await db.settleEscrow({ ...this.stepOf('escrow-refunded', actor, reason), status: 'refunded' });
     view.escrowStatus = 'refunded';
     await db.transitionPlacement({
@@ -347,7 +386,7 @@ class Placement {
     });
     view.state = 'failed';
     // A reversal Stripe refused needs a person; everything else is settled.
-    view.failurePending = reversal.refused.length > 0;
+    view.failurePending = !this.collecting && reversal.refused.length > 0;
     this.show();
     const lead = input.collaborators.find((c) => c.role === 'submitter') ?? input.collaborators[0];
     await raiseDomainEvent(db.publishDomainEvent, {
@@ -367,6 +406,11 @@ class Placement {
         reason,
       },
     });
+    // The company's money back; a refusal (or a refused reversal) waits for a platform admin's retry or cancel.
+    if (this.collecting) {
+      await this.fee.refund(reason, actor, reversal.refused.length > 0, async () => (await reverse()).refused.length === 0);
+      this.show();
+    }
   }
 
   /** Ends the run once every update has been answered. */
@@ -424,11 +468,19 @@ class Placement {
   }
 
   private show() {
+    const now = Date.now();
+    this.view.payment = this.fee.view(now);
     upsertSearchAttributes([
       { key: SEARCH_ATTRIBUTES.PlacementState, value: this.view.state ?? 'hired' },
       { key: SEARCH_ATTRIBUTES.EscrowStatus, value: this.view.escrowStatus },
-      { key: SEARCH_ATTRIBUTES.NeedsAttention, value: this.view.failurePending },
+      { key: SEARCH_ATTRIBUTES.NeedsAttention, value: this.view.failurePending || this.fee.needsAttention(now) },
+      ...(this.view.payment ? [{ key: SEARCH_ATTRIBUTES.PaymentStatus, value: this.view.payment.status }] : []),
     ]);
+  }
+
+  private async stopFollowingFee() {
+    this.fee.end();
+    await this.following;
   }
 
   private stepOf(name: string, actor: Actor, reason?: string) {

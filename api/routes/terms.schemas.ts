@@ -56,8 +56,6 @@ const termInfo = {
     z.object({ min: z.int(), max: z.int(), unit: z.enum(['hours', 'days', 'bps']) }),
     z.object({ values: z.array(z.enum(REFUND_POLICIES)) }),
   ]),
-  /** False: recorded and shown, but no process uses it yet (money in, issue 19). */
-  inUse: z.boolean(),
 };
 
 const companyTerm = <V extends z.ZodType>(value: V) =>

@@ -6,7 +6,6 @@ import { withTransaction } from '../../db/dal/once.js';
 import { termsDal, type TermsChange, type TermsHistory } from '../../db/dal/terms.js';
 import {
   PLATFORM_ADMIN_TERMS,
-  RECORDED_ONLY_TERMS,
   TERMS,
   TERM_NAMES,
   effectiveTerms,
@@ -30,13 +29,12 @@ type ChangeDto = z.infer<typeof termsChangeDto>;
 const termsOf = <T>(body: Partial<Record<TermName, T>>): Partial<Record<TermName, T>> =>
   Object.fromEntries(TERM_NAMES.filter((t) => body[t] !== undefined).map((t) => [t, body[t]]));
 
-/** A term's limits and whether anything uses it yet, as the web app shows them. */
+/** A term's label and limits, as the web app shows them. */
 function info(term: TermName) {
   const spec = TERMS[term];
   return {
     label: spec.label,
     limits: spec.kind === 'choice' ? { values: [...spec.values] } : { min: spec.min, max: spec.max, unit: spec.unit },
-    inUse: !RECORDED_ONLY_TERMS.includes(term),
   };
 }
 

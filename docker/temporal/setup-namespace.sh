@@ -22,7 +22,7 @@ RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-7d}"
 MAX_ATTEMPTS="${SA_MAX_ATTEMPTS:-60}"
 RETRY_SECONDS="${SA_RETRY_SECONDS:-2}"
 
-# Name:Type, kept in step with SEARCH_ATTRIBUTES in workflows/constants.ts.
+# Name:Type, kept in step with SEARCH_ATTRIBUTES in domain/temporal.ts.
 SEARCH_ATTRIBUTES="
 ProposalState:Keyword
 PlacementState:Keyword
@@ -35,6 +35,7 @@ ProtectionState:Keyword
 ProtectionEndsAt:Datetime
 AutomationStatus:Keyword
 IntegrationState:Keyword
+PaymentStatus:Keyword
 "
 
 log() { echo "[setup-namespace] $*"; }

@@ -14,7 +14,7 @@
 /** @typedef {CompanyTermsDto['terms']['guaranteeDays']['limits'] | CompanyTermsDto['terms']['refundPolicy']['limits']} Limits */
 /**
  * One term as either page shows it.
- * @typedef {{ value: number | string, label: string, limits: Limits, inUse: boolean,
+ * @typedef {{ value: number | string, label: string, limits: Limits,
  *   source?: 'company' | 'marketplace', companyValue?: number | string | null, marketplaceDefault?: number | string, platformAdminOnly?: boolean }} TermView
  */
 import { ApiError, asError, fetchItems, isAbort, request } from '../api.js';
@@ -77,8 +77,7 @@ function renderTerms(root, page) {
   const rows = names.map((name) => {
     const term = page.terms[name];
     const limits = term.limits;
-    const usage = term.inUse ? null : 'Recorded and shown, not yet used: invoices and refunds come with money in.';
-    const hint = [limitsText(limits), term.platformAdminOnly && !page.editable(name) ? 'Set by the platform.' : '', usage ?? '']
+    const hint = [limitsText(limits), term.platformAdminOnly && !page.editable(name) ? 'Set by the platform.' : '']
       .filter(Boolean)
       .join(' ');
     const field = formField({
@@ -119,7 +118,7 @@ function renderTerms(root, page) {
         },
         'Use the default',
       );
-    return h('div', { class: 'card', 'data-testid': `term-${name}`, 'data-in-use': String(term.inUse) }, field.el, source, reset);
+    return h('div', { class: 'card', 'data-testid': `term-${name}` }, field.el, source, reset);
   });
 
   const reason = formField({
