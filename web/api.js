@@ -307,7 +307,7 @@ export const api = {
       idempotencyKey: newIdempotencyKey(),
     }),
   /**
-   * A platform admin's command on a placement's fee payment or its refund; the API answers once the placement's process took it.
+   * A platform admin's command on a placement's fee payment or its refund; answers the placement after it.
    * @template {PaymentCommand} C
    * @param {string} id
    * @param {C} command
@@ -321,9 +321,9 @@ export const api = {
       body,
       idempotencyKey: newIdempotencyKey(),
     }),
-  /** One page of a placement's payment audit, newest first. */
+  /** A page of a placement's payment audit, newest first, from `cursor` (the company's users and platform admins). */
   paymentHistory: (/** @type {string} */ id, /** @type {string | undefined} */ cursor, /** @type {Signal} */ signal) =>
-    request('/placements/{id}/payment/history', { params: { id }, query: { limit: 50, cursor }, signal }),
+    fetchItems('/placements/{id}/payment/history', { params: { id }, cursor, count: 50, signal }),
   allJobs: (/** @type {Query<'/jobs', 'get'>} */ query, /** @type {Signal} */ signal) =>
     fetchItems('/jobs', { query, signal }).then((r) => r.items),
   allCandidates: (/** @type {Signal} */ signal) => fetchItems('/candidates', { signal }).then((r) => r.items),

@@ -422,6 +422,7 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
         setFormOpen: (open) => {
           formOpen = open;
         },
+        show: render,
         reload: async (note) => render(await api.getPlacement(placement.id, signal).catch(() => placement), note),
       }),
       collaboratorsCard(p),

@@ -13,7 +13,7 @@
  */
 import { api, asError } from '../api.js';
 import { fill, h } from '../dom.js';
-import { formatDateTime, formatMoney, humanize } from '../format.js';
+import { actorLabel, formatDateTime, formatMoney, humanize } from '../format.js';
 import { errorAlert, loading, notice } from './components.js';
 import { commandForm, formField, reasonField } from './form.js';
 
@@ -22,7 +22,7 @@ import { commandForm, formField, reasonField } from './form.js';
 /** @import { Me, Placement } from './types' */
 /** @typedef {Placement['money']} Money */
 /** @typedef {NonNullable<Money['payment']>} Payment */
-/** @typedef {Awaited<ReturnType<typeof api.paymentHistory>>['items'][number]} PaymentChange */
+/** @typedef {import('../api-client').Item<'/placements/{id}/payment/history'>} PaymentChange */
 /** @typedef {'mark-paid' | 'extend-due' | 'void-invoice' | 'retry-refund' | 'cancel-refund'} AdminAction */
 
 /** @satisfies {Record<Payment['status'], string>} */
@@ -45,7 +45,7 @@ const REFUND_STATE_LABELS = {
   cancelled: 'Cancelled by the platform',
 };
 
-/** @type {Record<string, string>} the audit's events (domain/payment.ts PAYMENT_EVENTS) in words */
+/** @satisfies {Record<PaymentChange['event'], string>} the audit's events in words */
 const EVENT_LABELS = {
   invoice_created: 'Invoice sent to the company',
   payment_failed: 'Payment failed',
@@ -202,8 +202,8 @@ function relativeDays(iso) {
 
 /**
  * @param {Payment} payment @param {string} currency
- * @param {{ insider: boolean, operator: boolean }} viewer insider: the company's users and platform admins, who see
- *   the invoice and Stripe's declines (the API sends them no one else); operator: a platform admin, who also sees the invoice id
+ * @param {{ insider: boolean, operator: boolean }} viewer insider: sees the invoice and Stripe's declines;
+ *   operator: a platform admin, who also sees the invoice id
  */
 function paymentFacts(payment, currency, { insider, operator }) {
   const refund = REFUND_STATE_LABELS[payment.refundState];
@@ -215,7 +215,7 @@ function paymentFacts(payment, currency, { insider, operator }) {
       h(
         'span',
         { class: `badge badge-pay-${payment.status}`, 'data-testid': 'payment-status', 'data-status': payment.status },
-        PAYMENT_STATUS_LABELS[payment.status] ?? humanize(payment.status),
+        PAYMENT_STATUS_LABELS[payment.status],
       ),
     ),
     field('Amount', formatMoney(payment.amountCents, currency)),
@@ -268,14 +268,8 @@ function historyEntry(e) {
   return h(
     'li',
     { class: 'timeline-entry', 'data-testid': 'payment-history-entry', 'data-event': e.event },
-    h('p', { class: 'timeline-change' }, h('strong', {}, EVENT_LABELS[e.event] ?? humanize(e.event)), change),
-    h(
-      'p',
-      { class: 'muted' },
-      h('span', { 'data-testid': 'payment-history-actor' }, e.actorName ?? 'System'),
-      ' · ',
-      formatDateTime(e.occurredAt),
-    ),
+    h('p', { class: 'timeline-change' }, h('strong', {}, EVENT_LABELS[e.event]), change),
+    h('p', { class: 'muted' }, h('span', { 'data-testid': 'payment-history-actor' }, actorLabel(e)), ' · ', formatDateTime(e.occurredAt)),
     e.reason && h('blockquote', { class: 'reason' }, e.reason),
   );
 }
@@ -318,11 +312,15 @@ function historySection(placementId, signal) {
 
 /**
  * The money card of placement `p`. `setFormOpen` tells the page a form is open (it then stops
- * re-rendering itself); `reload(note)` re-fetches the placement and renders it with `note`.
+ * re-rendering itself); `show(placement, note)` renders the page anew, `reload(note)` after
+ * re-fetching the placement.
  * @param {Placement} p
- * @param {{ me: Me, signal: AbortSignal, setFormOpen: (open: boolean) => void, reload: (note: Node) => Promise<void> }} ctx
+ * @param {{
+ *   me: Me, signal: AbortSignal, setFormOpen: (open: boolean) => void,
+ *   show: (placement: Placement, note: Node) => void, reload: (note: Node) => Promise<void>,
+ * }} ctx
  */
-export function moneyCard(p, { me, signal, setFormOpen, reload }) {
+export function moneyCard(p, { me, signal, setFormOpen, show, reload }) {
   const { money } = p;
   const payment = money.payment;
   const alertSlot = h('div', { class: 'slot', 'data-testid': 'money-messages' });
@@ -335,8 +333,12 @@ export function moneyCard(p, { me, signal, setFormOpen, reload }) {
     busy = true;
     try {
       // The fields are named after the command's body properties; the API validates what they hold.
-      await api.paymentCommand(p.id, ADMIN_ACTIONS[action].path, /** @type {any} */ (body));
-      await reload(notice(ADMIN_ACTIONS[action].done));
+      const fresh = await api.paymentCommand(
+        p.id,
+        ADMIN_ACTIONS[action].path,
+        /** @type {Parameters<typeof api.paymentCommand>[2]} */ (body),
+      );
+      show(fresh, notice(ADMIN_ACTIONS[action].done));
     } catch (caught) {
       const err = asError(caught);
       if (signal.aborted) return;
@@ -401,7 +403,7 @@ export function moneyCard(p, { me, signal, setFormOpen, reload }) {
       const fresh = await api.getPlacement(p.id, signal).catch(() => null);
       const now = fresh?.money.payment;
       if (now && (now.status !== paid.status || now.lastPaymentError !== paid.lastPaymentError)) {
-        await reload(notice(`Stripe says: ${PAYMENT_STATUS_LABELS[now.status] ?? now.status}.`));
+        await reload(notice(`Stripe says: ${PAYMENT_STATUS_LABELS[now.status]}.`));
         return;
       }
     }
@@ -431,6 +433,8 @@ export function moneyCard(p, { me, signal, setFormOpen, reload }) {
   }
 
   const actions = paymentActions(me, p);
+  // The company's users and platform admins; the API sends no one else the invoice, Stripe's declines or the audit.
+  const insider = me.role === 'platform_admin' || me.companyId === p.companyId;
   return h(
     'section',
     { class: 'card', 'data-testid': 'placement-money' },
@@ -445,10 +449,7 @@ export function moneyCard(p, { me, signal, setFormOpen, reload }) {
     alertSlot,
     payment
       ? [
-          paymentFacts(payment, money.currency, {
-            insider: me.role === 'platform_admin' || me.companyId === p.companyId,
-            operator: me.role === 'platform_admin',
-          }),
+          paymentFacts(payment, money.currency, { insider, operator: me.role === 'platform_admin' }),
           demoButtons(payment),
           actions.length > 0 && [
             h(
@@ -469,7 +470,7 @@ export function moneyCard(p, { me, signal, setFormOpen, reload }) {
             ),
             panel,
           ],
-          historySection(p.id, signal),
+          insider && historySection(p.id, signal),
         ]
       : h('p', { class: 'muted', 'data-testid': 'no-payment' }, 'No invoice yet: it is sent to the company when the hire is recorded.'),
   );
