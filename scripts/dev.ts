@@ -66,6 +66,9 @@ async function providers(db: Db): Promise<Record<string, string>> {
       { id: DEMO.recruiters.chloe, enabled: true },
       { id: DEMO.recruiters.bob, enabled: false },
     ];
+    // Nor does it know the companies' Stripe customers of an earlier run: forgotten here, each is
+    // created afresh with the company's next invoice (the fee collection creates it when missing).
+    await db('companies').whereNotNull('stripe_customer_id').update({ stripe_customer_id: null });
     const at = new Date();
     for (const { id, enabled } of accounts) {
       const account = stripe.createAccount({ payoutsEnabled: enabled });

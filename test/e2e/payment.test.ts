@@ -5,7 +5,8 @@ import { connectAccount, createMarketplace, placementBody, type Marketplace } fr
 import { eventually, type ApiHarness } from '../../testkit/harness/api-harness.js';
 import { SHOTS, overflow, useBrowser } from '../support/browser.js';
 
-const browser = useBrowser();
+// Companies here pay when they click (the harness's fake otherwise pays each invoice as it is finalized).
+const browser = useBrowser({ companiesPayAtOnce: false });
 const DESKTOP = { width: 1400, height: 900 };
 const PHONE = { width: 390, height: 844 };
 let h: ApiHarness;
