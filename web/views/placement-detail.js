@@ -9,7 +9,7 @@
 import { api, asError, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
 import { actorLabel, formatDateTime, formatMoney } from '../format.js';
-import { errorAlert, every, loading, notice, stateBadge, temporalLink } from './components.js';
+import { errorAlert, every, field, loading, notice, stateBadge, temporalLink } from './components.js';
 import { commandForm, formErrors, formField, reasonField, select } from './form.js';
 import { guaranteeCell } from './placements-list.js';
 import { moneyCard } from './placement-money.js';
@@ -53,12 +53,6 @@ export function placementActions(me, p) {
     me.role === 'platform_admin' && running && 'extend-guarantee',
   ]).filter((c) => c !== false);
 }
-
-/** @param {string} label @param {...import('../dom.js').Child} value */
-const field = (label, ...value) => {
-  const present = value.filter((v) => v !== undefined && v !== null && v !== false && v !== '');
-  return [h('dt', {}, label), h('dd', {}, present.length ? present : '—')];
-};
 
 /** @param {Placement} p @param {boolean} operator a platform admin, who also sees the workflow id */
 function summaryCard(p, operator) {

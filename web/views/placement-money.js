@@ -14,7 +14,7 @@
 import { api, asError } from '../api.js';
 import { fill, h } from '../dom.js';
 import { actorLabel, formatDateTime, formatMoney, humanize } from '../format.js';
-import { errorAlert, loading, notice } from './components.js';
+import { errorAlert, field, loading, notice } from './components.js';
 import { commandForm, formField, reasonField } from './form.js';
 
 /** @import { FormField, formErrors } from './form.js' */
@@ -159,12 +159,6 @@ export function fakeStripeOrigin(payment) {
     return null;
   }
 }
-
-/** @param {string} label @param {...import('../dom.js').Child} value */
-const field = (label, ...value) => {
-  const present = value.filter((v) => v !== undefined && v !== null && v !== false && v !== '');
-  return [h('dt', {}, label), h('dd', {}, present.length ? present : '—')];
-};
 
 /** @param {Money} money */
 function figures(money) {
