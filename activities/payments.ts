@@ -7,7 +7,7 @@ import { FAILURE_TYPES } from '../domain/failure-types.js';
 import { type FeePayment, type PaymentState, refundableCents, reversalBps } from '../domain/payment.js';
 import { withTransaction } from '../db/dal/once.js';
 import { paymentsDal, type PaymentRow, type PlacementSnapshot } from '../db/dal/payments.js';
-import { isPermanent } from './stripe.js';
+import { isPermanent, stripeMessage } from './stripe-errors.js';
 
 const DAY_MS = 86_400_000;
 
@@ -56,7 +56,6 @@ export function toFeePayment(row: PaymentRow): FeePayment {
 }
 
 const refuse = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
-const stripeMessage = (err: Stripe.errors.StripeError) => `${err.message}${err.code ? ` (${err.code})` : ''}`;
 const idOf = (x: string | { id: string } | null | undefined) => (typeof x === 'string' ? x : (x?.id ?? null));
 const fromUnix = (s: number | null | undefined) => (s ? new Date(s * 1000) : null);
 

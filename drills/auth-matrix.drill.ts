@@ -231,6 +231,18 @@ function cases(): Case[] {
     placementCommand('PUT', 'collaborators', COMPANY_CMD, (r) => ({ collaborators: [{ recruiterId: r.m.recruiterId, role: 'sourcer' }] }), {
       collaborators: [],
     }),
+    // the fee invoice (money in): platform admins command it; the company's users and platform admins read its audit
+    placementCommand('POST', 'payment/mark-paid', PLATFORM_CMD, () => reason, NOT_REASON),
+    placementCommand('POST', 'payment/extend', PLATFORM_CMD, () => ({ days: 7, ...reason }), { days: 91, ...reason }),
+    placementCommand('POST', 'payment/void', PLATFORM_CMD, () => reason, NOT_REASON),
+    placementCommand('POST', 'refund/retry', PLATFORM_CMD, () => ({}), { reason: 7 }),
+    placementCommand('POST', 'refund/cancel', PLATFORM_CMD, () => reason, NOT_REASON),
+    {
+      method: 'GET',
+      route: `${V}/placements/{id}/payment/history`,
+      path: (r) => `${V}/placements/${r.placementId}/payment/history`,
+      expect: row(403, 403, 200, 200, 404, 200),
+    },
     // candidate ownership (product §3.4): recruiters claim; the sourcer releases; platform admins override / extend (workflow validators)
     {
       method: 'POST',

@@ -32,9 +32,10 @@ const stripe = proxyActivities<FeeStripe>({
   ...STRIPE_REVERSAL_ACTIVITY,
   retry: { ...STRIPE_REVERSAL_ACTIVITY.retry, nonRetryableErrorTypes: [FAILURE_TYPES.RefundRefused] },
 });
-const db = proxyActivities<Pick<PlacementActivities, 'extendPaymentDue' | 'notePaymentReminder' | 'planRefund' | 'retryRefund' | 'cancelRefund'>>(
-  DATABASE_ACTIVITY,
-);
+const db =
+  proxyActivities<Pick<PlacementActivities, 'extendPaymentDue' | 'notePaymentReminder' | 'planRefund' | 'retryRefund' | 'cancelRefund'>>(
+    DATABASE_ACTIVITY,
+  );
 const email = proxyActivities<Pick<PlacementActivities, 'sendPaymentReminderEmail'>>(NOTIFICATION_ACTIVITY);
 
 /** What the fee collection needs of its placement. */
@@ -92,7 +93,10 @@ export class FeeCollection {
     setHandler(
       extendPaymentDueUpdate,
       ({ actor, days, reason }) => this.command(() => db.extendPaymentDue({ ...this.ids(), actor, days, reason })),
-      { validator: ({ actor, days, reason }) => this.host.check({ command: 'extendPaymentDue', actor, days, reason }, this.facts(paymentOpen())) },
+      {
+        validator: ({ actor, days, reason }) =>
+          this.host.check({ command: 'extendPaymentDue', actor, days, reason }, this.facts(paymentOpen())),
+      },
     );
     setHandler(retryRefundUpdate, ({ actor, reason }) => this.answerBlocked('retry', actor, reason?.trim() || 'refund retried'), {
       validator: ({ actor, reason }) => this.host.check({ command: 'retryRefund', actor, reason }, this.facts(false)),

@@ -378,7 +378,8 @@ class Placement {
     // A fee never invoiced (Stripe refused the invoice) collected nothing and funded no payout: nothing to refund.
     const refunding = this.collecting && this.fee.payment !== undefined;
     const plan = refunding ? await this.fee.planRefund(this.failureReportedAt ?? this.now(), view.guaranteeEndsAt) : undefined;
-    const reverse = () => stripe.reversePaidSplits({ placementId: input.placementId, reason, ...(plan && { reverseBps: plan.reverseBps }) });
+    const reverse = () =>
+      stripe.reversePaidSplits({ placementId: input.placementId, reason, ...(plan && { reverseBps: plan.reverseBps }) });
     const reversal = await reverse();
     await db.settleEscrow({ ...this.stepOf('escrow-refunded', actor, reason), status: 'refunded' });
     view.escrowStatus = 'refunded';
