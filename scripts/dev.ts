@@ -50,9 +50,12 @@ async function database(): Promise<string> {
 async function providers(db: Db): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   if (!env.STRIPE_SECRET_KEY) {
-    // The fake signs its webhook deliveries (account.updated after onboarding) to the API's endpoint.
+    // The fake signs its webhook deliveries to the API's endpoint: account.updated after onboarding,
+    // invoice.paid / invoice.payment_failed when the placement page's demo buttons pay a company's
+    // invoice (they call the fake's /_fake/invoices/:id/pay, found from the invoice's hosted page).
     const webhook = { url: `http://localhost:${API_PORT}/api/v1/webhooks/stripe`, secret: 'whsec_local_fake_stripe_webhooks' };
-    const stripe = await startFakeStripe({ port: Number(env.DEV_FAKE_STRIPE_PORT ?? 12111), webhook });
+    // Companies pay when someone clicks "Pay invoice (demo)" on the placement page, not as the invoice is sent.
+    const stripe = await startFakeStripe({ port: Number(env.DEV_FAKE_STRIPE_PORT ?? 12111), webhook, autoPayInvoices: false });
     stops.push(() => stripe.close());
     Object.assign(out, { STRIPE_SECRET_KEY: 'sk_test_local_fake', STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: webhook.secret });
     say(`no STRIPE_SECRET_KEY: local Stripe fake at ${stripe.url} (webhooks to ${webhook.url})`);
@@ -64,6 +67,9 @@ async function providers(db: Db): Promise<Record<string, string>> {
       { id: DEMO.recruiters.chloe, enabled: true },
       { id: DEMO.recruiters.bob, enabled: false },
     ];
+    // Nor does it know the companies' Stripe customers of an earlier run: forgotten here, each is
+    // created afresh with the company's next invoice (the fee collection creates it when missing).
+    await db('companies').whereNotNull('stripe_customer_id').update({ stripe_customer_id: null });
     const at = new Date();
     for (const { id, enabled } of accounts) {
       const account = stripe.createAccount({ payoutsEnabled: enabled });

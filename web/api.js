@@ -202,6 +202,7 @@ export async function fetchItems(path, { params, query, cursor: from, count = In
 /** @typedef {AbortSignal | undefined} Signal */
 /** @typedef {'retry' | 'change-account' | 'cancel'} SplitAction */
 /** @typedef {'sync' | 'pause' | 'resume' | 'test'} IntegrationCommand */
+/** @typedef {'payment/mark-paid' | 'payment/extend' | 'payment/void' | 'refund/retry' | 'refund/cancel'} PaymentCommand */
 const post = /** @type {const} */ ('post');
 
 export const api = {
@@ -305,6 +306,24 @@ export const api = {
       body,
       idempotencyKey: newIdempotencyKey(),
     }),
+  /**
+   * A platform admin's command on a placement's fee payment or its refund; answers the placement after it.
+   * @template {PaymentCommand} C
+   * @param {string} id
+   * @param {C} command
+   * @param {Body<`/placements/{id}/${C}`, 'post'>} body
+   */
+  paymentCommand: (id, command, body) =>
+    // `post` is a method of every C; TypeScript cannot see that through the template literal.
+    request(`/placements/{id}/${command}`, {
+      method: /** @type {any} */ (post),
+      params: { id },
+      body,
+      idempotencyKey: newIdempotencyKey(),
+    }),
+  /** A page of a placement's payment audit, newest first, from `cursor` (the company's users and platform admins). */
+  paymentHistory: (/** @type {string} */ id, /** @type {string | undefined} */ cursor, /** @type {Signal} */ signal) =>
+    fetchItems('/placements/{id}/payment/history', { params: { id }, cursor, count: 50, signal }),
   allJobs: (/** @type {Query<'/jobs', 'get'>} */ query, /** @type {Signal} */ signal) =>
     fetchItems('/jobs', { query, signal }).then((r) => r.items),
   allCandidates: (/** @type {Signal} */ signal) => fetchItems('/candidates', { signal }).then((r) => r.items),

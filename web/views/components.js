@@ -22,6 +22,16 @@ export function emptyState(title, hint) {
 }
 
 /**
+ * A `<dt>`/`<dd>` pair for a `dl.fields`; a value of nothing (every part empty) reads "—".
+ * @param {string} label
+ * @param {...import('../dom.js').Child} value
+ */
+export const field = (label, ...value) => {
+  const present = value.filter((v) => v !== undefined && v !== null && v !== false && v !== '');
+  return [h('dt', {}, label), h('dd', {}, present.length ? present : '—')];
+};
+
+/**
  * A visible error; `extra` nodes (e.g. a link or a list) follow the message.
  * @param {string} message
  * @param {...import('../dom.js').Child} extra

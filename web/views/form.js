@@ -132,6 +132,58 @@ export function formErrors(alertSlot, fields) {
 }
 
 /**
+ * A form behind a command that needs input (a reason, a number of days): `fields` are
+ * formFields keyed by the body property they fill; numbers are sent as numbers (an empty one
+ * as 0, which the API refuses by its field), empty text not at all. `command` names the testids
+ * (`<command>-form`, `confirm-<command>`).
+ * @param {{
+ *   command: string, fields: Record<string, FormField>, label: string, danger?: boolean,
+ *   onSubmit: (body: Record<string, string | number>, errors: ReturnType<typeof formErrors>) => Promise<unknown>,
+ *   onCancel: () => void,
+ * }} options
+ */
+export function commandForm({ command, fields, label, danger, onSubmit, onCancel }) {
+  const alertSlot = h('div', { class: 'slot' });
+  const errors = formErrors(alertSlot, () => fields);
+  const submit = h(
+    'button',
+    { type: 'submit', class: `button ${danger ? 'button-danger' : 'button-primary'}`, 'data-testid': `confirm-${command}` },
+    label,
+  );
+  return h(
+    'form',
+    {
+      class: 'reason-form',
+      novalidate: true,
+      'data-testid': `${command}-form`,
+      onsubmit: async (/** @type {SubmitEvent} */ event) => {
+        event.preventDefault();
+        errors.clear();
+        submit.disabled = true;
+        const body = Object.fromEntries(
+          Object.entries(fields)
+            .map(([k, f]) => [k, f.input.type === 'number' ? Number(f.input.value) : f.input.value.trim()])
+            .filter(([, v]) => v !== ''),
+        );
+        await onSubmit(body, errors);
+        submit.disabled = false;
+      },
+    },
+    alertSlot,
+    Object.values(fields).map((f) => f.el),
+    h('div', { class: 'actions' }, submit, h('button', { type: 'button', class: 'button button-ghost', onclick: onCancel }, 'Cancel')),
+  );
+}
+
+/** A command's reason: a textarea, required unless `optional`. */
+export const reasonField = (/** @type {boolean} */ optional) =>
+  formField({
+    name: 'reason',
+    label: optional ? 'Reason (optional)' : 'Reason',
+    control: (a) => h('textarea', { ...a, rows: 3, maxlength: 2000 }),
+  });
+
+/**
  * An API error's validation details as a list (for alerts outside a form), or null.
  * @param {unknown} err
  */

@@ -1,5 +1,6 @@
 /**
- * A placement: its guarantee (live countdown), escrow, the commands the signed-in user may
+ * A placement: its guarantee (live countdown), its money (placement-money.js: the fee collected,
+ * paid out, held, refunded, the company's invoice and its history), the commands the signed-in user may
  * give now (activate, report a failure and answer it with a replacement or a refund;
  * platform admins: release the escrow early, extend the guarantee), the collaborators
  * and their splits (editable until the first payout locks them), each tranche's payout
@@ -8,9 +9,10 @@
 import { api, asError, isAbort } from '../api.js';
 import { fill, h } from '../dom.js';
 import { actorLabel, formatDateTime, formatMoney } from '../format.js';
-import { errorAlert, every, loading, notice, stateBadge, temporalLink } from './components.js';
-import { formErrors, formField, select } from './form.js';
+import { errorAlert, every, field, loading, notice, stateBadge, temporalLink } from './components.js';
+import { commandForm, formErrors, formField, reasonField, select } from './form.js';
 import { guaranteeCell } from './placements-list.js';
+import { moneyCard } from './placement-money.js';
 import { splitEditor } from './split-editor.js';
 import { bpsToPercent } from '@domain/split-rules.js';
 
@@ -51,12 +53,6 @@ export function placementActions(me, p) {
     me.role === 'platform_admin' && running && 'extend-guarantee',
   ]).filter((c) => c !== false);
 }
-
-/** @param {string} label @param {...import('../dom.js').Child} value */
-const field = (label, ...value) => {
-  const present = value.filter((v) => v !== undefined && v !== null && v !== false && v !== '');
-  return [h('dt', {}, label), h('dd', {}, present.length ? present : '—')];
-};
 
 /** @param {Placement} p @param {boolean} operator a platform admin, who also sees the workflow id */
 function summaryCard(p, operator) {
@@ -187,59 +183,6 @@ function historyCard(p) {
   );
 }
 
-/**
- * The form behind a command that needs input; `fields` are formFields keyed by body property.
- * @param {{
- *   command: Command, fields: Record<string, FormField>, label: string, danger?: boolean,
- *   onSubmit: (body: CommandBody, errors: FormErrors) => Promise<unknown>, onCancel: () => void,
- * }} options
- */
-function commandForm({ command, fields, label, danger, onSubmit, onCancel }) {
-  const alertSlot = h('div', { class: 'slot' });
-  const errors = formErrors(alertSlot, () => fields);
-  const submit = h(
-    'button',
-    { type: 'submit', class: `button ${danger ? 'button-danger' : 'button-primary'}`, 'data-testid': `confirm-${command}` },
-    label,
-  );
-  const form = h(
-    'form',
-    {
-      class: 'reason-form',
-      novalidate: true,
-      'data-testid': `${command}-form`,
-      onsubmit: async (/** @type {SubmitEvent} */ event) => {
-        event.preventDefault();
-        errors.clear();
-        submit.disabled = true;
-        // The fields are named after the command's body properties; the API validates what they hold.
-        const body = /** @type {CommandBody} */ (
-          /** @type {unknown} */ (
-            Object.fromEntries(
-              Object.entries(fields)
-                .map(([k, f]) => [k, f.input.type === 'number' ? Number(f.input.value) : f.input.value.trim()])
-                .filter(([, v]) => v !== ''),
-            )
-          )
-        );
-        await onSubmit(body, errors);
-        submit.disabled = false;
-      },
-    },
-    alertSlot,
-    Object.values(fields).map((f) => f.el),
-    h('div', { class: 'actions' }, submit, h('button', { type: 'button', class: 'button button-ghost', onclick: onCancel }, 'Cancel')),
-  );
-  return form;
-}
-
-const reasonField = (/** @type {boolean} */ optional) =>
-  formField({
-    name: 'reason',
-    label: optional ? 'Reason (optional)' : 'Reason',
-    control: (a) => h('textarea', { ...a, rows: 3, maxlength: 2000 }),
-  });
-
 /** @param {HTMLElement} root @param {import('./types').ViewContext} ctx */
 export async function placementDetailView(root, { me, uiConfig, params, signal, flash }) {
   document.title = 'Placement · Splits';
@@ -301,7 +244,8 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
         fields,
         label,
         danger,
-        onSubmit: (body, errors) => run(command, body, errors),
+        // The fields are named after the command's body properties; the API validates what they hold.
+        onSubmit: (body, errors) => run(command, /** @type {CommandBody} */ (/** @type {unknown} */ (body)), errors),
         onCancel: () => {
           fill(panel);
           formOpen = false;
@@ -466,6 +410,15 @@ export async function placementDetailView(root, { me, uiConfig, params, signal, 
       messages,
       actionsCard(p),
       summaryCard(p, me.role === 'platform_admin'),
+      moneyCard(p, {
+        me,
+        signal,
+        setFormOpen: (open) => {
+          formOpen = open;
+        },
+        show: render,
+        reload: async (note) => render(await api.getPlacement(placement.id, signal).catch(() => placement), note),
+      }),
       collaboratorsCard(p),
       payoutsCard(p),
       historyCard(p),
