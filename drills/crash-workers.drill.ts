@@ -8,15 +8,22 @@
  * payout → one Stripe transfer per split, fake Stripe with latency); every
  * DRILL_BLOCK_EVERY-th (20) has a collaborator whose account Stripe refuses, so its split
  * blocks, raises `payout.blocked` (→ automation: task + e-mail) and an admin redirects it.
+ * Money in first: each placement invoices its company (activity invoiceFee) and pays out only
+ * once that invoice is paid; the companies pay on the fake's hosted invoice page (every
+ * DRILL_DECLINE_EVERY-th (10) after a declined card), and Stripe's signed webhook goes to the
+ * API, which signals the placement workflow (deliveries that failed are sent again, as Stripe does).
  * Meanwhile DRILL_PROPOSALS (30) proposals go through the API (accept / decline → automation).
  * 2–5 s (DRILL_KILL_MIN_MS / DRILL_KILL_MAX_MS) after every worker is up, a random worker process
  * gets SIGKILL and is restarted (one down at a time; a restart takes seconds on a small machine), until the payouts are done or DRILL_KILL_PHASE_MS (90 s) passed.
- * Then: every payout paid, exactly one Stripe transfer per split, every audit row once.
+ * Then: every payout paid, exactly one Stripe transfer per split, every audit row once; exactly
+ * one Stripe invoice per placement, paid, projected paid in placement_payments, every transfer
+ * funded by that invoice's charge (`source_transaction`) within its amount, no payment change twice.
  */
 import { envInt, randomBetween, sleep, startApi, startWorkers, waitReady, type WorkerKind } from './lib/crash-stack.js';
 import {
   crashDrill,
   checkEmails,
+  checkPayments,
   checkPayouts,
   checkProposals,
   guarded,
@@ -24,6 +31,7 @@ import {
   runProposals,
   seedWork,
   startBlockedSplitResolver,
+  startInvoicePayer,
   startPlacements,
   waitExecutionsDone,
   waitPayoutsPaid,
@@ -61,12 +69,15 @@ const drill = crashDrill(
       teardown,
     );
     await waitReady(workers);
-    const api = await startApi({ db, temporal, queues }, teardown);
+    const api = await startApi({ db, temporal, queues, stripe }, teardown);
     stripe.setLatency(120);
     log('workers ready; starting placements and proposals');
 
     const resolver = startBlockedSplitResolver(ctx, plan);
     teardown.add('resolver', () => resolver.stop());
+    // The companies pay their fee invoices (the payouts wait for that), through Stripe's webhook to the API.
+    const payer = startInvoicePayer(ctx, plan, { declineEvery: envInt('DRILL_DECLINE_EVERY', 10) });
+    teardown.add('invoice payer', () => payer.stop());
     const started = Date.now();
     const placementsStarted = startPlacements(ctx, plan, deadline);
     const proposalsDone = runProposals(ctx, api, proposalPlan, deadline);
@@ -95,12 +106,14 @@ const drill = crashDrill(
     await waitExecutionsDone(ctx, deadline);
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     await resolver.stop();
+    await payer.stop();
     log(`work done in ${seconds}s; checking`);
 
     f.check(`${kills.length} kill -9s of random worker processes (placements ×2, automation, proposals), each restarted`);
     const killsInside = kills.filter((k) => k.transfers > 0 && k.transfers < sizes.payouts * sizes.collaborators).length;
     if (kills.length === 0) f.fail('no worker was killed: the work finished before the first kill');
     await guarded(f, 'payout checks', () => checkPayouts(ctx, plan, f));
+    await guarded(f, 'money-in checks', () => checkPayments(ctx, plan, f));
     await guarded(f, 'proposal checks', () => checkProposals(ctx, proposalPlan, outcomes, f));
     await guarded(f, 'e-mail checks', () => checkEmails(ctx, f));
     f.details.kills = kills.length;
@@ -110,6 +123,7 @@ const drill = crashDrill(
     f.details.unexpectedWorkerExits = workers.flatMap((w) => w.unexpectedExits);
     f.details.blockedSplitsResolved = resolver.stats.resolved;
     f.details.retriedCalls = ctx.retries.retries;
+    f.details.invoicePayer = payer.stats;
     f.details.workSeconds = seconds;
     f.details.sizes = sizes;
   },
