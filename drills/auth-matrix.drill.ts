@@ -25,6 +25,7 @@ import {
   type DrillStack,
 } from './lib/harness.js';
 import type { Drill } from './lib/report.js';
+import { payInvoice } from './lib/crash-scenarios.js';
 
 type RoleName = 'recruiter' | 'otherRecruiter' | 'companyAdmin' | 'hiringManager' | 'foreignAdmin' | 'platformAdmin';
 /** Callers without a valid token: none, an expired one, and (platform admin) tokens breaking one rule of lib/tokens.ts. */
@@ -231,6 +232,19 @@ function cases(): Case[] {
     placementCommand('PUT', 'collaborators', COMPANY_CMD, (r) => ({ collaborators: [{ recruiterId: r.m.recruiterId, role: 'sourcer' }] }), {
       collaborators: [],
     }),
+    // the fee invoice (product §3.3, "Collecting the fee"): platform admins act on it (the role before anything else);
+    // the company's users and platform admins read its audit, recruiters see the payment on the placement only
+    placementCommand('POST', 'payment/mark-paid', PLATFORM_CMD, () => reason, NOT_REASON),
+    placementCommand('POST', 'payment/extend', PLATFORM_CMD, () => ({ days: 7, ...reason }), { days: 0, ...reason }),
+    placementCommand('POST', 'payment/void', PLATFORM_CMD, () => reason, NOT_REASON),
+    placementCommand('POST', 'refund/retry', PLATFORM_CMD, () => ({}), { reason: 7 }),
+    placementCommand('POST', 'refund/cancel', PLATFORM_CMD, () => reason, NOT_REASON),
+    {
+      method: 'GET',
+      route: `${V}/placements/{id}/payment/history`,
+      path: (r) => `${V}/placements/${r.placementId}/payment/history`,
+      expect: row(403, 403, 200, 200, 404, 200),
+    },
     // candidate ownership (product §3.4): recruiters claim; the sourcer releases; platform admins override / extend (workflow validators)
     {
       method: 'POST',
@@ -850,6 +864,16 @@ async function createResources(h: DrillStack, fail: (what: string) => never): Pr
     collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer' }],
   });
   await call('POST', `${V}/placements/${placement.id}/activate`, a.companyAdmin, {});
+  // The activation payout waits for the fee: the company pays its invoice (Stripe's webhook → the API → the workflow).
+  const invoiceId = await eventually(
+    async () =>
+      (await h.db('placement_payments').where({ placement_id: placement.id }).first('stripe_invoice_id'))?.stripe_invoice_id as
+        string | undefined,
+    30_000,
+  );
+  if (!invoiceId) fail('the placement was not invoiced within 30s');
+  const paid = await eventually(async () => (await payInvoice(h.stripe, invoiceId, 'succeed')) === 'paid', 30_000);
+  if (!paid) fail(`the fee invoice ${invoiceId} could not be paid within 30s`);
   await call('POST', `${V}/candidates/${m.candidateId}/outreach`, a.recruiter, { subject: 'Matrix', body: 'Hello' });
   const decision = await call('POST', `${V}/decisions`, a.companyAdmin, {
     entityType: 'job',
@@ -884,6 +908,8 @@ async function createResources(h: DrillStack, fail: (what: string) => never): Pr
     return r.body?.live?.runs >= 1 && !r.body.live.syncing;
   }, 60_000);
   if (!synced) fail('the integration did not finish its first sync within 60s');
+  // Every Stripe event answered: nothing still on its way to the workflows when the snapshot is taken.
+  await h.stripe.webhooksSettled();
   return {
     res: {
       m,
