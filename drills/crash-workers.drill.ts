@@ -12,12 +12,16 @@
  * once that invoice is paid; the companies pay on the fake's hosted invoice page (every
  * DRILL_DECLINE_EVERY-th (10) after a declined card), and Stripe's signed webhook goes to the
  * API, which signals the placement workflow (deliveries that failed are sent again, as Stripe does).
+ * DRILL_REFUNDS (5) placements fail once their payout is paid: the company admin reports the
+ * failure and chooses the refund (workflow updates, during the kills) → paid splits reversed,
+ * escrow refunded, the company refunded by a credit note.
  * Meanwhile DRILL_PROPOSALS (30) proposals go through the API (accept / decline → automation).
  * 2–5 s (DRILL_KILL_MIN_MS / DRILL_KILL_MAX_MS) after every worker is up, a random worker process
  * gets SIGKILL and is restarted (one down at a time; a restart takes seconds on a small machine), until the payouts are done or DRILL_KILL_PHASE_MS (90 s) passed.
  * Then: every payout paid, exactly one Stripe transfer per split, every audit row once; exactly
  * one Stripe invoice per placement, paid, projected paid in placement_payments, every transfer
- * funded by that invoice's charge (`source_transaction`) within its amount, no payment change twice.
+ * funded by that invoice's charge (`source_transaction`) within its amount, no payment change twice;
+ * exactly one credit note and one Stripe refund per refunded placement, each of its transfers reversed once.
  */
 import { envInt, randomBetween, sleep, startApi, startWorkers, waitReady, type WorkerKind } from './lib/crash-stack.js';
 import {
@@ -33,9 +37,11 @@ import {
   startBlockedSplitResolver,
   startInvoicePayer,
   startPlacements,
+  startRefunds,
   waitExecutionsDone,
   waitPayoutsPaid,
   waitProposalsDone,
+  waitRefundsDone,
 } from './lib/crash-scenarios.js';
 
 // 200 payouts through four worker processes killed over and over take minutes on a small machine.
@@ -83,14 +89,20 @@ const drill = crashDrill(
     const proposalsDone = runProposals(ctx, api, proposalPlan, deadline);
     let allPaid = false;
     const payoutsPaid = waitPayoutsPaid(ctx, plan, deadline).then((ok) => (allPaid = ok));
+    // A few placements fail and are refunded while the kills go on.
+    let refundsDone = false;
+    const refunds = startRefunds(ctx, plan, envInt('DRILL_REFUNDS', 5), deadline)
+      .then(() => waitRefundsDone(ctx, plan, deadline))
+      .finally(() => (refundsDone = true));
 
     // The chaos: a random worker process, kill -9, at a random moment, then a new one.
     const kills: { worker: string; atSecond: number; transfers: number }[] = [];
-    while (!allPaid && Date.now() - started < KILL_PHASE) {
+    const done = () => allPaid && refundsDone;
+    while (!done() && Date.now() - started < KILL_PHASE) {
       // One process down at a time: the next kill comes a few seconds after the last one's replacement polls again.
-      while (!allPaid && !workers.every((w) => w.ready)) await sleep(100);
+      while (!done() && !workers.every((w) => w.ready)) await sleep(100);
       await sleep(randomBetween(KILL_MIN, KILL_MAX));
-      if (allPaid || Date.now() - started >= KILL_PHASE) break;
+      if (done() || Date.now() - started >= KILL_PHASE) break;
       const victim = workers[randomBetween(0, workers.length - 1)]!;
       const transfers = planTransfers(stripe, plan).length;
       kills.push({ worker: victim.name, atSecond: Math.round((Date.now() - started) / 100) / 10, transfers });
@@ -102,6 +114,7 @@ const drill = crashDrill(
     const outcomes = await proposalsDone;
     await payoutsPaid;
     if (!allPaid) allPaid = await waitPayoutsPaid(ctx, plan, deadline);
+    await refunds;
     await waitProposalsDone(ctx, outcomes, deadline);
     await waitExecutionsDone(ctx, deadline);
     const seconds = Math.round((Date.now() - started) / 100) / 10;
@@ -124,6 +137,7 @@ const drill = crashDrill(
     f.details.blockedSplitsResolved = resolver.stats.resolved;
     f.details.retriedCalls = ctx.retries.retries;
     f.details.invoicePayer = payer.stats;
+    f.details.refundedPlacements = plan.refunded.size;
     f.details.workSeconds = seconds;
     f.details.sizes = sizes;
   },

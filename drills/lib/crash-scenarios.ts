@@ -14,6 +14,7 @@ import { integrationRecordedUpdate, syncStatusQuery, type SyncStatus } from '../
 import { type TaskQueues, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
 import { tranches } from '../../domain/money.js';
 import { changeSplitAccountUpdate, type PayoutView } from '../../domain/payout.js';
+import { chooseRefundUpdate, placementStateQuery, reportFailureUpdate } from '../../domain/placement.js';
 import type { ProposalView } from '../../domain/proposal.js';
 import type { Actor } from '../../domain/actors.js';
 import type { Drill } from './report.js';
@@ -197,6 +198,8 @@ export interface PayoutPlan {
   placements: PlannedPlacement[];
   collaborators: number;
   platformAdmin: Actor;
+  /** Placements the drill fails inside the guarantee and refunds (startRefunds): checked as failed, reversed and refunded. */
+  refunded: Set<string>;
 }
 
 /**
@@ -256,7 +259,12 @@ export async function seedPayouts(
       })),
     };
   });
-  return { placements, collaborators: opts.collaborators, platformAdmin: placements[0]!.marketplace.actors.platformAdmin };
+  return {
+    placements,
+    collaborators: opts.collaborators,
+    platformAdmin: placements[0]!.marketplace.actors.platformAdmin,
+    refunded: new Set(),
+  };
 }
 
 /** Starts each placement's workflow with today's start date: it records the hire, activates at once and pays the activation tranche. */
@@ -506,7 +514,10 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   );
   const orphans = transfers.filter((t) => !splitIds.has(t.metadata.split_id ?? ''));
   f.loss(orphans.length, `${orphans.length} Stripe transfers for no split of ours: ${list(orphans.map((t) => t.id))}`);
-  const unpaidSplits = splits.filter((s) => s.status !== 'paid' || !s.stripe_transfer_id);
+  // A refunded placement's paid splits are reversed (status `reversed`, its transfer kept).
+  const placementOfPayout = new Map(payouts.map((p) => [p.id, p.placement_id]));
+  const refundedSplit = (s: (typeof splits)[number]) => plan.refunded.has(placementOfPayout.get(s.payout_id) ?? '');
+  const unpaidSplits = splits.filter((s) => s.status !== (refundedSplit(s) ? 'reversed' : 'paid') || !s.stripe_transfer_id);
   if (unpaidSplits.length)
     f.fail(`${unpaidSplits.length} splits not paid in Postgres: ${list(unpaidSplits.map((s) => `${s.id} (${s.status})`))}`);
   const mismatched = splits.filter((s) => {
@@ -523,7 +534,7 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
 
   // Payout history (payout_audit_log): created, one split_paid per split, paid; blocked splits: blocked + change_account.
   f.check(
-    'payout_audit_log: payout_created and payout_paid once per payout, split_paid once per split, split_blocked + split_change_account for each blocked split',
+    'payout_audit_log: payout_created and payout_paid once per payout, split_paid once per split, split_blocked + split_change_account for each blocked split, split_reversed once per split of a refunded placement',
   );
   const count = (pred: (a: (typeof audit)[number]) => boolean) => audit.filter(pred).length;
   let auditMissing = 0;
@@ -546,6 +557,13 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
       auditProblems.push(`${s.id} split_paid ×${n}`);
     }
   }
+  for (const s of splits.filter(refundedSplit)) {
+    const n = count((a) => a.split_id === s.id && a.event === 'split_reversed');
+    if (n !== 1) {
+      auditMissing += Math.abs(1 - n);
+      auditProblems.push(`${s.id} split_reversed ×${n}`);
+    }
+  }
   for (const s of blockedSplits) {
     for (const event of ['split_blocked', 'split_change_account']) {
       const n = count((a) => a.split_id === s.id && a.event === event);
@@ -559,7 +577,7 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
 
   // Placement history and escrow.
   f.check(
-    'placement_states: exactly hired + active per placement (transition keys <id>:hired, <id>:1:active); escrow_holds: one held holdback each',
+    'placement_states: exactly hired + active per placement (transition keys <id>:hired, <id>:1:active), + one failure-reported and one failed step for a refunded one; escrow_holds: one holdback each, held (refunded for a refunded placement)',
   );
   const statesOf = new Map<string, string[]>();
   for (const s of states) statesOf.set(s.placement_id, [...(statesOf.get(s.placement_id) ?? []), s.transition_key]);
@@ -568,8 +586,15 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   for (const id of placementIds) {
     const keys = statesOf.get(id) ?? [];
     const want = [`${id}:hired`, `${id}:1:active`];
-    const missingKeys = want.filter((k) => !keys.includes(k));
-    const extra = keys.filter((k) => !want.includes(k));
+    // A refunded placement's later steps are numbered by the workflow: one of each kind.
+    const steps = plan.refunded.has(id) ? [':failure-reported', ':failed'] : [];
+    const stepKeys = keys.filter((k) => !want.includes(k));
+    const missingKeys = [...want.filter((k) => !keys.includes(k)), ...steps.filter((e) => !stepKeys.some((k) => k.endsWith(e)))];
+    // Anything else, or a second step of a kind.
+    const extra = stepKeys.filter((k, i) => {
+      const kind = steps.find((e) => k.endsWith(e));
+      return kind === undefined || stepKeys.findIndex((x) => x.endsWith(kind)) !== i;
+    });
     if (missingKeys.length || extra.length) {
       stateLoss += missingKeys.length + extra.length;
       stateProblems.push(`${id}: missing ${missingKeys.join(' ') || '-'}, extra ${extra.join(' ') || '-'}`);
@@ -578,14 +603,16 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   f.loss(stateLoss, `placement_states rows missing or extra: ${list(stateProblems, 5)}`);
   const escrowOf = new Map(escrows.map((e) => [e.placement_id, e]));
   const badEscrow = placementIds.filter(
-    (id) => escrowOf.get(id)?.status !== 'held' || escrowOf.get(id)?.amount_cents !== tranches(FEE_CENTS, 2000).holdbackCents,
+    (id) =>
+      escrowOf.get(id)?.status !== (plan.refunded.has(id) ? 'refunded' : 'held') ||
+      escrowOf.get(id)?.amount_cents !== tranches(FEE_CENTS, 2000).holdbackCents,
   );
   f.loss(
     badEscrow.filter((id) => !escrowOf.has(id)).length,
     `placements without an escrow hold: ${list(badEscrow.filter((id) => !escrowOf.has(id)))}`,
   );
   if (badEscrow.some((id) => escrowOf.has(id)))
-    f.fail(`escrow holds not held for the holdback: ${list(badEscrow.filter((id) => escrowOf.has(id)))}`);
+    f.fail(`escrow holds not held (refunded) for the holdback: ${list(badEscrow.filter((id) => escrowOf.has(id)))}`);
 
   // Domain events of blocked splits and the automation they trigger.
   f.check(
@@ -1155,6 +1182,58 @@ export function startInvoicePayer(ctx: Ctx, plan: PayoutPlan, opts: { declineEve
   };
 }
 
+/**
+ * The refund leg: `n` placements (none with a blocked split) fail inside the guarantee once their
+ * activation payout is paid. Their company admin reports the failure and chooses the refund
+ * (workflow updates, retried across whatever is down; a retry first reads where the placement
+ * is, so a command whose answer was lost is not sent twice): paid splits are reversed, the escrow
+ * refunded, and the company refunded by its refund policy (a credit note refunding the charge).
+ * Marks them in `plan.refunded`; resolves once every refund was chosen.
+ */
+export async function startRefunds(ctx: Ctx, plan: PayoutPlan, n: number, deadline: number) {
+  const eligible = plan.placements.filter((p) => !p.collaborators.some((c) => c.disabled));
+  const every = Math.max(1, Math.floor(eligible.length / Math.max(1, n)));
+  const chosen = eligible.filter((_, i) => i % every === every - 1).slice(0, n);
+  for (const p of chosen) plan.refunded.add(p.placementId);
+  await Promise.all(
+    chosen.map((p) =>
+      retryUntil(
+        `refund ${p.placementId}`,
+        async () => {
+          const paid = await ctx.db('payout_schedules').where({ placement_id: p.placementId, status: 'paid' }).first('id');
+          if (!paid) return undefined;
+          const handle = ctx.temporal.workflow.getHandle(workflowIds.placement(p.placementId));
+          const actor = p.marketplace.actors.companyAdmin;
+          const view = await handle.query(placementStateQuery);
+          if (view.state === 'failed') return true;
+          if (!view.failurePending) await handle.executeUpdate(reportFailureUpdate, { args: [{ actor, reason: 'drill: the hire left' }] });
+          await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor }] });
+          return true;
+        },
+        deadline,
+      ),
+    ),
+  );
+}
+
+/** Waits until each refunded placement's company has its money back (placement_payments refund_state `refunded`). */
+export async function waitRefundsDone(ctx: Ctx, plan: PayoutPlan, deadline: number) {
+  const ids = [...plan.refunded];
+  if (ids.length === 0) return;
+  await retryUntil(
+    'refunds',
+    async () => {
+      const rows = await ctx
+        .db('placement_payments')
+        .whereIn('placement_id', ids)
+        .where({ refund_state: 'refunded' })
+        .count<{ n: string }[]>('* as n');
+      return Number(rows[0]!.n) === ids.length ? true : undefined;
+    },
+    deadline,
+  ).catch((err: unknown) => ctx.log(String(err)));
+}
+
 /** The charge that paid `invoice` (InvoicePayment → PaymentIntent → latest_charge), with what is left of it. */
 async function chargeOf(sdk: Stripe, invoice: Stripe.Invoice): Promise<Stripe.Charge | undefined> {
   const payment = invoice.payments?.data.find((ip) => ip.status === 'paid');
@@ -1249,7 +1328,9 @@ export async function checkPayments(ctx: Ctx, plan: PayoutPlan, f: Findings) {
       `${overdrawn.length} charges paid out beyond what they hold: ${list(overdrawn.map(([id, sum]) => `${id}: ${sum} > ${charges.get(id)!.amount}`))}`,
     );
 
-  f.check('payment_changes: invoice_created and paid once per placement, payment_failed at most once, no event key twice');
+  f.check(
+    'payment_changes: invoice_created and paid once per placement, payment_failed at most once, refunded once per refunded placement (never otherwise), no event key twice',
+  );
   const changes: { placement_id: string; event: string; event_key: string }[] = await db('payment_changes').whereIn('placement_id', ids);
   const perKey = new Map<string, number>();
   for (const c of changes) perKey.set(`${c.placement_id}|${c.event}`, (perKey.get(`${c.placement_id}|${c.event}`) ?? 0) + 1);
@@ -1260,6 +1341,7 @@ export async function checkPayments(ctx: Ctx, plan: PayoutPlan, f: Findings) {
       ['invoice_created', 1, 1],
       ['paid', 1, 1],
       ['payment_failed', 0, 1],
+      ['refunded', plan.refunded.has(id) ? 1 : 0, plan.refunded.has(id) ? 1 : 0],
     ] as const) {
       const n = perKey.get(`${id}|${event}`) ?? 0;
       if (n < min || n > max) {
@@ -1299,6 +1381,7 @@ export async function checkPayments(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   );
   const misfiled = feeEvents.filter((e) => recordedOf.has(e.id) && recordedOf.get(e.id)!.placement_id !== e.placementId);
   if (misfiled.length) f.fail(`${misfiled.length} fee events recorded against another placement: ${list(misfiled.map((e) => e.id))}`);
+  if (plan.refunded.size) await checkRefunds(sdk, plan, single, charges, f, ctx);
   f.details.payments = {
     invoices: [...invoicesOf.values()].flat().length,
     paidRows: rows.filter((r) => r.state === 'paid').length,
@@ -1306,4 +1389,56 @@ export async function checkPayments(ctx: Ctx, plan: PayoutPlan, f: Findings) {
     feeEvents: feeEvents.length,
     feeEventsRecorded: recorded.length,
   };
+}
+
+/**
+ * Each refunded placement: exactly one credit note on its invoice and exactly one Stripe refund on
+ * its charge, both for the refund due, recorded as refunded in placement_payments; every transfer
+ * of it reversed exactly once. No other placement has a credit note or a refund.
+ */
+async function checkRefunds(
+  sdk: Stripe,
+  plan: PayoutPlan,
+  invoices: [string, Stripe.Invoice[]][],
+  charges: Map<string, Stripe.Charge>,
+  f: Findings,
+  ctx: Ctx,
+) {
+  f.check(
+    `${plan.refunded.size} placements failed and refunded during the fault → one credit note and one Stripe refund each (for the refund due, refunded in placement_payments), each transfer reversed once; no credit note or refund elsewhere`,
+  );
+  const rows: { placement_id: string; refund_state: string; refund_due_cents: number | string | null; refunded_cents: number | string }[] =
+    await ctx.db('placement_payments').whereIn('placement_id', [...plan.refunded]);
+  const rowOf = new Map(rows.map((r) => [r.placement_id, r]));
+  let loss = 0;
+  const problems: string[] = [];
+  await pool(invoices.length, 10, async (i) => {
+    const [placementId, [invoice]] = invoices[i]! as [string, [Stripe.Invoice]];
+    const refunded = plan.refunded.has(placementId);
+    const notes = (await sdk.creditNotes.list({ invoice: invoice.id, limit: 100 })).data;
+    const charge = charges.get(placementId);
+    const refunds = charge ? (await sdk.refunds.list({ charge: charge.id, limit: 100 })).data : [];
+    const want = refunded ? 1 : 0;
+    if (notes.length !== want || refunds.length !== want) {
+      loss += Math.abs(notes.length - want) + Math.abs(refunds.length - want);
+      problems.push(`${placementId}: ${notes.length} credit notes, ${refunds.length} refunds (want ${want})`);
+    }
+    if (!refunded) return;
+    const row = rowOf.get(placementId);
+    const due = Number(row?.refund_due_cents ?? -1);
+    if (row?.refund_state !== 'refunded' || Number(row.refunded_cents) !== due || due <= 0)
+      problems.push(
+        `${placementId}: placement_payments ${row?.refund_state}, refunded ${row?.refunded_cents} of ${row?.refund_due_cents} due`,
+      );
+    else if (refunds.length === 1 && refunds[0]!.amount !== due)
+      problems.push(`${placementId}: Stripe refunded ${refunds[0]!.amount}, ${due} due`);
+  });
+  const transfers = planTransfers(ctx.stripe, plan).filter((t) => plan.refunded.has(t.transfer_group!));
+  const notReversedOnce = transfers.filter((t) => t.reversals.data.length !== 1);
+  loss += notReversedOnce.reduce((n, t) => n + Math.abs(t.reversals.data.length - 1), 0);
+  if (notReversedOnce.length)
+    problems.push(...notReversedOnce.map((t) => `transfer ${t.id} (${t.transfer_group}): ${t.reversals.data.length} reversals`));
+  f.loss(loss, `credit notes, refunds or reversals missing or repeated: ${list(problems, 6)}`);
+  if (problems.length && loss === 0) f.fail(`refunds that differ from what is due: ${list(problems, 6)}`);
+  f.details.refunds = { placements: plan.refunded.size, transfersReversed: transfers.length - notReversedOnce.length };
 }
