@@ -577,7 +577,7 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
 
   // Placement history and escrow.
   f.check(
-    'placement_states: exactly hired + active per placement (transition keys <id>:hired, <id>:1:active), + one failure-reported and one failed step for a refunded one; escrow_holds: one holdback each, held (refunded for a refunded placement)',
+    'placement_states: exactly hired + active per placement (transition keys <id>:hired, <id>:1:active), + one failure-reported, escrow-refunded and failed step each for a refunded one; escrow_holds: one holdback each, held (refunded for a refunded placement)',
   );
   const statesOf = new Map<string, string[]>();
   for (const s of states) statesOf.set(s.placement_id, [...(statesOf.get(s.placement_id) ?? []), s.transition_key]);
@@ -587,7 +587,7 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
     const keys = statesOf.get(id) ?? [];
     const want = [`${id}:hired`, `${id}:1:active`];
     // A refunded placement's later steps are numbered by the workflow: one of each kind.
-    const steps = plan.refunded.has(id) ? [':failure-reported', ':failed'] : [];
+    const steps = plan.refunded.has(id) ? [':failure-reported', ':escrow-refunded', ':failed'] : [];
     const stepKeys = keys.filter((k) => !want.includes(k));
     const missingKeys = [...want.filter((k) => !keys.includes(k)), ...steps.filter((e) => !stepKeys.some((k) => k.endsWith(e)))];
     // Anything else, or a second step of a kind.
