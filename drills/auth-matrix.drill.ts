@@ -232,10 +232,9 @@ function cases(): Case[] {
     placementCommand('PUT', 'collaborators', COMPANY_CMD, (r) => ({ collaborators: [{ recruiterId: r.m.recruiterId, role: 'sourcer' }] }), {
       collaborators: [],
     }),
-    // the fee invoice (product §3.3, "Collecting the fee"): platform admins act on it (the role before anything else);
-    // the company's users and platform admins read its audit, recruiters see the payment on the placement only
+    // the fee invoice (money in): platform admins command it; the company's users and platform admins read its audit
     placementCommand('POST', 'payment/mark-paid', PLATFORM_CMD, () => reason, NOT_REASON),
-    placementCommand('POST', 'payment/extend', PLATFORM_CMD, () => ({ days: 7, ...reason }), { days: 0, ...reason }),
+    placementCommand('POST', 'payment/extend', PLATFORM_CMD, () => ({ days: 7, ...reason }), { days: 91, ...reason }),
     placementCommand('POST', 'payment/void', PLATFORM_CMD, () => reason, NOT_REASON),
     placementCommand('POST', 'refund/retry', PLATFORM_CMD, () => ({}), { reason: 7 }),
     placementCommand('POST', 'refund/cancel', PLATFORM_CMD, () => reason, NOT_REASON),
