@@ -156,3 +156,22 @@ export function renderIntegrationAuthFailedEmail(c: { platform: string; name: st
     html: `<p>${escapeHtml(body)}</p><p><a href="${escapeHtml(c.link)}">Open the integration</a></p>`,
   };
 }
+
+/** A reminder to the company that its placement fee is overdue (money in, product §3.3). */
+export function renderPaymentReminderEmail(c: {
+  reminder: number;
+  candidateName: string;
+  jobTitle: string;
+  amountCents: number;
+  currency: string;
+  dueAt: Date;
+  invoiceUrl: string;
+}): RenderedEmail {
+  const amount = `${(c.amountCents / 100).toFixed(2)} ${c.currency.toUpperCase()}`;
+  const body = `The placement fee of ${amount} for ${c.candidateName} as ${c.jobTitle} was due on ${c.dueAt.toUTCString()} and is not paid yet. Nothing is paid out to the recruiters before it is.`;
+  return {
+    subject: `${c.reminder > 1 ? `Reminder ${c.reminder}: ` : 'Reminder: '}placement fee of ${amount} is overdue`,
+    text: `${body}\n\nPay the invoice: ${c.invoiceUrl}`,
+    html: `<p>${escapeHtml(body)}</p><p><a href="${escapeHtml(c.invoiceUrl)}">Pay the invoice</a></p>`,
+  };
+}

@@ -9,6 +9,7 @@ import { FAILURE_TYPES } from '../domain/failure-types.js';
 import { type EmailRecipient, type EmailTemplate, RECIPIENT_NEEDS, describeAction } from '../domain/automation-rules.js';
 import type { AutomationAction } from '../domain/automation-rules.js';
 import { integrationsDal } from '../db/dal/integrations.js';
+import { paymentsDal } from '../db/dal/payments.js';
 import { automationDal } from '../db/dal/automation.js';
 import { type ActionContext, eventId } from './db/automation.js';
 import {
@@ -19,6 +20,7 @@ import {
   renderAutomationEmail,
   renderGuaranteeExpiringEmail,
   renderIntegrationAuthFailedEmail,
+  renderPaymentReminderEmail,
   renderProposalEmail,
   renderProtectionEmail,
 } from './email-templates.js';
@@ -201,6 +203,27 @@ export function createEmailActivities({ resend, db, from, appUrl }: EmailDeps) {
           link: `${appUrl}/#/placements/${input.placementId}`,
         });
         return { to: admins.map((a: { email: string }) => a.email), rendered };
+      });
+    },
+
+    /** Reminder number `reminder` of an unpaid fee to the company's active admins, with the amount, due date and invoice link. */
+    async sendPaymentReminderEmail(input: { placementId: string; reminder: number }): Promise<EmailResult> {
+      return once(`placement-${input.placementId}-payment-reminder-${input.reminder}`, 'payment_reminder', async () => {
+        const payments = paymentsDal(db);
+        const [payment, placement] = await Promise.all([payments.find(input.placementId), payments.snapshot(input.placementId)]);
+        if (!payment || !placement || !payment.due_at || !payment.hosted_invoice_url) {
+          throw ApplicationFailure.nonRetryable(`placement ${input.placementId} has no open fee invoice`, FAILURE_TYPES.PaymentNotFound);
+        }
+        const rendered = renderPaymentReminderEmail({
+          reminder: input.reminder,
+          candidateName: placement.candidate_name ?? 'your hire',
+          jobTitle: placement.job_title ?? 'the role',
+          amountCents: payment.amount_cents - payment.amount_paid_cents,
+          currency: payment.currency,
+          dueAt: payment.due_at,
+          invoiceUrl: payment.hosted_invoice_url,
+        });
+        return { to: await payments.billingContacts(placement.company_id), rendered };
       });
     },
 

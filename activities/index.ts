@@ -8,6 +8,7 @@ import { createPayoutDbActivities } from './db/payouts.js';
 import { createPlacementDbActivities } from './db/placements.js';
 import { createProtectionDbActivities } from './db/protection.js';
 import { createStripeActivities } from './stripe.js';
+import { createPaymentActivities } from './payments.js';
 import { createPayoutAccountActivities } from './payout-account.js';
 import { createAutomationDbActivities } from './db/automation.js';
 import { createEventPublisher } from './events.js';
@@ -55,13 +56,15 @@ export interface PlacementActivityDeps extends ActivityDeps {
 
 /** Activities of the `placements` task queue (placement and payout workflows). */
 export function createPlacementActivities(deps: PlacementActivityDeps) {
-  const { sendGuaranteeExpiringEmail } = emailActivities(deps);
+  const { sendGuaranteeExpiringEmail, sendPaymentReminderEmail } = emailActivities(deps);
   return {
     ...createPlacementDbActivities({ db: deps.db }),
     ...createPayoutDbActivities({ db: deps.db }),
     ...createStripeActivities({ stripe: deps.stripe, db: deps.db }),
+    ...createPaymentActivities({ stripe: deps.stripe, db: deps.db }),
     ...createPayoutAccountActivities({ stripe: deps.stripe, db: deps.db, temporal: deps.temporal }),
     sendGuaranteeExpiringEmail,
+    sendPaymentReminderEmail,
     ...eventPublisher(deps),
   };
 }

@@ -42,4 +42,12 @@ export const FAILURE_TYPES = {
   InvalidData: 'InvalidData',
   /** A newer run of the same entity (e.g. a full re-sync) took over the checkpoint. */
   SyncSuperseded: 'SyncSuperseded',
+  /** The placement has no fee invoice yet (money in, issue 19). */
+  PaymentNotFound: 'PaymentNotFound',
+  /** Stripe refused for good to create, pay or void the fee invoice. */
+  InvoiceRefused: 'InvoiceRefused',
+  /** Stripe refused the company's refund for good: the refund is blocked until an admin retries or cancels it. */
+  RefundRefused: 'RefundRefused',
+  /** A payout of a placement whose fee is not (or no longer) collected: nothing is transferred before the money is in. */
+  FeeNotCollected: 'FeeNotCollected',
 } as const;

@@ -40,10 +40,12 @@ import type { PayoutWorkflow } from '../domain/payout.js';
 import { accountUpdatedSignal, payoutAccountStateQuery, type PayoutAccountWorkflow } from '../domain/payout-account.js';
 import { cancelSplitUpdate, changeSplitAccountUpdate, payoutStateQuery, retrySplitUpdate } from '../domain/payout.js';
 import type { PlacementWorkflow } from '../domain/placement.js';
+import { feePaymentEventSignal, retryRefundUpdate, voidFeeUpdate } from '../domain/payment.js';
 import {
   chooseRefundUpdate,
   chooseReplacementUpdate,
   placementRecordedUpdate,
+  placementStateQuery,
   releaseEarlyUpdate,
   reportFailureUpdate,
 } from '../domain/placement.js';
@@ -149,16 +151,24 @@ async function recorder(infra: TestInfra) {
     return { m, handle };
   };
   /** A hire of the marketplace's candidate; `platformFeeBps` is the company's own platform fee (product §3.3, §3.11). */
-  const hire = async (opts: { platformFeeBps?: number } = {}) => {
+  /**
+   * A hire whose company pays the fee invoice the moment it is finalized, unless `paysAtOnce` is
+   * false (the scenario pays, late or never). `terms` are the company's own.
+   */
+  const hire = async (
+    opts: { platformFeeBps?: number; paysAtOnce?: boolean; paymentTermsDays?: number; refundPolicy?: 'full' | 'pro_rata' | 'none' } = {},
+  ) => {
     const { marketplace: m, recruiters } = await createCollaborators(db, stripe, [
       { role: 'sourcer', splitBps: 6000 },
       { role: 'closer', splitBps: 4000 },
     ]);
-    if (opts.platformFeeBps !== undefined)
-      await db('company_settings')
-        .insert({ company_id: m.companyId, platform_fee_bps: opts.platformFeeBps })
-        .onConflict('company_id')
-        .merge(['platform_fee_bps']);
+    stripe.autoPayInvoices(opts.paysAtOnce ?? true);
+    await db('company_settings').insert({
+      company_id: m.companyId,
+      platform_fee_bps: opts.platformFeeBps ?? null,
+      payment_terms_days: opts.paymentTermsDays ?? null,
+      refund_policy: opts.refundPolicy ?? null,
+    });
     const placementId = randomUUID();
     const handle = await env.client.workflow.start<PlacementWorkflow>(WORKFLOW_TYPES.placement, {
       workflowId: workflowIds.placement(placementId),
@@ -178,7 +188,23 @@ async function recorder(infra: TestInfra) {
       ],
     });
     await handle.executeUpdate(placementRecordedUpdate);
-    return { handle, admin: m.actors.companyAdmin };
+    return { handle, admin: m.actors.companyAdmin, placementId };
+  };
+  /** The company pays on the hosted invoice page (or its card is declined); Stripe's webhook becomes the signal. */
+  const companyPays = async (handle: WorkflowHandle<PlacementWorkflow>, placementId: string, outcome: 'succeed' | 'fail' = 'succeed') => {
+    let invoiceId: string | null | undefined;
+    while (!(invoiceId = (await db('placement_payments').where({ placement_id: placementId }).first())?.stripe_invoice_id))
+      await new Promise((r) => setTimeout(r, 50));
+    const res = await fetch(`${stripe.url}/_fake/invoices/${invoiceId}/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `outcome=${outcome}`,
+    });
+    if (res.status >= 500) throw new Error(`the fake refused to pay ${invoiceId}: ${await res.text()}`);
+    await handle.signal(feePaymentEventSignal, { eventId: `evt_${randomUUID()}`, type: `invoice.${outcome === 'succeed' ? 'paid' : 'payment_failed'}` });
+  };
+  const activated = async (handle: WorkflowHandle<PlacementWorkflow>) => {
+    while ((await handle.query(placementStateQuery)).state !== 'active') await new Promise((r) => setTimeout(r, 50));
   };
   // Recorded once per placement version (before and after APPLICATION_STAGE_PATCH), under two names.
   const refundedAfterFailure = async () => {
@@ -470,6 +496,54 @@ async function recorder(infra: TestInfra) {
       return (await hire({ platformFeeBps: 1000 })).handle;
     },
     'placement-refunded-after-failure': refundedAfterFailure,
+    // After patched(FEE_COLLECTION_PATCH): the company pays the fee before anything is paid out.
+    async 'placement-fee-paid-on-time'() {
+      const { handle, placementId } = await hire({ paysAtOnce: false });
+      await activated(handle);
+      await env.sleep(5 * 86_400_000);
+      await companyPays(handle, placementId);
+      return handle;
+    },
+    async 'placement-fee-paid-late-after-reminders'() {
+      const { handle, placementId } = await hire({ paysAtOnce: false, paymentTermsDays: 7 });
+      await activated(handle);
+      await env.sleep(21 * 86_400_000);
+      await companyPays(handle, placementId);
+      return handle;
+    },
+    async 'placement-fee-payment-failed-then-paid'() {
+      const { handle, placementId } = await hire({ paysAtOnce: false });
+      await activated(handle);
+      await companyPays(handle, placementId, 'fail');
+      await env.sleep(86_400_000);
+      await companyPays(handle, placementId);
+      return handle;
+    },
+    async 'placement-fee-voided'() {
+      const { handle } = await hire({ paysAtOnce: false });
+      await activated(handle);
+      await handle.executeUpdate(voidFeeUpdate, { args: [{ actor: ADMIN, reason: 'fee waived' }] });
+      return handle;
+    },
+    async 'placement-fee-refunded-pro-rata-after-failure'() {
+      const { handle, admin, placementId } = await hire({ paysAtOnce: false, refundPolicy: 'pro_rata' });
+      await activated(handle);
+      await companyPays(handle, placementId);
+      await env.sleep(30 * 86_400_000);
+      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
+      await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'refund' }] });
+      return handle;
+    },
+    async 'placement-fee-refund-refused-then-retried'() {
+      const { handle, admin } = await hire();
+      await env.sleep(5 * 86_400_000);
+      await handle.executeUpdate(reportFailureUpdate, { args: [{ actor: admin, reason: 'candidate left' }] });
+      stripe.injectFailure({ method: 'POST', path: '/v1/credit_notes', status: 400, type: 'invalid_request_error', message: 'refused' });
+      await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor: admin, reason: 'refund' }] });
+      while ((await handle.query(placementStateQuery)).payment?.status !== 'refund_blocked') await new Promise((r) => setTimeout(r, 50));
+      await handle.executeUpdate(retryRefundUpdate, { args: [{ actor: ADMIN, reason: 'Stripe fixed' }] });
+      return handle;
+    },
     async 'placement-failure-report-refused-then-refunded'() {
       const { handle, admin } = await hire();
       await env.sleep(5 * 86_400_000);

@@ -83,11 +83,15 @@ export class FeeCollection {
   /** Stripe events not yet read. */
   private unseen = 0;
   /** A payment command is being recorded: validators refuse a second one meanwhile. */
-  private busy = false;
+  private commanding = false;
+  /** The invoice is being re-read; a command waits for it (one writer of `payment` at a time). */
+  private reading = false;
   private ended = false;
   /** A refund or reversal Stripe refused, waiting for a platform admin. */
   private blocked = false;
   private answer: { kind: 'retry' | 'cancel'; actor: Actor; reason: string } | undefined;
+  /** Stripe refused to create the invoice. */
+  private invoiceRefused = false;
 
   constructor(private readonly host: FeeCollectionHost) {}
 
@@ -95,7 +99,7 @@ export class FeeCollection {
     setHandler(feePaymentEventSignal, () => {
       this.unseen++;
     });
-    const paymentOpen = () => !this.busy && this.payment?.state === 'open';
+    const paymentOpen = () => !this.commanding && this.payment?.state === 'open';
     setHandler(markFeePaidUpdate, ({ actor, reason }) => this.command(() => stripe.markFeePaid({ ...this.ids(), actor, reason })), {
       validator: ({ actor, reason }) => this.host.check({ command: 'markFeePaid', actor, reason }, this.facts(paymentOpen())),
     });
@@ -135,14 +139,23 @@ export class FeeCollection {
   /** Ops look at it: overdue past the last reminder, a dispute, a lost dispute, or a blocked refund. */
   needsAttention(now: number): boolean {
     const p = this.payment;
-    if (!p) return false;
+    if (!p) return this.invoiceRefused;
     if (this.blocked || p.disputeOpen || p.disputeLost) return true;
     return paymentStatusOf(p, now) === 'overdue' && p.remindersSent >= REMINDER_DAYS_AFTER_DUE.length;
   }
 
-  /** Creates the invoice (exactly once, the activity is idempotent). */
+  /**
+   * Creates the invoice (exactly once, the activity is idempotent). Stripe refusing it (e.g. the
+   * company's customer cannot be billed in this currency) needs a person: it is retried daily meanwhile.
+   */
   async open() {
-    this.payment = await stripe.invoiceFee(this.ids());
+    try {
+      this.payment = await stripe.invoiceFee(this.ids());
+      this.invoiceRefused = false;
+    } catch (err) {
+      if (!applicationFailureOf(err)?.nonRetryable) throw err;
+      this.invoiceRefused = true;
+    }
     this.host.changed();
   }
 
@@ -155,9 +168,19 @@ export class FeeCollection {
       const wakeAt = this.nextWake();
       const woke = await condition(() => this.unseen > 0 || this.ended, wakeAt === null ? undefined : Math.max(1, wakeAt - Date.now()));
       if (this.ended) return;
+      // One writer at a time: a read that started before an admin's command must not overwrite its answer.
+      await condition(() => !this.commanding);
+      this.reading = true;
       this.unseen = 0;
-      await this.sync();
-      if (!woke) await this.remindIfDue();
+      try {
+        if (this.payment && this.payment.state !== 'creating') await this.sync();
+        if (!woke) await this.remindIfDue();
+      } catch (err) {
+        // Refused for good this time (e.g. Stripe answered something unreadable): the next event or wake reads again.
+        if (!applicationFailureOf(err)?.nonRetryable) throw err;
+      } finally {
+        this.reading = false;
+      }
       this.host.changed();
     }
   }
@@ -212,13 +235,14 @@ export class FeeCollection {
   }
 
   private async command(run: () => Promise<FeePayment>): Promise<PaymentView> {
-    this.busy = true;
+    this.commanding = true;
+    await condition(() => !this.reading); // a Stripe read in flight finishes first
     try {
       this.payment = await run();
     } catch (err) {
       throw asRefusal(err);
     } finally {
-      this.busy = false;
+      this.commanding = false;
     }
     this.host.changed();
     return this.view(Date.now())!;
@@ -254,7 +278,8 @@ export class FeeCollection {
   /** When to look again without an event: the due date, each reminder, then a weekly re-read while unpaid. */
   private nextWake(): number | null {
     const p = this.payment;
-    if (!p || p.state !== 'open' || !p.dueAt) return p?.state === 'creating' ? Date.now() + DAY_MS : null;
+    if (!p || p.state === 'creating') return Date.now() + DAY_MS;
+    if (p.state !== 'open' || !p.dueAt) return null;
     const due = new Date(p.dueAt).getTime();
     if (Date.now() < due) return due;
     const reminderDay = REMINDER_DAYS_AFTER_DUE[p.remindersSent];

@@ -372,6 +372,7 @@ class Placement {
     const { input, view } = this;
     this.payoutsStopped = true;
     await this.stopFollowingFee();
+    await Promise.all(this.funding); // a payout that was starting has its child in `children` now
     const settled: PayoutView[] = await Promise.all(this.children.map((c) => c.result()));
     // The company's refund policy decides how much comes back, and so the share taken back from each split.
     const plan = this.collecting ? await this.fee.planRefund(this.failureReportedAt ?? this.now(), view.guaranteeEndsAt) : undefined;

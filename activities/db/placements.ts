@@ -146,6 +146,9 @@ export function createPlacementDbActivities({ db }: { db: Db }) {
               currency: input.currency,
               holdback_bps: terms.holdbackBps,
               platform_fee_bps: terms.platformFeeBps,
+              // The placement keeps the terms it was recorded with (a later change applies to new ones).
+              refund_policy: terms.refundPolicy,
+              payment_terms_days: terms.paymentTermsDays,
               start_date: input.startDate,
               guarantee_days: terms.guaranteeDays,
               state: 'hired',

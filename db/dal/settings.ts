@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../lib/db.js';
-import { TERMS } from '../../domain/terms.js';
+import { REFUND_POLICIES, TERMS, type RefundPolicy } from '../../domain/terms.js';
 import { table } from './tables.js';
 
 export interface ProposalTiming {
@@ -13,12 +13,21 @@ export interface PlacementTerms {
   reminderDaysBefore: number;
   /** The platform's cut of each tranche (product §3.3). */
   platformFeeBps: number;
+  /** What a failed guarantee refunds to the company, and the days it has to pay the fee (product §3.3). */
+  refundPolicy: RefundPolicy;
+  paymentTermsDays: number;
 }
 
 /** Reads marketplace-wide defaults; `value(key, fallback)` of the keys asked for. */
 async function marketplaceConfig(trx: Executor, keys: string[]) {
   const rows: { key: string; value: unknown }[] = await table(trx, 'marketplace_config').whereIn('key', keys).select('key', 'value');
-  return (key: string, fallback: number) => Number(rows.find((r) => r.key === key)?.value ?? fallback);
+  const value = (key: string, fallback: number) => Number(rows.find((r) => r.key === key)?.value ?? fallback);
+  /** The refund policy default (a JSON string the marketplace_config check constraint limits to the list). */
+  const refundPolicy = (fallback: RefundPolicy): RefundPolicy => {
+    const stored = rows.find((r) => r.key === 'refund_policy')?.value;
+    return (REFUND_POLICIES as readonly unknown[]).includes(stored) ? (stored as RefundPolicy) : fallback;
+  };
+  return Object.assign(value, { refundPolicy });
 }
 
 export interface ProtectionTerms {
@@ -38,18 +47,32 @@ export const settingsDal = (db: Db) => ({
   },
 
   /**
-   * The company's guarantee, holdback and platform fee, else the marketplace defaults
-   * (product §3.2: 90 days, 20 %, notice 7 days before; §3.3: no platform fee).
+   * The company's guarantee, holdback, platform fee, refund policy and payment terms, else the
+   * marketplace defaults (product §3.2: 90 days, 20 %, notice 7 days before; §3.3: no platform
+   * fee, full refund, net 30).
    */
   async placementTerms(companyId: string | null, trx: Executor = db): Promise<PlacementTerms> {
-    const value = await marketplaceConfig(trx, ['guarantee_days', 'holdback_bps', 'guarantee_reminder_days_before', 'platform_fee_bps']);
+    const value = await marketplaceConfig(trx, [
+      'guarantee_days',
+      'holdback_bps',
+      'guarantee_reminder_days_before',
+      'platform_fee_bps',
+      'refund_policy',
+      'payment_terms_days',
+    ]);
     const company = companyId ? await table(trx, 'placement_guarantee_config').where({ company_id: companyId }).first() : undefined;
-    const own = companyId ? await table(trx, 'company_settings').where({ company_id: companyId }).first('platform_fee_bps') : undefined;
+    const own = companyId
+      ? await table(trx, 'company_settings')
+          .where({ company_id: companyId })
+          .first('platform_fee_bps', 'refund_policy', 'payment_terms_days')
+      : undefined;
     return {
       guaranteeDays: company?.guarantee_days ?? value('guarantee_days', TERMS.guaranteeDays.default),
       holdbackBps: company?.holdback_bps ?? value('holdback_bps', TERMS.holdbackBps.default),
       reminderDaysBefore: value('guarantee_reminder_days_before', 7),
       platformFeeBps: own?.platform_fee_bps ?? value('platform_fee_bps', TERMS.platformFeeBps.default),
+      refundPolicy: own?.refund_policy ?? value.refundPolicy(TERMS.refundPolicy.default),
+      paymentTermsDays: own?.payment_terms_days ?? value('payment_terms_days', TERMS.paymentTermsDays.default),
     };
   },
 

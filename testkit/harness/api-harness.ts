@@ -90,10 +90,12 @@ export async function startApiHarness(
   opts: {
     /** Turns on the development sign-in page (DEV_SIGN_IN_INBOX_URL = this harness's Resend fake), as `npm run dev` does. */
     devSignIn?: boolean;
+    /** The fake pays every fee invoice as it is finalized (default true); money-in tests turn it off. */
+    companiesPayAtOnce?: boolean;
   } = {},
 ): Promise<ApiHarness> {
   const db = createDb(infra.databaseUrl, { max: 5 });
-  const [resend, stripe] = await Promise.all([startFakeResend(), startFakeStripe()]);
+  const [resend, stripe] = await Promise.all([startFakeResend(), startFakeStripe({ autoPayInvoices: opts.companiesPayAtOnce ?? true })]);
   const address = infra.temporalAddress;
   const [connection, nativeConnection] = await Promise.all([Connection.connect({ address }), NativeConnection.connect({ address })]);
   // As in production: every payload this stack writes to Temporal is encrypted.

@@ -21,9 +21,18 @@ export interface PlacementHarness {
 /**
  * Time-skipping server, test database, fake Stripe and Resend behind the real SDKs, and a
  * worker of the placements queue on a private task queue; `wrap` may alter activities.
+ * `companiesPayAtOnce` (default true): the fake pays every fee invoice as it is finalized, so
+ * tests about what follows the payment need not pay it; money-in tests turn it off.
  */
-export async function startPlacementHarness(wrap: (a: PlacementActivities) => PlacementActivities = (a) => a): Promise<PlacementHarness> {
-  const [env, stripe, resend] = await Promise.all([startTimeSkippingEnv(), startFakeStripe(), startFakeResend()]);
+export async function startPlacementHarness(
+  wrap: (a: PlacementActivities) => PlacementActivities = (a) => a,
+  opts: { companiesPayAtOnce?: boolean } = {},
+): Promise<PlacementHarness> {
+  const [env, stripe, resend] = await Promise.all([
+    startTimeSkippingEnv(),
+    startFakeStripe({ autoPayInvoices: opts.companiesPayAtOnce ?? true }),
+    startFakeResend(),
+  ]);
   const db = testDb();
   const taskQueue = `placements-test-${randomUUID()}`;
   // Domain events start rule executions here; no worker polls it unless a test runs one.

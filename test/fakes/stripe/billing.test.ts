@@ -231,3 +231,21 @@ describe('fake Stripe credit notes', () => {
     expect(await rejection(kit.stripe.creditNotes.create({ invoice: draft.id, amount: 1 }))).toMatchObject({ statusCode: 400 });
   });
 });
+
+describe('fake Stripe autoPayInvoices', () => {
+  it('pays an invoice the moment it is finalized, with the events of the hosted page’s Pay button', async () => {
+    kit.fake.autoPayInvoices(true);
+    try {
+      const { draft } = await draftInvoice(12_000);
+      const finalized = await kit.stripe.invoices.finalizeInvoice(draft.id);
+      expect(finalized).toMatchObject({ status: 'paid', amount_paid: 12_000, amount_remaining: 0 });
+      expect(await chargeOf(finalized)).toMatchObject({ status: 'succeeded', amount: 12_000 });
+      expect(eventTypes()).toEqual(expect.arrayContaining(['invoice.finalized', 'payment_intent.succeeded', 'invoice.paid']));
+      expect(kit.fake.events().find((e) => e.type === 'invoice.paid')?.request).toMatchObject({ id: null });
+    } finally {
+      kit.fake.autoPayInvoices(false);
+    }
+    const { draft } = await draftInvoice(12_000);
+    expect(await kit.stripe.invoices.finalizeInvoice(draft.id)).toMatchObject({ status: 'open' });
+  });
+});

@@ -144,4 +144,28 @@ describe('fake Stripe disputes', () => {
     expect(event?.data.object).toMatchObject({ object: 'dispute', charge: charge.id, amount: 10_000, status: 'needs_response' });
     expect(await kit.stripe.charges.retrieve(charge.id)).toMatchObject({ disputed: true });
   });
+
+  it('lists a charge’s disputes and closes them: the bank’s decision, or the merchant accepting (lost)', async () => {
+    const charge = await paidCharge(10_000);
+    const open = (await (await fetch(`${kit.fake.url}/_fake/charges/${charge.id}/dispute`, { method: 'POST' })).json()) as { id: string };
+    expect((await kit.stripe.disputes.list({ charge: charge.id })).data).toMatchObject([{ id: open.id, status: 'needs_response' }]);
+    const won = await fetch(`${kit.fake.url}/_fake/disputes/${open.id}/close`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'outcome=won',
+    });
+    expect(won.status).toBe(200);
+    expect(await kit.stripe.disputes.retrieve(open.id)).toMatchObject({ status: 'won' });
+    expect(
+      kit.fake
+        .events()
+        .filter((e) => e.type === 'charge.dispute.closed')
+        .map((e) => e.data.object),
+    ).toMatchObject([{ status: 'won' }]);
+
+    const other = await paidCharge(5_000);
+    const second = (await (await fetch(`${kit.fake.url}/_fake/charges/${other.id}/dispute`, { method: 'POST' })).json()) as { id: string };
+    expect(await kit.stripe.disputes.close(second.id)).toMatchObject({ status: 'lost' });
+    expect(await rejection(kit.stripe.disputes.close(second.id))).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+  });
 });

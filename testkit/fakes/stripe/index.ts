@@ -59,6 +59,11 @@ export interface FakeStripe {
   /** Resolves when every delivery sent so far has been answered. */
   webhooksSettled(): Promise<void>;
   injectFailure(failure: StripeFailure): void;
+  /**
+   * When on, finalizing an invoice pays it at once with a working card, through the same path as
+   * `POST /_fake/invoices/:id/pay` (same events): a company that pays the moment the invoice arrives.
+   */
+  autoPayInvoices(on: boolean): void;
   /** Delays every response by `ms` (a slower network, so drills can interrupt work in flight). */
   setLatency(ms: number): void;
   /** Forgets every object, event, saved idempotent result and injected failure; keeps the webhook endpoint. */
@@ -72,7 +77,9 @@ interface Saved extends Result {
   requestId: string;
 }
 
-export async function startFakeStripe(opts: { port?: number; webhook?: { url: string; secret?: string } } = {}): Promise<FakeStripe> {
+export async function startFakeStripe(
+  opts: { port?: number; webhook?: { url: string; secret?: string }; autoPayInvoices?: boolean } = {},
+): Promise<FakeStripe> {
   const state: State = {
     url: '',
     accounts: new Map(),
@@ -85,6 +92,8 @@ export async function startFakeStripe(opts: { port?: number; webhook?: { url: st
     invoiceItems: new Map(),
     invoicePayments: new Map(),
     creditNotes: new Map(),
+    disputes: new Map(),
+    autoPayInvoices: opts.autoPayInvoices ?? false,
     // Events carry the API version the installed SDK pins, as an endpoint created for it would.
     webhooks: new Webhooks(Stripe.API_VERSION),
   };
@@ -234,6 +243,9 @@ export async function startFakeStripe(opts: { port?: number; webhook?: { url: st
     redeliver: (id) => state.webhooks.redeliver(id),
     webhooksSettled: () => state.webhooks.settled(),
     injectFailure: (failure) => failures.add(failure),
+    autoPayInvoices: (on) => {
+      state.autoPayInvoices = on;
+    },
     setLatency: (ms) => {
       latencyMs = ms;
     },

@@ -21,7 +21,7 @@ import {
   type Result,
   type Route,
 } from './wire.js';
-import type { Charge, Customer, PaymentIntent, Refund, State } from './state.js';
+import type { Charge, Customer, Dispute, PaymentIntent, Refund, State } from './state.js';
 
 /**
  * Stripe's test PaymentMethods (https://docs.stripe.com/testing#cards, "Declined payments"):
@@ -180,13 +180,14 @@ export function paymentRoutes(s: State): Route[] {
   }
 
   // Fake-only: the customer's bank opens a dispute (https://docs.stripe.com/disputes; event
-  // `charge.dispute.created` per https://docs.stripe.com/api/events/types).
+  // `charge.dispute.created` per https://docs.stripe.com/api/events/types). The charge reads
+  // `disputed: true` from then on ("Whether the charge has been disputed", Charge object).
   function dispute(id: string, p: Params): Result {
     const charge = s.charges.get(id);
     if (!charge) return noSuch('charge', id);
     if (charge.status !== 'succeeded') return invalid(`Charge ${id} has not succeeded and cannot be disputed.`);
     charge.disputed = true;
-    const object = {
+    const object: Dispute = {
       id: randomId('dp'),
       object: 'dispute',
       amount: charge.amount - charge.amount_refunded,
@@ -200,8 +201,22 @@ export function paymentRoutes(s: State): Route[] {
       reason: optString(p, 'reason') ?? 'fraudulent',
       status: 'needs_response',
     };
+    s.disputes.set(object.id, object);
     s.webhooks.emit('charge.dispute.created', object);
     return ok(object);
+  }
+
+  // A dispute ends `won` or `lost`; `charge.dispute.closed` "Occurs when a dispute is closed and the
+  // dispute status changes to lost, warning_closed, or won" (https://docs.stripe.com/api/events/types).
+  // https://docs.stripe.com/api/disputes/close: the merchant accepts it, "the status of the dispute
+  // will change from needs_response to lost"; the fake-only control is the bank's decision.
+  function closeDispute(id: string, outcome: 'won' | 'lost', req: Req | null): Result {
+    const found = s.disputes.get(id);
+    if (!found) return noSuch('dispute', id);
+    if (found.status === 'won' || found.status === 'lost') return invalid(`Dispute ${id} is already closed (${found.status}).`);
+    found.status = outcome;
+    s.webhooks.emit('charge.dispute.closed', found, { req });
+    return ok(found);
   }
 
   return [
@@ -217,6 +232,15 @@ export function paymentRoutes(s: State): Route[] {
     ['GET', /^\/v1\/refunds\/([^/]+)$/, getter(s.refunds, 'refund')],
     ['GET', /^\/v1\/refunds$/, lister(s.refunds, '/v1/refunds', ['charge'])],
     ['POST', /^\/_fake\/charges\/([^/]+)\/dispute$/, (id, p) => dispute(id, p)],
+    // https://docs.stripe.com/api/disputes/list (filters `charge`, `payment_intent`), /retrieve, /close
+    ['GET', /^\/v1\/disputes$/, lister(s.disputes, '/v1/disputes', ['charge', 'payment_intent'])],
+    ['GET', /^\/v1\/disputes\/([^/]+)$/, getter(s.disputes, 'dispute')],
+    ['POST', /^\/v1\/disputes\/([^/]+)\/close$/, (id, _p, req) => closeDispute(id, 'lost', req)],
+    [
+      'POST',
+      /^\/_fake\/disputes\/([^/]+)\/close$/,
+      (id, p) => closeDispute(id, optEnum(p, 'outcome', ['won', 'lost'] as const) ?? 'won', null),
+    ],
   ];
 }
 

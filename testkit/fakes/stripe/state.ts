@@ -191,6 +191,22 @@ export type CreditNote = Pick<
   | 'voided_at'
 >;
 
+export type Dispute = Pick<
+  Stripe.Dispute,
+  | 'id'
+  | 'object'
+  | 'amount'
+  | 'charge'
+  | 'created'
+  | 'currency'
+  | 'is_charge_refundable'
+  | 'livemode'
+  | 'metadata'
+  | 'payment_intent'
+  | 'reason'
+  | 'status'
+>;
+
 export interface State {
   /** The server's base URL, for links the fake hands out (account links, hosted invoices). */
   url: string;
@@ -204,7 +220,10 @@ export interface State {
   invoiceItems: Map<string, InvoiceItem>;
   invoicePayments: Map<string, InvoicePayment>;
   creditNotes: Map<string, CreditNote>;
+  disputes: Map<string, Dispute>;
   webhooks: Webhooks;
+  /** The fake's option: every finalized invoice is paid at once, as if the company paid on arrival (kept by reset). */
+  autoPayInvoices: boolean;
 }
 
 export function clearState(s: State): void {
