@@ -17,7 +17,7 @@
  * escrow refunded, the company refunded by a credit note.
  * Meanwhile DRILL_PROPOSALS (30) proposals go through the API (accept / decline → automation).
  * 2–5 s (DRILL_KILL_MIN_MS / DRILL_KILL_MAX_MS) after every worker is up, a random worker process
- * gets SIGKILL and is restarted (one down at a time; a restart takes seconds on a small machine), until the payouts are done or DRILL_KILL_PHASE_MS (90 s) passed.
+ * gets SIGKILL and is restarted (one down at a time; a restart takes seconds on a small machine), until the payouts and refunds are done or DRILL_KILL_PHASE_MS (240 s: invoicing, payments, transfers and refunds all take kills) passed.
  * Then: every payout paid, exactly one Stripe transfer per split, every audit row once; exactly
  * one Stripe invoice per placement, paid, projected paid in placement_payments, every transfer
  * funded by that invoice's charge (`source_transaction`) within its amount, no payment change twice;
@@ -53,7 +53,7 @@ const drill = crashDrill(
   async ({ dir, pg, server: temporalServer, bundlePath, stripe, resend, db, temporal, queues, ctx, deadline, log, teardown, f }) => {
     const KILL_MIN = envInt('DRILL_KILL_MIN_MS', 2000);
     const KILL_MAX = envInt('DRILL_KILL_MAX_MS', 5000);
-    const KILL_PHASE = envInt('DRILL_KILL_PHASE_MS', 90_000);
+    const KILL_PHASE = envInt('DRILL_KILL_PHASE_MS', 240_000);
 
     const { sizes, plan, proposalPlan } = await seedWork(db, stripe, { payouts: 200, collaborators: 4, blockEvery: 20, proposals: 30 });
     log(`seeded ${sizes.payouts} placements × ${sizes.collaborators} collaborators, ${sizes.proposals} candidates`);
@@ -96,7 +96,7 @@ const drill = crashDrill(
       .finally(() => (refundsDone = true));
 
     // The chaos: a random worker process, kill -9, at a random moment, then a new one.
-    const kills: { worker: string; atSecond: number; transfers: number }[] = [];
+    const kills: { worker: string; atSecond: number; transfers: number; unpaidInvoices: number; refundsDone: boolean }[] = [];
     const done = () => allPaid && refundsDone;
     while (!done() && Date.now() - started < KILL_PHASE) {
       // One process down at a time: the next kill comes a few seconds after the last one's replacement polls again.
@@ -105,8 +105,9 @@ const drill = crashDrill(
       if (done() || Date.now() - started >= KILL_PHASE) break;
       const victim = workers[randomBetween(0, workers.length - 1)]!;
       const transfers = planTransfers(stripe, plan).length;
-      kills.push({ worker: victim.name, atSecond: Math.round((Date.now() - started) / 100) / 10, transfers });
-      log(`kill -9 ${victim.name} (pid ${victim.child?.pid}) with ${transfers} transfers made`);
+      const unpaidInvoices = payer.unpaid;
+      kills.push({ worker: victim.name, atSecond: Math.round((Date.now() - started) / 100) / 10, transfers, unpaidInvoices, refundsDone });
+      log(`kill -9 ${victim.name} (pid ${victim.child?.pid}) with ${transfers} transfers made, ${unpaidInvoices} invoices unpaid`);
       await victim.killAndRestart();
     }
     log(`${kills.length} kills; waiting for the work to finish`);
@@ -131,6 +132,8 @@ const drill = crashDrill(
     await guarded(f, 'e-mail checks', () => checkEmails(ctx, f));
     f.details.kills = kills.length;
     f.details.killsWhileTransfersInFlight = killsInside;
+    f.details.killsWhileInvoicesUnpaid = kills.filter((k) => k.unpaidInvoices > 0).length;
+    f.details.killsBeforeRefundsDone = kills.filter((k) => k.transfers > 0 && !k.refundsDone).length;
     f.details.killsPerWorker = Object.fromEntries(workers.map((w) => [w.name, w.kills]));
     f.details.killLog = kills;
     f.details.unexpectedWorkerExits = workers.flatMap((w) => w.unexpectedExits);

@@ -1192,8 +1192,8 @@ export function startInvoicePayer(ctx: Ctx, plan: PayoutPlan, opts: { declineEve
  */
 export async function startRefunds(ctx: Ctx, plan: PayoutPlan, n: number, deadline: number) {
   const eligible = plan.placements.filter((p) => !p.collaborators.some((c) => c.disabled));
-  const every = Math.max(1, Math.floor(eligible.length / Math.max(1, n)));
-  const chosen = eligible.filter((_, i) => i % every === every - 1).slice(0, n);
+  // The first ones started: paid out early, so their refunds land while the rest still runs.
+  const chosen = eligible.slice(0, n);
   for (const p of chosen) plan.refunded.add(p.placementId);
   await Promise.all(
     chosen.map((p) =>
