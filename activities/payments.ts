@@ -7,7 +7,7 @@ import { FAILURE_TYPES } from '../domain/failure-types.js';
 import { type FeePayment, type PaymentState, refundableCents, reversalBps } from '../domain/payment.js';
 import { withTransaction } from '../db/dal/once.js';
 import { paymentsDal, type PaymentRow, type PlacementSnapshot } from '../db/dal/payments.js';
-import { isPermanent } from './stripe.js';
+import { isPermanent, stripeMessage } from './stripe-errors.js';
 
 const DAY_MS = 86_400_000;
 
@@ -56,7 +56,6 @@ export function toFeePayment(row: PaymentRow): FeePayment {
 }
 
 const refuse = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
-const stripeMessage = (err: Stripe.errors.StripeError) => `${err.message}${err.code ? ` (${err.code})` : ''}`;
 const idOf = (x: string | { id: string } | null | undefined) => (typeof x === 'string' ? x : (x?.id ?? null));
 const fromUnix = (s: number | null | undefined) => (s ? new Date(s * 1000) : null);
 
@@ -669,25 +668,31 @@ export function createPaymentActivities({ stripe, db }: { stripe: Stripe; db: Db
       });
     },
 
-    /** A platform admin gives up a blocked refund (settled outside, or not owed after all). */
+    /**
+     * A platform admin gives up a blocked refund (settled outside, or not owed after all). When the
+     * company's refund went through and only transfer reversals were refused, the refund stays
+     * `refunded` and the audit row records the reversals given up.
+     */
     async cancelRefund(input: { placementId: string; actor: Actor; reason: string }): Promise<FeePayment> {
       return locked(input.placementId, async (trx, row) => {
         if (row.refund_state === 'cancelled') return toFeePayment(row);
-        if (row.refund_state !== 'blocked')
-          throw refuse(`a refund that is ${row.refund_state} cannot be cancelled`, FAILURE_TYPES.InvalidState);
+        if (row.refund_state === 'none')
+          throw refuse('no refund has been attempted yet, so there is nothing to cancel', FAILURE_TYPES.InvalidState);
+        const reversalsOnly = row.refund_state === 'refunded';
         await payments.audit(
           {
             placementId: input.placementId,
             event: 'refund_cancelled',
-            oldState: 'blocked',
-            newState: 'cancelled',
+            oldState: row.refund_state,
+            newState: reversalsOnly ? 'refunded' : 'cancelled',
             actor: input.actor,
             reason: input.reason,
-            details: { blockedBy: row.refund_block_reason },
+            details: reversalsOnly ? { reversalsGivenUp: true } : { blockedBy: row.refund_block_reason },
             key: `${input.placementId}:refund_cancelled`,
           },
           trx,
         );
+        if (reversalsOnly) return toFeePayment(row);
         return toFeePayment(await payments.update(input.placementId, { refund_state: 'cancelled' }, trx));
       });
     },

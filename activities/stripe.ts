@@ -8,18 +8,11 @@ import { FAILURE_TYPES } from '../domain/failure-types.js';
 import { withTransaction } from '../db/dal/once.js';
 import { type SplitState, toSplitState } from './db/payouts.js';
 import { toFeePayment } from './payments.js';
+import { isPermanent, stripeMessage } from './stripe-errors.js';
 
 /** The Stripe idempotency key of one transfer attempt of one collaborator's share of one payout. */
 export const transferIdempotencyKey = (payoutId: string, collaboratorId: string, attempt: number) =>
   `payout-${payoutId}-collaborator-${collaboratorId}-attempt-${attempt}`;
-
-/** Stripe errors retrying cannot fix: the request itself is refused (bad account, capability, params). */
-export function isPermanent(err: unknown): err is Stripe.errors.StripeError {
-  const e = err as Partial<Stripe.errors.StripeError>;
-  if (typeof e?.type !== 'string' || !e.type.startsWith('Stripe')) return false;
-  if (e.code === 'lock_timeout' || e.code === 'rate_limit') return false;
-  return ['StripeInvalidRequestError', 'StripePermissionError', 'StripeCardError', 'StripeIdempotencyError'].includes(e.type);
-}
 
 /** Money movements through Stripe Connect, each exactly once (idempotency keys + Postgres state). */
 export function createStripeActivities({ stripe, db }: { stripe: Stripe; db: Db }) {
@@ -86,7 +79,7 @@ export function createStripeActivities({ stripe, db }: { stripe: Stripe; db: Db 
           { idempotencyKey: transferIdempotencyKey(payout.id, split.collaborator_id, split.transfer_attempt) },
         );
       } catch (err) {
-        if (isPermanent(err)) return block(split, `Stripe refused the transfer: ${err.message}${err.code ? ` (${err.code})` : ''}`);
+        if (isPermanent(err)) return block(split, `Stripe refused the transfer: ${stripeMessage(err)}`);
         log.warn('transient Stripe error; Temporal retries', { splitId: split.id, error: String(err) });
         throw err;
       }

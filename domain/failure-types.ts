@@ -13,8 +13,6 @@ export const FAILURE_TYPES = {
   NoCollaborators: 'NoCollaborators',
   /** Stripe refused a transfer for good (e.g. the account cannot receive transfers): the split is blocked. */
   TransferRefused: 'TransferRefused',
-  /** Stripe refused the company's refund (credit note or refund) for good: a platform admin retries or cancels. */
-  RefundRefused: 'RefundRefused',
   InvalidSplits: 'InvalidSplits',
   /** The candidate already has a live placement for this job. */
   DuplicatePlacement: 'DuplicatePlacement',

@@ -1,5 +1,5 @@
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { PlacementCommand } from './placement.js';
+import type { Actor } from './actors.js';
 import type { RefundPolicy } from './terms.js';
 
 /**
@@ -139,16 +139,22 @@ export interface PaymentView {
 
 // ── Messages (the placement workflow handles them; the API sends them) ─────────────────
 
+/** Who sends a payment command, and why (a placement command's shape). */
+export interface PaymentCommand {
+  actor: Actor;
+  reason?: string;
+}
+
 /** A Stripe event about this placement's invoice or charge: the workflow re-reads the invoice. */
 export const feePaymentEventSignal = defineSignal<[{ eventId: string; type: string }]>('feePaymentEvent');
 
 /** A platform admin records a payment made outside Stripe (bank wire, cheque). */
-export const markFeePaidUpdate = defineUpdate<PaymentView, [PlacementCommand & { reason: string }]>('markFeePaid');
+export const markFeePaidUpdate = defineUpdate<PaymentView, [PaymentCommand & { reason: string }]>('markFeePaid');
 /** A platform admin gives the company more days (reminders follow the new due date). */
-export const extendPaymentDueUpdate = defineUpdate<PaymentView, [PlacementCommand & { days: number; reason: string }]>('extendPaymentDue');
+export const extendPaymentDueUpdate = defineUpdate<PaymentView, [PaymentCommand & { days: number; reason: string }]>('extendPaymentDue');
 /** A platform admin voids the invoice: the fee will not be collected and nothing more is paid out. */
-export const voidFeeUpdate = defineUpdate<PaymentView, [PlacementCommand & { reason: string }]>('voidFee');
+export const voidFeeUpdate = defineUpdate<PaymentView, [PaymentCommand & { reason: string }]>('voidFee');
 /** A platform admin retries a refund (or reversal) Stripe refused. */
-export const retryRefundUpdate = defineUpdate<PaymentView, [PlacementCommand]>('retryRefund');
+export const retryRefundUpdate = defineUpdate<PaymentView, [PaymentCommand]>('retryRefund');
 /** A platform admin gives up a refund Stripe refused (settled outside, or not owed after all). */
-export const cancelRefundUpdate = defineUpdate<PaymentView, [PlacementCommand & { reason: string }]>('cancelRefund');
+export const cancelRefundUpdate = defineUpdate<PaymentView, [PaymentCommand & { reason: string }]>('cancelRefund');

@@ -89,7 +89,10 @@ export function checkPlacementCommand(call: PlacementCommandCall, placement: Pla
     case 'extendPaymentDue':
       return (
         requirePaymentCommand(call.actor, placement) ??
-        requireThat(Number.isInteger(call.days) && call.days >= 1 && call.days <= MAX_PAYMENT_EXTENSION_DAYS, `days must be a whole number from 1 to ${MAX_PAYMENT_EXTENSION_DAYS}`) ??
+        requireThat(
+          Number.isInteger(call.days) && call.days >= 1 && call.days <= MAX_PAYMENT_EXTENSION_DAYS,
+          `days must be a whole number from 1 to ${MAX_PAYMENT_EXTENSION_DAYS}`,
+        ) ??
         requireReason(call.reason) ??
         requireStorableReason(call.reason)
       );
@@ -111,10 +114,7 @@ function requirePaymentCommand(actor: Actor, placement: PlacementSituation): Com
 }
 
 function requireBlockedRefund(actor: Actor, placement: PlacementSituation): CommandCheck {
-  return (
-    requireRole(actor, ADMIN_ROLES, placement) ??
-    requireThat(placement.refundBlocked === true, 'no refund or reversal is blocked')
-  );
+  return requireRole(actor, ADMIN_ROLES, placement) ?? requireThat(placement.refundBlocked === true, 'no refund or reversal is blocked');
 }
 
 function requireRole(actor: Actor, roles: readonly string[], placement: PlacementSituation): CommandCheck {

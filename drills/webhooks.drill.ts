@@ -10,7 +10,10 @@
  *   (onboarding done, requirements back, done again) each delivered 3× shuffled → one
  *   stripe_webhook_events row per event id, every projection equal to Stripe's final state, no
  *   status change audited twice in a row.
- * - Stripe money in: DRILL_WEBHOOK_PLACEMENTS (4) placements invoice their companies with the
+ * - Stripe, money in (hires through the API): hires whose fee invoices the fake pays at once; every event about those
+ *   invoices (finalized, payment succeeded, paid) delivered 3× shuffled → one stripe_webhook_events
+ *   row per event id (with its placement), each invoice read paid, `paid` audited once per placement.
+ * - Stripe, money in (held, reversed, declined, refunded, forged): DRILL_WEBHOOK_PLACEMENTS (4) placements invoice their companies with the
  *   fake's deliveries held; the companies pay (one after a declined card), one company's charge is
  *   then partly refunded outside the platform (`charge.refunded`). A forged (wrong secret) and a
  *   stale (301 s old) delivery of a real `invoice.paid` are refused (400) and record nothing. Then
@@ -27,7 +30,7 @@ import { signatureHeader } from '../testkit/fakes/stripe/webhooks.js';
 import { now } from '../testkit/fakes/stripe/wire.js';
 import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
 import { seedSmall } from '../testkit/harness/ats-harness.js';
-import { createMarketplace } from '../testkit/harness/factories.js';
+import { createMarketplace, placementBody } from '../testkit/harness/factories.js';
 import { eventually, startDrillStack, type DrillStack } from './lib/harness.js';
 import type { Drill } from './lib/report.js';
 import {
@@ -81,6 +84,27 @@ interface Tally {
   details: Record<string, unknown>;
 }
 
+const FEE_PLACEMENTS = Number(process.env.DRILL_WEBHOOK_FEE_PLACEMENTS ?? 3);
+
+/** Signed deliveries of `events`, each `COPIES` times, shuffled, 4 at a time; the fake sends none meanwhile. */
+async function deliverShuffled(h: DrillStack, events: { id: string }[], seed: number) {
+  const deliveries = shuffle(
+    events.flatMap((e) => Array.from({ length: COPIES }, () => JSON.stringify(e))),
+    seed,
+  );
+  const answers = await pool(
+    deliveries.map(
+      (payload) => () =>
+        h.request('POST', '/api/v1/webhooks/stripe', {
+          rawBody: payload,
+          headers: { 'content-type': 'application/json', 'stripe-signature': signatureHeader(payload, h.stripeWebhookSecret) },
+        }),
+    ),
+    4,
+  );
+  return { deliveries, answers };
+}
+
 const STRIPE_RECRUITERS = Number(process.env.DRILL_WEBHOOK_STRIPE_RECRUITERS ?? 3);
 
 async function stripeDrill(h: DrillStack, seed: number, t: Tally) {
@@ -102,20 +126,7 @@ async function stripeDrill(h: DrillStack, seed: number, t: Tally) {
   }
   const accounts = new Set(recruiters.map((r) => r.account));
   const events = h.stripe.events().filter((e) => e.account && accounts.has(e.account));
-  const deliveries = shuffle(
-    events.flatMap((e) => Array.from({ length: COPIES }, () => JSON.stringify(e))),
-    seed,
-  );
-  const answers = await pool(
-    deliveries.map(
-      (payload) => () =>
-        h.request('POST', '/api/v1/webhooks/stripe', {
-          rawBody: payload,
-          headers: { 'content-type': 'application/json', 'stripe-signature': signatureHeader(payload, h.stripeWebhookSecret) },
-        }),
-    ),
-    4,
-  );
+  const { deliveries, answers } = await deliverShuffled(h, events, seed);
   h.stripe.setWebhookEndpoint(`${h.baseUrl}/api/v1/webhooks/stripe`, h.stripeWebhookSecret);
   const refused = answers.filter((a) => a.status !== 200);
   for (const a of refused) t.failures.push(`stripe: a delivery answered ${a.status} ${JSON.stringify(a.body)}`);
@@ -151,7 +162,68 @@ async function stripeDrill(h: DrillStack, seed: number, t: Tally) {
   t.details.stripe = { events: events.length, deliveries: deliveries.length, duplicates };
 }
 
-const FEE_PLACEMENTS = Number(process.env.DRILL_WEBHOOK_PLACEMENTS ?? 4);
+async function feeDrill(h: DrillStack, seed: number, t: Tally) {
+  h.stripe.setWebhookEndpoint(null);
+  const placements: string[] = [];
+  for (let i = 0; i < FEE_PLACEMENTS; i++) {
+    const m = await createMarketplace(h.db);
+    const res = await h.request('POST', '/api/v1/placements', { actor: m.actors.companyAdmin, body: placementBody(m) });
+    if (res.status !== 201) t.failures.push(`fees: recording a hire answered ${res.status} ${JSON.stringify(res.body)}`);
+    else placements.push(res.body.id as string);
+  }
+  // The workflow creates each invoice and the fake pays it as it is finalized (its events held back).
+  const invoices = new Map<string, string>();
+  for (const placementId of placements) {
+    const row = await eventually(async () => {
+      const p = await h.db('placement_payments').where({ placement_id: placementId }).first();
+      return p?.stripe_invoice_id ? p : undefined;
+    }, 30_000);
+    if (row) invoices.set(row.stripe_invoice_id!, placementId);
+    else t.failures.push(`fees: placement ${placementId} has no invoice after 30 s`);
+  }
+  const events = h.stripe.events().filter((e) => {
+    const object = e.data.object as { id?: string; object?: string };
+    return object.object === 'invoice' && !!object.id && invoices.has(object.id);
+  });
+  const { deliveries, answers } = await deliverShuffled(h, events, seed);
+  h.stripe.setWebhookEndpoint(`${h.baseUrl}/api/v1/webhooks/stripe`, h.stripeWebhookSecret);
+  for (const a of answers.filter((x) => x.status !== 200))
+    t.failures.push(`fees: a delivery answered ${a.status} ${JSON.stringify(a.body)}`);
+  const types = [...new Set(events.map((e) => e.type))].sort().join(', ');
+  t.checked.push(
+    `fees: ${deliveries.length} signed deliveries (${events.length} invoice events of ${invoices.size} fees × ${COPIES}: ${types}) answered 200`,
+  );
+
+  // The payment's events are kept once each; the others (`invoice.created`, `invoice.finalized`: the workflow
+  // creates and finalizes the invoice itself) are acknowledged and not kept.
+  const kept = events.filter((e) => (FEE_EVENT_TYPES as readonly string[]).includes(e.type));
+  const rows = await h.db('stripe_webhook_events').whereIn(
+    'id',
+    kept.map((e) => e.id),
+  );
+  const misplaced = rows.filter(
+    (r) => r.placement_id !== invoices.get((events.find((e) => e.id === r.id)!.data.object as { id: string }).id),
+  );
+  if (rows.length !== kept.length) t.failures.push(`fees: ${rows.length} stored event ids for ${kept.length} events`);
+  if (misplaced.length) t.failures.push(`fees: ${misplaced.length} events stored against the wrong placement`);
+  t.checked.push(`fees: one stripe_webhook_events row per event id, with its placement (${kept.length} ids, ${rows.length} rows)`);
+
+  let paid = 0;
+  for (const placementId of invoices.values()) {
+    const row = await eventually(async () => {
+      const p = await h.db('placement_payments').where({ placement_id: placementId }).first();
+      return p?.state === 'paid' ? p : undefined;
+    }, 30_000);
+    const audited = await h.db('payment_changes').where({ placement_id: placementId, event: 'paid' });
+    if (!row) t.failures.push(`fees: placement ${placementId}'s invoice never read paid`);
+    else if (audited.length !== 1) t.failures.push(`fees: placement ${placementId} audited paid ${audited.length} times`);
+    else paid++;
+  }
+  t.checked.push(`fees: each invoice read paid and audited paid once (${paid}/${invoices.size})`);
+  t.details.fees = { events: events.length, deliveries: deliveries.length };
+}
+
+const MONEY_IN_PLACEMENTS = Number(process.env.DRILL_WEBHOOK_PLACEMENTS ?? 4);
 /** Refunded outside the platform (from the Dashboard, say) on one placement's charge: a part, so its payouts stay funded. */
 const REFUND_OUTSIDE_CENTS = 100_000;
 
@@ -172,7 +244,7 @@ async function moneyInDrill(h: DrillStack, seed: number, t: Tally) {
   h.stripe.autoPayInvoices(false);
   const earlier = new Set(h.stripe.events().map((e) => e.id));
   h.stripe.holdWebhooks();
-  const plan = await seedPayouts(h.db, h.stripe, Math.max(3, FEE_PLACEMENTS), { collaborators: 2, blockEvery: 0 });
+  const plan = await seedPayouts(h.db, h.stripe, Math.max(3, MONEY_IN_PLACEMENTS), { collaborators: 2, blockEvery: 0 });
   const ids = plan.placements.map((p) => p.placementId);
   await startPlacements(ctx, plan, deadline, ids.length);
   const open = await eventually(async () => {
@@ -258,7 +330,7 @@ async function moneyInDrill(h: DrillStack, seed: number, t: Tally) {
   const f = new Findings();
   await checkPayouts(ctx, plan, f);
   await checkPayments(ctx, plan, f);
-  f.check(`one stripe_webhook_events row per fee event (${FEE_EVENT_TYPES.join(', ')}) and none besides`);
+  f.check('one stripe_webhook_events row per fee event and none besides');
   const feeEvents = events.filter((e) => (FEE_EVENT_TYPES as readonly string[]).includes(e.type));
   const rows = await h.db('stripe_webhook_events').whereIn('placement_id', ids).select('id');
   f.loss(rows.length - feeEvents.length, `${rows.length} event rows for the placements, ${feeEvents.length} fee events`);
@@ -528,6 +600,7 @@ const drill: Drill = {
       await resendDrill(h, seed, t);
       await atsDrill(h, seed, t);
       await stripeDrill(h, seed, t);
+      await feeDrill(h, seed, t);
       await moneyInDrill(h, seed, t);
       return { checked: t.checked, lost: t.lost, failures: t.failures, details: t.details };
     } finally {

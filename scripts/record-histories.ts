@@ -163,12 +163,15 @@ async function recorder(infra: TestInfra) {
       { role: 'closer', splitBps: 4000 },
     ]);
     stripe.autoPayInvoices(opts.paysAtOnce ?? true);
-    await db('company_settings').insert({
-      company_id: m.companyId,
-      platform_fee_bps: opts.platformFeeBps ?? null,
-      payment_terms_days: opts.paymentTermsDays ?? null,
-      refund_policy: opts.refundPolicy ?? null,
-    });
+    await db('company_settings')
+      .insert({
+        company_id: m.companyId,
+        platform_fee_bps: opts.platformFeeBps ?? null,
+        payment_terms_days: opts.paymentTermsDays ?? null,
+        refund_policy: opts.refundPolicy ?? null,
+      })
+      .onConflict('company_id')
+      .merge();
     const placementId = randomUUID();
     const handle = await env.client.workflow.start<PlacementWorkflow>(WORKFLOW_TYPES.placement, {
       workflowId: workflowIds.placement(placementId),
@@ -201,7 +204,10 @@ async function recorder(infra: TestInfra) {
       body: `outcome=${outcome}`,
     });
     if (res.status >= 500) throw new Error(`the fake refused to pay ${invoiceId}: ${await res.text()}`);
-    await handle.signal(feePaymentEventSignal, { eventId: `evt_${randomUUID()}`, type: `invoice.${outcome === 'succeed' ? 'paid' : 'payment_failed'}` });
+    await handle.signal(feePaymentEventSignal, {
+      eventId: `evt_${randomUUID()}`,
+      type: `invoice.${outcome === 'succeed' ? 'paid' : 'payment_failed'}`,
+    });
   };
   const activated = async (handle: WorkflowHandle<PlacementWorkflow>) => {
     while ((await handle.query(placementStateQuery)).state !== 'active') await new Promise((r) => setTimeout(r, 50));

@@ -203,7 +203,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stripe webhook: connected account updates (Stripe-Signature) */
+        /** Stripe webhook: connected account updates and the placement fee payments (Stripe-Signature) */
         post: {
             parameters: {
                 query?: never;
@@ -213,7 +213,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Handed to its workflow, a repeat (duplicate), or a type not handled (ignored) */
+                /** @description Handed to its workflow; recorded against a placement whose process has ended (placementClosed); a repeat (duplicate); or a type not handled or an invoice / charge that is not a placement's fee (ignored) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -226,6 +226,8 @@ export interface paths {
                             duplicate?: true;
                             /** @enum {boolean} */
                             ignored?: true;
+                            /** @enum {boolean} */
+                            placementClosed?: true;
                         };
                     };
                 };
@@ -2536,6 +2538,34 @@ export interface paths {
                                     updatedAt: string;
                                 }[];
                             }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
                         };
                     };
                 };
@@ -2932,6 +2962,34 @@ export interface paths {
                                     updatedAt: string;
                                 }[];
                             }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
                         };
                     };
                 };
@@ -3130,6 +3188,34 @@ export interface paths {
                                     updatedAt: string;
                                 }[];
                             }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
                         };
                     };
                 };
@@ -3372,6 +3458,34 @@ export interface paths {
                                     updatedAt: string;
                                 }[];
                             }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
                         };
                     };
                 };
@@ -3613,6 +3727,34 @@ export interface paths {
                                     updatedAt: string;
                                 }[];
                             }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
                         };
                     };
                 };
@@ -3855,6 +3997,34 @@ export interface paths {
                                     updatedAt: string;
                                 }[];
                             }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
                         };
                     };
                 };
@@ -4096,6 +4266,34 @@ export interface paths {
                                     updatedAt: string;
                                 }[];
                             }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
                         };
                     };
                 };
@@ -4337,6 +4535,34 @@ export interface paths {
                                     updatedAt: string;
                                 }[];
                             }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
                         };
                     };
                 };
@@ -4584,6 +4810,34 @@ export interface paths {
                                     updatedAt: string;
                                 }[];
                             }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
                         };
                     };
                 };
@@ -4694,6 +4948,1548 @@ export interface paths {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/placements/{id}/payment/mark-paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record that the company paid the fee outside Stripe (platform admin)
+         * @description Roles: platform_admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The placement after the command */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            companyId: string;
+                            /** Format: uuid */
+                            jobId: string;
+                            jobTitle: string;
+                            /** Format: uuid */
+                            candidateId: string;
+                            candidateName: string;
+                            /** @enum {string|null} */
+                            escrowStatus: "held" | "released" | "refunded" | null;
+                            feeCents: number;
+                            currency: string;
+                            /** @enum {string} */
+                            state: "hired" | "active" | "completed" | "failed";
+                            /** Format: date */
+                            startDate: string;
+                            guaranteeDays: number;
+                            /** Format: date-time */
+                            guaranteeEndsAt: string | null;
+                            holdbackBps: number;
+                            platformFeeBps: number;
+                            /** Format: date-time */
+                            splitsLockedAt: string | null;
+                            workflowId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            failurePending: boolean;
+                            history: {
+                                /** @enum {string|null} */
+                                oldState: "hired" | "active" | "completed" | "failed" | null;
+                                /** @enum {string} */
+                                newState: "hired" | "active" | "completed" | "failed";
+                                /** Format: uuid */
+                                actorUserId: string | null;
+                                actorName: string | null;
+                                actorRole: string;
+                                reason: string | null;
+                                details: unknown;
+                                /** Format: date-time */
+                                occurredAt: string;
+                            }[];
+                            escrow: {
+                                amountCents: number;
+                                currency: string;
+                                /** @enum {string} */
+                                status: "held" | "released" | "refunded";
+                                /** Format: date-time */
+                                heldAt: string;
+                                /** Format: date-time */
+                                settledAt: string | null;
+                                reason: string | null;
+                            } | null;
+                            collaborators: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                recruiterId: string;
+                                recruiterName: string;
+                                /** @enum {string} */
+                                role: "sourcer" | "submitter" | "closer" | "support";
+                                splitBps: number;
+                            }[];
+                            payouts: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                placementId: string;
+                                /** @enum {string} */
+                                tranche: "activation" | "holdback";
+                                amountCents: number;
+                                platformFeeCents: number;
+                                currency: string;
+                                /** @enum {string} */
+                                status: "processing" | "blocked" | "paid" | "cancelled";
+                                workflowId: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                splits: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** Format: uuid */
+                                    collaboratorId: string;
+                                    /** Format: uuid */
+                                    recruiterId: string;
+                                    recruiterName: string;
+                                    amountCents: number;
+                                    stripeAccountId: string | null;
+                                    transferAttempt: number;
+                                    /** @enum {string} */
+                                    status: "pending" | "paid" | "blocked" | "cancelled" | "reversed";
+                                    stripeTransferId: string | null;
+                                    reversedCents: number;
+                                    blockReason: string | null;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                }[];
+                            }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller may not issue this command */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The payment is not in a state that allows this command (e.g. already paid, void, or no refund blocked) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The command breaks a payment rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/placements/{id}/payment/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give the company 1–90 more days to pay the fee invoice (platform admin)
+         * @description Roles: platform_admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        days: number;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The placement after the command */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            companyId: string;
+                            /** Format: uuid */
+                            jobId: string;
+                            jobTitle: string;
+                            /** Format: uuid */
+                            candidateId: string;
+                            candidateName: string;
+                            /** @enum {string|null} */
+                            escrowStatus: "held" | "released" | "refunded" | null;
+                            feeCents: number;
+                            currency: string;
+                            /** @enum {string} */
+                            state: "hired" | "active" | "completed" | "failed";
+                            /** Format: date */
+                            startDate: string;
+                            guaranteeDays: number;
+                            /** Format: date-time */
+                            guaranteeEndsAt: string | null;
+                            holdbackBps: number;
+                            platformFeeBps: number;
+                            /** Format: date-time */
+                            splitsLockedAt: string | null;
+                            workflowId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            failurePending: boolean;
+                            history: {
+                                /** @enum {string|null} */
+                                oldState: "hired" | "active" | "completed" | "failed" | null;
+                                /** @enum {string} */
+                                newState: "hired" | "active" | "completed" | "failed";
+                                /** Format: uuid */
+                                actorUserId: string | null;
+                                actorName: string | null;
+                                actorRole: string;
+                                reason: string | null;
+                                details: unknown;
+                                /** Format: date-time */
+                                occurredAt: string;
+                            }[];
+                            escrow: {
+                                amountCents: number;
+                                currency: string;
+                                /** @enum {string} */
+                                status: "held" | "released" | "refunded";
+                                /** Format: date-time */
+                                heldAt: string;
+                                /** Format: date-time */
+                                settledAt: string | null;
+                                reason: string | null;
+                            } | null;
+                            collaborators: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                recruiterId: string;
+                                recruiterName: string;
+                                /** @enum {string} */
+                                role: "sourcer" | "submitter" | "closer" | "support";
+                                splitBps: number;
+                            }[];
+                            payouts: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                placementId: string;
+                                /** @enum {string} */
+                                tranche: "activation" | "holdback";
+                                amountCents: number;
+                                platformFeeCents: number;
+                                currency: string;
+                                /** @enum {string} */
+                                status: "processing" | "blocked" | "paid" | "cancelled";
+                                workflowId: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                splits: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** Format: uuid */
+                                    collaboratorId: string;
+                                    /** Format: uuid */
+                                    recruiterId: string;
+                                    recruiterName: string;
+                                    amountCents: number;
+                                    stripeAccountId: string | null;
+                                    transferAttempt: number;
+                                    /** @enum {string} */
+                                    status: "pending" | "paid" | "blocked" | "cancelled" | "reversed";
+                                    stripeTransferId: string | null;
+                                    reversedCents: number;
+                                    blockReason: string | null;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                }[];
+                            }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller may not issue this command */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The payment is not in a state that allows this command (e.g. already paid, void, or no refund blocked) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The command breaks a payment rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/placements/{id}/payment/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Void the fee invoice: the fee will not be collected and nothing more is paid out (platform admin)
+         * @description Roles: platform_admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The placement after the command */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            companyId: string;
+                            /** Format: uuid */
+                            jobId: string;
+                            jobTitle: string;
+                            /** Format: uuid */
+                            candidateId: string;
+                            candidateName: string;
+                            /** @enum {string|null} */
+                            escrowStatus: "held" | "released" | "refunded" | null;
+                            feeCents: number;
+                            currency: string;
+                            /** @enum {string} */
+                            state: "hired" | "active" | "completed" | "failed";
+                            /** Format: date */
+                            startDate: string;
+                            guaranteeDays: number;
+                            /** Format: date-time */
+                            guaranteeEndsAt: string | null;
+                            holdbackBps: number;
+                            platformFeeBps: number;
+                            /** Format: date-time */
+                            splitsLockedAt: string | null;
+                            workflowId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            failurePending: boolean;
+                            history: {
+                                /** @enum {string|null} */
+                                oldState: "hired" | "active" | "completed" | "failed" | null;
+                                /** @enum {string} */
+                                newState: "hired" | "active" | "completed" | "failed";
+                                /** Format: uuid */
+                                actorUserId: string | null;
+                                actorName: string | null;
+                                actorRole: string;
+                                reason: string | null;
+                                details: unknown;
+                                /** Format: date-time */
+                                occurredAt: string;
+                            }[];
+                            escrow: {
+                                amountCents: number;
+                                currency: string;
+                                /** @enum {string} */
+                                status: "held" | "released" | "refunded";
+                                /** Format: date-time */
+                                heldAt: string;
+                                /** Format: date-time */
+                                settledAt: string | null;
+                                reason: string | null;
+                            } | null;
+                            collaborators: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                recruiterId: string;
+                                recruiterName: string;
+                                /** @enum {string} */
+                                role: "sourcer" | "submitter" | "closer" | "support";
+                                splitBps: number;
+                            }[];
+                            payouts: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                placementId: string;
+                                /** @enum {string} */
+                                tranche: "activation" | "holdback";
+                                amountCents: number;
+                                platformFeeCents: number;
+                                currency: string;
+                                /** @enum {string} */
+                                status: "processing" | "blocked" | "paid" | "cancelled";
+                                workflowId: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                splits: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** Format: uuid */
+                                    collaboratorId: string;
+                                    /** Format: uuid */
+                                    recruiterId: string;
+                                    recruiterName: string;
+                                    amountCents: number;
+                                    stripeAccountId: string | null;
+                                    transferAttempt: number;
+                                    /** @enum {string} */
+                                    status: "pending" | "paid" | "blocked" | "cancelled" | "reversed";
+                                    stripeTransferId: string | null;
+                                    reversedCents: number;
+                                    blockReason: string | null;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                }[];
+                            }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller may not issue this command */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The payment is not in a state that allows this command (e.g. already paid, void, or no refund blocked) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The command breaks a payment rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/placements/{id}/refund/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry the company's refund Stripe refused (platform admin)
+         * @description Roles: platform_admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The placement after the command */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            companyId: string;
+                            /** Format: uuid */
+                            jobId: string;
+                            jobTitle: string;
+                            /** Format: uuid */
+                            candidateId: string;
+                            candidateName: string;
+                            /** @enum {string|null} */
+                            escrowStatus: "held" | "released" | "refunded" | null;
+                            feeCents: number;
+                            currency: string;
+                            /** @enum {string} */
+                            state: "hired" | "active" | "completed" | "failed";
+                            /** Format: date */
+                            startDate: string;
+                            guaranteeDays: number;
+                            /** Format: date-time */
+                            guaranteeEndsAt: string | null;
+                            holdbackBps: number;
+                            platformFeeBps: number;
+                            /** Format: date-time */
+                            splitsLockedAt: string | null;
+                            workflowId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            failurePending: boolean;
+                            history: {
+                                /** @enum {string|null} */
+                                oldState: "hired" | "active" | "completed" | "failed" | null;
+                                /** @enum {string} */
+                                newState: "hired" | "active" | "completed" | "failed";
+                                /** Format: uuid */
+                                actorUserId: string | null;
+                                actorName: string | null;
+                                actorRole: string;
+                                reason: string | null;
+                                details: unknown;
+                                /** Format: date-time */
+                                occurredAt: string;
+                            }[];
+                            escrow: {
+                                amountCents: number;
+                                currency: string;
+                                /** @enum {string} */
+                                status: "held" | "released" | "refunded";
+                                /** Format: date-time */
+                                heldAt: string;
+                                /** Format: date-time */
+                                settledAt: string | null;
+                                reason: string | null;
+                            } | null;
+                            collaborators: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                recruiterId: string;
+                                recruiterName: string;
+                                /** @enum {string} */
+                                role: "sourcer" | "submitter" | "closer" | "support";
+                                splitBps: number;
+                            }[];
+                            payouts: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                placementId: string;
+                                /** @enum {string} */
+                                tranche: "activation" | "holdback";
+                                amountCents: number;
+                                platformFeeCents: number;
+                                currency: string;
+                                /** @enum {string} */
+                                status: "processing" | "blocked" | "paid" | "cancelled";
+                                workflowId: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                splits: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** Format: uuid */
+                                    collaboratorId: string;
+                                    /** Format: uuid */
+                                    recruiterId: string;
+                                    recruiterName: string;
+                                    amountCents: number;
+                                    stripeAccountId: string | null;
+                                    transferAttempt: number;
+                                    /** @enum {string} */
+                                    status: "pending" | "paid" | "blocked" | "cancelled" | "reversed";
+                                    stripeTransferId: string | null;
+                                    reversedCents: number;
+                                    blockReason: string | null;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                }[];
+                            }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller may not issue this command */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The payment is not in a state that allows this command (e.g. already paid, void, or no refund blocked) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The command breaks a payment rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/placements/{id}/refund/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give up the company's refund Stripe refused: settled outside, or not owed after all (platform admin)
+         * @description Roles: platform_admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The placement after the command */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            companyId: string;
+                            /** Format: uuid */
+                            jobId: string;
+                            jobTitle: string;
+                            /** Format: uuid */
+                            candidateId: string;
+                            candidateName: string;
+                            /** @enum {string|null} */
+                            escrowStatus: "held" | "released" | "refunded" | null;
+                            feeCents: number;
+                            currency: string;
+                            /** @enum {string} */
+                            state: "hired" | "active" | "completed" | "failed";
+                            /** Format: date */
+                            startDate: string;
+                            guaranteeDays: number;
+                            /** Format: date-time */
+                            guaranteeEndsAt: string | null;
+                            holdbackBps: number;
+                            platformFeeBps: number;
+                            /** Format: date-time */
+                            splitsLockedAt: string | null;
+                            workflowId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            failurePending: boolean;
+                            history: {
+                                /** @enum {string|null} */
+                                oldState: "hired" | "active" | "completed" | "failed" | null;
+                                /** @enum {string} */
+                                newState: "hired" | "active" | "completed" | "failed";
+                                /** Format: uuid */
+                                actorUserId: string | null;
+                                actorName: string | null;
+                                actorRole: string;
+                                reason: string | null;
+                                details: unknown;
+                                /** Format: date-time */
+                                occurredAt: string;
+                            }[];
+                            escrow: {
+                                amountCents: number;
+                                currency: string;
+                                /** @enum {string} */
+                                status: "held" | "released" | "refunded";
+                                /** Format: date-time */
+                                heldAt: string;
+                                /** Format: date-time */
+                                settledAt: string | null;
+                                reason: string | null;
+                            } | null;
+                            collaborators: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                recruiterId: string;
+                                recruiterName: string;
+                                /** @enum {string} */
+                                role: "sourcer" | "submitter" | "closer" | "support";
+                                splitBps: number;
+                            }[];
+                            payouts: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                placementId: string;
+                                /** @enum {string} */
+                                tranche: "activation" | "holdback";
+                                amountCents: number;
+                                platformFeeCents: number;
+                                currency: string;
+                                /** @enum {string} */
+                                status: "processing" | "blocked" | "paid" | "cancelled";
+                                workflowId: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                splits: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** Format: uuid */
+                                    collaboratorId: string;
+                                    /** Format: uuid */
+                                    recruiterId: string;
+                                    recruiterName: string;
+                                    amountCents: number;
+                                    stripeAccountId: string | null;
+                                    transferAttempt: number;
+                                    /** @enum {string} */
+                                    status: "pending" | "paid" | "blocked" | "cancelled" | "reversed";
+                                    stripeTransferId: string | null;
+                                    reversedCents: number;
+                                    blockReason: string | null;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                }[];
+                            }[];
+                            money: {
+                                currency: string;
+                                feeCents: number;
+                                platformFeeCents: number;
+                                collectedCents: number;
+                                paidOutCents: number;
+                                refundedCents: number;
+                                outstandingCents: number;
+                                heldCents: number;
+                                payment: {
+                                    /** @enum {string} */
+                                    status: "awaiting_payment" | "payment_failed" | "overdue" | "paid" | "disputed" | "void" | "refunded" | "refund_blocked";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    /** Format: date-time */
+                                    paidAt: string | null;
+                                    paidOutOfBand: boolean;
+                                    amountCents: number;
+                                    remindersSent: number;
+                                    lastPaymentError: string | null;
+                                    hostedInvoiceUrl: string | null;
+                                    invoiceId: string | null;
+                                    /** @enum {string} */
+                                    refundState: "none" | "refunded" | "blocked" | "cancelled";
+                                    refundDueCents: number | null;
+                                    refundBlockReason: string | null;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The caller may not issue this command */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The payment is not in a state that allows this command (e.g. already paid, void, or no refund blocked) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The command breaks a payment rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description The workflow did not answer in time (workflow_timeout, with its workflowId); the command may still take effect */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/placements/{id}/payment/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The fee payment's audit: invoice, payments, reminders, admin actions, refund; newest first (the company's users, platform admin)
+         * @description Roles: company_admin, hiring_manager, platform_admin.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of payment changes (empty before money in) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: number;
+                                /** @enum {string} */
+                                event: "invoice_created" | "payment_failed" | "paid" | "marked_paid" | "due_extended" | "voided" | "reminder_sent" | "disputed" | "dispute_closed" | "refunded_outside" | "refund_planned" | "refunded" | "refund_blocked" | "refund_retried" | "refund_cancelled";
+                                oldState: string | null;
+                                newState: string | null;
+                                /** Format: uuid */
+                                actorUserId: string | null;
+                                actorName: string | null;
+                                actorRole: string;
+                                reason: string | null;
+                                details: unknown;
+                                /** Format: date-time */
+                                occurredAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Validation error (zod issues in details) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Recruiters see the payment on the placement, not its audit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description No such placement in the caller's company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -9705,7 +11501,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 guaranteeDays: {
                                     value: number;
@@ -9723,7 +11518,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 holdbackBps: {
                                     value: number;
@@ -9741,7 +11535,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 protectionWindowDays: {
                                     value: number;
@@ -9759,7 +11552,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 refundPolicy: {
                                     /** @enum {string} */
@@ -9780,7 +11572,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 paymentTermsDays: {
                                     value: number;
@@ -9798,7 +11589,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 platformFeeBps: {
                                     value: number;
@@ -9816,7 +11606,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                             };
                         };
@@ -9945,7 +11734,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 guaranteeDays: {
                                     value: number;
@@ -9963,7 +11751,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 holdbackBps: {
                                     value: number;
@@ -9981,7 +11768,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 protectionWindowDays: {
                                     value: number;
@@ -9999,7 +11785,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 refundPolicy: {
                                     /** @enum {string} */
@@ -10020,7 +11805,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 paymentTermsDays: {
                                     value: number;
@@ -10038,7 +11822,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 platformFeeBps: {
                                     value: number;
@@ -10056,7 +11839,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                             };
                         };
@@ -10291,7 +12073,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 guaranteeDays: {
                                     value: number;
@@ -10304,7 +12085,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 holdbackBps: {
                                     value: number;
@@ -10317,7 +12097,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 protectionWindowDays: {
                                     value: number;
@@ -10330,7 +12109,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 refundPolicy: {
                                     /** @enum {string} */
@@ -10344,7 +12122,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 paymentTermsDays: {
                                     value: number;
@@ -10357,7 +12134,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 platformFeeBps: {
                                     value: number;
@@ -10370,7 +12146,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                             };
                         };
@@ -10474,7 +12249,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 guaranteeDays: {
                                     value: number;
@@ -10487,7 +12261,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 holdbackBps: {
                                     value: number;
@@ -10500,7 +12273,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 protectionWindowDays: {
                                     value: number;
@@ -10513,7 +12285,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 refundPolicy: {
                                     /** @enum {string} */
@@ -10527,7 +12298,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 paymentTermsDays: {
                                     value: number;
@@ -10540,7 +12310,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                                 platformFeeBps: {
                                     value: number;
@@ -10553,7 +12322,6 @@ export interface paths {
                                     } | {
                                         values: ("full" | "pro_rata" | "none")[];
                                     };
-                                    inUse: boolean;
                                 };
                             };
                         };

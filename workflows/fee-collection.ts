@@ -27,32 +27,16 @@ import { applicationFailureOf, asRefusal } from './failures.js';
  */
 export const FEE_COLLECTION_PATCH = 'placement-collects-fee-v1';
 
-// Until the payment activities land (activities/payments.ts), their contract is spelt out here.
-type Ids = { placementId: string };
-type Command = Ids & { actor: Actor; reason: string };
-interface PaymentActivitiesContract {
-  invoiceFee(i: Ids): Promise<FeePayment>;
-  syncFeePayment(i: Ids): Promise<FeePayment>;
-  markFeePaid(i: Command): Promise<FeePayment>;
-  voidFee(i: Command): Promise<FeePayment>;
-  refundFee(i: Command): Promise<FeePayment>;
-  extendPaymentDue(i: Command & { days: number }): Promise<FeePayment>;
-  notePaymentReminder(i: Ids & { reminder: number }): Promise<FeePayment>;
-  planRefund(i: Ids & { failedAt: string; guaranteeEndsAt: string | null }): Promise<{ refundDueCents: number; reverseBps: number }>;
-  retryRefund(i: Ids & { actor: Actor }): Promise<FeePayment>;
-  cancelRefund(i: Command): Promise<FeePayment>;
-  sendPaymentReminderEmail(i: Ids & { reminder: number }): Promise<void>;
-}
-type FeeActivities = PaymentActivitiesContract & Pick<PlacementActivities, never>;
-type FeeStripe = Pick<FeeActivities, 'invoiceFee' | 'syncFeePayment' | 'markFeePaid' | 'voidFee' | 'refundFee'>;
+type FeeStripe = Pick<PlacementActivities, 'invoiceFee' | 'syncFeePayment' | 'markFeePaid' | 'voidFee' | 'refundFee'>;
 const stripe = proxyActivities<FeeStripe>({
   ...STRIPE_REVERSAL_ACTIVITY,
   retry: { ...STRIPE_REVERSAL_ACTIVITY.retry, nonRetryableErrorTypes: [FAILURE_TYPES.RefundRefused] },
 });
-const db = proxyActivities<Pick<FeeActivities, 'extendPaymentDue' | 'notePaymentReminder' | 'planRefund' | 'retryRefund' | 'cancelRefund'>>(
-  DATABASE_ACTIVITY,
-);
-const email = proxyActivities<Pick<FeeActivities, 'sendPaymentReminderEmail'>>(NOTIFICATION_ACTIVITY);
+const db =
+  proxyActivities<Pick<PlacementActivities, 'extendPaymentDue' | 'notePaymentReminder' | 'planRefund' | 'retryRefund' | 'cancelRefund'>>(
+    DATABASE_ACTIVITY,
+  );
+const email = proxyActivities<Pick<PlacementActivities, 'sendPaymentReminderEmail'>>(NOTIFICATION_ACTIVITY);
 
 /** What the fee collection needs of its placement. */
 export interface FeeCollectionHost {
@@ -109,7 +93,10 @@ export class FeeCollection {
     setHandler(
       extendPaymentDueUpdate,
       ({ actor, days, reason }) => this.command(() => db.extendPaymentDue({ ...this.ids(), actor, days, reason })),
-      { validator: ({ actor, days, reason }) => this.host.check({ command: 'extendPaymentDue', actor, days, reason }, this.facts(paymentOpen())) },
+      {
+        validator: ({ actor, days, reason }) =>
+          this.host.check({ command: 'extendPaymentDue', actor, days, reason }, this.facts(paymentOpen())),
+      },
     );
     setHandler(retryRefundUpdate, ({ actor, reason }) => this.answerBlocked('retry', actor, reason?.trim() || 'refund retried'), {
       validator: ({ actor, reason }) => this.host.check({ command: 'retryRefund', actor, reason }, this.facts(false)),
@@ -196,7 +183,7 @@ export class FeeCollection {
 
   /** The share of each paid split to take back, fixed by the company's refund policy at the failure. */
   async planRefund(failedAt: string, guaranteeEndsAt: string | null) {
-    return db.planRefund({ ...this.ids(), failedAt, guaranteeEndsAt });
+    return db.planRefund({ ...this.ids(), failedAt, guaranteeEndsAt: guaranteeEndsAt ?? failedAt });
   }
 
   /**
@@ -207,19 +194,21 @@ export class FeeCollection {
     let refused = reversalsRefused;
     for (;;) {
       refused = !(await this.tryRefund(reason, actor)) || refused;
-      if (!refused) return 'refunded';
-      this.blocked = true;
+      this.blocked = refused;
+      this.answer = undefined; // an admin's retry is answered now, with what it achieved
       this.host.changed();
+      if (!refused) return 'refunded';
       await condition(() => this.answer !== undefined);
       const answer = this.answer!;
       if (answer.kind === 'cancel') {
         this.payment = await db.cancelRefund({ ...this.ids(), actor: answer.actor, reason: answer.reason });
-        this.settleAnswer();
+        this.blocked = false;
+        this.answer = undefined;
+        this.host.changed();
         return 'cancelled';
       }
       this.payment = await db.retryRefund({ ...this.ids(), actor: answer.actor });
       refused = !(await retry());
-      this.settleAnswer();
     }
   }
 
@@ -252,12 +241,6 @@ export class FeeCollection {
     this.answer = { kind, actor, reason };
     await condition(() => this.answer === undefined);
     return this.view(Date.now())!;
-  }
-
-  private settleAnswer() {
-    this.answer = undefined;
-    this.blocked = false;
-    this.host.changed();
   }
 
   private async tryRefund(reason: string, actor: Actor): Promise<boolean> {

@@ -375,8 +375,11 @@ class Placement {
     await Promise.all(this.funding); // a payout that was starting has its child in `children` now
     const settled: PayoutView[] = await Promise.all(this.children.map((c) => c.result()));
     // The company's refund policy decides how much comes back, and so the share taken back from each split.
-    const plan = this.collecting ? await this.fee.planRefund(this.failureReportedAt ?? this.now(), view.guaranteeEndsAt) : undefined;
-    const reverse = () => stripe.reversePaidSplits({ placementId: input.placementId, reason, ...(plan && { reverseBps: plan.reverseBps }) });
+    // A fee never invoiced (Stripe refused the invoice) collected nothing and funded no payout: nothing to refund.
+    const refunding = this.collecting && this.fee.payment !== undefined;
+    const plan = refunding ? await this.fee.planRefund(this.failureReportedAt ?? this.now(), view.guaranteeEndsAt) : undefined;
+    const reverse = () =>
+      stripe.reversePaidSplits({ placementId: input.placementId, reason, ...(plan && { reverseBps: plan.reverseBps }) });
     const reversal = await reverse();
     await db.settleEscrow({ ...this.stepOf('escrow-refunded', actor, reason), status: 'refunded' });
     view.escrowStatus = 'refunded';
@@ -408,7 +411,7 @@ class Placement {
       },
     });
     // The company's money back; a refusal (or a refused reversal) waits for a platform admin's retry or cancel.
-    if (this.collecting) {
+    if (refunding) {
       await this.fee.refund(reason, actor, reversal.refused.length > 0, async () => (await reverse()).refused.length === 0);
       this.show();
     }

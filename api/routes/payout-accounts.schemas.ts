@@ -26,9 +26,3 @@ export const onboardingLinkDto = z.object({ url: z.url(), stripeAccountId: z.str
 export const connectBody = z.strictObject({});
 
 export const recruiterParams = z.strictObject({ id: uuid });
-
-export const stripeWebhookAckDto = z.object({
-  received: z.literal(true),
-  duplicate: z.literal(true).optional(),
-  ignored: z.literal(true).optional(),
-});

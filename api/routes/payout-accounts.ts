@@ -1,25 +1,15 @@
-import express, { Router } from 'express';
-import type { Client } from '@temporalio/client';
+import { Router } from 'express';
 import Stripe from 'stripe';
 import type { z } from 'zod';
 import type { Db } from '../../lib/db.js';
-import { withTransaction } from '../../db/dal/once.js';
 import { namesDal } from '../../db/dal/names.js';
 import { payoutAccountsDal, type PayoutAccountRow } from '../../db/dal/payout-accounts.js';
-import { STRIPE_ACCOUNT_ID } from '../../domain/payout.js';
-import {
-  type PayoutAccountWorkflow,
-  STRIPE_WEBHOOK_TOLERANCE_SECONDS,
-  accountUpdatedSignal,
-  readableDisabledReason,
-  readableRequirements,
-} from '../../domain/payout-account.js';
-import { WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
+import { readableDisabledReason, readableRequirements } from '../../domain/payout-account.js';
 import { actorOf } from '../auth.js';
-import { badRequest, forbidden, notFound, unavailable } from '../errors.js';
+import { forbidden, notFound, unavailable } from '../errors.js';
 import type { Operation } from '../openapi.js';
 import { route } from '../routing.js';
-import { connectBody, onboardingLinkDto, payoutAccountDto, recruiterParams, stripeWebhookAckDto } from './payout-accounts.schemas.js';
+import { connectBody, onboardingLinkDto, payoutAccountDto, recruiterParams } from './payout-accounts.schemas.js';
 
 /** The Stripe idempotency key of a recruiter's one Express account (stored before Stripe is called). */
 export const payoutAccountIdempotencyKey = (recruiterId: string) => `payout-account-${recruiterId}`;
@@ -174,79 +164,6 @@ export function payoutAccountRoutes({
       },
     },
     async ({ params }) => ({ status: 200, body: await read(params.id) }),
-  );
-
-  return router;
-}
-
-/**
- * Stripe's webhook (no JWT: the `Stripe-Signature` proves the sender). Mounted before the JSON
- * parser, since the signature covers the raw body byte for byte. The SDK's helper verifies it
- * (https://docs.stripe.com/webhooks#verify-official-libraries; tolerance 300 s). Stripe may deliver
- * an event more than once and out of order (https://docs.stripe.com/webhooks#handle-duplicate-events):
- * each event id is recorded once, a repeat is acknowledged as a duplicate. `account.updated`
- * signals (or starts) the account's payout-account workflow, which re-reads the account itself.
- */
-export function stripeWebhookRoutes({
-  temporal,
-  db,
-  registry,
-  secret,
-  taskQueue,
-}: {
-  temporal: Client;
-  db: Db;
-  registry: Operation[];
-  secret?: string;
-  taskQueue: string;
-}): Router {
-  const router = Router();
-  const accounts = payoutAccountsDal(db);
-  const PATH = '/webhooks/stripe';
-  router.use(PATH, express.raw({ type: () => true, limit: '512kb' }));
-
-  route(
-    router,
-    registry,
-    {
-      method: 'post',
-      path: PATH,
-      summary: 'Stripe webhook: connected account updates (Stripe-Signature)',
-      auth: false,
-      responses: {
-        200: { description: 'Handed to its workflow, a repeat (duplicate), or a type not handled (ignored)', schema: stripeWebhookAckDto },
-        400: { description: 'Missing, forged or stale Stripe-Signature (more than 300 s old), or not a Stripe event' },
-        503: { description: 'STRIPE_WEBHOOK_SECRET is not configured' },
-      },
-    },
-    async ({ req }) => {
-      if (!secret) throw unavailable('webhook_not_configured', 'the Stripe webhook secret is not configured');
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      let event: Stripe.Event;
-      try {
-        event = Stripe.webhooks.constructEvent(raw, req.header('stripe-signature') ?? '', secret, STRIPE_WEBHOOK_TOLERANCE_SECONDS);
-      } catch (err) {
-        throw badRequest(`the Stripe-Signature does not verify: ${(err as Error).message}`);
-      }
-      // The money-in events (invoices, charges, disputes) are not handled yet: acknowledged so Stripe stops redelivering.
-      if (event.type !== 'account.updated') return { status: 200, body: { received: true, ignored: true } };
-      const stripeAccountId = event.data.object.id;
-      if (!STRIPE_ACCOUNT_ID.test(stripeAccountId)) throw badRequest('account.updated names no connected account');
-      // Recorded and signalled in one transaction: a failed signal forgets the event, so Stripe's
-      // redelivery is not mistaken for a duplicate; a concurrent repeat waits on the first's row.
-      const fresh = await withTransaction(db, async (trx) => {
-        if (!(await accounts.recordEvent({ id: event.id, type: event.type, account: stripeAccountId }, trx))) return false;
-        await temporal.workflow.signalWithStart<PayoutAccountWorkflow, [{ eventId: string }]>(WORKFLOW_TYPES.payoutAccount, {
-          workflowId: workflowIds.payoutAccount(stripeAccountId),
-          taskQueue,
-          args: [{ stripeAccountId }],
-          signal: accountUpdatedSignal,
-          signalArgs: [{ eventId: event.id }],
-        });
-        return true;
-      });
-      return { status: 200, body: fresh ? { received: true } : { received: true, duplicate: true } };
-    },
   );
 
   return router;

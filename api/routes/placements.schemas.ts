@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { ESCROW_STATUSES, PLACEMENT_STATES } from '../../domain/placement.js';
+import { PAYMENT_EVENTS, PAYMENT_STATUSES, REFUND_STATES } from '../../domain/payment.js';
 import { COLLABORATOR_ROLES, MAX_COLLABORATORS, MIN_COLLABORATORS, percentToBps } from '../../domain/money.js';
 import { STRIPE_CURRENCIES } from '../../lib/currencies.js';
 import { cents, extensionDays, pageOf, pageQuery, reason, uuid } from '../schemas/common.js';
+import { MAX_PAYMENT_EXTENSION_DAYS } from '../../domain/placement-rules.js';
 import { payoutDto } from './payouts.schemas.js';
 
 // Placements (product §3.2).
@@ -70,6 +72,25 @@ export const calculateSplitsBody = z
 export const placementCollaboratorsBody = z.strictObject({ collaborators: placementCollaborators });
 export const extendGuaranteeBody = z.strictObject({ days: extensionDays, reason });
 export const replacementBody = z.strictObject({ candidateId: uuid });
+export const extendPaymentBody = z.strictObject({
+  days: z.int().min(1).max(MAX_PAYMENT_EXTENSION_DAYS),
+  reason,
+});
+
+export const paymentChangesQuery = z.strictObject({ ...pageQuery });
+export const paymentChangeDto = z.object({
+  id: z.int(),
+  event: z.enum(PAYMENT_EVENTS),
+  oldState: z.string().nullable(),
+  newState: z.string().nullable(),
+  actorUserId: uuid.nullable(),
+  actorName: z.string().nullable(),
+  actorRole: z.string(),
+  reason: z.string().nullable(),
+  details: z.unknown(),
+  occurredAt: z.iso.datetime(),
+});
+export const paymentChangesPageDto = pageOf(paymentChangeDto);
 
 export const placementListQuery = z.strictObject({
   ...pageQuery,
@@ -100,6 +121,53 @@ export const placementDto = z.object({
   updatedAt: z.iso.datetime(),
 });
 
+/**
+ * The fee invoice (product §3.3, "Collecting the fee"). The invoice's id and link, the last payment
+ * error and why a refund is blocked are the company's business: null for recruiters.
+ */
+export const paymentDto = z.object({
+  status: z.enum(PAYMENT_STATUSES),
+  dueAt: z.iso.datetime().nullable(),
+  paidAt: z.iso.datetime().nullable(),
+  /** An admin recorded a payment made outside Stripe (bank wire, cheque). */
+  paidOutOfBand: z.boolean(),
+  amountCents: cents,
+  remindersSent: z.int(),
+  lastPaymentError: z.string().nullable(),
+  /** Stripe's page where the company pays the invoice. */
+  hostedInvoiceUrl: z.string().nullable(),
+  /** The Stripe invoice id (in_…). */
+  invoiceId: z.string().nullable(),
+  refundState: z.enum(REFUND_STATES),
+  /** What the company's refund policy returns, fixed when the refund was decided. */
+  refundDueCents: cents.nullable(),
+  refundBlockReason: z.string().nullable(),
+});
+
+/** The escrow's real numbers (product §3.3, "The escrow's numbers"; domain/placement-money.ts), in cents. */
+export const moneyDto = z.object({
+  currency: z.string(),
+  feeCents: cents,
+  /** fee × the placement's platform fee bps / 10 000, rounded down. */
+  platformFeeCents: cents,
+  /** What the company paid on the fee invoice (0 before money in, or while unpaid). */
+  collectedCents: cents,
+  /** Transferred to the recruiters and not taken back: paid splits' amounts minus their reversals. */
+  paidOutCents: cents,
+  /** Returned to the company. */
+  refundedCents: cents,
+  /** Still owed on an open invoice; 0 once paid or void. */
+  outstandingCents: cents,
+  /**
+   * Collected money the platform holds for the placement: collected − refunded − paid out − the platform fee
+   * kept so far (the platform fee of the payouts already paid, reduced by the share of the collected money
+   * refunded), never below 0.
+   */
+  heldCents: cents,
+  /** The fee invoice; null for a placement recorded before money in. */
+  payment: paymentDto.nullable(),
+});
+
 export const placementDetailDto = placementDto.extend({
   /** A failure was reported and waits for the company's answer: a replacement or a refund. */
   failurePending: z.boolean(),
@@ -127,6 +195,7 @@ export const placementDetailDto = placementDto.extend({
     .nullable(),
   collaborators: z.array(z.object({ id: uuid, recruiterId: uuid, recruiterName: z.string(), role: collaboratorRole, splitBps: z.int() })),
   payouts: z.array(payoutDto),
+  money: moneyDto,
 });
 export const placementPageDto = pageOf(placementDto);
 

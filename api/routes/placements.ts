@@ -9,6 +9,18 @@ import { directoryDal } from '../../db/dal/directory.js';
 import { payoutsDal, type CollaboratorRow, type Named } from '../../db/dal/payouts.js';
 import { placementsDal, type EscrowRow, type PlacementHistoryRow, type PlacementListRow } from '../../db/dal/placements.js';
 import { settingsDal } from '../../db/dal/settings.js';
+import { paymentsDal, type PaymentRow } from '../../db/dal/payments.js';
+import { placementMoneyDal, type PaymentChangeRow } from '../../db/dal/placement-money.js';
+import {
+  cancelRefundUpdate,
+  extendPaymentDueUpdate,
+  markFeePaidUpdate,
+  paymentStatusOf,
+  retryRefundUpdate,
+  voidFeeUpdate,
+} from '../../domain/payment.js';
+import { placementMoney } from '../../domain/placement-money.js';
+import { toFeePayment } from '../../activities/payments.js';
 import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
 import {
   allocateTrancheWithFee,
@@ -43,6 +55,9 @@ import { awaitWorkflow } from '../workflow-wait.js';
 import {
   calculateSplitsBody,
   extendGuaranteeBody,
+  extendPaymentBody,
+  paymentChangesPageDto,
+  paymentChangesQuery,
   placementCollaboratorsBody,
   placementCreateBody,
   placementDetailDto,
@@ -58,6 +73,8 @@ import { payoutPresenter } from './payouts.js';
 /** Who commands a placement, as the workflow's validators require. */
 const COMPANY: Role[] = ['company_admin', 'platform_admin'];
 const PLATFORM: Role[] = ['platform_admin'];
+/** Who reads the fee invoice's details (its Stripe id and link, errors, the payment's audit): the company's users and platform admins. */
+const INVOICE_READERS: Role[] = ['company_admin', 'hiring_manager', 'platform_admin'];
 
 // Typed by their schemas, so a field the schema does not declare fails to compile.
 type PlacementDetail = z.infer<typeof placementDetailDto>;
@@ -99,6 +116,40 @@ const collaboratorDto = (c: Named<CollaboratorRow>): PlacementDetail['collaborat
   role: c.role as CollaboratorRole,
   splitBps: c.split_bps,
 });
+/** The fee invoice as `viewer` may see it: recruiters get its status and amounts, not the invoice itself or its errors. */
+const paymentDto = (p: PaymentRow, viewer: AuthedActor): NonNullable<PlacementDetail['money']['payment']> => {
+  const details = INVOICE_READERS.includes(viewer.role);
+  return {
+    status: paymentStatusOf(toFeePayment(p), Date.now()),
+    dueAt: iso(p.due_at),
+    paidAt: iso(p.paid_at),
+    paidOutOfBand: p.paid_out_of_band,
+    amountCents: p.amount_cents,
+    remindersSent: p.reminders_sent,
+    lastPaymentError: details ? p.last_payment_error : null,
+    hostedInvoiceUrl: details ? p.hosted_invoice_url : null,
+    invoiceId: details ? p.stripe_invoice_id : null,
+    refundState: p.refund_state,
+    refundDueCents: p.refund_due_cents,
+    refundBlockReason: details ? p.refund_block_reason : null,
+  };
+};
+
+const paymentChangeDto =
+  (people: Map<string, string>) =>
+  (c: PaymentChangeRow): z.infer<typeof paymentChangesPageDto>['data'][number] => ({
+    id: c.id,
+    event: c.event,
+    oldState: c.old_state,
+    newState: c.new_state,
+    actorUserId: c.actor_user_id,
+    actorName: c.actor_user_id ? (people.get(c.actor_user_id) ?? null) : null,
+    actorRole: c.actor_role,
+    reason: c.reason,
+    details: c.details,
+    occurredAt: c.occurred_at.toISOString(),
+  });
+
 const placementHistoryDto =
   (people: Map<string, string>) =>
   (h: PlacementHistoryRow): PlacementDetail['history'][number] => ({ ...historyDto(h, people), details: h.details });
@@ -133,6 +184,8 @@ export function placementRoutes({
   const directory = directoryDal(db);
   const settings = settingsDal(db);
   const names = namesDal(db);
+  const money = placementMoneyDal(db);
+  const payments = paymentsDal(db);
 
   /** The placement if the actor may see it; otherwise 404, so other parties' placements stay invisible. */
   async function visiblePlacement(actor: AuthedActor, id: string) {
@@ -142,11 +195,13 @@ export function placementRoutes({
   }
 
   async function detail(row: PlacementListRow, viewer: AuthedActor): Promise<PlacementDetail> {
-    const [history, escrow, collaborators, payoutRows] = await Promise.all([
+    const [history, escrow, collaborators, payoutRows, payment, moved] = await Promise.all([
       placements.history(row.id),
       placements.escrow(row.id),
       payouts.namedCollaborators(row.id),
       payouts.ofPlacement(row.id),
+      payments.find(row.id),
+      money.payoutMoney(row.id),
     ]);
     const last = history[history.length - 1];
     const people = await names.people(history.map((e) => e.actor_user_id));
@@ -158,6 +213,23 @@ export function placementRoutes({
       escrow: escrow ? escrowDto(escrow) : null,
       collaborators: collaborators.map(collaboratorDto),
       payouts: payoutRows.map(await payoutPresenter(payouts, payoutRows, viewer)),
+      money: {
+        currency: row.currency,
+        ...placementMoney({
+          feeCents: row.fee_cents,
+          platformFeeBps: row.platform_fee_bps,
+          payment: payment
+            ? {
+                state: payment.state,
+                amountCents: payment.amount_cents,
+                amountPaidCents: payment.amount_paid_cents,
+                refundedCents: payment.refunded_cents,
+              }
+            : null,
+          ...moved,
+        }),
+        payment: payment ? paymentDto(payment, viewer) : null,
+      },
     };
   }
 
@@ -338,9 +410,9 @@ export function placementRoutes({
    * One command: the right role (else 403, checked by route()), visible (else 404), then the update. The
    * workflow's validator re-checks against its own state: a late or invalid command gets 409.
    */
-  function command<B, A extends object>(
+  function command<B, A extends object, R = PlacementView>(
     op: { method: 'post' | 'put'; path: string; summary: string; body: z.ZodType<B>; roles: Role[]; responses?: Operation['responses'] },
-    update: UpdateDefinition<PlacementView, [PlacementCommand & NoInfer<A>]>,
+    update: UpdateDefinition<R, [PlacementCommand & NoInfer<A>]>,
     prepare: (body: B, placement: PlacementListRow) => A | Promise<A>,
   ) {
     route(
@@ -454,6 +526,97 @@ export function placementRoutes({
     async (body, placement) => {
       if (placement.splits_locked_at) throw splitsLocked();
       return { collaborators: await collaboratorsOf(body.collaborators) };
+    },
+  );
+
+  // The fee invoice (product §3.3, "Collecting the fee"): platform admins act on it; each step is audited in payment_changes.
+  const PAYMENT_REFUSALS: Operation['responses'] = {
+    409: { description: 'The payment is not in a state that allows this command (e.g. already paid, void, or no refund blocked)' },
+    422: { description: 'The command breaks a payment rule' },
+  };
+  command(
+    {
+      method: 'post',
+      path: 'payment/mark-paid',
+      summary: 'Record that the company paid the fee outside Stripe (platform admin)',
+      body: reasonBody,
+      roles: PLATFORM,
+      responses: PAYMENT_REFUSALS,
+    },
+    markFeePaidUpdate,
+    asGiven,
+  );
+  command(
+    {
+      method: 'post',
+      path: 'payment/extend',
+      summary: 'Give the company 1–90 more days to pay the fee invoice (platform admin)',
+      body: extendPaymentBody,
+      roles: PLATFORM,
+      responses: PAYMENT_REFUSALS,
+    },
+    extendPaymentDueUpdate,
+    asGiven,
+  );
+  command(
+    {
+      method: 'post',
+      path: 'payment/void',
+      summary: 'Void the fee invoice: the fee will not be collected and nothing more is paid out (platform admin)',
+      body: reasonBody,
+      roles: PLATFORM,
+      responses: PAYMENT_REFUSALS,
+    },
+    voidFeeUpdate,
+    asGiven,
+  );
+  command(
+    {
+      method: 'post',
+      path: 'refund/retry',
+      summary: "Retry the company's refund Stripe refused (platform admin)",
+      body: optionalReasonBody,
+      roles: PLATFORM,
+      responses: PAYMENT_REFUSALS,
+    },
+    retryRefundUpdate,
+    asGiven,
+  );
+  command(
+    {
+      method: 'post',
+      path: 'refund/cancel',
+      summary: "Give up the company's refund Stripe refused: settled outside, or not owed after all (platform admin)",
+      body: reasonBody,
+      roles: PLATFORM,
+      responses: PAYMENT_REFUSALS,
+    },
+    cancelRefundUpdate,
+    asGiven,
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/placements/:id/payment/history',
+      summary:
+        "The fee payment's audit: invoice, payments, reminders, admin actions, refund; newest first (the company's users, platform admin)",
+      params: idParams,
+      query: paymentChangesQuery,
+      roles: INVOICE_READERS,
+      responses: {
+        200: { description: 'A page of payment changes (empty before money in)', schema: paymentChangesPageDto },
+        403: { description: 'Recruiters see the payment on the placement, not its audit' },
+        404: { description: "No such placement in the caller's company" },
+      },
+    },
+    async ({ params, query, res }) => {
+      const row = await visiblePlacement(actorOf(res), params.id);
+      const rows = await money.changes(row.id, { before: decodeCursor(query.cursor, 'serial'), limit: query.limit + 1 });
+      const people = await names.people(rows.map((r) => r.actor_user_id));
+      return { status: 200, body: page(rows, query.limit, paymentChangeDto(people), 'occurred_at') };
     },
   );
 

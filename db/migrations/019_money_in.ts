@@ -28,7 +28,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('refund_policy').notNullable().defaultTo('full');
     t.integer('payment_terms_days').notNullable().defaultTo(30);
   });
-  await knex.raw(`alter table placements add constraint placements_refund_policy_valid check (refund_policy in (${inList(REFUND_POLICIES)}))`);
+  await knex.raw(
+    `alter table placements add constraint placements_refund_policy_valid check (refund_policy in (${inList(REFUND_POLICIES)}))`,
+  );
   await knex.raw(`alter table placements add constraint placements_payment_terms_range check (payment_terms_days between 0 and 120)`);
 
   await knex.schema.createTable('placement_payments', (t) => {

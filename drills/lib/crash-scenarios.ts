@@ -1074,7 +1074,26 @@ export async function checkAts(ctx: Ctx, run: AtsRun, status: SyncStatus | undef
 // ---------------------------------------------------------------- money in
 
 /** The types the API hands to a placement's workflow (api/routes/stripe-webhooks.ts): each is recorded once per event id. */
-export const FEE_EVENT_TYPES = ['invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed', 'charge.refunded'] as const;
+export const FEE_EVENT_TYPES = [
+  'invoice.paid',
+  'invoice.payment_succeeded',
+  'invoice.payment_failed',
+  'invoice.voided',
+  'invoice.marked_uncollectible',
+  'credit_note.created',
+  'charge.refunded',
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.closed',
+] as const;
+
+/** The invoice or charge a fee event is about: the object itself, a credit note's invoice, a dispute's charge. */
+export function feeObjectOf(event: { data: { object: unknown } }): string | undefined {
+  const o = event.data.object as { id?: string; object?: string; invoice?: string | null; charge?: string | null };
+  if (o.object === 'credit_note') return o.invoice ?? undefined;
+  if (o.object === 'dispute') return o.charge ?? undefined;
+  return o.id;
+}
 
 /**
  * The company pays (`succeed`) or has its card declined (`fail`) on the fee invoice's hosted page,
@@ -1355,7 +1374,7 @@ export async function checkPayments(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   f.loss(changeLoss, `payment_changes rows missing or repeated: ${list(changeProblems)}`);
 
   f.check(
-    `stripe_webhook_events: every ${FEE_EVENT_TYPES.join(' / ')} event Stripe sent about the plan's invoices recorded once, against its placement`,
+    "stripe_webhook_events: every fee event Stripe sent about the plan's invoices and charges (invoice paid / failed, credit note, refund, dispute) recorded once, against its placement",
   );
   const placementOfInvoice = new Map(
     [...invoicesOf.entries()].flatMap(([placementId, invs]) => invs.map((i) => [i.id, placementId] as const)),
@@ -1363,7 +1382,7 @@ export async function checkPayments(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   const placementOfCharge = new Map([...charges.entries()].map(([placementId, c]) => [c.id, placementId] as const));
   const feeEvents = stripe.events().flatMap((e) => {
     if (!(FEE_EVENT_TYPES as readonly string[]).includes(e.type)) return [];
-    const objectId = (e.data.object as { id: string }).id;
+    const objectId = feeObjectOf(e) ?? '';
     const placementId = placementOfInvoice.get(objectId) ?? placementOfCharge.get(objectId);
     return placementId ? [{ id: e.id, type: e.type, placementId }] : [];
   });

@@ -65,6 +65,6 @@ describe('payment terms and refund policy through the API', () => {
       expect(res.body.error.details.map((d: { path: string[] }) => d.path.join('.'))).toEqual([Object.keys(body)[0]]);
     }
     const placement = await hire(m);
-    expect((await h.db('placements').where({ id: placement }).first())).toMatchObject({ payment_terms_days: 30, refund_policy: 'full' });
+    expect(await h.db('placements').where({ id: placement }).first()).toMatchObject({ payment_terms_days: 30, refund_policy: 'full' });
   });
 });

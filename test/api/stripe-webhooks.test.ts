@@ -65,8 +65,8 @@ describe('POST /webhooks/stripe', () => {
   it('acknowledges an event type it does not handle and keeps nothing', async () => {
     const payload = JSON.stringify({
       ...JSON.parse(accountUpdated('acct_ignored000000001')),
-      type: 'invoice.paid',
-      data: { object: { id: 'in_1', object: 'invoice' } },
+      type: 'customer.created',
+      data: { object: { id: 'cus_1', object: 'customer' } },
     });
     const res = await deliver(payload, signatureHeader(payload, h.stripeWebhookSecret));
     expect(res).toMatchObject({ status: 200, body: { received: true, ignored: true } });

@@ -47,7 +47,7 @@ describe('GET /api/v1/companies/:id/terms', () => {
       label: 'Proposal decision time',
       limits: { min: 1, max: 720, unit: 'hours' },
     });
-    expect(body.terms.refundPolicy).toMatchObject({ limits: { values: ['full', 'pro_rata', 'none'] }, });
+    expect(body.terms.refundPolicy).toMatchObject({ limits: { values: ['full', 'pro_rata', 'none'] } });
     expect(body.terms.platformFeeBps).toMatchObject({ platformAdminOnly: true });
   });
 

@@ -5,6 +5,7 @@ import * as workflows from '../../workflows/index.js';
 import { recordedHistories, replay } from '../support/replay.js';
 import { DOMAIN_EVENTS_PATCH } from '../../workflows/domain-events.js';
 import { APPLICATION_STAGE_PATCH } from '../../workflows/placement.js';
+import { FEE_COLLECTION_PATCH } from '../../workflows/fee-collection.js';
 
 const workflowTypeOf = (history: Awaited<ReturnType<typeof recordedHistories>>[number]['history']) =>
   history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
@@ -66,6 +67,22 @@ describe('recorded workflow histories', () => {
       ]),
     );
     expect(before.map((h) => h.workflowId)).not.toContain('placement-with-platform-fee-completed');
+    expect((await replay([...before, ...after])).failures).toEqual([]);
+  });
+
+  it('include placements from before and after they collected the fee (FEE_COLLECTION_PATCH), and both replay', async () => {
+    const { before, after } = await aroundPatch('placementWorkflow', FEE_COLLECTION_PATCH);
+    expect(before.map((h) => h.workflowId)).toEqual(
+      expect.arrayContaining(['placement-completed-after-guarantee', 'placement-with-platform-fee-completed']),
+    );
+    expect(after.map((h) => h.workflowId).sort()).toEqual([
+      'placement-fee-paid-late-after-reminders',
+      'placement-fee-paid-on-time',
+      'placement-fee-payment-failed-then-paid',
+      'placement-fee-refund-refused-then-retried',
+      'placement-fee-refunded-pro-rata-after-failure',
+      'placement-fee-voided',
+    ]);
     expect((await replay([...before, ...after])).failures).toEqual([]);
   });
 

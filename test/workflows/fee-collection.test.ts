@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
@@ -12,6 +12,7 @@ import {
   chooseRefundUpdate,
   placementRecordedUpdate,
   placementStateQuery,
+  releaseEarlyUpdate,
   reportFailureUpdate,
   type PlacementInput,
 } from '../../domain/placement.js';
@@ -37,12 +38,17 @@ let stripe: FakeStripe;
 let resend: FakeResend;
 let taskQueue: string;
 
-beforeAll(async () => {
-  // The companies here pay when they choose to (or never), not the moment the invoice is finalized.
+/**
+ * Each test on its own time-skipping server, whose companies pay when they choose to (or never),
+ * not the moment the invoice is finalized. Stripe (the fake) dates invoices by the wall clock and
+ * the workflows by the server's clock, which a shared server moves ahead (other tests' sleeps, and
+ * skips while any result is awaited): tests about due dates need the two clocks together.
+ */
+beforeEach(async () => {
   h = await startPlacementHarness(undefined, { companiesPayAtOnce: false });
   ({ env, db, stripe, resend, taskQueue } = h);
 });
-afterAll(() => h?.stop());
+afterEach(() => h?.stop());
 
 const TEAM: CollaboratorSpec[] = [
   { role: 'sourcer', splitBps: 6000 },
@@ -97,7 +103,10 @@ async function companyPays(handle: Handle, placementId: string, outcome: 'succee
     body: `outcome=${outcome}`,
   });
   expect(res.status, await res.clone().text()).toBeLessThan(500);
-  await handle.signal(feePaymentEventSignal, { eventId: `evt_${randomUUID()}`, type: outcome === 'succeed' ? 'invoice.paid' : 'invoice.payment_failed' });
+  await handle.signal(feePaymentEventSignal, {
+    eventId: `evt_${randomUUID()}`,
+    type: outcome === 'succeed' ? 'invoice.paid' : 'invoice.payment_failed',
+  });
 }
 
 async function refusal(promise: Promise<unknown>) {
@@ -133,7 +142,9 @@ describe('placement fee collection', () => {
     const invoices = await stripe.client().invoices.list({ customer: payment.stripe_customer_id! });
     expect(invoices.data).toHaveLength(1);
 
-    // The holdback is paid at the guarantee's end, from the same charge.
+    // The holdback is paid at the guarantee's end (released early here: no test here waits out a whole guarantee,
+    // so the time-skipping server's clock stays where each test put it), from the same charge.
+    await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'hire confirmed' }] });
     expect(await handle.result()).toMatchObject({ state: 'completed', payment: { status: 'paid' } });
     expect(transfersOf(input.placementId).map((t) => t.source_transaction)).toEqual(Array(4).fill(payment.stripe_charge_id));
     expect(transfersOf(input.placementId).reduce((s, t) => s + t.amount, 0)).toBe(FEE);
@@ -144,11 +155,12 @@ describe('placement fee collection', () => {
     await env.sleep(7 * DAY + 3 * DAY + 60_000);
     await eventually(async () => (await paymentOf(input.placementId)).reminders_sent === 1);
     expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.PaymentStatus)).toBe('overdue');
-    expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)).toBe(false);
     await env.sleep(7 * DAY);
     await eventually(async () => (await paymentOf(input.placementId)).reminders_sent === 2);
     await eventually(async () => (await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)) === true);
-    const reminders = resend.emails().filter((e) => e.to.includes(m.emails.companyAdmin) && /payment|invoice/i.test(e.subject));
+    const reminders = resend
+      .emails()
+      .filter((e) => e.to.includes(m.emails.companyAdmin) && /placement fee of .* is overdue/.test(e.subject));
     expect(reminders).toHaveLength(2);
     expect(transfersOf(input.placementId)).toEqual([]);
 
@@ -169,18 +181,55 @@ describe('placement fee collection', () => {
     expect(await auditOf(input.placementId)).toEqual(expect.arrayContaining(['invoice_created', 'payment_failed', 'paid']));
   });
 
-  it('lets only a platform admin void the invoice: nothing is paid out and the guarantee still runs to completion', async () => {
+  /** The fake's control endpoints: what the card holder's bank does. */
+  async function bank(path: string, body = '') {
+    const res = await fetch(`${stripe.url}/_fake/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    expect(res.status, await res.clone().text()).toBeLessThan(300);
+    return (await res.json()) as { id: string };
+  }
+
+  it('holds payouts not yet made while a dispute is open; a won dispute releases them, a lost one stops them', async () => {
+    for (const outcome of ['won', 'lost'] as const) {
+      const { input, handle } = await hire();
+      await companyPays(handle, input.placementId);
+      await eventually(async () => transfersOf(input.placementId).length === 2);
+      const dispute = await bank(`charges/${(await paymentOf(input.placementId)).stripe_charge_id}/dispute`);
+      await handle.signal(feePaymentEventSignal, { eventId: `evt_${randomUUID()}`, type: 'charge.dispute.created' });
+      await eventually(async () => (await searchAttribute(handle, SEARCH_ATTRIBUTES.PaymentStatus)) === 'disputed');
+      expect(await searchAttribute(handle, SEARCH_ATTRIBUTES.NeedsAttention)).toBe(true);
+
+      // The guarantee ends (released early here); the holdback waits for the bank's decision.
+      await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'hire confirmed' }] });
+      await env.sleep(DAY);
+      expect(transfersOf(input.placementId)).toHaveLength(2);
+
+      await bank(`disputes/${dispute.id}/close`, `outcome=${outcome}`);
+      await handle.signal(feePaymentEventSignal, { eventId: `evt_${randomUUID()}`, type: 'charge.dispute.closed' });
+      expect(await handle.result()).toMatchObject({ state: 'completed' });
+      expect(transfersOf(input.placementId)).toHaveLength(outcome === 'won' ? 4 : 2);
+      expect(await auditOf(input.placementId)).toEqual(expect.arrayContaining(['disputed', 'dispute_closed']));
+    }
+  });
+
+  it('lets only a platform admin void the invoice: nothing is paid out, and the placement still completes', async () => {
     const { m, input, handle } = await hire();
     expect(await refusal(handle.executeUpdate(voidFeeUpdate, { args: [{ actor: m.actors.companyAdmin, reason: 'no' }] }))).toBe(
       FAILURE_TYPES.Forbidden,
     );
-    expect(await refusal(handle.executeUpdate(voidFeeUpdate, { args: [{ actor: PLATFORM, reason: ' ' }] }))).toBe(FAILURE_TYPES.InvalidState);
+    expect(await refusal(handle.executeUpdate(voidFeeUpdate, { args: [{ actor: PLATFORM, reason: ' ' }] }))).toBe(
+      FAILURE_TYPES.InvalidState,
+    );
     const view = await handle.executeUpdate(voidFeeUpdate, { args: [{ actor: PLATFORM, reason: 'fee waived after a dispute' }] });
     expect(view.status).toBe('void');
     // Void is final: nothing more to mark paid.
     expect(await refusal(handle.executeUpdate(markFeePaidUpdate, { args: [{ actor: PLATFORM, reason: 'wire' }] }))).toBe(
       FAILURE_TYPES.InvalidState,
     );
+    await handle.executeUpdate(releaseEarlyUpdate, { args: [{ actor: PLATFORM, reason: 'hire confirmed' }] });
     expect(await handle.result()).toMatchObject({ state: 'completed', payment: { status: 'void' } });
     expect(transfersOf(input.placementId)).toEqual([]);
     const voided = await db('payment_changes').where({ placement_id: input.placementId, event: 'voided' });
@@ -215,7 +264,10 @@ describe('placement fee collection', () => {
     expect(await handle.result()).toMatchObject({ state: 'failed', escrowStatus: 'refunded', payment: { status: 'refunded' } });
 
     const payment = await paymentOf(input.placementId);
-    const due = Math.floor((FEE * 60) / 90);
+    // Whole days of the guarantee left when the failure was reported: 59 (a little more than 30 days had passed).
+    const planned = await db('payment_changes').where({ placement_id: input.placementId, event: 'refund_planned' }).first();
+    expect(planned!.details).toMatchObject({ policy: 'pro_rata', collectedCents: FEE, guaranteeDays: 90, daysLeft: 59 });
+    const due = Math.floor((FEE * 59) / 90);
     expect(payment).toMatchObject({ refund_state: 'refunded', refund_due_cents: due, refunded_cents: due });
     const refunds = await stripe.client().refunds.list({ charge: payment.stripe_charge_id! });
     expect(refunds.data.map((r) => r.amount)).toEqual([due]);
@@ -240,17 +292,23 @@ describe('placement fee collection', () => {
 
   it('blocks a refund Stripe refuses with NeedsAttention until a platform admin retries it', async () => {
     const { m, input, handle } = await refundBlocked();
-    expect(await refusal(handle.executeUpdate(retryRefundUpdate, { args: [{ actor: m.actors.companyAdmin }] }))).toBe(FAILURE_TYPES.Forbidden);
+    expect(await refusal(handle.executeUpdate(retryRefundUpdate, { args: [{ actor: m.actors.companyAdmin }] }))).toBe(
+      FAILURE_TYPES.Forbidden,
+    );
 
     const view = await handle.executeUpdate(retryRefundUpdate, { args: [{ actor: PLATFORM, reason: 'Stripe fixed' }] });
     expect(view.status).toBe('refunded');
     expect(await handle.result()).toMatchObject({ state: 'failed', payment: { status: 'refunded', refundedCents: FEE } });
-    expect(await auditOf(input.placementId)).toEqual(expect.arrayContaining(['refund_planned', 'refund_blocked', 'refund_retried', 'refunded']));
+    expect(await auditOf(input.placementId)).toEqual(
+      expect.arrayContaining(['refund_planned', 'refund_blocked', 'refund_retried', 'refunded']),
+    );
   });
 
   it('ends a blocked refund when a platform admin cancels it, with the reason audited', async () => {
     const { input, handle } = await refundBlocked();
-    expect(await refusal(handle.executeUpdate(cancelRefundUpdate, { args: [{ actor: PLATFORM, reason: '' }] }))).toBe(FAILURE_TYPES.InvalidState);
+    expect(await refusal(handle.executeUpdate(cancelRefundUpdate, { args: [{ actor: PLATFORM, reason: '' }] }))).toBe(
+      FAILURE_TYPES.InvalidState,
+    );
     await handle.executeUpdate(cancelRefundUpdate, { args: [{ actor: PLATFORM, reason: 'refunded by bank transfer' }] });
     expect(await handle.result()).toMatchObject({ state: 'failed', payment: { refundedCents: 0 } });
     expect(await paymentOf(input.placementId)).toMatchObject({ refund_state: 'cancelled' });
