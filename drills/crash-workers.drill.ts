@@ -17,7 +17,7 @@
  * escrow refunded, the company refunded by a credit note.
  * Meanwhile DRILL_PROPOSALS (30) proposals go through the API (accept / decline → automation).
  * 2–5 s (DRILL_KILL_MIN_MS / DRILL_KILL_MAX_MS) after every worker is up, a random worker process
- * gets SIGKILL and is restarted (one down at a time; a restart takes seconds on a small machine), until the payouts and refunds are done or DRILL_KILL_PHASE_MS (240 s: invoicing, payments, transfers and refunds all take kills) passed.
+ * gets SIGKILL and is restarted (one down at a time; a restart takes seconds on a small machine), until the payouts and refunds are done or DRILL_KILL_PHASE_MS (420 s: invoicing, payments, transfers and refunds all take kills) passed.
  * Then: every payout paid, exactly one Stripe transfer per split, every audit row once; exactly
  * one Stripe invoice per placement, paid, projected paid in placement_payments, every transfer
  * funded by that invoice's charge (`source_transaction`) within its amount, no payment change twice;
@@ -53,7 +53,7 @@ const drill = crashDrill(
   async ({ dir, pg, server: temporalServer, bundlePath, stripe, resend, db, temporal, queues, ctx, deadline, log, teardown, f }) => {
     const KILL_MIN = envInt('DRILL_KILL_MIN_MS', 2000);
     const KILL_MAX = envInt('DRILL_KILL_MAX_MS', 5000);
-    const KILL_PHASE = envInt('DRILL_KILL_PHASE_MS', 240_000);
+    const KILL_PHASE = envInt('DRILL_KILL_PHASE_MS', 420_000);
 
     const { sizes, plan, proposalPlan } = await seedWork(db, stripe, { payouts: 200, collaborators: 4, blockEvery: 20, proposals: 30 });
     log(`seeded ${sizes.payouts} placements × ${sizes.collaborators} collaborators, ${sizes.proposals} candidates`);
