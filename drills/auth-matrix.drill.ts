@@ -25,6 +25,7 @@ import {
   type DrillStack,
 } from './lib/harness.js';
 import type { Drill } from './lib/report.js';
+import { payInvoice } from './lib/crash-scenarios.js';
 
 type RoleName = 'recruiter' | 'otherRecruiter' | 'companyAdmin' | 'hiringManager' | 'foreignAdmin' | 'platformAdmin';
 /** Callers without a valid token: none, an expired one, and (platform admin) tokens breaking one rule of lib/tokens.ts. */
@@ -862,6 +863,16 @@ async function createResources(h: DrillStack, fail: (what: string) => never): Pr
     collaborators: [{ recruiterId: m.recruiterId, role: 'sourcer' }],
   });
   await call('POST', `${V}/placements/${placement.id}/activate`, a.companyAdmin, {});
+  // The activation payout waits for the fee: the company pays its invoice (Stripe's webhook → the API → the workflow).
+  const invoiceId = await eventually(
+    async () =>
+      (await h.db('placement_payments').where({ placement_id: placement.id }).first('stripe_invoice_id'))?.stripe_invoice_id as
+        string | undefined,
+    30_000,
+  );
+  if (!invoiceId) fail('the placement was not invoiced within 30s');
+  const paid = await eventually(async () => (await payInvoice(h.stripe, invoiceId, 'succeed')) === 'paid', 30_000);
+  if (!paid) fail(`the fee invoice ${invoiceId} could not be paid within 30s`);
   await call('POST', `${V}/candidates/${m.candidateId}/outreach`, a.recruiter, { subject: 'Matrix', body: 'Hello' });
   const decision = await call('POST', `${V}/decisions`, a.companyAdmin, {
     entityType: 'job',
@@ -896,6 +907,8 @@ async function createResources(h: DrillStack, fail: (what: string) => never): Pr
     return r.body?.live?.runs >= 1 && !r.body.live.syncing;
   }, 60_000);
   if (!synced) fail('the integration did not finish its first sync within 60s');
+  // Every Stripe event answered: nothing still on its way to the workflows when the snapshot is taken.
+  await h.stripe.webhooksSettled();
   return {
     res: {
       m,

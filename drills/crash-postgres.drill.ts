@@ -5,7 +5,9 @@
  * (proposals, placements, automation) and the API against them. Work: DRILL_PROPOSALS (30)
  * proposals through the API (two in three accepted → application, automation) and
  * DRILL_PAYOUTS (40) placements activated at once (payout per placement, one blocked split
- * in DRILL_BLOCK_EVERY (10) redirected by an admin). Mid-run Postgres is stopped (fast
+ * in DRILL_BLOCK_EVERY (10) redirected by an admin; each payout waits for its fee invoice,
+ * which the company pays on the fake's hosted page, every DRILL_DECLINE_EVERY-th (10) after a
+ * declined card, Stripe's webhook → the API → the placement workflow). Mid-run Postgres is stopped (fast
  * shutdown: connections cut, open transactions aborted) for DRILL_PG_DOWN_MS (5 s) and
  * started again on the same data directory and port, DRILL_PG_RESTARTS (2) times. Activities
  * fail and retry; API requests that fail are retried by the client (with Idempotency-Key).
@@ -18,6 +20,7 @@ import { envInt, sleep, startApi, startWorkers, waitReady } from './lib/crash-st
 import {
   crashDrill,
   checkEmails,
+  checkPayments,
   checkPayouts,
   checkProposals,
   guarded,
@@ -25,6 +28,7 @@ import {
   runProposals,
   seedWork,
   startBlockedSplitResolver,
+  startInvoicePayer,
   startPlacements,
   waitExecutionsDone,
   waitPayoutsPaid,
@@ -56,13 +60,16 @@ const drill = crashDrill(
       teardown,
     );
     await waitReady(workers);
-    const api = await startApi({ db, temporal, queues }, teardown);
+    const api = await startApi({ db, temporal, queues, stripe }, teardown);
     stripe.setLatency(100);
     log('workers ready; starting placements and proposals');
 
     const started = Date.now();
     const resolver = startBlockedSplitResolver(ctx, plan);
     teardown.add('resolver', () => resolver.stop());
+    // The companies pay their fee invoices (the payouts wait for that), through Stripe's webhook to the API.
+    const payer = startInvoicePayer(ctx, plan, { declineEvery: envInt('DRILL_DECLINE_EVERY', 10) });
+    teardown.add('invoice payer', () => payer.stop());
     const placementsStarted = startPlacements(ctx, plan, deadline, 10);
     const proposalsDone = runProposals(ctx, api, proposalPlan, deadline, 4);
 
@@ -88,6 +95,7 @@ const drill = crashDrill(
     await waitProposalsDone(ctx, outcomes, deadline);
     await waitExecutionsDone(ctx, deadline);
     await resolver.stop();
+    await payer.stop();
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     log(`work done in ${seconds}s (payouts all paid: ${paid}); checking`);
 
@@ -100,6 +108,7 @@ const drill = crashDrill(
     if (!outages.some((o) => o.transfers > 0 && o.transfers < sizes.payouts * sizes.collaborators))
       f.fail('no outage landed while payouts were in flight');
     await guarded(f, 'payout checks', () => checkPayouts(ctx, plan, f));
+    await guarded(f, 'money-in checks', () => checkPayments(ctx, plan, f));
     await guarded(f, 'proposal checks', () => checkProposals(ctx, proposalPlan, outcomes, f));
     await guarded(f, 'e-mail checks', () => checkEmails(ctx, f));
     const exits = workers.flatMap((w) => w.unexpectedExits);
@@ -108,6 +117,7 @@ const drill = crashDrill(
     f.details.outages = outages;
     f.details.unexpectedWorkerExits = exits;
     f.details.retriedCalls = ctx.retries.retries;
+    f.details.invoicePayer = payer.stats;
     f.details.blockedSplitsResolved = resolver.stats.resolved;
     f.details.workSeconds = seconds;
     f.details.sizes = sizes;

@@ -5,7 +5,9 @@
  * A private dev server on a SQLite file, the real worker processes (proposals, placements,
  * automation, ats-sync) and the API against it. Work: DRILL_PROPOSALS (30) proposals through
  * the API (two in three accepted), DRILL_PAYOUTS (40) placements activated at once (payout
- * per placement, one blocked split in DRILL_BLOCK_EVERY (10) redirected by an admin), and a
+ * per placement, one blocked split in DRILL_BLOCK_EVERY (10) redirected by an admin; each
+ * payout waits for its fee invoice, which the company pays on the fake's hosted page, every
+ * DRILL_DECLINE_EVERY-th (10) after a declined card: Stripe's webhook → the API → the workflow), and a
  * first ATS sync of a Greenhouse fake with DRILL_ATS_CANDIDATES (8000) candidates × 2
  * applications. Mid-run the server is stopped — first with SIGTERM (inside the sync's run if
  * possible), then (harder) SIGKILL among the transfers —
@@ -21,6 +23,7 @@ import {
   atsProgress,
   checkAts,
   checkEmails,
+  checkPayments,
   checkPayouts,
   checkProposals,
   guarded,
@@ -29,6 +32,7 @@ import {
   seedWork,
   startAtsSync,
   startBlockedSplitResolver,
+  startInvoicePayer,
   startPlacements,
   waitAtsSynced,
   waitExecutionsDone,
@@ -63,7 +67,7 @@ const drill = crashDrill(
       teardown,
     );
     await waitReady(workers);
-    const api = await startApi({ db, temporal, queues }, teardown);
+    const api = await startApi({ db, temporal, queues, stripe }, teardown);
     stripe.setLatency(100);
     log('workers ready; starting the ATS sync, placements and proposals');
 
@@ -72,6 +76,9 @@ const drill = crashDrill(
     const atsTotal = atsRun.expected.jobs + atsRun.expected.candidates + atsRun.expected.applications;
     const resolver = startBlockedSplitResolver(ctx, plan);
     teardown.add('resolver', () => resolver.stop());
+    // The companies pay their fee invoices (the payouts wait for that), through Stripe's webhook to the API.
+    const payer = startInvoicePayer(ctx, plan, { declineEvery: envInt('DRILL_DECLINE_EVERY', 10) });
+    teardown.add('invoice payer', () => payer.stop());
     const placementsStarted = startPlacements(ctx, plan, deadline, 10);
     const proposalsDone = runProposals(ctx, api, proposalPlan, deadline, 4);
 
@@ -106,6 +113,7 @@ const drill = crashDrill(
     await waitProposalsDone(ctx, outcomes, deadline);
     await waitExecutionsDone(ctx, deadline);
     await resolver.stop();
+    await payer.stop();
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     log(`work done in ${seconds}s (payouts all paid: ${paid}); checking`);
 
@@ -115,12 +123,14 @@ const drill = crashDrill(
     const mid = restarts.filter((r) => r.transfers > 0 && r.transfers < sizes.payouts * sizes.collaborators).length;
     if (mid === 0) f.fail('no restart landed while payouts were in flight');
     await guarded(f, 'payout checks', () => checkPayouts(ctx, plan, f));
+    await guarded(f, 'money-in checks', () => checkPayments(ctx, plan, f));
     await guarded(f, 'proposal checks', () => checkProposals(ctx, proposalPlan, outcomes, f));
     await guarded(f, 'ATS checks', () => checkAts(ctx, atsRun, syncStatus, f));
     await guarded(f, 'e-mail checks', () => checkEmails(ctx, f));
     f.details.restarts = restarts;
     f.details.unexpectedWorkerExits = workers.flatMap((w) => w.unexpectedExits);
     f.details.retriedCalls = ctx.retries.retries;
+    f.details.invoicePayer = payer.stats;
     f.details.blockedSplitsResolved = resolver.stats.resolved;
     f.details.workSeconds = seconds;
     f.details.sizes = { ...sizes, atsCandidates: ATS_CANDIDATES };

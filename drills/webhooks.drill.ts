@@ -10,20 +10,40 @@
  *   (onboarding done, requirements back, done again) each delivered 3× shuffled → one
  *   stripe_webhook_events row per event id, every projection equal to Stripe's final state, no
  *   status change audited twice in a row.
- * - Stripe, money in: hires whose fee invoices the fake pays at once; every event about those
+ * - Stripe, money in (hires through the API): hires whose fee invoices the fake pays at once; every event about those
  *   invoices (finalized, payment succeeded, paid) delivered 3× shuffled → one stripe_webhook_events
  *   row per event id (with its placement), each invoice read paid, `paid` audited once per placement.
+ * - Stripe, money in (held, reversed, declined, refunded, forged): DRILL_WEBHOOK_PLACEMENTS (4) placements invoice their companies with the
+ *   fake's deliveries held; the companies pay (one after a declined card), one company's charge is
+ *   then partly refunded outside the platform (`charge.refunded`). A forged (wrong secret) and a
+ *   stale (301 s old) delivery of a real `invoice.paid` are refused (400) and record nothing. Then
+ *   every held event goes out in reverse order and twice more shuffled (`redeliver`, 4 at a time)
+ *   → one stripe_webhook_events row per fee event, every placement_payments projection equal to
+ *   Stripe's final invoice (paid, its charge), no payment_changes event twice, the refund outside
+ *   audited once, each split's transfer made once and funded by its placement's charge.
  */
 import { randomUUID } from 'node:crypto';
 import { canonicalStage } from '../domain/ats-stages.js';
 import { syncStatusQuery } from '../domain/ats.js';
 import { emailEvent, signWebhook, type SentEmail } from '../testkit/fakes/resend.js';
 import { signatureHeader } from '../testkit/fakes/stripe/webhooks.js';
+import { now } from '../testkit/fakes/stripe/wire.js';
 import { startGreenhouseFake } from '../testkit/fakes/ats/greenhouse.js';
 import { seedSmall } from '../testkit/harness/ats-harness.js';
 import { createMarketplace, placementBody } from '../testkit/harness/factories.js';
 import { eventually, startDrillStack, type DrillStack } from './lib/harness.js';
 import type { Drill } from './lib/report.js';
+import {
+  checkPayments,
+  checkPayouts,
+  FEE_EVENT_TYPES,
+  Findings,
+  payInvoice,
+  seedPayouts,
+  startPlacements,
+  waitPayoutsPaid,
+  type Ctx,
+} from './lib/crash-scenarios.js';
 
 const COPIES = 3;
 const OUTREACH_EMAILS = Number(process.env.DRILL_WEBHOOK_OUTREACH ?? 4);
@@ -65,14 +85,6 @@ interface Tally {
 }
 
 const FEE_PLACEMENTS = Number(process.env.DRILL_WEBHOOK_FEE_PLACEMENTS ?? 3);
-/** The invoice events the webhook hands to the placement (api/routes/stripe-webhooks.ts). */
-const FEE_EVENT_TYPES = new Set([
-  'invoice.paid',
-  'invoice.payment_succeeded',
-  'invoice.payment_failed',
-  'invoice.voided',
-  'invoice.marked_uncollectible',
-]);
 
 /** Signed deliveries of `events`, each `COPIES` times, shuffled, 4 at a time; the fake sends none meanwhile. */
 async function deliverShuffled(h: DrillStack, events: { id: string }[], seed: number) {
@@ -184,7 +196,7 @@ async function feeDrill(h: DrillStack, seed: number, t: Tally) {
 
   // The payment's events are kept once each; the others (`invoice.created`, `invoice.finalized`: the workflow
   // creates and finalizes the invoice itself) are acknowledged and not kept.
-  const kept = events.filter((e) => FEE_EVENT_TYPES.has(e.type));
+  const kept = events.filter((e) => (FEE_EVENT_TYPES as readonly string[]).includes(e.type));
   const rows = await h.db('stripe_webhook_events').whereIn(
     'id',
     kept.map((e) => e.id),
@@ -209,6 +221,133 @@ async function feeDrill(h: DrillStack, seed: number, t: Tally) {
   }
   t.checked.push(`fees: each invoice read paid and audited paid once (${paid}/${invoices.size})`);
   t.details.fees = { events: events.length, deliveries: deliveries.length };
+}
+
+const MONEY_IN_PLACEMENTS = Number(process.env.DRILL_WEBHOOK_PLACEMENTS ?? 4);
+/** Refunded outside the platform (from the Dashboard, say) on one placement's charge: a part, so its payouts stay funded. */
+const REFUND_OUTSIDE_CENTS = 100_000;
+
+async function moneyInDrill(h: DrillStack, seed: number, t: Tally) {
+  const tag = (line: string) => `stripe money in: ${line}`;
+  const fail = (line: string) => t.failures.push(tag(line));
+  const ctx: Ctx = {
+    db: h.db,
+    temporal: h.temporal,
+    stripe: h.stripe,
+    resend: h.resend,
+    queues: h.taskQueues,
+    log: (line) => console.log(`[webhooks] ${line}`),
+    retries: { retries: 0 },
+  };
+  const deadline = Date.now() + 4 * 60_000;
+  // The companies pay when the drill says so, and every event waits until the drill delivers it.
+  h.stripe.autoPayInvoices(false);
+  const earlier = new Set(h.stripe.events().map((e) => e.id));
+  h.stripe.holdWebhooks();
+  const plan = await seedPayouts(h.db, h.stripe, Math.max(3, MONEY_IN_PLACEMENTS), { collaborators: 2, blockEvery: 0 });
+  const ids = plan.placements.map((p) => p.placementId);
+  await startPlacements(ctx, plan, deadline, ids.length);
+  const open = await eventually(async () => {
+    const rows: { placement_id: string; stripe_invoice_id: string }[] = await h
+      .db('placement_payments')
+      .whereIn('placement_id', ids)
+      .where({ state: 'open' })
+      .select('placement_id', 'stripe_invoice_id');
+    return rows.length === ids.length ? rows : undefined;
+  }, 60_000);
+  if (!open) throw new Error(`the ${ids.length} fee invoices were not all open within 60s`);
+  const invoiceOf = new Map(open.map((r) => [r.placement_id, r.stripe_invoice_id]));
+  const [paidFirst, declined, refunded] = ids as [string, string, string];
+
+  // The companies pay; one card is declined first; one charge is partly refunded outside the platform.
+  await payInvoice(h.stripe, invoiceOf.get(declined)!, 'fail');
+  for (const id of ids) {
+    const status = await payInvoice(h.stripe, invoiceOf.get(id)!, 'succeed');
+    if (status !== 'paid') fail(`paying ${id}'s invoice left it ${status}`);
+  }
+  const sdk = h.stripe.client();
+  const refundedInvoice = await sdk.invoices.retrieve(invoiceOf.get(refunded)!);
+  const intent = refundedInvoice.payments?.data.find((p) => p.status === 'paid')?.payment.payment_intent;
+  const chargeId = (await sdk.paymentIntents.retrieve(typeof intent === 'string' ? intent : intent!.id)).latest_charge as string;
+  await sdk.refunds.create({ charge: chargeId, amount: REFUND_OUTSIDE_CENTS });
+
+  // A real invoice.paid, forged (another secret) and stale (301 s old, past the SDK's 300 s tolerance): refused, nothing recorded.
+  const paidEvent = h.stripe
+    .events()
+    .find((e) => e.type === 'invoice.paid' && (e.data.object as { id: string }).id === invoiceOf.get(paidFirst));
+  if (!paidEvent) throw new Error(`no invoice.paid event for ${paidFirst}'s invoice`);
+  const payload = JSON.stringify(paidEvent);
+  const deliver = (signature: string) =>
+    h.request('POST', '/api/v1/webhooks/stripe', {
+      rawBody: payload,
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+    });
+  const forged = await deliver(signatureHeader(payload, 'whsec_forged_by_someone_else'));
+  const stale = await deliver(signatureHeader(payload, h.stripeWebhookSecret, now() - 301));
+  await sleep(500);
+  const recordedForged = await h.db('stripe_webhook_events').where({ id: paidEvent.id }).first();
+  const row = await h.db('placement_payments').where({ placement_id: paidFirst }).first('state');
+  const paidChanges = await h.db('payment_changes').where({ placement_id: paidFirst, event: 'paid' });
+  t.checked.push(
+    tag(
+      `a forged (${forged.status}) and a stale (${stale.status}) delivery of a real invoice.paid refused with 400; nothing recorded (event row: ${recordedForged ? 'yes' : 'no'}, payment ${row?.state}, paid changes ${paidChanges.length})`,
+    ),
+  );
+  if (forged.status !== 400) fail(`a forged delivery answered ${forged.status} ${forged.text.slice(0, 200)}`);
+  if (stale.status !== 400) fail(`a stale delivery answered ${stale.status} ${stale.text.slice(0, 200)}`);
+  if (recordedForged || row?.state !== 'open' || paidChanges.length) {
+    t.lost++;
+    fail(
+      `a refused delivery changed something: event row ${Boolean(recordedForged)}, payment ${row?.state}, paid changes ${paidChanges.length}`,
+    );
+  }
+
+  // Every held event: in reverse order, then twice more, shuffled, 4 at a time.
+  const events = h.stripe.events().filter((e) => !earlier.has(e.id));
+  h.stripe.releaseWebhooks('reverse');
+  await h.stripe.webhooksSettled();
+  const copies = shuffle(
+    events.flatMap((e) => Array.from({ length: COPIES - 1 }, () => e.id)),
+    seed + 2,
+  );
+  for (let i = 0; i < copies.length; i += 4) {
+    for (const id of copies.slice(i, i + 4)) h.stripe.redeliver(id);
+    await h.stripe.webhooksSettled();
+  }
+  const mine = new Set(events.map((e) => e.id));
+  const deliveries = h.stripe.deliveries().filter((d) => mine.has(d.eventId));
+  const refused = deliveries.filter((d) => d.status !== 200);
+  t.checked.push(
+    tag(
+      `${deliveries.length} signed deliveries (${events.length} events × ${COPIES}: held and released in reverse, then shuffled) answered 200 (${deliveries.length - refused.length}/${deliveries.length})`,
+    ),
+  );
+  for (const d of refused.slice(0, 10)) fail(`delivery of ${d.type} ${d.eventId} answered ${d.status}`);
+  if (deliveries.length !== events.length * COPIES) fail(`${deliveries.length} deliveries for ${events.length} events × ${COPIES}`);
+
+  const paid = await waitPayoutsPaid(ctx, plan, deadline);
+  if (!paid) fail('not every activation payout was paid after the deliveries');
+  const f = new Findings();
+  await checkPayouts(ctx, plan, f);
+  await checkPayments(ctx, plan, f);
+  f.check('one stripe_webhook_events row per fee event and none besides');
+  const feeEvents = events.filter((e) => (FEE_EVENT_TYPES as readonly string[]).includes(e.type));
+  const rows = await h.db('stripe_webhook_events').whereIn('placement_id', ids).select('id');
+  f.loss(rows.length - feeEvents.length, `${rows.length} event rows for the placements, ${feeEvents.length} fee events`);
+  f.check('the refund outside the platform: audited once (refunded_outside), on its placement only');
+  const outside: { placement_id: string }[] = await h
+    .db('payment_changes')
+    .whereIn('placement_id', ids)
+    .where({ event: 'refunded_outside' });
+  const onRefunded = outside.filter((c) => c.placement_id === refunded).length;
+  f.loss(
+    Math.abs(onRefunded - 1) + (outside.length - onRefunded),
+    `refunded_outside: ${onRefunded} on the refunded placement, ${outside.length - onRefunded} elsewhere`,
+  );
+  t.checked.push(...f.checked.map(tag));
+  t.failures.push(...f.failures.map(tag));
+  t.lost += f.lost;
+  t.details.moneyIn = { placements: ids.length, events: events.length, deliveries: deliveries.length, ...f.details };
 }
 
 async function resendDrill(h: DrillStack, seed: number, t: Tally) {
@@ -462,6 +601,7 @@ const drill: Drill = {
       await atsDrill(h, seed, t);
       await stripeDrill(h, seed, t);
       await feeDrill(h, seed, t);
+      await moneyInDrill(h, seed, t);
       return { checked: t.checked, lost: t.lost, failures: t.failures, details: t.details };
     } finally {
       await h.stop();

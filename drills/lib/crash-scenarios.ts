@@ -7,12 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
+import type Stripe from 'stripe';
 import type { Db } from '../../lib/db.js';
 import { seal, parseKeyRing } from '../../lib/sealed.js';
 import { integrationRecordedUpdate, syncStatusQuery, type SyncStatus } from '../../domain/ats.js';
 import { type TaskQueues, WORKFLOW_TYPES, workflowIds } from '../../domain/temporal.js';
 import { tranches } from '../../domain/money.js';
 import { changeSplitAccountUpdate, type PayoutView } from '../../domain/payout.js';
+import { chooseRefundUpdate, placementStateQuery, reportFailureUpdate } from '../../domain/placement.js';
 import type { ProposalView } from '../../domain/proposal.js';
 import type { Actor } from '../../domain/actors.js';
 import type { Drill } from './report.js';
@@ -196,6 +198,8 @@ export interface PayoutPlan {
   placements: PlannedPlacement[];
   collaborators: number;
   platformAdmin: Actor;
+  /** Placements the drill fails inside the guarantee and refunds (startRefunds): checked as failed, reversed and refunded. */
+  refunded: Set<string>;
 }
 
 /**
@@ -255,7 +259,12 @@ export async function seedPayouts(
       })),
     };
   });
-  return { placements, collaborators: opts.collaborators, platformAdmin: placements[0]!.marketplace.actors.platformAdmin };
+  return {
+    placements,
+    collaborators: opts.collaborators,
+    platformAdmin: placements[0]!.marketplace.actors.platformAdmin,
+    refunded: new Set(),
+  };
 }
 
 /** Starts each placement's workflow with today's start date: it records the hire, activates at once and pays the activation tranche. */
@@ -505,7 +514,10 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   );
   const orphans = transfers.filter((t) => !splitIds.has(t.metadata.split_id ?? ''));
   f.loss(orphans.length, `${orphans.length} Stripe transfers for no split of ours: ${list(orphans.map((t) => t.id))}`);
-  const unpaidSplits = splits.filter((s) => s.status !== 'paid' || !s.stripe_transfer_id);
+  // A refunded placement's paid splits are reversed (status `reversed`, its transfer kept).
+  const placementOfPayout = new Map(payouts.map((p) => [p.id, p.placement_id]));
+  const refundedSplit = (s: (typeof splits)[number]) => plan.refunded.has(placementOfPayout.get(s.payout_id) ?? '');
+  const unpaidSplits = splits.filter((s) => s.status !== (refundedSplit(s) ? 'reversed' : 'paid') || !s.stripe_transfer_id);
   if (unpaidSplits.length)
     f.fail(`${unpaidSplits.length} splits not paid in Postgres: ${list(unpaidSplits.map((s) => `${s.id} (${s.status})`))}`);
   const mismatched = splits.filter((s) => {
@@ -522,7 +534,7 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
 
   // Payout history (payout_audit_log): created, one split_paid per split, paid; blocked splits: blocked + change_account.
   f.check(
-    'payout_audit_log: payout_created and payout_paid once per payout, split_paid once per split, split_blocked + split_change_account for each blocked split',
+    'payout_audit_log: payout_created and payout_paid once per payout, split_paid once per split, split_blocked + split_change_account for each blocked split, split_reversed once per split of a refunded placement',
   );
   const count = (pred: (a: (typeof audit)[number]) => boolean) => audit.filter(pred).length;
   let auditMissing = 0;
@@ -545,6 +557,13 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
       auditProblems.push(`${s.id} split_paid ×${n}`);
     }
   }
+  for (const s of splits.filter(refundedSplit)) {
+    const n = count((a) => a.split_id === s.id && a.event === 'split_reversed');
+    if (n !== 1) {
+      auditMissing += Math.abs(1 - n);
+      auditProblems.push(`${s.id} split_reversed ×${n}`);
+    }
+  }
   for (const s of blockedSplits) {
     for (const event of ['split_blocked', 'split_change_account']) {
       const n = count((a) => a.split_id === s.id && a.event === event);
@@ -558,7 +577,7 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
 
   // Placement history and escrow.
   f.check(
-    'placement_states: exactly hired + active per placement (transition keys <id>:hired, <id>:1:active); escrow_holds: one held holdback each',
+    'placement_states: exactly hired + active per placement (transition keys <id>:hired, <id>:1:active), + one failure-reported, escrow-refunded and failed step each for a refunded one; escrow_holds: one holdback each, held (refunded for a refunded placement)',
   );
   const statesOf = new Map<string, string[]>();
   for (const s of states) statesOf.set(s.placement_id, [...(statesOf.get(s.placement_id) ?? []), s.transition_key]);
@@ -567,8 +586,15 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   for (const id of placementIds) {
     const keys = statesOf.get(id) ?? [];
     const want = [`${id}:hired`, `${id}:1:active`];
-    const missingKeys = want.filter((k) => !keys.includes(k));
-    const extra = keys.filter((k) => !want.includes(k));
+    // A refunded placement's later steps are numbered by the workflow: one of each kind.
+    const steps = plan.refunded.has(id) ? [':failure-reported', ':escrow-refunded', ':failed'] : [];
+    const stepKeys = keys.filter((k) => !want.includes(k));
+    const missingKeys = [...want.filter((k) => !keys.includes(k)), ...steps.filter((e) => !stepKeys.some((k) => k.endsWith(e)))];
+    // Anything else, or a second step of a kind.
+    const extra = stepKeys.filter((k, i) => {
+      const kind = steps.find((e) => k.endsWith(e));
+      return kind === undefined || stepKeys.findIndex((x) => x.endsWith(kind)) !== i;
+    });
     if (missingKeys.length || extra.length) {
       stateLoss += missingKeys.length + extra.length;
       stateProblems.push(`${id}: missing ${missingKeys.join(' ') || '-'}, extra ${extra.join(' ') || '-'}`);
@@ -577,14 +603,16 @@ export async function checkPayouts(ctx: Ctx, plan: PayoutPlan, f: Findings) {
   f.loss(stateLoss, `placement_states rows missing or extra: ${list(stateProblems, 5)}`);
   const escrowOf = new Map(escrows.map((e) => [e.placement_id, e]));
   const badEscrow = placementIds.filter(
-    (id) => escrowOf.get(id)?.status !== 'held' || escrowOf.get(id)?.amount_cents !== tranches(FEE_CENTS, 2000).holdbackCents,
+    (id) =>
+      escrowOf.get(id)?.status !== (plan.refunded.has(id) ? 'refunded' : 'held') ||
+      escrowOf.get(id)?.amount_cents !== tranches(FEE_CENTS, 2000).holdbackCents,
   );
   f.loss(
     badEscrow.filter((id) => !escrowOf.has(id)).length,
     `placements without an escrow hold: ${list(badEscrow.filter((id) => !escrowOf.has(id)))}`,
   );
   if (badEscrow.some((id) => escrowOf.has(id)))
-    f.fail(`escrow holds not held for the holdback: ${list(badEscrow.filter((id) => escrowOf.has(id)))}`);
+    f.fail(`escrow holds not held (refunded) for the holdback: ${list(badEscrow.filter((id) => escrowOf.has(id)))}`);
 
   // Domain events of blocked splits and the automation they trigger.
   f.check(
@@ -1041,4 +1069,395 @@ export async function checkAts(ctx: Ctx, run: AtsRun, status: SyncStatus | undef
     runs: status?.runs,
     lastError: status?.lastError ?? null,
   };
+}
+
+// ---------------------------------------------------------------- money in
+
+/** The types the API hands to a placement's workflow (api/routes/stripe-webhooks.ts): each is recorded once per event id. */
+export const FEE_EVENT_TYPES = [
+  'invoice.paid',
+  'invoice.payment_succeeded',
+  'invoice.payment_failed',
+  'invoice.voided',
+  'invoice.marked_uncollectible',
+  'credit_note.created',
+  'charge.refunded',
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.closed',
+] as const;
+
+/** The invoice or charge a fee event is about: the object itself, a credit note's invoice, a dispute's charge. */
+export function feeObjectOf(event: { data: { object: unknown } }): string | undefined {
+  const o = event.data.object as { id?: string; object?: string; invoice?: string | null; charge?: string | null };
+  if (o.object === 'credit_note') return o.invoice ?? undefined;
+  if (o.object === 'dispute') return o.charge ?? undefined;
+  return o.id;
+}
+
+/**
+ * The company pays (`succeed`) or has its card declined (`fail`) on the fee invoice's hosted page,
+ * the fake's `POST /_fake/invoices/:id/pay` (docs/stripe-fake.md): Stripe then sends its signed
+ * `invoice.paid` (or `invoice.payment_failed`) to the webhook endpoint. Answers the invoice's
+ * status afterwards: `paid`; `open` after a decline; `draft` while the activity has not finalized it.
+ */
+export async function payInvoice(stripe: FakeStripe, invoiceId: string, outcome: 'succeed' | 'fail'): Promise<string> {
+  const res = await fetch(`${stripe.url}/_fake/invoices/${invoiceId}/pay`, {
+    method: 'POST',
+    body: new URLSearchParams({ outcome }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  await res.arrayBuffer();
+  if (res.status === 200) return 'paid';
+  // A decline (402) or an invoice that is not open (400): what it is now.
+  return (await stripe.client().invoices.retrieve(invoiceId)).status ?? 'unknown';
+}
+
+/**
+ * The seeded companies, paying like real ones: once a placement's fee invoice exists
+ * (placement_payments.stripe_invoice_id) and is open, its company pays it through the fake's
+ * control endpoint, so Stripe's signed webhook goes to the drill's API, which signals the placement
+ * workflow: the real path. Every `declineEvery`-th company's card is declined first
+ * (`invoice.payment_failed`), then it pays.
+ *
+ * It also plays Stripe's delivery retries, which the fake does not model: an event none of whose
+ * deliveries was answered 2xx (the API, Postgres or Temporal was down) is sent again with backoff,
+ * as Stripe retries a failed delivery for up to three days (https://docs.stripe.com/webhooks#retries).
+ */
+export function startInvoicePayer(ctx: Ctx, plan: PayoutPlan, opts: { declineEvery: number }) {
+  const unpaid = new Map(plan.placements.map((p, i) => [p.placementId, { decline: opts.declineEvery > 0 && i % opts.declineEvery === 0 }]));
+  const stats = { paid: 0, declined: 0, redelivered: 0 };
+  /** Per event: deliveries counted when it was last sent again, and when it may be sent again. */
+  const retries = new Map<string, { sent: number; tries: number; nextAt: number }>();
+  let stopped = false;
+  let lastRetryScan = 0;
+
+  function retryFailedDeliveries() {
+    const byEvent = new Map<string, { ok: boolean; n: number }>();
+    for (const d of ctx.stripe.deliveries()) {
+      const e = byEvent.get(d.eventId) ?? { ok: false, n: 0 };
+      e.n++;
+      e.ok ||= typeof d.status === 'number' && d.status >= 200 && d.status < 300;
+      byEvent.set(d.eventId, e);
+    }
+    for (const [eventId, e] of byEvent) {
+      if (e.ok) continue;
+      const r = retries.get(eventId) ?? { sent: 0, tries: 0, nextAt: 0 };
+      // The previous retry is not answered yet, or its backoff has not passed.
+      if (e.n < r.sent || Date.now() < r.nextAt) continue;
+      ctx.stripe.redeliver(eventId);
+      stats.redelivered++;
+      retries.set(eventId, { sent: e.n + 1, tries: r.tries + 1, nextAt: Date.now() + Math.min(8000, 500 * 2 ** r.tries) });
+    }
+  }
+
+  const loop = (async () => {
+    while (!stopped) {
+      await sleep(300);
+      if (unpaid.size) {
+        let rows: { placement_id: string; stripe_invoice_id: string }[] = [];
+        try {
+          rows = await ctx
+            .db('placement_payments')
+            .whereIn('placement_id', [...unpaid.keys()])
+            .whereNotNull('stripe_invoice_id')
+            .select('placement_id', 'stripe_invoice_id');
+        } catch {
+          // the database is down: next round
+        }
+        await pool(rows.length, 8, async (i) => {
+          const { placement_id: placementId, stripe_invoice_id: invoiceId } = rows[i]!;
+          const company = unpaid.get(placementId)!;
+          try {
+            const status = await payInvoice(ctx.stripe, invoiceId, company.decline ? 'fail' : 'succeed');
+            if (status === 'paid') {
+              unpaid.delete(placementId);
+              stats.paid++;
+            } else if (company.decline && status === 'open') {
+              company.decline = false;
+              stats.declined++;
+            }
+          } catch {
+            // the fake did not answer in time: next round
+          }
+        });
+      }
+      if (Date.now() - lastRetryScan > 2000) {
+        lastRetryScan = Date.now();
+        retryFailedDeliveries();
+      }
+    }
+  })();
+  return {
+    stats,
+    /** Placements whose invoice has not been paid yet. */
+    get unpaid() {
+      return unpaid.size;
+    },
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+/**
+ * The refund leg: `n` placements (none with a blocked split) fail inside the guarantee once their
+ * activation payout is paid. Their company admin reports the failure and chooses the refund
+ * (workflow updates, retried across whatever is down; a retry first reads where the placement
+ * is, so a command whose answer was lost is not sent twice): paid splits are reversed, the escrow
+ * refunded, and the company refunded by its refund policy (a credit note refunding the charge).
+ * Marks them in `plan.refunded`; resolves once every refund was chosen.
+ */
+export async function startRefunds(ctx: Ctx, plan: PayoutPlan, n: number, deadline: number) {
+  const eligible = plan.placements.filter((p) => !p.collaborators.some((c) => c.disabled));
+  // The first ones started: paid out early, so their refunds land while the rest still runs.
+  const chosen = eligible.slice(0, n);
+  for (const p of chosen) plan.refunded.add(p.placementId);
+  await Promise.all(
+    chosen.map((p) =>
+      retryUntil(
+        `refund ${p.placementId}`,
+        async () => {
+          const paid = await ctx.db('payout_schedules').where({ placement_id: p.placementId, status: 'paid' }).first('id');
+          if (!paid) return undefined;
+          const handle = ctx.temporal.workflow.getHandle(workflowIds.placement(p.placementId));
+          const actor = p.marketplace.actors.companyAdmin;
+          const view = await handle.query(placementStateQuery);
+          if (view.state === 'failed') return true;
+          if (!view.failurePending) await handle.executeUpdate(reportFailureUpdate, { args: [{ actor, reason: 'drill: the hire left' }] });
+          await handle.executeUpdate(chooseRefundUpdate, { args: [{ actor }] });
+          return true;
+        },
+        deadline,
+      ),
+    ),
+  );
+}
+
+/** Waits until each refunded placement's company has its money back (placement_payments refund_state `refunded`). */
+export async function waitRefundsDone(ctx: Ctx, plan: PayoutPlan, deadline: number) {
+  const ids = [...plan.refunded];
+  if (ids.length === 0) return;
+  await retryUntil(
+    'refunds',
+    async () => {
+      const rows = await ctx
+        .db('placement_payments')
+        .whereIn('placement_id', ids)
+        .where({ refund_state: 'refunded' })
+        .count<{ n: string }[]>('* as n');
+      return Number(rows[0]!.n) === ids.length ? true : undefined;
+    },
+    deadline,
+  ).catch((err: unknown) => ctx.log(String(err)));
+}
+
+/** The charge that paid `invoice` (InvoicePayment → PaymentIntent → latest_charge), with what is left of it. */
+async function chargeOf(sdk: Stripe, invoice: Stripe.Invoice): Promise<Stripe.Charge | undefined> {
+  const payment = invoice.payments?.data.find((ip) => ip.status === 'paid');
+  const intent = payment?.payment.payment_intent;
+  if (!intent) return undefined;
+  const pi = await sdk.paymentIntents.retrieve(typeof intent === 'string' ? intent : intent.id);
+  const charge = pi.latest_charge;
+  return charge ? sdk.charges.retrieve(typeof charge === 'string' ? charge : charge.id) : undefined;
+}
+
+/**
+ * Money in, per placement: exactly one Stripe fee invoice (by metadata.placement_id) and it is
+ * paid; the placement_payments projection says paid with that invoice and its charge; every
+ * transfer names that charge as `source_transaction` and they never take more than it holds;
+ * `payment_changes` has invoice_created and paid once each (a decline at most once); every fee
+ * event Stripe sent about the plan's invoices is recorded once in stripe_webhook_events.
+ */
+export async function checkPayments(ctx: Ctx, plan: PayoutPlan, f: Findings) {
+  const { db, stripe } = ctx;
+  const sdk = stripe.client({ maxNetworkRetries: 2 });
+  const ids = plan.placements.map((p) => p.placementId);
+  const idSet = new Set(ids);
+
+  f.check(`${ids.length} placements → exactly one Stripe fee invoice each (fake Stripe, by metadata.placement_id), paid`);
+  const invoicesOf = new Map<string, Stripe.Invoice[]>();
+  for await (const inv of sdk.invoices.list({ limit: 100 })) {
+    const placementId = inv.metadata?.placement_id;
+    if (placementId && idSet.has(placementId)) invoicesOf.set(placementId, [...(invoicesOf.get(placementId) ?? []), inv]);
+  }
+  const noInvoice = ids.filter((id) => !invoicesOf.has(id));
+  f.loss(noInvoice.length, `${noInvoice.length} placements without a Stripe invoice: ${list(noInvoice)}`);
+  const twice = [...invoicesOf.entries()].filter(([, invs]) => invs.length > 1);
+  f.loss(
+    twice.reduce((n, [, invs]) => n + invs.length - 1, 0),
+    `placements invoiced more than once: ${list(twice.map(([id, invs]) => `${id}: ${invs.map((i) => `${i.id} (${i.status})`).join(', ')}`))}`,
+  );
+  const unpaidInvoices = [...invoicesOf.values()].flat().filter((i) => i.status !== 'paid');
+  if (unpaidInvoices.length)
+    f.fail(`${unpaidInvoices.length} fee invoices not paid at Stripe: ${list(unpaidInvoices.map((i) => `${i.id} ${i.status}`))}`);
+
+  const charges = new Map<string, Stripe.Charge>();
+  const single = [...invoicesOf.entries()].filter(([, invs]) => invs.length === 1);
+  await pool(single.length, 10, async (i) => {
+    const [placementId, [invoice]] = single[i]! as [string, [Stripe.Invoice]];
+    const charge = await chargeOf(sdk, invoice);
+    if (charge) charges.set(placementId, charge);
+  });
+
+  f.check('placement_payments: one row per placement, paid, naming its invoice and the charge that paid it, the whole fee paid');
+  const rows: {
+    placement_id: string;
+    state: string;
+    stripe_invoice_id: string | null;
+    stripe_charge_id: string | null;
+    amount_paid_cents: string | number;
+  }[] = await db('placement_payments').whereIn('placement_id', ids);
+  const rowOf = new Map(rows.map((r) => [r.placement_id, r]));
+  const noRow = ids.filter((id) => !rowOf.has(id));
+  f.loss(noRow.length, `${noRow.length} placements without a placement_payments row: ${list(noRow)}`);
+  const wrong: string[] = [];
+  for (const r of rows) {
+    const invoice = invoicesOf.get(r.placement_id)?.[0];
+    const charge = charges.get(r.placement_id);
+    if (r.state !== 'paid') wrong.push(`${r.placement_id}: state ${r.state}`);
+    else if (r.stripe_invoice_id !== invoice?.id) wrong.push(`${r.placement_id}: invoice ${r.stripe_invoice_id} ≠ Stripe's ${invoice?.id}`);
+    else if (r.stripe_charge_id !== (charge?.id ?? null))
+      wrong.push(`${r.placement_id}: charge ${r.stripe_charge_id} ≠ Stripe's ${charge?.id}`);
+    else if (Number(r.amount_paid_cents) !== FEE_CENTS) wrong.push(`${r.placement_id}: amount paid ${r.amount_paid_cents} ≠ ${FEE_CENTS}`);
+  }
+  if (wrong.length) f.fail(`${wrong.length} placement_payments rows differ from Stripe: ${list(wrong, 5)}`);
+
+  f.check(
+    "transfers: each names its placement's paying charge as source_transaction; a charge's transfers (net of reversals) never exceed what is left of it",
+  );
+  const transfers = planTransfers(stripe, plan);
+  const badSource = transfers.filter((t) => {
+    const source = typeof t.source_transaction === 'string' ? t.source_transaction : (t.source_transaction?.id ?? null);
+    return source === null || source !== charges.get(t.transfer_group!)?.id;
+  });
+  if (badSource.length)
+    f.fail(
+      `${badSource.length} transfers not funded by their placement's charge: ${list(badSource.map((t) => `${t.id} (${t.transfer_group}): source ${String(t.source_transaction)}`))}`,
+    );
+  const drawn = new Map<string, number>();
+  for (const t of transfers) drawn.set(t.transfer_group!, (drawn.get(t.transfer_group!) ?? 0) + t.amount - t.amount_reversed);
+  const overdrawn = [...drawn.entries()].filter(([placementId, sum]) => {
+    const charge = charges.get(placementId);
+    return charge !== undefined && sum > charge.amount - charge.amount_refunded;
+  });
+  if (overdrawn.length)
+    f.fail(
+      `${overdrawn.length} charges paid out beyond what they hold: ${list(overdrawn.map(([id, sum]) => `${id}: ${sum} > ${charges.get(id)!.amount}`))}`,
+    );
+
+  f.check(
+    'payment_changes: invoice_created and paid once per placement, payment_failed at most once, refunded once per refunded placement (never otherwise), no event key twice',
+  );
+  const changes: { placement_id: string; event: string; event_key: string }[] = await db('payment_changes').whereIn('placement_id', ids);
+  const perKey = new Map<string, number>();
+  for (const c of changes) perKey.set(`${c.placement_id}|${c.event}`, (perKey.get(`${c.placement_id}|${c.event}`) ?? 0) + 1);
+  let changeLoss = 0;
+  const changeProblems: string[] = [];
+  for (const id of ids) {
+    for (const [event, min, max] of [
+      ['invoice_created', 1, 1],
+      ['paid', 1, 1],
+      ['payment_failed', 0, 1],
+      ['refunded', plan.refunded.has(id) ? 1 : 0, plan.refunded.has(id) ? 1 : 0],
+    ] as const) {
+      const n = perKey.get(`${id}|${event}`) ?? 0;
+      if (n < min || n > max) {
+        changeLoss += n < min ? min - n : n - max;
+        changeProblems.push(`${id} ${event} ×${n}`);
+      }
+    }
+  }
+  const keys = new Set(changes.map((c) => c.event_key));
+  changeLoss += changes.length - keys.size;
+  f.loss(changeLoss, `payment_changes rows missing or repeated: ${list(changeProblems)}`);
+
+  f.check(
+    "stripe_webhook_events: every fee event Stripe sent about the plan's invoices and charges (invoice paid / failed, credit note, refund, dispute) recorded once, against its placement",
+  );
+  const placementOfInvoice = new Map(
+    [...invoicesOf.entries()].flatMap(([placementId, invs]) => invs.map((i) => [i.id, placementId] as const)),
+  );
+  const placementOfCharge = new Map([...charges.entries()].map(([placementId, c]) => [c.id, placementId] as const));
+  const feeEvents = stripe.events().flatMap((e) => {
+    if (!(FEE_EVENT_TYPES as readonly string[]).includes(e.type)) return [];
+    const objectId = feeObjectOf(e) ?? '';
+    const placementId = placementOfInvoice.get(objectId) ?? placementOfCharge.get(objectId);
+    return placementId ? [{ id: e.id, type: e.type, placementId }] : [];
+  });
+  const recorded: { id: string; placement_id: string | null }[] = feeEvents.length
+    ? await db('stripe_webhook_events').whereIn(
+        'id',
+        feeEvents.map((e) => e.id),
+      )
+    : [];
+  const recordedOf = new Map(recorded.map((r) => [r.id, r]));
+  const unrecorded = feeEvents.filter((e) => !recordedOf.has(e.id));
+  f.loss(
+    unrecorded.length,
+    `${unrecorded.length} fee events never recorded by the API: ${list(unrecorded.map((e) => `${e.id} ${e.type} (${e.placementId})`))}`,
+  );
+  const misfiled = feeEvents.filter((e) => recordedOf.has(e.id) && recordedOf.get(e.id)!.placement_id !== e.placementId);
+  if (misfiled.length) f.fail(`${misfiled.length} fee events recorded against another placement: ${list(misfiled.map((e) => e.id))}`);
+  if (plan.refunded.size) await checkRefunds(sdk, plan, single, charges, f, ctx);
+  f.details.payments = {
+    invoices: [...invoicesOf.values()].flat().length,
+    paidRows: rows.filter((r) => r.state === 'paid').length,
+    paymentChanges: changes.length,
+    feeEvents: feeEvents.length,
+    feeEventsRecorded: recorded.length,
+  };
+}
+
+/**
+ * Each refunded placement: exactly one credit note on its invoice and exactly one Stripe refund on
+ * its charge, both for the refund due, recorded as refunded in placement_payments; every transfer
+ * of it reversed exactly once. No other placement has a credit note or a refund.
+ */
+async function checkRefunds(
+  sdk: Stripe,
+  plan: PayoutPlan,
+  invoices: [string, Stripe.Invoice[]][],
+  charges: Map<string, Stripe.Charge>,
+  f: Findings,
+  ctx: Ctx,
+) {
+  f.check(
+    `${plan.refunded.size} placements failed and refunded during the fault → one credit note and one Stripe refund each (for the refund due, refunded in placement_payments), each transfer reversed once; no credit note or refund elsewhere`,
+  );
+  const rows: { placement_id: string; refund_state: string; refund_due_cents: number | string | null; refunded_cents: number | string }[] =
+    await ctx.db('placement_payments').whereIn('placement_id', [...plan.refunded]);
+  const rowOf = new Map(rows.map((r) => [r.placement_id, r]));
+  let loss = 0;
+  const problems: string[] = [];
+  await pool(invoices.length, 10, async (i) => {
+    const [placementId, [invoice]] = invoices[i]! as [string, [Stripe.Invoice]];
+    const refunded = plan.refunded.has(placementId);
+    const notes = (await sdk.creditNotes.list({ invoice: invoice.id, limit: 100 })).data;
+    const charge = charges.get(placementId);
+    const refunds = charge ? (await sdk.refunds.list({ charge: charge.id, limit: 100 })).data : [];
+    const want = refunded ? 1 : 0;
+    if (notes.length !== want || refunds.length !== want) {
+      loss += Math.abs(notes.length - want) + Math.abs(refunds.length - want);
+      problems.push(`${placementId}: ${notes.length} credit notes, ${refunds.length} refunds (want ${want})`);
+    }
+    if (!refunded) return;
+    const row = rowOf.get(placementId);
+    const due = Number(row?.refund_due_cents ?? -1);
+    if (row?.refund_state !== 'refunded' || Number(row.refunded_cents) !== due || due <= 0)
+      problems.push(
+        `${placementId}: placement_payments ${row?.refund_state}, refunded ${row?.refunded_cents} of ${row?.refund_due_cents} due`,
+      );
+    else if (refunds.length === 1 && refunds[0]!.amount !== due)
+      problems.push(`${placementId}: Stripe refunded ${refunds[0]!.amount}, ${due} due`);
+  });
+  const transfers = planTransfers(ctx.stripe, plan).filter((t) => plan.refunded.has(t.transfer_group!));
+  const notReversedOnce = transfers.filter((t) => t.reversals.data.length !== 1);
+  loss += notReversedOnce.reduce((n, t) => n + Math.abs(t.reversals.data.length - 1), 0);
+  if (notReversedOnce.length)
+    problems.push(...notReversedOnce.map((t) => `transfer ${t.id} (${t.transfer_group}): ${t.reversals.data.length} reversals`));
+  f.loss(loss, `credit notes, refunds or reversals missing or repeated: ${list(problems, 6)}`);
+  if (problems.length && loss === 0) f.fail(`refunds that differ from what is due: ${list(problems, 6)}`);
+  f.details.refunds = { placements: plan.refunded.size, transfersReversed: transfers.length - notReversedOnce.length };
 }

@@ -27,6 +27,7 @@ import { PROJECT_ROOT } from '../../scripts/lib/tools.js';
 import { WORKFLOW_BUNDLE_SOURCES } from '../../workers/queue-worker.js';
 import type { TaskQueues } from '../../domain/temporal.js';
 import type { Actor } from '../../domain/actors.js';
+import type { FakeStripe } from '../../testkit/fakes/stripe.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const envInt = (name: string, fallback: number) => {
@@ -39,6 +40,8 @@ export const randomBetween = (min: number, max: number) => min + Math.floor(Math
 export const DRILL_PAYLOAD_KEYS = `d1:${Buffer.alloc(32, 9).toString('base64')}`;
 export const DRILL_ATS_KEYS = `a1:${Buffer.alloc(32, 5).toString('base64')}`;
 const JWT = { secret: 'drill-secret-that-is-at-least-32-characters', issuer: 'splits-drill', ...TOKEN_DEFAULTS };
+/** The drill API's STRIPE_WEBHOOK_SECRET: the Stripe fake signs its deliveries to the API with it. */
+export const DRILL_STRIPE_WEBHOOK_SECRET = 'whsec_drill_stripe_webhook_secret';
 
 /** Teardown steps, run last-in first-out, each once, errors logged but never thrown. */
 export class Teardown {
@@ -356,11 +359,18 @@ export interface DrillApi {
   ): Promise<{ status: number; body: T }>;
 }
 
-export async function startApi(deps: { db: Db; temporal: Client; queues: TaskQueues }, teardown: Teardown): Promise<DrillApi> {
+/**
+ * The API in this process. Stripe's webhooks reach it as in production: the fake's endpoint is
+ * pointed at its `/webhooks/stripe` route, signed with the secret the API verifies.
+ */
+export async function startApi(
+  deps: { db: Db; temporal: Client; queues: TaskQueues; stripe: FakeStripe },
+  teardown: Teardown,
+): Promise<DrillApi> {
   const app = createApp({
     temporal: deps.temporal,
     db: deps.db,
-    config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer },
+    config: { JWT_SECRET: JWT.secret, JWT_ISSUER: JWT.issuer, STRIPE_WEBHOOK_SECRET: DRILL_STRIPE_WEBHOOK_SECRET },
     logger: createLogger('drill-api', 'silent'),
     taskQueues: deps.queues,
   });
@@ -376,6 +386,8 @@ export async function startApi(deps: { db: Db; temporal: Client; queues: TaskQue
       }),
   );
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+  deps.stripe.setWebhookEndpoint(`${baseUrl}/webhooks/stripe`, DRILL_STRIPE_WEBHOOK_SECRET);
+  teardown.add('stripe webhook endpoint', async () => deps.stripe.setWebhookEndpoint(null));
   const tokens = new Map<string, Promise<string>>();
   const token = (actor: Actor) => {
     const key = `${actor.userId}:${actor.role}`;
