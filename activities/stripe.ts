@@ -49,6 +49,9 @@ export function createStripeActivities({ stripe, db }: { stripe: Stripe; db: Db 
     async transferSplit(input: { splitId: string }): Promise<SplitState> {
       const split = await payouts.findSplit(input.splitId);
       if (!split) throw ApplicationFailure.nonRetryable(`split ${input.splitId} not found`, FAILURE_TYPES.InvalidState);
+      // A retry after a crash that followed the block: refused again, so the workflow still raises `payout.blocked`.
+      if (split.status === 'blocked')
+        throw ApplicationFailure.nonRetryable(split.block_reason ?? 'the transfer was refused', FAILURE_TYPES.TransferRefused);
       if (split.status !== 'pending') return toSplitState(split);
       const payout = (await payouts.findPayout(split.payout_id))!;
       // Money in (product §3.3): a placement with a fee invoice pays out only from the collected

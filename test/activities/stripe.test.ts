@@ -125,5 +125,17 @@ describe('transferSplit', () => {
     });
     expect((await db('payout_schedules').where({ id: payoutId }).first())!.status).toBe('blocked');
     expect(await db('payout_audit_log').where({ payout_id: payoutId, event: 'split_blocked' })).toHaveLength(1);
+
+    // The worker died after the block was written, before Temporal heard of it: the retry refuses
+    // again (so the workflow still announces the block), with no second transfer or audit row.
+    const transfers = stripe.transfers().length;
+    const retried = await run(stripeActs.transferSplit, { splitId: splits[0]!.splitId }).catch((e: unknown) => e);
+    expect(retried).toMatchObject({
+      type: FAILURE_TYPES.TransferRefused,
+      nonRetryable: true,
+      message: expect.stringMatching(/insufficient_capabilities_for_transfer/),
+    });
+    expect(stripe.transfers()).toHaveLength(transfers);
+    expect(await db('payout_audit_log').where({ payout_id: payoutId, event: 'split_blocked' })).toHaveLength(1);
   });
 });
