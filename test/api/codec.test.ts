@@ -83,6 +83,7 @@ describe('payload encryption', () => {
       async () =>
         (await storedHistory(workflowIds.proposal(body.id))).find((e) => e.activityTaskFailedEventAttributes)
           ?.activityTaskFailedEventAttributes,
+      30_000, // a loaded machine (the whole suite on 2 cores) may take longer than the default to run and fail the activity
     );
     const stored = Buffer.from(
       proto.api.history.v1.History.encode({ events: await storedHistory(workflowIds.proposal(body.id)) }).finish(),

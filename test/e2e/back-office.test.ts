@@ -275,7 +275,7 @@ describe('the back office in the browser', () => {
       return body.status === 'paid' ? body : undefined;
     }, 20_000);
     expect(paid.splits.every((s: { status: string }) => s.status === 'paid')).toBe(true);
-    await admin.goto(`${h.baseUrl}/#/payouts?status=paid`);
+    await admin.goto(`${h.baseUrl}/#/payouts?status=paid&placement=${placement.id}`);
     await admin.locator(`[data-testid="payout-card"][data-payout-id="${payout.id}"][data-status="paid"]`).waitFor();
     await admin.screenshot({ path: path.join(SHOTS, 'payouts-paid.png'), fullPage: true });
   });
